@@ -1,0 +1,81 @@
+"""Ingest benchmark: the five corpus books into a fresh SQLite library.
+
+    python benchmarks/bench_ingest.py [--repeat 5] [--copies 0]
+
+Reports wall time for the whole ingest (read + segment + store, one transaction per book),
+split by stage, as the median of --repeat runs. With --copies N it then ingests N renamed
+copies of the five books into the same library, to show how ingest cost changes as the
+library grows (each copy is a new collection with its own cases and lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from caseatlas import store
+from caseatlas.readers import read_document
+from caseatlas.segment import segment
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def one_run(files: list[Path], db: Path) -> dict[str, float]:
+    engine = store.open_engine(db)
+    t = {"read": 0.0, "segment": 0.0, "store": 0.0}
+    start = time.perf_counter()
+    for f in files:
+        t0 = time.perf_counter()
+        doc = read_document(f)
+        t1 = time.perf_counter()
+        book = segment(doc)
+        t2 = time.perf_counter()
+        store.save_book(engine, book)
+        t3 = time.perf_counter()
+        t["read"] += t1 - t0
+        t["segment"] += t2 - t1
+        t["store"] += t3 - t2
+    t["total"] = time.perf_counter() - start
+    engine.dispose()
+    return t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--copies", type=int, default=0)
+    args = ap.parse_args()
+    files = sorted(CORPUS.glob("*.txt"))
+    assert len(files) == 5, f"expected five books in {CORPUS}"
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(args.repeat):
+            runs.append(one_run(files, Path(tmp) / f"lib{k}.db"))
+        med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        print(f"five books, fresh library, median of {args.repeat}: total {med['total']:.3f} s "
+              f"(read {med['read']:.3f}, segment {med['segment']:.3f}, store {med['store']:.3f})")
+        if args.copies:
+            db = Path(tmp) / "grow.db"
+            copies = Path(tmp) / "copies"
+            copies.mkdir()
+            for k in range(args.copies):
+                batch = []
+                for f in files:
+                    target = copies / f"{f.stem}_copy{k}.txt"
+                    shutil.copy(f, target)
+                    batch.append(target)
+                r = one_run(batch, db)
+                if k in (0, args.copies - 1) or (k + 1) % max(1, args.copies // 4) == 0:
+                    engine = store.open_engine(db)
+                    with engine.connect() as conn:
+                        n = store.counts(conn)["cases"]
+                    print(f"copy {k + 1:4d}: library {n:6d} cases, these 5 books took {r['total']:.3f} s "
+                          f"(store {r['store']:.3f} s), db {db.stat().st_size / 1e6:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""`caseatlas` command line: small composable verbs over `service`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import evaluate, service, store
+from .errors import CaseAtlasError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="CaseAtlas 案例图谱: a library of climate-action case collections.")
+eval_app = typer.Typer(no_args_is_help=True, help="Measure the library against hand annotations.")
+app.add_typer(eval_app, name="eval")
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[str],
+    typer.Option("--db", envvar=store.ENV_VAR, help="Library file (SQLite path or SQLAlchemy URL). Default: user data dir."),
+]
+
+
+def _engine(db: str | None):
+    return store.open_engine(db)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _run(fn):
+    """Turn a user-facing error into a one-line message and exit status 1."""
+    try:
+        return fn()
+    except CaseAtlasError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .pdf .docx .html) or folders.")],
+    db: DbOption = None,
+) -> None:
+    """Add books to the library. Re-ingesting a file is a no-op; a changed file replaces its cases."""
+    engine = _engine(db)
+    files = service.expand_paths(paths)
+    if not files:
+        _fail("no supported files found")
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        for path in files:
+            progress.update(task, description=f"ingesting {path.name}")
+            results.append(service.ingest_file(engine, path))
+            progress.advance(task)
+    failed = 0
+    for r in results:
+        if r.status == "error":
+            failed += 1
+            err.print(f"[red]error:[/red] {r.error}", highlight=False, soft_wrap=True)
+        else:
+            out.print(f"{r.status:9} {r.n_cases:4d} cases  {Path(r.path).name}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("collections")
+def collections_cmd(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the books in the library."""
+    rows = service.collections(_engine(db))
+    if as_json:
+        for r in rows:
+            out.print_json(json.dumps({k: r[k] for k in ("slug", "title", "source_file", "publisher", "year", "n_cases", "chapters")}, ensure_ascii=False))
+        return
+    table = Table("slug", "title", "publisher", "year", "cases", "file")
+    for r in rows:
+        table.add_row(r["slug"], r["title"], r["publisher"] or "", str(r["year"] or ""), str(r["n_cases"]), r["source_file"])
+    out.print(table)
+
+
+@app.command("cases")
+def cases_cmd(
+    collection: Annotated[Optional[str], typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line (the export contract).")] = False,
+) -> None:
+    """List cases: id, title, organization, chapter, lines."""
+    records = _run(lambda: service.cases(_engine(db), collection))
+    if as_json:
+        for r in records:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "title", "organization", "chapter", "lines")
+    for r in records:
+        table.add_row(r["id"], r["title"], r["organization"] or "", r["chapter"] or "", f"{r['start_line']}-{r['end_line']}")
+    out.print(table)
+
+
+@app.command()
+def show(case_id: str, db: DbOption = None) -> None:
+    """Show one case with its sections and provenance."""
+    c = _run(lambda: service.case_detail(_engine(db), case_id))
+    out.print(f"[bold]{c['title']}[/bold]", highlight=False)
+    meta = [("id", c["id"]), ("organization", c["organization"]), ("chapter", c["chapter"]),
+            ("collection", c["collection"]),
+            ("source", f"{c['source_file']} lines {c['start_line']}-{c['end_line']}" + (f", page {c['page']}" if c["page"] else ""))]
+    for k, v in meta:
+        if v:
+            out.print(f"  {k:13}{v}", highlight=False)
+    by_start = {s["start_line"]: s for s in c["sections"]}
+    for line in c["lines"]:
+        text = line["text"]
+        if not text:
+            continue
+        if line["line_no"] in by_start:
+            s = by_start[line["line_no"]]
+            out.print(f"\n[bold cyan]{s['heading']}[/bold cyan]  [dim](lines {s['start_line']}-{s['end_line']})[/dim]", highlight=False)
+            continue
+        out.print(f"[dim]{line['line_no']:>6}[/dim]  {text}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    collection: Annotated[Optional[str], typer.Option("--collection", "-c")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export every case (export contract: id, collection, source_file, start_line, end_line, page, title, …)."""
+    if fmt not in ("jsonl", "csv"):
+        _fail(f"unknown format '{fmt}' (use jsonl or csv)")
+    chunks = _run(lambda: list(service.export(_engine(db), fmt, collection)))
+    if output:
+        # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.
+        output.write_text("".join(chunks), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        err.print(f"wrote {output}")
+    else:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Ingest the bundled sample collection into the library and show it."""
+    engine = _engine(db)
+    for r in service.ingest_paths(engine, [service.sample_collection_dir()]):
+        if r.status == "error":
+            _fail(r.error or "ingest failed")
+        out.print(f"{r.status:9} {r.n_cases:4d} cases  {Path(r.path).name}", highlight=False)
+    out.print(f"library: {store.resolve_db(db)}", highlight=False)
+    collections_cmd(db=db)
+    sample = [c for c in service.collections(engine) if c["source_file"].startswith("sample")]
+    cases_cmd(collection=sample[0]["slug"] if sample else None, db=db)
+
+
+@eval_app.command("cases")
+def eval_cases(
+    gold: Annotated[Path, typer.Option("--gold", help="Folder of <book>.json gold files.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Case precision/recall/F1 (line ranges, IoU ≥ 0.5) and title exact-match rate per book."""
+    rows = _run(lambda: evaluate.eval_cases(_engine(db), gold))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("book", "gold", "pred", "P", "R", "F1", "titles", "orgs")
+    for r in rows:
+        table.add_row(r["book"], str(r["gold"]), str(r["predicted"]), f"{r['precision']:.3f}", f"{r['recall']:.3f}",
+                      f"{r['f1']:.3f}", f"{r['title_exact']:.1%}", f"{r['organization_exact']:.1%}")
+    out.print(table)
+    missing = [r["book"] for r in rows if not r["in_library"]]
+    if missing:
+        err.print(f"not in library (ingest them first): {', '.join(missing)}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Data shapes shared by every layer.
+
+A `Document` is what a reader makes of a file: its lines, each with provenance.
+`segment` turns a document into a `Book` (collection metadata + cases + sections),
+which `store` persists. Line numbers are 1-based and refer to the document's own
+numbering: the file's lines for text formats, extraction order for PDF/DOCX/HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    no: int  # 1-based line number in the document
+    raw: str  # the text exactly as read (so evidence quotes can be located)
+    text: str  # normalized text (digits, spaces, letter-spacing, markup repaired)
+    page: int | None = None  # 1-based page where the format has pages
+
+
+@dataclass(slots=True)
+class Document:
+    source_file: str  # file name as ingested
+    source_path: str
+    format: str  # txt, md, pdf, docx, html
+    sha256: str
+    lines: list[Line]
+    encoding: str | None = None
+
+
+@dataclass(slots=True)
+class Section:
+    heading: str
+    start_line: int
+    end_line: int
+
+
+@dataclass(slots=True)
+class Case:
+    seq: int  # 1-based position in the book
+    title: str
+    organization: str | None
+    chapter: str | None
+    start_line: int
+    end_line: int
+    page: int | None
+    sections: list[Section] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass(slots=True)
+class CollectionMeta:
+    title: str
+    publisher: str | None = None
+    year: int | None = None
+    foreword: str | None = None
+    experts: list[str] = field(default_factory=list)
+    chapters: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Book:
+    document: Document
+    meta: CollectionMeta
+    cases: list[Case]

@@ -1,0 +1,195 @@
+"""Per-line layout features: heading marks, numbering, labels, and noise (page furniture).
+
+Everything downstream works on `LineInfo` so the same signals serve every layout:
+Markdown '#' levels, bullet-like heading markers (◎ ▶ ■), numbering (一、 （一） 1.),
+labelled lines (摘要：…), and lines that are page headers, footers or side tabs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..models import Line
+
+_MD = re.compile(r"^(#{1,6})\s*")
+_MARKERS = "◎●○◆◇■□▶►➤▸▲△★☆◉•※"
+_LEAD_MARKER = re.compile(rf"^([{_MARKERS}])\s*")
+_BOLD = re.compile(r"\*\*|__")
+_CN_NUM = "一二三四五六七八九十"
+NUMBERING = [
+    ("chapter", re.compile(rf"^第\s*([{_CN_NUM}百\d]+)\s*[章篇部分]+\s*")),
+    ("cn", re.compile(rf"^([{_CN_NUM}]+)\s*[、.．]\s*")),
+    ("cn_paren", re.compile(rf"^[（(]\s*([{_CN_NUM}]+)\s*[）)]\s*")),
+    ("arabic_paren", re.compile(r"^[（(]\s*(\d{1,2})\s*[）)]\s*")),
+    ("arabic", re.compile(r"^(\d{1,2})\s*(?:[、．]|\.(?!\d))\s*")),
+    ("circled", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
+]
+_LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*\S")
+SENTENCE_END = tuple("。！？；;，,、：:…")
+_CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
+_PAGE_NO = re.compile(r"^(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
+_FURNITURE = re.compile(r"^(?P<a>(?=.*[^\d\s]).{1,40}?)\s+(?P<n>\d{1,3})$|^(?P<n2>\d{1,3})\s+(?P<b>\D.{1,40})$")
+
+
+def cn_to_int(token: str) -> int:
+    """一→1, 十二→12, 二十→20; Arabic digits pass through."""
+    if token.isdigit():
+        return int(token)
+    digits = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+    if token == "十":
+        return 10
+    if token.startswith("十"):
+        return 10 + digits.get(token[1:], 0)
+    if "十" in token:
+        tens, _, ones = token.partition("十")
+        return digits.get(tens, 0) * 10 + digits.get(ones, 0)
+    return digits.get(token, 0)
+
+
+@dataclass(slots=True)
+class LineInfo:
+    line: Line
+    body: str  # text without '#', '**' and leading markers
+    md_level: int = 0
+    marker: str = ""
+    numbering: str | None = None  # kind from NUMBERING
+    number: int = 0
+    label: str | None = None  # "摘要" for "**摘要：**…"
+    noise: bool = False  # page header/footer, page number, side tab
+    blank: bool = False
+
+    @property
+    def no(self) -> int:
+        return self.line.no
+
+    @property
+    def key(self) -> str:
+        """Identity of a heading for recurrence counting: no spaces, no marks."""
+        return self.label + "：" if self.label else self.body.replace(" ", "")
+
+    @property
+    def ends_sentence(self) -> bool:
+        return self.body.endswith(SENTENCE_END)
+
+    @property
+    def heading_text(self) -> str:
+        """The heading as printed, without Markdown syntax (markers kept)."""
+        text = _MD.sub("", self.line.text)
+        return _BOLD.sub("", text).strip()
+
+
+def analyse(lines: list[Line]) -> list[LineInfo]:
+    infos = [_features(line) for line in lines]
+    _mark_noise(infos)
+    return infos
+
+
+def _features(line: Line) -> LineInfo:
+    text = line.text
+    if not text:
+        return LineInfo(line=line, body="", blank=True)
+    md_level = 0
+    m = _MD.match(text)
+    if m:
+        md_level = len(m.group(1))
+        text = text[m.end() :]
+    text = _BOLD.sub("", text).strip().strip("*").strip()
+    if text.startswith("\\*"):
+        text = text[2:].strip()
+    marker = ""
+    m = _LEAD_MARKER.match(text)
+    if m:
+        marker = m.group(1)
+        text = text[m.end() :]
+    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker)
+    if not text:
+        info.blank = True
+        return info
+    for kind, rx in NUMBERING:
+        m = rx.match(text)
+        if m:
+            info.numbering = kind
+            info.number = "①②③④⑤⑥⑦⑧⑨⑩".index(m.group(1)) + 1 if kind == "circled" else cn_to_int(m.group(1))
+            break
+    m = _LABEL.match(text)
+    if m and not info.numbering:
+        info.label = m.group(1)
+    return info
+
+
+def _mark_noise(infos: list[LineInfo]) -> None:
+    """Page numbers, running headers/footers ("书名 24") and one-character side tabs."""
+    furniture: dict[str, set[str]] = {}
+    parsed: dict[int, str] = {}
+    for i, info in enumerate(infos):
+        if info.blank or info.md_level:
+            continue
+        body = info.body
+        if _PAGE_NO.match(body) and not info.marker:
+            info.noise = True
+            continue
+        m = _FURNITURE.match(body)
+        if m and "\t" not in info.line.raw.strip():
+            label = (m.group("a") or m.group("b") or "").replace(" ", "")
+            if label and not label.endswith(SENTENCE_END):
+                parsed[i] = label
+                furniture.setdefault(label, set()).add(m.group("n") or m.group("n2"))
+    # A running header repeats with different page numbers; a TOC line or cover does not.
+    for i, label in parsed.items():
+        if len(furniture[label]) >= 2:
+            infos[i].noise = True
+    # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number.
+    i = 0
+    while i < len(infos):
+        j = i
+        while j < len(infos) and not infos[j].blank and _CJK_CHAR.match(infos[j].body):
+            j += 1
+        if j - i >= 2:
+            for k in range(i, j):
+                infos[k].noise = True
+        i = max(j, i + 1)
+
+
+def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
+    """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
+    out: dict[int, str] = {}
+    i = 0
+    while i < len(infos):
+        j = i
+        while j < len(infos) and infos[j].noise and _CJK_CHAR.match(infos[j].body):
+            j += 1
+        if j - i >= 2:
+            out[i] = "".join(infos[k].body for k in range(i, j))
+        i = max(j, i + 1)
+    return out
+
+
+def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:
+    """Once chapter names are known (from a TOC), "章名 52" lines are running headers."""
+    if not titles:
+        return
+    for info in infos:
+        if info.blank or info.noise or info.md_level:
+            continue
+        m = _FURNITURE.match(info.body)
+        if m:
+            label = (m.group("a") or m.group("b") or "").replace(" ", "")
+            if label in titles:
+                info.noise = True
+
+
+def running_title(infos: list[LineInfo]) -> str | None:
+    """The text of the most frequent running header/footer ("2023 中国企业气候行动 24" →
+    "2023 中国企业气候行动"): books without a title page usually print their title there."""
+    seen: dict[str, list[str]] = {}
+    for info in infos:
+        if info.noise and not info.blank:
+            m = _FURNITURE.match(info.body)
+            if m:
+                text = (m.group("a") or m.group("b") or "").strip()
+                seen.setdefault(text.replace(" ", ""), []).append(text)
+    if not seen:
+        return None
+    best = max(seen.values(), key=len)
+    return best[0] if len(best) >= 2 else None

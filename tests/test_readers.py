@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseatlas.errors import ReadError
+from caseatlas.readers import read_document
+from caseatlas.readers.normalize import normalize
+from caseatlas.readers.text import decode
+from render import render_docx, render_pdf, render_pdf_without_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("年节电１２３４万千瓦时，下降１５％", "年节电1234万千瓦时，下降15%"),
+        ("投 入 费 用", "投入费用"),
+        ("达 能 中 国 饮 料 业 务", "达能中国饮料业务"),
+        ("CO<sub>2</sub> 排放", "CO2 排放"),
+        ("减排\u3000\u00a0100 吨", "减排 100 吨"),
+        ("tCO₂e", "tCO2e"),
+        ("2022 企业气候行动 案例集", "2022 企业气候行动 案例集"),  # word spaces between CJK words stay
+        ("中国 ( 香港 ) ，", "中国 ( 香港 ) ，"),
+    ],
+)
+def test_normalize_examples(raw, expected):
+    assert normalize(raw) == expected
+
+
+@given(st.text())
+def test_normalize_is_idempotent_and_total(text):
+    once = normalize(text)
+    assert normalize(once) == once
+    assert "\u3000" not in once and "\u00a0" not in once
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_fullwidth_digits_become_ascii(n):
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    assert normalize(f"减排{fullwidth}吨") == f"减排{n}吨"
+
+
+def test_decode_utf8_bom_and_gbk():
+    text = "案例概述\n节约标准煤 300 吨"
+    assert decode(b"\xef\xbb\xbf" + text.encode("utf-8"), "x") == (text, "utf-8-sig")
+    assert decode(text.encode("gbk"), "x") == (text, "gb18030")
+    assert decode(text.encode("utf-16"), "x")[0] == text
+
+
+def test_gbk_file_reads_like_utf8(tmp_path, sample_file):
+    text = sample_file.read_text(encoding="utf-8")
+    gbk = tmp_path / "sample_gbk.txt"
+    gbk.write_bytes(text.encode("gb18030"))
+    utf = tmp_path / "sample_utf8.txt"
+    utf.write_text(text, encoding="utf-8")
+    a, b = read_document(gbk), read_document(utf)
+    assert a.encoding == "gb18030"
+    assert [l.text for l in a.lines] == [l.text for l in b.lines]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"\n \n\t\n", "no text"),
+        ("binary.txt", bytes(range(256)) * 40, "binary"),
+        ("bad.txt", b"abc \x80\xff\x80 def" * 10, "not valid"),
+        ("book.xyz", b"hello", "unsupported"),
+        ("broken.pdf", b"%PDF-1.4 garbage", "PDF"),
+        ("broken.docx", b"PK\x03\x04 not a zip", "DOCX"),
+    ],
+)
+def test_bad_input_gives_one_line_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ReadError) as info:
+        read_document(path)
+    text = str(info.value)
+    assert message in text and "\n" not in text and name in text
+
+
+def test_huge_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:
+        fh.write(("案例概述 " * 10).encode() * 2_000_000)  # ~50 MB... of repeated text
+    assert path.stat().st_size > 50_000_000
+    with pytest.raises(ReadError, match="too large"):
+        read_document(path)
+
+
+def test_pdf_without_text_layer(tmp_path):
+    path = render_pdf_without_text(tmp_path / "scan.pdf")
+    with pytest.raises(ReadError, match="no text layer"):
+        read_document(path)
+
+
+def test_pdf_keeps_pages_and_docx_headings(tmp_path):
+    lines = ["# 第一章 能源转型", "", "山城光伏项目", "节约标准煤 300 吨。"] + [f"第 {i} 段正文。" for i in range(120)]
+    pdf = read_document(render_pdf(lines, tmp_path / "b.pdf"))
+    assert pdf.format == "pdf"
+    assert pdf.lines[0].page == 1 and max(l.page for l in pdf.lines) >= 3
+    assert any(l.text == "节约标准煤 300 吨。" for l in pdf.lines)
+    docx = read_document(render_docx(lines, tmp_path / "b.docx"))
+    assert docx.lines[0].text == "# 第一章 能源转型"
+
+
+def test_html_reader_marks_headings_and_joins_subscripts(tmp_path):
+    path = tmp_path / "book.html"
+    path.write_text(
+        "<html><head><title>t</title><style>p{}</style></head><body>"
+        "<h1>案例集</h1><h2>光伏治沙</h2><p>减少 CO<sub>2</sub> 排放 100 吨。</p>"
+        "<table><tr><td>年份</td><td>减排量</td></tr></table><script>x()</script></body></html>",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    texts = [l.text for l in doc.lines if l.text]
+    assert texts[:3] == ["# 案例集", "## 光伏治沙", "减少 CO2 排放 100 吨。"]
+    assert "年份 减排量" in texts
+    assert not any("x()" in t for t in texts)

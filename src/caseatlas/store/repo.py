@@ -11,7 +11,7 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from ..models import Book
-from .schema import cases, collections, lines, sections
+from .schema import attributes, cases, collections, lines, outcomes, sections
 
 
 @dataclass(slots=True)
@@ -82,7 +82,24 @@ def save_book(engine: Engine, book: Book) -> IngestOutcome:
                         for k, s in enumerate(case.sections)
                     ],
                 )
+            if case.facts is not None:
+                _save_facts(conn, pk, case.facts)
         return IngestOutcome(doc.source_file, "replaced" if old is not None else "added", len(book.cases), cid)
+
+
+def _save_facts(conn: Connection, case_pk: int, facts) -> None:
+    if facts.outcomes:
+        conn.execute(insert(outcomes), [
+            {"case_pk": case_pk, "seq": k + 1, "value": o.value, "value_max": o.value_max, "unit": o.unit,
+             "kind": o.kind, "period": o.period, "qualifier": o.qualifier, "quote": o.quote, "line": o.line,
+             "evidence": json.dumps([{"quote": e.quote, "line": e.line} for e in o.evidence], ensure_ascii=False)}
+            for k, o in enumerate(facts.outcomes)
+        ])
+    if facts.attributes:
+        conn.execute(insert(attributes), [
+            {"case_pk": case_pk, "kind": a.kind, "value": a.value, "detail": a.detail, "quote": a.quote, "line": a.line}
+            for a in facts.attributes
+        ])
 
 
 def _free_slug(conn: Connection, stem: str, source_file: str) -> str:
@@ -120,7 +137,7 @@ def find_collection(conn: Connection, key: str) -> dict | None:
 
 def iter_cases(conn: Connection, collection_id: int | None = None, with_sections: bool = True) -> Iterator[dict]:
     q = (
-        select(cases, collections.c.title.label("collection"), collections.c.source_file)
+        select(cases, collections.c.title.label("collection"), collections.c.source_file, collections.c.year)
         .join(collections, collections.c.id == cases.c.collection_id)
         .order_by(collections.c.source_file, cases.c.seq)
     )
@@ -136,9 +153,30 @@ def iter_cases(conn: Connection, collection_id: int | None = None, with_sections
             secs.setdefault(s["case_pk"], []).append(
                 {"heading": s["heading"], "start_line": s["start_line"], "end_line": s["end_line"]}
             )
+    facts = _facts_for(conn, [r["id"] for r in rows] if collection_id is not None else None) if with_sections else ({}, {})
     for r in rows:
         r["sections"] = secs.get(r["id"], [])
+        r["outcomes"] = facts[0].get(r["id"], [])
+        r["attributes"] = facts[1].get(r["id"], [])
         yield r
+
+
+def _facts_for(conn: Connection, case_pks: list[int] | None) -> tuple[dict, dict]:
+    oq = select(outcomes).order_by(outcomes.c.case_pk, outcomes.c.seq)
+    aq = select(attributes).order_by(attributes.c.case_pk, attributes.c.id)
+    if case_pks is not None:
+        oq = oq.where(outcomes.c.case_pk.in_(case_pks))
+        aq = aq.where(attributes.c.case_pk.in_(case_pks))
+    outs: dict[int, list[dict]] = {}
+    for o in conn.execute(oq).mappings():
+        d = dict(o)
+        d["evidence"] = json.loads(d["evidence"])
+        outs.setdefault(d.pop("case_pk"), []).append(d)
+    attrs: dict[int, list[dict]] = {}
+    for a in conn.execute(aq).mappings():
+        d = dict(a)
+        attrs.setdefault(d.pop("case_pk"), []).append(d)
+    return outs, attrs
 
 
 def get_case(conn: Connection, case_id: str) -> dict | None:
@@ -162,5 +200,7 @@ def counts(conn: Connection) -> dict[str, int]:
         "collections": conn.execute(select(func.count()).select_from(collections)).scalar_one(),
         "cases": conn.execute(select(func.count()).select_from(cases)).scalar_one(),
         "sections": conn.execute(select(func.count()).select_from(sections)).scalar_one(),
+        "outcomes": conn.execute(select(func.count()).select_from(outcomes)).scalar_one(),
+        "attributes": conn.execute(select(func.count()).select_from(attributes)).scalar_one(),
         "lines": conn.execute(select(func.count()).select_from(lines)).scalar_one(),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -64,4 +64,33 @@ lines = Table(
     Column("raw", Text, nullable=False),
     Column("text", Text, nullable=False),
     sqlite_with_rowid=False,
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("value_max", Float),
+    Column("unit", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("qualifier", String(16)),
+    Column("quote", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON [{quote, line}]
+)
+
+attributes = Table(
+    "attributes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # region, sector, industry, measure, standard, system, target
+    Column("value", Text, nullable=False),
+    Column("detail", Text),
+    Column("quote", Text, nullable=False),
+    Column("line", Integer, nullable=False),
 )

@@ -1,0 +1,39 @@
+"""Facts: quantified outcomes and categorical attributes of each case, with evidence."""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Book, CaseFacts, Line
+from . import attributes
+from .outcomes import extract_outcomes, passages
+
+_PROFILE = re.compile(r"(机构|企业|公司|单位|集团|组织)(简介|介绍|概况)|关于我们")
+
+
+def extract_case(lines: list[Line], title: str, organization: str | None, chapter: str | None,
+                 profile_lines: frozenset[int] = frozenset()) -> CaseFacts:
+    ps = passages(lines)
+    facts = CaseFacts(outcomes=extract_outcomes(lines, profile_lines))
+    body = [p for p in ps]
+    facts.attributes += attributes.region(body, title, organization)
+    facts.attributes += attributes.sector(body, title, organization, chapter)
+    facts.attributes += attributes.measures(body, title)
+    facts.attributes += attributes.standards(body)
+    facts.attributes += attributes.systems(body)
+    facts.attributes += attributes.targets(body)
+    return facts
+
+
+def extract_book(book: Book) -> None:
+    """Fill `case.facts` for every case of a segmented book."""
+    by_no = {line.no: line for line in book.document.lines}
+    for case in book.cases:
+        lines = [by_no[n] for n in range(case.start_line, case.end_line + 1)]
+        profile = frozenset(
+            n for s in case.sections if _PROFILE.search(s.heading) for n in range(s.start_line, s.end_line + 1)
+        )
+        case.facts = extract_case(lines, case.title, case.organization, case.chapter, profile)
+
+
+__all__ = ["extract_book", "extract_case", "extract_outcomes"]

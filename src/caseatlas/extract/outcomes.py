@@ -1,0 +1,298 @@
+"""Quantified outcomes of a case: which numbers are results (or commitments) of the case,
+what kind of result each is, over what period, with the exact words that state it.
+
+Rules are about language, not about any book: the words around a number say whether it
+is a reduction, a saving, capacity, generation or money, and whether it describes the
+world (background) rather than the case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..models import Evidence, Line, Outcome
+from .evidence import locate
+from .quantities import Quantity, find_quantities
+
+_SENTENCE_END = "。！？；!?;"
+_CLAUSE_END = _SENTENCE_END + "，,：:、（）()"
+_HEADING_END = tuple("。！？；：:，,")
+
+_REDUCE = re.compile(r"减|降|少|抵消|抵销|避免|节约|节省|节能|碳汇|固碳|吸收|中和|捕集|捕捉|封存|替代|削减|压减|消纳|回收")
+_CO2_SUBSTANCE = re.compile(r"二氧化碳|CO2|co2|碳|温室气体")
+_CO2_GENERIC = re.compile(r"减排|排放")
+_NOT_CO2 = re.compile(r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃油|石油|天然气|水(?!电)|垃圾|废物|废弃物|固废|塑料|污泥|粮|铝|钢|纸|衣|产能|沼|粪|秸秆|餐厨|"
+                      r"二氧化硫|SO_?2|氮氧化物|NO_?x|NOₓ|颗粒物|粉尘|烟尘|灰尘|COD|氨氮|总磷|总氮|硫氧化物|一氧化碳|碳氢|VOC|挥发性|废气|污染物|有害|矿|产量|产品|物料|材料|食物|原料|包装|饲料|肥")
+# A rate ("日均减排 423 吨", "每辆车 1.2 吨"), a potential, or a hypothetical is not an outcome total.
+_RATE = re.compile(r"每(?!年|月|季)|日均|人均|平均日|日减|单位|足迹|系数|强度|一辆|单车|单台|一次")
+_HYPOTHETICAL = re.compile(r"若|如果|假如|假设|理论上|功率|制冷量|负荷|额定")
+_NOT_OUTCOME = re.compile(r"潜力|规划|在建|拟建|可建设")
+_CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生")
+_RENEWABLE_POWER = re.compile(r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电")
+_COAL_CONTEXT = re.compile(r"标准煤|标煤")
+_GENERATION = re.compile(r"发电|光伏|风电|风能|绿电|绿色电力|可再生|清洁电力|清洁能源|上网|自发自用|产出|供应绿色|水电|太阳能|沼气")
+_SAVING = re.compile(r"节电|节约|节省|节能|减少|降低|下降|省电|节约用电")
+_FINANCE = re.compile(r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模")
+_NOT_FINANCE = re.compile(r"市场|收入|产值|营收|利润|销售|市值|成本|效益|节约|节省|降低|减少|GDP|营业额|税")
+_PCT_REDUCE = re.compile(r"下降|降低|减少|节约|节能|减排|降幅|节省|削减|减碳|降碳|减量")
+_TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\d\d\s*年(?:前|之前|以前)")
+_TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取|要")
+_COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
+_ACHIEVED = re.compile(r"累计|共|已|实现了|完成了|达到了")
+_CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|迄今|至今|截至|截止|以来|历年|共减少|总共|总减排|一共")
+# A 年 that is not part of a date ("2021 年") or a word like 去年/多年 marks a yearly figure
+# ("年节省", "年发电", "年均", "全年", "每年").
+_ANNUAL = re.compile(r"每年|年均|全年|年度|一年|年平均|每一年|/\s*年|年\s*$|20\d\d\s*年(?!底|末|前|之前|以来|起)"
+                     r"|(?<![\d\s去今明当多近历周青少新往同])年(?![底末初代限龄轻份来前后间])")
+_BACKGROUND = re.compile(r"全球|全世界|世界上|全国|我国|国内|全省|全社会|整个行业|全行业|人类|据统计|研究表明|报告显示|数据显示")
+_CASE_MARK = re.compile(r"本项目|该项目|项目|公司|集团|企业|我们|工厂|园区|平台|本|该|其|通过|累计|实现|完成|建成|助力|帮助")
+
+
+_HEADING_LINE = re.compile(r"^(?:#{1,6}\s|[◎●■□▶►➤◆]|第[一二三四五六七八九十\d]+[章节篇]|[一二三四五六七八九十]+[、.]|"
+                           r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}(?:[、.．](?!\d)|\s))")
+
+
+@dataclass(slots=True)
+class _Passage:
+    text: str
+    spans: list[tuple[int, int, Line]]  # (start, end, line) of each line inside `text`
+
+    def line_at(self, offset: int) -> tuple[int, int, Line]:
+        for start, end, line in self.spans:
+            if start <= offset < end:
+                return start, end, line
+        for start, end, line in self.spans:  # an offset at a line's very end
+            if offset == end:
+                return start, end, line
+        return self.spans[-1]
+
+
+def passages(lines: list[Line]) -> list[_Passage]:
+    """Join lines that a layout wrapped into passages; keep line offsets.
+
+    A line continues on the next one unless it ends a sentence or is a heading (a short
+    numbered, marked or Markdown line: "2. 绿色制造方面", "◎ 项目成果")."""
+    out: list[_Passage] = []
+    buf, spans = "", []
+    prev_heading = False
+    for line in lines:
+        text = line.text
+        if not text:
+            continue
+        if buf and (buf.endswith(_HEADING_END[:4]) or prev_heading):
+            out.append(_Passage(buf, spans))
+            buf, spans = "", []
+        prev_heading = len(text) <= 25 and bool(_HEADING_LINE.match(text))
+        sep = " " if buf and buf[-1].isascii() and buf[-1].isalnum() and text[0].isascii() and text[0].isalnum() else ""
+        start = len(buf) + len(sep)
+        buf += sep + text
+        spans.append((start, len(buf), line))
+    if buf:
+        out.append(_Passage(buf, spans))
+    return out
+
+
+def _left(text: str, pos: int, stops: str, limit: int) -> str:
+    start = pos
+    while start > 0 and pos - start < limit and text[start - 1] not in stops:
+        start -= 1
+    return text[start:pos]
+
+
+def _right(text: str, pos: int, stops: str, limit: int) -> str:
+    end = pos
+    while end < len(text) and end - pos < limit and text[end] not in stops:
+        end += 1
+    return text[pos:end]
+
+
+def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 12) -> tuple[str, str] | None:
+    """(kind, unit) for a quantity in context, or None when it is not an outcome we keep.
+    `reach`: how many characters before the number may name the substance."""
+    fam, unit = q.family, q.unit
+    near = clause[-reach:]
+    if fam == "mass":
+        # The substance named closest before the number decides what the tonnes are of.
+        coal, co2, other = _last(_COAL_CONTEXT, near), _last(_CO2_SUBSTANCE, near), _last(_NOT_CO2, near)
+        if coal >= 0 and coal >= other - 1:
+            fam, unit = "coal", "tce"
+        elif co2 > other or (other < 0 and (_CO2_GENERIC.search(near) or _CO2_SUBSTANCE.search(after[:6]))):
+            fam, unit = "co2", "tCO2e"
+    both = clause + after[:8]
+    if fam in ("co2", "coal"):
+        if _CONSUMPTION.search(clause) and not _REDUCE.search(clause):
+            return "other", unit  # an emission or consumption total, not a reduction
+        reduced = _REDUCE.search(sentence) or (fam == "coal" and "相当于" in sentence)
+        return ("co2e_reduction" if fam == "co2" else "energy_saving") if reduced else "other", unit
+    if fam == "energy":
+        if _SAVING.search(clause[-10:]) and not _GENERATION.search(clause[-6:]):
+            return "energy_saving", unit
+        if _GENERATION.search(both):
+            return "renewable_generation", unit
+        if _SAVING.search(clause):
+            return "energy_saving", unit
+        return "other", unit
+    if fam == "power":
+        return ("renewable_capacity" if _RENEWABLE_POWER.search(clause + after[:6]) else "other"), unit
+    if fam == "money_bare":
+        # "规模 10.8 亿" is money only when the clause is about money and no counter follows
+        # ("用户 400 余万", "轮胎超过 5 万条").
+        if _FINANCE.search(clause) and not _NOT_FINANCE.search(clause[-8:]) and not _COUNTED.match(after):
+            return "investment_or_finance", unit
+        return None
+    if fam == "money":
+        if (_FINANCE.search(clause) or _FINANCE.search(sentence[: max(0, len(sentence) - len(after))][-60:])) \
+                and not _NOT_FINANCE.search(clause[-8:]):
+            return "investment_or_finance", unit
+        return None if fam == "money_bare" else ("other", unit)
+    if fam == "area":
+        return "area", unit
+    if fam == "percent":
+        return ("percentage_reduction" if _PCT_REDUCE.search(clause) else "other"), unit
+    if fam == "persons":
+        return "users_or_participants", unit
+    return "other", unit
+
+
+def _last(rx: re.Pattern[str], text: str) -> int:
+    """End position of the last match of `rx` in `text`, or -1."""
+    last = -1
+    for m in rx.finditer(text):
+        last = m.end()
+    return last
+
+
+def _period(q: Quantity, clause: str, prefix: str, after: str) -> str:
+    """Marker in the clause first; else one earlier in the sentence ("项目年发电 38.7 亿千瓦时，
+    减少二氧化碳排放 313 万吨": the second figure is yearly too). Money stated for a dated
+    year ("2019 年获得补助 50 万元") is a one-off, not a yearly amount."""
+    if q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after):
+        return "annual"
+    money = q.unit in ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")
+    for context in ((clause,) if money else (clause, prefix)):
+        if money:
+            context = re.sub(r"20\d\d\s*年", "", context)
+        cumulative = _last(_CUMULATIVE, context)
+        annual = _last(_ANNUAL, context)
+        if cumulative >= 0 or annual >= 0:
+            return "cumulative" if cumulative > annual else "annual"
+    return "unspecified"
+
+
+def _is_background(sentence: str) -> bool:
+    return bool(_BACKGROUND.search(sentence)) and not _CASE_MARK.search(sentence)
+
+
+_ROW = re.compile(r"^(?P<label>[^\d\s][^\d]{0,20}?)\s+(?P<nums>\d[\d,.]*(?:\s+\d[\d,.]*)*)$")
+_HEADER_UNIT = re.compile(r"[（(/]\s*(?P<unit>吨|t|kg|KG|Kg|千克|公斤|tCO2e?|万元|元|万千瓦时|千瓦时|kWh|度)\s*(?:/\s*年)?\s*[）)]?")
+
+
+def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str]]:
+    """Rows of flattened tables ("减少碳排放 98975 540350 …") with the unit their header names."""
+    rows = []
+    recent: list[Line] = []
+    for line in lines:
+        text = line.text
+        if not text:
+            continue
+        m = _ROW.match(text)
+        if m:
+            label = m.group("label")
+            header = next((h for h in reversed(recent[-12:]) if _HEADER_UNIT.search(h.text) and len(h.text) < 40), None)
+            own = _HEADER_UNIT.search(label)
+            unit_match = own or (_HEADER_UNIT.search(header.text) if header else None)
+            if unit_match:
+                values = []
+                for token in m.group("nums").split():
+                    try:
+                        values.append(float(token.replace(",", "")))
+                    except ValueError:
+                        pass
+                # Header first, row label last: the label is what the numbers are "closest" to.
+                context = (header.text if header is not None and not own else "") + " " + label
+                rows.append((line, label.strip(), values, unit_match.group("unit") + "|" + context))
+        recent.append(line)
+    return rows
+
+
+def _table_outcomes(lines: list[Line]) -> list[Outcome]:
+    out = []
+    for line, label, values, spec in _table_rows(lines):
+        unit_word, context = spec.split("|", 1)
+        q_text = f"{label} 1 {unit_word}"  # classify the row as if its label stated one unit
+        probe = find_quantities(q_text)
+        if not probe:
+            continue
+        q = probe[0]
+        kinds = classify(q, context, context, "", reach=len(context))
+        if kinds is None:
+            continue
+        kind, unit = kinds
+        if kind == "other" or not _REDUCE.search(label):
+            kind = "other"
+        for v in values:
+            if v == 0:
+                continue
+            value = float(f"{v * q.value:.12g}")
+            quote = line.raw.strip()  # a table row is short: the whole row is the evidence
+            out.append(Outcome(value, None, unit, kind, "unspecified", None, quote, line.no, [Evidence(quote, line.no)]))
+    return out
+
+
+def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozenset()) -> list[Outcome]:
+    """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
+    own profile section) describe the organization, not the case: they are kept as 'other'."""
+    found: dict[tuple, Outcome] = {}
+    for o in _table_outcomes(lines):
+        found.setdefault((o.unit, round(o.value, 6), None), o)
+    for p in passages(lines):
+        text = p.text
+        for q in find_quantities(text):
+            clause = _left(text, q.number_start, _CLAUSE_END, 40)
+            sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
+            after = _right(text, q.end, _CLAUSE_END, 20)
+            kinds = classify(q, clause, sentence, after)
+            if kinds is None:
+                continue
+            kind, unit = kinds
+            if q.family == "money_bare" and kind != "investment_or_finance":
+                continue
+            prefix = _left(text, q.number_start, _SENTENCE_END, 120)
+            if _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix):
+                kind = "other"
+            if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
+                continue
+            if kind != "other" and _TARGET_YEAR.search(prefix) and _TARGET_WORD.search(prefix[-30:]) \
+                    and not _ACHIEVED.search(clause):
+                kind = "target"
+            period = _period(q, clause, prefix, after)
+            quote, line = _quote(p, q)
+            if line.no in profile_lines:
+                kind = "other"
+            key = (unit, round(q.value, 6), None if q.value_max is None else round(q.value_max, 6))
+            if key in found:
+                known = found[key]
+                known.evidence.append(Evidence(quote, line.no))
+                if known.period == "unspecified":
+                    known.period = period
+                if known.kind == "other" and kind != "other":
+                    known.kind = kind
+                continue
+            found[key] = Outcome(
+                value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
+                quote=quote, line=line.no, evidence=[Evidence(quote, line.no)],
+            )
+    return list(found.values())
+
+
+def _quote(p: _Passage, q: Quantity) -> tuple[str, Line]:
+    """The clause that states the number, cut to the line it starts on, as written in the raw line."""
+    start, end, line = p.line_at(q.number_start)
+    clause_start = q.number_start - len(_left(p.text, q.number_start, _CLAUSE_END, 24))
+    left = max(clause_start, start)
+    while left > start and p.text[left - 1].isascii() and p.text[left - 1].isalnum() and p.text[left].isalnum():
+        left -= 1  # never start a quote inside a number or word ("020 年" for "2020 年")
+    right = min(q.end, end)
+    normalized = p.text[left:right].strip()
+    return locate(line.raw, normalized), line

@@ -1,0 +1,222 @@
+"""Facts: numbers, units, kinds, periods, evidence, attributes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseatlas.extract import extract_book, extract_case
+from caseatlas.extract.outcomes import extract_outcomes
+from caseatlas.extract.quantities import find_quantities
+from caseatlas.models import Line
+from caseatlas.readers import read_document
+from caseatlas.readers.normalize import normalize
+from caseatlas.segment import segment
+from conftest import BOOK_CASES, CORPUS, needs_corpus
+
+
+def lines_of(*texts: str) -> list[Line]:
+    return [Line(i + 1, t, normalize(t)) for i, t in enumerate(texts)]
+
+
+def one(text: str):
+    found = find_quantities(normalize(text))
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "value_max", "unit", "qualifier"),
+    [
+        ("年节省 18973 吨标煤", 18973, None, "tce", None),
+        ("减少碳排放 19792 吨二氧化碳当量 / 年", 19792, None, "tCO2e", None),
+        ("约 1.7~2 亿度", 1.7e8, 2e8, "kWh", "approx"),
+        ("减排 35%~46%", 35, 46, "%", None),
+        ("130 吨至 140 吨", 130, 140, "t", None),
+        ("超 5 万吨二氧化碳当量", 5e4, None, "tCO2e", "lower_bound"),
+        ("总投资 560 亿元", 5.6e10, None, "CNY", None),
+        ("捐资 4000 余万元", 4e7, None, "CNY", "lower_bound"),
+        ("奖励 1.5W 元", 1.5e4, None, "CNY", None),
+        ("捐赠善款近百万元", 1e6, None, "CNY", "approx"),
+        ("年度发电 8,698,000 千瓦时", 8_698_000, None, "kWh", None),
+        ("装机 13.26 MWp", 13.26, None, "MW", None),
+        ("总容量突破 1000 万千瓦", 1e4, None, "MW", None),
+        ("全球累计装机容量超过 40 吉瓦", 4e4, None, "MW", "lower_bound"),
+        ("自发自用 5237 兆瓦时", 5.237e6, None, "kWh", None),
+        ("光伏装机容量为 16.5KW", 0.0165, None, "MW", None),
+        ("单块组件 400W", 0.0004, None, "MW", None),
+        ("节约三万吨标准煤", 3e4, None, "tce", None),
+        ("减碳 90950KG", 90.95, None, "t", None),
+        ("一次打卡减排 147gCO2e", 1.47e-4, None, "tCO2e", None),
+        ("规划面积 1 万亩", 1e4 * 10000 / 15, None, "m2", None),
+        ("节约用水 218 万立方米", 2.18e6, None, "m3", None),
+        ("节电１２００万ｋＷｈ", 1.2e7, None, "kWh", None),  # full-width digits and letters
+        ("发行规模 10.8 亿", 1.08e9, None, "CNY", None),  # a bare multiplier in a money clause
+    ],
+)
+def test_quantity_examples(text, value, value_max, unit, qualifier):
+    q = one(text)
+    assert math.isclose(q.value, value, rel_tol=1e-9)
+    assert (q.value_max is None) == (value_max is None)
+    if value_max is not None:
+        assert math.isclose(q.value_max, value_max, rel_tol=1e-9)
+    assert q.unit == unit and q.qualifier == qualifier
+
+
+@pytest.mark.parametrize("text", ["2019 年 10 月投产", "一体化建设", "“十四五”期间", "第 3 期", "一度电"])
+def test_non_quantities(text):
+    assert find_quantities(normalize(text)) == []
+
+
+decimals = st.decimals(min_value="0.01", max_value="99999", places=2).map(lambda d: format(d.normalize(), "f"))
+
+
+@given(decimals, st.sampled_from([("万", 1e4), ("亿", 1e8), ("百万", 1e6), ("千万", 1e7)]))
+def test_multipliers_scale_every_unit(v, mult):
+    word, factor = mult
+    q = one(f"节约 {v}{word}吨标准煤")
+    assert q.unit == "tce" and math.isclose(q.value, float(v) * factor, rel_tol=1e-9)
+
+
+@given(decimals)
+def test_mwh_is_thousand_kwh(v):
+    assert math.isclose(one(f"发电 {v} MWh").value, float(v) * 1000, rel_tol=1e-9)
+    assert math.isclose(one(f"发电 {v} 兆瓦时").value, float(v) * 1000, rel_tol=1e-9)
+
+
+@given(decimals)
+def test_wan_kilowatt_is_ten_megawatts(v):
+    q = one(f"装机 {v} 万千瓦")
+    assert q.unit == "MW" and math.isclose(q.value, float(v) * 10, rel_tol=1e-9)
+
+
+@given(decimals)
+def test_mu_is_a_fifteenth_of_a_hectare(v):
+    mu, ha = one(f"种植 {v} 亩"), one(f"种植 {v} 公顷")
+    assert mu.unit == ha.unit == "m2"
+    assert math.isclose(mu.value * 15, ha.value, rel_tol=1e-9)
+
+
+@given(st.text(max_size=200))
+def test_quantity_search_never_fails(text):
+    for q in find_quantities(text):
+        assert q.start <= q.number_start < q.end <= len(text)
+
+
+def test_kinds_periods_and_context():
+    outs = extract_outcomes(lines_of(
+        "项目年发电 38.7 亿千瓦时，可节约标准煤 120.6 万吨，减少二氧化碳排放 313.56 万吨。",
+        "截至 2021 年底累计减少碳排放 5000 吨。",
+        "全球每年因食物浪费排放 33 亿吨二氧化碳。",  # background, not the case's outcome
+        "减少二氧化硫排放超 200 吨，减少氮氧化物排放 12 吨。",  # pollutants are not CO2
+        "实现日均减排量 423 吨。",  # a rate
+        "公司获得绿色贷款 5 亿元，年销售收入 100 亿元。",
+    ))
+    by = {(o.unit, o.value): o for o in outs}
+    assert by[("kWh", 3.87e9)].kind == "renewable_generation" and by[("kWh", 3.87e9)].period == "annual"
+    assert by[("tce", 1.206e6)].kind == "energy_saving" and by[("tce", 1.206e6)].period == "annual"
+    assert by[("tCO2e", 3.1356e6)].kind == "co2e_reduction"
+    assert by[("tCO2e", 5000)].period == "cumulative"
+    assert ("tCO2e", 3.3e9) not in by
+    assert by[("t", 200)].kind == "other" and ("tCO2e", 200) not in by
+    assert by[("tCO2e", 423)].kind == "other"
+    assert by[("CNY", 5e8)].kind == "investment_or_finance"
+    assert by[("CNY", 1e10)].kind == "other"
+
+
+def test_number_split_from_unit_across_lines_and_repeated_claims():
+    outs = extract_outcomes(lines_of("屋顶光伏总装机容量达到 13.26", "MWp，年发电量可达 11,400 兆瓦时。",
+                                     "", "项目年发电量达 11,400 兆瓦时。"))
+    cap = next(o for o in outs if o.unit == "MW")
+    assert cap.value == 13.26 and cap.line == 1 and "13.26" in cap.quote
+    gen = [o for o in outs if o.unit == "kWh"]
+    assert len(gen) == 1 and len(gen[0].evidence) == 2  # one claim, two statements
+    assert [e.line for e in gen[0].evidence] == [2, 4]
+
+
+def test_flattened_table_rows_use_the_header_unit():
+    outs = extract_outcomes(lines_of("捐衣减排数据", "合计 /KG", "减少碳排放 98975 540350"))
+    values = sorted(o.value for o in outs if o.unit == "tCO2e")
+    assert values == [98.975, 540.35]
+
+
+def test_quotes_are_exact_substrings_of_raw_lines():
+    raw = ["减少 CO<sub>2</sub> 排放 １２００ 吨。", "投 入 资 金 500 万元用于改造。"]
+    lines = [Line(i + 1, r, normalize(r)) for i, r in enumerate(raw)]
+    outs = extract_outcomes(lines)
+    assert len(outs) == 2
+    for o in outs:
+        assert o.quote in raw[o.line - 1]
+
+
+def test_sample_collection_facts(sample_file):
+    book = segment(read_document(sample_file))
+    extract_book(book)
+    regions = [next((a.value for a in c.facts.attributes if a.kind == "region"), None) for c in book.cases]
+    assert regions == ["重庆市", "浙江省", "河北省", "江苏省", "广东省", "安徽省", "四川省", "广东省"]
+    first = book.cases[0].facts
+    assert "分布式光伏" in [a.value for a in first.attributes if a.kind == "measure"]
+    kinds = {(o.kind, o.unit) for o in first.outcomes}
+    assert ("renewable_capacity", "MW") in kinds and ("co2e_reduction", "tCO2e") in kinds
+    assert any(o.unit == "tCO2e" and o.value == 11300 for o in first.outcomes)
+    standards = {a.value for c in book.cases for a in c.facts.attributes if a.kind == "standard"}
+    assert {"ISO 50001", "PAS 2060", "绿色电力证书"} <= standards
+    for c in book.cases:
+        kinds = [a.kind for a in c.facts.attributes]
+        assert kinds.count("sector") == 1 and kinds.count("industry") == 1 and "measure" in kinds
+
+
+def test_targets_are_separate_from_outcomes():
+    facts = extract_case(lines_of("公司承诺于 2030 年实现碳达峰、2060 年前实现碳中和。",
+                                  "2022 年已减少碳排放 1.2 万吨。"), "示例", None, None)
+    targets = {a.value for a in facts.attributes if a.kind == "target"}
+    assert {"碳达峰 2030", "碳中和 2060"} <= targets
+    assert [(o.kind, o.value) for o in facts.outcomes] == [("co2e_reduction", 12000)]
+
+
+@needs_corpus
+def test_every_corpus_case_has_facts_with_located_evidence():
+    for stem in BOOK_CASES:
+        doc = read_document(CORPUS / f"{stem}.txt")
+        book = segment(doc)
+        extract_book(book)
+        raw = {line.no: line.raw for line in doc.lines}
+        for case in book.cases:
+            kinds = [a.kind for a in case.facts.attributes]
+            assert "sector" in kinds and "measure" in kinds, case.title
+            for o in case.facts.outcomes:
+                assert case.start_line <= o.line <= case.end_line
+                for e in o.evidence:
+                    assert e.quote and e.quote in raw[e.line], (stem, e)
+            for a in case.facts.attributes:
+                if a.line:
+                    assert a.quote in raw[a.line], (stem, a)
+
+
+@needs_corpus
+def test_dev_books_outcome_precision_and_recall(engine):
+    from caseatlas import evaluate, service
+    from conftest import GOLD
+
+    service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
+    rows = evaluate.eval_facts(engine, GOLD)
+    assert rows and all(r["in_library"] for r in rows)
+    for r in rows:
+        assert r["recall"] >= 0.9 and r["precision"] >= 0.9, r
+    json.dumps(rows)  # the report is plain data
+
+
+def test_taxonomy_docs_list_every_entry():
+    from pathlib import Path
+
+    from caseatlas.extract import taxonomy
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "taxonomies.md").read_text(encoding="utf-8")
+    names = list(taxonomy.measures().info) + list(taxonomy.topics().info) + [n for n, _ in taxonomy.standards()]
+    missing = [n for n in names if f"| {n} |" not in doc]
+    assert not missing, f"docs/taxonomies.md is out of date: {missing}"
+    assert len(taxonomy.measures().info) >= 40

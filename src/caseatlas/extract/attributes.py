@@ -52,10 +52,12 @@ def region(passages: list[_Passage], title: str, organization: str | None) -> li
     weights: Counter[str] = Counter()
     city_weights: Counter[str] = Counter()
     first_seen: dict[str, tuple[str, int]] = {}
+    order: dict[str, int] = {}
     for info, weight, strong, quote in mentions:
         if not strong and info.adcode[:2] not in supported:
             continue
         prov = info.adcode[:2] + "0000"
+        order.setdefault(prov, len(order))
         weights[prov] += weight
         if info.rank >= 1:
             city_weights[info.adcode[:4] + "00"] += weight
@@ -67,6 +69,9 @@ def region(passages: list[_Passage], title: str, organization: str | None) -> li
     prov, best = weights.most_common(1)[0]
     if best < 1:
         return []
+    # Several sites of similar weight: a case names its main site first.
+    close = [p for p, w in weights.items() if w >= 0.5 * best]
+    prov = min(close, key=order.__getitem__)
     if len([w for w in weights.values() if w >= 2]) >= 5 and best / total < 0.3:
         quote, line = next(iter(first_seen.values()), ("", 0))
         return [Attribute("region", "全国", "national", quote, line)]
@@ -88,22 +93,23 @@ def _unambiguous(m) -> bool:
     return len({info.adcode[:2] for info in m.attr_infos}) == 1
 
 
-_SUFFIXES = ("省", "市", "县", "区", "州", "盟", "旗", "自治区")
+def _full_name(m, text: str) -> bool:
+    """Written as the official name ("宜宾市", "海盐县"), not the bare stem ("宜宾", "苏州")."""
+    official = m.attr_infos[0].name
+    written = m.origin_value
+    return written == official or written + text[m.end_index + 1 : m.end_index + 2] == official
 
 
 def _is_strong(m, text: str) -> bool:
-    info = m.attr_infos[0]
-    if info.rank <= 1:  # provinces and prefecture-level cities; county names are often words
+    if m.attr_infos[0].rank <= 1:  # provinces and prefecture-level cities; county names are often words
         return True
-    nxt = text[m.end_index + 1 : m.end_index + 2]
-    return m.origin_value.endswith(_SUFFIXES) or nxt in ("市", "县", "区", "州")
+    return _full_name(m, text)
 
 
 def _name_weight(m, text: str) -> float:
     """Full names ("宜宾市", "浙江省") count more than bare ones ("宁德" in "宁德时代")."""
     written = m.origin_value
-    nxt = text[m.end_index + 1 : m.end_index + 2]
-    if written.endswith(_SUFFIXES) or nxt in ("省", "市", "县", "区", "州"):
+    if _full_name(m, text) and len(written) > 2:
         return 1.5
     if len(written) <= 2 and m.attr_infos[0].rank > 0:
         return 0.5

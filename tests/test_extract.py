@@ -220,3 +220,12 @@ def test_taxonomy_docs_list_every_entry():
     missing = [n for n in names if f"| {n} |" not in doc]
     assert not missing, f"docs/taxonomies.md is out of date: {missing}"
     assert len(taxonomy.measures().info) >= 40
+
+
+def test_projections_are_not_results():
+    outs = extract_outcomes(lines_of(
+        "若有效推广该技术，到 2050 年前可累计实现碳减排 1320 亿吨。",
+        "如果按平均厚度 16 厘米计算，与石材相比减少了 3025 吨二氧化碳当量的排放。",
+    ))
+    kinds = {o.value: o.kind for o in outs if o.unit == "tCO2e"}
+    assert kinds == {1.32e11: "other", 3025: "co2e_reduction"}

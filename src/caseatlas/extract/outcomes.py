@@ -27,6 +27,8 @@ _NOT_CO2 = re.compile(r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃�
 # A rate ("日均减排 423 吨", "每辆车 1.2 吨"), a potential, or a hypothetical is not an outcome total.
 _RATE = re.compile(r"每(?!年|月|季)|日均|人均|平均日|日减|单位|足迹|系数|强度|一辆|单车|单台|一次")
 _HYPOTHETICAL = re.compile(r"若|如果|假如|假设|理论上|功率|制冷量|负荷|额定")
+_IF = re.compile(r"若|如果|假如|假设")
+_PROJECTION = re.compile(r"有望|将可|或将|可能")
 _NOT_OUTCOME = re.compile(r"潜力|规划|在建|拟建|可建设")
 _CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生")
 _RENEWABLE_POWER = re.compile(r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电")
@@ -259,8 +261,9 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             if q.family == "money_bare" and kind != "investment_or_finance":
                 continue
             prefix = _left(text, q.number_start, _SENTENCE_END, 120)
-            if _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix):
-                kind = "other"
+            if _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
+                    or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix))):
+                kind = "other"  # a projection ("若推广…到 2050 年可减排 1320 亿吨"), not a result
             if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
                 continue
             if kind != "other" and _TARGET_YEAR.search(prefix) and _TARGET_WORD.search(prefix[-30:]) \

@@ -21,7 +21,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def test_schema_is_migrated(engine):

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from . import evaluate, service, store
 from .errors import CaseAtlasError
+from .search import Filters
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="CaseAtlas 案例图谱: a library of climate-action case collections.")
 eval_app = typer.Typer(no_args_is_help=True, help="Measure the library against hand annotations.")
@@ -48,6 +49,7 @@ def _run(fn):
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .pdf .docx .html) or folders.")],
     db: DbOption = None,
+    with_embeddings: Annotated[bool, typer.Option("--embed", help="Also compute vectors for the semantic leg.")] = False,
 ) -> None:
     """Add books to the library. Re-ingesting a file is a no-op; a changed file replaces its cases."""
     engine = _engine(db)
@@ -62,6 +64,8 @@ def ingest(
             progress.update(task, description=f"ingesting {path.name}")
             results.append(service.ingest_file(engine, path))
             progress.advance(task)
+    if with_embeddings:
+        out.print(f"embedded {service.embed(engine)} passages")
     failed = 0
     for r in results:
         if r.status == "error":
@@ -157,6 +161,7 @@ def demo(db: DbOption = None) -> None:
         if r.status == "error":
             _fail(r.error or "ingest failed")
         out.print(f"{r.status:9} {r.n_cases:4d} cases  {Path(r.path).name}", highlight=False)
+    out.print(f"embedded {service.embed(engine)} passages for semantic search", highlight=False)
     out.print(f"library: {store.resolve_db(db)}", highlight=False)
     collections_cmd(db=db)
     sample = [c for c in service.collections(engine) if c["source_file"].startswith("sample")]
@@ -231,6 +236,123 @@ def _print_facts(c: dict) -> None:
         for o in metrics:
             table.add_row(_fmt_value(o), o["kind"], o["period"], str(o["line"]), o["quote"])
         out.print(table)
+
+
+def _filters(collection, year, chapter, sector, province, measure, standard, minimum) -> Filters:
+    return Filters(collection=collection, year=year, chapter=chapter, sector=sector, province=province,
+                   measure=measure, standard=standard, min_outcomes=[service.parse_minimum(m) for m in minimum or []])
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[Optional[str], typer.Argument(help="What to look for, as you would type it.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Hits to return (1-100).")] = 10,
+    offset: Annotated[int, typer.Option("--offset")] = 0,
+    mode: Annotated[str, typer.Option("--mode", help="auto (hybrid when vectors exist), text, hybrid, semantic")] = "auto",
+    collection: Annotated[Optional[str], typer.Option("--collection", "-c")] = None,
+    year: Annotated[Optional[int], typer.Option("--year")] = None,
+    chapter: Annotated[Optional[str], typer.Option("--chapter")] = None,
+    sector: Annotated[Optional[str], typer.Option("--sector", help="Topic, e.g. 绿色建筑")] = None,
+    province: Annotated[Optional[str], typer.Option("--province", help="e.g. 浙江省")] = None,
+    measure: Annotated[Optional[str], typer.Option("--measure", help="e.g. 分布式光伏")] = None,
+    standard: Annotated[Optional[str], typer.Option("--standard", help="e.g. PAS 2060")] = None,
+    minimum: Annotated[Optional[list[str]], typer.Option("--min", help="Outcome threshold KIND:VALUE in canonical units, e.g. co2e_reduction:10000")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    stdin: Annotated[bool, typer.Option("--stdin", help="One query per input line; one JSON object per output line.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Search cases: Chinese full text (with synonyms) and, when embedded, meaning; hits grouped by case."""
+    engine = _engine(db)
+    filters = _run(lambda: _filters(collection, year, chapter, sector, province, measure, standard, minimum))
+    if stdin:
+        for line in sys.stdin:
+            q = line.rstrip("\n")
+            res = _run(lambda q=q: service.search(engine, q, filters, limit, offset, mode))
+            res.pop("facets", None)
+            sys.stdout.write(json.dumps(res, ensure_ascii=False) + "\n")
+        return
+    if query is None and not filters.active():
+        _fail("give a query (or --stdin, or a filter such as --province)")
+    res = _run(lambda: service.search(engine, query or "", filters, limit, offset, mode))
+    if as_json:
+        sys.stdout.write(json.dumps(res, ensure_ascii=False, indent=1) + "\n")
+        return
+    out.print(f"[dim]{res['total']} cases · mode {res['mode']}[/dim]", highlight=False)
+    for i, h in enumerate(res["hits"], start=offset + 1):
+        out.print(f"\n[bold]{i}. {h['title']}[/bold]  [dim]{h['case_id']} · {h['organization'] or ''} · "
+                  f"{h['source_file']}:{h['start_line']}[/dim]", highlight=False)
+        out.print(f"   [green]matched[/green] {h['matched']['explanation']}", highlight=False)
+        for sn in h["snippets"]:
+            out.print("   " + _marked(sn["text"], sn["highlights"]) + f"  [dim](L{sn['start_line']})[/dim]",
+                      highlight=False, soft_wrap=True)
+
+
+def _marked(text: str, spans: list[list[int]]) -> str:
+    from rich.markup import escape
+
+    pieces, last = [], 0
+    for a, b in spans:
+        pieces.append(escape(text[last:a]) + "[bold yellow]" + escape(text[a:b]) + "[/bold yellow]")
+        last = b
+    return "".join(pieces) + escape(text[last:])
+
+
+@app.command()
+def similar(case_id: str, limit: Annotated[int, typer.Option("--limit", "-n")] = 5, db: DbOption = None,
+            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Cases similar to a case (by meaning when embedded, else by its title and facts)."""
+    hits = _run(lambda: service.similar_cases(_engine(db), case_id, limit))
+    if as_json:
+        sys.stdout.write(json.dumps(hits, ensure_ascii=False) + "\n")
+        return
+    for h in hits:
+        out.print(f"{h['case_id']:28} {h['title']}  [dim]{h['matched']['explanation']}[/dim]", highlight=False)
+
+
+@app.command()
+def embed(
+    batch: Annotated[int, typer.Option("--batch", help="Passages per batch (one transaction each).")] = 32,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Stop after this many passages.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Compute dense vectors for the semantic leg (resumable: re-run to continue)."""
+    engine = _engine(db)
+    with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("embed", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        n = _run(lambda: service.embed(engine, batch=batch, limit=limit, progress=tick))
+    out.print(f"embedded {n} passages")
+
+
+@eval_app.command("search")
+def eval_search(
+    queries: Annotated[Path, typer.Option("--queries", help="Graded queries (JSON, shared/eval format).")],
+    gold: Annotated[Path, typer.Option("--gold", help="Folder of <book>.json gold files (for line ranges).")],
+    modes: Annotated[str, typer.Option("--modes", help="Comma-separated: text, hybrid, semantic")] = "text,hybrid",
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """nDCG@10, Recall@10, MRR for CaseAtlas and baselines (bm25s over jieba tokens, FTS5 trigram), same run."""
+    from .search.evaluation import evaluate as eval_queries
+    from .search import dense
+
+    engine = _engine(db)
+    wanted = tuple(m.strip() for m in modes.split(",") if m.strip())
+    with engine.connect() as conn:
+        if dense.count(conn) == 0:
+            wanted = tuple(m for m in wanted if m == "text") or ("text",)
+    report = _run(lambda: eval_queries(engine, queries, gold, wanted))
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("system", "nDCG@10", "Recall@10", "MRR", title=f"{report['queries']} queries")
+    for name, m in report["systems"].items():
+        table.add_row(name, f"{m['ndcg@10']:.3f}", f"{m['recall@10']:.3f}", f"{m['mrr']:.3f}")
+    out.print(table)
 
 
 def main() -> None:

@@ -16,6 +16,9 @@ from . import store
 from .errors import CaseAtlasError, NotFound
 from .extract import extract_book
 from .readers import SUPPORTED, read_document
+from .search import Filters, index_book
+from .search import dense as _dense
+from .search import engine as _search
 from .segment import segment
 
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
@@ -49,7 +52,7 @@ def ingest_file(engine: Engine, path: str | Path) -> FileResult:
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
         extract_book(book)
-        outcome = store.save_book(engine, book)
+        outcome = store.save_book(engine, book, on_saved=lambda conn, pks: index_book(conn, book, pks))
         return FileResult(str(path), outcome.status, outcome.n_cases)
     except CaseAtlasError as exc:
         return FileResult(str(path), "error", error=str(exc))
@@ -160,3 +163,116 @@ def export(engine: Engine, fmt: str, collection: str | None = None) -> Iterator[
         yield buf.getvalue()
     else:
         raise CaseAtlasError(f"unknown export format '{fmt}' (use jsonl or csv)")
+
+
+# --- search ------------------------------------------------------------------------------
+
+OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
+                 "investment_or_finance", "area", "percentage_reduction", "users_or_participants", "target", "other")
+MAX_LIMIT = 100
+
+
+def parse_minimum(spec: str) -> tuple[str, float]:
+    """"co2e_reduction:10000" → ("co2e_reduction", 10000.0); also "co2e_reduction>=1e4"."""
+    import re
+
+    m = re.fullmatch(r"\s*([a-z0-9_]+)\s*(?::|>=|≥|=)\s*([0-9.eE+]+)\s*", spec or "")
+    if not m or m.group(1) not in OUTCOME_KINDS:
+        raise CaseAtlasError(f"bad outcome filter '{spec}': use KIND:MINIMUM, KIND one of {', '.join(OUTCOME_KINDS)}")
+    try:
+        return m.group(1), float(m.group(2))
+    except ValueError:
+        raise CaseAtlasError(f"bad outcome filter '{spec}': '{m.group(2)}' is not a number") from None
+
+
+def _case_summaries(conn, case_pks: list[int]) -> dict[int, dict]:
+    from sqlalchemy import select as _select
+
+    from .store.schema import cases as _cases
+    from .store.schema import collections as _collections
+
+    if not case_pks:
+        return {}
+    rows = conn.execute(
+        _select(_cases.c.id, _cases.c.case_id, _cases.c.title, _cases.c.organization, _cases.c.chapter,
+                _cases.c.start_line, _cases.c.end_line, _collections.c.source_file, _collections.c.title.label("collection"),
+                _collections.c.year)
+        .join(_collections, _collections.c.id == _cases.c.collection_id).where(_cases.c.id.in_(case_pks))
+    ).mappings().all()
+    return {r["id"]: dict(r) for r in rows}
+
+
+def _hit_record(hit, info: dict) -> dict:
+    matched = {"terms": hit.matched_terms}
+    if hit.semantic is not None:
+        matched["semantic"] = hit.semantic
+    why = []
+    if hit.matched_terms:
+        why.append("词语: " + "、".join(hit.matched_terms))
+    if hit.semantic is not None:
+        why.append(f"语义相似度 {hit.semantic:.2f}")
+    matched["explanation"] = "；".join(why) or "筛选条件"
+    return {
+        "case_id": info["case_id"], "source_file": info["source_file"], "start_line": info["start_line"],
+        "end_line": info["end_line"], "title": info["title"], "organization": info["organization"],
+        "chapter": info["chapter"], "collection": info["collection"], "year": info["year"],
+        "score": round(hit.score, 6), "matched": matched,
+        "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights], "start_line": s.start_line,
+                      "end_line": s.end_line, "section": s.section} for s in hit.snippets],
+    }
+
+
+def search(engine: Engine, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
+           mode: str = "auto") -> dict:
+    """Search the library: cases ranked with their matching passages, facet counts."""
+    if mode not in ("auto", "text", "hybrid", "semantic"):
+        raise CaseAtlasError(f"unknown search mode '{mode}' (use auto, text, hybrid or semantic)")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise CaseAtlasError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise CaseAtlasError("offset must not be negative")
+    query = query or ""
+    with engine.connect() as conn:
+        if mode in ("hybrid", "semantic") and _dense.count(conn) == 0:
+            raise CaseAtlasError(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+        res = _search.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
+        info = _case_summaries(conn, [h.case_pk for h in res.hits])
+    return {
+        "query": query, "mode": res.mode, "total": res.total, "offset": offset,
+        "hits": [_hit_record(h, info[h.case_pk]) for h in res.hits],
+        "facets": {k: [{"value": v, "count": n} for v, n in vals] for k, vals in res.facets.items()},
+    }
+
+
+def similar_cases(engine: Engine, case_id: str, limit: int = 5) -> list[dict]:
+    from sqlalchemy import select as _select
+
+    from .store.schema import cases as _cases
+
+    with engine.connect() as conn:
+        pk = conn.execute(_select(_cases.c.id).where(_cases.c.case_id == case_id)).scalar()
+        if pk is None:
+            raise NotFound(f"no case '{case_id}'")
+        hits = _search.similar(conn, pk, limit)
+        info = _case_summaries(conn, [h.case_pk for h in hits])
+    return [_hit_record(h, info[h.case_pk]) for h in hits]
+
+
+def embed(engine: Engine, batch: int = 32, limit: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed passages that have no vector yet, one transaction per batch (so an interrupted
+    run keeps what it did and the next run resumes). Returns how many were embedded."""
+    with engine.connect() as conn:
+        todo = _dense.pending(conn)
+    if limit is not None:
+        todo = todo[:limit]
+    done = 0
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        vectors = _dense.embed_texts([t for _, t in chunk])
+        with engine.begin() as conn:
+            _dense.store_vectors(conn, [pid for pid, _ in chunk], vectors)
+        done += len(chunk)
+        if progress:
+            progress(done, len(todo))
+    return done

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
@@ -22,8 +22,12 @@ class IngestOutcome:
     collection_id: int
 
 
-def save_book(engine: Engine, book: Book) -> IngestOutcome:
-    """Insert a book, replacing an earlier version of the same file; unchanged files are skipped."""
+def save_book(engine: Engine, book: Book,
+              on_saved: Callable[[Connection, dict[int, int]], None] | None = None) -> IngestOutcome:
+    """Insert a book, replacing an earlier version of the same file; unchanged files are skipped.
+
+    `on_saved(conn, {case seq: case primary key})` runs inside the same transaction, so
+    derived data (the search index) is written, or rolled back, together with the cases."""
     doc = book.document
     with engine.begin() as conn:
         old = conn.execute(
@@ -59,6 +63,7 @@ def save_book(engine: Engine, book: Book) -> IngestOutcome:
             insert(lines),
             [{"collection_id": cid, "line_no": ln.no, "page": ln.page, "raw": ln.raw, "text": ln.text} for ln in doc.lines],
         )
+        case_pks: dict[int, int] = {}
         for case in book.cases:
             pk = conn.execute(
                 insert(cases).values(
@@ -74,6 +79,7 @@ def save_book(engine: Engine, book: Book) -> IngestOutcome:
                     text=case.text,
                 )
             ).inserted_primary_key[0]
+            case_pks[case.seq] = pk
             if case.sections:
                 conn.execute(
                     insert(sections),
@@ -84,6 +90,8 @@ def save_book(engine: Engine, book: Book) -> IngestOutcome:
                 )
             if case.facts is not None:
                 _save_facts(conn, pk, case.facts)
+        if on_saved is not None:
+            on_saved(conn, case_pks)
         return IngestOutcome(doc.source_file, "replaced" if old is not None else "added", len(book.cases), cid)
 
 

@@ -1,0 +1,159 @@
+"""Text analysis shared by indexing and querying: traditional→simplified, lower-case,
+jieba segmentation (rjieba) with a domain dictionary, stop words, synonym expansion.
+
+The same `tokens()` runs on passages at index time and on queries at query time, so a
+query matches exactly what was indexed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+_LATIN_PHRASE = re.compile(r"[a-z0-9][a-z0-9'’.\-]*(?:\s+[a-z0-9][a-z0-9'’.\-]*)*")
+
+
+def _data(name: str) -> str:
+    return (resources.files("caseatlas") / "data" / "search" / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    stopwords: frozenset[str]
+    synonyms: dict[str, tuple[str, ...]]  # normalized term → the other terms of its group
+    # Synonym groups as concepts: each way of saying a concept (a tuple of tokens) → the
+    # concept's own index token. Indexing adds the concept token wherever any of its
+    # synonyms occurs, so a query scores the concept once (BM25 over all its synonyms
+    # together) instead of summing every synonym that happens to occur.
+    concepts: dict[tuple[str, ...], tuple[str, ...]]
+
+    def normalize(self, text: str) -> str:
+        return _t2s(text).lower()
+
+    def tokens(self, text: str) -> list[str]:
+        """Search tokens of `text`: segmented in search mode (compounds and their parts)."""
+        import rjieba
+
+        out = []
+        for tok in rjieba.cut_for_search(self.normalize(text)):
+            tok = tok.strip()
+            if tok and _WORD.search(tok) and tok not in self.stopwords:
+                out.append(tok)
+        return out
+
+    def index_tokens(self, text: str) -> list[str]:
+        """`tokens(text)` plus the concept token of every synonym found in it."""
+        toks = self.tokens(text)
+        extra: list[str] = []
+        longest = self._longest
+        for i, tok in enumerate(toks):
+            for n in range(1, longest + 1):
+                key = tuple(toks[i : i + n])
+                if len(key) < n:
+                    break
+                extra.extend(self.concepts.get(key, ()))
+        return toks + extra
+
+    @property
+    def _longest(self) -> int:
+        return max((len(k) for k in self.concepts), default=1)
+
+    def concept_tokens(self, term: str) -> tuple[str, ...]:
+        return self.concepts.get(self._words(term), ())
+
+    def expand(self, query: str) -> list[list[tuple[str, ...]]]:
+        """The query as concepts, each a list of alternatives; an alternative is a tuple of
+        tokens that must all occur. A concept is a query word with its synonyms, plus — for
+        a compound word — its parts ("屋顶光伏" also matches 屋顶 … 光伏 said apart)."""
+        import rjieba
+
+        text = self.normalize(query)
+        groups: list[list[tuple[str, ...]]] = []
+        seen: set[str] = set()
+        # Multi-word entries first ("zero-carbon industrial park", "shore power").
+        for phrase in sorted((k for k in self.synonyms if " " in k or "-" in k), key=len, reverse=True):
+            if phrase in text:
+                groups.append(self._group(phrase))
+                seen.add(phrase)
+                text = text.replace(phrase, " ")
+        # Query words are cut in precise mode (one token per concept: "余热回收", not also
+        # "余热", "回收"); the index was cut in search mode, which also holds these words.
+        for tok in rjieba.cut(text):
+            tok = tok.strip()
+            if not tok or not _WORD.search(tok) or tok in self.stopwords or tok in seen:
+                continue
+            seen.add(tok)
+            groups.append(self._group(tok))
+        return [g for g in groups if g]
+
+    def _words(self, term: str) -> tuple[str, ...]:
+        import rjieba
+
+        return tuple(t.strip() for t in rjieba.cut(term) if t.strip() and _WORD.search(t) and t.strip() not in self.stopwords)
+
+    def _group(self, term: str) -> list[tuple[str, ...]]:
+        import rjieba
+
+        out: list[tuple[str, ...]] = []
+        for alt in (term, *self.synonyms.get(term, ())):
+            words = self._words(alt)
+            if words and words not in out:
+                out.append(words)
+        # The parts of the query's own compound word, said apart ("屋顶光伏" → 屋顶 … 光伏).
+        parts = [t for t in rjieba.cut_for_search(term) if t != term and len(t) >= 2 and t not in self.stopwords]
+        minimal = tuple(p for p in parts if not any(p != q and p in q for q in parts))
+        if len(term) >= 4 and not term.isascii() and len(minimal) >= 2 and minimal not in out:
+            out.append(minimal)
+        return out
+
+
+def _is_single(term: str) -> bool:
+    import rjieba
+
+    return len(rjieba.cut_for_search(term)) == 1
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _t2s(text: str) -> str:
+    return _converter().convert(text)
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> Analyzer:
+    """The process-wide analyzer (loads dictionaries once)."""
+    import rjieba
+
+    from ..extract import taxonomy
+
+    groups = tomllib.loads(_data("synonyms.toml"))["groups"]
+    # Domain words rjieba would otherwise split: synonym terms, measure names, standards.
+    domain = {t for g in groups for t in g if re.search(r"[\u4e00-\u9fff]", t)}
+    domain |= {t for t in taxonomy.measures().lookup if re.search(r"[\u4e00-\u9fff]", t) and len(t) <= 8}
+    for word in sorted(domain):
+        rjieba.add_word(_t2s(word), 20000, None)
+    synonyms: dict[str, tuple[str, ...]] = {}
+    for g in groups:
+        norm = [_t2s(t).lower() for t in g]
+        for t in norm:
+            others = tuple(x for x in norm if x != t)
+            synonyms[t] = tuple(dict.fromkeys(synonyms.get(t, ()) + others))
+    stop = frozenset(w.strip() for w in _data("stopwords.txt").splitlines() if w.strip())
+    probe = Analyzer(stopwords=stop, synonyms=synonyms, concepts={})
+    concepts: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for k, g in enumerate(groups):
+        token = f"zzconcept{k}"
+        for term in g:
+            words = probe._words(_t2s(term).lower())
+            if words:
+                concepts[words] = tuple(dict.fromkeys(concepts.get(words, ()) + (token,)))
+    return Analyzer(stopwords=stop, synonyms=synonyms, concepts=concepts)

@@ -1,0 +1,185 @@
+"""Search: analysis, ranking on the sample, snippets, facets, filters, safety, CLI shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from caseatlas import service
+from caseatlas.cli import app
+from caseatlas.errors import CaseAtlasError
+from caseatlas.search import Filters
+from caseatlas.search.analysis import analyzer
+from caseatlas.search.query import fts_expression, parse
+
+
+@pytest.fixture
+def library(engine, sample_file):
+    service.ingest_file(engine, sample_file)
+    return engine
+
+
+def titles(res: dict) -> list[str]:
+    return [h["title"] for h in res["hits"]]
+
+
+def test_analysis_is_shared_and_normalizes():
+    an = analyzer()
+    assert an.tokens("碳中和與節能減排") == an.tokens("碳中和与节能减排")  # traditional → simplified
+    assert "光伏治沙" in an.tokens("库布其光伏治沙项目")  # domain dictionary keeps compounds
+    groups, _ = parse("屋顶光伏")
+    alts = {alt for g in groups for alt in g}
+    assert ("分布式光伏",) in alts and ("屋顶", "光伏") in alts  # synonym and parts
+    assert parse("CATL")[0][0][:2] == [("catl",), ("宁德时代",)]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("屋顶光伏", "山城屋顶光伏共享计划"),
+    ("余热供暖", "工业园区余热供暖改造"),
+    ("waste heat", "工业园区余热供暖改造"),  # English → Chinese synonyms
+    ("碳积分", "社区碳普惠积分平台"),
+    ("个人碳账户", "社区碳普惠积分平台"),  # 碳账户 ~ 碳普惠 ~ 碳积分
+    ("海岛 储能", "海岛风光储微电网示范工程"),
+    ("水泥", "水泥窑协同处置固体废物"),
+    ("溫室氣體", None),  # traditional characters do not break anything
+])
+def test_sample_queries_rank_the_right_case_first(library, query, expected):
+    res = service.search(library, query, mode="text")
+    if expected:
+        assert titles(res)[0] == expected, titles(res)
+        hit = res["hits"][0]
+        assert hit["matched"]["terms"] and hit["snippets"]
+        assert hit["source_file"] == "sample_casebook_2025.md" and hit["start_line"] > 0
+
+
+def test_snippets_highlight_what_matched(library):
+    hit = service.search(library, "余热", mode="text")["hits"][0]
+    snip = hit["snippets"][0]
+    assert snip["highlights"]
+    for a, b in snip["highlights"]:
+        assert snip["text"][a:b] == "余热"
+    assert hit["start_line"] <= snip["start_line"] <= hit["end_line"]
+
+
+def test_facets_filters_and_paging(library):
+    res = service.search(library, "减少二氧化碳排放", mode="text")
+    assert res["total"] == 8
+    facets = {f: {x["value"]: x["count"] for x in v} for f, v in res["facets"].items()}
+    assert facets["province"]["广东省"] == 2 and facets["chapter"]["绿色制造"] == 3
+    only = service.search(library, "减少二氧化碳排放", Filters(province="广东省"), mode="text")
+    assert only["total"] == 2 and {h["case_id"] for h in only["hits"]} <= {h["case_id"] for h in res["hits"]}
+    big = service.search(library, "", Filters(min_outcomes=[("co2e_reduction", 100000)]), mode="text")
+    assert titles(big) == ["工业园区余热供暖改造", "水泥窑协同处置固体废物"]
+    page2 = service.search(library, "减少二氧化碳排放", limit=3, offset=3, mode="text")
+    assert [h["case_id"] for h in page2["hits"]] == [h["case_id"] for h in res["hits"][3:6]]
+    chapter = service.search(library, "", Filters(chapter="城市与社区"), mode="text")
+    assert chapter["total"] == 2
+
+
+def test_bad_parameters_are_clear_errors(library):
+    with pytest.raises(CaseAtlasError, match="limit"):
+        service.search(library, "光伏", limit=0)
+    with pytest.raises(CaseAtlasError, match="mode"):
+        service.search(library, "光伏", mode="fuzzy")
+    with pytest.raises(CaseAtlasError, match="embeddings"):
+        service.search(library, "光伏", mode="semantic")
+    with pytest.raises(CaseAtlasError, match="KIND:MINIMUM"):
+        service.parse_minimum("tons>5")
+
+
+hostile = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(['"', '""', "AND", "OR NOT", "NEAR(光伏 储能, 5)", "光伏*", "^光伏", "col:光伏", "(", ")",
+                     "'; DROP TABLE cases; --", "\x00", "😀🌍🔥", "光" * 10_000, " ", "-", "+光伏 -储能"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hostile)
+def test_any_user_string_is_safe(library_for_hypothesis, query):
+    res = service.search(library_for_hypothesis, query, mode="text")
+    assert isinstance(res["hits"], list) and res["total"] >= 0
+
+
+@pytest.fixture(scope="module")
+def library_for_hypothesis(tmp_path_factory, sample_file):
+    from caseatlas.store import open_engine
+
+    eng = open_engine(tmp_path_factory.mktemp("h") / "lib.db")
+    service.ingest_file(eng, sample_file)
+    return eng
+
+
+def test_fts_expression_quotes_everything():
+    expr = fts_expression([[('a"b',), ("NEAR", "x")]])
+    assert expr == '("a""b" OR ("NEAR" AND "x"))'
+
+
+def test_index_follows_reingest(engine, sample_file, tmp_path):
+    import shutil
+
+    path = tmp_path / sample_file.name
+    shutil.copy(sample_file, path)
+    service.ingest_file(engine, path)
+
+    def count(sql):
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar_one()
+
+    before = count("SELECT count(*) FROM passages")
+    assert before == count("SELECT count(*) FROM passages_fts") and count("SELECT count(*) FROM cases_fts") == 8
+    content = path.read_text(encoding="utf-8")
+    path.write_text(content[: content.index("## 社区碳普惠积分平台")] + content[content.index("## 附录"):], encoding="utf-8")
+    service.ingest_file(engine, path)
+    after = count("SELECT count(*) FROM passages")
+    assert after < before and after == count("SELECT count(*) FROM passages_fts")
+    assert count("SELECT count(*) FROM cases_fts") == 7
+    assert "社区碳普惠积分平台" not in titles(service.search(engine, "碳普惠积分", mode="text"))
+
+
+def test_embedding_is_resumable_and_enables_hybrid(library):
+    first = service.embed(library, batch=4, limit=8)
+    assert first == 8
+    rest = service.embed(library, batch=16)
+    assert rest > 0 and service.embed(library) == 0  # nothing left: resumable, idempotent
+    res = service.search(library, "海岛上的风力和太阳能发电", mode="auto")
+    assert res["mode"] == "hybrid" and titles(res)[0] == "海岛风光储微电网示范工程"
+    assert res["hits"][0]["matched"]["semantic"] is not None
+    sim = service.similar_cases(library, res["hits"][0]["case_id"], limit=3)
+    assert len(sim) == 3 and res["hits"][0]["case_id"] not in {h["case_id"] for h in sim}
+
+
+def test_cli_search_json_and_stdin(db_path, sample_file):
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(sample_file)]).exit_code == 0
+    out = runner.invoke(app, ["search", "屋顶光伏", "--json", "--mode", "text", "-n", "3"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert set(data) >= {"query", "hits"}
+    hit = data["hits"][0]
+    assert set(hit) >= {"case_id", "source_file", "start_line", "title", "organization", "score", "snippets"}
+    lines = runner.invoke(app, ["search", "--stdin", "--mode", "text"], input="余热\n\n碳积分\n").stdout.splitlines()
+    assert [json.loads(l)["query"] for l in lines] == ["余热", "", "碳积分"]
+    bad = runner.invoke(app, ["search", "光伏", "--min", "nonsense"])
+    assert bad.exit_code == 1 and "KIND:MINIMUM" in bad.stderr
+    text_out = runner.invoke(app, ["search", "余热", "--mode", "text"]).stdout
+    assert "工业园区余热供暖改造" in text_out and "matched" in text_out
+
+
+def test_dev_queries_beat_baselines(engine):
+    """The numbers in docs/benchmarks.md, text leg (the hybrid needs ~1 min of embedding)."""
+    from caseatlas.search.evaluation import evaluate
+    from conftest import CORPUS, GOLD
+
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus not present")
+    service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
+    report = evaluate(engine, CORPUS.parent / "eval" / "queries-dev.json", GOLD, ("text",))
+    ours = report["systems"]["caseatlas-text"]["ndcg@10"]
+    baselines = [m["ndcg@10"] for name, m in report["systems"].items() if not name.startswith("caseatlas")]
+    assert ours >= 0.89 and all(ours >= b + 0.05 for b in baselines), report["systems"]

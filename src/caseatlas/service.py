@@ -233,7 +233,7 @@ def search(engine: Engine, query: str, filters: Filters | None = None, limit: in
         raise CaseAtlasError("offset must not be negative")
     query = query or ""
     with engine.connect() as conn:
-        if mode in ("hybrid", "semantic") and _dense.count(conn) == 0:
+        if mode in ("hybrid", "semantic") and not len(_dense.vectors(conn).case_keys):
             raise CaseAtlasError(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
         res = _search.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
         info = _case_summaries(conn, [h.case_pk for h in res.hits])

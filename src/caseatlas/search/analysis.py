@@ -49,18 +49,29 @@ class Analyzer:
         """`tokens(text)` plus the concept token of every synonym found in it."""
         toks = self.tokens(text)
         extra: list[str] = []
-        longest = self._longest
+        single, starts = self._concept_index
         for i, tok in enumerate(toks):
-            for n in range(1, longest + 1):
-                key = tuple(toks[i : i + n])
-                if len(key) < n:
-                    break
-                extra.extend(self.concepts.get(key, ()))
+            hit = single.get(tok)
+            if hit:
+                extra.extend(hit)
+            for n in starts.get(tok, ()):  # multi-word synonyms that begin with this token
+                hit = self.concepts.get(tuple(toks[i : i + n]))
+                if hit:
+                    extra.extend(hit)
         return toks + extra
 
     @property
-    def _longest(self) -> int:
-        return max((len(k) for k in self.concepts), default=1)
+    def _concept_index(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[int, ...]]]:
+        cached = _CONCEPT_INDEX.get(id(self))
+        if cached is None:
+            single = {k[0]: v for k, v in self.concepts.items() if len(k) == 1}
+            starts: dict[str, set[int]] = {}
+            for k in self.concepts:
+                if len(k) > 1:
+                    starts.setdefault(k[0], set()).add(len(k))
+            cached = (single, {t: tuple(sorted(ns)) for t, ns in starts.items()})
+            _CONCEPT_INDEX[id(self)] = cached
+        return cached
 
     def concept_tokens(self, term: str) -> tuple[str, ...]:
         return self.concepts.get(self._words(term), ())
@@ -111,10 +122,7 @@ class Analyzer:
         return out
 
 
-def _is_single(term: str) -> bool:
-    import rjieba
-
-    return len(rjieba.cut_for_search(term)) == 1
+_CONCEPT_INDEX: dict[int, tuple[dict, dict]] = {}
 
 
 @lru_cache(maxsize=1)

@@ -6,13 +6,14 @@ resumable step (`caseatlas embed`); search uses the dense leg only when vectors 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select, text, update
 
-from ..store.schema import embeddings, passages
+from ..store.schema import embeddings, passages, search_state
+from .index import generation
 
 MODEL = "multilingual-e5-small-q4"
 _CACHE: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -50,7 +51,16 @@ def store_vectors(conn: Connection, ids: list[int], vectors: np.ndarray) -> None
     conn.execute(insert(embeddings), [
         {"passage_id": pid, "model": MODEL, "vector": vec.astype(np.float32).tobytes()} for pid, vec in zip(ids, vectors)
     ])
-    _CACHE.clear()
+    _bump(conn)
+
+
+def _bump(conn: Connection) -> None:
+    """Vectors changed: the in-memory matrix is reloaded on next use."""
+    row = conn.execute(select(search_state.c.value).where(search_state.c.key == "vectors")).scalar()
+    if row is None:
+        conn.execute(insert(search_state).values(key="vectors", value=1))
+    else:
+        conn.execute(update(search_state).where(search_state.c.key == "vectors").values(value=row + 1))
 
 
 def count(conn: Connection) -> int:
@@ -63,40 +73,59 @@ HYBRID_BY_DEFAULT = True
 
 
 def default_on(conn: Connection) -> bool:
-    return HYBRID_BY_DEFAULT and count(conn) > 0
+    return HYBRID_BY_DEFAULT and len(vectors(conn).case_keys) > 0
 
 
-def _load(conn: Connection) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Vectors:
+    case_keys: np.ndarray  # one per case, sorted
+    starts: np.ndarray  # first row of each case in `matrix`
+    matrix: np.ndarray  # rows grouped by case
+
+
+_CACHE: dict[str, tuple[int, int, Vectors]] = {}
+
+
+def vectors(conn: Connection) -> Vectors:
+    """All vectors grouped by case, cached per library until vectors or passages change."""
+    key = str(conn.engine.url)
+    version = conn.execute(select(search_state.c.value).where(search_state.c.key == "vectors")).scalar() or 0
+    gen = generation(conn)
+    cached = _CACHE.get(key)
+    if cached and cached[0] == version and cached[1] == gen:
+        return cached[2]
     rows = conn.execute(select(passages.c.case_pk, embeddings.c.vector)
-                        .join(passages, passages.c.id == embeddings.c.passage_id)).all()
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 384), dtype=np.float32)
-    cases = np.fromiter((r.case_pk for r in rows), dtype=np.int64, count=len(rows))
-    mat = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32).reshape(len(rows), -1)
-    return cases, mat
+                        .join(passages, passages.c.id == embeddings.c.passage_id)
+                        .order_by(passages.c.case_pk)).all()
+    if rows:
+        case_col = np.fromiter((r.case_pk for r in rows), dtype=np.int64, count=len(rows))
+        mat = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        keys, starts = np.unique(case_col, return_index=True)
+    else:
+        keys, starts, mat = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 384), np.float32)
+    loaded = Vectors(keys, starts, mat)
+    _CACHE[key] = (version, gen, loaded)
+    return loaded
 
 
-def vectors(conn: Connection) -> tuple[np.ndarray, np.ndarray]:
-    """(case keys, matrix) of all vectors, cached per library and vector count."""
-    key = (str(conn.engine.url), count(conn))
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = _load(conn)
-    return _CACHE[key]
+def case_similarities(vec: Vectors, query_vector: np.ndarray) -> np.ndarray:
+    """Best passage similarity per case (vectorized: one matrix product, one reduce)."""
+    if not len(vec.case_keys):
+        return np.zeros(0, np.float32)
+    return np.maximum.reduceat(vec.matrix @ query_vector, vec.starts)
 
 
 def rank(conn: Connection, query: str, allowed: set[int] | None, top: int = 50):
     from .engine import Hit
 
-    case_keys, mat = vectors(conn)
-    if not len(case_keys):
+    vec = vectors(conn)
+    if not len(vec.case_keys):
         return []
-    sims = mat @ embed_query(query)
-    best: dict[int, float] = defaultdict(lambda: -1.0)
-    for ck, s in zip(case_keys.tolist(), sims.tolist()):
-        if allowed is not None and ck not in allowed:
-            continue
-        if s > best[ck]:
-            best[ck] = s
-    ranked = sorted(best.items(), key=lambda kv: -kv[1])[:top]
-    return [Hit(ck, s, [], semantic=round(s, 4)) for ck, s in ranked]
+    sims = case_similarities(vec, embed_query(query))
+    if allowed is not None:
+        sims = np.where(np.isin(vec.case_keys, list(allowed)), sims, -np.inf)
+    top = min(top, len(sims))
+    order = np.argpartition(-sims, top - 1)[:top]
+    order = order[np.argsort(-sims[order])]
+    return [Hit(int(vec.case_keys[i]), float(sims[i]), [], semantic=round(float(sims[i]), 4))
+            for i in order if np.isfinite(sims[i])]

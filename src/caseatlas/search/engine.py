@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+
+import numpy as np
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, exists, select, text
@@ -12,8 +14,8 @@ from sqlalchemy import Connection, and_, exists, select, text
 from ..store.schema import attributes, cases, collections, outcomes, passages
 from .analysis import analyzer
 from .query import parse
+from .textindex import case_index
 
-CANDIDATE_PASSAGES = 1500
 FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard")
 
 
@@ -83,47 +85,6 @@ def allowed_cases(conn: Connection, f: Filters) -> set[int] | None:
     return set(conn.execute(q).scalars())
 
 
-def text_candidates(conn: Connection, expression: str, allowed: set[int] | None) -> dict[int, list[tuple[int, float]]]:
-    """case → [(passage id, score)] for the best-scoring passages, best first."""
-    rows = conn.execute(
-        text("SELECT p.id, p.case_pk, -bm25(passages_fts, 4.0, 2.0, 1.0) AS s FROM passages_fts "
-             "JOIN passages p ON p.id = passages_fts.rowid WHERE passages_fts MATCH :q ORDER BY bm25(passages_fts, 4.0, 2.0, 1.0) "
-             "LIMIT :k"),
-        {"q": expression, "k": CANDIDATE_PASSAGES},
-    ).all()
-    by_case: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for pid, case_pk, score in rows:
-        if allowed is None or case_pk in allowed:
-            by_case[case_pk].append((pid, score))
-    return by_case
-
-
-def case_candidates(conn: Connection, expression: str, allowed: set[int] | None, k: int = 300) -> dict[int, float]:
-    rows = conn.execute(
-        text("SELECT rowid, -bm25(cases_fts, 3.0, 1.0) FROM cases_fts WHERE cases_fts MATCH :q "
-             "ORDER BY bm25(cases_fts, 3.0, 1.0) LIMIT :k"), {"q": expression, "k": k}).all()
-    return {pk: s for pk, s in rows if allowed is None or pk in allowed}
-
-
-def _case_token_sets(conn: Connection, pks: list[int]) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for start in range(0, len(pks), 500):
-        marks = ",".join(str(int(p)) for p in pks[start : start + 500])
-        for rowid, t, b in conn.execute(text(f"SELECT rowid, title, body FROM cases_fts WHERE rowid IN ({marks})")):
-            out[rowid] = set(f"{t} {b}".split())
-    return out
-
-
-def _token_sets(conn: Connection, pids: list[int]) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for start in range(0, len(pids), 500):
-        chunk = pids[start : start + 500]
-        marks = ",".join(str(int(p)) for p in chunk)
-        for rowid, t, h, b in conn.execute(text(f"SELECT rowid, title, heading, body FROM passages_fts WHERE rowid IN ({marks})")):
-            out[rowid] = set(f"{t} {h} {b}".split())
-    return out
-
-
 def _group_matched(group: list[tuple[str, ...]], tokens: set[str]) -> str | None:
     """The first way of saying the concept that the case uses (for "why it matched")."""
     for alt in group:
@@ -132,56 +93,77 @@ def _group_matched(group: list[tuple[str, ...]], tokens: set[str]) -> str | None
     return None
 
 
-def rank_cases(conn: Connection, groups: list[list[str]], case_scores: dict[int, float],
-               by_case: dict[int, list[tuple[int, float]]]) -> list[Hit]:
-    """Case score: whole-case BM25 (title weighted ×3), times the share of the query's
-    concepts the case covers — a case about all of 乳业, 奶牛, 减碳 beats one that says
-    减碳 many times — plus its best passage's score."""
-    tokens = _case_token_sets(conn, list(case_scores))
+def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: set[int] | None,
+               top: int = 200) -> list[Hit]:
+    """Case score: BM25 summed over the query's concepts (each concept scored once, by its
+    best alternative: the word, its synonyms' concept token, or its parts said apart),
+    times the IDF-weighted share of concepts the case covers — a case about all of 乳业,
+    奶牛, 减碳 beats one that says 减碳 many times."""
+    index = case_index(conn)
+    if index.n == 0 or not groups:
+        return []
+    an = analyzer()
+    per_group = []
+    for g in groups:
+        concepts = an.concepts.get(g[0], ())
+        alts = [(c,) for c in concepts] + [a for a in g if not (concepts and a in an.concepts)]
+        best = np.zeros(index.n, dtype=np.float32)
+        for alt in alts:
+            np.maximum(best, index.scores(alt), out=best)
+        per_group.append(best)
+    matrix = np.vstack(per_group)  # concepts × cases
+    present = matrix > 0
+    df = present.sum(axis=1)
+    weights = np.log1p((index.n - df + 0.5) / (df + 0.5)) * (df > 0)
+    base = matrix.sum(axis=0)
+    coverage = (weights[:, None] * present).sum(axis=0) / (weights.sum() or 1.0)
+    score = base / (base.max() or 1.0) * (COVERAGE_FLOOR + coverage)
+    if allowed is not None:
+        score = np.where(np.isin(index.case_pks, np.fromiter(allowed, dtype=np.int64, count=len(allowed))), score, 0.0)
+    candidates = np.flatnonzero(score > 0)
+    if len(candidates) > top:
+        candidates = candidates[np.argpartition(-score[candidates], top)[:top]]
+    pks = [int(index.case_pks[i]) for i in candidates]
     places = _places(groups)
-    located = _located_in(conn, list(case_scores), places) if places else set()
-    weights = group_weights(conn, groups)
-    total_weight = sum(weights) or 1.0
-    top_passage = max((ps[0][1] for ps in by_case.values() if ps), default=1.0) or 1.0
-    top_case = max(case_scores.values(), default=1.0) or 1.0
+    located = _located_in(conn, pks, places) if places and pks else set()
     hits = []
-    for case_pk, s in case_scores.items():
-        found = [(w, _group_matched(g, tokens.get(case_pk, set()))) for g, w in zip(groups, weights)]
-        matched = [m for _, m in found if m]
-        coverage = sum(w for w, m in found if m) / total_weight
-        ps = by_case.get(case_pk, [])
-        passage = ps[0][1] / top_passage if ps else 0.0
-        score = (s / top_case + PASSAGE_WEIGHT * passage) * (COVERAGE_FLOOR + coverage)
-        if case_pk in located:
-            score *= PLACE_BOOST  # the query names a place and the case happens there
-        hits.append(Hit(case_pk, score, [pid for pid, _ in ps[:3]], matched))
+    for i, pk in zip(candidates, pks):
+        matched = [_alt_label(g) for g, row in zip(groups, present[:, i]) if row]
+        hits.append(Hit(pk, float(score[i]) * (PLACE_BOOST if pk in located else 1.0), [], matched))
+    hits.sort(key=lambda h: -h.score)
+    _add_passages(conn, hits[:PASSAGE_RERANK], groups, weights)
     hits.sort(key=lambda h: -h.score)
     return hits
 
 
-def group_weights(conn: Connection, groups: list[list[str]]) -> list[float]:
-    """IDF of each query concept: the rarest way of saying it (its alternative found in the
-    fewest cases). Rare concepts ("液冷") count more towards coverage than common ones ("节能")."""
+def _alt_label(group: list[tuple[str, ...]]) -> str:
+    alt = group[0]
+    return " ".join(alt) if alt[0].isascii() else "".join(alt)
+
+
+def _add_passages(conn: Connection, hits: list[Hit], groups: list[list[tuple[str, ...]]], weights: np.ndarray) -> None:
+    """For the leading cases: which passages match the query best (for snippets and "why"),
+    and a bonus for a case with one passage that says all of it."""
+    if not hits:
+        return
     an = analyzer()
-    concept_of = [an.concepts.get(g[0], ()) if g else () for g in groups]
-    terms = {t for g in groups for alt in g for t in alt} | {c for cs in concept_of for c in cs}
-    if not terms:
-        return [1.0] * len(groups)
-    n = conn.execute(text("SELECT count(*) FROM cases_fts")).scalar_one() or 1
-    marks = ",".join(f":t{i}" for i in range(len(terms)))
-    df = dict(conn.execute(text(f"SELECT term, doc FROM cases_fts_vocab WHERE term IN ({marks})"),
-                           {f"t{i}": t for i, t in enumerate(terms)}).all())
-    out = []
-    for g, concept in zip(groups, concept_of):
-        best = 0.0
-        # A concept's document frequency is that of its concept token (any synonym).
-        alts = [(c,) for c in concept] or g
-        for alt in alts:
-            d = max((df.get(t, 0) for t in alt), default=0)
-            if d:
-                best = max(best, math.log(1 + (n - d + 0.5) / (d + 0.5)))
-        out.append(best)
-    return out
+    ids = ",".join(str(h.case_pk) for h in hits)
+    by_case: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    total = float(weights.sum()) or 1.0
+    concept_sets = [set(an.concepts.get(g[0], ())) for g in groups]
+    for pid, case_pk, kind, tokens in conn.execute(text(
+            f"SELECT id, case_pk, kind, tokens FROM passages WHERE case_pk IN ({ids})")):
+        toks = set(tokens.split())
+        covered = sum(float(w) for g, w, concepts in zip(groups, weights, concept_sets)
+                      if concepts & toks or _group_matched(g, toks))
+        if covered:
+            # Body passages make better snippets than the case passage at equal coverage.
+            by_case[case_pk].append((covered / total - (0.0 if kind == "text" else 0.01), pid))
+    for h in hits:
+        ps = sorted(by_case.get(h.case_pk, []), reverse=True)
+        h.passage_ids = [pid for _, pid in ps[:3]]
+        if ps:
+            h.score *= 1.0 + PASSAGE_WEIGHT * max(ps[0][0], 0.0)
 
 
 def _places(groups: list[list[tuple[str, ...]]]) -> list[str]:
@@ -207,27 +189,7 @@ def _located_in(conn: Connection, case_pks: list[int], places: list[str]) -> set
 PLACE_BOOST = 1.5
 PASSAGE_WEIGHT = 0.25
 COVERAGE_FLOOR = 0.25
-
-
-def rank_text(conn: Connection, groups: list[list[str]], by_case: dict[int, list[tuple[int, float]]]) -> list[Hit]:
-    """Case score: its best passages' BM25 (1 + ½ + ¼ weights), times how many of the
-    query's concepts the case covers — a case about all of 乳业, 奶牛, 减碳 beats one that
-    says 减碳 many times."""
-    top_pids = [pid for ps in by_case.values() for pid, _ in ps[:8]]
-    tokens = _token_sets(conn, top_pids)
-    hits = []
-    n_groups = max(1, len(groups))
-    for case_pk, ps in by_case.items():
-        scores = [s for _, s in ps]
-        base = sum(w * s for w, s in zip((1.0, 0.5, 0.25), scores))
-        seen: set[str] = set()
-        for pid, _ in ps[:8]:
-            seen |= tokens.get(pid, set())
-        matched = [m for g in groups if (m := _group_matched(g, seen))]
-        coverage = len(matched) / n_groups
-        hits.append(Hit(case_pk, base * (0.25 + coverage), [pid for pid, _ in ps[:3]], matched))
-    hits.sort(key=lambda h: -h.score)
-    return hits
+PASSAGE_RERANK = 50
 
 
 def search(conn: Connection, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
@@ -236,12 +198,11 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
 
     filters = filters or Filters()
     allowed = allowed_cases(conn, filters)
-    groups, expression = parse(query)
+    groups = parse(query)
     use_dense = mode in ("hybrid", "semantic") or (mode == "auto" and dense.default_on(conn))
     hits: list[Hit] = []
-    if expression and mode != "semantic" and conn.dialect.name == "sqlite":
-        hits = rank_cases(conn, groups, case_candidates(conn, expression, allowed),
-                          text_candidates(conn, expression, allowed))
+    if groups and mode != "semantic":
+        hits = rank_cases(conn, groups, allowed)
     if use_dense and query.strip():
         sem = dense.rank(conn, query, allowed)
         hits = sem if mode == "semantic" else fuse(hits, sem)
@@ -353,16 +314,15 @@ def similar(conn: Connection, case_pk: int, limit: int = 5) -> list[Hit]:
     every other case's), else by its title and facts as a text query."""
     from . import dense
 
-    case_keys, mat = dense.vectors(conn)
-    own = mat[case_keys == case_pk] if len(case_keys) else mat[:0]
-    if len(own):
-        sims = (mat @ own.T).max(axis=1)
-        best: dict[int, float] = {}
-        for ck, s in zip(case_keys.tolist(), sims.tolist()):
-            if ck != case_pk and s > best.get(ck, -1.0):
-                best[ck] = s
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
-        return [Hit(ck, s, [], semantic=round(s, 4)) for ck, s in ranked]
+    vec = dense.vectors(conn)
+    pos = np.searchsorted(vec.case_keys, case_pk)
+    if len(vec.case_keys) and pos < len(vec.case_keys) and vec.case_keys[pos] == case_pk:
+        end = vec.starts[pos + 1] if pos + 1 < len(vec.starts) else len(vec.matrix)
+        own = vec.matrix[vec.starts[pos] : end]
+        sims = np.maximum.reduceat((vec.matrix @ own.T).max(axis=1), vec.starts)
+        sims[pos] = -np.inf
+        order = np.argsort(-sims)[:limit]
+        return [Hit(int(vec.case_keys[i]), float(sims[i]), [], semantic=round(float(sims[i]), 4)) for i in order]
     row = conn.execute(select(passages.c.text).where(passages.c.case_pk == case_pk, passages.c.kind == "case")).first()
     if row is None:
         return []

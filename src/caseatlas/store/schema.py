@@ -106,6 +106,7 @@ passages = Table(
     Column("start_line", Integer, nullable=False),
     Column("end_line", Integer, nullable=False),
     Column("text", Text, nullable=False),
+    Column("tokens", Text, nullable=False),
 )
 
 embeddings = Table(
@@ -114,4 +115,11 @@ embeddings = Table(
     Column("passage_id", Integer, ForeignKey("passages.id", ondelete="CASCADE"), primary_key=True),
     Column("model", String(64), nullable=False),
     Column("vector", LargeBinary, nullable=False),
+)
+
+search_state = Table(
+    "search_state",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
 )

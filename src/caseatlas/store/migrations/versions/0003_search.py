@@ -1,5 +1,6 @@
-"""Search: passages (paragraphs within sections, with line provenance), their full-text
-index (SQLite FTS5 over pre-segmented tokens, BM25), and optional dense embeddings.
+"""Search: passages (paragraphs within sections, with line provenance) and their search
+tokens, written in the ingest transaction; a generation counter that tells the in-memory
+BM25 index when to rebuild; optional dense embeddings.
 
 Revision ID: 0003
 Revises: 0002
@@ -24,6 +25,7 @@ def upgrade() -> None:
         sa.Column("start_line", sa.Integer, nullable=False),
         sa.Column("end_line", sa.Integer, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
+        sa.Column("tokens", sa.Text, nullable=False),  # space-separated analysis output
     )
     op.create_index("ix_passages_case", "passages", ["case_pk", "seq"])
     op.create_table(
@@ -32,32 +34,14 @@ def upgrade() -> None:
         sa.Column("model", sa.String(64), nullable=False),
         sa.Column("vector", sa.LargeBinary, nullable=False),  # float32, L2-normalized
     )
-    # FTS5 is SQLite's; a server database gets its own text index in its own migration.
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(
-            "CREATE VIRTUAL TABLE passages_fts USING fts5(title, heading, body, tokenize='unicode61 remove_diacritics 2')"
-        )
-        # Deleting a case cascades to its passages; this keeps the index in step.
-        op.execute(
-            "CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN "
-            "DELETE FROM passages_fts WHERE rowid = old.id; END"
-        )
-        # Whole-case index (rowid = cases.id): ranks cases; passages explain them.
-        op.execute("CREATE VIRTUAL TABLE cases_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2')")
-        op.execute(
-            "CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN "
-            "DELETE FROM cases_fts WHERE rowid = old.id; END"
-        )
-        # Document frequencies of tokens, for weighting query concepts.
-        op.execute("CREATE VIRTUAL TABLE cases_fts_vocab USING fts5vocab(cases_fts, row)")
+    op.create_table(
+        "search_state",
+        sa.Column("key", sa.String(32), primary_key=True),
+        sa.Column("value", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TABLE IF EXISTS cases_fts_vocab")
-        op.execute("DROP TRIGGER IF EXISTS cases_fts_delete")
-        op.execute("DROP TABLE IF EXISTS cases_fts")
-        op.execute("DROP TRIGGER IF EXISTS passages_fts_delete")
-        op.execute("DROP TABLE IF EXISTS passages_fts")
+    op.drop_table("search_state")
     op.drop_table("embeddings")
     op.drop_table("passages")

@@ -107,7 +107,10 @@ def build(conn: Connection) -> CaseIndex:
         tfs.append(c.astype(np.float32))
         lengths.append(len(ids))
 
-    for case_pk, kind, tokens in conn.execute(text("SELECT case_pk, kind, tokens FROM passages ORDER BY case_pk, seq")):
+    # Stream rows: the token text of 1M passages would not fit comfortably in memory at once.
+    result = conn.execution_options(stream_results=True, yield_per=2000).execute(
+        text("SELECT case_pk, kind, tokens FROM passages ORDER BY case_pk, seq"))
+    for case_pk, kind, tokens in result:
         if case_pk != current:
             flush()
             current, buf = case_pk, []

@@ -60,7 +60,7 @@ def test_errors_are_one_line_and_exit_nonzero(db_path, tmp_path):
 
 
 def test_demo_ingests_the_sample(db_path):
-    out = run("demo").stdout
+    out = run("demo", "--no-serve").stdout
     assert "8 cases" in out and "山城屋顶" in out
 
 

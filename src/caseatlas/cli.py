@@ -154,8 +154,35 @@ def export(
 
 
 @app.command()
-def demo(db: DbOption = None) -> None:
-    """Ingest the bundled sample collection into the library and show it."""
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Processes (each keeps its own search index in memory).")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the web app and the API (/api/v1, docs at /docs) on the library."""
+    import uvicorn
+
+    url = store.resolve_db(db)
+    store.open_engine(db)  # create or migrate before the workers start
+    out.print(f"CaseAtlas: http://{host}:{port}/  (library {url}; API docs /docs)", highlight=False)
+    if workers > 1:
+        from .web.workers import serve_workers
+
+        serve_workers(url, host, port, workers)
+    else:
+        from .web import create_app
+
+        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only ingest and show; do not start the web app.")] = False,
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Ingest the bundled sample collection into the library, show it, and serve the web app."""
     engine = _engine(db)
     for r in service.ingest_paths(engine, [service.sample_collection_dir()]):
         if r.status == "error":
@@ -166,6 +193,8 @@ def demo(db: DbOption = None) -> None:
     collections_cmd(db=db)
     sample = [c for c in service.collections(engine) if c["source_file"].startswith("sample")]
     cases_cmd(collection=sample[0]["slug"] if sample else None, db=db)
+    if not no_serve:
+        serve(db=db, port=port)
 
 
 @eval_app.command("cases")

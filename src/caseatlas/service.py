@@ -276,3 +276,137 @@ def embed(engine: Engine, batch: int = 32, limit: int | None = None,
         if progress:
             progress(done, len(todo))
     return done
+
+
+# --- browsing, aggregation, comparison (web and API) -------------------------------------
+
+MAX_PAGE_SIZE = 100
+GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")
+
+
+def summary(engine: Engine) -> dict:
+    """Library totals for the home page: books, cases, claimed outcomes by kind."""
+    from sqlalchemy import text as _text
+
+    with engine.connect() as conn:
+        counts = store.counts(conn)
+        rows = conn.execute(_text(
+            "SELECT kind, unit, count(*), sum(value), count(DISTINCT case_pk) FROM outcomes "
+            "WHERE kind NOT IN ('other', 'target') GROUP BY kind, unit ORDER BY kind, count(*) DESC")).all()
+    return {
+        "collections": counts["collections"], "cases": counts["cases"], "outcomes": counts["outcomes"],
+        "by_kind": [{"kind": k, "unit": u, "outcomes": n, "total": t, "cases": c} for k, u, n, t, c in rows],
+    }
+
+
+def browse(engine: Engine, filters: Filters | None = None, page: int = 1, page_size: int = 20) -> dict:
+    """Cases in book order, filtered, paged."""
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise CaseAtlasError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+    if page < 1:
+        raise CaseAtlasError("page must be 1 or more")
+    with engine.connect() as conn:
+        allowed = _search.allowed_cases(conn, filters or Filters())
+        records = [export_record(x) for x in store.iter_cases(conn) if allowed is None or x["id"] in allowed]
+    start = (page - 1) * page_size
+    return {"total": len(records), "page": page, "page_size": page_size,
+            "items": [_brief(r) for r in records[start : start + page_size]]}
+
+
+def _brief(r: dict) -> dict:
+    return {k: r[k] for k in ("id", "collection", "source_file", "start_line", "end_line", "title", "organization",
+                              "chapter", "year", "region", "sector")} | {
+        "measures": [m["name"] for m in r["measures"]], "n_metrics": len(r["metrics"])}
+
+
+def facets(engine: Engine, filters: Filters | None = None) -> dict:
+    with engine.connect() as conn:
+        allowed = _search.allowed_cases(conn, filters or Filters())
+        pks = sorted(allowed) if allowed is not None else [r["id"] for r in store.iter_cases(conn, with_sections=False)]
+        counts = _search.facet_counts(conn, pks)
+    return {"total": len(pks), "facets": {k: [{"value": v, "count": n} for v, n in vals] for k, vals in counts.items()}}
+
+
+def outcomes_by(engine: Engine, by: str, kind: str = "co2e_reduction", period: str | None = None,
+                filters: Filters | None = None) -> list[dict]:
+    """Claimed outcomes of one kind summed per group (sector, book, province, …), in the kind's
+    canonical unit. A case's outcomes count once per group it belongs to."""
+    from sqlalchemy import text as _text
+
+    if by not in GROUP_BY:
+        raise CaseAtlasError(f"cannot group by '{by}' (use one of {', '.join(GROUP_BY)})")
+    if kind not in OUTCOME_KINDS:
+        raise CaseAtlasError(f"unknown outcome kind '{kind}'")
+    with engine.connect() as conn:
+        allowed = _search.allowed_cases(conn, filters or Filters())
+        group_sql = {
+            "collection": "SELECT c.id, co.title FROM cases c JOIN collections co ON co.id = c.collection_id",
+            "year": "SELECT c.id, CAST(co.year AS TEXT) FROM cases c JOIN collections co ON co.id = c.collection_id",
+            "chapter": "SELECT id, chapter FROM cases",
+        }.get(by) or ("SELECT case_pk, value FROM attributes WHERE kind = '"
+                      + {"province": "region"}.get(by, by) + "'")
+        groups: dict[int, list[str]] = {}
+        for pk, label in conn.execute(_text(group_sql)):
+            if label and (allowed is None or pk in allowed):
+                groups.setdefault(pk, []).append(label)
+        q = "SELECT case_pk, unit, value FROM outcomes WHERE kind = :k" + (" AND period = :p" if period else "")
+        agg: dict[tuple[str, str], dict] = {}
+        for pk, unit, value in conn.execute(_text(q), {"k": kind, "p": period}):
+            for label in groups.get(pk, ["（未标注）"] if allowed is None or pk in allowed else []):
+                row = agg.setdefault((label, unit), {"group": label, "unit": unit, "total": 0.0, "outcomes": 0, "cases": set()})
+                row["total"] += value
+                row["outcomes"] += 1
+                row["cases"].add(pk)
+    out = [{**r, "cases": len(r["cases"])} for r in agg.values()]
+    return sorted(out, key=lambda r: -r["total"])
+
+
+def attribute_counts(engine: Engine, kind: str) -> list[dict]:
+    """How many cases carry each value of an attribute (measures, standards, provinces)."""
+    from sqlalchemy import text as _text
+
+    with engine.connect() as conn:
+        rows = conn.execute(_text("SELECT value, count(DISTINCT case_pk) AS n FROM attributes WHERE kind = :k "
+                                  "GROUP BY value ORDER BY n DESC, value"), {"k": kind}).all()
+    return [{"value": v, "cases": n} for v, n in rows]
+
+
+def compare(engine: Engine, case_ids: list[str]) -> list[dict]:
+    if not 2 <= len(case_ids) <= 4:
+        raise CaseAtlasError("compare takes 2 to 4 case ids")
+    return [{k: v for k, v in case_detail(engine, cid).items() if k != "lines"} for cid in case_ids]
+
+
+def export_bytes(engine: Engine, fmt: str, case_ids: list[str] | None = None) -> tuple[bytes, str]:
+    """Export cases (all, or the given ids in that order) as jsonl, csv or xlsx: (content, media type)."""
+    records = cases(engine)
+    if case_ids is not None:
+        by_id = {r["id"]: r for r in records}
+        records = [by_id[c] for c in case_ids if c in by_id]
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode(), "application/x-ndjson"
+    flat = [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for k, v in r.items()} for r in records]
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        writer.writerows(flat)
+        return buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "cases"
+        ws.append(EXPORT_FIELDS)
+        for r in flat:
+            ws.append([_cell(r[k]) for k in EXPORT_FIELDS])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    raise CaseAtlasError(f"unknown export format '{fmt}' (use jsonl, csv or xlsx)")
+
+
+def _cell(value):
+    # Excel cells hold at most 32,767 characters.
+    return value[:32000] if isinstance(value, str) else value

@@ -150,12 +150,18 @@ def _add_passages(conn: Connection, hits: list[Hit], groups: list[list[tuple[str
     ids = ",".join(str(h.case_pk) for h in hits)
     by_case: dict[int, list[tuple[float, int]]] = defaultdict(list)
     total = float(weights.sum()) or 1.0
-    concept_sets = [set(an.concepts.get(g[0], ())) for g in groups]
+    # Per concept: the single tokens that show it (its concept token, one-word alternatives)
+    # and the multi-word alternatives; set operations keep this cheap per passage.
+    singles = [set(an.concepts.get(g[0], ())) | {a[0] for a in g if len(a) == 1} for g in groups]
+    multis = [[a for a in g if len(a) > 1] for g in groups]
+    wlist = [float(w) for w in weights]
     for pid, case_pk, kind, tokens in conn.execute(text(
             f"SELECT id, case_pk, kind, tokens FROM passages WHERE case_pk IN ({ids})")):
         toks = set(tokens.split())
-        covered = sum(float(w) for g, w, concepts in zip(groups, weights, concept_sets)
-                      if concepts & toks or _group_matched(g, toks))
+        covered = 0.0
+        for single, multi, w in zip(singles, multis, wlist):
+            if not toks.isdisjoint(single) or any(all(p in toks for p in alt) for alt in multi):
+                covered += w
         if covered:
             # Body passages make better snippets than the case passage at equal coverage.
             by_case[case_pk].append((covered / total - (0.0 if kind == "text" else 0.01), pid))
@@ -189,7 +195,7 @@ def _located_in(conn: Connection, case_pks: list[int], places: list[str]) -> set
 PLACE_BOOST = 1.5
 PASSAGE_WEIGHT = 0.25
 COVERAGE_FLOOR = 0.25
-PASSAGE_RERANK = 50
+PASSAGE_RERANK = 30
 
 
 def search(conn: Connection, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
@@ -210,8 +216,9 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
     if not query.strip() and allowed is not None:  # browsing by filters alone
         hits = [Hit(pk, 0.0, []) for pk in sorted(allowed)]
     page = hits[offset : offset + limit]
+    rows = _passage_rows(conn, [pid for h in page for pid in h.passage_ids])
     for hit in page:
-        hit.snippets = snippets(conn, hit, groups)
+        hit.snippets = snippets(rows, hit, groups)
     return Result(query, len(hits), page, facet_counts(conn, [h.case_pk for h in hits]), used)
 
 
@@ -236,13 +243,18 @@ def fuse(text_hits: list[Hit], dense_hits: list[Hit], k: int = 30, dense_weight:
     return out
 
 
-def snippets(conn: Connection, hit: Hit, groups: list[list[str]], n: int = 2, width: int = 90) -> list[Snippet]:
-    if not hit.passage_ids:
-        return []
+def _passage_rows(conn: Connection, ids: list[int]) -> dict:
+    if not ids:
+        return {}
     rows = conn.execute(select(passages.c.id, passages.c.kind, passages.c.heading, passages.c.start_line,
-                               passages.c.end_line, passages.c.text).where(passages.c.id.in_(hit.passage_ids))).all()
-    order = {pid: i for i, pid in enumerate(hit.passage_ids)}
-    rows = sorted(rows, key=lambda r: order[r.id])
+                               passages.c.end_line, passages.c.text).where(passages.c.id.in_(ids))).all()
+    return {r.id: r for r in rows}
+
+
+def snippets(rows_by_id: dict, hit: Hit, groups: list[list[str]], n: int = 2, width: int = 90) -> list[Snippet]:
+    rows = [rows_by_id[pid] for pid in hit.passage_ids if pid in rows_by_id]
+    if not rows:
+        return []
     terms = sorted({t for g in groups for alt in g for t in alt}, key=len, reverse=True)
     out = []
     an = analyzer()

@@ -1,0 +1,97 @@
+"""The web app: a JSON API under /api/v1 and server-rendered pages, both thin shells over
+`service`. One library (SQLite file) per app; every request reads it, so books ingested
+by the CLI while the server runs appear without a restart."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__, store
+from ..errors import CaseAtlasError, NotFound
+from . import api, pages
+
+THREADS = 1
+STATIC = Path(str(resources.files("caseatlas") / "web" / "static"))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    # Requests are CPU-bound Python: threads in one process only fight over the GIL
+    # (measured: 4 concurrent searches ran at half the throughput of 1). Throughput comes
+    # from processes (`serve --workers`), so each runs one request at a time.
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
+def create_app(db: str | None = None) -> FastAPI:
+    app = FastAPI(
+        lifespan=_lifespan,
+        title="CaseAtlas 案例图谱 API",
+        version=__version__,
+        description="Search, browse, compare and export climate-action cases; every fact with its source quote.",
+        docs_url=None,  # served below from a registry package, not from a CDN
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.engine = store.open_engine(db)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/vendor/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=app.title,
+                                   swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/vendor/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/vendor/swagger/favicon-32x32.png")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        # Served from the installed plotly package: no CDN, works offline.
+        import plotly
+
+        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        return FileResponse(path, media_type="application/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    def error(request: Request, status: int, message: str):
+        if wants_json(request):
+            return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+        return pages.error_page(request, status, message)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return error(request, 404, str(exc))
+
+    @app.exception_handler(CaseAtlasError)
+    async def bad_request(request: Request, exc: CaseAtlasError):
+        return error(request, 400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "path"))
+        return error(request, 422, f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error(request, exc.status_code, str(exc.detail))
+
+    return app

@@ -1,0 +1,56 @@
+"""Interface strings: Simplified Chinese first, English on request (?lang=en, remembered in a cookie)."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app": ("案例图谱", "CaseAtlas"),
+    "tagline": ("气候行动案例库：检索、比较、核对每一个数字的出处", "Climate-action case library: search, compare, and trace every number to its source"),
+    "home": ("首页", "Home"), "search": ("检索", "Search"), "compare": ("对比", "Compare"),
+    "insights": ("统计图表", "Insights"), "collections": ("案例集", "Collections"),
+    "search_placeholder": ("输入关键词，例如：光伏治沙、余热回收、零碳工厂", "e.g. 光伏治沙, waste heat recovery, zero carbon factory"),
+    "search_button": ("检索", "Search"), "books": ("本案例集", "books"), "cases": ("个案例", "cases"),
+    "claimed": ("申报的量化成果（合计，按类型）", "Claimed outcomes (totals by kind)"),
+    "kind": ("类型", "Kind"), "total": ("合计", "Total"), "unit": ("单位", "Unit"), "n_cases": ("案例数", "Cases"),
+    "results": ("条结果", "results"), "filters": ("筛选", "Filters"), "clear": ("清除筛选", "Clear filters"),
+    "matched": ("匹配原因", "Why it matched"), "export_results": ("导出这些结果 (CSV)", "Export these results (CSV)"),
+    "min_outcome": ("成果门槛", "Outcome threshold"), "at_least": ("至少", "at least"), "apply": ("应用", "Apply"),
+    "prev": ("上一页", "Previous"), "next": ("下一页", "Next"), "page": ("页", "page"),
+    "no_results": ("没有找到匹配的案例。", "No matching cases."),
+    "facts": ("事实与数据", "Facts"), "outcomes": ("量化成果", "Quantified outcomes"), "value": ("数值", "Value"),
+    "period": ("周期", "Period"), "evidence": ("原文", "Evidence"), "region": ("地区", "Region"),
+    "sector": ("领域", "Sector"), "industry": ("行业", "Industry"), "measures": ("措施", "Measures"),
+    "standards": ("标准与认证", "Standards"), "systems": ("数字化系统", "Systems"), "targets": ("目标", "Targets"),
+    "provenance": ("出处", "Provenance"), "lines": ("行", "lines"), "similar": ("相似案例", "Similar cases"),
+    "organization": ("实施单位", "Organization"), "chapter": ("章节", "Chapter"), "collection": ("案例集", "Collection"),
+    "add_compare": ("加入对比", "Add to compare"), "compare_selected": ("对比所选案例", "Compare selected"),
+    "compare_hint": ("在检索结果中勾选 2–4 个案例进行对比。", "Tick 2–4 cases in search results to compare them."),
+    "show_quote": ("定位原文", "Show in text"), "publisher": ("发布机构", "Publisher"), "year": ("年份", "Year"),
+    "foreword": ("前言", "Foreword"), "panel": ("评审专家", "Expert panel"), "chapters": ("章节", "Chapters"),
+    "download_csv": ("下载 CSV", "Download CSV"), "data_table": ("数据表", "Data table"),
+    "by_sector": ("按领域的申报减排量 (tCO2e)", "Claimed tCO2e by sector"),
+    "by_book": ("按案例集的申报减排量 (tCO2e)", "Claimed tCO2e by book"),
+    "measure_freq": ("措施出现频次（案例数）", "Measures by frequency (cases)"),
+    "standard_adoption": ("标准与认证采用情况（案例数）", "Standards adoption (cases)"),
+    "by_province": ("按省份的案例数", "Cases by province"),
+    "language": ("English", "中文"), "not_found": ("未找到", "Not found"), "error": ("出错了", "Something went wrong"),
+    "sort": ("排序", "Sort"), "relevance": ("相关度", "Relevance"), "by_co2": ("减排量从高到低", "tCO2e, high to low"),
+    "all_cases": ("全部案例", "All cases"), "skip": ("跳到正文", "Skip to content"),
+    "kind_co2e_reduction": ("减排量", "CO2e reduction"), "kind_energy_saving": ("节能量", "Energy saving"),
+    "kind_renewable_capacity": ("可再生能源装机", "Renewable capacity"), "kind_renewable_generation": ("可再生能源发电", "Renewable generation"),
+    "kind_investment_or_finance": ("投融资", "Investment / finance"), "kind_area": ("面积", "Area"),
+    "kind_percentage_reduction": ("降幅", "Percentage reduction"), "kind_users_or_participants": ("参与人数", "Participants"),
+    "kind_target": ("目标", "Target"), "kind_other": ("其他", "Other"),
+    "period_annual": ("每年", "annual"), "period_cumulative": ("累计", "cumulative"), "period_unspecified": ("未说明", "unspecified"),
+}
+
+FACET_LABELS = {"collection": "collection", "year": "year", "chapter": "chapter", "sector": "sector",
+                "province": "region", "measure": "measures", "standard": "standards"}
+
+
+def translator(lang: str):
+    idx = 1 if lang == "en" else 0
+
+    def t(key: str) -> str:
+        pair = STRINGS.get(key)
+        return pair[idx] if pair else key
+    return t

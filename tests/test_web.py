@@ -1,0 +1,114 @@
+"""API and pages through the ASGI app (no network)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from caseatlas import service
+from caseatlas.models import Document, Line
+from caseatlas.store import open_engine
+from caseatlas.web import create_app
+from conftest import CORPUS, needs_corpus
+
+
+@pytest.fixture
+def client(db_path, sample_file):
+    engine = open_engine(db_path)
+    service.ingest_file(engine, sample_file)
+    return TestClient(create_app(str(db_path)))
+
+
+def test_api_endpoints(client):
+    cols = client.get("/api/v1/collections").json()
+    assert cols[0]["title"].startswith("青禾") and cols[0]["experts"]
+    page = client.get("/api/v1/cases", params={"page_size": 3, "page": 2}).json()
+    assert page["total"] == 8 and len(page["items"]) == 3
+    case_id = page["items"][0]["id"]
+    detail = client.get(f"/api/v1/cases/{case_id}").json()
+    assert detail["sections"] and detail["metrics"] and detail["lines"]
+    for m in detail["metrics"]:
+        assert m["quote"] in next(l["raw"] for l in detail["lines"] if l["line_no"] == m["line"])
+    res = client.get("/api/v1/search", params={"q": "屋顶光伏", "mode": "text"}).json()
+    assert res["hits"][0]["title"] == "山城屋顶光伏共享计划" and res["facets"]["province"]
+    facets = client.get("/api/v1/facets", params={"chapter": "绿色制造"}).json()
+    assert facets["total"] == 3
+    by = client.get("/api/v1/outcomes", params={"by": "chapter"}).json()
+    assert {r["group"] for r in by} >= {"能源转型", "绿色制造"} and all(r["unit"] == "tCO2e" for r in by)
+    csv_text = client.get("/api/v1/outcomes", params={"by": "province", "format": "csv"}).content.decode("utf-8-sig")
+    assert csv_text.startswith("group,unit,total")
+    ids = ",".join(i["id"] for i in page["items"][:2])
+    assert len(client.get("/api/v1/compare", params={"ids": ids}).json()) == 2
+    assert client.get(f"/api/v1/cases/{case_id}/similar").status_code == 200
+    assert client.get("/api/v1/attributes/measure").json()[0]["cases"] >= 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
+def test_exports(client, fmt):
+    r = client.get("/api/v1/export", params={"format": fmt, "q": "光伏"})
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    if fmt == "jsonl":
+        rows = [json.loads(l) for l in r.text.splitlines()]
+        assert rows and all("光伏" in (row["text"] + row["title"]) for row in rows)
+    elif fmt == "xlsx":
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        ws = load_workbook(BytesIO(r.content)).active
+        assert ws.cell(1, 1).value == "id" and ws.max_row > 1
+    else:
+        assert r.content.startswith(b"\xef\xbb\xbfid,collection")
+
+
+@pytest.mark.parametrize(("url", "status", "words"), [
+    ("/api/v1/cases/none:1", 404, "no case"),
+    ("/api/v1/cases?page_size=1000", 422, "page_size"),
+    ("/api/v1/search?q=" + "长" * 501, 422, "at most 500"),
+    ("/api/v1/search?q=x&min=bogus", 400, "KIND:MINIMUM"),
+    ("/api/v1/search?q=x&mode=semantic", 400, "embed"),
+    ("/api/v1/compare?ids=a", 400, "2 to 4"),
+    ("/api/v1/outcomes?by=color", 422, "by"),
+    ("/api/v1/nothing", 404, "Not Found"),
+])
+def test_errors_are_json_with_a_message(client, url, status, words):
+    r = client.get(url)
+    assert r.status_code == status
+    body = r.json()
+    assert body["error"]["status"] == status and words in body["error"]["message"]
+
+
+def test_pages_render_and_escape_book_text(client, db_path, tmp_path):
+    for url in ["/", "/search?q=余热", "/search?province=广东省", "/insights", "/collections", "/compare", "/docs",
+                "/search?q=光伏&sort=co2", "/?lang=en"]:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert "cdn" not in r.text.lower() and "https://" not in r.text.replace("https://www.w3.org", "")
+    assert client.get("/cases/none:1").status_code == 404
+    # A book with markup in its text: shown as text, never run.
+    hostile = tmp_path / "hostile.md"
+    filler = "".join(f"第{k}段正文，说明项目的做法与成效，文字足够长以构成段落。\n\n" for k in range(8))
+    case = ("\n\n【案例背景】\n\n<script>alert(1)</script>减少排放 5 吨。<img src=x onerror=alert(2)>\n\n" + filler
+            + "【成效】\n\n效果显著，减排明显。\n\n" + filler)
+    hostile.write_text("# 测试集\n\n" + "".join(f"## 案例{n}\n\n某某公司{case}" for n in range(3)), encoding="utf-8")
+    assert service.ingest_file(open_engine(db_path), hostile).status == "added"  # appears without restart
+    r = client.get("/cases/hostile:1")
+    assert r.status_code == 200
+    assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<img src=x" not in r.text
+    assert any(c["slug"] == "hostile" for c in client.get("/api/v1/collections").json())
+
+
+@needs_corpus
+def test_every_corpus_case_renders(tmp_path):
+    engine = open_engine(tmp_path / "lib.db")
+    service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
+    client = TestClient(create_app(str(tmp_path / "lib.db")))
+    ids = [c["id"] for c in service.cases(engine)]
+    assert len(ids) == 93
+    for case_id in ids:
+        assert client.get(f"/cases/{case_id}").status_code == 200, case_id
+        assert client.get(f"/api/v1/cases/{case_id}").status_code == 200, case_id
+    assert client.get("/insights").status_code == 200

@@ -55,6 +55,17 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
         assert store.counts(conn)["outcomes"] > 0
 
 
+def test_file_from_an_older_pipeline_is_processed_again(engine, sample_file):
+    """Same bytes, older pipeline (e.g. ingested before facts or search existed): re-ingest redoes it."""
+    assert service.ingest_file(engine, sample_file).status == "added"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE collections SET pipeline = NULL"))
+        conn.execute(text("DELETE FROM passages"))
+    assert service.ingest_file(engine, sample_file).status == "replaced"
+    assert service.search(engine, "屋顶光伏", mode="text")["hits"]
+    assert service.ingest_file(engine, sample_file).status == "unchanged"
+
+
 def test_reingest_is_idempotent(engine, sample_file):
     first = service.ingest_file(engine, sample_file)
     assert (first.status, first.n_cases) == ("added", 8)

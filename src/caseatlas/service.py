@@ -21,6 +21,10 @@ from .search import dense as _dense
 from .search import engine as _search
 from .segment import segment
 
+# Bump when reading, segmentation, extraction or indexing changes what a file produces:
+# unchanged files ingested by an older pipeline are then processed again.
+PIPELINE = "4"
+
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
                  "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
                  "systems", "targets"]
@@ -52,7 +56,7 @@ def ingest_file(engine: Engine, path: str | Path) -> FileResult:
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
         extract_book(book)
-        outcome = store.save_book(engine, book, on_saved=lambda conn, pks: index_book(conn, book, pks))
+        outcome = store.save_book(engine, book, on_saved=lambda conn, pks: index_book(conn, book, pks), pipeline=PIPELINE)
         return FileResult(str(path), outcome.status, outcome.n_cases)
     except CaseAtlasError as exc:
         return FileResult(str(path), "error", error=str(exc))

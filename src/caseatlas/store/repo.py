@@ -23,17 +23,20 @@ class IngestOutcome:
 
 
 def save_book(engine: Engine, book: Book,
-              on_saved: Callable[[Connection, dict[int, int]], None] | None = None) -> IngestOutcome:
-    """Insert a book, replacing an earlier version of the same file; unchanged files are skipped.
+              on_saved: Callable[[Connection, dict[int, int]], None] | None = None,
+              pipeline: str | None = None) -> IngestOutcome:
+    """Insert a book, replacing an earlier version of the same file; a file already stored
+    by the same `pipeline` version with the same content is skipped.
 
     `on_saved(conn, {case seq: case primary key})` runs inside the same transaction, so
     derived data (the search index) is written, or rolled back, together with the cases."""
     doc = book.document
     with engine.begin() as conn:
         old = conn.execute(
-            select(collections.c.id, collections.c.sha256, collections.c.slug).where(collections.c.source_file == doc.source_file)
+            select(collections.c.id, collections.c.sha256, collections.c.slug, collections.c.pipeline)
+            .where(collections.c.source_file == doc.source_file)
         ).first()
-        if old is not None and old.sha256 == doc.sha256:
+        if old is not None and old.sha256 == doc.sha256 and old.pipeline == pipeline:
             n = conn.execute(select(func.count()).select_from(cases).where(cases.c.collection_id == old.id)).scalar_one()
             return IngestOutcome(doc.source_file, "unchanged", n, old.id)
         if old is not None:
@@ -57,6 +60,7 @@ def save_book(engine: Engine, book: Book,
                 chapters=json.dumps(book.meta.chapters, ensure_ascii=False),
                 n_lines=len(doc.lines),
                 ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                pipeline=pipeline,
             )
         ).inserted_primary_key[0]
         conn.execute(

@@ -24,6 +24,7 @@ collections = Table(
     Column("chapters", Text, nullable=False, default="[]"),  # JSON list
     Column("n_lines", Integer, nullable=False),
     Column("ingested_at", String, nullable=False),
+    Column("pipeline", String(32)),
 )
 
 cases = Table(

@@ -15,6 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Which version of the reading/extraction pipeline produced a collection: an unchanged
+    # file is re-processed when the pipeline is newer (e.g. books ingested before search).
+    with op.batch_alter_table("collections") as batch:
+        batch.add_column(sa.Column("pipeline", sa.String(32)))
     op.create_table(
         "passages",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -42,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("collections") as batch:
+        batch.drop_column("pipeline")
     op.drop_table("search_state")
     op.drop_table("embeddings")
     op.drop_table("passages")

@@ -41,7 +41,7 @@ _PCT_REDUCE = re.compile(r"下降|降低|减少|节约|节能|减排|降幅|节�
 _TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\d\d\s*年(?:前|之前|以前)")
 _TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取|要")
 _COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
-_ACHIEVED = re.compile(r"累计|共|已|实现了|完成了|达到了")
+_ACHIEVED = re.compile(r"累计|共计|已|实现了|完成了|达到了")
 _CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|迄今|至今|截至|截止|以来|历年|共减少|总共|总减排|一共")
 # A 年 that is not part of a date ("2021 年") or a word like 去年/多年 marks a yearly figure
 # ("年节省", "年发电", "年均", "全年", "每年").

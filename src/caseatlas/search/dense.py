@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text
 
-from ..store.schema import embeddings, passages, search_state
-from .index import generation
+from ..store.schema import embeddings, passages
+from .index import bump, counter, generation
 
 MODEL = "multilingual-e5-small-q4"
 _CACHE: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -51,16 +51,7 @@ def store_vectors(conn: Connection, ids: list[int], vectors: np.ndarray) -> None
     conn.execute(insert(embeddings), [
         {"passage_id": pid, "model": MODEL, "vector": vec.astype(np.float32).tobytes()} for pid, vec in zip(ids, vectors)
     ])
-    _bump(conn)
-
-
-def _bump(conn: Connection) -> None:
-    """Vectors changed: the in-memory matrix is reloaded on next use."""
-    row = conn.execute(select(search_state.c.value).where(search_state.c.key == "vectors")).scalar()
-    if row is None:
-        conn.execute(insert(search_state).values(key="vectors", value=1))
-    else:
-        conn.execute(update(search_state).where(search_state.c.key == "vectors").values(value=row + 1))
+    bump(conn, "vectors")  # the in-memory matrix reloads on next use
 
 
 def count(conn: Connection) -> int:
@@ -89,7 +80,7 @@ _CACHE: dict[str, tuple[int, int, Vectors]] = {}
 def vectors(conn: Connection) -> Vectors:
     """All vectors grouped by case, cached per library until vectors or passages change."""
     key = str(conn.engine.url)
-    version = conn.execute(select(search_state.c.value).where(search_state.c.key == "vectors")).scalar() or 0
+    version = counter(conn, "vectors")
     gen = generation(conn)
     cached = _CACHE.get(key)
     if cached and cached[0] == version and cached[1] == gen:

@@ -10,17 +10,27 @@ from .analysis import analyzer
 from .passages import case_passages
 
 
-def bump_generation(conn: Connection) -> None:
-    """Mark the library as changed, so the in-memory BM25 index is rebuilt on next use."""
-    current = conn.execute(select(search_state.c.value).where(search_state.c.key == "generation")).scalar()
-    if current is None:
-        conn.execute(insert(search_state).values(key="generation", value=1))
+def bump(conn: Connection, key: str) -> None:
+    """Increment a change counter (in the caller's transaction): in-memory indexes keyed on
+    it reload on next use."""
+    current = counter(conn, key)
+    if current == 0:
+        conn.execute(insert(search_state).values(key=key, value=1))
     else:
-        conn.execute(update(search_state).where(search_state.c.key == "generation").values(value=current + 1))
+        conn.execute(update(search_state).where(search_state.c.key == key).values(value=current + 1))
+
+
+def counter(conn: Connection, key: str) -> int:
+    return conn.execute(select(search_state.c.value).where(search_state.c.key == key)).scalar() or 0
+
+
+def bump_generation(conn: Connection) -> None:
+    """Passages changed: the BM25 case index is rebuilt on next use."""
+    bump(conn, "generation")
 
 
 def generation(conn: Connection) -> int:
-    return conn.execute(select(search_state.c.value).where(search_state.c.key == "generation")).scalar() or 0
+    return counter(conn, "generation")
 
 
 def index_book(conn: Connection, book: Book, case_pks: dict[int, int]) -> int:

@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from caseatlas import service
-from caseatlas.models import Document, Line
 from caseatlas.store import open_engine
 from caseatlas.web import create_app
 from conftest import CORPUS, needs_corpus

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 
-from ..models import Attribute, Line
+from ..models import Attribute
 from . import taxonomy
 from .evidence import locate
 from .outcomes import _Passage

@@ -4,7 +4,6 @@ CaseAtlas and for plain baselines measured in the same run on the same library."
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -115,7 +114,3 @@ def _trigram(table: list[dict], key_of: dict[int, str]) -> Callable[[str], list[
         rows = db.execute("SELECT rowid FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT 10", (expr,)).fetchall()
         return [key_of[r[0]] for r in rows]
     return run
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.3f}" if not math.isnan(x) else "nan"

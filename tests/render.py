@@ -63,3 +63,21 @@ def render_pdf_without_text(path: Path) -> Path:
     doc.save(path)
     doc.close()
     return path
+
+
+def render_html(lines: list[str], path: Path) -> Path:
+    """A web page of the book: Markdown headings as <h1>…<h6>, other lines as <p>, text escaped."""
+    import html
+    import re
+
+    body = []
+    for line in lines:
+        m = re.match(r"^(#{1,6})\s*(.*)", line)
+        if m:
+            level = len(m.group(1))
+            body.append(f"<h{level}>{html.escape(m.group(2))}</h{level}>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    path.write_text("<!doctype html><html><head><title>book</title></head><body>\n" + "\n".join(body)
+                    + "\n</body></html>", encoding="utf-8")
+    return path

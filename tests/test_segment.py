@@ -12,7 +12,7 @@ from caseatlas.readers import read_document
 from caseatlas.segment import segment
 from caseatlas.segment.toc import is_back_word, is_front_word
 from conftest import BOOK_CASES, CORPUS, GOLD, needs_corpus
-from render import render_docx, render_pdf
+from render import render_docx, render_html, render_pdf
 
 
 def _squash(s):
@@ -83,10 +83,10 @@ def test_collection_metadata(books):
 
 @needs_corpus
 @pytest.mark.parametrize("stem", ["000_3717a3b3a4f37818", "003_a660475df81c2423", "004_c2b8c29d974026e1"])
-@pytest.mark.parametrize("render", [render_pdf, render_docx], ids=["pdf", "docx"])
-def test_pdf_and_docx_renderings_find_the_same_cases(books, tmp_path, stem, render):
+@pytest.mark.parametrize("render", [render_pdf, render_docx, render_html], ids=["pdf", "docx", "html"])
+def test_pdf_docx_and_html_renderings_find_the_same_cases(books, tmp_path, stem, render):
     lines = (CORPUS / f"{stem}.txt").read_text(encoding="utf-8").split("\n")
-    path = render(lines, tmp_path / f"{stem}.{render.__name__[-4:].lstrip('_')}")
+    path = render(lines, tmp_path / f"{stem}.{render.__name__.split('_')[1]}")
     rendered = segment(read_document(path))
     expected = books[stem].cases
     assert [_squash(c.title) for c in rendered.cases] == [_squash(c.title) for c in expected]

@@ -10,13 +10,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
 
 from . import store
 from .errors import CaseAtlasError, NotFound
 from .extract import extract_book
 from .readers import SUPPORTED, read_document
 from .search import Filters, index_book
+from .store.schema import cases as cases_t
+from .store.schema import collections as collections_t
 from .search import dense as _dense
 from .search import engine as _search
 from .segment import segment
@@ -190,18 +192,13 @@ def parse_minimum(spec: str) -> tuple[str, float]:
 
 
 def _case_summaries(conn, case_pks: list[int]) -> dict[int, dict]:
-    from sqlalchemy import select as _select
-
-    from .store.schema import cases as _cases
-    from .store.schema import collections as _collections
-
     if not case_pks:
         return {}
     rows = conn.execute(
-        _select(_cases.c.id, _cases.c.case_id, _cases.c.title, _cases.c.organization, _cases.c.chapter,
-                _cases.c.start_line, _cases.c.end_line, _collections.c.source_file, _collections.c.title.label("collection"),
-                _collections.c.year)
-        .join(_collections, _collections.c.id == _cases.c.collection_id).where(_cases.c.id.in_(case_pks))
+        select(cases_t.c.id, cases_t.c.case_id, cases_t.c.title, cases_t.c.organization, cases_t.c.chapter,
+                cases_t.c.start_line, cases_t.c.end_line, collections_t.c.source_file, collections_t.c.title.label("collection"),
+                collections_t.c.year)
+        .join(collections_t, collections_t.c.id == cases_t.c.collection_id).where(cases_t.c.id.in_(case_pks))
     ).mappings().all()
     return {r["id"]: dict(r) for r in rows}
 
@@ -249,12 +246,8 @@ def search(engine: Engine, query: str, filters: Filters | None = None, limit: in
 
 
 def similar_cases(engine: Engine, case_id: str, limit: int = 5) -> list[dict]:
-    from sqlalchemy import select as _select
-
-    from .store.schema import cases as _cases
-
     with engine.connect() as conn:
-        pk = conn.execute(_select(_cases.c.id).where(_cases.c.case_id == case_id)).scalar()
+        pk = conn.execute(select(cases_t.c.id).where(cases_t.c.case_id == case_id)).scalar()
         if pk is None:
             raise NotFound(f"no case '{case_id}'")
         hits = _search.similar(conn, pk, limit)
@@ -290,11 +283,9 @@ GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "s
 
 def summary(engine: Engine) -> dict:
     """Library totals for the home page: books, cases, claimed outcomes by kind."""
-    from sqlalchemy import text as _text
-
     with engine.connect() as conn:
         counts = store.counts(conn)
-        rows = conn.execute(_text(
+        rows = conn.execute(text(
             "SELECT kind, unit, count(*), sum(value), count(DISTINCT case_pk) FROM outcomes "
             "WHERE kind NOT IN ('other', 'target') GROUP BY kind, unit ORDER BY kind, count(*) DESC")).all()
     return {
@@ -311,10 +302,11 @@ def browse(engine: Engine, filters: Filters | None = None, page: int = 1, page_s
         raise CaseAtlasError("page must be 1 or more")
     with engine.connect() as conn:
         allowed = _search.allowed_cases(conn, filters or Filters())
-        records = [export_record(x) for x in store.iter_cases(conn) if allowed is None or x["id"] in allowed]
-    start = (page - 1) * page_size
-    return {"total": len(records), "page": page, "page_size": page_size,
-            "items": [_brief(r) for r in records[start : start + page_size]]}
+        keys = [pk for pk in store.case_keys(conn) if allowed is None or pk in allowed]
+        start = (page - 1) * page_size
+        shown = keys[start : start + page_size]
+        records = [export_record(x) for x in store.iter_cases(conn, case_pks=shown)] if shown else []
+    return {"total": len(keys), "page": page, "page_size": page_size, "items": [_brief(r) for r in records]}
 
 
 def _brief(r: dict) -> dict:
@@ -326,7 +318,7 @@ def _brief(r: dict) -> dict:
 def facets(engine: Engine, filters: Filters | None = None) -> dict:
     with engine.connect() as conn:
         allowed = _search.allowed_cases(conn, filters or Filters())
-        pks = sorted(allowed) if allowed is not None else [r["id"] for r in store.iter_cases(conn, with_sections=False)]
+        pks = sorted(allowed) if allowed is not None else store.case_keys(conn)
         counts = _search.facet_counts(conn, pks)
     return {"total": len(pks), "facets": {k: [{"value": v, "count": n} for v, n in vals] for k, vals in counts.items()}}
 
@@ -335,8 +327,6 @@ def outcomes_by(engine: Engine, by: str, kind: str = "co2e_reduction", period: s
                 filters: Filters | None = None) -> list[dict]:
     """Claimed outcomes of one kind summed per group (sector, book, province, …), in the kind's
     canonical unit. A case's outcomes count once per group it belongs to."""
-    from sqlalchemy import text as _text
-
     if by not in GROUP_BY:
         raise CaseAtlasError(f"cannot group by '{by}' (use one of {', '.join(GROUP_BY)})")
     if kind not in OUTCOME_KINDS:
@@ -350,12 +340,12 @@ def outcomes_by(engine: Engine, by: str, kind: str = "co2e_reduction", period: s
         }.get(by) or ("SELECT case_pk, value FROM attributes WHERE kind = '"
                       + {"province": "region"}.get(by, by) + "'")
         groups: dict[int, list[str]] = {}
-        for pk, label in conn.execute(_text(group_sql)):
+        for pk, label in conn.execute(text(group_sql)):
             if label and (allowed is None or pk in allowed):
                 groups.setdefault(pk, []).append(label)
         q = "SELECT case_pk, unit, value FROM outcomes WHERE kind = :k" + (" AND period = :p" if period else "")
         agg: dict[tuple[str, str], dict] = {}
-        for pk, unit, value in conn.execute(_text(q), {"k": kind, "p": period}):
+        for pk, unit, value in conn.execute(text(q), {"k": kind, "p": period}):
             for label in groups.get(pk, ["（未标注）"] if allowed is None or pk in allowed else []):
                 row = agg.setdefault((label, unit), {"group": label, "unit": unit, "total": 0.0, "outcomes": 0, "cases": set()})
                 row["total"] += value
@@ -367,10 +357,8 @@ def outcomes_by(engine: Engine, by: str, kind: str = "co2e_reduction", period: s
 
 def attribute_counts(engine: Engine, kind: str) -> list[dict]:
     """How many cases carry each value of an attribute (measures, standards, provinces)."""
-    from sqlalchemy import text as _text
-
     with engine.connect() as conn:
-        rows = conn.execute(_text("SELECT value, count(DISTINCT case_pk) AS n FROM attributes WHERE kind = :k "
+        rows = conn.execute(text("SELECT value, count(DISTINCT case_pk) AS n FROM attributes WHERE kind = :k "
                                   "GROUP BY value ORDER BY n DESC, value"), {"k": kind}).all()
     return [{"value": v, "cases": n} for v, n in rows]
 

@@ -40,10 +40,6 @@ class CaseIndex:
     def n(self) -> int:
         return len(self.case_pks)
 
-    @property
-    def position(self) -> dict[int, int]:
-        return {int(p): i for i, p in enumerate(self.case_pks)}
-
     def term_scores(self, token: str) -> np.ndarray | None:
         t = self.vocab.get(token)
         if t is None:

@@ -20,9 +20,8 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 
 def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: str) -> CollectionMeta:
-    lines = [x for x in infos[:end] if not x.blank and not x.noise]
     skip = range(toc.start, toc.end + 1) if toc else range(0)
-    lines = [x for x in lines if infos.index(x) not in skip] if toc else lines
+    lines = [x for i, x in enumerate(infos[:end]) if not x.blank and not x.noise and i not in skip]
     title = _title(lines) or running_title(infos) or Path(source_file).stem
     meta = CollectionMeta(title=title)
     m = _YEAR.search(title)

@@ -147,7 +147,16 @@ def find_collection(conn: Connection, key: str) -> dict | None:
     return None
 
 
-def iter_cases(conn: Connection, collection_id: int | None = None, with_sections: bool = True) -> Iterator[dict]:
+def case_keys(conn: Connection) -> list[int]:
+    """Primary keys of all cases, in library order (book file, then position in the book)."""
+    q = (select(cases.c.id).join(collections, collections.c.id == cases.c.collection_id)
+         .order_by(collections.c.source_file, cases.c.seq))
+    return list(conn.execute(q).scalars())
+
+
+def iter_cases(conn: Connection, collection_id: int | None = None, with_sections: bool = True,
+               case_pks: list[int] | None = None) -> Iterator[dict]:
+    """Cases with their sections and facts: all, one collection's, or the given keys."""
     q = (
         select(cases, collections.c.title.label("collection"), collections.c.source_file, collections.c.year)
         .join(collections, collections.c.id == cases.c.collection_id)
@@ -155,17 +164,20 @@ def iter_cases(conn: Connection, collection_id: int | None = None, with_sections
     )
     if collection_id is not None:
         q = q.where(cases.c.collection_id == collection_id)
+    if case_pks is not None:
+        q = q.where(cases.c.id.in_(case_pks))
+    subset = collection_id is not None or case_pks is not None
     rows = [dict(r) for r in conn.execute(q).mappings()]
     secs: dict[int, list[dict]] = {}
     if with_sections and rows:
         sq = select(sections).order_by(sections.c.case_pk, sections.c.seq)
-        if collection_id is not None:
+        if subset:
             sq = sq.where(sections.c.case_pk.in_([r["id"] for r in rows]))
         for s in conn.execute(sq).mappings():
             secs.setdefault(s["case_pk"], []).append(
                 {"heading": s["heading"], "start_line": s["start_line"], "end_line": s["end_line"]}
             )
-    facts = _facts_for(conn, [r["id"] for r in rows] if collection_id is not None else None) if with_sections else ({}, {})
+    facts = _facts_for(conn, [r["id"] for r in rows] if subset else None) if with_sections else ({}, {})
     for r in rows:
         r["sections"] = secs.get(r["id"], [])
         r["outcomes"] = facts[0].get(r["id"], [])
@@ -192,10 +204,10 @@ def _facts_for(conn: Connection, case_pks: list[int] | None) -> tuple[dict, dict
 
 
 def get_case(conn: Connection, case_id: str) -> dict | None:
-    row = conn.execute(select(cases.c.collection_id).where(cases.c.case_id == case_id)).first()
-    if row is None:
+    pk = conn.execute(select(cases.c.id).where(cases.c.case_id == case_id)).scalar()
+    if pk is None:
         return None
-    return next((c for c in iter_cases(conn, row.collection_id) if c["case_id"] == case_id), None)
+    return next(iter_cases(conn, case_pks=[pk]), None)
 
 
 def case_lines(conn: Connection, collection_id: int, start: int, end: int) -> list[dict]:

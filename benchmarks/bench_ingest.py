@@ -38,7 +38,7 @@ def one_run(files: list[Path], db: Path) -> dict[str, float]:
         t2 = time.perf_counter()
         extract_book(book)
         t3 = time.perf_counter()
-        store.save_book(engine, book)
+        store.library.save_book(engine, book)
         t4 = time.perf_counter()
         t["read"] += t1 - t0
         t["segment"] += t2 - t1
@@ -78,7 +78,7 @@ def main() -> None:
                 if k in (0, args.copies - 1) or (k + 1) % max(1, args.copies // 4) == 0:
                     engine = store.open_engine(db)
                     with engine.connect() as conn:
-                        n = store.counts(conn)["cases"]
+                        n = store.library.counts(conn)["cases"]
                     print(f"copy {k + 1:4d}: library {n:6d} cases, these 5 books took {r['total']:.3f} s "
                           f"(store {r['store']:.3f} s), db {db.stat().st_size / 1e6:.0f} MB")
 

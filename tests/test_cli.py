@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from caseatlas.cli import app
-from caseatlas.service import EXPORT_FIELDS
+from caseatlas.services.exports import EXPORT_FIELDS
 from conftest import CORPUS, GOLD, needs_corpus
 
 runner = CliRunner()

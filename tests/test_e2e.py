@@ -12,23 +12,29 @@ from pathlib import Path
 
 import pytest
 
-from caseatlas import service
+from caseatlas.services import Context, library, system_actor
 from caseatlas.store import open_engine
 from conftest import CORPUS, ROOT
 from web_server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "artifacts" / "screenshots"
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (scripts/test.sh installs it)")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium():
+    if CHROMIUM is None:  # not optional: scripts/test.sh installs it
+        pytest.fail("Debian chromium is not installed (run scripts/test.sh as root, or apt-get install chromium)",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, sample_file):
     db = tmp_path_factory.mktemp("web") / "library.db"
-    engine = open_engine(db)
-    service.ingest_file(engine, sample_file)
+    ctx = Context(open_engine(db), system_actor())
+    library.ingest_file(ctx, sample_file)
     if CORPUS.is_dir():
-        service.ingest_file(engine, CORPUS / "000_3717a3b3a4f37818.txt")
+        library.ingest_file(ctx, CORPUS / "000_3717a3b3a4f37818.txt")
     with Server(str(db)) as server:
         yield server
 

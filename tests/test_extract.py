@@ -198,12 +198,12 @@ def test_every_corpus_case_has_facts_with_located_evidence():
 
 
 @needs_corpus
-def test_dev_books_outcome_precision_and_recall(engine):
-    from caseatlas import evaluate, service
+def test_dev_books_outcome_precision_and_recall(ctx):
+    from caseatlas.services import evaluation, library
     from conftest import GOLD
 
-    service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
-    rows = evaluate.eval_facts(engine, GOLD)
+    library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
+    rows = evaluation.eval_facts(ctx, GOLD)
     assert rows and all(r["in_library"] for r in rows)
     for r in rows:
         assert r["recall"] >= 0.9 and r["precision"] >= 0.9, r

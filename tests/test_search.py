@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from caseatlas import service
 from caseatlas.cli import app
+from caseatlas.services import discovery, library as lib
 from caseatlas.errors import CaseAtlasError
 from caseatlas.search import Filters
 from caseatlas.search.analysis import analyzer
@@ -19,9 +19,9 @@ from caseatlas.search.query import parse
 
 
 @pytest.fixture
-def library(engine, sample_file):
-    service.ingest_file(engine, sample_file)
-    return engine
+def library(ctx, sample_file):
+    lib.ingest_file(ctx, sample_file)
+    return ctx
 
 
 def titles(res: dict) -> list[str]:
@@ -49,7 +49,7 @@ def test_analysis_is_shared_and_normalizes():
     ("溫室氣體", None),  # traditional characters do not break anything
 ])
 def test_sample_queries_rank_the_right_case_first(library, query, expected):
-    res = service.search(library, query, mode="text")
+    res = discovery.search(library, query, mode="text")
     if expected:
         assert titles(res)[0] == expected, titles(res)
         hit = res["hits"][0]
@@ -58,7 +58,7 @@ def test_sample_queries_rank_the_right_case_first(library, query, expected):
 
 
 def test_snippets_highlight_what_matched(library):
-    hit = service.search(library, "余热", mode="text")["hits"][0]
+    hit = discovery.search(library, "余热", mode="text")["hits"][0]
     snip = hit["snippets"][0]
     assert snip["highlights"]
     for a, b in snip["highlights"]:
@@ -67,29 +67,29 @@ def test_snippets_highlight_what_matched(library):
 
 
 def test_facets_filters_and_paging(library):
-    res = service.search(library, "减少二氧化碳排放", mode="text")
+    res = discovery.search(library, "减少二氧化碳排放", mode="text")
     assert res["total"] == 8
     facets = {f: {x["value"]: x["count"] for x in v} for f, v in res["facets"].items()}
     assert facets["province"]["广东省"] == 2 and facets["chapter"]["绿色制造"] == 3
-    only = service.search(library, "减少二氧化碳排放", Filters(province="广东省"), mode="text")
+    only = discovery.search(library, "减少二氧化碳排放", Filters(province="广东省"), mode="text")
     assert only["total"] == 2 and {h["case_id"] for h in only["hits"]} <= {h["case_id"] for h in res["hits"]}
-    big = service.search(library, "", Filters(min_outcomes=[("co2e_reduction", 100000)]), mode="text")
+    big = discovery.search(library, "", Filters(min_outcomes=[("co2e_reduction", 100000)]), mode="text")
     assert titles(big) == ["工业园区余热供暖改造", "水泥窑协同处置固体废物"]
-    page2 = service.search(library, "减少二氧化碳排放", limit=3, offset=3, mode="text")
+    page2 = discovery.search(library, "减少二氧化碳排放", limit=3, offset=3, mode="text")
     assert [h["case_id"] for h in page2["hits"]] == [h["case_id"] for h in res["hits"][3:6]]
-    chapter = service.search(library, "", Filters(chapter="城市与社区"), mode="text")
+    chapter = discovery.search(library, "", Filters(chapter="城市与社区"), mode="text")
     assert chapter["total"] == 2
 
 
 def test_bad_parameters_are_clear_errors(library):
     with pytest.raises(CaseAtlasError, match="limit"):
-        service.search(library, "光伏", limit=0)
+        discovery.search(library, "光伏", limit=0)
     with pytest.raises(CaseAtlasError, match="mode"):
-        service.search(library, "光伏", mode="fuzzy")
+        discovery.search(library, "光伏", mode="fuzzy")
     with pytest.raises(CaseAtlasError, match="embeddings"):
-        service.search(library, "光伏", mode="semantic")
+        discovery.search(library, "光伏", mode="semantic")
     with pytest.raises(CaseAtlasError, match="KIND:MINIMUM"):
-        service.parse_minimum("tons>5")
+        discovery.parse_minimum("tons>5")
 
 
 hostile = st.one_of(
@@ -102,25 +102,26 @@ hostile = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(hostile)
 def test_any_user_string_is_safe(library_for_hypothesis, query):
-    res = service.search(library_for_hypothesis, query, mode="text")
+    res = discovery.search(library_for_hypothesis, query, mode="text")
     assert isinstance(res["hits"], list) and res["total"] >= 0
 
 
 @pytest.fixture(scope="module")
 def library_for_hypothesis(tmp_path_factory, sample_file):
+    from caseatlas.services import Context, system_actor
     from caseatlas.store import open_engine
 
-    eng = open_engine(tmp_path_factory.mktemp("h") / "lib.db")
-    service.ingest_file(eng, sample_file)
-    return eng
+    ctx = Context(open_engine(tmp_path_factory.mktemp("h") / "lib.db"), system_actor())
+    lib.ingest_file(ctx, sample_file)
+    return ctx
 
 
-def test_index_follows_reingest(engine, sample_file, tmp_path):
+def test_index_follows_reingest(ctx, engine, sample_file, tmp_path):
     import shutil
 
     path = tmp_path / sample_file.name
     shutil.copy(sample_file, path)
-    service.ingest_file(engine, path)
+    lib.ingest_file(ctx, path)
 
     def count(sql):
         with engine.connect() as conn:
@@ -131,22 +132,22 @@ def test_index_follows_reingest(engine, sample_file, tmp_path):
     assert count("SELECT count(DISTINCT case_pk) FROM passages") == 8
     content = path.read_text(encoding="utf-8")
     path.write_text(content[: content.index("## 社区碳普惠积分平台")] + content[content.index("## 附录"):], encoding="utf-8")
-    service.ingest_file(engine, path)
+    lib.ingest_file(ctx, path)
     after = count("SELECT count(*) FROM passages")
     assert after < before and count("SELECT count(DISTINCT case_pk) FROM passages") == 7
     assert count("SELECT value FROM search_state WHERE key = 'generation'") == generation + 1
-    assert "社区碳普惠积分平台" not in titles(service.search(engine, "碳普惠积分", mode="text"))
+    assert "社区碳普惠积分平台" not in titles(discovery.search(ctx, "碳普惠积分", mode="text"))
 
 
 def test_embedding_is_resumable_and_enables_hybrid(library):
-    first = service.embed(library, batch=4, limit=8)
+    first = discovery.embed(library, batch=4, limit=8)
     assert first == 8
-    rest = service.embed(library, batch=16)
-    assert rest > 0 and service.embed(library) == 0  # nothing left: resumable, idempotent
-    res = service.search(library, "海岛上的风力和太阳能发电", mode="auto")
+    rest = discovery.embed(library, batch=16)
+    assert rest > 0 and discovery.embed(library) == 0  # nothing left: resumable, idempotent
+    res = discovery.search(library, "海岛上的风力和太阳能发电", mode="auto")
     assert res["mode"] == "hybrid" and titles(res)[0] == "海岛风光储微电网示范工程"
     assert res["hits"][0]["matched"]["semantic"] is not None
-    sim = service.similar_cases(library, res["hits"][0]["case_id"], limit=3)
+    sim = discovery.similar_cases(library, res["hits"][0]["case_id"], limit=3)
     assert len(sim) == 3 and res["hits"][0]["case_id"] not in {h["case_id"] for h in sim}
 
 
@@ -167,15 +168,15 @@ def test_cli_search_json_and_stdin(db_path, sample_file):
     assert "工业园区余热供暖改造" in text_out and "matched" in text_out
 
 
-def test_dev_queries_beat_baselines(engine):
+def test_dev_queries_beat_baselines(ctx):
     """The numbers in docs/benchmarks.md, text leg (the hybrid needs ~1 min of embedding)."""
-    from caseatlas.search.evaluation import evaluate
+    from caseatlas.services.evaluation import eval_search
     from conftest import CORPUS, GOLD
 
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus not present")
-    service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
-    report = evaluate(engine, CORPUS.parent / "eval" / "queries-dev.json", GOLD, ("text",))
+    lib.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
+    report = eval_search(ctx, CORPUS.parent / "eval" / "queries-dev.json", GOLD, ("text",))
     ours = report["systems"]["caseatlas-text"]["ndcg@10"]
     baselines = [m["ndcg@10"] for name, m in report["systems"].items() if not name.startswith("caseatlas")]
     assert ours >= 0.89 and all(ours >= b + 0.05 for b in baselines), report["systems"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from caseatlas.evaluate import match_cases
+from caseatlas.services.evaluation import match_cases
 from caseatlas.readers import read_document
 from caseatlas.segment import segment
 from caseatlas.segment.toc import is_back_word, is_front_word

@@ -7,8 +7,10 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from caseatlas import service, store
-from caseatlas.store import repo
+from caseatlas import store
+from caseatlas.services import Context, library, system_actor
+from caseatlas.services.discovery import search
+from caseatlas.store import library as repo
 from conftest import CORPUS, needs_corpus
 from render import render_pdf_without_text
 
@@ -21,12 +23,12 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def test_schema_is_migrated(engine):
     assert store.schema_version(engine) == HEAD
-    store.open_engine(engine.url.database)  # opening again is a no-op
+    store.open_engine(engine.url.render_as_string(hide_password=False))  # opening again is a no-op
     assert store.schema_version(engine) == HEAD
 
 
@@ -47,72 +49,74 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
         conn.execute(text("INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
                           "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"))
     assert store.schema_version(old) == "0001"
-    new = store.open_engine(path)
-    assert store.schema_version(new) == HEAD
-    assert [c["title"] for c in service.collections(new)] == ["旧书"]
-    assert service.ingest_file(new, sample_file).status == "added"
-    with new.connect() as conn:
-        assert store.counts(conn)["outcomes"] > 0
+    new = Context(store.open_engine(path), system_actor())
+    assert store.schema_version(new.engine) == HEAD
+    assert [c["title"] for c in library.collections(new)] == ["旧书"]
+    assert library.ingest_file(new, sample_file).status == "added"
+    with new.engine.connect() as conn:
+        assert repo.counts(conn)["outcomes"] > 0
 
 
-def test_file_from_an_older_pipeline_is_processed_again(engine, sample_file):
+def test_file_from_an_older_pipeline_is_processed_again(ctx, engine, sample_file):
     """Same bytes, older pipeline (e.g. ingested before facts or search existed): re-ingest redoes it."""
-    assert service.ingest_file(engine, sample_file).status == "added"
+    assert library.ingest_file(ctx, sample_file).status == "added"
     with engine.begin() as conn:
         conn.execute(text("UPDATE collections SET pipeline = NULL"))
         conn.execute(text("DELETE FROM passages"))
-    assert service.ingest_file(engine, sample_file).status == "replaced"
-    assert service.search(engine, "屋顶光伏", mode="text")["hits"]
-    assert service.ingest_file(engine, sample_file).status == "unchanged"
+    assert library.ingest_file(ctx, sample_file).status == "replaced"
+    assert search(ctx, "屋顶光伏", mode="text")["hits"]
+    assert library.ingest_file(ctx, sample_file).status == "unchanged"
 
 
-def test_reingest_is_idempotent(engine, sample_file):
-    first = service.ingest_file(engine, sample_file)
+def test_reingest_is_idempotent(ctx, engine, sample_file):
+    first = library.ingest_file(ctx, sample_file)
     assert (first.status, first.n_cases) == ("added", 8)
     before = dump(engine)
-    again = service.ingest_file(engine, sample_file)
+    again = library.ingest_file(ctx, sample_file)
     assert again.status == "unchanged"
     assert dump(engine) == before
 
 
-def test_changed_file_replaces_its_cases(engine, sample_file, tmp_path):
+def test_changed_file_replaces_its_cases(ctx, engine, sample_file, tmp_path):
     path = tmp_path / sample_file.name
     shutil.copy(sample_file, path)
-    service.ingest_file(engine, path)
-    ids_before = [c["id"] for c in service.cases(engine)]
+    library.ingest_file(ctx, path)
+    ids_before = [c["id"] for c in library.cases(ctx)]
     content = path.read_text(encoding="utf-8")
     cut = content.index("## 社区碳普惠积分平台")
+    removed = ids_before[[c["title"] for c in library.cases(ctx)].index("社区碳普惠积分平台")]
     path.write_text(content[:cut] + content[content.index("## 附录"):], encoding="utf-8")
-    result = service.ingest_file(engine, path)
-    assert (result.status, result.n_cases) == ("replaced", 7)
-    ids_after = [c["id"] for c in service.cases(engine)]
-    assert ids_after == ids_before[:7]  # ids are stable for the cases that remain
-    assert store.counts(engine.connect())["collections"] == 1
+    result = library.ingest_file(ctx, path)
+    assert (result.status, result.n_cases, result.kept, result.removed) == ("replaced", 7, 7, 1)
+    ids_after = [c["id"] for c in library.cases(ctx)]
+    # Surviving cases keep their ids; the removed case's id is gone, not handed to another case.
+    assert ids_after == [i for i in ids_before if i != removed]
+    assert repo.counts(engine.connect())["collections"] == 1
 
 
-def test_failed_write_leaves_library_unchanged(engine, sample_file, tmp_path, monkeypatch):
+def test_failed_write_leaves_library_unchanged(ctx, engine, sample_file, tmp_path, monkeypatch):
     path = tmp_path / sample_file.name
     shutil.copy(sample_file, path)
-    service.ingest_file(engine, path)
+    library.ingest_file(ctx, path)
     before = dump(engine)
     path.write_text(path.read_text(encoding="utf-8").replace("18.6 MW", "18.8 MW"), encoding="utf-8")
     real_insert = repo.insert
 
     def failing_insert(table):
-        if table.name == "sections":
+        if table.name == "outcomes":  # the edited number is a new fact: inserted after lines and cases were updated
             raise RuntimeError("disk full")
         return real_insert(table)
 
     monkeypatch.setattr(repo, "insert", failing_insert)
     with pytest.raises(RuntimeError):
-        service.ingest_file(engine, path)  # old collection was deleted inside the transaction
+        library.ingest_file(ctx, path)  # lines and cases were already updated inside the transaction
     monkeypatch.undo()
     assert dump(engine) == before
 
 
 @pytest.mark.parametrize("kind", ["empty", "binary", "huge", "scan"])
-def test_bad_files_leave_library_unchanged(engine, sample_file, tmp_path, kind):
-    service.ingest_file(engine, sample_file)
+def test_bad_files_leave_library_unchanged(ctx, engine, sample_file, tmp_path, kind):
+    library.ingest_file(ctx, sample_file)
     before = dump(engine)
     path = tmp_path / {"empty": "e.txt", "binary": "b.txt", "huge": "h.txt", "scan": "s.pdf"}[kind]
     if kind == "empty":
@@ -123,35 +127,35 @@ def test_bad_files_leave_library_unchanged(engine, sample_file, tmp_path, kind):
         path.write_bytes(b"a" * 50_000_001)
     else:
         render_pdf_without_text(path)
-    result = service.ingest_file(engine, path)
+    result = library.ingest_file(ctx, path)
     assert result.status == "error" and "\n" not in result.error
     assert dump(engine) == before
 
 
-def test_gbk_file_ingests(engine, sample_file, tmp_path):
+def test_gbk_file_ingests(ctx, sample_file, tmp_path):
     path = tmp_path / "gbk_book.txt"
     path.write_bytes(sample_file.read_text(encoding="utf-8").encode("gbk"))
-    result = service.ingest_file(engine, path)
+    result = library.ingest_file(ctx, path)
     assert (result.status, result.n_cases) == ("added", 8)
-    titles = [c["title"] for c in service.cases(engine)]
+    titles = [c["title"] for c in library.cases(ctx)]
     assert "山城屋顶光伏共享计划" in titles
 
 
-def test_text_without_cases_is_an_error(engine, tmp_path):
+def test_text_without_cases_is_an_error(ctx, engine, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("只是一段普通的文字，没有案例结构。\n", encoding="utf-8")
-    result = service.ingest_file(engine, path)
+    result = library.ingest_file(ctx, path)
     assert result.status == "error" and "no cases" in result.error
-    assert store.counts(engine.connect())["collections"] == 0
+    assert repo.counts(engine.connect())["collections"] == 0
 
 
 @needs_corpus
-def test_ingest_corpus_folder_and_provenance(engine):
-    results = service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
+def test_ingest_corpus_folder_and_provenance(ctx):
+    results = library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     assert [r.status for r in results] == ["added"] * 5
     assert sum(r.n_cases for r in results) == 93
     # Every case's text is made of the lines its range points at.
-    case = service.case_detail(engine, "002_a4fd6ddde31361f7:1")
+    case = library.case_detail(ctx, "002_a4fd6ddde31361f7:1")
     source = (CORPUS / "002_a4fd6ddde31361f7.txt").read_text(encoding="utf-8").split("\n")
     assert [l["raw"] for l in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
     assert case["organization"] == "北京新素代科技有限公司"

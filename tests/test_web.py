@@ -7,16 +7,19 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from caseatlas import service
+from caseatlas.services import Context, library, system_actor
 from caseatlas.store import open_engine
 from caseatlas.web import create_app
 from conftest import CORPUS, needs_corpus
 
 
+def system(db) -> Context:
+    return Context(open_engine(db), system_actor())
+
+
 @pytest.fixture
 def client(db_path, sample_file):
-    engine = open_engine(db_path)
-    service.ingest_file(engine, sample_file)
+    library.ingest_file(system(db_path), sample_file)
     return TestClient(create_app(str(db_path)))
 
 
@@ -92,7 +95,7 @@ def test_pages_render_and_escape_book_text(client, db_path, tmp_path):
     case = ("\n\n【案例背景】\n\n<script>alert(1)</script>减少排放 5 吨。<img src=x onerror=alert(2)>\n\n" + filler
             + "【成效】\n\n效果显著，减排明显。\n\n" + filler)
     hostile.write_text("# 测试集\n\n" + "".join(f"## 案例{n}\n\n某某公司{case}" for n in range(3)), encoding="utf-8")
-    assert service.ingest_file(open_engine(db_path), hostile).status == "added"  # appears without restart
+    assert library.ingest_file(system(db_path), hostile).status == "added"  # appears without restart
     r = client.get("/cases/hostile:1")
     assert r.status_code == 200
     assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
@@ -101,11 +104,11 @@ def test_pages_render_and_escape_book_text(client, db_path, tmp_path):
 
 
 @needs_corpus
-def test_every_corpus_case_renders(tmp_path):
-    engine = open_engine(tmp_path / "lib.db")
-    service.ingest_paths(engine, sorted(CORPUS.glob("*.txt")))
-    client = TestClient(create_app(str(tmp_path / "lib.db")))
-    ids = [c["id"] for c in service.cases(engine)]
+def test_every_corpus_case_renders(db_path):
+    ctx = system(db_path)
+    library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
+    client = TestClient(create_app(str(db_path)))
+    ids = [c["id"] for c in library.cases(ctx)]
     assert len(ids) == 93
     for case_id in ids:
         assert client.get(f"/cases/{case_id}").status_code == 200, case_id

@@ -11,3 +11,19 @@ class ReadError(CaseAtlasError):
 
 class NotFound(CaseAtlasError):
     """A requested case or collection does not exist in the library."""
+
+
+class PermissionDenied(CaseAtlasError):
+    """The actor may not do this (the web answers 401 to an anonymous actor, else 403)."""
+
+
+class LoginRequired(PermissionDenied):
+    """Anonymous actor asking for something that needs an account."""
+
+
+class Forbidden(PermissionDenied):
+    """Signed-in actor whose role does not allow the action."""
+
+
+class Conflict(CaseAtlasError):
+    """The request contradicts what is stored (a username that exists, the last admin)."""

@@ -48,6 +48,7 @@ class Case:
     sections: list[Section] = field(default_factory=list)
     text: str = ""
     facts: "CaseFacts | None" = None
+    case_id: str | None = None  # assigned by the store: "<collection>:<n>", kept across re-ingest
 
 
 @dataclass(slots=True)
@@ -104,3 +105,21 @@ class Attribute:
 class CaseFacts:
     outcomes: list[Outcome] = field(default_factory=list)
     attributes: list[Attribute] = field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    """What a search or a listing is narrowed to (all None: the whole library)."""
+
+    collection: str | None = None  # slug, file name or title
+    year: int | None = None
+    chapter: str | None = None
+    sector: str | None = None
+    province: str | None = None
+    measure: str | None = None
+    standard: str | None = None
+    min_outcomes: list[tuple[str, float]] = field(default_factory=list)  # (kind, minimum in canonical unit)
+
+    def active(self) -> bool:
+        return any(v for v in (self.collection, self.year, self.chapter, self.sector, self.province,
+                               self.measure, self.standard, self.min_outcomes))

@@ -1,6 +1,8 @@
-"""Search: passage index (FTS5/BM25 over jieba tokens), optional dense leg, grouped results."""
+"""Search: the BM25 case index over jieba tokens with synonym concepts, an optional dense
+leg fused by reciprocal rank, results grouped by case with snippets and facets."""
 
-from .engine import Filters, Hit, Result, search, similar
+from ..models import Filters
+from .engine import Hit, Result, search, similar
 from .index import index_book
 
 __all__ = ["Filters", "Hit", "Result", "index_book", "search", "similar"]

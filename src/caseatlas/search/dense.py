@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection
 
-from ..store.schema import embeddings, passages
-from .index import bump, counter, generation
+from ..store import search as store
+from .index import generation
 
 MODEL = "multilingual-e5-small-q4"
-_CACHE: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
 MAX_CHARS = 300
 
 
@@ -36,26 +35,15 @@ def embed_query(query: str) -> np.ndarray:
 
 
 def pending(conn: Connection) -> list[tuple[int, str]]:
-    """Passages to embed that have no vector yet: each case's case passage and each
-    section's first passage."""
-    rows = conn.execute(text(
-        "SELECT p.id, p.text FROM passages p LEFT JOIN embeddings e ON e.passage_id = p.id "
-        "WHERE e.passage_id IS NULL AND (p.kind = 'case' OR p.seq = ("
-        "  SELECT MIN(q.seq) FROM passages q WHERE q.case_pk = p.case_pk AND q.kind = 'text' "
-        "  AND COALESCE(q.heading, '') = COALESCE(p.heading, ''))) ORDER BY p.id"
-    )).all()
-    return [(r.id, r.text) for r in rows]
+    return store.pending_embeddings(conn)
 
 
 def store_vectors(conn: Connection, ids: list[int], vectors: np.ndarray) -> None:
-    conn.execute(insert(embeddings), [
-        {"passage_id": pid, "model": MODEL, "vector": vec.astype(np.float32).tobytes()} for pid, vec in zip(ids, vectors)
-    ])
-    bump(conn, "vectors")  # the in-memory matrix reloads on next use
+    store.store_vectors(conn, MODEL, ids, [v.astype(np.float32).tobytes() for v in vectors])
 
 
 def count(conn: Connection) -> int:
-    return conn.execute(select(func.count()).select_from(embeddings)).scalar_one()
+    return store.count_vectors(conn)
 
 
 # Whether `mode="auto"` fuses the dense leg when vectors exist: decided by measuring the
@@ -80,17 +68,15 @@ _CACHE: dict[str, tuple[int, int, Vectors]] = {}
 def vectors(conn: Connection) -> Vectors:
     """All vectors grouped by case, cached per library until vectors or passages change."""
     key = str(conn.engine.url)
-    version = counter(conn, "vectors")
+    version = store.counter(conn, "vectors")
     gen = generation(conn)
     cached = _CACHE.get(key)
     if cached and cached[0] == version and cached[1] == gen:
         return cached[2]
-    rows = conn.execute(select(passages.c.case_pk, embeddings.c.vector)
-                        .join(passages, passages.c.id == embeddings.c.passage_id)
-                        .order_by(passages.c.case_pk)).all()
+    rows = store.all_vectors(conn)
     if rows:
-        case_col = np.fromiter((r.case_pk for r in rows), dtype=np.int64, count=len(rows))
-        mat = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        case_col = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
+        mat = np.frombuffer(b"".join(v for _, v in rows), dtype=np.float32).reshape(len(rows), -1)
         keys, starts = np.unique(case_col, return_index=True)
     else:
         keys, starts, mat = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 384), np.float32)

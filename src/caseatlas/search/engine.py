@@ -4,35 +4,19 @@ grouped by case, with the passages that matched, why they matched, and facet cou
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 import numpy as np
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, exists, select, text
+from sqlalchemy import Connection
 
-from ..store.schema import attributes, cases, collections, outcomes, passages
+from ..models import Filters
+from ..store import facts as facts_store
+from ..store import search as store
 from .analysis import analyzer
 from .query import parse
 from .textindex import case_index
-
-FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard")
-
-
-@dataclass
-class Filters:
-    collection: str | None = None  # slug, file name or title
-    year: int | None = None
-    chapter: str | None = None
-    sector: str | None = None
-    province: str | None = None
-    measure: str | None = None
-    standard: str | None = None
-    min_outcomes: list[tuple[str, float]] = field(default_factory=list)  # (kind, minimum in canonical unit)
-
-    def active(self) -> bool:
-        return any(v for v in (self.collection, self.year, self.chapter, self.sector, self.province,
-                               self.measure, self.standard, self.min_outcomes))
 
 
 @dataclass
@@ -61,28 +45,6 @@ class Result:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     mode: str
-
-
-def allowed_cases(conn: Connection, f: Filters) -> set[int] | None:
-    """Case keys passing the filters, or None when no filter is set."""
-    if not f.active():
-        return None
-    q = select(cases.c.id).join(collections, collections.c.id == cases.c.collection_id)
-    if f.collection:
-        q = q.where((collections.c.slug == f.collection) | (collections.c.source_file == f.collection)
-                    | (collections.c.title == f.collection))
-    if f.year:
-        q = q.where(collections.c.year == f.year)
-    if f.chapter:
-        q = q.where(cases.c.chapter == f.chapter)
-    for kind, value in (("sector", f.sector), ("region", f.province), ("measure", f.measure), ("standard", f.standard)):
-        if value:
-            q = q.where(exists().where(and_(attributes.c.case_pk == cases.c.id, attributes.c.kind == kind,
-                                            attributes.c.value == value)))
-    for kind, minimum in f.min_outcomes:
-        q = q.where(exists().where(and_(outcomes.c.case_pk == cases.c.id, outcomes.c.kind == kind,
-                                        outcomes.c.value >= minimum)))
-    return set(conn.execute(q).scalars())
 
 
 def _group_matched(group: list[tuple[str, ...]], tokens: set[str]) -> str | None:
@@ -147,7 +109,6 @@ def _add_passages(conn: Connection, hits: list[Hit], groups: list[list[tuple[str
     if not hits:
         return
     an = analyzer()
-    ids = ",".join(str(h.case_pk) for h in hits)
     by_case: dict[int, list[tuple[float, int]]] = defaultdict(list)
     total = float(weights.sum()) or 1.0
     # Per concept: the single tokens that show it (its concept token, one-word alternatives)
@@ -155,8 +116,7 @@ def _add_passages(conn: Connection, hits: list[Hit], groups: list[list[tuple[str
     singles = [set(an.concepts.get(g[0], ())) | {a[0] for a in g if len(a) == 1} for g in groups]
     multis = [[a for a in g if len(a) > 1] for g in groups]
     wlist = [float(w) for w in weights]
-    for pid, case_pk, kind, tokens in conn.execute(text(
-            f"SELECT id, case_pk, kind, tokens FROM passages WHERE case_pk IN ({ids})")):
+    for pid, case_pk, kind, tokens in store.passage_tokens(conn, [h.case_pk for h in hits]):
         toks = set(tokens.split())
         covered = 0.0
         for single, multi, w in zip(singles, multis, wlist):
@@ -187,9 +147,8 @@ def _places(groups: list[list[tuple[str, ...]]]) -> list[str]:
 
 
 def _located_in(conn: Connection, case_pks: list[int], places: list[str]) -> set[int]:
-    ids = ",".join(str(int(p)) for p in case_pks)
-    rows = conn.execute(text(f"SELECT case_pk, value, detail FROM attributes WHERE kind = 'region' AND case_pk IN ({ids})"))
-    return {pk for pk, province, city in rows if province in places or (city and city in places)}
+    return {pk for pk, province, city in facts_store.regions_of(conn, case_pks)
+            if province in places or (city and city in places)}
 
 
 PLACE_BOOST = 1.5
@@ -203,7 +162,7 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
     from . import dense
 
     filters = filters or Filters()
-    allowed = allowed_cases(conn, filters)
+    allowed = facts_store.filtered_cases(conn, filters)
     groups = parse(query)
     use_dense = mode in ("hybrid", "semantic") or (mode == "auto" and dense.default_on(conn))
     hits: list[Hit] = []
@@ -216,13 +175,17 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
     if not query.strip() and allowed is not None:  # browsing by filters alone
         hits = [Hit(pk, 0.0, []) for pk in sorted(allowed)]
     page = hits[offset : offset + limit]
-    rows = _passage_rows(conn, [pid for h in page for pid in h.passage_ids])
+    rows = store.passage_rows(conn, [pid for h in page for pid in h.passage_ids])
     for hit in page:
         hit.snippets = snippets(rows, hit, groups)
-    return Result(query, len(hits), page, facet_counts(conn, [h.case_pk for h in hits]), used)
+    return Result(query, len(hits), page, facts_store.facet_counts(conn, [h.case_pk for h in hits]), used)
 
 
-def fuse(text_hits: list[Hit], dense_hits: list[Hit], k: int = 30, dense_weight: float = 0.3) -> list[Hit]:
+RRF_K = 30
+DENSE_WEIGHT = 0.3
+
+
+def fuse(text_hits: list[Hit], dense_hits: list[Hit], k: int = RRF_K, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
     """Reciprocal rank fusion; a case keeps its text explanation and gains its dense score."""
     score: dict[int, float] = defaultdict(float)
     merged: dict[int, Hit] = {}
@@ -241,14 +204,6 @@ def fuse(text_hits: list[Hit], dense_hits: list[Hit], k: int = 30, dense_weight:
         h.score = score[h.case_pk]
     out.sort(key=lambda h: -h.score)
     return out
-
-
-def _passage_rows(conn: Connection, ids: list[int]) -> dict:
-    if not ids:
-        return {}
-    rows = conn.execute(select(passages.c.id, passages.c.kind, passages.c.heading, passages.c.start_line,
-                               passages.c.end_line, passages.c.text).where(passages.c.id.in_(ids))).all()
-    return {r.id: r for r in rows}
 
 
 def snippets(rows_by_id: dict, hit: Hit, groups: list[list[str]], n: int = 2, width: int = 90) -> list[Snippet]:
@@ -293,27 +248,6 @@ def _find_terms(text_: str, terms: list[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def facet_counts(conn: Connection, case_pks: list[int]) -> dict[str, list[tuple[str, int]]]:
-    if not case_pks:
-        return {f: [] for f in FACETS}
-    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
-    ids = ",".join(str(int(p)) for p in case_pks)
-    for title, year, chapter in conn.execute(text(
-            f"SELECT co.title, co.year, c.chapter FROM cases c JOIN collections co ON co.id = c.collection_id "
-            f"WHERE c.id IN ({ids})")):
-        counts["collection"][title] += 1
-        if year:
-            counts["year"][str(year)] += 1
-        if chapter:
-            counts["chapter"][chapter] += 1
-    kinds = {"sector": "sector", "region": "province", "measure": "measure", "standard": "standard"}
-    for kind, value in conn.execute(text(
-            f"SELECT kind, value FROM (SELECT DISTINCT kind, value, case_pk FROM attributes "
-            f"WHERE case_pk IN ({ids}) AND kind IN ('sector', 'region', 'measure', 'standard'))")):
-        counts[kinds[kind]][value] += 1
-    return {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for f, c in counts.items()}
-
-
 def ndcg(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
     dcg = sum((2 ** relevant.get(c, 0) - 1) / math.log2(i + 2) for i, c in enumerate(ranked[:k]))
     ideal = sorted(relevant.values(), reverse=True)[:k]
@@ -335,8 +269,8 @@ def similar(conn: Connection, case_pk: int, limit: int = 5) -> list[Hit]:
         sims[pos] = -np.inf
         order = np.argsort(-sims)[:limit]
         return [Hit(int(vec.case_keys[i]), float(sims[i]), [], semantic=round(float(sims[i]), 4)) for i in order]
-    row = conn.execute(select(passages.c.text).where(passages.c.case_pk == case_pk, passages.c.kind == "case")).first()
-    if row is None:
+    text_ = store.case_passage_text(conn, case_pk)
+    if text_ is None:
         return []
-    res = search(conn, row.text, limit=limit + 1, mode="text")
+    res = search(conn, text_, limit=limit + 1, mode="text")
     return [h for h in res.hits if h.case_pk != case_pk][:limit]

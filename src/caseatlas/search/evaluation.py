@@ -8,10 +8,12 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from ..errors import CaseAtlasError
-from .engine import Filters, ndcg, search
+from ..models import Filters
+from ..store import library
+from .engine import ndcg, search
 
 
 def _gold_ranges(gold_dir: Path) -> dict[str, list[tuple[int, int]]]:
@@ -23,10 +25,7 @@ def _gold_ranges(gold_dir: Path) -> dict[str, list[tuple[int, int]]]:
 
 def _case_table(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT c.id, c.case_id, c.seq, c.start_line, c.title, c.organization, c.text, co.source_file "
-            "FROM cases c JOIN collections co ON co.id = c.collection_id ORDER BY c.id")).mappings().all()
-    return [dict(r) for r in rows]
+        return sorted(library.iter_cases(conn, with_sections=False), key=lambda r: r["id"])
 
 
 def _gold_key(row: dict, ranges: dict[str, list[tuple[int, int]]]) -> str:

@@ -14,14 +14,16 @@ The weights are bm25s's default (Lucene) BM25, k1 = 1.5, b = 0.75.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from ..store import search as store
 from .index import generation
 
 TITLE_WEIGHT = 3
@@ -67,6 +69,9 @@ _CACHE: dict[str, tuple[int, CaseIndex]] = {}
 
 
 def case_index(conn: Connection) -> CaseIndex:
+    """The index for the library's current generation: from this process's memory, else
+    from where the built index is kept (a file beside a SQLite library; the `search_index`
+    table otherwise, built by one worker under a lock while the others wait), else built."""
     key = str(conn.engine.url)
     gen = generation(conn)
     with _LOCK:
@@ -74,11 +79,23 @@ def case_index(conn: Connection) -> CaseIndex:
         if cached and cached[0] == gen:
             return cached[1]
     path = _cache_path(conn)
-    built = _load(path, gen) if path else None
-    if built is None:
-        built = build(conn)
-        if path:
+    if path is not None:
+        built = _load(path, gen)
+        if built is None:
+            built = build(conn)
             _save(path, gen, built)
+    else:
+        data = store.load_index(conn, "bm25", gen)
+        built = _from_bytes(data) if data is not None else None
+        if built is None:
+            with conn.engine.begin() as wconn:
+                store.lock_index(wconn)
+                gen = generation(wconn)
+                data = store.load_index(wconn, "bm25", gen)
+                built = _from_bytes(data) if data is not None else None
+                if built is None:
+                    built = build(wconn)
+                    store.save_index(wconn, "bm25", gen, _to_bytes(built, gen))
     with _LOCK:
         _CACHE[key] = (gen, built)
     return built
@@ -104,9 +121,7 @@ def build(conn: Connection) -> CaseIndex:
         lengths.append(len(ids))
 
     # Stream rows: the token text of 1M passages would not fit comfortably in memory at once.
-    result = conn.execution_options(stream_results=True, yield_per=2000).execute(
-        text("SELECT case_pk, kind, tokens FROM passages ORDER BY case_pk, seq"))
-    for case_pk, kind, tokens in result:
+    for case_pk, kind, tokens in store.stream_tokens(conn):
         if case_pk != current:
             flush()
             current, buf = case_pk, []
@@ -137,22 +152,38 @@ def _cache_path(conn: Connection) -> Path | None:
     return Path(db).with_name(Path(db).name + ".bm25.npz")
 
 
-def _save(path: Path, gen: int, idx: CaseIndex) -> None:
-    tmp = path.with_name(path.name + ".tmp.npz")
+def _write(target, gen: int, idx: CaseIndex) -> None:
     terms = sorted(idx.vocab, key=idx.vocab.__getitem__)
-    np.savez(tmp, generation=np.array([gen]), case_pks=idx.case_pks, indptr=idx.indptr, indices=idx.indices,
+    np.savez(target, generation=np.array([gen]), case_pks=idx.case_pks, indptr=idx.indptr, indices=idx.indices,
              weights=idx.weights, vocab=np.frombuffer(json.dumps(terms, ensure_ascii=False).encode(), dtype=np.uint8))
-    tmp.replace(path)  # a reader never sees half a file
 
 
-def _load(path: Path, gen: int) -> CaseIndex | None:
-    if not path.exists():
-        return None
+def _read(source, gen: int | None) -> CaseIndex | None:
     try:
-        with np.load(path) as z:
-            if int(z["generation"][0]) != gen:
+        with np.load(source) as z:
+            if gen is not None and int(z["generation"][0]) != gen:
                 return None
             terms = json.loads(z["vocab"].tobytes().decode())
             return CaseIndex(z["case_pks"], {t: i for i, t in enumerate(terms)}, z["indptr"], z["indices"], z["weights"])
     except (OSError, ValueError, KeyError):
         return None  # a damaged cache is rebuilt
+
+
+def _save(path: Path, gen: int, idx: CaseIndex) -> None:
+    tmp = path.with_name(path.name + ".tmp.npz")
+    _write(tmp, gen, idx)
+    tmp.replace(path)  # a reader never sees half a file
+
+
+def _load(path: Path, gen: int) -> CaseIndex | None:
+    return _read(path, gen) if path.exists() else None
+
+
+def _to_bytes(idx: CaseIndex, gen: int) -> bytes:
+    buf = io.BytesIO()
+    _write(buf, gen, idx)
+    return buf.getvalue()
+
+
+def _from_bytes(data: bytes) -> CaseIndex | None:
+    return _read(io.BytesIO(data), None)

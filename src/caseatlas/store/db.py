@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from ..errors import CaseAtlasError
 
 ENV_VAR = "CASEATLAS_DB"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,6 +24,8 @@ def resolve_db(db: str | os.PathLike[str] | None) -> str:
     """--db wins, then $CASEATLAS_DB, then the user data dir. Returns a SQLAlchemy URL."""
     value = str(db) if db else os.environ.get(ENV_VAR) or str(default_db_path())
     if "://" in value:
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]  # the driver we ship
         return value
     path = Path(value).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,11 +42,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def open_engine(db: str | os.PathLike[str] | None = None, migrate: bool = True) -> Engine:
     url = resolve_db(db)
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url, **({"pool_pre_ping": True} if not url.startswith("sqlite") else {}))
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise CaseAtlasError(f"cannot open library '{url}': {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if migrate:
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except OperationalError as exc:
+            raise CaseAtlasError(f"cannot open library '{engine.url.render_as_string(hide_password=True)}': "
+                                 f"{str(exc.orig).strip().splitlines()[0]}") from None
     return engine
 
 
@@ -60,6 +72,11 @@ def upgrade(engine: Engine) -> None:
     if current == head:
         return
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several workers may start at once: one migrates, the others wait, then see head.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1128354625)")
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -53,7 +53,7 @@ sections = Table(
     Column("heading", Text, nullable=False),
     Column("start_line", Integer, nullable=False),
     Column("end_line", Integer, nullable=False),
-    Index("ix_sections_case", "case_pk", "seq"),
+    Index("ux_sections_case_seq", "case_pk", "seq", unique=True),
 )
 
 lines = Table(
@@ -71,6 +71,8 @@ outcomes = Table(
     "outcomes",
     metadata,
     Column("id", Integer, primary_key=True),
+    # Stable across re-ingest: hash of case id, kind, unit, value and quote (store/library.py).
+    Column("fact_id", String(24), nullable=False),
     Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("value", Float, nullable=False),
@@ -82,18 +84,25 @@ outcomes = Table(
     Column("quote", Text, nullable=False),
     Column("line", Integer, nullable=False),
     Column("evidence", Text, nullable=False),  # JSON [{quote, line}]
+    Index("ix_outcomes_case", "case_pk", "seq"),
+    Index("ux_outcomes_fact_id", "fact_id", unique=True),
+    Index("ix_outcomes_kind_unit_value", "kind", "unit", "value"),
 )
 
 attributes = Table(
     "attributes",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("fact_id", String(24), nullable=False),
     Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(16), nullable=False),  # region, sector, industry, measure, standard, system, target
+    Column("kind", String(16), nullable=False),  # vocab.ATTRIBUTE_KINDS
     Column("value", Text, nullable=False),
     Column("detail", Text),
     Column("quote", Text, nullable=False),
     Column("line", Integer, nullable=False),
+    Index("ix_attributes_case", "case_pk"),
+    Index("ux_attributes_fact_id", "fact_id", unique=True),
+    Index("ix_attributes_kind_value", "kind", "value"),
 )
 
 passages = Table(
@@ -101,6 +110,7 @@ passages = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("passage_key", String(24), nullable=False),  # hash of kind, heading, text: keeps its vector
     Column("seq", Integer, nullable=False),
     Column("kind", String(8), nullable=False),
     Column("heading", Text),
@@ -108,6 +118,8 @@ passages = Table(
     Column("end_line", Integer, nullable=False),
     Column("text", Text, nullable=False),
     Column("tokens", Text, nullable=False),
+    Index("ix_passages_case", "case_pk", "seq"),
+    Index("ux_passages_case_key", "case_pk", "passage_key", unique=True),
 )
 
 embeddings = Table(
@@ -123,4 +135,50 @@ search_state = Table(
     metadata,
     Column("key", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+# The built BM25 case index, for libraries without a file beside them (PostgreSQL): one
+# worker builds it under a lock and stores it; the others load it (search/textindex.py).
+search_index = Table(
+    "search_index",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text),
+    Column("organization", Text),
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("role", String(16), nullable=False),  # vocab.ROLES
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the cookie value: a leaked table opens nothing
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Index("ix_sessions_user", "user_id"),
+)
+
+# Append-only (triggers refuse UPDATE and DELETE; migration 0004).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", Text),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON
 )

@@ -1,20 +1,28 @@
-"""JSON API, /api/v1. Same semantics as the CLI; errors are {"error": {"status", "message"}}."""
+"""JSON API, /api/v1. Same semantics as the CLI; errors are {"error": {"status", "message"}}.
+
+Reading needs no account. State-changing routes take `WriteContext` (CSRF checked) and the
+service asks the permission: 401 for an anonymous actor, 403 for a role without it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from .. import service
-from ..search import Filters
-from ..search.query import MAX_QUERY_CHARS
+from ..errors import CaseAtlasError
+from ..models import Filters
+from ..services import accounts, audit, discovery, exports, insights, library
+from ..vocab import AttributeKind, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode
+from . import schemas
+from .deps import SESSION_COOKIE, ReadContext, WriteContext
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
+MAX_UPLOAD = 20 * 1024 * 1024  # the readers refuse larger files anyway
 
-Kind = Literal["co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance",
-               "area", "percentage_reduction", "users_or_participants", "target", "other"]
+_ERRORS = {code: {"model": schemas.ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=_ERRORS)
 
 
 def filters_from(collection: str | None = None, year: int | None = None, chapter: str | None = None,
@@ -22,7 +30,7 @@ def filters_from(collection: str | None = None, year: int | None = None, chapter
                  standard: str | None = None, minimum: list[str] | None = None) -> Filters:
     return Filters(collection=collection or None, year=year, chapter=chapter or None, sector=sector or None,
                    province=province or None, measure=measure or None, standard=standard or None,
-                   min_outcomes=[service.parse_minimum(m) for m in minimum or [] if m])
+                   min_outcomes=[discovery.parse_minimum(m) for m in minimum or [] if m])
 
 
 class FilterParams:
@@ -40,83 +48,160 @@ class FilterParams:
         self.filters = filters_from(collection, year, chapter, sector, province, measure, standard, min)
 
 
-def _engine(request: Request):
-    return request.app.state.engine
+Filtered = Annotated[FilterParams, Depends()]
+COLLECTION_FIELDS = tuple(schemas.Collection.model_fields)
 
 
-@router.get("/collections", summary="Books in the library, with front matter")
-def collections(request: Request) -> list[dict]:
-    rows = service.collections(_engine(request))
-    keep = ("slug", "title", "source_file", "publisher", "year", "n_cases", "chapters", "experts", "foreword", "format")
-    return [{k: r[k] for k in keep} for r in rows]
+@router.get("/collections", summary="Books in the library, with front matter", response_model=list[schemas.Collection])
+def collections(ctx: ReadContext) -> list[dict]:
+    return [{k: r[k] for k in COLLECTION_FIELDS} for r in library.collections(ctx)]
 
 
-@router.get("/cases", summary="Cases, filtered and paged")
-def cases(request: Request, f: Annotated[FilterParams, Depends()], page: Annotated[int, Query(ge=1)] = 1,
-          page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20) -> dict:
-    return service.browse(_engine(request), f.filters, page, page_size)
+@router.post("/collections", summary="Add or update a book (organizer, admin)", response_model=schemas.IngestResult)
+async def upload(ctx: WriteContext, file: Annotated[UploadFile, File(description="A book: .txt .md .pdf .docx .html")]):
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        return JSONResponse({"error": {"status": 413, "message": f"{file.filename}: larger than 20 MB"}}, status_code=413)
+    r = library.ingest_upload(ctx, file.filename or "", content)
+    if r.status == "error":
+        raise CaseAtlasError(r.error or "ingest failed")
+    return {"file": Path(r.path).name, "status": r.status, "cases": r.n_cases, "kept": r.kept, "removed": r.removed,
+            "error": r.error}
 
 
-@router.get("/cases/{case_id}", summary="One case: sections, facts with evidence, source lines")
-def case(request: Request, case_id: str) -> dict:
-    return service.case_detail(_engine(request), case_id)
+@router.delete("/collections/{key}", summary="Remove a book and all derived from it (admin)",
+               response_model=schemas.Removed)
+def remove(ctx: WriteContext, key: str) -> dict:
+    return {"collection": key, "cases": library.delete_collection(ctx, key)}
 
 
-@router.get("/cases/{case_id}/similar", summary="Cases like this one")
-def similar(request: Request, case_id: str, limit: Annotated[int, Query(ge=1, le=20)] = 5) -> list[dict]:
-    return service.similar_cases(_engine(request), case_id, limit)
+@router.get("/cases", summary="Cases, filtered and paged", response_model=schemas.CasePage)
+def cases(ctx: ReadContext, f: Filtered, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+          page_size: Annotated[int, Query(ge=1, le=library.MAX_PAGE_SIZE)] = 20) -> dict:
+    return library.browse(ctx, f.filters, page, page_size)
 
 
-@router.get("/search", summary="Search cases; hits grouped by case with snippets and facets")
-def search(request: Request, f: Annotated[FilterParams, Depends()],
-           q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "", limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 10,
-           offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-           mode: Literal["auto", "text", "hybrid", "semantic"] = "auto") -> dict:
+@router.get("/cases/{case_id}", summary="One case: sections, facts with evidence, source lines",
+            response_model=schemas.CaseDetail)
+def case(ctx: ReadContext, case_id: str) -> dict:
+    return library.case_detail(ctx, case_id)
+
+
+@router.get("/cases/{case_id}/similar", summary="Cases like this one", response_model=list[schemas.Hit])
+def similar(ctx: ReadContext, case_id: str, limit: Annotated[int, Query(ge=1, le=20)] = 5) -> list[dict]:
+    return discovery.similar_cases(ctx, case_id, limit)
+
+
+@router.get("/search", summary="Search cases; hits grouped by case with snippets and facets",
+            response_model=schemas.SearchResponse)
+def search(ctx: ReadContext, f: Filtered, q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
+           limit: Annotated[int, Query(ge=1, le=discovery.MAX_LIMIT)] = 10,
+           offset: Annotated[int, Query(ge=0, le=10_000)] = 0, mode: SearchMode = "auto"):
     # Already plain JSON types: skip FastAPI's generic encoder on the hottest endpoint.
-    return JSONResponse(service.search(_engine(request), q, f.filters, limit, offset, mode))
+    return JSONResponse(discovery.search(ctx, q, f.filters, limit, offset, mode))
 
 
-@router.get("/facets", summary="Facet counts over the (filtered) library")
-def facets(request: Request, f: Annotated[FilterParams, Depends()]) -> dict:
-    return service.facets(_engine(request), f.filters)
+@router.get("/facets", summary="Facet counts over the (filtered) library", response_model=schemas.FacetsResponse)
+def facets(ctx: ReadContext, f: Filtered) -> dict:
+    return discovery.facets(ctx, f.filters)
 
 
-@router.get("/outcomes", summary="Claimed outcomes of one kind, summed by a dimension")
-def outcomes(request: Request, f: Annotated[FilterParams, Depends()],
-             by: Literal["sector", "chapter", "collection", "year", "province", "measure", "standard", "industry"] = "sector",
-             kind: Kind = "co2e_reduction", period: Literal["annual", "cumulative", "unspecified"] | None = None,
-             format: Literal["json", "csv"] = "json"):
-    rows = service.outcomes_by(_engine(request), by, kind, period, f.filters)
+@router.post("/embed", summary="Compute vectors for passages that have none (organizer, admin)",
+             response_model=schemas.Embedded)
+def embed(ctx: WriteContext, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict:
+    return {"embedded": discovery.embed(ctx, limit=limit)}
+
+
+@router.get("/outcomes", summary="Claimed outcomes of one kind, summed by a dimension",
+            response_model=list[schemas.OutcomeGroup])
+def outcomes(ctx: ReadContext, f: Filtered, by: GroupBy = "sector", kind: OutcomeKind = "co2e_reduction",
+             period: Period | None = None, format: Literal["json", "csv"] = "json"):
+    rows = insights.outcomes_by(ctx, by, kind, period, f.filters)
     if format == "csv":
         return _csv_response(rows, ["group", "unit", "total", "outcomes", "cases"], f"outcomes_{kind}_by_{by}.csv")
     return rows
 
 
-@router.get("/attributes/{kind}", summary="How many cases carry each measure, standard, region or sector")
-def attribute_counts(request: Request, kind: Literal["measure", "standard", "region", "sector", "industry", "system"],
-                     format: Literal["json", "csv"] = "json"):
-    rows = service.attribute_counts(_engine(request), kind)
+@router.get("/attributes/{kind}", summary="How many cases carry each measure, standard, region or sector",
+            response_model=list[schemas.AttributeCount])
+def attribute_counts(ctx: ReadContext, kind: AttributeKind, format: Literal["json", "csv"] = "json"):
+    rows = insights.attribute_counts(ctx, kind)
     if format == "csv":
         return _csv_response(rows, ["value", "cases"], f"{kind}_counts.csv")
     return rows
 
 
-@router.get("/compare", summary="2–4 cases side by side")
-def compare(request: Request, ids: Annotated[str, Query(description="Comma-separated case ids")]) -> list[dict]:
-    return service.compare(_engine(request), [i for i in ids.split(",") if i.strip()])
+@router.get("/compare", summary="2–4 cases side by side", response_model=list[schemas.CaseRecord])
+def compare(ctx: ReadContext, ids: Annotated[str, Query(description="Comma-separated case ids")]) -> list[dict]:
+    return insights.compare(ctx, [i for i in ids.split(",") if i.strip()])
 
 
-@router.get("/export", summary="Export cases as CSV, XLSX or JSON Lines (all, a search's hits, or listed ids)")
-def export(request: Request, f: Annotated[FilterParams, Depends()], format: Literal["csv", "xlsx", "jsonl"] = "csv",
+@router.get("/export", summary="Export cases as CSV, XLSX or JSON Lines (all, a search's hits, or listed ids)",
+            response_class=Response, responses={200: {"content": {m: {} for m in exports.MEDIA.values()}}})
+def export(ctx: ReadContext, f: Filtered, format: ExportFormat = "csv",
            q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "", ids: str | None = None) -> Response:
-    engine = _engine(request)
     case_ids = [i for i in ids.split(",") if i] if ids else None
     if case_ids is None and (q or f.filters.active()):
-        res = service.search(engine, q, f.filters, limit=service.MAX_LIMIT, mode="text" if q else "auto")
+        res = discovery.search(ctx, q, f.filters, limit=discovery.MAX_LIMIT, mode="text" if q else "auto")
         case_ids = [h["case_id"] for h in res["hits"]]
-    content, media = service.export_bytes(engine, format, case_ids)
+    content, media = exports.export_bytes(ctx, format, case_ids)
     return Response(content, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="caseatlas_cases.{format}"'})
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+@router.post("/login", summary="Open a session (JSON body only, so a form on another site cannot post it)",
+             response_model=schemas.LoginResult)
+def login(request: Request, body: schemas.Credentials, response: Response) -> dict:
+    from .deps import read_context
+
+    token, user = accounts.login(read_context(request), body.username, body.password)
+    set_session_cookie(request, response, token)
+    actor = accounts.session_actor(read_context(request), token)
+    return {"user": user, "csrf_token": actor.csrf_token if actor else ""}
+
+
+@router.post("/logout", summary="End this session", status_code=204, response_class=Response)
+def logout(ctx: WriteContext, request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.logout(ctx, token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", summary="Who is asking, and what they may do", response_model=schemas.Me)
+def me(ctx: ReadContext) -> dict:
+    return accounts.me(ctx)
+
+
+@router.get("/users", summary="Accounts (admin)", response_model=list[schemas.User])
+def users(ctx: ReadContext) -> list[dict]:
+    return accounts.list_users(ctx)
+
+
+@router.post("/users", summary="Add an account (admin)", status_code=201, response_model=schemas.User)
+def add_user(ctx: WriteContext, body: schemas.NewUser) -> dict:
+    return accounts.add_user(ctx, body.username, body.password, body.role, body.display_name, body.organization)
+
+
+@router.patch("/users/{username}", summary="Change a role, disable, or set a password (admin)",
+              response_model=schemas.User)
+def change_user(ctx: WriteContext, username: str, body: schemas.UserChange) -> dict:
+    return accounts.update_user(ctx, username, role=body.role, active=body.active, password=body.password)
+
+
+@router.get("/audit", summary="Who changed what, newest first (admin)", response_model=list[schemas.AuditEntry])
+def audit_log(ctx: ReadContext, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict]:
+    return audit.entries(ctx, limit, offset)
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=accounts.SESSION_DAYS * 86400, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
 
 
 def _csv_response(rows: list[dict], fields: list[str], name: str) -> Response:

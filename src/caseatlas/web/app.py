@@ -1,6 +1,6 @@
 """The web app: a JSON API under /api/v1 and server-rendered pages, both thin shells over
-`service`. One library (SQLite file) per app; every request reads it, so books ingested
-by the CLI while the server runs appear without a restart."""
+`services`. One library per app; every request reads it, so books ingested by the CLI
+while the server runs appear without a restart."""
 
 from __future__ import annotations
 
@@ -14,12 +14,44 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__, store
-from ..errors import CaseAtlasError, NotFound
+from .. import __version__
+from ..errors import CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied
+from ..services import open_library
 from . import api, pages
 
 THREADS = 1
 STATIC = Path(str(resources.files("caseatlas") / "web" / "static"))
+
+# No inline script anywhere (pages load /static/*.js); styles may be set by plotly at run time.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task or body copy, unlike BaseHTTPMiddleware)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 @asynccontextmanager
@@ -38,27 +70,21 @@ def create_app(db: str | None = None) -> FastAPI:
         lifespan=_lifespan,
         title="CaseAtlas 案例图谱 API",
         version=__version__,
-        description="Search, browse, compare and export climate-action cases; every fact with its source quote.",
+        description="Search, browse, compare and export climate-action cases; every fact with its source quote. "
+                    "Reading needs no account; changes need a session (POST /api/v1/login) and its CSRF token "
+                    "in the X-CSRF-Token header.",
         docs_url=None,  # served below from a registry package, not from a CDN
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.engine = store.open_engine(db)
+    app.state.engine = open_library(db)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from swagger_ui_bundle import swagger_ui_path
 
     app.mount("/vendor/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs():
-        from fastapi.openapi.docs import get_swagger_ui_html
-
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title=app.title,
-                                   swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/vendor/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/vendor/swagger/favicon-32x32.png")
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -80,6 +106,16 @@ def create_app(db: str | None = None) -> FastAPI:
     async def not_found(request: Request, exc: NotFound):
         return error(request, 404, str(exc))
 
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, exc: PermissionDenied):
+        if isinstance(exc, LoginRequired) and not wants_json(request):
+            return pages.login_redirect(request)
+        return error(request, 401 if isinstance(exc, LoginRequired) else 403, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict):
+        return error(request, 409, str(exc))
+
     @app.exception_handler(CaseAtlasError)
     async def bad_request(request: Request, exc: CaseAtlasError):
         return error(request, 400, str(exc))
@@ -87,7 +123,7 @@ def create_app(db: str | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "path"))
+        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body"))
         return error(request, 422, f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request")
 
     @app.exception_handler(StarletteHTTPException)

@@ -41,6 +41,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind_percentage_reduction": ("降幅", "Percentage reduction"), "kind_users_or_participants": ("参与人数", "Participants"),
     "kind_target": ("目标", "Target"), "kind_other": ("其他", "Other"),
     "period_annual": ("每年", "annual"), "period_cumulative": ("累计", "cumulative"), "period_unspecified": ("未说明", "unspecified"),
+    "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "username": ("用户名", "Username"),
+    "password": ("密码", "Password"), "login_failed": ("用户名或密码错误。", "Wrong username or password."),
+    "admin": ("管理", "Admin"), "users": ("用户", "Users"), "audit": ("操作日志", "Audit log"),
+    "role": ("角色", "Role"), "active": ("启用", "Active"), "add_user": ("添加用户", "Add user"),
+    "display_name": ("姓名", "Name"), "save": ("保存", "Save"), "upload_book": ("导入案例集", "Add a book"),
+    "upload": ("上传并导入", "Upload and ingest"), "delete": ("删除", "Delete"), "at": ("时间", "When"),
+    "actor": ("操作者", "Who"), "action": ("操作", "Action"), "target": ("对象", "Target"), "detail": ("详情", "Detail"),
+    "not_allowed": ("当前账号没有管理权限。", "This account has no administrative rights."),
+    "signed_in_as": ("已登录：", "Signed in as "), "disabled": ("停用", "Disabled"),
+    "role_admin": ("管理员", "admin"), "role_organizer": ("组织方", "organizer"), "role_reviewer": ("评审专家", "reviewer"),
+    "role_applicant": ("申报单位", "applicant"),
 }
 
 FACET_LABELS = {"collection": "collection", "year": "year", "chapter": "chapter", "sector": "sector",

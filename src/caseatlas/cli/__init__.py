@@ -1,0 +1,25 @@
+"""`caseatlas` command line: small composable verbs, each a thin shell over `services`.
+
+Sub-apps: library verbs (ingest, collections, cases, show, export, remove, demo), discovery
+(search, similar, embed), serve, `eval …`, `users …`, audit."""
+
+from __future__ import annotations
+
+import typer
+
+from . import discovery, evaluation, library, server, users
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="CaseAtlas 案例图谱: a library of climate-action case collections.")
+for sub in (library.app, discovery.app, server.app, users.audit_app):
+    app.registered_commands.extend(sub.registered_commands)
+app.add_typer(evaluation.app, name="eval")
+app.add_typer(users.app, name="users")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

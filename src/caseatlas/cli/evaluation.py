@@ -1,0 +1,71 @@
+"""`caseatlas eval …`: measure the library against hand annotations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..services import evaluation
+from .common import DbOption, context, err, out, run
+
+app = typer.Typer(no_args_is_help=True, help="Measure the library against hand annotations.")
+GoldOption = Annotated[Path, typer.Option("--gold", help="Folder of <book>.json gold files.")]
+JsonOption = Annotated[bool, typer.Option("--json")]
+
+
+def _dump(rows) -> None:
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+
+
+@app.command("cases")
+def eval_cases(gold: GoldOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Case precision/recall/F1 (line ranges, IoU ≥ 0.5) and title exact-match rate per book."""
+    rows = run(lambda: evaluation.eval_cases(context(db), gold))
+    if as_json:
+        return _dump(rows)
+    table = Table("book", "gold", "pred", "P", "R", "F1", "titles", "orgs")
+    for r in rows:
+        table.add_row(r["book"], str(r["gold"]), str(r["predicted"]), f"{r['precision']:.3f}", f"{r['recall']:.3f}",
+                      f"{r['f1']:.3f}", f"{r['title_exact']:.1%}", f"{r['organization_exact']:.1%}")
+    out.print(table)
+    missing = [r["book"] for r in rows if not r["in_library"]]
+    if missing:
+        err.print(f"not in library (ingest them first): {', '.join(missing)}")
+
+
+@app.command("facts")
+def eval_facts(gold: GoldOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Outcome precision/recall on the core kinds, kind/period accuracy, province accuracy, per book."""
+    rows = run(lambda: evaluation.eval_facts(context(db), gold))
+    if as_json:
+        return _dump(rows)
+    table = Table("book", "gold", "pred", "P", "R", "kind acc", "period acc", "province acc")
+    for r in rows:
+        prov = "" if r["province_accuracy"] is None else f"{r['province_accuracy']:.1%} of {r['cases_with_province']}"
+        table.add_row(r["book"], str(r["gold_outcomes"]), str(r["predicted_outcomes"]), f"{r['precision']:.3f}",
+                      f"{r['recall']:.3f}", f"{r['kind_accuracy']:.1%}", f"{r['period_accuracy']:.1%}", prov)
+    out.print(table)
+
+
+@app.command("search")
+def eval_search(
+    queries: Annotated[Path, typer.Option("--queries", help="Graded queries (JSON, shared/eval format).")],
+    gold: Annotated[Path, typer.Option("--gold", help="Folder of <book>.json gold files (for line ranges).")],
+    modes: Annotated[str, typer.Option("--modes", help="Comma-separated: text, hybrid, semantic")] = "text,hybrid",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """nDCG@10, Recall@10, MRR for CaseAtlas and baselines (bm25s over jieba tokens, FTS5 trigram), same run."""
+    wanted = tuple(m.strip() for m in modes.split(",") if m.strip())
+    report = run(lambda: evaluation.eval_search(context(db), queries, gold, wanted))
+    if as_json:
+        return _dump(report)
+    table = Table("system", "nDCG@10", "Recall@10", "MRR", title=f"{report['queries']} queries")
+    for name, m in report["systems"].items():
+        table.add_row(name, f"{m['ndcg@10']:.3f}", f"{m['recall@10']:.3f}", f"{m['mrr']:.3f}")
+    out.print(table)

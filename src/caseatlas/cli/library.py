@@ -1,0 +1,187 @@
+"""Library commands: ingest, collections, cases, show, export, remove, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..services import discovery, exports, library
+from .common import DbOption, context, err, fail, out, run
+
+app = typer.Typer()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .pdf .docx .html) or folders.")],
+    db: DbOption = None,
+    with_embeddings: Annotated[bool, typer.Option("--embed", help="Also compute vectors for the semantic leg.")] = False,
+) -> None:
+    """Add books to the library. Re-ingesting a file is a no-op; a changed file is updated in
+    place (cases, facts and passages that survive keep their ids and what is attached to them)."""
+    ctx = context(db)
+    files = library.expand_paths(paths)
+    if not files:
+        fail("no supported files found")
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        for path in files:
+            progress.update(task, description=f"ingesting {path.name}")
+            results.append(library.ingest_file(ctx, path))
+            progress.advance(task)
+    if with_embeddings:
+        out.print(f"embedded {discovery.embed(ctx)} passages")
+    failed = 0
+    for r in results:
+        if r.status == "error":
+            failed += 1
+            err.print(f"[red]error:[/red] {r.error}", highlight=False, soft_wrap=True)
+        else:
+            kept = f"  (kept {r.kept}, removed {r.removed})" if r.status == "replaced" else ""
+            out.print(f"{r.status:9} {r.n_cases:4d} cases  {Path(r.path).name}{kept}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("collections")
+def collections_cmd(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the books in the library."""
+    rows = run(lambda: library.collections(context(db)))
+    if as_json:
+        for r in rows:
+            out.print_json(json.dumps({k: r[k] for k in ("slug", "title", "source_file", "publisher", "year", "n_cases", "chapters")}, ensure_ascii=False))
+        return
+    table = Table("slug", "title", "publisher", "year", "cases", "file")
+    for r in rows:
+        table.add_row(r["slug"], r["title"], r["publisher"] or "", str(r["year"] or ""), str(r["n_cases"]), r["source_file"])
+    out.print(table)
+
+
+@app.command("cases")
+def cases_cmd(
+    collection: Annotated[Optional[str], typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line (the export contract).")] = False,
+) -> None:
+    """List cases: id, title, organization, chapter, lines."""
+    records = run(lambda: library.cases(context(db), collection))
+    if as_json:
+        for r in records:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "title", "organization", "chapter", "lines")
+    for r in records:
+        table.add_row(r["id"], r["title"], r["organization"] or "", r["chapter"] or "", f"{r['start_line']}-{r['end_line']}")
+    out.print(table)
+
+
+@app.command()
+def show(case_id: str, db: DbOption = None) -> None:
+    """Show one case with its sections and provenance."""
+    c = run(lambda: library.case_detail(context(db), case_id))
+    out.print(f"[bold]{c['title']}[/bold]", highlight=False)
+    meta = [("id", c["id"]), ("organization", c["organization"]), ("chapter", c["chapter"]),
+            ("collection", c["collection"]),
+            ("source", f"{c['source_file']} lines {c['start_line']}-{c['end_line']}" + (f", page {c['page']}" if c["page"] else ""))]
+    for k, v in meta:
+        if v:
+            out.print(f"  {k:13}{v}", highlight=False)
+    _print_facts(c)
+    by_start = {s["start_line"]: s for s in c["sections"]}
+    for line in c["lines"]:
+        text = line["text"]
+        if not text:
+            continue
+        if line["line_no"] in by_start:
+            s = by_start[line["line_no"]]
+            out.print(f"\n[bold cyan]{s['heading']}[/bold cyan]  [dim](lines {s['start_line']}-{s['end_line']})[/dim]", highlight=False)
+            continue
+        out.print(f"[dim]{line['line_no']:>6}[/dim]  {text}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    collection: Annotated[Optional[str], typer.Option("--collection", "-c")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export every case (export contract: id, collection, source_file, start_line, end_line, page, title, …)."""
+    if fmt not in ("jsonl", "csv"):
+        fail(f"unknown format '{fmt}' (use jsonl or csv)")
+    chunks = run(lambda: list(exports.export(context(db), fmt, collection)))
+    if output:
+        # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.
+        output.write_text("".join(chunks), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        err.print(f"wrote {output}")
+    else:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+
+
+@app.command()
+def remove(collection: Annotated[str, typer.Argument(help="Slug, file name or title.")], db: DbOption = None) -> None:
+    """Remove a book and everything derived from it from the library."""
+    n = run(lambda: library.delete_collection(context(db), collection))
+    out.print(f"removed {collection} ({n} cases)", highlight=False)
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only ingest and show; do not start the web app.")] = False,
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Ingest the bundled sample collection into the library, show it, and serve the web app."""
+    ctx = context(db)
+    for r in library.ingest_paths(ctx, [library.sample_collection_dir()]):
+        if r.status == "error":
+            fail(r.error or "ingest failed")
+        out.print(f"{r.status:9} {r.n_cases:4d} cases  {Path(r.path).name}", highlight=False)
+    out.print(f"embedded {discovery.embed(ctx)} passages for semantic search", highlight=False)
+    out.print(f"library: {library.describe_db(db)}", highlight=False)
+    collections_cmd(db=db)
+    sample = [c for c in library.collections(ctx) if c["source_file"].startswith("sample")]
+    cases_cmd(collection=sample[0]["slug"] if sample else None, db=db)
+    if not no_serve:
+        from .server import serve
+
+        serve(db=db, port=port)
+
+
+def fmt_value(o: dict) -> str:
+    def num(v: float) -> str:
+        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+    text = num(o["value"]) + (f"–{num(o['value_max'])}" if o["value_max"] is not None else "")
+    mark = {"approx": "≈", "lower_bound": "≥"}.get(o["qualifier"] or "", "")
+    return f"{mark}{text} {o['unit']}"
+
+
+def _print_facts(c: dict) -> None:
+    facts = []
+    if c.get("region"):
+        facts.append(("地区 region", c["region"]["province"] + (f" {c['region']['city']}" if c["region"]["city"] else "")))
+    if c.get("sector"):
+        facts.append(("领域 sector", f"{c['sector']['topic']} / {c['sector']['industry']}"))
+    for key, label in (("measures", "措施 measures"), ("standards", "标准 standards"), ("systems", "系统 systems")):
+        if c.get(key):
+            facts.append((label, "、".join(x["name"] for x in c[key])))
+    if c.get("targets"):
+        facts.append(("目标 targets", "、".join(t["target"] + (f"（{t['detail']}）" if t["detail"] else "") for t in c["targets"])))
+    for k, v in facts:
+        out.print(f"  {k:15}{v}", highlight=False, soft_wrap=True)
+    metrics = c.get("metrics") or []
+    if metrics:
+        table = Table("value", "kind", "period", "line", "quote", title="量化成果 outcomes", title_justify="left")
+        for o in metrics:
+            table.add_row(fmt_value(o), o["kind"], o["period"], str(o["line"]), o["quote"])
+        out.print(table)

@@ -1,0 +1,91 @@
+"""`caseatlas users …` and `caseatlas audit`: accounts for the web app, and who changed what.
+
+There is no default account: the first admin is made here, on the machine that holds the
+library (`caseatlas users add NAME --role admin`), with a password typed at a prompt or
+piped on standard input."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..services import accounts, audit
+from ..vocab import ROLES
+from .common import DbOption, context, out, run
+
+app = typer.Typer(no_args_is_help=True, help="Accounts and roles for the web app.")
+audit_app = typer.Typer()
+RoleOption = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")]
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@app.command("add")
+def add(
+    username: str,
+    role: RoleOption = "applicant",
+    display_name: Annotated[Optional[str], typer.Option("--name", help="Name shown in the app.")] = None,
+    organization: Annotated[Optional[str], typer.Option("--organization")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user (the first admin too). The password is asked for; there is never a default."""
+    ctx = context(db)
+    password = _password(password_stdin)
+    user = run(lambda: accounts.add_user(ctx, username, password, role, display_name, organization))
+    out.print(f"added {user['username']} ({user['role']})", highlight=False)
+
+
+@app.command("list")
+def list_cmd(db: DbOption = None) -> None:
+    """Users with their roles."""
+    rows = run(lambda: accounts.list_users(context(db)))
+    table = Table("username", "role", "active", "name", "organization", "created")
+    for u in rows:
+        table.add_row(escape(u["username"]), u["role"], "yes" if u["active"] else "no", escape(u["display_name"] or ""),
+                      escape(u["organization"] or ""), u["created_at"])
+    out.print(table)
+
+
+@app.command("set-role")
+def set_role(username: str, role: Annotated[str, typer.Argument(help=f"One of {', '.join(ROLES)}.")],
+             db: DbOption = None) -> None:
+    """Change a user's role (their sessions end)."""
+    user = run(lambda: accounts.update_user(context(db), username, role=role))
+    out.print(f"{user['username']} is now {user['role']}", highlight=False)
+
+
+@app.command("disable")
+def disable(username: str, db: DbOption = None) -> None:
+    """Stop a user from logging in (their sessions end)."""
+    run(lambda: accounts.update_user(context(db), username, active=False))
+    out.print(f"{username} disabled", highlight=False)
+
+
+@app.command("passwd")
+def passwd(username: str, password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+           db: DbOption = None) -> None:
+    """Set a user's password (their sessions end)."""
+    ctx = context(db)
+    password = _password(password_stdin)
+    run(lambda: accounts.update_user(ctx, username, password=password))
+    out.print(f"password of {username} changed", highlight=False)
+
+
+@audit_app.command("audit")
+def audit_cmd(limit: Annotated[int, typer.Option("--limit", "-n")] = 50, db: DbOption = None) -> None:
+    """The audit log, newest first: who changed what."""
+    rows = run(lambda: audit.entries(context(db), limit))
+    table = Table("at", "actor", "action", "target", "detail")
+    for r in rows:
+        table.add_row(r["at"], escape(r["actor"]), r["action"], escape(r["target"] or ""),
+                      escape(", ".join(f"{k}={v}" for k, v in r["detail"].items())))
+    out.print(table)

@@ -1,0 +1,156 @@
+"""Accounts: users with argon2id password hashes, roles, login sessions.
+
+A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256, so a
+copy of the table lets nobody in. Each session has its own CSRF token, which every
+state-changing request must echo (header `X-CSRF-Token` or form field `csrf_token`)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import CaseAtlasError, Conflict, NotFound
+from ..store import accounts as store
+from ..vocab import ROLES
+from . import audit
+from .context import Actor, Context, require
+
+SESSION_DAYS = 14
+MIN_PASSWORD = 10
+USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def _public(u: store.UserRow) -> dict:
+    return {"username": u.username, "display_name": u.display_name, "organization": u.organization,
+            "role": u.role, "active": bool(u.active), "created_at": u.created_at}
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise CaseAtlasError(f"unknown role '{role}' (use one of {', '.join(ROLES)})")
+
+
+def add_user(ctx: Context, username: str, password: str, role: str, display_name: str | None = None,
+             organization: str | None = None) -> dict:
+    require(ctx, "users.manage")
+    _check_role(role)
+    if not USERNAME.fullmatch(username or ""):
+        raise CaseAtlasError("username: 2–64 letters, digits or . _ @ -")
+    if len(password or "") < MIN_PASSWORD:
+        raise CaseAtlasError(f"password: at least {MIN_PASSWORD} characters")
+    try:
+        with ctx.engine.begin() as conn:
+            store.add_user(conn, username, _hasher().hash(password), role, audit.now(), display_name, organization)
+            audit.record(conn, ctx, "users.add", username, role=role)
+            return _public(store.get_user(conn, username))
+    except IntegrityError:
+        raise Conflict(f"user '{username}' exists") from None
+
+
+def list_users(ctx: Context) -> list[dict]:
+    require(ctx, "users.manage")
+    with ctx.engine.connect() as conn:
+        return [_public(u) for u in store.list_users(conn)]
+
+
+def update_user(ctx: Context, username: str, role: str | None = None, active: bool | None = None,
+                password: str | None = None) -> dict:
+    """Change a user's role, active flag or password. Removing the last active admin is refused
+    (nobody could manage accounts any more); a change ends the user's sessions."""
+    require(ctx, "users.manage")
+    if role is not None:
+        _check_role(role)
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise CaseAtlasError(f"password: at least {MIN_PASSWORD} characters")
+    with ctx.engine.begin() as conn:
+        user = store.get_user(conn, username)
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        values: dict = {}
+        if role is not None and role != user.role:
+            values["role"] = role
+        if active is not None and active != bool(user.active):
+            values["active"] = active
+        if password is not None:
+            values["password_hash"] = _hasher().hash(password)
+        demotes = user.role == "admin" and user.active and (values.get("role", "admin") != "admin"
+                                                            or values.get("active", True) is False)
+        if demotes and store.count_admins(conn) <= 1:
+            raise Conflict(f"'{username}' is the last active admin")
+        if values:
+            store.update_user(conn, user.id, **values)
+            store.delete_user_sessions(conn, user.id)
+            audit.record(conn, ctx, "users.update", username,
+                         **{k: v for k, v in values.items() if k != "password_hash"},
+                         **({"password": "changed"} if password is not None else {}))
+        return _public(store.get_user(conn, username))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(ctx: Context, username: str, password: str) -> tuple[str, dict]:
+    """Check a password and open a session: (cookie token, user). Wrong name and wrong
+    password give the same message (and take the same time: a dummy hash is verified)."""
+    with ctx.engine.begin() as conn:
+        user = store.get_user(conn, username or "")
+        try:
+            _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")
+            ok = user is not None and bool(user.active)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            raise CaseAtlasError("wrong username or password")
+        if _hasher().check_needs_rehash(user.password_hash):
+            store.update_user(conn, user.id, password_hash=_hasher().hash(password))
+        token = secrets.token_urlsafe(32)
+        now = datetime.now(timezone.utc)
+        store.delete_expired_sessions(conn, now.isoformat(timespec="seconds"))
+        store.add_session(conn, _token_hash(token), user.id, secrets.token_urlsafe(32),
+                          now.isoformat(timespec="seconds"),
+                          (now + timedelta(days=SESSION_DAYS)).isoformat(timespec="seconds"))
+        audit.record(conn, Context(ctx.engine, Actor("user", user.username, user.role, user.id)), "users.login",
+                     user.username)
+        return token, _public(user)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+def logout(ctx: Context, token: str) -> None:
+    with ctx.engine.begin() as conn:
+        store.delete_session(conn, _token_hash(token))
+
+
+def session_actor(ctx: Context, token: str | None) -> Actor | None:
+    """The signed-in user of a session cookie, or None (no, unknown, expired or disabled)."""
+    if not token:
+        return None
+    with ctx.engine.connect() as conn:
+        s = store.get_session(conn, _token_hash(token))
+        if s is None or s.expires_at < datetime.now(timezone.utc).isoformat(timespec="seconds"):
+            return None
+        user = store.get_user(conn, user_id=s.user_id)
+    if user is None or not user.active:
+        return None
+    return Actor("user", user.username, user.role, user.id, csrf_token=s.csrf_token)
+
+
+def me(ctx: Context) -> dict:
+    a = ctx.actor
+    return {"kind": a.kind, "username": a.username, "role": a.role, "can": sorted(a.grants)}

@@ -1,0 +1,25 @@
+"""The audit log: who changed what. Written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection
+
+from ..store import accounts as store
+from .context import Context, require
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def record(conn: Connection, ctx: Context, action: str, target: str | None = None, **detail) -> None:
+    store.append_audit(conn, now(), ctx.actor.label, action, target, detail)
+
+
+def entries(ctx: Context, limit: int = 100, offset: int = 0) -> list[dict]:
+    require(ctx, "audit.read")
+    with ctx.engine.connect() as conn:
+        return [{"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "target": r.target, "detail": r.detail}
+                for r in store.read_audit(conn, limit, offset)]

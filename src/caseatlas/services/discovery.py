@@ -1,0 +1,126 @@
+"""Discovery: search, similar cases, facets, and computing the vectors of the dense leg."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from ..errors import CaseAtlasError, NotFound
+from ..models import Filters
+from ..search import dense
+from ..search import engine as ranking
+from ..search.query import MAX_QUERY_CHARS  # noqa: F401  (the web's query limit)
+from ..store import facts as facts_store
+from ..store import library as lib
+from ..store.library import CaseSummary
+from ..vocab import OUTCOME_KINDS, SEARCH_MODES
+from .context import Context, require
+
+MAX_LIMIT = 100
+
+
+def parse_minimum(spec: str) -> tuple[str, float]:
+    """"co2e_reduction:10000" → ("co2e_reduction", 10000.0); also "co2e_reduction>=1e4"."""
+    m = re.fullmatch(r"\s*([a-z0-9_]+)\s*(?::|>=|≥|=)\s*([0-9.eE+]+)\s*", spec or "")
+    if not m or m.group(1) not in OUTCOME_KINDS:
+        raise CaseAtlasError(f"bad outcome filter '{spec}': use KIND:MINIMUM, KIND one of {', '.join(OUTCOME_KINDS)}")
+    try:
+        return m.group(1), float(m.group(2))
+    except ValueError:
+        raise CaseAtlasError(f"bad outcome filter '{spec}': '{m.group(2)}' is not a number") from None
+
+
+def _hit_record(hit, info: CaseSummary) -> dict:
+    matched: dict = {"terms": hit.matched_terms}
+    if hit.semantic is not None:
+        matched["semantic"] = hit.semantic
+    why = []
+    if hit.matched_terms:
+        why.append("词语: " + "、".join(hit.matched_terms))
+    if hit.semantic is not None:
+        why.append(f"语义相似度 {hit.semantic:.2f}")
+    matched["explanation"] = "；".join(why) or "筛选条件"
+    return {
+        "case_id": info.case_id, "source_file": info.source_file, "start_line": info.start_line,
+        "end_line": info.end_line, "title": info.title, "organization": info.organization,
+        "chapter": info.chapter, "collection": info.collection, "year": info.year,
+        "score": round(hit.score, 6), "matched": matched,
+        "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights], "start_line": s.start_line,
+                      "end_line": s.end_line, "section": s.section} for s in hit.snippets],
+    }
+
+
+def _facet_lists(counts: dict) -> dict:
+    return {k: [{"value": v, "count": n} for v, n in vals] for k, vals in counts.items()}
+
+
+def search(ctx: Context, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
+           mode: str = "auto") -> dict:
+    """Search the library: cases ranked with their matching passages, facet counts."""
+    require(ctx, "library.read")
+    if mode not in SEARCH_MODES:
+        raise CaseAtlasError(f"unknown search mode '{mode}' (use {', '.join(SEARCH_MODES)})")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise CaseAtlasError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise CaseAtlasError("offset must not be negative")
+    query = query or ""
+    with ctx.engine.connect() as conn:
+        if mode in ("hybrid", "semantic") and not len(dense.vectors(conn).case_keys):
+            raise CaseAtlasError(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+        res = ranking.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
+        info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
+    return {
+        "query": query, "mode": res.mode, "total": res.total, "offset": offset,
+        "hits": [_hit_record(h, info[h.case_pk]) for h in res.hits],
+        "facets": _facet_lists(res.facets),
+    }
+
+
+def similar_cases(ctx: Context, case_id: str, limit: int = 5) -> list[dict]:
+    require(ctx, "library.read")
+    with ctx.engine.connect() as conn:
+        pk = lib.case_pk(conn, case_id)
+        if pk is None:
+            raise NotFound(f"no case '{case_id}'")
+        hits = ranking.similar(conn, pk, limit)
+        info = lib.case_summaries(conn, [h.case_pk for h in hits])
+    return [_hit_record(h, info[h.case_pk]) for h in hits]
+
+
+def facets(ctx: Context, filters: Filters | None = None) -> dict:
+    require(ctx, "library.read")
+    with ctx.engine.connect() as conn:
+        allowed = facts_store.filtered_cases(conn, filters or Filters())
+        pks = sorted(allowed) if allowed is not None else lib.case_keys(conn)
+        counts = facts_store.facet_counts(conn, pks)
+    return {"total": len(pks), "facets": _facet_lists(counts)}
+
+
+def embed(ctx: Context, batch: int = 32, limit: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed passages that have no vector yet, one transaction per batch (so an interrupted
+    run keeps what it did and the next run resumes). Returns how many were embedded."""
+    require(ctx, "search.embed")
+    if batch < 1:
+        raise CaseAtlasError("batch must be 1 or more")
+    with ctx.engine.connect() as conn:
+        todo = dense.pending(conn)
+    if limit is not None:
+        todo = todo[:limit]
+    done = 0
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        vectors = dense.embed_texts([t for _, t in chunk])
+        with ctx.engine.begin() as conn:
+            dense.store_vectors(conn, [pid for pid, _ in chunk], vectors)
+        done += len(chunk)
+        if progress:
+            progress(done, len(todo))
+    return done
+
+
+def vector_count(ctx: Context) -> int:
+    require(ctx, "library.read")
+    with ctx.engine.connect() as conn:
+        return dense.count(conn)

@@ -1,0 +1,103 @@
+"""Accounts: users, login sessions, and the append-only audit log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from .schema import audit_log, sessions, users
+
+
+@dataclass(slots=True)
+class UserRow:
+    id: int
+    username: str
+    display_name: str | None
+    organization: str | None
+    role: str
+    active: bool
+    created_at: str
+    password_hash: str
+
+
+@dataclass(slots=True)
+class SessionRow:
+    user_id: int
+    csrf_token: str
+    expires_at: str
+
+
+@dataclass(slots=True)
+class AuditRow:
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str | None
+    detail: dict
+
+
+_USER_COLS = (users.c.id, users.c.username, users.c.display_name, users.c.organization, users.c.role, users.c.active,
+              users.c.created_at, users.c.password_hash)
+
+
+def add_user(conn: Connection, username: str, password_hash: str, role: str, created_at: str,
+             display_name: str | None = None, organization: str | None = None) -> int:
+    return conn.execute(insert(users).values(
+        username=username, password_hash=password_hash, role=role, active=True, created_at=created_at,
+        display_name=display_name, organization=organization)).inserted_primary_key[0]
+
+
+def get_user(conn: Connection, username: str | None = None, user_id: int | None = None) -> UserRow | None:
+    q = select(*_USER_COLS)
+    q = q.where(users.c.username == username) if username is not None else q.where(users.c.id == user_id)
+    row = conn.execute(q).first()
+    return UserRow(*row) if row else None
+
+
+def list_users(conn: Connection) -> list[UserRow]:
+    return [UserRow(*r) for r in conn.execute(select(*_USER_COLS).order_by(users.c.username))]
+
+
+def update_user(conn: Connection, user_id: int, **values) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+def count_admins(conn: Connection) -> int:
+    return len(conn.execute(select(users.c.id).where(users.c.role == "admin", users.c.active.is_(True))).all())
+
+
+def add_session(conn: Connection, token_hash: str, user_id: int, csrf_token: str, created_at: str,
+                expires_at: str) -> None:
+    conn.execute(insert(sessions).values(token_hash=token_hash, user_id=user_id, csrf_token=csrf_token,
+                                         created_at=created_at, expires_at=expires_at))
+
+
+def get_session(conn: Connection, token_hash: str) -> SessionRow | None:
+    row = conn.execute(select(sessions.c.user_id, sessions.c.csrf_token, sessions.c.expires_at)
+                       .where(sessions.c.token_hash == token_hash)).first()
+    return SessionRow(*row) if row else None
+
+
+def delete_session(conn: Connection, token_hash: str) -> None:
+    conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+
+def delete_user_sessions(conn: Connection, user_id: int) -> None:
+    conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+
+
+def delete_expired_sessions(conn: Connection, now: str) -> None:
+    conn.execute(delete(sessions).where(sessions.c.expires_at < now))
+
+
+def append_audit(conn: Connection, at: str, actor: str, action: str, target: str | None, detail: dict) -> None:
+    conn.execute(insert(audit_log).values(at=at, actor=actor, action=action, target=target,
+                                          detail=json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+
+
+def read_audit(conn: Connection, limit: int = 100, offset: int = 0) -> list[AuditRow]:
+    q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
+    return [AuditRow(r.id, r.at, r.actor, r.action, r.target, json.loads(r.detail)) for r in conn.execute(q)]

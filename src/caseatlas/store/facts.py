@@ -1,0 +1,111 @@
+"""Reading facts across the library: totals, groupings and attribute counts for insights,
+and the case set a filter selects. (Facts are written with their case: store/library.py.)"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import Connection, String, and_, cast, exists, func, select
+
+from ..models import Filters
+from ..vocab import FACET_ATTRIBUTE, FACETS, NOT_RESULTS
+from .library import chunked
+from .schema import attributes, cases, collections, outcomes
+
+
+def totals_by_kind(conn: Connection) -> list[tuple[str, str, int, float, int]]:
+    """(kind, unit, outcomes, sum of values, cases) for the kinds that are results."""
+    q = (select(outcomes.c.kind, outcomes.c.unit, func.count(), func.sum(outcomes.c.value),
+                func.count(outcomes.c.case_pk.distinct()))
+         .where(outcomes.c.kind.not_in(NOT_RESULTS)).group_by(outcomes.c.kind, outcomes.c.unit)
+         .order_by(outcomes.c.kind, func.count().desc()))
+    return [tuple(r) for r in conn.execute(q)]
+
+
+def group_labels(conn: Connection, by: str) -> list[tuple[int, str]]:
+    """(case key, label) for a grouping dimension (vocab.GROUP_BY); a case may have several."""
+    if by in ("collection", "year"):
+        label = collections.c.title if by == "collection" else cast(collections.c.year, String)
+        q = select(cases.c.id, label).join(collections, collections.c.id == cases.c.collection_id)
+    elif by == "chapter":
+        q = select(cases.c.id, cases.c.chapter)
+    else:
+        q = select(attributes.c.case_pk, attributes.c.value).where(attributes.c.kind == FACET_ATTRIBUTE.get(by, by))
+    return [(pk, label) for pk, label in conn.execute(q) if label]
+
+
+def outcome_values(conn: Connection, kind: str, period: str | None = None) -> list[tuple[int, str, float]]:
+    q = select(outcomes.c.case_pk, outcomes.c.unit, outcomes.c.value).where(outcomes.c.kind == kind)
+    if period:
+        q = q.where(outcomes.c.period == period)
+    return [tuple(r) for r in conn.execute(q)]
+
+
+def attribute_counts(conn: Connection, kind: str) -> list[tuple[str, int]]:
+    n = func.count(attributes.c.case_pk.distinct())
+    q = (select(attributes.c.value, n).where(attributes.c.kind == kind).group_by(attributes.c.value)
+         .order_by(n.desc(), attributes.c.value))
+    return [tuple(r) for r in conn.execute(q)]
+
+
+def max_outcome(conn: Connection, case_pks: list[int], kind: str) -> dict[int, float]:
+    """Largest value of one outcome kind per case (for sorting hits by it)."""
+    out: dict[int, float] = {}
+    for part in chunked(case_pks):
+        q = (select(outcomes.c.case_pk, func.max(outcomes.c.value))
+             .where(outcomes.c.kind == kind, outcomes.c.case_pk.in_(part)).group_by(outcomes.c.case_pk))
+        out.update(conn.execute(q).all())
+    return out
+
+
+def filtered_cases(conn: Connection, f: Filters) -> set[int] | None:
+    """Case keys passing the filters, or None when no filter is set."""
+    if not f.active():
+        return None
+    q = select(cases.c.id).join(collections, collections.c.id == cases.c.collection_id)
+    if f.collection:
+        q = q.where((collections.c.slug == f.collection) | (collections.c.source_file == f.collection)
+                    | (collections.c.title == f.collection))
+    if f.year:
+        q = q.where(collections.c.year == f.year)
+    if f.chapter:
+        q = q.where(cases.c.chapter == f.chapter)
+    for facet in FACET_ATTRIBUTE:
+        value = getattr(f, facet)
+        if value:
+            q = q.where(exists().where(and_(attributes.c.case_pk == cases.c.id,
+                                            attributes.c.kind == FACET_ATTRIBUTE[facet], attributes.c.value == value)))
+    for kind, minimum in f.min_outcomes:
+        q = q.where(exists().where(and_(outcomes.c.case_pk == cases.c.id, outcomes.c.kind == kind,
+                                        outcomes.c.value >= minimum)))
+    return set(conn.execute(q).scalars())
+
+
+def facet_counts(conn: Connection, case_pks: list[int]) -> dict[str, list[tuple[str, int]]]:
+    """How many of the given cases carry each facet value, most frequent first."""
+    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
+    attr_facet = {kind: facet for facet, kind in FACET_ATTRIBUTE.items()}
+    for part in chunked(case_pks):
+        q = (select(collections.c.title, collections.c.year, cases.c.chapter)
+             .join(collections, collections.c.id == cases.c.collection_id).where(cases.c.id.in_(part)))
+        for title, year, chapter in conn.execute(q):
+            counts["collection"][title] += 1
+            if year:
+                counts["year"][str(year)] += 1
+            if chapter:
+                counts["chapter"][chapter] += 1
+        q = (select(attributes.c.kind, attributes.c.value, attributes.c.case_pk).distinct()
+             .where(attributes.c.case_pk.in_(part), attributes.c.kind.in_(list(attr_facet))))
+        for kind, value, _ in conn.execute(q):
+            counts[attr_facet[kind]][value] += 1
+    return {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for f, c in counts.items()}
+
+
+def regions_of(conn: Connection, case_pks: list[int]) -> list[tuple[int, str, str | None]]:
+    """(case key, province, city) of the given cases."""
+    out = []
+    for part in chunked(case_pks):
+        q = select(attributes.c.case_pk, attributes.c.value, attributes.c.detail).where(
+            attributes.c.kind == "region", attributes.c.case_pk.in_(part))
+        out.extend(tuple(r) for r in conn.execute(q))
+    return out

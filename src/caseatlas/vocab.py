@@ -1,0 +1,43 @@
+"""The project's vocabulary, in one place: outcome kinds and periods, what outcomes can be
+grouped by, facets, attribute kinds, search modes, export formats, roles and actions.
+The API's `Literal` types, the templates, the evaluation and the extractor's checks all read
+these tuples; a test keeps the extractor's output inside them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
+                 "investment_or_finance", "area", "percentage_reduction", "users_or_participants", "target", "other")
+# The kinds that are results of a case (what totals, charts and evaluation count).
+CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance")
+NOT_RESULTS = ("other", "target")
+PERIODS = ("annual", "cumulative", "unspecified")
+QUALIFIERS = ("approx", "lower_bound")
+ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
+GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")
+FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard")
+# Facet name → the attribute kind it counts (the others come from cases and collections).
+FACET_ATTRIBUTE = {"sector": "sector", "province": "region", "measure": "measure", "standard": "standard"}
+SEARCH_MODES = ("auto", "text", "hybrid", "semantic")
+EXPORT_FORMATS = ("jsonl", "csv", "xlsx")
+
+# Who may do what. Anonymous readers can read the public library, as before accounts existed.
+ROLES = ("admin", "organizer", "reviewer", "applicant")
+ACTIONS = ("library.read", "library.ingest", "library.delete", "search.embed", "users.manage", "audit.read")
+GRANTS: dict[str, frozenset[str]] = {
+    "anonymous": frozenset({"library.read"}),
+    "applicant": frozenset({"library.read"}),
+    "reviewer": frozenset({"library.read"}),
+    "organizer": frozenset({"library.read", "library.ingest", "search.embed"}),
+    "admin": frozenset(ACTIONS),
+    "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library
+}
+
+OutcomeKind = Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
+Period = Literal[PERIODS]  # type: ignore[valid-type]
+GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
+AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
+SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]
+ExportFormat = Literal[EXPORT_FORMATS]  # type: ignore[valid-type]
+Role = Literal[ROLES]  # type: ignore[valid-type]

@@ -1,0 +1,276 @@
+"""Response shapes of the JSON API, so /api/v1/openapi.json describes what is really sent
+(schemathesis checks the two agree: docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..vocab import OutcomeKind, Period, Role
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Collection(BaseModel):
+    slug: str
+    title: str
+    source_file: str
+    publisher: str | None
+    year: int | None
+    n_cases: int
+    chapters: list[str]
+    experts: list[str]
+    foreword: str | None
+    format: str
+
+
+class Region(BaseModel):
+    province: str
+    city: str | None
+    quote: str
+    line: int
+
+
+class Sector(BaseModel):
+    topic: str | None
+    industry: str | None
+    quote: str | None
+    line: int | None
+
+
+class Evidence(BaseModel):
+    quote: str
+    line: int
+
+
+class Metric(BaseModel):
+    id: str  # stable fact id
+    value: float
+    value_max: float | None
+    unit: str
+    kind: OutcomeKind
+    period: Period
+    qualifier: str | None
+    quote: str
+    line: int
+    evidence: list[Evidence]
+
+
+class Measure(BaseModel):
+    name: str
+    category: str | None
+    quote: str
+    line: int
+
+
+class Named(BaseModel):
+    name: str
+    quote: str
+    line: int
+
+
+class Target(BaseModel):
+    target: str
+    detail: str | None
+    quote: str
+    line: int
+
+
+class SectionRange(BaseModel):
+    heading: str
+    start_line: int
+    end_line: int
+
+
+class SourceLine(BaseModel):
+    line_no: int
+    page: int | None
+    raw: str
+    text: str
+
+
+class CaseBrief(BaseModel):
+    id: str
+    collection: str
+    source_file: str
+    start_line: int
+    end_line: int
+    title: str
+    organization: str | None
+    chapter: str | None
+    year: int | None
+    region: Region | None
+    sector: Sector | None
+    measures: list[str]
+    n_metrics: int
+
+
+class CasePage(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    items: list[CaseBrief]
+
+
+class CaseRecord(BaseModel):
+    """The export contract (README): names are stable, later versions only add fields."""
+
+    id: str
+    collection: str
+    source_file: str
+    start_line: int
+    end_line: int
+    page: int | None
+    title: str
+    organization: str | None
+    chapter: str | None
+    sections: list[SectionRange]
+    text: str
+    year: int | None
+    metrics: list[Metric]
+    region: Region | None
+    sector: Sector | None
+    measures: list[Measure]
+    standards: list[Named]
+    systems: list[Named]
+    targets: list[Target]
+
+
+class CaseDetail(CaseRecord):
+    lines: list[SourceLine]
+
+
+class Snippet(BaseModel):
+    text: str
+    highlights: list[list[int]]
+    start_line: int
+    end_line: int
+    section: str | None
+
+
+class Matched(BaseModel):
+    terms: list[str]
+    semantic: float | None = None
+    explanation: str
+
+
+class Hit(BaseModel):
+    case_id: str
+    source_file: str
+    start_line: int
+    end_line: int
+    title: str
+    organization: str | None
+    chapter: str | None
+    collection: str
+    year: int | None
+    score: float
+    matched: Matched
+    snippets: list[Snippet]
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    total: int
+    offset: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+
+class FacetsResponse(BaseModel):
+    total: int
+    facets: dict[str, list[FacetValue]]
+
+
+class OutcomeGroup(BaseModel):
+    group: str
+    unit: str
+    total: float
+    outcomes: int
+    cases: int
+
+
+class AttributeCount(BaseModel):
+    value: str
+    cases: int
+
+
+class User(BaseModel):
+    username: str
+    display_name: str | None
+    organization: str | None
+    role: Role
+    active: bool
+    created_at: str
+
+
+class NewUser(BaseModel):
+    username: str
+    password: str
+    role: Role = "applicant"
+    display_name: str | None = None
+    organization: str | None = None
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+    password: str | None = None
+
+
+class Credentials(BaseModel):
+    username: str
+    password: str
+
+
+class Me(BaseModel):
+    kind: str
+    username: str | None
+    role: str | None
+    can: list[str]
+
+
+class LoginResult(BaseModel):
+    user: User
+    csrf_token: str
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+
+
+class IngestResult(BaseModel):
+    file: str
+    status: str
+    cases: int
+    kept: int
+    removed: int
+    error: str | None
+
+
+class Removed(BaseModel):
+    collection: str
+    cases: int
+
+
+class Embedded(BaseModel):
+    embedded: int

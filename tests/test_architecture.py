@@ -1,0 +1,126 @@
+"""The structure docs/architecture.md describes, checked against the code: SQL only in
+`store`, shells that import services only, one vocabulary, every write behind CSRF, and
+the tuning numbers the doc states."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+PKG = ROOT / "src" / "caseatlas"
+DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "bindparam", "exists", "and_", "or_", "func"}
+
+
+def modules(under: str = "") -> list[Path]:
+    return sorted(p for p in (PKG / under).rglob("*.py") if "migrations" not in p.parts)
+
+
+def imports(path: Path) -> list[tuple[str, list[str]]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            level = "." * node.level
+            out.append((level + (node.module or ""), [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            out.extend((a.name, []) for a in node.names)
+    return out
+
+
+def test_sql_lives_only_in_store():
+    offenders = []
+    for path in modules():
+        rel = path.relative_to(PKG)
+        if rel.parts[0] == "store":
+            continue
+        for module, names in imports(path):
+            if module.startswith("sqlalchemy") and set(names) & SQL_BUILDERS:
+                offenders.append(f"{rel}: from {module} import {names}")
+            if module.endswith("store.schema") or module == "sqlite3" and rel.name != "evaluation.py":
+                offenders.append(f"{rel}: {module}")
+        source = path.read_text(encoding="utf-8")
+        if re.search(r"""["']\s*(SELECT|INSERT|UPDATE|DELETE)\s""", source) and rel != Path("search/evaluation.py"):
+            offenders.append(f"{rel}: SQL in a string")
+    assert not offenders, offenders
+
+
+def test_store_sql_is_not_built_from_strings():
+    for path in modules("store"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"""text\(\s*f["']""", source), path  # no f-string SQL
+        assert ".format(" not in source or "SELECT" not in source, path
+
+
+def test_shells_import_services_only():
+    for shell in ("cli", "web"):
+        for path in modules(shell):
+            for module, _ in imports(path):
+                for forbidden in ("store", "search", "segment", "extract", "readers"):
+                    assert not re.match(rf"\.\.+{forbidden}\b|caseatlas\.{forbidden}\b", module), \
+                        f"{path.relative_to(PKG)} imports {module}"
+
+
+def test_every_state_changing_route_checks_csrf():
+    from caseatlas.web import create_app
+    from caseatlas.web.deps import write_context
+
+    app = create_app("sqlite://")
+    unsafe = []
+    for route in app.routes:
+        methods = getattr(route, "methods", set()) or set()
+        if methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            deps = {d.call for d in route.dependant.dependencies}
+            if write_context not in deps and route.path != "/api/v1/login":
+                unsafe.append(route.path)
+    assert not unsafe, f"state-changing routes without the CSRF check: {unsafe}"
+
+
+def test_one_vocabulary():
+    """Kinds are spelled out once (vocab.py); the extractor produces nothing outside it."""
+    from caseatlas import vocab
+    from caseatlas.extract import extract_book
+    from caseatlas.readers import read_document
+    from caseatlas.segment import segment
+    from caseatlas.services.library import sample_collection_dir
+
+    book = segment(read_document(sorted(sample_collection_dir().glob("*.md"))[0]))
+    extract_book(book)
+    outs = [o for c in book.cases for o in c.facts.outcomes]
+    assert {o.kind for o in outs} <= set(vocab.OUTCOME_KINDS) and {o.period for o in outs} <= set(vocab.PERIODS)
+    assert {a.kind for c in book.cases for a in c.facts.attributes} <= set(vocab.ATTRIBUTE_KINDS)
+    for path in modules("web") + modules("services") + modules("cli") + sorted((PKG / "web" / "templates").glob("*")):
+        source = path.read_text(encoding="utf-8")
+        assert "renewable_generation" not in source or path.name == "i18n.py", f"{path.name} spells out the kinds"
+
+
+def test_architecture_doc_names_every_module():
+    named = set(re.findall(r"`([a-z_]+(?:/[a-z_]+)*\.py)`", DOC)) | set(re.findall(r"`([a-z_]+/)`", DOC))
+    for path in modules():
+        rel = path.relative_to(PKG).as_posix()
+        if path.name == "__init__.py" or rel.count("/") == 0 and path.name in ("__main__.py",):
+            continue
+        assert rel in named or rel.split("/")[0] + "/" in named and rel.split("/")[-1] in DOC, \
+            f"docs/architecture.md does not mention {rel}"
+    for mentioned in named:
+        if mentioned.endswith(".py"):
+            exists = (PKG / mentioned).exists() or (ROOT / mentioned).exists() or any(PKG.rglob(mentioned))
+            assert exists, f"docs/architecture.md names {mentioned}, which does not exist"
+
+
+@pytest.mark.parametrize("module, name, value", re.findall(r"\| `caseatlas\.([a-z_.]+)\.([A-Z_]+)` \| ([0-9.]+) \|", DOC))
+def test_architecture_doc_numbers_match_the_code(module, name, value):
+    actual = getattr(importlib.import_module(f"caseatlas.{module}"), name)
+    assert float(actual) == float(value), f"docs say {module}.{name} = {value}, code has {actual}"
+
+
+def test_architecture_doc_has_numbers():
+    assert len(re.findall(r"\| `caseatlas\.[a-z_.]+\.[A-Z_]+` \| [0-9.]+ \|", DOC)) >= 8
+    head = importlib.import_module("caseatlas.store.migrations.versions.0004_identity_accounts".replace("/", "."))
+    assert f"migration `{head.revision}`" in DOC

@@ -147,3 +147,32 @@ def test_mobile_layout_and_keyboard(site, browser):
     pg.keyboard.press("Tab")
     assert pg.evaluate("document.activeElement.className") == "skip"  # skip link first
     context.close()
+
+
+def test_login_admin_and_api_docs_under_the_csp(site, page):
+    """The strict CSP (no inline script) must not break the pages that use forms and Swagger UI."""
+    from caseatlas.services import accounts
+
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    ctx = Context(open_engine(site.db), system_actor())
+    accounts.add_user(ctx, "e2e-admin", "a long test password", "admin")
+    page.goto(site.url + "/admin")
+    page.wait_for_selector("form.login-form")  # anonymous: sent to the login form
+    page.fill("#username", "e2e-admin")
+    page.fill("#password", "a long test password")
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_selector("#h-users")
+    assert "e2e-admin" in page.inner_text("#h-users + table")
+    page.fill("#new-username", "e2e-reviewer")
+    page.fill("#new-password", "another long password")
+    page.select_option("#new-role", "reviewer")
+    page.click("form.user-form button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert "e2e-reviewer" in page.inner_text("p.notice")
+    assert "users.add" in page.inner_text("table.audit")
+    shot(page, "admin")
+    page.goto(site.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=20000)  # Swagger UI started from /static/docs.js
+    assert page.locator(".opblock").count() >= 10
+    assert not errors, errors

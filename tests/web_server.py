@@ -19,6 +19,7 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, db: str):
+        self.db = db
         self.port = free_port()
         config = uvicorn.Config(create_app(db), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)

@@ -81,9 +81,10 @@ def create_app(db: str | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from swagger_ui_bundle import swagger_ui_path
+    import fastapi_offline  # its Swagger UI 5 files (reads OpenAPI 3.1; 3.x bundles cannot)
 
-    app.mount("/vendor/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+    app.mount("/vendor/swagger", StaticFiles(directory=str(Path(fastapi_offline.__file__).parent / "static")),
+              name="swagger")
     app.add_middleware(SecurityHeaders)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)

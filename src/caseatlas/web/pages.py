@@ -146,7 +146,7 @@ def collections_page(request: Request, ctx: ReadContext):
 
 @router.get("/docs", response_class=HTMLResponse)
 def docs(request: Request):
-    """Swagger UI from the swagger-ui-bundle package; started by /static/docs.js (no inline script)."""
+    """Swagger UI from the fastapi-offline package (assets only); started by /static/docs.js (no inline script)."""
     return render(request, "docs.html")
 
 

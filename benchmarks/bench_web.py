@@ -1,9 +1,10 @@
 """Load benchmark: the search API under 20 concurrent clients, measured by wrk from a
 second process on loopback, on the five-book library.
 
-    python benchmarks/bench_web.py [--connections 20] [--duration 30] [--workers 2] [--mode text]
+    python benchmarks/bench_web.py [--connections 20] [--duration 30] [--workers 2] [--mode text] [--pg]
 
-Starts `caseatlas serve` on a fresh library holding the five corpus books, warms it up,
+Starts `caseatlas serve` on a fresh library holding the five corpus books (a SQLite file,
+or with --pg a database on a throwaway PostgreSQL server started as the tests do), warms it up,
 runs wrk (Debian package `wrk`) with a Lua script that cycles through the dev queries and
 reports p50/p95/p99, and stops the server. wrk is bounded by --duration.
 """
@@ -49,13 +50,21 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--mode", default="text")
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     args = ap.parse_args()
+    pg = None
+    if args.pg:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pg import Server, create_database
+
+        pg = Server()
+        pg_url = create_database(pg.start())
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     exe = Path(sys.executable).with_name("caseatlas")
     queries = [q["query"] for q in json.loads((SHARED / "eval" / "queries-dev.json").read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "library.db"
+        db = pg_url if pg else Path(tmp) / "library.db"
         env = {**os.environ, "CASEATLAS_DB": str(db)}
         subprocess.run([str(exe), "ingest", *map(str, sorted((SHARED / "corpus").glob("*.txt")))], env=env, check=True,
                        stdout=subprocess.DEVNULL)
@@ -80,9 +89,12 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=20)
+            if pg:
+                pg.stop()
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     n, errors, p50, p95, p99, rps = line.split()[1:]
-    print(json.dumps({"connections": args.connections, "workers": args.workers, "mode": args.mode, "requests": int(n),
+    print(json.dumps({"backend": "postgresql" if pg else "sqlite", "connections": args.connections,
+                      "workers": args.workers, "mode": args.mode, "requests": int(n),
                       "errors": int(errors), "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
                       "requests_per_s": float(rps)}, indent=1))
 

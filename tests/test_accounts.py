@@ -138,7 +138,7 @@ def test_passwords_are_hashed_and_accounts_can_be_disabled(site):
     accounts.update_user(ctx, "reviewer1", active=False)
     assert client.get("/api/v1/me").json()["kind"] == "anonymous"  # sessions ended with the change
     r = TestClient(create_app(str(db_path))).post("/api/v1/login", json={"username": "reviewer1", "password": PASSWORD})
-    assert r.status_code == 400 and r.json()["error"]["message"] == "wrong username or password"
+    assert r.status_code == 401 and r.json()["error"]["message"] == "wrong username or password"
     with pytest.raises(Conflict):
         accounts.add_user(ctx, "admin1", PASSWORD, "admin")
     with pytest.raises(Conflict, match="last active admin"):

@@ -69,9 +69,10 @@ def test_exports(client, fmt):
     ("/api/v1/cases/none:1", 404, "no case"),
     ("/api/v1/cases?page_size=1000", 422, "page_size"),
     ("/api/v1/search?q=" + "长" * 501, 422, "at most 500"),
-    ("/api/v1/search?q=x&min=bogus", 400, "KIND:MINIMUM"),
-    ("/api/v1/search?q=x&mode=semantic", 400, "embed"),
-    ("/api/v1/compare?ids=a", 400, "2 to 4"),
+    ("/api/v1/search?q=x&min=bogus", 422, "KIND:MINIMUM"),
+    ("/api/v1/search?q=x&mode=semantic", 409, "embed"),
+    ("/api/v1/compare?ids=a", 422, "2 to 4"),
+    ("/api/v1/compare?ids=a,b", 404, "no case"),
     ("/api/v1/outcomes?by=color", 422, "by"),
     ("/api/v1/nothing", 404, "Not Found"),
 ])

@@ -21,6 +21,10 @@ class LoginRequired(PermissionDenied):
     """Anonymous actor asking for something that needs an account."""
 
 
+class AuthenticationFailed(PermissionDenied):
+    """Wrong username or password (401)."""
+
+
 class Forbidden(PermissionDenied):
     """Signed-in actor whose role does not allow the action."""
 

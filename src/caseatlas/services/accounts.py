@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import CaseAtlasError, Conflict, NotFound
+from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, NotFound
 from ..store import accounts as store
 from ..vocab import ROLES
 from . import audit
@@ -24,7 +24,7 @@ from .context import Actor, Context, require
 
 SESSION_DAYS = 14
 MIN_PASSWORD = 10
-USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +113,7 @@ def login(ctx: Context, username: str, password: str) -> tuple[str, dict]:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            raise CaseAtlasError("wrong username or password")
+            raise AuthenticationFailed("wrong username or password")
         if _hasher().check_needs_rehash(user.password_hash):
             store.update_user(conn, user.id, password_hash=_hasher().hash(password))
         token = secrets.token_urlsafe(32)

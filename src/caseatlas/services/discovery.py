@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from ..errors import CaseAtlasError, NotFound
+from ..errors import CaseAtlasError, Conflict, NotFound
 from ..models import Filters
 from ..search import dense
 from ..search import engine as ranking
@@ -25,9 +25,10 @@ def parse_minimum(spec: str) -> tuple[str, float]:
     if not m or m.group(1) not in OUTCOME_KINDS:
         raise CaseAtlasError(f"bad outcome filter '{spec}': use KIND:MINIMUM, KIND one of {', '.join(OUTCOME_KINDS)}")
     try:
-        return m.group(1), float(m.group(2))
+        value = float(m.group(2))
     except ValueError:
         raise CaseAtlasError(f"bad outcome filter '{spec}': '{m.group(2)}' is not a number") from None
+    return m.group(1), value  # 1e999 is inf: a valid filter that nothing passes
 
 
 def _hit_record(hit, info: CaseSummary) -> dict:
@@ -67,7 +68,8 @@ def search(ctx: Context, query: str, filters: Filters | None = None, limit: int 
     query = query or ""
     with ctx.engine.connect() as conn:
         if mode in ("hybrid", "semantic") and not len(dense.vectors(conn).case_keys):
-            raise CaseAtlasError(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+            # The request is fine; the library is not ready for it (409, not 400).
+            raise Conflict(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
         res = ranking.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
         info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
     return {

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied
+from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied
 from ..services import open_library
 from . import api, pages
 
@@ -98,10 +98,12 @@ def create_app(db: str | None = None) -> FastAPI:
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
-    def error(request: Request, status: int, message: str):
+    def error(request: Request, status: int, message: str, headers: dict | None = None):
         if wants_json(request):
-            return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
-        return pages.error_page(request, status, message)
+            return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
+        resp = pages.error_page(request, status, message)
+        resp.headers.update(headers or {})
+        return resp
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
@@ -111,7 +113,7 @@ def create_app(db: str | None = None) -> FastAPI:
     async def denied(request: Request, exc: PermissionDenied):
         if isinstance(exc, LoginRequired) and not wants_json(request):
             return pages.login_redirect(request)
-        return error(request, 401 if isinstance(exc, LoginRequired) else 403, str(exc))
+        return error(request, 401 if isinstance(exc, (LoginRequired, AuthenticationFailed)) else 403, str(exc))
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict):
@@ -124,11 +126,28 @@ def create_app(db: str | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body"))
-        return error(request, 422, f"{where}: {first.get('msg', 'invalid value')}" if where else "invalid request")
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body")]
+        where = ".".join(loc)
+        msg = first.get("msg", "invalid value")
+        if first.get("type") == "string_pattern_mismatch" and loc and loc[0] in api.PATTERN_HINTS:
+            msg = api.PATTERN_HINTS[loc[0]]  # the regex itself helps nobody
+        return error(request, 422, f"{where}: {msg}" if where else "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return error(request, exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))  # of every route at this path
+        return error(request, exc.status_code, str(exc.detail), headers)
 
     return app
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)

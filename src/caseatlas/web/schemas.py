@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from ..services.accounts import MIN_PASSWORD, USERNAME
 
 from ..vocab import OutcomeKind, Period, Role
 
@@ -219,8 +221,8 @@ class User(BaseModel):
 
 
 class NewUser(BaseModel):
-    username: str
-    password: str
+    username: str = Field(pattern=USERNAME.pattern)
+    password: str = Field(min_length=MIN_PASSWORD)
     role: Role = "applicant"
     display_name: str | None = None
     organization: str | None = None
@@ -229,7 +231,7 @@ class NewUser(BaseModel):
 class UserChange(BaseModel):
     role: Role | None = None
     active: bool | None = None
-    password: str | None = None
+    password: str | None = Field(None, min_length=MIN_PASSWORD)
 
 
 class Credentials(BaseModel):

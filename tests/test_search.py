@@ -180,3 +180,40 @@ def test_dev_queries_beat_baselines(ctx):
     ours = report["systems"]["caseatlas-text"]["ndcg@10"]
     baselines = [m["ndcg@10"] for name, m in report["systems"].items() if not name.startswith("caseatlas")]
     assert ours >= 0.89 and all(ours >= b + 0.05 for b in baselines), report["systems"]
+
+
+def test_built_index_is_shared_not_rebuilt_per_process(library, monkeypatch):
+    """A second worker (here: the same code with an empty in-process cache) loads the index
+    the first one built — from the database on PostgreSQL, from the file beside SQLite."""
+    from caseatlas.search import textindex
+
+    with library.engine.connect() as conn:
+        first = textindex.case_index(conn)
+    textindex._CACHE.clear()
+    monkeypatch.setattr(textindex, "build", lambda conn: pytest.fail("index rebuilt by a second worker"))
+    with library.engine.connect() as conn:
+        again = textindex.case_index(conn)
+    assert again.n == first.n == 8 and again.vocab == first.vocab
+    assert discovery.search(library, "屋顶光伏", mode="text")["hits"]
+
+
+def test_counters_are_atomic_under_concurrent_writers(engine):
+    import threading
+
+    from caseatlas.store import search as store
+
+    with engine.connect() as conn:
+        start = store.counter(conn, "generation")
+
+    def bump_many():
+        for _ in range(25):
+            with engine.begin() as conn:
+                store.bump(conn, "generation")
+
+    threads = [threading.Thread(target=bump_many) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with engine.connect() as conn:
+        assert store.counter(conn, "generation") == start + 100

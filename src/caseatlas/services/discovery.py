@@ -121,8 +121,3 @@ def embed(ctx: Context, batch: int = 32, limit: int | None = None,
             progress(done, len(todo))
     return done
 
-
-def vector_count(ctx: Context) -> int:
-    require(ctx, "library.read")
-    with ctx.engine.connect() as conn:
-        return dense.count(conn)

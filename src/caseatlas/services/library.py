@@ -219,12 +219,6 @@ def _brief(r: dict) -> dict:
         "measures": [m["name"] for m in r["measures"]], "n_metrics": len(r["metrics"])}
 
 
-def counts(ctx: Context) -> dict[str, int]:
-    require(ctx, "library.read")
-    with ctx.engine.connect() as conn:
-        return lib.counts(conn)
-
-
 def describe_db(db: str | None) -> str:
     """The library's URL as shown to people (no password)."""
     from sqlalchemy.engine import make_url

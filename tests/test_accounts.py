@@ -90,6 +90,16 @@ def test_every_write_needs_csrf_and_the_right_role(site, sample_file, role):
             assert snapshot(ctx.engine) == before, (role, path, "changed by a refused request")
 
 
+def test_huge_upload_is_refused_before_it_is_read(site):
+    ctx, db_path = site
+    client, token = client_for(db_path, "admin")
+    before = snapshot(ctx.engine)
+    r = client.post("/api/v1/collections", headers={"X-CSRF-Token": token},
+                    files={"file": ("big.txt", b"x" * (22 * 1024 * 1024), "text/plain")})
+    assert r.status_code == 413 and "larger than" in r.json()["error"]["message"]
+    assert snapshot(ctx.engine) == before
+
+
 def test_admin_reads_need_admin(site):
     ctx, db_path = site
     for role, status in ((None, 401), ("reviewer", 403), ("organizer", 403), ("admin", 200)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
 from ..errors import Forbidden
@@ -20,6 +20,7 @@ from ..services import accounts
 SESSION_COOKIE = "caseatlas_session"
 CSRF_COOKIE = "caseatlas_csrf"
 CSRF_HEADER = "x-csrf-token"
+MAX_BODY = 21 * 1024 * 1024  # a 20 MB book and its form fields; refused before anything is parsed
 
 
 def _actor(request: Request):
@@ -41,6 +42,9 @@ def expected_csrf(request: Request) -> str | None:
 
 
 async def write_context(request: Request) -> Context:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        raise HTTPException(413, f"request body larger than {MAX_BODY // (1024 * 1024)} MB")
     expected = expected_csrf(request)
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(

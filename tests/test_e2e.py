@@ -176,3 +176,22 @@ def test_login_admin_and_api_docs_under_the_csp(site, page):
     page.wait_for_selector(".opblock", timeout=20000)  # Swagger UI started from /static/docs.js
     assert page.locator(".opblock").count() >= 10
     assert not errors, errors
+
+
+def test_search_narrows_and_switches_mode(site, page):
+    """Words must all match, -word excludes, and the page switches between exact and meaning."""
+    page.goto(site.url + "/search?q=" + "光伏")
+    page.wait_for_selector("ol.hits li.hit")
+    solar = int(page.inner_text("#total"))
+    page.fill("#q", "光伏 -海岛")
+    page.click("form.searchbox button[type=submit]")
+    page.wait_for_load_state()
+    assert 0 < int(page.inner_text("#total")) < solar
+    assert "海岛风光储" not in page.inner_text("ol.hits")
+    page.fill("#q", "xyzzyqwerty")
+    page.select_option("#mode", "text")
+    page.click("form.searchbox button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("ol.hits li.hit").count() == 0
+    assert page.locator("#mode").input_value() == "text" and "mode=text" in page.url
+    shot(page, "search_no_results")

@@ -16,6 +16,7 @@ from caseatlas.errors import CaseAtlasError
 from caseatlas.search import Filters
 from caseatlas.search.analysis import analyzer
 from caseatlas.search.query import parse
+from conftest import CORPUS, needs_corpus
 
 
 @pytest.fixture
@@ -217,3 +218,56 @@ def test_counters_are_atomic_under_concurrent_writers(engine):
         t.join()
     with engine.connect() as conn:
         assert store.counter(conn, "generation") == start + 100
+
+
+def test_query_syntax_excludes_phrases_and_fields(library):
+    def hits(q):
+        return discovery.search(library, q, mode="text")["hits"]
+
+    def texts(q):
+        return [lib.case_detail(library, h["case_id"])["text"] for h in hits(q)]
+
+    solar = hits("光伏")
+    assert len(solar) == 3
+    without = hits("光伏 -海岛")
+    assert len(without) == 2 and all("海岛" not in t for t in texts("光伏 -海岛"))
+    assert {h["case_id"] for h in without} < {h["case_id"] for h in solar}
+    assert all("屋顶光伏" in t for t in texts('"屋顶光伏"')) and len(hits('"屋顶光伏"')) == 1
+    assert hits('"光伏屋顶"') == []  # the words occur, the phrase does not
+    assert [h["title"] for h in hits("title:光伏")] == ["山城屋顶光伏共享计划"]
+    assert all("绿盒" in h["organization"] for h in hits("org:绿盒")) and hits("机构:绿盒")
+    assert discovery.search(library, "-光伏", mode="text")["total"] == 8 - len(solar)
+    for odd in ("title:", 'org:"', '"""', "-", "--", "http://example.com 光伏", "光伏 -", 'a"b', "CO2:减排"):
+        discovery.search(library, odd, mode="text")  # read as text, never an error
+
+
+def test_parse_query_structure():
+    from caseatlas.search.query import parse_query
+
+    q = parse_query('光伏 -治沙 "零碳 园区" title:啤酒 org:美团 shore power')
+    assert q.exclude == ["治沙"] and q.phrases == ["零碳 园区"]
+    assert q.fields == [("title", "啤酒"), ("organization", "美团")]
+    assert q.words == ["光伏", "零碳 园区", "shore", "power"]
+    # "shore power" is one concept (a multi-word synonym), so it is not two required words.
+    assert any(("shore", "power") in g for g in q.groups)
+    assert len(q.terms) == 2  # 光伏, and the phrase's concepts
+
+
+@needs_corpus
+def test_several_words_must_all_match(ctx):
+    lib.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
+    both = discovery.search(ctx, "钢铁 减碳", mode="text", limit=100)
+    steel = discovery.search(ctx, "钢铁", mode="text", limit=100)
+    assert both["total"] <= 15 < discovery.search(ctx, "减碳", mode="text", limit=100)["total"]
+    assert {h["case_id"] for h in both["hits"][10:]} <= {h["case_id"] for h in steel["hits"]}
+    assert all(len(h["matched"]["terms"]) == 2 for h in both["hits"][10:])
+
+
+def test_semantic_hits_must_stand_out(library):
+    discovery.embed(library)
+    assert discovery.search(library, "xyzzyqwerty", mode="auto")["total"] == 0  # "no results" is possible
+    assert discovery.search(library, "xyzzyqwerty", mode="hybrid")["hits"] == []
+    sem = discovery.search(library, "海岛上的风力和太阳能发电", mode="semantic")
+    assert 1 <= sem["total"] < 8 and sem["hits"][0]["title"] == "海岛风光储微电网示范工程"
+    text_total = discovery.search(library, "光伏", mode="text")["total"]
+    assert discovery.search(library, "光伏", mode="auto")["total"] <= text_total + 1

@@ -13,9 +13,10 @@ from sqlalchemy import Connection
 
 from ..models import Filters
 from ..store import facts as facts_store
+from ..store import library as library_store
 from ..store import search as store
 from .analysis import analyzer
-from .query import parse
+from .query import Query, parse_query
 from .textindex import case_index
 
 
@@ -35,6 +36,8 @@ class Hit:
     passage_ids: list[int]
     matched_terms: list[str] = field(default_factory=list)
     semantic: float | None = None
+    z: float | None = None  # dense similarity in standard deviations above the library's mean
+    words: int | None = None  # how many of the typed words the case has (queries of several words)
     snippets: list[Snippet] = field(default_factory=list)
 
 
@@ -56,7 +59,7 @@ def _group_matched(group: list[tuple[str, ...]], tokens: set[str]) -> str | None
 
 
 def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: set[int] | None,
-               top: int = 200) -> list[Hit]:
+               top: int = 200, query: Query | None = None) -> list[Hit]:
     """Case score: BM25 summed over the query's concepts (each concept scored once, by its
     best alternative: the word, its synonyms' concept token, or its parts said apart),
     times the IDF-weighted share of concepts the case covers — a case about all of 乳业,
@@ -83,6 +86,16 @@ def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: s
     if allowed is not None:
         score = np.where(np.isin(index.case_pks, np.fromiter(allowed, dtype=np.int64, count=len(allowed))), score, 0.0)
     candidates = np.flatnonzero(score > 0)
+    n_words = None
+    if query is not None and len(query.terms) > 1 and len(candidates):
+        # How many of the words the user typed (that the library knows) each case has; a word
+        # matches through any of its concepts; a sentence without spaces is one word.
+        words = np.vstack([present[idx].any(axis=0) for idx in query.terms if df[idx].any()] or [present.any(axis=0)])
+        n_words = words.sum(axis=0)
+    if query is not None and query.restricts and len(candidates):
+        keep = library_store.cases_matching(conn, [int(index.case_pks[i]) for i in candidates], query.phrases,
+                                            query.exclude, query.fields)
+        candidates = np.asarray([i for i in candidates if int(index.case_pks[i]) in keep], dtype=np.int64)
     if len(candidates) > top:
         candidates = candidates[np.argpartition(-score[candidates], top)[:top]]
     pks = [int(index.case_pks[i]) for i in candidates]
@@ -91,7 +104,8 @@ def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: s
     hits = []
     for i, pk in zip(candidates, pks):
         matched = [_alt_label(g) for g, row in zip(groups, present[:, i]) if row]
-        hits.append(Hit(pk, float(score[i]) * (PLACE_BOOST if pk in located else 1.0), [], matched))
+        hits.append(Hit(pk, float(score[i]) * (PLACE_BOOST if pk in located else 1.0), [], matched,
+                        words=int(n_words[i]) if n_words is not None else None))
     hits.sort(key=lambda h: -h.score)
     _add_passages(conn, hits[:PASSAGE_RERANK], groups, weights)
     hits.sort(key=lambda h: -h.score)
@@ -155,6 +169,8 @@ PLACE_BOOST = 1.5
 PASSAGE_WEIGHT = 0.25
 COVERAGE_FLOOR = 0.25
 PASSAGE_RERANK = 30
+ALL_TERMS = True
+FILL_TO = 10  # one page
 
 
 def search(conn: Connection, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
@@ -163,16 +179,27 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
 
     filters = filters or Filters()
     allowed = facts_store.filtered_cases(conn, filters)
-    groups = parse(query)
+    parsed = parse_query(query)
+    groups = parsed.groups
+    if parsed.restricts and not groups:  # only exclusions or fields: narrow the library itself
+        every = sorted(allowed) if allowed is not None else library_store.case_keys(conn)
+        allowed = library_store.cases_matching(conn, every, parsed.phrases, parsed.exclude, parsed.fields)
     use_dense = mode in ("hybrid", "semantic") or (mode == "auto" and dense.default_on(conn))
     hits: list[Hit] = []
     if groups and mode != "semantic":
-        hits = rank_cases(conn, groups, allowed)
-    if use_dense and query.strip():
-        sem = dense.rank(conn, query, allowed)
-        hits = sem if mode == "semantic" else fuse(hits, sem)
+        hits = rank_cases(conn, groups, allowed, query=parsed)
+    if use_dense and groups:
+        sem = dense.rank(conn, " ".join(parsed.words), allowed)
+        if parsed.restricts:  # the dense leg knows no syntax: hold its hits to the same rules
+            keep = library_store.cases_matching(conn, [h.case_pk for h in sem], parsed.phrases, parsed.exclude,
+                                                parsed.fields)
+            sem = [h for h in sem if h.case_pk in keep]
+        # Text matches keep their dense evidence; a case found by meaning alone must stand out.
+        hits = [h for h in sem if h.z >= dense.SEMANTIC_MIN_Z] if mode == "semantic" else fuse(hits, sem, dense.MIN_Z)
+    if ALL_TERMS and mode != "semantic":
+        hits = all_words_first(hits, dense.MIN_Z if use_dense else None)
     used = "semantic" if mode == "semantic" else ("hybrid" if use_dense else "text")
-    if not query.strip() and allowed is not None:  # browsing by filters alone
+    if not groups and allowed is not None:  # browsing by filters (or exclusions) alone
         hits = [Hit(pk, 0.0, []) for pk in sorted(allowed)]
     page = hits[offset : offset + limit]
     rows = store.passage_rows(conn, [pid for h in page for pid in h.passage_ids])
@@ -185,8 +212,26 @@ RRF_K = 30
 DENSE_WEIGHT = 0.3
 
 
-def fuse(text_hits: list[Hit], dense_hits: list[Hit], k: int = RRF_K, dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
-    """Reciprocal rank fusion; a case keeps its text explanation and gains its dense score."""
+def all_words_first(hits: list[Hit], min_z: float | None = None) -> list[Hit]:
+    """For a query of several words: the cases with all of them (or, when none has all, the
+    most of them) are the results, in rank order, as a reader of "钢铁 减碳" expects — and so
+    are cases whose meaning stands out (z ≥ `min_z`). A case with fewer of the words stays
+    only if it ranks on the first page anyway (so a strong partial match is not hidden)."""
+    counts = [h.words for h in hits if h.words is not None]
+    if not counts:
+        return hits
+    most = max(counts)
+
+    def full_match(h: Hit) -> bool:
+        return h.words == most or (min_z is not None and h.z is not None and h.z >= min_z)
+
+    return [h for rank, h in enumerate(hits) if rank < FILL_TO or full_match(h)]
+
+
+def fuse(text_hits: list[Hit], dense_hits: list[Hit], min_z: float | None = None, k: int = RRF_K,
+         dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
+    """Reciprocal rank fusion; a case keeps its text explanation and gains its dense score.
+    A case only the dense leg found joins the results when its z-score reaches `min_z`."""
     score: dict[int, float] = defaultdict(float)
     merged: dict[int, Hit] = {}
     for rank, h in enumerate(text_hits):
@@ -197,7 +242,7 @@ def fuse(text_hits: list[Hit], dense_hits: list[Hit], k: int = RRF_K, dense_weig
         if h.case_pk in merged:
             merged[h.case_pk].semantic = h.semantic
             merged[h.case_pk].passage_ids = merged[h.case_pk].passage_ids or h.passage_ids
-        else:
+        elif min_z is None or (h.z is not None and h.z >= min_z):
             merged[h.case_pk] = h
     out = list(merged.values())
     for h in out:

@@ -1,13 +1,76 @@
-"""What a user typed → the query's concepts. Any string is accepted: text only ever meets
-the analyzer (never SQL), and input beyond MAX_QUERY_CHARS is ignored."""
+"""What a user typed → what to rank by and what to require. Any string is accepted: text
+only ever meets the analyzer or a bound LIKE parameter (never SQL), and input beyond
+MAX_QUERY_CHARS is ignored.
+
+Syntax (docs/architecture.md, "Query syntax"):
+- words separated by spaces must all match (`钢铁 减碳`); when no case has them all, the
+  cases with the most of them are shown; a sentence without spaces is ranked by how much of
+  it a case covers;
+- `"exact phrase"` must occur as written (its words also rank);
+- `-word` or `-"phrase"` excludes cases that contain it;
+- `title:word`, `org:word` (also `标题:` `机构:`) require the word in the title or organization.
+A lone `-`, an unclosed quote or an unknown `field:` is read as ordinary text.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
 
 from .analysis import analyzer
 
 MAX_QUERY_CHARS = 500  # nobody types more; a pasted page would only be slow
+FIELDS = {"title": "title", "标题": "title", "org": "organization", "机构": "organization", "organization": "organization"}
+_PART = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z\u4e00-\u9fff]+)[:：])?(?:"(?P<quoted>[^"]+)"|(?P<word>[^\s"]+))')
+
+
+@dataclass
+class Query:
+    text: str
+    groups: list[list[tuple[str, ...]]] = field(default_factory=list)  # concepts to rank by
+    terms: list[list[int]] = field(default_factory=list)  # per typed word: its concepts (all words must match)
+    phrases: list[str] = field(default_factory=list)  # must occur as written
+    exclude: list[str] = field(default_factory=list)  # must not occur
+    fields: list[tuple[str, str]] = field(default_factory=list)  # (column, text it must contain)
+    words: list[str] = field(default_factory=list)  # the words and phrases, without syntax (for the dense leg)
+
+    @property
+    def restricts(self) -> bool:
+        return bool(self.phrases or self.exclude or self.fields)
+
+
+def parse_query(query: str) -> Query:
+    query = (query or "")[:MAX_QUERY_CHARS]
+    an = analyzer()
+    q = Query(query)
+    for m in _PART.finditer(query):
+        neg, fld, quoted, word = m.group("neg"), m.group("field"), m.group("quoted"), m.group("word")
+        value = quoted if quoted is not None else word
+        column = FIELDS.get(fld.lower()) if fld else None
+        if fld and column is None:  # "http://…", "CO2:": not a field, just text
+            value, quoted = (m.group(0)[1:] if neg else m.group(0)), None
+        value = an.normalize(value).strip()
+        if not value or (neg and not value.strip("-")):
+            continue
+        if neg:
+            q.exclude.append(value)
+        elif column:
+            q.fields.append((column, value))
+        else:
+            if quoted is not None:
+                q.phrases.append(value)
+            q.words.append(value)
+    # Concepts from all the words at once, so multi-word synonyms ("shore power") are found;
+    # then each typed word's own concepts, for the rule that every word must match.
+    q.groups = an.expand(" ".join(q.words))
+    keys = {tuple(g): i for i, g in enumerate(q.groups)}
+    for w in q.words:
+        idx = sorted({keys[tuple(g)] for g in an.expand(w) if tuple(g) in keys})
+        if idx:
+            q.terms.append(idx)
+    return q
 
 
 def parse(query: str) -> list[list[tuple[str, ...]]]:
     """Concepts of the query, each a list of alternatives (tuples of tokens that must all occur)."""
-    return analyzer().expand(query[:MAX_QUERY_CHARS])
+    return parse_query(query).groups

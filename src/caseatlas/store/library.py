@@ -379,3 +379,17 @@ def case_summaries(conn: Connection, case_pks: list[int] | None = None) -> dict[
 def counts(conn: Connection) -> dict[str, int]:
     return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
             for t in (collections, cases, sections, outcomes, attributes, lines)}
+
+
+def cases_matching(conn: Connection, case_pks: list[int], contains: list[str], excludes: list[str],
+                   fields: list[tuple[str, str]]) -> set[int]:
+    """Those of the given cases whose text contains every phrase and none of the excluded
+    ones, and whose title/organization contain the given words (case-insensitive LIKE with
+    the pattern escaped, bound as a parameter)."""
+    conds = [func.lower(cases.c.text).contains(p.lower(), autoescape=True) for p in contains]
+    conds += [~func.lower(cases.c.text).contains(p.lower(), autoescape=True) for p in excludes]
+    conds += [func.lower(func.coalesce(cases.c[col], "")).contains(v.lower(), autoescape=True) for col, v in fields]
+    out: set[int] = set()
+    for part in chunked(case_pks):
+        out.update(conn.execute(select(cases.c.id).where(cases.c.id.in_(part), *conds)).scalars())
+    return out

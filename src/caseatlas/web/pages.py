@@ -10,9 +10,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from ..errors import CaseAtlasError
+from ..errors import CaseAtlasError, Conflict
 from ..services import accounts, audit, discovery, insights, library
-from ..vocab import CORE_KINDS, OUTCOME_KINDS, ROLES
+from ..vocab import CORE_KINDS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
 from .i18n import FACET_LABELS, translator
@@ -82,7 +82,9 @@ def home(request: Request, ctx: ReadContext):
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0, sort: str = "relevance"):
+def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0, sort: str = "relevance",
+                mode: str = "auto"):
+    mode = mode if mode in SEARCH_MODES else "auto"
     qp = request.query_params
     q = q[:MAX_QUERY_CHARS]
     minimum = [m for m in qp.getlist("min") if m]
@@ -97,15 +99,21 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
     limit = 10
     offset = max(0, min(offset, 10_000))
     if q or filters.active():
-        res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
-                               offset=0 if sort == "co2" else offset, mode="auto")
+        try:
+            res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+                                   offset=0 if sort == "co2" else offset, mode=mode)
+        except Conflict:  # "semantic" on a library without vectors: the words still work
+            mode = "text"
+            res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+                                   offset=0 if sort == "co2" else offset, mode=mode)
         if sort == "co2":
             res["hits"] = insights.sort_by_outcome(ctx, res["hits"])[offset : offset + limit]
     else:
         res = {"query": "", "total": 0, "hits": [], "facets": discovery.facets(ctx)["facets"], "mode": "text"}
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
     return render(request, "search.html", q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
-                  facet_labels=FACET_LABELS, sort=sort, kinds=OUTCOME_KINDS)
+                  facet_labels=FACET_LABELS, sort=sort, kinds=OUTCOME_KINDS, mode=mode,
+                  modes=[m for m in SEARCH_MODES if m != "hybrid"])
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -35,7 +35,12 @@ def test_ingest_list_show_export(db_path, sample_file, tmp_path):
     target = tmp_path / "cases.csv"
     run("export", "--format", "csv", "-o", str(target))
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert len(rows) == 8 and json.loads(rows[0]["sections"])[0]["heading"] == "【案例背景】"
+    assert len(rows) == 8 and rows[0]["id"] == cases[0]["id"] and rows[0]["province"] == cases[0]["region"]["province"]
+    assert int(rows[0]["n_outcomes"]) == len(cases[0]["metrics"])  # flat: no JSON in cells
+    run("export", "--format", "csv", "--table", "outcomes", "-o", str(target))
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == sum(len(c["metrics"]) for c in cases)
+    assert {r["outcome_id"] for r in rows} == {m["id"] for c in cases for m in c["metrics"]}
     assert "青禾" in run("collections").stdout
 
 

@@ -195,3 +195,19 @@ def test_search_narrows_and_switches_mode(site, page):
     assert page.locator("ol.hits li.hit").count() == 0
     assert page.locator("#mode").input_value() == "text" and "mode=text" in page.url
     shot(page, "search_no_results")
+
+
+def test_export_from_the_page_has_every_result(site, page):
+    page.goto(site.url + "/search?q=" + "减排")
+    page.wait_for_selector("ol.hits li.hit")
+    total = int(page.inner_text("#total"))
+    assert total > page.locator("ol.hits li.hit").count()  # more results than one page shows
+    with page.expect_download() as info:
+        page.click("#export")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) == total and rows[0]["id"] and rows[0]["n_outcomes"].isdigit()
+    with page.expect_download() as info:
+        page.click("#export-outcomes")
+    outcomes = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert outcomes and {o["case_id"] for o in outcomes} <= {r["id"] for r in rows}
+    assert all(float(o["value"]) >= 0 for o in outcomes)

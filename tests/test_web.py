@@ -51,18 +51,40 @@ def test_api_endpoints(client):
 def test_exports(client, fmt):
     r = client.get("/api/v1/export", params={"format": fmt, "q": "光伏"})
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    hits = client.get("/api/v1/search", params={"q": "光伏", "limit": 100}).json()["hits"]
     if fmt == "jsonl":
         rows = [json.loads(l) for l in r.text.splitlines()]
-        assert rows and all("光伏" in (row["text"] + row["title"]) for row in rows)
+        assert [row["id"] for row in rows] == [h["case_id"] for h in hits]
+        assert all("光伏" in (row["text"] + row["title"]) for row in rows)
     elif fmt == "xlsx":
         from io import BytesIO
 
         from openpyxl import load_workbook
 
-        ws = load_workbook(BytesIO(r.content)).active
-        assert ws.cell(1, 1).value == "id" and ws.max_row > 1
+        book = load_workbook(BytesIO(r.content))
+        assert book.sheetnames == ["cases", "outcomes"]
+        cases_ws, outcomes_ws = book["cases"], book["outcomes"]
+        assert cases_ws.cell(1, 1).value == "id" and cases_ws.max_row == len(hits) + 1
+        header = [c.value for c in outcomes_ws[1]]
+        values = [row[header.index("value")] for row in outcomes_ws.iter_rows(min_row=2, values_only=True)]
+        assert values and all(isinstance(v, (int, float)) for v in values)  # numbers, not text
     else:
-        assert r.content.startswith(b"\xef\xbb\xbfid,collection")
+        assert r.content.startswith(b"\xef\xbb\xbfid,title,organization")
+        outcomes = client.get("/api/v1/export", params={"format": "csv", "q": "光伏", "table": "outcomes"})
+        lines = outcomes.content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("case_id,case_title,outcome_id,kind,value")
+        assert {l.split(",")[0] for l in lines[1:]} <= {h["case_id"] for h in hits}
+
+
+def test_export_takes_every_result_not_the_page(client):
+    """The page shows 10; "export these results" must export all of them, in the page's mode."""
+    total = client.get("/api/v1/search", params={"q": "减排", "mode": "text"}).json()["total"]
+    page = client.get("/search", params={"q": "减排", "mode": "text"}).text
+    import re
+
+    href = re.search(r'id="export" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    rows = client.get(href).content.decode("utf-8-sig").splitlines()
+    assert len(rows) - 1 == total > 3 and "mode=text" in href
 
 
 @pytest.mark.parametrize(("url", "status", "words"), [

@@ -112,12 +112,14 @@ def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
     collection: Annotated[Optional[str], typer.Option("--collection", "-c")] = None,
+    table: Annotated[str, typer.Option("--table", help="CSV only: cases (one row per case) or outcomes (one per outcome)")] = "cases",
     db: DbOption = None,
 ) -> None:
-    """Export every case (export contract: id, collection, source_file, start_line, end_line, page, title, …)."""
+    """Export every case: JSON Lines = the export contract (id, collection, source_file, …, metrics);
+    CSV = a flat table a spreadsheet can sum (--table cases or outcomes)."""
     if fmt not in ("jsonl", "csv"):
         fail(f"unknown format '{fmt}' (use jsonl or csv)")
-    chunks = run(lambda: list(exports.export(context(db), fmt, collection)))
+    chunks = run(lambda: list(exports.export(context(db), fmt, collection, table=table)))
     if output:
         # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.
         output.write_text("".join(chunks), encoding="utf-8-sig" if fmt == "csv" else "utf-8")

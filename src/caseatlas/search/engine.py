@@ -173,8 +173,10 @@ ALL_TERMS = True
 FILL_TO = 10  # one page
 
 
-def search(conn: Connection, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
-           mode: str = "auto") -> Result:
+def search(conn: Connection, query: str, filters: Filters | None = None, limit: int | None = 10, offset: int = 0,
+           mode: str = "auto", with_snippets: bool = True) -> Result:
+    """Ranked cases for a query; `limit=None` returns every result (exports), and snippets
+    are made only for the page returned."""
     from . import dense
 
     filters = filters or Filters()
@@ -201,10 +203,11 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
     used = "semantic" if mode == "semantic" else ("hybrid" if use_dense else "text")
     if not groups and allowed is not None:  # browsing by filters (or exclusions) alone
         hits = [Hit(pk, 0.0, []) for pk in sorted(allowed)]
-    page = hits[offset : offset + limit]
-    rows = store.passage_rows(conn, [pid for h in page for pid in h.passage_ids])
-    for hit in page:
-        hit.snippets = snippets(rows, hit, groups)
+    page = hits[offset:] if limit is None else hits[offset : offset + limit]
+    if with_snippets:
+        rows = store.passage_rows(conn, [pid for h in page for pid in h.passage_ids])
+        for hit in page:
+            hit.snippets = snippets(rows, hit, groups)
     return Result(query, len(hits), page, facts_store.facet_counts(conn, [h.case_pk for h in hits]), used)
 
 

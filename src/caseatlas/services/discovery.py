@@ -79,6 +79,19 @@ def search(ctx: Context, query: str, filters: Filters | None = None, limit: int 
     }
 
 
+def result_ids(ctx: Context, query: str, filters: Filters | None = None, mode: str = "auto") -> list[str]:
+    """Every case a search finds, in rank order (what "export these results" exports)."""
+    require(ctx, "library.read")
+    if mode not in SEARCH_MODES:
+        raise CaseAtlasError(f"unknown search mode '{mode}' (use {', '.join(SEARCH_MODES)})")
+    with ctx.engine.connect() as conn:
+        if mode in ("hybrid", "semantic") and not len(dense.vectors(conn).case_keys):
+            raise Conflict(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+        res = ranking.search(conn, query or "", filters, limit=None, mode=mode, with_snippets=False)
+        info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
+    return [info[h.case_pk].case_id for h in res.hits]
+
+
 def similar_cases(ctx: Context, case_id: str, limit: int = 5) -> list[dict]:
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:

@@ -12,6 +12,14 @@ from ..vocab import EXPORT_FORMATS
 from . import library
 from .context import Context, require
 
+# The full record (export contract) is JSON Lines. CSV and XLSX are flat tables a
+# spreadsheet can sum: one row per case, and one row per outcome; numbers stay numbers.
+CASE_COLUMNS = ["id", "title", "organization", "chapter", "collection", "year", "source_file", "start_line",
+                "end_line", "page", "province", "city", "sector", "industry", "measures", "standards", "systems",
+                "targets", "n_outcomes"]
+OUTCOME_COLUMNS = ["case_id", "case_title", "outcome_id", "kind", "value", "value_max", "unit", "period",
+                   "qualifier", "quote", "line"]
+TABLES = ("cases", "outcomes")
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
                  "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
                  "systems", "targets"]
@@ -25,12 +33,40 @@ def _records(ctx: Context, collection: str | None, case_ids: list[str] | None) -
     return library.cases(ctx, collection)
 
 
-def _flat(r: dict) -> dict:
-    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for k, v in r.items()}
+def _names(items: list[dict], key: str = "name") -> str:
+    return "、".join(x[key] for x in items)
 
 
-def export(ctx: Context, fmt: str, collection: str | None = None, case_ids: list[str] | None = None) -> Iterator[str]:
-    """Yield the export as text chunks (JSON Lines or CSV)."""
+def case_row(r: dict) -> dict:
+    region, sector = r["region"] or {}, r["sector"] or {}
+    return {
+        "id": r["id"], "title": r["title"], "organization": r["organization"], "chapter": r["chapter"],
+        "collection": r["collection"], "year": r["year"], "source_file": r["source_file"],
+        "start_line": r["start_line"], "end_line": r["end_line"], "page": r["page"],
+        "province": region.get("province"), "city": region.get("city"), "sector": sector.get("topic"),
+        "industry": sector.get("industry"), "measures": _names(r["measures"]), "standards": _names(r["standards"]),
+        "systems": _names(r["systems"]), "targets": _names(r["targets"], "target"), "n_outcomes": len(r["metrics"]),
+    }
+
+
+def outcome_rows(r: dict) -> list[dict]:
+    return [{"case_id": r["id"], "case_title": r["title"], "outcome_id": m["id"], "kind": m["kind"],
+             "value": m["value"], "value_max": m["value_max"], "unit": m["unit"], "period": m["period"],
+             "qualifier": m["qualifier"], "quote": m["quote"], "line": m["line"]} for m in r["metrics"]]
+
+
+def table_rows(records: list[dict], table: str) -> tuple[list[str], list[dict]]:
+    if table not in TABLES:
+        raise CaseAtlasError(f"unknown table '{table}' (use cases or outcomes)")
+    if table == "cases":
+        return CASE_COLUMNS, [case_row(r) for r in records]
+    return OUTCOME_COLUMNS, [row for r in records for row in outcome_rows(r)]
+
+
+def export(ctx: Context, fmt: str, collection: str | None = None, case_ids: list[str] | None = None,
+           table: str = "cases") -> Iterator[str]:
+    """Yield the export as text chunks: JSON Lines (the full export contract) or a CSV table
+    (one row per case, or one row per outcome)."""
     require(ctx, "library.read")
     if fmt not in ("jsonl", "csv"):
         raise CaseAtlasError(f"unknown export format '{fmt}' (use jsonl or csv)")
@@ -39,32 +75,35 @@ def export(ctx: Context, fmt: str, collection: str | None = None, case_ids: list
         for r in records:
             yield json.dumps(r, ensure_ascii=False) + "\n"
         return
+    columns, rows = table_rows(records, table)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
+    writer = csv.DictWriter(buf, fieldnames=columns)
     writer.writeheader()
-    for r in records:
-        writer.writerow(_flat(r))
+    writer.writerows(rows)
     yield buf.getvalue()
 
 
-def export_bytes(ctx: Context, fmt: str, case_ids: list[str] | None = None) -> tuple[bytes, str]:
-    """Export cases (all, or the given ids in that order) as jsonl, csv or xlsx: (content, media type)."""
+def export_bytes(ctx: Context, fmt: str, case_ids: list[str] | None = None, table: str = "cases") -> tuple[bytes, str]:
+    """Export cases (all, or the given ids in that order) as jsonl, csv (`table` cases or
+    outcomes) or xlsx (both tables as sheets): (content, media type)."""
     require(ctx, "library.read")
     if fmt not in EXPORT_FORMATS:
         raise CaseAtlasError(f"unknown export format '{fmt}' (use {', '.join(EXPORT_FORMATS)})")
     if fmt != "xlsx":
-        text = "".join(export(ctx, fmt, case_ids=case_ids))
+        text = "".join(export(ctx, fmt, case_ids=case_ids, table=table))
         # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.
         return text.encode("utf-8-sig" if fmt == "csv" else "utf-8"), MEDIA[fmt]
     from openpyxl import Workbook
 
+    records = _records(ctx, None, case_ids)
     wb = Workbook()
-    ws = wb.active
-    ws.title = "cases"
-    ws.append(EXPORT_FIELDS)
-    for r in _records(ctx, None, case_ids):
-        flat = _flat(r)
-        ws.append([_cell(flat[k]) for k in EXPORT_FIELDS])
+    wb.remove(wb.active)
+    for name in TABLES:
+        columns, rows = table_rows(records, name)
+        ws = wb.create_sheet(name)
+        ws.append(columns)
+        for row in rows:
+            ws.append([_cell(row[c]) for c in columns])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), MEDIA["xlsx"]

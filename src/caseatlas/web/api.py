@@ -145,17 +145,19 @@ def compare(ctx: ReadContext, ids: Annotated[str, Query(description="2–4 comma
     return insights.compare(ctx, [i for i in ids.split(",") if i.strip()])
 
 
-@router.get("/export", summary="Export cases as CSV, XLSX or JSON Lines (all, a search's hits, or listed ids)",
+@router.get("/export", summary="Export cases: all, every hit of a search (q, filters, mode), or listed ids. "
+                                 "CSV: one row per case (table=cases) or per outcome (table=outcomes); "
+                                 "XLSX: both tables as sheets; JSON Lines: the full export contract",
             response_class=Response, responses={200: {"content": {m: {} for m in exports.MEDIA.values()}}})
 def export(ctx: ReadContext, f: Filtered, format: ExportFormat = "csv",
-           q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "", ids: str | None = None) -> Response:
+           q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "", ids: str | None = None,
+           mode: SearchMode = "auto", table: Literal["cases", "outcomes"] = "cases") -> Response:
     case_ids = [i for i in ids.split(",") if i] if ids else None
     if case_ids is None and (q or f.filters.active()):
-        res = discovery.search(ctx, q, f.filters, limit=discovery.MAX_LIMIT, mode="text" if q else "auto")
-        case_ids = [h["case_id"] for h in res["hits"]]
-    content, media = exports.export_bytes(ctx, format, case_ids)
-    return Response(content, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="caseatlas_cases.{format}"'})
+        case_ids = discovery.result_ids(ctx, q, f.filters, mode)
+    content, media = exports.export_bytes(ctx, format, case_ids, table)
+    name = f"caseatlas_{table if format == 'csv' else 'cases'}.{format}"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- accounts ----------------------------------------------------------------------------

@@ -111,7 +111,9 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
     else:
         res = {"query": "", "total": 0, "hits": [], "facets": discovery.facets(ctx)["facets"], "mode": "text"}
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
-    return render(request, "search.html", q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
+    # The same search as the API sees it: every result, not this page (issue 13, point 7).
+    export_query = urlencode([("q", q), ("mode", mode), *active.items(), *(("min", m) for m in minimum)])
+    return render(request, "search.html", export_query=export_query, q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
                   facet_labels=FACET_LABELS, sort=sort, kinds=OUTCOME_KINDS, mode=mode,
                   modes=[m for m in SEARCH_MODES if m != "hybrid"])
 

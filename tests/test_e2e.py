@@ -211,3 +211,22 @@ def test_export_from_the_page_has_every_result(site, page):
     outcomes = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
     assert outcomes and {o["case_id"] for o in outcomes} <= {r["id"] for r in rows}
     assert all(float(o["value"]) >= 0 for o in outcomes)
+
+
+def test_home_totals_are_achieved_per_period(site, page):
+    """The home page sums only achieved figures of additive kinds, per period, and says so;
+    percentages and head counts are not summed; each figure links to its cases."""
+    page.goto(site.url + "/")
+    rows = page.locator("table.data tbody tr")
+    assert rows.count() >= 2
+    kinds = {r.get_attribute("data-kind") for r in rows.all()}
+    periods = {r.get_attribute("data-period") for r in rows.all()}
+    assert kinds <= {"co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
+                     "investment_or_finance"} and "percentage_reduction" not in kinds
+    assert periods <= {"annual", "cumulative", "unspecified"}
+    assert "已实现" in page.inner_text("table.data caption")
+    link = rows.first.locator("a")
+    n = int(link.inner_text())
+    link.click()
+    page.wait_for_load_state()
+    assert int(page.inner_text("#total")) >= n  # the cases behind the figure (any period)

@@ -229,3 +229,46 @@ def test_projections_are_not_results():
     ))
     kinds = {o.value: o.kind for o in outs if o.unit == "tCO2e"}
     assert kinds == {1.32e11: "other", 3025: "co2e_reduction"}
+
+
+@pytest.mark.parametrize(("sentence", "status"), [
+    ("项目每年减少二氧化碳排放5万吨。", "achieved"),
+    ("已累计减排二氧化碳12万吨。", "achieved"),
+    ("公司计划到2030年实现年减排100万吨的目标。", "target"),
+    ("集团提出实现1亿吨二氧化碳年减排的目标。", "target"),
+    ("如果啤酒行业全部推广，预计减少二氧化碳排放5375万吨/年。", "hypothetical"),
+    ("预计每年可减少碳排放3万吨。", "projection"),
+    ("如果按平均厚度计算，与石材铺装相比，地面铺装减少了3025吨二氧化碳排放。", "achieved"),
+    ("项目有望年节约标准煤2万吨。", "projection"),
+])
+def test_outcome_status(sentence, status):
+    from caseatlas.extract.outcomes import extract_outcomes
+    from caseatlas.models import Line
+
+    found = extract_outcomes([Line(no=1, page=None, raw=sentence, text=sentence)])
+    assert [o.status for o in found] == [status], found
+
+
+def test_a_target_does_not_move_the_achieved_total(tmp_path, sample_file):
+    """Home-page totals count achieved figures: adding a target sentence to a case changes nothing."""
+    from caseatlas.services import Context, insights, library, open_library, system_actor
+
+    def total(ctx):
+        rows = insights.summary(ctx)["by_kind"]
+        return {(r["kind"], r["period"]): r["total"] for r in rows}
+
+    book = tmp_path / sample_file.name
+    book.write_text(sample_file.read_text(encoding="utf-8"), encoding="utf-8")
+    ctx = Context(open_library(str(tmp_path / "lib.db")), system_actor())
+    library.ingest_file(ctx, book)
+    before = total(ctx)
+    assert before[("co2e_reduction", "annual")] > 0
+    content = book.read_text(encoding="utf-8")
+    anchor = content.index("建成分布式光伏总装机容量")
+    target = "公司提出到2030年实现年减排二氧化碳500万吨的目标，并预计明年再减排20万吨。"
+    book.write_text(content[:anchor] + target + content[anchor:], encoding="utf-8")
+    library.ingest_file(ctx, book)
+    assert total(ctx) == before
+    added = {m["value"]: m["status"] for c in library.cases(ctx) for m in c["metrics"] if m["value"] in (5e6, 2e5)}
+    assert set(added) == {5e6, 2e5} and set(added.values()) <= {"target", "projection"}
+    assert insights.summary(ctx)["not_summed"]["target"] >= 1

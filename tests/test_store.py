@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_schema_is_migrated(engine):

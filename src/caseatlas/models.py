@@ -88,6 +88,7 @@ class Outcome:
     quote: str
     line: int
     evidence: list[Evidence] = field(default_factory=list)  # every statement of this claim
+    status: str = "achieved"  # vocab.STATUSES: achieved, target, hypothetical, projection
 
 
 @dataclass(slots=True)

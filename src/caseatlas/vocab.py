@@ -13,6 +13,12 @@ OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renew
 CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance")
 NOT_RESULTS = ("other", "target")
 PERIODS = ("annual", "cumulative", "unspecified")
+# Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
+# a projection ("预计…有望"). Totals and charts count achieved figures only.
+STATUSES = ("achieved", "target", "hypothetical", "projection")
+# Kinds whose values add up across cases (per unit and period); others are shown as distributions.
+ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
+                  "investment_or_finance")
 QUALIFIERS = ("approx", "lower_bound")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
 GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")
@@ -36,6 +42,7 @@ GRANTS: dict[str, frozenset[str]] = {
 
 OutcomeKind = Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
 Period = Literal[PERIODS]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]

@@ -30,6 +30,10 @@ _HYPOTHETICAL = re.compile(r"若|如果|假如|假设|理论上|功率|制冷量
 _IF = re.compile(r"若|如果|假如|假设")
 _PROJECTION = re.compile(r"有望|将可|或将|可能")
 _NOT_OUTCOME = re.compile(r"潜力|规划|在建|拟建|可建设")
+# A figure named as the goal right after it: "实现 1 亿吨二氧化碳年减排的目标", "…万吨的减排目标".
+_GOAL_AFTER = re.compile(r"^[^，。；;,]{0,16}?(?:的)?(?:[一-鿿]{0,4})?(?:目标|愿景|承诺)")
+_CALC = re.compile(r"计算|测算|估算|核算")  # "若按…测算": the basis of an estimate, not a scenario
+_EXPECTED = re.compile(r"预计|预期|预测|估计|有望|将可|或将|将实现|将减少|将节约|可望")
 _CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生")
 _RENEWABLE_POWER = re.compile(r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电")
 _COAL_CONTEXT = re.compile(r"标准煤|标煤")
@@ -261,6 +265,12 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             if q.family == "money_bare" and kind != "investment_or_finance":
                 continue
             prefix = _left(text, q.number_start, _SENTENCE_END, 120)
+            status = "achieved"
+            last_if = _last(_IF, prefix)
+            if last_if >= 0 and not _CALC.search(prefix[last_if:]):
+                status = "hypothetical"  # "如果啤酒行业全部推广，预计减少…", not "如果按…计算，减少了…"
+            elif _EXPECTED.search(clause) or _PROJECTION.search(clause):
+                status = "projection"
             if _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
                     or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix))):
                 kind = "other"  # a projection ("若推广…到 2050 年可减排 1320 亿吨"), not a result
@@ -269,6 +279,8 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             if kind != "other" and _TARGET_YEAR.search(prefix) and _TARGET_WORD.search(prefix[-30:]) \
                     and not _ACHIEVED.search(clause):
                 kind = "target"
+            if kind == "target" or (status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))):
+                status = "target"
             period = _period(q, clause, prefix, after)
             quote, line = _quote(p, q)
             if line.no in profile_lines:
@@ -281,10 +293,12 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                     known.period = period
                 if known.kind == "other" and kind != "other":
                     known.kind = kind
+                if status == "achieved":
+                    known.status = "achieved"  # stated once as done: it is a result
                 continue
             found[key] = Outcome(
                 value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
-                quote=quote, line=line.no, evidence=[Evidence(quote, line.no)],
+                quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status,
             )
     return list(found.values())
 

@@ -6,6 +6,7 @@ resumable step (`caseatlas embed`); search uses the dense leg only when vectors 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -98,6 +99,14 @@ def case_similarities(vec: Vectors, query_vector: np.ndarray) -> np.ndarray:
 # from "any text"; a nonsense query's best case is ~2.1 σ above the mean on the five books,
 # a real query's relevant cases 2.5–5 σ (docs/benchmarks.md).
 MIN_Z = 2.5
+
+
+def min_z(n_cases: int) -> float:
+    """The floor for a library of n cases: MIN_Z, raised to √(2 ln n) — about the largest z
+    that n unrelated cases reach by chance (3.0 at 93 cases, 4.8 at 100k) — so a nonsense
+    query has no results in a large library too."""
+    return max(MIN_Z, math.sqrt(2 * math.log(max(n_cases, 2))))
+
 SEMANTIC_MIN_Z = 1.0  # mode=semantic asks for meaning explicitly: a looser floor (nDCG kept, docs/benchmarks.md)
 
 

@@ -197,9 +197,10 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
                                                 parsed.fields)
             sem = [h for h in sem if h.case_pk in keep]
         # Text matches keep their dense evidence; a case found by meaning alone must stand out.
-        hits = [h for h in sem if h.z >= dense.SEMANTIC_MIN_Z] if mode == "semantic" else fuse(hits, sem, dense.MIN_Z)
+        floor = dense.min_z(len(dense.vectors(conn).case_keys))
+        hits = [h for h in sem if h.z >= dense.SEMANTIC_MIN_Z] if mode == "semantic" else fuse(hits, sem, floor)
     if ALL_TERMS and mode != "semantic":
-        hits = all_words_first(hits, dense.MIN_Z if use_dense else None)
+        hits = all_words_first(hits, dense.min_z(len(dense.vectors(conn).case_keys)) if use_dense else None)
     used = "semantic" if mode == "semantic" else ("hybrid" if use_dense else "text")
     if not groups and allowed is not None:  # browsing by filters (or exclusions) alone
         hits = [Hit(pk, 0.0, []) for pk in sorted(allowed)]

@@ -7,7 +7,7 @@ from ..errors import CaseAtlasError
 from ..models import Filters
 from ..store import facts as facts_store
 from ..store import library as lib
-from ..vocab import GROUP_BY, OUTCOME_KINDS, PERIODS
+from ..vocab import GROUP_BY, OUTCOME_KINDS, PERIODS, STATUSES
 from . import library
 from .context import Context, require
 
@@ -15,21 +15,27 @@ UNLABELLED = "（未标注）"
 
 
 def summary(ctx: Context) -> dict:
-    """Library totals for the home page: books, cases, claimed outcomes by kind."""
+    """Library totals for the home page: books, cases, and the claimed *achieved* outcomes of
+    the kinds that add up, per unit and period, with how many cases stand behind each figure.
+    Targets, hypotheticals and projections are counted, not summed (`not_summed`)."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         counts = lib.counts(conn)
         rows = facts_store.totals_by_kind(conn)
+        statuses = facts_store.status_counts(conn)
     return {
         "collections": counts["collections"], "cases": counts["cases"], "outcomes": counts["outcomes"],
-        "by_kind": [{"kind": k, "unit": u, "outcomes": n, "total": t, "cases": c} for k, u, n, t, c in rows],
+        "by_kind": [{"kind": k, "unit": u, "period": p, "outcomes": n, "total": t, "cases": c}
+                    for k, u, p, n, t, c in rows],
+        "not_summed": {s: n for s, n in statuses.items() if s != "achieved"},
     }
 
 
 def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str | None = None,
-                filters: Filters | None = None) -> list[dict]:
-    """Claimed outcomes of one kind summed per group (sector, book, province, …), in the kind's
-    canonical unit. A case's outcomes count once per group it belongs to."""
+                filters: Filters | None = None, status: str = "achieved") -> list[dict]:
+    """Claimed outcomes of one kind and status (achieved by default) summed per group (sector,
+    book, province, …), in the kind's canonical unit. A case's outcomes count once per group
+    it belongs to."""
     require(ctx, "library.read")
     if by not in GROUP_BY:
         raise CaseAtlasError(f"cannot group by '{by}' (use one of {', '.join(GROUP_BY)})")
@@ -37,6 +43,8 @@ def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str
         raise CaseAtlasError(f"unknown outcome kind '{kind}'")
     if period is not None and period not in PERIODS:
         raise CaseAtlasError(f"unknown period '{period}' (use {', '.join(PERIODS)})")
+    if status not in STATUSES:
+        raise CaseAtlasError(f"unknown status '{status}' (use {', '.join(STATUSES)})")
     with ctx.engine.connect() as conn:
         allowed = facts_store.filtered_cases(conn, filters or Filters())
         groups: dict[int, list[str]] = {}
@@ -44,7 +52,7 @@ def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str
             if allowed is None or pk in allowed:
                 groups.setdefault(pk, []).append(label)
         agg: dict[tuple[str, str], dict] = {}
-        for pk, unit, value in facts_store.outcome_values(conn, kind, period):
+        for pk, unit, value in facts_store.outcome_values(conn, kind, period, status):
             for label in groups.get(pk, [UNLABELLED] if allowed is None or pk in allowed else []):
                 row = agg.setdefault((label, unit), {"group": label, "unit": unit, "total": 0.0, "outcomes": 0, "cases": set()})
                 row["total"] += value

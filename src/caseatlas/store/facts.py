@@ -8,18 +8,27 @@ from collections import Counter
 from sqlalchemy import Connection, String, and_, cast, exists, func, select
 
 from ..models import Filters
-from ..vocab import FACET_ATTRIBUTE, FACETS, NOT_RESULTS
+from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS
 from .library import chunked
 from .schema import attributes, cases, collections, outcomes
 
 
-def totals_by_kind(conn: Connection) -> list[tuple[str, str, int, float, int]]:
-    """(kind, unit, outcomes, sum of values, cases) for the kinds that are results."""
-    q = (select(outcomes.c.kind, outcomes.c.unit, func.count(), func.sum(outcomes.c.value),
+def totals_by_kind(conn: Connection) -> list[tuple[str, str, str, int, float, int]]:
+    """(kind, unit, period, outcomes, sum of values, cases) of achieved outcomes of the kinds
+    that add up — per period, since an annual and a cumulative figure do not sum."""
+    q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
                 func.count(outcomes.c.case_pk.distinct()))
-         .where(outcomes.c.kind.not_in(NOT_RESULTS)).group_by(outcomes.c.kind, outcomes.c.unit)
-         .order_by(outcomes.c.kind, func.count().desc()))
+         .where(outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved")
+         .group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
+         .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
     return [tuple(r) for r in conn.execute(q)]
+
+
+def status_counts(conn: Connection) -> dict[str, int]:
+    """How many outcomes of the additive kinds have each status (what the totals leave out)."""
+    q = (select(outcomes.c.status, func.count()).where(outcomes.c.kind.in_(ADDITIVE_KINDS))
+         .group_by(outcomes.c.status))
+    return dict(conn.execute(q).all())
 
 
 def group_labels(conn: Connection, by: str) -> list[tuple[int, str]]:
@@ -34,8 +43,11 @@ def group_labels(conn: Connection, by: str) -> list[tuple[int, str]]:
     return [(pk, label) for pk, label in conn.execute(q) if label]
 
 
-def outcome_values(conn: Connection, kind: str, period: str | None = None) -> list[tuple[int, str, float]]:
+def outcome_values(conn: Connection, kind: str, period: str | None = None,
+                   status: str | None = "achieved") -> list[tuple[int, str, float]]:
     q = select(outcomes.c.case_pk, outcomes.c.unit, outcomes.c.value).where(outcomes.c.kind == kind)
+    if status:
+        q = q.where(outcomes.c.status == status)
     if period:
         q = q.where(outcomes.c.period == period)
     return [tuple(r) for r in conn.execute(q)]

@@ -84,8 +84,10 @@ outcomes = Table(
     Column("quote", Text, nullable=False),
     Column("line", Integer, nullable=False),
     Column("evidence", Text, nullable=False),  # JSON [{quote, line}]
+    Column("status", String(16), nullable=False, server_default="achieved"),  # vocab.STATUSES
     Index("ix_outcomes_case", "case_pk", "seq"),
     Index("ux_outcomes_fact_id", "fact_id", unique=True),
+    Index("ix_outcomes_status_kind", "status", "kind"),
     Index("ix_outcomes_kind_unit_value", "kind", "unit", "value"),
 )
 

@@ -15,7 +15,7 @@ from pydantic import StringConstraints
 from ..errors import CaseAtlasError
 from ..models import Filters
 from ..services import accounts, audit, discovery, exports, insights, library
-from ..vocab import OUTCOME_KINDS, AttributeKind, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode
+from ..vocab import OUTCOME_KINDS, AttributeKind, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode, Status
 from . import schemas
 from .deps import SESSION_COOKIE, ReadContext, WriteContext
 
@@ -123,8 +123,8 @@ def embed(ctx: WriteContext, limit: Annotated[int, Query(ge=1, le=100)] = 100) -
 @router.get("/outcomes", summary="Claimed outcomes of one kind, summed by a dimension",
             response_model=list[schemas.OutcomeGroup], responses=CSV)
 def outcomes(ctx: ReadContext, f: Filtered, by: GroupBy = "sector", kind: OutcomeKind = "co2e_reduction",
-             period: Period | None = None, format: Literal["json", "csv"] = "json"):
-    rows = insights.outcomes_by(ctx, by, kind, period, f.filters)
+             period: Period | None = None, status: Status = "achieved", format: Literal["json", "csv"] = "json"):
+    rows = insights.outcomes_by(ctx, by, kind, period, f.filters, status)
     if format == "csv":
         return _csv_response(rows, ["group", "unit", "total", "outcomes", "cases"], f"outcomes_{kind}_by_{by}.csv")
     return rows

@@ -140,8 +140,11 @@ def compare_page(request: Request, ctx: ReadContext, ids: str = ""):
 @router.get("/insights", response_class=HTMLResponse)
 def insights_page(request: Request, ctx: ReadContext):
     charts = [
-        ("by_sector", insights.outcomes_by(ctx, "sector"), "group", "total", "/api/v1/outcomes?by=sector&format=csv"),
-        ("by_book", insights.outcomes_by(ctx, "collection"), "group", "total", "/api/v1/outcomes?by=collection&format=csv"),
+        # Achieved, annual figures only: a yearly and a cumulative figure do not add up.
+        ("by_sector", insights.outcomes_by(ctx, "sector", period="annual"), "group", "total",
+         "/api/v1/outcomes?by=sector&period=annual&format=csv"),
+        ("by_book", insights.outcomes_by(ctx, "collection", period="annual"), "group", "total",
+         "/api/v1/outcomes?by=collection&period=annual&format=csv"),
         ("measure_freq", insights.attribute_counts(ctx, "measure"), "value", "cases", "/api/v1/attributes/measure?format=csv"),
         ("standard_adoption", insights.attribute_counts(ctx, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
         ("by_province", insights.attribute_counts(ctx, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..services.accounts import MIN_PASSWORD, USERNAME
 
-from ..vocab import OutcomeKind, Period, Role
+from ..vocab import OutcomeKind, Period, Role, Status
 
 
 class ErrorDetail(BaseModel):
@@ -60,6 +60,7 @@ class Metric(BaseModel):
     unit: str
     kind: OutcomeKind
     period: Period
+    status: Status  # achieved, target, hypothetical, projection
     qualifier: str | None
     quote: str
     line: int

@@ -125,7 +125,7 @@ def test_kinds_periods_and_context():
     assert by[("t", 200)].kind == "other" and ("tCO2e", 200) not in by
     assert by[("tCO2e", 423)].kind == "other"
     assert by[("CNY", 5e8)].kind == "investment_or_finance"
-    assert by[("CNY", 1e10)].kind == "other"
+    assert by[("CNY", 1e10)].kind == "revenue"  # earned, not invested
 
 
 def test_number_split_from_unit_across_lines_and_repeated_claims():
@@ -272,3 +272,20 @@ def test_a_target_does_not_move_the_achieved_total(tmp_path, sample_file):
     added = {m["value"]: m["status"] for c in library.cases(ctx) for m in c["metrics"] if m["value"] in (5e6, 2e5)}
     assert set(added) == {5e6, 2e5} and set(added.values()) <= {"target", "projection"}
     assert insights.summary(ctx)["not_summed"]["target"] >= 1
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("配套 30 万千瓦的储能系统。", "storage_capacity"),
+    ("2019 年推广建成 5 兆瓦时储能。", "storage_capacity"),
+    ("建成分布式光伏总装机容量 18.6 MW。", "renewable_capacity"),
+    ("公司光伏组件出货量达 15GW。", "other"),  # shipped, not installed
+    ("年节约用电费用 30.41 万元。", "cost_saving"),
+    ("每年可节约运营成本约 2.9 亿元。", "cost_saving"),
+    ("正常年年收入可达 12460 万元。", "revenue"),
+    ("获得绿色信贷 5,000 万元。", "investment_or_finance"),
+])
+def test_storage_shipments_costs_and_revenue_are_their_own_kinds(sentence, kind):
+    from caseatlas import vocab
+
+    found = extract_outcomes([Line(no=1, page=None, raw=sentence, text=sentence)])
+    assert [o.kind for o in found] == [kind] and kind in vocab.OUTCOME_KINDS

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Literal
 
 OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
-                 "investment_or_finance", "area", "percentage_reduction", "users_or_participants", "target", "other")
+                 "investment_or_finance", "cost_saving", "storage_capacity", "revenue", "area",
+                 "percentage_reduction", "users_or_participants", "target", "other")
 # The kinds that are results of a case (what totals, charts and evaluation count).
 CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance")
 NOT_RESULTS = ("other", "target")
@@ -18,7 +19,7 @@ PERIODS = ("annual", "cumulative", "unspecified")
 STATUSES = ("achieved", "target", "hypothetical", "projection")
 # Kinds whose values add up across cases (per unit and period); others are shown as distributions.
 ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
-                  "investment_or_finance")
+                  "investment_or_finance", "cost_saving", "storage_capacity")
 QUALIFIERS = ("approx", "lower_bound")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
 GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")

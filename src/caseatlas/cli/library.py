@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from ..services import discovery, exports, library
 from .common import DbOption, context, err, fail, out, run
@@ -77,7 +77,7 @@ def cases_cmd(
         for r in records:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
         return
-    table = Table("id", "title", "organization", "chapter", "lines")
+    table = Table(Column("id", no_wrap=True), "title", "organization", "chapter", "lines")  # ids stay whole
     for r in records:
         table.add_row(r["id"], r["title"], r["organization"] or "", r["chapter"] or "", f"{r['start_line']}-{r['end_line']}")
     out.print(table)

@@ -40,6 +40,13 @@ _COAL_CONTEXT = re.compile(r"标准煤|标煤")
 _GENERATION = re.compile(r"发电|光伏|风电|风能|绿电|绿色电力|可再生|清洁电力|清洁能源|上网|自发自用|产出|供应绿色|水电|太阳能|沼气")
 _SAVING = re.compile(r"节电|节约|节省|节能|减少|降低|下降|省电|节约用电")
 _FINANCE = re.compile(r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模")
+# Money saved ("年节约电费 30 万元", "节省运行成本") and money earned ("年收入", "营收", "产值").
+_COST_SAVING = re.compile(r"(?:节约|节省|降低|减少|省下|省去|节支)[^，。；]{0,8}(?:成本|费用|电费|开支|支出|费)|"
+                          r"(?:成本|费用|电费|开支|支出)[^，。；]{0,6}(?:节约|节省|降低|减少)")
+_REVENUE = re.compile(r"收入|营收|营业额|销售额|产值|收益|利润|创收")
+# Power that is storage, or equipment shipped or sold, is not renewable capacity built.
+_STORAGE = re.compile(r"储能|蓄能|电池储|储电")
+_SHIPPED = re.compile(r"出货|销量|销售|供货|交付|订单|产能")
 _NOT_FINANCE = re.compile(r"市场|收入|产值|营收|利润|销售|市值|成本|效益|节约|节省|降低|减少|GDP|营业额|税")
 _PCT_REDUCE = re.compile(r"下降|降低|减少|节约|节能|减排|降幅|节省|削减|减碳|降碳|减量")
 _TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\d\d\s*年(?:前|之前|以前)")
@@ -132,6 +139,8 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
         reduced = _REDUCE.search(sentence) or (fam == "coal" and "相当于" in sentence)
         return ("co2e_reduction" if fam == "co2" else "energy_saving") if reduced else "other", unit
     if fam == "energy":
+        if _STORAGE.search(clause[-12:] + after[:6]) and not _SAVING.search(clause[-10:]):
+            return "storage_capacity", unit  # "建成 5 兆瓦时储能"
         if _SAVING.search(clause[-10:]) and not _GENERATION.search(clause[-6:]):
             return "energy_saving", unit
         if _GENERATION.search(both):
@@ -140,6 +149,10 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
             return "energy_saving", unit
         return "other", unit
     if fam == "power":
+        if _STORAGE.search(clause[-12:] + after[:8]):
+            return "storage_capacity", unit
+        if _SHIPPED.search(clause[-16:]):
+            return "other", unit  # "光伏组件出货 15 GW": made or sold, not installed
         return ("renewable_capacity" if _RENEWABLE_POWER.search(clause + after[:6]) else "other"), unit
     if fam == "money_bare":
         # "规模 10.8 亿" is money only when the clause is about money and no counter follows
@@ -147,6 +160,10 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
         if _FINANCE.search(clause) and not _NOT_FINANCE.search(clause[-8:]) and not _COUNTED.match(after):
             return "investment_or_finance", unit
         return None
+    if fam == "money" and _COST_SAVING.search(clause[-20:] + after[:6]):
+        return "cost_saving", unit
+    if fam == "money" and _REVENUE.search(clause[-12:]) and not _FINANCE.search(clause[-6:]):
+        return "revenue", unit
     if fam == "money":
         if (_FINANCE.search(clause) or _FINANCE.search(sentence[: max(0, len(sentence) - len(after))][-60:])) \
                 and not _NOT_FINANCE.search(clause[-8:]):

@@ -202,8 +202,10 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
     if ALL_TERMS and mode != "semantic":
         hits = all_words_first(hits, dense.min_z(len(dense.vectors(conn).case_keys)) if use_dense else None)
     used = "semantic" if mode == "semantic" else ("hybrid" if use_dense else "text")
-    if not groups and allowed is not None:  # browsing by filters (or exclusions) alone
-        hits = [Hit(pk, 0.0, []) for pk in sorted(allowed)]
+    if not groups and (allowed is not None or not query.strip()):
+        # Browsing: by filters (or exclusions) alone, or — no query at all — the whole library.
+        keys = library_store.case_keys(conn)
+        hits = [Hit(pk, 0.0, []) for pk in keys if allowed is None or pk in allowed]
     page = hits[offset:] if limit is None else hits[offset : offset + limit]
     if with_snippets:
         rows = store.passage_rows(conn, [pid for h in page for pid in h.passage_ids])

@@ -87,6 +87,10 @@ def create_app(db: str | None = None) -> FastAPI:
               name="swagger")
     app.add_middleware(SecurityHeaders)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
         # Served from the installed plotly package: no CDN, works offline.

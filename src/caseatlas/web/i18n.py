@@ -44,6 +44,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind_co2e_reduction": ("减排量", "CO2e reduction"), "kind_energy_saving": ("节能量", "Energy saving"),
     "kind_renewable_capacity": ("可再生能源装机", "Renewable capacity"), "kind_renewable_generation": ("可再生能源发电", "Renewable generation"),
     "kind_investment_or_finance": ("投融资", "Investment / finance"), "kind_area": ("面积", "Area"),
+    "kind_cost_saving": ("节约成本", "Cost saving"), "kind_storage_capacity": ("储能规模", "Storage capacity"),
+    "kind_revenue": ("收入", "Revenue"),
     "kind_percentage_reduction": ("降幅", "Percentage reduction"), "kind_users_or_participants": ("参与人数", "Participants"),
     "kind_target": ("目标", "Target"), "kind_other": ("其他", "Other"),
     "period_annual": ("每年", "annual"), "period_cumulative": ("累计", "cumulative"), "period_unspecified": ("未说明", "unspecified"),

@@ -98,18 +98,16 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
         return error_page(request, 400, str(exc))
     limit = 10
     offset = max(0, min(offset, 10_000))
-    if q or filters.active():
-        try:
-            res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
-                                   offset=0 if sort == "co2" else offset, mode=mode)
-        except Conflict:  # "semantic" on a library without vectors: the words still work
-            mode = "text"
-            res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
-                                   offset=0 if sort == "co2" else offset, mode=mode)
-        if sort == "co2":
-            res["hits"] = insights.sort_by_outcome(ctx, res["hits"])[offset : offset + limit]
-    else:
-        res = {"query": "", "total": 0, "hits": [], "facets": discovery.facets(ctx)["facets"], "mode": "text"}
+    # No query and no filter: the whole library, in book order (a new user sees what is there).
+    try:
+        res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+                               offset=0 if sort == "co2" else offset, mode=mode)
+    except Conflict:  # "semantic" on a library without vectors: the words still work
+        mode = "text"
+        res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+                               offset=0 if sort == "co2" else offset, mode=mode)
+    if sort == "co2":
+        res["hits"] = insights.sort_by_outcome(ctx, res["hits"])[offset : offset + limit]
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
     # The same search as the API sees it: every result, not this page (issue 13, point 7).
     export_query = urlencode([("q", q), ("mode", mode), *active.items(), *(("min", m) for m in minimum)])

@@ -137,3 +137,20 @@ def test_every_corpus_case_renders(db_path):
         assert client.get(f"/cases/{case_id}").status_code == 200, case_id
         assert client.get(f"/api/v1/cases/{case_id}").status_code == 200, case_id
     assert client.get("/insights").status_code == 200
+
+
+def test_threshold_is_shown_back_with_its_unit_and_sort_shows_the_value(client):
+    import re
+
+    page = client.get("/search", params={"q": "减排", "sort": "co2", "min_kind": "co2e_reduction", "min_value": "1000"}).text
+    assert re.search(r'<option value="co2e_reduction" selected>[^<]*\(tCO2e\)', page)
+    assert re.search(r'id="min_value"[^>]*value="1000"', page)
+    shown = re.findall(r'class="sort-value">[^:]*: ([^<]*)<', page)
+    assert shown and all("tCO2e" in s for s in shown)
+
+
+def test_search_page_without_a_query_lists_the_library(client):
+    import re
+
+    page = client.get("/search").text
+    assert re.search(r'id="total">8<', page) and page.count('class="hit"') == 8

@@ -13,6 +13,12 @@ OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renew
 # The kinds that are results of a case (what totals, charts and evaluation count).
 CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance")
 NOT_RESULTS = ("other", "target")
+# The canonical unit a threshold on each kind is stated in (extract/units.py converts to these;
+# energy saving and storage also occur in kWh, thresholds use the first unit).
+KIND_UNITS = {"co2e_reduction": "tCO2e", "energy_saving": "tce", "renewable_capacity": "MW",
+              "renewable_generation": "kWh", "investment_or_finance": "CNY", "cost_saving": "CNY",
+              "storage_capacity": "MW", "revenue": "CNY", "area": "m2", "percentage_reduction": "%",
+              "users_or_participants": "persons"}
 PERIODS = ("annual", "cumulative", "unspecified")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.

@@ -82,4 +82,6 @@ def sort_by_outcome(ctx: Context, hits: list[dict], kind: str = "co2e_reduction"
     with ctx.engine.connect() as conn:
         pks = lib.case_pks_of(conn, [h["case_id"] for h in hits])
         best = facts_store.max_outcome(conn, list(pks.values()), kind)
-    return sorted(hits, key=lambda h: -best.get(pks.get(h["case_id"], -1), 0.0))
+    for h in hits:  # shown beside each hit: the figure the order is by
+        h["sort_value"] = best.get(pks.get(h["case_id"], -1))
+    return sorted(hits, key=lambda h: -(h["sort_value"] or 0.0))

@@ -61,11 +61,12 @@ def attribute_counts(conn: Connection, kind: str) -> list[tuple[str, int]]:
 
 
 def max_outcome(conn: Connection, case_pks: list[int], kind: str) -> dict[int, float]:
-    """Largest value of one outcome kind per case (for sorting hits by it)."""
+    """Largest achieved value of one outcome kind per case (for sorting hits by it)."""
     out: dict[int, float] = {}
     for part in chunked(case_pks):
         q = (select(outcomes.c.case_pk, func.max(outcomes.c.value))
-             .where(outcomes.c.kind == kind, outcomes.c.case_pk.in_(part)).group_by(outcomes.c.case_pk))
+             .where(outcomes.c.kind == kind, outcomes.c.status == "achieved", outcomes.c.case_pk.in_(part))
+             .group_by(outcomes.c.case_pk))
         out.update(conn.execute(q).all())
     return out
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from ..errors import CaseAtlasError, Conflict
 from ..services import accounts, audit, discovery, insights, library
-from ..vocab import CORE_KINDS, OUTCOME_KINDS, ROLES, SEARCH_MODES
+from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
 from .i18n import FACET_LABELS, translator
@@ -111,7 +111,9 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
     # The same search as the API sees it: every result, not this page (issue 13, point 7).
     export_query = urlencode([("q", q), ("mode", mode), *active.items(), *(("min", m) for m in minimum)])
-    return render(request, "search.html", export_query=export_query, q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
+    shown_min = minimum[-1].split(":", 1) if minimum and ":" in minimum[-1] else ("", "")
+    return render(request, "search.html", export_query=export_query, kind_units=KIND_UNITS,
+                  min_kind=shown_min[0], min_value=shown_min[1], q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
                   facet_labels=FACET_LABELS, sort=sort, kinds=OUTCOME_KINDS, mode=mode,
                   modes=[m for m in SEARCH_MODES if m != "hybrid"])
 

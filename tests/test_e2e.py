@@ -97,6 +97,14 @@ def test_search_facet_case_fact_compare_download(site, page):
     box = mark.bounding_box()
     assert box is not None and 0 <= box["y"] <= 900
     shot(page, "case")
+    # The quote has a permalink: the URL names the line, and opening it marks the quote again.
+    assert page.url.endswith(f"#L{line}")
+    permalink = page.url
+    page.goto(site.url + "/")
+    page.goto(permalink)
+    page.locator(f"#L{line}.target mark.hl").wait_for()
+    quotes_on_line = [b.get_attribute("data-quote") for b in page.locator(f"button.fact[data-line='{line}']").all()]
+    assert quote in quotes_on_line and page.locator(f"#L{line} mark.hl").inner_text() in quotes_on_line
 
     # Compare two cases picked from the results.
     page.goto(site.url + "/search?q=" + "光伏")
@@ -108,6 +116,10 @@ def test_search_facet_case_fact_compare_download(site, page):
     page.click("#compare-go")
     page.wait_for_selector("#compare-table")
     assert page.locator("#compare-table thead th").count() == 3  # label column + two cases
+    for row in page.locator("#compare-table tr[data-kind]").all():  # no empty outcome rows
+        assert row.locator("a.quote").count() >= 1
+    quote_link = page.locator("#compare-table a.quote").first
+    assert "#L" in (quote_link.get_attribute("href") or "")
     shot(page, "compare")
 
     # Download the comparison as CSV.

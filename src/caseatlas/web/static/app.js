@@ -39,7 +39,20 @@
     line.scrollIntoView({ behavior: "smooth", block: "center" });
     line.setAttribute("tabindex", "-1");
     line.focus({ preventScroll: true });
+    // A permalink to this quote: the URL says which line (#L549) and opening it marks it again.
+    history.replaceState(null, "", "#L" + btn.dataset.line);
   });
+
+  function openPermalink() {
+    var m = /^#L(\d+)$/.exec(location.hash);
+    var line = m && document.getElementById("L" + m[1]);
+    if (!line) { return; }
+    var btn = document.querySelector('button.fact[data-line="' + m[1] + '"]');
+    clearMarks();
+    markQuote(line, btn ? btn.dataset.quote : "");
+    line.scrollIntoView({ block: "center" });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", openPermalink); } else { openPermalink(); }
 
   // Compare: ticked cases are remembered across pages (localStorage).
   var KEY = "caseatlas.compare";

@@ -292,3 +292,15 @@ def test_storage_shipments_costs_and_revenue_are_their_own_kinds(sentence, kind)
 
     found = extract_outcomes([Line(no=1, page=None, raw=sentence, text=sentence)])
     assert [o.kind for o in found] == [kind] and kind in vocab.OUTCOME_KINDS
+
+
+@pytest.mark.parametrize(("sentence", "scope"), [
+    ("项目每年减少二氧化碳排放5万吨。", "project"),
+    ("集团全年减少二氧化碳排放120万吨。", "organization"),
+    ("公司范围一和范围二排放减少 3 万吨。", "organization"),
+    ("向全行业开放共享，每年节约成本 300 亿元人民币。", "sector"),
+    ("全市每年减少碳排放 50 万吨。", "project"),  # a city's report: the city is the project
+])
+def test_outcome_scope(sentence, scope):
+    found = extract_outcomes([Line(no=1, page=None, raw=sentence, text=sentence)])
+    assert [o.scope for o in found] == [scope]

@@ -23,6 +23,9 @@ PERIODS = ("annual", "cumulative", "unspecified")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.
 STATUSES = ("achieved", "target", "hypothetical", "projection")
+# Whose figure it is: the case's project, the whole organization ("集团全年…"), or a sector or
+# region ("全行业每年节约…"). Totals count project figures.
+SCOPES = ("project", "organization", "sector")
 # Kinds whose values add up across cases (per unit and period); others are shown as distributions.
 ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
                   "investment_or_finance", "cost_saving", "storage_capacity")
@@ -50,6 +53,7 @@ GRANTS: dict[str, frozenset[str]] = {
 OutcomeKind = Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
 Period = Literal[PERIODS]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+Scope = Literal[SCOPES]  # type: ignore[valid-type]
 GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]

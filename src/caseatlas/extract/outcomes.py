@@ -32,6 +32,12 @@ _PROJECTION = re.compile(r"有望|将可|或将|可能")
 _NOT_OUTCOME = re.compile(r"潜力|规划|在建|拟建|可建设")
 # A figure named as the goal right after it: "实现 1 亿吨二氧化碳年减排的目标", "…万吨的减排目标".
 _GOAL_AFTER = re.compile(r"^[^，。；;,]{0,16}?(?:的)?(?:[一-鿿]{0,4})?(?:目标|愿景|承诺)")
+# Whose figure: a whole industry, or the whole organization, not this project. ("全市…" is
+# left as the case's own: in a city's report the city is the project.)
+_SECTOR_SCOPE = re.compile(r"全行业|整个行业|行业(?:内|整体|全部|每年|年)|全产业|全社会|全国范围|带动行业|"
+                           r"产业链(?:上下游)?(?:整体|共)")
+_ORG_SCOPE = re.compile(r"全公司|全集团|集团(?:整体|全年|层面|范围|总|合计|共)|公司(?:整体|全年|层面|范围|总)|"
+                        r"企业(?:整体|全年|总)|全球运营|运营范围|范围[一二三123]|整个供应链")
 _CALC = re.compile(r"计算|测算|估算|核算")  # "若按…测算": the basis of an estimate, not a scenario
 _EXPECTED = re.compile(r"预计|预期|预测|估计|有望|将可|或将|将实现|将减少|将节约|可望")
 _CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生")
@@ -299,6 +305,8 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             if kind == "target" or (status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))):
                 status = "target"
             period = _period(q, clause, prefix, after)
+            near = prefix[-40:]
+            scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
             quote, line = _quote(p, q)
             if line.no in profile_lines:
                 kind = "other"
@@ -315,7 +323,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 continue
             found[key] = Outcome(
                 value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
-                quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status,
+                quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
             )
     return list(found.values())
 

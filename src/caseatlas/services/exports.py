@@ -18,7 +18,7 @@ CASE_COLUMNS = ["id", "title", "organization", "chapter", "collection", "year", 
                 "end_line", "page", "province", "city", "sector", "industry", "measures", "standards", "systems",
                 "targets", "n_outcomes"]
 OUTCOME_COLUMNS = ["case_id", "case_title", "outcome_id", "kind", "value", "value_max", "unit", "period",
-                   "status", "qualifier", "quote", "line"]
+                   "status", "scope", "qualifier", "quote", "line"]
 TABLES = ("cases", "outcomes")
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
                  "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
@@ -52,7 +52,7 @@ def case_row(r: dict) -> dict:
 def outcome_rows(r: dict) -> list[dict]:
     return [{"case_id": r["id"], "case_title": r["title"], "outcome_id": m["id"], "kind": m["kind"],
              "value": m["value"], "value_max": m["value_max"], "unit": m["unit"], "period": m["period"],
-             "status": m["status"],
+             "status": m["status"], "scope": m["scope"],
              "qualifier": m["qualifier"], "quote": m["quote"], "line": m["line"]} for m in r["metrics"]]
 
 

@@ -21,7 +21,7 @@ from .context import Context, library_url, require
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "6"
+PIPELINE = "7"
 MAX_PAGE_SIZE = 100
 
 
@@ -136,7 +136,8 @@ def _facts_fields(row: dict) -> dict:
         "year": row.get("year"),
         "metrics": [
             {"id": o["fact_id"], "value": o["value"], "value_max": o["value_max"], "unit": o["unit"], "kind": o["kind"],
-             "period": o["period"], "status": o["status"], "qualifier": o["qualifier"], "quote": o["quote"],
+             "period": o["period"], "status": o["status"], "scope": o["scope"], "qualifier": o["qualifier"],
+             "quote": o["quote"],
              "line": o["line"], "evidence": o["evidence"]}
             for o in row.get("outcomes", [])
         ],

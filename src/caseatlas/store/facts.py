@@ -18,17 +18,23 @@ def totals_by_kind(conn: Connection) -> list[tuple[str, str, str, int, float, in
     that add up — per period, since an annual and a cumulative figure do not sum."""
     q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
                 func.count(outcomes.c.case_pk.distinct()))
-         .where(outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved")
+         .where(outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
          .group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
          .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
     return [tuple(r) for r in conn.execute(q)]
 
 
 def status_counts(conn: Connection) -> dict[str, int]:
-    """How many outcomes of the additive kinds have each status (what the totals leave out)."""
-    q = (select(outcomes.c.status, func.count()).where(outcomes.c.kind.in_(ADDITIVE_KINDS))
-         .group_by(outcomes.c.status))
-    return dict(conn.execute(q).all())
+    """How many outcomes of the additive kinds the totals leave out, by status — and, for
+    achieved ones, by scope (organization- or sector-wide figures)."""
+    q = (select(outcomes.c.status, outcomes.c.scope, func.count()).where(outcomes.c.kind.in_(ADDITIVE_KINDS))
+         .group_by(outcomes.c.status, outcomes.c.scope))
+    out: dict[str, int] = {}
+    for status, scope, n in conn.execute(q):
+        key = status if status != "achieved" else (None if scope == "project" else scope)
+        if key:
+            out[key] = out.get(key, 0) + n
+    return out
 
 
 def group_labels(conn: Connection, by: str) -> list[tuple[int, str]]:
@@ -47,7 +53,7 @@ def outcome_values(conn: Connection, kind: str, period: str | None = None,
                    status: str | None = "achieved") -> list[tuple[int, str, float]]:
     q = select(outcomes.c.case_pk, outcomes.c.unit, outcomes.c.value).where(outcomes.c.kind == kind)
     if status:
-        q = q.where(outcomes.c.status == status)
+        q = q.where(outcomes.c.status == status, outcomes.c.scope == "project")
     if period:
         q = q.where(outcomes.c.period == period)
     return [tuple(r) for r in conn.execute(q)]
@@ -88,9 +94,9 @@ def filtered_cases(conn: Connection, f: Filters) -> set[int] | None:
         if value:
             q = q.where(exists().where(and_(attributes.c.case_pk == cases.c.id,
                                             attributes.c.kind == FACET_ATTRIBUTE[facet], attributes.c.value == value)))
-    for kind, minimum in f.min_outcomes:
+    for kind, minimum in f.min_outcomes:  # an achieved figure, not a target or a projection
         q = q.where(exists().where(and_(outcomes.c.case_pk == cases.c.id, outcomes.c.kind == kind,
-                                        outcomes.c.value >= minimum)))
+                                        outcomes.c.status == "achieved", outcomes.c.value >= minimum)))
     return set(conn.execute(q).scalars())
 
 

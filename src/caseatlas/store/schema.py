@@ -85,6 +85,7 @@ outcomes = Table(
     Column("line", Integer, nullable=False),
     Column("evidence", Text, nullable=False),  # JSON [{quote, line}]
     Column("status", String(16), nullable=False, server_default="achieved"),  # vocab.STATUSES
+    Column("scope", String(16), nullable=False, server_default="project"),  # vocab.SCOPES
     Index("ix_outcomes_case", "case_pk", "seq"),
     Index("ux_outcomes_fact_id", "fact_id", unique=True),
     Index("ix_outcomes_status_kind", "status", "kind"),

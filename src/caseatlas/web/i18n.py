@@ -10,11 +10,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search_placeholder": ("输入关键词，例如：光伏治沙、余热回收、零碳工厂", "e.g. 光伏治沙, waste heat recovery, zero carbon factory"),
     "search_button": ("检索", "Search"), "books": ("本案例集", "books"), "cases": ("个案例", "cases"),
     "claimed": ("申报的量化成果（合计，按类型）", "Claimed outcomes (totals by kind)"),
-    "claimed_note": ("只合计已实现的、可相加的成果，按周期分开（每年与累计不相加）；目标、假设与预测不计入。",
-                     "Only achieved figures of kinds that add up, per period (annual and cumulative are not added); targets, hypotheticals and projections are left out."),
+    "claimed_note": ("只合计项目已实现的、可相加的成果，按周期分开（每年与累计不相加）；目标、假设、预测及机构或行业整体的数字不计入。",
+                     "Only achieved project figures of kinds that add up, per period (annual and cumulative are not added); targets, hypotheticals, projections and organization- or sector-wide figures are left out."),
     "not_summed": ("未计入合计：", "Not in the totals:"),
     "status": ("状态", "Status"), "status_achieved": ("已实现", "achieved"), "status_target": ("目标", "target"),
     "status_hypothetical": ("假设", "hypothetical"), "status_projection": ("预测", "projection"),
+    "status_organization": ("机构整体", "organization-wide"), "status_sector": ("行业或地区整体", "sector-wide"),
+    "scope_organization": ("机构整体", "organization-wide"), "scope_sector": ("行业或地区整体", "sector-wide"),
     "kind": ("类型", "Kind"), "total": ("合计", "Total"), "unit": ("单位", "Unit"), "n_cases": ("案例数", "Cases"),
     "results": ("条结果", "results"), "filters": ("筛选", "Filters"), "clear": ("清除筛选", "Clear filters"),
     "matched": ("匹配原因", "Why it matched"), "export_results": ("导出全部结果 (CSV)", "Export all results (CSV)"),
@@ -54,6 +56,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mode_hybrid": ("词语+语义", "Words + meaning"),
     "syntax_hint": ("空格分隔的词须全部出现；\"短语\" 精确匹配；-词 排除；title:词、org:词 限定标题或机构",
                     "Space-separated words must all match; \"phrase\" is exact; -word excludes; title:word, org:word"),
+    "col_group": ("分组", "Group"), "col_value": ("名称", "Value"), "col_total": ("合计", "Total"),
+    "col_cases": ("案例数", "Cases"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "username": ("用户名", "Username"),
     "password": ("密码", "Password"), "login_failed": ("用户名或密码错误。", "Wrong username or password."),
     "admin": ("管理", "Admin"), "users": ("用户", "Users"), "audit": ("操作日志", "Audit log"),
@@ -66,6 +70,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role_admin": ("管理员", "admin"), "role_organizer": ("组织方", "organizer"), "role_reviewer": ("评审专家", "reviewer"),
     "role_applicant": ("申报单位", "applicant"),
 }
+
+UNITS = {"persons": ("人", "persons"), "m2": ("平方米", "m²"), "m3": ("立方米", "m³"), "t": ("吨", "t"),
+         "CNY": ("元", "CNY")}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit as a reader of the page's language writes it (canonical units stay in exports)."""
+    pair = UNITS.get(unit)
+    return pair[1 if lang == "en" else 0] if pair else unit
+
 
 FACET_LABELS = {"collection": "collection", "year": "year", "chapter": "chapter", "sector": "sector",
                 "province": "region", "measure": "measures", "standard": "standards"}

@@ -15,7 +15,7 @@ from ..services import accounts, audit, discovery, insights, library
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
-from .i18n import FACET_LABELS, translator
+from .i18n import FACET_LABELS, translator, unit_label
 
 MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
 
@@ -32,7 +32,9 @@ def _lang(request: Request) -> str:
 def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     lang = _lang(request)
     csrf = page_csrf(request)
-    resp = TEMPLATES.TemplateResponse(request, name, {"t": translator(lang), "lang": lang, "fmt": fmt_value,
+    resp = TEMPLATES.TemplateResponse(request, name, {"t": translator(lang), "lang": lang,
+                                                      "fmt": lambda o: fmt_value(o, lang),
+                                                      "unit": lambda u: unit_label(u, lang),
                                                       "url_with": url_with, "actor": read_context(request).actor,
                                                       "csrf": csrf, "core_kinds": CORE_KINDS, **context},
                                       status_code=status)
@@ -52,7 +54,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status=status, status_code=status, message=message)
 
 
-def fmt_value(o: dict) -> str:
+def fmt_value(o: dict, lang: str = "zh") -> str:
     def num(v: float) -> str:
         if v is None:
             return ""
@@ -64,7 +66,7 @@ def fmt_value(o: dict) -> str:
 
     text = num(o["value"]) + (f"–{num(o['value_max'])}" if o.get("value_max") is not None else "")
     mark = {"approx": "约 ", "lower_bound": "≥ "}.get(o.get("qualifier") or "", "")
-    return f"{mark}{text} {o['unit']}"
+    return f"{mark}{text} {unit_label(o['unit'], lang)}".rstrip()
 
 
 def url_with(request: Request, **changes) -> str:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..services.accounts import MIN_PASSWORD, USERNAME
 
-from ..vocab import OutcomeKind, Period, Role, Status
+from ..vocab import OutcomeKind, Period, Role, Scope, Status
 
 
 class ErrorDetail(BaseModel):
@@ -61,6 +61,7 @@ class Metric(BaseModel):
     kind: OutcomeKind
     period: Period
     status: Status  # achieved, target, hypothetical, projection
+    scope: Scope  # project, organization, sector
     qualifier: str | None
     quote: str
     line: int

@@ -79,6 +79,11 @@ def test_collection_metadata(books):
     assert {c.chapter for c in b3.cases} == set(b3.meta.chapters)
     assert books["002_a4fd6ddde31361f7"].meta.year == 2021
     assert books["001_f02f5e06c1bf9f20"].meta.year == 2023  # from the running footer
+    # Organizers printed under a label line of their own ("联合发起单位" then the names).
+    assert "大道应对气候变化促进中心" in (books["001_f02f5e06c1bf9f20"].meta.publisher or "")
+    # A dump without its cover is named by its publisher and year, not by its file name.
+    b2 = books["002_a4fd6ddde31361f7"].meta
+    assert b2.title != "002_a4fd6ddde31361f7" and "CBCA" in b2.title and "2021" in b2.title
 
 
 @needs_corpus

@@ -22,7 +22,8 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: str) -> CollectionMeta:
     skip = range(toc.start, toc.end + 1) if toc else range(0)
     lines = [x for i, x in enumerate(infos[:end]) if not x.blank and not x.noise and i not in skip]
-    title = _title(lines) or running_title(infos) or Path(source_file).stem
+    printed = _title(lines) or running_title(infos)
+    title = printed or Path(source_file).stem
     meta = CollectionMeta(title=title)
     m = _YEAR.search(title)
     meta.year = int(m.group(1)) if m else None
@@ -45,6 +46,8 @@ def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: 
         if m:
             meta.publisher = m.group(2).strip()
             break
+    if meta.publisher is None:
+        meta.publisher = _under_label(lines)
     if meta.year is None:
         for x in lines:
             if _DATE.match(x.body):
@@ -52,6 +55,10 @@ def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: 
                 break
     if toc:
         meta.chapters = toc.chapters
+    if not printed and meta.publisher:
+        # No title printed (a dump without its cover): name the book by who published it and
+        # when, as a reader would, rather than by its file name.
+        meta.title = f"{meta.publisher} 案例集" + (f"（{meta.year}）" if meta.year else "")
     return meta
 
 
@@ -76,6 +83,24 @@ def _split_sections(lines: list[LineInfo]) -> list[tuple[str | None, list[LineIn
         else:
             out[-1][1].append(x)
     return out
+
+
+_ORGANIZER_HEAD = re.compile(r"^(?:联合)?(?:发起|主办|承办|编写|主编|出品|编制)(?:单位|机构)$")
+
+
+def _under_label(lines: list[LineInfo]) -> str | None:
+    """Organizers printed under a label line of their own ("联合发起单位" then the names)."""
+    for i, x in enumerate(lines):
+        if _ORGANIZER_HEAD.match(x.body.replace(" ", "")):
+            names = []
+            for y in lines[i + 1 : i + 4]:
+                if len(y.body) > 30 or y.ends_sentence or _ORGANIZER_HEAD.match(y.body.replace(" ", "")) \
+                        or is_front_word(y.body):
+                    break
+                names.append(y.body.strip())
+            if names:
+                return "；".join(names)
+    return None
 
 
 def _signature(body: list[LineInfo]) -> str | None:

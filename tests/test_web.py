@@ -154,3 +154,19 @@ def test_search_page_without_a_query_lists_the_library(client):
 
     page = client.get("/search").text
     assert re.search(r'id="total">8<', page) and page.count('class="hit"') == 8
+
+
+def test_source_lines_show_markdown_as_meant_and_stay_escaped(client, db_path, tmp_path):
+    book = tmp_path / "markup.md"
+    filler = "".join(f"第{k}段正文，说明项目的做法与成效，文字足够长以构成段落。\n\n" for k in range(8))
+    case = ("\n\n【案例背景】\n\n**摘要：**年减少 CO<sub>2</sub> 排放 5 吨，<script>alert(1)</script>\n\n" + filler
+            + "【成效】\n\n效果显著，减排明显。\n\n" + filler)
+    book.write_text("# 测试集\n\n" + "".join(f"## 案例{n}\n\n某某公司{case}" for n in range(3)), encoding="utf-8")
+    assert library.ingest_file(system(db_path), book).status == "added"
+    import re
+
+    page = client.get("/cases/markup:1").text
+    pane = "".join(re.findall(r'<span class="raw">(.*?)</span>', page, re.S))
+    assert "<strong>摘要：</strong>" in pane and "CO<sub>2</sub>" in pane
+    assert "**摘要" not in pane and "&lt;sub&gt;" not in pane
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in pane

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+import re
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict
 from ..services import accounts, audit, discovery, insights, library
@@ -44,6 +46,25 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
         resp.set_cookie(CSRF_COOKIE, request.state.new_csrf, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/")
     return resp
+
+
+_MD_HEADING = re.compile(r"^#{1,6}\s*")
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_SUB_SUP = re.compile(r"&lt;(sub|sup)&gt;(.{0,20}?)&lt;/\1&gt;")
+
+
+def display_line(raw: str) -> Markup:
+    """A source line as a reader should see it: Markdown heading marks and **bold** and
+    <sub>/<sup> shown as what they mean, everything else escaped. (Evidence quotes are exact
+    substrings of the raw line; the page marks them in this text, which keeps every other
+    character.)"""
+    text = str(escape(raw))
+    heading = _MD_HEADING.match(text)
+    text = _SUB_SUP.sub(r"<\1>\2</\1>", _MD_BOLD.sub(r"<strong>\1</strong>", text[heading.end():] if heading else text))
+    return Markup(f'<strong class="md-h">{text}</strong>' if heading else text)
+
+
+TEMPLATES.env.filters["display_line"] = display_line
 
 
 def login_redirect(request: Request) -> RedirectResponse:

@@ -55,21 +55,25 @@ def _facet_lists(counts: dict) -> dict:
     return {k: [{"value": v, "count": n} for v, n in vals] for k, vals in counts.items()}
 
 
+def _check_mode(conn, mode: str) -> None:
+    if mode not in SEARCH_MODES:
+        raise CaseAtlasError(f"unknown search mode '{mode}' (use {', '.join(SEARCH_MODES)})")
+    if mode in ("hybrid", "semantic") and not len(dense.vectors(conn).case_keys):
+        # The request is fine; the library is not ready for it (409, not 400).
+        raise Conflict(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+
+
 def search(ctx: Context, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
            mode: str = "auto") -> dict:
     """Search the library: cases ranked with their matching passages, facet counts."""
     require(ctx, "library.read")
-    if mode not in SEARCH_MODES:
-        raise CaseAtlasError(f"unknown search mode '{mode}' (use {', '.join(SEARCH_MODES)})")
     if not 1 <= limit <= MAX_LIMIT:
         raise CaseAtlasError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise CaseAtlasError("offset must not be negative")
     query = query or ""
     with ctx.engine.connect() as conn:
-        if mode in ("hybrid", "semantic") and not len(dense.vectors(conn).case_keys):
-            # The request is fine; the library is not ready for it (409, not 400).
-            raise Conflict(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+        _check_mode(conn, mode)
         res = ranking.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
         info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
     return {
@@ -82,11 +86,8 @@ def search(ctx: Context, query: str, filters: Filters | None = None, limit: int 
 def result_ids(ctx: Context, query: str, filters: Filters | None = None, mode: str = "auto") -> list[str]:
     """Every case a search finds, in rank order (what "export these results" exports)."""
     require(ctx, "library.read")
-    if mode not in SEARCH_MODES:
-        raise CaseAtlasError(f"unknown search mode '{mode}' (use {', '.join(SEARCH_MODES)})")
     with ctx.engine.connect() as conn:
-        if mode in ("hybrid", "semantic") and not len(dense.vectors(conn).case_keys):
-            raise Conflict(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
+        _check_mode(conn, mode)
         res = ranking.search(conn, query or "", filters, limit=None, mode=mode, with_snippets=False)
         info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
     return [info[h.case_pk].case_id for h in res.hits]

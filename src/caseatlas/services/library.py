@@ -101,9 +101,7 @@ def delete_collection(ctx: Context, key: str) -> int:
     """Remove a book and everything derived from it. Returns the number of cases removed."""
     require(ctx, "library.delete")
     with ctx.engine.begin() as conn:
-        col = lib.find_collection(conn, key)
-        if col is None:
-            raise NotFound(f"no collection '{key}' (see `caseatlas collections`)")
+        col = _collection(conn, key)
         n = lib.delete_collection(conn, col["id"])
         audit.record(conn, ctx, "library.delete", col["source_file"], cases=n)
         return n
@@ -115,13 +113,15 @@ def collections(ctx: Context) -> list[dict]:
         return lib.list_collections(conn)
 
 
-def _collection_id(conn, key: str | None) -> int | None:
-    if key is None:
-        return None
+def _collection(conn, key: str) -> dict:
     col = lib.find_collection(conn, key)
     if col is None:
         raise NotFound(f"no collection '{key}' (see `caseatlas collections`)")
-    return col["id"]
+    return col
+
+
+def _collection_id(conn, key: str | None) -> int | None:
+    return None if key is None else _collection(conn, key)["id"]
 
 
 def _facts_fields(row: dict) -> dict:

@@ -187,6 +187,8 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
         every = sorted(allowed) if allowed is not None else library_store.case_keys(conn)
         allowed = library_store.cases_matching(conn, every, parsed.phrases, parsed.exclude, parsed.fields)
     use_dense = mode in ("hybrid", "semantic") or (mode == "auto" and dense.default_on(conn))
+    # A case found by meaning alone must stand out from a library of this size.
+    floor = dense.min_z(len(dense.vectors(conn).case_keys)) if use_dense else None
     hits: list[Hit] = []
     if groups and mode != "semantic":
         hits = rank_cases(conn, groups, allowed, query=parsed)
@@ -196,11 +198,10 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
             keep = library_store.cases_matching(conn, [h.case_pk for h in sem], parsed.phrases, parsed.exclude,
                                                 parsed.fields)
             sem = [h for h in sem if h.case_pk in keep]
-        # Text matches keep their dense evidence; a case found by meaning alone must stand out.
-        floor = dense.min_z(len(dense.vectors(conn).case_keys))
+        # Text matches keep their dense evidence; dense-only cases need the floor.
         hits = [h for h in sem if h.z >= dense.SEMANTIC_MIN_Z] if mode == "semantic" else fuse(hits, sem, floor)
     if ALL_TERMS and mode != "semantic":
-        hits = all_words_first(hits, dense.min_z(len(dense.vectors(conn).case_keys)) if use_dense else None)
+        hits = all_words_first(hits, floor)
     used = "semantic" if mode == "semantic" else ("hybrid" if use_dense else "text")
     if not groups and (allowed is not None or not query.strip()):
         # Browsing: by filters (or exclusions) alone, or — no query at all — the whole library.

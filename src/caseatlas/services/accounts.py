@@ -102,8 +102,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(ctx: Context, username: str, password: str) -> tuple[str, dict]:
-    """Check a password and open a session: (cookie token, user). Wrong name and wrong
+def login(ctx: Context, username: str, password: str) -> tuple[str, str, dict]:
+    """Check a password and open a session: (cookie token, its CSRF token, user). Wrong name and wrong
     password give the same message (and take the same time: a dummy hash is verified)."""
     with ctx.engine.begin() as conn:
         user = store.get_user(conn, username or "")
@@ -116,15 +116,15 @@ def login(ctx: Context, username: str, password: str) -> tuple[str, dict]:
             raise AuthenticationFailed("wrong username or password")
         if _hasher().check_needs_rehash(user.password_hash):
             store.update_user(conn, user.id, password_hash=_hasher().hash(password))
-        token = secrets.token_urlsafe(32)
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = datetime.now(timezone.utc)
         store.delete_expired_sessions(conn, now.isoformat(timespec="seconds"))
-        store.add_session(conn, _token_hash(token), user.id, secrets.token_urlsafe(32),
+        store.add_session(conn, _token_hash(token), user.id, csrf,
                           now.isoformat(timespec="seconds"),
                           (now + timedelta(days=SESSION_DAYS)).isoformat(timespec="seconds"))
         audit.record(conn, Context(ctx.engine, Actor("user", user.username, user.role, user.id)), "users.login",
                      user.username)
-        return token, _public(user)
+        return token, csrf, _public(user)
 
 
 @lru_cache(maxsize=1)

@@ -167,10 +167,9 @@ def export(ctx: ReadContext, f: Filtered, format: ExportFormat = "csv",
 def login(request: Request, body: schemas.Credentials, response: Response) -> dict:
     from .deps import read_context
 
-    token, user = accounts.login(read_context(request), body.username, body.password)
+    token, csrf, user = accounts.login(read_context(request), body.username, body.password)
     set_session_cookie(request, response, token)
-    actor = accounts.session_actor(read_context(request), token)
-    return {"user": user, "csrf_token": actor.csrf_token if actor else ""}
+    return {"user": user, "csrf_token": csrf}
 
 
 @router.post("/logout", summary="End this session", status_code=204, response_class=Response)

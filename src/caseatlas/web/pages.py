@@ -202,7 +202,7 @@ def login_page(request: Request, next: str = "/"):
 def login_submit(request: Request, ctx: WriteContext, username: str = Form(""), password: str = Form(""),
                  next: str = Form("/")):
     try:
-        token, _ = accounts.login(ctx, username, password)
+        token, _, _ = accounts.login(ctx, username, password)
     except CaseAtlasError:
         return render(request, "login.html", status=401, next=_safe_next(next), failed=True, username=username)
     resp = RedirectResponse(_safe_next(next), status_code=303)

@@ -38,14 +38,31 @@ FACET_ATTRIBUTE = {"sector": "sector", "province": "region", "measure": "measure
 SEARCH_MODES = ("auto", "text", "hybrid", "semantic")
 EXPORT_FORMATS = ("jsonl", "csv", "xlsx")
 
+# Programmes (calls for cases). A call moves through these phases as its deadlines pass
+# (services/rules.py): what each role may see and change depends on the phase.
+PHASES = ("draft", "submission", "review", "discussion", "decision", "published")
+DEADLINES = ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
+SUBMISSION_STATUSES = ("draft", "submitted")
+DECISIONS = ("accept", "revise", "reject")
+NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision")
+PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
+
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.
+# Programme actions are granted by role here and then decided per resource (services/rules.py:
+# the applicant's own submission, the reviewer's assignment and conflicts, the call's phase).
 ROLES = ("admin", "organizer", "reviewer", "applicant")
-ACTIONS = ("library.read", "library.ingest", "library.delete", "search.embed", "users.manage", "audit.read")
+PROGRAMME_ACTIONS = ("programme.read", "programme.create", "programme.manage", "submission.create",
+                     "submission.read", "submission.edit", "review.write", "review.read", "discussion.write",
+                     "conflict.declare")
+ACTIONS = ("library.read", "library.ingest", "library.delete", "search.embed", "users.manage",
+           "audit.read") + PROGRAMME_ACTIONS
 GRANTS: dict[str, frozenset[str]] = {
-    "anonymous": frozenset({"library.read"}),
-    "applicant": frozenset({"library.read"}),
-    "reviewer": frozenset({"library.read"}),
-    "organizer": frozenset({"library.read", "library.ingest", "search.embed"}),
+    "anonymous": frozenset({"library.read", "programme.read"}),
+    "applicant": frozenset({"library.read", "programme.read", "submission.create", "submission.read",
+                            "submission.edit"}),
+    "reviewer": frozenset({"library.read", "programme.read", "submission.read", "review.write", "review.read",
+                           "discussion.write", "conflict.declare"}),
+    "organizer": frozenset({"library.read", "library.ingest", "search.embed"}) | frozenset(PROGRAMME_ACTIONS),
     "admin": frozenset(ACTIONS),
     "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library
 }
@@ -59,3 +76,5 @@ AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]
 ExportFormat = Literal[EXPORT_FORMATS]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
+Phase = Literal[PHASES]  # type: ignore[valid-type]
+Decision = Literal[DECISIONS]  # type: ignore[valid-type]

@@ -25,6 +25,7 @@ from .context import Actor, Context, require
 SESSION_DAYS = 14
 MIN_PASSWORD = 10
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +35,7 @@ def _hasher() -> PasswordHasher:
 
 def _public(u: store.UserRow) -> dict:
     return {"username": u.username, "display_name": u.display_name, "organization": u.organization,
-            "role": u.role, "active": bool(u.active), "created_at": u.created_at}
+            "role": u.role, "active": bool(u.active), "created_at": u.created_at, "email": u.email}
 
 
 def _check_role(role: str) -> None:
@@ -43,8 +44,23 @@ def _check_role(role: str) -> None:
 
 
 def add_user(ctx: Context, username: str, password: str, role: str, display_name: str | None = None,
-             organization: str | None = None) -> dict:
+             organization: str | None = None, email: str | None = None) -> dict:
     require(ctx, "users.manage")
+    return _create(ctx, username, password, role, display_name, organization, email)
+
+
+def register(ctx: Context, username: str, password: str, organization: str, email: str,
+             display_name: str | None = None) -> dict:
+    """Self-registration of an applicant account (the organization it submits for)."""
+    if not (organization or "").strip():
+        raise CaseAtlasError("organization: required (the organization that submits cases)")
+    if not EMAIL.fullmatch(email or ""):
+        raise CaseAtlasError("email: a valid address is required (decisions are sent there)")
+    return _create(ctx, username, password, "applicant", display_name, organization.strip(), email.strip())
+
+
+def _create(ctx: Context, username: str, password: str, role: str, display_name: str | None,
+            organization: str | None, email: str | None) -> dict:
     _check_role(role)
     if not USERNAME.fullmatch(username or ""):
         raise CaseAtlasError("username: 2–64 letters, digits or . _ @ -")
@@ -52,7 +68,8 @@ def add_user(ctx: Context, username: str, password: str, role: str, display_name
         raise CaseAtlasError(f"password: at least {MIN_PASSWORD} characters")
     try:
         with ctx.engine.begin() as conn:
-            store.add_user(conn, username, _hasher().hash(password), role, audit.now(), display_name, organization)
+            store.add_user(conn, username, _hasher().hash(password), role, audit.now(), display_name, organization,
+                           email)
             audit.record(conn, ctx, "users.add", username, role=role)
             return _public(store.get_user(conn, username))
     except IntegrityError:

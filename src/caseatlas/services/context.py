@@ -62,12 +62,18 @@ def library_url(db: str | None = None) -> str:
 
 
 def can(actor: Actor, action: str, resource: object | None = None) -> bool:
-    """The one permission check. `resource` is the thing acted on, for rules that will depend
-    on it (a reviewer's conflicts, an applicant's own submission); today's actions are
-    granted by role alone (vocab.GRANTS)."""
+    """The one permission check: the role must be granted the action (vocab.GRANTS), and for
+    a programme's call or submission the per-resource rule must allow it now (services/rules.py:
+    ownership, assignment, conflicts, the call's phase)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    return action in actor.grants
+    if action not in actor.grants:
+        return False
+    if resource is None:
+        return True
+    from .rules import allowed
+
+    return allowed(actor, action, resource)
 
 
 def require(ctx: Context, action: str, resource: object | None = None) -> None:
@@ -75,4 +81,12 @@ def require(ctx: Context, action: str, resource: object | None = None) -> None:
         return
     if ctx.actor.kind == "anonymous":
         raise LoginRequired(f"log in to do this ({action})")
+    if action in ctx.actor.grants:
+        raise Forbidden(f"not allowed for this {'submission' if hasattr(resource, 'submission_id') else 'call'}"
+                        f" now ({action}{', phase ' + _phase_of(resource) if _phase_of(resource) else ''})")
     raise Forbidden(f"role '{ctx.actor.role}' may not do this ({action})")
+
+
+def _phase_of(resource) -> str | None:
+    call = getattr(resource, "call", resource)
+    return getattr(call, "phase", None)

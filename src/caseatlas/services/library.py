@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 from ..errors import CaseAtlasError, NotFound
 from ..extract import extract_book
-from ..models import Filters
+from ..models import Book, Filters
 from ..readers import SUPPORTED, read_document
 from ..search import index_book
 from ..segment import segment
@@ -61,17 +61,31 @@ def _ingest(ctx: Context, path: str | Path) -> FileResult:
         book = segment(read_document(path))
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
-        extract_book(book)
-
-        def on_saved(conn, pks):
-            index_book(conn, book, pks)
-            audit.record(conn, ctx, "library.ingest", book.document.source_file, cases=len(book.cases),
-                         sha256=book.document.sha256)
-
-        outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE)
-        return FileResult(str(path), outcome.status, outcome.n_cases, kept=outcome.kept, removed=outcome.removed)
+        return _save(ctx, book, str(path))
     except CaseAtlasError as exc:
         return FileResult(str(path), "error", error=str(exc))
+
+
+def save_segmented(ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None) -> FileResult:
+    """Store a book whose cases and sections are already known (a programme's selected cases):
+    facts are extracted (then `after_extract` may add what the book's authors stated as data)
+    and the search index written, as for any ingested file."""
+    require(ctx, "library.ingest")
+    return _save(ctx, book, book.document.source_file, after_extract)
+
+
+def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], None] | None = None) -> FileResult:
+    extract_book(book)
+    if after_extract:
+        after_extract(book)
+
+    def on_saved(conn, pks):
+        index_book(conn, book, pks)
+        audit.record(conn, ctx, "library.ingest", book.document.source_file, cases=len(book.cases),
+                     sha256=book.document.sha256)
+
+    outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE)
+    return FileResult(label, outcome.status, outcome.n_cases, kept=outcome.kept, removed=outcome.removed)
 
 
 def ingest_paths(ctx: Context, paths: Iterable[str | Path],

@@ -20,6 +20,7 @@ class UserRow:
     active: bool
     created_at: str
     password_hash: str
+    email: str | None = None
 
 
 @dataclass(slots=True)
@@ -40,14 +41,14 @@ class AuditRow:
 
 
 _USER_COLS = (users.c.id, users.c.username, users.c.display_name, users.c.organization, users.c.role, users.c.active,
-              users.c.created_at, users.c.password_hash)
+              users.c.created_at, users.c.password_hash, users.c.email)
 
 
 def add_user(conn: Connection, username: str, password_hash: str, role: str, created_at: str,
-             display_name: str | None = None, organization: str | None = None) -> int:
+             display_name: str | None = None, organization: str | None = None, email: str | None = None) -> int:
     return conn.execute(insert(users).values(
         username=username, password_hash=password_hash, role=role, active=True, created_at=created_at,
-        display_name=display_name, organization=organization)).inserted_primary_key[0]
+        display_name=display_name, organization=organization, email=email)).inserted_primary_key[0]
 
 
 def get_user(conn: Connection, username: str | None = None, user_id: int | None = None) -> UserRow | None:

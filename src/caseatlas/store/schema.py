@@ -157,6 +157,7 @@ users = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("display_name", Text),
     Column("organization", Text),
+    Column("email", Text),  # where notifications go
     Column("password_hash", Text, nullable=False),  # argon2id
     Column("role", String(16), nullable=False),  # vocab.ROLES
     Column("active", Boolean, nullable=False, default=True),
@@ -184,4 +185,167 @@ audit_log = Table(
     Column("action", String(40), nullable=False),
     Column("target", Text),
     Column("detail", Text, nullable=False, default="{}"),  # JSON
+)
+
+# --- Programmes: a call for cases, its submissions, the panel's reviews and the decisions
+# (migration 0006). Lists and structured parts (domains, template, criteria, sections,
+# outcomes, scores) are JSON text: they are read and written whole, never queried inside.
+
+programmes = Table(
+    "programmes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("year", Integer),
+    Column("organizers", Text, nullable=False, default="[]"),  # JSON list of names (联合发起单位)
+    Column("supporters", Text, nullable=False, default="[]"),  # JSON list (支持单位)
+    Column("description", Text),
+    Column("contact", Text),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", String, nullable=False),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("programme_id", Integer, ForeignKey("programmes.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("preset", String(32)),
+    Column("domains", Text, nullable=False, default="[]"),  # JSON list of chapter names
+    Column("quotas", Text, nullable=False, default="{}"),  # JSON {domain: max accepted}
+    Column("template", Text, nullable=False, default="[]"),  # JSON list of section headings, in order
+    Column("outcome_kinds", Text, nullable=False, default="[]"),  # JSON: vocab.OUTCOME_KINDS offered
+    Column("criteria", Text, nullable=False, default="[]"),  # JSON [{key, label, weight, description}]
+    Column("scale_min", Integer, nullable=False, default=1),
+    Column("scale_max", Integer, nullable=False, default=5),
+    Column("reviewers_per_submission", Integer, nullable=False, default=3),
+    Column("blind", Boolean, nullable=False, default=False),
+    Column("aliases", Text, nullable=False, default="[]"),  # JSON [[names of one group], …]
+    Column("published_at", String),
+    Column("submission_deadline", String),
+    Column("review_deadline", String),
+    Column("discussion_deadline", String),
+    Column("decision_deadline", String),
+    Column("results_at", String),  # decisions announced
+    Column("collection_slug", String),  # the library collection the selected cases became
+    Column("created_at", String, nullable=False),
+    Index("ix_calls_programme", "programme_id"),
+)
+
+call_members = Table(
+    "call_members",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),  # organizer or reviewer
+    Column("affiliation", Text),
+    Column("topics", Text, nullable=False, default="[]"),  # JSON list
+    Column("declared_orgs", Text, nullable=False, default="[]"),  # JSON list: organizations I am conflicted with
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    Column("applicant_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("organization", Text, nullable=False),
+    Column("domain", Text),
+    Column("title", Text, nullable=False),
+    Column("sections", Text, nullable=False, default="[]"),  # JSON [{heading, text}]
+    Column("outcomes", Text, nullable=False, default="[]"),  # JSON [{kind, value, unit, period, quote}]
+    Column("facts", Text, nullable=False, default="{}"),  # JSON: what the extractor finds in the text
+    Column("source_file", Text),  # the upload it was started from
+    Column("status", String(16), nullable=False),  # draft, submitted
+    Column("version", Integer, nullable=False, default=0),  # submitted versions so far
+    Column("decision", String(16)),  # accept, revise, reject
+    Column("final_comment", Text),  # the 专家点评 printed with the case
+    Column("case_id", String),  # in the published collection
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("submitted_at", String),
+    Index("ix_submissions_call", "call_id"),
+    Index("ix_submissions_applicant", "applicant_id"),
+)
+
+submission_versions = Table(
+    "submission_versions",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("data", Text, nullable=False),  # JSON {title, organization, domain, sections, outcomes}
+    Column("at", String, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content_type", String(80), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String, nullable=False),
+    Index("ix_attachments_submission", "submission_id"),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("reason", Text),
+    Column("at", String, nullable=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("origin", String(8), nullable=False),  # auto or manual
+    Column("at", String, nullable=False),
+    Index("ix_assignments_reviewer", "reviewer_id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("scores", Text, nullable=False, default="{}"),  # JSON {criterion key: score}
+    Column("comment", Text),
+    Column("confidence", Integer),
+    Column("expert_comment", Text),  # a draft 专家点评
+    Column("status", String(16), nullable=False),  # draft, submitted
+    Column("updated_at", String, nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", String, nullable=False),
+    Index("ix_comments_submission", "submission_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE")),
+    Column("kind", String(32), nullable=False),
+    Column("to_addr", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sent, failed, unsent (no SMTP configured)
+    Column("error", Text),
+    Column("at", String, nullable=False),
 )

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied
 from ..services import open_library
-from . import api, pages
+from . import api, pages, programme_api, programme_pages
 
 THREADS = 1
 STATIC = Path(str(resources.files("caseatlas") / "web" / "static"))
@@ -79,7 +79,9 @@ def create_app(db: str | None = None) -> FastAPI:
     )
     app.state.engine = open_library(db)
     app.include_router(api.router)
+    app.include_router(programme_api.router)
     app.include_router(pages.router)
+    app.include_router(programme_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     import fastapi_offline  # its Swagger UI 5 files (reads OpenAPI 3.1; 3.x bundles cannot)
 

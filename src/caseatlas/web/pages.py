@@ -38,7 +38,8 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
                                                       "fmt": lambda o: fmt_value(o, lang),
                                                       "unit": lambda u: unit_label(u, lang),
                                                       "url_with": url_with, "actor": read_context(request).actor,
-                                                      "csrf": csrf, "core_kinds": CORE_KINDS, **context},
+                                                      "csrf": csrf, "core_kinds": CORE_KINDS,
+                                                      "tt": lambda zh, en: en if lang == "en" else zh, **context},
                                       status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
         resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")

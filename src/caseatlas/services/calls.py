@@ -1,0 +1,345 @@
+"""Programmes and their calls for cases: create from a preset, edit, publish, move the
+phase on, and the people of a call (organizers and the review panel)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from ..errors import CaseAtlasError, NotFound
+from ..programme import presets
+from ..programme.conflicts import conflicted
+from ..store import accounts as accounts_store
+from ..store import programmes as store
+from ..vocab import DEADLINES, OUTCOME_KINDS
+from . import accounts, audit, notify
+from .context import Actor, Context, require
+from .rules import CallView, SubmissionView, now_iso, phase
+
+MAX_DOMAINS = 30
+MAX_CRITERIA = 12
+LOCAL_TZ = os.environ.get("CASEATLAS_TZ", "Asia/Shanghai")  # how deadlines typed without a zone are read
+
+
+def parse_deadline(value: str | None) -> str | None:
+    """'2027-01-31' (end of that day), '2027-01-31T18:00' (local time, CASEATLAS_TZ) or an ISO
+    time with a zone → ISO-8601 UTC. Empty → None."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip().replace(" ", "T")
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            dt = datetime.combine(datetime.fromisoformat(text).date(), time(23, 59, 59))
+        else:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CaseAtlasError(f"deadline '{value}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo(LOCAL_TZ))
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _names(values) -> list[str]:
+    if isinstance(values, str):
+        values = re.split(r"[\n,，;；、]+", values)
+    return [v.strip() for v in values or [] if v and v.strip()]
+
+
+def _check_criteria(criteria: list[dict]) -> list[dict]:
+    if not criteria or len(criteria) > MAX_CRITERIA:
+        raise CaseAtlasError(f"criteria: 1 to {MAX_CRITERIA} are needed")
+    out, keys = [], set()
+    for c in criteria:
+        key = str(c.get("key") or "").strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", key) or key in keys:
+            raise CaseAtlasError(f"criterion key '{key}': lowercase letters, digits, _ and unique")
+        try:
+            weight = float(c.get("weight", 1))
+        except (TypeError, ValueError):
+            weight = -1
+        if not weight > 0:
+            raise CaseAtlasError(f"criterion '{key}': weight must be a positive number")
+        keys.add(key)
+        out.append({"key": key, "label": str(c.get("label") or key), "weight": weight,
+                    "description": str(c.get("description") or "")})
+    return out
+
+
+def create(ctx: Context, preset: str, name: str, year: int | None = None, domains=None,
+           organizers=None, supporters=None, description: str | None = None, contact: str | None = None,
+           deadlines: dict | None = None, reviewers_per_submission: int = 3, blind: bool = False,
+           quotas: dict | None = None, template=None, criteria: list[dict] | None = None) -> dict:
+    """A programme and its call, from a preset (template, criteria, domains) with overrides."""
+    require(ctx, "programme.create")
+    p = presets.get(preset)
+    name = (name or "").strip()
+    if not name:
+        raise CaseAtlasError("name: required")
+    domains = _names(domains) if domains else list(p.domains)
+    if not 1 <= len(domains) <= MAX_DOMAINS:
+        raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
+    template = _names(template) if template else list(p.template)
+    criteria = _check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
+    if not 1 <= int(reviewers_per_submission) <= 10:
+        raise CaseAtlasError("reviewers per submission: 1 to 10")
+    quotas = _quotas(quotas or {}, domains)
+    dl = {k: parse_deadline((deadlines or {}).get(k)) for k in DEADLINES}
+    _check_order(dl)
+    with ctx.engine.begin() as conn:
+        slug = _slug(conn, name, year)
+        pid = store.add_programme(conn, slug=slug, name=name, year=year, organizers=_names(organizers),
+                                  supporters=_names(supporters), description=description, contact=contact,
+                                  created_by=ctx.actor.user_id, created_at=now_iso())
+        cid = store.add_call(conn, programme_id=pid, title=name, preset=p.key, domains=domains, quotas=quotas,
+                             template=template, outcome_kinds=list(p.outcome_kinds), criteria=criteria,
+                             scale_min=p.scale[0], scale_max=p.scale[1],
+                             reviewers_per_submission=int(reviewers_per_submission), blind=bool(blind), aliases=[],
+                             created_at=now_iso(), **dl)
+        if ctx.actor.user_id is not None:
+            store.upsert_member(conn, cid, ctx.actor.user_id, "organizer")
+        audit.record(conn, ctx, "programme.create", f"call:{cid}", name=name, preset=p.key, domains=domains)
+        return _public(conn, store.get_call(conn, cid), ctx.actor)
+
+
+def _slug(conn, name: str, year: int | None) -> str:
+    base = f"{year or 'p'}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+    slug, n = base, 1
+    while store.slug_taken(conn, slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _quotas(quotas: dict, domains: list[str]) -> dict:
+    out = {}
+    for d, q in quotas.items():
+        if d not in domains:
+            raise CaseAtlasError(f"quota for '{d}': not one of the call's domains")
+        if q in (None, ""):
+            continue
+        try:
+            n = int(q)
+        except (TypeError, ValueError):
+            n = -1
+        if n < 0:
+            raise CaseAtlasError(f"quota for '{d}': a whole number ≥ 0")
+        out[d] = n
+    return out
+
+
+def _check_order(dl: dict) -> None:
+    given = [(k, v) for k, v in dl.items() if v]
+    for (ka, a), (kb, b) in zip(given, given[1:]):
+        if a > b:
+            raise CaseAtlasError(f"{kb.replace('_', ' ')} is before {ka.replace('_', ' ')}")
+
+
+# --- reading a call
+
+def call_view(conn, call: dict) -> CallView:
+    prog = store.get_programme(conn, call["programme_id"])
+    ms = store.members(conn, call["id"])
+    managers = {m["user_id"] for m in ms if m["role"] == "organizer"}
+    if prog and prog["created_by"]:
+        managers.add(prog["created_by"])
+    return CallView(call["id"], phase(call), frozenset(managers),
+                    frozenset(m["user_id"] for m in ms if m["role"] == "reviewer"))
+
+
+def load_call(conn, call_id: int) -> dict:
+    call = store.get_call(conn, call_id)
+    if call is None:
+        raise NotFound(f"no call {call_id}")
+    return call
+
+
+def conflicts_of(conn, call: dict, subs: list[dict]) -> dict[tuple[int, int], str]:
+    """(submission, reviewer) → why they conflict: declared by the reviewer, or detected from the
+    reviewer's organizations and the applicant's (services see the same groups)."""
+    out = dict(store.declared_conflicts(conn, call["id"]))
+    for m in store.members(conn, call["id"], "reviewer"):
+        orgs = [m["affiliation"] or "", m["organization"] or ""] + list(m["declared_orgs"] or [])
+        for s in subs:
+            hit = conflicted(orgs, s["organization"], call["aliases"] or [])
+            if hit and (s["id"], m["user_id"]) not in out:
+                out[(s["id"], m["user_id"])] = f"organization: {hit} ~ {s['organization']}"
+    return out
+
+
+def submission_view(conn, call: dict, sub: dict, cv: CallView | None = None) -> SubmissionView:
+    cv = cv or call_view(conn, call)
+    assigned = {a["reviewer_id"] for a in store.assignments_of(conn, call["id"]) if a["submission_id"] == sub["id"]}
+    conf = {r for (s, r) in conflicts_of(conn, call, [sub]) if s == sub["id"]}
+    reviewed = {r["reviewer_id"] for r in store.reviews_of(conn, submission_id=sub["id"]) if r["status"] == "submitted"}
+    return SubmissionView(cv, sub["id"], sub["applicant_id"], bool(sub["decision"]), frozenset(assigned),
+                          frozenset(conf), frozenset(reviewed))
+
+
+def _public(conn, call: dict, actor: Actor) -> dict:
+    prog = store.get_programme(conn, call["programme_id"])
+    cv = call_view(conn, call)
+    out = {k: call[k] for k in ("id", "title", "preset", "domains", "quotas", "template", "outcome_kinds", "criteria",
+                                "scale_min", "scale_max", "reviewers_per_submission", "blind", "published_at",
+                                "results_at", "collection_slug", *DEADLINES)}
+    out["phase"] = cv.phase
+    out["programme"] = {k: prog[k] for k in ("id", "slug", "name", "year", "organizers", "supporters", "description",
+                                             "contact")}
+    out["my_role"] = ("organizer" if actor.user_id in cv.managers or actor.role == "admin" or actor.kind == "system"
+                      else "reviewer" if actor.user_id in cv.reviewers else actor.role)
+    out["n_submissions"] = store.count_submissions(conn, call["id"]) if out["my_role"] == "organizer" else None
+    return out
+
+
+def list_calls(ctx: Context) -> list[dict]:
+    require(ctx, "programme.read")
+    from .context import can
+
+    with ctx.engine.connect() as conn:
+        return [_public(conn, c, ctx.actor) for c in store.list_calls(conn)
+                if can(ctx.actor, "programme.read", call_view(conn, c))]
+
+
+def get_call(ctx: Context, call_id: int) -> dict:
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.read", call_view(conn, call))
+        return _public(conn, call, ctx.actor)
+
+
+# --- changing a call
+
+def update(ctx: Context, call_id: int, **changes) -> dict:
+    """Edit a call: deadlines, domains, quotas, blind mode, aliases, reviewers per submission."""
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        values: dict = {}
+        for k in DEADLINES:
+            if k in changes:
+                values[k] = parse_deadline(changes[k])
+        if "domains" in changes:
+            values["domains"] = _names(changes["domains"])
+        domains = values.get("domains", call["domains"])
+        if "quotas" in changes:
+            values["quotas"] = _quotas(changes["quotas"] or {}, domains)
+        if "blind" in changes:
+            values["blind"] = bool(changes["blind"])
+        if "reviewers_per_submission" in changes:
+            values["reviewers_per_submission"] = int(changes["reviewers_per_submission"])
+        if "aliases" in changes:
+            groups = changes["aliases"]
+            if isinstance(groups, str):
+                groups = [_names(line) for line in groups.splitlines()]
+            values["aliases"] = [g for g in groups if len(g) >= 2]
+        _check_order({k: values.get(k, call[k]) for k in DEADLINES})
+        store.update_call(conn, call_id, **values)
+        audit.record(conn, ctx, "programme.update", f"call:{call_id}", **{k: v for k, v in values.items()})
+        return _public(conn, store.get_call(conn, call_id), ctx.actor)
+
+
+def publish(ctx: Context, call_id: int) -> dict:
+    """Open the call: applicants can see it and submit until the submission deadline."""
+    pending: list[notify.Mail] = []
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        if call["published_at"]:
+            raise CaseAtlasError("the call is already published")
+        if not call["submission_deadline"]:
+            raise CaseAtlasError("set a submission deadline before publishing the call")
+        store.update_call(conn, call_id, published_at=now_iso())
+        for m in store.members(conn, call_id):
+            notify.queue(conn, call_id, "call_published", m["email"], f"[案例征集] {call['title']} 已发布",
+                         f"案例征集“{call['title']}”已发布，申报截止时间：{call['submission_deadline']}。", pending)
+        audit.record(conn, ctx, "programme.publish", f"call:{call_id}")
+        out = _public(conn, store.get_call(conn, call_id), ctx.actor)
+    notify.send(ctx.engine, pending)
+    return out
+
+
+def advance(ctx: Context, call_id: int) -> dict:
+    """End the current phase now (its deadline becomes now): close submissions early, end the
+    review or the discussion."""
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        cv = call_view(conn, call)
+        require(ctx, "programme.manage", cv)
+        key = {"submission": "submission_deadline", "review": "review_deadline",
+               "discussion": "discussion_deadline"}.get(cv.phase)
+        if key is None:
+            raise CaseAtlasError(f"the {cv.phase} phase is not ended by a deadline")
+        stamp = now_iso()
+        values = {key: stamp}
+        for later in DEADLINES[DEADLINES.index(key) + 1:]:
+            if call[later] and call[later] < stamp:
+                values[later] = None
+        store.update_call(conn, call_id, **values)
+        audit.record(conn, ctx, "programme.advance", f"call:{call_id}", ended=cv.phase)
+        return _public(conn, store.get_call(conn, call_id), ctx.actor)
+
+
+# --- people
+
+def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation: str | None = None,
+               topics=None, password: str | None = None, email: str | None = None,
+               display_name: str | None = None) -> dict:
+    """Put a user on the call as organizer or reviewer. An unknown reviewer gets an account
+    (with the password given, or a random one that is returned once)."""
+    if role not in ("organizer", "reviewer"):
+        raise CaseAtlasError("role in a call: organizer or reviewer")
+    generated = None
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        user = accounts_store.get_user(conn, username)
+    if user is None:
+        if role != "reviewer":
+            raise NotFound(f"no user '{username}'")
+        generated = password or secrets.token_urlsafe(12)
+        accounts._create(ctx, username, generated, "reviewer", display_name, affiliation, email)
+        with ctx.engine.connect() as conn:
+            user = accounts_store.get_user(conn, username)
+    elif role == "reviewer" and user.role not in ("reviewer", "organizer", "admin"):
+        raise CaseAtlasError(f"'{username}' is an {user.role} account: reviewers need a reviewer account")
+    with ctx.engine.begin() as conn:
+        store.upsert_member(conn, call_id, user.id, role, affiliation or user.organization, _names(topics))
+        audit.record(conn, ctx, "programme.member", f"call:{call_id}", user=username, role=role)
+    return {"username": username, "role": role, "affiliation": affiliation or user.organization,
+            "topics": _names(topics), **({"password": generated} if generated and not password else {})}
+
+
+def import_reviewers(ctx: Context, call_id: int, rows: list[dict]) -> list[dict]:
+    """Rows with username, name, email, affiliation, topics (separated by ; or 、) and an optional password."""
+    return [add_member(ctx, call_id, r["username"].strip(), "reviewer", r.get("affiliation"), r.get("topics"),
+                       r.get("password") or None, r.get("email") or None, r.get("name") or None) for r in rows]
+
+
+def panel(ctx: Context, call_id: int) -> list[dict]:
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        loads: dict[int, int] = {}
+        for a in store.assignments_of(conn, call_id):
+            loads[a["reviewer_id"]] = loads.get(a["reviewer_id"], 0) + 1
+        return [{"username": m["username"], "display_name": m["display_name"], "role": m["role"],
+                 "affiliation": m["affiliation"], "topics": m["topics"], "declared_orgs": m["declared_orgs"],
+                 "load": loads.get(m["user_id"], 0)} for m in store.members(conn, call_id)]
+
+
+def declare_organizations(ctx: Context, call_id: int, organizations) -> dict:
+    """A reviewer names organizations they are conflicted with (former employers, clients…)."""
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "conflict.declare", call_view(conn, call))
+        orgs = _names(organizations)
+        store.update_member(conn, call_id, ctx.actor.user_id, declared_orgs=orgs)
+        audit.record(conn, ctx, "conflict.declare", f"call:{call_id}", organizations=orgs)
+        return {"declared_orgs": orgs}
+
+
+def valid_kind(kind: str) -> bool:
+    return kind in OUTCOME_KINDS

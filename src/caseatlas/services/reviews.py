@@ -1,0 +1,175 @@
+"""The panel's work: assignment (min-cost flow, editable), declared conflicts, reviews with
+per-criterion scores, confidence and a draft 专家点评, and a discussion per submission."""
+
+from __future__ import annotations
+
+from ..errors import CaseAtlasError, Conflict, NotFound
+from ..programme.assign import Problem, solve
+from ..store import accounts as accounts_store
+from ..store import programmes as store
+from . import audit, notify
+from .calls import call_view, conflicts_of, load_call, submission_view
+from .context import Context, require
+from .rules import now_iso
+
+MAX_COMMENT = 10_000
+CONFIDENCE = (1, 5)
+
+
+def topic_match(member: dict, sub: dict) -> int:
+    """2 when the submission's domain is one of the reviewer's topics, +1 for each other topic
+    named in its title or text (at most 2 more)."""
+    topics = member["topics"] or []
+    score = 2 if sub["domain"] in topics else 0
+    text = sub["title"] + "\n".join(s["text"] for s in sub["sections"])
+    score += min(2, sum(1 for t in topics if t != sub["domain"] and len(t) >= 2 and t in text))
+    return score
+
+
+def auto_assign(ctx: Context, call_id: int) -> dict:
+    """Give each submitted submission k reviewers: balanced load, best topic match, never a
+    conflict. Existing assignments (manual or earlier) stay."""
+    pending: list[notify.Mail] = []
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        subs = store.list_submissions(conn, call_id, status="submitted")
+        panel = store.members(conn, call_id, "reviewer")
+        if not subs or not panel:
+            raise CaseAtlasError("nothing to assign: the call needs submitted cases and reviewers")
+        conf = conflicts_of(conn, call, subs)
+        existing = {(a["submission_id"], a["reviewer_id"]) for a in store.assignments_of(conn, call_id)}
+        problem = Problem(
+            submissions=[s["id"] for s in subs], reviewers=[m["user_id"] for m in panel],
+            k=call["reviewers_per_submission"], conflicts=set(conf),
+            match={(s["id"], m["user_id"]): topic_match(m, s) for s in subs for m in panel},
+            fixed={p for p in existing if p not in conf})
+        result = solve(problem)
+        stamp = now_iso()
+        emails = {m["user_id"]: m["email"] for m in panel}
+        titles = {s["id"]: s["title"] for s in subs}
+        for s, r in result.pairs:
+            store.add_assignment(conn, s, r, "auto", stamp)
+        for r in {r for _, r in result.pairs}:
+            n = sum(1 for _, x in result.pairs if x == r)
+            notify.queue(conn, call_id, "review_assigned", emails.get(r), f"[案例评审] 您有 {n} 个新的评审任务",
+                         f"“{call['title']}”为您分配了 {n} 个案例：\n"
+                         + "\n".join(f"- {titles[s]}" for s, x in result.pairs if x == r), pending)
+        audit.record(conn, ctx, "review.assign", f"call:{call_id}", new=len(result.pairs),
+                     short=sum(result.short.values()))
+        loads = list(result.loads.values())
+        out = {"assigned": len(result.pairs), "max_load": max(loads), "min_load": min(loads),
+               "short": {str(k): v for k, v in result.short.items()}, "conflicts_violated": result.conflicts_violated}
+    notify.send(ctx.engine, pending)
+    return out
+
+
+def _reviewer(conn, call_id: int, username: str) -> int:
+    user = accounts_store.get_user(conn, username)
+    if user is None or user.id not in {m["user_id"] for m in store.members(conn, call_id, "reviewer")}:
+        raise NotFound(f"'{username}' is not on this call's panel")
+    return user.id
+
+
+def assign(ctx: Context, submission_id: int, username: str) -> dict:
+    """The organizer adds a reviewer by hand (refused when they conflict)."""
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        rid = _reviewer(conn, call["id"], username)
+        why = conflicts_of(conn, call, [sub]).get((submission_id, rid))
+        if why:
+            raise Conflict(f"'{username}' has a conflict with this submission ({why})")
+        store.add_assignment(conn, submission_id, rid, "manual", now_iso())
+        audit.record(conn, ctx, "review.assign", f"submission:{submission_id}", reviewer=username, origin="manual")
+        return {"submission": submission_id, "reviewer": username}
+
+
+def unassign(ctx: Context, submission_id: int, username: str) -> dict:
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        rid = _reviewer(conn, call["id"], username)
+        if not store.remove_assignment(conn, submission_id, rid):
+            raise NotFound(f"'{username}' is not assigned to submission {submission_id}")
+        audit.record(conn, ctx, "review.unassign", f"submission:{submission_id}", reviewer=username)
+        return {"submission": submission_id, "removed": username}
+
+
+def assignments(ctx: Context, call_id: int) -> list[dict]:
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        return [{"submission": a["submission_id"], "reviewer": a["username"], "origin": a["origin"]}
+                for a in store.assignments_of(conn, call_id)]
+
+
+def _load(conn, submission_id: int):
+    sub = store.get_submission(conn, submission_id)
+    if sub is None:
+        raise NotFound(f"no submission {submission_id}")
+    return sub, load_call(conn, sub["call_id"])
+
+
+def declare_conflict(ctx: Context, submission_id: int, reason: str) -> dict:
+    """A reviewer declares a conflict with a submission: the assignment goes, and from now on
+    the submission is invisible to them."""
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "conflict.declare", submission_view(conn, call, sub))
+        store.add_conflict(conn, submission_id, ctx.actor.user_id, (reason or "declared").strip()[:300], now_iso())
+        store.remove_assignment(conn, submission_id, ctx.actor.user_id)
+        audit.record(conn, ctx, "conflict.declare", f"submission:{submission_id}")
+        return {"submission": submission_id, "conflict": True}
+
+
+def save_review(ctx: Context, submission_id: int, scores: dict, comment: str | None = None,
+                confidence: int | None = None, expert_comment: str | None = None, submit: bool = False) -> dict:
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "review.write", submission_view(conn, call, sub))
+        lo, hi = call["scale_min"], call["scale_max"]
+        clean = {}
+        for c in call["criteria"]:
+            v = (scores or {}).get(c["key"])
+            if v in (None, ""):
+                continue
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}") from None
+            if not lo <= v <= hi:
+                raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}")
+            clean[c["key"]] = v
+        unknown = set(scores or {}) - {c["key"] for c in call["criteria"]}
+        if unknown:
+            raise CaseAtlasError(f"unknown criteria: {', '.join(sorted(unknown))}")
+        if confidence not in (None, ""):
+            confidence = int(confidence)
+            if not CONFIDENCE[0] <= confidence <= CONFIDENCE[1]:
+                raise CaseAtlasError(f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}")
+        else:
+            confidence = None
+        if submit and (len(clean) < len(call["criteria"]) or confidence is None):
+            raise CaseAtlasError("score every criterion and give a confidence before submitting the review")
+        for text in (comment, expert_comment):
+            if text and len(text) > MAX_COMMENT:
+                raise CaseAtlasError(f"comments: at most {MAX_COMMENT} characters")
+        store.upsert_review(conn, submission_id, ctx.actor.user_id, scores=clean, comment=comment,
+                            confidence=confidence, expert_comment=expert_comment,
+                            status="submitted" if submit else "draft", updated_at=now_iso())
+        audit.record(conn, ctx, "review.submit" if submit else "review.save", f"submission:{submission_id}",
+                     scores=clean)
+        return {"submission": submission_id, "status": "submitted" if submit else "draft", "scores": clean}
+
+
+def comment(ctx: Context, submission_id: int, body: str) -> dict:
+    body = (body or "").strip()
+    if not body or len(body) > MAX_COMMENT:
+        raise CaseAtlasError(f"comment: 1 to {MAX_COMMENT} characters")
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "discussion.write", submission_view(conn, call, sub))
+        cid = store.add_comment(conn, submission_id, ctx.actor.user_id, body, now_iso())
+        audit.record(conn, ctx, "discussion.post", f"submission:{submission_id}")
+        return {"id": cid, "body": body}

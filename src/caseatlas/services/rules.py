@@ -1,0 +1,96 @@
+"""Per-resource permission rules for programmes, behind the one `can(actor, action, resource)`.
+
+A role's grants (vocab.GRANTS) say what kind of thing it may ever do; these rules say whether
+it may do it to *this* call or submission, now. As in HotCRP and pretalx, the call's phase
+decides visibility: applicants edit only their own submissions and only while the call is
+open; reviewers see a submission only once assigned, never when conflicted, and see the other
+reviews only in discussion after submitting their own; applicants never see reviews.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..vocab import DEADLINES, PHASES
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def phase(call: dict, now: str | None = None) -> str:
+    """The call's phase from its deadlines (ISO-8601 UTC strings; a missing deadline has not passed)."""
+    now = now or now_iso()
+    if not call.get("published_at"):
+        return "draft"
+    if call.get("collection_slug"):
+        return "published"
+    for deadline, name in zip(DEADLINES[:3], PHASES[1:4]):
+        if not call.get(deadline) or now < call[deadline]:
+            return name
+    return "decision"
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    """What the rules need to know about a call."""
+
+    call_id: int
+    phase: str
+    managers: frozenset[int]  # organizer members and the programme's creator
+    reviewers: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionView:
+    call: CallView
+    submission_id: int
+    applicant_id: int
+    decided: bool
+    assigned: frozenset[int] = field(default_factory=frozenset)
+    conflicted: frozenset[int] = field(default_factory=frozenset)  # declared or detected
+    reviewed: frozenset[int] = field(default_factory=frozenset)  # submitted a review
+
+
+REVIEWING = ("review", "discussion")
+AFTER_SUBMISSION = ("review", "discussion", "decision", "published")
+
+
+def _manager(actor, call: CallView) -> bool:
+    return actor.kind == "system" or actor.role == "admin" or (actor.user_id is not None and actor.user_id in call.managers)
+
+
+def _panel(actor, s: SubmissionView) -> bool:
+    """An assigned reviewer without a conflict."""
+    return actor.user_id in s.assigned and actor.user_id not in s.conflicted
+
+
+def allowed(actor, action: str, resource) -> bool:
+    if isinstance(resource, SubmissionView):
+        s, call = resource, resource.call
+        manager = _manager(actor, call)
+        if action == "submission.read":
+            return manager or actor.user_id == s.applicant_id or (_panel(actor, s) and call.phase in AFTER_SUBMISSION)
+        if action == "submission.edit":
+            return actor.user_id == s.applicant_id and call.phase == "submission" and not s.decided
+        if action == "review.write":
+            return _panel(actor, s) and call.phase in REVIEWING
+        if action == "review.read":
+            return manager or (_panel(actor, s) and actor.user_id in s.reviewed
+                               and call.phase in ("discussion", "decision", "published"))
+        if action == "discussion.write":
+            return manager or (_panel(actor, s) and call.phase in AFTER_SUBMISSION[:3])
+        if action == "conflict.declare":
+            return actor.user_id in s.assigned or actor.user_id in call.reviewers
+        return manager
+    if isinstance(resource, CallView):
+        manager = _manager(actor, resource)
+        if action == "programme.read":
+            return manager or resource.phase != "draft" or actor.user_id in resource.reviewers
+        if action == "submission.create":
+            return resource.phase == "submission" and actor.role == "applicant"
+        if action == "conflict.declare":
+            return actor.user_id in resource.reviewers
+        return manager
+    return True  # no resource: the role's grant decides

@@ -1,0 +1,320 @@
+"""Selection: the ranking per domain (raw and per-reviewer normalized totals, dispersion),
+decisions with a bulk preview and quotas, and publishing the accepted cases with their
+专家点评 as a new collection of the library; exports of submissions, scores and decisions."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+from ..errors import CaseAtlasError, Conflict
+from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
+from ..programme.prefill import submission_lines
+from ..programme.scoring import rank, weighted_total
+from ..store import programmes as store
+from ..vocab import DECISIONS, PROGRAMME_EXPORT_TABLES
+from . import audit, library, notify
+from .calls import call_view, load_call
+from .context import Context, require
+from .rules import now_iso
+
+COMMENT_HEADING = "专家点评"
+DECLARED_HEADING = "申报的量化成果"
+KIND_LABELS = {"co2e_reduction": "减排量", "energy_saving": "节能量", "renewable_capacity": "可再生能源装机",
+               "renewable_generation": "可再生能源发电量", "investment_or_finance": "投融资", "cost_saving": "节约成本",
+               "storage_capacity": "储能规模", "revenue": "收入", "area": "面积", "percentage_reduction": "降幅",
+               "users_or_participants": "参与人数", "target": "目标", "other": "其他"}
+DECIDING = ("discussion", "decision")
+
+
+def ranking(ctx: Context, call_id: int) -> dict:
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        subs = store.list_submissions(conn, call_id, status="submitted")
+        revs = [r for r in store.reviews_of(conn, call_id) if r["status"] == "submitted"]
+        names = {r["reviewer_id"]: r["username"] for r in revs}
+        rows = rank([(r["submission_id"], r["reviewer_id"], r["scores"]) for r in revs], call["criteria"],
+                    (call["scale_min"], call["scale_max"]), [s["id"] for s in subs])
+        by_id = {s["id"]: s for s in subs}
+        domains = {d: [] for d in call["domains"]}
+        for row in rows:
+            s = by_id[row.submission_id]
+            domains.setdefault(s["domain"], []).append({
+                "submission": s["id"], "title": s["title"], "organization": s["organization"],
+                "n_reviews": row.n_reviews, "raw": row.raw, "normalized": row.normalized, "spread": row.spread,
+                "dispersed": row.dispersed, "decision": s["decision"],
+                "totals": {names[r]: t for r, t in row.totals.items()}})
+        accepted = {d: sum(1 for x in rows_ if x["decision"] == "accept") for d, rows_ in domains.items()}
+        return {"call": call_id, "scale": [call["scale_min"], call["scale_max"]], "criteria": call["criteria"],
+                "quotas": call["quotas"], "accepted": accepted,
+                "domains": [{"domain": d, "rows": r} for d, r in domains.items()]}
+
+
+def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
+    """Decisions a chair would start from: in each domain, accept the best-ranked up to the
+    domain's quota (all reviewed ones without a quota), reject the rest."""
+    if by not in ("raw", "normalized"):
+        raise CaseAtlasError("rank by raw or normalized")
+    table = ranking(ctx, call_id)
+    out = []
+    for d in table["domains"]:
+        rows = sorted((r for r in d["rows"] if r["n_reviews"]), key=lambda r: -(r[by] or 0))
+        quota = table["quotas"].get(d["domain"], len(rows))
+        out += [{"submission": r["submission"], "decision": "accept" if i < quota else "reject"}
+                for i, r in enumerate(rows)]
+    return out
+
+
+def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = True) -> dict:
+    """Apply decisions (or only show what they would change: `preview`). A decision that would
+    take a domain past its quota is refused, as a whole."""
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        cv = call_view(conn, call)
+        require(ctx, "programme.manage", cv)
+        if cv.phase not in DECIDING:
+            raise CaseAtlasError(f"decisions are made in discussion or decision (the call is in {cv.phase})")
+        subs = {s["id"]: s for s in store.list_submissions(conn, call_id, status="submitted")}
+        after = {sid: s["decision"] for sid, s in subs.items()}
+        changes = []
+        for d in decisions:
+            sid, decision = int(d["submission"]), d.get("decision") or None
+            if sid not in subs:
+                raise CaseAtlasError(f"submission {sid} is not a submitted case of this call")
+            if decision is not None and decision not in DECISIONS:
+                raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
+            if after[sid] != decision:
+                changes.append({"submission": sid, "title": subs[sid]["title"], "domain": subs[sid]["domain"],
+                                "from": subs[sid]["decision"], "to": decision})
+            after[sid] = decision
+        accepted: dict[str, int] = {}
+        for sid, dec in after.items():
+            if dec == "accept":
+                accepted[subs[sid]["domain"]] = accepted.get(subs[sid]["domain"], 0) + 1
+        over = {d: n for d, n in accepted.items() if d in call["quotas"] and n > call["quotas"][d]}
+        result = {"changes": changes, "accepted": accepted, "over_quota": over, "applied": False}
+        if preview:
+            return result
+        if over:
+            raise Conflict("over quota: " + "、".join(f"{d} {n}/{call['quotas'][d]}" for d, n in over.items()))
+        for c in changes:
+            store.update_submission(conn, c["submission"], decision=c["to"])
+        audit.record(conn, ctx, "selection.decide", f"call:{call_id}",
+                     changes=[[c["submission"], c["to"]] for c in changes])
+        result["applied"] = True
+        return result
+
+
+def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
+    with ctx.engine.begin() as conn:
+        sub = store.get_submission(conn, submission_id)
+        if sub is None:
+            from ..errors import NotFound
+
+            raise NotFound(f"no submission {submission_id}")
+        call = load_call(conn, sub["call_id"])
+        require(ctx, "programme.manage", call_view(conn, call))
+        store.update_submission(conn, submission_id, final_comment=(text or "").strip() or None)
+        audit.record(conn, ctx, "selection.comment", f"submission:{submission_id}")
+        return {"submission": submission_id, "final_comment": (text or "").strip() or None}
+
+
+def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Book:
+    """The selected cases as a book: front matter (title, organizers, supporters, panel), then
+    each domain as a chapter with its cases, each followed by its 专家点评."""
+    raws: list[str] = [prog["name"]]
+    if prog["year"]:
+        raws.append(f"{prog['year']} 年")
+    if prog["organizers"]:
+        raws.append("联合发起单位：" + "、".join(prog["organizers"]))
+    if prog["supporters"]:
+        raws.append("支持单位：" + "、".join(prog["supporters"]))
+    experts = [m["display_name"] or m["username"] for m in panel]
+    if experts:
+        raws.append("评审专家：" + "、".join(experts))
+    if prog["description"]:
+        raws += [p for p in prog["description"].splitlines() if p.strip()]
+    cases: list[Case] = []
+    stated: list[tuple[int, dict, int]] = []  # (case index, declared outcome, its line)
+    for domain in call["domains"]:
+        in_domain = [s for s in chosen if s["domain"] == domain]
+        if not in_domain:
+            continue
+        raws.append(domain)
+        for s in in_domain:
+            body = submission_lines(s["title"], s["organization"], s["sections"])
+            start = len(raws) + 1
+            sections: list[Section] = []
+            heads = {x["heading"] for x in s["sections"] if (x.get("text") or "").strip()}
+            for line in body:
+                raws.append(line.raw)
+                n = len(raws)
+                if line.raw in heads and n > start + (1 if s["organization"] else 0):
+                    if sections:
+                        sections[-1].end_line = n - 1
+                    sections.append(Section(line.raw, n, n))
+            declared = [o for o in s["outcomes"] if o.get("confirmed", True)]
+            if declared:
+                if sections:
+                    sections[-1].end_line = len(raws)
+                raws.append(DECLARED_HEADING)
+                sections.append(Section(DECLARED_HEADING, len(raws), len(raws)))
+                for o in declared:
+                    raws.append(_declared_line(o))
+                    stated.append((len(cases), o, len(raws)))
+            if s["final_comment"]:
+                if sections:
+                    sections[-1].end_line = len(raws)
+                raws.append(COMMENT_HEADING)
+                sections.append(Section(COMMENT_HEADING, len(raws), len(raws)))
+                raws += [p for p in s["final_comment"].splitlines() if p.strip()]
+            if sections:
+                sections[-1].end_line = len(raws)
+            cases.append(Case(seq=len(cases) + 1, title=s["title"], organization=s["organization"], chapter=domain,
+                              start_line=start, end_line=len(raws), page=None, sections=sections))
+    from ..models import Line
+    from ..readers.normalize import normalize
+
+    lines = [Line(no=i + 1, raw=r, text=normalize(r)) for i, r in enumerate(raws)]
+    for c in cases:
+        c.text = "\n".join(lines[n - 1].text for n in range(c.start_line, c.end_line + 1))
+    text = "\n".join(raws)
+    doc = Document(source_file=f"programme-{prog['slug']}.md", source_path=f"programme:{prog['slug']}/call:{call['id']}",
+                   format="md", sha256=hashlib.sha256(text.encode()).hexdigest(), lines=lines, encoding="utf-8")
+    meta = CollectionMeta(title=prog["name"], publisher="、".join(prog["organizers"]) or None, year=prog["year"],
+                          foreword=prog["description"], experts=experts,
+                          chapters=[d for d in call["domains"] if any(s["domain"] == d for s in chosen)])
+    return Book(document=doc, meta=meta, cases=cases), stated
+
+
+def _declared_line(o: dict) -> str:
+    period = {"annual": "（每年）", "cumulative": "（累计）"}.get(o["period"], "")
+    return f"{KIND_LABELS.get(o['kind'], o['kind'])}：{o['value']:g} {o['unit']}{period}"
+
+
+def _add_declared(stated: list[tuple[int, dict, int]]):
+    """The applicant's structured outcomes become facts of the published case (quoted from the
+    line that prints them), unless the extractor already found the same figure in the text."""
+    def add(book: Book) -> None:
+        by_no = {ln.no: ln for ln in book.document.lines}
+        for i, o, line in stated:
+            facts = book.cases[i].facts
+            if any(x.kind == o["kind"] and x.unit == o["unit"] and abs(x.value - o["value"]) <= 1e-9 * max(1, o["value"])
+                   for x in facts.outcomes):
+                continue
+            quote = by_no[line].raw
+            facts.outcomes.append(Outcome(value=o["value"], value_max=None, unit=o["unit"], kind=o["kind"],
+                                          period=o["period"], qualifier=None, quote=quote, line=line,
+                                          evidence=[Evidence(quote, line)]))
+    return add
+
+
+def publish(ctx: Context, call_id: int) -> dict:
+    """Announce the decisions (applicants are told) and add the accepted cases, with their final
+    专家点评 (else the first reviewer's draft), to the library as a collection. Publishing
+    again after a change updates that collection in place (case ids kept)."""
+    pending: list[notify.Mail] = []
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        cv = call_view(conn, call)
+        require(ctx, "programme.manage", cv)
+        if cv.phase not in ("decision", "published"):
+            raise CaseAtlasError(f"publish after the discussion has ended (the call is in {cv.phase})")
+        prog = store.get_programme(conn, call["programme_id"])
+        subs = store.list_submissions(conn, call_id, status="submitted")
+        undecided = [s for s in subs if not s["decision"]]
+        if undecided:
+            raise CaseAtlasError(f"{len(undecided)} submission(s) have no decision yet")
+        chosen = [s for s in subs if s["decision"] == "accept"]
+        if not chosen:
+            raise CaseAtlasError("no submission is accepted: nothing to publish")
+        revs = store.reviews_of(conn, call_id)
+        for s in chosen:
+            if not s["final_comment"]:
+                draft = next((r["expert_comment"] for r in revs if r["submission_id"] == s["id"]
+                              and r["status"] == "submitted" and (r["expert_comment"] or "").strip()), None)
+                s["final_comment"] = draft
+        panel = store.members(conn, call_id, "reviewer")
+    book, stated = _book(call, prog, panel, chosen)
+    result = library.save_segmented(ctx, book, _add_declared(stated))
+    if result.status == "error":
+        raise CaseAtlasError(result.error)
+    with ctx.engine.begin() as conn:
+        from ..store import library as lib
+
+        col = lib.find_collection(conn, book.document.source_file)
+        for s, case in zip(chosen, book.cases):
+            values = {"final_comment": s["final_comment"]}
+            if case.case_id:
+                values["case_id"] = case.case_id
+            store.update_submission(conn, s["id"], **values)
+        first_time = not call["results_at"]
+        store.update_call(conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"])
+        if first_time:
+            words = {"accept": "入选", "revise": "需修改后再议", "reject": "未入选"}
+            for s in subs:
+                notify.queue(conn, call_id, "decision", s["applicant_email"], f"[案例征集] 评审结果：{s['title']}",
+                             f"您申报的案例“{s['title']}”评审结果：{words[s['decision']]}。", pending)
+        audit.record(conn, ctx, "selection.publish", f"call:{call_id}", collection=col["slug"], cases=len(chosen))
+    notify.send(ctx.engine, pending)
+    return {"collection": col["slug"], "cases": len(chosen), "status": result.status}
+
+
+# --- exports
+
+SUBMISSION_COLUMNS = ["id", "title", "organization", "applicant", "domain", "status", "version", "submitted_at",
+                      "decision", "case_id"]
+DECISION_COLUMNS = ["id", "title", "domain", "decision", "raw", "normalized", "spread", "dispersed", "n_reviews"]
+
+
+def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list[dict]]:
+    if table not in PROGRAMME_EXPORT_TABLES:
+        raise CaseAtlasError(f"unknown table '{table}' (use {', '.join(PROGRAMME_EXPORT_TABLES)})")
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        subs = store.list_submissions(conn, call_id)
+        if table == "submissions":
+            return SUBMISSION_COLUMNS, [{c: s.get(c) for c in SUBMISSION_COLUMNS} for s in subs]
+        if table == "scores":
+            keys = [c["key"] for c in call["criteria"]]
+            cols = ["submission", "title", "reviewer", *keys, "total", "confidence", "status", "comment"]
+            titles = {s["id"]: s["title"] for s in subs}
+            rows = [{"submission": r["submission_id"], "title": titles.get(r["submission_id"]),
+                     "reviewer": r["username"], **{k: r["scores"].get(k) for k in keys},
+                     "total": weighted_total(r["scores"], call["criteria"]), "confidence": r["confidence"],
+                     "status": r["status"], "comment": r["comment"]} for r in store.reviews_of(conn, call_id)]
+            return cols, rows
+    table_ = ranking(ctx, call_id)
+    rows = [{"id": r["submission"], "title": r["title"], "domain": d["domain"], "decision": r["decision"],
+             "raw": r["raw"], "normalized": r["normalized"], "spread": r["spread"], "dispersed": r["dispersed"],
+             "n_reviews": r["n_reviews"]} for d in table_["domains"] for r in d["rows"]]
+    return DECISION_COLUMNS, rows
+
+
+def export_bytes(ctx: Context, call_id: int, fmt: str, table: str = "submissions") -> tuple[bytes, str]:
+    """CSV of one table, or XLSX with all three as sheets."""
+    if fmt == "csv":
+        cols, rows = export_rows(ctx, call_id, table)
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    if fmt != "xlsx":
+        raise CaseAtlasError("format: csv or xlsx")
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in PROGRAMME_EXPORT_TABLES:
+        cols, rows = export_rows(ctx, call_id, name)
+        ws = wb.create_sheet(name)
+        ws.append(cols)
+        for row in rows:
+            ws.append([v[:32000] if isinstance(v, str) else v for v in (row[c] for c in cols)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,391 @@
+"""Submissions: an applicant drafts a case on the call's template (typed, or started from a
+file the readers, segmenter and extractor pre-fill), saves, submits, and may edit and submit
+again until the deadline; each submit keeps a version, so what changed after the first
+submission is shown as a diff. Attachments are checked and never served as pages."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import tempfile
+from pathlib import Path
+
+from ..errors import CaseAtlasError, NotFound
+from ..extract import extract_case
+from ..programme.prefill import prefill, submission_lines
+from ..readers import SUPPORTED, read_document
+from ..store import accounts as accounts_store
+from ..store import programmes as store
+from ..vocab import KIND_UNITS, OUTCOME_KINDS, PERIODS
+from . import audit, notify
+from .calls import call_view, conflicts_of, load_call, submission_view
+from .context import Context, can, require
+from .rules import now_iso
+
+MAX_TITLE = 200
+MAX_SECTION_CHARS = 20_000
+MAX_OUTCOMES = 50
+MAX_ATTACHMENT = 10 * 1024 * 1024
+# What an attachment may be: extension → (content type, how the file must begin).
+ATTACHMENT_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".txt": ("text/plain; charset=utf-8", ()),
+    ".md": ("text/markdown; charset=utf-8", ()),
+}
+
+
+# Structured outcomes are stated in the library's canonical units (those the extractor converts
+# to), so the published collection adds them up with every other book's.
+UNITS_OF = {k: (u,) for k, u in KIND_UNITS.items()} | {"energy_saving": ("tce", "kWh"),
+                                                      "storage_capacity": ("MW", "MWh")}
+
+
+def _clean_sections(sections: list[dict], template: list[str]) -> list[dict]:
+    given = {}
+    extras = []
+    for s in sections or []:
+        heading = str(s.get("heading") or "").strip()
+        text = str(s.get("text") or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_SECTION_CHARS:
+            raise CaseAtlasError(f"section '{heading}': at most {MAX_SECTION_CHARS} characters")
+        if heading in template:
+            given[heading] = text
+        elif heading and text:
+            extras.append({"heading": heading[:60], "text": text})
+    return [{"heading": h, "text": given.get(h, "")} for h in template] + extras
+
+
+def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
+    if len(outcomes or []) > MAX_OUTCOMES:
+        raise CaseAtlasError(f"at most {MAX_OUTCOMES} outcomes")
+    out = []
+    for i, o in enumerate(outcomes or [], 1):
+        if o.get("value") in (None, "") and not o.get("kind"):
+            continue  # an empty row of the form
+        kind = o.get("kind")
+        if kind not in OUTCOME_KINDS:
+            raise CaseAtlasError(f"outcome {i}: kind must be one of {', '.join(OUTCOME_KINDS)}")
+        try:
+            value = float(o.get("value"))
+        except (TypeError, ValueError):
+            raise CaseAtlasError(f"outcome {i}: value must be a number") from None
+        if value < 0 or value != value or value in (float("inf"),):
+            raise CaseAtlasError(f"outcome {i}: value must be a finite number ≥ 0")
+        unit = str(o.get("unit") or "").strip() or KIND_UNITS.get(kind, "")
+        allowed = UNITS_OF.get(kind)
+        if not unit or len(unit) > 16 or (allowed and unit not in allowed):
+            raise CaseAtlasError(f"outcome {i}: unit for {kind} must be {' or '.join(allowed or ['given'])}")
+        period = o.get("period") or "unspecified"
+        if period not in PERIODS:
+            raise CaseAtlasError(f"outcome {i}: period must be one of {', '.join(PERIODS)}")
+        out.append({"kind": kind, "value": value, "unit": unit, "period": period,
+                    "quote": (str(o.get("quote") or "").strip()[:500] or None),
+                    "confirmed": bool(o.get("confirmed", True))})
+    return out
+
+
+def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
+    """What the extractor finds in the submission's text: reviewers see it beside the claims."""
+    lines = submission_lines(title, org, sections)
+    if not lines:
+        return {"outcomes": [], "attributes": []}
+    f = extract_case(lines, title, org, None)
+    return {"outcomes": [{"kind": o.kind, "value": o.value, "value_max": o.value_max, "unit": o.unit,
+                          "period": o.period, "status": o.status, "quote": o.quote, "line": o.line}
+                         for o in f.outcomes],
+            "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes]}
+
+
+def _check_domain(call: dict, domain: str | None) -> str:
+    if domain not in call["domains"]:
+        raise CaseAtlasError(f"domain must be one of: {'、'.join(call['domains'])}")
+    return domain
+
+
+def _applicant_org(conn, ctx: Context) -> str:
+    user = accounts_store.get_user(conn, user_id=ctx.actor.user_id) if ctx.actor.user_id else None
+    if user is None or not (user.organization or "").strip():
+        raise CaseAtlasError("this account has no organization: an applicant submits for an organization")
+    return user.organization.strip()
+
+
+def create(ctx: Context, call_id: int, title: str, domain: str, sections: list[dict] | None = None,
+           outcomes: list[dict] | None = None, source_file: str | None = None) -> dict:
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "submission.create", call_view(conn, call))
+        title = (title or "").strip()
+        if not title or len(title) > MAX_TITLE:
+            raise CaseAtlasError(f"title: 1 to {MAX_TITLE} characters")
+        org = _applicant_org(conn, ctx)
+        secs = _clean_sections(sections or [], call["template"])
+        stamp = now_iso()
+        sid = store.add_submission(conn, call_id=call_id, applicant_id=ctx.actor.user_id, organization=org,
+                                   domain=_check_domain(call, domain), title=title, sections=secs,
+                                   outcomes=_clean_outcomes(outcomes or []), facts=_facts(title, org, secs),
+                                   source_file=source_file, status="draft", version=0, created_at=stamp,
+                                   updated_at=stamp)
+        audit.record(conn, ctx, "submission.create", f"submission:{sid}", call=call_id, title=title)
+    return get(ctx, sid)
+
+
+def create_from_upload(ctx: Context, call_id: int, filename: str, content: bytes, domain: str) -> dict:
+    """A draft pre-filled from a case file: sections in the template's slots, outcomes with their
+    evidence quotes marked unconfirmed (the applicant confirms or removes each before submitting).
+    A file the readers refuse gets their one-line error and nothing is created."""
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "submission.create", call_view(conn, call))
+    name = Path(filename or "").name
+    if not name or Path(name).suffix.lower() not in SUPPORTED:
+        raise CaseAtlasError(f"'{name or filename}': not a supported file (use {', '.join(sorted(SUPPORTED))})")
+    with tempfile.TemporaryDirectory(prefix="caseatlas-submission-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        doc = read_document(path)
+    filled = prefill(doc, call["template"])
+    outcomes = [{"kind": o["kind"], "value": o["value"], "unit": o["unit"], "period": o["period"],
+                 "quote": o["quote"], "confirmed": False} for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]
+    sub = create(ctx, call_id, filled.title[:MAX_TITLE], domain, filled.sections, outcomes, source_file=name)
+    _store_attachment(ctx, sub["id"], name, content, read_already=True)
+    sub = get(ctx, sub["id"])
+    sub["prefill"] = {"template_sections_filled": filled.n_template_filled, "template_sections": len(call["template"]),
+                      "extra_sections": len(filled.sections) - len(call["template"]),
+                      "outcomes": len(outcomes), "notes": filled.notes}
+    return sub
+
+
+def _load(conn, submission_id: int) -> tuple[dict, dict]:
+    sub = store.get_submission(conn, submission_id)
+    if sub is None:
+        raise NotFound(f"no submission {submission_id}")
+    return sub, load_call(conn, sub["call_id"])
+
+
+def save(ctx: Context, submission_id: int, title: str | None = None, domain: str | None = None,
+         sections: list[dict] | None = None, outcomes: list[dict] | None = None) -> dict:
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        values: dict = {"updated_at": now_iso()}
+        if title is not None:
+            title = title.strip()
+            if not title or len(title) > MAX_TITLE:
+                raise CaseAtlasError(f"title: 1 to {MAX_TITLE} characters")
+            values["title"] = title
+        if domain is not None:
+            values["domain"] = _check_domain(call, domain)
+        if sections is not None:
+            values["sections"] = _clean_sections(sections, call["template"])
+        if outcomes is not None:
+            values["outcomes"] = _clean_outcomes(outcomes)
+        values["facts"] = _facts(values.get("title", sub["title"]), sub["organization"],
+                                 values.get("sections", sub["sections"]))
+        store.update_submission(conn, submission_id, **values)
+        audit.record(conn, ctx, "submission.save", f"submission:{submission_id}",
+                     fields=sorted(k for k in values if k not in ("updated_at", "facts")))
+    return get(ctx, submission_id)
+
+
+def _snapshot(sub: dict) -> dict:
+    return {k: sub[k] for k in ("title", "organization", "domain", "sections", "outcomes")}
+
+
+def submit(ctx: Context, submission_id: int) -> dict:
+    pending: list[notify.Mail] = []
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        unconfirmed = sum(1 for o in sub["outcomes"] if not o.get("confirmed", True))
+        if unconfirmed:
+            raise CaseAtlasError(f"confirm or remove the {unconfirmed} pre-filled outcome(s) before submitting")
+        if not any(s["text"] for s in sub["sections"]):
+            raise CaseAtlasError("the submission has no text: fill at least one section")
+        versions = store.versions(conn, submission_id)
+        if versions and versions[-1]["data"] == _snapshot(sub):
+            raise CaseAtlasError("nothing changed since the last submitted version")
+        version = sub["version"] + 1
+        stamp = now_iso()
+        store.add_version(conn, submission_id, version, _snapshot(sub), stamp)
+        store.update_submission(conn, submission_id, status="submitted", version=version, submitted_at=stamp,
+                                updated_at=stamp)
+        notify.queue(conn, call["id"], "submission_received", sub["applicant_email"],
+                     f"[案例征集] 已收到您的申报：{sub['title']}",
+                     f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
+                     f"截止前仍可修改并重新提交。", pending)
+        audit.record(conn, ctx, "submission.submit", f"submission:{submission_id}", version=version)
+    notify.send(ctx.engine, pending)
+    return get(ctx, submission_id)
+
+
+def _diff(old: dict | None, new: dict) -> list[dict]:
+    """Per field and section, the lines removed and added from `old` to `new`."""
+    if old is None:
+        return []
+    out = []
+    for field in ("title", "domain"):
+        if old.get(field) != new.get(field):
+            out.append({"what": field, "removed": [old.get(field) or ""], "added": [new.get(field) or ""]})
+    before = {s["heading"]: s["text"] for s in old.get("sections", [])}
+    after = {s["heading"]: s["text"] for s in new.get("sections", [])}
+    for heading in list(after) + [h for h in before if h not in after]:
+        a, b = (before.get(heading) or "").splitlines(), (after.get(heading) or "").splitlines()
+        if a == b:
+            continue
+        removed, added = [], []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+            if op != "equal":
+                removed += a[i1:i2]
+                added += b[j1:j2]
+        out.append({"what": heading, "removed": removed, "added": added})
+    key = lambda o: (o["kind"], o["value"], o["unit"], o["period"])  # noqa: E731
+    ko, kn = {key(o) for o in old.get("outcomes", [])}, {key(o) for o in new.get("outcomes", [])}
+    if ko != kn:
+        fmt = lambda k: f"{k[0]} {k[1]:g} {k[2]} ({k[3]})"  # noqa: E731
+        out.append({"what": "outcomes", "removed": [fmt(k) for k in sorted(ko - kn)],
+                    "added": [fmt(k) for k in sorted(kn - ko)]})
+    return out
+
+
+def get(ctx: Context, submission_id: int) -> dict:
+    """A submission as this actor may see it."""
+    with ctx.engine.connect() as conn:
+        sub, call = _load(conn, submission_id)
+        view = submission_view(conn, call, sub)
+        require(ctx, "submission.read", view)
+        actor = ctx.actor
+        is_manager = can(actor, "programme.manage", view.call)
+        blind = call["blind"] and not is_manager and actor.user_id != sub["applicant_id"]
+        versions = store.versions(conn, submission_id)
+        out = {k: sub[k] for k in ("id", "call_id", "domain", "title", "sections", "outcomes", "facts", "status",
+                                   "version", "source_file", "created_at", "updated_at", "submitted_at")}
+        out["organization"] = None if blind else sub["organization"]
+        out["applicant"] = None if blind else sub["applicant"]
+        out["phase"] = view.call.phase
+        out["editable"] = can(actor, "submission.edit", view)
+        out["attachments"] = store.list_attachments(conn, submission_id)
+        first = versions[0]["data"] if versions else None
+        out["versions"] = [{"version": v["version"], "at": v["at"]} for v in versions]
+        # What changed after the first submission: submitted versions, then the unsubmitted draft.
+        out["changes_since_first_submission"] = _diff(first, _snapshot(sub)) if first else []
+        out["unsubmitted_changes"] = bool(versions) and versions[-1]["data"] != _snapshot(sub)
+        decided_visible = is_manager or (actor.user_id == sub["applicant_id"] and call["results_at"])
+        out["decision"] = sub["decision"] if decided_visible else None
+        out["final_comment"] = sub["final_comment"] if decided_visible or can(actor, "review.read", view) else None
+        out["case_id"] = sub["case_id"]
+        out["can"] = {a: can(actor, a, view) for a in ("submission.edit", "review.write", "review.read",
+                                                      "discussion.write", "conflict.declare")}
+        out["can"]["programme.manage"] = is_manager
+        reviews = store.reviews_of(conn, submission_id=submission_id)
+        if can(actor, "review.read", view):
+            out["reviews"] = [_review_public(r, call) for r in reviews
+                              if is_manager or r["status"] == "submitted" or r["reviewer_id"] == actor.user_id]
+        else:
+            out["reviews"] = None
+        mine = next((r for r in reviews if r["reviewer_id"] == actor.user_id), None)
+        out["my_review"] = _review_public(mine, call) if mine and actor.user_id in view.assigned else None
+        out["discussion"] = store.comments_of(conn, submission_id) if can(actor, "discussion.write", view) else None
+        if is_manager:
+            conf = conflicts_of(conn, call, [sub])
+            out["assigned"] = sorted(a["username"] for a in store.assignments_of(conn, call["id"])
+                                     if a["submission_id"] == submission_id)
+            names = {m["user_id"]: m["username"] for m in store.members(conn, call["id"])}
+            out["conflicts"] = [{"reviewer": names.get(r, str(r)), "reason": why} for (s, r), why in conf.items()]
+        return out
+
+
+def _review_public(r: dict, call: dict) -> dict:
+    from ..programme.scoring import weighted_total
+
+    return {"reviewer": r["username"], "scores": r["scores"], "total": weighted_total(r["scores"], call["criteria"]),
+            "comment": r["comment"], "confidence": r["confidence"], "expert_comment": r["expert_comment"],
+            "status": r["status"], "updated_at": r["updated_at"]}
+
+
+def list_for(ctx: Context, call_id: int) -> list[dict]:
+    """The submissions of a call this actor may see: all (organizers), their own (applicants),
+    assigned and not conflicted (reviewers, once submissions have closed)."""
+    require(ctx, "submission.read")
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        cv = call_view(conn, call)
+        require(ctx, "programme.read", cv)
+        manager = can(ctx.actor, "programme.manage", cv)
+        if manager:
+            subs = store.list_submissions(conn, call_id)
+        elif ctx.actor.role == "applicant":
+            subs = store.list_submissions(conn, call_id, applicant_id=ctx.actor.user_id)
+        else:
+            mine = [a["submission_id"] for a in store.assignments_of(conn, call_id)
+                    if a["reviewer_id"] == ctx.actor.user_id]
+            subs = store.list_submissions(conn, call_id, ids=mine) if mine else []
+        reviews = {(r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id)}
+        out = []
+        for s in subs:
+            view = submission_view(conn, call, s, cv)
+            if not can(ctx.actor, "submission.read", view):
+                continue
+            blind = call["blind"] and not manager and ctx.actor.user_id != s["applicant_id"]
+            out.append({"id": s["id"], "title": s["title"], "domain": s["domain"], "status": s["status"],
+                        "version": s["version"], "submitted_at": s["submitted_at"],
+                        "organization": None if blind else s["organization"],
+                        "decision": s["decision"] if manager or (call["results_at"] and
+                                                                 ctx.actor.user_id == s["applicant_id"]) else None,
+                        "my_review": reviews.get((s["id"], ctx.actor.user_id))})
+        return out
+
+
+# --- attachments
+
+def _check_attachment(name: str, content: bytes) -> str:
+    ext = Path(name).suffix.lower()
+    if ext not in ATTACHMENT_TYPES:
+        raise CaseAtlasError(f"'{name}': attachments may be {', '.join(sorted(ATTACHMENT_TYPES))}")
+    if not content:
+        raise CaseAtlasError(f"'{name}': file is empty")
+    if len(content) > MAX_ATTACHMENT:
+        raise CaseAtlasError(f"'{name}': larger than {MAX_ATTACHMENT // (1024 * 1024)} MB")
+    ctype, magic = ATTACHMENT_TYPES[ext]
+    if magic and not content.startswith(magic):
+        raise CaseAtlasError(f"'{name}': the content is not a {ext[1:]} file")
+    if not magic:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CaseAtlasError(f"'{name}': text attachments must be UTF-8") from None
+    return ctype
+
+
+def _store_attachment(ctx: Context, submission_id: int, filename: str, content: bytes,
+                      read_already: bool = False) -> dict:
+    """`read_already`: the file the submission was started from, which the readers accepted
+    (any of their formats and encodings); it is kept as sent and only ever downloaded."""
+    name = Path(filename or "").name[:120]
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        ctype = "application/octet-stream" if read_already else _check_attachment(name, content)
+        aid = store.add_attachment(conn, submission_id=submission_id, filename=name, content_type=ctype,
+                                   size=len(content), sha256=hashlib.sha256(content).hexdigest(), data=content,
+                                   created_at=now_iso())
+        audit.record(conn, ctx, "submission.attach", f"submission:{submission_id}", file=name, size=len(content))
+    return {"id": aid, "filename": name, "content_type": ctype, "size": len(content)}
+
+
+def add_attachment(ctx: Context, submission_id: int, filename: str, content: bytes) -> dict:
+    return _store_attachment(ctx, submission_id, filename, content)
+
+
+def attachment(ctx: Context, attachment_id: int) -> dict:
+    with ctx.engine.connect() as conn:
+        att = store.get_attachment(conn, attachment_id)
+        if att is None:
+            raise NotFound(f"no attachment {attachment_id}")
+        sub, call = _load(conn, att["submission_id"])
+        require(ctx, "submission.read", submission_view(conn, call, sub))
+        return att

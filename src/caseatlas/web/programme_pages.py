@@ -1,0 +1,265 @@
+"""Programme pages: calls, the applicant's submission form (typed or from a file), the
+reviewer's form, the organizer's panel, assignment and ranking with a decision preview.
+Plain HTML forms (POST, then redirect), so every step works without script."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ..errors import CaseAtlasError
+from ..programme.presets import PRESETS
+from ..services import accounts, calls, reviews, selection, submissions
+from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS
+from .api import set_session_cookie
+from .deps import ReadContext, WriteContext
+from .pages import render
+
+router = APIRouter(include_in_schema=False)
+BLANK_OUTCOME_ROWS = 3
+
+
+def _go(url: str, message: str | None = None) -> RedirectResponse:
+    return RedirectResponse(url + (("&" if "?" in url else "?") + "message=" + quote(message) if message else ""),
+                            status_code=303)
+
+
+async def _form(request: Request) -> dict:
+    form = await request.form()
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)} | {
+        k: v for k, v in form.multi_items() if not isinstance(v, str)}
+
+
+@router.get("/programmes", response_class=HTMLResponse)
+def programmes_page(request: Request, ctx: ReadContext, message: str | None = None):
+    return render(request, "programmes.html", calls=calls.list_calls(ctx), presets=PRESETS, message=message,
+                  can_create="programme.create" in ctx.actor.grants)
+
+
+@router.post("/programmes")
+async def programme_create(request: Request, ctx: WriteContext):
+    f = await _form(request)
+    call = calls.create(
+        ctx, f.get("preset", "cteam"), f.get("name", ""), int(f["year"]) if f.get("year", "").isdigit() else None,
+        domains=f.get("domains") or None, organizers=f.get("organizers"), supporters=f.get("supporters"),
+        description=f.get("description") or None, contact=f.get("contact") or None,
+        deadlines={k: f.get(k) for k in ("submission_deadline", "review_deadline", "discussion_deadline",
+                                         "decision_deadline")},
+        reviewers_per_submission=int(f.get("k") or 3), blind=f.get("blind") == "1")
+    return _go(f"/calls/{call['id']}", "已创建征集")
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(request: Request, next: str = "/programmes"):
+    return render(request, "register.html", next=next if next.startswith("/") and not next.startswith("//") else "/")
+
+
+@router.post("/register")
+async def register_submit(request: Request, ctx: WriteContext):
+    f = await _form(request)
+    try:
+        accounts.register(ctx, f.get("username", ""), f.get("password", ""), f.get("organization", ""),
+                          f.get("email", ""), f.get("display_name") or None)
+        token, _, _ = accounts.login(ctx, f.get("username", ""), f.get("password", ""))
+    except CaseAtlasError as exc:
+        return render(request, "register.html", status=400, error=str(exc), form=f, next=f.get("next", "/"))
+    nxt = f.get("next", "/programmes")
+    resp = RedirectResponse(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/", status_code=303)
+    set_session_cookie(request, resp, token)
+    return resp
+
+
+@router.get("/calls/{call_id}", response_class=HTMLResponse)
+def call_page(request: Request, ctx: ReadContext, call_id: int, message: str | None = None):
+    call = calls.get_call(ctx, call_id)
+    subs = submissions.list_for(ctx, call_id) if ctx.actor.kind != "anonymous" else []
+    return render(request, "call.html", call=call, subs=subs, message=message)
+
+
+@router.post("/calls/{call_id}/publish")
+def call_publish(ctx: WriteContext, call_id: int):
+    calls.publish(ctx, call_id)
+    return _go(f"/calls/{call_id}", "征集已发布")
+
+
+@router.post("/calls/{call_id}/advance")
+def call_advance(ctx: WriteContext, call_id: int):
+    call = calls.advance(ctx, call_id)
+    return _go(f"/calls/{call_id}", f"已进入阶段：{call['phase']}")
+
+
+@router.post("/calls/{call_id}/settings")
+async def call_settings(request: Request, ctx: WriteContext, call_id: int):
+    f = await _form(request)
+    changes = {k: f[k] for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
+               if k in f}
+    if "aliases" in f:
+        changes["aliases"] = f["aliases"]
+    if "blind" in f:
+        changes["blind"] = f["blind"] == "1"
+    quotas = {k[6:]: v for k, v in f.items() if k.startswith("quota_")}
+    if quotas:
+        changes["quotas"] = quotas
+    calls.update(ctx, call_id, **changes)
+    return _go(f"/calls/{call_id}", "已保存")
+
+
+@router.post("/calls/{call_id}/my-conflicts")
+async def my_conflicts(request: Request, ctx: WriteContext, call_id: int):
+    f = await _form(request)
+    calls.declare_organizations(ctx, call_id, f.get("organizations", ""))
+    return _go(f"/calls/{call_id}", "已保存利益冲突声明")
+
+
+@router.post("/calls/{call_id}/submissions")
+async def submission_new(request: Request, ctx: WriteContext, call_id: int):
+    f = await _form(request)
+    upload = f.get("file")
+    if upload is not None and getattr(upload, "filename", ""):
+        content = await upload.read(20 * 1024 * 1024 + 1)
+        if len(content) > 20 * 1024 * 1024:
+            raise CaseAtlasError(f"{upload.filename}: larger than 20 MB")
+        sub = submissions.create_from_upload(ctx, call_id, upload.filename, content, f.get("domain", ""))
+        p = sub["prefill"]
+        return _go(f"/submissions/{sub['id']}", f"已从文件预填：模板章节 {p['template_sections_filled']}/"
+                                                f"{p['template_sections']}，量化成果 {p['outcomes']} 项，请逐项确认")
+    sub = submissions.create(ctx, call_id, f.get("title", ""), f.get("domain", ""))
+    return _go(f"/submissions/{sub['id']}", "已创建草稿")
+
+
+@router.get("/calls/{call_id}/panel", response_class=HTMLResponse)
+def panel_page(request: Request, ctx: ReadContext, call_id: int, message: str | None = None):
+    call = calls.get_call(ctx, call_id)
+    return render(request, "panel.html", call=call, members=calls.panel(ctx, call_id),
+                  assignments=reviews.assignments(ctx, call_id), subs=submissions.list_for(ctx, call_id),
+                  message=message)
+
+
+@router.post("/calls/{call_id}/panel")
+async def panel_add(request: Request, ctx: WriteContext, call_id: int):
+    f = await _form(request)
+    out = calls.add_member(ctx, call_id, f.get("username", "").strip(), f.get("role", "reviewer"),
+                           f.get("affiliation") or None, f.get("topics"), f.get("password") or None,
+                           f.get("email") or None, f.get("display_name") or None)
+    note = f"已添加 {out['username']}" + (f"，初始密码：{out['password']}" if out.get("password") else "")
+    return _go(f"/calls/{call_id}/panel", note)
+
+
+@router.post("/calls/{call_id}/assign")
+def panel_assign(ctx: WriteContext, call_id: int):
+    out = reviews.auto_assign(ctx, call_id)
+    return _go(f"/calls/{call_id}/panel", f"新分配 {out['assigned']} 项；负载 {out['min_load']}–{out['max_load']}；"
+                                          f"违反回避 {out['conflicts_violated']}")
+
+
+@router.get("/calls/{call_id}/ranking", response_class=HTMLResponse)
+def ranking_page(request: Request, ctx: ReadContext, call_id: int, propose: str | None = None,
+                 message: str | None = None):
+    call = calls.get_call(ctx, call_id)
+    table = selection.ranking(ctx, call_id)
+    proposed = {p["submission"]: p["decision"] for p in selection.propose(ctx, call_id, propose)} if propose else {}
+    return render(request, "ranking.html", call=call, table=table, proposed=proposed, decisions=DECISIONS,
+                  preview=None, message=message)
+
+
+@router.post("/calls/{call_id}/decisions", response_class=HTMLResponse)
+async def decisions_post(request: Request, ctx: WriteContext, call_id: int):
+    f = await _form(request)
+    chosen = [{"submission": int(k[9:]), "decision": v or None} for k, v in f.items() if k.startswith("decision_")]
+    apply = f.get("action") == "apply"
+    result = selection.decide(ctx, call_id, chosen, preview=not apply)
+    if apply:
+        return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result['changes'])} 项决定")
+    call = calls.get_call(ctx, call_id)
+    table = selection.ranking(ctx, call_id)
+    return render(request, "ranking.html", call=call, table=table, proposed={d["submission"]: d["decision"]
+                                                                              for d in chosen},
+                  decisions=DECISIONS, preview=result, message=None)
+
+
+@router.post("/calls/{call_id}/collection")
+def publish_collection(ctx: WriteContext, call_id: int):
+    out = selection.publish(ctx, call_id)
+    return _go(f"/search?collection={quote(out['collection'])}", None)
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse)
+def submission_page(request: Request, ctx: ReadContext, submission_id: int, message: str | None = None):
+    sub = submissions.get(ctx, submission_id)
+    call = calls.get_call(ctx, sub["call_id"])
+    return render(request, "submission.html", sub=sub, call=call, kinds=OUTCOME_KINDS, periods=PERIODS,
+                  kind_units=KIND_UNITS, blank_rows=BLANK_OUTCOME_ROWS, message=message)
+
+
+def _outcomes_from(f: dict) -> list[dict]:
+    rows = sorted({k.rsplit("_", 1)[1] for k in f if k.startswith("o_kind_")}, key=int)
+    out = []
+    for i in rows:
+        if f.get(f"o_remove_{i}") == "1" or not f.get(f"o_value_{i}", "").strip():
+            continue
+        out.append({"kind": f.get(f"o_kind_{i}"), "value": f.get(f"o_value_{i}"), "unit": f.get(f"o_unit_{i}", ""),
+                    "period": f.get(f"o_period_{i}") or "unspecified", "quote": f.get(f"o_quote_{i}") or None,
+                    "confirmed": f.get(f"o_confirmed_{i}") == "1"})
+    return out
+
+
+@router.post("/submissions/{submission_id}")
+async def submission_save(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    n = sorted({int(k.rsplit("_", 1)[1]) for k in f if k.startswith("s_heading_")})
+    sections = [{"heading": f[f"s_heading_{i}"], "text": f.get(f"s_text_{i}", "")} for i in n]
+    submissions.save(ctx, submission_id, f.get("title"), f.get("domain"), sections, _outcomes_from(f))
+    if f.get("action") == "submit":
+        sub = submissions.submit(ctx, submission_id)
+        return _go(f"/submissions/{submission_id}", f"已提交（第 {sub['version']} 版）")
+    return _go(f"/submissions/{submission_id}", "已保存草稿")
+
+
+@router.post("/submissions/{submission_id}/attachments")
+async def submission_attach(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    upload = f.get("file")
+    if upload is None or not getattr(upload, "filename", ""):
+        raise CaseAtlasError("choose a file to attach")
+    submissions.add_attachment(ctx, submission_id, upload.filename, await upload.read(submissions.MAX_ATTACHMENT + 1))
+    return _go(f"/submissions/{submission_id}", "已上传附件")
+
+
+@router.post("/submissions/{submission_id}/review")
+async def review_save(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    scores = {k[6:]: v for k, v in f.items() if k.startswith("score_") and v != ""}
+    reviews.save_review(ctx, submission_id, scores, f.get("comment") or None, f.get("confidence") or None,
+                        f.get("expert_comment") or None, submit=f.get("action") == "submit")
+    return _go(f"/submissions/{submission_id}", "评审已提交" if f.get("action") == "submit" else "评审草稿已保存")
+
+
+@router.post("/submissions/{submission_id}/comments")
+async def comment_post(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    reviews.comment(ctx, submission_id, f.get("body", ""))
+    return _go(f"/submissions/{submission_id}#discussion")
+
+
+@router.post("/submissions/{submission_id}/conflict")
+async def conflict_post(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    reviews.declare_conflict(ctx, submission_id, f.get("reason", ""))
+    sub_call = f.get("call_id", "")
+    return _go(f"/calls/{sub_call}" if sub_call.isdigit() else "/programmes", "已声明利益冲突，该案例不再对您可见")
+
+
+@router.post("/submissions/{submission_id}/final-comment")
+async def final_comment_post(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    selection.set_final_comment(ctx, submission_id, f.get("text", ""))
+    return _go(f"/submissions/{submission_id}", "已保存专家点评")
+
+
+@router.post("/submissions/{submission_id}/reviewers")
+async def reviewer_add(request: Request, ctx: WriteContext, submission_id: int):
+    f = await _form(request)
+    reviews.assign(ctx, submission_id, f.get("username", "").strip())
+    return _go(f"/submissions/{submission_id}", "已分配评审专家")

@@ -1,0 +1,201 @@
+"""Programmes through the services, on both backends: a call from a preset, submissions
+(typed and from a file), conflicts detected from organizations, assignment, reviews,
+ranking with normalization, decisions with quotas, publishing into the library."""
+
+from __future__ import annotations
+
+import pytest
+
+from caseatlas.errors import CaseAtlasError, Conflict, Forbidden
+from caseatlas.programme.assign import Problem, solve
+from caseatlas.programme.conflicts import core, same_group
+from caseatlas.programme.scoring import rank, weighted_total
+from caseatlas.services import Actor, Context, accounts, calls, discovery, library, reviews, selection, submissions
+from caseatlas.store import accounts as accounts_store
+
+PASSWORD = "correct horse battery"
+
+
+def as_user(engine, username: str) -> Context:
+    with engine.connect() as conn:
+        u = accounts_store.get_user(conn, username)
+    return Context(engine, Actor("user", u.username, u.role, u.id))
+
+
+@pytest.fixture
+def programme(ctx):
+    """An organizer's call (C Team preset, 3 domains), two applicants, three reviewers: one
+    works for a company of the same group as applicant B (different name)."""
+    e = ctx.engine
+    accounts.add_user(ctx, "org1", PASSWORD, "organizer", email="org1@example.org")
+    org = as_user(e, "org1")
+    call = calls.create(org, "cteam", "2026 企业气候行动案例征集", 2026, domains=["绿色制造", "能源转型", "绿色交通"],
+                        organizers=["某促进中心"], deadlines={"submission_deadline": "2099-01-01"},
+                        quotas={"绿色制造": 1})
+    calls.publish(org, call["id"])
+    anon = Context(e)
+    accounts.register(anon, "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
+    accounts.register(anon, "appb", PASSWORD, "国家电力投资集团江苏电力有限公司", "b@example.org")
+    for name, aff in (("rev1", "某大学"), ("rev2", "某研究院"), ("rev3", "国家电投集团有限公司")):
+        calls.add_member(org, call["id"], name, "reviewer", affiliation=aff, topics=["绿色制造"], password=PASSWORD,
+                         email=f"{name}@example.org")
+    return call, org
+
+
+def _sections(call, text):
+    return [{"heading": h, "text": f"{text}，{h}。"} for h in call["template"]]
+
+
+def test_conflicts_see_through_names():
+    assert core("中国宝武钢铁集团有限公司") == core("宝武集团上海分公司") or same_group("中国宝武钢铁集团有限公司", "宝武集团上海分公司")
+    assert same_group("国家电力投资集团有限公司", "国家电投")
+    assert same_group("阿里巴巴（中国）有限公司", "阿里巴巴集团")
+    assert same_group("Acme Co., Ltd.", "ACME Group")
+    assert not same_group("万科企业股份有限公司", "万达科技有限公司")
+    assert not same_group("中国石油天然气集团", "中国石油化工集团")
+    assert same_group("浙能集团", "浙江省能源集团有限公司", aliases=[["浙能集团", "浙江省能源集团"]])
+    assert not same_group("浙能集团", "浙江省能源集团有限公司")
+
+
+def test_assignment_balanced_without_conflicts():
+    subs, revs = list(range(40)), list(range(100, 112))
+    conflicts = {(s, r) for s in subs for r in revs if (s * 7 + r) % 9 == 0}
+    match = {(s, 100): 2 for s in subs}  # everyone would want reviewer 100: balance must still hold
+    res = solve(Problem(subs, revs, 3, conflicts, match))
+    assert res.conflicts_violated == 0 and not res.short
+    assert len(res.pairs) == 120 and len(set(res.pairs)) == 120
+    assert max(res.loads.values()) == 10 and min(res.loads.values()) == 10
+    assert not set(res.pairs) & conflicts
+    # topic preference decides among equal loads: reviewer 100 gets only matched submissions
+    assert res.loads[100] == 10
+
+
+def test_scoring_weights_and_normalization():
+    criteria = [{"key": "a", "weight": 0.75}, {"key": "b", "weight": 0.25}]
+    assert weighted_total({"a": 4, "b": 2}, criteria) == pytest.approx(3.5)
+    # reviewer 1 is harsh, reviewer 2 generous: same order, different scales
+    reviews = [(1, 1, {"a": 2, "b": 2}), (2, 1, {"a": 1, "b": 1}), (1, 2, {"a": 5, "b": 5}),
+               (2, 2, {"a": 4, "b": 4}), (3, 2, {"a": 4.5, "b": 4.5})]
+    rows = {r.submission_id: r for r in rank(reviews, criteria, (1, 5), [1, 2, 3])}
+    assert rows[1].raw == pytest.approx(3.5) and rows[1].normalized > rows[2].normalized
+    assert rows[1].dispersed  # 2 vs 5 on a 1–5 scale
+    assert not rows[3].dispersed and rows[3].n_reviews == 1
+
+
+def test_programme_end_to_end(programme, ctx, monkeypatch):
+    call, org = programme
+    e = ctx.engine
+    a, b = as_user(e, "appa"), as_user(e, "appb")
+    sa = submissions.create(a, call["id"], "厂房屋顶分布式光伏", "绿色制造",
+                            _sections(call, "项目年发电量 120 万千瓦时，每年减少二氧化碳排放 960 吨"),
+                            [{"kind": "co2e_reduction", "value": 960, "unit": "tCO2e", "period": "annual"}])
+    assert sa["facts"]["outcomes"], "the extractor reads the submission's text"
+    submissions.submit(a, sa["id"])
+    sb = submissions.create(b, call["id"], "园区储能与绿电交易", "能源转型", _sections(call, "累计节约标准煤 5000 吨"))
+    submissions.submit(b, sb["id"])
+    # applicants see only their own
+    assert [s["id"] for s in submissions.list_for(a, call["id"])] == [sa["id"]]
+    with pytest.raises(Forbidden):
+        submissions.get(a, sb["id"])
+    # edit and resubmit before the deadline: the change is shown as a diff
+    submissions.save(a, sa["id"], sections=_sections(call, "项目年发电量 150 万千瓦时"))
+    s2 = submissions.submit(a, sa["id"])
+    assert s2["version"] == 2 and any("150" in " ".join(c["added"]) for c in s2["changes_since_first_submission"])
+    calls.advance(org, call["id"])  # close submissions now
+    with pytest.raises(Forbidden):
+        submissions.save(a, sa["id"], title="改名")
+    out = reviews.auto_assign(org, call["id"])
+    assert out["conflicts_violated"] == 0
+    r3 = as_user(e, "rev3")
+    with pytest.raises(Forbidden):
+        submissions.get(r3, sb["id"])  # 国家电投 group: detected conflict
+    assert sb["id"] not in [s["id"] for s in submissions.list_for(r3, call["id"])]
+    with pytest.raises(Forbidden):
+        reviews.save_review(r3, sb["id"], {"impact": 5})
+    with pytest.raises(Conflict):
+        reviews.assign(org, sb["id"], "rev3")
+    for name, score in (("rev1", 5), ("rev2", 4), ("rev3", 3)):
+        rv = as_user(e, name)
+        for s in submissions.list_for(rv, call["id"]):
+            full = submissions.get(rv, s["id"])
+            assert full["reviews"] is None  # others' reviews hidden during review
+            reviews.save_review(rv, s["id"], {"impact": score, "replicability": score, "sustainability": score},
+                                comment="好", confidence=4, expert_comment=f"{name} 的点评", submit=True)
+    with pytest.raises(Forbidden):
+        submissions.get(a, sb["id"])
+    assert submissions.get(a, sa["id"])["reviews"] is None  # applicants never see reviews
+    calls.advance(org, call["id"])  # end review → discussion
+    rv1 = as_user(e, "rev1")
+    assert submissions.get(rv1, sa["id"])["reviews"], "in discussion a reviewer who reviewed sees the others"
+    reviews.comment(rv1, sa["id"], "同意入选")
+    table = selection.ranking(org, call["id"])
+    rows = [r for d in table["domains"] for r in d["rows"]]
+    assert {r["submission"] for r in rows} == {sa["id"], sb["id"]}
+    preview = selection.decide(org, call["id"], [{"submission": sa["id"], "decision": "accept"},
+                                                 {"submission": sb["id"], "decision": "accept"}], preview=True)
+    assert len(preview["changes"]) == 2 and not preview["applied"]
+    assert submissions.get(org, sa["id"])["decision"] is None  # a preview changes nothing
+    selection.decide(org, call["id"], [{"submission": sa["id"], "decision": "accept"},
+                                       {"submission": sb["id"], "decision": "accept"}], preview=False)
+    accounts.register(Context(e), "appc", PASSWORD, "丙公司", "c@example.org")
+    calls.advance(org, call["id"])  # end discussion → decision
+    result = selection.publish(org, call["id"])
+    assert result["cases"] == 2
+    cols = {c["slug"]: c for c in library.collections(ctx)}
+    assert result["collection"] in cols and cols[result["collection"]]["publisher"] == "某促进中心"
+    hits = discovery.search(ctx, "储能 绿电交易", mode="text")
+    assert any(h["title"] == "园区储能与绿电交易" for h in hits["hits"])
+    case = library.case_detail(ctx, submissions.get(org, sa["id"])["case_id"])
+    assert case["chapter"] == "绿色制造" and any(s["heading"] == "专家点评" for s in case["sections"])
+    assert any(m["kind"] == "co2e_reduction" for m in case["metrics"])
+    assert submissions.get(a, sa["id"])["decision"] == "accept"
+
+
+def test_quota_refuses_and_changes_nothing(programme, ctx):
+    call, org = programme
+    e = ctx.engine
+    ids = []
+    for user in ("appa", "appb"):
+        s = submissions.create(as_user(e, user), call["id"], f"{user} 的案例", "绿色制造", _sections(call, "内容"))
+        submissions.submit(as_user(e, user), s["id"])
+        ids.append(s["id"])
+    calls.advance(org, call["id"])
+    calls.advance(org, call["id"])
+    with pytest.raises(Conflict):
+        selection.decide(org, call["id"], [{"submission": i, "decision": "accept"} for i in ids], preview=False)
+    assert all(submissions.get(org, i)["decision"] is None for i in ids)
+
+
+def test_upload_prefill_bad_file_changes_nothing(programme, ctx, tmp_path):
+    call, org = programme
+    a = as_user(ctx.engine, "appa")
+    with pytest.raises(CaseAtlasError, match="empty"):
+        submissions.create_from_upload(a, call["id"], "case.txt", b"", "绿色制造")
+    with pytest.raises(CaseAtlasError, match="GBK|decode|encoding|binary|text"):
+        submissions.create_from_upload(a, call["id"], "case.txt", b"\x00\x01\x02\xff" * 100, "绿色制造")
+    assert submissions.list_for(a, call["id"]) == []
+    text = "\n".join(["屋顶光伏项目", "甲能源科技有限公司", "案例概述", "项目年减排二氧化碳 800 吨。", "项目成果",
+                      "累计发电 300 万千瓦时。", "专家点评", "很好。"]).encode("gb18030")
+    sub = submissions.create_from_upload(a, call["id"], "case.txt", text, "绿色制造")
+    assert sub["title"] == "屋顶光伏项目"
+    filled = {s["heading"]: s["text"] for s in sub["sections"]}
+    assert "800" in filled["案例概述"] and "300" in filled["项目成果"]
+    assert not any("很好" in t for t in filled.values())  # the expert's comment is not the applicant's
+    assert sub["outcomes"] and all(o["quote"] and not o["confirmed"] for o in sub["outcomes"])
+    with pytest.raises(CaseAtlasError, match="confirm"):
+        submissions.submit(a, sub["id"])
+    assert len(sub["attachments"]) == 1
+
+
+def test_attachments_checked(programme, ctx):
+    call, _ = programme
+    a = as_user(ctx.engine, "appa")
+    s = submissions.create(a, call["id"], "案例", "绿色制造", _sections(call, "内容"))
+    with pytest.raises(CaseAtlasError, match="attachments may be"):
+        submissions.add_attachment(a, s["id"], "x.html", b"<script>alert(1)</script>")
+    with pytest.raises(CaseAtlasError, match="not a pdf"):
+        submissions.add_attachment(a, s["id"], "x.pdf", b"<html>")
+    att = submissions.add_attachment(a, s["id"], "x.pdf", b"%PDF-1.4\n...")
+    assert att["content_type"] == "application/pdf"
+    with pytest.raises(Forbidden):
+        submissions.attachment(as_user(ctx.engine, "appb"), att["id"])

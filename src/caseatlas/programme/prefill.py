@@ -123,6 +123,7 @@ def prefill(doc: Document, template: list[str]) -> Prefill:
         how = "headings"
     slots: list[list[str]] = [[] for _ in template]
     slot_lines: list[list[int]] = [[] for _ in template]
+    slot_from: list[list[str]] = [[] for _ in template]
     extras: list[dict] = []
     notes = [f"sections found by the {how}"]
     for k, (no, heading) in enumerate(heads):
@@ -134,12 +135,13 @@ def prefill(doc: Document, template: list[str]) -> Prefill:
         i = _slot(heading, template)
         if i is None:
             extras.append({"heading": heading.strip(), "text": "\n".join(body), "template": False,
-                           "lines": [no, stop]})
+                           "lines": [no, stop], "from": [heading.strip()]})
         else:
             slots[i].extend(body)
             slot_lines[i] += [no, stop]
+            slot_from[i].append(heading.strip())
     sections = [{"heading": h, "text": "\n".join(slots[i]), "template": True,
-                 "lines": [min(slot_lines[i]), max(slot_lines[i])] if slot_lines[i] else None}
+                 "lines": [min(slot_lines[i]), max(slot_lines[i])] if slot_lines[i] else None, "from": slot_from[i]}
                 for i, h in enumerate(template)] + extras
     lines = [by_no[n] for n in range(start, end + 1) if n in by_no]
     facts = extract_case(lines, title, org, None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import tempfile
 from pathlib import Path
 
@@ -41,8 +42,11 @@ ATTACHMENT_TYPES = {
 
 # Structured outcomes are stated in the library's canonical units (those the extractor converts
 # to), so the published collection adds them up with every other book's.
+# Money is in its currency's ISO code (CNY, USD, EUR…), as the extractor writes it.
 UNITS_OF = {k: (u,) for k, u in KIND_UNITS.items()} | {"energy_saving": ("tce", "kWh"),
-                                                      "storage_capacity": ("MW", "MWh")}
+                                                      "storage_capacity": ("MW", "kWh")}
+MONEY_KINDS = ("investment_or_finance", "cost_saving", "revenue")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def _clean_sections(sections: list[dict], template: list[str]) -> list[dict]:
@@ -78,6 +82,8 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
             raise CaseAtlasError(f"outcome {i}: value must be a finite number ≥ 0")
         unit = str(o.get("unit") or "").strip() or KIND_UNITS.get(kind, "")
         allowed = UNITS_OF.get(kind)
+        if kind in MONEY_KINDS and CURRENCY.fullmatch(unit):
+            allowed = None
         if not unit or len(unit) > 16 or (allowed and unit not in allowed):
             raise CaseAtlasError(f"outcome {i}: unit for {kind} must be {' or '.join(allowed or ['given'])}")
         period = o.get("period") or "unspecified"

@@ -112,7 +112,7 @@ def test_admin_reads_need_admin(site):
     assert client.get("/api/v1/me").json()["role"] == "admin"
     anon, _ = client_for(db_path, None)
     assert anon.get("/api/v1/me").json() == {"kind": "anonymous", "username": None, "role": None,
-                                             "can": ["library.read"]}
+                                             "can": ["library.read", "programme.read"]}
     assert anon.get("/api/v1/cases").status_code == 200  # the public library stays readable
 
 

@@ -4,6 +4,8 @@ ranking with normalization, decisions with quotas, publishing into the library."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden
@@ -199,3 +201,97 @@ def test_attachments_checked(programme, ctx):
     assert att["content_type"] == "application/pdf"
     with pytest.raises(Forbidden):
         submissions.attachment(as_user(ctx.engine, "appb"), att["id"])
+
+
+def _through_review(programme, ctx):
+    """Both applicants submit, submissions close, everyone assigned reviews."""
+    call, org = programme
+    e = ctx.engine
+    ids = []
+    for user, dom in (("appa", "绿色制造"), ("appb", "能源转型")):
+        s = submissions.create(as_user(e, user), call["id"], f"{user} 的案例", dom, _sections(call, "年减排 100 吨二氧化碳"))
+        submissions.submit(as_user(e, user), s["id"])
+        ids.append(s["id"])
+    calls.advance(org, call["id"])
+    reviews.auto_assign(org, call["id"])
+    for name in ("rev1", "rev2", "rev3"):
+        rv = as_user(e, name)
+        for s in submissions.list_for(rv, call["id"]):
+            reviews.save_review(rv, s["id"], {"impact": 4, "replicability": 3, "sustainability": 5}, confidence=3,
+                                submit=True)
+    return ids
+
+
+def test_mail_server_down_never_undoes_an_action(programme, ctx, monkeypatch):
+    from caseatlas.store import programmes as pstore
+
+    call, org = programme
+    monkeypatch.setenv("CASEATLAS_SMTP_HOST", "127.0.0.1")
+    from web_server import free_port
+
+    monkeypatch.setenv("CASEATLAS_SMTP_PORT", str(free_port()))  # nothing listens there
+    a = as_user(ctx.engine, "appa")
+    s = submissions.create(a, call["id"], "案例", "绿色制造", _sections(call, "内容"))
+    assert submissions.submit(a, s["id"])["status"] == "submitted"
+    with ctx.engine.connect() as conn:
+        sent = [n for n in pstore.notifications_of(conn, call["id"]) if n["kind"] == "submission_received"]
+    assert sent and sent[0]["status"] == "failed" and sent[0]["error"]
+
+
+def test_blind_review_hides_the_applicant(programme, ctx):
+    call, org = programme
+    calls.update(org, call["id"], blind=True)
+    ids = _through_review(programme, ctx)
+    seen = [submissions.get(as_user(ctx.engine, n), i) for n in ("rev1", "rev2") for i in ids
+            if i in {s["id"] for s in submissions.list_for(as_user(ctx.engine, n), call["id"])}]
+    assert seen and all(s["organization"] is None and s["applicant"] is None for s in seen)
+    assert submissions.get(org, ids[0])["organization"] == "甲能源科技有限公司"
+
+
+def test_every_programme_action_is_audited_and_exported(programme, ctx, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from caseatlas.services import audit
+
+    call, org = programme
+    _through_review(programme, ctx)
+    actions = {e["action"] for e in audit.entries(ctx, limit=500)}
+    assert {"programme.create", "programme.publish", "programme.member", "submission.create", "submission.submit",
+            "programme.advance", "review.assign", "review.submit"} <= actions
+    data, media = selection.export_bytes(org, call["id"], "xlsx")
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["submissions", "scores", "decisions"]
+    scores = list(wb["scores"].values)
+    assert scores[0][:3] == ("submission", "title", "reviewer") and len(scores) - 1 == 5  # 2 cases × k=3, minus rev3 on b (conflict)
+    total = scores[0].index("total")
+    assert all(abs(row[total] - (0.4 * 4 + 0.3 * 3 + 0.3 * 5)) < 1e-9 for row in scores[1:])
+    with pytest.raises(Forbidden):
+        selection.export_bytes(as_user(ctx.engine, "rev1"), call["id"], "csv")
+
+
+def test_cli_scripts_a_programme(db_path, tmp_path):
+    from typer.testing import CliRunner
+
+    from caseatlas.cli import app
+
+    runner = CliRunner()
+    db = ["--db", str(db_path)]
+    r = runner.invoke(app, ["programme", "create", "城市案例征集", "--preset", "isotc268", "--year", "2026",
+                            "--domain", "城市", "--domain", "社区", "--deadline", "2099-01-01", *db])
+    assert r.exit_code == 0, r.output
+    call_id = re.search(r"created call (\d+)", r.output).group(1)
+    csv_file = tmp_path / "panel.csv"
+    csv_file.write_text("username,name,email,affiliation,topics\nr1,张三,r1@example.org,某大学,城市;社区\n",
+                        encoding="utf-8")
+    r = runner.invoke(app, ["programme", "import-reviewers", call_id, str(csv_file), *db])
+    assert r.exit_code == 0 and "password:" in r.output
+    assert runner.invoke(app, ["programme", "publish", call_id, *db]).exit_code == 0
+    r = runner.invoke(app, ["programme", "assign", call_id, *db])
+    assert r.exit_code == 1 and "nothing to assign" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["programme", "list", *db])
+    assert "城市案例征集" in r.output and "submission" in r.output
+    out = tmp_path / "call.xlsx"
+    assert runner.invoke(app, ["programme", "export", call_id, "-o", str(out), *db]).exit_code == 0
+    assert out.read_bytes()[:2] == b"PK"

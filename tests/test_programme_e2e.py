@@ -116,7 +116,6 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             org.wait_for_selector("#phase")
             assert org.inner_text("#phase") == "draft"
             call_url = org.url.split("?")[0]
-            call_id = int(call_url.rsplit("/", 1)[1])
             org.click("#publish-call")
             org.wait_for_selector("#message")
             assert org.inner_text("#phase") == "submission"

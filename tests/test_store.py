@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def test_schema_is_migrated(engine):

@@ -19,6 +19,11 @@ KIND_UNITS = {"co2e_reduction": "tCO2e", "energy_saving": "tce", "renewable_capa
               "renewable_generation": "kWh", "investment_or_finance": "CNY", "cost_saving": "CNY",
               "storage_capacity": "MW", "revenue": "CNY", "area": "m2", "percentage_reduction": "%",
               "users_or_participants": "persons"}
+# How a published book prints each kind (a programme's declared outcomes, services/selection.py).
+KIND_LABELS_ZH = {"co2e_reduction": "减排量", "energy_saving": "节能量", "renewable_capacity": "可再生能源装机",
+               "renewable_generation": "可再生能源发电量", "investment_or_finance": "投融资", "cost_saving": "节约成本",
+               "storage_capacity": "储能规模", "revenue": "收入", "area": "面积", "percentage_reduction": "降幅",
+               "users_or_participants": "参与人数", "target": "目标", "other": "其他"}
 PERIODS = ("annual", "cumulative", "unspecified")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.

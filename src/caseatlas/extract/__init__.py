@@ -8,7 +8,7 @@ from ..models import Book, CaseFacts, Line
 from . import attributes
 from .outcomes import extract_outcomes, passages
 
-_PROFILE = re.compile(r"(机构|企业|公司|单位|集团|组织)(简介|介绍|概况)|关于我们")
+PROFILE = re.compile(r"(机构|企业|公司|单位|集团|组织)(简介|介绍|概况)|关于我们")
 
 
 def extract_case(lines: list[Line], title: str, organization: str | None, chapter: str | None,
@@ -31,9 +31,9 @@ def extract_book(book: Book) -> None:
     for case in book.cases:
         lines = [by_no[n] for n in range(case.start_line, case.end_line + 1)]
         profile = frozenset(
-            n for s in case.sections if _PROFILE.search(s.heading) for n in range(s.start_line, s.end_line + 1)
+            n for s in case.sections if PROFILE.search(s.heading) for n in range(s.start_line, s.end_line + 1)
         )
         case.facts = extract_case(lines, case.title, case.organization, case.chapter, profile)
 
 
-__all__ = ["extract_book", "extract_case", "extract_outcomes"]
+__all__ = ["PROFILE", "extract_book", "extract_case", "extract_outcomes"]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from ..extract import extract_case
+from ..extract import PROFILE, extract_case
 from ..models import Document, Line
 from ..readers.normalize import normalize
 from ..segment import segment
@@ -144,7 +144,10 @@ def prefill(doc: Document, template: list[str]) -> Prefill:
                  "lines": [min(slot_lines[i]), max(slot_lines[i])] if slot_lines[i] else None, "from": slot_from[i]}
                 for i, h in enumerate(template)] + extras
     lines = [by_no[n] for n in range(start, end + 1) if n in by_no]
-    facts = extract_case(lines, title, org, None)
+    # As for a book: figures in the organization's profile describe the organization, not the case.
+    profile = frozenset(n for k, (no, heading) in enumerate(heads) if PROFILE.search(heading)
+                        for n in range(no, (heads[k + 1][0] if k + 1 < len(heads) else end + 1)))
+    facts = extract_case(lines, title, org, None, profile)
     outcomes = [{"kind": o.kind, "value": o.value, "value_max": o.value_max, "unit": o.unit, "period": o.period,
                  "status": o.status, "quote": o.quote, "line": o.line} for o in facts.outcomes]
     return Prefill(title=title, organization=org, sections=sections, outcomes=outcomes,

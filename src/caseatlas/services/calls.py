@@ -84,7 +84,7 @@ def create(ctx: Context, preset: str, name: str, year: int | None = None, domain
         raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
     template = _names(template) if template else list(p.template)
     criteria = _check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
-    if not 1 <= int(reviewers_per_submission) <= 10:
+    if not isinstance(reviewers_per_submission, int) or not 1 <= reviewers_per_submission <= 10:
         raise CaseAtlasError("reviewers per submission: 1 to 10")
     quotas = _quotas(quotas or {}, domains)
     dl = {k: parse_deadline((deadlines or {}).get(k)) for k in DEADLINES}
@@ -221,23 +221,30 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
         for k in DEADLINES:
             if k in changes:
                 values[k] = parse_deadline(changes[k])
+        changes = {k: v for k, v in changes.items() if v is not None or k in DEADLINES}  # None: leave as is
         if "domains" in changes:
             values["domains"] = _names(changes["domains"])
+            if not 1 <= len(values["domains"]) <= MAX_DOMAINS:
+                raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
         domains = values.get("domains", call["domains"])
         if "quotas" in changes:
             values["quotas"] = _quotas(changes["quotas"] or {}, domains)
         if "blind" in changes:
             values["blind"] = bool(changes["blind"])
-        if "reviewers_per_submission" in changes:
-            values["reviewers_per_submission"] = int(changes["reviewers_per_submission"])
+        if changes.get("reviewers_per_submission") is not None:
+            k = changes["reviewers_per_submission"]
+            if not isinstance(k, int) or not 1 <= k <= 10:
+                raise CaseAtlasError("reviewers per submission: 1 to 10")
+            values["reviewers_per_submission"] = k
         if "aliases" in changes:
             groups = changes["aliases"]
             if isinstance(groups, str):
                 groups = [_names(line) for line in groups.splitlines()]
             values["aliases"] = [g for g in groups if len(g) >= 2]
         _check_order({k: values.get(k, call[k]) for k in DEADLINES})
-        store.update_call(conn, call_id, **values)
-        audit.record(conn, ctx, "programme.update", f"call:{call_id}", **{k: v for k, v in values.items()})
+        if values:
+            store.update_call(conn, call_id, **values)
+            audit.record(conn, ctx, "programme.update", f"call:{call_id}", **values)
         return _public(conn, store.get_call(conn, call_id), ctx.actor)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import re
 from typing import Callable
 
@@ -45,7 +47,8 @@ def _hit_record(hit, info: CaseSummary) -> dict:
         "case_id": info.case_id, "source_file": info.source_file, "start_line": info.start_line,
         "end_line": info.end_line, "title": info.title, "organization": info.organization,
         "chapter": info.chapter, "collection": info.collection, "year": info.year,
-        "score": round(hit.score, 6), "matched": matched,
+        # a zero vector (an empty passage) gives a NaN cosine: that is no similarity, not a number
+        "score": round(hit.score, 6) if math.isfinite(hit.score) else 0.0, "matched": matched,
         "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights], "start_line": s.start_line,
                       "end_line": s.end_line, "section": s.section} for s in hit.snippets],
     }

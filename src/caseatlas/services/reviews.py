@@ -145,7 +145,10 @@ def save_review(ctx: Context, submission_id: int, scores: dict, comment: str | N
         if unknown:
             raise CaseAtlasError(f"unknown criteria: {', '.join(sorted(unknown))}")
         if confidence not in (None, ""):
-            confidence = int(confidence)
+            try:
+                confidence = int(confidence)
+            except (TypeError, ValueError):
+                confidence = -1
             if not CONFIDENCE[0] <= confidence <= CONFIDENCE[1]:
                 raise CaseAtlasError(f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}")
         else:

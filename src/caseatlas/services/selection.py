@@ -13,7 +13,7 @@ from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Se
 from ..programme.prefill import submission_lines
 from ..programme.scoring import rank, weighted_total
 from ..store import programmes as store
-from ..vocab import DECISIONS, PROGRAMME_EXPORT_TABLES
+from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
 from . import audit, library, notify
 from .calls import call_view, load_call
 from .context import Context, require
@@ -21,10 +21,6 @@ from .rules import now_iso
 
 COMMENT_HEADING = "专家点评"
 DECLARED_HEADING = "申报的量化成果"
-KIND_LABELS = {"co2e_reduction": "减排量", "energy_saving": "节能量", "renewable_capacity": "可再生能源装机",
-               "renewable_generation": "可再生能源发电量", "investment_or_finance": "投融资", "cost_saving": "节约成本",
-               "storage_capacity": "储能规模", "revenue": "收入", "area": "面积", "percentage_reduction": "降幅",
-               "users_or_participants": "参与人数", "target": "目标", "other": "其他"}
 DECIDING = ("discussion", "decision")
 
 
@@ -191,7 +187,7 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Book
 
 def _declared_line(o: dict) -> str:
     period = {"annual": "（每年）", "cumulative": "（累计）"}.get(o["period"], "")
-    return f"{KIND_LABELS.get(o['kind'], o['kind'])}：{o['value']:g} {o['unit']}{period}"
+    return f"{KIND_LABELS_ZH.get(o['kind'], o['kind'])}：{o['value']:g} {o['unit']}{period}"
 
 
 def _add_declared(stated: list[tuple[int, dict, int]]):

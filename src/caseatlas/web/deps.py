@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from starlette.datastructures import FormData
 
 from ..errors import Forbidden
@@ -68,3 +68,6 @@ def page_csrf(request: Request) -> str:
 
 ReadContext = Annotated[Context, Depends(read_context)]
 WriteContext = Annotated[Context, Depends(write_context)]
+
+# A row id in a path: 32 bits are plenty, and a larger number (which SQLite cannot bind) is a 422.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

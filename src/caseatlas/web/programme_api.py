@@ -12,7 +12,7 @@ from ..programme.presets import PRESETS
 from ..services import accounts, calls, reviews, selection, submissions
 from ..vocab import PROGRAMME_EXPORT_TABLES
 from . import programme_schemas as s
-from .deps import ReadContext, WriteContext
+from .deps import ReadContext, RowId, WriteContext
 from .schemas import ErrorBody
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -50,68 +50,68 @@ def calls_create(ctx: WriteContext, body: s.CallCreate) -> dict:
 
 
 @router.get("/calls/{call_id}", summary="One call", response_model=s.CallOut)
-def call_get(ctx: ReadContext, call_id: int) -> dict:
+def call_get(ctx: ReadContext, call_id: RowId) -> dict:
     return calls.get_call(ctx, call_id)
 
 
 @router.patch("/calls/{call_id}", summary="Edit deadlines, domains, quotas, blind mode, aliases", response_model=s.CallOut)
-def call_update(ctx: WriteContext, call_id: int, body: s.CallUpdate) -> dict:
+def call_update(ctx: WriteContext, call_id: RowId, body: s.CallUpdate) -> dict:
     return calls.update(ctx, call_id, **body.model_dump(exclude_unset=True))
 
 
 @router.post("/calls/{call_id}/publish", summary="Open the call for submissions", response_model=s.CallOut)
-def call_publish(ctx: WriteContext, call_id: int) -> dict:
+def call_publish(ctx: WriteContext, call_id: RowId) -> dict:
     return calls.publish(ctx, call_id)
 
 
 @router.post("/calls/{call_id}/advance", summary="End the current phase now", response_model=s.CallOut)
-def call_advance(ctx: WriteContext, call_id: int) -> dict:
+def call_advance(ctx: WriteContext, call_id: RowId) -> dict:
     return calls.advance(ctx, call_id)
 
 
 @router.get("/calls/{call_id}/panel", summary="Organizers and reviewers, with load", response_model=list[s.Open])
-def panel(ctx: ReadContext, call_id: int) -> list[dict]:
+def panel(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return calls.panel(ctx, call_id)
 
 
 @router.post("/calls/{call_id}/panel", summary="Add an organizer or reviewer (creates a reviewer account if new)",
              response_model=s.Open)
-def panel_add(ctx: WriteContext, call_id: int, body: s.MemberIn) -> dict:
+def panel_add(ctx: WriteContext, call_id: RowId, body: s.MemberIn) -> dict:
     return calls.add_member(ctx, call_id, body.username, body.role, body.affiliation, body.topics, body.password,
                             body.email, body.display_name)
 
 
 @router.put("/calls/{call_id}/my-conflicts", summary="A reviewer's declared conflicting organizations",
             response_model=s.Open)
-def my_conflicts(ctx: WriteContext, call_id: int, body: s.OrganizationsIn) -> dict:
+def my_conflicts(ctx: WriteContext, call_id: RowId, body: s.OrganizationsIn) -> dict:
     return calls.declare_organizations(ctx, call_id, body.organizations)
 
 
 @router.post("/calls/{call_id}/assign", summary="Assign reviewers (min-cost flow; existing kept)", response_model=s.Open)
-def assign(ctx: WriteContext, call_id: int) -> dict:
+def assign(ctx: WriteContext, call_id: RowId) -> dict:
     return reviews.auto_assign(ctx, call_id)
 
 
 @router.get("/calls/{call_id}/assignments", summary="Who reviews what", response_model=list[s.Open])
-def assignments(ctx: ReadContext, call_id: int) -> list[dict]:
+def assignments(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return reviews.assignments(ctx, call_id)
 
 
 @router.get("/calls/{call_id}/submissions", summary="Submissions this account may see",
             response_model=list[s.SubmissionBrief])
-def submissions_list(ctx: ReadContext, call_id: int) -> list[dict]:
+def submissions_list(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return submissions.list_for(ctx, call_id)
 
 
 @router.post("/calls/{call_id}/submissions", summary="Start a submission (applicant)", response_model=s.SubmissionOut)
-def submission_create(ctx: WriteContext, call_id: int, body: s.SubmissionIn) -> dict:
+def submission_create(ctx: WriteContext, call_id: RowId, body: s.SubmissionIn) -> dict:
     return submissions.create(ctx, call_id, body.title, body.domain, [x.model_dump() for x in body.sections],
                               [x.model_dump() for x in body.outcomes])
 
 
 @router.post("/calls/{call_id}/submissions/upload", summary="Start a submission from a case file (pre-filled)",
              response_model=s.SubmissionOut)
-async def submission_upload(ctx: WriteContext, call_id: int, domain: Annotated[str, Form(max_length=200)],
+async def submission_upload(ctx: WriteContext, call_id: RowId, domain: Annotated[str, Form(min_length=1, max_length=200)],
                             file: Annotated[UploadFile, File(description=".txt .md .docx .pdf .html")]):
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
@@ -121,12 +121,12 @@ async def submission_upload(ctx: WriteContext, call_id: int, domain: Annotated[s
 
 @router.get("/submissions/{submission_id}", summary="One submission, as this account may see it",
             response_model=s.SubmissionOut)
-def submission_get(ctx: ReadContext, submission_id: int) -> dict:
+def submission_get(ctx: ReadContext, submission_id: RowId) -> dict:
     return submissions.get(ctx, submission_id)
 
 
 @router.patch("/submissions/{submission_id}", summary="Save a draft (until the deadline)", response_model=s.SubmissionOut)
-def submission_save(ctx: WriteContext, submission_id: int, body: s.SubmissionPatch) -> dict:
+def submission_save(ctx: WriteContext, submission_id: RowId, body: s.SubmissionPatch) -> dict:
     data = body.model_dump(exclude_unset=True)
     return submissions.save(ctx, submission_id, data.get("title"), data.get("domain"), data.get("sections"),
                             data.get("outcomes"))
@@ -134,20 +134,20 @@ def submission_save(ctx: WriteContext, submission_id: int, body: s.SubmissionPat
 
 @router.post("/submissions/{submission_id}/submit", summary="Submit (again): keeps a version",
              response_model=s.SubmissionOut)
-def submission_submit(ctx: WriteContext, submission_id: int) -> dict:
+def submission_submit(ctx: WriteContext, submission_id: RowId) -> dict:
     return submissions.submit(ctx, submission_id)
 
 
 @router.post("/submissions/{submission_id}/attachments", summary="Attach a file (pdf, docx, xlsx, png, jpg, txt, md)",
              response_model=s.Open)
-async def attachment_add(ctx: WriteContext, submission_id: int, file: Annotated[UploadFile, File()]):
+async def attachment_add(ctx: WriteContext, submission_id: RowId, file: Annotated[UploadFile, File()]):
     content = await file.read(submissions.MAX_ATTACHMENT + 1)
     return submissions.add_attachment(ctx, submission_id, file.filename or "", content)
 
 
 @router.get("/attachments/{attachment_id}", summary="Download an attachment (never shown inline)",
             response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
-def attachment_get(ctx: ReadContext, attachment_id: int) -> Response:
+def attachment_get(ctx: ReadContext, attachment_id: RowId) -> Response:
     att = submissions.attachment(ctx, attachment_id)
     from urllib.parse import quote
 
@@ -157,64 +157,64 @@ def attachment_get(ctx: ReadContext, attachment_id: int) -> Response:
 
 
 @router.post("/submissions/{submission_id}/reviewers", summary="Assign a reviewer by hand", response_model=s.Open)
-def reviewer_add(ctx: WriteContext, submission_id: int, body: s.UsernameIn) -> dict:
+def reviewer_add(ctx: WriteContext, submission_id: RowId, body: s.UsernameIn) -> dict:
     return reviews.assign(ctx, submission_id, body.username)
 
 
 @router.delete("/submissions/{submission_id}/reviewers/{username}", summary="Remove an assignment",
                response_model=s.Open)
-def reviewer_remove(ctx: WriteContext, submission_id: int, username: str) -> dict:
+def reviewer_remove(ctx: WriteContext, submission_id: RowId, username: str) -> dict:
     return reviews.unassign(ctx, submission_id, username)
 
 
 @router.post("/submissions/{submission_id}/conflict", summary="A reviewer declares a conflict", response_model=s.Open)
-def conflict(ctx: WriteContext, submission_id: int, body: s.ReasonIn) -> dict:
+def conflict(ctx: WriteContext, submission_id: RowId, body: s.ReasonIn) -> dict:
     return reviews.declare_conflict(ctx, submission_id, body.reason)
 
 
 @router.put("/submissions/{submission_id}/review", summary="Save or submit my review", response_model=s.Open)
-def review(ctx: WriteContext, submission_id: int, body: s.ReviewIn) -> dict:
+def review(ctx: WriteContext, submission_id: RowId, body: s.ReviewIn) -> dict:
     return reviews.save_review(ctx, submission_id, body.scores, body.comment, body.confidence, body.expert_comment,
                                body.submit)
 
 
 @router.post("/submissions/{submission_id}/comments", summary="Post to the discussion", response_model=s.Open)
-def comment(ctx: WriteContext, submission_id: int, body: s.CommentIn) -> dict:
+def comment(ctx: WriteContext, submission_id: RowId, body: s.CommentIn) -> dict:
     return reviews.comment(ctx, submission_id, body.body)
 
 
 @router.put("/submissions/{submission_id}/final-comment", summary="The 专家点评 printed with the case",
             response_model=s.Open)
-def final_comment(ctx: WriteContext, submission_id: int, body: s.FinalCommentIn) -> dict:
+def final_comment(ctx: WriteContext, submission_id: RowId, body: s.FinalCommentIn) -> dict:
     return selection.set_final_comment(ctx, submission_id, body.text)
 
 
 @router.get("/calls/{call_id}/ranking", summary="Ranking per domain: raw and normalized totals, dispersion",
             response_model=s.Open)
-def ranking(ctx: ReadContext, call_id: int) -> dict:
+def ranking(ctx: ReadContext, call_id: RowId) -> dict:
     return selection.ranking(ctx, call_id)
 
 
 @router.get("/calls/{call_id}/decisions/proposal", summary="Accept the best up to each quota, reject the rest",
             response_model=list[s.Open])
-def proposal(ctx: ReadContext, call_id: int, by: Literal["raw", "normalized"] = "raw") -> list[dict]:
+def proposal(ctx: ReadContext, call_id: RowId, by: Literal["raw", "normalized"] = "raw") -> list[dict]:
     return selection.propose(ctx, call_id, by)
 
 
 @router.post("/calls/{call_id}/decisions", summary="Preview or apply decisions", response_model=s.Open)
-def decide(ctx: WriteContext, call_id: int, body: s.DecisionsIn) -> dict:
+def decide(ctx: WriteContext, call_id: RowId, body: s.DecisionsIn) -> dict:
     return selection.decide(ctx, call_id, [d.model_dump() for d in body.decisions], body.preview)
 
 
 @router.post("/calls/{call_id}/collection", summary="Announce decisions; the accepted cases become a collection",
              response_model=s.Open)
-def publish_collection(ctx: WriteContext, call_id: int) -> dict:
+def publish_collection(ctx: WriteContext, call_id: RowId) -> dict:
     return selection.publish(ctx, call_id)
 
 
 @router.get("/calls/{call_id}/export", summary="Submissions, scores or decisions as CSV; all three as XLSX",
-            response_class=Response, responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}})
-def export(ctx: ReadContext, call_id: int, format: Literal["csv", "xlsx"] = "csv",
+            response_class=Response, responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+def export(ctx: ReadContext, call_id: RowId, format: Literal["csv", "xlsx"] = "csv",
            table: ExportTable = "submissions") -> Response:
     data, media = selection.export_bytes(ctx, call_id, format, table)
     name = f"call-{call_id}-{table}.csv" if format == "csv" else f"call-{call_id}.xlsx"

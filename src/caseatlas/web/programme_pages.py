@@ -14,7 +14,7 @@ from ..programme.presets import PRESETS
 from ..services import accounts, calls, reviews, selection, submissions
 from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS
 from .api import set_session_cookie
-from .deps import ReadContext, WriteContext
+from .deps import ReadContext, RowId, WriteContext
 from .pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +24,15 @@ BLANK_OUTCOME_ROWS = 3
 def _go(url: str, message: str | None = None) -> RedirectResponse:
     return RedirectResponse(url + (("&" if "?" in url else "?") + "message=" + quote(message) if message else ""),
                             status_code=303)
+
+
+def _int(value: str | None, what: str, default: int | None = None) -> int:
+    if (value is None or not str(value).strip()) and default is not None:
+        return default
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise CaseAtlasError(f"{what}: a whole number") from None
 
 
 async def _form(request: Request) -> dict:
@@ -47,7 +56,7 @@ async def programme_create(request: Request, ctx: WriteContext):
         description=f.get("description") or None, contact=f.get("contact") or None,
         deadlines={k: f.get(k) for k in ("submission_deadline", "review_deadline", "discussion_deadline",
                                          "decision_deadline")},
-        reviewers_per_submission=int(f.get("k") or 3), blind=f.get("blind") == "1")
+        reviewers_per_submission=_int(f.get("k"), "reviewers per submission", 3), blind=f.get("blind") == "1")
     return _go(f"/calls/{call['id']}", "已创建征集")
 
 
@@ -72,26 +81,26 @@ async def register_submit(request: Request, ctx: WriteContext):
 
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
-def call_page(request: Request, ctx: ReadContext, call_id: int, message: str | None = None):
+def call_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
     call = calls.get_call(ctx, call_id)
     subs = submissions.list_for(ctx, call_id) if ctx.actor.kind != "anonymous" else []
     return render(request, "call.html", call=call, subs=subs, message=message)
 
 
 @router.post("/calls/{call_id}/publish")
-def call_publish(ctx: WriteContext, call_id: int):
+def call_publish(ctx: WriteContext, call_id: RowId):
     calls.publish(ctx, call_id)
     return _go(f"/calls/{call_id}", "征集已发布")
 
 
 @router.post("/calls/{call_id}/advance")
-def call_advance(ctx: WriteContext, call_id: int):
+def call_advance(ctx: WriteContext, call_id: RowId):
     call = calls.advance(ctx, call_id)
     return _go(f"/calls/{call_id}", f"已进入阶段：{call['phase']}")
 
 
 @router.post("/calls/{call_id}/settings")
-async def call_settings(request: Request, ctx: WriteContext, call_id: int):
+async def call_settings(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     changes = {k: f[k] for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
                if k in f}
@@ -107,14 +116,14 @@ async def call_settings(request: Request, ctx: WriteContext, call_id: int):
 
 
 @router.post("/calls/{call_id}/my-conflicts")
-async def my_conflicts(request: Request, ctx: WriteContext, call_id: int):
+async def my_conflicts(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     calls.declare_organizations(ctx, call_id, f.get("organizations", ""))
     return _go(f"/calls/{call_id}", "已保存利益冲突声明")
 
 
 @router.post("/calls/{call_id}/submissions")
-async def submission_new(request: Request, ctx: WriteContext, call_id: int):
+async def submission_new(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     upload = f.get("file")
     if upload is not None and getattr(upload, "filename", ""):
@@ -130,7 +139,7 @@ async def submission_new(request: Request, ctx: WriteContext, call_id: int):
 
 
 @router.get("/calls/{call_id}/panel", response_class=HTMLResponse)
-def panel_page(request: Request, ctx: ReadContext, call_id: int, message: str | None = None):
+def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
     call = calls.get_call(ctx, call_id)
     return render(request, "panel.html", call=call, members=calls.panel(ctx, call_id),
                   assignments=reviews.assignments(ctx, call_id), subs=submissions.list_for(ctx, call_id),
@@ -138,7 +147,7 @@ def panel_page(request: Request, ctx: ReadContext, call_id: int, message: str | 
 
 
 @router.post("/calls/{call_id}/panel")
-async def panel_add(request: Request, ctx: WriteContext, call_id: int):
+async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     out = calls.add_member(ctx, call_id, f.get("username", "").strip(), f.get("role", "reviewer"),
                            f.get("affiliation") or None, f.get("topics"), f.get("password") or None,
@@ -148,14 +157,14 @@ async def panel_add(request: Request, ctx: WriteContext, call_id: int):
 
 
 @router.post("/calls/{call_id}/assign")
-def panel_assign(ctx: WriteContext, call_id: int):
+def panel_assign(ctx: WriteContext, call_id: RowId):
     out = reviews.auto_assign(ctx, call_id)
     return _go(f"/calls/{call_id}/panel", f"新分配 {out['assigned']} 项；负载 {out['min_load']}–{out['max_load']}；"
                                           f"违反回避 {out['conflicts_violated']}")
 
 
 @router.get("/calls/{call_id}/ranking", response_class=HTMLResponse)
-def ranking_page(request: Request, ctx: ReadContext, call_id: int, propose: str | None = None,
+def ranking_page(request: Request, ctx: ReadContext, call_id: RowId, propose: str | None = None,
                  message: str | None = None):
     call = calls.get_call(ctx, call_id)
     table = selection.ranking(ctx, call_id)
@@ -165,9 +174,10 @@ def ranking_page(request: Request, ctx: ReadContext, call_id: int, propose: str 
 
 
 @router.post("/calls/{call_id}/decisions", response_class=HTMLResponse)
-async def decisions_post(request: Request, ctx: WriteContext, call_id: int):
+async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
-    chosen = [{"submission": int(k[9:]), "decision": v or None} for k, v in f.items() if k.startswith("decision_")]
+    chosen = [{"submission": _int(k[9:], "submission"), "decision": v or None} for k, v in f.items()
+              if k.startswith("decision_")]
     apply = f.get("action") == "apply"
     result = selection.decide(ctx, call_id, chosen, preview=not apply)
     if apply:
@@ -180,13 +190,13 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: int):
 
 
 @router.post("/calls/{call_id}/collection")
-def publish_collection(ctx: WriteContext, call_id: int):
+def publish_collection(ctx: WriteContext, call_id: RowId):
     out = selection.publish(ctx, call_id)
     return _go(f"/search?collection={quote(out['collection'])}", None)
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_page(request: Request, ctx: ReadContext, submission_id: int, message: str | None = None):
+def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, message: str | None = None):
     sub = submissions.get(ctx, submission_id)
     call = calls.get_call(ctx, sub["call_id"])
     return render(request, "submission.html", sub=sub, call=call, kinds=OUTCOME_KINDS, periods=PERIODS,
@@ -206,7 +216,7 @@ def _outcomes_from(f: dict) -> list[dict]:
 
 
 @router.post("/submissions/{submission_id}")
-async def submission_save(request: Request, ctx: WriteContext, submission_id: int):
+async def submission_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     n = sorted({int(k.rsplit("_", 1)[1]) for k in f if k.startswith("s_heading_")})
     sections = [{"heading": f[f"s_heading_{i}"], "text": f.get(f"s_text_{i}", "")} for i in n]
@@ -218,7 +228,7 @@ async def submission_save(request: Request, ctx: WriteContext, submission_id: in
 
 
 @router.post("/submissions/{submission_id}/attachments")
-async def submission_attach(request: Request, ctx: WriteContext, submission_id: int):
+async def submission_attach(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     upload = f.get("file")
     if upload is None or not getattr(upload, "filename", ""):
@@ -228,7 +238,7 @@ async def submission_attach(request: Request, ctx: WriteContext, submission_id: 
 
 
 @router.post("/submissions/{submission_id}/review")
-async def review_save(request: Request, ctx: WriteContext, submission_id: int):
+async def review_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     scores = {k[6:]: v for k, v in f.items() if k.startswith("score_") and v != ""}
     reviews.save_review(ctx, submission_id, scores, f.get("comment") or None, f.get("confidence") or None,
@@ -237,14 +247,14 @@ async def review_save(request: Request, ctx: WriteContext, submission_id: int):
 
 
 @router.post("/submissions/{submission_id}/comments")
-async def comment_post(request: Request, ctx: WriteContext, submission_id: int):
+async def comment_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.comment(ctx, submission_id, f.get("body", ""))
     return _go(f"/submissions/{submission_id}#discussion")
 
 
 @router.post("/submissions/{submission_id}/conflict")
-async def conflict_post(request: Request, ctx: WriteContext, submission_id: int):
+async def conflict_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.declare_conflict(ctx, submission_id, f.get("reason", ""))
     sub_call = f.get("call_id", "")
@@ -252,14 +262,14 @@ async def conflict_post(request: Request, ctx: WriteContext, submission_id: int)
 
 
 @router.post("/submissions/{submission_id}/final-comment")
-async def final_comment_post(request: Request, ctx: WriteContext, submission_id: int):
+async def final_comment_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     selection.set_final_comment(ctx, submission_id, f.get("text", ""))
     return _go(f"/submissions/{submission_id}", "已保存专家点评")
 
 
 @router.post("/submissions/{submission_id}/reviewers")
-async def reviewer_add(request: Request, ctx: WriteContext, submission_id: int):
+async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.assign(ctx, submission_id, f.get("username", "").strip())
     return _go(f"/submissions/{submission_id}", "已分配评审专家")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+
+from ..programme.presets import PRESETS
 
 from ..vocab import Decision, OutcomeKind, Period
 
@@ -31,26 +35,26 @@ class Deadlines(BaseModel):
 
 
 class CallCreate(BaseModel):
-    preset: str = Field("cteam", description="cteam or isotc268")
+    preset: Literal[tuple(PRESETS)] = "cteam"  # type: ignore[valid-type]
     name: Name
     year: int | None = Field(None, ge=1990, le=2100)
-    domains: list[Name] | None = Field(None, max_length=30)
+    domains: list[Name] | None = Field(None, min_length=1, max_length=30)
     organizers: list[Name] = Field(default_factory=list, max_length=20)
     supporters: list[Name] = Field(default_factory=list, max_length=50)
     description: Text | None = None
     contact: Annotated[str, StringConstraints(max_length=500)] | None = None
     deadlines: Deadlines = Field(default_factory=Deadlines)
     reviewers_per_submission: int = Field(3, ge=1, le=10)
-    blind: bool = False
+    blind: StrictBool = False
     quotas: dict[str, int] = Field(default_factory=dict)
     template: list[Name] | None = Field(None, max_length=30)
     criteria: list[CriterionIn] | None = Field(None, max_length=12)
 
 
 class CallUpdate(Deadlines):
-    domains: list[Name] | None = Field(None, max_length=30)
+    domains: list[Name] | None = Field(None, min_length=1, max_length=30)
     quotas: dict[str, int] | None = None
-    blind: bool | None = None
+    blind: StrictBool | None = None
     reviewers_per_submission: int | None = Field(None, ge=1, le=10)
     aliases: list[list[Name]] | None = Field(None, max_length=200)
 
@@ -102,7 +106,7 @@ class OutcomeIn(BaseModel):
     unit: Annotated[str, StringConstraints(max_length=16)] = ""
     period: Period = "unspecified"
     quote: Annotated[str, StringConstraints(max_length=500)] | None = None
-    confirmed: bool = True
+    confirmed: StrictBool = True
 
 
 class SubmissionIn(BaseModel):
@@ -144,7 +148,7 @@ class ReviewIn(BaseModel):
     comment: Text | None = None
     confidence: int | None = Field(None, ge=1, le=5)
     expert_comment: Text | None = None
-    submit: bool = False
+    submit: StrictBool = False
 
 
 class UsernameIn(BaseModel):
@@ -164,18 +168,18 @@ class FinalCommentIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    submission: int = Field(ge=1)
+    submission: int = Field(ge=1, le=2_147_483_647)
     decision: Decision | None = None
 
 
 class DecisionsIn(BaseModel):
     decisions: list[DecisionIn] = Field(max_length=5000)
-    preview: bool = True
+    preview: StrictBool = True
 
 
 class RegisterIn(BaseModel):
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{2,64}$")]
     password: Annotated[str, StringConstraints(min_length=10, max_length=200)]
     organization: Name
-    email: Annotated[str, StringConstraints(max_length=254)]
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")]
     display_name: Annotated[str, StringConstraints(max_length=100)] | None = None

@@ -1,0 +1,150 @@
+"""`caseatlas programme …`: script a call for cases as an organizer would — create it from a
+preset, import the review panel, publish, close a phase, assign, rank, export, publish the
+selected cases. Submissions and reviews themselves happen in the web app."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..programme.presets import PRESETS
+from ..services import calls, reviews, selection
+from .common import DbOption, context, err, fail, out, run
+
+app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, export, publish.")
+CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
+
+
+@app.command("presets")
+def presets_cmd() -> None:
+    """The presets: section template, criteria with weights, domains."""
+    for p in PRESETS.values():
+        out.print(f"[bold]{p.key}[/bold] {escape(p.label)}")
+        out.print("  sections: " + " / ".join(p.template), highlight=False)
+        out.print("  criteria: " + "、".join(f"{c.label} ×{c.weight:g}" for c in p.criteria), highlight=False)
+        out.print("  domains:  " + "、".join(p.domains), highlight=False)
+
+
+@app.command("create")
+def create(
+    name: str,
+    preset: Annotated[str, typer.Option(help=f"One of {', '.join(PRESETS)}.")] = "cteam",
+    year: Annotated[Optional[int], typer.Option()] = None,
+    domain: Annotated[Optional[list[str]], typer.Option("--domain", help="A domain/chapter (repeat); default: the preset's.")] = None,
+    organizer_org: Annotated[Optional[list[str]], typer.Option("--organizer-org", help="An organizing body (repeat).")] = None,
+    supporter: Annotated[Optional[list[str]], typer.Option("--supporter", help="A supporting body (repeat).")] = None,
+    description: Annotated[Optional[str], typer.Option()] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")] = None,
+    review_deadline: Annotated[Optional[str], typer.Option()] = None,
+    discussion_deadline: Annotated[Optional[str], typer.Option()] = None,
+    k: Annotated[int, typer.Option("--k", help="Reviewers per submission.")] = 3,
+    blind: Annotated[bool, typer.Option("--blind", help="Reviewers do not see the applicant.")] = False,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Organizer account who runs the call in the web app.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a programme and its call from a preset."""
+    ctx = context(db)
+    call = run(lambda: calls.create(ctx, preset, name, year, domain, organizer_org, supporter, description,
+                                    deadlines={"submission_deadline": deadline, "review_deadline": review_deadline,
+                                               "discussion_deadline": discussion_deadline},
+                                    reviewers_per_submission=k, blind=blind))
+    if owner:
+        run(lambda: calls.add_member(ctx, call["id"], owner, "organizer"))
+    out.print(f"created call {call['id']}: {escape(call['title'])} ({call['phase']})", highlight=False)
+
+
+@app.command("list")
+def list_cmd(db: DbOption = None) -> None:
+    """Calls with their phase and deadlines."""
+    table = Table("id", "call", "year", "phase", "submissions close", "submissions")
+    for c in run(lambda: calls.list_calls(context(db))):
+        table.add_row(str(c["id"]), escape(c["title"]), str(c["programme"]["year"] or ""), c["phase"],
+                      c["submission_deadline"] or "", str(c["n_submissions"] or 0))
+    out.print(table)
+
+
+@app.command("publish")
+def publish(call_id: CallArg, db: DbOption = None) -> None:
+    """Open the call for submissions."""
+    c = run(lambda: calls.publish(context(db), call_id))
+    out.print(f"call {call_id} published; submissions close {c['submission_deadline']}", highlight=False)
+
+
+@app.command("advance")
+def advance(call_id: CallArg, db: DbOption = None) -> None:
+    """End the current phase now (close submissions, end review, end discussion)."""
+    c = run(lambda: calls.advance(context(db), call_id))
+    out.print(f"call {call_id} is now in {c['phase']}", highlight=False)
+
+
+@app.command("import-reviewers")
+def import_reviewers(call_id: CallArg, file: Annotated[Path, typer.Argument(help="CSV: username,name,email,affiliation,topics[,password]")],
+                     db: DbOption = None) -> None:
+    """Put reviewers on the panel from a CSV (UTF-8). New accounts without a password get a
+    random one, printed once."""
+    try:
+        rows = list(csv.DictReader(file.read_text(encoding="utf-8-sig").splitlines()))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read ({exc})")
+    if not rows or "username" not in rows[0]:
+        fail(f"{file}: needs a header row with at least 'username'")
+    added = run(lambda: calls.import_reviewers(context(db), call_id, rows))
+    for a in added:
+        extra = f"  password: {a['password']}" if a.get("password") else ""
+        out.print(f"{a['username']} ({escape(a['affiliation'] or '')}){extra}", highlight=False)
+
+
+@app.command("assign")
+def assign(call_id: CallArg, db: DbOption = None) -> None:
+    """Assign reviewers to the submitted cases (min-cost flow: balanced, by topic, no conflicts)."""
+    r = run(lambda: reviews.auto_assign(context(db), call_id))
+    out.print(f"assigned {r['assigned']}; load {r['min_load']}–{r['max_load']}; conflicts violated "
+              f"{r['conflicts_violated']}; short {sum(r['short'].values())}", highlight=False)
+
+
+@app.command("ranking")
+def ranking(call_id: CallArg, as_json: Annotated[bool, typer.Option("--json")] = False, db: DbOption = None) -> None:
+    """Ranking per domain: weighted total, per-reviewer normalized score, dispersion."""
+    t = run(lambda: selection.ranking(context(db), call_id))
+    if as_json:
+        sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
+        return
+    for d in t["domains"]:
+        table = Table("#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision",
+                      title=d["domain"])
+        for i, r in enumerate(d["rows"], 1):
+            table.add_row(str(i), str(r["submission"]), escape(r["title"]), str(r["n_reviews"]),
+                          "" if r["raw"] is None else f"{r['raw']:.2f}",
+                          "" if r["normalized"] is None else f"{r['normalized']:+.2f}",
+                          ("" if r["spread"] is None else f"{r['spread']:.2f}") + (" !" if r["dispersed"] else ""),
+                          r["decision"] or "")
+        out.print(table)
+
+
+@app.command("export")
+def export(call_id: CallArg, fmt: Annotated[str, typer.Option("--format", "-f", help="csv or xlsx")] = "xlsx",
+           table: Annotated[str, typer.Option(help="CSV: submissions, scores or decisions")] = "submissions",
+           output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None, db: DbOption = None) -> None:
+    """Submissions, scores and decisions (XLSX: all three sheets)."""
+    data, _ = run(lambda: selection.export_bytes(context(db), call_id, fmt, table))
+    if output is None:
+        if fmt == "xlsx":
+            fail("XLSX is binary: give -o FILE")
+        sys.stdout.write(data.decode("utf-8-sig"))
+        return
+    output.write_bytes(data)
+    err.print(f"wrote {output}")
+
+
+@app.command("publish-collection")
+def publish_collection(call_id: CallArg, db: DbOption = None) -> None:
+    """Announce the decisions and add the accepted cases to the library as a collection."""
+    r = run(lambda: selection.publish(context(db), call_id))
+    out.print(f"collection {r['collection']}: {r['cases']} cases ({r['status']})", highlight=False)

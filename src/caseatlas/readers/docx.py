@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from ..errors import ReadError
+from .limits import check_zip
 
 
 def read_docx(data: bytes, name: str) -> list[str]:
@@ -12,6 +13,7 @@ def read_docx(data: bytes, name: str) -> list[str]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_zip(data, name)  # before python-docx inflates anything
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip/xml errors for damaged files

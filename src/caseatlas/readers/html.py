@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ReadError
+from .limits import check_html_depth
 
 _BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dt", "dd", "caption", "figcaption"]
 
@@ -10,7 +11,10 @@ _BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquo
 def read_html(text: str, name: str) -> list[str]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(text, "html.parser")
+    check_html_depth(text, name)
+    # lxml (libxml2) applies HTML's implied end tags (<li><p>a<li>… is not nesting) and is
+    # linear; Python's html.parser nests every unclosed tag, which made such pages quadratic.
+    soup = BeautifulSoup(text, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     body = soup.body or soup

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from ..errors import ReadError
+from .limits import check_pdf_streams
+
+MAX_PAGES = 5000
 
 
 def read_pdf(data: bytes, name: str) -> list[tuple[str, int]]:
+    check_pdf_streams(data, name)  # before MuPDF inflates object and content streams
     import pymupdf  # imported lazily: it is large and most ingests are text
 
     try:
@@ -16,6 +20,8 @@ def read_pdf(data: bytes, name: str) -> list[tuple[str, int]]:
     with doc:
         if doc.needs_pass:
             raise ReadError(f"{name}: PDF is password-protected")
+        if doc.page_count > MAX_PAGES:
+            raise ReadError(f"{name}: refused: {doc.page_count} pages (limit {MAX_PAGES})")
         for page_index, page in enumerate(doc):
             text = page.get_text("text", sort=False)
             for line in text.split("\n"):

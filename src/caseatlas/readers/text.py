@@ -1,4 +1,4 @@
-"""Plain text and Markdown: decode bytes (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030/GBK)."""
+"""Plain text and Markdown: decode bytes (UTF-8, UTF-8 with BOM, UTF-16 with or without BOM, GB18030/GBK)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise ReadError(f"{name}: invalid UTF-16 text ({exc.reason} at byte {exc.start})") from None
     if b"\x00" in data[:65536]:
+        found = _utf16_without_bom(data)
+        if found:
+            return found
         raise ReadError(f"{name}: looks like a binary file (NUL bytes), not text")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -30,6 +33,32 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     if _mostly_control(text):
         raise ReadError(f"{name}: looks like a binary file, not text")
     return text, "gb18030"
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 written without a byte-order mark (some Windows tools do). Its NUL bytes sit on
+    one side of each code unit — the high byte of ASCII characters and line breaks — while a
+    binary file has them anywhere; the text must then decode strictly and read as text."""
+    sample = data[: 65536 - 65536 % 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if len(data) % 2 or max(even, odd) < 4:
+        return None
+    # (a CJK character's own byte is NUL for 1 in 256 code points, so the other side is not 0)
+    if odd > 0 and even <= odd // 10:
+        encoding = "utf-16-le"
+    elif even > 0 and odd <= even // 10:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    sample_text = text[:20000]
+    readable = sum(1 for ch in sample_text if ch.isprintable() or ch in "\r\n\t")
+    if "\x00" in text or _mostly_control(text) or readable < 0.97 * len(sample_text):
+        return None
+    return text, encoding
 
 
 def _mostly_control(text: str) -> bool:

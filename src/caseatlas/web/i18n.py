@@ -69,6 +69,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "signed_in_as": ("已登录：", "Signed in as "), "disabled": ("停用", "Disabled"),
     "role_admin": ("管理员", "admin"), "role_organizer": ("组织方", "organizer"), "role_reviewer": ("评审专家", "reviewer"),
     "role_applicant": ("申报单位", "applicant"),
+    "phase_draft": ("未发布", "draft"), "phase_submission": ("征集中", "open for submissions"),
+    "phase_review": ("评审中", "in review"), "phase_discussion": ("讨论中", "in discussion"),
+    "phase_decision": ("待决定", "deciding"), "phase_published": ("已发布结果", "results published"),
+    "sub_draft": ("草稿", "draft"), "sub_submitted": ("已提交", "submitted"),
+    "decision_accept": ("入选", "accepted"), "decision_revise": ("修改后再议", "revise"),
+    "decision_reject": ("未入选", "not selected"),
 }
 
 UNITS = {"persons": ("人", "persons"), "m2": ("平方米", "m²"), "m3": ("立方米", "m³"), "t": ("吨", "t"),

@@ -15,6 +15,7 @@ from ..services import accounts, calls, reviews, selection, submissions
 from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS
 from .api import set_session_cookie
 from .deps import ReadContext, RowId, WriteContext
+from .i18n import STRINGS
 from .pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -96,7 +97,7 @@ def call_publish(ctx: WriteContext, call_id: RowId):
 @router.post("/calls/{call_id}/advance")
 def call_advance(ctx: WriteContext, call_id: RowId):
     call = calls.advance(ctx, call_id)
-    return _go(f"/calls/{call_id}", f"已进入阶段：{call['phase']}")
+    return _go(f"/calls/{call_id}", f"已进入阶段：{STRINGS['phase_' + call['phase']][0]}")
 
 
 @router.post("/calls/{call_id}/settings")

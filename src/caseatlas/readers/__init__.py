@@ -66,4 +66,17 @@ def read_document(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     )
 
 
-__all__ = ["read_document", "ReadError", "SUPPORTED", "MAX_BYTES"]
+def read_upload(filename: str, content: bytes) -> Document:
+    """A file sent over the web, read as if from disk under its own (base) name."""
+    import tempfile
+
+    name = Path(filename or "").name
+    if not name or Path(name).suffix.lower() not in SUPPORTED:
+        raise ReadError(f"'{name or filename}': not a supported file (use {', '.join(sorted(SUPPORTED))})")
+    with tempfile.TemporaryDirectory(prefix="caseatlas-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        return read_document(path)
+
+
+__all__ = ["read_document", "read_upload", "ReadError", "SUPPORTED", "MAX_BYTES"]

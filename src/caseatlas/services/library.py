@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -10,8 +9,8 @@ from typing import Callable, Iterable
 
 from ..errors import CaseAtlasError, NotFound
 from ..extract import extract_book
-from ..models import Book, Filters
-from ..readers import SUPPORTED, read_document
+from ..models import Book, Document, Filters
+from ..readers import SUPPORTED, read_document, read_upload
 from ..search import index_book
 from ..segment import segment
 from ..store import facts as facts_store
@@ -56,9 +55,9 @@ def ingest_file(ctx: Context, path: str | Path) -> FileResult:
     return _ingest(ctx, path)
 
 
-def _ingest(ctx: Context, path: str | Path) -> FileResult:
+def _ingest(ctx: Context, path: str | Path, read: Callable[[], Document] | None = None) -> FileResult:
     try:
-        book = segment(read_document(path))
+        book = segment(read() if read else read_document(path))
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
         return _save(ctx, book, str(path))
@@ -102,13 +101,7 @@ def ingest_paths(ctx: Context, paths: Iterable[str | Path],
 def ingest_upload(ctx: Context, filename: str, content: bytes) -> FileResult:
     """A book sent through the web app: stored under its own file name, as if ingested from disk."""
     require(ctx, "library.ingest")
-    name = Path(filename or "").name
-    if not name or Path(name).suffix.lower() not in SUPPORTED:
-        raise CaseAtlasError(f"'{name or filename}': not a supported file (use {', '.join(sorted(SUPPORTED))})")
-    with tempfile.TemporaryDirectory(prefix="caseatlas-upload-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(content)
-        return _ingest(ctx, path)
+    return _ingest(ctx, Path(filename or "").name or str(filename), lambda: read_upload(filename, content))
 
 
 def delete_collection(ctx: Context, key: str) -> int:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-import tempfile
 from pathlib import Path
 
 from ..errors import CaseAtlasError, NotFound
 from ..extract import extract_case
 from ..programme.prefill import prefill, submission_lines
-from ..readers import SUPPORTED, read_document
+from ..readers import read_upload
 from ..store import accounts as accounts_store
 from ..store import programmes as store
 from ..vocab import KIND_UNITS, OUTCOME_KINDS, PERIODS
@@ -147,13 +146,8 @@ def create_from_upload(ctx: Context, call_id: int, filename: str, content: bytes
     with ctx.engine.connect() as conn:
         call = load_call(conn, call_id)
         require(ctx, "submission.create", call_view(conn, call))
-    name = Path(filename or "").name
-    if not name or Path(name).suffix.lower() not in SUPPORTED:
-        raise CaseAtlasError(f"'{name or filename}': not a supported file (use {', '.join(sorted(SUPPORTED))})")
-    with tempfile.TemporaryDirectory(prefix="caseatlas-submission-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(content)
-        doc = read_document(path)
+    doc = read_upload(filename, content)
+    name = doc.source_file
     filled = prefill(doc, call["template"])
     outcomes = [{"kind": o["kind"], "value": o["value"], "unit": o["unit"], "period": o["period"],
                  "quote": o["quote"], "confirmed": False} for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]

@@ -15,7 +15,7 @@ from ..programme import presets
 from ..programme.conflicts import conflicted
 from ..store import accounts as accounts_store
 from ..store import programmes as store
-from ..vocab import DEADLINES, OUTCOME_KINDS
+from ..vocab import DEADLINES
 from . import accounts, audit, notify
 from .context import Actor, Context, require
 from .rules import CallView, SubmissionView, now_iso, phase
@@ -171,12 +171,29 @@ def conflicts_of(conn, call: dict, subs: list[dict]) -> dict[tuple[int, int], st
 
 
 def submission_view(conn, call: dict, sub: dict, cv: CallView | None = None) -> SubmissionView:
+    return submission_views(conn, call, [sub], cv)[sub["id"]]
+
+
+def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = None) -> dict[int, SubmissionView]:
+    """The rules' view of each submission, from one read of the call's assignments, conflicts
+    and reviews (not one per submission)."""
     cv = cv or call_view(conn, call)
-    assigned = {a["reviewer_id"] for a in store.assignments_of(conn, call["id"]) if a["submission_id"] == sub["id"]}
-    conf = {r for (s, r) in conflicts_of(conn, call, [sub]) if s == sub["id"]}
-    reviewed = {r["reviewer_id"] for r in store.reviews_of(conn, submission_id=sub["id"]) if r["status"] == "submitted"}
-    return SubmissionView(cv, sub["id"], sub["applicant_id"], bool(sub["decision"]), frozenset(assigned),
-                          frozenset(conf), frozenset(reviewed))
+    ids = {s["id"] for s in subs}
+    assigned: dict[int, set[int]] = {i: set() for i in ids}
+    for a in store.assignments_of(conn, call["id"]):
+        if a["submission_id"] in ids:
+            assigned[a["submission_id"]].add(a["reviewer_id"])
+    conf: dict[int, set[int]] = {i: set() for i in ids}
+    for s, r in conflicts_of(conn, call, subs):
+        if s in conf:  # declared conflicts come for the whole call
+            conf[s].add(r)
+    reviewed: dict[int, set[int]] = {i: set() for i in ids}
+    rows = store.reviews_of(conn, submission_id=subs[0]["id"]) if len(subs) == 1 else store.reviews_of(conn, call["id"])
+    for r in rows:
+        if r["status"] == "submitted" and r["submission_id"] in ids:
+            reviewed[r["submission_id"]].add(r["reviewer_id"])
+    return {s["id"]: SubmissionView(cv, s["id"], s["applicant_id"], bool(s["decision"]), frozenset(assigned[s["id"]]),
+                                    frozenset(conf[s["id"]]), frozenset(reviewed[s["id"]])) for s in subs}
 
 
 def _public(conn, call: dict, actor: Actor) -> dict:
@@ -346,7 +363,3 @@ def declare_organizations(ctx: Context, call_id: int, organizations) -> dict:
         store.update_member(conn, call_id, ctx.actor.user_id, declared_orgs=orgs)
         audit.record(conn, ctx, "conflict.declare", f"call:{call_id}", organizations=orgs)
         return {"declared_orgs": orgs}
-
-
-def valid_kind(kind: str) -> bool:
-    return kind in OUTCOME_KINDS

@@ -8,7 +8,7 @@ import csv
 import hashlib
 import io
 
-from ..errors import CaseAtlasError, Conflict
+from ..errors import CaseAtlasError, Conflict, NotFound
 from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
 from ..programme.prefill import submission_lines
 from ..programme.scoring import rank, weighted_total
@@ -107,8 +107,6 @@ def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
     with ctx.engine.begin() as conn:
         sub = store.get_submission(conn, submission_id)
         if sub is None:
-            from ..errors import NotFound
-
             raise NotFound(f"no submission {submission_id}")
         call = load_call(conn, sub["call_id"])
         require(ctx, "programme.manage", call_view(conn, call))

@@ -18,7 +18,7 @@ from ..store import accounts as accounts_store
 from ..store import programmes as store
 from ..vocab import KIND_UNITS, OUTCOME_KINDS, PERIODS
 from . import audit, notify
-from .calls import call_view, conflicts_of, load_call, submission_view
+from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
 from .context import Context, can, require
 from .rules import now_iso
 
@@ -325,10 +325,10 @@ def list_for(ctx: Context, call_id: int) -> list[dict]:
                     if a["reviewer_id"] == ctx.actor.user_id]
             subs = store.list_submissions(conn, call_id, ids=mine) if mine else []
         reviews = {(r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id)}
+        views = submission_views(conn, call, subs, cv) if subs else {}
         out = []
         for s in subs:
-            view = submission_view(conn, call, s, cv)
-            if not can(ctx.actor, "submission.read", view):
+            if not can(ctx.actor, "submission.read", views[s["id"]]):
                 continue
             blind = call["blind"] and not manager and ctx.actor.user_id != s["applicant_id"]
             out.append({"id": s["id"], "title": s["title"], "domain": s["domain"], "status": s["status"],

@@ -64,10 +64,6 @@ def update_call(conn: Connection, call_id: int, **values) -> None:
     conn.execute(update(calls).where(calls.c.id == call_id).values(**_enc(values)))
 
 
-def update_programme(conn: Connection, programme_id: int, **values) -> None:
-    conn.execute(update(programmes).where(programmes.c.id == programme_id).values(**_enc(values)))
-
-
 # --- members
 
 def upsert_member(conn: Connection, call_id: int, user_id: int, role: str, affiliation: str | None = None,
@@ -93,12 +89,6 @@ def members(conn: Connection, call_id: int, role: str | None = None) -> list[dic
     if role:
         q = q.where(call_members.c.role == role)
     return [_row(r) for r in conn.execute(q)]
-
-
-def member_roles(conn: Connection, user_id: int) -> dict[int, str]:
-    """call id → the user's role in it."""
-    return {r.call_id: r.role for r in conn.execute(
-        select(call_members.c.call_id, call_members.c.role).where(call_members.c.user_id == user_id))}
 
 
 # --- submissions
@@ -192,11 +182,6 @@ def add_assignment(conn: Connection, submission_id: int, reviewer_id: int, origi
 def remove_assignment(conn: Connection, submission_id: int, reviewer_id: int) -> int:
     return conn.execute(delete(assignments).where(assignments.c.submission_id == submission_id,
                                                   assignments.c.reviewer_id == reviewer_id)).rowcount
-
-
-def is_assigned(conn: Connection, submission_id: int, reviewer_id: int) -> bool:
-    return conn.execute(select(assignments.c.reviewer_id).where(
-        assignments.c.submission_id == submission_id, assignments.c.reviewer_id == reviewer_id)).first() is not None
 
 
 # --- reviews and discussion

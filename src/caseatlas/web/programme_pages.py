@@ -37,9 +37,7 @@ def _int(value: str | None, what: str, default: int | None = None) -> int:
 
 
 async def _form(request: Request) -> dict:
-    form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str)} | {
-        k: v for k, v in form.multi_items() if not isinstance(v, str)}
+    return dict((await request.form()).multi_items())
 
 
 @router.get("/programmes", response_class=HTMLResponse)

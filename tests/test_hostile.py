@@ -142,3 +142,20 @@ def test_binary_with_nul_bytes_is_still_refused(tmp_path):
         path.write_bytes(data)
         with pytest.raises(ReadError, match="binary"):
             read_document(path)
+
+
+def test_stream_with_bytes_after_its_deflate_data_does_not_hang():
+    # WeasyPrint writes font streams whose /Length stops before a newline that precedes
+    # `endstream`: the bound must stop at the end of the deflate data (it looped forever).
+    import signal
+    import zlib
+
+    from caseatlas.readers.limits import _inflated_size
+
+    raw = zlib.compress(b"font data " * 5000) + b"\n"
+    signal.alarm(5)
+    try:
+        assert _inflated_size(raw, limit=10**9) == 50000
+        assert _inflated_size(b"\x00not deflate", limit=10**9) == 0
+    finally:
+        signal.alarm(0)

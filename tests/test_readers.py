@@ -118,3 +118,29 @@ def test_html_reader_marks_headings_and_joins_subscripts(tmp_path):
     assert texts[:3] == ["# 案例集", "## 光伏治沙", "减少 CO2 排放 100 吨。"]
     assert "年份 减排量" in texts
     assert not any("x()" in t for t in texts)
+
+
+def test_pdf_rejoins_split_lines_and_wrapped_headings(tmp_path):
+    """A contents entry MuPDF splits at its leader is one line again; a title set large and
+    wrapped over two lines is one line; body lines stay one per visual line."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 80), "前言", fontname="china-s", fontsize=11)
+    page.insert_text((300, 80), "12", fontname="china-s", fontsize=11)
+    page.insert_text((60, 140), "光伏减排、生态增汇、沙海生金", fontname="china-s", fontsize=22)
+    page.insert_text((60, 168), "绿富同兴的治沙实践", fontname="china-s", fontsize=22)
+    for k in range(6):
+        page.insert_text((60, 220 + 16 * k), f"第 {k + 1} 行正文，每行单独成行", fontname="china-s", fontsize=11)
+    doc.save(tmp_path / "x.pdf")
+    lines = [ln.text for ln in read_document(tmp_path / "x.pdf").lines if ln.text]
+    assert lines[0] == "前言 12"
+    assert lines[1] == "光伏减排、生态增汇、沙海生金绿富同兴的治沙实践"
+    assert lines[2:] == [f"第 {k + 1} 行正文，每行单独成行" for k in range(6)]
+
+
+def test_html_pre_keeps_its_lines(tmp_path):
+    (tmp_path / "x.html").write_text("<html><body><p>正文</p><pre>绿\n色\n交\n通</pre></body></html>", encoding="utf-8")
+    lines = [ln.text for ln in read_document(tmp_path / "x.html").lines]
+    assert lines[:7] == ["正文", "", "绿", "色", "交", "通", ""]

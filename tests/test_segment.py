@@ -128,3 +128,48 @@ def test_org_before_title_layout_is_detected():
     book = segment(doc)
     assert [(c.organization, c.title) for c in book.cases] == [
         ("甲乙科技有限公司", "屋顶光伏示范"), ("丙丁集团", "余热回收改造"), ("戊己银行", "绿色信贷实践")]
+
+
+def test_page_edge_headers_are_furniture_however_long():
+    """A line at a page's edge that carries the page's printed number (plus a constant offset)
+    is a running header, even with a long text; the same text elsewhere, or a number that is
+    not the page's, is body text."""
+    from caseatlas.models import Line
+    from caseatlas.segment.lines import analyse
+
+    title = "光伏减排、生态增汇、沙海生金、绿富同兴——亿利资源集团库布其沙漠光伏治沙实践"
+    lines, n = [], 0
+    for page in range(1, 6):
+        for k in range(8):
+            n += 1
+            lines.append(Line(n, f"第 {page} 页第 {k} 行正文。", f"第 {page} 页第 {k} 行正文。", page))
+        n += 1
+        text = f"{title} {page + 2}" if page != 3 else f"减排量合计 {page + 40}"
+        lines.append(Line(n, text, text, page))
+    infos = analyse(lines)
+    edges = [x for x in infos if x.body.startswith((title, "减排量合计"))]
+    assert [x.noise for x in edges] == [True, True, False, True, True]
+    assert not any(x.noise for x in infos if x.body.endswith("正文。"))
+
+
+def test_wrapped_line_ends_are_not_headings():
+    from caseatlas.models import Line
+    from caseatlas.segment.cases import _is_heading_candidate
+    from caseatlas.segment.lines import analyse
+
+    infos = analyse([Line(1, "年）", "年）"), Line(2, "项目成果", "项目成果"), Line(3, "、交通", "、交通")])
+    assert [_is_heading_candidate(x) for x in infos] == [False, True, False]
+
+
+def test_toc_with_typeset_leaders():
+    from caseatlas.models import Line
+    from caseatlas.segment.lines import analyse
+    from caseatlas.segment.toc import find_toc
+
+    rows = ["目录", "前言" + "." * 90 + "2", "第一章 绿色制造" + "." * 80 + "7", "打造全球首家电池零碳工厂" + "." * 70 + "8",
+            "云南文山绿色铝创新产业园" + "." * 70 + "11", "第二章 能源转型" + "." * 80 + "17", "协鑫智慧风光储一体化平台" + "." * 70 + "18"]
+    toc = find_toc(analyse([Line(i + 1, r, r) for i, r in enumerate(rows)]))
+    assert toc is not None and toc.chapters == ["绿色制造", "能源转型"]
+    assert [(e.text, e.page, e.chapter) for e in toc.cases] == [
+        ("打造全球首家电池零碳工厂", "8", "绿色制造"), ("云南文山绿色铝创新产业园", "11", "绿色制造"),
+        ("协鑫智慧风光储一体化平台", "18", "能源转型")]

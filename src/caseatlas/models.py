@@ -66,6 +66,9 @@ class Book:
     document: Document
     meta: CollectionMeta
     cases: list[Case]
+    # Line numbers of page furniture (running headers, page numbers, side tabs): extraction
+    # reads past them, so a figure split by a page break ("约 8 万" | header | "吨") is one figure.
+    furniture: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)

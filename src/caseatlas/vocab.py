@@ -42,6 +42,7 @@ FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "sta
 FACET_ATTRIBUTE = {"sector": "sector", "province": "region", "measure": "measure", "standard": "standard"}
 SEARCH_MODES = ("auto", "text", "hybrid", "semantic")
 EXPORT_FORMATS = ("jsonl", "csv", "xlsx")
+EDITION_FORMATS = ("html", "pdf")  # a published book: a static HTML folder, or a print PDF
 
 # Programmes (calls for cases). A call moves through these phases as its deadlines pass
 # (services/rules.py): what each role may see and change depends on the phase.
@@ -59,7 +60,7 @@ ROLES = ("admin", "organizer", "reviewer", "applicant")
 PROGRAMME_ACTIONS = ("programme.read", "programme.create", "programme.manage", "submission.create",
                      "submission.read", "submission.edit", "review.write", "review.read", "discussion.write",
                      "conflict.declare")
-ACTIONS = ("library.read", "library.ingest", "library.delete", "search.embed", "users.manage",
+ACTIONS = ("library.read", "library.ingest", "library.publish", "library.delete", "search.embed", "users.manage",
            "audit.read") + PROGRAMME_ACTIONS
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
@@ -67,7 +68,10 @@ GRANTS: dict[str, frozenset[str]] = {
                             "submission.edit"}),
     "reviewer": frozenset({"library.read", "programme.read", "submission.read", "review.write", "review.read",
                            "discussion.write", "conflict.declare"}),
-    "organizer": frozenset({"library.read", "library.ingest", "search.embed"}) | frozenset(PROGRAMME_ACTIONS),
+    # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
+    # the costliest request there is, so it is not open to anonymous readers.
+    "organizer": frozenset({"library.read", "library.ingest", "library.publish", "search.embed"})
+    | frozenset(PROGRAMME_ACTIONS),
     "admin": frozenset(ACTIONS),
     "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library
 }
@@ -80,6 +84,7 @@ GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]
 ExportFormat = Literal[EXPORT_FORMATS]  # type: ignore[valid-type]
+EditionFormat = Literal[EDITION_FORMATS]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Phase = Literal[PHASES]  # type: ignore[valid-type]
 Decision = Literal[DECISIONS]  # type: ignore[valid-type]

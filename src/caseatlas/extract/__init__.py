@@ -29,7 +29,7 @@ def extract_book(book: Book) -> None:
     """Fill `case.facts` for every case of a segmented book."""
     by_no = {line.no: line for line in book.document.lines}
     for case in book.cases:
-        lines = [by_no[n] for n in range(case.start_line, case.end_line + 1)]
+        lines = [by_no[n] for n in range(case.start_line, case.end_line + 1) if n not in book.furniture]
         profile = frozenset(
             n for s in case.sections if PROFILE.search(s.heading) for n in range(s.start_line, s.end_line + 1)
         )

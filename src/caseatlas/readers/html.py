@@ -24,6 +24,10 @@ def read_html(text: str, name: str) -> list[str]:
             continue
         if el.name == "tr":
             content = "\t".join(c.get_text(" ", strip=True) for c in el.find_all(["td", "th"]))
+        elif el.name == "pre":  # preformatted: its line breaks are the text's
+            lines.extend(line.rstrip() for line in el.get_text("", strip=False).strip("\n").split("\n"))
+            lines.append("")
+            continue
         else:
             # <sub>/<sup> are joined without a space so "CO<sub>2</sub>" reads "CO2".
             content = el.get_text("", strip=False)

@@ -89,9 +89,11 @@ def _inflated_size(raw: bytes, limit: int) -> int:
         while buf and size < stop:
             out = d.decompress(buf, _CHUNK)
             size += len(out)
-            buf = d.unconsumed_tail
-            if not out and not buf:
+            # At the end of the deflate data (bytes may follow it before `endstream`) zlib
+            # keeps handing back the trailing bytes: stop there, or on no progress at all.
+            if d.eof or (not out and d.unconsumed_tail == buf):
                 break
+            buf = d.unconsumed_tail
     except zlib.error:
         pass
     return size

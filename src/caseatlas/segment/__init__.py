@@ -18,7 +18,8 @@ def segment(document: Document) -> Book:
     cases = find_cases(infos, body_start, toc)
     first = next((i for i, x in enumerate(infos) if cases and x.no == cases[0].start_line), len(infos))
     meta = front_matter(infos, first, toc, document.source_file)
-    return Book(document=document, meta=meta, cases=cases)
+    furniture = frozenset(x.no for x in infos if x.noise and not x.blank)
+    return Book(document=document, meta=meta, cases=cases, furniture=furniture)
 
 
 __all__ = ["segment"]

@@ -53,8 +53,17 @@ def is_org_like(text: str) -> bool:
     return bool(_ORG_SUFFIX.search(t)) or "有限公司" in t or "有限责任公司" in t
 
 
+_CONTINUATION = tuple("）)」』”’》〉】]，,。、；;：:！？")  # a line starting so is the end of a wrapped one
+
+
+def _continues(body: str) -> bool:
+    """The end of a wrapped line ("年）", "、交通"): starts with closing punctuation, or closes
+    a bracket it never opened."""
+    return body.startswith(_CONTINUATION) or body.count("）") + body.count(")") > body.count("（") + body.count("(")
+
+
 def _is_heading_candidate(x: LineInfo) -> bool:
-    if x.blank or x.noise or x.numbering:
+    if x.blank or x.noise or x.numbering or _continues(x.body):
         return False
     if x.label:
         return True
@@ -160,6 +169,9 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
             continue
         if not _titleish(x, keys):
             break
+        page = x.line.page
+        if block and page is not None and infos[block[-1]].line.page not in (None, page):
+            break  # a title block is printed on one page: the line above is the last page's
         if block and infos[block[-1]].md_level and not x.md_level:
             break  # a Markdown title is its run of heading lines, not the text above it
         block.append(i + 1)

@@ -8,6 +8,7 @@ labelled lines (摘要：…), and lines that are page headers, footers or side 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ..models import Line
@@ -29,6 +30,8 @@ _LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*\S")
 SENTENCE_END = tuple("。！？；;，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
 _PAGE_NO = re.compile(r"^(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
+_EDGE_NUMBER = re.compile(r"^(?P<a>\d{1,4})\s+\S.*$|^.*\S\s+(?P<b>\d{1,4})$|^(?P<c>\d{1,4})$")
+EDGE_LINES = 3  # lines at the top and at the bottom of a page where a running header/footer may be
 _FURNITURE = re.compile(r"^(?P<a>(?=.*[^\d\s]).{1,40}?)\s+(?P<n>\d{1,3})$|^(?P<n2>\d{1,3})\s+(?P<b>\D.{1,40})$")
 
 
@@ -139,6 +142,7 @@ def _mark_noise(infos: list[LineInfo]) -> None:
     for i, label in parsed.items():
         if len(furniture[label]) >= 2:
             infos[i].noise = True
+    _mark_page_edges(infos)
     # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number.
     i = 0
     while i < len(infos):
@@ -149,6 +153,35 @@ def _mark_noise(infos: list[LineInfo]) -> None:
             for k in range(i, j):
                 infos[k].noise = True
         i = max(j, i + 1)
+
+
+def _mark_page_edges(infos: list[LineInfo]) -> None:
+    """Where a document has pages (PDF): a line among the first or last `EDGE_LINES` of its
+    page that starts or ends with the page's printed number is a running header/footer,
+    however long its text (a case title, a book title and a chapter). The printed number is
+    the page's position plus an offset (front matter numbered apart, a cover not counted):
+    the offset most such lines agree on, seen on at least three pages."""
+    by_page: dict[int, list[int]] = {}
+    for i, x in enumerate(infos):
+        if x.line.page is not None and not x.blank:
+            by_page.setdefault(x.line.page, []).append(i)
+    if len(by_page) < 3:
+        return
+    found: list[tuple[int, int, int]] = []  # (line index, page, printed number - page)
+    for page, idx in by_page.items():
+        for i in dict.fromkeys(idx[:EDGE_LINES] + idx[-EDGE_LINES:]):
+            m = _EDGE_NUMBER.match(infos[i].body)
+            if m:
+                found.append((i, page, int(m.group("a") or m.group("b") or m.group("c")) - page))
+    offsets = Counter(off for _, off in {(page, off) for _, page, off in found})
+    if not offsets:
+        return
+    offset, pages = max(offsets.items(), key=lambda kv: kv[1])
+    if pages < 3:
+        return
+    for i, _, off in found:
+        if off == offset:
+            infos[i].noise = True
 
 
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:

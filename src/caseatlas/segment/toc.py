@@ -49,8 +49,12 @@ def is_back_word(text: str) -> bool:
     return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in BACK_WORDS)
 
 
+_LEADER = re.compile(r"[.．·…_]{4,}")
+
+
 def _parse_entry(info: LineInfo) -> tuple[str, str | None] | None:
-    body = info.body
+    # A leader of any length counts as one: a typeset TOC fills the line with dots.
+    body = _LEADER.sub("……", info.body)
     if len(body) > 80 or info.ends_sentence:
         return None
     m = _ENTRY.match(body)
@@ -91,8 +95,8 @@ def find_toc(infos: list[LineInfo]) -> Toc | None:
     while i < n and misses < 6:
         x = infos[i]
         i += 1
-        if x.blank:
-            continue
+        if x.blank or x.noise:
+            continue  # a running header between two TOC pages is not a group heading
         parsed = _parse_entry(x)
         if parsed is None:
             if x.body.isdigit() or (x.noise and x.body.isdigit()):

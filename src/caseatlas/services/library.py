@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 from ..errors import CaseAtlasError, NotFound
 from ..extract import extract_book
 from ..models import Book, Document, Filters
+from ..publish import MANIFEST
 from ..readers import SUPPORTED, read_document, read_upload
 from ..search import index_book
 from ..segment import segment
@@ -20,7 +21,7 @@ from .context import Context, library_url, require
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "7"
+PIPELINE = "8"
 MAX_PAGE_SIZE = 100
 
 
@@ -35,14 +36,28 @@ class FileResult:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; folders walked (sorted) for supported extensions."""
+    """Files as given; folders walked (sorted) for supported extensions. A published HTML
+    edition (a folder with `edition.json`) is one book: its one-page book, not every page."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED))
+            editions = {m.parent: _edition_book(m) for m in p.rglob(MANIFEST)}
+            for f in sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED):
+                home = next((e for e in editions if e == f.parent or e in f.parents), None)
+                if home is None or editions[home] is None or f == editions[home]:
+                    out.append(f)
         else:
             out.append(p)
     return out
+
+
+def _edition_book(manifest: Path) -> Path | None:
+    import json
+
+    try:
+        return manifest.parent / Path(json.loads(manifest.read_text(encoding="utf-8"))["book"]).name
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not our manifest after all: the folder's pages are ingested as usual
 
 
 def sample_collection_dir() -> Path:

@@ -14,8 +14,8 @@ from pydantic import StringConstraints
 
 from ..errors import CaseAtlasError
 from ..models import Filters
-from ..services import accounts, audit, discovery, exports, insights, library
-from ..vocab import OUTCOME_KINDS, AttributeKind, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode, Status
+from ..services import accounts, audit, discovery, exports, insights, library, publishing
+from ..vocab import OUTCOME_KINDS, AttributeKind, EditionFormat, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode, Status
 from . import schemas
 from .deps import SESSION_COOKIE, ReadContext, WriteContext
 
@@ -158,6 +158,18 @@ def export(ctx: ReadContext, f: Filtered, format: ExportFormat = "csv",
     content, media = exports.export_bytes(ctx, format, case_ids, table)
     name = f"caseatlas_{table if format == 'csv' else 'cases'}.{format}"
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/editions/{key}", summary="Publish a book (organizer, admin): a collection (slug), or a programme's "
+                                    "selection (call:ID or the programme's slug), as a print PDF or the HTML edition "
+                                    "(a zip of a folder that works offline)",
+            response_class=Response, responses={200: {"content": {"application/pdf": {}, "application/zip": {}}}})
+def edition(ctx: ReadContext, key: str, format: EditionFormat = "pdf", english: bool = False) -> Response:
+    from urllib.parse import quote
+
+    content, media, name = publishing.publish_bytes(ctx, key, format, english=english)
+    return Response(content, media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 # --- accounts ----------------------------------------------------------------------------

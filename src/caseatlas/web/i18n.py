@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "add_compare": ("加入对比", "Add to compare"), "compare_selected": ("对比所选案例", "Compare selected"),
     "compare_hint": ("在检索结果中勾选 2–4 个案例进行对比。", "Tick 2–4 cases in search results to compare them."),
     "show_quote": ("定位原文", "Show in text"), "publisher": ("发布机构", "Publisher"), "year": ("年份", "Year"),
+    "publish_book": ("发布为图书", "Publish as a book"), "html_edition": ("HTML 离线版（zip）", "HTML edition (zip)"),
     "foreword": ("前言", "Foreword"), "panel": ("评审专家", "Expert panel"), "chapters": ("章节", "Chapters"),
     "download_csv": ("下载 CSV", "Download CSV"), "data_table": ("数据表", "Data table"),
     "by_sector": ("按领域的已实现年减排量 (tCO2e/年)", "Achieved annual tCO2e by sector"),

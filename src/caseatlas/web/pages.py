@@ -178,7 +178,8 @@ def insights_page(request: Request, ctx: ReadContext):
 
 @router.get("/collections", response_class=HTMLResponse)
 def collections_page(request: Request, ctx: ReadContext):
-    return render(request, "collections.html", collections=library.collections(ctx))
+    return render(request, "collections.html", collections=library.collections(ctx),
+                  may_publish="library.publish" in ctx.actor.grants)
 
 
 @router.get("/docs", response_class=HTMLResponse)

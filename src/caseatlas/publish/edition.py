@@ -1,0 +1,245 @@
+"""What a published book holds (`Edition`), built from stored records without I/O.
+
+The store gives a collection's cases with their sections, facts and source lines; this
+module turns them into a book a person reads: front matter, chapters, each case's title,
+organization, sections in their printed order (paragraphs re-joined where the source layout
+wrapped them, page furniture left out, tables kept as tables) and a facts table listing each
+outcome with the line its quote came from. `render.py` typesets it as HTML and PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..extract.outcomes import passages
+from ..models import Line
+from ..segment.cases import squash
+from ..segment.lines import analyse
+from ..vocab import KIND_LABELS_ZH
+
+_MD_MARK = re.compile(r"^(?:#{1,6}\s*|>\s*)")
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
+UNIT_ZH = {"CNY": "元", "m2": "平方米", "m3": "立方米", "t": "吨", "persons": "人", "%": "%"}
+PERIOD_ZH = {"annual": "每年", "cumulative": "累计"}
+STATUS_ZH = {"target": "目标", "hypothetical": "假设情景", "projection": "预计"}
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # "p" (paragraph), "row" (a line of a flattened table, kept as printed) or "table" (cells)
+    text: str = ""
+    rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EditionSection:
+    heading: str | None  # None: the case's lead text before its first heading
+    blocks: list[Block]
+
+
+@dataclass(slots=True)
+class FactRow:
+    label: str  # kind in Chinese, with the status when it is not an achievement
+    value: str  # the canonical value as printed ("50,000 tCO2e（每年）")
+    quote: str
+    line: int
+
+
+@dataclass(slots=True)
+class EditionCase:
+    number: int  # 1-based position in the edition (anchors, file names)
+    case_id: str
+    title: str
+    organization: str | None
+    chapter: str | None
+    sections: list[EditionSection]
+    facts: list[FactRow]
+    source: str  # where the case came from ("《书名》第 12–80 行")
+    chapter_label: bool = False  # print the chapter on the case (the book's chapters are partial)
+
+    @property
+    def anchor(self) -> str:
+        return f"case-{self.number}"
+
+
+@dataclass(slots=True)
+class Chapter:
+    number: int  # 0: cases outside any chapter
+    name: str | None
+    cases: list[EditionCase]
+
+    @property
+    def anchor(self) -> str:
+        return f"chapter-{self.number}"
+
+
+@dataclass(slots=True)
+class Expert:
+    name: str
+    affiliation: str | None = None
+
+
+@dataclass(slots=True)
+class Edition:
+    title: str
+    year: int | None
+    publisher: str | None
+    foreword: list[str]  # paragraphs
+    experts: list[Expert]
+    chapters: list[Chapter]
+    organizers: list[str] = field(default_factory=list)
+    supporters: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. the call's chapter quotas
+    slug: str = ""
+    english: dict | None = None  # optional English front matter: title, summary
+
+    @property
+    def cases(self) -> list[EditionCase]:
+        return [c for ch in self.chapters for c in ch.cases]
+
+
+def _clean(text: str) -> str:
+    text = _MD_MARK.sub("", text.strip())
+    return _EMPHASIS.sub("", text).strip()
+
+
+def _paragraphs(lines: list[Line]) -> list[Block]:
+    """Wrapped lines re-joined into paragraphs (`extract.outcomes.passages`: a line continues
+    unless it ends a sentence or is a heading); tab-separated rows kept as a table."""
+    blocks: list[Block] = []
+    run: list[Line] = []
+
+    def flush() -> None:
+        for p in passages(run):
+            text = _clean(p.text)
+            if text:
+                blocks.append(Block("p", text))
+        run.clear()
+
+    rows = _row_lines(lines)
+    for line in lines:
+        raw = line.text.strip()
+        if line.no in rows:
+            flush()
+            blocks.append(Block("row", _clean(raw)))
+            continue
+        if "\t" in raw and len([c for c in raw.split("\t") if c.strip()]) >= 2:
+            flush()
+            cells = [_clean(c) for c in raw.split("\t")]
+            if blocks and blocks[-1].kind == "table":
+                blocks[-1].rows.append(cells)
+            else:
+                blocks.append(Block("table", rows=[cells]))
+        else:
+            run.append(Line(no=line.no, raw=line.raw, text=_clean(line.text), page=line.page))
+    flush()
+    return blocks
+
+
+_NUMBER_CELL = re.compile(r"(?<![\w.,])\d[\d,.]*(?![\w.,])")
+_SHORT_CELL = 16
+
+
+def _row_lines(lines: list[Line]) -> set[int]:
+    """Lines of a table flattened to text ("绿色毕业季 10500 76000 11000 97500"): two or more
+    free-standing numbers and no sentence end; with the short header/label lines next to
+    them. Each is kept as printed: joining them into a paragraph would lose the columns."""
+    def row(t: str) -> bool:
+        return "\t" not in t and len(_NUMBER_CELL.findall(t)) >= 2 and not t.endswith(("。", "；", "，", "："))
+
+    texts = [ln.text.strip() for ln in lines]
+    marked = {i for i, t in enumerate(texts) if t and row(t)}
+    for i in sorted(marked):
+        for j in (i - 1, i + 1):
+            while 0 <= j < len(texts) and j not in marked and texts[j] and len(texts[j]) <= _SHORT_CELL \
+                    and not texts[j].endswith(("。", "；", "，", "：", "！", "？")):
+                marked.add(j)
+                j += 1 if j > i else -1
+    return {lines[i].no for i in marked}
+
+
+def number(v: float) -> str:
+    """Every digit the library holds (a facts table that rounds would state other figures)."""
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.12g}"
+
+
+def fact_row(o: dict) -> FactRow:
+    value = number(o["value"]) + (f"–{number(o['value_max'])}" if o.get("value_max") is not None else "")
+    mark = {"approx": "约 ", "lower_bound": "超过 "}.get(o.get("qualifier") or "", "")
+    unit = UNIT_ZH.get(o["unit"], o["unit"])
+    period = PERIOD_ZH.get(o["period"], "")
+    printed = f"{mark}{value}{'' if unit == '%' else ' '}{unit}" + (f"（{period}）" if period else "")
+    label = KIND_LABELS_ZH.get(o["kind"], o["kind"])
+    status = STATUS_ZH.get(o.get("status") or "achieved")
+    return FactRow(label=label + (f"（{status}）" if status else ""), value=printed, quote=o["quote"], line=o["line"])
+
+
+def _title_lines(case: dict, rows: list[Line]) -> int:
+    """How many leading lines of a case print its title block (title, organization)."""
+    parts = [squash(p) for p in (case["title"], case.get("organization") or "") if squash(p)]
+    target = "".join(parts)
+    k = 0
+    for ln in rows:
+        s = squash(_clean(ln.text))
+        rest = s
+        for p in parts:
+            rest = rest.replace(p, "")
+        if not s or s in target or not rest:  # blank, part of a wrapped title, or title + organization
+            k += 1
+            continue
+        break
+    return k
+
+
+def build_case(number_: int, case: dict, lines: dict[int, Line], noise: set[int], book_title: str) -> EditionCase:
+    """One stored case (with sections and outcomes) and the book's lines → an edition case."""
+    start, end = case["start_line"], case["end_line"]
+    rows = [lines[n] for n in range(start, end + 1) if n in lines and n not in noise]
+    heads = {s["start_line"]: s for s in case["sections"]}
+    skip = _title_lines(case, [r for r in rows if r.no < min(heads, default=end + 1)])
+    parts: list[tuple[str | None, list[Line]]] = [(None, [])]  # the lead, then each section
+    for ln in rows[skip:]:
+        if ln.no in heads:
+            parts.append((_clean(heads[ln.no]["heading"]), []))
+        else:
+            parts[-1][1].append(ln)
+    out = [EditionSection(h, _paragraphs(body)) for h, body in parts if h is not None or body]
+    facts = [fact_row(o) for o in case["outcomes"]]
+    source = f"《{book_title}》第 {start}–{end} 行"
+    return EditionCase(number=number_, case_id=case["case_id"], title=case["title"], organization=case.get("organization"),
+                       chapter=case.get("chapter"), sections=out, facts=facts, source=source)
+
+
+def build(collection: dict, cases: list[dict], book_lines: list[dict]) -> Edition:
+    """A stored collection (its row, its cases in order, all its lines) → an edition."""
+    lines = [Line(no=r["line_no"], raw=r["raw"], text=r["text"], page=r.get("page")) for r in book_lines]
+    infos = analyse(lines)
+    noise = {x.no for x in infos if x.noise}
+    by_no = {ln.no: ln for ln in lines}
+    ecases = [build_case(i + 1, c, by_no, noise, collection["title"]) for i, c in enumerate(cases)]
+    chapters: list[Chapter] = []
+    complete = all(c.chapter for c in ecases)
+    for c in ecases:
+        name = c.chapter if complete else None
+        if not chapters or chapters[-1].name != name:
+            chapters.append(Chapter(number=0 if name is None else len([x for x in chapters if x.name]) + 1,
+                                    name=name, cases=[]))
+        chapters[-1].cases.append(c)
+        # Chapters the book gives only for some cases (a side tab here and there) are printed
+        # on the case itself: a chapter heading would wrongly hold for the cases after it.
+        c.chapter_label = bool(c.chapter) and not complete
+    foreword = [p.strip() for p in (collection.get("foreword") or "").split("\n") if p.strip()]
+    return Edition(title=collection["title"], year=collection.get("year"), publisher=collection.get("publisher"),
+                   foreword=_join_foreword(foreword), experts=[Expert(n) for n in collection.get("experts") or []],
+                   chapters=chapters, slug=collection.get("slug", ""))
+
+
+def _join_foreword(parts: list[str]) -> list[str]:
+    """The stored foreword keeps the source's wrapped lines; join them back into paragraphs."""
+    if not parts:
+        return []
+    lines = [Line(no=i + 1, raw=p, text=p) for i, p in enumerate(parts)]
+    return [_clean(p.text) for p in passages(lines) if p.text.strip()]

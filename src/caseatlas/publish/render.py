@@ -1,0 +1,137 @@
+"""Typeset an `Edition`: a static HTML edition (one folder that works offline: the whole book
+on one page, a page per case with a permalink, and a search page) and a print PDF through
+WeasyPrint (Noto CJK SC fonts, running headers, TOC page numbers, bookmarks, metadata)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from ..errors import CaseAtlasError
+from .edition import Edition
+
+# The PDF's text must be Simplified Chinese forms: these families are checked before rendering.
+PDF_FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC")
+FONT_HINT = "install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)"
+from . import MANIFEST
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 25 → 二十五 (chapter numbers)."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    if n < 100:
+        return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("caseatlas", "publish/templates"), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["cn"] = cn_number
+    return env
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def book_html(ed: Edition, for_print: bool) -> str:
+    env = _env()
+    css = env.loader.get_source(env, "print.css")[0].replace("{{BOOK}}", _css_string(ed.title)) if for_print else ""
+    return env.get_template("book.html").render(ed=ed, for_print=for_print, print_css=css,
+                                                chaptered=any(ch.name for ch in ed.chapters))
+
+
+def check_fonts() -> None:
+    """Fail with one line, before rendering, when the SC fonts are not installed: Pango would
+    otherwise fall back to whatever CJK font it finds (often JP forms, or none at all)."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True, timeout=30,
+                             check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        raise CaseAtlasError(f"PDF needs fontconfig and the Noto CJK SC fonts: {FONT_HINT}") from None
+    families = {f.strip() for line in out.splitlines() for f in line.split(",")}
+    missing = [f for f in PDF_FONTS if f not in families]
+    if missing:
+        raise CaseAtlasError(f"PDF needs the fonts {', '.join(missing)}: {FONT_HINT}")
+
+
+def write_pdf(ed: Edition, out: Path) -> dict:
+    """Render the edition to `out` (PDF). Returns {pages, bytes}."""
+    check_fonts()
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango/HarfBuzz missing from the system
+        raise CaseAtlasError(f"PDF needs WeasyPrint's system libraries (Pango): {exc}") from None
+    html = book_html(ed, for_print=True)
+    doc = HTML(string=html, base_url=None).render()
+    meta = doc.metadata
+    meta.title = ed.title
+    meta.authors = [ed.publisher] if ed.publisher else []
+    meta.generator = "CaseAtlas 案例图谱 (WeasyPrint)"
+    meta.keywords = ["气候行动", "案例集"]
+    meta.created = meta.modified = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    try:
+        doc.write_pdf(tmp)
+        tmp.replace(out)  # a failed render leaves no half-written file behind
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {"pages": len(doc.pages), "bytes": out.stat().st_size}
+
+
+def book_stem(slug: str) -> str:
+    """A published file's name: the collection's slug, so a re-ingest keeps its case ids."""
+    return "".join(ch for ch in slug if ch.isalnum() or ch in "-_") or "book"
+
+
+def book_file(ed: Edition) -> str:
+    return f"{book_stem(ed.slug)}.html"
+
+
+def write_html(ed: Edition, out: Path) -> dict:
+    """The static edition in folder `out`: index.html (cover, front matter, contents, search),
+    <slug>.html (the whole book on one page: what `caseatlas ingest` reads of the folder), cases/N.html (one page per case), assets.
+    Everything is relative, so the folder works from a disk, a USB stick or any web server."""
+    env = _env()
+    tmp = out.with_name(out.name + ".part")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "cases").mkdir(parents=True)
+    chaptered = any(ch.name for ch in ed.chapters)
+    book = book_file(ed)
+    (tmp / book).write_text(book_html(ed, for_print=False), encoding="utf-8")
+    cases = ed.cases
+    for i, c in enumerate(cases):
+        page = env.get_template("case_page.html").render(
+            ed=ed, c=c, book=book, for_print=False, prev=cases[i - 1] if i else None, next=cases[i + 1] if i + 1 < len(cases) else None)
+        (tmp / "cases" / f"{c.number}.html").write_text(page, encoding="utf-8")
+    (tmp / "index.html").write_text(env.get_template("index.html").render(ed=ed, book=book, chaptered=chaptered), encoding="utf-8")
+    index = [{"n": c.number, "title": c.title, "org": c.organization or "", "chapter": c.chapter or "",
+              "text": "\n".join(b.text for s in c.sections for b in s.blocks if b.kind != "table")} for c in cases]
+    (tmp / "search-index.js").write_text(
+        "window.CASEATLAS_INDEX = " + json.dumps(index, ensure_ascii=False) + ";\n", encoding="utf-8")
+    for asset in ("edition.css", "search.js"):
+        (tmp / asset).write_text(env.loader.get_source(env, asset)[0], encoding="utf-8")
+    (tmp / MANIFEST).write_text(json.dumps({"generator": "caseatlas", "title": ed.title, "book": book,
+                                            "cases": len(cases), "collection": ed.slug}, ensure_ascii=False, indent=1),
+                                encoding="utf-8")
+    if out.exists():
+        if not (out / MANIFEST).exists() and any(out.iterdir()):
+            shutil.rmtree(tmp)
+            raise CaseAtlasError(f"{out}: folder exists and is not a CaseAtlas edition; choose another -o")
+        shutil.rmtree(out)
+    tmp.replace(out)
+    return {"files": sum(1 for _ in out.rglob("*") if _.is_file()), "cases": len(cases)}

@@ -1,0 +1,168 @@
+"""Publish a collection as a book (传播): a static HTML edition or a print PDF, from the
+library's records — any ingested book, or a programme's selection with its call's chapters,
+quotas, criteria and panel. And the round trip: does the published book read back as the
+library it came from?"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..errors import CaseAtlasError, NotFound
+from ..publish import edition as editions
+from ..publish import render
+from ..publish import roundtrip as rt
+from ..store import library as lib
+from ..store import programmes as prog_store
+from ..vocab import EDITION_FORMATS
+from .calls import call_view, load_call
+from .context import Context, require
+
+
+def _programme_call(conn, key: str) -> dict | None:
+    """`call:ID`, or a programme's slug (its latest call that has published a selection)."""
+    if key.startswith("call:") and key[5:].isdigit():
+        return load_call(conn, int(key[5:]))
+    prog = prog_store.get_programme(conn, slug=key)
+    if prog is None:
+        return None
+    calls = [c for c in prog_store.list_calls(conn) if c["programme_id"] == prog["id"]]
+    published = [c for c in calls if c.get("collection_slug")]
+    if not published:
+        raise CaseAtlasError(f"programme '{key}' has no published selection yet (run `caseatlas programme publish`)")
+    return published[0]
+
+
+def build_edition(ctx: Context, key: str, english: bool = False) -> editions.Edition:
+    """The edition of a library collection (slug, file name or title), or of a programme's
+    selection (`call:ID` or the programme's slug)."""
+    with ctx.engine.connect() as conn:
+        col = lib.find_collection(conn, key)
+        call = None
+        if col is None:
+            call = _programme_call(conn, key)
+            if call is None:
+                raise NotFound(f"no collection or programme '{key}'")
+            require(ctx, "programme.manage", call_view(conn, call))
+            if not call.get("collection_slug"):
+                raise CaseAtlasError(f"call {call['id']} has not published its selection yet")
+            col = lib.find_collection(conn, call["collection_slug"])
+            if col is None:
+                raise NotFound(f"the collection of call {call['id']} was removed from the library")
+        else:
+            require(ctx, "library.publish")
+        cases = list(lib.iter_cases(conn, col["id"]))
+        if not cases:
+            raise CaseAtlasError(f"'{key}' has no cases to publish")
+        lines = lib.case_lines(conn, col["id"], 1, col["n_lines"])
+        ed = editions.build(col, cases, lines)
+        if call is None:
+            call = _call_of_collection(conn, col["slug"])
+        if call is not None:
+            _programme_front(conn, ed, call)
+    if english:
+        ed.english = _english(ed)
+    return ed
+
+
+def _call_of_collection(conn, slug: str) -> dict | None:
+    return next((c for c in prog_store.list_calls(conn) if c.get("collection_slug") == slug), None)
+
+
+def _programme_front(conn, ed: editions.Edition, call: dict) -> None:
+    """A programme's book: organizers and supporters on the cover, the panel with
+    affiliations, the call's criteria and each chapter's quota in the front matter."""
+    prog = prog_store.get_programme(conn, call["programme_id"])
+    ed.organizers = list(prog["organizers"] or [])
+    ed.supporters = list(prog["supporters"] or [])
+    panel = prog_store.members(conn, call["id"], "reviewer")
+    if panel:
+        ed.experts = [editions.Expert(m["display_name"] or m["username"], m.get("affiliation") or m.get("organization"))
+                      for m in panel]
+    counts = {ch.name: len(ch.cases) for ch in ed.chapters if ch.name}
+    quotas = call.get("quotas") or {}
+    parts = [f"{d}（入选 {counts.get(d, 0)} 个" + (f"，名额 {quotas[d]} 个）" if quotas.get(d) else "）")
+             for d in call["domains"] if d in counts]
+    if parts:
+        ed.notes.append(f"本书收录经专家评审入选的 {len(ed.cases)} 个案例，按征集领域分为 {len(parts)} 章：" + "；".join(parts) + "。")
+    criteria = call.get("criteria") or []
+    if criteria:
+        total = sum(float(c.get("weight") or 0) for c in criteria) or 1.0
+        ed.notes.append("评审标准：" + "；".join(f"{c.get('label') or c['key']}（权重 {100 * float(c.get('weight') or 0) / total:.0f}%）"
+                                            for c in criteria) + "。")
+
+
+def _english(ed: editions.Edition) -> dict:
+    chapters = [ch.name for ch in ed.chapters if ch.name]
+    summary = [f"This edition collects {len(ed.cases)} climate-action cases"
+               + (f" in {len(chapters)} chapters" if chapters else "")
+               + (f", first published by {ed.publisher}" if ed.publisher else "")
+               + (f" ({ed.year})" if ed.year else "") + ".",
+               ("Each case keeps its sections as printed and ends with a table of its quantified outcomes, "
+                "each with the exact words and the line of the source it was taken from."),
+               "The text is in Simplified Chinese; titles and organizations are given as printed."]
+    return {"title": ed.title, "summary": summary}
+
+
+def publish(ctx: Context, key: str, fmt: str, out: str | Path, english: bool = False) -> dict:
+    """Write the edition of `key` as `fmt` (html: a folder; pdf: a file) to `out`."""
+    if fmt not in EDITION_FORMATS:
+        raise CaseAtlasError(f"format '{fmt}': use {' or '.join(EDITION_FORMATS)}")
+    ed = build_edition(ctx, key, english=english)
+    out = Path(out)
+    result = render.write_pdf(ed, out) if fmt == "pdf" else render.write_html(ed, out)
+    return {"title": ed.title, "slug": ed.slug, "cases": len(ed.cases), "format": fmt, "path": str(out), **result}
+
+
+def publish_bytes(ctx: Context, key: str, fmt: str, english: bool = False) -> tuple[bytes, str, str]:
+    """The edition as one download: the PDF, or the HTML folder as a zip. (content, media type, file name)"""
+    import io
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="caseatlas-edition-") as tmp:
+        info = publish(ctx, key, fmt, Path(tmp) / ("book.pdf" if fmt == "pdf" else "edition"), english=english)
+        stem = _file_stem(info["title"])
+        if fmt == "pdf":
+            return Path(info["path"]).read_bytes(), "application/pdf", f"{stem}.pdf"
+        buf = io.BytesIO()
+        root = Path(info["path"])
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in sorted(root.rglob("*")):
+                if f.is_file():
+                    zf.write(f, f"{stem}/{f.relative_to(root)}")
+        return buf.getvalue(), "application/zip", f"{stem}.zip"
+
+
+def _file_stem(title: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in title).strip("_")
+    return keep[:60] or "edition"
+
+
+def roundtrip(ctx: Context, key: str, fmt: str) -> dict:
+    """Publish `key`, ingest the edition into a fresh library, and compare the two."""
+    from ..store.db import open_engine
+    from . import library
+    from .context import system_actor
+
+    with tempfile.TemporaryDirectory(prefix="caseatlas-roundtrip-") as tmp:
+        info = publish(ctx, key, fmt, Path(tmp) / ("edition.pdf" if fmt == "pdf" else "edition"))
+        out = Path(info["path"])
+        if fmt == "pdf":  # named as the collection, so the cases read back under the same ids
+            out = out.rename(out.with_name(f"{render.book_stem(info['slug'])}.pdf"))
+        fresh = Context(open_engine(Path(tmp) / "fresh.db"), system_actor())
+        results = library.ingest_paths(fresh, [out])
+        if not results or results[0].status == "error":
+            raise CaseAtlasError(f"the published {fmt} could not be read back: {results[0].error if results else 'no file'}")
+        with ctx.engine.connect() as conn:
+            col = lib.find_collection(conn, key) or lib.find_collection(conn, _programme_call(conn, key)["collection_slug"])
+            original = list(lib.iter_cases(conn, col["id"]))
+        with fresh.engine.connect() as conn:
+            back = lib.list_collections(conn)[0]
+            republished = list(lib.iter_cases(conn, back["id"]))
+        fresh.engine.dispose()
+    report = rt.compare(original, republished)
+    report.update({"format": fmt, "collection": col["slug"], "pages": info.get("pages"),
+                   "meta": {"title": back["title"] == col["title"] or rt.squash(back["title"]) == rt.squash(col["title"]),
+                            "publisher": back["publisher"] == col["publisher"], "year": back["year"] == col["year"],
+                            "chapters": back["chapters"] == col["chapters"], "experts": back["experts"] == col["experts"]}})
+    return report

@@ -243,3 +243,21 @@ def test_home_totals_are_achieved_per_period(site, page):
     link.click()
     page.wait_for_load_state()
     assert int(page.inner_text("#total")) >= n  # the cases behind the figure (any period)
+
+
+def test_a_flag_beside_the_figures_marks_both_quotes(site, page):
+    """Book 000's first case states tce and CO2 pairs that imply 1.04 t CO2 per tce: the case
+    page lists the flag, marks the flagged figures, and a click marks both quotes."""
+    if not CORPUS.is_dir():
+        pytest.fail("../shared/corpus not present", pytrace=False)
+    page.goto(site.url + "/cases/000_3717a3b3a4f37818:1")
+    flag = page.locator("ul.flags button.flag").first
+    assert "1.04 t/tce" in flag.inner_text()
+    assert page.locator("ul.metrics li.flagged").count() >= 2
+    flag.click()
+    line = flag.get_attribute("data-lines").split(",")[0]
+    marks = page.locator(f"#L{line} mark.hl")
+    marks.nth(1).wait_for()
+    quotes = __import__("json").loads(flag.get_attribute("data-quotes"))
+    assert marks.all_inner_texts() == quotes[:2]
+    shot(page, "case-flag")

@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 def test_schema_is_migrated(engine):

@@ -49,6 +49,7 @@ class Case:
     text: str = ""
     facts: "CaseFacts | None" = None
     case_id: str | None = None  # assigned by the store: "<collection>:<n>", kept across re-ingest
+    flags: list = field(default_factory=list)  # checks.Flag: what the claim checks found
 
 
 @dataclass(slots=True)

@@ -35,6 +35,10 @@ SCOPES = ("project", "organization", "sector")
 ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
                   "investment_or_finance", "cost_saving", "storage_capacity")
 QUALIFIERS = ("approx", "lower_bound")
+# Claim checks (caseatlas/checks): what a flag says is wrong, how bad, and what a person decided.
+CHECKS = ("factor", "magnitude", "unit-type", "format", "sum", "duplicate-value", "date", "period")
+SEVERITIES = ("error", "warning", "note")
+VERDICTS = ("confirmed", "dismissed")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
 GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")
 FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard")
@@ -60,7 +64,8 @@ ROLES = ("admin", "organizer", "reviewer", "applicant")
 PROGRAMME_ACTIONS = ("programme.read", "programme.create", "programme.manage", "submission.create",
                      "submission.read", "submission.edit", "review.write", "review.read", "discussion.write",
                      "conflict.declare")
-ACTIONS = ("library.read", "library.ingest", "library.publish", "library.delete", "search.embed", "users.manage",
+ACTIONS = ("library.read", "library.ingest", "library.publish", "library.delete", "search.embed", "flags.verdict",
+           "users.manage",
            "audit.read") + PROGRAMME_ACTIONS
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
@@ -70,7 +75,7 @@ GRANTS: dict[str, frozenset[str]] = {
                            "discussion.write", "conflict.declare"}),
     # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
     # the costliest request there is, so it is not open to anonymous readers.
-    "organizer": frozenset({"library.read", "library.ingest", "library.publish", "search.embed"})
+    "organizer": frozenset({"library.read", "library.ingest", "library.publish", "search.embed", "flags.verdict"})
     | frozenset(PROGRAMME_ACTIONS),
     "admin": frozenset(ACTIONS),
     "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library

@@ -69,3 +69,23 @@ def eval_search(
     for name, m in report["systems"].items():
         table.add_row(name, f"{m['ndcg@10']:.3f}", f"{m['recall@10']:.3f}", f"{m['mrr']:.3f}")
     out.print(table)
+
+
+@app.command("checks")
+def eval_checks(
+    gold: Annotated[Path, typer.Option("--gold", help="Annotated inconsistencies (claims-dev.json).")],
+    cases: Annotated[Path | None, typer.Option("--cases", help="Gold case files (default: gold/ beside --gold)")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Claim checks: recall of annotated inconsistencies (a flag of the case citing one of
+    their lines), precision of the flags on the annotated books, per check type."""
+    r = run(lambda: evaluation.eval_checks(context(db), gold, cases))
+    if as_json:
+        return _dump(r)
+    table = Table("check", "items", "caught", "recall", title=f"recall {r['recall']:.3f} ({r['caught']}/{r['items']}), "
+                  f"precision {r['precision']:.3f} of {r['flags']} flags")
+    for name, row in sorted(r["per_check"].items()):
+        table.add_row(name, str(row["items"]), str(row["caught"]), f"{row['caught'] / row['items']:.2f}")
+    out.print(table)
+    out.print("flags per book: " + ", ".join(f"{k} {v}" for k, v in r["flags_per_book"].items()), highlight=False)

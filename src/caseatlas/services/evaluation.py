@@ -150,3 +150,57 @@ def eval_search(ctx: Context, queries_file: str | Path, gold_dir: str | Path,
         if dense.count(conn) == 0:
             modes = tuple(m for m in modes if m == "text") or ("text",)
     return evaluate(ctx.engine, queries_file, gold_dir, modes)
+
+
+def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | None = None) -> dict:
+    """Claim checks against annotated inconsistencies (shared/eval/README.md): a gold item is
+    caught when a flag of its case (matched by line ranges) cites one of its lines (±1).
+    Precision: flags on the annotated books that catch some item (the list is not exhaustive,
+    so an unmatched flag is not necessarily wrong). Per check type and per book; flag counts
+    for every book in the library."""
+    require(ctx, "library.read")
+    claims_file = Path(claims_file)
+    try:
+        items = json.loads(claims_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CaseAtlasError(f"{claims_file}: not a readable claims file ({exc})") from None
+    gold_dir = Path(gold_dir) if gold_dir else claims_file.parent / "gold"
+    by_stem: dict[str, list[dict]] = {}
+    for record in library.cases(ctx):
+        by_stem.setdefault(Path(record["source_file"]).stem, []).append(record)
+    caught: set[str] = set()
+    useful: set[tuple[str, str]] = set()
+    books: dict[str, dict] = {}
+    for stem in sorted({i["case"].split("#")[0] for i in items if i.get("case")}):
+        pred = by_stem.get(stem, [])
+        gold_file = gold_dir / f"{stem}.json"
+        if not pred or not gold_file.is_file():
+            continue
+        gold = json.loads(gold_file.read_text(encoding="utf-8"))
+        to_pred = dict(match_cases(gold, pred))
+        mine = [i for i in items if i.get("case", "").startswith(stem + "#")]
+        for item in mine:
+            k = to_pred.get(int(item["case"].split("#")[1]))
+            if k is None:
+                continue
+            for f in pred[k]["flags"]:
+                if any(abs(a - b) <= 1 for a in f["lines"] for b in item["lines"]):
+                    caught.add(item["id"])
+                    useful.add((pred[k]["id"], f["id"]))
+        n_flags = sum(len(c["flags"]) for c in pred)
+        books[stem] = {"items": len(mine), "caught": sum(i["id"] in caught for i in mine), "flags": n_flags,
+                       "flags_catching": sum(1 for c in pred for f in c["flags"] if (c["id"], f["id"]) in useful)}
+    annotated = [i for i in items if i.get("case") and i["case"].split("#")[0] in books]
+    per_check: dict[str, dict] = {}
+    for i in annotated:
+        row = per_check.setdefault(i["check"], {"items": 0, "caught": 0})
+        row["items"] += 1
+        row["caught"] += i["id"] in caught
+    flags_total = sum(b["flags"] for b in books.values())
+    flags_useful = sum(b["flags_catching"] for b in books.values())
+    counts = {stem: sum(len(c["flags"]) for c in cs) for stem, cs in sorted(by_stem.items())}
+    return {"items": len(annotated), "caught": sum(i["id"] in caught for i in annotated),
+            "recall": round(sum(i["id"] in caught for i in annotated) / len(annotated), 4) if annotated else 0.0,
+            "flags": flags_total, "precision": round(flags_useful / flags_total, 4) if flags_total else 0.0,
+            "books": books, "per_check": per_check, "flags_per_book": counts,
+            "missed": sorted(i["id"] for i in annotated if i["id"] not in caught)}

@@ -16,13 +16,13 @@ from .context import Context, require
 # spreadsheet can sum: one row per case, and one row per outcome; numbers stay numbers.
 CASE_COLUMNS = ["id", "title", "organization", "chapter", "collection", "year", "source_file", "start_line",
                 "end_line", "page", "province", "city", "sector", "industry", "measures", "standards", "systems",
-                "targets", "n_outcomes"]
+                "targets", "n_outcomes", "n_flags"]
 OUTCOME_COLUMNS = ["case_id", "case_title", "outcome_id", "kind", "value", "value_max", "unit", "period",
-                   "status", "scope", "qualifier", "quote", "line"]
+                   "status", "scope", "qualifier", "quote", "line", "flags"]
 TABLES = ("cases", "outcomes")
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
                  "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
-                 "systems", "targets"]
+                 "systems", "targets", "flags"]
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -46,14 +46,19 @@ def case_row(r: dict) -> dict:
         "province": region.get("province"), "city": region.get("city"), "sector": sector.get("topic"),
         "industry": sector.get("industry"), "measures": _names(r["measures"]), "standards": _names(r["standards"]),
         "systems": _names(r["systems"]), "targets": _names(r["targets"], "target"), "n_outcomes": len(r["metrics"]),
+        "n_flags": len(r.get("flags", [])),
     }
 
 
 def outcome_rows(r: dict) -> list[dict]:
+    def flagged(m: dict) -> str:  # the checks whose flags cite this outcome's line and quote
+        return "、".join(sorted({f["check"] for f in r.get("flags", []) if m["quote"] in f["quotes"]}))
+
     return [{"case_id": r["id"], "case_title": r["title"], "outcome_id": m["id"], "kind": m["kind"],
              "value": m["value"], "value_max": m["value_max"], "unit": m["unit"], "period": m["period"],
              "status": m["status"], "scope": m["scope"],
-             "qualifier": m["qualifier"], "quote": m["quote"], "line": m["line"]} for m in r["metrics"]]
+             "qualifier": m["qualifier"], "quote": m["quote"], "line": m["line"], "flags": flagged(m)}
+            for m in r["metrics"]]
 
 
 def table_rows(records: list[dict], table: str) -> tuple[list[str], list[dict]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import CaseAtlasError, NotFound
+from ..checks import check_book
 from ..extract import extract_book
 from ..models import Book, Document, Filters
 from ..publish import MANIFEST
@@ -21,7 +22,7 @@ from .context import Context, library_url, require
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "8"
+PIPELINE = "9"
 MAX_PAGE_SIZE = 100
 
 
@@ -92,6 +93,7 @@ def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], 
     extract_book(book)
     if after_extract:
         after_extract(book)
+    check_book(book)  # claim checks are part of ingest: flags are stored with the facts
 
     def on_saved(conn, pks):
         index_book(conn, book, pks)
@@ -172,6 +174,7 @@ def _facts_fields(row: dict) -> dict:
         "standards": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("standard")],
         "systems": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("system")],
         "targets": [{"target": a["value"], "detail": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("target")],
+        "flags": row.get("flags", []),
     }
 
 

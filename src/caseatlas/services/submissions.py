@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from ..errors import CaseAtlasError, NotFound
+from ..checks import check_case
 from ..extract import extract_case
 from ..programme.prefill import prefill, submission_lines
 from ..readers import read_upload
@@ -100,10 +101,15 @@ def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
     if not lines:
         return {"outcomes": [], "attributes": []}
     f = extract_case(lines, title, org, None)
+    # The claim checks, as on the library's cases: the applicant sees them before submitting,
+    # the reviewers beside the figures.
+    found = check_case(f.outcomes, {ln.no: ln for ln in lines})
     return {"outcomes": [{"kind": o.kind, "value": o.value, "value_max": o.value_max, "unit": o.unit,
                           "period": o.period, "status": o.status, "quote": o.quote, "line": o.line}
                          for o in f.outcomes],
-            "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes]}
+            "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes],
+            "flags": [{"check": x.check, "severity": x.severity, "message": x.message, "message_en": x.message_en,
+                       "lines": x.lines, "quotes": x.quotes, "values": x.values} for x in found]}
 
 
 def _check_domain(call: dict, domain: str | None) -> str:

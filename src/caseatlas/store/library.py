@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 
 from ..models import Book, Case, CaseFacts
-from .schema import attributes, cases, collections, lines, outcomes, sections
+from .schema import attributes, cases, collections, flag_verdicts, flags, lines, outcomes, sections
 
 CHUNK = 5000  # ids per IN (...): SQLite accepts at most 32,766 parameters in one statement
 
@@ -109,6 +109,7 @@ def save_book(engine: Engine, book: Book,
                 {"case_pk": pk, "seq": k + 1, "heading": s.heading, "start_line": s.start_line, "end_line": s.end_line}
                 for k, s in enumerate(case.sections)])
             _sync_facts(conn, pk, case.case_id, case.facts or CaseFacts())
+            _sync_flags(conn, pk, case.case_id, case.flags)
         if on_saved is not None:
             on_saved(conn, case_pks)
         return IngestOutcome(doc.source_file, "replaced" if old is not None else "added", len(book.cases), cid,
@@ -221,6 +222,39 @@ def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) 
          "line": a.line} for fid, a in zip(ids, facts.attributes)])
 
 
+def _sync_flags(conn: Connection, case_pk: int, case_id: str, found: list) -> None:
+    ids = keyed("\x1e".join(("f", case_id, f.check, ",".join(map(str, sorted(set(f.lines)))), *f.quotes)) for f in found)
+    _sync(conn, flags, flags.c.case_pk == case_pk, "flag_id", [
+        {"flag_id": fid, "case_pk": case_pk, "seq": k + 1, "check_name": f.check, "severity": f.severity,
+         "message": f.message, "message_en": f.message_en, "lines": json.dumps(f.lines),
+         "quotes": json.dumps(f.quotes, ensure_ascii=False), "vals": json.dumps(f.values), "reference": f.reference}
+        for k, (fid, f) in enumerate(zip(ids, found))])
+
+
+def _flags_for(conn: Connection, case_pks: list[int] | None) -> dict[int, list[dict]]:
+    q = (select(flags, flag_verdicts.c.verdict, flag_verdicts.c.note.label("verdict_note"),
+                flag_verdicts.c.username.label("verdict_by"))
+         .outerjoin(flag_verdicts, flag_verdicts.c.flag_id == flags.c.flag_id).order_by(flags.c.case_pk, flags.c.seq))
+    out: dict[int, list[dict]] = {}
+    for r in _rows(conn, q, flags.c.case_pk, case_pks):
+        out.setdefault(r["case_pk"], []).append({
+            "id": r["flag_id"], "check": r["check_name"], "severity": r["severity"], "message": r["message"],
+            "message_en": r["message_en"], "lines": json.loads(r["lines"]), "quotes": json.loads(r["quotes"]),
+            "values": json.loads(r["vals"]), "reference": r["reference"], "verdict": r["verdict"],
+            "verdict_note": r["verdict_note"], "verdict_by": r["verdict_by"]})
+    return out
+
+
+def flag_exists(conn: Connection, flag_id: str) -> bool:
+    return conn.execute(select(flags.c.id).where(flags.c.flag_id == flag_id)).first() is not None
+
+
+def set_verdict(conn: Connection, flag_id: str, verdict: str | None, note: str | None, username: str, at: str) -> None:
+    conn.execute(delete(flag_verdicts).where(flag_verdicts.c.flag_id == flag_id))
+    if verdict:
+        conn.execute(insert(flag_verdicts).values(flag_id=flag_id, verdict=verdict, note=note, username=username, at=at))
+
+
 def _free_slug(conn: Connection, stem: str, source_file: str) -> str:
     taken = set(conn.execute(select(collections.c.slug)).scalars())
     if stem not in taken:
@@ -301,12 +335,15 @@ def iter_cases(conn: Connection, collection_id: int | None = None, with_sections
     pks = [r["id"] for r in rows] if subset else None
     secs: dict[int, list[dict]] = {}
     facts: tuple[dict, dict] = ({}, {})
+    found: dict[int, list[dict]] = {}
     if with_sections and rows:
         for s in _rows(conn, select(sections).order_by(sections.c.case_pk, sections.c.seq), sections.c.case_pk, pks):
             secs.setdefault(s["case_pk"], []).append(
                 {"heading": s["heading"], "start_line": s["start_line"], "end_line": s["end_line"]})
         facts = _facts_for(conn, pks)
+        found = _flags_for(conn, pks)
     for r in rows:
+        r["flags"] = found.get(r["id"], []) if with_sections else []
         r["sections"] = secs.get(r["id"], [])
         r["outcomes"] = facts[0].get(r["id"], [])
         r["attributes"] = facts[1].get(r["id"], [])

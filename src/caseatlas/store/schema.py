@@ -108,6 +108,40 @@ attributes = Table(
     Index("ix_attributes_kind_value", "kind", "value"),
 )
 
+# Claim checks (caseatlas/checks): synchronized on ingest by `flag_id` (hash of case id,
+# check and the figures involved), like facts.
+flags = Table(
+    "flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("flag_id", String(24), nullable=False),
+    Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("check_name", String(32), nullable=False),  # vocab.CHECKS
+    Column("severity", String(8), nullable=False),  # vocab.SEVERITIES
+    Column("message", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("lines", Text, nullable=False),  # JSON [line]
+    Column("quotes", Text, nullable=False),  # JSON [quote], exact substrings of those lines
+    Column("vals", Text, nullable=False),  # JSON {name: number}
+    Column("reference", Text),
+    Index("ux_flags_flag_id", "flag_id", unique=True),
+    Index("ix_flags_case", "case_pk", "seq"),
+    Index("ix_flags_check", "check_name"),
+)
+
+# A person's verdict on a flag, by flag id and not tied to the row: it outlives a re-ingest
+# that drops and later restores the flag.
+flag_verdicts = Table(
+    "flag_verdicts",
+    metadata,
+    Column("flag_id", String(24), primary_key=True),
+    Column("verdict", String(16), nullable=False),  # vocab.VERDICTS
+    Column("note", Text),
+    Column("username", String, nullable=False),
+    Column("at", String, nullable=False),
+)
+
 passages = Table(
     "passages",
     metadata,

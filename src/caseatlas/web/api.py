@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 
 from ..errors import CaseAtlasError
 from ..models import Filters
-from ..services import accounts, audit, discovery, exports, insights, library, publishing
+from ..services import accounts, audit, checks, discovery, exports, insights, library, publishing
 from ..vocab import OUTCOME_KINDS, AttributeKind, EditionFormat, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode, Status
 from . import schemas
 from .deps import SESSION_COOKIE, ReadContext, WriteContext
@@ -170,6 +170,18 @@ def edition(ctx: ReadContext, key: str, format: EditionFormat = "pdf", english: 
     content, media, name = publishing.publish_bytes(ctx, key, format, english=english)
     return Response(content, media_type=media,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/flags", summary="Claim-check flags: numbers that do not add up, with the arithmetic and lines",
+            response_model=list[schemas.CaseFlag])
+def flags(ctx: ReadContext, collection: str | None = None, check: str | None = None) -> list[dict]:
+    return checks.flags(ctx, collection, check)
+
+
+@router.post("/flags/{flag_id}/verdict", summary="Confirm or dismiss a flag, with a note (organizer, admin); "
+                                                 "kept across re-ingest", response_model=schemas.Verdict)
+def verdict(ctx: WriteContext, flag_id: str, body: schemas.VerdictIn) -> dict:
+    return checks.set_verdict(ctx, flag_id, body.verdict, body.note)
 
 
 # --- accounts ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -124,6 +124,40 @@ class CasePage(BaseModel):
     items: list[CaseBrief]
 
 
+class Flag(BaseModel):
+    """A claim check's finding: which figures cannot all be true, with the arithmetic."""
+
+    id: str
+    check: str
+    severity: Literal["error", "warning", "note"]
+    message: str
+    message_en: str
+    lines: list[int]
+    quotes: list[str]
+    values: dict[str, float]
+    reference: str | None
+    verdict: Literal["confirmed", "dismissed"] | None
+    verdict_note: str | None
+    verdict_by: str | None
+
+
+class CaseFlag(Flag):
+    case_id: str
+    case_title: str
+    collection: str
+
+
+class VerdictIn(BaseModel):
+    verdict: Literal["confirmed", "dismissed"] | None = Field(description="None clears the verdict")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Verdict(BaseModel):
+    id: str
+    verdict: Literal["confirmed", "dismissed"] | None
+    note: str | None
+
+
 class CaseRecord(BaseModel):
     """The export contract (README): names are stable, later versions only add fields."""
 
@@ -146,6 +180,7 @@ class CaseRecord(BaseModel):
     standards: list[Named]
     systems: list[Named]
     targets: list[Target]
+    flags: list[Flag]
 
 
 class CaseDetail(CaseRecord):

@@ -29,6 +29,45 @@
     return true;
   }
 
+  // Several quotes on one line, marked at once (a flag cites two figures of one sentence).
+  function markQuotes(lineEl, quotes) {
+    var span = lineEl.querySelector(".raw") || lineEl;
+    var text = span.textContent;
+    lineEl.classList.add("target");
+    var found = [];
+    quotes.forEach(function (q) { var at = q ? text.indexOf(q) : -1; if (at >= 0) { found.push([at, at + q.length]); } });
+    found.sort(function (a, b) { return a[0] - b[0]; });
+    var pos = 0;
+    span.textContent = "";
+    found.forEach(function (f) {
+      if (f[0] < pos) { return; }
+      span.appendChild(document.createTextNode(text.slice(pos, f[0])));
+      var mark = document.createElement("mark");
+      mark.className = "hl";
+      mark.textContent = text.slice(f[0], f[1]);
+      span.appendChild(mark);
+      pos = f[1];
+    });
+    span.appendChild(document.createTextNode(text.slice(pos)));
+  }
+
+  // A flag: mark every quote it cites, each on its own line, and go to the first.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button.flag");
+    if (!btn) { return; }
+    var lines = btn.dataset.lines.split(",");
+    var quotes = JSON.parse(btn.dataset.quotes || "[]");
+    var byLine = {};
+    lines.forEach(function (no, k) { (byLine[no] = byLine[no] || []).push(quotes[k]); });
+    clearMarks();
+    var first = null;
+    Object.keys(byLine).forEach(function (no) {
+      var el = document.getElementById("L" + no);
+      if (el) { markQuotes(el, byLine[no]); first = first || el; }
+    });
+    if (first) { first.scrollIntoView({ behavior: "smooth", block: "center" }); }
+  });
+
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("button.fact");
     if (!btn) { return; }

@@ -1,0 +1,70 @@
+"""Claim checks: flags on the numbers of a case that cannot all be true, each with its
+arithmetic, the facts and lines involved (exact quotes) and the reference used.
+
+Rules are small functions registered with `@rule(name)`; each reads one case's extracted
+outcomes and its lines and returns `Flag`s. `check_case` runs them all; the ingest service
+runs it after extraction (`services/library.py`), so flags are stored with the facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..models import Line, Outcome
+
+
+@dataclass(slots=True)
+class Flag:
+    check: str  # vocab.CHECKS
+    severity: str  # vocab.SEVERITIES: error, warning, note
+    message: str  # one sentence, Chinese, with the computed figure
+    message_en: str
+    lines: list[int]
+    quotes: list[str]  # exact substrings of the raw lines, one per line above
+    values: dict[str, float] = field(default_factory=dict)
+    reference: str | None = None  # the reference value's source, when one was used
+
+
+@dataclass(slots=True)
+class CaseView:
+    """What a rule sees of a case: its outcomes and its lines by number."""
+    outcomes: list[Outcome]
+    lines: dict[int, Line]
+
+
+Rule = Callable[[CaseView], list[Flag]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+    return register
+
+
+def check_case(outcomes: list[Outcome], lines: dict[int, Line]) -> list[Flag]:
+    view = CaseView(outcomes, lines)
+    flags: list[Flag] = []
+    seen: set[tuple] = set()
+    for fn in RULES.values():
+        for f in fn(view):
+            key = (f.check, tuple(sorted(set(f.lines))), f.message)
+            if key not in seen:  # a claim repeated word for word is one flag
+                seen.add(key)
+                flags.append(f)
+    return flags
+
+
+def check_book(book) -> None:
+    """Fill `case.flags` for every case of an extracted book (page furniture left out)."""
+    by_no = {line.no: line for line in book.document.lines}
+    for case in book.cases:
+        lines = {n: by_no[n] for n in range(case.start_line, case.end_line + 1) if n not in book.furniture}
+        case.flags = check_case(case.facts.outcomes if case.facts else [], lines)
+
+
+from . import rules as _rules  # noqa: F401  (registers the rules)
+
+__all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "rule"]

@@ -1,0 +1,48 @@
+"""`caseatlas checks`: the numbers that do not add up, with their arithmetic and lines;
+`caseatlas verdict FLAG confirmed|dismissed`: a person's judgement on one."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..services import checks
+from .common import DbOption, context, out, run
+
+app = typer.Typer()
+
+
+@app.command("checks")
+def checks_cmd(
+    collection: Annotated[Optional[str], typer.Option("--collection", help="Slug, file name or title")] = None,
+    check: Annotated[Optional[str], typer.Option("--check", help="Only this check (factor, magnitude, unit-type, format)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    db: DbOption = None,
+) -> None:
+    """Flags raised by the claim checks at ingest: implied emission factors, magnitude slips,
+    unit-type errors, malformed numbers — each with the computed figure and the lines."""
+    rows = run(lambda: checks.flags(context(db), collection, check))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("case", "check", "severity", "lines", "message", "verdict", title=f"{len(rows)} flags")
+    for f in rows:
+        table.add_row(f["case_id"], f["check"], f["severity"], ",".join(map(str, sorted(set(f["lines"])))), f["message"],
+                      f["verdict"] or "")
+    out.print(table)
+
+
+@app.command("verdict")
+def verdict_cmd(
+    flag_id: Annotated[str, typer.Argument(help="The flag's id (caseatlas checks --json)")],
+    verdict: Annotated[str, typer.Argument(help="confirmed, dismissed, or clear")],
+    note: Annotated[Optional[str], typer.Option("--note")] = None,
+    db: DbOption = None,
+) -> None:
+    """Mark a flag confirmed or dismissed (kept across re-ingest and exported)."""
+    r = run(lambda: checks.set_verdict(context(db), flag_id, None if verdict == "clear" else verdict, note))
+    out.print(f"{r['id']}: {r['verdict'] or 'cleared'}", highlight=False)

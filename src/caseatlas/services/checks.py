@@ -1,0 +1,40 @@
+"""Claim checks as use cases: list the flags (of the library or one collection), and record
+a person's verdict on a flag (confirmed or dismissed, with a note), which survives re-ingest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ..errors import CaseAtlasError, NotFound
+from ..store import library as lib
+from ..vocab import VERDICTS
+from . import audit
+from .context import Context, require
+from .library import _collection_id
+
+
+def flags(ctx: Context, collection: str | None = None, check: str | None = None) -> list[dict]:
+    """Every flag, with its case: [{case_id, case_title, collection, id, check, severity, …}]."""
+    require(ctx, "library.read")
+    out = []
+    with ctx.engine.connect() as conn:
+        cid = _collection_id(conn, collection)
+        for r in lib.iter_cases(conn, cid):
+            for f in r["flags"]:
+                if check is None or f["check"] == check:
+                    out.append({"case_id": r["case_id"], "case_title": r["title"], "collection": r["collection"], **f})
+    return out
+
+
+def set_verdict(ctx: Context, flag_id: str, verdict: str | None, note: str | None = None) -> dict:
+    """Mark a flag confirmed or dismissed (None clears it)."""
+    require(ctx, "flags.verdict")
+    if verdict is not None and verdict not in VERDICTS:
+        raise CaseAtlasError(f"verdict '{verdict}': use {' or '.join(VERDICTS)}")
+    with ctx.engine.begin() as conn:
+        if not lib.flag_exists(conn, flag_id):
+            raise NotFound(f"no flag '{flag_id}'")
+        lib.set_verdict(conn, flag_id, verdict, (note or "").strip() or None, ctx.actor.label,
+                        datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        audit.record(conn, ctx, "flags.verdict", f"flag:{flag_id}", verdict=verdict)
+    return {"id": flag_id, "verdict": verdict, "note": (note or "").strip() or None}

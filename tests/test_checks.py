@@ -1,0 +1,208 @@
+"""Claim checks (issue 11): each rule on sentences written here (not corpus text), through the
+real extractor; flags stored at ingest with stable ids; verdicts that survive re-ingest;
+the flags in exports and the API; and the dev-gold score as a floor."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS, needs_corpus
+
+from caseatlas.checks import check_case
+from caseatlas.errors import CaseAtlasError, LoginRequired
+from caseatlas.extract import extract_case
+from caseatlas.models import Line
+from caseatlas.services import Context, checks, exports, library, system_actor
+from caseatlas.services.evaluation import eval_checks
+
+
+def flags_of(*rows: str):
+    lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
+    facts = extract_case(lines, "案例", None, None)
+    return check_case(facts.outcomes, {ln.no: ln for ln in lines})
+
+
+def test_a_consistent_factor_raises_nothing():
+    assert flags_of("项目年节约标准煤 1000 吨，减少二氧化碳排放 2660 吨。",
+                    "光伏年发电量 100 万千瓦时，减少二氧化碳排放 570 吨。") == []
+
+
+def test_implied_factor_outside_the_reference():
+    (f,) = flags_of("项目年节约标准煤 18973 吨，减少碳排放 19792 吨二氧化碳当量。")
+    assert f.check == "factor" and f.lines == [1, 1]
+    assert f.values["factor"] == pytest.approx(19792 / 18973)
+    assert "1.04 t/tce" in f.message and "参考值 2.66" in f.message and f.reference
+    assert f.quotes == ["项目年节约标准煤 18973 吨", "减少碳排放 19792 吨二氧化碳当量"]
+
+
+def test_kilograms_printed_as_tonnes():
+    (f,) = flags_of("每月减少天然气消耗 2509 立方米，减少二氧化碳排放 4767 吨。")
+    assert f.check == "magnitude" and f.severity == "error"
+    assert "可能把 kg 写成了 t" in f.message and "1,900 kg/m³" in f.message
+
+
+def test_one_case_with_several_ratios():
+    found = flags_of("措施一年节省 10000 吨标煤，减少碳排放 10400 吨。", "措施二年节省 10000 吨标煤，减少碳排放 21600 吨。")
+    spread = [f for f in found if "不等" in f.message]
+    assert len(spread) == 1 and spread[0].values == {"min_t_per_tce": pytest.approx(1.04), "max_t_per_tce": pytest.approx(2.16)}
+    assert sorted(set(spread[0].lines)) == [1, 2]
+
+
+def test_figures_of_different_sentences_are_not_paired():
+    assert flags_of("光伏年发电量 100 万千瓦时。园区全年减少二氧化碳排放 9000 吨。") == []
+    assert flags_of("• 年发电量 100 万千瓦时", "• 累计固碳 111 万吨") == []
+
+
+def test_unit_types():
+    checks_found = {(f.check, f.severity, f.quotes[0]) for f in flags_of(
+        "全年减少用电65亿千瓦，单台设备节电 142kw/h。", "电站装机容量 10 千伏。", "电站通过 10 千伏线路并网。")}
+    assert ("unit-type", "warning", "用电65亿千瓦") in checks_found
+    assert ("unit-type", "error", "142kw/h") in checks_found
+    assert ("unit-type", "warning", "装机容量 10 千伏") in checks_found
+    assert not any("线路" in q for *_, q in checks_found)
+
+
+def test_malformed_number_and_not_a_date():
+    found = flags_of("节水 530.32.90 万吨，项目于 2020.10.1 投运，软件 V2.0.1 上线。")
+    assert [(f.check, f.quotes) for f in found] == [("format", ["530.32.90"])]
+
+
+def test_a_dropped_wan():
+    found = flags_of("基地规划建设光伏 200 万千瓦，年发电 40 亿千瓦时。", "目前已建成 200 千瓦示范电站。")
+    assert [f.check for f in found] == ["magnitude"] and sorted(found[0].lines) == [1, 2]
+    assert "10,000 倍" in found[0].message
+
+
+FILLER = "\n".join(f"第{k}项工作按计划推进，运行情况良好。" for k in range(1, 9))
+BOOK = f"""# 测试案例集 2026
+
+本书收录三个测试案例，其中的数字只用来检验核查规则。
+
+## 甲公司节能改造
+甲能源科技有限公司
+
+### 案例概述
+项目年节约标准煤 18973 吨，减少碳排放 19792 吨二氧化碳当量。
+{FILLER}
+
+### 项目成果
+项目建成后运行良好。
+{FILLER}
+
+## 乙公司光伏项目
+乙新能源有限公司
+
+### 案例概述
+光伏年发电量 100 万千瓦时，减少二氧化碳排放 570 吨。
+{FILLER}
+
+### 项目成果
+节水 530.32.90 万吨。
+{FILLER}
+
+## 丙公司储能项目
+丙储能有限公司
+
+### 案例概述
+储能电站每年调峰一千次。
+{FILLER}
+
+### 项目成果
+储能电站运行良好。
+{FILLER}
+"""
+
+
+def test_flags_are_stored_at_ingest_exported_and_keep_their_verdict(tmp_path):
+    from caseatlas.store import open_engine
+
+    ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
+    book = tmp_path / "book.md"
+    book.write_text(BOOK, encoding="utf-8")
+    assert library.ingest_file(ctx, book).status == "added"
+    found = checks.flags(ctx)
+    assert [(f["case_title"], f["check"]) for f in found] == [("甲公司节能改造", "factor"), ("乙公司光伏项目", "format")], found
+    fid = found[0]["id"]
+    checks.set_verdict(ctx, fid, "confirmed", "原文如此，已向申报单位核实")
+    with pytest.raises(CaseAtlasError, match="verdict 'maybe'"):
+        checks.set_verdict(ctx, fid, "maybe")
+    # Re-ingest after an unrelated edit: the flag keeps its id and its verdict.
+    book.write_text(BOOK.replace("项目建成后运行良好。", "项目建成后运行良好，获得好评。"), encoding="utf-8")
+    assert library.ingest_file(ctx, book).status == "replaced"
+    again = {f["id"]: f for f in checks.flags(ctx)}
+    assert again[fid]["verdict"] == "confirmed" and again[fid]["verdict_note"].startswith("原文如此")
+    # Exports: the record's `flags` (the contract's fields), and the outcome rows that are flagged.
+    rec = next(r for r in library.cases(ctx) if r["title"] == "甲公司节能改造")
+    assert {"id", "check", "severity", "message", "lines", "quotes", "values"} <= set(rec["flags"][0])
+    cols, rows = exports.table_rows(library.cases(ctx), "outcomes")
+    assert "flags" in cols and {r["flags"] for r in rows if r["case_title"] == "甲公司节能改造"} == {"factor"}
+    data, _ = exports.export_bytes(ctx, "jsonl")
+    assert json.loads(data.decode().splitlines()[0])["flags"][0]["verdict"] == "confirmed"
+    # Only organizers and admins judge flags.
+    with pytest.raises(LoginRequired):
+        checks.set_verdict(Context(ctx.engine), fid, "dismissed")
+
+
+@needs_corpus
+def test_dev_gold_floor(tmp_path):
+    """The score on the annotated dev books as measured when the checks landed: a change
+    that loses a caught item or adds wrong flags fails here (docs/benchmarks.md)."""
+    from caseatlas.store import open_engine
+
+    ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
+    library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
+    r = eval_checks(ctx, CORPUS.parent / "eval" / "claims-dev.json")
+    assert r["items"] == 33
+    assert r["caught"] >= 7 and r["precision"] >= 0.7, r
+    assert not {"000-01", "000-05", "002-04", "002-06", "002-15", "002-16"} & set(r["missed"])
+
+
+def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
+    from fastapi.testclient import TestClient
+    from test_programme import PASSWORD, as_user
+
+    from caseatlas.services import accounts, calls, submissions
+    from caseatlas.web.app import create_app
+
+    accounts.add_user(ctx, "org1", PASSWORD, "organizer")
+    org = as_user(ctx.engine, "org1")
+    call = calls.create(org, "cteam", "2026 案例征集", 2026, domains=["绿色制造"],
+                        deadlines={"submission_deadline": "2099-01-01"})
+    calls.publish(org, call["id"])
+    accounts.register(Context(ctx.engine), "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
+    a = as_user(ctx.engine, "appa")
+    text = "项目年节约标准煤 18973 吨，减少碳排放 19792 吨二氧化碳当量。"
+    s = submissions.create(a, call["id"], "节能改造", "绿色制造",
+                           [{"heading": h, "text": text if k == 0 else "按计划实施。"} for k, h in enumerate(call["template"])])
+    flags = submissions.get(a, s["id"])["facts"]["flags"]
+    assert [f["check"] for f in flags] == ["factor"] and "1.04 t/tce" in flags[0]["message"]
+    client = TestClient(create_app(ctx.engine.url.database))
+    assert client.post("/api/v1/login", json={"username": "appa", "password": PASSWORD}).status_code == 200
+    page = client.get(f"/submissions/{s['id']}").text
+    assert 'id="submission-flags"' in page and "1.04 t/tce" in page  # before submitting
+
+
+def test_verdict_through_the_api(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from caseatlas.services import accounts
+    from caseatlas.store import open_engine
+    from caseatlas.web.app import create_app
+
+    ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
+    (tmp_path / "book.md").write_text(BOOK, encoding="utf-8")
+    library.ingest_file(ctx, tmp_path / "book.md")
+    accounts.add_user(ctx, "org1", "correct horse battery", "organizer")
+    client = TestClient(create_app(str(tmp_path / "lib.db")))
+    listed = client.get("/api/v1/flags?check=format").json()
+    assert [f["check"] for f in listed] == ["format"] and listed[0]["case_title"] == "乙公司光伏项目"
+    fid = listed[0]["id"]
+    assert client.post(f"/api/v1/flags/{fid}/verdict", json={"verdict": "dismissed"}).status_code in (401, 403)
+    csrf = client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"}).json()["csrf_token"]
+    r = client.post(f"/api/v1/flags/{fid}/verdict", json={"verdict": "dismissed", "note": "排版错误，原文为 530.32 万吨"},
+                    headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.json()["verdict"] == "dismissed"
+    assert client.get("/api/v1/flags?check=format").json()[0]["verdict_note"].startswith("排版错误")
+    assert client.post("/api/v1/flags/nope/verdict", json={"verdict": "dismissed"},
+                       headers={"X-CSRF-Token": csrf}).status_code == 404

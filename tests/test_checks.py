@@ -154,8 +154,8 @@ def test_dev_gold_floor(tmp_path):
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     r = eval_checks(ctx, CORPUS.parent / "eval" / "claims-dev.json")
     assert r["items"] == 33
-    assert r["caught"] >= 7 and r["precision"] >= 0.7, r
-    assert not {"000-01", "000-05", "002-04", "002-06", "002-15", "002-16"} & set(r["missed"])
+    assert r["caught"] >= 9 and r["precision"] >= 0.8, r
+    assert not {"000-01", "000-05", "000-10", "002-04", "002-06", "002-15", "002-16"} & set(r["missed"])
 
 
 def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
@@ -206,3 +206,9 @@ def test_verdict_through_the_api(tmp_path):
     assert client.get("/api/v1/flags?check=format").json()[0]["verdict_note"].startswith("排版错误")
     assert client.post("/api/v1/flags/nope/verdict", json={"verdict": "dismissed"},
                        headers={"X-CSRF-Token": csrf}).status_code == 404
+
+
+def test_a_part_larger_than_its_total():
+    (f,) = flags_of("全部碳小屋的碳减排总量达到了 124.8 吨，参与人次 12589 人。其中，屋顶花园通过绿化碳减排 167.5 吨二氧化碳当量。")
+    assert f.check == "sum" and f.values == {"total": 124.8, "part": 167.5}
+    assert flags_of("全部碳小屋的碳减排总量达到了 124.8 吨。其中，屋顶花园通过绿化碳减排 67.5 吨二氧化碳当量。") == []

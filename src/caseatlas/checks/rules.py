@@ -6,6 +6,7 @@
 - factor (consistency): one case's CO2-per-tce ratios that differ by `SPREAD`× or more.
 - magnitude: the same kind stated twice in a case, 10³ or 10⁴ apart with the same digits
   (a 万 dropped or doubled, kg as t).
+- sum: a part stated after "其中" that is larger than the total before it.
 - unit-type: power written where energy is meant (用电 65 亿千瓦), kW/h, a capacity in kV.
 - format: a number with two decimal points (530.32.90).
 """
@@ -97,6 +98,17 @@ def _position(view: CaseView, s) -> int:
     line = view.lines.get(s.line)
     at = line.raw.find(s.quote) if line else -1
     return max(at, 0)
+
+
+def _between(view: CaseView, a: Stated, b: Stated) -> str:
+    """The raw text from the end of statement a to the start of the later statement b."""
+    pa, pb = _position(view, a) + len(a.quote), _position(view, b)
+    if a.line == b.line:
+        return view.lines[a.line].raw[pa:pb]
+    parts = [view.lines[a.line].raw[pa:]]
+    parts += [view.lines[n].raw for n in range(a.line + 1, b.line) if n in view.lines]
+    parts.append(view.lines[b.line].raw[:pb])
+    return "".join(parts)
 
 
 _SENTENCE_END = re.compile(r"[。！？；;!?]")
@@ -248,6 +260,33 @@ _ENERGY_AS_POWER = re.compile(
     r"(?!\s*(?:时|·\s*[hH]|[hH]|小时|/))")
 _KW_PER_H = re.compile(r"(?<![\d.])\d[\d.,]*\s*(?:kw|kW|KW|Kw|千瓦)\s*/\s*(?:h|H|时|小时)")
 _CAPACITY_IN_KV = re.compile(r"(装机|容量|规模)[^，。；;,\d]{0,6}?(\d[\d.,]*\s*(?:万)?\s*(?:千伏|kV|KV))(?!\s*(?:安|A|线路|电压|母线))")
+
+
+_TOTAL = re.compile(r"总量|总计|合计|共计|总共|累计|全部|总减排|共减少|共节约|总规模|总装机")
+PART_LINES = 3  # a "其中" part is read this many lines after its total at most
+
+
+@rule("sum")
+def part_exceeds_total(view: CaseView) -> list[Flag]:
+    """A total, then "其中" and a part of it in the same unit and kind that is larger."""
+    flags = []
+    figures = statements(view)
+    for i, total in enumerate(figures):
+        if not _TOTAL.search(_context(view, total)):
+            continue
+        for part in figures[i + 1:]:
+            if part.line - total.line > PART_LINES:
+                break
+            if part.outcome.unit != total.outcome.unit or part.outcome.kind != total.outcome.kind:
+                continue
+            if "其中" in _between(view, total, part) and part.value > total.value * (1 + 1e-9):
+                flags.append(Flag(
+                    "sum", "error",
+                    f"“其中”的一项（{part.value:,.10g} {part.outcome.unit}）大于前面的总量（{total.value:,.10g} {total.outcome.unit}）。",
+                    f"A part ('其中', {part.value:,.10g} {part.outcome.unit}) exceeds the total before it "
+                    f"({total.value:,.10g} {total.outcome.unit}).",
+                    [total.line, part.line], [total.quote, part.quote], {"total": total.value, "part": part.value}))
+    return flags
 
 
 _UNIT_TYPES = (

@@ -212,3 +212,32 @@ def test_a_part_larger_than_its_total():
     (f,) = flags_of("全部碳小屋的碳减排总量达到了 124.8 吨，参与人次 12589 人。其中，屋顶花园通过绿化碳减排 167.5 吨二氧化碳当量。")
     assert f.check == "sum" and f.values == {"total": 124.8, "part": 167.5}
     assert flags_of("全部碳小屋的碳减排总量达到了 124.8 吨。其中，屋顶花园通过绿化碳减排 67.5 吨二氧化碳当量。") == []
+
+
+def test_verdict_from_the_case_page(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from caseatlas.services import accounts
+    from caseatlas.store import open_engine
+    from caseatlas.web.app import create_app
+
+    ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
+    (tmp_path / "book.md").write_text(BOOK, encoding="utf-8")
+    library.ingest_file(ctx, tmp_path / "book.md")
+    accounts.add_user(ctx, "org1", "correct horse battery", "organizer")
+    flag = checks.flags(ctx, check="factor")[0]
+    client = TestClient(create_app(str(tmp_path / "lib.db")))
+    page = client.get(f"/cases/{flag['case_id']}").text
+    assert f'id="flag-{flag["id"]}"' in page and "verdict-form" not in page  # readers see flags, not the form
+    client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"})
+    page = client.get(f"/cases/{flag['case_id']}").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post(f"/cases/{flag['case_id']}/flags/{flag['id']}", data={"csrf_token": csrf, "verdict": "dismissed",
+                                                                          "note": "按区域电网因子核算"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#flag-{flag['id']}")
+    assert checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"
+    page = client.get(f"/cases/{flag['case_id']}").text
+    assert "verdict-dismissed" in page and "按区域电网因子核算" in page
+    r = client.post(f"/cases/{flag['case_id']}/flags/{flag['id']}", data={"verdict": "confirmed"}, follow_redirects=False)
+    assert r.status_code == 403 and checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"  # no CSRF token

@@ -39,6 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_unit-type": ("单位类型", "Unit type"), "check_format": ("数字格式", "Number format"),
     "check_sum": ("合计", "Sum"), "check_duplicate-value": ("前后不一", "Differing values"), "check_date": ("日期", "Date"),
     "check_period": ("期间", "Period"), "reference": ("参考值来源", "Reference"),
+    "verdict": ("核查结论", "Verdict"), "verdict_note": ("说明（可选）", "Note (optional)"),
     "publish_book": ("发布为图书", "Publish as a book"), "html_edition": ("HTML 离线版（zip）", "HTML edition (zip)"),
     "foreword": ("前言", "Foreword"), "panel": ("评审专家", "Expert panel"), "chapters": ("章节", "Chapters"),
     "download_csv": ("下载 CSV", "Download CSV"), "data_table": ("数据表", "Data table"),

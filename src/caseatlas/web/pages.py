@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict
-from ..services import accounts, audit, discovery, insights, library
+from ..services import accounts, audit, checks, discovery, insights, library
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
@@ -150,7 +150,16 @@ def case_page(request: Request, ctx: ReadContext, case_id: str):
         similar = discovery.similar_cases(ctx, case_id, limit=5)
     except CaseAtlasError:
         similar = []
-    return render(request, "case.html", c=c, section_starts=starts, similar=similar)
+    return render(request, "case.html", c=c, section_starts=starts, similar=similar,
+                  may_judge="flags.verdict" in ctx.actor.grants)
+
+
+@router.post("/cases/{case_id}/flags/{flag_id}", response_class=HTMLResponse)
+def flag_verdict(request: Request, ctx: WriteContext, case_id: str, flag_id: str, verdict: str = Form(""),
+                 note: str = Form("")):
+    """A flag confirmed or dismissed from the case page (organizers, admins); back to the flag."""
+    checks.set_verdict(ctx, flag_id, verdict or None, note)
+    return RedirectResponse(f"/cases/{quote(case_id, safe=':')}#flag-{flag_id}", status_code=303)
 
 
 @router.get("/compare", response_class=HTMLResponse)

@@ -31,6 +31,7 @@ class CaseView:
     """What a rule sees of a case: its outcomes and its lines by number."""
     outcomes: list[Outcome]
     lines: dict[int, Line]
+    memo: dict = field(default_factory=dict)  # what several rules derive from the case (pairs)
 
 
 Rule = Callable[[CaseView], list[Flag]]

@@ -116,25 +116,18 @@ _NEW_ITEM = re.compile(r"^\s*(?:[•·●\-*#]|\d{1,2}[.、)]|[（(]\d{1,2}[)）
 
 
 def _same_sentence(view: CaseView, a: Stated, b: Stated) -> bool:
-    """No sentence end, new bullet or heading between figure a and the later figure b."""
-    pa, pb = _position(view, a), _position(view, b)
-    if a.line == b.line:
-        return not _SENTENCE_END.search(view.lines[a.line].raw[pa + len(a.quote): pb])
-    if _SENTENCE_END.search(view.lines[a.line].raw[pa + len(a.quote):]):
+    """No sentence end, new bullet or numbered item between figure a and the later figure b."""
+    if _SENTENCE_END.search(_between(view, a, b)):
         return False
-    for no in range(a.line + 1, b.line + 1):
-        line = view.lines.get(no)
-        if line is None or not line.raw.strip():
-            continue
-        if _NEW_ITEM.match(line.raw) or _SENTENCE_END.search(line.raw[:pb] if no == b.line else line.raw):
-            return False
-    return True
+    return not any(_NEW_ITEM.match(view.lines[n].raw) for n in range(a.line + 1, b.line + 1) if n in view.lines)
 
 
 def pairs(view: CaseView) -> list[tuple[Stated, Stated, str, float]]:
     """(CO2 statement, the statement it was computed from, factor kind, implied factor): each
     driver (tce, kWh, m³ of gas, t of a fuel) pairs with the first CO2 figure after it in the
     same sentence (its line or up to NEAR_LINES below), with no other driver in between."""
+    if "pairs" in view.memo:  # two rules read the pairs: found once per case
+        return view.memo["pairs"]
     figures = statements(view)
     out = []
     taken: set[int] = set()
@@ -154,6 +147,7 @@ def pairs(view: CaseView) -> list[tuple[Stated, Stated, str, float]]:
                 taken.add(k)
                 out.append((co2, d, kind, _factor(co2, d, kind)))
             break
+    view.memo["pairs"] = out
     return out
 
 

@@ -3,7 +3,10 @@
 - factor: a CO2 figure stated with what it was computed from (tce, kWh, m³ of gas, t of a
   fuel) implies an emission factor; outside the reference range it cannot be right, and a
   factor near 1,000× the reference is kilograms printed as tonnes (magnitude).
-- factor (consistency): one case's CO2-per-tce ratios that differ by `SPREAD`× or more.
+- factor (consistency): one case's CO2-per-tce ratios that differ by `SPREAD`× or more, or its
+  CO2-per-kWh ratios by `SPREAD_KWH`× (two grid factors in one case).
+- product: a rate per unit times the quantity it applies to, against the result stated.
+- plausibility: dust or SO2 avoided beyond what the coal saved can contain.
 - magnitude: the same kind stated twice in a case, 10³ or 10⁴ apart with the same digits
   (a 万 dropped or doubled, kg as t).
 - sum: a part stated after "其中" that is larger than the total before it.
@@ -16,22 +19,30 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ..models import Evidence, Outcome
+from ..models import Outcome
 from . import CaseView, Flag, rule
+from .figures import (
+    NEAR_LINES,
+    between,
+    context,
+    pairs,
+    position,
+    same_sentence,
+    statements,
+)
 
-NEAR_LINES = 2  # a CO2 figure pairs with what it was computed from on its line or this many below
-SPREAD = 1.5  # ratios of one case this far apart are not one factor
+SPREAD = 1.5  # CO2-per-tce ratios of one case this far apart are not one fuel's factor
+# CO2-per-kWh ratios this far apart are not one grid's factor: a grid's published factor moves
+# < 10 % from one year to the next (national 0.5810 for 2021 → 0.5366 for 2022), so 25 % is
+# another grid, another year's factor far off, or an error
+SPREAD_KWH = 1.25
 MAGNITUDE = (1e3, 1e4)  # kg as t; a 万 dropped or added
 MAGNITUDE_TOL = 0.02  # twins: their ratio within 2 % of 10³ or 10⁴
 SLIP_LOG10 = 0.35  # an implied factor within ×/÷ 10^0.35 (2.2) of 1,000× the reference is kg printed as t
 
-_GAS = re.compile(r"天然气|燃气|LNG|CNG|液化气")
-_FUELS = (("per_t_diesel", re.compile(r"柴油")), ("per_t_gasoline", re.compile(r"汽油")),
-          ("per_t_fuel_oil", re.compile(r"燃油|重油|燃料油|船用油")), ("per_t_coal", re.compile(r"原煤|燃煤|煤炭|散煤")))
 _NAMES = {"per_kwh": ("每千瓦时", "per kWh"), "per_tce": ("每吨标煤", "per tce"), "per_m3_gas": ("每立方米天然气", "per m³ of gas"),
           "per_t_diesel": ("每吨柴油", "per t of diesel"), "per_t_gasoline": ("每吨汽油", "per t of gasoline"),
           "per_t_fuel_oil": ("每吨燃料油", "per t of fuel oil"), "per_t_coal": ("每吨原煤", "per t of coal")}
@@ -41,114 +52,6 @@ _NAMES = {"per_kwh": ("每千瓦时", "per kWh"), "per_tce": ("每吨标煤", "p
 def references() -> dict[str, dict]:
     text = (resources.files("caseatlas") / "data" / "checks" / "factors.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
-
-
-def _context(view: CaseView, s) -> str:
-    """The quote with the words just before it on its line (what the number is of)."""
-    line = view.lines.get(s.line)
-    raw = line.raw if line else s.quote
-    at = raw.find(s.quote)
-    return raw[max(0, at - 12): at + len(s.quote)] if at >= 0 else s.quote
-
-
-def _driver_kind(view: CaseView, s) -> str | None:
-    unit = s.outcome.unit
-    if unit == "tce":
-        return "per_tce"
-    if unit == "kWh":
-        return "per_kwh"
-    ctx = _context(view, s)
-    if unit == "m3" and _GAS.search(ctx):
-        return "per_m3_gas"
-    if unit == "t":
-        for name, rx in _FUELS:
-            if rx.search(ctx):
-                return name
-    return None
-
-
-def _factor(co2, driver, kind: str) -> float:
-    scale = 1000.0 if kind in ("per_kwh", "per_m3_gas") else 1.0  # t → kg per kWh / m³
-    return co2.value / driver.value * scale
-
-
-@dataclass(slots=True)
-class Stated:
-    """One statement of a figure: an outcome as stated at one place (its quote and line)."""
-    outcome: Outcome
-    quote: str
-    line: int
-
-    @property
-    def value(self) -> float:
-        return self.outcome.value
-
-
-def statements(view: CaseView) -> list[Stated]:
-    """Every place a figure is stated, in reading order (the extractor keeps a claim stated
-    twice as one outcome with two evidence quotes; each place pairs on its own)."""
-    out = []
-    for o in view.outcomes:
-        for e in o.evidence or [Evidence(o.quote, o.line)]:
-            out.append(Stated(o, e.quote, e.line))
-    return sorted(out, key=lambda s: (s.line, _position(view, s)))
-
-
-def _position(view: CaseView, s) -> int:
-    line = view.lines.get(s.line)
-    at = line.raw.find(s.quote) if line else -1
-    return max(at, 0)
-
-
-def _between(view: CaseView, a: Stated, b: Stated) -> str:
-    """The raw text from the end of statement a to the start of the later statement b."""
-    pa, pb = _position(view, a) + len(a.quote), _position(view, b)
-    if a.line == b.line:
-        return view.lines[a.line].raw[pa:pb]
-    parts = [view.lines[a.line].raw[pa:]]
-    parts += [view.lines[n].raw for n in range(a.line + 1, b.line) if n in view.lines]
-    parts.append(view.lines[b.line].raw[:pb])
-    return "".join(parts)
-
-
-_SENTENCE_END = re.compile(r"[。！？；;!?]")
-_NEW_ITEM = re.compile(r"^\s*(?:[•·●\-*#]|\d{1,2}[.、)]|[（(]\d{1,2}[)）])")
-
-
-def _same_sentence(view: CaseView, a: Stated, b: Stated) -> bool:
-    """No sentence end, new bullet or numbered item between figure a and the later figure b."""
-    if _SENTENCE_END.search(_between(view, a, b)):
-        return False
-    return not any(_NEW_ITEM.match(view.lines[n].raw) for n in range(a.line + 1, b.line + 1) if n in view.lines)
-
-
-def pairs(view: CaseView) -> list[tuple[Stated, Stated, str, float]]:
-    """(CO2 statement, the statement it was computed from, factor kind, implied factor): each
-    driver (tce, kWh, m³ of gas, t of a fuel) pairs with the first CO2 figure after it in the
-    same sentence (its line or up to NEAR_LINES below), with no other driver in between."""
-    if "pairs" in view.memo:  # two rules read the pairs: found once per case
-        return view.memo["pairs"]
-    figures = statements(view)
-    out = []
-    taken: set[int] = set()
-    for i, d in enumerate(figures):
-        kind = _driver_kind(view, d)
-        if kind is None or d.value <= 0 or d.outcome.value_max is not None:
-            continue
-        for k in range(i + 1, len(figures)):
-            co2 = figures[k]
-            if co2.line - d.line > NEAR_LINES:
-                break
-            if co2.outcome.unit != "tCO2e":
-                if _driver_kind(view, co2) is not None:
-                    break  # another driver first: the CO2 figure is that one's
-                continue
-            if k not in taken and co2.value > 0 and co2.outcome.value_max is None and _same_sentence(view, d, co2):
-                taken.add(k)
-                out.append((co2, d, kind, _factor(co2, d, kind)))
-            break
-    view.memo["pairs"] = out
-    return out
 
 
 def _fmt(x: float) -> str:
@@ -163,9 +66,10 @@ def implied_factor(view: CaseView) -> list[Flag]:
     refs = references()
     flags = []
     same: dict[tuple, Flag] = {}
-    for co2, d, kind, f in pairs(view):
+    for p in pairs(view):
+        co2, d, kind, f = p.co2, p.driver, p.kind, p.factor
         ref = refs[kind]
-        if ref["low"] <= f <= ref["high"]:
+        if ref["low"] <= f <= ref["high"] or _sum_fits(p, refs):
             continue
         key = (kind, d.value, co2.value)
         if key in same:  # the same pair stated again elsewhere in the case: one flag, every place
@@ -179,6 +83,9 @@ def implied_factor(view: CaseView) -> list[Flag]:
         times = f"{_fmt(ratio)} 倍" if ratio >= 1 else f"{_fmt(1 / ratio)} 分之一"
         msg = (f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 {times}")
         msg_en = f"Implied factor {_fmt(f)} {ref['unit']} ({en}), {_fmt(ratio)}× the reference {ref['reference']} {ref['unit']}"
+        if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
+            msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
+            msg_en += ", and outside the range even with the other savings listed beside it"
         if slip:
             msg += "：可能把 kg 写成了 t" if ratio > 1 else "：可能把 t 写成了 kg"
             msg_en += ": kg probably printed as t" if ratio > 1 else ": t probably printed as kg"
@@ -189,28 +96,52 @@ def implied_factor(view: CaseView) -> list[Flag]:
     return flags
 
 
+def _sum_fits(p, refs) -> bool:
+    """Drivers listed side by side before one CO2 figure: it may be of all of them, so it
+    flags only when it is also outside the range the sum of their reference ranges allows."""
+    if not p.others:
+        return False
+    low = high = 0.0
+    for d, kind in [(p.driver, p.kind), *p.others]:
+        scale = 1e-3 if kind in ("per_kwh", "per_m3_gas") else 1.0  # kg per kWh / m³ → t
+        low += d.value * refs[kind]["low"] * scale
+        high += d.value * refs[kind]["high"] * scale
+    return low <= p.co2.value <= high
+
+
 def _power_of_ten(ratio: float) -> bool:
     """About 1,000× (or 1/1,000 of) the reference: kilograms and tonnes confused."""
     return ratio > 0 and abs(abs(math.log10(ratio)) - 3) <= SLIP_LOG10
 
 
+_SPREADS = {  # factor kind: (how far apart one case's ratios may be, units, zh, en, value keys)
+    "per_tce": (SPREAD, "t", "每吨标煤", "per tce", "t_per_tce"),
+    "per_kwh": (SPREAD_KWH, "kg", "每千瓦时电", "per kWh", "kg_per_kwh"),
+}
+
+
 @rule("factor-consistency")
 def ratio_spread(view: CaseView) -> list[Flag]:
-    """Several measures of one case, each with its tce and its CO2: one factor should hold."""
-    found = [(co2, d, f) for co2, d, kind, f in pairs(view) if kind == "per_tce"]
-    if len(found) < 2:
-        return []
-    lo, hi = min(f for *_, f in found), max(f for *_, f in found)
-    if hi / lo < SPREAD:
-        return []
-    lines, quotes = [], []
-    for co2, d, _ in found:
-        lines += [d.line, co2.line]
-        quotes += [d.quote, co2.quote]
-    return [Flag("factor", "warning",
-                 f"同一案例中每吨标煤对应的减排量从 {lo:.2f} 到 {hi:.2f} tCO2 不等（相差 {hi / lo:.1f} 倍），不可能用同一排放因子算出。",
-                 f"The case's CO2 per tce ranges from {lo:.2f} to {hi:.2f} t ({hi / lo:.1f}×): no single factor gives these.",
-                 lines, quotes, {"min_t_per_tce": lo, "max_t_per_tce": hi}, references()["per_tce"]["source"])]
+    """Several measures of one case, each with its driver and its CO2: one factor should hold."""
+    flags = []
+    for kind, (spread, unit, zh, en, key) in _SPREADS.items():
+        ref = references()[kind]  # a pair outside the range has its own flag already
+        found = [p for p in pairs(view) if p.kind == kind and not p.others and ref["low"] <= p.factor <= ref["high"]]
+        if len(found) < 2:
+            continue
+        lo, hi = min(p.factor for p in found), max(p.factor for p in found)
+        if hi / lo < spread:
+            continue
+        lines, quotes = [], []
+        for p in found:
+            lines += [p.driver.line, p.co2.line]
+            quotes += [p.driver.quote, p.co2.quote]
+        flags.append(Flag(
+            "factor", "warning",
+            f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），不是用同一排放因子算出的。",
+            f"The case's CO2 {en} ranges from {_fmt(lo)} to {_fmt(hi)} {unit} ({hi / lo:.2f}×): not one emission factor.",
+            lines, quotes, {f"min_{key}": lo, f"max_{key}": hi}, references()[kind]["source"]))
+    return flags
 
 
 @rule("magnitude")
@@ -266,14 +197,14 @@ def part_exceeds_total(view: CaseView) -> list[Flag]:
     flags = []
     figures = statements(view)
     for i, total in enumerate(figures):
-        if not _TOTAL.search(_context(view, total)):
+        if not _TOTAL.search(context(view, total)):
             continue
         for part in figures[i + 1:]:
             if part.line - total.line > PART_LINES:
                 break
             if part.outcome.unit != total.outcome.unit or part.outcome.kind != total.outcome.kind:
                 continue
-            if "其中" in _between(view, total, part) and part.value > total.value * (1 + 1e-9):
+            if "其中" in between(view, total, part) and part.value > total.value * (1 + 1e-9):
                 flags.append(Flag(
                     "sum", "error",
                     f"“其中”的一项（{part.value:,.10g} {part.outcome.unit}）大于前面的总量（{total.value:,.10g} {total.outcome.unit}）。",
@@ -316,4 +247,116 @@ def malformed_numbers(view: CaseView) -> list[Flag]:
             continue
         flags.append(Flag("format", "error", f"数字“{m.group(1)}”有两个小数点，无法读作一个数。",
                           f"'{m.group(1)}' has two decimal points and is not a number.", [no], [m.group(1)]))
+    return flags
+
+
+_POLLUTANTS = (("dust_per_tce", re.compile(r"(?<!碳)(?:粉尘|烟尘|颗粒物)"), "粉尘", "dust"),
+               ("so2_per_tce", re.compile(r"二氧化硫|SO2|SO₂"), "二氧化硫", "SO2"))
+
+
+@rule("plausibility")
+def pollutants_beyond_the_coal(view: CaseView) -> list[Flag]:
+    """A saving of standard coal with the dust or SO2 it avoided, in one sentence: neither can
+    exceed what the coal contains (its ash, twice its sulphur)."""
+    refs = references()
+    flags = []
+    figures = statements(view)
+    for i, d in enumerate(figures):
+        if d.outcome.unit != "tce" or d.value <= 0:
+            continue
+        for s in figures[i + 1:]:
+            if s.line - d.line > NEAR_LINES or not same_sentence(view, d, s):
+                break
+            if s.outcome.unit != "t":
+                continue
+            for key, rx, zh, en in _POLLUTANTS:
+                ref = refs[key]
+                if rx.search(context(view, s, before=6)) and s.value / d.value > ref["high"]:
+                    ratio = s.value / d.value
+                    flags.append(Flag(
+                        "plausibility", "error",
+                        f"减少{zh} {s.value:,.10g} 吨，为节约标准煤 {d.value:,.10g} 吨的 {ratio:.0%}（每吨标煤 {_fmt(ratio)} t）："
+                        f"超过煤本身所含的上限（每吨标煤 {ref['high']} t）。",
+                        f"{s.value:,.10g} t of {en} avoided is {ratio:.0%} of the {d.value:,.10g} tce saved ({_fmt(ratio)} t per tce), "
+                        f"more than the coal can contain (at most {ref['high']} t per tce).",
+                        [d.line, s.line], [d.quote, s.quote], {"tce": d.value, "pollutant_t": s.value, "per_tce": ratio},
+                        ref["source"]))
+    return flags
+
+
+PRODUCT_TOL = 0.10  # "约" figures rounded to two digits differ < 5 % from the exact product; 10 % is not rounding
+PRODUCT_LINES = 3  # a rate, the quantity it applies to and the stated result within this many lines
+_PER = {"吨": "t", "平方米": "m2", "平米": "m2", "㎡": "m2", "m2": "m2", "千瓦时": "kWh", "度电": "kWh"}
+_PER_BEFORE = re.compile(r"(?:每|一)\s*(吨|平方米|平米|㎡|m2|千瓦时|度电)")  # not 一度 ("once")
+_PER_AFTER = re.compile(r"^\s*/\s*(吨|平方米|平米|㎡|m2|千瓦时)")
+
+
+def _per_unit(view: CaseView, s) -> str | None:
+    """The unit a figure is stated per ("生产一吨电解铝…碳排放 11.5 吨", "4.18 千克标准煤 / 平方米")."""
+    raw = view.lines[s.line].raw
+    at = position(view, s)
+    after = _PER_AFTER.match(raw[at + len(s.quote):])
+    if after:
+        return _PER[after.group(1)]
+    words = re.split(r"\d", s.quote, maxsplit=1)[0]  # "生产每吨产品约排放二氧化碳 10 吨": the quote's own words count
+    sentence = re.split(r"[。！？；;!?]", raw[:at] + words)[-1]
+    before = list(_PER_BEFORE.finditer(sentence))
+    if not before:
+        return None
+    word = before[-1].group(1)
+    if re.search(rf"\d[\d.,]*\s*[万亿]?\s*{word}", sentence[before[-1].end():]):
+        return None  # "以 85 万吨的产能测算，每年…872 万吨": a quantity came between, the figure is a total
+    per = _PER[word]
+    # "以 85 万吨的产能" after "生产一吨电解铝": tonnes per tonne is the quantity, not a rate
+    return per if per != s.outcome.unit else None
+
+
+def _product_range(rate, base, result_unit: str, refs) -> tuple[float, float] | None:
+    """What rate × base allows the stated result to be, in the result's unit."""
+    lo, hi = rate.value * base.value, (rate.outcome.value_max or rate.value) * base.value
+    unit = rate.outcome.unit
+    if unit == result_unit:
+        return lo, hi
+    if unit in ("tce", "kWh") and result_unit == "tCO2e":  # through the fuel's reference range
+        ref = refs["per_tce" if unit == "tce" else "per_kwh"]
+        scale = 1.0 if unit == "tce" else 1e-3
+        return lo * ref["low"] * scale, hi * ref["high"] * scale
+    return None
+
+
+@rule("product")
+def rate_times_quantity(view: CaseView) -> list[Flag]:
+    """A rate per unit, the quantity it applies to and the result stated for them: the result
+    should be their product (within rounding, or the reference range when a factor is needed)."""
+    refs = references()
+    figures = statements(view)
+    rates = [(i, s, u) for i, s in enumerate(figures) if (u := _per_unit(view, s)) and s.value > 0]
+    flags = []
+    for j, base in enumerate(figures):
+        if base.value <= 0 or _per_unit(view, base) or base.outcome.unit not in _PER.values():
+            continue
+        result = next((r for r in figures[j + 1:] if same_sentence(view, base, r) and not _per_unit(view, r)
+                       and r.outcome.unit in ("tCO2e", "tce", "kWh")), None)
+        if result is None:
+            continue
+        for i, rate, per in reversed(rates):  # the nearest rate before the quantity that gives the result's unit
+            if i >= j or base.line - rate.line > PRODUCT_LINES or per != base.outcome.unit:
+                continue
+            allowed = _product_range(rate, base, result.outcome.unit, refs)
+            if allowed is None:
+                continue
+            lo, hi = allowed
+            if lo / (1 + PRODUCT_TOL) <= result.value <= hi * (1 + PRODUCT_TOL):
+                break
+            shown = _fmt(lo) if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}"
+            u = result.outcome.unit
+            flags.append(Flag(
+                "product", "warning",
+                f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {result.value:,.10g} {u}"
+                f"（相差 {max(result.value / hi, lo / result.value):.2f} 倍）。",
+                f"'{rate.quote}' times '{base.quote}' gives about {shown} {u}, but the text states {result.value:,.10g} {u}.",
+                [rate.line, base.line, result.line], [rate.quote, base.quote, result.quote],
+                {"rate": rate.value, "quantity": base.value, "expected_low": lo, "expected_high": hi, "stated": result.value},
+                refs["per_tce"]["source"] if rate.outcome.unit == "tce" and u == "tCO2e" else None))
+            break
     return flags

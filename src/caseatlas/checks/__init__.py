@@ -31,6 +31,7 @@ class CaseView:
     """What a rule sees of a case: its outcomes and its lines by number."""
     outcomes: list[Outcome]
     lines: dict[int, Line]
+    sections: list[int] = field(default_factory=list)  # first line of each section, in order
     memo: dict = field(default_factory=dict)  # what several rules derive from the case (pairs)
 
 
@@ -45,8 +46,8 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def check_case(outcomes: list[Outcome], lines: dict[int, Line]) -> list[Flag]:
-    view = CaseView(outcomes, lines)
+def check_case(outcomes: list[Outcome], lines: dict[int, Line], sections: list[int] | None = None) -> list[Flag]:
+    view = CaseView(outcomes, lines, sorted(sections or []))
     flags: list[Flag] = []
     seen: set[tuple] = set()
     for fn in RULES.values():
@@ -63,9 +64,10 @@ def check_book(book) -> None:
     by_no = {line.no: line for line in book.document.lines}
     for case in book.cases:
         lines = {n: by_no[n] for n in range(case.start_line, case.end_line + 1) if n not in book.furniture}
-        case.flags = check_case(case.facts.outcomes if case.facts else [], lines)
+        case.flags = check_case(case.facts.outcomes if case.facts else [], lines, [s.start_line for s in case.sections])
 
 
-from . import rules as _rules  # noqa: F401  (registers the rules)
+from . import repeats as _repeats  # noqa: F401  (registers the rules)
+from . import rules as _rules  # noqa: F401
 
 __all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "rule"]

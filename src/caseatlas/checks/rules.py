@@ -7,6 +7,8 @@
   CO2-per-kWh ratios by `SPREAD_KWH`× (two grid factors in one case).
 - product: a rate per unit times the quantity it applies to, against the result stated.
 - plausibility: dust or SO2 avoided beyond what the coal saved can contain.
+- period: one number called both one year's and cumulative.
+(Dates that contradict are in `repeats.py`.)
 - magnitude: the same kind stated twice in a case, 10³ or 10⁴ apart with the same digits
   (a 万 dropped or doubled, kg as t).
 - sum: a part stated after "其中" that is larger than the total before it.
@@ -330,13 +332,16 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
     should be their product (within rounding, or the reference range when a factor is needed)."""
     refs = references()
     figures = statements(view)
-    rates = [(i, s, u) for i, s in enumerate(figures) if (u := _per_unit(view, s)) and s.value > 0]
+    units_per = [_per_unit(view, s) for s in figures]
+    rates = [(i, s, units_per[i]) for i, s in enumerate(figures) if units_per[i] and s.value > 0]
+    if not rates:
+        return []
     flags = []
     for j, base in enumerate(figures):
-        if base.value <= 0 or _per_unit(view, base) or base.outcome.unit not in _PER.values():
+        if base.value <= 0 or units_per[j] or base.outcome.unit not in _PER.values():
             continue
-        result = next((r for r in figures[j + 1:] if same_sentence(view, base, r) and not _per_unit(view, r)
-                       and r.outcome.unit in ("tCO2e", "tce", "kWh")), None)
+        result = next((r for k, r in enumerate(figures[j + 1:], j + 1) if not units_per[k]
+                       and r.outcome.unit in ("tCO2e", "tce", "kWh") and same_sentence(view, base, r)), None)
         if result is None:
             continue
         for i, rate, per in reversed(rates):  # the nearest rate before the quantity that gives the result's unit
@@ -360,3 +365,17 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
                 refs["per_tce"]["source"] if rate.outcome.unit == "tce" and u == "tCO2e" else None))
             break
     return flags
+
+
+# one year's ("过去一年", "每年") then "累计" before the same number, with no other number between
+_YEAR_AND_TOTAL = re.compile(r"(过去一年|一年来|近一年|每年|年均)[^。！？；;!?\d]{0,30}?"
+                             r"(累计[^。！？；;!?\d]{0,12}\d[\d.,]*\s*[万亿千]?[^\s，。；、,\d]{0,3})")
+
+
+@rule("period")
+def one_year_and_cumulative(view: CaseView) -> list[Flag]:
+    """A figure called both one year's and cumulative ("过去一年，…累计运营 84.5 亿公里"): which
+    is it? (Read in the lines, so figures the extractor does not keep — km, trips — count.)"""
+    return [Flag("period", "note", f"“{m.group(1)}”与“累计”同时用于“{m.group(2)}”：是一年的数字还是累计数？",
+                 f"'{m.group(2)}' is called both one year's ('{m.group(1)}') and cumulative.", [no], [m.group(2)])
+            for no, _, m in _matches(view, _YEAR_AND_TOTAL)]

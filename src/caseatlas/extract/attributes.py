@@ -195,7 +195,7 @@ _GENERIC_SYSTEM = {"系统", "平台", "管理系统", "信息系统", "体系",
 
 _ACRONYM = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z]|[A-Z][a-z]+[A-Z]")
 _UNIT_PREFIX = re.compile(r"^(?:MW|MWh|MWH|kW|KW|kWh|GW|RT|MWp)\b|是|一项|复杂")
-_BAD_START = re.compile(r"^(?:这|那|不|有|如|作为|为|用|以|和|与|及|在|将|对|其|该|的|了|个|是|并|可|等|从|向|把|被|也|还|更|所|一个|and|the)", re.I)
+_BAD_START = re.compile(r"^(?:这|那|不|有|如|作为|为|用|以|和|与|及|在|将|对|其|该|的|了|个|是|并|可|等|从|向|把|被|也|还|更|所|一个|and\b|the\b)", re.I)
 
 
 def systems(passages: list[_Passage]) -> list[Attribute]:

@@ -119,6 +119,21 @@ def _left(text: str, pos: int, stops: str, limit: int) -> str:
     return text[start:pos]
 
 
+_FORMULA = re.compile(r"[（(][A-Za-z0-9₀-₉ₓ]{1,8}[）)]$")  # "（CO₂）", "(SO2)": a name's formula, not a clause break
+
+
+def _clause_before(text: str, pos: int, limit: int = 40) -> str:
+    """The clause before a number; a chemical formula in brackets right before it belongs to
+    the name ("减少二氧化碳（CO₂）约 27,377.62 吨" is about 二氧化碳)."""
+    clause = _left(text, pos, _CLAUSE_END, limit)
+    start = pos - len(clause)
+    m = _FORMULA.search(text[max(0, start - 10):start])
+    if m:
+        open_at = start - len(m.group(0))
+        clause = _left(text, open_at, _CLAUSE_END, limit) + m.group(0) + clause
+    return clause
+
+
 def _right(text: str, pos: int, stops: str, limit: int) -> str:
     end = pos
     while end < len(text) and end - pos < limit and text[end] not in stops:
@@ -278,7 +293,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
     for p in passages(lines):
         text = p.text
         for q in find_quantities(text):
-            clause = _left(text, q.number_start, _CLAUSE_END, 40)
+            clause = _clause_before(text, q.number_start)
             sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
             after = _right(text, q.end, _CLAUSE_END, 20)
             kinds = classify(q, clause, sentence, after)
@@ -331,7 +346,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
 def _quote(p: _Passage, q: Quantity) -> tuple[str, Line]:
     """The clause that states the number, cut to the line it starts on, as written in the raw line."""
     start, end, line = p.line_at(q.number_start)
-    clause_start = q.number_start - len(_left(p.text, q.number_start, _CLAUSE_END, 24))
+    clause_start = q.number_start - len(_clause_before(p.text, q.number_start, 24))
     left = max(clause_start, start)
     while left > start and p.text[left - 1].isascii() and p.text[left - 1].isalnum() and p.text[left].isalnum():
         left -= 1  # never start a quote inside a number or word ("020 年" for "2020 年")

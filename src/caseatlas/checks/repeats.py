@@ -1,0 +1,158 @@
+"""Rules about one thing stated twice: an event dated differently in two places of a case.
+
+An annual report's overview and its implementation section often retell the same milestone
+("2016 年以来在云南和马来西亚古晋布局生产基地" / "2015 年开始，隆基…在中国云南和马来西亚古晋
+进行了大规模的生产布局"). Each date's scope is its text up to the sentence end or the next
+date; two scopes in different sections tell the same event when the smaller one's words are
+mostly (≥ `DATE_OVERLAP`, idf-weighted over the case's sentences) in the other. A date is
+left alone when another section restates its event with the same date (the head of its
+scope, `HEAD_CHARS`, found there), when both scopes carry different figures (a yearly series:
+"2020 年发行 93 亿元", "2021 年发行 107 亿元"), or when the years are more than `DATE_YEARS`
+apart (two stages, not one event misdated).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from . import CaseView, Flag, rule
+
+DATE_OVERLAP = 0.5  # share of the smaller scope's (idf-weighted) words found in the other
+HEAD_CHARS = 20  # the event itself: the first characters of a date's scope
+HEAD_OVERLAP = 0.7  # a same-date restatement holds this share of the head's words
+DATE_YEARS = 2  # dates further apart than this are different stages, not one event
+MIN_SHARED = 3  # at least this many words in common
+
+_DATE = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*\d{1,2}\s*日)?")
+_END = re.compile(r"[。！？；!?]")
+_NUMBER = re.compile(r"\d[\d.,]*")
+# a year that is a target, a baseline or one end of a span is not when something happened
+_NOT_WHEN_BEFORE = re.compile(r"(?:到|至|预计|计划|力争|争取|目标|承诺|比|较|—|-|~|～)\s*$")
+_NOT_WHEN_AFTER = re.compile(r"\s*(?:前|底前|—|-|~|～|至|到)")
+# words that any milestone sentence has: they say nothing about which event it is
+_GENERIC = frozenset(["目标", "项目", "工作", "企业", "公司", "实现", "完成", "开始", "成为", "通过", "获得", "中国", "全国", "国内", "首家", "首个", "正式", "以来", "进行", "我们", "以及"])
+
+
+@dataclass(slots=True)
+class _Dated:
+    year: int
+    month: int | None
+    line: int
+    section: int  # index of the case section holding it (-1: none known)
+    quote: str  # the date as printed
+    words: frozenset[str]
+    head: frozenset[str]
+    figures: frozenset[str]
+
+    def same_date(self, other: _Dated) -> bool:
+        return self.year == other.year and (self.month is None or other.month is None or self.month == other.month)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} 年" + (f" {self.month} 月" if self.month else "")
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _words(text: str) -> frozenset[str]:
+    """Words of two or more characters, no digits, none of the generic milestone words (the
+    search's segmentation: rjieba in search mode, its stop words)."""
+    import rjieba
+
+    from ..search.analysis import analyzer
+
+    stop = analyzer().stopwords
+    return frozenset(w for w in rjieba.cut_for_search(text.lower())
+                     if len(w) >= 2 and w not in _GENERIC and w not in stop and not _DIGIT.search(w))
+
+
+def _case_text(view: CaseView) -> tuple[str, list[tuple[int, int]]]:
+    """The case's lines joined (a blank line ends a sentence), with (offset, line number)."""
+    text, starts = [], []
+    at = 0
+    for no, line in sorted(view.lines.items()):
+        piece = (line.raw if line.raw.strip() else "。") + "\n"
+        starts.append((at, no))
+        text.append(piece)
+        at += len(piece)
+    return "".join(text), starts
+
+
+def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
+    text, starts = _case_text(view)
+    if len(_DATE.findall(text)) < 2:
+        return [], {}  # nothing to compare: skip the segmentation
+    # idf over the case: how often a word occurs against its number of sentences (one pass of
+    # the segmenter over the whole case instead of one per sentence)
+    import rjieba
+
+    n = len(_END.findall(text)) + 1
+    counts = Counter(rjieba.cut_for_search(text.lower()))
+    idf = {w: math.log((n + 1) / min(c, n)) for w, c in counts.items()}
+    offsets = [o for o, _ in starts]
+    found = list(_DATE.finditer(text))
+    out = []
+    for k, m in enumerate(found):
+        before = text[max(0, m.start() - 4):m.start()].split("\n")[-1]
+        if _NOT_WHEN_BEFORE.search(before) or _NOT_WHEN_AFTER.match(text[m.end():m.end() + 4]):
+            continue
+        end = _END.search(text, m.end())
+        stop = min(end.start() if end else len(text), found[k + 1].start() if k + 1 < len(found) else len(text))
+        scope = text[m.end():stop].replace("\n", "")
+        line = starts[_index_at(offsets, m.start())][1]
+        out.append(_Dated(int(m.group(1)), int(m.group(2)) if m.group(2) else None, line, _section(view, line),
+                          m.group(0), _words(scope), _words(scope.lstrip("，, ")[:HEAD_CHARS]),
+                          frozenset(_NUMBER.findall(scope))))
+    return out, idf
+
+
+def _index_at(offsets: list[int], at: int) -> int:
+    from bisect import bisect_right
+
+    return max(bisect_right(offsets, at) - 1, 0)
+
+
+def _section(view: CaseView, line: int) -> int:
+    return sum(1 for start in view.sections if start <= line) - 1
+
+
+@rule("date")
+def dates_that_contradict(view: CaseView) -> list[Flag]:
+    dated, idf = _dated(view)
+
+    def weight(ws) -> float:
+        return sum(idf.get(w, 0.0) for w in ws)
+
+    def told_again(a: _Dated, b: _Dated) -> tuple[float, frozenset[str]]:
+        shared = a.words & b.words
+        smaller = min(weight(a.words), weight(b.words))
+        return (weight(shared) / smaller if smaller else 0.0), shared
+
+    flags = []
+    for i, a in enumerate(dated):
+        others = [(told_again(a, b), j) for j, b in enumerate(dated) if j != i and b.section != a.section]
+        if not others:
+            continue
+        if any(b.same_date(a) and a.head and weight(a.head & b.head) >= HEAD_OVERLAP * weight(a.head)
+               for b in dated if b is not a and b.section != a.section):
+            continue  # its event is restated elsewhere with the same date
+        (score, shared), j = max(others, key=lambda x: x[0][0])
+        b = dated[j]
+        if j < i or score < DATE_OVERLAP or len(shared) < MIN_SHARED or a.same_date(b) or abs(a.year - b.year) > DATE_YEARS:
+            continue
+        if a.figures and b.figures and a.figures != b.figures:
+            continue  # a series of years, each with its own figure
+        if any(c.same_date(b) and b.head and weight(b.head & c.head) >= HEAD_OVERLAP * weight(b.head)
+               for c in dated if c is not b and c.section != b.section):
+            continue
+        words = "、".join(sorted(shared, key=lambda w: -idf.get(w, 0))[:4])
+        flags.append(Flag(
+            "date", "warning",
+            f"同一件事（{words}……）在一处写作 {a.label}，在另一处写作 {b.label}。",
+            f"The same event ({words}…) is dated {a.label} in one place and {b.label} in another.",
+            [a.line, b.line], [a.quote, b.quote], {"year_a": a.year, "year_b": b.year}))
+    return flags

@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, needs_corpus
 
 from caseatlas.checks import check_case
-from caseatlas.errors import CaseAtlasError, LoginRequired
+from caseatlas.errors import CaseAtlasError, LoginRequired, PermissionDenied
 from caseatlas.extract import extract_case
 from caseatlas.models import Line
 from caseatlas.services import Context, checks, exports, library, system_actor
@@ -230,9 +230,35 @@ def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
     flags = submissions.get(a, s["id"])["facts"]["flags"]
     assert [f["check"] for f in flags] == ["factor"] and "1.04 t/tce" in flags[0]["message"]
     client = TestClient(create_app(ctx.engine.url.database))
-    assert client.post("/api/v1/login", json={"username": "appa", "password": PASSWORD}).status_code == 200
+    login = client.post("/api/v1/login", json={"username": "appa", "password": PASSWORD})
+    assert login.status_code == 200
     page = client.get(f"/submissions/{s['id']}").text
     assert 'id="submission-flags"' in page and "1.04 t/tce" in page  # before submitting
+    # The applicant answers the flag; the answer stays while other parts of the text change.
+    key = flags[0]["key"]
+    csrf = login.json()["csrf_token"]
+    assert 'class="flag-answer-form"' in page
+    r = client.put(f"/api/v1/submissions/{s['id']}/flags/{key}/answer", json={"answer": "标煤按电力折算，见附件"},
+                   headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text
+    assert r.json()["facts"]["flags"][0]["answer"] == "标煤按电力折算，见附件"
+    sections = submissions.get(a, s["id"])["sections"]
+    submissions.save(a, s["id"], sections=[{**x, "text": x["text"] + "\n项目运行良好。"} for x in sections])
+    assert submissions.get(a, s["id"])["facts"]["flags"][0]["answer"] == "标煤按电力折算，见附件"
+    assert client.put(f"/api/v1/submissions/{s['id']}/flags/nope/answer", json={"answer": "x"},
+                      headers={"X-CSRF-Token": csrf}).status_code == 404
+    # Another applicant may not answer it; the organizer reads the answer on the page.
+    accounts.register(Context(ctx.engine), "appb", PASSWORD, "乙公司", "b@example.org")
+    with pytest.raises(PermissionDenied):
+        submissions.answer_flag(as_user(ctx.engine, "appb"), s["id"], key, "不是我的")
+    assert "标煤按电力折算" in submissions.get(org, s["id"])["facts"]["flags"][0]["answer"]
+    submissions.answer_flag(a, s["id"], key, "")  # withdrawn
+    assert submissions.get(a, s["id"])["facts"]["flags"][0]["answer"] is None
+    # The page's form: the answer is shown beside the flag.
+    form_csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post(f"/submissions/{s['id']}/flags/{key}", data={"csrf_token": form_csrf, "answer": "数据来自能源审计报告"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "申报方说明" in r.text and "数据来自能源审计报告" in r.text
 
 
 def test_verdict_through_the_api(tmp_path):
@@ -331,3 +357,37 @@ def test_a_formula_in_brackets_names_the_substance():
     co2 = [o for o in outs if o.unit == "tCO2e"]
     assert [(o.value, o.kind) for o in co2] == [(2600, "co2e_reduction")] and "二氧化碳（CO₂）" in co2[0].quote
     assert not any(o.unit == "tCO2e" and o.value == 8 for o in outs)
+
+
+def test_search_by_flag_and_totals_without_flagged_figures(tmp_path):
+    from caseatlas.models import Filters
+    from caseatlas.services import discovery, insights
+    from caseatlas.store import open_engine
+
+    ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
+    book = tmp_path / "book.md"
+    book.write_text(BOOK, encoding="utf-8")
+    library.ingest_file(ctx, book)
+
+    def titles(flag):
+        return sorted(h["title"] for h in discovery.search(ctx, "", Filters(flag=flag))["hits"])
+
+    assert titles("any") == ["乙公司光伏项目", "甲公司节能改造"] and titles("format") == ["乙公司光伏项目"]
+    assert titles("date") == []
+    facet = {i["value"]: i["count"] for i in discovery.facets(ctx)["facets"]["flag"]}
+    assert facet == {"any": 2, "factor": 1, "format": 1}
+    assert discovery.facets(ctx)["facets"]["flag"][0]["value"] == "any"
+    with pytest.raises(CaseAtlasError, match="bad flag filter"):
+        discovery.parse_flag("nope")
+    # Totals: the flagged CO2 figure (19792 t from 18973 tce) can be left out on demand.
+    def co2(**kw):
+        return sum(r["total"] for r in insights.summary(ctx, **kw)["by_kind"] if r["kind"] == "co2e_reduction")
+
+    assert co2() == pytest.approx(19792 + 570) and co2(unflagged=True) == pytest.approx(570)
+    assert insights.summary(ctx, unflagged=True)["flagged_left_out"] == 2  # the tce and the CO2 figure
+    by_book = insights.outcomes_by(ctx, "collection", unflagged=True)
+    assert [round(r["total"]) for r in by_book] == [570]
+    # A dismissed flag no longer narrows the search nor leaves its figures out.
+    fid = next(f["id"] for f in checks.flags(ctx) if f["check"] == "factor")
+    checks.set_verdict(ctx, fid, "dismissed", "按电力折算标煤，因子无误")
+    assert titles("any") == ["乙公司光伏项目"] and co2(unflagged=True) == pytest.approx(19792 + 570)

@@ -261,3 +261,22 @@ def test_a_flag_beside_the_figures_marks_both_quotes(site, page):
     quotes = __import__("json").loads(flag.get_attribute("data-quotes"))
     assert marks.all_inner_texts() == quotes[:2]
     shot(page, "case-flag")
+
+
+def test_the_flag_facet_narrows_and_totals_can_leave_flagged_figures_out(site, page):
+    """Search: "有核查提示" lists exactly the cases it counts. Home: the totals without the
+    figures a flag cites are another table, and say how many figures they left out."""
+    page.goto(site.url + "/search?q=")
+    link = page.locator('a[data-facet="flag"]').first
+    assert link.inner_text() == "有核查提示"
+    n = int(link.locator("xpath=following-sibling::span[@class='count']").inner_text())
+    assert n >= 1
+    link.click()
+    page.wait_for_load_state()
+    assert "flag=any" in page.url and int(page.inner_text("#total")) == n
+    page.goto(site.url + "/")
+    before = page.inner_text("table.data tbody")
+    page.click("#unflagged-toggle a")
+    page.wait_for_load_state()
+    assert "unflagged=1" in page.url and "未计入" in page.inner_text("#unflagged-toggle")
+    assert page.inner_text("table.data tbody") != before

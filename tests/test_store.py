@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def test_schema_is_migrated(engine):

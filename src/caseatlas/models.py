@@ -125,7 +125,8 @@ class Filters:
     measure: str | None = None
     standard: str | None = None
     min_outcomes: list[tuple[str, float]] = field(default_factory=list)  # (kind, minimum in canonical unit)
+    flag: str | None = None  # vocab.FLAG_ANY or a check (vocab.CHECKS): cases with such a flag not dismissed
 
     def active(self) -> bool:
         return any(v for v in (self.collection, self.year, self.chapter, self.sector, self.province,
-                               self.measure, self.standard, self.min_outcomes))
+                               self.measure, self.standard, self.min_outcomes, self.flag))

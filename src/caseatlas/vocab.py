@@ -41,7 +41,8 @@ SEVERITIES = ("error", "warning", "note")
 VERDICTS = ("confirmed", "dismissed")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
 GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")
-FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard")
+FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "flag")
+FLAG_ANY = "any"  # the flag facet's "has a flag" value; its others are checks (CHECKS)
 # Facet name → the attribute kind it counts (the others come from cases and collections).
 FACET_ATTRIBUTE = {"sector": "sector", "province": "region", "measure": "measure", "standard": "standard"}
 SEARCH_MODES = ("auto", "text", "hybrid", "semantic")
@@ -89,6 +90,7 @@ GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]
 ExportFormat = Literal[EXPORT_FORMATS]  # type: ignore[valid-type]
+FlagFilter = Literal[(FLAG_ANY, *CHECKS)]  # type: ignore[valid-type]
 EditionFormat = Literal[EDITION_FORMATS]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Phase = Literal[PHASES]  # type: ignore[valid-type]

@@ -67,7 +67,8 @@ def check_book(book) -> None:
         case.flags = check_case(case.facts.outcomes if case.facts else [], lines, [s.start_line for s in case.sections])
 
 
-from . import repeats as _repeats  # noqa: F401  (registers the rules)
-from . import rules as _rules  # noqa: F401
+# registers the rules, in the order their flags are listed: figures first, then dates
+from . import rules as _rules  # noqa: F401, I001
+from . import repeats as _repeats  # noqa: F401
 
 __all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "rule"]

@@ -15,10 +15,19 @@ from ..search.query import MAX_QUERY_CHARS  # noqa: F401  (the web's query limit
 from ..store import facts as facts_store
 from ..store import library as lib
 from ..store.library import CaseSummary
-from ..vocab import OUTCOME_KINDS, SEARCH_MODES
+from ..vocab import CHECKS, FLAG_ANY, OUTCOME_KINDS, SEARCH_MODES
 from .context import Context, require
 
 MAX_LIMIT = 100
+
+
+def parse_flag(value: str | None) -> str | None:
+    """The flag filter: "any" (a case with a flag nobody dismissed) or one check's name."""
+    if not value:
+        return None
+    if value != FLAG_ANY and value not in CHECKS:
+        raise CaseAtlasError(f"bad flag filter '{value}': use {FLAG_ANY} or one of {', '.join(CHECKS)}")
+    return value
 
 
 def parse_minimum(spec: str) -> tuple[str, float]:

@@ -14,28 +14,31 @@ from .context import Context, require
 UNLABELLED = "（未标注）"
 
 
-def summary(ctx: Context) -> dict:
+def summary(ctx: Context, unflagged: bool = False) -> dict:
     """Library totals for the home page: books, cases, and the claimed *achieved* outcomes of
     the kinds that add up, per unit and period, with how many cases stand behind each figure.
-    Targets, hypotheticals and projections are counted, not summed (`not_summed`)."""
+    Targets, hypotheticals and projections are counted, not summed (`not_summed`).
+    `unflagged`: leave out the figures a claim-check flag cites (unless dismissed)."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         counts = lib.counts(conn)
-        rows = facts_store.totals_by_kind(conn)
+        skip = facts_store.flagged_outcomes(conn) if unflagged else frozenset()
+        rows = facts_store.totals_by_kind(conn, skip)
         statuses = facts_store.status_counts(conn)
     return {
         "collections": counts["collections"], "cases": counts["cases"], "outcomes": counts["outcomes"],
         "by_kind": [{"kind": k, "unit": u, "period": p, "outcomes": n, "total": t, "cases": c}
                     for k, u, p, n, t, c in rows],
         "not_summed": {s: n for s, n in statuses.items() if s != "achieved"},
+        "unflagged": unflagged, "flagged_left_out": len(skip),
     }
 
 
 def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str | None = None,
-                filters: Filters | None = None, status: str = "achieved") -> list[dict]:
+                filters: Filters | None = None, status: str = "achieved", unflagged: bool = False) -> list[dict]:
     """Claimed outcomes of one kind and status (achieved by default) summed per group (sector,
     book, province, …), in the kind's canonical unit. A case's outcomes count once per group
-    it belongs to."""
+    it belongs to. `unflagged`: without the figures a claim-check flag cites."""
     require(ctx, "library.read")
     if by not in GROUP_BY:
         raise CaseAtlasError(f"cannot group by '{by}' (use one of {', '.join(GROUP_BY)})")
@@ -52,7 +55,8 @@ def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str
             if allowed is None or pk in allowed:
                 groups.setdefault(pk, []).append(label)
         agg: dict[tuple[str, str], dict] = {}
-        for pk, unit, value in facts_store.outcome_values(conn, kind, period, status):
+        skip = facts_store.flagged_outcomes(conn) if unflagged else frozenset()
+        for pk, unit, value in facts_store.outcome_values(conn, kind, period, status, skip):
             for label in groups.get(pk, [UNLABELLED] if allowed is None or pk in allowed else []):
                 row = agg.setdefault((label, unit), {"group": label, "unit": unit, "total": 0.0, "outcomes": 0, "cases": set()})
                 row["total"] += value

@@ -27,6 +27,7 @@ MAX_TITLE = 200
 MAX_SECTION_CHARS = 20_000
 MAX_OUTCOMES = 50
 MAX_ATTACHMENT = 10 * 1024 * 1024
+MAX_ANSWER = 2000  # characters of an applicant's answer to one claim check
 # What an attachment may be: extension → (content type, how the file must begin).
 ATTACHMENT_TYPES = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
@@ -108,8 +109,36 @@ def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
                           "period": o.period, "status": o.status, "quote": o.quote, "line": o.line}
                          for o in f.outcomes],
             "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes],
-            "flags": [{"check": x.check, "severity": x.severity, "message": x.message, "message_en": x.message_en,
-                       "lines": x.lines, "quotes": x.quotes, "values": x.values} for x in found]}
+            "flags": [{"key": flag_key(x.check, x.quotes), "check": x.check, "severity": x.severity,
+                       "message": x.message, "message_en": x.message_en, "lines": x.lines, "quotes": x.quotes,
+                       "values": x.values} for x in found]}
+
+
+def flag_key(check: str, quotes: list[str]) -> str:
+    """A submission flag's key: its check and quotes, not its lines, so an answer stays with
+    its flag while the applicant edits other parts of the text."""
+    return hashlib.sha1("\x1f".join([check, *quotes]).encode()).hexdigest()[:12]
+
+
+def answer_flag(ctx: Context, submission_id: int, key: str, answer: str) -> dict:
+    """The applicant explains a flagged figure (an empty answer withdraws the explanation);
+    reviewers read it beside the flag. While the submission can be edited."""
+    with ctx.engine.begin() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        if key not in {flag_key(f["check"], f["quotes"]) for f in (sub["facts"] or {}).get("flags", [])}:
+            raise NotFound(f"no flag '{key}' on submission {submission_id}")
+        answer = (answer or "").strip()
+        if len(answer) > MAX_ANSWER:
+            raise CaseAtlasError(f"answer: at most {MAX_ANSWER} characters")
+        answers = dict(sub.get("flag_answers") or {})
+        if answer:
+            answers[key] = {"answer": answer, "at": now_iso()}
+        else:
+            answers.pop(key, None)
+        store.update_submission(conn, submission_id, flag_answers=answers, updated_at=now_iso())
+        audit.record(conn, ctx, "submission.flag_answer", f"submission:{submission_id}", flag=key, answered=bool(answer))
+    return get(ctx, submission_id)
 
 
 def _check_domain(call: dict, domain: str | None) -> str:
@@ -270,6 +299,10 @@ def get(ctx: Context, submission_id: int) -> dict:
         versions = store.versions(conn, submission_id)
         out = {k: sub[k] for k in ("id", "call_id", "domain", "title", "sections", "outcomes", "facts", "status",
                                    "version", "source_file", "created_at", "updated_at", "submitted_at")}
+        answers = sub.get("flag_answers") or {}
+        for f in (out["facts"] or {}).get("flags", []):  # each flag with the applicant's answer, if any
+            f["key"] = flag_key(f["check"], f["quotes"])
+            f["answer"] = answers.get(f["key"], {}).get("answer")
         out["organization"] = None if blind else sub["organization"]
         out["applicant"] = None if blind else sub["applicant"]
         out["phase"] = view.call.phase

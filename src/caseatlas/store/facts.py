@@ -3,25 +3,59 @@ and the case set a filter selects. (Facts are written with their case: store/lib
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from sqlalchemy import Connection, String, and_, cast, exists, func, select
 
 from ..models import Filters
-from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS
+from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS, FLAG_ANY
 from .library import chunked
-from .schema import attributes, cases, collections, outcomes
+from .schema import attributes, cases, collections, flag_verdicts, flags, outcomes
 
 
-def totals_by_kind(conn: Connection) -> list[tuple[str, str, str, int, float, int]]:
+def _open_flags():
+    """Flags nobody has dismissed (a confirmed or undecided flag still stands)."""
+    dismissed = select(flag_verdicts.c.flag_id).where(flag_verdicts.c.verdict == "dismissed")
+    return flags.c.flag_id.not_in(dismissed)
+
+
+def totals_by_kind(conn: Connection, skip: frozenset[int] = frozenset()) -> list[tuple[str, str, str, int, float, int]]:
     """(kind, unit, period, outcomes, sum of values, cases) of achieved outcomes of the kinds
-    that add up — per period, since an annual and a cumulative figure do not sum."""
-    q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
-                func.count(outcomes.c.case_pk.distinct()))
-         .where(outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
-         .group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
-         .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
-    return [tuple(r) for r in conn.execute(q)]
+    that add up — per period, since an annual and a cumulative figure do not sum. `skip`:
+    outcome keys left out (those a flag cites, when asked)."""
+    where = (outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
+    if not skip:
+        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
+                    func.count(outcomes.c.case_pk.distinct()))
+             .where(*where).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
+             .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
+        return [tuple(r) for r in conn.execute(q)]
+    agg: dict[tuple[str, str, str], list] = {}
+    q = select(outcomes.c.id, outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.value,
+               outcomes.c.case_pk).where(*where)
+    for oid, kind, unit, period, value, pk in conn.execute(q):
+        if oid not in skip:
+            row = agg.setdefault((kind, unit, period), [0, 0.0, set()])
+            row[0] += 1
+            row[1] += value
+            row[2].add(pk)
+    rows = [(k, u, p, n, t, len(c)) for (k, u, p), (n, t, c) in agg.items()]
+    return sorted(rows, key=lambda r: (r[0], r[2], -r[3]))
+
+
+def flagged_outcomes(conn: Connection) -> frozenset[int]:
+    """Outcome keys that a flag nobody dismissed cites (one of its quotes states the outcome)."""
+    cited: dict[int, set[str]] = {}
+    for pk, quotes in conn.execute(select(flags.c.case_pk, flags.c.quotes).where(_open_flags())):
+        cited.setdefault(pk, set()).update(json.loads(quotes))
+    out: set[int] = set()
+    for part in chunked(list(cited)):
+        q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.quote, outcomes.c.evidence).where(outcomes.c.case_pk.in_(part))
+        for oid, pk, quote, evidence in conn.execute(q):
+            if ({quote} | {e["quote"] for e in json.loads(evidence or "[]")}) & cited[pk]:
+                out.add(oid)
+    return frozenset(out)
 
 
 def status_counts(conn: Connection) -> dict[str, int]:
@@ -49,14 +83,14 @@ def group_labels(conn: Connection, by: str) -> list[tuple[int, str]]:
     return [(pk, label) for pk, label in conn.execute(q) if label]
 
 
-def outcome_values(conn: Connection, kind: str, period: str | None = None,
-                   status: str | None = "achieved") -> list[tuple[int, str, float]]:
-    q = select(outcomes.c.case_pk, outcomes.c.unit, outcomes.c.value).where(outcomes.c.kind == kind)
+def outcome_values(conn: Connection, kind: str, period: str | None = None, status: str | None = "achieved",
+                   skip: frozenset[int] = frozenset()) -> list[tuple[int, str, float]]:
+    q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.unit, outcomes.c.value).where(outcomes.c.kind == kind)
     if status:
         q = q.where(outcomes.c.status == status, outcomes.c.scope == "project")
     if period:
         q = q.where(outcomes.c.period == period)
-    return [tuple(r) for r in conn.execute(q)]
+    return [(pk, unit, value) for oid, pk, unit, value in conn.execute(q) if oid not in skip]
 
 
 def attribute_counts(conn: Connection, kind: str) -> list[tuple[str, int]]:
@@ -94,6 +128,9 @@ def filtered_cases(conn: Connection, f: Filters) -> set[int] | None:
         if value:
             q = q.where(exists().where(and_(attributes.c.case_pk == cases.c.id,
                                             attributes.c.kind == FACET_ATTRIBUTE[facet], attributes.c.value == value)))
+    if f.flag:
+        cond = and_(flags.c.case_pk == cases.c.id, _open_flags())
+        q = q.where(exists().where(cond if f.flag == FLAG_ANY else and_(cond, flags.c.check_name == f.flag)))
     for kind, minimum in f.min_outcomes:  # an achieved figure, not a target or a projection
         q = q.where(exists().where(and_(outcomes.c.case_pk == cases.c.id, outcomes.c.kind == kind,
                                         outcomes.c.status == "achieved", outcomes.c.value >= minimum)))
@@ -117,7 +154,15 @@ def facet_counts(conn: Connection, case_pks: list[int]) -> dict[str, list[tuple[
              .where(attributes.c.case_pk.in_(part), attributes.c.kind.in_(list(attr_facet))))
         for kind, value, _ in conn.execute(q):
             counts[attr_facet[kind]][value] += 1
-    return {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for f, c in counts.items()}
+        q = select(flags.c.check_name, flags.c.case_pk).distinct().where(flags.c.case_pk.in_(part), _open_flags())
+        flagged: set[int] = set()
+        for check, pk in conn.execute(q):
+            counts["flag"][check] += 1
+            flagged.add(pk)
+        if flagged:
+            counts["flag"][FLAG_ANY] += len(flagged)
+    # "has a flag" first in its facet, then the checks by count
+    return {f: sorted(c.items(), key=lambda kv: (kv[0] != FLAG_ANY, -kv[1], kv[0])) for f, c in counts.items()}
 
 
 def regions_of(conn: Connection, case_pks: list[int]) -> list[tuple[int, str, str | None]]:

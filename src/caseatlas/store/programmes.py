@@ -13,7 +13,7 @@ from .schema import (assignments, attachments, call_members, calls, comments, co
                      reviews, submission_versions, submissions, users)
 
 _JSON = {"organizers", "supporters", "domains", "quotas", "template", "outcome_kinds", "criteria", "aliases",
-         "topics", "declared_orgs", "sections", "outcomes", "facts", "scores", "data"}
+         "topics", "declared_orgs", "sections", "outcomes", "facts", "scores", "data", "flag_answers"}
 
 
 def _row(r) -> dict:

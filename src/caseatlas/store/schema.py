@@ -291,6 +291,8 @@ submissions = Table(
     Column("sections", Text, nullable=False, default="[]"),  # JSON [{heading, text}]
     Column("outcomes", Text, nullable=False, default="[]"),  # JSON [{kind, value, unit, period, quote}]
     Column("facts", Text, nullable=False, default="{}"),  # JSON: what the extractor finds in the text
+    # JSON {flag key: {answer, at}}: the applicant's answer to a claim check (migration 0008)
+    Column("flag_answers", Text, nullable=False, default="{}", server_default="{}"),
     Column("source_file", Text),  # the upload it was started from
     Column("status", String(16), nullable=False),  # draft, submitted
     Column("version", Integer, nullable=False, default=0),  # submitted versions so far

@@ -15,7 +15,18 @@ from pydantic import StringConstraints
 from ..errors import CaseAtlasError
 from ..models import Filters
 from ..services import accounts, audit, checks, discovery, exports, insights, library, publishing
-from ..vocab import OUTCOME_KINDS, AttributeKind, EditionFormat, ExportFormat, GroupBy, OutcomeKind, Period, SearchMode, Status
+from ..vocab import (
+    OUTCOME_KINDS,
+    AttributeKind,
+    EditionFormat,
+    ExportFormat,
+    FlagFilter,
+    GroupBy,
+    OutcomeKind,
+    Period,
+    SearchMode,
+    Status,
+)
 from . import schemas
 from .deps import SESSION_COOKIE, ReadContext, WriteContext
 
@@ -33,10 +44,10 @@ router = APIRouter(prefix="/api/v1", tags=["api"], responses=_ERRORS)
 
 def filters_from(collection: str | None = None, year: int | None = None, chapter: str | None = None,
                  sector: str | None = None, province: str | None = None, measure: str | None = None,
-                 standard: str | None = None, minimum: list[str] | None = None) -> Filters:
+                 standard: str | None = None, minimum: list[str] | None = None, flag: str | None = None) -> Filters:
     return Filters(collection=collection or None, year=year, chapter=chapter or None, sector=sector or None,
                    province=province or None, measure=measure or None, standard=standard or None,
-                   min_outcomes=[discovery.parse_minimum(m) for m in minimum or [] if m])
+                   min_outcomes=[discovery.parse_minimum(m) for m in minimum or [] if m], flag=discovery.parse_flag(flag))
 
 
 class FilterParams:
@@ -51,8 +62,9 @@ class FilterParams:
         standard: Annotated[str | None, Query(description="e.g. PAS 2060")] = None,
         min: Annotated[list[Annotated[str, StringConstraints(pattern=MINIMUM)]] | None,
                        Query(description="Outcome threshold KIND:VALUE, canonical units")] = None,
+        flag: Annotated[FlagFilter | None, Query(description="Cases with a claim-check flag not dismissed: any, or one check")] = None,
     ):
-        self.filters = filters_from(collection, year, chapter, sector, province, measure, standard, min)
+        self.filters = filters_from(collection, year, chapter, sector, province, measure, standard, min, flag)
 
 
 Filtered = Annotated[FilterParams, Depends()]
@@ -123,8 +135,9 @@ def embed(ctx: WriteContext, limit: Annotated[int, Query(ge=1, le=100)] = 100) -
 @router.get("/outcomes", summary="Claimed outcomes of one kind, summed by a dimension",
             response_model=list[schemas.OutcomeGroup], responses=CSV)
 def outcomes(ctx: ReadContext, f: Filtered, by: GroupBy = "sector", kind: OutcomeKind = "co2e_reduction",
-             period: Period | None = None, status: Status = "achieved", format: Literal["json", "csv"] = "json"):
-    rows = insights.outcomes_by(ctx, by, kind, period, f.filters, status)
+             period: Period | None = None, status: Status = "achieved", format: Literal["json", "csv"] = "json",
+             unflagged: Annotated[bool, Query(description="Leave out figures a claim-check flag cites")] = False):
+    rows = insights.outcomes_by(ctx, by, kind, period, f.filters, status, unflagged)
     if format == "csv":
         return _csv_response(rows, ["group", "unit", "total", "outcomes", "cases"], f"outcomes_{kind}_by_{by}.csv")
     return rows

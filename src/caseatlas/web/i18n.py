@@ -38,7 +38,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_factor": ("排放因子", "Emission factor"), "check_magnitude": ("数量级", "Magnitude"),
     "check_unit-type": ("单位类型", "Unit type"), "check_format": ("数字格式", "Number format"),
     "check_sum": ("合计", "Sum"), "check_duplicate-value": ("前后不一", "Differing values"), "check_date": ("日期", "Date"),
-    "check_period": ("期间", "Period"), "reference": ("参考值来源", "Reference"),
+    "check_period": ("期间", "Period"),
+    "check_product": ("乘积", "Product"), "check_plausibility": ("合理性", "Plausibility"),
+    "check_any": ("有核查提示", "Has a flag"),
+    "without_flagged": ("不计有核查提示的数字", "Leave out flagged figures"),
+    "with_flagged": ("计入全部数字", "Count every figure"),
+    "flagged_left_out": ("未计入的有核查提示的数字：", "Flagged figures left out:"), "reference": ("参考值来源", "Reference"),
     "verdict": ("核查结论", "Verdict"), "verdict_note": ("说明（可选）", "Note (optional)"),
     "publish_book": ("发布为图书", "Publish as a book"), "html_edition": ("HTML 离线版（zip）", "HTML edition (zip)"),
     "foreword": ("前言", "Foreword"), "panel": ("评审专家", "Expert panel"), "chapters": ("章节", "Chapters"),
@@ -96,7 +101,7 @@ def unit_label(unit: str, lang: str) -> str:
 
 
 FACET_LABELS = {"collection": "collection", "year": "year", "chapter": "chapter", "sector": "sector",
-                "province": "region", "measure": "measures", "standard": "standards"}
+                "province": "region", "measure": "measures", "standard": "standards", "flag": "flags"}
 
 
 def translator(lang: str):

@@ -23,7 +23,7 @@ MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("caseatlas") / "web" / "templates"))))
 router = APIRouter(include_in_schema=False)
-FILTER_KEYS = ("collection", "year", "chapter", "sector", "province", "measure", "standard")
+FILTER_KEYS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "flag")
 
 
 def _lang(request: Request) -> str:
@@ -102,7 +102,8 @@ def url_with(request: Request, **changes) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: ReadContext):
-    return render(request, "home.html", summary=insights.summary(ctx), collections=library.collections(ctx))
+    unflagged = request.query_params.get("unflagged") == "1"
+    return render(request, "home.html", summary=insights.summary(ctx, unflagged=unflagged), collections=library.collections(ctx))
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -117,7 +118,7 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
     try:
         year = int(qp["year"]) if qp.get("year") else None
         filters = filters_from(qp.get("collection"), year, qp.get("chapter"), qp.get("sector"), qp.get("province"),
-                               qp.get("measure"), qp.get("standard"), minimum)
+                               qp.get("measure"), qp.get("standard"), minimum, qp.get("flag"))
     except (ValueError, CaseAtlasError) as exc:
         return error_page(request, 400, str(exc))
     limit = 10
@@ -172,17 +173,19 @@ def compare_page(request: Request, ctx: ReadContext, ids: str = ""):
 
 @router.get("/insights", response_class=HTMLResponse)
 def insights_page(request: Request, ctx: ReadContext):
+    unflagged = request.query_params.get("unflagged") == "1"  # without the figures a flag cites
+    extra = "&unflagged=true" if unflagged else ""
     charts = [
         # Achieved, annual figures only: a yearly and a cumulative figure do not add up.
-        ("by_sector", insights.outcomes_by(ctx, "sector", period="annual"), "group", "total",
-         "/api/v1/outcomes?by=sector&period=annual&format=csv"),
-        ("by_book", insights.outcomes_by(ctx, "collection", period="annual"), "group", "total",
-         "/api/v1/outcomes?by=collection&period=annual&format=csv"),
+        ("by_sector", insights.outcomes_by(ctx, "sector", period="annual", unflagged=unflagged), "group", "total",
+         f"/api/v1/outcomes?by=sector&period=annual&format=csv{extra}"),
+        ("by_book", insights.outcomes_by(ctx, "collection", period="annual", unflagged=unflagged), "group", "total",
+         f"/api/v1/outcomes?by=collection&period=annual&format=csv{extra}"),
         ("measure_freq", insights.attribute_counts(ctx, "measure"), "value", "cases", "/api/v1/attributes/measure?format=csv"),
         ("standard_adoption", insights.attribute_counts(ctx, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
         ("by_province", insights.attribute_counts(ctx, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),
     ]
-    return render(request, "insights.html", charts=charts)
+    return render(request, "insights.html", charts=charts, unflagged=unflagged)
 
 
 @router.get("/collections", response_class=HTMLResponse)

@@ -132,6 +132,12 @@ def submission_save(ctx: WriteContext, submission_id: RowId, body: s.SubmissionP
                             data.get("outcomes"))
 
 
+@router.put("/submissions/{submission_id}/flags/{key}/answer",
+            summary="The applicant answers a claim-check flag (empty: withdraw)", response_model=s.SubmissionOut)
+def submission_flag_answer(ctx: WriteContext, submission_id: RowId, key: str, body: s.FlagAnswerIn) -> dict:
+    return submissions.answer_flag(ctx, submission_id, key, body.answer)
+
+
 @router.post("/submissions/{submission_id}/submit", summary="Submit (again): keeps a version",
              response_model=s.SubmissionOut)
 def submission_submit(ctx: WriteContext, submission_id: RowId) -> dict:

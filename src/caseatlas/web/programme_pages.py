@@ -226,6 +226,13 @@ async def submission_save(request: Request, ctx: WriteContext, submission_id: Ro
     return _go(f"/submissions/{submission_id}", "已保存草稿")
 
 
+@router.post("/submissions/{submission_id}/flags/{key}")
+async def submission_flag_answer(request: Request, ctx: WriteContext, submission_id: RowId, key: str):
+    f = await _form(request)
+    submissions.answer_flag(ctx, submission_id, key, f.get("answer") or "")
+    return _go(f"/submissions/{submission_id}#submission-flags", "已保存说明")
+
+
 @router.post("/submissions/{submission_id}/attachments")
 async def submission_attach(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)

@@ -136,6 +136,10 @@ class SubmissionOut(Open):
     phase: str
 
 
+class FlagAnswerIn(BaseModel):
+    answer: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
 class SubmissionBrief(Open):
     id: int
     title: str

@@ -205,9 +205,9 @@ def test_dev_gold_floor(tmp_path):
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     r = eval_checks(ctx, CORPUS.parent / "eval" / "claims-dev.json")
     assert r["items"] == 33
-    assert r["caught"] >= 21 and r["precision"] >= 0.9, r
-    assert not {"000-01", "000-02", "000-05", "000-07", "000-08", "000-10", "000-12", "000-14", "002-04", "002-06",
-                "002-09", "002-10", "002-11", "002-12", "002-14", "002-15", "002-16"} & set(r["missed"])
+    assert r["caught"] >= 23 and r["precision"] >= 0.9, r
+    assert not {"000-01", "000-02", "000-05", "000-07", "000-08", "000-09", "000-10", "000-12", "000-14", "002-04",
+                "002-05", "002-06", "002-09", "002-10", "002-11", "002-12", "002-14", "002-15", "002-16"} & set(r["missed"])
 
 
 def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
@@ -391,3 +391,30 @@ def test_search_by_flag_and_totals_without_flagged_figures(tmp_path):
     fid = next(f["id"] for f in checks.flags(ctx) if f["check"] == "factor")
     checks.set_verdict(ctx, fid, "dismissed", "按电力折算标煤，因子无误")
     assert titles("any") == ["乙公司光伏项目"] and co2(unflagged=True) == pytest.approx(19792 + 570)
+
+
+def dup_flags(*rows: str, sections: list[int]):
+    lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
+    facts = extract_case(lines, "案例", None, None)
+    return [f for f in check_case(facts.outcomes, {ln.no: ln for ln in lines}, sections) if f.check == "duplicate-value"]
+
+
+def test_one_quantity_stated_with_two_values():
+    highlights = "- 甲平台捐赠 3 万吨碳减排量助力杭州亚运会。"
+    results = "- 平台带动公众参与低碳行动、全程助力杭州亚运会，实现碳减排量近 2 万吨。"
+    (f,) = dup_flags("亮点", highlights, "成果", results, sections=[1, 3])
+    assert f.lines == [2, 4] and f.values == {"value_a": 30000, "value_b": 20000} and "亚运会" in f.message
+    assert dup_flags("亮点", highlights, "成果", results.replace("近 2 万吨", "3 万吨"), sections=[1, 3]) == []  # same value
+    assert dup_flags("亮点", highlights, results, sections=[1]) == []  # one section
+    assert dup_flags("亮点", highlights, "成果", results.replace("近 2 万吨", "近 1 万吨"), sections=[1, 3]) == []  # 3×: another quantity
+    # each beside its own other figures: two installations, not one quantity twice
+    assert dup_flags("亮点", "- 建成 6 兆瓦光伏电站，年度光伏发电 6,000 兆瓦时。", "成果",
+                     "- 光伏装机规模达到 15 兆瓦，年度光伏发电 8,000,000 千瓦时。", sections=[1, 3]) == []
+
+
+def test_a_wrapped_line_keeps_what_the_number_is_of():
+    """PDF text wraps mid-sentence: the fuel named at the end of one line is what the number
+    opening the next line is of, and the chain kWh → fuel → CO2 pairs the CO2 with the kWh."""
+    (f,) = [f for f in flags_of("• 截至 2020 年底，服务区累计实现电能替代 7.35", "万千瓦时，相当于减少燃油消耗",
+                                "约 24.56 吨，减少二氧化碳排放", "165.2 吨。") if f.check == "factor"]
+    assert f.values["factor"] == pytest.approx(165.2 / 73.5) and "kWh" in f.message

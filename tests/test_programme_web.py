@@ -79,6 +79,7 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "a.patch": {"appa"} if phase == "submission" else set(),
         "a.submit": {"appa"} if phase == "submission" else set(),
         "a.attach": {"appa"} if phase == "submission" else set(),
+        "a.flag_answer": {"appa"} if phase == "submission" else set(),  # 404 (no such flag) when allowed
         "a.review": {"rev1", "rev3"} if after else set(),
         "b.review": {"rev1", "rev2"} if after else set(),
         "a.comment": MANAGERS | ({"rev1", "rev3"} if after else set()),
@@ -107,6 +108,7 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("attachment.get", "GET", f"/api/v1/attachments/{ids['att']}", {}),
         ("a.patch", "PATCH", f"/api/v1/submissions/{a}", {"json": {"domain": "不存在"}}),
         ("a.submit", "POST", f"/api/v1/submissions/{a}/submit", {}),  # nothing changed: 400 when allowed
+        ("a.flag_answer", "PUT", f"/api/v1/submissions/{a}/flags/nosuchuser/answer", {"json": {"answer": "说明"}}),
         ("a.attach", "POST", f"/api/v1/submissions/{a}/attachments",
          {"files": {"file": ("x.html", b"<script></script>", "text/html")}}),
         ("a.reviewer.add", "POST", f"/api/v1/submissions/{a}/reviewers", {"json": {"username": "nosuchuser"}}),

@@ -56,11 +56,19 @@ class Pair:
 
 
 def context(view: CaseView, s: Stated, before: int = 12) -> str:
-    """The quote with the words just before it on its line (what the number is of)."""
+    """The quote with the words just before it (what the number is of), reaching back to the
+    end of the line above when the quote opens its line (PDF text wraps mid-sentence:
+    "…相当于减少燃油消耗" / "约 24.56 吨")."""
     line = view.lines.get(s.line)
     raw = line.raw if line else s.quote
     at = raw.find(s.quote)
-    return raw[max(0, at - before): at + len(s.quote)] if at >= 0 else s.quote
+    if at < 0:
+        return s.quote
+    lead = raw[max(0, at - before):at]
+    if len(lead) < before:
+        above = next((view.lines[n].raw for n in range(s.line - 1, s.line - 3, -1) if n in view.lines and view.lines[n].raw.strip()), "")
+        lead = above.rstrip()[-(before - len(lead)):] + lead if not _SENTENCE_END.search(above.rstrip()[-1:] or "。") else lead
+    return lead + s.quote
 
 
 def driver_kind(view: CaseView, s: Stated) -> str | None:

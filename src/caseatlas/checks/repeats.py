@@ -1,4 +1,5 @@
-"""Rules about one thing stated twice: an event dated differently in two places of a case.
+"""Rules about one thing stated twice: an event dated differently in two places of a case,
+and one quantity stated with two values (`one_quantity_two_values`, below).
 
 An annual report's overview and its implementation section often retell the same milestone
 ("2016 年以来在云南和马来西亚古晋布局生产基地" / "2015 年开始，隆基…在中国云南和马来西亚古晋
@@ -82,17 +83,24 @@ def _case_text(view: CaseView) -> tuple[str, list[tuple[int, int]]]:
     return "".join(text), starts
 
 
+def _vocabulary(view: CaseView) -> tuple[Counter, dict[str, float]]:
+    """How often each word occurs in the case, and its idf against the case's sentences (one
+    pass of the segmenter over the whole case; both rules of this module read it)."""
+    if "vocabulary" not in view.memo:
+        import rjieba
+
+        text, _ = _case_text(view)
+        n = len(_END.findall(text)) + 1
+        counts = Counter(rjieba.cut_for_search(text.lower()))
+        view.memo["vocabulary"] = counts, {w: math.log((n + 1) / min(c, n)) for w, c in counts.items()}
+    return view.memo["vocabulary"]
+
+
 def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
     text, starts = _case_text(view)
     if len(_DATE.findall(text)) < 2:
         return [], {}  # nothing to compare: skip the segmentation
-    # idf over the case: how often a word occurs against its number of sentences (one pass of
-    # the segmenter over the whole case instead of one per sentence)
-    import rjieba
-
-    n = len(_END.findall(text)) + 1
-    counts = Counter(rjieba.cut_for_search(text.lower()))
-    idf = {w: math.log((n + 1) / min(c, n)) for w, c in counts.items()}
+    _, idf = _vocabulary(view)
     offsets = [o for o, _ in starts]
     found = list(_DATE.finditer(text))
     out = []
@@ -155,4 +163,84 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
             f"同一件事（{words}……）在一处写作 {a.label}，在另一处写作 {b.label}。",
             f"The same event ({words}…) is dated {a.label} in one place and {b.label} in another.",
             [a.line, b.line], [a.quote, b.quote], {"year_a": a.year, "year_b": b.year}))
+    return flags
+
+
+DUP_RATIO = 1.6  # restatements differ by rounding or a slip; a figure 2× another is usually another quantity
+DUP_OVERLAP = 0.3  # share of the smaller context's (idf-weighted) words found in the other
+RARE_WORD = 3  # a word occurring at most this often in the case names this thing, not the case's topic
+_CLAUSE = re.compile(r"[，,。！？；;!?：:]")
+_PART = re.compile(r"其中|包括|包含|含")  # "其中光伏发电区占地 7 万亩": a part of a total beside it
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+
+
+@dataclass(slots=True)
+class _Figure:
+    stated: object  # figures.Stated
+    section: int
+    words: frozenset[str]  # of its clause and the clause before it
+    years: frozenset[str]
+    others: frozenset[str]  # the other numbers of that context (not years)
+
+
+def _figures(view: CaseView) -> list[_Figure]:
+    from .figures import position, statements
+
+    text, starts = _case_text(view)
+    at_line = {no: off for off, no in starts}
+    out = []
+    for s in statements(view):
+        if s.value <= 0 or s.outcome.kind == "other" or s.line not in at_line:
+            continue
+        at = at_line[s.line] + position(view, s)
+        cuts = [m.end() for m in _CLAUSE.finditer(text, 0, at)]
+        if _PART.search(text[(cuts[-1] if cuts else 0):at + len(s.quote)]):
+            continue
+        end = _CLAUSE.search(text, at + len(s.quote))
+        context = text[(cuts[-2] if len(cuts) > 1 else 0):(end.start() if end else len(text))].replace("\n", "")
+        unit_words = _words(re.split(r"\d[\d.,]*", s.quote)[-1])  # "亿平方米": what the number is in, not of
+        own = set(_NUMBER.findall(s.quote))
+        others = frozenset(x for x in _NUMBER.findall(context) if not re.fullmatch(r"(?:19|20)\d{2}", x)) - own
+        out.append(_Figure(s, _section(view, s.line), _words(context) - unit_words, frozenset(_YEAR.findall(context)),
+                           others))
+    return out
+
+
+@rule("duplicate-value")
+def one_quantity_two_values(view: CaseView) -> list[Flag]:
+    """The same quantity stated in two sections with different values: the same kind and unit,
+    less than `DUP_RATIO`× apart, contexts that share a word naming this thing (one occurring at
+    most `RARE_WORD` times in the case) and `DUP_OVERLAP` of their words; not when their years
+    differ (a series), each stands beside other figures of its own (two installations), or one
+    is a part of a total."""
+    figures = _figures(view)
+    if len(figures) < 2:
+        return []
+    counts, idf = _vocabulary(view)
+
+    def weight(ws) -> float:
+        return sum(idf.get(w, 0.0) for w in ws)
+
+    flags = []
+    for i, a in enumerate(figures):
+        for b in figures[i + 1:]:
+            oa, ob = a.stated.outcome, b.stated.outcome
+            if a.section == b.section or oa is ob or oa.unit != ob.unit or oa.kind != ob.kind:
+                continue
+            hi, lo = max(a.stated.value, b.stated.value), min(a.stated.value, b.stated.value)
+            if hi / lo <= 1.005 or hi / lo > DUP_RATIO or (a.years and b.years and a.years != b.years):
+                continue
+            if a.others and b.others and not a.others & b.others:
+                continue  # each beside its own other figures (6 兆瓦 here, 15 兆瓦 there): two things
+            shared = a.words & b.words
+            smaller = min(weight(a.words), weight(b.words))
+            naming = sorted(w for w in shared if counts[w] <= RARE_WORD)
+            if not naming or not smaller or weight(shared) / smaller < DUP_OVERLAP:
+                continue
+            qa, qb = a.stated.quote, b.stated.quote
+            flags.append(Flag(
+                "duplicate-value", "note",
+                f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”。",
+                f"The same quantity ({', '.join(naming[:3])}) is stated as '{qa}' and as '{qb}'.",
+                [a.stated.line, b.stated.line], [qa, qb], {"value_a": a.stated.value, "value_b": b.stated.value}))
     return flags

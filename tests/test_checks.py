@@ -321,10 +321,15 @@ def test_verdict_from_the_case_page(tmp_path):
     assert r.status_code == 403 and checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"  # no CSRF token
 
 
-def dated_flags(*rows: str, sections: list[int]):
+def flags_in_sections(check: str, *rows: str, sections: list[int]):
+    """The flags of one check on rows whose sections start at the given line numbers."""
     lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
     facts = extract_case(lines, "案例", None, None)
-    return [f for f in check_case(facts.outcomes, {ln.no: ln for ln in lines}, sections) if f.check == "date"]
+    return [f for f in check_case(facts.outcomes, {ln.no: ln for ln in lines}, sections) if f.check == check]
+
+
+def dated_flags(*rows: str, sections: list[int]):
+    return flags_in_sections("date", *rows, sections=sections)
 
 
 def test_one_event_dated_twice():
@@ -394,9 +399,7 @@ def test_search_by_flag_and_totals_without_flagged_figures(tmp_path):
 
 
 def dup_flags(*rows: str, sections: list[int]):
-    lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
-    facts = extract_case(lines, "案例", None, None)
-    return [f for f in check_case(facts.outcomes, {ln.no: ln for ln in lines}, sections) if f.check == "duplicate-value"]
+    return flags_in_sections("duplicate-value", *rows, sections=sections)
 
 
 def test_one_quantity_stated_with_two_values():
@@ -418,3 +421,24 @@ def test_a_wrapped_line_keeps_what_the_number_is_of():
     (f,) = [f for f in flags_of("• 截至 2020 年底，服务区累计实现电能替代 7.35", "万千瓦时，相当于减少燃油消耗",
                                 "约 24.56 吨，减少二氧化碳排放", "165.2 吨。") if f.check == "factor"]
     assert f.values["factor"] == pytest.approx(165.2 / 73.5) and "kWh" in f.message
+
+
+def test_a_saving_without_a_unit():
+    (f,) = [f for f in flags_of("项目全年节约用电 260 万。") if f.check == "missing-unit"]
+    assert f.quotes == ["节约用电 260 万"]
+    assert [f for f in flags_of("项目全年节约用电 260 万千瓦时。", "累计节约标准煤 276.26 万", "吨。")
+            if f.check == "missing-unit"] == []
+
+
+def test_a_table_total_that_is_not_the_sum_of_its_rows():
+    header = "项目名称\t投资 (万元)\t节能量 (吨标准煤)"
+    rows = ["甲项目\t3,999\t435", "乙项目\t547.8\t306", "丙项目\t4,405.53\t71.3"]
+    (f,) = [f for f in flags_of(header, *rows, "合计\t8,992.33\t812.3") if f.check == "sum"]
+    assert f.values == {"total": 8992.33, "sum_of_rows": pytest.approx(8952.33)} and f.lines == [2, 5]
+    assert [f for f in flags_of(header, *rows, "合计\t8,952.33\t812.3") if f.check == "sum"] == []
+    # spaces between cells: numbers read from the right, a missing cell is not there
+    spaced = ["内容 2019 年 2020 年 累计", "甲活动 10500 11000 21500", "乙活动 暂未启动 17000 17000"]
+    assert [f for f in flags_of(*spaced, "合计重量 10500 28000 38500") if f.check == "sum"] == []
+    (g,) = [f for f in flags_of(*spaced, "合计重量 10500 28000 39500") if f.check == "sum"]
+    assert g.lines == [2, 4]
+    assert g.values["total"] == 39500 and g.values["sum_of_rows"] == 38500

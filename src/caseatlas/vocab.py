@@ -36,7 +36,8 @@ ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "rene
                   "investment_or_finance", "cost_saving", "storage_capacity")
 QUALIFIERS = ("approx", "lower_bound")
 # Claim checks (caseatlas/checks): what a flag says is wrong, how bad, and what a person decided.
-CHECKS = ("factor", "magnitude", "unit-type", "format", "sum", "product", "plausibility", "duplicate-value", "date", "period")
+CHECKS = ("factor", "magnitude", "unit-type", "missing-unit", "format", "sum", "product", "plausibility", "duplicate-value", "date",
+          "period")
 SEVERITIES = ("error", "warning", "note")
 VERDICTS = ("confirmed", "dismissed")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")

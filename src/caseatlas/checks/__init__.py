@@ -52,8 +52,8 @@ def check_case(outcomes: list[Outcome], lines: dict[int, Line], sections: list[i
     seen: set[tuple] = set()
     for fn in RULES.values():
         for f in fn(view):
-            key = (f.check, tuple(sorted(set(f.lines))), f.message)
-            if key not in seen:  # a claim repeated word for word is one flag
+            key = (f.check, tuple(sorted(set(f.lines))), tuple(f.quotes))
+            if key not in seen:  # two rules finding the same figures are one flag
                 seen.add(key)
                 flags.append(f)
     return flags
@@ -70,5 +70,6 @@ def check_book(book) -> None:
 # registers the rules, in the order their flags are listed: figures first, then dates
 from . import rules as _rules  # noqa: F401, I001
 from . import repeats as _repeats  # noqa: F401
+from . import tables as _tables  # noqa: F401
 
 __all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "rule"]

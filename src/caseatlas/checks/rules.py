@@ -8,6 +8,8 @@
 - product: a rate per unit times the quantity it applies to, against the result stated.
 - plausibility: dust or SO2 avoided beyond what the coal saved can contain.
 - period: one number called both one year's and cumulative.
+- missing-unit: a saving counted in 万/亿 of nothing (节约用电 260 万。), punctuation right after it
+  (a unit on the next, wrapped line is still its unit).
 (Dates that contradict are in `repeats.py`.)
 - magnitude: the same kind stated twice in a case, 10³ or 10⁴ apart with the same digits
   (a 万 dropped or doubled, kg as t).
@@ -379,3 +381,13 @@ def one_year_and_cumulative(view: CaseView) -> list[Flag]:
     return [Flag("period", "note", f"“{m.group(1)}”与“累计”同时用于“{m.group(2)}”：是一年的数字还是累计数？",
                  f"'{m.group(2)}' is called both one year's ('{m.group(1)}') and cumulative.", [no], [m.group(2)])
             for no, _, m in _matches(view, _YEAR_AND_TOTAL)]
+
+
+# a saving or a reduction counted in 万/亿 of nothing: "节约用电 260 万。"
+_NO_UNIT = re.compile(r"(?:减少|减排|节约|节省|降低|发电|用电|节电)[^。；，,、\d]{0,10}?\d[\d.]*\s*[万亿](?=\s*[，。；,;、）)])")
+
+
+@rule("missing-unit")
+def numbers_without_a_unit(view: CaseView) -> list[Flag]:
+    return [Flag("missing-unit", "warning", f"“{m.group(0)}”没有单位：是多少什么？", f"'{m.group(0)}' has no unit.",
+                 [no], [m.group(0)]) for no, _, m in _matches(view, _NO_UNIT)]

@@ -39,7 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_unit-type": ("单位类型", "Unit type"), "check_format": ("数字格式", "Number format"),
     "check_sum": ("合计", "Sum"), "check_duplicate-value": ("前后不一", "Differing values"), "check_date": ("日期", "Date"),
     "check_period": ("期间", "Period"),
-    "check_product": ("乘积", "Product"), "check_plausibility": ("合理性", "Plausibility"),
+    "check_product": ("乘积", "Product"), "check_missing-unit": ("缺少单位", "Missing unit"), "check_plausibility": ("合理性", "Plausibility"),
     "check_any": ("有核查提示", "Has a flag"),
     "without_flagged": ("不计有核查提示的数字", "Leave out flagged figures"),
     "with_flagged": ("计入全部数字", "Count every figure"),

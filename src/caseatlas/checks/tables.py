@@ -1,0 +1,96 @@
+"""Table totals: a row named 合计/总计/小计 against the sum of the rows above it.
+
+Books print tables flattened: one row per line, cells split by tabs (the columns keep their
+places) or by spaces (then the numbers are read from the right: a row's last numbers are its
+last columns, and a cell like "暂未启动" is simply not there). The rows counted are the lines
+above the total, up to the first line without a number (the header) or `MAX_ROWS`; a row that
+is itself a 小计 is left out of a 合计 below it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import CaseView, Flag, rule
+
+MAX_ROWS = 60  # a flattened table is read upwards this far from its total at most
+MIN_ROWS = 2  # a "total" of one row is a restatement, not a sum
+SUM_TOL = 0.001  # cells are exact to their printed digits: beyond that rounding and 0.1 % the rows do not add up
+
+_TOTAL = re.compile(r"^\s*(合计|总计|小计|共计|总量|Total|TOTAL|total)")
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+_NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
+
+
+def _cells(raw: str) -> list[str]:
+    parts = raw.split("\t") if "\t" in raw else re.split(r"\s{1,}", raw.strip())
+    return [p.strip() for p in parts]
+
+
+def _value(cell: str) -> float | None:
+    cell = cell.replace("，", ",")
+    return float(cell.replace(",", "")) if _NUMBER.match(cell) else None
+
+
+def _decimals(cell: str) -> int:
+    return len(cell.split(".")[1]) if "." in cell else 0
+
+
+def _numbers(raw: str) -> tuple[bool, list[tuple[int, str, float]]]:
+    """(tabbed, [(column, cell, value)]): by position from the left in a tab table, from the right otherwise."""
+    cells = _cells(raw)
+    tabbed = "\t" in raw
+    out = []
+    for i, c in enumerate(cells):
+        v = _value(c)
+        if v is None or i == 0:  # the first cell is the row's label
+            continue
+        if _YEAR.match(c) and i + 1 < len(cells) and cells[i + 1].startswith("年"):
+            return tabbed, []  # "2019 年 2020 年 累计": a header naming years, not a row
+        out.append((i if tabbed else i - len(cells), c, v))
+    return tabbed, out
+
+
+@rule("table-total")
+def table_totals(view: CaseView) -> list[Flag]:
+    flags = []
+    numbers = sorted(view.lines)
+    for k, no in enumerate(numbers):
+        raw = view.lines[no].raw
+        if not _TOTAL.match(raw):
+            continue
+        tabbed, totals = _numbers(raw)
+        if not totals:
+            continue
+        rows: list[tuple[int, dict[int, tuple[str, float]]]] = []
+        for above in reversed(numbers[max(0, k - MAX_ROWS * 2):k]):
+            line = view.lines[above].raw
+            if not line.strip():
+                continue
+            if _TOTAL.match(line):
+                if rows:
+                    continue  # a 小计 inside the table: its rows are counted already
+                break  # another table's total right above: this one has no rows of its own
+            t, cells = _numbers(line)
+            if t != tabbed or not cells:
+                break  # the header, or text: the table starts below
+            rows.append((above, {col: (c, v) for col, c, v in cells}))
+            if len(rows) >= MAX_ROWS:
+                break
+        if len(rows) < MIN_ROWS:
+            continue
+        for col, cell, total in totals:
+            column = [r[1][col] for r in rows if col in r[1]]
+            if len(column) < MIN_ROWS:
+                continue
+            got = sum(v for _, v in column)
+            rounding = 0.5 * 10 ** -max([_decimals(cell)] + [_decimals(c) for c, _ in column]) * (len(column) + 1)
+            if abs(got - total) <= max(SUM_TOL * abs(total), rounding):
+                continue
+            first = min(r[0] for r in rows)
+            flags.append(Flag(
+                "sum", "error",
+                f"合计行的“{cell}”与上面 {len(column)} 行之和 {got:,.10g} 不符（相差 {abs(got - total):,.4g}）。",
+                f"The total '{cell}' is not the sum of the {len(column)} rows above it ({got:,.10g}).",
+                [first, no], [view.lines[first].raw.strip()[:60], cell], {"total": total, "sum_of_rows": got}))
+    return flags

@@ -205,8 +205,8 @@ def test_dev_gold_floor(tmp_path):
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     r = eval_checks(ctx, CORPUS.parent / "eval" / "claims-dev.json")
     assert r["items"] == 33
-    assert r["caught"] >= 23 and r["precision"] >= 0.9, r
-    assert not {"000-01", "000-02", "000-05", "000-07", "000-08", "000-09", "000-10", "000-12", "000-14", "002-04",
+    assert r["caught"] >= 24 and r["recall"] >= 0.70 and r["precision"] >= 0.9, r
+    assert not {"000-01", "000-02", "000-05", "000-07", "000-08", "000-09", "000-10", "000-12", "000-14", "000-15", "002-04",
                 "002-05", "002-06", "002-09", "002-10", "002-11", "002-12", "002-14", "002-15", "002-16"} & set(r["missed"])
 
 
@@ -442,3 +442,11 @@ def test_a_table_total_that_is_not_the_sum_of_its_rows():
     (g,) = [f for f in flags_of(*spaced, "合计重量 10500 28000 39500") if f.check == "sum"]
     assert g.lines == [2, 4]
     assert g.values["total"] == 39500 and g.values["sum_of_rows"] == 38500
+
+
+def test_credits_traded_beyond_the_year_s_reduction():
+    rows = ("- 园区 2022 年实现碳减排近 50 万吨。", "- 园区于 2022 年完成 VCU 碳减排量交易 60 万吨。")
+    (f,) = [f for f in flags_of(*rows) if f.check == "plausibility"]
+    assert f.values == {"traded": 600000, "reduced": 500000} and f.lines == [1, 2]
+    assert [f for f in flags_of(rows[0], rows[1].replace("60 万吨", "40 万吨")) if f.check == "plausibility"] == []
+    assert [f for f in flags_of(rows[0], rows[1].replace("2022", "2023")) if f.check == "plausibility"] == []

@@ -8,6 +8,7 @@
 - product: a rate per unit times the quantity it applies to, against the result stated.
 - plausibility: dust or SO2 avoided beyond what the coal saved can contain.
 - period: one number called both one year's and cumulative.
+- plausibility (traded credits): credits traded in a year beyond that year's stated reduction.
 - missing-unit: a saving counted in 万/亿 of nothing (节约用电 260 万。), punctuation right after it
   (a unit on the next, wrapped line is still its unit).
 (Dates that contradict are in `repeats.py`.)
@@ -391,3 +392,42 @@ _NO_UNIT = re.compile(r"(?:减少|减排|节约|节省|降低|发电|用电|节�
 def numbers_without_a_unit(view: CaseView) -> list[Flag]:
     return [Flag("missing-unit", "warning", f"“{m.group(0)}”没有单位：是多少什么？", f"'{m.group(0)}' has no unit.",
                  [no], [m.group(0)]) for no, _, m in _matches(view, _NO_UNIT)]
+
+
+_TRADED = re.compile(r"交易|出售|售出|销售|成交")
+_ONE_YEAR_IN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*[—\-~～至到])")
+
+
+def _sentence_of(view: CaseView, s) -> str:
+    raw = view.lines[s.line].raw
+    at = position(view, s)
+    start = max((m.end() for m in re.finditer(r"[。！？；;!?]", raw[:at])), default=0)
+    end = re.search(r"[。！？；;!?]", raw[at:])
+    return raw[start:at + (end.start() if end else len(raw) - at)]
+
+
+@rule("traded-credits")
+def traded_beyond_reduced(view: CaseView) -> list[Flag]:
+    """Credits traded in a year beyond the reductions stated for that year: a sale is a part
+    of what was reduced (unless earlier years' credits were sold, which the text would say)."""
+    traded, reduced = [], []
+    for s in statements(view):
+        if s.outcome.unit != "tCO2e" or s.value <= 0 or s.outcome.status != "achieved":
+            continue
+        years = set(_ONE_YEAR_IN.findall(_sentence_of(view, s)))
+        if len(years) != 1:
+            continue
+        (traded if _TRADED.search(context(view, s, before=16)) else reduced).append((years.pop(), s))
+    flags = []
+    for year, t in traded:
+        seen: set[int] = set()  # one flag per reduction, however often it is restated
+        for y, r in reduced:
+            if y == year and r.outcome is not t.outcome and t.value > r.value * (1 + 1e-9) and id(r.outcome) not in seen:
+                seen.add(id(r.outcome))
+                flags.append(Flag(
+                    "plausibility", "warning",
+                    f"{year} 年交易的减排量（{t.value:,.10g} tCO2e）多于当年实现的减排量（{r.value:,.10g} tCO2e）：除非出售的是往年的减排量。",
+                    f"Credits traded in {year} ({t.value:,.10g} tCO2e) exceed that year's reduction ({r.value:,.10g} tCO2e), "
+                    f"unless earlier vintages were sold.",
+                    [r.line, t.line], [r.quote, t.quote], {"traded": t.value, "reduced": r.value}))
+    return flags

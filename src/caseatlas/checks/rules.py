@@ -210,13 +210,18 @@ def part_exceeds_total(view: CaseView) -> list[Flag]:
             if part.outcome.unit != total.outcome.unit or part.outcome.kind != total.outcome.kind:
                 continue
             if "其中" in between(view, total, part) and part.value > total.value * (1 + 1e-9):
-                flags.append(Flag(
-                    "sum", "error",
-                    f"“其中”的一项（{part.value:,.10g} {part.outcome.unit}）大于前面的总量（{total.value:,.10g} {total.outcome.unit}）。",
-                    f"A part ('其中', {part.value:,.10g} {part.outcome.unit}) exceeds the total before it "
-                    f"({total.value:,.10g} {total.outcome.unit}).",
-                    [total.line, part.line], [total.quote, part.quote], {"total": total.value, "part": part.value}))
+                u = part.outcome.unit
+                flags.append(_part_over_whole(
+                    "sum", "error", total, part, ("total", "part"),
+                    f"“其中”的一项（{part.value:,.10g} {u}）大于前面的总量（{total.value:,.10g} {u}）。",
+                    f"A part ('其中', {part.value:,.10g} {u}) exceeds the total before it ({total.value:,.10g} {u})."))
     return flags
+
+
+def _part_over_whole(check: str, severity: str, whole, part, keys: tuple[str, str], zh: str, en: str) -> Flag:
+    """A flag on a part stated larger than the whole it belongs to: both places cited."""
+    return Flag(check, severity, zh, en, [whole.line, part.line], [whole.quote, part.quote],
+                {keys[0]: whole.value, keys[1]: part.value})
 
 
 _UNIT_TYPES = (
@@ -424,10 +429,9 @@ def traded_beyond_reduced(view: CaseView) -> list[Flag]:
         for y, r in reduced:
             if y == year and r.outcome is not t.outcome and t.value > r.value * (1 + 1e-9) and id(r.outcome) not in seen:
                 seen.add(id(r.outcome))
-                flags.append(Flag(
-                    "plausibility", "warning",
+                flags.append(_part_over_whole(
+                    "plausibility", "warning", r, t, ("reduced", "traded"),
                     f"{year} 年交易的减排量（{t.value:,.10g} tCO2e）多于当年实现的减排量（{r.value:,.10g} tCO2e）：除非出售的是往年的减排量。",
                     f"Credits traded in {year} ({t.value:,.10g} tCO2e) exceed that year's reduction ({r.value:,.10g} tCO2e), "
-                    f"unless earlier vintages were sold.",
-                    [r.line, t.line], [r.quote, t.quote], {"traded": t.value, "reduced": r.value}))
+                    f"unless earlier vintages were sold."))
     return flags

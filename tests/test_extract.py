@@ -304,3 +304,24 @@ def test_storage_shipments_costs_and_revenue_are_their_own_kinds(sentence, kind)
 def test_outcome_scope(sentence, scope):
     found = extract_outcomes([Line(no=1, page=None, raw=sentence, text=sentence)])
     assert [o.scope for o in found] == [scope]
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("公交碳排放因子 67g CO2/p.km，略高于地铁。", "tCO2e/p.km"),
+    ("茶园年 CO₂固定量为 6.4 吨/公顷。", "tCO2e/公顷"),
+    ("相当于比现行标准每平方米减少 4.18 千克标准煤。", "tce/平方米"),
+    ("供暖价格由 46 元 / 平方米下调到 30 元。", "CNY/平方米"),
+    ("人均日减排量 0.94 千克二氧化碳。", "tCO2e"),
+])
+def test_a_figure_per_a_unit_is_an_intensity(text, unit):
+    """Factors and intensities are their own kind, never a result (issue 12, point 2)."""
+    outs = extract_outcomes(lines_of(text))
+    assert outs and outs[0].kind == "intensity" and outs[0].unit == unit, [(o.kind, o.unit) for o in outs]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("项目节约用电 1200 万 kWh/ 年，减少二氧化碳排放 8800 吨。", "energy_saving"),  # per year: a total
+    ("平台上有超过 129 万人/次参与低碳行动。", "users_or_participants"),  # 人/次 is a count
+])
+def test_a_figure_per_time_is_not_an_intensity(text, kind):
+    assert extract_outcomes(lines_of(text))[0].kind == kind

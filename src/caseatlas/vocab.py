@@ -9,10 +9,12 @@ from typing import Literal
 
 OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
                  "investment_or_finance", "cost_saving", "storage_capacity", "revenue", "area",
-                 "percentage_reduction", "users_or_participants", "target", "other")
+                 "percentage_reduction", "users_or_participants", "intensity", "target", "other")
 # The kinds that are results of a case (what totals, charts and evaluation count).
 CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance")
-NOT_RESULTS = ("other", "target")
+# An intensity or factor ("67 g CO2/p.km", "6.4 吨/公顷", "每平方米减少 4.18 千克标准煤") is a
+# rate per unit, never a result: its unit is the canonical unit over what it is per ("tCO2e/公顷").
+NOT_RESULTS = ("other", "target", "intensity")
 # The canonical unit a threshold on each kind is stated in (extract/units.py converts to these;
 # energy saving and storage also occur in kWh, thresholds use the first unit).
 KIND_UNITS = {"co2e_reduction": "tCO2e", "energy_saving": "tce", "renewable_capacity": "MW",
@@ -23,7 +25,7 @@ KIND_UNITS = {"co2e_reduction": "tCO2e", "energy_saving": "tce", "renewable_capa
 KIND_LABELS_ZH = {"co2e_reduction": "减排量", "energy_saving": "节能量", "renewable_capacity": "可再生能源装机",
                "renewable_generation": "可再生能源发电量", "investment_or_finance": "投融资", "cost_saving": "节约成本",
                "storage_capacity": "储能规模", "revenue": "收入", "area": "面积", "percentage_reduction": "降幅",
-               "users_or_participants": "参与人数", "target": "目标", "other": "其他"}
+               "users_or_participants": "参与人数", "intensity": "强度/因子", "target": "目标", "other": "其他"}
 PERIODS = ("annual", "cumulative", "unspecified")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.

@@ -190,7 +190,7 @@ def _figures(view: CaseView) -> list[_Figure]:
     at_line = {no: off for off, no in starts}
     out = []
     for s in statements(view):
-        if s.value <= 0 or s.outcome.kind == "other" or s.line not in at_line:
+        if s.value <= 0 or s.outcome.kind in ("other", "intensity") or s.line not in at_line:
             continue
         at = at_line[s.line] + position(view, s)
         cuts = [m.end() for m in _CLAUSE.finditer(text, 0, at)]

@@ -155,7 +155,7 @@ def magnitude_twins(view: CaseView) -> list[Flag]:
     flags = []
     seen: set[tuple[int, int]] = set()
     outs = [o for o in view.outcomes if o.value > 0 and o.kind != "percentage_reduction"
-            and (o.kind != "other" or o.unit in _COMPARABLE)]
+            and (o.kind not in ("other", "intensity") or o.unit in _COMPARABLE)]
     for i, a in enumerate(outs):
         for j, b in enumerate(outs):
             if i == j or a.unit != b.unit or a.line == b.line or (j, i) in seen:
@@ -305,6 +305,9 @@ def _per_unit(view: CaseView, s) -> str | None:
     """The unit a figure is stated per ("生产一吨电解铝…碳排放 11.5 吨", "4.18 千克标准煤 / 平方米")."""
     raw = view.lines[s.line].raw
     at = position(view, s)
+    numerator, _, denominator = s.outcome.unit.partition("/")  # an intensity carries what it is per
+    if denominator in _PER:
+        return _PER[denominator]
     after = _PER_AFTER.match(raw[at + len(s.quote):])
     if after:
         return _PER[after.group(1)]
@@ -318,13 +321,13 @@ def _per_unit(view: CaseView, s) -> str | None:
         return None  # "以 85 万吨的产能测算，每年…872 万吨": a quantity came between, the figure is a total
     per = _PER[word]
     # "以 85 万吨的产能" after "生产一吨电解铝": tonnes per tonne is the quantity, not a rate
-    return per if per != s.outcome.unit else None
+    return per if per != numerator else None
 
 
 def _product_range(rate, base, result_unit: str, refs) -> tuple[float, float] | None:
     """What rate × base allows the stated result to be, in the result's unit."""
     lo, hi = rate.value * base.value, (rate.outcome.value_max or rate.value) * base.value
-    unit = rate.outcome.unit
+    unit = rate.outcome.unit.split("/")[0]  # the rate's numerator: "tce" of "tce/平方米"
     if unit == result_unit:
         return lo, hi
     if unit in ("tce", "kWh") and result_unit == "tCO2e":  # through the fuel's reference range

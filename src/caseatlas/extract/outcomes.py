@@ -26,6 +26,14 @@ _NOT_CO2 = re.compile(r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃�
                       r"二氧化硫|SO_?2|氮氧化物|NO_?x|NOₓ|颗粒物|粉尘|烟尘|灰尘|COD|氨氮|总磷|总氮|硫氧化物|一氧化碳|碳氢|VOC|挥发性|废气|污染物|有害|矿|产量|产品|物料|材料|食物|原料|包装|饲料|肥")
 # A rate ("日均减排 423 吨", "每辆车 1.2 吨"), a potential, or a hypothetical is not an outcome total.
 _RATE = re.compile(r"每(?!年|月|季)|日均|人均|平均日|日减|单位|足迹|系数|强度|一辆|单车|单台|一次")
+# A figure per a unit that is not time is an intensity or a factor, not a total: "67g CO2/p.km",
+# "6.4 吨/公顷", "3000 元 / ㎡", "每平方米减少 4.18 千克标准煤", "人均", "排放系数/强度".
+_TIME = r"年|a\b|yr|月|季|周|天|日|d\b|day|h\b|hr|min|小时|次年"
+_DENOMINATOR = (r"[A-Za-z][A-Za-z0-9.²³]*|万平方米|平方米|平米|㎡|立方米|万千瓦时|千瓦时|度电|度|万吨|吨|千克|公斤|"
+                r"公里|千米|人|户|辆|车|台|次|亩|公顷|万元|元|件|个|间|床|头|只|张|份|套|座")
+_PER_AFTER = re.compile(rf"^\s*[/／]\s*(?!{_TIME})({_DENOMINATOR})")
+_PER_BEFORE = re.compile(rf"每\s*(?!{_TIME})(?:一)?\s*(吨|千克|公斤|平方米|平米|㎡|立方米|千瓦时|度电|公里|千米|辆|台|人|户|公顷|亩|万元)")
+_INTENSITY = re.compile(r"人均|单位(?:产品|面积|产值|GDP|建筑面积|营收)|系数|因子|强度")
 _HYPOTHETICAL = re.compile(r"若|如果|假如|假设|理论上|功率|制冷量|负荷|额定")
 _IF = re.compile(r"若|如果|假如|假设")
 _PROJECTION = re.compile(r"有望|将可|或将|可能")
@@ -309,7 +317,10 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 status = "hypothetical"  # "如果啤酒行业全部推广，预计减少…", not "如果按…计算，减少了…"
             elif _EXPECTED.search(clause) or _PROJECTION.search(clause):
                 status = "projection"
-            if _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
+            per = _per_unit(clause, after, unit)
+            if per is not None:
+                kind, unit = "intensity", f"{unit}/{per}"[:16] if per else unit
+            elif _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
                     or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix))):
                 kind = "other"  # a projection ("若推广…到 2050 年可减排 1320 亿吨"), not a result
             if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
@@ -341,6 +352,18 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
             )
     return list(found.values())
+
+
+def _per_unit(clause: str, after: str, unit: str) -> str | None:
+    """What a figure is per, when it is an intensity: the denominator ("公顷"), "" when the
+    clause names an intensity without one (人均, 排放系数), None for a total or a time rate."""
+    m = _PER_AFTER.match(after)
+    if m and not (unit == "persons" and m.group(1) == "次"):  # 人/次 is a count of visits, not a rate
+        return m.group(1).strip(".·")
+    m = _PER_BEFORE.search(clause[-16:])
+    if m:
+        return m.group(1)
+    return "" if _INTENSITY.search(clause[-12:]) else None
 
 
 def _quote(p: _Passage, q: Quantity) -> tuple[str, Line]:

@@ -62,7 +62,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind_cost_saving": ("节约成本", "Cost saving"), "kind_storage_capacity": ("储能规模", "Storage capacity"),
     "kind_revenue": ("收入", "Revenue"),
     "kind_percentage_reduction": ("降幅", "Percentage reduction"), "kind_users_or_participants": ("参与人数", "Participants"),
-    "kind_target": ("目标", "Target"), "kind_other": ("其他", "Other"),
+    "kind_target": ("目标", "Target"), "kind_other": ("其他", "Other"), "kind_intensity": ("强度/因子", "Intensity / factor"),
     "period_annual": ("每年", "annual"), "period_cumulative": ("累计", "cumulative"), "period_unspecified": ("未说明", "unspecified"),
     "mode": ("检索方式", "Mode"), "mode_auto": ("智能（词语+语义）", "Smart (words + meaning)"),
     "mode_text": ("精确（词语）", "Exact (words)"), "mode_semantic": ("语义", "By meaning"),

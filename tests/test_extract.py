@@ -325,3 +325,18 @@ def test_a_figure_per_a_unit_is_an_intensity(text, unit):
 ])
 def test_a_figure_per_time_is_not_an_intensity(text, kind):
     assert extract_outcomes(lines_of(text))[0].kind == kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("项目选用 450Wp 单晶组件 22222 块。", "intensity"),
+    ("风电场单机容量 6.5MW，共 20 台。", "intensity"),
+    ("项目已完成 500 兆瓦的光伏组件安装。", "renewable_capacity"),  # 500 MW of modules: what was built
+    ("建成 5MW 光伏电站。", "renewable_capacity"),
+])
+def test_a_component_rating_is_not_built_capacity(text, kind):
+    assert extract_outcomes(lines_of(text))[0].kind == kind
+
+
+def test_numeral_words_are_not_money():
+    assert extract_outcomes(lines_of("城乡二元结构逐步打破，三元催化器全面推广。")) == []
+    assert [o.value for o in extract_outcomes(lines_of("投资 5 亿元建设二元结构示范区。"))] == [5e8]

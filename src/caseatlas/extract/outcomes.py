@@ -34,6 +34,10 @@ _DENOMINATOR = (r"[A-Za-z][A-Za-z0-9.²³]*|万平方米|平方米|平米|㎡|�
 _PER_AFTER = re.compile(rf"^\s*[/／]\s*(?!{_TIME})({_DENOMINATOR})")
 _PER_BEFORE = re.compile(rf"每\s*(?!{_TIME})(?:一)?\s*(吨|千克|公斤|平方米|平米|㎡|立方米|千瓦时|度电|公里|千米|辆|台|人|户|公顷|亩|万元)")
 _INTENSITY = re.compile(r"人均|单位(?:产品|面积|产值|GDP|建筑面积|营收)|系数|因子|强度")
+# The rating of one component is not what was built: "450Wp 单晶组件", "单机容量 6.5MW" (but
+# "500 兆瓦的光伏组件" is 500 MW of modules).
+_COMPONENT_AFTER = re.compile(r"^\s*(?:单晶|多晶|双面|单面|高效|光伏|太阳能)*\s*(组件|电池板|光伏板|面板|电池片|逆变器|风机|机组)")
+_COMPONENT_BEFORE = re.compile(r"(单机|单台|单块|单片|单个|每块|每台|每片)(?:容量|功率|装机)?\s*(?:为|达|约|是)?\s*$")
 _HYPOTHETICAL = re.compile(r"若|如果|假如|假设|理论上|功率|制冷量|负荷|额定")
 _IF = re.compile(r"若|如果|假如|假设")
 _PROJECTION = re.compile(r"有望|将可|或将|可能")
@@ -357,6 +361,13 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
 def _per_unit(clause: str, after: str, unit: str) -> str | None:
     """What a figure is per, when it is an intensity: the denominator ("公顷"), "" when the
     clause names an intensity without one (人均, 排放系数), None for a total or a time rate."""
+    if unit == "MW":
+        m = _COMPONENT_AFTER.match(after)
+        if m:
+            return m.group(1)
+        m = _COMPONENT_BEFORE.search(clause)
+        if m:
+            return "台" if "台" in m.group(1) or "机" in m.group(1) else "块"
     m = _PER_AFTER.match(after)
     if m and not (unit == "persons" and m.group(1) == "次"):  # 人/次 is a count of visits, not a rate
         return m.group(1).strip(".·")

@@ -34,6 +34,7 @@ QUANTITY = re.compile(
     rf"\s*{_POST}"
     r"(?P<per>\s*/\s*(?:年|a\b|yr\b))?"
 )
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
 _MULT_VALUE = {"百万": 1e6, "千万": 1e7, "万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2, "W": 1e4}
 _APPROX = {"约", "近", "将近", "接近", "大约", "左右", "上下"}
 _LOWER = {"超过", "超", "逾", "不少于", "至少", "不低于", "多达", "以上", "余", "多", "之多"}
@@ -112,6 +113,10 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
     # A Chinese numeral needs a unit ("一体化", "十三五" are not quantities), and a lone
     # 一/两 is an article ("一度电", "一吨垃圾"), not a measurement.
     if not m.group("n1")[0].isdigit() and (form is None or m.group("n1") in ("一", "两")):
+        return None
+    # "二元结构", "三元催化", "二元一次": a numeral-word, not money (a price in words is followed by
+    # punctuation or a unit: "每人十元。")
+    if not m.group("n1")[0].isdigit() and unit == "CNY" and _CJK_WORD.match(text, m.end()):
         return None
     mult1 = _MULT_VALUE.get(m1 or "", 1.0)
     mult2 = _MULT_VALUE.get(m2 or "", mult1 if n2 is not None and not m2 else 1.0)

@@ -340,3 +340,13 @@ def test_a_component_rating_is_not_built_capacity(text, kind):
 def test_numeral_words_are_not_money():
     assert extract_outcomes(lines_of("城乡二元结构逐步打破，三元催化器全面推广。")) == []
     assert [o.value for o in extract_outcomes(lines_of("投资 5 亿元建设二元结构示范区。"))] == [5e8]
+
+
+def test_a_part_of_a_total_is_not_counted_again():
+    """Issue 13, point 5: "共减排 5 万吨，其中…2 万吨" — the part keeps its kind, scope `part`,
+    so the totals (project scope) count the 5 万吨 once."""
+    outs = extract_outcomes(lines_of("项目共减少碳排放 5 万吨，其中光伏发电减少碳排放 2 万吨。"))
+    assert [(o.value, o.kind, o.scope) for o in outs] == [(50000, "co2e_reduction", "project"),
+                                                            (20000, "co2e_reduction", "part")]
+    # 其中 in another sentence, or before a figure of another kind: not a part
+    assert {o.scope for o in extract_outcomes(lines_of("项目共减少碳排放 5 万吨。其中光伏年发电 200 万千瓦时。"))} == {"project"}

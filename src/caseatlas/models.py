@@ -93,7 +93,7 @@ class Outcome:
     line: int
     evidence: list[Evidence] = field(default_factory=list)  # every statement of this claim
     status: str = "achieved"  # vocab.STATUSES: achieved, target, hypothetical, projection
-    scope: str = "project"  # vocab.SCOPES: project, organization, sector
+    scope: str = "project"  # vocab.SCOPES: project, organization, sector, part
 
 
 @dataclass(slots=True)

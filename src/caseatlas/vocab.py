@@ -32,7 +32,8 @@ PERIODS = ("annual", "cumulative", "unspecified")
 STATUSES = ("achieved", "target", "hypothetical", "projection")
 # Whose figure it is: the case's project, the whole organization ("集团全年…"), or a sector or
 # region ("全行业每年节约…"). Totals count project figures.
-SCOPES = ("project", "organization", "sector")
+# "part": a part of a total stated beside it ("…共 5 万吨，其中光伏 2 万吨"), counted in that total.
+SCOPES = ("project", "organization", "sector", "part")
 # Kinds whose values add up across cases (per unit and period); others are shown as distributions.
 ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
                   "investment_or_finance", "cost_saving", "storage_capacity")

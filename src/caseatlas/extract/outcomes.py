@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import Evidence, Line, Outcome
+from ..vocab import NOT_RESULTS
 from .evidence import locate
 from .quantities import Quantity, find_quantities
 
@@ -304,6 +305,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
         found.setdefault((o.unit, round(o.value, 6), None), o)
     for p in passages(lines):
         text = p.text
+        stated: list[tuple[int, str, str]] = []  # (end, kind, unit) of this passage's figures so far
         for q in find_quantities(text):
             clause = _clause_before(text, q.number_start)
             sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
@@ -337,6 +339,9 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             period = _period(q, clause, prefix, after)
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
+            if _is_part(text, q.number_start, kind, unit, stated):
+                scope = "part"  # "共减排 5 万吨，其中光伏 2 万吨": counted in the total, not again
+            stated.append((q.end, kind, unit))
             quote, line = _quote(p, q)
             if line.no in profile_lines:
                 kind = "other"
@@ -356,6 +361,18 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
             )
     return list(found.values())
+
+
+_PART_OF = re.compile(r"其中|包括|包含")
+
+
+def _is_part(text: str, at: int, kind: str, unit: str, stated: list[tuple[int, str, str]]) -> bool:
+    """After 其中/包括 in the sentence of an earlier figure of the same kind and unit: a part of it."""
+    start = at - len(_left(text, at, _SENTENCE_END, 200))
+    marker = _last(_PART_OF, text[start:at])
+    if marker < 0 or kind in NOT_RESULTS:
+        return False
+    return any(start <= end <= start + marker and k == kind and u == unit for end, k, u in stated)
 
 
 def _per_unit(clause: str, after: str, unit: str) -> str | None:

@@ -17,6 +17,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_hypothetical": ("假设", "hypothetical"), "status_projection": ("预测", "projection"),
     "status_organization": ("机构整体", "organization-wide"), "status_sector": ("行业或地区整体", "sector-wide"),
     "scope_organization": ("机构整体", "organization-wide"), "scope_sector": ("行业或地区整体", "sector-wide"),
+    "status_part": ("“其中”的分项", "parts of a total"), "scope_part": ("“其中”的分项", "part of a total"),
     "kind": ("类型", "Kind"), "total": ("合计", "Total"), "unit": ("单位", "Unit"), "n_cases": ("案例数", "Cases"),
     "results": ("条结果", "results"), "filters": ("筛选", "Filters"), "clear": ("清除筛选", "Clear filters"),
     "matched": ("匹配原因", "Why it matched"), "export_results": ("导出全部结果 (CSV)", "Export all results (CSV)"),

@@ -173,3 +173,29 @@ def test_toc_with_typeset_leaders():
     assert [(e.text, e.page, e.chapter) for e in toc.cases] == [
         ("打造全球首家电池零碳工厂", "8", "绿色制造"), ("云南文山绿色铝创新产业园", "11", "绿色制造"),
         ("协鑫智慧风光储一体化平台", "18", "能源转型")]
+
+
+def test_organizations_credited_per_chapter_in_the_preface():
+    """A preface's credits list names each chapter's contributors; each goes to the one case
+    of its chapter that mentions its name's start (or holds it in the title), else to none."""
+    from caseatlas.models import Case, Line
+    from caseatlas.segment.providers import credit_providers
+
+    rows = ["前言", "各章案例提供单位及撰写人：",
+            "第一章：甲市生态环境局：张三、李四。乙县发展和改革局：王五。丙县发展和改革局：赵六。",
+            "第二章：丁能源科技有限公司：钱七。",
+            "甲市坚持绿色发展，甲市全年减排。", "乙县推进光伏，乙县建成电站。", "两地合作，甲市与乙县共建。",
+            "丁能源的储能项目", "项目运行良好。"]
+    lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
+
+    def case(seq, start, end, title, chapter):
+        return Case(seq, title, None, chapter, start, end, None)
+
+    cases = [case(1, 5, 5, "甲市低碳案例", "城市篇"), case(2, 6, 6, "乙县零碳案例", "城市篇"),
+             case(3, 7, 7, "两地协作案例", "城市篇"), case(4, 8, 9, "丁能源储能项目", "工业篇")]
+    credit_providers(lines, cases)
+    assert [c.organization for c in cases] == ["甲市生态环境局", "乙县发展和改革局", None, "丁能源科技有限公司"]
+    # a case that names its organization keeps it
+    cases[0].organization = "甲市人民政府"
+    credit_providers(lines, cases)
+    assert cases[0].organization == "甲市人民政府"

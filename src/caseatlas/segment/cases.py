@@ -32,7 +32,7 @@ _BULLETS = "•●○·※"
 TITLE_MAX = 60
 _SUB_NUMBERING = ("cn", "cn_paren", "arabic", "arabic_paren", "circled")
 _DATE = re.compile(r"^\d{4}\s*年(\s*\d{1,2}\s*月)?(\s*\d{1,2}\s*日)?$|^\d{4}[./-]\d{1,2}([./-]\d{1,2})?$")
-_CAPTION = re.compile(r"^(图|表|附图|附表|Figure|Table|Fig\.?)\s*[\d一二三四五六七八九十:：]", re.I)
+_CAPTION = re.compile(r"^(图|表|附图|附表|Figure|Table|Fig\.?)\s*[\d一二三四五六七八九十:：]", re.IGNORECASE)
 _ORG_SUFFIX = re.compile(
     r"(公司|集团|有限公司|股份|银行|分行|支行|中心|协会|学会|商会|基金会|研究院|研究所|大学|学院|学校|"
     r"委员会|管委会|政府|局|厂|医院|联盟|实验室|事务所|合作社|平台|机构|组织|秘书处|办公室|控股|乳业|"

@@ -11,7 +11,7 @@ _ENTRY = re.compile(
     r"^(?P<text>.*?\S)\s*(?:(?:[.．·…_—-]{2,}|\t)\s*(?P<p1>\d{1,4}|[IVXLC]{1,6})?"
     r"|\s+(?P<p2>\d{1,4}(?:\s*[-–~]\s*\d{1,4})?|[IVXLC]{1,6}))$"
 )
-_TOC_HEAD = re.compile(r"^(目\s*录|目\s*次|contents?|table of contents)$", re.I)
+_TOC_HEAD = re.compile(r"^(目\s*录|目\s*次|contents?|table of contents)$", re.IGNORECASE)
 FRONT_WORDS = ("编者按", "前言", "序言", "序", "代序", "贺函", "致辞", "卷首语", "导言", "引言", "寄语", "概述", "说明", "编写说明", "编辑说明", "出版说明", "编委会", "专家名单", "评审专家")
 BACK_WORDS = ("附录", "参考文献", "后记", "致谢", "鸣谢", "免责声明", "结语", "联系方式", "关于我们", "索引")
 

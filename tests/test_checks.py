@@ -450,3 +450,9 @@ def test_credits_traded_beyond_the_year_s_reduction():
     assert f.values == {"traded": 600000, "reduced": 500000} and f.lines == [1, 2]
     assert [f for f in flags_of(rows[0], rows[1].replace("60 万吨", "40 万吨")) if f.check == "plausibility"] == []
     assert [f for f in flags_of(rows[0], rows[1].replace("2022", "2023")) if f.check == "plausibility"] == []
+
+
+def test_one_slip_repeated_in_a_table_is_one_flag():
+    rows = ["项目名称\t节能量 (吨标准煤)\t年减少碳排放量 (tCO2)", "甲项目\t400\t3,080", "乙项目\t100\t770"]
+    found = [f for f in flags_of(*rows) if f.check == "factor"]
+    assert len(found) == 1 and sorted(set(found[0].lines)) == [2, 3] and "7.7 t/tce" in found[0].message

@@ -350,3 +350,18 @@ def test_a_part_of_a_total_is_not_counted_again():
                                                             (20000, "co2e_reduction", "part")]
     # 其中 in another sentence, or before a figure of another kind: not a part
     assert {o.scope for o in extract_outcomes(lines_of("项目共减少碳排放 5 万吨。其中光伏年发电 200 万千瓦时。"))} == {"project"}
+
+
+def test_a_tab_table_with_units_in_its_header():
+    """Issue 12, point 1: each cell is an outcome of its column's kind and unit, with the cell as
+    its quote; rows above a total row are parts of it (counted once, in the total)."""
+    rows = ["节能项目名称\t项目资金 (万)\t节能效益 (吨标准煤)\t年减少碳排放量 (tCO<sub>2</sub>)",
+            "甲改造项目\t1,200\t400\t1,064", "乙改造项目\t300\t100\t266", "合计\t1,500\t500\t1,330"]
+    outs = extract_outcomes(lines_of(*rows))
+    got = {(o.line, o.kind, o.value, o.unit, o.scope) for o in outs}
+    assert (2, "energy_saving", 400, "tce", "part") in got and (3, "co2e_reduction", 266, "tCO2e", "part") in got
+    assert (4, "co2e_reduction", 1330, "tCO2e", "project") in got and (4, "investment_or_finance", 15_000_000, "CNY", "project") in got
+    co2 = next(o for o in outs if o.value == 1330)
+    assert co2.period == "annual" and co2.quote == "1,330"
+    # without a total row the rows are the figures themselves
+    assert {o.scope for o in extract_outcomes(lines_of(*rows[:3]))} == {"project"}

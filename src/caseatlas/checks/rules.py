@@ -46,6 +46,7 @@ SPREAD = 1.5  # CO2-per-tce ratios of one case this far apart are not one fuel's
 SPREAD_KWH = 1.25
 MAGNITUDE = (1e3, 1e4)  # kg as t; a 万 dropped or added
 MAGNITUDE_TOL = 0.02  # twins: their ratio within 2 % of 10³ or 10⁴
+SAME_FACTOR = 0.01  # out-of-range factors of one case this close (1 %) are one slip repeated, one flag
 SLIP_LOG10 = 0.35  # an implied factor within ×/÷ 10^0.35 (2.2) of 1,000× the reference is kg printed as t
 
 _NAMES = {"per_kwh": ("每千瓦时", "per kWh"), "per_tce": ("每吨标煤", "per tce"), "per_m3_gas": ("每立方米天然气", "per m³ of gas"),
@@ -77,9 +78,13 @@ def implied_factor(view: CaseView) -> list[Flag]:
         if ref["low"] <= f <= ref["high"] or _sum_fits(p, refs):
             continue
         key = (kind, d.value, co2.value)
-        if key in same:  # the same pair stated again elsewhere in the case: one flag, every place
-            same[key].lines += [d.line, co2.line]
-            same[key].quotes += [d.quote, co2.quote]
+        # the same pair stated again elsewhere, or rows giving the same wrong factor (a table, one
+        # systematic slip): one flag, every place
+        twin = next((k for k in same if k[0] == kind and abs(same[k].values["factor"] / f - 1) <= SAME_FACTOR), None)
+        if key in same or twin is not None:
+            flag = same[key if key in same else twin]
+            flag.lines += [d.line, co2.line]
+            flag.quotes += [d.quote, co2.quote]
             continue
         ratio = f / ref["reference"]
         zh, en = _NAMES[kind]
@@ -420,8 +425,8 @@ def traded_beyond_reduced(view: CaseView) -> list[Flag]:
     of what was reduced (unless earlier years' credits were sold, which the text would say)."""
     traded, reduced = [], []
     for s in statements(view):
-        if s.outcome.unit != "tCO2e" or s.value <= 0 or s.outcome.status != "achieved":
-            continue
+        if s.outcome.unit != "tCO2e" or s.value <= 0 or s.outcome.status != "achieved" or s.outcome.scope == "part":
+            continue  # a part (a table row, 其中…) is not the year's reduction
         years = set(_ONE_YEAR_IN.findall(_sentence_of(view, s)))
         if len(years) != 1:
             continue

@@ -297,11 +297,78 @@ def _table_outcomes(lines: list[Line]) -> list[Outcome]:
     return out
 
 
+_CELL_UNIT = re.compile(r"[（(]\s*([^（）()]{1,12}?)\s*[）)]\s*$")
+_TOTAL_ROW = re.compile(r"^\s*(合计|总计|共计|小计|总量)")
+_CELL_NUMBER = re.compile(r"^\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*$")
+_MONEY_WORDS = re.compile(r"资金|投资|金额|费用|投入|成本|收入|效益")
+
+
+def _column_units(header: str) -> dict[int, tuple[str, Quantity]]:
+    """Columns of a tab table whose header names a unit: "节能效益 (吨标准煤)", "项目资金 (万)"."""
+    out = {}
+    for i, cell in enumerate(header.split("\t")):
+        cell = re.sub(r"<su[bp]>\s*(\w+)\s*</su[bp]>", r"\1", cell).replace(" ", "")
+        m = _CELL_UNIT.search(cell)
+        if i == 0 or not m:
+            continue
+        unit = m.group(1)
+        if unit == "万" and _MONEY_WORDS.search(cell):
+            unit = "万元"  # "项目资金 (万)": 万元
+        probe = find_quantities(f"1 {unit}")
+        if probe and probe[0].family != "money_bare":
+            out[i] = (cell[: m.start()], probe[0])
+    return out
+
+
+def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
+    """Tab tables whose header names each column's unit, one row per item, a total row at the
+    bottom: every cell is an outcome of its column's kind (the header says what it is), the
+    total row's as stated and the rows' as `part`s of it (so a total is not counted twice).
+    Also returns the tables' row lines (the row-table reader leaves them alone)."""
+    out: list[Outcome] = []
+    covered: set[int] = set()
+    i = 0
+    while i < len(lines):
+        columns = _column_units(lines[i].raw) if "\t" in lines[i].raw else {}
+        if not columns:
+            i += 1
+            continue
+        rows = []
+        j = i + 1
+        while j < len(lines) and "\t" in lines[j].raw:
+            rows.append(lines[j])
+            j += 1
+        covered.update(r.no for r in rows)
+        has_total = any(_TOTAL_ROW.match(r.raw) for r in rows)
+        for row in rows:
+            cells = row.raw.split("\t")
+            label = cells[0].strip()
+            for col, (name, q) in columns.items():
+                if col >= len(cells) or not _CELL_NUMBER.match(cells[col]):
+                    continue
+                value = float(cells[col].strip().replace(",", "")) * q.value
+                context = f"{name} {label}"
+                kinds = classify(q, name, context, "", reach=len(name))
+                if kinds is None or value == 0:
+                    continue
+                kind, unit = kinds
+                if not _REDUCE.search(name) and kind in ("co2e_reduction", "energy_saving"):
+                    kind = "other"  # "排放量 (t)" without a reduction word is an emission, not a cut
+                quote = cells[col].strip()
+                period = "annual" if re.search(r"年(?!份)", name) else "unspecified"
+                total = bool(_TOTAL_ROW.match(row.raw))
+                out.append(Outcome(float(f"{value:.12g}"), None, unit, kind, period, None, quote, row.no,
+                                   [Evidence(quote, row.no)], scope="part" if has_total and not total else "project"))
+        i = j
+    return out, covered
+
+
 def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozenset()) -> list[Outcome]:
     """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
-    for o in _table_outcomes(lines):
+    by_column, covered = _column_table_outcomes(lines)
+    for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column:
         found.setdefault((o.unit, round(o.value, 6), None), o)
     for p in passages(lines):
         text = p.text

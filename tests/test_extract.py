@@ -365,3 +365,13 @@ def test_a_tab_table_with_units_in_its_header():
     assert co2.period == "annual" and co2.quote == "1,330"
     # without a total row the rows are the figures themselves
     assert {o.scope for o in extract_outcomes(lines_of(*rows[:3]))} == {"project"}
+
+
+def test_a_quantity_printed_rounded_and_exact_is_one_claim():
+    rows = ["改造项目每年可减少碳排放量11599吨二氧化碳。", "项目\t年减少碳排放量 (tCO2)", "甲\t8,000.5", "乙\t3,598.3908",
+            "合计\t11,598.8908"]
+    co2 = [o for o in extract_outcomes(lines_of(*rows)) if o.unit == "tCO2e" and o.scope != "part"]
+    assert [(o.value, sorted(e.line for e in o.evidence)) for o in co2] == [(11598.8908, [1, 5])]
+    # small numbers are not merged by rounding: 3 and 3.4 may be two things
+    outs = extract_outcomes(lines_of("甲项目年减少碳排放 3 吨，乙项目年减少碳排放 3.4 吨。"))
+    assert sorted(o.value for o in outs if o.unit == "tCO2e") == [3, 3.4]

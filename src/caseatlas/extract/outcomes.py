@@ -427,7 +427,35 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
                 quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
             )
-    return list(found.values())
+    return _merge_rounded(list(found.values()))
+
+
+def _printed_decimals(o: Outcome) -> int | None:
+    """Decimals of the number as printed in the quote ("11599" 0, "1,502.29" 2), None if unclear."""
+    numbers = re.findall(r"\d[\d,]*(?:\.(\d+))?", o.quote)
+    return len(numbers[-1]) if numbers else None
+
+
+def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
+    """One quantity printed rounded in one place and exact in another ("每年减少碳排放 11599 吨" and a
+    table's "11,598.8908"): one claim, the exact value, both places as evidence."""
+    kept: list[Outcome] = []
+    for o in sorted(outs, key=lambda x: -(_printed_decimals(x) or 0)):
+        d = _printed_decimals(o)
+        twin = None
+        if d is not None and o.value_max is None and o.value >= 10 ** (3 - d):  # a rounded number, not "3 台"
+            twin = next((k for k in kept if k.unit == o.unit and k.kind == o.kind and k.value_max is None
+                         and (_printed_decimals(k) or 0) > d and round(k.value, d) == o.value), None)
+        if twin is None:
+            kept.append(o)
+            continue
+        twin.evidence.extend(o.evidence)
+        if twin.period == "unspecified":
+            twin.period = o.period
+        if twin.scope == "part" and o.scope != "part":
+            twin.scope = o.scope
+    ids = {id(o) for o in kept}
+    return [o for o in outs if id(o) in ids]  # in the order found
 
 
 _PART_OF = re.compile(r"其中|包括|包含")

@@ -22,7 +22,7 @@ from .context import Context, library_url, require
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "14"
+PIPELINE = "15"
 MAX_PAGE_SIZE = 100
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -72,7 +73,14 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _case_text(view: CaseView) -> tuple[str, list[tuple[int, int]]]:
-    """The case's lines joined (a blank line ends a sentence), with (offset, line number)."""
+    """The case's lines joined (a blank line ends a sentence), with (offset, line number);
+    joined once per case (three rules of this module read it)."""
+    if "case_text" not in view.memo:
+        view.memo["case_text"] = _join(view)
+    return view.memo["case_text"]
+
+
+def _join(view: CaseView) -> tuple[str, list[tuple[int, int]]]:
     text, starts = [], []
     at = 0
     for no, line in sorted(view.lines.items()):
@@ -119,8 +127,6 @@ def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
 
 
 def _index_at(offsets: list[int], at: int) -> int:
-    from bisect import bisect_right
-
     return max(bisect_right(offsets, at) - 1, 0)
 
 

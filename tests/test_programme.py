@@ -10,7 +10,8 @@ import pytest
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden
 from caseatlas.programme.assign import Problem, solve
-from caseatlas.programme.conflicts import core, same_group
+from caseatlas.organizations import same_group
+from caseatlas.organizations.names import key as core
 from caseatlas.programme.scoring import rank, weighted_total
 from caseatlas.services import Actor, Context, accounts, calls, discovery, library, reviews, selection, submissions
 from caseatlas.store import accounts as accounts_store

@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0008"
+HEAD = "0009"
 
 
 def test_schema_is_migrated(engine):

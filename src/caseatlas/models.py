@@ -126,7 +126,9 @@ class Filters:
     standard: str | None = None
     min_outcomes: list[tuple[str, float]] = field(default_factory=list)  # (kind, minimum in canonical unit)
     flag: str | None = None  # vocab.FLAG_ANY or a check (vocab.CHECKS): cases with such a flag not dismissed
+    organization: str | None = None  # an organization's id or name: its cases and its group's
 
     def active(self) -> bool:
         return any(v for v in (self.collection, self.year, self.chapter, self.sector, self.province,
-                               self.measure, self.standard, self.min_outcomes, self.flag))
+                               self.measure, self.standard, self.min_outcomes, self.flag,
+                                                       self.organization))

@@ -45,7 +45,7 @@ SEVERITIES = ("error", "warning", "note")
 VERDICTS = ("confirmed", "dismissed")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
 GROUP_BY = ("sector", "chapter", "collection", "year", "province", "measure", "standard", "industry")
-FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "flag")
+FACETS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "organization", "flag")
 FLAG_ANY = "any"  # the flag facet's "has a flag" value; its others are checks (CHECKS)
 # Facet name → the attribute kind it counts (the others come from cases and collections).
 FACET_ATTRIBUTE = {"sector": "sector", "province": "region", "measure": "measure", "standard": "standard"}
@@ -70,7 +70,7 @@ PROGRAMME_ACTIONS = ("programme.read", "programme.create", "programme.manage", "
                      "submission.read", "submission.edit", "review.write", "review.read", "discussion.write",
                      "conflict.declare")
 ACTIONS = ("library.read", "library.ingest", "library.publish", "library.delete", "search.embed", "flags.verdict",
-           "users.manage",
+           "organizations.decide", "users.manage",
            "audit.read") + PROGRAMME_ACTIONS
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
@@ -80,7 +80,8 @@ GRANTS: dict[str, frozenset[str]] = {
                            "discussion.write", "conflict.declare"}),
     # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
     # the costliest request there is, so it is not open to anonymous readers.
-    "organizer": frozenset({"library.read", "library.ingest", "library.publish", "search.embed", "flags.verdict"})
+    "organizer": frozenset({"library.read", "library.ingest", "library.publish", "search.embed", "flags.verdict",
+                            "organizations.decide"})
     | frozenset(PROGRAMME_ACTIONS),
     "admin": frozenset(ACTIONS),
     "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library

@@ -1,13 +1,13 @@
 """`caseatlas` command line: small composable verbs, each a thin shell over `services`.
 
 Sub-apps: library verbs (ingest, collections, cases, show, export, remove, demo), discovery
-(search, similar, embed), checks (and verdict), publish (and roundtrip), serve, `eval …`, `users …`, audit, `programme …` (calls for cases)."""
+(search, similar, embed), checks (and verdict), publish (and roundtrip), serve, `orgs …` (organizations across books), `eval …`, `users …`, audit, `programme …` (calls for cases)."""
 
 from __future__ import annotations
 
 import typer
 
-from . import checks, discovery, evaluation, library, programme, publishing, server, users
+from . import checks, discovery, evaluation, library, organizations, programme, publishing, server, users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CaseAtlas 案例图谱: a library of climate-action case collections.")
@@ -16,6 +16,7 @@ for sub in (library.app, discovery.app, checks.app, publishing.app, server.app, 
 app.add_typer(evaluation.app, name="eval")
 app.add_typer(users.app, name="users")
 app.add_typer(programme.app, name="programme")
+app.add_typer(organizations.app, name="orgs")
 
 
 def main() -> None:

@@ -17,10 +17,11 @@ from .common import DbOption, context, err, fail, out, run
 app = typer.Typer()
 
 
-def _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag=None) -> Filters:
+def _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag=None,
+             organization=None) -> Filters:
     return Filters(collection=collection, year=year, chapter=chapter, sector=sector, province=province,
                    measure=measure, standard=standard, min_outcomes=[discovery.parse_minimum(m) for m in minimum or []],
-                   flag=discovery.parse_flag(flag))
+                   flag=discovery.parse_flag(flag), organization=organization)
 
 
 @app.command("search")
@@ -38,13 +39,15 @@ def search_cmd(
     standard: Annotated[Optional[str], typer.Option("--standard", help="e.g. PAS 2060")] = None,
     minimum: Annotated[Optional[list[str]], typer.Option("--min", help="Outcome threshold KIND:VALUE in canonical units, e.g. co2e_reduction:10000")] = None,
     flag: Annotated[Optional[str], typer.Option("--flag", help="Cases with a claim-check flag not dismissed: any, or a check (factor, date …)")] = None,
+    organization: Annotated[Optional[str], typer.Option("--org", help="An organization's id or name: its cases and its group's (caseatlas orgs)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     stdin: Annotated[bool, typer.Option("--stdin", help="One query per input line; one JSON object per output line.")] = False,
     db: DbOption = None,
 ) -> None:
     """Search cases: Chinese full text (with synonyms) and, when embedded, meaning; hits grouped by case."""
     ctx = context(db)
-    filters = run(lambda: _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag))
+    filters = run(lambda: _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag,
+                                   organization))
     if stdin:
         for line in sys.stdin:
             q = line.rstrip("\n")

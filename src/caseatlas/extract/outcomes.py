@@ -14,15 +14,18 @@ from dataclasses import dataclass
 from ..models import Evidence, Line, Outcome
 from ..vocab import NOT_RESULTS
 from .evidence import locate
+from . import tables
 from .quantities import Quantity, find_quantities
 
 _SENTENCE_END = "。！？；!?;"
 _CLAUSE_END = _SENTENCE_END + "，,：:、（）()"
 _HEADING_END = tuple("。！？；：:，,")
 
-_REDUCE = re.compile(r"减|降|少|抵消|抵销|避免|节约|节省|节能|碳汇|固碳|吸收|中和|捕集|捕捉|封存|替代|削减|压减|消纳|回收")
-_CO2_SUBSTANCE = re.compile(r"二氧化碳|CO2|co2|碳|温室气体")
-_CO2_GENERIC = re.compile(r"减排|排放")
+# English books say the same with other words (each cue below has its English alternatives).
+_REDUCE = re.compile(r"减|降|少|抵消|抵销|避免|节约|节省|节能|碳汇|固碳|吸收|中和|捕集|捕捉|封存|替代|削减|压减|消纳|回收"
+                     r"|(?i:reduc|\bcut|avoid|sav(?:e|es|ed|ing)\b|lower|abat|offset|decreas|\bfell\b|sequest|captur)")
+_CO2_SUBSTANCE = re.compile(r"二氧化碳|CO2|co2|碳|温室气体|(?i:carbon|greenhouse|\bghg)")
+_CO2_GENERIC = re.compile(r"减排|排放|(?i:emission)")
 _NOT_CO2 = re.compile(r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃油|石油|天然气|水(?!电)|垃圾|废物|废弃物|固废|塑料|污泥|粮|铝|钢|纸|衣|产能|沼|粪|秸秆|餐厨|"
                       r"二氧化硫|SO_?2|氮氧化物|NO_?x|NOₓ|颗粒物|粉尘|烟尘|灰尘|COD|氨氮|总磷|总氮|硫氧化物|一氧化碳|碳氢|VOC|挥发性|废气|污染物|有害|矿|产量|产品|物料|材料|食物|原料|包装|饲料|肥")
 # A rate ("日均减排 423 吨", "每辆车 1.2 吨"), a potential, or a hypothetical is not an outcome total.
@@ -53,30 +56,39 @@ _ORG_SCOPE = re.compile(r"全公司|全集团|集团(?:整体|全年|层面|范�
                         r"企业(?:整体|全年|总)|全球运营|运营范围|范围[一二三123]|整个供应链")
 _CALC = re.compile(r"计算|测算|估算|核算")  # "若按…测算": the basis of an estimate, not a scenario
 _EXPECTED = re.compile(r"预计|预期|预测|估计|有望|将可|或将|将实现|将减少|将节约|可望")
-_CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生")
-_RENEWABLE_POWER = re.compile(r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电")
-_COAL_CONTEXT = re.compile(r"标准煤|标煤")
-_GENERATION = re.compile(r"发电|光伏|风电|风能|绿电|绿色电力|可再生|清洁电力|清洁能源|上网|自发自用|产出|供应绿色|水电|太阳能|沼气")
-_SAVING = re.compile(r"节电|节约|节省|节能|减少|降低|下降|省电|节约用电")
-_FINANCE = re.compile(r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模")
+_CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生|(?i:consum|total emissions (?:were|of))")
+_RENEWABLE_POWER = re.compile(r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电"
+                              r"|(?i:solar|\bwind|photovoltaic|\bpv\b|renewable|install|biogas|geothermal)")
+_COAL_CONTEXT = re.compile(r"标准煤|标煤|(?i:coal equivalent|standard coal)")
+_GENERATION = re.compile(r"发电|光伏|风电|风能|绿电|绿色电力|可再生|清洁电力|清洁能源|上网|自发自用|产出|供应绿色|水电|太阳能|沼气"
+                         r"|(?i:generat|produc|solar|\bwind|renewable|green (?:power|electricity)|biogas)")
+_SAVING = re.compile(r"节电|节约|节省|节能|减少|降低|下降|省电|节约用电|(?i:sav(?:e|es|ed|ing)\b|reduc|\bcut\b|lower)")
+_FINANCE = re.compile(r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模"
+                      r"|(?i:invest|financ|fund|loan|\bbonds?\b|raised|capital|\bcost\b|grant|subsid)")
 # Money saved ("年节约电费 30 万元", "节省运行成本") and money earned ("年收入", "营收", "产值").
 _COST_SAVING = re.compile(r"(?:节约|节省|降低|减少|省下|省去|节支)[^，。；]{0,8}(?:成本|费用|电费|开支|支出|费)|"
-                          r"(?:成本|费用|电费|开支|支出)[^，。；]{0,6}(?:节约|节省|降低|减少)")
-_REVENUE = re.compile(r"收入|营收|营业额|销售额|产值|收益|利润|创收")
+                          r"(?:成本|费用|电费|开支|支出)[^，。；]{0,6}(?:节约|节省|降低|减少)"
+                          r"|(?i:(?:cost|bill|expense)s? sav|sav(?:e|es|ed|ing) [a-z ]{0,20}(?:costs?|bills?|expenses?))")
+_REVENUE = re.compile(r"收入|营收|营业额|销售额|产值|收益|利润|创收|增收|(?i:revenue|income|sales|profit)")
 # Power that is storage, or equipment shipped or sold, is not renewable capacity built.
 _STORAGE = re.compile(r"储能|蓄能|电池储|储电")
 _SHIPPED = re.compile(r"出货|销量|销售|供货|交付|订单|产能")
 _NOT_FINANCE = re.compile(r"市场|收入|产值|营收|利润|销售|市值|成本|效益|节约|节省|降低|减少|GDP|营业额|税")
-_PCT_REDUCE = re.compile(r"下降|降低|减少|节约|节能|减排|降幅|节省|削减|减碳|降碳|减量")
+_PCT_REDUCE = re.compile(r"下降|降低|减少|节约|节能|减排|降幅|节省|削减|减碳|降碳|减量|(?i:reduc|\bcut|lower|\bfell\b|decreas|sav)")
 _TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\d\d\s*年(?:前|之前|以前)")
 _TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取|要")
 _COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
 _ACHIEVED = re.compile(r"累计|共计|已|实现了|完成了|达到了")
-_CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|迄今|至今|截至|截止|以来|历年|共减少|总共|总减排|一共")
+_CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|迄今|至今|截至|截止|以来|历年|共减少|总共|总减排|一共"
+                         r"|(?i:cumulative|in total|so far|to date|since \d{4})")
 # A 年 that is not part of a date ("2021 年") or a word like 去年/多年 marks a yearly figure
 # ("年节省", "年发电", "年均", "全年", "每年").
 _ANNUAL = re.compile(r"每年|年均|全年|年度|一年|年平均|每一年|/\s*年|年\s*$|20\d\d\s*年(?!底|末|前|之前|以来|起)"
-                     r"|(?<![\d\s去今明当多近历周青少新往同])年(?![底末初代限龄轻份来前后间])")
+                     r"|(?<![\d\s去今明当多近历周青少新往同])年(?![底末初代限龄轻份来前后间])"
+                     r"|(?i:\bannual|\byearly|per year|a year|each year|every year|per annum)")
+# "… 68 million kWh of electricity a year", "11,800 tCO2e per year", "650 tonnes of CO2e annually"
+_ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr))",
+                           re.IGNORECASE)
 _BACKGROUND = re.compile(r"全球|全世界|世界上|全国|我国|国内|全省|全社会|整个行业|全行业|人类|据统计|研究表明|报告显示|数据显示")
 _CASE_MARK = re.compile(r"本项目|该项目|项目|公司|集团|企业|我们|工厂|园区|平台|本|该|其|通过|累计|实现|完成|建成|助力|帮助")
 
@@ -125,9 +137,16 @@ def passages(lines: list[Line]) -> list[_Passage]:
     return out
 
 
+def _full_stop(text: str, at: int) -> bool:
+    """An English sentence ends at text[at]: a period after a word, then a space ("…a year. The
+    project…"); a decimal point or "No. 5" is not one."""
+    return text[at] == "." and at > 0 and text[at - 1].isalpha() and text[at + 1:at + 2] == " " \
+        and text[at - 1].islower()
+
+
 def _left(text: str, pos: int, stops: str, limit: int) -> str:
     start = pos
-    while start > 0 and pos - start < limit and text[start - 1] not in stops:
+    while start > 0 and pos - start < limit and text[start - 1] not in stops and not _full_stop(text, start - 1):
         start -= 1
     return text[start:pos]
 
@@ -149,7 +168,7 @@ def _clause_before(text: str, pos: int, limit: int = 40) -> str:
 
 def _right(text: str, pos: int, stops: str, limit: int) -> str:
     end = pos
-    while end < len(text) and end - pos < limit and text[end] not in stops:
+    while end < len(text) and end - pos < limit and text[end] not in stops and not _full_stop(text, end):
         end += 1
     return text[pos:end]
 
@@ -187,7 +206,9 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
             return "storage_capacity", unit
         if _SHIPPED.search(clause[-16:]):
             return "other", unit  # "光伏组件出货 15 GW": made or sold, not installed
-        return ("renewable_capacity" if _RENEWABLE_POWER.search(clause + after[:6]) else "other"), unit
+        # English names the plant after the figure ("a 4.5 MW floating solar plant").
+        tail = after[:24] if re.match(r"\s*[A-Za-z]", after) else after[:6]
+        return ("renewable_capacity" if _RENEWABLE_POWER.search(clause + tail) else "other"), unit
     if fam == "money_bare":
         # "规模 10.8 亿" is money only when the clause is about money and no counter follows
         # ("用户 400 余万", "轮胎超过 5 万条").
@@ -224,7 +245,7 @@ def _period(q: Quantity, clause: str, prefix: str, after: str) -> str:
     """Marker in the clause first; else one earlier in the sentence ("项目年发电 38.7 亿千瓦时，
     减少二氧化碳排放 313 万吨": the second figure is yearly too). Money stated for a dated
     year ("2019 年获得补助 50 万元") is a one-off, not a yearly amount."""
-    if q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after):
+    if q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after) or _ANNUAL_AFTER.match(after):
         return "annual"
     money = q.unit in ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")
     for context in ((clause,) if money else (clause, prefix)):
@@ -363,12 +384,66 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
     return out, covered
 
 
+# A column of a before/after table states a level, not a result ("替代前", "改造后", "baseline").
+_STATE_COLUMN = re.compile(r"(?:前|后|之前|之后|基准|基线)$|(?i:before|after|baseline)")
+_GENERIC_COLUMN = re.compile(r"^(?:数值|数量|数据|值|指标值|结果|value|amount|figure)$", re.IGNORECASE)
+
+
+def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
+    """Numbers of flattened tables (extract/tables.py) read as the sentence their row label and
+    column header make ("年减排量（吨二氧化碳）" × "一期" × "5,240" → "一期年减排量 5240 吨二氧化碳"):
+    the same words decide kind, unit and period as in running text. Rows above a total row
+    are parts of it; a before/after column is a level; a signed change is left alone. Returns
+    the outcomes and the lines they came from (other rows are left to the row reader)."""
+    found, _ = tables.cells(lines)
+    out: list[Outcome] = []
+    covered: set[int] = set()
+    for c in found:
+        if c.number.startswith("-"):
+            continue
+        column = re.sub(r"\s+", "", c.column)
+        m = _CELL_UNIT.search(column)
+        unit_word, name = (m.group(1), column[: m.start()]) if m else (c.unit, column)
+        row = c.row
+        if not unit_word:
+            m = _CELL_UNIT.search(row)
+            if not m:
+                continue
+            unit_word, row = m.group(1), row[: m.start()]
+        if unit_word.startswith("万") and len(unit_word) == 1 or unit_word == "万" and _MONEY_WORDS.search(name + row):
+            unit_word = "万元"
+        if _GENERIC_COLUMN.match(name) or _TOTAL_ROW.match(name):
+            name = ""
+        label = "" if tables.is_total(row) else row
+        sentence = f"{label}{name} {c.number.replace(',', '')}{unit_word}"
+        q = next((x for x in find_quantities(sentence) if x.number_start == len(label) + len(name) + 1), None)
+        if q is None or q.value == 0:
+            continue
+        clause, after = sentence[: q.number_start], sentence[q.end:]
+        kinds = classify(q, clause, sentence, after, reach=len(clause))
+        if kinds is None:
+            continue
+        kind, unit = kinds
+        if _STATE_COLUMN.search(name):
+            kind = "other"
+        per = _per_unit(clause, after, unit)
+        if per is not None:
+            kind, unit = "intensity", f"{unit}/{per}"[:16] if per else unit
+        period = _period(q, clause, clause, after)
+        out.append(Outcome(q.value, None, unit, kind, period, None, c.number, c.line.no, [Evidence(c.number, c.line.no)],
+                           scope="part" if c.part else "project"))
+        covered.add(c.line.no)
+    return out, covered
+
+
 def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozenset()) -> list[Outcome]:
     """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
     by_column, covered = _column_table_outcomes(lines)
-    for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column:
+    flat, flat_lines = _flat_table_outcomes([ln for ln in lines if ln.no not in covered])
+    covered |= flat_lines
+    for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)
     for p in passages(lines):
         text = p.text
@@ -403,7 +478,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 kind = "target"
             if kind == "target" or (status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))):
                 status = "target"
-            period = _period(q, clause, prefix, after)
+            period = _period(q, clause, prefix, _right(text, q.end, _CLAUSE_END, 40))
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
             if _is_part(text, q.number_start, kind, unit, stated):

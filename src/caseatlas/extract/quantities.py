@@ -22,20 +22,23 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百千"
 _CHINESE = rf"[一二两三四五六七八九十][{_CN_DIGITS}]*(?:点[{_CN_DIGITS}]+)?"
 _NUMBER = rf"(?:{_ARABIC}|{_CHINESE})"
 # "W" stands for 万 only before a counted noun ("1.5W 元"); elsewhere it is a watt.
-_MULT = r"(?:百万|千万|万亿|亿|万|千(?![瓦克米卡焦])|百(?!分)|W(?=\s*(?:元|吨|人|户|辆|度|次|家|平)))"
+_MULT = r"(?:百万|千万|万亿|亿|万|千(?![瓦克米卡焦])|百(?!分)|W(?=\s*(?:元|吨|人|户|辆|度|次|家|平))|million\b|billion\b|mn\b|bn\b)"
 _PRE = r"(?P<pre>(?<![节制合契条公预签相大])约|近|将近|接近|超过|超|逾|高达|达到|达|不少于|至少|不低于|大约|多达|累计|共计)?"
 _POST = r"(?P<post>以上|左右|余|多|之多|上下)?"
+# A currency written before the number (English books): "RMB 96 million", "US$ 2.5 bn".
+_CURRENCY = r"(?P<cur>RMB|CNY|USD|US\$|EUR|€|¥)?"
 _SEP = r"\s*(?:~|～|〜|-|—|–|至|到)\s*"
 
 QUANTITY = re.compile(
-    rf"{_PRE}\s*"
+    rf"{_PRE}\s*{_CURRENCY}\s*"
     rf"(?P<n1>{_NUMBER})\s*(?P<mid0>余|多)?\s*(?P<m1>{_MULT})?\s*(?P<mid>余|多)?\s*(?P<u1>{UNIT_PATTERN})?"
     rf"(?:{_SEP}(?P<n2>{_NUMBER})\s*(?P<m2>{_MULT})?\s*(?P<u2>{UNIT_PATTERN}))?"
     rf"\s*{_POST}"
     r"(?P<per>\s*/\s*(?:年|a\b|yr\b))?"
 )
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
-_MULT_VALUE = {"百万": 1e6, "千万": 1e7, "万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2, "W": 1e4}
+_MULT_VALUE = {"百万": 1e6, "千万": 1e7, "万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2, "W": 1e4,
+               "million": 1e6, "billion": 1e9, "mn": 1e6, "bn": 1e9}
 _APPROX = {"约", "近", "将近", "接近", "大约", "左右", "上下"}
 _LOWER = {"超过", "超", "逾", "不少于", "至少", "不低于", "多达", "以上", "余", "多", "之多"}
 
@@ -96,7 +99,9 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
     u1, u2 = m.group("u1"), m.group("u2")
     m1, m2 = m.group("m1"), m.group("m2")
     n2 = parse_number(m.group("n2")) if m.group("n2") else None
-    written = (u1 or u2 or "").strip()
+    written = (u1 or u2 or m.group("cur") or "").strip()
+    if written == "¥":
+        written = "元"
     # "1.7~2 亿度": the second multiplier and unit apply to the first number too.
     if n2 is not None and not u1:
         m1 = m1 or m2
@@ -134,7 +139,7 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
         v2 = None  # "2020-2025" style or a typo; keep the first number only
     words = {m.group("pre"), m.group("post"), m.group("mid"), m.group("mid0")} - {None}
     qualifier = "lower_bound" if words & _LOWER else "approx" if words & _APPROX else None
-    start = m.start("pre") if m.group("pre") else m.start("n1")
+    start = m.start("pre") if m.group("pre") else m.start("cur") if m.group("cur") else m.start("n1")
     end = m.end()
     while end > start and text[end - 1].isspace():
         end -= 1

@@ -70,15 +70,19 @@ _FORMS = [
     UnitForm(r"(?:千克|公斤)\s*(?:二氧化碳|CO2)\s*(?:当量|e|eq)?", "kgCO2e", "co2"),
     UnitForm(r"克\s*(?:二氧化碳|CO2)\s*(?:当量|e|eq)?", "gCO2e", "co2"),
     UnitForm(r"t\s*CO2\s*(?:-?eq|e)?", "tCO2e", "co2"),
+    # English: "tonnes of CO2 equivalent", "metric tons of CO2e", "tonnes of carbon dioxide"
+    UnitForm(r"(?:metric\s+)?(?:tonnes?|tons?)\s+of\s+(?:CO2|carbon\s+dioxide)(?:\s*-?\s*(?:equivalent|eq|e)\b)?",
+             "tCO2e", "co2"),
     UnitForm(r"kg\s*CO2\s*(?:-?eq|e)?", "kgCO2e", "co2"),
     UnitForm(r"g\s*CO2\s*(?:-?eq|e)?", "gCO2e", "co2"),
     # coal equivalent
     UnitForm(r"吨\s*标(?:准)?煤(?:当量)?", "tce", "coal"),
     UnitForm(r"(?:千克|公斤)\s*标(?:准)?煤", "kgce", "coal"),
     UnitForm(r"tce\b|tec\b", "tce", "coal"),
+    UnitForm(r"(?:metric\s+)?(?:tonnes?|tons?)\s+of\s+(?:standard\s+)?coal\s+equivalent(?:\s*\(tce\))?", "tce", "coal"),
     UnitForm(r"kgce\b", "kgce", "coal"),
     # electricity / energy
-    UnitForm(r"千瓦\s*[·.•]?\s*时|kWh|KWh|kwh|度电|度", "kWh", "energy"),
+    UnitForm(r"千瓦\s*[·.•]?\s*时|kWh|KWh|kwh|kilowatt[- ]hours?|度电|度", "kWh", "energy"),
     UnitForm(r"兆瓦\s*[·.•]?\s*时|MWh|mwh", "MWh", "energy"),
     UnitForm(r"吉瓦\s*[·.•]?\s*时|GWh|gwh", "GWh", "energy"),
     # power
@@ -93,15 +97,18 @@ _FORMS = [
     UnitForm(r"港元|港币", "HKD", "money"),
     UnitForm(r"英镑", "GBP", "money"),
     UnitForm(r"日元", "JPY", "money"),
+    UnitForm(r"RMB|CNY|yuan\b", "CNY", "money"),  # English books: "RMB 96 million", "5 million yuan"
+    UnitForm(r"USD|US\$|dollars?\b", "USD", "money"),
+    UnitForm(r"EUR|euros?\b|€", "EUR", "money"),
     # area
     UnitForm(r"平方公里|km2|km²", "km**2", "area"),
-    UnitForm(r"平方米|平米|m2\b|m²|㎡", "m**2", "area"),
-    UnitForm(r"公顷|hm2|ha\b", "hectare", "area"),
+    UnitForm(r"平方米|平米|m2\b|m²|㎡|square\s+met(?:re|er)s?", "m**2", "area"),
+    UnitForm(r"公顷|hm2|ha\b|hectares?", "hectare", "area"),
     UnitForm(r"亩", "mu", "area"),
     # volume
     UnitForm(r"立方米|m3\b|m³|立方(?!米)|方(?=[，。；、/\s]|$)", "m**3", "volume"),
     # mass
-    UnitForm(r"吨|t\b", "t", "mass"),
+    UnitForm(r"吨|t\b|(?:metric\s+)?tonnes?\b|tons?\b", "t", "mass"),
     UnitForm(r"千克|公斤|kg\b|KG\b|Kg\b", "kg", "mass"),
     # percent
     UnitForm(r"%|％|个百分点", "percent_", "percent"),

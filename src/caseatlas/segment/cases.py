@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from ..models import Case, Section
-from .lines import SENTENCE_END, LineInfo, side_tab_labels
+from .lines import NUMBERING, SENTENCE_END, LineInfo, side_tab_labels
 from .toc import Toc, is_back_word, is_front_word
 
 HEADING_MAX = 20
+MIN_SPACING = 8  # lines between repeats of a heading, on average: closer ones are cells of one table
 _BULLETS = "•●○·※"
 TITLE_MAX = 60
 _SUB_NUMBERING = ("cn", "cn_paren", "arabic", "arabic_paren", "circled")
@@ -79,7 +80,7 @@ def recurring_keys(infos: list[LineInfo], start: int, end: int) -> Counter[str]:
             where.setdefault(infos[i].key, []).append(i)
     keys: Counter[str] = Counter()
     for key, idx in where.items():
-        if len(idx) >= 3 and (idx[-1] - idx[0]) / (len(idx) - 1) >= 15:
+        if len(idx) >= 3 and (idx[-1] - idx[0]) / (len(idx) - 1) >= MIN_SPACING:
             keys[key] = len(idx)
     return keys
 
@@ -162,11 +163,19 @@ def _titleish(x: LineInfo, keys: Counter[str]) -> bool:
 def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str]) -> list[int]:
     block: list[int] = []
     i = anchor - 1
+    # "申报单位：…", "所属领域：…": fields between a title and the first heading (the anchor may be one)
+    fields = bool(infos[anchor].label and not infos[anchor].lone_label)
     while i >= lower and len(block) < 4:
         x = infos[i]
         i -= 1
         if x.blank or x.noise:
             continue
+        if not block and x.label and not x.lone_label and not x.ends_sentence and len(x.body) <= TITLE_MAX:
+            fields = True
+            continue
+        if fields and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
+                and len(x.body) <= TITLE_MAX:
+            return [i + 1]  # a numbered list of cases (一、…) whose items open with fields
         if not _titleish(x, keys):
             break
         page = x.line.page
@@ -248,7 +257,8 @@ def _back_matter_start(infos: list[LineInfo], begin: int, toc: Toc | None) -> in
         x = infos[i]
         if x.blank or x.noise:
             continue
-        if (len(x.body) <= 14 and is_back_word(x.body) and not x.body.rstrip("：:").endswith(SENTENCE_END)) or (
+        short = len(x.body) <= 14 or (x.body.isascii() and len(x.body) <= 40)  # English headings are longer
+        if (short and is_back_word(x.body) and not x.body.rstrip("：:").endswith(SENTENCE_END)) or (
             back_titles and squash(x.body) in back_titles
         ):
             return i
@@ -368,9 +378,44 @@ def _apply_toc_orgs(cases: list[Case], toc: Toc | None) -> None:
                     break
 
 
+# A field naming who carried the case out: 申报单位, 实施单位, 单位名称, 企业名称, 申报主体 …
+_ORG_LABEL = re.compile(r"^(申报|实施|建设|牵头|案例|项目|报送|完成|承担|主办)?(单位|机构|企业|主体|公司)(名称)?$"
+                        r"|^(organi[sz]ation|company|implementer)$", re.IGNORECASE)
+
+
+def _org_field(infos: list[LineInfo], d: _Draft) -> str | None:
+    """The organization a field line between the title and the first heading names."""
+    for i in range(d.start, min(d.anchor + 1, d.end + 1)):
+        x = infos[i]
+        if x.label and not x.lone_label and _ORG_LABEL.match(x.label):
+            value = re.split(r"[：:]", x.body, maxsplit=1)[1].strip().rstrip("。；;")
+            return value or None
+    return None
+
+
+_CASE_NUMBER = re.compile(r"^(?:case(?:\s+study)?|案例)\s*[\d一二三四五六七八九十]+\s*[:：.、]\s*(?=\S)", re.IGNORECASE)
+
+
+def _title_text(infos: list[LineInfo], i: int) -> str:
+    """A title line as printed, without a list number (一、江川钢铁… → 江川钢铁…; "Case Study 3:
+    Electrifying…" → "Electrifying…")."""
+    x = infos[i]
+    text = x.heading_text
+    if x.numbering in ("cn", "arabic"):
+        text = next(rx for kind, rx in NUMBERING if kind == x.numbering).sub("", text.lstrip(), count=1)
+    return _CASE_NUMBER.sub("", text.strip())
+
+
+def _org_text(infos: list[LineInfo], i: int) -> str:
+    """An organization line without its field name ("Organization: Northgate…" → "Northgate…")."""
+    text = infos[i].heading_text.rstrip("；;、，, ")
+    m = re.match(r"^\s*([^：:]{2,14}?)\s*[：:]\s*(\S.*)$", text)
+    return m.group(2).strip() if m and _ORG_LABEL.match(m.group(1).strip()) else text
+
+
 def _build(infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode: str) -> Case:
-    title = "".join(_join_title(infos[i].heading_text for i in d.title_lines)) or f"案例 {seq}"
-    org = "；".join(infos[i].heading_text.rstrip("；;、，, ") for i in d.org_lines) or None
+    title = "".join(_join_title(_title_text(infos, i) for i in d.title_lines)) or f"案例 {seq}"
+    org = "；".join(_org_text(infos, i) for i in d.org_lines) or _org_field(infos, d)
     sections = _sections(infos, d, keys, mode)
     text = "\n".join(infos[i].line.text for i in range(d.start, d.end + 1) if not infos[i].blank and not infos[i].noise)
     page = infos[d.start].line.page
@@ -394,7 +439,7 @@ def _is_section_heading(x: LineInfo, keys: Counter[str], mode: str) -> bool:
         return False
     if mode == "numbering":
         return _is_numbered_heading(x)
-    if x.label:
+    if x.label and not x.lone_label:
         return False
     if _is_heading_candidate(x) and x.key in keys:
         return True

@@ -26,9 +26,10 @@ NUMBERING = [
     ("arabic", re.compile(r"^(\d{1,2})\s*(?:[、．]|\.(?!\d))\s*")),
     ("circled", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
-_LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*\S")
+_LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*(\S|$)")
 SENTENCE_END = tuple("。！？；;，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
+_NUMBER_ROW = re.compile(r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$")  # "8.2 920 5,240": a table row (a page number is one number)
 _PAGE_NO = re.compile(r"^(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
 _EDGE_NUMBER = re.compile(r"^(?P<a>\d{1,4})\s+\S.*$|^.*\S\s+(?P<b>\d{1,4})$|^(?P<c>\d{1,4})$")
 EDGE_LINES = 3  # lines at the top and at the bottom of a page where a running header/footer may be
@@ -59,6 +60,7 @@ class LineInfo:
     numbering: str | None = None  # kind from NUMBERING
     number: int = 0
     label: str | None = None  # "摘要" for "**摘要：**…"
+    lone_label: bool = False  # "主要做法：" alone on its line: a heading written as a label
     noise: bool = False  # page header/footer, page number, side tab
     blank: bool = False
 
@@ -118,6 +120,7 @@ def _features(line: Line) -> LineInfo:
     m = _LABEL.match(text)
     if m and not info.numbering:
         info.label = m.group(1)
+        info.lone_label = not m.group(2)
     return info
 
 
@@ -143,13 +146,15 @@ def _mark_noise(infos: list[LineInfo]) -> None:
         if len(furniture[label]) >= 2:
             infos[i].noise = True
     _mark_page_edges(infos)
-    # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number.
+    # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number — but
+    # not beside a row of numbers, where they are a table's cell printed in a narrow column.
     i = 0
     while i < len(infos):
         j = i
         while j < len(infos) and not infos[j].blank and _CJK_CHAR.match(infos[j].body):
             j += 1
-        if j - i >= 2:
+        in_table = (i > 0 and _NUMBER_ROW.match(infos[i - 1].body)) or (j < len(infos) and _NUMBER_ROW.match(infos[j].body))
+        if j - i >= 2 and not in_table:
             for k in range(i, j):
                 infos[k].noise = True
         i = max(j, i + 1)
@@ -185,17 +190,25 @@ def _mark_page_edges(infos: list[LineInfo]) -> None:
 
 
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
-    """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
-    out: dict[int, str] = {}
+    """Side tabs found by `_mark_noise`, as {line index of first char: joined text}: those printed
+    on several pages, or at a page's edge (right after its page number); a one-off vertical
+    run elsewhere (a narrow table's header cell "期/次") names no chapter."""
+    runs: dict[int, str] = {}
     i = 0
     while i < len(infos):
         j = i
         while j < len(infos) and infos[j].noise and _CJK_CHAR.match(infos[j].body):
             j += 1
         if j - i >= 2:
-            out[i] = "".join(infos[k].body for k in range(i, j))
+            runs[i] = "".join(infos[k].body for k in range(i, j))
         i = max(j, i + 1)
-    return out
+    seen = Counter(runs.values())
+
+    def after_page_number(i: int) -> bool:
+        above = [x for x in infos[max(0, i - 4):i] if not x.blank and x.body.strip()]
+        return bool(above) and bool(_PAGE_NO.match(above[-1].body))
+
+    return {i: label for i, label in runs.items() if seen[label] >= 2 or after_page_number(i)}
 
 
 def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..models import Case, Line
-from ..programme.conflicts import core
+from ..organizations.names import key as core
 
 MIN_MENTIONS = 2  # a name's start written once in a case may be a passing reference
 MIN_PREFIX = 2  # characters of a name's start that must be found

@@ -44,9 +44,14 @@ def is_front_word(text: str) -> bool:
     return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in FRONT_WORDS)
 
 
+_BACK_EN = re.compile(r"^(appendix|appendices|references|bibliography|acknowledge?ments?|about (the|this|us)\b|glossary|"
+                      r"index|contact)", re.IGNORECASE)
+
+
 def is_back_word(text: str) -> bool:
     t = text.replace(" ", "").rstrip("：:")
-    return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in BACK_WORDS)
+    return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in BACK_WORDS) \
+        or (len(text) <= 40 and bool(_BACK_EN.match(text.strip())))
 
 
 _LEADER = re.compile(r"[.．·…_]{4,}")

@@ -14,6 +14,7 @@ from ..errors import CaseAtlasError, NotFound
 from ..programme import presets
 from ..programme.conflicts import conflicted
 from ..store import accounts as accounts_store
+from ..store import organizations as org_store
 from ..store import programmes as store
 from ..vocab import DEADLINES
 from . import accounts, audit, notify
@@ -161,10 +162,11 @@ def conflicts_of(conn, call: dict, subs: list[dict]) -> dict[tuple[int, int], st
     """(submission, reviewer) → why they conflict: declared by the reviewer, or detected from the
     reviewer's organizations and the applicant's (services see the same groups)."""
     out = dict(store.declared_conflicts(conn, call["id"]))
+    decisions = [(d["a_name"], d["b_name"], d["decision"]) for d in org_store.decisions(conn)]
     for m in store.members(conn, call["id"], "reviewer"):
         orgs = [m["affiliation"] or "", m["organization"] or ""] + list(m["declared_orgs"] or [])
         for s in subs:
-            hit = conflicted(orgs, s["organization"], call["aliases"] or [])
+            hit = conflicted(orgs, s["organization"], call["aliases"] or [], decisions)
             if hit and (s["id"], m["user_id"]) not in out:
                 out[(s["id"], m["user_id"])] = f"organization: {hit} ~ {s['organization']}"
     return out

@@ -14,13 +14,14 @@ from .context import Context, require
 
 # The full record (export contract) is JSON Lines. CSV and XLSX are flat tables a
 # spreadsheet can sum: one row per case, and one row per outcome; numbers stay numbers.
-CASE_COLUMNS = ["id", "title", "organization", "chapter", "collection", "year", "source_file", "start_line",
+CASE_COLUMNS = ["id", "title", "organization", "organization_id", "organization_group_id", "chapter", "collection", "year", "source_file", "start_line",
                 "end_line", "page", "province", "city", "sector", "industry", "measures", "standards", "systems",
                 "targets", "n_outcomes", "n_flags"]
 OUTCOME_COLUMNS = ["case_id", "case_title", "outcome_id", "kind", "value", "value_max", "unit", "period",
                    "status", "scope", "qualifier", "quote", "line", "flags"]
 TABLES = ("cases", "outcomes")
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
+                 "organization_id", "organizations",
                  "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
                  "systems", "targets", "flags"]
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
@@ -40,7 +41,9 @@ def _names(items: list[dict], key: str = "name") -> str:
 def case_row(r: dict) -> dict:
     region, sector = r["region"] or {}, r["sector"] or {}
     return {
-        "id": r["id"], "title": r["title"], "organization": r["organization"], "chapter": r["chapter"],
+        "id": r["id"], "title": r["title"], "organization": r["organization"], "organization_id": r["organization_id"],
+        "organization_group_id": r["organizations"][0]["group_id"] if r["organizations"] else None,
+        "chapter": r["chapter"],
         "collection": r["collection"], "year": r["year"], "source_file": r["source_file"],
         "start_line": r["start_line"], "end_line": r["end_line"], "page": r["page"],
         "province": region.get("province"), "city": region.get("city"), "sector": sector.get("topic"),

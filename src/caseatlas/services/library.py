@@ -17,12 +17,12 @@ from ..search import index_book
 from ..segment import segment
 from ..store import facts as facts_store
 from ..store import library as lib
-from . import audit
+from . import audit, organizations
 from .context import Context, library_url, require
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "15"
+PIPELINE = "16"
 MAX_PAGE_SIZE = 100
 
 
@@ -97,6 +97,7 @@ def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], 
 
     def on_saved(conn, pks):
         index_book(conn, book, pks)
+        organizations.refresh(conn)  # a book's organizations link to those of the books before it
         audit.record(conn, ctx, "library.ingest", book.document.source_file, cases=len(book.cases),
                      sha256=book.document.sha256)
 
@@ -127,6 +128,7 @@ def delete_collection(ctx: Context, key: str) -> int:
     with ctx.engine.begin() as conn:
         col = _collection(conn, key)
         n = lib.delete_collection(conn, col["id"])
+        organizations.refresh(conn)
         audit.record(conn, ctx, "library.delete", col["source_file"], cases=n)
         return n
 
@@ -189,6 +191,10 @@ def export_record(row: dict) -> dict:
         "page": row["page"],
         "title": row["title"],
         "organization": row["organization"],
+        # The organization (across books) the case names first, and every one it names with its group.
+        "organization_id": row["organizations"][0]["org_id"] if row.get("organizations") else None,
+        "organizations": [{"id": o["org_id"], "name": o["name"], "group_id": o["root_org_id"], "as_printed": o["printed"],
+                           "source": o["source"]} for o in row.get("organizations", [])],
         "chapter": row["chapter"],
         "sections": row["sections"],
         "text": row["text"],

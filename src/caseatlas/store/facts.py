@@ -10,6 +10,7 @@ from sqlalchemy import Connection, String, and_, cast, exists, func, select
 
 from ..models import Filters
 from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS, FLAG_ANY
+from . import organizations
 from .library import chunked
 from .schema import attributes, cases, collections, flag_verdicts, flags, outcomes
 
@@ -128,6 +129,8 @@ def filtered_cases(conn: Connection, f: Filters) -> set[int] | None:
         if value:
             q = q.where(exists().where(and_(attributes.c.case_pk == cases.c.id,
                                             attributes.c.kind == FACET_ATTRIBUTE[facet], attributes.c.value == value)))
+    if f.organization:
+        q = q.where(organizations.group_condition(f.organization))
     if f.flag:
         cond = and_(flags.c.case_pk == cases.c.id, _open_flags())
         q = q.where(exists().where(cond if f.flag == FLAG_ANY else and_(cond, flags.c.check_name == f.flag)))
@@ -161,6 +164,7 @@ def facet_counts(conn: Connection, case_pks: list[int]) -> dict[str, list[tuple[
             flagged.add(pk)
         if flagged:
             counts["flag"][FLAG_ANY] += len(flagged)
+        counts["organization"].update(organizations.root_names(conn, part))
     # "has a flag" first in its facet, then the checks by count
     return {f: sorted(c.items(), key=lambda kv: (kv[0] != FLAG_ANY, -kv[1], kv[0])) for f, c in counts.items()}
 

@@ -336,14 +336,19 @@ def iter_cases(conn: Connection, collection_id: int | None = None, with_sections
     secs: dict[int, list[dict]] = {}
     facts: tuple[dict, dict] = ({}, {})
     found: dict[int, list[dict]] = {}
+    orgs: dict[int, list[dict]] = {}
     if with_sections and rows:
         for s in _rows(conn, select(sections).order_by(sections.c.case_pk, sections.c.seq), sections.c.case_pk, pks):
             secs.setdefault(s["case_pk"], []).append(
                 {"heading": s["heading"], "start_line": s["start_line"], "end_line": s["end_line"]})
         facts = _facts_for(conn, pks)
         found = _flags_for(conn, pks)
+        from .organizations import of_cases  # (it builds on this module's helpers)
+
+        orgs = of_cases(conn, pks)
     for r in rows:
         r["flags"] = found.get(r["id"], []) if with_sections else []
+        r["organizations"] = orgs.get(r["id"], []) if with_sections else []
         r["sections"] = secs.get(r["id"], [])
         r["outcomes"] = facts[0].get(r["id"], [])
         r["attributes"] = facts[1].get(r["id"], [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, false
 
 metadata = MetaData()
 
@@ -140,6 +140,62 @@ flag_verdicts = Table(
     Column("note", Text),
     Column("username", String, nullable=False),
     Column("at", String, nullable=False),
+)
+
+# Organizations across books (caseatlas/organizations), derived from the cases on every ingest
+# (migration 0009). `org_id` is a hash of the canonical name key, so links and URLs stay put.
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", String(24), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("parent_org_id", String(24)),  # its group, when it is a member or branch of one
+    Column("root_org_id", String(24), nullable=False),  # the top of its group (itself when none)
+    Column("known", Boolean, nullable=False, server_default=false()),  # from data/organizations/known.toml
+    Index("ux_organizations_org_id", "org_id", unique=True),
+    Index("ix_organizations_root", "root_org_id"),
+)
+
+organization_names = Table(
+    "organization_names",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_pk", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Index("ux_organization_names_key", "name_key", unique=True),
+    Index("ix_organization_names_org", "org_pk"),
+)
+
+case_organizations = Table(
+    "case_organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("org_pk", Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("printed", Text, nullable=False),  # the name as the case prints it (or its title)
+    Column("source", String(16), nullable=False),  # "printed" or "title"
+    Index("ux_case_organizations", "case_pk", "seq", unique=True),
+    Index("ix_case_organizations_org", "org_pk"),
+)
+
+# Merges and splits people confirmed, by name key: they outlive every re-resolution.
+organization_decisions = Table(
+    "organization_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("a_key", Text, nullable=False),
+    Column("b_key", Text, nullable=False),
+    Column("a_name", Text, nullable=False),
+    Column("b_name", Text, nullable=False),
+    Column("decision", String(16), nullable=False),  # organizations.resolve.DECISIONS
+    Column("note", Text),
+    Column("username", String, nullable=False),
+    Column("at", String, nullable=False),
+    Index("ux_organization_decisions_pair", "a_key", "b_key", unique=True),
 )
 
 passages = Table(

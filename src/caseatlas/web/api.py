@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 
 from ..errors import CaseAtlasError
 from ..models import Filters
-from ..services import accounts, audit, checks, discovery, exports, insights, library, publishing
+from ..services import accounts, audit, checks, discovery, exports, insights, library, organizations, publishing
 from ..vocab import (
     OUTCOME_KINDS,
     AttributeKind,
@@ -44,10 +44,12 @@ router = APIRouter(prefix="/api/v1", tags=["api"], responses=_ERRORS)
 
 def filters_from(collection: str | None = None, year: int | None = None, chapter: str | None = None,
                  sector: str | None = None, province: str | None = None, measure: str | None = None,
-                 standard: str | None = None, minimum: list[str] | None = None, flag: str | None = None) -> Filters:
+                 standard: str | None = None, minimum: list[str] | None = None, flag: str | None = None,
+                 organization: str | None = None) -> Filters:
     return Filters(collection=collection or None, year=year, chapter=chapter or None, sector=sector or None,
                    province=province or None, measure=measure or None, standard=standard or None,
-                   min_outcomes=[discovery.parse_minimum(m) for m in minimum or [] if m], flag=discovery.parse_flag(flag))
+                   min_outcomes=[discovery.parse_minimum(m) for m in minimum or [] if m], flag=discovery.parse_flag(flag),
+                   organization=organization or None)
 
 
 class FilterParams:
@@ -63,8 +65,10 @@ class FilterParams:
         min: Annotated[list[Annotated[str, StringConstraints(pattern=MINIMUM)]] | None,
                        Query(description="Outcome threshold KIND:VALUE, canonical units")] = None,
         flag: Annotated[FlagFilter | None, Query(description="Cases with a claim-check flag not dismissed: any, or one check")] = None,
+        organization: Annotated[str | None, Query(description="An organization's id or name: its cases and its group's")] = None,
     ):
-        self.filters = filters_from(collection, year, chapter, sector, province, measure, standard, min, flag)
+        self.filters = filters_from(collection, year, chapter, sector, province, measure, standard, min, flag,
+                                    organization)
 
 
 Filtered = Annotated[FilterParams, Depends()]
@@ -195,6 +199,27 @@ def flags(ctx: ReadContext, collection: str | None = None, check: str | None = N
                                                  "kept across re-ingest", response_model=schemas.Verdict)
 def verdict(ctx: WriteContext, flag_id: str, body: schemas.VerdictIn) -> dict:
     return checks.set_verdict(ctx, flag_id, body.verdict, body.note)
+
+
+@router.get("/organizations", summary="Organizations across books (with their group), most books first",
+            response_model=list[schemas.OrganizationBrief])
+def organization_list(ctx: ReadContext, min_books: Annotated[int, Query(ge=1, le=1000)] = 1,
+                      groups: bool = False) -> list[dict]:
+    return organizations.organizations(ctx, min_books, groups)
+
+
+@router.get("/organizations/{org_id}", summary="One organization: names, group, members, and its cases across "
+                                                "books with their outcomes side by side",
+            response_model=schemas.Organization, response_model_by_alias=True)
+def organization(ctx: ReadContext, org_id: str) -> dict:
+    return organizations.organization(ctx, org_id)
+
+
+@router.post("/organizations/decisions", summary="Two names are one organization (same) or not (different), "
+                                                  "kept across re-ingest (organizer, admin)",
+             response_model=schemas.OrganizationDecision)
+def organization_decision(ctx: WriteContext, body: schemas.OrganizationDecisionIn) -> dict:
+    return organizations.decide(ctx, body.a, body.b, body.decision, body.note)
 
 
 # --- accounts ----------------------------------------------------------------------------

@@ -102,7 +102,8 @@ def unit_label(unit: str, lang: str) -> str:
 
 
 FACET_LABELS = {"collection": "collection", "year": "year", "chapter": "chapter", "sector": "sector",
-                "province": "region", "measure": "measures", "standard": "standards", "flag": "flags"}
+                "province": "region", "measure": "measures", "standard": "standards", "organization": "organization",
+                "flag": "flags"}
 
 
 def translator(lang: str):

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict
-from ..services import accounts, audit, checks, discovery, insights, library
+from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
@@ -23,7 +23,7 @@ MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("caseatlas") / "web" / "templates"))))
 router = APIRouter(include_in_schema=False)
-FILTER_KEYS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "flag")
+FILTER_KEYS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "organization", "flag")
 
 
 def _lang(request: Request) -> str:
@@ -118,7 +118,7 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
     try:
         year = int(qp["year"]) if qp.get("year") else None
         filters = filters_from(qp.get("collection"), year, qp.get("chapter"), qp.get("sector"), qp.get("province"),
-                               qp.get("measure"), qp.get("standard"), minimum, qp.get("flag"))
+                               qp.get("measure"), qp.get("standard"), minimum, qp.get("flag"), qp.get("organization"))
     except (ValueError, CaseAtlasError) as exc:
         return error_page(request, 400, str(exc))
     limit = 10
@@ -161,6 +161,28 @@ def flag_verdict(request: Request, ctx: WriteContext, case_id: str, flag_id: str
     """A flag confirmed or dismissed from the case page (organizers, admins); back to the flag."""
     checks.set_verdict(ctx, flag_id, verdict or None, note)
     return RedirectResponse(f"/cases/{quote(case_id, safe=':')}#flag-{flag_id}", status_code=303)
+
+
+@router.get("/organizations", response_class=HTMLResponse)
+def organizations_page(request: Request, ctx: ReadContext):
+    """Organizations found in two or more books first (with their groups), then the rest."""
+    rows = organizations.organizations(ctx, 1, top_only=request.query_params.get("all") != "1")
+    return render(request, "organizations.html", orgs=rows, show_all=request.query_params.get("all") == "1")
+
+
+@router.get("/organizations/{org_id}", response_class=HTMLResponse)
+def organization_page(request: Request, ctx: ReadContext, org_id: str):
+    return render(request, "organization.html", org=organizations.organization(ctx, org_id),
+                  may_decide="organizations.decide" in ctx.actor.grants)
+
+
+@router.post("/organizations/{org_id}/decisions", response_class=HTMLResponse)
+def organization_decision(request: Request, ctx: WriteContext, org_id: str, a: str = Form(""), b: str = Form(""),
+                          decision: str = Form(""), note: str = Form("")):
+    """Merge or split two names from an organization's page (organizers, admins); back to the page
+    of the organization the first name now belongs to."""
+    r = organizations.decide(ctx, a, b, decision or None, note)
+    return RedirectResponse(f"/organizations/{r['organizations'][a.strip()] or org_id}", status_code=303)
 
 
 @router.get("/compare", response_class=HTMLResponse)

@@ -158,6 +158,95 @@ class Verdict(BaseModel):
     note: str | None
 
 
+class CaseOrganization(BaseModel):
+    """An organization a case names, as resolved across books."""
+
+    id: str = Field(description="The organization's stable id (/api/v1/organizations/{id})")
+    name: str
+    group_id: str = Field(description="The top of its group (itself when it belongs to none)")
+    as_printed: str
+    source: Literal["printed", "title"]
+
+
+class OrganizationBrief(BaseModel):
+    id: str
+    name: str
+    known: bool
+    parent_id: str | None
+    parent: str | None
+    group_id: str
+    n_cases: int
+    n_books: int
+    group_cases: int = Field(description="Cases of the organization and its members")
+    group_books: int
+
+
+class OrganizationRef(BaseModel):
+    id: str
+    name: str
+
+
+class OrganizationMember(OrganizationRef):
+    parent_id: str | None
+
+
+class OrgOutcome(BaseModel):
+    id: str
+    value: float
+    unit: str
+    period: Period
+    quote: str
+    line: int
+
+
+class OrgCase(BaseModel):
+    id: str
+    title: str
+    collection: str
+    year: int | None
+    organization: str | None
+    as_: str = Field(alias="as", description="The organization (or member) the case names")
+    outcomes: dict[str, list[OrgOutcome]] = Field(description="Achieved project outcomes of the core kinds")
+
+    model_config = {"populate_by_name": True}
+
+
+class OrganizationDecisionRecord(BaseModel):
+    a_name: str
+    b_name: str
+    decision: Literal["same", "different"]
+    note: str | None
+    username: str
+    at: str
+
+
+class Organization(BaseModel):
+    id: str
+    name: str
+    known: bool
+    aliases: list[str]
+    parent: OrganizationRef | None
+    members: list[OrganizationMember]
+    n_books: int
+    cases: list[OrgCase]
+    kinds: list[str]
+    decisions: list[OrganizationDecisionRecord]
+
+
+class OrganizationDecisionIn(BaseModel):
+    a: str = Field(min_length=2, max_length=200)
+    b: str = Field(min_length=2, max_length=200)
+    decision: Literal["same", "different"] | None = Field(description="None withdraws an earlier decision")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class OrganizationDecision(BaseModel):
+    a: str
+    b: str
+    decision: Literal["same", "different"] | None
+    organizations: dict[str, str | None]
+
+
 class CaseRecord(BaseModel):
     """The export contract (README): names are stable, later versions only add fields."""
 
@@ -169,6 +258,8 @@ class CaseRecord(BaseModel):
     page: int | None
     title: str
     organization: str | None
+    organization_id: str | None = Field(description="The organization (across books) the case names first")
+    organizations: list[CaseOrganization]
     chapter: str | None
     sections: list[SectionRange]
     text: str

@@ -1,0 +1,7 @@
+"""Organizations across books: printed names → canonical organizations and their groups
+(`names.py` reads one name, `resolve.py` links names; `data/organizations/known.toml` holds
+brand and legal names that share nothing a rule could see)."""
+
+from .resolve import Link, Org, Resolution, Resolver, Use, same_group
+
+__all__ = ["Link", "Org", "Resolution", "Resolver", "Use", "same_group"]

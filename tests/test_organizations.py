@@ -307,6 +307,7 @@ def test_corpus_organizations_in_two_or_more_books_are_linked_and_distinct_ones_
     # company whose branches contribute to four books.
     assert {"美团", "蒙牛", "晶澳", "联想", "万科", "国家电网"} <= set(groups)
     assert groups["美团"]["group_books"] == 3
+    assert groups["国家电网"]["group_cases"] == 6  # 003's case names two branches: counted once
     records = library.cases(ctx)
     by_printed = {}
     for r in records:

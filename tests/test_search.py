@@ -271,3 +271,53 @@ def test_semantic_hits_must_stand_out(library):
     assert 1 <= sem["total"] < 8 and sem["hits"][0]["title"] == "海岛风光储微电网示范工程"
     text_total = discovery.search(library, "光伏", mode="text")["total"]
     assert discovery.search(library, "光伏", mode="auto")["total"] <= text_total + 1
+
+
+FILLER = "\n".join(f"第{k}项工作按计划推进。" for k in range(1, 7))
+COMPOUND_BOOK = f"""# 园区能源案例集
+
+本书收录三个园区能源案例，内容为测试所写。
+
+## 甲园区光储充示范站
+甲能源有限公司
+
+### 案例概述
+园区建成光储充一体化示范站，为电动汽车提供绿色电力。
+{FILLER}
+
+### 项目成果
+项目运行良好，园区用户满意。
+
+## 乙园区车棚改造
+乙科技有限公司
+
+### 案例概述
+园区车棚顶部铺设太阳能组件，车棚旁配建储能电池柜，并新增十个充电桩。
+{FILLER}
+
+### 项目成果
+项目运行良好，园区用户满意。
+
+## 丙园区屋顶改造
+丙实业有限公司
+
+### 案例概述
+园区屋顶铺设太阳能组件，并改造了照明系统。
+{FILLER}
+
+### 项目成果
+项目运行良好，园区用户满意。
+"""
+
+
+def test_a_compound_matches_its_parts_said_apart_but_ranks_below_itself(ctx, tmp_path):
+    book = tmp_path / "compound.md"
+    book.write_text(COMPOUND_BOOK, encoding="utf-8")
+    assert lib.ingest_file(ctx, book).status == "added"
+    an = analyzer()
+    assert an.expand("光储充 一体化")[0][0] == ("光储充一体化",)  # typed apart, known as one term
+    res = discovery.search(ctx, "光储充", mode="text")
+    # 乙 says 太阳能 … 储能 … 充电 (each part through its synonyms); 丙 has only one part.
+    assert titles(res) == ["甲园区光储充示范站", "乙园区车棚改造"]
+    res = discovery.search(ctx, "光储充 一体化", mode="text")
+    assert titles(res)[0] == "甲园区光储充示范站"

@@ -9,8 +9,8 @@ with the column header and row label it belongs to; what the number *is* (kind, 
 is decided by the extractor from those words, as for a sentence.
 
 A table is a run of short lines with at least `MIN_ROWS` rows of numbers whose count matches
-the numeric columns its header names. Tab-separated tables are read by the extractor's own
-column reader; a line with a tab is not part of these.
+the numeric columns its header names. Tab-separated rows (a DOCX table) are read the same way,
+cell by cell, when the extractor's column reader (units in the header) has not read them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import Line
+from ..readers.normalize import normalize
 
 MIN_ROWS = 2
 MAX_LINE = 40  # a table line is short; a longer one (a sentence) ends the table
@@ -70,10 +71,18 @@ def _numbers(text: str) -> list[str]:
 _BULLET = re.compile(r"^[-•●○·*+]\s")
 
 
+def _row_text(line: Line) -> str:
+    """The line with its cells apart: a tab-separated row keeps a cell's own spaces joined
+    ("减排量 (吨)" stays one cell)."""
+    if "\t" in line.raw:
+        return " ".join(normalize(c).replace(" ", "") for c in line.raw.split("\t") if c.strip())
+    return line.text.strip()
+
+
 def _tableish(line: Line) -> bool:
     """A short line that is no sentence and no list item ("- 年节省运行费用 100 万元" is a list)."""
-    t = line.text.strip()
-    return bool(t) and "\t" not in line.raw and len(t) <= MAX_LINE and not _SENTENCE.search(t) and not _BULLET.match(t)
+    t = _row_text(line)
+    return bool(t) and len(t) <= MAX_LINE and not _SENTENCE.search(t) and not _BULLET.match(t)
 
 
 def _unbalanced(text: str) -> bool:
@@ -140,7 +149,7 @@ def cells(lines: list[Line]) -> tuple[list[Cell], set[int]]:
         j = i
         while j < len(lines) and (_tableish(lines[j]) or not lines[j].text.strip()):
             j += 1
-        block = [ln for ln in lines[i:j] if ln.text.strip()]
+        block = [ln for ln in lines[i:j] if _row_text(ln)]
         found = _read_block(block)
         if found:
             out.extend(found)
@@ -150,13 +159,13 @@ def cells(lines: list[Line]) -> tuple[list[Cell], set[int]]:
 
 
 def _read_block(block: list[Line]) -> list[Cell]:
-    rows_at = [k for k, ln in enumerate(block) if _is_row(ln.text)]
+    rows_at = [k for k, ln in enumerate(block) if _is_row(_row_text(ln))]
     if len(rows_at) < MIN_ROWS:
         return []
     first = rows_at[0]
     head: list[str] = []  # the header: the lines right above the first row, up to a caption or heading
     for ln in reversed(block[:first]):
-        t = ln.text.strip()
+        t = _row_text(ln)
         if _CAPTION.match(t) or t.endswith(("：", ":", "。")) or t[:1] in _HEADING_MARKS:
             break
         head.insert(0, t)
@@ -164,7 +173,7 @@ def _read_block(block: list[Line]) -> list[Cell]:
     if len(header) < 2:
         return []  # a table names at least a label column and a value column
     serial = bool(_SERIAL_HEAD.match(header[0]))  # "序号 楼宇名称 建筑面积（m2）": the first number counts rows
-    widths = [len(_numbers(_drop_serial(block[k].text, serial))) for k in rows_at]
+    widths = [len(_numbers(_drop_serial(_row_text(block[k]), serial))) for k in rows_at]
     width = max(set(widths), key=widths.count)  # most rows have as many numbers as there are numeric columns
     if width > len(header) or sum(w == width for w in widths) < MIN_ROWS:
         return []
@@ -175,8 +184,8 @@ def _read_block(block: list[Line]) -> list[Cell]:
     rows: list[tuple[Line, str, list[str], str, bool]] = []
     prev = first - 1
     for k in rows_at:
-        label, nums, unit = _split_row(_drop_serial(block[k].text, serial))
-        between = "".join(ln.text.strip() for ln in block[prev + 1:k] if not _numbers(ln.text)) if k > first else ""
+        label, nums, unit = _split_row(_drop_serial(_row_text(block[k]), serial))
+        between = "".join(_row_text(ln) for ln in block[prev + 1:k] if not _numbers(_row_text(ln))) if k > first else ""
         if len(nums) != width:
             prev = k
             continue

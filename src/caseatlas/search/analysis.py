@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -30,6 +30,9 @@ class Analyzer:
     # synonyms occurs, so a query scores the concept once (BM25 over all its synonyms
     # together) instead of summing every synonym that happens to occur.
     concepts: dict[tuple[str, ...], tuple[str, ...]]
+    # Compounds that abbreviate several concepts ("光储充" → 光伏, 储能, 充电): a further
+    # alternative of the compound's concept, every part by its concept token or its words.
+    compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def normalize(self, text: str) -> str:
         return _t2s(text).lower()
@@ -82,7 +85,7 @@ class Analyzer:
         a compound word — its parts ("屋顶光伏" also matches 屋顶 … 光伏 said apart)."""
         import rjieba
 
-        text = self.normalize(query)
+        text = self._join_known(self.normalize(query))
         groups: list[list[tuple[str, ...]]] = []
         seen: set[str] = set()
         # Multi-word entries first ("zero-carbon industrial park", "shore power").
@@ -100,6 +103,30 @@ class Analyzer:
             seen.add(tok)
             groups.append(self._group(tok))
         return [g for g in groups if g]
+
+    def compound_alternatives(self) -> frozenset[tuple[str, ...]]:
+        """The spelled-out alternatives of every compound (each scored as one concept)."""
+        cached = _COMPOUND_ALTS.get(id(self))
+        if cached is None:
+            cached = frozenset(self._spelled(c) for c in self.compounds)
+            _COMPOUND_ALTS[id(self)] = cached
+        return cached
+
+    def _spelled(self, compound: str) -> tuple[str, ...]:
+        return tuple(t for part in self.compounds[compound] for t in (self.concept_tokens(part)[:1] or self._words(part)))
+
+    def _join_known(self, text: str) -> str:
+        """Words typed apart that the vocabulary knows as one term are one concept
+        ("光储充 一体化" is 光储充一体化, not 光储充 and, separately, 一体化)."""
+        words = text.split()
+        out: list[str] = []
+        for w in words:
+            joined = out[-1] + w if out else ""
+            if joined and not joined.isascii() and (joined in self.synonyms or joined in self.compounds):
+                out[-1] = joined
+            else:
+                out.append(w)
+        return " ".join(out)
 
     def _words(self, term: str) -> tuple[str, ...]:
         import rjieba
@@ -119,10 +146,17 @@ class Analyzer:
         minimal = tuple(p for p in parts if not any(p != q and p in q for q in parts))
         if len(term) >= 4 and not term.isascii() and len(minimal) >= 2 and minimal not in out:
             out.append(minimal)
+        for alt in [term, *self.synonyms.get(term, ())]:
+            if alt in self.compounds:
+                spelled = self._spelled(alt)
+                if spelled not in out:
+                    out.append(spelled)
+                break
         return out
 
 
 _CONCEPT_INDEX: dict[int, tuple[dict, dict]] = {}
+_COMPOUND_ALTS: dict[int, frozenset] = {}
 
 
 @lru_cache(maxsize=1)
@@ -143,9 +177,11 @@ def analyzer() -> Analyzer:
 
     from ..extract import taxonomy
 
-    groups = tomllib.loads(_data("synonyms.toml"))["groups"]
+    data = tomllib.loads(_data("synonyms.toml"))
+    groups = data["groups"]
+    compounds = {_t2s(k).lower(): tuple(_t2s(p).lower() for p in v) for k, v in data.get("compounds", {}).items()}
     # Domain words rjieba would otherwise split: synonym terms, measure names, standards.
-    domain = {t for g in groups for t in g if re.search(r"[\u4e00-\u9fff]", t)}
+    domain = {t for g in groups for t in g if re.search(r"[\u4e00-\u9fff]", t)} | set(compounds)
     domain |= {t for t in taxonomy.measures().lookup if re.search(r"[\u4e00-\u9fff]", t) and len(t) <= 8}
     for word in sorted(domain):
         rjieba.add_word(_t2s(word), 20000, None)
@@ -164,4 +200,4 @@ def analyzer() -> Analyzer:
             words = probe._words(_t2s(term).lower())
             if words:
                 concepts[words] = tuple(dict.fromkeys(concepts.get(words, ()) + (token,)))
-    return Analyzer(stopwords=stop, synonyms=synonyms, concepts=concepts)
+    return Analyzer(stopwords=stop, synonyms=synonyms, concepts=concepts, compounds=compounds)

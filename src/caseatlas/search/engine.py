@@ -68,13 +68,16 @@ def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: s
     if index.n == 0 or not groups:
         return []
     an = analyzer()
+    compound_alts = an.compound_alternatives()
     per_group = []
     for g in groups:
         concepts = an.concepts.get(g[0], ())
         alts = [(c,) for c in concepts] + [a for a in g if not (concepts and a in an.concepts)]
         best = np.zeros(index.n, dtype=np.float32)
         for alt in alts:
-            np.maximum(best, index.scores(alt), out=best)
+            # Words said apart count as one concept: their mean, not their sum (a case that
+            # spells 光伏 … 储能 … 充电 out does not outscore one that says 光储充).
+            np.maximum(best, index.scores(alt) / (len(alt) if alt in compound_alts else 1), out=best)
         per_group.append(best)
     matrix = np.vstack(per_group)  # concepts × cases
     present = matrix > 0

@@ -64,8 +64,8 @@ def _continues(body: str) -> bool:
 
 
 def _is_heading_candidate(x: LineInfo) -> bool:
-    if x.blank or x.noise or x.numbering or _continues(x.body):
-        return False
+    if x.blank or x.noise or x.numbering or _continues(x.body) or "\t" in x.line.raw.strip():
+        return False  # (a tab-separated line is a table row, however often it recurs)
     if x.label:
         return True
     return 2 <= len(x.body) <= HEADING_MAX and not x.ends_sentence and not _CAPTION.match(x.body) \
@@ -170,7 +170,8 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
         i -= 1
         if x.blank or x.noise:
             continue
-        if not block and x.label and not x.lone_label and not x.ends_sentence and len(x.body) <= TITLE_MAX:
+        if not block and x.label and not x.lone_label and not x.md_level and not x.ends_sentence \
+                and len(x.body) <= TITLE_MAX:  # (a heading "# 案例一：…" is a title, not a field)
             fields = True
             continue
         if fields and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
@@ -388,7 +389,7 @@ def _org_field(infos: list[LineInfo], d: _Draft) -> str | None:
     for i in range(d.start, min(d.anchor + 1, d.end + 1)):
         x = infos[i]
         if x.label and not x.lone_label and _ORG_LABEL.match(x.label):
-            value = re.split(r"[：:]", x.body, maxsplit=1)[1].strip().rstrip("。；;")
+            value = re.split(r"[：:】]", x.body, maxsplit=1)[1].strip().rstrip("。；;")
             return value or None
     return None
 

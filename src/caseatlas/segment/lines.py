@@ -27,6 +27,7 @@ NUMBERING = [
     ("circled", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
 _LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*(\S|$)")
+_BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # "【申报单位】某某有限公司"
 SENTENCE_END = tuple("。！？；;，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
 _NUMBER_ROW = re.compile(r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$")  # "8.2 920 5,240": a table row (a page number is one number)
@@ -117,7 +118,7 @@ def _features(line: Line) -> LineInfo:
             info.numbering = kind
             info.number = "①②③④⑤⑥⑦⑧⑨⑩".index(m.group(1)) + 1 if kind == "circled" else cn_to_int(m.group(1))
             break
-    m = _LABEL.match(text)
+    m = _LABEL.match(text) or _BRACKET_LABEL.match(text)
     if m and not info.numbering:
         info.label = m.group(1)
         info.lone_label = not m.group(2)

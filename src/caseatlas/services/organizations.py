@@ -42,11 +42,11 @@ def refresh(conn) -> int:
 def _listing(rows: list[dict]) -> list[dict]:
     """Each organization with its direct cases and those of its whole group."""
     by_id = {r["org_id"]: r for r in rows}
-    group_cases: Counter = Counter()
+    group_cases: dict[str, set] = {}
     group_books: dict[str, set] = {}
     for r in rows:
         for oid in {r["org_id"], r["parent_org_id"], r["root_org_id"]} - {None}:
-            group_cases[oid] += r["n_cases"]
+            group_cases.setdefault(oid, set()).update(r["cases"])  # a case naming two members counts once
             group_books.setdefault(oid, set()).update(r["books"])
     out = []
     for r in rows:
@@ -54,7 +54,8 @@ def _listing(rows: list[dict]) -> list[dict]:
         out.append({"id": r["org_id"], "name": r["name"], "known": bool(r["known"]),
                     "parent_id": r["parent_org_id"], "parent": parent["name"] if parent else None,
                     "group_id": r["root_org_id"], "n_cases": r["n_cases"], "n_books": len(r["books"]),
-                    "group_cases": group_cases[r["org_id"]], "group_books": len(group_books.get(r["org_id"], ()))})
+                    "group_cases": len(group_cases.get(r["org_id"], ())),
+                    "group_books": len(group_books.get(r["org_id"], ()))})
     return out
 
 

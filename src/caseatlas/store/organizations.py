@@ -56,7 +56,8 @@ def sync(conn: Connection, orgs: list[dict], names: list[tuple[str, str, str]],
 
 def list_organizations(conn: Connection) -> list[dict]:
     """Every organization with how many cases and books name it directly."""
-    rows = {r["id"]: dict(r) | {"n_cases": 0, "books": set()} for r in conn.execute(select(organizations)).mappings()}
+    rows = {r["id"]: dict(r) | {"n_cases": 0, "books": set(), "cases": set()}
+            for r in conn.execute(select(organizations)).mappings()}
     q = (select(case_organizations.c.org_pk, case_organizations.c.case_pk, cases.c.collection_id)
          .join(cases, cases.c.id == case_organizations.c.case_pk))
     seen: set[tuple[int, int]] = set()
@@ -65,6 +66,7 @@ def list_organizations(conn: Connection) -> list[dict]:
             seen.add((org_pk, case_pk))
             rows[org_pk]["n_cases"] += 1
             rows[org_pk]["books"].add(cid)
+            rows[org_pk]["cases"].add(case_pk)
     return list(rows.values())
 
 

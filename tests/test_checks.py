@@ -456,3 +456,18 @@ def test_one_slip_repeated_in_a_table_is_one_flag():
     rows = ["项目名称\t节能量 (吨标准煤)\t年减少碳排放量 (tCO2)", "甲项目\t400\t3,080", "乙项目\t100\t770"]
     found = [f for f in flags_of(*rows) if f.check == "factor"]
     assert len(found) == 1 and sorted(set(found[0].lines)) == [2, 3] and "7.7 t/tce" in found[0].message
+
+
+def test_a_narrow_table_s_total_is_checked_against_its_rows():
+    from caseatlas.checks import CaseView
+    from caseatlas.checks.tables import table_totals
+    from caseatlas.models import Line
+
+    def view(total_row: str) -> CaseView:
+        texts = ["表 2 分期建设与运行数据", "装机容量", "（兆瓦）", "年发电量（万千", "瓦时）", "8.2 920", "一", "期",
+                 "二", "期", "6.5 735", "合", "计", total_row]
+        return CaseView([], {k + 1: Line(k + 1, t, t) for k, t in enumerate(texts)})
+
+    assert table_totals(view("14.7 1,655")) == []
+    (f,) = table_totals(view("14.7 1,755"))  # "合" / "计" stacked: only the table reader sees the total
+    assert f.check == "sum" and f.values == {"total": 1755.0, "sum_of_rows": 1655.0} and f.lines == [6, 14]

@@ -280,3 +280,27 @@ def test_the_flag_facet_narrows_and_totals_can_leave_flagged_figures_out(site, p
     page.wait_for_load_state()
     assert "unflagged=1" in page.url and "未计入" in page.inner_text("#unflagged-toggle")
     assert page.inner_text("table.data tbody") != before
+
+
+def test_organization_pages_link_cases_and_narrow_search(site, page):
+    """Organizations: the list shows groups; a group's page names its members and lists their
+    cases with their outcomes; a case links back to its organization; the facet narrows."""
+    if not CORPUS.is_dir():
+        pytest.fail("../shared/corpus is needed (book 000 names 万科物流发展有限公司)", pytrace=False)
+    page.goto(site.url + "/organizations")
+    page.locator("#org-table a", has_text="万科").first.click()
+    page.wait_for_load_state()
+    assert page.inner_text("#org-name") == "万科"
+    assert "万科物流发展有限公司" in page.inner_text("#org-members")
+    rows = page.locator("#org-cases tbody tr")
+    assert rows.count() == 1 and "零碳园区" in rows.first.inner_text()
+    rows.first.locator("a").first.click()
+    page.wait_for_load_state()
+    page.locator("a.org-link").click()
+    page.wait_for_load_state()
+    assert page.inner_text("#org-name") == "万科物流发展有限公司" and "万科" in page.inner_text(".org-meta")
+    shot(page, "organization")
+    page.goto(site.url + "/search?q=")
+    page.locator('a[data-facet="organization"]', has_text="万科").first.click()
+    page.wait_for_load_state()
+    assert "organization=" in page.url and int(page.inner_text("#total")) == 1

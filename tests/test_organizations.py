@@ -191,8 +191,8 @@ BOOK_B = f"""# 另一本案例集 2026
 
 
 @pytest.fixture
-def two_books(tmp_path):
-    ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
+def two_books(ctx, tmp_path):
+    """Two books in a library on each backend (SQLite file, PostgreSQL server)."""
     for name, text in (("a.md", BOOK_A), ("b.md", BOOK_B)):
         (tmp_path / name).write_text(text, encoding="utf-8")
         assert library.ingest_file(ctx, tmp_path / name).status == "added"
@@ -266,7 +266,7 @@ def test_facet_filter_export_and_csv(two_books):
     assert record["organizations"][0]["as_printed"] == "北京三快在线科技有限公司（美团外卖）"
 
 
-def test_api_and_pages(two_books):
+def test_api_and_pages(two_books, db_path):
     from fastapi.testclient import TestClient
 
     from caseatlas.services import accounts
@@ -274,7 +274,7 @@ def test_api_and_pages(two_books):
 
     ctx, tmp = two_books
     accounts.add_user(ctx, "org1", "correct horse battery", "organizer")
-    client = TestClient(create_app(str(tmp / "lib.db")))
+    client = TestClient(create_app(str(db_path)))
     listed = client.get("/api/v1/organizations?min_books=2").json()
     assert {o["name"] for o in listed} == {"美团", "蒙牛"}
     mt = next(o for o in listed if o["name"] == "美团")

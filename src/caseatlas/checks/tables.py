@@ -81,16 +81,48 @@ def table_totals(view: CaseView) -> list[Flag]:
             continue
         for col, cell, total in totals:
             column = [r[1][col] for r in rows if col in r[1]]
-            if len(column) < MIN_ROWS:
-                continue
-            got = sum(v for _, v in column)
-            rounding = 0.5 * 10 ** -max([_decimals(cell)] + [_decimals(c) for c, _ in column]) * (len(column) + 1)
-            if abs(got - total) <= max(SUM_TOL * abs(total), rounding):
-                continue
-            first = min(r[0] for r in rows)
-            flags.append(Flag(
-                "sum", "error",
-                f"合计行的“{cell}”与上面 {len(column)} 行之和 {got:,.10g} 不符（相差 {abs(got - total):,.4g}）。",
-                f"The total '{cell}' is not the sum of the {len(column)} rows above it ({got:,.10g}).",
-                [first, no], [view.lines[first].raw.strip()[:60], cell], {"total": total, "sum_of_rows": got}))
+            flag = _sum_flag(view, cell, total, column, min(r[0] for r in rows), no)
+            if flag:
+                flags.append(flag)
+    return flags + _grid_totals(view, {(f.lines[-1], f.quotes[-1]) for f in flags})
+
+
+def _sum_flag(view: CaseView, cell: str, total: float, column: list[tuple[str, float]], first: int,
+              no: int) -> Flag | None:
+    """A flag when the column's cells do not add up to the total beyond rounding and SUM_TOL."""
+    if len(column) < MIN_ROWS:
+        return None
+    got = sum(v for _, v in column)
+    rounding = 0.5 * 10 ** -max([_decimals(cell)] + [_decimals(c) for c, _ in column]) * (len(column) + 1)
+    if abs(got - total) <= max(SUM_TOL * abs(total), rounding):
+        return None
+    return Flag(
+        "sum", "error",
+        f"合计行的“{cell}”与上面 {len(column)} 行之和 {got:,.10g} 不符（相差 {abs(got - total):,.4g}）。",
+        f"The total '{cell}' is not the sum of the {len(column)} rows above it ({got:,.10g}).",
+        [first, no], [view.lines[first].raw.strip()[:60], cell], {"total": total, "sum_of_rows": got})
+
+
+def _grid_totals(view: CaseView, done: set[tuple[int, str]]) -> list[Flag]:
+    """Totals of tables only the table reader can put together (extract/tables.py: a 合计
+    printed "合" / "计" beside its numbers, a narrow column's wrapped header)."""
+    from ..extract.tables import cells
+
+    grid, _ = cells([view.lines[n] for n in sorted(view.lines)])
+    by_column: dict[tuple[int, str], list] = {}
+    for c in grid:
+        by_column.setdefault((c.table, c.column), []).append(c)
+    flags = []
+    for column in by_column.values():
+        totals = [c for c in column if c.total]
+        parts = [c for c in column if c.part]
+        if len(totals) != 1 or not totals[0].complete or (totals[0].line.no, totals[0].number) in done:
+            continue
+        values = [(c.number, _value(c.number)) for c in parts]
+        total = _value(totals[0].number)
+        if total is None or any(v is None for _, v in values):
+            continue
+        flag = _sum_flag(view, totals[0].number, total, values, min(c.line.no for c in parts), totals[0].line.no)
+        if flag:
+            flags.append(flag)
     return flags

@@ -54,6 +54,8 @@ class Cell:
     unit: str  # a unit printed in the row itself ("吨" in "年节约标准煤 吨 46,800"), or ""
     total: bool  # the row is a total (合计/总计)
     part: bool  # a row above a total row, in the same table
+    table: int = 0  # which table of the lines (cells of one table share it)
+    complete: bool = True  # every row of the table has a number in every column (a sum can be checked)
 
 
 def is_total(label: str) -> bool:
@@ -151,6 +153,8 @@ def cells(lines: list[Line]) -> tuple[list[Cell], set[int]]:
             j += 1
         block = [ln for ln in lines[i:j] if _row_text(ln)]
         found = _read_block(block)
+        for c in found:
+            c.table = i
         if found:
             out.extend(found)
             covered.update(ln.no for ln in block)
@@ -182,11 +186,13 @@ def _read_block(block: list[Line]) -> list[Cell]:
     spanning = next((h for h in reversed(header[: len(header) - width]) if _UNIT_IN.search(h)), "")
     columns = [c if _UNIT_IN.search(c) or not spanning else f"{c}{spanning}" for c in columns]
     rows: list[tuple[Line, str, list[str], str, bool]] = []
+    complete = True
     prev = first - 1
     for k in rows_at:
         label, nums, unit = _split_row(_drop_serial(_row_text(block[k]), serial))
         between = "".join(_row_text(ln) for ln in block[prev + 1:k] if not _numbers(_row_text(ln))) if k > first else ""
         if len(nums) != width:
+            complete = False  # a row with a cell in words ("暂未启动"): its numbers cannot be placed
             prev = k
             continue
         total = bool(_TOTAL.search(label) or _TOTAL.search(between))
@@ -198,5 +204,6 @@ def _read_block(block: list[Line]) -> list[Cell]:
     out = []
     for n, (line, label, nums, unit, total) in enumerate(rows):
         for column, number in zip(columns, nums):
-            out.append(Cell(line, number, column, label, unit, total, part=n < last_total and not total))
+            out.append(Cell(line, number, column, label, unit, total, part=n < last_total and not total,
+                            complete=complete))
     return out

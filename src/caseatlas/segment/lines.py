@@ -30,6 +30,7 @@ _LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*(\S|$)")
 _BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # "【申报单位】某某有限公司"
 SENTENCE_END = tuple("。！？；;，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
+_TABLE_CAPTION = re.compile(r"^(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)
 _NUMBER_ROW = re.compile(r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$")  # "8.2 920 5,240": a table row (a page number is one number)
 _PAGE_NO = re.compile(r"^(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
 _EDGE_NUMBER = re.compile(r"^(?P<a>\d{1,4})\s+\S.*$|^.*\S\s+(?P<b>\d{1,4})$|^(?P<c>\d{1,4})$")
@@ -154,8 +155,7 @@ def _mark_noise(infos: list[LineInfo]) -> None:
         j = i
         while j < len(infos) and not infos[j].blank and _CJK_CHAR.match(infos[j].body):
             j += 1
-        in_table = (i > 0 and _NUMBER_ROW.match(infos[i - 1].body)) or (j < len(infos) and _NUMBER_ROW.match(infos[j].body))
-        if j - i >= 2 and not in_table:
+        if j - i >= 2 and not _in_table(infos, i, j):
             for k in range(i, j):
                 infos[k].noise = True
         i = max(j, i + 1)
@@ -190,26 +190,27 @@ def _mark_page_edges(infos: list[LineInfo]) -> None:
             infos[i].noise = True
 
 
+def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:
+    """Single characters i..j-1 stacked inside a table printed in a narrow column (a cell "一/期"
+    beside a row of numbers, a header cell "期/次" under the table's caption), not a side tab."""
+    before = [x for x in infos[max(0, i - 3):i] if not x.blank]
+    after = [x for x in infos[j:j + 12] if not x.blank][:8]
+    return bool(before and (_NUMBER_ROW.match(before[-1].body) or _TABLE_CAPTION.match(before[-1].body))) \
+        or any(_NUMBER_ROW.match(x.body) for x in after)
+
+
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
-    """Side tabs found by `_mark_noise`, as {line index of first char: joined text}: those printed
-    on several pages, or at a page's edge (right after its page number); a one-off vertical
-    run elsewhere (a narrow table's header cell "期/次") names no chapter."""
-    runs: dict[int, str] = {}
+    """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
+    out: dict[int, str] = {}
     i = 0
     while i < len(infos):
         j = i
         while j < len(infos) and infos[j].noise and _CJK_CHAR.match(infos[j].body):
             j += 1
         if j - i >= 2:
-            runs[i] = "".join(infos[k].body for k in range(i, j))
+            out[i] = "".join(infos[k].body for k in range(i, j))
         i = max(j, i + 1)
-    seen = Counter(runs.values())
-
-    def after_page_number(i: int) -> bool:
-        above = [x for x in infos[max(0, i - 4):i] if not x.blank and x.body.strip()]
-        return bool(above) and bool(_PAGE_NO.match(above[-1].body))
-
-    return {i: label for i, label in runs.items() if seen[label] >= 2 or after_page_number(i)}
+    return out
 
 
 def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:

@@ -410,7 +410,7 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
             if not m:
                 continue
             unit_word, row = m.group(1), row[: m.start()]
-        if unit_word.startswith("万") and len(unit_word) == 1 or unit_word == "万" and _MONEY_WORDS.search(name + row):
+        if unit_word == "万" and _MONEY_WORDS.search(name + row):  # "项目资金（万）": 万元
             unit_word = "万元"
         if _GENERIC_COLUMN.match(name) or _TOTAL_ROW.match(name):
             name = ""

@@ -75,14 +75,6 @@ def get(conn: Connection, org_id: str) -> dict | None:
     return dict(row) if row else None
 
 
-def by_ids(conn: Connection, org_ids: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for part in chunked(org_ids):
-        out.update({r["org_id"]: dict(r) for r in conn.execute(
-            select(organizations).where(organizations.c.org_id.in_(part))).mappings()})
-    return out
-
-
 def by_name(conn: Connection, name_key: str, name: str) -> dict | None:
     """The organization a name (or its key) belongs to."""
     q = (select(organizations).join(organization_names, organization_names.c.org_pk == organizations.c.id)

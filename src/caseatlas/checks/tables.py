@@ -108,7 +108,7 @@ def _grid_totals(view: CaseView, done: set[tuple[int, str]]) -> list[Flag]:
     printed "合" / "计" beside its numbers, a narrow column's wrapped header)."""
     from ..extract.tables import cells
 
-    grid, _ = cells([view.lines[n] for n in sorted(view.lines)])
+    grid = cells([view.lines[n] for n in sorted(view.lines)])
     by_column: dict[tuple[int, str], list] = {}
     for c in grid:
         by_column.setdefault((c.table, c.column), []).append(c)

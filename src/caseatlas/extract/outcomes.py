@@ -395,7 +395,7 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
     the same words decide kind, unit and period as in running text. Rows above a total row
     are parts of it; a before/after column is a level; a signed change is left alone. Returns
     the outcomes and the lines they came from (other rows are left to the row reader)."""
-    found, _ = tables.cells(lines)
+    found = tables.cells(lines)
     out: list[Outcome] = []
     covered: set[int] = set()
     for c in found:

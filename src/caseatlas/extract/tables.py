@@ -20,29 +20,19 @@ from dataclasses import dataclass
 
 from ..models import Line
 from ..readers.normalize import normalize
+from ..segment.lines import TABLE_CAPTION
+from .quantities import find_quantities
 
 MIN_ROWS = 2
 MAX_LINE = 40  # a table line is short; a longer one (a sentence) ends the table
 _NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
-_CAPTION = re.compile(r"^\s*(?:表|附表|Table)\s*[\d一二三四五六七八九十]+", re.IGNORECASE)
 _SENTENCE = re.compile(r"[。；！？]|，.{6,}|,(?!\d{3}).{6,}")  # (a comma in "2,253" is a number's)
+_BULLET = re.compile(r"^[-•●○·*+]\s")
 _TOTAL = re.compile(r"合计|总计|共计|小计|总量|total", re.IGNORECASE)
 _OPEN, _CLOSE = "（(", "）)"
 _UNIT_IN = re.compile(r"[（(][^（）()]{1,12}[）)]\s*$")
 _SERIAL_HEAD = re.compile(r"^(?:序号|编号|No\.?|#)$", re.IGNORECASE)
-
-
 _HEADING_MARKS = "◎●■□▶►➤◆#"
-
-
-def _is_row(text: str) -> bool:
-    """A row ends with a number ("冷站优化 265 1,510"; not "2018 年）：")."""
-    tokens = text.split()
-    return bool(tokens) and _is_number(tokens[-1]) and not _CAPTION.match(text)
-
-
-def _drop_serial(text: str, serial: bool) -> str:
-    return re.sub(r"^\s*\d{1,3}\s+", "", text) if serial else text
 
 
 @dataclass(slots=True)
@@ -70,7 +60,10 @@ def _numbers(text: str) -> list[str]:
     return [t for t in text.split() if _is_number(t)]
 
 
-_BULLET = re.compile(r"^[-•●○·*+]\s")
+def _is_row(text: str) -> bool:
+    """A row ends with a number ("冷站优化 265 1,510"; not "2018 年）：")."""
+    tokens = text.split()
+    return bool(tokens) and _is_number(tokens[-1]) and not TABLE_CAPTION.match(text)
 
 
 def _row_text(line: Line) -> str:
@@ -81,14 +74,24 @@ def _row_text(line: Line) -> str:
     return line.text.strip()
 
 
-def _tableish(line: Line) -> bool:
+def _tableish(text: str) -> bool:
     """A short line that is no sentence and no list item ("- 年节省运行费用 100 万元" is a list)."""
-    t = _row_text(line)
-    return bool(t) and len(t) <= MAX_LINE and not _SENTENCE.search(t) and not _BULLET.match(t)
+    return bool(text) and len(text) <= MAX_LINE and not _SENTENCE.search(text) and not _BULLET.match(text)
 
 
 def _unbalanced(text: str) -> bool:
     return sum(text.count(c) for c in _OPEN) > sum(text.count(c) for c in _CLOSE)
+
+
+def _words_of(line: str) -> list[str]:
+    """A header line's cells: words, a bracket kept whole ("二氧化碳年排放量（吨 / 年）")."""
+    out: list[str] = []
+    for w in line.split():
+        if out and _unbalanced(out[-1]):
+            out[-1] += w
+        else:
+            out.append(w)
+    return out
 
 
 def _header_cells(fragments: list[str]) -> list[str]:
@@ -114,21 +117,12 @@ def _header_cells(fragments: list[str]) -> list[str]:
     return cells
 
 
-def _words_of(line: str) -> list[str]:
-    """A header line's cells: words, a bracket kept whole ("二氧化碳年排放量（吨 / 年）")."""
-    out: list[str] = []
-    for w in line.split():
-        if out and _unbalanced(out[-1]):
-            out[-1] += w
-        else:
-            out.append(w)
-    return out
+def _drop_serial(text: str, serial: bool) -> str:
+    return re.sub(r"^\s*\d{1,3}\s+", "", text) if serial else text
 
 
 def _split_row(text: str) -> tuple[str, list[str], str]:
     """(label, numbers, unit word) of a row line: "年节约标准煤 吨 46,800" → ("年节约标准煤", ["46,800"], "吨")."""
-    from .quantities import find_quantities
-
     tokens = text.split()
     nums = [t for t in tokens if _is_number(t)]
     words = [t for t in tokens if not _is_number(t)]
@@ -139,45 +133,41 @@ def _split_row(text: str) -> tuple[str, list[str], str]:
     return " ".join(words), nums, unit
 
 
-def cells(lines: list[Line]) -> tuple[list[Cell], set[int]]:
-    """Every number of the flattened tables among `lines`, and the line numbers the tables take."""
+def cells(lines: list[Line]) -> list[Cell]:
+    """Every number of the flattened tables among `lines`."""
+    texts = [_row_text(ln) for ln in lines]
     out: list[Cell] = []
-    covered: set[int] = set()
     i = 0
     while i < len(lines):
-        if not _tableish(lines[i]):
+        if not _tableish(texts[i]):
             i += 1
             continue
         j = i
-        while j < len(lines) and (_tableish(lines[j]) or not lines[j].text.strip()):
+        while j < len(lines) and (_tableish(texts[j]) or not texts[j]):
             j += 1
-        block = [ln for ln in lines[i:j] if _row_text(ln)]
-        found = _read_block(block)
-        for c in found:
+        block = [(ln, t) for ln, t in zip(lines[i:j], texts[i:j]) if t]
+        for c in _read_block(block):
             c.table = i
-        if found:
-            out.extend(found)
-            covered.update(ln.no for ln in block)
+            out.append(c)
         i = max(j, i + 1)
-    return out, covered
+    return out
 
 
-def _read_block(block: list[Line]) -> list[Cell]:
-    rows_at = [k for k, ln in enumerate(block) if _is_row(_row_text(ln))]
+def _read_block(block: list[tuple[Line, str]]) -> list[Cell]:
+    rows_at = [k for k, (_, t) in enumerate(block) if _is_row(t)]
     if len(rows_at) < MIN_ROWS:
         return []
     first = rows_at[0]
     head: list[str] = []  # the header: the lines right above the first row, up to a caption or heading
-    for ln in reversed(block[:first]):
-        t = _row_text(ln)
-        if _CAPTION.match(t) or t.endswith(("：", ":", "。")) or t[:1] in _HEADING_MARKS:
+    for _, t in reversed(block[:first]):
+        if TABLE_CAPTION.match(t) or t.endswith(("：", ":", "。")) or t[:1] in _HEADING_MARKS:
             break
         head.insert(0, t)
     header = _header_cells(head)
     if len(header) < 2:
         return []  # a table names at least a label column and a value column
     serial = bool(_SERIAL_HEAD.match(header[0]))  # "序号 楼宇名称 建筑面积（m2）": the first number counts rows
-    widths = [len(_numbers(_drop_serial(_row_text(block[k]), serial))) for k in rows_at]
+    widths = [len(_numbers(_drop_serial(block[k][1], serial))) for k in rows_at]
     width = max(set(widths), key=widths.count)  # most rows have as many numbers as there are numeric columns
     if width > len(header) or sum(w == width for w in widths) < MIN_ROWS:
         return []
@@ -189,21 +179,15 @@ def _read_block(block: list[Line]) -> list[Cell]:
     complete = True
     prev = first - 1
     for k in rows_at:
-        label, nums, unit = _split_row(_drop_serial(_row_text(block[k]), serial))
-        between = "".join(_row_text(ln) for ln in block[prev + 1:k] if not _numbers(_row_text(ln))) if k > first else ""
+        label, nums, unit = _split_row(_drop_serial(block[k][1], serial))
+        between = "".join(t for _, t in block[prev + 1:k] if not _numbers(t)) if k > first else ""
+        prev = k
         if len(nums) != width:
             complete = False  # a row with a cell in words ("暂未启动"): its numbers cannot be placed
-            prev = k
             continue
-        total = bool(_TOTAL.search(label) or _TOTAL.search(between))
-        rows.append((block[k], label or between, nums, unit, total))
-        prev = k
+        rows.append((block[k][0], label or between, nums, unit, bool(_TOTAL.search(label) or _TOTAL.search(between))))
     if len(rows) < MIN_ROWS:
         return []
     last_total = max((n for n, r in enumerate(rows) if r[4]), default=-1)
-    out = []
-    for n, (line, label, nums, unit, total) in enumerate(rows):
-        for column, number in zip(columns, nums):
-            out.append(Cell(line, number, column, label, unit, total, part=n < last_total and not total,
-                            complete=complete))
-    return out
+    return [Cell(line, number, column, label, unit, total, part=n < last_total and not total, complete=complete)
+            for n, (line, label, nums, unit, total) in enumerate(rows) for column, number in zip(columns, nums)]

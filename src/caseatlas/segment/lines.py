@@ -30,7 +30,7 @@ _LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*(\S|$)")
 _BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # "【申报单位】某某有限公司"
 SENTENCE_END = tuple("。！？；;，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
-_TABLE_CAPTION = re.compile(r"^(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)
+TABLE_CAPTION = re.compile(r"^\s*(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)  # also extract/tables.py
 _NUMBER_ROW = re.compile(r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$")  # "8.2 920 5,240": a table row (a page number is one number)
 _PAGE_NO = re.compile(r"^(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
 _EDGE_NUMBER = re.compile(r"^(?P<a>\d{1,4})\s+\S.*$|^.*\S\s+(?P<b>\d{1,4})$|^(?P<c>\d{1,4})$")
@@ -195,7 +195,7 @@ def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:
     beside a row of numbers, a header cell "期/次" under the table's caption), not a side tab."""
     before = [x for x in infos[max(0, i - 3):i] if not x.blank]
     after = [x for x in infos[j:j + 12] if not x.blank][:8]
-    return bool(before and (_NUMBER_ROW.match(before[-1].body) or _TABLE_CAPTION.match(before[-1].body))) \
+    return bool(before and (_NUMBER_ROW.match(before[-1].body) or TABLE_CAPTION.match(before[-1].body))) \
         or any(_NUMBER_ROW.match(x.body) for x in after)
 
 

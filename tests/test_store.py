@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0009"
+HEAD = "0010"
 
 
 def test_schema_is_migrated(engine):

@@ -94,6 +94,8 @@ class Outcome:
     evidence: list[Evidence] = field(default_factory=list)  # every statement of this claim
     status: str = "achieved"  # vocab.STATUSES: achieved, target, hypothetical, projection
     scope: str = "project"  # vocab.SCOPES: project, organization, sector, part
+    origin: str = "extracted"  # vocab.ORIGINS: extracted (read from the text) or declared (stated as data)
+    span: tuple[int, int] | None = None  # first and last year a figure covers, when the text says so
 
 
 @dataclass(slots=True)

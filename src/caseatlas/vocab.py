@@ -34,6 +34,9 @@ STATUSES = ("achieved", "target", "hypothetical", "projection")
 # region ("全行业每年节约…"). Totals count project figures.
 # "part": a part of a total stated beside it ("…共 5 万吨，其中光伏 2 万吨"), counted in that total.
 SCOPES = ("project", "organization", "sector", "part")
+# Where a figure comes from: read from the text by the pipeline, or declared by an applicant as a
+# structured record (kind, value, unit, period, status, their sentence) and confirmed by them.
+ORIGINS = ("extracted", "declared")
 # Kinds whose values add up across cases (per unit and period); others are shown as distributions.
 ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
                   "investment_or_finance", "cost_saving", "storage_capacity")
@@ -91,6 +94,7 @@ OutcomeKind = Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
 Period = Literal[PERIODS]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
+Origin = Literal[ORIGINS]  # type: ignore[valid-type]
 GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]

@@ -18,7 +18,7 @@ CASE_COLUMNS = ["id", "title", "organization", "organization_id", "organization_
                 "end_line", "page", "province", "city", "sector", "industry", "measures", "standards", "systems",
                 "targets", "n_outcomes", "n_flags"]
 OUTCOME_COLUMNS = ["case_id", "case_title", "outcome_id", "kind", "value", "value_max", "unit", "period",
-                   "status", "scope", "qualifier", "quote", "line", "flags"]
+                   "status", "scope", "origin", "span", "qualifier", "quote", "line", "flags"]
 TABLES = ("cases", "outcomes")
 EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
                  "organization_id", "organizations",
@@ -59,7 +59,8 @@ def outcome_rows(r: dict) -> list[dict]:
 
     return [{"case_id": r["id"], "case_title": r["title"], "outcome_id": m["id"], "kind": m["kind"],
              "value": m["value"], "value_max": m["value_max"], "unit": m["unit"], "period": m["period"],
-             "status": m["status"], "scope": m["scope"],
+             "status": m["status"], "scope": m["scope"], "origin": m.get("origin", "extracted"),
+             "span": "–".join(map(str, m["span"])) if m.get("span") else None,
              "qualifier": m["qualifier"], "quote": m["quote"], "line": m["line"], "flags": flagged(m)}
             for m in r["metrics"]]
 

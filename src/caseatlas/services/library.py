@@ -22,7 +22,7 @@ from .context import Context, library_url, require
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "16"
+PIPELINE = "17"
 MAX_PAGE_SIZE = 100
 
 
@@ -163,8 +163,9 @@ def _facts_fields(row: dict) -> dict:
         "metrics": [
             {"id": o["fact_id"], "value": o["value"], "value_max": o["value_max"], "unit": o["unit"], "kind": o["kind"],
              "period": o["period"], "status": o["status"], "scope": o["scope"], "qualifier": o["qualifier"],
-             "quote": o["quote"],
-             "line": o["line"], "evidence": o["evidence"]}
+             "quote": o["quote"], "line": o["line"], "evidence": o["evidence"],
+             "origin": o.get("origin") or "extracted",
+             "span": [o["span_start"], o["span_end"]] if o.get("span_start") is not None else None}
             for o in row.get("outcomes", [])
         ],
         "region": {"province": region[0]["value"], "city": region[0]["detail"], "quote": region[0]["quote"],

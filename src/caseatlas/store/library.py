@@ -214,7 +214,8 @@ def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) 
         {"fact_id": fid, "case_pk": case_pk, "seq": k + 1, "value": o.value, "value_max": o.value_max, "unit": o.unit,
          "kind": o.kind, "period": o.period, "qualifier": o.qualifier, "quote": o.quote, "line": o.line,
          "evidence": json.dumps([{"quote": e.quote, "line": e.line} for e in o.evidence], ensure_ascii=False),
-         "status": o.status, "scope": o.scope}
+         "status": o.status, "scope": o.scope, "origin": o.origin,
+         "span_start": o.span[0] if o.span else None, "span_end": o.span[1] if o.span else None}
         for k, (fid, o) in enumerate(zip(ids, facts.outcomes))])
     ids = keyed(_attribute_base(case_id, a) for a in facts.attributes)
     _sync(conn, attributes, attributes.c.case_pk == case_pk, "fact_id", [

@@ -86,6 +86,9 @@ outcomes = Table(
     Column("evidence", Text, nullable=False),  # JSON [{quote, line}]
     Column("status", String(16), nullable=False, server_default="achieved"),  # vocab.STATUSES
     Column("scope", String(16), nullable=False, server_default="project"),  # vocab.SCOPES
+    Column("origin", String(16), nullable=False, server_default="extracted"),  # vocab.ORIGINS
+    Column("span_start", Integer),  # the years a figure covers, when the text says so (2010年至2020年)
+    Column("span_end", Integer),
     Index("ix_outcomes_case", "case_pk", "seq"),
     Index("ux_outcomes_fact_id", "fact_id", unique=True),
     Index("ix_outcomes_status_kind", "status", "kind"),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..services.accounts import MIN_PASSWORD, USERNAME
 
-from ..vocab import OutcomeKind, Period, Role, Scope, Status
+from ..vocab import Origin, OutcomeKind, Period, Role, Scope, Status
 
 
 class ErrorDetail(BaseModel):
@@ -66,6 +66,8 @@ class Metric(BaseModel):
     quote: str
     line: int
     evidence: list[Evidence]
+    origin: Origin = "extracted"  # extracted from the text, or declared by the applicant as data
+    span: list[int] | None = None  # [first year, last year] a figure covers, when the text says so
 
 
 class Measure(BaseModel):

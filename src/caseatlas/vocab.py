@@ -21,6 +21,12 @@ KIND_UNITS = {"co2e_reduction": "tCO2e", "energy_saving": "tce", "renewable_capa
               "renewable_generation": "kWh", "investment_or_finance": "CNY", "cost_saving": "CNY",
               "storage_capacity": "MW", "revenue": "CNY", "area": "m2", "percentage_reduction": "%",
               "users_or_participants": "persons"}
+# Canonical units as people read them, (zh, en): what text/numbers.format_quantity prints and the
+# extractor's unit lexicon (extract/units.py) reads back as the same unit.
+UNIT_LABELS = {"tCO2e": ("吨二氧化碳当量", "tCO2e"), "tce": ("吨标准煤", "tce"), "kWh": ("千瓦时", "kWh"),
+               "MW": ("兆瓦", "MW"), "CNY": ("元", "CNY"), "USD": ("美元", "USD"), "EUR": ("欧元", "EUR"),
+               "HKD": ("港元", "HKD"), "GBP": ("英镑", "GBP"), "JPY": ("日元", "JPY"), "m2": ("平方米", "m²"),
+               "m3": ("立方米", "m³"), "t": ("吨", "t"), "%": ("%", "%"), "persons": ("人", "persons")}
 # How a published book prints each kind (a programme's declared outcomes, services/selection.py).
 KIND_LABELS_ZH = {"co2e_reduction": "减排量", "energy_saving": "节能量", "renewable_capacity": "可再生能源装机",
                "renewable_generation": "可再生能源发电量", "investment_or_finance": "投融资", "cost_saving": "节约成本",

@@ -12,19 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import cn2an
-
+from ..text.numbers import NUMBER, parse_number
 from .units import UNIT_PATTERN, UnitForm, lookup, to_canonical
 
-_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_CN_DIGITS = "零〇一二两三四五六七八九十百千"
-# A Chinese numeral must start with a digit word (not 十百千 alone, which are multipliers below).
-_CHINESE = rf"[一二两三四五六七八九十][{_CN_DIGITS}]*(?:点[{_CN_DIGITS}]+)?"
-_NUMBER = rf"(?:{_ARABIC}|{_CHINESE})"
+_NUMBER = NUMBER
 # "W" stands for 万 only before a counted noun ("1.5W 元"); elsewhere it is a watt.
 _MULT = r"(?:百万|千万|万亿|亿|万|千(?![瓦克米卡焦])|百(?!分)|W(?=\s*(?:元|吨|人|户|辆|度|次|家|平))|million\b|billion\b|mn\b|bn\b)"
-_PRE = r"(?P<pre>(?<![节制合契条公预签相大])约|近|将近|接近|超过|超|逾|高达|达到|达|不少于|至少|不低于|大约|多达|累计|共计)?"
-_POST = r"(?P<post>以上|左右|余|多|之多|上下)?"
+# ≥ and the English words are what CaseAtlas itself (text/numbers.format_quantity) and English books write.
+_PRE = (r"(?P<pre>(?<![节制合契条公预签相大])约|近|将近|接近|超过|超|逾|高达|达到|达|不少于|至少|不低于|大约|多达|累计|共计"
+        r"|≥|＞|>|\b(?:about|approximately|around|nearly|almost|over|more\s+than|at\s+least)\b)?")
+# 余/多 after the unit qualify the number only where no word goes on: "9兆瓦余热" is waste heat,
+# "100吨多晶硅" polysilicon ("300余吨", "十余万" put it before the unit or multiplier).
+_POST = r"(?P<post>以上|左右|余(?![\u4e00-\u9fff])|多(?![\u4e00-\u9fff])|之多|上下)?"
 # A currency written before the number (English books): "RMB 96 million", "US$ 2.5 bn".
 _CURRENCY = r"(?P<cur>RMB|CNY|USD|US\$|EUR|€|¥)?"
 _SEP = r"\s*(?:~|～|〜|-|—|–|至|到)\s*"
@@ -39,8 +38,9 @@ QUANTITY = re.compile(
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
 _MULT_VALUE = {"百万": 1e6, "千万": 1e7, "万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2, "W": 1e4,
                "million": 1e6, "billion": 1e9, "mn": 1e6, "bn": 1e9}
-_APPROX = {"约", "近", "将近", "接近", "大约", "左右", "上下"}
-_LOWER = {"超过", "超", "逾", "不少于", "至少", "不低于", "多达", "以上", "余", "多", "之多"}
+_APPROX = {"约", "近", "将近", "接近", "大约", "左右", "上下", "about", "approximately", "around", "nearly", "almost"}
+_LOWER = {"超过", "超", "逾", "不少于", "至少", "不低于", "多达", "以上", "余", "多", "之多", "≥", "＞", ">", "over",
+          "more than", "at least"}
 
 
 @dataclass(slots=True)
@@ -55,18 +55,6 @@ class Quantity:
     start: int  # span in the text searched
     end: int
     number_start: int
-
-
-def parse_number(token: str) -> float | None:
-    token = token.replace(",", "")
-    try:
-        return float(token)
-    except ValueError:
-        pass
-    try:
-        return float(cn2an.cn2an(token, "smart"))
-    except (ValueError, KeyError, TypeError):
-        return None
 
 
 # "近百万元", "超亿元": an order of magnitude written without a digit.
@@ -95,6 +83,9 @@ def find_quantities(text: str) -> list[Quantity]:
 def _quantity(m: re.Match[str], text: str) -> Quantity | None:
     n1 = parse_number(m.group("n1"))
     if n1 is None:
+        return None
+    # "百万吨级", "10万吨级码头", "兆瓦级": a class of size, not a measured amount.
+    if text.startswith("级", m.end()):
         return None
     u1, u2 = m.group("u1"), m.group("u2")
     m1, m2 = m.group("m1"), m.group("m2")
@@ -137,7 +128,7 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
         v2 = float(f"{v2:.12g}") if v2 is not None else None
     if v2 is not None and v2 < v1:
         v2 = None  # "2020-2025" style or a typo; keep the first number only
-    words = {m.group("pre"), m.group("post"), m.group("mid"), m.group("mid0")} - {None}
+    words = {" ".join(w.split()) for w in (m.group("pre"), m.group("post"), m.group("mid"), m.group("mid0")) if w}
     qualifier = "lower_bound" if words & _LOWER else "approx" if words & _APPROX else None
     start = m.start("pre") if m.group("pre") else m.start("cur") if m.group("cur") else m.start("n1")
     end = m.end()

@@ -100,6 +100,9 @@ _FORMS = [
     UnitForm(r"RMB|CNY|yuan\b", "CNY", "money"),  # English books: "RMB 96 million", "5 million yuan"
     UnitForm(r"USD|US\$|dollars?\b", "USD", "money"),
     UnitForm(r"EUR|euros?\b|€", "EUR", "money"),
+    UnitForm(r"HKD\b", "HKD", "money"),
+    UnitForm(r"GBP\b", "GBP", "money"),
+    UnitForm(r"JPY\b", "JPY", "money"),
     # area
     UnitForm(r"平方公里|km2|km²", "km**2", "area"),
     UnitForm(r"平方米|平米|m2\b|m²|㎡|square\s+met(?:re|er)s?", "m**2", "area"),
@@ -113,7 +116,7 @@ _FORMS = [
     # percent
     UnitForm(r"%|％|个百分点", "percent_", "percent"),
     # people
-    UnitForm(r"人次|名|人(?![民工])", "person_", "persons"),
+    UnitForm(r"人次|名|人(?![民工])|persons?\b|people\b", "person_", "persons"),
 ]
 
 UNIT_PATTERN = "|".join(f"(?:{f.pattern})" for f in _FORMS)

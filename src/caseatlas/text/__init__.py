@@ -1,0 +1,1 @@
+"""The ground floor of text tools every stage shares: numbers (read and written)."""

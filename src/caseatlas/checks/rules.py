@@ -28,6 +28,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..models import Outcome
+from ..text.numbers import format_number
 from . import CaseView, Flag, rule
 from .figures import (
     NEAR_LINES,
@@ -60,11 +61,14 @@ def references() -> dict[str, dict]:
     return tomllib.loads(text)
 
 
-def _fmt(x: float) -> str:
-    """Three significant figures, never an exponent: 0.0445, 1.21, 997, 1,860, 17,700."""
-    if abs(x) >= 100:
-        return f"{float(f'{x:.3g}'):,.0f}"
-    return f"{x:.3g}"
+def _fmt(x: float, lang: str = "zh") -> str:
+    """Three significant figures, never an exponent: 0.0445, 1.21, 997, 1,860, 17,700, 18.6万."""
+    return format_number(x, lang, digits=3)
+
+
+def _n(x: float, lang: str = "zh") -> str:
+    """A figure a message quotes back, by the one writer (1,780万 / 17,800,000)."""
+    return format_number(x, lang)
 
 
 @rule("factor")
@@ -92,7 +96,7 @@ def implied_factor(view: CaseView) -> list[Flag]:
         check, severity = ("magnitude", "error") if slip else ("factor", "error" if not 1 / 3 <= ratio <= 3 else "warning")
         times = f"{_fmt(ratio)} 倍" if ratio >= 1 else f"{_fmt(1 / ratio)} 分之一"
         msg = (f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 {times}")
-        msg_en = f"Implied factor {_fmt(f)} {ref['unit']} ({en}), {_fmt(ratio)}× the reference {ref['reference']} {ref['unit']}"
+        msg_en = f"Implied factor {_fmt(f, 'en')} {ref['unit']} ({en}), {_fmt(ratio, 'en')}× the reference {ref['reference']} {ref['unit']}"
         if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
             msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
             msg_en += ", and outside the range even with the other savings listed beside it"
@@ -149,7 +153,7 @@ def ratio_spread(view: CaseView) -> list[Flag]:
         flags.append(Flag(
             "factor", "warning",
             f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），不是用同一排放因子算出的。",
-            f"The case's CO2 {en} ranges from {_fmt(lo)} to {_fmt(hi)} {unit} ({hi / lo:.2f}×): not one emission factor.",
+            f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({hi / lo:.2f}×): not one emission factor.",
             lines, quotes, {f"min_{key}": lo, f"max_{key}": hi}, references()[kind]["source"]))
     return flags
 
@@ -175,8 +179,8 @@ def magnitude_twins(view: CaseView) -> list[Flag]:
                     seen.add((i, j))
                     word = "万" if m == 1e4 else "千"
                     flags.append(Flag("magnitude", "warning",
-                                      f"同一案例中同一类数字既写作“{a.quote}”又写作“{b.quote}”，相差 {m:,.0f} 倍：可能漏写或多写了“{word}”。",
-                                      f"The same kind of figure is stated as '{a.quote}' and as '{b.quote}', {m:,.0f}× apart: "
+                                      f"同一案例中同一类数字既写作“{a.quote}”又写作“{b.quote}”，相差 {_fmt(m)} 倍：可能漏写或多写了“{word}”。",
+                                      f"The same kind of figure is stated as '{a.quote}' and as '{b.quote}', {_fmt(m, 'en')}× apart: "
                                       f"a dropped or extra unit multiplier?",
                                       [a.line, b.line], [a.quote, b.quote], {"larger": a.value, "smaller": b.value}))
     return flags
@@ -218,8 +222,8 @@ def part_exceeds_total(view: CaseView) -> list[Flag]:
                 u = part.outcome.unit
                 flags.append(_part_over_whole(
                     "sum", "error", total, part, ("total", "part"),
-                    f"“其中”的一项（{part.value:,.10g} {u}）大于前面的总量（{total.value:,.10g} {u}）。",
-                    f"A part ('其中', {part.value:,.10g} {u}) exceeds the total before it ({total.value:,.10g} {u})."))
+                    f"“其中”的一项（{_n(part.value)} {u}）大于前面的总量（{_n(total.value)} {u}）。",
+                    f"A part ('其中', {_n(part.value, 'en')} {u}) exceeds the total before it ({_n(total.value, 'en')} {u})."))
     return flags
 
 
@@ -290,9 +294,9 @@ def pollutants_beyond_the_coal(view: CaseView) -> list[Flag]:
                     ratio = s.value / d.value
                     flags.append(Flag(
                         "plausibility", "error",
-                        f"减少{zh} {s.value:,.10g} 吨，为节约标准煤 {d.value:,.10g} 吨的 {ratio:.0%}（每吨标煤 {_fmt(ratio)} t）："
+                        f"减少{zh} {_n(s.value)} 吨，为节约标准煤 {_n(d.value)} 吨的 {ratio:.0%}（每吨标煤 {_fmt(ratio)} t）："
                         f"超过煤本身所含的上限（每吨标煤 {ref['high']} t）。",
-                        f"{s.value:,.10g} t of {en} avoided is {ratio:.0%} of the {d.value:,.10g} tce saved ({_fmt(ratio)} t per tce), "
+                        f"{_n(s.value, 'en')} t of {en} avoided is {ratio:.0%} of the {_n(d.value, 'en')} tce saved ({_fmt(ratio, 'en')} t per tce), "
                         f"more than the coal can contain (at most {ref['high']} t per tce).",
                         [d.line, s.line], [d.quote, s.quote], {"tce": d.value, "pollutant_t": s.value, "per_tce": ratio},
                         ref["source"]))
@@ -370,12 +374,13 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
             if lo / (1 + PRODUCT_TOL) <= result.value <= hi * (1 + PRODUCT_TOL):
                 break
             shown = _fmt(lo) if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}"
+            shown_en = _fmt(lo, "en") if lo == hi else f"{_fmt(lo, 'en')}–{_fmt(hi, 'en')}"
             u = result.outcome.unit
             flags.append(Flag(
                 "product", "warning",
-                f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {result.value:,.10g} {u}"
+                f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {_n(result.value)} {u}"
                 f"（相差 {max(result.value / hi, lo / result.value):.2f} 倍）。",
-                f"'{rate.quote}' times '{base.quote}' gives about {shown} {u}, but the text states {result.value:,.10g} {u}.",
+                f"'{rate.quote}' times '{base.quote}' gives about {shown_en} {u}, but the text states {_n(result.value, 'en')} {u}.",
                 [rate.line, base.line, result.line], [rate.quote, base.quote, result.quote],
                 {"rate": rate.value, "quantity": base.value, "expected_low": lo, "expected_high": hi, "stated": result.value},
                 refs["per_tce"]["source"] if rate.outcome.unit == "tce" and u == "tCO2e" else None))
@@ -439,7 +444,7 @@ def traded_beyond_reduced(view: CaseView) -> list[Flag]:
                 seen.add(id(r.outcome))
                 flags.append(_part_over_whole(
                     "plausibility", "warning", r, t, ("reduced", "traded"),
-                    f"{year} 年交易的减排量（{t.value:,.10g} tCO2e）多于当年实现的减排量（{r.value:,.10g} tCO2e）：除非出售的是往年的减排量。",
-                    f"Credits traded in {year} ({t.value:,.10g} tCO2e) exceed that year's reduction ({r.value:,.10g} tCO2e), "
+                    f"{year} 年交易的减排量（{_n(t.value)} tCO2e）多于当年实现的减排量（{_n(r.value)} tCO2e）：除非出售的是往年的减排量。",
+                    f"Credits traded in {year} ({_n(t.value, 'en')} tCO2e) exceed that year's reduction ({_n(r.value, 'en')} tCO2e), "
                     f"unless earlier vintages were sold."))
     return flags

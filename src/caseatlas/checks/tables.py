@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..text.numbers import format_number
 from . import CaseView, Flag, rule
 
 MAX_ROWS = 60  # a flattened table is read upwards this far from its total at most
@@ -98,8 +99,8 @@ def _sum_flag(view: CaseView, cell: str, total: float, column: list[tuple[str, f
         return None
     return Flag(
         "sum", "error",
-        f"合计行的“{cell}”与上面 {len(column)} 行之和 {got:,.10g} 不符（相差 {abs(got - total):,.4g}）。",
-        f"The total '{cell}' is not the sum of the {len(column)} rows above it ({got:,.10g}).",
+        f"合计行的“{cell}”与上面 {len(column)} 行之和 {format_number(got)} 不符（相差 {format_number(abs(got - total), digits=4)}）。",
+        f"The total '{cell}' is not the sum of the {len(column)} rows above it ({format_number(got, 'en')}).",
         [first, no], [view.lines[first].raw.strip()[:60], cell], {"total": total, "sum_of_rows": got})
 
 

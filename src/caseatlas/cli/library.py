@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from ..text.numbers import format_quantity
 from ..services import discovery, exports, library
 from .common import DbOption, context, err, fail, out, run
 
@@ -160,12 +161,7 @@ def demo(
 
 
 def fmt_value(o: dict) -> str:
-    def num(v: float) -> str:
-        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
-
-    text = num(o["value"]) + (f"–{num(o['value_max'])}" if o["value_max"] is not None else "")
-    mark = {"approx": "≈", "lower_bound": "≥"}.get(o["qualifier"] or "", "")
-    return f"{mark}{text} {o['unit']}"
+    return format_quantity(o["value"], o["unit"], value_max=o["value_max"], qualifier=o["qualifier"])
 
 
 def _print_facts(c: dict) -> None:

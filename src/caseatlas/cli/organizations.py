@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from ..services import organizations as orgs
+from ..text.numbers import format_number
 from .common import DbOption, context, out, run
 
 app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
@@ -19,7 +20,7 @@ app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
 
 
 def _fmt(v: float) -> str:
-    return f"{v / 1e4:,.6g} 万" if v >= 1e5 else f"{v:,.6g}"
+    return format_number(v)
 
 
 @app.callback()

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ..programme.presets import PRESETS
 from ..services import calls, reviews, selection
+from ..text.numbers import format_number
 from .common import DbOption, context, err, fail, out, run
 
 app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, export, publish.")
@@ -28,7 +29,7 @@ def presets_cmd() -> None:
     for p in PRESETS.values():
         out.print(f"[bold]{p.key}[/bold] {escape(p.label)}")
         out.print("  sections: " + " / ".join(p.template), highlight=False)
-        out.print("  criteria: " + "、".join(f"{c.label} ×{c.weight:g}" for c in p.criteria), highlight=False)
+        out.print("  criteria: " + "、".join(f"{c.label} ×{format_number(c.weight)}" for c in p.criteria), highlight=False)
         out.print("  domains:  " + "、".join(p.domains), highlight=False)
 
 

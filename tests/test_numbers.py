@@ -139,3 +139,16 @@ def test_format_number_refuses_what_is_not_a_number():
     assert format_number(None) == ""
     with pytest.raises(ValueError):
         format_number(math.inf)
+
+
+def test_an_applicants_file_prefills_the_whole_number():
+    """Prefill reads an applicant's file with the same reader: 一万两千余人 is 12,000, not 2,000."""
+    from caseatlas.programme.prefill import prefill
+    from caseatlas.readers import read_upload
+
+    text = ("# 某某公司园区节能改造\n\n## 机构简介\n\n公司现有员工一万两千余人，业务覆盖全国。\n\n"
+            "## 项目成果\n\n项目每年节约标准煤四万五千多吨，减少二氧化碳排放十余万吨。\n")
+    filled = prefill(read_upload("case.md", text.encode("utf-8")), ["机构简介", "项目成果"])
+    values = {(o["unit"], o["value"]) for o in filled.outcomes}
+    assert ("persons", 12_000) in values and ("tce", 45_000) in values and ("tCO2e", 1e5) in values
+    assert ("persons", 2_000) not in values and ("tce", 5_000) not in values

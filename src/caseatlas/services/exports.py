@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Iterator
 
 from ..errors import CaseAtlasError
 from ..vocab import EXPORT_FORMATS
-from . import library
+from . import library, sheets
 from .context import Context, require
 
 # The full record (export contract) is JSON Lines. CSV and XLSX are flat tables a
@@ -86,11 +84,7 @@ def export(ctx: Context, fmt: str, collection: str | None = None, case_ids: list
             yield json.dumps(r, ensure_ascii=False) + "\n"
         return
     columns, rows = table_rows(records, table)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    yield buf.getvalue()
+    yield sheets.csv_bytes(columns, rows).decode("utf-8-sig")
 
 
 def export_bytes(ctx: Context, fmt: str, case_ids: list[str] | None = None, table: str = "cases") -> tuple[bytes, str]:
@@ -103,22 +97,5 @@ def export_bytes(ctx: Context, fmt: str, case_ids: list[str] | None = None, tabl
         text = "".join(export(ctx, fmt, case_ids=case_ids, table=table))
         # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.
         return text.encode("utf-8-sig" if fmt == "csv" else "utf-8"), MEDIA[fmt]
-    from openpyxl import Workbook
-
     records = _records(ctx, None, case_ids)
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name in TABLES:
-        columns, rows = table_rows(records, name)
-        ws = wb.create_sheet(name)
-        ws.append(columns)
-        for row in rows:
-            ws.append([_cell(row[c]) for c in columns])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), MEDIA["xlsx"]
-
-
-def _cell(value):
-    # Excel cells hold at most 32,767 characters.
-    return value[:32000] if isinstance(value, str) else value
+    return sheets.xlsx_bytes([(name, *table_rows(records, name)) for name in TABLES]), MEDIA["xlsx"]

@@ -4,9 +4,7 @@ decisions with a bulk preview and quotas, and publishing the accepted cases with
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 
 from ..errors import CaseAtlasError, Conflict, NotFound
 from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
@@ -14,7 +12,7 @@ from ..programme.prefill import submission_lines
 from ..programme.scoring import rank, weighted_total
 from ..store import programmes as store
 from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
-from . import audit, library, notify
+from . import audit, library, notify, sheets
 from .calls import call_view, load_call
 from .context import Context, require
 from .rules import now_iso
@@ -291,24 +289,8 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
 def export_bytes(ctx: Context, call_id: int, fmt: str, table: str = "submissions") -> tuple[bytes, str]:
     """CSV of one table, or XLSX with all three as sheets."""
     if fmt == "csv":
-        cols, rows = export_rows(ctx, call_id, table)
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
-        return buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+        return sheets.csv_bytes(*export_rows(ctx, call_id, table)), "text/csv; charset=utf-8"
     if fmt != "xlsx":
         raise CaseAtlasError("format: csv or xlsx")
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name in PROGRAMME_EXPORT_TABLES:
-        cols, rows = export_rows(ctx, call_id, name)
-        ws = wb.create_sheet(name)
-        ws.append(cols)
-        for row in rows:
-            ws.append([v[:32000] if isinstance(v, str) else v for v in (row[c] for c in cols)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return (sheets.xlsx_bytes([(name, *export_rows(ctx, call_id, name)) for name in PROGRAMME_EXPORT_TABLES]),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied
 from ..services import open_library
 from . import api, pages, programme_api, programme_pages
+from .guard import RequestGuard
 
 THREADS = 1
 STATIC = Path(str(resources.files("caseatlas") / "web" / "static"))
@@ -87,6 +88,7 @@ def create_app(db: str | None = None) -> FastAPI:
 
     app.mount("/vendor/swagger", StaticFiles(directory=str(Path(fastapi_offline.__file__).parent / "static")),
               name="swagger")
+    app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -12,13 +12,15 @@ from ..checks import check_book
 from ..extract import extract_book
 from ..models import Book, Document, Filters
 from ..publish import MANIFEST
-from ..readers import SUPPORTED, read_document, read_upload
+from ..readers import MAX_BYTES, SUPPORTED, read_document, read_upload
 from ..search import index_book
 from ..segment import segment
 from ..store import facts as facts_store
 from ..store import library as lib
 from . import audit, organizations
 from .context import Context, library_url, require
+
+MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes request bodies by it)
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).

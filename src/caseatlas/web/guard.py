@@ -15,9 +15,9 @@ import json
 import re
 from urllib.parse import unquote_to_bytes
 
-from ..readers import MAX_BYTES
+from ..services.library import MAX_UPLOAD
 
-FILE_BODY_LIMIT = MAX_BYTES + 2 * 1024 * 1024  # a book plus the multipart envelope and other fields
+FILE_BODY_LIMIT = MAX_UPLOAD + 2 * 1024 * 1024  # a book plus the multipart envelope and other fields
 TEXT_BODY_LIMIT = 2 * 1024 * 1024  # a submission's whole text is far below this
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _JSON_CONTROL = re.compile(rb"\\u00(?:0[0-8bcef]|1[0-9a-f]|7f)", re.I)

@@ -211,3 +211,29 @@ def test_cli_users_first_admin_and_roles(db_path):
     assert last.exit_code == 1 and "last active admin" in last.stderr
     log = runner.invoke(cli, ["audit"]).stdout
     assert "users.add" in log and "users.update" in log and "cli:" in log
+
+
+def test_failed_logins_are_throttled_per_account_and_per_address_and_audited(site):
+    ctx, db_path = site
+    client = TestClient(create_app(str(db_path)))
+    wrong = {"username": ROLE_USERS["admin"], "password": "not the password"}
+    statuses = [client.post("/api/v1/login", json=wrong).status_code for _ in range(accounts.ACCOUNT_FAILURES)]
+    assert statuses == [401] * accounts.ACCOUNT_FAILURES
+    r = client.post("/api/v1/login", json={"username": ROLE_USERS["admin"], "password": PASSWORD})
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 15 * 60  # even the right password waits
+    page = client.post("/login", data={"username": ROLE_USERS["admin"], "password": PASSWORD,
+                                       "csrf_token": client.cookies.get("caseatlas_csrf") or ""})
+    assert page.status_code in (403, 429)  # a page form without its CSRF token is refused before the check
+    # another account from the same address still works until the address itself is over its limit
+    assert client.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 200
+    others = [f"nobody{k}" for k in range(accounts.CLIENT_FAILURES)]
+    for name in others:
+        client.post("/api/v1/login", json={"username": name, "password": "x"})
+    r = client.post("/api/v1/login", json={"username": ROLE_USERS["organizer"], "password": PASSWORD})
+    assert r.status_code == 429 and "Retry-After" in r.headers
+    from caseatlas.services import audit
+
+    actions = [e["action"] for e in audit.entries(ctx, limit=500)]
+    # the address reached its limit (its first failures were the admin's), every later try was refused
+    assert actions.count("users.login_failed") == accounts.CLIENT_FAILURES
+    assert actions.count("users.login_throttled") >= 2 + len(others) - (accounts.CLIENT_FAILURES - accounts.ACCOUNT_FAILURES)

@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0010"
+HEAD = "0011"
 
 
 def test_schema_is_migrated(engine):

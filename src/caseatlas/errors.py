@@ -31,3 +31,11 @@ class Forbidden(PermissionDenied):
 
 class Conflict(CaseAtlasError):
     """The request contradicts what is stored (a username that exists, the last admin)."""
+
+
+class Throttled(CaseAtlasError):
+    """Too many attempts (429): try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -16,13 +16,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, NotFound
+from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, NotFound, Throttled
 from ..store import accounts as store
 from ..vocab import ROLES
 from . import audit
 from .context import Actor, Context, require
 
 SESSION_DAYS = 14
+# Login throttling: after this many failed logins within the window, an account (whatever the
+# address) or a client address (whatever the account) must wait until the oldest one ages out.
+# Counted in the database, so every worker process and both backends agree.
+LOGIN_WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURES = 5
+CLIENT_FAILURES = 20
 MIN_PASSWORD = 10
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
@@ -119,22 +125,46 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(ctx: Context, username: str, password: str) -> tuple[str, str, dict]:
+def _throttled(conn, ctx: Context, username: str, client: str, now: datetime) -> int | None:
+    """Seconds to wait when the account or the address has had too many failures, else None
+    (a refusal is audited)."""
+    since = (now - LOGIN_WINDOW).isoformat(timespec="seconds")
+    for n, oldest, limit in (store.login_failures_since(conn, since, username=username) + (ACCOUNT_FAILURES,),
+                             store.login_failures_since(conn, since, client=client) + (CLIENT_FAILURES,)):
+        if n >= limit:
+            wait = datetime.fromisoformat(oldest) + LOGIN_WINDOW - now
+            audit.record(conn, ctx, "users.login_throttled", username, client=client, failures=n)
+            return max(1, int(wait.total_seconds()) + 1)
+    return None
+
+
+def login(ctx: Context, username: str, password: str, client: str | None = None) -> tuple[str, str, dict]:
     """Check a password and open a session: (cookie token, its CSRF token, user). Wrong name and wrong
-    password give the same message (and take the same time: a dummy hash is verified)."""
+    password give the same message (and take the same time: a dummy hash is verified). Failed logins
+    are audited and throttled per account and per client address (`Throttled`, 429)."""
+    username, client = username or "", client or "unknown"
+    now = datetime.now(timezone.utc)
+    with ctx.engine.begin() as conn:  # its own transaction: a refusal is recorded, not rolled back
+        wait = _throttled(conn, ctx, username, client, now)
+    if wait is not None:
+        raise Throttled(f"too many failed logins: try again in {wait} s", wait)
     with ctx.engine.begin() as conn:
-        user = store.get_user(conn, username or "")
+        user = store.get_user(conn, username)
         try:
             _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")
             ok = user is not None and bool(user.active)
         except (VerificationError, InvalidHashError):
             ok = False
-        if not ok:
-            raise AuthenticationFailed("wrong username or password")
+    if not ok:
+        with ctx.engine.begin() as conn:
+            store.add_login_failure(conn, now.isoformat(timespec="seconds"), username, client,
+                                    (now - LOGIN_WINDOW).isoformat(timespec="seconds"))
+            audit.record(conn, ctx, "users.login_failed", username, client=client)
+        raise AuthenticationFailed("wrong username or password")
+    with ctx.engine.begin() as conn:
         if _hasher().check_needs_rehash(user.password_hash):
             store.update_user(conn, user.id, password_hash=_hasher().hash(password))
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        now = datetime.now(timezone.utc)
         store.delete_expired_sessions(conn, now.isoformat(timespec="seconds"))
         store.add_session(conn, _token_hash(token), user.id, csrf,
                           now.isoformat(timespec="seconds"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from .schema import audit_log, sessions, users
+from .schema import audit_log, login_failures, sessions, users
 
 
 @dataclass(slots=True)
@@ -102,3 +102,18 @@ def append_audit(conn: Connection, at: str, actor: str, action: str, target: str
 def read_audit(conn: Connection, limit: int = 100, offset: int = 0) -> list[AuditRow]:
     q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
     return [AuditRow(r.id, r.at, r.actor, r.action, r.target, json.loads(r.detail)) for r in conn.execute(q)]
+
+
+def add_login_failure(conn: Connection, at: str, username: str, client: str, prune_before: str) -> None:
+    conn.execute(delete(login_failures).where(login_failures.c.at < prune_before))
+    conn.execute(insert(login_failures).values(at=at, username=username[:80], client=client[:64]))
+
+
+def login_failures_since(conn: Connection, since: str, username: str | None = None,
+                         client: str | None = None) -> tuple[int, str | None]:
+    """How many failures since `since` for this account (or this client address), and the oldest."""
+    col, value = (login_failures.c.username, username[:80]) if username is not None else \
+        (login_failures.c.client, (client or "")[:64])
+    n, oldest = conn.execute(select(func.count(), func.min(login_failures.c.at))
+                             .where(col == value, login_failures.c.at >= since)).one()
+    return int(n), oldest

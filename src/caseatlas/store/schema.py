@@ -280,6 +280,18 @@ audit_log = Table(
     Column("detail", Text, nullable=False, default="{}"),  # JSON
 )
 
+# Failed logins within the throttling window (migration 0011; pruned as they age out).
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String, nullable=False),
+    Column("username", String(80), nullable=False),
+    Column("client", String(64), nullable=False),
+    Index("ix_login_failures_username_at", "username", "at"),
+    Index("ix_login_failures_client_at", "client", "at"),
+)
+
 # --- Programmes: a call for cases, its submissions, the panel's reviews and the decisions
 # (migration 0006). Lists and structured parts (domains, template, criteria, sections,
 # outcomes, scores) are JSON text: they are read and written whole, never queried inside.

@@ -28,7 +28,7 @@ from ..vocab import (
     Status,
 )
 from . import schemas
-from .deps import SESSION_COOKIE, ReadContext, WriteContext
+from .deps import SESSION_COOKIE, ReadContext, WriteContext, client_address
 
 MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
 MAX_UPLOAD = 20 * 1024 * 1024  # the readers refuse larger files anyway
@@ -229,7 +229,7 @@ def organization_decision(ctx: WriteContext, body: schemas.OrganizationDecisionI
 def login(request: Request, body: schemas.Credentials, response: Response) -> dict:
     from .deps import read_context
 
-    token, csrf, user = accounts.login(read_context(request), body.username, body.password)
+    token, csrf, user = accounts.login(read_context(request), body.username, body.password, client_address(request))
     set_session_cookie(request, response, token)
     return {"user": user, "csrf_token": csrf}
 

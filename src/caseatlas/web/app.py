@@ -15,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied
+from ..errors import (AuthenticationFailed, CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied,
+                      Throttled)
 from ..services import open_library
 from . import api, pages, programme_api, programme_pages
 from .guard import RequestGuard
@@ -126,6 +127,10 @@ def create_app(db: str | None = None) -> FastAPI:
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict):
         return error(request, 409, str(exc))
+
+    @app.exception_handler(Throttled)
+    async def throttled(request: Request, exc: Throttled):
+        return error(request, 429, str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(CaseAtlasError)
     async def bad_request(request: Request, exc: CaseAtlasError):

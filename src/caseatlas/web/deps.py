@@ -71,3 +71,10 @@ WriteContext = Annotated[Context, Depends(write_context)]
 
 # A row id in a path: 32 bits are plenty, and a larger number (which SQLite cannot bind) is a 422.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def client_address(request: Request) -> str:
+    """The peer's address, for login throttling. Behind a proxy every client shares the proxy's
+    address (throttling is then per account and per proxy): forwarded headers are not trusted,
+    since any client could write them."""
+    return request.client.host if request.client else "unknown"

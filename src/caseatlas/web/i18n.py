@@ -74,6 +74,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_cases": ("案例数", "Cases"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "username": ("用户名", "Username"),
     "password": ("密码", "Password"), "login_failed": ("用户名或密码错误。", "Wrong username or password."),
+    "login_throttled": ("登录失败次数过多，请在 {} 秒后再试。", "Too many failed logins: try again in {} s."),
     "admin": ("管理", "Admin"), "users": ("用户", "Users"), "audit": ("操作日志", "Audit log"),
     "role": ("角色", "Role"), "active": ("启用", "Active"), "add_user": ("添加用户", "Add user"),
     "display_name": ("姓名", "Name"), "save": ("保存", "Save"), "upload_book": ("导入案例集", "Add a book"),

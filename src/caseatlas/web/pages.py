@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from ..errors import CaseAtlasError, Conflict
+from ..errors import CaseAtlasError, Conflict, Throttled
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
-from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, page_csrf, read_context
+from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, client_address, page_csrf, read_context
 from .i18n import FACET_LABELS, translator, unit_label
 
 MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
@@ -238,7 +238,12 @@ def login_page(request: Request, next: str = "/"):
 def login_submit(request: Request, ctx: WriteContext, username: str = Form(""), password: str = Form(""),
                  next: str = Form("/")):
     try:
-        token, _, _ = accounts.login(ctx, username, password)
+        token, _, _ = accounts.login(ctx, username, password, client_address(request))
+    except Throttled as exc:
+        resp = render(request, "login.html", status=429, next=_safe_next(next), failed=True, username=username,
+                      throttled=exc.retry_after)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
     except CaseAtlasError:
         return render(request, "login.html", status=401, next=_safe_next(next), failed=True, username=username)
     resp = RedirectResponse(_safe_next(next), status_code=303)

@@ -225,7 +225,8 @@ def create_from_upload(ctx: Context, call_id: int, filename: str, content: bytes
     name = doc.source_file
     filled = prefill(doc, call["template"])
     outcomes = [{"kind": o["kind"], "value": o["value"], "unit": o["unit"], "period": o["period"],
-                 "quote": o["quote"], "confirmed": False} for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]
+                 "status": o["status"], "quote": o["quote"], "confirmed": False}
+                for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]
     sub = create(ctx, call_id, filled.title[:MAX_TITLE], domain, filled.sections, outcomes, source_file=name)
     _store_attachment(ctx, sub["id"], name, content, read_already=True)
     sub = get(ctx, sub["id"])

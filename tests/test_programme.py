@@ -4,16 +4,20 @@ ranking with normalization, decisions with quotas, publishing into the library."
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden
 from caseatlas.programme.assign import Problem, solve
 from caseatlas.organizations import same_group
 from caseatlas.organizations.names import key as core
 from caseatlas.programme.scoring import rank, weighted_total
-from caseatlas.services import Actor, Context, accounts, calls, discovery, library, reviews, selection, submissions
+from caseatlas.services import (Actor, Context, accounts, calls, discovery, exports, library, reviews, selection,
+                                submissions)
 from caseatlas.store import accounts as accounts_store
 
 PASSWORD = "correct horse battery"
@@ -296,3 +300,151 @@ def test_cli_scripts_a_programme(db_path, tmp_path):
     out = tmp_path / "call.xlsx"
     assert runner.invoke(app, ["programme", "export", call_id, "-o", str(out), *db]).exit_code == 0
     assert out.read_bytes()[:2] == b"PK"
+
+
+# --- declared outcomes: data from the form to the library --------------------------------------
+
+DECLARED_SECTION = "申报的量化成果"
+_calls = iter(range(1, 10**6))
+
+
+def publish_declared(org: Context, declared: list[dict], text: str) -> tuple[dict, list[int]]:
+    """A call of its own with three accepted cases of appa (needs appa; rev1 is made if missing):
+    the one with `declared` outcomes is submitted first but printed last (its domain comes last),
+    so each submission must point at its own case."""
+    e = org.engine
+    call = calls.create(org, "cteam", f"申报成果征集 {next(_calls)}", 2027, domains=["绿色制造", "能源转型", "绿色交通"],
+                        organizers=["某促进中心"], deadlines={"submission_deadline": "2099-01-01"})
+    calls.publish(org, call["id"])
+    calls.add_member(org, call["id"], "rev1", "reviewer", affiliation="某大学", password=PASSWORD)
+    a = as_user(e, "appa")
+    ids = []
+    for title, domain, body, outs in (("城市公交电动化", "绿色交通", text, declared),
+                                      ("园区储能与绿电交易", "能源转型", "累计节约标准煤 5000 吨", []),
+                                      ("厂房屋顶分布式光伏", "绿色制造", "每年减少二氧化碳排放 960 吨", [])):
+        s = submissions.create(a, call["id"], title, domain, _sections(call, body), outs)
+        submissions.submit(a, s["id"])
+        ids.append(s["id"])
+    calls.advance(org, call["id"])
+    rv = as_user(e, "rev1")
+    for sid in ids:
+        reviews.assign(org, sid, "rev1")
+        reviews.save_review(rv, sid, {c["key"]: 4 for c in call["criteria"]}, confidence=4,
+                            expert_comment="示范性强，值得推广。", submit=True)
+    calls.advance(org, call["id"])
+    selection.decide(org, call["id"], [{"submission": i, "decision": "accept"} for i in ids], preview=False)
+    calls.advance(org, call["id"])
+    selection.publish(org, call["id"])
+    return call, ids
+
+
+def assert_declared_are_data(case: dict, declared: list[dict]) -> None:
+    """The case holds exactly the declared records (origin declared, values as confirmed), and
+    nothing was extracted from the lines that print them."""
+    got = sorted((m["kind"], m["value"], m["unit"], m["period"]) for m in case["metrics"] if m["origin"] == "declared")
+    assert got == sorted((o["kind"], o["value"], o["unit"], o["period"]) for o in declared)
+    sec = next(s for s in case["sections"] if s["heading"] == DECLARED_SECTION)
+    printed = range(sec["start_line"] + 1, sec["end_line"] + 1)
+    assert len(printed) == len(declared)
+    for m in case["metrics"]:
+        if m["origin"] != "declared":
+            assert m["line"] not in printed and not any(ev["line"] in printed for ev in m["evidence"] or []), m
+        else:
+            assert m["line"] in printed
+
+
+def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
+    from urllib.parse import quote
+
+    from fastapi.testclient import TestClient
+
+    from caseatlas.web import create_app
+
+    _, org = programme
+    said = "本项目每年减少二氧化碳排放 160 万吨"  # the applicant's text states the first figure too
+    declared = [{"kind": "co2e_reduction", "value": 1.6e6, "unit": "tCO2e", "period": "annual", "quote": said},
+                {"kind": "investment_or_finance", "value": 5.8e7, "unit": "CNY", "period": "unspecified"},
+                {"kind": "investment_or_finance", "value": 5.6e10, "unit": "CNY", "period": "cumulative"}]
+    call, ids = publish_declared(org, declared, said)
+    titles = ["城市公交电动化", "园区储能与绿电交易", "厂房屋顶分布式光伏"]
+    case_ids = [submissions.get(org, i)["case_id"] for i in ids]
+    assert [library.case_detail(ctx, c)["title"] for c in case_ids] == titles, "each submission has its own case"
+    case = library.case_detail(ctx, case_ids[0])
+    assert_declared_are_data(case, declared)
+    co2 = [m for m in case["metrics"] if m["unit"] == "tCO2e"]
+    assert len(co2) == 1 and co2[0]["origin"] == "declared", "the figure the text states too is kept once"
+    assert any(ev["quote"] == said or said in ev["quote"] for ev in co2[0]["evidence"]), "with the text's quote"
+    assert not [m for m in case["metrics"] if m["value"] in (1.6, 5.8, 6, 7, 10, 6e6)]  # nothing read from "1.6e+06"
+    assert not any("e+" in ln["raw"] for ln in case["lines"])  # the book prints figures with the one writer
+    other = library.case_detail(ctx, case_ids[2])
+    assert other["metrics"] and all(m["origin"] == "extracted" for m in other["metrics"])
+    # The library says where each figure comes from, in both languages.
+    client = TestClient(create_app(str(db_path)))
+    page = client.get(f"/cases/{quote(case_ids[0])}").text
+    assert "申报并确认" in page and "1.6e" not in page
+    assert "文本提取" in client.get(f"/cases/{quote(case_ids[2])}").text
+    assert "declared and confirmed by the applicant" in client.get(f"/cases/{quote(case_ids[0])}?lang=en").text
+    data, _ = exports.export_bytes(ctx, "jsonl", case_ids=[case_ids[0]])
+    exported = [m for row in data.decode().splitlines() for m in json.loads(row)["metrics"]]
+    assert sorted((m["value"], m["origin"]) for m in exported) == [(1.6e6, "declared"), (5.8e7, "declared"),
+                                                                   (5.6e10, "declared")]
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.floats(1e-3, 1e13, allow_nan=False, allow_infinity=False),
+       kind=st.sampled_from(["co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
+                             "investment_or_finance"]),
+       period=st.sampled_from(["annual", "cumulative", "unspecified"]))
+def test_any_declared_value_is_held_exactly(programme, ctx, value, kind, period):
+    from caseatlas.vocab import KIND_UNITS
+
+    _, org = programme
+    declared = [{"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period}]
+    call, ids = publish_declared(org, declared, "项目按计划建成投运。")
+    case = library.case_detail(ctx, submissions.get(org, ids[0])["case_id"])
+    assert case["title"] == "城市公交电动化"
+    assert_declared_are_data(case, declared)
+
+
+def test_the_form_reads_and_writes_every_digit(programme, ctx, db_path):
+    from fastapi.testclient import TestClient
+
+    from caseatlas.web import create_app
+
+    call, org = programme
+    a = as_user(ctx.engine, "appa")
+    s = submissions.create(a, call["id"], "厂房屋顶分布式光伏", "绿色制造", _sections(call, "每年减排 160 万吨二氧化碳"),
+                           [{"kind": "co2e_reduction", "value": 1.6e6, "unit": "tCO2e", "period": "annual"},
+                            {"kind": "investment_or_finance", "value": 5.8e7, "unit": "CNY"}])
+    client = TestClient(create_app(str(db_path)))
+    r = client.post("/api/v1/login", json={"username": "appa", "password": PASSWORD})
+    csrf = r.json()["csrf_token"]
+    page = client.get(f"/submissions/{s['id']}").text
+    assert 'name="o_value_1" value="1600000"' in page and 'name="o_value_2" value="58000000"' in page
+    assert "e+0" not in page and "160万吨二氧化碳当量" in page and "5,800万元" in page
+
+    def post(value: str):
+        form = {"csrf_token": csrf, "title": "厂房屋顶分布式光伏", "domain": "绿色制造", "action": "save",
+                **{f"s_heading_{i}": x["heading"] for i, x in enumerate(s["sections"], 1)},
+                **{f"s_text_{i}": x["text"] for i, x in enumerate(s["sections"], 1)},
+                "o_kind_1": "co2e_reduction", "o_value_1": value, "o_unit_1": "tCO2e", "o_period_1": "annual",
+                "o_status_1": "achieved", "o_confirmed_1": "1"}
+        return client.post(f"/submissions/{s['id']}", data=form, follow_redirects=False)
+
+    for typed, stored in (("1.6亿", 1.6e8), ("1,600,000", 1.6e6), ("160万", 1.6e6), ("２５万", 2.5e5), ("1.2万亿", 1.2e12)):
+        assert post(typed).status_code == 303, typed
+        assert submissions.get(a, s["id"])["outcomes"] == [
+            {"kind": "co2e_reduction", "value": stored, "unit": "tCO2e", "period": "annual", "status": "achieved",
+             "quote": None, "confirmed": True}], typed
+    r = post("一百六十万吨")
+    assert r.status_code == 400 and "无法读取" in r.text and "一百六十万吨" in r.text
+    assert submissions.get(a, s["id"])["outcomes"][0]["value"] == 1.2e12, "nothing saved"
+    with pytest.raises(CaseAtlasError, match="无法读取"):
+        submissions.save(a, s["id"], outcomes=[{"kind": "co2e_reduction", "value": "-5", "unit": "tCO2e"}])
+    # What changed is written by the one writer too, and the receipt lists the figures as read.
+    submissions.submit(a, s["id"])
+    submissions.save(a, s["id"], outcomes=[{"kind": "co2e_reduction", "value": "1.6亿", "unit": "tCO2e",
+                                             "period": "annual"}])
+    changes = submissions.submit(a, s["id"])["changes_since_first_submission"]
+    assert {"what": "outcomes", "removed": ["减排量 1.2万亿吨二氧化碳当量（每年）"],
+            "added": ["减排量 1.6亿吨二氧化碳当量（每年）"]} in changes

@@ -147,7 +147,7 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             a.fill("textarea[data-heading='案例概述']", "在园区屋顶建设分布式光伏电站，装机 12 兆瓦。")
             a.fill("textarea[data-heading='项目成果']", "项目年发电量 1300 万千瓦时，每年减少二氧化碳排放约 1 万吨。")
             a.select_option("select[name=o_kind_1]", "co2e_reduction")
-            a.fill("input[name=o_value_1]", "10000")
+            a.fill("input[name=o_value_1]", "1万")  # read by the one reader: 10000
             a.fill("input[name=o_unit_1]", "tCO2e")
             a.select_option("select[name=o_period_1]", "annual")
             a.click("#submit")
@@ -250,6 +250,12 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             anon.goto(url + "/search?q=" + "屋顶分布式光伏")
             anon.wait_for_selector("ol.hits li.hit")
             assert "工业园区屋顶分布式光伏" in anon.inner_text("ol.hits")
+            # A's declared figure is data of the case, said to be declared and confirmed (the text's
+            # "约 1 万吨" is the same figure: one outcome)
+            anon.click("ol.hits li.hit a:has-text('工业园区屋顶分布式光伏')")
+            anon.wait_for_selector("ul.metrics")
+            declared = [t for t in anon.locator("ul.metrics li").all_inner_texts() if "申报并确认" in t]
+            assert len(declared) == 1 and "10,000" in declared[0], declared
             # and the applicant now sees the decision
             b.goto(f"{url}/submissions/{b_id}")
             assert b.inner_text("#sub-decision") == "入选"

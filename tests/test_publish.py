@@ -14,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import BOOK_CASES, CORPUS, ROOT, needs_corpus
 
 from caseatlas.errors import CaseAtlasError, Forbidden, LoginRequired, NotFound
@@ -30,6 +32,7 @@ from caseatlas.services import (
     selection,
     submissions,
 )
+from caseatlas.vocab import KIND_UNITS
 
 PAGES = ROOT / "artifacts" / "pages"
 MM = 72 / 25.4  # points per millimetre
@@ -412,3 +415,63 @@ def _tiny_edition(text: str) -> E.Edition:
                          sections=[E.EditionSection("案例概述", [E.Block("p", text)])], facts=[], source="《测试》第 1–2 行")
     return E.Edition(title="测试书", year=2026, publisher="某中心", foreword=[], experts=[],
                      chapters=[E.Chapter(0, None, [case])])
+
+
+# --- declared figures in a programme's book --------------------------------------------------
+
+KINDS = sorted(KIND_UNITS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.floats(1e-3, 1e13, allow_nan=False, allow_infinity=False), kind=st.sampled_from(KINDS),
+       period=st.sampled_from(["annual", "cumulative", "unspecified"]),
+       status=st.sampled_from(["achieved", "target", "projection", "hypothetical"]), lang=st.sampled_from(["zh", "en"]))
+def test_printed_declared_figures_read_back_as_printed(value, kind, period, status, lang):
+    """The line a programme's book prints for a declared outcome, and the facts table's value,
+    are read by the extractor as the value printed (the one writer's rounding), in its unit;
+    the declared line also as its kind, period and status."""
+    from caseatlas.extract import extract_case
+    from caseatlas.models import Line
+    from caseatlas.readers.normalize import normalize
+    from caseatlas.services.selection import _declared_line
+    from caseatlas.text.numbers import displayed_value
+    from caseatlas.vocab import KIND_UNITS
+
+    o = {"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period, "status": status,
+         "quote": "q", "line": 1}
+
+    def read(raw: str) -> list[tuple]:
+        lines = [Line(no=1, raw="申报的量化成果", text="申报的量化成果"), Line(no=2, raw=raw, text=normalize(raw))]
+        return [(x.kind, x.value, x.unit, x.period, x.status) for x in extract_case(lines, "标题", None, None).outcomes]
+
+    line = _declared_line(o)
+    assert "e+" not in line and "e-" not in line
+    assert read(line) == [(kind, displayed_value(value), KIND_UNITS[kind], period, status)], line
+    row = E.fact_row(o, lang)
+    assert any(x[1:3] == (displayed_value(value), KIND_UNITS[kind]) for x in read(f"1. {row.label} {row.value}")), row
+
+
+def test_programme_book_prints_declared_figures_and_reads_them_back(ctx, tmp_path):
+    from test_programme import PASSWORD, as_user, publish_declared
+
+    accounts.add_user(ctx, "org1", PASSWORD, "organizer", email="org1@example.org")
+    accounts.register(Context(ctx.engine), "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
+    org = as_user(ctx.engine, "org1")
+    declared = [{"kind": "investment_or_finance", "value": 5.6e10, "unit": "CNY", "period": "cumulative"},
+                {"kind": "co2e_reduction", "value": 1.78e7, "unit": "tCO2e", "period": "annual"},
+                {"kind": "energy_saving", "value": 1234.5678, "unit": "tce", "period": "annual", "status": "target"},
+                {"kind": "renewable_capacity", "value": 13.26, "unit": "MW", "period": "unspecified"}]
+    call, ids = publish_declared(org, declared, "项目按计划建成投运。")
+    key = f"call:{call['id']}"
+    zh = publishing.publish(org, key, "html", tmp_path / "zh")
+    en = publishing.publish(org, key, "html", tmp_path / "en", english=True)
+    book_zh, book_en = (next(p for p in Path(x["path"]).glob("*.html") if p.name != "index.html").read_text(encoding="utf-8")
+                        for x in (zh, en))
+    assert "累计投融资560亿元。" in book_zh and ">560亿元（累计）<" in book_zh
+    assert "1,780万吨二氧化碳当量" in book_zh and "（申报并确认）" in book_zh
+    assert "56,000,000,000 CNY (cumulative)" in book_en and "17,800,000 tCO2e (annual)" in book_en
+    assert "56,000,000,000 元" not in book_zh and "e+" not in book_zh
+    for fmt in ("html", "pdf"):
+        report = publishing.roundtrip(org, key, fmt)
+        assert report["matched"] == 3, (fmt, report)
+        assert report["core_recall"] == 1.0, (fmt, report["missed"])

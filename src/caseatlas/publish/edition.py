@@ -16,13 +16,15 @@ from ..extract.outcomes import passages
 from ..models import Line
 from ..segment.cases import squash
 from ..segment.lines import analyse
+from ..text.numbers import format_quantity
 from ..vocab import KIND_LABELS_ZH
 
 _MD_MARK = re.compile(r"^(?:#{1,6}\s*|>\s*)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
-UNIT_ZH = {"CNY": "元", "m2": "平方米", "m3": "立方米", "t": "吨", "persons": "人", "%": "%"}
-PERIOD_ZH = {"annual": "每年", "cumulative": "累计"}
-STATUS_ZH = {"target": "目标", "hypothetical": "假设情景", "projection": "预计"}
+PERIODS = {"annual": ("每年", "annual"), "cumulative": ("累计", "cumulative")}
+STATUSES = {"target": ("目标", "target"), "hypothetical": ("假设情景", "hypothetical"),
+            "projection": ("预计", "projection")}
+DECLARED = ("申报并确认", "declared")  # a figure the applicant stated and confirmed as data
 
 
 @dataclass(slots=True)
@@ -41,9 +43,10 @@ class EditionSection:
 @dataclass(slots=True)
 class FactRow:
     label: str  # kind in Chinese, with the status when it is not an achievement
-    value: str  # the canonical value as printed ("50,000 tCO2e（每年）")
+    value: str  # the canonical value as the one writer prints it ("5万吨二氧化碳当量（每年）"; en "50,000 tCO2e (annual)")
     quote: str
     line: int
+    origin: str = "extracted"  # vocab.ORIGINS: read from the text, or declared by the applicant as data
 
 
 @dataclass(slots=True)
@@ -93,6 +96,7 @@ class Edition:
     notes: list[str] = field(default_factory=list)  # e.g. the call's chapter quotas
     slug: str = ""
     english: dict | None = None  # optional English front matter: title, summary
+    lang: str = "zh"  # how figures are written: zh (万/亿) or en (thousands separators)
 
     @property
     def cases(self) -> list[EditionCase]:
@@ -159,22 +163,20 @@ def _row_lines(lines: list[Line]) -> set[int]:
     return {lines[i].no for i in marked}
 
 
-def number(v: float) -> str:
-    """Every digit the library holds (a facts table that rounds would state other figures)."""
-    if v == int(v) and abs(v) < 1e15:
-        return f"{int(v):,}"
-    return f"{v:,.12g}"
-
-
-def fact_row(o: dict) -> FactRow:
-    value = number(o["value"]) + (f"–{number(o['value_max'])}" if o.get("value_max") is not None else "")
-    mark = {"approx": "约 ", "lower_bound": "超过 "}.get(o.get("qualifier") or "", "")
-    unit = UNIT_ZH.get(o["unit"], o["unit"])
-    period = PERIOD_ZH.get(o["period"], "")
-    printed = f"{mark}{value}{'' if unit == '%' else ' '}{unit}" + (f"（{period}）" if period else "")
+def fact_row(o: dict, lang: str = "zh") -> FactRow:
+    """One outcome of the facts table, written by `caseatlas.text.numbers` (zh: 560亿元, 1,780万吨
+    二氧化碳当量; en: 56,000,000,000 CNY): the figure a reader of the book reads back is the value."""
+    en = lang == "en"
+    printed = format_quantity(o["value"], o["unit"], lang, value_max=o.get("value_max"), qualifier=o.get("qualifier"))
+    period = PERIODS.get(o["period"])
+    if period:
+        printed += f" ({period[1]})" if en else f"（{period[0]}）"
     label = KIND_LABELS_ZH.get(o["kind"], o["kind"])
-    status = STATUS_ZH.get(o.get("status") or "achieved")
-    return FactRow(label=label + (f"（{status}）" if status else ""), value=printed, quote=o["quote"], line=o["line"])
+    status = STATUSES.get(o.get("status") or "achieved")
+    if status:
+        label += f" ({status[1]})" if en else f"（{status[0]}）"
+    origin = o.get("origin") or "extracted"
+    return FactRow(label=label, value=printed, quote=o["quote"], line=o["line"], origin=origin)
 
 
 def _title_lines(case: dict, rows: list[Line]) -> int:
@@ -194,7 +196,8 @@ def _title_lines(case: dict, rows: list[Line]) -> int:
     return k
 
 
-def build_case(number_: int, case: dict, lines: dict[int, Line], noise: set[int], book_title: str) -> EditionCase:
+def build_case(number_: int, case: dict, lines: dict[int, Line], noise: set[int], book_title: str,
+               lang: str = "zh") -> EditionCase:
     """One stored case (with sections and outcomes) and the book's lines → an edition case."""
     start, end = case["start_line"], case["end_line"]
     rows = [lines[n] for n in range(start, end + 1) if n in lines and n not in noise]
@@ -207,19 +210,20 @@ def build_case(number_: int, case: dict, lines: dict[int, Line], noise: set[int]
         else:
             parts[-1][1].append(ln)
     out = [EditionSection(h, _paragraphs(body)) for h, body in parts if h is not None or body]
-    facts = [fact_row(o) for o in case["outcomes"]]
+    facts = [fact_row(o, lang) for o in case["outcomes"]]
     source = f"《{book_title}》第 {start}–{end} 行"
     return EditionCase(number=number_, case_id=case["case_id"], title=case["title"], organization=case.get("organization"),
                        chapter=case.get("chapter"), sections=out, facts=facts, source=source)
 
 
-def build(collection: dict, cases: list[dict], book_lines: list[dict]) -> Edition:
-    """A stored collection (its row, its cases in order, all its lines) → an edition."""
+def build(collection: dict, cases: list[dict], book_lines: list[dict], lang: str = "zh") -> Edition:
+    """A stored collection (its row, its cases in order, all its lines) → an edition; `lang` is
+    how its figures are written (the English edition: "56,000,000,000 CNY")."""
     lines = [Line(no=r["line_no"], raw=r["raw"], text=r["text"], page=r.get("page")) for r in book_lines]
     infos = analyse(lines)
     noise = {x.no for x in infos if x.noise}
     by_no = {ln.no: ln for ln in lines}
-    ecases = [build_case(i + 1, c, by_no, noise, collection["title"]) for i, c in enumerate(cases)]
+    ecases = [build_case(i + 1, c, by_no, noise, collection["title"], lang) for i, c in enumerate(cases)]
     chapters: list[Chapter] = []
     complete = all(c.chapter for c in ecases)
     for c in ecases:
@@ -234,7 +238,7 @@ def build(collection: dict, cases: list[dict], book_lines: list[dict]) -> Editio
     foreword = [p.strip() for p in (collection.get("foreword") or "").split("\n") if p.strip()]
     return Edition(title=collection["title"], year=collection.get("year"), publisher=collection.get("publisher"),
                    foreword=_join_foreword(foreword), experts=[Expert(n) for n in collection.get("experts") or []],
-                   chapters=chapters, slug=collection.get("slug", ""))
+                   chapters=chapters, slug=collection.get("slug", ""), lang=lang)
 
 
 def _join_foreword(parts: list[str]) -> list[str]:

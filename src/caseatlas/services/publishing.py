@@ -55,7 +55,7 @@ def build_edition(ctx: Context, key: str, english: bool = False) -> editions.Edi
         if not cases:
             raise CaseAtlasError(f"'{key}' has no cases to publish")
         lines = lib.case_lines(conn, col["id"], 1, col["n_lines"])
-        ed = editions.build(col, cases, lines)
+        ed = editions.build(col, cases, lines, lang="en" if english else "zh")
         if call is None:
             call = _call_of_collection(conn, col["slug"])
         if call is not None:

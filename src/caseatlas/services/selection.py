@@ -11,6 +11,7 @@ from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Se
 from ..programme.prefill import submission_lines
 from ..programme.scoring import rank, weighted_total
 from ..store import programmes as store
+from ..text.numbers import format_quantity
 from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
 from . import audit, library, notify, sheets
 from .calls import call_view, load_call
@@ -113,9 +114,11 @@ def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
         return {"submission": submission_id, "final_comment": (text or "").strip() or None}
 
 
-def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Book:
+def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tuple[Book, list[tuple], list[int]]:
     """The selected cases as a book: front matter (title, organizers, supporters, panel), then
-    each domain as a chapter with its cases, each followed by its 专家点评."""
+    each domain as a chapter with its cases, each followed by its declared outcomes and its
+    专家点评. Also returns the declared outcomes with their case and line (`_add_declared`) and the
+    submission of each case, in the book's order (domains in the call's order)."""
     raws: list[str] = [prog["name"]]
     if prog["year"]:
         raws.append(f"{prog['year']} 年")
@@ -129,6 +132,7 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Book
     if prog["description"]:
         raws += [p for p in prog["description"].splitlines() if p.strip()]
     cases: list[Case] = []
+    order: list[int] = []  # the submission of each case
     stated: list[tuple[int, dict, int]] = []  # (case index, declared outcome, its line)
     for domain in call["domains"]:
         in_domain = [s for s in chosen if s["domain"] == domain]
@@ -166,6 +170,7 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Book
                 sections[-1].end_line = len(raws)
             cases.append(Case(seq=len(cases) + 1, title=s["title"], organization=s["organization"], chapter=domain,
                               start_line=start, end_line=len(raws), page=None, sections=sections))
+            order.append(s["id"])
     from ..models import Line
     from ..readers.normalize import normalize
 
@@ -178,28 +183,72 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Book
     meta = CollectionMeta(title=prog["name"], publisher="、".join(prog["organizers"]) or None, year=prog["year"],
                           foreword=prog["description"], experts=experts,
                           chapters=[d for d in call["domains"] if any(s["domain"] == d for s in chosen)])
-    return Book(document=doc, meta=meta, cases=cases), stated
+    # The declared lines print data the applicant confirmed: the extractor reads past them (as past
+    # page furniture) and `_add_declared` attaches the records themselves.
+    book = Book(document=doc, meta=meta, cases=cases, furniture=frozenset(line for _, _, line in stated))
+    return book, stated, order
+
+
+# How a declared figure's period and status are printed: words the extractor reads back the same
+# way when the published book is ingested (a "（目标）" after the figure, "预计" before it).
+PERIOD_WORDS = {"annual": "每年", "cumulative": "累计"}
+STATUS_BEFORE = {"projection": "预计", "hypothetical": "（假设情景）"}
+STATUS_AFTER = {"target": "（目标）"}
 
 
 def _declared_line(o: dict) -> str:
-    period = {"annual": "（每年）", "cumulative": "（累计）"}.get(o["period"], "")
-    return f"{KIND_LABELS_ZH.get(o['kind'], o['kind'])}：{o['value']:g} {o['unit']}{period}"
+    """One declared outcome as the book prints it, with the one number writer:
+    "每年减排量160万吨二氧化碳当量。", "投融资5,800万元。" — a sentence the extractor of a
+    published book reads back as the kind, value, unit and period stated."""
+    status = o.get("status") or "achieved"
+    label = KIND_LABELS_ZH.get(o["kind"], o["kind"])
+    figure = format_quantity(o["value"], o["unit"], "zh", value_max=o.get("value_max"))
+    return (f"{STATUS_BEFORE.get(status, '')}{PERIOD_WORDS.get(o['period'], '')}{label}{figure}"
+            f"{STATUS_AFTER.get(status, '')}。")
+
+
+def _same_figure(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
 def _add_declared(stated: list[tuple[int, dict, int]]):
-    """The applicant's structured outcomes become facts of the published case (quoted from the
-    line that prints them), unless the extractor already found the same figure in the text."""
+    """The applicant's confirmed outcomes become facts of the published case as data (origin
+    `declared`, value and unit as confirmed), quoted from the line that prints them. Nothing is
+    extracted from those lines; a figure the extractor found in the applicant's own text with
+    the same value and unit is the declared one: it is kept once, its quotes added as evidence."""
     def add(book: Book) -> None:
+        declared_lines = {line for _, _, line in stated}
+        book.furniture = frozenset()  # the declared lines are the book's again: checks and the store see them
         by_no = {ln.no: ln for ln in book.document.lines}
-        for i, o, line in stated:
-            facts = book.cases[i].facts
-            if any(x.kind == o["kind"] and x.unit == o["unit"] and abs(x.value - o["value"]) <= 1e-9 * max(1, o["value"])
-                   for x in facts.outcomes):
+        for case in book.cases:  # (the extractor read past them; never a figure read from rendered data)
+            if case.facts is None:
                 continue
+            case.facts.outcomes = [x for x in case.facts.outcomes if x.line not in declared_lines]
+            for x in case.facts.outcomes:
+                x.evidence = [ev for ev in x.evidence if ev.line not in declared_lines]
+        for i, o, line in stated:
+            case = book.cases[i]
+            facts = case.facts
             quote = by_no[line].raw
-            facts.outcomes.append(Outcome(value=o["value"], value_max=None, unit=o["unit"], kind=o["kind"],
-                                          period=o["period"], qualifier=None, quote=quote, line=line,
-                                          evidence=[Evidence(quote, line)]))
+            evidence = [Evidence(quote, line)]
+            same = [x for x in facts.outcomes if x.origin != "declared" and x.unit == o["unit"]
+                    and _same_figure(x.value, o["value"]) and x.value_max is None]
+            for x in same:
+                evidence += [ev for ev in x.evidence or [Evidence(x.quote, x.line)]
+                             if (ev.quote, ev.line) not in {(e.quote, e.line) for e in evidence}]
+            said = (o.get("quote") or "").strip()  # the applicant's sentence, where the text prints it
+            if said and not any(said in e.quote for e in evidence):
+                for n in range(case.start_line, case.end_line + 1):
+                    if n not in declared_lines and said in by_no[n].raw:
+                        evidence.append(Evidence(said, n))
+                        break
+            record = Outcome(value=o["value"], value_max=o.get("value_max"), unit=o["unit"], kind=o["kind"],
+                             period=o["period"], qualifier=None, quote=quote, line=line, evidence=evidence,
+                             status=o.get("status") or "achieved", origin="declared")
+            gone = {id(x) for x in same}  # the declared record takes the place of the first one it replaces
+            at = next((k for k, x in enumerate(facts.outcomes) if id(x) in gone), len(facts.outcomes))
+            facts.outcomes = [x for k, x in enumerate(facts.outcomes) if k < at and id(x) not in gone] + [record] + \
+                [x for k, x in enumerate(facts.outcomes) if k >= at and id(x) not in gone]
     return add
 
 
@@ -229,7 +278,7 @@ def publish(ctx: Context, call_id: int) -> dict:
                               and r["status"] == "submitted" and (r["expert_comment"] or "").strip()), None)
                 s["final_comment"] = draft
         panel = store.members(conn, call_id, "reviewer")
-    book, stated = _book(call, prog, panel, chosen)
+    book, stated, order = _book(call, prog, panel, chosen)
     result = library.save_segmented(ctx, book, _add_declared(stated))
     if result.status == "error":
         raise CaseAtlasError(result.error)
@@ -237,7 +286,9 @@ def publish(ctx: Context, call_id: int) -> dict:
         from ..store import library as lib
 
         col = lib.find_collection(conn, book.document.source_file)
-        for s, case in zip(chosen, book.cases):
+        by_id = {s["id"]: s for s in chosen}
+        for sid, case in zip(order, book.cases):  # each submission with its own case (book order)
+            s = by_id[sid]
             values = {"final_comment": s["final_comment"]}
             if case.case_id:
                 values["case_id"] = case.case_id

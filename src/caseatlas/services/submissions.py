@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from ..errors import CaseAtlasError, NotFound
@@ -17,7 +18,8 @@ from ..programme.prefill import prefill, submission_lines
 from ..readers import read_upload
 from ..store import accounts as accounts_store
 from ..store import programmes as store
-from ..vocab import KIND_UNITS, OUTCOME_KINDS, PERIODS
+from ..text.numbers import format_quantity, is_number, parse_number
+from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
 from . import audit, notify
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
 from .context import Context, can, require
@@ -26,6 +28,7 @@ from .rules import now_iso
 MAX_TITLE = 200
 MAX_SECTION_CHARS = 20_000
 MAX_OUTCOMES = 50
+MAX_VALUE = 1e18  # as the API's schema
 MAX_ATTACHMENT = 10 * 1024 * 1024
 MAX_ANSWER = 2000  # characters of an applicant's answer to one claim check
 # What an attachment may be: extension → (content type, how the file must begin).
@@ -65,6 +68,41 @@ def _clean_sections(sections: list[dict], template: list[str]) -> list[dict]:
     return [{"heading": h, "text": given.get(h, "")} for h in template] + extras
 
 
+# A multiplier a person may type after the number ("160万", "1.6亿", "2.5万亿").
+_MULTIPLIERS = (("万亿", 10**12), ("亿", 10**8), ("万", 10**4))
+_UNSIGNED_EXPONENT = re.compile(r"(\d+(?:\.\d+)?[eE])(\d{1,3})")
+
+
+def read_value(raw) -> float | None:
+    """A value as a person types it into the form, read with the one reader of numbers:
+    "1600000", "1,600,000", "1.6e+06", full-width digits, "160万", "1.6亿", "一万三千". None when
+    it cannot be read (or is negative, or not finite)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        text = re.sub(r"\s+", "", str(raw or ""))
+        scale = 1
+        for word, mult in _MULTIPLIERS:
+            if text.endswith(word) and not is_number(text):
+                text, scale = text[: -len(word)], mult
+                break
+        unsigned = _UNSIGNED_EXPONENT.fullmatch(text)  # "1.6e6", as typed: the reader wants "1.6e+6"
+        if unsigned:
+            text = f"{unsigned[1]}+{unsigned[2]}"
+        if not text or not is_number(text):
+            return None
+        value = parse_number(text)
+        if value is None:
+            return None
+        if scale != 1:  # in decimal, so 1.6亿 is 160000000 exactly
+            value = float(Decimal(repr(value)) * scale)
+    if not (0 <= value <= MAX_VALUE):  # also NaN
+        return None
+    return value
+
+
 def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
     if len(outcomes or []) > MAX_OUTCOMES:
         raise CaseAtlasError(f"at most {MAX_OUTCOMES} outcomes")
@@ -75,12 +113,10 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
         kind = o.get("kind")
         if kind not in OUTCOME_KINDS:
             raise CaseAtlasError(f"outcome {i}: kind must be one of {', '.join(OUTCOME_KINDS)}")
-        try:
-            value = float(o.get("value"))
-        except (TypeError, ValueError):
-            raise CaseAtlasError(f"outcome {i}: value must be a number") from None
-        if value < 0 or value != value or value in (float("inf"),):
-            raise CaseAtlasError(f"outcome {i}: value must be a finite number ≥ 0")
+        value = read_value(o.get("value"))
+        if value is None:
+            raise CaseAtlasError(f"第 {i} 项量化成果的数值“{str(o.get('value') or '')[:40]}”无法读取："
+                                 "请填写不小于 0 的数字，如 1600000、1,600,000、160万 或 1.6亿")
         unit = str(o.get("unit") or "").strip() or KIND_UNITS.get(kind, "")
         allowed = UNITS_OF.get(kind)
         if kind in MONEY_KINDS and CURRENCY.fullmatch(unit):
@@ -90,7 +126,10 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
         period = o.get("period") or "unspecified"
         if period not in PERIODS:
             raise CaseAtlasError(f"outcome {i}: period must be one of {', '.join(PERIODS)}")
-        out.append({"kind": kind, "value": value, "unit": unit, "period": period,
+        status = o.get("status") or "achieved"
+        if status not in STATUSES:
+            raise CaseAtlasError(f"outcome {i}: status must be one of {', '.join(STATUSES)}")
+        out.append({"kind": kind, "value": value, "unit": unit, "period": period, "status": status,
                     "quote": (str(o.get("quote") or "").strip()[:500] or None),
                     "confirmed": bool(o.get("confirmed", True))})
     return out
@@ -106,7 +145,8 @@ def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
     # the reviewers beside the figures.
     found = check_case(f.outcomes, {ln.no: ln for ln in lines})
     return {"outcomes": [{"kind": o.kind, "value": o.value, "value_max": o.value_max, "unit": o.unit,
-                          "period": o.period, "status": o.status, "quote": o.quote, "line": o.line}
+                          "period": o.period, "status": o.status, "qualifier": o.qualifier, "quote": o.quote,
+                          "line": o.line}
                          for o in f.outcomes],
             "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes],
             "flags": [{"key": flag_key(x.check, x.quotes), "check": x.check, "severity": x.severity,
@@ -185,7 +225,8 @@ def create_from_upload(ctx: Context, call_id: int, filename: str, content: bytes
     name = doc.source_file
     filled = prefill(doc, call["template"])
     outcomes = [{"kind": o["kind"], "value": o["value"], "unit": o["unit"], "period": o["period"],
-                 "quote": o["quote"], "confirmed": False} for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]
+                 "status": o["status"], "quote": o["quote"], "confirmed": False}
+                for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]
     sub = create(ctx, call_id, filled.title[:MAX_TITLE], domain, filled.sections, outcomes, source_file=name)
     _store_attachment(ctx, sub["id"], name, content, read_already=True)
     sub = get(ctx, sub["id"])
@@ -252,10 +293,19 @@ def submit(ctx: Context, submission_id: int) -> dict:
         notify.queue(conn, call["id"], "submission_received", sub["applicant_email"],
                      f"[案例征集] 已收到您的申报：{sub['title']}",
                      f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
-                     f"截止前仍可修改并重新提交。", pending)
+                     f"截止前仍可修改并重新提交。" + _declared_for_mail(sub["outcomes"]), pending)
         audit.record(conn, ctx, "submission.submit", f"submission:{submission_id}", version=version)
     notify.send(ctx.engine, pending)
     return get(ctx, submission_id)
+
+
+def _declared_for_mail(outcomes: list[dict]) -> str:
+    """The declared outcomes as received, for the applicant to check each figure was read as meant."""
+    if not outcomes:
+        return ""
+    return "\n\n您申报的量化成果：\n" + "\n".join(
+        f"{i}. " + outcome_summary(o["kind"], o["value"], o["unit"], o["period"], o.get("status") or "achieved")
+        for i, o in enumerate(outcomes, 1))
 
 
 def _diff(old: dict | None, new: dict) -> list[dict]:
@@ -278,13 +328,22 @@ def _diff(old: dict | None, new: dict) -> list[dict]:
                 removed += a[i1:i2]
                 added += b[j1:j2]
         out.append({"what": heading, "removed": removed, "added": added})
-    key = lambda o: (o["kind"], o["value"], o["unit"], o["period"])  # noqa: E731
+    key = lambda o: (o["kind"], o["value"], o["unit"], o["period"], o.get("status") or "achieved")  # noqa: E731
     ko, kn = {key(o) for o in old.get("outcomes", [])}, {key(o) for o in new.get("outcomes", [])}
     if ko != kn:
-        fmt = lambda k: f"{k[0]} {k[1]:g} {k[2]} ({k[3]})"  # noqa: E731
-        out.append({"what": "outcomes", "removed": [fmt(k) for k in sorted(ko - kn)],
-                    "added": [fmt(k) for k in sorted(kn - ko)]})
+        out.append({"what": "outcomes", "removed": [outcome_summary(*k) for k in sorted(ko - kn)],
+                    "added": [outcome_summary(*k) for k in sorted(kn - ko)]})
     return out
+
+
+PERIOD_WORDS = {"annual": "每年", "cumulative": "累计"}
+STATUS_WORDS = {"target": "目标", "projection": "预计", "hypothetical": "假设情景"}
+
+
+def outcome_summary(kind: str, value: float, unit: str, period: str = "unspecified", status: str = "achieved") -> str:
+    """One declared outcome in a line, written by the one writer: "减排量 160万吨二氧化碳当量（每年）"."""
+    notes = "、".join(w for w in (PERIOD_WORDS.get(period), STATUS_WORDS.get(status)) if w)
+    return f"{KIND_LABELS_ZH.get(kind, kind)} {format_quantity(value, unit, 'zh')}" + (f"（{notes}）" if notes else "")
 
 
 def get(ctx: Context, submission_id: int) -> dict:

@@ -90,6 +90,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sub_draft": ("草稿", "draft"), "sub_submitted": ("已提交", "submitted"),
     "decision_accept": ("入选", "accepted"), "decision_revise": ("修改后再议", "revise"),
     "decision_reject": ("未入选", "not selected"),
+    "origin_declared": ("申报并确认", "declared and confirmed by the applicant"),
+    "origin_extracted": ("文本提取", "extracted from the text"),
 }
 
 UNITS = {"persons": ("人", "persons"), "m2": ("平方米", "m²"), "m3": ("立方米", "m³"), "t": ("吨", "t"),

@@ -12,13 +12,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ..errors import CaseAtlasError
 from ..programme.presets import PRESETS
 from ..services import accounts, calls, reviews, selection, submissions
-from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS
+from ..text.numbers import format_quantity, input_number
+from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
 from .api import set_session_cookie
 from .deps import ReadContext, RowId, WriteContext
 from .i18n import STRINGS
-from .pages import render
+from .pages import TEMPLATES, render
 
 router = APIRouter(include_in_schema=False)
+# The one writer of numbers on the programme's pages: values in form fields with every digit and
+# no exponent (1600000), figures for people as 160万吨二氧化碳当量 / 1,600,000 tCO2e.
+TEMPLATES.env.globals.update(input_number=input_number, quantity=format_quantity)
 BLANK_OUTCOME_ROWS = 3
 
 
@@ -199,7 +203,7 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
     sub = submissions.get(ctx, submission_id)
     call = calls.get_call(ctx, sub["call_id"])
     return render(request, "submission.html", sub=sub, call=call, kinds=OUTCOME_KINDS, periods=PERIODS,
-                  kind_units=KIND_UNITS, blank_rows=BLANK_OUTCOME_ROWS, message=message)
+                  statuses=STATUSES, kind_units=KIND_UNITS, blank_rows=BLANK_OUTCOME_ROWS, message=message)
 
 
 def _outcomes_from(f: dict) -> list[dict]:
@@ -209,7 +213,8 @@ def _outcomes_from(f: dict) -> list[dict]:
         if f.get(f"o_remove_{i}") == "1" or not f.get(f"o_value_{i}", "").strip():
             continue
         out.append({"kind": f.get(f"o_kind_{i}"), "value": f.get(f"o_value_{i}"), "unit": f.get(f"o_unit_{i}", ""),
-                    "period": f.get(f"o_period_{i}") or "unspecified", "quote": f.get(f"o_quote_{i}") or None,
+                    "period": f.get(f"o_period_{i}") or "unspecified", "status": f.get(f"o_status_{i}") or "achieved",
+                    "quote": f.get(f"o_quote_{i}") or None,
                     "confirmed": f.get(f"o_confirmed_{i}") == "1"})
     return out
 

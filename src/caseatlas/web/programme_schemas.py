@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from ..programme.presets import PRESETS
 
-from ..vocab import Decision, OutcomeKind, Period
+from ..vocab import Decision, OutcomeKind, Period, Status
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
@@ -105,6 +105,7 @@ class OutcomeIn(BaseModel):
     value: float = Field(ge=0, le=1e18)
     unit: Annotated[str, StringConstraints(max_length=16)] = ""
     period: Period = "unspecified"
+    status: Status = "achieved"
     quote: Annotated[str, StringConstraints(max_length=500)] | None = None
     confirmed: StrictBool = True
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from ..models import Evidence, Line, Outcome
 from ..vocab import NOT_RESULTS
 from .evidence import locate
-from . import tables
+from . import periods, tables
 from .quantities import Quantity, find_quantities
 
 _SENTENCE_END = "。！？；!?;"
+_FULL_STOP = "。！？!?"
 _CLAUSE_END = _SENTENCE_END + "，,：:、（）()"
 _HEADING_END = tuple("。！？；：:，,")
 
@@ -79,13 +80,6 @@ _TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\
 _TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取|要")
 _COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
 _ACHIEVED = re.compile(r"累计|共计|已|实现了|完成了|达到了")
-_CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|迄今|至今|截至|截止|以来|历年|共减少|总共|总减排|一共"
-                         r"|(?i:cumulative|in total|so far|to date|since \d{4})")
-# A 年 that is not part of a date ("2021 年") or a word like 去年/多年 marks a yearly figure
-# ("年节省", "年发电", "年均", "全年", "每年").
-_ANNUAL = re.compile(r"每年|年均|全年|年度|一年|年平均|每一年|/\s*年|年\s*$|20\d\d\s*年(?!底|末|前|之前|以来|起)"
-                     r"|(?<![\d\s去今明当多近历周青少新往同])年(?![底末初代限龄轻份来前后间])"
-                     r"|(?i:\bannual|\byearly|per year|a year|each year|every year|per annum)")
 # "… 68 million kWh of electricity a year", "11,800 tCO2e per year", "650 tonnes of CO2e annually"
 _ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr))",
                            re.IGNORECASE)
@@ -241,21 +235,14 @@ def _last(rx: re.Pattern[str], text: str) -> int:
     return last
 
 
-def _period(q: Quantity, clause: str, prefix: str, after: str) -> str:
-    """Marker in the clause first; else one earlier in the sentence ("项目年发电 38.7 亿千瓦时，
-    减少二氧化碳排放 313 万吨": the second figure is yearly too). Money stated for a dated
-    year ("2019 年获得补助 50 万元") is a one-off, not a yearly amount."""
-    if q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after) or _ANNUAL_AFTER.match(after):
-        return "annual"
+def _period(q: Quantity, kind: str, clause: str, prefix: str, after: str, head: str = "",
+            passage: str = "") -> tuple[str, tuple[int, int] | None]:
+    """(period, span) by the time words before the number (extract/periods.py); a "/年",
+    "每年" or "a year" right after it makes it yearly."""
+    per_year = bool(q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after) or _ANNUAL_AFTER.match(after))
     money = q.unit in ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")
-    for context in ((clause,) if money else (clause, prefix)):
-        if money:
-            context = re.sub(r"20\d\d\s*年", "", context)
-        cumulative = _last(_CUMULATIVE, context)
-        annual = _last(_ANNUAL, context)
-        if cumulative >= 0 or annual >= 0:
-            return "cumulative" if cumulative > annual else "annual"
-    return "unspecified"
+    return periods.period_and_span(clause, prefix, head or prefix, passage or prefix, per_year=per_year,
+                                   money=money, stock=periods.is_stock(q.unit, kind, clause))
 
 
 def _is_background(sentence: str) -> bool:
@@ -266,15 +253,25 @@ _ROW = re.compile(r"^(?P<label>[^\d\s][^\d]{0,20}?)\s+(?P<nums>\d[\d,.]*(?:\s+\d
 _HEADER_UNIT = re.compile(r"[（(/]\s*(?P<unit>吨|t|kg|KG|Kg|千克|公斤|tCO2e?|万元|元|万千瓦时|千瓦时|kWh|度)\s*(?:/\s*年)?\s*[）)]?")
 
 
-def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str]]:
-    """Rows of flattened tables ("减少碳排放 98975 540350 …") with the unit their header names."""
+def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str, list[tuple[str, tuple[int, int] | None]] | None]]:
+    """Rows of flattened tables ("减少碳排放 98975 540350 …") with the unit their header names,
+    and the period of each column when the header's columns are years."""
     rows = []
     recent: list[Line] = []
+    header_lines: list[str] = []  # the lines above the table's first row
+    in_rows = False
     for line in lines:
         text = line.text
         if not text:
             continue
         m = _ROW.match(text)
+        if m and not in_rows:
+            header_lines = [h.text for h in recent[-16:]]
+            for back, h in enumerate(reversed(recent[-16:])):
+                if _ROW.match(h.text):  # only the lines after the previous table
+                    header_lines = header_lines[len(header_lines) - back:]
+                    break
+        in_rows = bool(m)
         if m:
             label = m.group("label")
             header = next((h for h in reversed(recent[-12:]) if _HEADER_UNIT.search(h.text) and len(h.text) < 40), None)
@@ -289,14 +286,15 @@ def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str]]:
                         pass
                 # Header first, row label last: the label is what the numbers are "closest" to.
                 context = (header.text if header is not None and not own else "") + " " + label
-                rows.append((line, label.strip(), values, unit_match.group("unit") + "|" + context))
+                rows.append((line, label.strip(), values, unit_match.group("unit") + "|" + context,
+                             periods.year_columns(header_lines, len(values))))
         recent.append(line)
     return rows
 
 
 def _table_outcomes(lines: list[Line]) -> list[Outcome]:
     out = []
-    for line, label, values, spec in _table_rows(lines):
+    for line, label, values, spec, columns in _table_rows(lines):
         unit_word, context = spec.split("|", 1)
         q_text = f"{label} 1 {unit_word}"  # classify the row as if its label stated one unit
         probe = find_quantities(q_text)
@@ -309,12 +307,14 @@ def _table_outcomes(lines: list[Line]) -> list[Outcome]:
         kind, unit = kinds
         if kind == "other" or not _REDUCE.search(label):
             kind = "other"
-        for v in values:
+        for i, v in enumerate(values):
             if v == 0:
                 continue
             value = float(f"{v * q.value:.12g}")
             quote = line.raw.strip()  # a table row is short: the whole row is the evidence
-            out.append(Outcome(value, None, unit, kind, "unspecified", None, quote, line.no, [Evidence(quote, line.no)]))
+            period, span = columns[i] if columns else ("unspecified", None)
+            out.append(Outcome(value, None, unit, kind, period, None, quote, line.no, [Evidence(quote, line.no)],
+                               span=span))
     return out
 
 
@@ -386,6 +386,11 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
 
 # A column of a before/after table states a level, not a result ("替代前", "改造后", "baseline").
 _STATE_COLUMN = re.compile(r"(?:前|后|之前|之后|基准|基线)$|(?i:before|after|baseline)")
+# The two columns of a before/after table ("项目实施前…排放量" | "项目实施后…排放量"): the change
+# between them is the result ("2094 → 0 吨/年" is a cut of 2094 吨 a year).
+_BEFORE_WORD = re.compile(r"(?:实施|改造|替代|使用|建设|项目)?(?:之前|前)|基准|基线|(?i:before|baseline)")
+_AFTER_WORD = re.compile(r"(?:实施|改造|替代|使用|建设|项目)?(?:之后|后)|(?i:after)")
+_CHANGE_KIND = {"tCO2e": "co2e_reduction", "tce": "energy_saving", "kWh": "energy_saving"}
 _GENERIC_COLUMN = re.compile(r"^(?:数值|数量|数据|值|指标值|结果|value|amount|figure)$", re.IGNORECASE)
 
 
@@ -398,9 +403,15 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
     found = tables.cells(lines)
     out: list[Outcome] = []
     covered: set[int] = set()
+    levels: dict[tuple, dict[str, tables.Cell]] = {}  # (table, row line, column without 前/后) → cells
     for c in found:
         if c.number.startswith("-"):
             continue
+        column = re.sub(r"\s+", "", c.column)
+        state = "before" if _BEFORE_WORD.search(column) else "after" if _AFTER_WORD.search(column) else None
+        if state is not None:
+            base = _AFTER_WORD.sub("", _BEFORE_WORD.sub("", column))
+            levels.setdefault((c.table, c.line.no, base), {})[state] = c
         column = re.sub(r"\s+", "", c.column)
         m = _CELL_UNIT.search(column)
         unit_word, name = (m.group(1), column[: m.start()]) if m else (c.unit, column)
@@ -429,11 +440,41 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
         per = _per_unit(clause, after, unit)
         if per is not None:
             kind, unit = "intensity", f"{unit}/{per}"[:16] if per else unit
-        period = _period(q, clause, clause, after)
+        period, span = _period(q, kind, clause, clause, after)
         out.append(Outcome(q.value, None, unit, kind, period, None, c.number, c.line.no, [Evidence(c.number, c.line.no)],
-                           scope="part" if c.part else "project"))
+                           scope="part" if c.part else "project", span=span))
         covered.add(c.line.no)
-    return out, covered
+    return _changes(levels) + out, covered
+
+
+def _changes(levels: dict[tuple, dict[str, tables.Cell]]) -> list[Outcome]:
+    """A before/after pair of one row: the drop from before to after, as a reduction of what the
+    column measures (emissions → co2e_reduction, energy → energy_saving)."""
+    out = []
+    for (_, _, base), pair in levels.items():
+        if set(pair) != {"before", "after"}:
+            continue
+        before, after = (float(pair[k].number.replace(",", "")) for k in ("before", "after"))
+        if not 0 <= after < before:
+            continue
+        c = pair["before"]
+        m = _CELL_UNIT.search(base)
+        unit_word, name = (m.group(1), base[: m.start()]) if m else (c.unit, base)
+        row = "" if tables.is_total(c.row) else c.row
+        sentence = f"{row}{name} {before - after:.12g}{unit_word}"
+        q = next((x for x in find_quantities(sentence) if x.number_start == len(row) + len(name) + 1), None)
+        if q is None:
+            continue
+        clause, tail = sentence[: q.number_start], sentence[q.end:]
+        kinds = classify(q, clause, sentence, tail, reach=len(clause))
+        if kinds is None or kinds[1] not in _CHANGE_KIND:
+            continue
+        unit = kinds[1]
+        period, span = _period(q, _CHANGE_KIND[unit], clause, clause, tail)
+        quote = c.line.raw.strip()  # the row: both levels are the evidence
+        out.append(Outcome(q.value, None, unit, _CHANGE_KIND[unit], period, None, quote, c.line.no,
+                           [Evidence(quote, c.line.no)], span=span))
+    return out
 
 
 def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozenset()) -> list[Outcome]:
@@ -447,7 +488,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
         found.setdefault((o.unit, round(o.value, 6), None), o)
     for p in passages(lines):
         text = p.text
-        stated: list[tuple[int, str, str]] = []  # (end, kind, unit) of this passage's figures so far
+        stated: list[_Stated] = []  # this passage's figures so far
         for q in find_quantities(text):
             clause = _clause_before(text, q.number_start)
             sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
@@ -478,12 +519,19 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 kind = "target"
             if kind == "target" or (status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))):
                 status = "target"
-            period = _period(q, clause, prefix, _right(text, q.end, _CLAUSE_END, 40))
+            head = _left(text, q.number_start, _FULL_STOP, 240)
+            period, span = _period(q, kind, clause, prefix, _right(text, q.end, _CLAUSE_END, 40), head,
+                                   text[: q.number_start])
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
-            if _is_part(text, q.number_start, kind, unit, stated):
+            sentence_start = q.number_start - len(prefix)
+            total = _part_of(text, q.number_start, kind, unit, q.value, stated)
+            if total is not None:
                 scope = "part"  # "共减排 5 万吨，其中光伏 2 万吨": counted in the total, not again
-            stated.append((q.end, kind, unit))
+                kind = total.kind
+                if period == "unspecified" and total.sentence == sentence_start:
+                    period, span = total.period, total.span  # over the same time as its total
+            stated.append(_Stated(q.end, kind, unit, period, span, q.value, sentence_start))
             quote, line = _quote(p, q)
             if line.no in profile_lines:
                 kind = "other"
@@ -492,7 +540,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 known = found[key]
                 known.evidence.append(Evidence(quote, line.no))
                 if known.period == "unspecified":
-                    known.period = period
+                    known.period, known.span = period, span
                 if known.kind == "other" and kind != "other":
                     known.kind = kind
                 if status == "achieved":
@@ -501,6 +549,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             found[key] = Outcome(
                 value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
                 quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
+                span=span,
             )
     return _merge_rounded(list(found.values()))
 
@@ -526,7 +575,7 @@ def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
             continue
         twin.evidence.extend(o.evidence)
         if twin.period == "unspecified":
-            twin.period = o.period
+            twin.period, twin.span = o.period, o.span
         if twin.scope == "part" and o.scope != "part":
             twin.scope = o.scope
     ids = {id(o) for o in kept}
@@ -536,13 +585,36 @@ def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
 _PART_OF = re.compile(r"其中|包括|包含")
 
 
-def _is_part(text: str, at: int, kind: str, unit: str, stated: list[tuple[int, str, str]]) -> bool:
-    """After 其中/包括 in the sentence of an earlier figure of the same kind and unit: a part of it."""
+@dataclass(slots=True)
+class _Stated:
+    """A figure stated earlier in the passage (what a later part may be a part of)."""
+    end: int
+    kind: str
+    unit: str
+    period: str
+    span: tuple[int, int] | None
+    value: float
+    sentence: int = 0  # where its sentence starts
+
+
+def _part_of(text: str, at: int, kind: str, unit: str, value: float, stated: list[_Stated]) -> _Stated | None:
+    """The total a figure is a part of: an earlier figure of the same kind and unit before
+    其中/包括 in its sentence ("共减排 5 万吨，其中光伏 2 万吨"), or in the sentence before when
+    其中 opens the sentence ("贷款余额 988.81 亿元。其中，清洁能源领域 181.35 亿元"). A part whose
+    own words name no kind ("其中，清洁能源领域 181.35 亿元") is of its total's kind; a part is
+    never larger than its total."""
     start = at - len(_left(text, at, _SENTENCE_END, 200))
     marker = _last(_PART_OF, text[start:at])
-    if marker < 0 or kind in NOT_RESULTS:
-        return False
-    return any(start <= end <= start + marker and k == kind and u == unit for end, k, u in stated)
+    if marker < 0 or (kind != "other" and kind in NOT_RESULTS):
+        return None
+    first = start
+    if not text[start:start + marker - 2].strip(" \t，,:：（("):  # 其中 opens the sentence
+        first = start - len(_left(text, max(0, start - 1), _SENTENCE_END, 200)) - 1
+    for total in reversed(stated):
+        if first <= total.end <= start + marker and total.unit == unit and total.kind not in NOT_RESULTS \
+                and (total.kind == kind or kind == "other") and value <= total.value:
+            return total
+    return None
 
 
 def _per_unit(clause: str, after: str, unit: str) -> str | None:

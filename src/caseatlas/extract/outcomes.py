@@ -38,6 +38,12 @@ _DENOMINATOR = (r"[A-Za-z][A-Za-z0-9.²³]*|万平方米|平方米|平米|㎡|�
                 r"公里|千米|人|户|辆|车|台|次|亩|公顷|万元|元|件|个|间|床|头|只|张|份|套|座")
 _PER_AFTER = re.compile(rf"^\s*[/／]\s*(?!{_TIME})({_DENOMINATOR})")
 _PER_BEFORE = re.compile(rf"每\s*(?!{_TIME})(?:一)?\s*(吨|千克|公斤|平方米|平米|㎡|立方米|千瓦时|度电|公里|千米|辆|台|人|户|公顷|亩|万元)")
+# Per tonne or unit of product ("吨熟料综合电耗下降 8.6 千瓦时", "单位产品能耗", "百公里电耗 16 kWh",
+# "每台…耗电"): an intensity, its denominator the product ("吨熟料").
+_PER_PRODUCT = re.compile(r"(?P<per>(?<![\d\s万千百亿])吨[\u4e00-\u9fff]{0,5}?|单位[\u4e00-\u9fff]{0,4}?|百公里|每(?:吨|台|件|辆|个)[\u4e00-\u9fff]{0,4}?)"
+                          r"的?(?:综合)?(?:(?:天然气|[电能煤水油气汽药热])耗|耗[电能煤水油气汽热]|排放|碳排|用[电水能气])(?P<rest>[^计测核]{0,6})$")
+# Power from waste heat or pressure is recovered energy, not renewable ("9 兆瓦余热发电机组").
+_WASTE_HEAT = re.compile(r"余热|余压|余气|废热|(?i:waste[- ]heat|residual heat)")
 _INTENSITY = re.compile(r"人均|单位(?:产品|面积|产值|GDP|建筑面积|营收)|系数|因子|强度")
 # The rating of one component is not what was built: "450Wp 单晶组件", "单机容量 6.5MW" (but
 # "500 兆瓦的光伏组件" is 500 MW of modules).
@@ -55,6 +61,16 @@ _SECTOR_SCOPE = re.compile(r"全行业|整个行业|行业(?:内|整体|全部|�
                            r"产业链(?:上下游)?(?:整体|共)")
 _ORG_SCOPE = re.compile(r"全公司|全集团|集团(?:整体|全年|层面|范围|总|合计|共)|公司(?:整体|全年|层面|范围|总)|"
                         r"企业(?:整体|全年|总)|全球运营|运营范围|范围[一二三123]|整个供应链")
+# An ideal or theoretical figure is a hypothetical, not a result: "在理想状态下…可节省 1800 亿元",
+# "理论上", "最高可"; a capacity that "can reach" a figure ("装机容量可达 100 兆瓦") is a potential.
+_IDEAL = re.compile(r"理想(?:状态|情况|条件|状况)|理论上|理论值|理论计算|最高可|最多可|最大可|满负荷(?:运行|运转)?(?:下|时)"
+                    r"|(?i:theoretical|in theory|ideal(?:ly)?\b|up to\s*$)")
+_CAN_REACH = re.compile(r"(?:可达|可达到|可以达到|最高达|最大达)\s*(?:约|近)?\s*$")
+# An equivalence restates the figure before it in another unit ("节电 60 万千瓦时，相当于减排 342
+# 吨"; "约当", "折合", "等同于"). It is what that figure is: an equivalence of a per-unit figure is
+# per unit, of a projection a projection; one that restates a result is not another outcome unless
+# it is the case's only statement of its kind in its unit.
+_EQUIVALENT = re.compile(r"(?:相当于|约当|折合|折算|等同于|等效于|约合|等于)[^，。；,;]{0,16}$|(?i:equivalent to|equals?)\s*[^,.;]{0,24}$")
 _CALC = re.compile(r"计算|测算|估算|核算")  # "若按…测算": the basis of an estimate, not a scenario
 _EXPECTED = re.compile(r"预计|预期|预测|估计|有望|将可|或将|将实现|将减少|将节约|可望")
 _CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生|(?i:consum|total emissions (?:were|of))")
@@ -191,7 +207,8 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
         if _SAVING.search(clause[-10:]) and not _GENERATION.search(clause[-6:]):
             return "energy_saving", unit
         if _GENERATION.search(both):
-            return "renewable_generation", unit
+            # Power made from waste heat is energy recovered (saved), not renewable generation.
+            return ("energy_saving" if _waste_heat(clause, after) else "renewable_generation"), unit
         if _SAVING.search(clause):
             return "energy_saving", unit
         return "other", unit
@@ -202,6 +219,8 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
             return "other", unit  # "光伏组件出货 15 GW": made or sold, not installed
         # English names the plant after the figure ("a 4.5 MW floating solar plant").
         tail = after[:24] if re.match(r"\s*[A-Za-z]", after) else after[:6]
+        if _waste_heat(clause, after):
+            return "other", unit
         return ("renewable_capacity" if _RENEWABLE_POWER.search(clause + tail) else "other"), unit
     if fam == "money_bare":
         # "规模 10.8 亿" is money only when the clause is about money and no counter follows
@@ -225,6 +244,12 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
     if fam == "persons":
         return "users_or_participants", unit
     return "other", unit
+
+
+def _waste_heat(clause: str, after: str) -> bool:
+    """Waste heat or pressure names the plant: "余热发电 3.76 亿度", "9 兆瓦余热发电机组" (where a
+    reader took the 余 for "more than", the words after start 热发电)."""
+    return bool(_WASTE_HEAT.search(clause[-12:] + after[:8]) or re.match(r"\s*[热压]\s*(?:发电|回收|利用)", after))
 
 
 def _last(rx: re.Pattern[str], text: str) -> int:
@@ -481,14 +506,17 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
     """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
+    direct: set[tuple] = set()
     by_column, covered = _column_table_outcomes(lines)
     flat, flat_lines = _flat_table_outcomes([ln for ln in lines if ln.no not in covered])
     covered |= flat_lines
     for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)
+        direct.add((o.unit, round(o.value, 6), None))
     for p in passages(lines):
         text = p.text
         stated: list[_Stated] = []  # this passage's figures so far
+        seen: list[_Seen] = []  # every quantity of the passage so far, outcome or not
         for q in find_quantities(text):
             clause = _clause_before(text, q.number_start)
             sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
@@ -504,6 +532,8 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             last_if = _last(_IF, prefix)
             if last_if >= 0 and not _CALC.search(prefix[last_if:]):
                 status = "hypothetical"  # "如果啤酒行业全部推广，预计减少…", not "如果按…计算，减少了…"
+            elif _IDEAL.search(prefix) or (unit == "MW" and _CAN_REACH.search(clause)):
+                status = "hypothetical"
             elif _EXPECTED.search(clause) or _PROJECTION.search(clause):
                 status = "projection"
             per = _per_unit(clause, after, unit)
@@ -512,6 +542,16 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             elif _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
                     or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix))):
                 kind = "other"  # a projection ("若推广…到 2050 年可减排 1320 亿吨"), not a result
+            sentence_start = q.number_start - len(prefix)
+            restated = _restated(clause, prefix, q.number_start, seen)
+            seen.append(_Seen(q.end, kind, unit, status, per is not None or bool(_RATE.search(clause)), per))
+            if restated is not None:
+                if restated.rate and kind not in NOT_RESULTS:  # "每个…减少 60 g，约相当于节电 0.1 度"
+                    kind, unit = ("intensity", f"{unit}/{restated.per}"[:16]) if restated.per else ("other", unit)
+                    seen[-1].rate, seen[-1].per = True, restated.per
+                if status == "achieved" and restated.status != "achieved":
+                    status = restated.status
+                seen[-1].kind, seen[-1].unit, seen[-1].status = kind, unit, status
             if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
                 continue
             if kind != "other" and _TARGET_YEAR.search(prefix) and _TARGET_WORD.search(prefix[-30:]) \
@@ -524,7 +564,6 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                                    text[: q.number_start])
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
-            sentence_start = q.number_start - len(prefix)
             total = _part_of(text, q.number_start, kind, unit, q.value, stated)
             if total is not None:
                 scope = "part"  # "共减排 5 万吨，其中光伏 2 万吨": counted in the total, not again
@@ -536,6 +575,8 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             if line.no in profile_lines:
                 kind = "other"
             key = (unit, round(q.value, 6), None if q.value_max is None else round(q.value_max, 6))
+            if restated is None or restated.kind in NOT_RESULTS:
+                direct.add(key)  # stated in its own right, not only as another figure's equivalent
             if key in found:
                 known = found[key]
                 known.evidence.append(Evidence(quote, line.no))
@@ -551,7 +592,29 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
                 span=span,
             )
-    return _merge_rounded(list(found.values()))
+    return _merge_rounded(_without_restatements(found, direct))
+
+
+def _restated(clause: str, prefix: str, at: int, seen: list[_Seen]) -> _Seen | None:
+    """The figure an equivalence restates: the last one before 相当于/折合/约当 in its sentence."""
+    eq = _EQUIVALENT.search(clause)
+    if eq is None:
+        return None
+    eq_at = at - len(clause) + eq.start()
+    sentence_start = at - len(prefix)
+    found = next((s for s in reversed(seen) if sentence_start < s.end <= eq_at), None)
+    if found is None:  # a figure the reader keeps no unit for ("每个麦芬减少 60g 排放，约相当于节电 0.1 度")
+        before = prefix[: len(prefix) - len(clause) + eq.start()]
+        return _Seen(eq_at, "other", "", "achieved", bool(_RATE.search(before) or _PER_BEFORE.search(before)), None)
+    return found
+
+
+def _without_restatements(found: dict[tuple, Outcome], direct: set[tuple]) -> list[Outcome]:
+    """Drop a result stated only as the equivalent of another result ("节省 335 亿度电，约当减碳
+    1,780 万吨") when the case states that kind in that unit in its own right elsewhere."""
+    own = {(o.kind, o.unit) for key, o in found.items() if key in direct and o.kind not in NOT_RESULTS}
+    return [o for key, o in found.items()
+            if key in direct or o.kind in NOT_RESULTS or (o.kind, o.unit) not in own]
 
 
 def _printed_decimals(o: Outcome) -> int | None:
@@ -583,6 +646,17 @@ def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
 
 
 _PART_OF = re.compile(r"其中|包括|包含")
+
+
+@dataclass(slots=True)
+class _Seen:
+    """A quantity read earlier in the passage (what a later equivalence may restate)."""
+    end: int
+    kind: str
+    unit: str
+    status: str
+    rate: bool  # per unit or per day: not a total
+    per: str | None
 
 
 @dataclass(slots=True)
@@ -633,6 +707,9 @@ def _per_unit(clause: str, after: str, unit: str) -> str | None:
     m = _PER_BEFORE.search(clause[-16:])
     if m:
         return m.group(1)
+    m = _PER_PRODUCT.search(clause[-24:]) if unit != "%" else None
+    if m:  # the words right before the number ("吨熟料综合电耗下降"), not a basis ("按吨产品能耗计算…")
+        return m.group("per")
     return "" if _INTENSITY.search(clause[-12:]) else None
 
 

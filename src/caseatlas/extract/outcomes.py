@@ -411,8 +411,9 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
 
 # A column of a before/after table states a level, not a result ("替代前", "改造后", "baseline").
 _STATE_COLUMN = re.compile(r"(?:前|后|之前|之后|基准|基线)$|(?i:before|after|baseline)")
-# The two columns of a before/after table ("项目实施前…排放量" | "项目实施后…排放量"): the change
-# between them is the result ("2094 → 0 吨/年" is a cut of 2094 吨 a year).
+# The two columns of a before/after table ("项目实施前…排放量" | "项目实施后…排放量"): a level brought
+# to zero states what was cut ("2094 → 0 吨/年" is a cut of 2094 吨 a year); other changes are not
+# computed (a signed change column is left alone).
 _BEFORE_WORD = re.compile(r"(?:实施|改造|替代|使用|建设|项目)?(?:之前|前)|基准|基线|(?i:before|baseline)")
 _AFTER_WORD = re.compile(r"(?:实施|改造|替代|使用|建设|项目)?(?:之后|后)|(?i:after)")
 _CHANGE_KIND = {"tCO2e": "co2e_reduction", "tce": "energy_saving", "kWh": "energy_saving"}
@@ -473,15 +474,15 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
 
 
 def _changes(levels: dict[tuple, dict[str, tables.Cell]]) -> list[Outcome]:
-    """A before/after pair of one row: the drop from before to after, as a reduction of what the
-    column measures (emissions → co2e_reduction, energy → energy_saving)."""
+    """A before/after pair of one row whose after level is zero: the before level is what was cut,
+    a reduction of what the column measures (emissions → co2e_reduction, energy → energy_saving)."""
     out = []
     for (_, _, base), pair in levels.items():
         if set(pair) != {"before", "after"}:
             continue
         before, after = (float(pair[k].number.replace(",", "")) for k in ("before", "after"))
-        if not 0 <= after < before:
-            continue
+        if after != 0 or before <= 0:
+            continue  # only a level brought to nothing: the printed "before" is what was cut
         c = pair["before"]
         m = _CELL_UNIT.search(base)
         unit_word, name = (m.group(1), base[: m.start()]) if m else (c.unit, base)

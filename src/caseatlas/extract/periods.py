@@ -64,6 +64,7 @@ _ACCUMULATE_WEAK = re.compile(r"共计|总计|合计|总共|一共|共减少|总
 
 # A stock: what something has or holds, not what it did in a year.
 _STOCK_WORDS = re.compile(r"面积|占地|员工|职工|人数|雇员|装机|容量|规模达|余额|市值|拥有")
+_CHANGE = re.compile(r"增加|减少|增长|下降|提高|降低|(?i:increas|decreas|grew|fell)")
 _STOCK_CUMULATIVE = re.compile(r"累计|累积|截至目前|截止目前|目前已|现已|(?i:cumulative|to date)")
 # Money received or lent once ("2019 年获得补助 50 万元", "为某公司发放贷款 5 亿元") is one event of
 # that year, not the year's flow.
@@ -148,7 +149,9 @@ def is_stock(unit: str, kind: str, clause: str) -> bool:
     """A capacity, an area, staff or a balance: something held, not a yearly flow."""
     if kind in ("renewable_capacity", "storage_capacity", "area") or unit in ("MW", "m2"):
         return True
-    return bool(_STOCK_WORDS.search(clause[-12:]))
+    words = list(_STOCK_WORDS.finditer(clause[-12:]))
+    # A change of a stock over time is a flow ("贷款余额比上年末增加 55 亿元").
+    return bool(words) and not _CHANGE.search(clause[-12:][words[-1].end():])
 
 
 def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_year: bool, money: bool,

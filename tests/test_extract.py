@@ -601,3 +601,13 @@ def test_a_level_brought_to_zero_is_the_reduction():
                                       "二号工厂 800 0"))
     assert {(o.value, o.kind, o.period) for o in found if o.unit == "tCO2e"} == {
         (1500, "co2e_reduction", "annual"), (800, "co2e_reduction", "annual")}
+
+
+def test_english_time_words():
+    found = extract_outcomes(lines_of(
+        "Between 2015 and 2020 the programme cut emissions by 8,000 tonnes of CO2. The farm produced 2.1 million kWh "
+        "in its first full year. Over the past five years the fund raised RMB 40 million."))
+    got = {o.unit: (o.period, o.span) for o in found}
+    assert got["tCO2e"] == ("cumulative", (2015, 2020))
+    assert got["kWh"] == ("annual", None)
+    assert got["CNY"] == ("cumulative", None)

@@ -97,7 +97,8 @@ _TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取
 _COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
 _ACHIEVED = re.compile(r"累计|共计|已|实现了|完成了|达到了")
 # "… 68 million kWh of electricity a year", "11,800 tCO2e per year", "650 tonnes of CO2e annually"
-_ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr))",
+_ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr)"
+                           r"|in (?:its |the |a )?(?:first )?(?:full )?(?:year|twelve months)\b)",
                            re.IGNORECASE)
 _BACKGROUND = re.compile(r"全球|全世界|世界上|全国|我国|国内|全省|全社会|整个行业|全行业|人类|据统计|研究表明|报告显示|数据显示")
 _CASE_MARK = re.compile(r"本项目|该项目|项目|公司|集团|企业|我们|工厂|园区|平台|本|该|其|通过|累计|实现|完成|建成|助力|帮助")

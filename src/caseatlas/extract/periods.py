@@ -33,7 +33,7 @@ _PERIOD_OF = {RATE: "annual", YEAR: "annual", PART: "unspecified", SEVERAL: "cum
 # A yearly rate: "每年", "年均", "年节省", "/年", a change over the year ("较年初增加", "同比减少").
 _RATE = re.compile(
     r"每年|年均|全年|年度|年平均|每一年|/\s*年|年\s*$|(?:制冷|供冷|供暖|采暖|供热)季"
-    r"|(?:较|比|同比)\s*(?:年初|上年|去年|上一年|" + _YEAR + r"\s*年(?:末|底|同期))"
+    r"|(?:较|比|同比)\s*(?:年初|上年|去年|上一年|" + _YEAR + r"\s*年(?:末|底|同期))|同比"
     # A 年 that is not part of a date ("2021 年"), a count ("三年") or a word (去年, 多年, 上半年).
     r"|(?<![\d\s去今明当多近历周青少新往同半两二三四五六七八九十几数])年(?![底末初代限龄轻份来前后间内级])"
     r"|(?i:\bannual|\byearly|per year|a year|each year|every year|per annum)")
@@ -41,30 +41,35 @@ _RATE = re.compile(
 # year that names a product "2020 年第一期", or a baseline "比 2020 年").
 _ONE_YEAR = re.compile(r"过去(?:的)?一年|一年(?:来|内|间|中|里)|(?<![\d.])一年(?![级代])"
                        r"|(?P<y>" + _YEAR + r")\s*年(?:度)?"
-                       r"(?!\s*(?:底|末|初|前|之前|以前|以来|起|开始|至今|后|内|间|[至到\-—–~～－]|\d|第|[一二三四五六七八九十]+月|[上下]半年))")
-_NOT_ONE_YEAR_BEFORE = re.compile(r"(?:截至|截止|自|从|至|到|比|较|于|在)\s*$")
+                       r"(?!\s*(?:底|末|初|前|之前|以前|以来|起|开始|至今|后|内|间|[至到\-—–~～－]|\d|第|[一二三四五六七八九十]+月|[上下]半年"
+                       r"|的?(?:基础上|基准|为基准|水平|相比)))")  # "在 2005 年基础上": a baseline
+_NOT_ONE_YEAR_BEFORE = re.compile(r"(?:截至|截止|自|从|至|到|比|较)\s*$")
 # Part of a year, or a rate per month or day.
 # A year that names an event is its date ("北京 2022 年冬奥会", "2019 年世界环境日").
 _EVENT = r"(?:冬奥会|冬残奥会|奥运会|残奥会|亚运会|大运会|世博会|进博会|世界环境日|世界地球日|地球日|环境日|地球一小时|峰会|年会)"
 _PART = re.compile(r"(?P<date>" + _YEAR + r"\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月)"
                    r"|" + _YEAR + r"\s*年\s*" + _EVENT +
-                   r"|上半年|下半年|前三季度|第?[一二三四1-4]\s*季度|每月|月均|每个月|月(?:节省|节约|减少|发电|用电)|/\s*月"
+                   r"|上半年|下半年|前三季度|第?[一二三四1-4]\s*季度|每月|月均|日均|每个月|月(?:节省|节约|减少|发电|用电)|/\s*月"
                    r"|每周|每天|每日|(?i:per month|a month|monthly|per day|a day|daily)")
 # Several years: a span, a count of years, since, until.
-_SPAN = re.compile(r"(?P<a>" + _YEAR + r")\s*年?\s*(?:至|到|—|–|-|~|～|－|——)\s*(?P<b>" + _YEAR + r")\s*年")
+_SPAN = re.compile(r"(?P<a>" + _YEAR + r")\s*年?\s*(?:至|到|—|–|-|~|～|－|——)\s*(?P<b>" + _YEAR + r")\s*年"
+                   r"|(?i:(?:between|from)\s+(?P<a2>" + _YEAR + r")\s+(?:and|to|through|until)\s+(?P<b2>" + _YEAR + r"))")
 _COUNT = re.compile(r"(?<![\d.+＋])(?:过去|近|最近|这|连续)?\s*(?:" + _CN_COUNT + r"|[2-9]|[1-9]\d)\s*多?\s*年"
-                    r"(?![级代龄前后度初底末份])(?:来|间|内|中|里|时间|期间|以来)?")
+                    r"(?![级代龄前后度初底末份不无]|一遇)(?:来|间|内|中|里|时间|期间|以来)?"
+                    r"|(?i:(?:over|in|during)\s+the\s+(?:past|last)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several)\s+years)")
 _SINCE = re.compile(r"(?:(?:自|从)\s*(?P<y>" + _YEAR + r")\s*年[^，。；,;]{0,24}?(?:以来|起|开始|至今)"
                     r"|(?P<y2>" + _YEAR + r")\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?\s*(?:以来|起|开始|至今)"
                     r"|以来|至今|迄今|历年|多年来|近年来|(?i:so far|to date|since (?P<y3>" + _YEAR + r")|since))")
 _UNTIL = re.compile(r"(?:截至|截止)(?:到|至)?\s*(?:(?P<y>" + _YEAR + r")\s*年)?"
                     r"|(?P<y2>" + _YEAR + r")\s*年\s*(?:底|末|年底|年末)(?![^，。；]{0,6}(?:比|较))")
+_TITLE = re.compile(r"《[^《》]{0,80}》")
+_BASELINE_AFTER = re.compile(r"[^，。；,;]{0,12}?(?:基础上|为基准|基准年|水平上)")
 _ACCUMULATE = re.compile(r"累计|累积|(?i:cumulative)")
 _ACCUMULATE_WEAK = re.compile(r"共计|总计|合计|总共|一共|共减少|总减排|(?i:in total)")
 
 # A stock: what something has or holds, not what it did in a year.
-_STOCK_WORDS = re.compile(r"面积|占地|员工|职工|人数|雇员|装机|容量|规模达|余额|市值|拥有")
-_CHANGE = re.compile(r"增加|减少|增长|下降|提高|降低|(?i:increas|decreas|grew|fell)")
+_STOCK_WORDS = re.compile(r"面积|占地|员工|职工|雇员|装机|容量|规模达|余额|市值|拥有")
+_CHANGE = re.compile(r"增加|减少|增长|下降|提高|降低|增速|增幅|降幅|节省|节约|(?i:increas|decreas|grew|fell|sav)")
 _STOCK_CUMULATIVE = re.compile(r"累计|累积|截至目前|截止目前|目前已|现已|(?i:cumulative|to date)")
 # Money received or lent once ("2019 年获得补助 50 万元", "为某公司发放贷款 5 亿元") is one event of
 # that year, not the year's flow.
@@ -77,14 +82,20 @@ class Marker:
     kind: str  # RATE, YEAR, PART, SEVERAL, ACCUMULATE, ACCUMULATE_WEAK
     first: int | None = None  # years a SEVERAL marker states
     last: int | None = None
+    until: bool = False  # a SEVERAL marker that only says until when ("截至 2022 年 7 月末")
 
 
 def markers(text: str) -> list[Marker]:
     """Time words of `text`, in order of where they end. A date or span is one marker (its
     year is not also a one-year marker)."""
+    # A title names a document, not the figure's time ("《2019 年度减排项目…排放因子》核算"): blank it.
+    text = _TITLE.sub(lambda m: "《" + "_" * (len(m.group(0)) - 2) + "》", text)
     found: list[tuple[int, int, Marker]] = []
     for m in _SPAN.finditer(text):
-        found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, int(m.group("a")), int(m.group("b")))))
+        if _BASELINE_AFTER.match(text, m.end()):
+            continue  # "在 1980 年—1981 年通用设计能耗的基础上": a baseline, not the figure's years
+        found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, int(m.group("a") or m.group("a2")),
+                                                 int(m.group("b") or m.group("b2")))))
     for m in _SINCE.finditer(text):
         y = m.group("y") or m.group("y2") or m.group("y3")
         found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, int(y) if y else None, None)))
@@ -92,7 +103,7 @@ def markers(text: str) -> list[Marker]:
         y = m.group("y") or m.group("y2")
         if m.group("y2") and re.search(r"(?:比|较)\s*$", text[: m.start()]):
             continue  # "比 2019 年末增加": a change over a year (a rate), not a date
-        found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, None, int(y) if y else None)))
+        found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, None, int(y) if y else None, until=True)))
     taken = [(s, e) for s, e, _ in found]
     for m in _PART.finditer(text):
         if m.group("date"):
@@ -103,14 +114,16 @@ def markers(text: str) -> list[Marker]:
         found.append((m.start(), m.end(), Marker(m.end(), PART)))
     taken = [(s, e) for s, e, _ in found]
     for m in _COUNT.finditer(text):
+        if re.search(r"(?:期限|为期|寿命|年限|周期)(?:为|是)?\s*$", text[: m.start()]):
+            continue  # "债券期限 7 年": a term, not the years a figure covers
         if not any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
             found.append((m.start(), m.end(), Marker(m.end(), SEVERAL)))
     taken = [(s, e) for s, e, _ in found]
     for m in _ONE_YEAR.finditer(text):
         if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
             continue
-        if m.group("y") and _NOT_ONE_YEAR_BEFORE.search(text[: m.start()]):
-            continue  # "截至 2021 年", "比 2020 年", "到 2025 年": not the figure's year
+        if m.group("y") and (_NOT_ONE_YEAR_BEFORE.search(text[: m.start()]) or _BASELINE_AFTER.match(text, m.end())):
+            continue  # "截至 2021 年", "比 2020 年", "到 2025 年", "在 2005 年基础上": not the figure's year
         found.append((m.start(), m.end(), Marker(m.end(), YEAR, int(m.group("y")) if m.group("y") else None)))
     taken = [(s, e) for s, e, _ in found]
     for m in _RATE.finditer(text):
@@ -147,8 +160,10 @@ def _frame(ms: list[Marker]) -> str | None:
 
 def is_stock(unit: str, kind: str, clause: str) -> bool:
     """A capacity, an area, staff or a balance: something held, not a yearly flow."""
-    if kind in ("renewable_capacity", "storage_capacity", "area") or unit in ("MW", "m2"):
+    if kind in ("renewable_capacity", "storage_capacity") or unit == "MW":
         return True
+    if kind == "area" or unit == "m2":  # an area held, not one saved ("每年节省纸板 24 万平方米")
+        return not _CHANGE.search(clause[-12:])
     words = list(_STOCK_WORDS.finditer(clause[-12:]))
     # A change of a stock over time is a flow ("贷款余额比上年末增加 55 亿元").
     return bool(words) and not _CHANGE.search(clause[-12:][words[-1].end():])
@@ -172,16 +187,21 @@ def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_
         return "unspecified", None
     if per_year:
         return "annual", None
-    own = markers(clause) if money else ms_sentence
+    own = ms_sentence
+    if money:  # its own clause, or years the sentence says it covers ("过去五年，基金募集 40 亿元")
+        own = [mk for mk in ms_sentence if mk.end > len(sentence) - len(clause) or (mk.kind == SEVERAL and not mk.until)]
     period = None
     if own:
         last = own[-1]
         if last.kind in _PERIOD_OF:
             period = _PERIOD_OF[last.kind]
-        else:  # an accumulating word: the sentence's frame decides, else the paragraph's
-            frame = _frame(ms_sentence) or _frame(markers(head))
-            if frame is None and last.kind == ACCUMULATE_WEAK:
-                frame = _frame(markers(passage))
+        elif last.kind == ACCUMULATE:  # 累计: a time word in its own clause ("2022 年累计", "全年累计"),
+            # or a duration framing the sentence ("过去一年…累计"), else a running total
+            before = [mk for mk in markers(clause) if mk.end <= len(clause) and mk.kind in _PERIOD_OF]
+            durations = [mk for mk in ms_sentence if mk.kind in (PART, SEVERAL) or (mk.kind == YEAR and mk.first is None)]
+            period = _PERIOD_OF[before[-1].kind] if before else _PERIOD_OF[durations[-1].kind] if durations else "cumulative"
+        else:  # 共计/合计 add parts up: over the sentence's frame, else the paragraph's
+            frame = _frame(ms_sentence) or _frame(markers(head)) or _frame(markers(passage))
             period = "cumulative" if frame in (None, "cumulative") else frame
         if money and period == "annual" and last.kind == YEAR and _ONE_OFF.search(clause):
             period = None

@@ -23,12 +23,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..vocab import PERIODS
+
+ANNUAL, CUMULATIVE, UNSPECIFIED = PERIODS
+
 _YEAR = r"(?:19|20)\d\d"
 _CN_COUNT = r"[两二三四五六七八九十几数]|十[一二三四五六七八九]|[二三四五六七八九]十"
 
 # Categories of time words (see the module docstring).
 RATE, YEAR, PART, SEVERAL, ACCUMULATE, ACCUMULATE_WEAK = "rate", "year", "part", "several", "accumulate", "weak"
-_PERIOD_OF = {RATE: "annual", YEAR: "annual", PART: "unspecified", SEVERAL: "cumulative"}
+_PERIOD_OF = {RATE: ANNUAL, YEAR: ANNUAL, PART: UNSPECIFIED, SEVERAL: CUMULATIVE}
 
 # A yearly rate: "每年", "年均", "年节省", "/年", a change over the year ("较年初增加", "同比减少").
 _RATE = re.compile(
@@ -62,6 +66,9 @@ _SINCE = re.compile(r"(?:(?:自|从)\s*(?P<y>" + _YEAR + r")\s*年[^，。；,;]
                     r"|以来|至今|迄今|历年|多年来|近年来|(?i:so far|to date|since (?P<y3>" + _YEAR + r")|since))")
 _UNTIL = re.compile(r"(?:截至|截止)(?:到|至)?\s*(?:(?P<y>" + _YEAR + r")\s*年)?"
                     r"|(?P<y2>" + _YEAR + r")\s*年\s*(?:底|末|年底|年末)(?![^，。；]{0,6}(?:比|较))")
+# A sentence that opens with a year ("2019 年，…", "*2021 年远景通过…"), not a date or a span.
+_OPENING_YEAR = re.compile(r"^[\s*•\-–·（(]*(?:在|于)?\s*" + _YEAR + r"\s*年(?:度)?"
+                           r"(?![底末初前以来起至到\-—–~～\d第]|\s*\d|\s*[一二三四五六七八九十]+月)")
 _TITLE = re.compile(r"《[^《》]{0,80}》")
 _BASELINE_AFTER = re.compile(r"[^，。；,;]{0,12}?(?:基础上|为基准|基准年|水平上)")
 _ACCUMULATE = re.compile(r"累计|累积|(?i:cumulative)")
@@ -183,10 +190,10 @@ def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_
     span = _span(markers(head))
     if stock:
         if _STOCK_CUMULATIVE.search(sentence):
-            return "cumulative", span
-        return "unspecified", None
+            return CUMULATIVE, span
+        return UNSPECIFIED, None
     if per_year:
-        return "annual", None
+        return ANNUAL, None
     own = ms_sentence
     if money:  # its own clause, or years the sentence says it covers ("过去五年，基金募集 40 亿元")
         own = [mk for mk in ms_sentence if mk.end > len(sentence) - len(clause) or (mk.kind == SEVERAL and not mk.until)]
@@ -197,23 +204,22 @@ def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_
             period = _PERIOD_OF[last.kind]
         elif last.kind == ACCUMULATE:  # 累计: a time word in its own clause ("2022 年累计", "全年累计"),
             # or a duration framing the sentence ("过去一年…累计"), else a running total
-            before = [mk for mk in markers(clause) if mk.end <= len(clause) and mk.kind in _PERIOD_OF]
+            before = [mk for mk in markers(clause) if mk.kind in _PERIOD_OF]
             durations = [mk for mk in ms_sentence if mk.kind in (PART, SEVERAL) or (mk.kind == YEAR and mk.first is None)]
-            period = _PERIOD_OF[before[-1].kind] if before else _PERIOD_OF[durations[-1].kind] if durations else "cumulative"
+            period = _PERIOD_OF[before[-1].kind] if before else _PERIOD_OF[durations[-1].kind] if durations else CUMULATIVE
         else:  # 共计/合计 add parts up: over the sentence's frame, else the paragraph's
             frame = _frame(ms_sentence) or _frame(markers(head)) or _frame(markers(passage))
-            period = "cumulative" if frame in (None, "cumulative") else frame
-        if money and period == "annual" and last.kind == YEAR and _ONE_OFF.search(clause):
+            period = CUMULATIVE if frame in (None, CUMULATIVE) else frame
+        if money and period == ANNUAL and last.kind == YEAR and _ONE_OFF.search(clause):
             period = None
     if period is None:
         # A sentence that opens with its year ("2019 年，…", "*2021 年远景通过…") is that year's.
-        opening = re.match(r"^[\s*•\-–·（(]*(?:在|于)?\s*(?P<y>" + _YEAR + r")\s*年(?:度)?(?![底末初前以来起至到\-—–~～\d第]|\s*\d|\s*[一二三四五六七八九十]+月)",
-                           head)
+        opening = _OPENING_YEAR.match(head)
         if opening and not (money and _ONE_OFF.search(head)):
-            period = "annual"
+            period = ANNUAL
     if period is None:
-        period = "unspecified"
-    return period, (span if period == "cumulative" else None)
+        period = UNSPECIFIED
+    return period, (span if period == CUMULATIVE else None)
 
 
 _COLUMN_YEAR = re.compile(r"(?<!\d)(" + _YEAR + r")\s*年")
@@ -241,7 +247,7 @@ def year_columns(header: list[str], n: int) -> list[tuple[str, tuple[int, int] |
     if len(years) < 2:
         return None
     if len(years) == n:
-        return [("annual", None)] * n
+        return [(ANNUAL, None)] * n
     if len(years) == n - 1 and total_after:
-        return [("annual", None)] * (n - 1) + [("cumulative", (years[0], years[-1]))]
+        return [(ANNUAL, None)] * (n - 1) + [(CUMULATIVE, (years[0], years[-1]))]
     return None

@@ -462,3 +462,152 @@ def test_the_held_out_book(tmp_path):
     (cases,) = evaluation.eval_cases(ctx, ROOT / "eval" / "heldout" / "gold")
     (facts,) = evaluation.eval_facts(ctx, ROOT / "eval" / "heldout" / "gold")
     assert cases["f1"] == 1.0 and facts["precision"] >= 0.9 and facts["recall"] >= 0.9, (cases, facts)
+
+
+# Issue 22 (3): periods, status and kinds as rules about language. Each rule with a sentence that
+# follows it and one that must not (sentences written for these tests).
+
+def _one_of(found, unit):
+    got = [o for o in found if o.unit == unit]
+    assert len(got) == 1, found
+    return got[0]
+
+
+@pytest.mark.parametrize(("sentence", "unit", "period", "span"), [
+    ("2016年至2021年，该园区光伏项目帮助用户节省电量120亿度。", "kWh", "cumulative", (2016, 2021)),
+    ("2018—2022 年，工厂共减少碳排放 3.2 万吨。", "tCO2e", "cumulative", (2018, 2022)),
+    ("过去五年，工厂减少碳排放 1.5 万吨。", "tCO2e", "cumulative", None),
+    ("截至 2023 年底，项目减排二氧化碳 8000 吨。", "tCO2e", "cumulative", None),
+    ("电站自投运以来发电 3 亿千瓦时。", "kWh", "cumulative", None),
+    ("十年来，企业节约标准煤 2 万吨。", "tce", "cumulative", None),
+    ("基地建成以来，减少二氧化碳排放 6 万吨。", "tCO2e", "cumulative", None),
+    ("自 2019 年投运以来，截至 2022 年底，项目减少二氧化碳排放 6 万吨。", "tCO2e", "cumulative", (2019, 2022)),
+    ("绿色金融部三年助力企业绿色融资 80 亿元。", "CNY", "cumulative", None),
+    # the negatives: a rate per year, one year, part of a year
+    ("项目每年减少二氧化碳排放 2.6 万吨。", "tCO2e", "annual", None),
+    ("2022 年，工厂节约用电 300 万千瓦时。", "kWh", "annual", None),
+    ("过去一年，平台用户累计骑行 5 亿公里，减少碳排放 3 万吨。", "tCO2e", "annual", None),
+    ("2021 年 3 月，社区活动实现减排二氧化碳 200 吨。", "tCO2e", "unspecified", None),
+    ("2020 年 1-10 月，码头使用岸电减少二氧化碳排放 40 吨。", "tCO2e", "unspecified", None),
+    ("公司在上半年落实 30 项举措，减少碳排放 500 吨。", "tCO2e", "unspecified", None),
+    ("自 2020 年投运以来，每月节省电量 2 万千瓦时。", "kWh", "unspecified", None),
+    ("对比改造前后的供暖季，整体节约用电 40 万千瓦时。", "kWh", "annual", None),
+])
+def test_periods_and_spans_from_time_words(sentence, unit, period, span):
+    o = _one_of(extract_outcomes(lines_of(sentence)), unit)
+    assert (o.period, o.span) == (period, span), o
+
+
+def test_an_accumulating_word_within_one_year_and_a_sentence_opened_by_its_year():
+    found = extract_outcomes(lines_of(
+        "2021 年全公司通过节能改造减少碳排放 1 万吨；通过绿电采购减少碳排放 2 万吨，合计减少碳排放约 3 万吨。"))
+    assert {o.value: o.period for o in found if o.unit == "tCO2e"} == {1e4: "annual", 2e4: "annual", 3e4: "annual"}
+    o = _one_of(extract_outcomes(lines_of("项目累计减少碳排放 3 万吨。")), "tCO2e")
+    assert o.period == "cumulative"
+
+
+def test_money_dated_by_its_sentence_unless_one_event():
+    found = extract_outcomes(lines_of("2020 年，公司助力企业发行绿色债券 60 亿元；2021 年，助力发行绿色债券 75 亿元。"))
+    assert {o.value: o.period for o in found if o.unit == "CNY"} == {6e9: "annual", 7.5e9: "annual"}
+    o = _one_of(extract_outcomes(lines_of("社区 2020 年获得节能改造补助资金 30 万元。")), "CNY")
+    assert o.period == "unspecified"  # a grant received once, not a yearly flow
+    o = _one_of(extract_outcomes(lines_of("贷款余额比上年末增加 55 亿元。")), "CNY")
+    assert o.period == "annual"  # a change over one year
+
+
+@pytest.mark.parametrize(("sentence", "unit", "period"), [
+    ("公司拥有员工一万三千余人。", "persons", "unspecified"),
+    ("2022 年，园区新增光伏装机 10 兆瓦，年发电 1100 万千瓦时。", "MW", "unspecified"),
+    ("每年建成储能容量 5 兆瓦时。", "kWh", "unspecified"),
+    ("2021 年，厂房屋顶面积 2 万平方米。", "m2", "unspecified"),
+    ("截至目前，公司已累计服务光伏电站总容量 300 兆瓦。", "MW", "cumulative"),
+    ("2022 年，园区新增光伏装机 10 兆瓦，年发电 1100 万千瓦时。", "kWh", "annual"),  # the flow beside the stock
+])
+def test_stocks_are_never_yearly_flows(sentence, unit, period):
+    o = _one_of(extract_outcomes(lines_of(sentence)), unit)
+    assert o.period == period, o
+
+
+@pytest.mark.parametrize(("sentence", "status"), [
+    ("在理想状态下，共享单车每年可为用户节省出 500 亿元购车成本。", "hypothetical"),
+    ("理论上，屋顶光伏每年可发电 2 亿千瓦时。", "hypothetical"),
+    ("园区光伏装机容量可达 50 兆瓦。", "hypothetical"),
+    ("用户每年节省购车成本 5 亿元。", "achieved"),
+    ("园区光伏装机容量 50 兆瓦。", "achieved"),
+])
+def test_ideal_and_theoretical_figures_are_hypothetical(sentence, status):
+    assert [o.status for o in extract_outcomes(lines_of(sentence)) if o.unit != "%"] == [status]
+
+
+def test_an_equivalence_restates_a_figure():
+    saving = "工厂全年节约用电 600 万千瓦时，相当于减少二氧化碳排放 3400 吨。"
+    solar = "通过屋顶光伏，工厂每年减少二氧化碳排放 1.2 万吨。"
+    found = extract_outcomes(lines_of(saving, solar))
+    assert sorted(o.value for o in found if o.unit == "tCO2e") == [1.2e4]  # 3400 吨 restates the saving
+    found = extract_outcomes(lines_of(saving))
+    assert [o.value for o in found if o.unit == "tCO2e"] == [3400]  # the case's only CO2 figure stays
+    # A figure that is not a result (gas burnt) restated as CO2: the CO2 figure is the result.
+    found = extract_outcomes(lines_of("锅炉每年减少天然气消耗 5000 立方米，相当于减少二氧化碳排放 11 吨。", solar))
+    assert sorted(o.value for o in found if o.kind == "co2e_reduction") == [11, 1.2e4]
+    # An equivalence of a per-unit figure is per unit too.
+    found = extract_outcomes(lines_of("每个包装减少 30g 碳排放，约相当于节电 0.05 度。"))
+    assert [o.kind for o in found if o.unit == "kWh"] == ["other"]
+
+
+@pytest.mark.parametrize(("sentence", "kind", "unit"), [
+    ("改造后吨熟料综合电耗下降 8.6 千瓦时。", "intensity", "kWh/吨熟料"),
+    ("单位产品能耗降低 0.3 吨标准煤。", "intensity", "tce/单位产品"),
+    ("电动货车百公里电耗 15 千瓦时。", "intensity", "kWh/百公里"),
+    ("改造后全年节电 8.6 万千瓦时。", "energy_saving", "kWh"),
+    ("按吨产品能耗计算，全年节约标准煤 1.5 万吨。", "energy_saving", "tce"),
+])
+def test_a_figure_per_tonne_or_unit_of_product_is_an_intensity(sentence, kind, unit):
+    found = extract_outcomes(lines_of(sentence))
+    assert [(o.kind, o.unit) for o in found] == [(kind, unit)]
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("水泥厂新增 9 兆瓦余热发电机组。", "other"),
+    ("钢厂利用余压发电装机 12 兆瓦。", "other"),
+    ("水泥厂新增 9 兆瓦光伏装机。", "renewable_capacity"),
+])
+def test_waste_heat_power_is_not_renewable(sentence, kind):
+    assert [o.kind for o in extract_outcomes(lines_of(sentence)) if o.unit == "MW"] == [kind]
+
+
+def test_parts_take_their_totals_kind_and_period():
+    found = extract_outcomes(lines_of("绿色贷款余额 900 亿元。其中，清洁能源领域 150 亿元，节能环保领域 200 亿元。"))
+    parts = {o.value: (o.kind, o.scope, o.period) for o in found if o.value in (1.5e10, 2e10)}
+    assert parts == {1.5e10: ("investment_or_finance", "part", "unspecified"),
+                     2e10: ("investment_or_finance", "part", "unspecified")}
+    found = extract_outcomes(lines_of("初创企业获得风险投资共计 6000 万元，其中一家企业融资 4000 万元。"))
+    assert {o.value: (o.scope, o.period) for o in found} == {6e7: ("project", "cumulative"), 4e7: ("part", "cumulative")}
+    # a "part" larger than the total before it is not a part of it
+    found = extract_outcomes(lines_of("园区累计减排 100 吨。其中，屋顶绿化减排 160 吨二氧化碳。"))
+    assert {o.value: o.scope for o in found} == {100: "project", 160: "project"}
+
+
+def test_a_table_whose_columns_are_years():
+    found = extract_outcomes(lines_of(
+        "2019—2021 年旧衣回收与减排情况如下：", "类别", "2019 年度回收", "合计 /KG", "2020 年度回收", "合计 /KG",
+        "2021 年度回收", "合计 /KG", "累计 /", "KG", "校园回收点 100 200 300 600", "合计重量 /KG 100 200 300 600",
+        "减少碳排放 500 1000 1500 3000"))
+    got = {(o.value, o.period, o.span) for o in found if o.unit == "tCO2e"}
+    assert got == {(0.5, "annual", None), (1.0, "annual", None), (1.5, "annual", None), (3.0, "cumulative", (2019, 2021))}
+
+
+def test_a_level_brought_to_zero_is_the_reduction():
+    found = extract_outcomes(lines_of("运营场所 二氧化碳年排放量（吨 / 年）", "项目实施前 项目实施后", "一号工厂 1500 0",
+                                      "二号工厂 800 0"))
+    assert {(o.value, o.kind, o.period) for o in found if o.unit == "tCO2e"} == {
+        (1500, "co2e_reduction", "annual"), (800, "co2e_reduction", "annual")}
+
+
+def test_english_time_words():
+    found = extract_outcomes(lines_of(
+        "Between 2015 and 2020 the programme cut emissions by 8,000 tonnes of CO2. The farm produced 2.1 million kWh "
+        "in its first full year. Over the past five years the fund raised RMB 40 million."))
+    got = {o.unit: (o.period, o.span) for o in found}
+    assert got["tCO2e"] == ("cumulative", (2015, 2020))
+    assert got["kWh"] == ("annual", None)
+    assert got["CNY"] == ("cumulative", None)

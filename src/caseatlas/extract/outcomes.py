@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from ..models import Evidence, Line, Outcome
 from ..vocab import NOT_RESULTS
 from .evidence import locate
-from . import tables
+from . import periods, tables
 from .quantities import Quantity, find_quantities
 
 _SENTENCE_END = "。！？；!?;"
+_FULL_STOP = "。！？!?"
 _CLAUSE_END = _SENTENCE_END + "，,：:、（）()"
 _HEADING_END = tuple("。！？；：:，,")
 
@@ -37,6 +38,12 @@ _DENOMINATOR = (r"[A-Za-z][A-Za-z0-9.²³]*|万平方米|平方米|平米|㎡|�
                 r"公里|千米|人|户|辆|车|台|次|亩|公顷|万元|元|件|个|间|床|头|只|张|份|套|座")
 _PER_AFTER = re.compile(rf"^\s*[/／]\s*(?!{_TIME})({_DENOMINATOR})")
 _PER_BEFORE = re.compile(rf"每\s*(?!{_TIME})(?:一)?\s*(吨|千克|公斤|平方米|平米|㎡|立方米|千瓦时|度电|公里|千米|辆|台|人|户|公顷|亩|万元)")
+# Per tonne or unit of product ("吨熟料综合电耗下降 8.6 千瓦时", "单位产品能耗", "百公里电耗 16 kWh",
+# "每台…耗电"): an intensity, its denominator the product ("吨熟料").
+_PER_PRODUCT = re.compile(r"(?P<per>(?<![\d\s万千百亿])吨[\u4e00-\u9fff]{0,5}?|单位[\u4e00-\u9fff]{0,4}?|百公里|每(?:吨|台|件|辆|个)[\u4e00-\u9fff]{0,4}?)"
+                          r"的?(?:综合)?(?:(?:天然气|[电能煤水油气汽药热])耗|耗[电能煤水油气汽热]|排放|碳排|用[电水能气])(?P<rest>[^计测核]{0,6})$")
+# Power from waste heat or pressure is recovered energy, not renewable ("9 兆瓦余热发电机组").
+_WASTE_HEAT = re.compile(r"余热|余压|余气|废热|(?i:waste[- ]heat|residual heat)")
 _INTENSITY = re.compile(r"人均|单位(?:产品|面积|产值|GDP|建筑面积|营收)|系数|因子|强度")
 # The rating of one component is not what was built: "450Wp 单晶组件", "单机容量 6.5MW" (but
 # "500 兆瓦的光伏组件" is 500 MW of modules).
@@ -54,6 +61,16 @@ _SECTOR_SCOPE = re.compile(r"全行业|整个行业|行业(?:内|整体|全部|�
                            r"产业链(?:上下游)?(?:整体|共)")
 _ORG_SCOPE = re.compile(r"全公司|全集团|集团(?:整体|全年|层面|范围|总|合计|共)|公司(?:整体|全年|层面|范围|总)|"
                         r"企业(?:整体|全年|总)|全球运营|运营范围|范围[一二三123]|整个供应链")
+# An ideal or theoretical figure is a hypothetical, not a result: "在理想状态下…可节省 1800 亿元",
+# "理论上", "最高可"; a capacity that "can reach" a figure ("装机容量可达 100 兆瓦") is a potential.
+_IDEAL = re.compile(r"理想(?:状态|情况|条件|状况)|理论上|理论值|理论计算|最高可|最多可|最大可|满负荷(?:运行|运转)?(?:下|时)"
+                    r"|(?i:theoretical|in theory|ideal(?:ly)?\b|up to\s*$)")
+_CAN_REACH = re.compile(r"(?:可达|可达到|可以达到|最高达|最大达)\s*(?:约|近)?\s*$")
+# An equivalence restates the figure before it in another unit ("节电 60 万千瓦时，相当于减排 342
+# 吨"; "约当", "折合", "等同于"). It is what that figure is: an equivalence of a per-unit figure is
+# per unit, of a projection a projection; one that restates a result is not another outcome unless
+# it is the case's only statement of its kind in its unit.
+_EQUIVALENT = re.compile(r"(?:相当于|约当|折合|折算|等同于|等效于|约合|等于)[^，。；,;]{0,16}$|(?i:equivalent to|equals?)\s*[^,.;]{0,24}$")
 _CALC = re.compile(r"计算|测算|估算|核算")  # "若按…测算": the basis of an estimate, not a scenario
 _EXPECTED = re.compile(r"预计|预期|预测|估计|有望|将可|或将|将实现|将减少|将节约|可望")
 _CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生|(?i:consum|total emissions (?:were|of))")
@@ -79,15 +96,9 @@ _TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\
 _TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取|要")
 _COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
 _ACHIEVED = re.compile(r"累计|共计|已|实现了|完成了|达到了")
-_CUMULATIVE = re.compile(r"累计|累积|共计|总计|合计|迄今|至今|截至|截止|以来|历年|共减少|总共|总减排|一共"
-                         r"|(?i:cumulative|in total|so far|to date|since \d{4})")
-# A 年 that is not part of a date ("2021 年") or a word like 去年/多年 marks a yearly figure
-# ("年节省", "年发电", "年均", "全年", "每年").
-_ANNUAL = re.compile(r"每年|年均|全年|年度|一年|年平均|每一年|/\s*年|年\s*$|20\d\d\s*年(?!底|末|前|之前|以来|起)"
-                     r"|(?<![\d\s去今明当多近历周青少新往同])年(?![底末初代限龄轻份来前后间])"
-                     r"|(?i:\bannual|\byearly|per year|a year|each year|every year|per annum)")
 # "… 68 million kWh of electricity a year", "11,800 tCO2e per year", "650 tonnes of CO2e annually"
-_ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr))",
+_ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr)"
+                           r"|in (?:its |the |a )?(?:first )?(?:full )?(?:year|twelve months)\b)",
                            re.IGNORECASE)
 _BACKGROUND = re.compile(r"全球|全世界|世界上|全国|我国|国内|全省|全社会|整个行业|全行业|人类|据统计|研究表明|报告显示|数据显示")
 _CASE_MARK = re.compile(r"本项目|该项目|项目|公司|集团|企业|我们|工厂|园区|平台|本|该|其|通过|累计|实现|完成|建成|助力|帮助")
@@ -197,7 +208,8 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
         if _SAVING.search(clause[-10:]) and not _GENERATION.search(clause[-6:]):
             return "energy_saving", unit
         if _GENERATION.search(both):
-            return "renewable_generation", unit
+            # Power made from waste heat is energy recovered (saved), not renewable generation.
+            return ("energy_saving" if _waste_heat(clause, after) else "renewable_generation"), unit
         if _SAVING.search(clause):
             return "energy_saving", unit
         return "other", unit
@@ -208,6 +220,8 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
             return "other", unit  # "光伏组件出货 15 GW": made or sold, not installed
         # English names the plant after the figure ("a 4.5 MW floating solar plant").
         tail = after[:24] if re.match(r"\s*[A-Za-z]", after) else after[:6]
+        if _waste_heat(clause, after):
+            return "other", unit
         return ("renewable_capacity" if _RENEWABLE_POWER.search(clause + tail) else "other"), unit
     if fam == "money_bare":
         # "规模 10.8 亿" is money only when the clause is about money and no counter follows
@@ -233,6 +247,12 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
     return "other", unit
 
 
+def _waste_heat(clause: str, after: str) -> bool:
+    """Waste heat or pressure names the plant: "余热发电 3.76 亿度", "9 兆瓦余热发电机组" (where a
+    reader took the 余 for "more than", the words after start 热发电)."""
+    return bool(_WASTE_HEAT.search(clause[-12:] + after[:8]) or re.match(r"\s*[热压]\s*(?:发电|回收|利用)", after))
+
+
 def _last(rx: re.Pattern[str], text: str) -> int:
     """End position of the last match of `rx` in `text`, or -1."""
     last = -1
@@ -241,21 +261,14 @@ def _last(rx: re.Pattern[str], text: str) -> int:
     return last
 
 
-def _period(q: Quantity, clause: str, prefix: str, after: str) -> str:
-    """Marker in the clause first; else one earlier in the sentence ("项目年发电 38.7 亿千瓦时，
-    减少二氧化碳排放 313 万吨": the second figure is yearly too). Money stated for a dated
-    year ("2019 年获得补助 50 万元") is a one-off, not a yearly amount."""
-    if q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after) or _ANNUAL_AFTER.match(after):
-        return "annual"
+def _period(q: Quantity, kind: str, clause: str, prefix: str, after: str, head: str = "",
+            passage: str = "") -> tuple[str, tuple[int, int] | None]:
+    """(period, span) by the time words before the number (extract/periods.py); a "/年",
+    "每年" or "a year" right after it makes it yearly."""
+    per_year = bool(q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after) or _ANNUAL_AFTER.match(after))
     money = q.unit in ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")
-    for context in ((clause,) if money else (clause, prefix)):
-        if money:
-            context = re.sub(r"20\d\d\s*年", "", context)
-        cumulative = _last(_CUMULATIVE, context)
-        annual = _last(_ANNUAL, context)
-        if cumulative >= 0 or annual >= 0:
-            return "cumulative" if cumulative > annual else "annual"
-    return "unspecified"
+    return periods.period_and_span(clause, prefix, head or prefix, passage or prefix, per_year=per_year,
+                                   money=money, stock=periods.is_stock(q.unit, kind, clause))
 
 
 def _is_background(sentence: str) -> bool:
@@ -266,15 +279,25 @@ _ROW = re.compile(r"^(?P<label>[^\d\s][^\d]{0,20}?)\s+(?P<nums>\d[\d,.]*(?:\s+\d
 _HEADER_UNIT = re.compile(r"[（(/]\s*(?P<unit>吨|t|kg|KG|Kg|千克|公斤|tCO2e?|万元|元|万千瓦时|千瓦时|kWh|度)\s*(?:/\s*年)?\s*[）)]?")
 
 
-def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str]]:
-    """Rows of flattened tables ("减少碳排放 98975 540350 …") with the unit their header names."""
+def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str, list[tuple[str, tuple[int, int] | None]] | None]]:
+    """Rows of flattened tables ("减少碳排放 98975 540350 …") with the unit their header names,
+    and the period of each column when the header's columns are years."""
     rows = []
     recent: list[Line] = []
+    header_lines: list[str] = []  # the lines above the table's first row
+    in_rows = False
     for line in lines:
         text = line.text
         if not text:
             continue
         m = _ROW.match(text)
+        if m and not in_rows:
+            header_lines = [h.text for h in recent[-16:]]
+            for back, h in enumerate(reversed(recent[-16:])):
+                if _ROW.match(h.text):  # only the lines after the previous table
+                    header_lines = header_lines[len(header_lines) - back:]
+                    break
+        in_rows = bool(m)
         if m:
             label = m.group("label")
             header = next((h for h in reversed(recent[-12:]) if _HEADER_UNIT.search(h.text) and len(h.text) < 40), None)
@@ -289,14 +312,15 @@ def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str]]:
                         pass
                 # Header first, row label last: the label is what the numbers are "closest" to.
                 context = (header.text if header is not None and not own else "") + " " + label
-                rows.append((line, label.strip(), values, unit_match.group("unit") + "|" + context))
+                rows.append((line, label.strip(), values, unit_match.group("unit") + "|" + context,
+                             periods.year_columns(header_lines, len(values))))
         recent.append(line)
     return rows
 
 
 def _table_outcomes(lines: list[Line]) -> list[Outcome]:
     out = []
-    for line, label, values, spec in _table_rows(lines):
+    for line, label, values, spec, columns in _table_rows(lines):
         unit_word, context = spec.split("|", 1)
         q_text = f"{label} 1 {unit_word}"  # classify the row as if its label stated one unit
         probe = find_quantities(q_text)
@@ -309,12 +333,14 @@ def _table_outcomes(lines: list[Line]) -> list[Outcome]:
         kind, unit = kinds
         if kind == "other" or not _REDUCE.search(label):
             kind = "other"
-        for v in values:
+        for i, v in enumerate(values):
             if v == 0:
                 continue
             value = float(f"{v * q.value:.12g}")
             quote = line.raw.strip()  # a table row is short: the whole row is the evidence
-            out.append(Outcome(value, None, unit, kind, "unspecified", None, quote, line.no, [Evidence(quote, line.no)]))
+            period, span = columns[i] if columns else ("unspecified", None)
+            out.append(Outcome(value, None, unit, kind, period, None, quote, line.no, [Evidence(quote, line.no)],
+                               span=span))
     return out
 
 
@@ -386,6 +412,12 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
 
 # A column of a before/after table states a level, not a result ("替代前", "改造后", "baseline").
 _STATE_COLUMN = re.compile(r"(?:前|后|之前|之后|基准|基线)$|(?i:before|after|baseline)")
+# The two columns of a before/after table ("项目实施前…排放量" | "项目实施后…排放量"): a level brought
+# to zero states what was cut ("2094 → 0 吨/年" is a cut of 2094 吨 a year); other changes are not
+# computed (a signed change column is left alone).
+_BEFORE_WORD = re.compile(r"(?:实施|改造|替代|使用|建设|项目)?(?:之前|前)|基准|基线|(?i:before|baseline)")
+_AFTER_WORD = re.compile(r"(?:实施|改造|替代|使用|建设|项目)?(?:之后|后)|(?i:after)")
+_CHANGE_KIND = {"tCO2e": "co2e_reduction", "tce": "energy_saving", "kWh": "energy_saving"}
 _GENERIC_COLUMN = re.compile(r"^(?:数值|数量|数据|值|指标值|结果|value|amount|figure)$", re.IGNORECASE)
 
 
@@ -398,9 +430,15 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
     found = tables.cells(lines)
     out: list[Outcome] = []
     covered: set[int] = set()
+    levels: dict[tuple, dict[str, tables.Cell]] = {}  # (table, row line, column without 前/后) → cells
     for c in found:
         if c.number.startswith("-"):
             continue
+        column = re.sub(r"\s+", "", c.column)
+        state = "before" if _BEFORE_WORD.search(column) else "after" if _AFTER_WORD.search(column) else None
+        if state is not None:
+            base = _AFTER_WORD.sub("", _BEFORE_WORD.sub("", column))
+            levels.setdefault((c.table, c.line.no, base), {})[state] = c
         column = re.sub(r"\s+", "", c.column)
         m = _CELL_UNIT.search(column)
         unit_word, name = (m.group(1), column[: m.start()]) if m else (c.unit, column)
@@ -429,25 +467,58 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
         per = _per_unit(clause, after, unit)
         if per is not None:
             kind, unit = "intensity", f"{unit}/{per}"[:16] if per else unit
-        period = _period(q, clause, clause, after)
+        period, span = _period(q, kind, clause, clause, after)
         out.append(Outcome(q.value, None, unit, kind, period, None, c.number, c.line.no, [Evidence(c.number, c.line.no)],
-                           scope="part" if c.part else "project"))
+                           scope="part" if c.part else "project", span=span))
         covered.add(c.line.no)
-    return out, covered
+    return _changes(levels) + out, covered
+
+
+def _changes(levels: dict[tuple, dict[str, tables.Cell]]) -> list[Outcome]:
+    """A before/after pair of one row whose after level is zero: the before level is what was cut,
+    a reduction of what the column measures (emissions → co2e_reduction, energy → energy_saving)."""
+    out = []
+    for (_, _, base), pair in levels.items():
+        if set(pair) != {"before", "after"}:
+            continue
+        before, after = (float(pair[k].number.replace(",", "")) for k in ("before", "after"))
+        if after != 0 or before <= 0:
+            continue  # only a level brought to nothing: the printed "before" is what was cut
+        c = pair["before"]
+        m = _CELL_UNIT.search(base)
+        unit_word, name = (m.group(1), base[: m.start()]) if m else (c.unit, base)
+        row = "" if tables.is_total(c.row) else c.row
+        sentence = f"{row}{name} {before - after:.12g}{unit_word}"
+        q = next((x for x in find_quantities(sentence) if x.number_start == len(row) + len(name) + 1), None)
+        if q is None:
+            continue
+        clause, tail = sentence[: q.number_start], sentence[q.end:]
+        kinds = classify(q, clause, sentence, tail, reach=len(clause))
+        if kinds is None or kinds[1] not in _CHANGE_KIND:
+            continue
+        unit = kinds[1]
+        period, span = _period(q, _CHANGE_KIND[unit], clause, clause, tail)
+        quote = c.line.raw.strip()  # the row: both levels are the evidence
+        out.append(Outcome(q.value, None, unit, _CHANGE_KIND[unit], period, None, quote, c.line.no,
+                           [Evidence(quote, c.line.no)], span=span))
+    return out
 
 
 def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozenset()) -> list[Outcome]:
     """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
+    direct: set[tuple] = set()
     by_column, covered = _column_table_outcomes(lines)
     flat, flat_lines = _flat_table_outcomes([ln for ln in lines if ln.no not in covered])
     covered |= flat_lines
     for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)
+        direct.add((o.unit, round(o.value, 6), None))
     for p in passages(lines):
         text = p.text
-        stated: list[tuple[int, str, str]] = []  # (end, kind, unit) of this passage's figures so far
+        stated: list[_Stated] = []  # this passage's figures so far
+        seen: list[_Seen] = []  # every quantity of the passage so far, outcome or not
         for q in find_quantities(text):
             clause = _clause_before(text, q.number_start)
             sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
@@ -463,6 +534,8 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             last_if = _last(_IF, prefix)
             if last_if >= 0 and not _CALC.search(prefix[last_if:]):
                 status = "hypothetical"  # "如果啤酒行业全部推广，预计减少…", not "如果按…计算，减少了…"
+            elif _IDEAL.search(prefix) or (unit == "MW" and _CAN_REACH.search(clause)):
+                status = "hypothetical"
             elif _EXPECTED.search(clause) or _PROJECTION.search(clause):
                 status = "projection"
             per = _per_unit(clause, after, unit)
@@ -471,6 +544,16 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             elif _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
                     or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix))):
                 kind = "other"  # a projection ("若推广…到 2050 年可减排 1320 亿吨"), not a result
+            sentence_start = q.number_start - len(prefix)
+            restated = _restated(clause, prefix, q.number_start, seen)
+            seen.append(_Seen(q.end, kind, unit, status, per is not None or bool(_RATE.search(clause)), per))
+            if restated is not None:
+                if restated.rate and kind not in NOT_RESULTS:  # "每个…减少 60 g，约相当于节电 0.1 度"
+                    kind, unit = ("intensity", f"{unit}/{restated.per}"[:16]) if restated.per else ("other", unit)
+                    seen[-1].rate, seen[-1].per = True, restated.per
+                if status == "achieved" and restated.status != "achieved":
+                    status = restated.status
+                seen[-1].kind, seen[-1].unit, seen[-1].status = kind, unit, status
             if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
                 continue
             if kind != "other" and _TARGET_YEAR.search(prefix) and _TARGET_WORD.search(prefix[-30:]) \
@@ -478,21 +561,29 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 kind = "target"
             if kind == "target" or (status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))):
                 status = "target"
-            period = _period(q, clause, prefix, _right(text, q.end, _CLAUSE_END, 40))
+            head = _left(text, q.number_start, _FULL_STOP, 240)
+            period, span = _period(q, kind, clause, prefix, _right(text, q.end, _CLAUSE_END, 40), head,
+                                   text[: q.number_start])
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
-            if _is_part(text, q.number_start, kind, unit, stated):
+            total = _part_of(text, q.number_start, kind, unit, q.value, stated)
+            if total is not None:
                 scope = "part"  # "共减排 5 万吨，其中光伏 2 万吨": counted in the total, not again
-            stated.append((q.end, kind, unit))
+                kind = total.kind
+                if period == "unspecified" and total.sentence == sentence_start:
+                    period, span = total.period, total.span  # over the same time as its total
+            stated.append(_Stated(q.end, kind, unit, period, span, q.value, sentence_start))
             quote, line = _quote(p, q)
             if line.no in profile_lines:
                 kind = "other"
             key = (unit, round(q.value, 6), None if q.value_max is None else round(q.value_max, 6))
+            if restated is None or restated.kind in NOT_RESULTS:
+                direct.add(key)  # stated in its own right, not only as another figure's equivalent
             if key in found:
                 known = found[key]
                 known.evidence.append(Evidence(quote, line.no))
                 if known.period == "unspecified":
-                    known.period = period
+                    known.period, known.span = period, span
                 if known.kind == "other" and kind != "other":
                     known.kind = kind
                 if status == "achieved":
@@ -501,8 +592,31 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             found[key] = Outcome(
                 value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
                 quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
+                span=span,
             )
-    return _merge_rounded(list(found.values()))
+    return _merge_rounded(_without_restatements(found, direct))
+
+
+def _restated(clause: str, prefix: str, at: int, seen: list[_Seen]) -> _Seen | None:
+    """The figure an equivalence restates: the last one before 相当于/折合/约当 in its sentence."""
+    eq = _EQUIVALENT.search(clause)
+    if eq is None:
+        return None
+    eq_at = at - len(clause) + eq.start()
+    sentence_start = at - len(prefix)
+    found = next((s for s in reversed(seen) if sentence_start < s.end <= eq_at), None)
+    if found is None:  # a figure the reader keeps no unit for ("每个麦芬减少 60g 排放，约相当于节电 0.1 度")
+        before = prefix[: len(prefix) - len(clause) + eq.start()]
+        return _Seen(eq_at, "other", "", "achieved", bool(_RATE.search(before) or _PER_BEFORE.search(before)), None)
+    return found
+
+
+def _without_restatements(found: dict[tuple, Outcome], direct: set[tuple]) -> list[Outcome]:
+    """Drop a result stated only as the equivalent of another result ("节省 335 亿度电，约当减碳
+    1,780 万吨") when the case states that kind in that unit in its own right elsewhere."""
+    own = {(o.kind, o.unit) for key, o in found.items() if key in direct and o.kind not in NOT_RESULTS}
+    return [o for key, o in found.items()
+            if key in direct or o.kind in NOT_RESULTS or (o.kind, o.unit) not in own]
 
 
 def _printed_decimals(o: Outcome) -> int | None:
@@ -526,7 +640,7 @@ def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
             continue
         twin.evidence.extend(o.evidence)
         if twin.period == "unspecified":
-            twin.period = o.period
+            twin.period, twin.span = o.period, o.span
         if twin.scope == "part" and o.scope != "part":
             twin.scope = o.scope
     ids = {id(o) for o in kept}
@@ -536,13 +650,47 @@ def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
 _PART_OF = re.compile(r"其中|包括|包含")
 
 
-def _is_part(text: str, at: int, kind: str, unit: str, stated: list[tuple[int, str, str]]) -> bool:
-    """After 其中/包括 in the sentence of an earlier figure of the same kind and unit: a part of it."""
+@dataclass(slots=True)
+class _Seen:
+    """A quantity read earlier in the passage (what a later equivalence may restate)."""
+    end: int
+    kind: str
+    unit: str
+    status: str
+    rate: bool  # per unit or per day: not a total
+    per: str | None
+
+
+@dataclass(slots=True)
+class _Stated:
+    """A figure stated earlier in the passage (what a later part may be a part of)."""
+    end: int
+    kind: str
+    unit: str
+    period: str
+    span: tuple[int, int] | None
+    value: float
+    sentence: int = 0  # where its sentence starts
+
+
+def _part_of(text: str, at: int, kind: str, unit: str, value: float, stated: list[_Stated]) -> _Stated | None:
+    """The total a figure is a part of: an earlier figure of the same kind and unit before
+    其中/包括 in its sentence ("共减排 5 万吨，其中光伏 2 万吨"), or in the sentence before when
+    其中 opens the sentence ("贷款余额 988.81 亿元。其中，清洁能源领域 181.35 亿元"). A part whose
+    own words name no kind ("其中，清洁能源领域 181.35 亿元") is of its total's kind; a part is
+    never larger than its total."""
     start = at - len(_left(text, at, _SENTENCE_END, 200))
     marker = _last(_PART_OF, text[start:at])
-    if marker < 0 or kind in NOT_RESULTS:
-        return False
-    return any(start <= end <= start + marker and k == kind and u == unit for end, k, u in stated)
+    if marker < 0 or (kind != "other" and kind in NOT_RESULTS):
+        return None
+    first = start
+    if not text[start:start + marker - 2].strip(" \t，,:：（("):  # 其中 opens the sentence
+        first = start - len(_left(text, max(0, start - 1), _SENTENCE_END, 200)) - 1
+    for total in reversed(stated):
+        if first <= total.end <= start + marker and total.unit == unit and total.kind not in NOT_RESULTS \
+                and (total.kind == kind or kind == "other") and value <= total.value:
+            return total
+    return None
 
 
 def _per_unit(clause: str, after: str, unit: str) -> str | None:
@@ -561,6 +709,9 @@ def _per_unit(clause: str, after: str, unit: str) -> str | None:
     m = _PER_BEFORE.search(clause[-16:])
     if m:
         return m.group(1)
+    m = _PER_PRODUCT.search(clause[-24:]) if unit != "%" else None
+    if m:  # the words right before the number ("吨熟料综合电耗下降"), not a basis ("按吨产品能耗计算…")
+        return m.group("per")
     return "" if _INTENSITY.search(clause[-12:]) else None
 
 

@@ -7,7 +7,7 @@ from ..errors import CaseAtlasError, Conflict, NotFound
 from ..programme.assign import Problem, solve
 from ..store import accounts as accounts_store
 from ..store import programmes as store
-from . import audit, notify
+from . import audit, blind, notify
 from .calls import call_view, conflicts_of, load_call, submission_view
 from .context import Context, require
 from .rules import now_iso
@@ -47,7 +47,8 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         result = solve(problem)
         stamp = now_iso()
         emails = {m["user_id"]: m["email"] for m in panel}
-        titles = {s["id"]: s["title"] for s in subs}
+        new = {s for s, _ in result.pairs}  # the reviewer's mail names each case as the reviewer sees it
+        titles = {s["id"]: blind.reviewer_title(conn, call, s) for s in subs if s["id"] in new}
         for s, r in result.pairs:
             store.add_assignment(conn, s, r, "auto", stamp)
         for r in {r for _, r in result.pairs}:

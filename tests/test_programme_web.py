@@ -82,7 +82,8 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "a.flag_answer": {"appa"} if phase == "submission" else set(),  # 404 (no such flag) when allowed
         "a.review": {"rev1", "rev3"} if after else set(),
         "b.review": {"rev1", "rev2"} if after else set(),
-        "a.comment": MANAGERS | ({"rev1", "rev3"} if after else set()),
+        # the discussion, as the other reviews: only once the reviewer's own review is in (rev1's)
+        "a.comment": MANAGERS | ({"rev1"} if after else set()),
         "my-conflicts": PANEL,
         "b.conflict": PANEL,
     }

@@ -249,11 +249,9 @@ def people(conn, sub: dict) -> set[str]:
     return {x.strip() for x in out if x and len(x.strip()) >= 2}
 
 
-def mask_for(conn, call: dict, sub: dict, active: bool) -> Mask:
-    """The projection of `sub` for a viewer; `active`: the call is blind and the viewer is
-    neither one of its organizers nor the applicant."""
-    if not active:
-        return Mask(False)
+def identity(conn, call: dict, sub: dict) -> tuple[set[str], set[str]]:
+    """What identifies one submission's applicant: the names of its organization group (with the
+    short names its text declares after one of them) and the applicant's own names."""
     orgs = organization_names(conn, call, sub.get("organization"))
     who = people(conn, sub)
     pattern = _pattern(orgs, who)
@@ -262,17 +260,55 @@ def mask_for(conn, call: dict, sub: dict, active: bool) -> Mask:
         text = "\n".join([sub.get("title") or ""] + [s.get("text") or "" for s in sub.get("sections") or []])
         declared = {m.group(1).strip() for m in _SHORT.finditer(text)
                     if _ends_with_name(pattern, text[max(0, m.start() - 80):m.start()].rstrip())}
-        declared = {d for d in declared if len(d) >= 2}
-        if declared - orgs:
-            orgs |= declared
-            pattern = _pattern(orgs, who)
-    terms = frozenset(orgs | who | {sub.get("source_file") or ""} - {""})
-    return Mask(True, pattern, terms, _hidden_lines(sub))
+        orgs |= {d for d in declared if len(d) >= 2}
+    return orgs, who
 
 
-def reviewer_title(conn, call: dict, sub: dict) -> str:
-    """A submission's title as its reviewers see it (the review-assigned e-mail)."""
-    return mask_for(conn, call, sub, bool(call.get("blind"))).title(sub["title"])
+class Projector:
+    """Builds the masks of one viewer in one call. A reviewer's mask of any submission redacts
+    the applicants of every submission assigned to them, so a comment or a text that names another
+    applicant they review gives it away neither (each identity is computed once per projector)."""
+
+    def __init__(self, conn, call: dict, viewer_id: int | None):
+        self.conn, self.call, self.viewer_id = conn, call, viewer_id
+        self._identity: dict[int, tuple[set[str], set[str]]] = {}
+        self._others: list[dict] | None = None
+
+    def _of(self, sub: dict) -> tuple[set[str], set[str]]:
+        if sub["id"] not in self._identity:
+            self._identity[sub["id"]] = identity(self.conn, self.call, sub)
+        return self._identity[sub["id"]]
+
+    def _assigned(self) -> list[dict]:
+        if self._others is None:
+            from ..store import programmes as programme_store
+
+            ids = [a["submission_id"] for a in programme_store.assignments_of(self.conn, self.call["id"])
+                   if a["reviewer_id"] == self.viewer_id]
+            self._others = programme_store.list_submissions(self.conn, self.call["id"], ids=ids) if ids else []
+        return self._others
+
+    def mask(self, sub: dict, active: bool) -> Mask:
+        """The projection of `sub` for the viewer; `active`: the call is blind and the viewer is
+        neither one of its organizers nor the applicant."""
+        if not active:
+            return Mask(False)
+        orgs, who = set(), set()
+        for s in [sub, *(x for x in self._assigned() if x["id"] != sub["id"])]:
+            o, w = self._of(s)
+            orgs |= o
+            who |= w
+        terms = frozenset(orgs | who | {sub.get("source_file") or ""} - {""})
+        return Mask(True, _pattern(orgs, who), terms, _hidden_lines(sub))
+
+
+def mask_for(conn, call: dict, sub: dict, active: bool, viewer_id: int | None = None) -> Mask:
+    return Projector(conn, call, viewer_id).mask(sub, active)
+
+
+def reviewer_title(conn, call: dict, sub: dict, reviewer_id: int | None = None) -> str:
+    """A submission's title as its reviewer sees it (the review-assigned e-mail)."""
+    return mask_for(conn, call, sub, bool(call.get("blind")), reviewer_id).title(sub["title"])
 
 
 def is_blind_for(call: dict, sub: dict, actor, manager: bool) -> bool:

@@ -357,7 +357,7 @@ def get(ctx: Context, submission_id: int) -> dict:
         actor = ctx.actor
         is_manager = can(actor, "programme.manage", view.call)
         blind = blind_view.is_blind_for(call, sub, actor, is_manager)
-        mask = blind_view.mask_for(conn, call, sub, blind)
+        mask = blind_view.mask_for(conn, call, sub, blind, actor.user_id)
         versions = store.versions(conn, submission_id)
         out = {k: sub[k] for k in ("id", "call_id", "domain", "title", "sections", "outcomes", "facts", "status",
                                    "version", "source_file", "created_at", "updated_at", "submitted_at")}
@@ -439,12 +439,13 @@ def list_for(ctx: Context, call_id: int) -> list[dict]:
             subs = store.list_submissions(conn, call_id, ids=mine) if mine else []
         reviews = {(r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id)}
         views = submission_views(conn, call, subs, cv) if subs else {}
+        projector = blind_view.Projector(conn, call, ctx.actor.user_id)
         out = []
         for s in subs:
             if not can(ctx.actor, "submission.read", views[s["id"]]):
                 continue
             blind = blind_view.is_blind_for(call, s, ctx.actor, manager)
-            title = blind_view.mask_for(conn, call, s, blind).title(s["title"]) if blind else s["title"]
+            title = projector.mask(s, blind).title(s["title"]) if blind else s["title"]
             out.append({"id": s["id"], "title": title, "domain": s["domain"], "status": s["status"],
                         "version": s["version"], "submitted_at": s["submitted_at"],
                         "organization": None if blind else s["organization"],
@@ -508,7 +509,7 @@ def attachment(ctx: Context, attachment_id: int) -> dict:
         if not blind_view.is_blind_for(call, sub, ctx.actor, can(ctx.actor, "programme.manage", view.call)):
             return att
         n = 1 + [a["id"] for a in store.list_attachments(conn, sub["id"])].index(att["id"])
-        shown = blind_view.mask_for(conn, call, sub, True).attachment(att, n)
+        shown = blind_view.mask_for(conn, call, sub, True, ctx.actor.user_id).attachment(att, n)
         if shown["withheld"]:
             raise Forbidden(f"attachment {n} is withheld from reviewers in a blind call")
         return shown

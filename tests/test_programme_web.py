@@ -59,7 +59,9 @@ def build(db_path, phase: str) -> dict:
         calls.advance(org, call["id"])
         scores = {"impact": 4, "replicability": 4, "sustainability": 4}
         reviews.save_review(_as(engine, "rev1"), ids["appa"], scores, confidence=3, submit=True)
-    if phase == "discussion":
+    if phase in ("discussion", "decision"):
+        calls.advance(org, call["id"])
+    if phase == "decision":
         calls.advance(org, call["id"])
     engine.dispose()
     return {"call": call["id"], "a": ids["appa"], "b": ids["appb"], "att": att["id"]}
@@ -82,7 +84,8 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "a.flag_answer": {"appa"} if phase == "submission" else set(),  # 404 (no such flag) when allowed
         "a.review": {"rev1", "rev3"} if after else set(),
         "b.review": {"rev1", "rev2"} if after else set(),
-        "a.comment": MANAGERS | ({"rev1", "rev3"} if after else set()),
+        # the discussion, as the other reviews: only once the reviewer's own review is in (rev1's)
+        "a.comment": MANAGERS | ({"rev1"} if after else set()),
         "my-conflicts": PANEL,
         "b.conflict": PANEL,
     }
@@ -213,3 +216,287 @@ def test_deadline_locks_submission(db_path):
     r = client.patch(f"/api/v1/submissions/{ids['a']}", json={"title": "截止后修改"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 403
     assert client.get(f"/api/v1/submissions/{ids['a']}").json()["title"] == "甲案例"
+
+
+# --- blind review: one projection of a submission for its reviewers -----------------------------
+
+ORG_A = "宁德时代新能源科技股份有限公司"
+FILE_A = "宁德时代-宜宾零碳工厂申报书.docx"
+# What a reviewer of the blind call must never read: the organizations' names and the names
+# their group goes by (known brand names, the call's alias group, the library's merge, a short
+# name the text declares, the word-by-word short form), the applicants' user names, display
+# names and e-mails, the original file's name.
+SECRETS = (ORG_A, "宁德时代", "宁德时代新能源科技", "CATL", "时代电池", "宁德储能", "时代新能", "ningde_wxm", "王晓明",
+           "wang.xm@ningde-example.cn", FILE_A, "申报书.docx",
+           "国网浙江省电力有限公司", "国网浙江省电力", "国网浙江电力", "国家电网", "State Grid", "zj_grid", "李电力",
+           "li.dl@zj-grid-example.cn")
+
+
+def _docx(paragraphs: list[tuple[str, str]]) -> bytes:
+    import io
+
+    import docx
+
+    d = docx.Document()
+    d.core_properties.author = "王晓明"
+    d.core_properties.title = "宁德时代宜宾零碳工厂申报书"
+    d.add_heading("宁德时代宜宾零碳工厂", 1)
+    d.add_paragraph(ORG_A)
+    for heading, text in paragraphs:
+        d.add_heading(heading, 2)
+        d.add_paragraph(text)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def build_blind(db_path, phase: str) -> dict:
+    """A blind call: submission a (宁德时代, started from a .docx, with a text attachment) and b
+    (国网浙江省电力, typed); rev1 reviews both, rev2 is assigned both and reviews neither; the
+    organizer writes the organization's name in the discussion. Moved on to `phase`."""
+    from caseatlas.services import organizations
+
+    engine = open_engine(db_path)
+    root = Context(engine, system_actor())
+    accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
+    organizations.decide(root, ORG_A, "宁德储能", "same")  # the library's own merge
+    org = _as(engine, "org1")
+    call = calls.create(org, "cteam", "盲评征集", 2026, domains=["绿色制造", "能源转型"],
+                        deadlines={"submission_deadline": "2099-01-01"}, reviewers_per_submission=2, blind=True)
+    calls.update(org, call["id"], aliases=[["宁德时代", "时代电池"]])
+    calls.publish(org, call["id"])
+    accounts.register(Context(engine), "ningde_wxm", PASSWORD, ORG_A, "wang.xm@ningde-example.cn", "王晓明")
+    accounts.register(Context(engine), "zj_grid", PASSWORD, "国网浙江省电力有限公司", "li.dl@zj-grid-example.cn",
+                      "李电力")
+    for name in ("rev1", "rev2"):
+        calls.add_member(org, call["id"], name, "reviewer", affiliation="某大学", password=PASSWORD,
+                         email=f"{name}@example.org")
+    a_ctx, b_ctx = _as(engine, "ningde_wxm"), _as(engine, "zj_grid")
+    sections = [("案例概述", f"{ORG_A}（以下简称“时代新能”）在宜宾建设电池零碳工厂。宁德时代宜宾工厂每年减少二氧化碳排放 12 万吨。"),
+                ("机构简介", "公司成立于 2011 年，2023 年营业收入 4000 亿元，员工 11 万人。"),
+                ("项目成果", "累计发电 3000 万千瓦时，由 CATL 与时代电池、宁德储能共同运营。联系人王晓明（ningde_wxm），"
+                             "邮箱 wang.xm@ningde-example.cn。")]
+    a = submissions.create_from_upload(a_ctx, call["id"], FILE_A, _docx(sections), "绿色制造")
+    submissions.save(a_ctx, a["id"], outcomes=[{"kind": "co2e_reduction", "value": "12万", "unit": "tCO2e",
+                                                "period": "annual", "quote": "宁德时代宜宾工厂每年减少二氧化碳排放 12 万吨"}])
+    submissions.add_attachment(a_ctx, a["id"], "宁德时代-说明.txt", "宁德时代（CATL）补充说明：时代新能的减排核算。".encode())
+    submissions.submit(a_ctx, a["id"])
+    b = submissions.create(b_ctx, call["id"], "国网浙江电力综合能源服务", "能源转型",
+                           [{"heading": "案例概述", "text": "国网浙江省电力有限公司（国家电网 State Grid 成员）每年节约标准煤 5000 吨。"},
+                            {"heading": "机构简介", "text": "国网浙江电力服务浙江全省。"}])
+    submissions.submit(b_ctx, b["id"])
+    calls.advance(org, call["id"])  # submissions close
+    reviews.auto_assign(org, call["id"])  # the mails to the reviewers name the cases
+    scores = {"impact": 4, "replicability": 4, "sustainability": 4}
+    for sid in (a["id"], b["id"]):
+        reviews.save_review(_as(engine, "rev1"), sid, scores, comment="材料完整", confidence=3, submit=True)
+        reviews.comment(org, sid, "宁德时代与国网浙江电力的材料都很完整，倾向入选")
+        reviews.comment(_as(engine, "rev1"), sid, "倾向不入选")
+    if phase == "discussion":
+        calls.advance(org, call["id"])
+    with engine.connect() as conn:
+        from caseatlas.store import programmes as pstore
+
+        atts = [x["id"] for s in (a, b) for x in pstore.list_attachments(conn, s["id"])]
+    engine.dispose()
+    return {"call": call["id"], "a": a["id"], "b": b["id"], "atts": atts}
+
+
+def _login(app, username: str) -> TestClient:
+    client = TestClient(app)
+    r = client.post("/api/v1/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    return client
+
+
+def _routes(routes) -> list[tuple[str, set[str]]]:
+    """(path, methods) of every route, included routers walked (their routes carry their prefix)."""
+    out = []
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            out += _routes(inner.routes)
+        elif getattr(r, "methods", None):
+            out.append((r.path, set(r.methods)))
+    return out
+
+
+def _fill(path: str, ids: dict) -> list[str]:
+    """The URLs of a route whose path parameters the call's ids can fill (none when one cannot)."""
+    import re
+
+    values = {"call_id": [ids["call"]], "submission_id": [ids["a"], ids["b"]], "attachment_id": ids["atts"],
+              "key": [f"call:{ids['call']}"]}
+    urls = [path]
+    for param in re.findall(r"\{(\w+)(?::\w+)?\}", path):
+        if param not in values:
+            return []
+        urls = [re.sub(r"\{" + param + r"(?::\w+)?\}", str(v), u) for u in urls for v in values[param]]
+    return urls
+
+
+def _leaks(text: str) -> list[str]:
+    from urllib.parse import unquote
+
+    text = unquote(text).lower()
+    return [s for s in SECRETS if s.lower() in text]
+
+
+@pytest.mark.parametrize("phase", ["review", "discussion"])
+def test_blind_call_crawler_finds_no_identity(db_path, phase):
+    """Every GET route of the programme and the library a reviewer can reach (path parameters
+    filled from the call's ids: the API and the pages, attachment downloads), and the mails in
+    the outbox addressed to the reviewer: none names the applicant's organization, its group or
+    aliases, the applicant, or the original file."""
+    ids = build_blind(db_path, phase)
+    app = create_app(str(db_path))
+    routes = sorted({path for path, methods in _routes(app.routes) if "GET" in methods
+                     and not path.startswith(("/vendor", "/static", "/favicon"))})
+    for reviewer in ("rev1", "rev2"):
+        client = _login(app, reviewer)
+        crawled, leaks = 0, []
+        for path in routes:
+            for url in _fill(path, ids):
+                r = client.get(url)
+                crawled += 1
+                assert r.status_code < 500, f"{url}: {r.status_code}"
+                found = _leaks(r.content.decode("utf-8", "replace") + " " + " ".join(r.headers.values()))
+                if found:
+                    leaks.append(f"{reviewer} {url} ({r.status_code}): {found}")
+        assert crawled >= 40, crawled
+        assert not leaks, "\n".join(leaks)
+        # the reviewer did reach both submissions, as JSON and as pages
+        for sid in (ids["a"], ids["b"]):
+            assert client.get(f"/api/v1/submissions/{sid}").status_code == 200
+            assert client.get(f"/submissions/{sid}").status_code == 200
+    engine = open_engine(db_path)
+    with engine.connect() as conn:
+        from caseatlas.store import programmes as pstore
+
+        mails = [m for m in pstore.notifications_of(conn, ids["call"]) if m["to_addr"] in ("rev1@example.org",
+                                                                                           "rev2@example.org")]
+    engine.dispose()
+    assert mails and any("宜宾零碳工厂" in m["body"] for m in mails)  # the mail names the cases, redacted
+    assert not [(m["to_addr"], _leaks(m["subject"] + m["body"])) for m in mails if _leaks(m["subject"] + m["body"])]
+
+
+def test_blind_projection_facts_files_and_profile(db_path):
+    """The organizer reads the submission as it is; a reviewer reads the facts' quotes redacted,
+    no figure from the organization profile, no original file name, and the attachments withheld
+    (the .docx) or as a redacted copy (the .txt)."""
+    ids = build_blind(db_path, "review")
+    app = create_app(str(db_path))
+    org, rev = _login(app, "org1"), _login(app, "rev1")
+    full = org.get(f"/api/v1/submissions/{ids['a']}").json()
+    seen = rev.get(f"/api/v1/submissions/{ids['a']}").json()
+    # the organizer: intact
+    assert full["organization"] == ORG_A and full["source_file"] == FILE_A and not full["blind"]
+    assert any("宁德时代" in (o["quote"] or "") for o in full["facts"]["outcomes"])
+    assert any(o["value"] == 4e11 for o in full["facts"]["outcomes"])  # 营业收入, in the profile
+    assert FILE_A in {x["filename"] for x in full["attachments"]}
+    # the reviewer: redacted and withheld
+    assert seen["blind"] and seen["organization"] is None and seen["applicant"] is None and seen["source_file"] is None
+    assert seen["title"] == "××宜宾零碳工厂"
+    quotes = [o["quote"] for o in seen["facts"]["outcomes"]]
+    assert any("××" in q for q in quotes) and not _leaks(" ".join(quotes))
+    assert not any(o["value"] == 4e11 for o in seen["facts"]["outcomes"]), "a figure of the organization profile"
+    assert "××" in seen["outcomes"][0]["quote"]
+    profile = next(s for s in seen["sections"] if s["heading"] == "机构简介")
+    assert profile["withheld"] and profile["text"] == ""
+    assert "4000" not in rev.get(f"/submissions/{ids['a']}").text
+    names = [x["filename"] for x in seen["attachments"]]
+    assert names == ["附件1.docx", "附件2.txt"]
+    docx_att, txt_att = seen["attachments"]
+    assert docx_att["withheld"] and docx_att["size"] is None and "sha256" not in docx_att
+    r = rev.get(f"/api/v1/attachments/{docx_att['id']}")
+    assert r.status_code == 403 and r.json()["error"]["message"].count("\n") == 0 and "withheld" in r.text
+    r = rev.get(f"/api/v1/attachments/{txt_att['id']}")
+    assert r.status_code == 200 and "××" in r.text and not _leaks(r.text + r.headers["content-disposition"])
+    assert r.headers["content-disposition"].startswith("attachment")
+    # the organizer downloads the original, as sent
+    r = org.get(f"/api/v1/attachments/{docx_att['id']}")
+    assert r.status_code == 200 and r.content.startswith(b"PK") and "docx" in r.headers["content-disposition"]
+    # in a call that is not blind, a reviewer reads the organization
+    engine = open_engine(db_path)
+    calls.update(_as(engine, "org1"), ids["call"], blind=False)
+    engine.dispose()
+    assert rev.get(f"/api/v1/submissions/{ids['a']}").json()["organization"] == ORG_A
+
+
+def test_discussion_only_after_own_review(db_path):
+    """rev2 (assigned, no review submitted) receives no discussion entry, in the API or the page,
+    and may not post; rev1 (reviewed) reads it, the organizer under 组织方 and itself by name."""
+    ids = build_blind(db_path, "review")
+    app = create_app(str(db_path))
+    rev1, rev2 = _login(app, "rev1"), _login(app, "rev2")
+    for sid in (ids["a"], ids["b"]):
+        got = rev2.get(f"/api/v1/submissions/{sid}").json()
+        assert got["discussion"] is None and got["can"]["discussion.write"] is False
+        page = rev2.get(f"/submissions/{sid}").text
+        assert 'id="discussion"' not in page and "倾向不入选" not in page and "倾向入选" not in page
+        r = rev2.post(f"/api/v1/submissions/{sid}/comments", json={"body": "我也说一句"})
+        assert r.status_code == 403
+        mine = rev1.get(f"/api/v1/submissions/{sid}").json()["discussion"]
+        assert [c["body"] for c in mine][-1] == "倾向不入选"
+        assert [c["username"] for c in mine] == ["组织方", "rev1"]
+        assert "××" in mine[0]["body"] and not _leaks(mine[0]["body"])
+        page = rev1.get(f"/submissions/{sid}").text
+        assert 'id="discussion"' in page and "倾向不入选" in page
+    # once rev2 submits a review, the discussion is theirs to read, the others named 评审专家 A, 组织方
+    engine = open_engine(db_path)
+    reviews.save_review(_as(engine, "rev2"), ids["a"], {"impact": 3, "replicability": 3, "sustainability": 3},
+                        confidence=2, submit=True)
+    engine.dispose()
+    got = rev2.get(f"/api/v1/submissions/{ids['a']}").json()["discussion"]
+    assert [c["username"] for c in got] == ["组织方", "评审专家 A"]
+
+
+
+def _ids(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'\bid="([^"]+)"', html))
+
+
+# The actions each page offers, per phase: the spec (an element id per form or button).
+PAGE_ACTIONS = {
+    # (page, role): {phase: the action ids it shows}
+    ("call", "org1"): {"submission": {"advance"}, "review": {"advance"}, "discussion": {"advance"}, "decision": set()},
+    ("ranking", "org1"): {"submission": set(), "review": set(), "discussion": {"decisions", "preview-decisions", "propose"},
+                          "decision": {"decisions", "preview-decisions", "propose", "publish-collection"}},
+    ("a", "appa"): {"submission": {"submission-form"}, "review": set(), "discussion": set(), "decision": set()},
+    # rev1 reviewed a (in review): it may discuss; rev3 has not reviewed: no discussion
+    ("a", "rev1"): {"review": {"review-form", "discussion"}, "discussion": {"review-form", "discussion"},
+                    "decision": {"discussion"}},
+    ("a", "rev3"): {"review": {"review-form"}, "discussion": {"review-form"}, "decision": set()},
+}
+ACTION_IDS = {"publish-call", "advance", "decisions", "preview-decisions", "apply-decisions", "propose",
+              "publish-collection", "submission-form", "review-form", "discussion"}
+
+
+@pytest.mark.parametrize("phase", ["submission", "review", "discussion", "decision"])
+def test_pages_show_only_the_actions_the_phase_allows(db_path, phase):
+    ids = build(db_path, phase)
+    cl = clients(db_path)
+    urls = {"call": f"/calls/{ids['call']}", "ranking": f"/calls/{ids['call']}/ranking", "a": f"/submissions/{ids['a']}"}
+    wrong = []
+    for (page, role), by_phase in PAGE_ACTIONS.items():
+        if phase not in by_phase:
+            continue
+        r = cl[role][0].get(urls[page])
+        assert r.status_code == 200, (page, role, r.status_code)
+        shown = _ids(r.text) & ACTION_IDS
+        if shown != by_phase[phase]:
+            wrong.append(f"{phase} {page} as {role}: shows {sorted(shown)}, expected {sorted(by_phase[phase])}")
+    assert not wrong, "\n".join(wrong)
+    org, csrf = cl["org1"]
+    form = {"csrf_token": csrf, f"decision_{ids['a']}": "accept", "action": "preview"}
+    r = org.post(f"/calls/{ids['call']}/decisions", data=form)
+    if phase in ("discussion", "decision"):  # the preview answers in Chinese
+        assert r.status_code == 200 and 'id="preview"' in r.text
+        preview = r.text[r.text.index('id="preview"'):r.text.index("</section>", r.text.index('id="preview"'))]
+        assert "入选" in preview and "accept" not in preview
+    else:  # refused, in Chinese, and nothing to apply
+        assert r.status_code == 400 and "不能预览或应用决定" in r.text and "decisions are made" not in r.text
+        assert 'id="apply-decisions"' not in r.text

@@ -7,7 +7,7 @@ from ..errors import CaseAtlasError, Conflict, NotFound
 from ..programme.assign import Problem, solve
 from ..store import accounts as accounts_store
 from ..store import programmes as store
-from . import audit, notify
+from . import audit, blind, notify
 from .calls import call_view, conflicts_of, load_call, submission_view
 from .context import Context, require
 from .rules import now_iso
@@ -47,14 +47,15 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         result = solve(problem)
         stamp = now_iso()
         emails = {m["user_id"]: m["email"] for m in panel}
-        titles = {s["id"]: s["title"] for s in subs}
+        by_id = {s["id"]: s for s in subs}  # the mail names each case as its reviewer sees it (blind calls)
+        titles = {(s, r): blind.reviewer_title(conn, call, by_id[s], r) for s, r in result.pairs}
         for s, r in result.pairs:
             store.add_assignment(conn, s, r, "auto", stamp)
         for r in {r for _, r in result.pairs}:
             n = sum(1 for _, x in result.pairs if x == r)
             notify.queue(conn, call_id, "review_assigned", emails.get(r), f"[案例评审] 您有 {n} 个新的评审任务",
                          f"“{call['title']}”为您分配了 {n} 个案例：\n"
-                         + "\n".join(f"- {titles[s]}" for s, x in result.pairs if x == r), pending)
+                         + "\n".join(f"- {titles[s, x]}" for s, x in result.pairs if x == r), pending)
         audit.record(conn, ctx, "review.assign", f"call:{call_id}", new=len(result.pairs),
                      short=sum(result.short.values()))
         loads = list(result.loads.values())

@@ -4,7 +4,8 @@ A role's grants (vocab.GRANTS) say what kind of thing it may ever do; these rule
 it may do it to *this* call or submission, now. As in HotCRP and pretalx, the call's phase
 decides visibility: applicants edit only their own submissions and only while the call is
 open; reviewers see a submission only once assigned, never when conflicted, and see the other
-reviews only in discussion after submitting their own; applicants never see reviews.
+reviews only in discussion after submitting their own, and the discussion only after submitting
+their own; applicants never see reviews.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def allowed(actor, action: str, resource) -> bool:
         if action == "review.read":
             return manager or (_panel(actor, s) and actor.user_id in s.reviewed
                                and call.phase in ("discussion", "decision", "published"))
-        if action == "discussion.write":
-            return manager or (_panel(actor, s) and call.phase in AFTER_SUBMISSION[:3])
+        if action == "discussion.write":  # reading it too: a reviewer only once their own review is in
+            return manager or (_panel(actor, s) and actor.user_id in s.reviewed and call.phase in AFTER_SUBMISSION[:3])
         if action == "conflict.declare":
             return actor.user_id in s.assigned or actor.user_id in call.reviewers
         return manager

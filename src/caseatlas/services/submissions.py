@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import CaseAtlasError, NotFound
+from ..errors import CaseAtlasError, Forbidden, NotFound
 from ..checks import check_case
 from ..extract import extract_case
 from ..programme.prefill import prefill, submission_lines
@@ -20,7 +20,7 @@ from ..store import accounts as accounts_store
 from ..store import programmes as store
 from ..text.numbers import format_quantity, is_number, parse_number
 from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
-from . import audit, notify
+from . import audit, blind as blind_view, notify
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
 from .context import Context, can, require
 from .rules import now_iso
@@ -347,14 +347,17 @@ def outcome_summary(kind: str, value: float, unit: str, period: str = "unspecifi
 
 
 def get(ctx: Context, submission_id: int) -> dict:
-    """A submission as this actor may see it."""
+    """A submission as this actor may see it: a reviewer of a blind call sees it through the
+    one projection of `services/blind.py` (names of the applicant's organization group and of the
+    applicant redacted, the organization profile and the original file withheld)."""
     with ctx.engine.connect() as conn:
         sub, call = _load(conn, submission_id)
         view = submission_view(conn, call, sub)
         require(ctx, "submission.read", view)
         actor = ctx.actor
         is_manager = can(actor, "programme.manage", view.call)
-        blind = call["blind"] and not is_manager and actor.user_id != sub["applicant_id"]
+        blind = blind_view.is_blind_for(call, sub, actor, is_manager)
+        mask = blind_view.mask_for(conn, call, sub, blind, actor.user_id)
         versions = store.versions(conn, submission_id)
         out = {k: sub[k] for k in ("id", "call_id", "domain", "title", "sections", "outcomes", "facts", "status",
                                    "version", "source_file", "created_at", "updated_at", "submitted_at")}
@@ -362,8 +365,9 @@ def get(ctx: Context, submission_id: int) -> dict:
         for f in (out["facts"] or {}).get("flags", []):  # each flag with the applicant's answer, if any
             f["key"] = flag_key(f["check"], f["quotes"])
             f["answer"] = answers.get(f["key"], {}).get("answer")
-        out["organization"] = None if blind else sub["organization"]
-        out["applicant"] = None if blind else sub["applicant"]
+        out["organization"] = sub["organization"]
+        out["applicant"] = sub["applicant"]
+        out["blind"] = blind
         out["phase"] = view.call.phase
         out["editable"] = can(actor, "submission.edit", view)
         out["attachments"] = store.list_attachments(conn, submission_id)
@@ -380,29 +384,40 @@ def get(ctx: Context, submission_id: int) -> dict:
                                                       "discussion.write", "conflict.declare")}
         out["can"]["programme.manage"] = is_manager
         reviews = store.reviews_of(conn, submission_id=submission_id)
+        # In a blind call the panel is named to a reviewer as 评审专家 A, B … and 组织方.
+        name = blind_view.pseudonyms(sorted(set(view.assigned) | {r["reviewer_id"] for r in reviews}),
+                                     view.call.managers, actor.user_id) if blind else None
         if can(actor, "review.read", view):
-            out["reviews"] = [_review_public(r, call) for r in reviews
+            out["reviews"] = [_review_public(r, call, name, mask) for r in reviews
                               if is_manager or r["status"] == "submitted" or r["reviewer_id"] == actor.user_id]
         else:
             out["reviews"] = None
         mine = next((r for r in reviews if r["reviewer_id"] == actor.user_id), None)
         out["my_review"] = _review_public(mine, call) if mine and actor.user_id in view.assigned else None
-        out["discussion"] = store.comments_of(conn, submission_id) if can(actor, "discussion.write", view) else None
+        # The discussion, as the reviews: for a reviewer only once their own review is in.
+        out["discussion"] = ([{"id": c["id"], "username": name(c["author_id"], c["username"]) if name else c["username"],
+                               "body": mask.text(c["body"]), "at": c["at"]}
+                              for c in store.comments_of(conn, submission_id)]
+                             if can(actor, "discussion.write", view) else None)
         if is_manager:
             conf = conflicts_of(conn, call, [sub])
             out["assigned"] = sorted(a["username"] for a in store.assignments_of(conn, call["id"])
                                      if a["submission_id"] == submission_id)
             names = {m["user_id"]: m["username"] for m in store.members(conn, call["id"])}
             out["conflicts"] = [{"reviewer": names.get(r, str(r)), "reason": why} for (s, r), why in conf.items()]
-        return out
+        return mask.submission(out)
 
 
-def _review_public(r: dict, call: dict) -> dict:
+def _review_public(r: dict, call: dict, name=None, mask: blind_view.Mask | None = None) -> dict:
+    """A review as shown; in a blind call a reviewer reads the others' under a pseudonym (`name`)
+    and through the submission's projection (`mask`)."""
     from ..programme.scoring import weighted_total
 
-    return {"reviewer": r["username"], "scores": r["scores"], "total": weighted_total(r["scores"], call["criteria"]),
-            "comment": r["comment"], "confidence": r["confidence"], "expert_comment": r["expert_comment"],
-            "status": r["status"], "updated_at": r["updated_at"]}
+    text = mask.text if mask is not None else (lambda x: x)
+    return {"reviewer": name(r["reviewer_id"], r["username"]) if name else r["username"], "scores": r["scores"],
+            "total": weighted_total(r["scores"], call["criteria"]), "comment": text(r["comment"]),
+            "confidence": r["confidence"], "expert_comment": text(r["expert_comment"]), "status": r["status"],
+            "updated_at": r["updated_at"]}
 
 
 def list_for(ctx: Context, call_id: int) -> list[dict]:
@@ -424,12 +439,14 @@ def list_for(ctx: Context, call_id: int) -> list[dict]:
             subs = store.list_submissions(conn, call_id, ids=mine) if mine else []
         reviews = {(r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id)}
         views = submission_views(conn, call, subs, cv) if subs else {}
+        projector = blind_view.Projector(conn, call, ctx.actor.user_id)
         out = []
         for s in subs:
             if not can(ctx.actor, "submission.read", views[s["id"]]):
                 continue
-            blind = call["blind"] and not manager and ctx.actor.user_id != s["applicant_id"]
-            out.append({"id": s["id"], "title": s["title"], "domain": s["domain"], "status": s["status"],
+            blind = blind_view.is_blind_for(call, s, ctx.actor, manager)
+            title = projector.mask(s, blind).title(s["title"]) if blind else s["title"]
+            out.append({"id": s["id"], "title": title, "domain": s["domain"], "status": s["status"],
                         "version": s["version"], "submitted_at": s["submitted_at"],
                         "organization": None if blind else s["organization"],
                         "decision": s["decision"] if manager or (call["results_at"] and
@@ -480,10 +497,19 @@ def add_attachment(ctx: Context, submission_id: int, filename: str, content: byt
 
 
 def attachment(ctx: Context, attachment_id: int) -> dict:
+    """An attachment to download. A reviewer of a blind call gets a redacted copy of a text
+    attachment, under the name 附件 N; any other attachment is withheld from them."""
     with ctx.engine.connect() as conn:
         att = store.get_attachment(conn, attachment_id)
         if att is None:
             raise NotFound(f"no attachment {attachment_id}")
         sub, call = _load(conn, att["submission_id"])
-        require(ctx, "submission.read", submission_view(conn, call, sub))
-        return att
+        view = submission_view(conn, call, sub)
+        require(ctx, "submission.read", view)
+        if not blind_view.is_blind_for(call, sub, ctx.actor, can(ctx.actor, "programme.manage", view.call)):
+            return att
+        n = 1 + [a["id"] for a in store.list_attachments(conn, sub["id"])].index(att["id"])
+        shown = blind_view.mask_for(conn, call, sub, True, ctx.actor.user_id).attachment(att, n)
+        if shown["withheld"]:
+            raise Forbidden(f"attachment {n} is withheld from reviewers in a blind call")
+        return shown

@@ -171,25 +171,43 @@ def ranking_page(request: Request, ctx: ReadContext, call_id: RowId, propose: st
                  message: str | None = None):
     call = calls.get_call(ctx, call_id)
     table = selection.ranking(ctx, call_id)
-    proposed = {p["submission"]: p["decision"] for p in selection.propose(ctx, call_id, propose)} if propose else {}
+    deciding = call["phase"] in selection.DECIDING
+    proposed = ({p["submission"]: p["decision"] for p in selection.propose(ctx, call_id, propose)}
+                if propose and deciding else {})
     return render(request, "ranking.html", call=call, table=table, proposed=proposed, decisions=DECISIONS,
-                  preview=None, message=message)
+                  preview=None, message=message, deciding=deciding)
+
+
+def _phase_zh(phase: str) -> str:
+    return STRINGS["phase_" + phase][0]
 
 
 @router.post("/calls/{call_id}/decisions", response_class=HTMLResponse)
 async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
+    """Preview, then apply: the page answers in Chinese, and only while the phase allows decisions
+    (讨论中, 待决定); a preview over a quota cannot be applied."""
     f = await _form(request)
     chosen = [{"submission": _int(k[9:], "submission"), "decision": v or None} for k, v in f.items()
               if k.startswith("decision_")]
     apply = f.get("action") == "apply"
-    result = selection.decide(ctx, call_id, chosen, preview=not apply)
-    if apply:
-        return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result['changes'])} 项决定")
     call = calls.get_call(ctx, call_id)
+    deciding = call["phase"] in selection.DECIDING
+    result, error = None, None
+    if not deciding:
+        error = (f"当前阶段为“{_phase_zh(call['phase'])}”，不能预览或应用决定："
+                 f"决定在“{_phase_zh('discussion')}”或“{_phase_zh('decision')}”阶段做出。")
+    else:
+        result = selection.decide(ctx, call_id, chosen, preview=True)
+        if result["over_quota"]:
+            error = "超过名额，未应用：" + "；".join(f"{d} 入选 {n} 项，名额 {call['quotas'][d]}"
+                                               for d, n in result["over_quota"].items())
+        elif apply:
+            result = selection.decide(ctx, call_id, chosen, preview=False)
+            return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result['changes'])} 项决定")
     table = selection.ranking(ctx, call_id)
-    return render(request, "ranking.html", call=call, table=table, proposed={d["submission"]: d["decision"]
-                                                                              for d in chosen},
-                  decisions=DECISIONS, preview=result, message=None)
+    return render(request, "ranking.html", status=400 if error else 200, call=call, table=table,
+                  proposed={d["submission"]: d["decision"] for d in chosen}, decisions=DECISIONS, preview=result,
+                  message=None, error=error, deciding=deciding)
 
 
 @router.post("/calls/{call_id}/collection")

@@ -21,42 +21,100 @@ def _open_flags():
     return flags.c.flag_id.not_in(dismissed)
 
 
-def totals_by_kind(conn: Connection, skip: frozenset[int] = frozenset()) -> list[tuple[str, str, str, int, float, int]]:
+def _summed():
+    """The outcomes the home-page totals add up: achieved project figures of the additive kinds."""
+    return (outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
+
+
+def _has_open_flag(case_pk):
+    return exists().where(flags.c.case_pk == case_pk, _open_flags())
+
+
+def totals_by_kind(conn: Connection) -> list[tuple[str, str, str, int, float, int]]:
     """(kind, unit, period, outcomes, sum of values, cases) of achieved outcomes of the kinds
-    that add up — per period, since an annual and a cumulative figure do not sum. `skip`:
-    outcome keys left out (those a flag cites, when asked)."""
-    where = (outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
-    if not skip:
-        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
-                    func.count(outcomes.c.case_pk.distinct()))
-             .where(*where).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
-             .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
-        return [tuple(r) for r in conn.execute(q)]
-    agg: dict[tuple[str, str, str], list] = {}
-    q = select(outcomes.c.id, outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.value,
-               outcomes.c.case_pk).where(*where)
-    for oid, kind, unit, period, value, pk in conn.execute(q):
-        if oid not in skip:
-            row = agg.setdefault((kind, unit, period), [0, 0.0, set()])
-            row[0] += 1
-            row[1] += value
-            row[2].add(pk)
-    rows = [(k, u, p, n, t, len(c)) for (k, u, p), (n, t, c) in agg.items()]
-    return sorted(rows, key=lambda r: (r[0], r[2], -r[3]))
+    that add up — per period, since an annual and a cumulative figure do not sum."""
+    q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
+                func.count(outcomes.c.case_pk.distinct()))
+         .where(*_summed()).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
+         .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
+    return [tuple(r) for r in conn.execute(q)]
+
+
+def top_cases_without_flags(conn: Connection, top: int) -> list[tuple[str, str, str, int, int, float]]:
+    """(kind, unit, period, case key, outcomes, sum) of the `top` cases with the largest sum in
+    each total, among the cases no standing flag names — computed in SQL (one row per case and
+    total, ranked by a window), so only `top` rows per total leave the database. The cases with
+    a standing flag come from `summed_outcomes_of_flagged_cases` (their figures may be left out)."""
+    per_case = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk,
+                       func.count().label("n"), func.sum(outcomes.c.value).label("total"))
+                .where(*_summed(), ~_has_open_flag(outcomes.c.case_pk))
+                .group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk).subquery())
+    rank = func.row_number().over(partition_by=(per_case.c.kind, per_case.c.unit, per_case.c.period),
+                                  order_by=(per_case.c.total.desc(), per_case.c.case_pk)).label("rank")
+    ranked = select(per_case, rank).subquery()
+    q = (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.case_pk, ranked.c.n, ranked.c.total)
+         .where(ranked.c.rank <= top))
+    return [tuple(r) for r in conn.execute(q)]
+
+
+def _citations(conn: Connection) -> dict[int, set[str]]:
+    """Case key → the quotes its standing flags cite."""
+    cited: dict[int, set[str]] = {}
+    for pk, quotes in conn.execute(select(flags.c.case_pk, flags.c.quotes).where(_open_flags())):
+        cited.setdefault(pk, set()).update(json.loads(quotes))
+    return cited
+
+
+def _cites(cited: set[str], quote: str, evidence: str | None) -> bool:
+    return bool(({quote} | {e["quote"] for e in json.loads(evidence or "[]")}) & cited)
 
 
 def flagged_outcomes(conn: Connection) -> frozenset[int]:
     """Outcome keys that a flag nobody dismissed cites (one of its quotes states the outcome)."""
-    cited: dict[int, set[str]] = {}
-    for pk, quotes in conn.execute(select(flags.c.case_pk, flags.c.quotes).where(_open_flags())):
-        cited.setdefault(pk, set()).update(json.loads(quotes))
+    cited = _citations(conn)
     out: set[int] = set()
     for part in chunked(list(cited)):
         q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.quote, outcomes.c.evidence).where(outcomes.c.case_pk.in_(part))
         for oid, pk, quote, evidence in conn.execute(q):
-            if ({quote} | {e["quote"] for e in json.loads(evidence or "[]")}) & cited[pk]:
+            if _cites(cited[pk], quote, evidence):
                 out.add(oid)
     return frozenset(out)
+
+
+def summed_outcomes_of_flagged_cases(conn: Connection) -> list[tuple[str, str, str, int, str, float, int, bool]]:
+    """(kind, unit, period, case key, fact id, value, line, flagged) of every outcome the totals add up in
+    a case that a standing flag names; `flagged`: one of the case's standing flags cites it."""
+    cited = _citations(conn)
+    out = []
+    for part in chunked(list(cited)):
+        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
+                    outcomes.c.value, outcomes.c.line, outcomes.c.quote, outcomes.c.evidence)
+             .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        for kind, unit, period, pk, fid, value, line, quote, evidence in conn.execute(q):
+            out.append((kind, unit, period, pk, fid, value, line, _cites(cited[pk], quote, evidence)))
+    return out
+
+
+def summed_outcomes_of(conn: Connection, case_pks: list[int]) -> list[tuple[str, str, str, int, str, float, int]]:
+    """(kind, unit, period, case key, fact id, value, line) of the outcomes the totals add up, of
+    the given cases (to point at each contributing case's largest figure)."""
+    out = []
+    for part in chunked(case_pks):
+        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
+                    outcomes.c.value, outcomes.c.line)
+             .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        out.extend(tuple(r) for r in conn.execute(q))
+    return out
+
+
+def case_labels(conn: Connection, case_pks: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Case key → (case id, title, its collection's title)."""
+    out = {}
+    for part in chunked(case_pks):
+        q = (select(cases.c.id, cases.c.case_id, cases.c.title, collections.c.title)
+             .join(collections, collections.c.id == cases.c.collection_id).where(cases.c.id.in_(part)))
+        out.update({pk: (cid, title, col) for pk, cid, title, col in conn.execute(q)})
+    return out
 
 
 def status_counts(conn: Connection) -> dict[str, int]:

@@ -303,6 +303,9 @@ def test_home_page_shows_contributors_dominance_and_flagged_share(totals_client)
     co2 = row(html, "co2e_reduction", "tCO2e")
     assert '<span class="total">69,000吨二氧化碳当量</span>' in co2 and "未计入" in co2
     assert "全部数字合计 88,000吨二氧化碳当量" in co2 and "totals%3A1" not in co2
+    insights_page = totals_client.get("/insights?unflagged=1").text
+    assert re.search(r'未计入的有核查提示的数字： 1 个数字（减排量 每年 <span class="flagged-value">19,000吨二氧化碳当量</span>，22%）',
+                     insights_page)
     en = totals_client.get("/?lang=en").text
     assert "88,000 tCO2e" in row(en, "co2e_reduction", "tCO2e") and "One case makes 57%" in en
 

@@ -216,7 +216,10 @@ def insights_page(request: Request, ctx: ReadContext):
         ("standard_adoption", insights.attribute_counts(ctx, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
         ("by_province", insights.attribute_counts(ctx, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),
     ]
-    return render(request, "insights.html", charts=charts, unflagged=unflagged)
+    # What the charts leave out without the flagged figures: the annual tCO2e total's flagged part.
+    left_out = next((t for t in insights.summary(ctx, unflagged=True, top=1).by_kind
+                     if (t.kind, t.unit, t.period) == ("co2e_reduction", "tCO2e", "annual")), None) if unflagged else None
+    return render(request, "insights.html", charts=charts, unflagged=unflagged, left_out=left_out)
 
 
 @router.get("/collections", response_class=HTMLResponse)

@@ -100,19 +100,18 @@ def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) 
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         counts = lib.counts(conn)
-        groups = facts_store.totals_by_kind(conn)
+        # The totals, and their largest cases without a standing flag (ranked in SQL).
+        groups = facts_store.totals_with_top_cases(conn, top)
         statuses = facts_store.status_counts(conn)
-        # Cases without a standing flag: only the largest `top` of each total, ranked in SQL.
-        clean = facts_store.top_cases_without_flags(conn, top)
         # Cases with one: every figure of theirs that a total sums (a flag may take some out).
         shares: dict[tuple[str, str, str], dict[int, _CaseShare]] = {}
         for kind, unit, period, pk, fid, value, line, flagged in facts_store.summed_outcomes_of_flagged_cases(conn):
             shares.setdefault((kind, unit, period), {}).setdefault(pk, _CaseShare()).add(value, fid, line, flagged)
-        ranked = {(kind, unit, period, pk) for kind, unit, period, pk, _n, _value in clean}
+        ranked = {(kind, unit, period, pk) for kind, unit, period, *_, top_cases in groups for pk, _n, _v in top_cases}
         for kind, unit, period, pk, fid, value, line in facts_store.summed_outcomes_of(conn, sorted({r[3] for r in ranked})):
             if (kind, unit, period, pk) in ranked:
                 shares.setdefault((kind, unit, period), {}).setdefault(pk, _CaseShare()).add(value, fid, line, False)
-        totals = [_total(row, shares.get(tuple(row[:3]), {}), unflagged, top) for row in groups]
+        totals = [_total(row[:6], shares.get(tuple(row[:3]), {}), unflagged, top) for row in groups]
         labels = facts_store.case_labels(conn, sorted({pk for t in totals for pk, _ in t[1]}))
     by_kind = []
     for t, picked in totals:

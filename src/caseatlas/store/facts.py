@@ -30,31 +30,41 @@ def _has_open_flag(case_pk):
     return exists().where(flags.c.case_pk == case_pk, _open_flags())
 
 
-def totals_by_kind(conn: Connection) -> list[tuple[str, str, str, int, float, int]]:
-    """(kind, unit, period, outcomes, sum of values, cases) of achieved outcomes of the kinds
-    that add up — per period, since an annual and a cumulative figure do not sum."""
-    q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
-                func.count(outcomes.c.case_pk.distinct()))
-         .where(*_summed()).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
-         .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
-    return [tuple(r) for r in conn.execute(q)]
-
-
-def top_cases_without_flags(conn: Connection, top: int) -> list[tuple[str, str, str, int, int, float]]:
-    """(kind, unit, period, case key, outcomes, sum) of the `top` cases with the largest sum in
-    each total, among the cases no standing flag names — computed in SQL (one row per case and
-    total, ranked by a window), so only `top` rows per total leave the database. The cases with
-    a standing flag come from `summed_outcomes_of_flagged_cases` (their figures may be left out)."""
-    per_case = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk,
-                       func.count().label("n"), func.sum(outcomes.c.value).label("total"))
-                .where(*_summed(), ~_has_open_flag(outcomes.c.case_pk))
-                .group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk).subquery())
-    rank = func.row_number().over(partition_by=(per_case.c.kind, per_case.c.unit, per_case.c.period),
-                                  order_by=(per_case.c.total.desc(), per_case.c.case_pk)).label("rank")
-    ranked = select(per_case, rank).subquery()
-    q = (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.case_pk, ranked.c.n, ranked.c.total)
+def totals_with_top_cases(conn: Connection, top: int) -> list[tuple[str, str, str, int, float, int, list[tuple[int, int, float]]]]:
+    """The home-page totals in one pass over the outcomes: (kind, unit, period, outcomes, sum of
+    values, cases, largest cases) of achieved project outcomes of the kinds that add up — per
+    period, since an annual and a cumulative figure do not sum. Largest cases: (case key,
+    outcomes, sum) of the `top` cases with the largest sum in that total among the cases no
+    standing flag names, ranked in SQL (one row per case and total, `row_number()` over each
+    total), so only `top` rows per total leave the database. The cases with a standing flag come
+    from `summed_outcomes_of_flagged_cases` (a flag may take some of their figures out)."""
+    grouped = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk,
+                      func.count().label("n"), func.sum(outcomes.c.value).label("total"))
+               .where(*_summed()).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk)
+               .subquery())
+    # The flag test once per case and total, not once per outcome.
+    marked = select(grouped, _has_open_flag(grouped.c.case_pk).label("flagged")).subquery()
+    total = (marked.c.kind, marked.c.unit, marked.c.period)
+    ranked = select(
+        marked,
+        func.row_number().over(partition_by=(*total, marked.c.flagged),
+                               order_by=(marked.c.total.desc(), marked.c.case_pk)).label("rank"),
+        func.sum(marked.c.n).over(partition_by=total).label("g_n"),
+        func.sum(marked.c.total).over(partition_by=total).label("g_total"),
+        func.count().over(partition_by=total).label("g_cases"),
+    ).subquery()
+    # Every total keeps at least one row (its largest flagged case, when all are flagged).
+    q = (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.g_n, ranked.c.g_total, ranked.c.g_cases,
+                ranked.c.case_pk, ranked.c.n, ranked.c.total, ranked.c.flagged)
          .where(ranked.c.rank <= top))
-    return [tuple(r) for r in conn.execute(q)]
+    out: dict[tuple[str, str, str], tuple] = {}
+    for kind, unit, period, g_n, g_total, g_cases, pk, n, value, flagged in conn.execute(q):
+        row = out.setdefault((kind, unit, period), (kind, unit, period, int(g_n), float(g_total), int(g_cases), []))
+        if not flagged:
+            row[6].append((pk, int(n), float(value)))
+    for row in out.values():
+        row[6].sort(key=lambda r: (-r[2], r[0]))
+    return sorted(out.values(), key=lambda r: (r[0], r[2], -r[3]))
 
 
 def _citations(conn: Connection) -> dict[int, set[str]]:
@@ -65,8 +75,21 @@ def _citations(conn: Connection) -> dict[int, set[str]]:
     return cited
 
 
-def _cites(cited: set[str], quote: str, evidence: str | None) -> bool:
-    return bool(({quote} | {e["quote"] for e in json.loads(evidence or "[]")}) & cited)
+def _cites(cited: set[str], quote: str, evidence: str | None, written: list[str] | None = None) -> bool:
+    """Whether an outcome's quote or one of its evidence quotes is among `cited`. Evidence is JSON
+    written with ensure_ascii=False, so a cited quote in it appears as its JSON form (`written`):
+    most outcomes are decided without parsing (the parse confirms a whole quote, not a part)."""
+    if quote in cited:
+        return True
+    if written is None:
+        written = _written(cited)
+    if not evidence or not any(w in evidence for w in written):
+        return False
+    return bool({e["quote"] for e in json.loads(evidence)} & cited)
+
+
+def _written(cited: set[str]) -> list[str]:
+    return [json.dumps(q, ensure_ascii=False)[1:-1] for q in cited]
 
 
 def flagged_outcomes(conn: Connection) -> frozenset[int]:
@@ -75,8 +98,9 @@ def flagged_outcomes(conn: Connection) -> frozenset[int]:
     out: set[int] = set()
     for part in chunked(list(cited)):
         q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.quote, outcomes.c.evidence).where(outcomes.c.case_pk.in_(part))
+        written = {pk: _written(cited[pk]) for pk in part}
         for oid, pk, quote, evidence in conn.execute(q):
-            if _cites(cited[pk], quote, evidence):
+            if _cites(cited[pk], quote, evidence, written[pk]):
                 out.add(oid)
     return frozenset(out)
 
@@ -90,8 +114,9 @@ def summed_outcomes_of_flagged_cases(conn: Connection) -> list[tuple[str, str, s
         q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
                     outcomes.c.value, outcomes.c.line, outcomes.c.quote, outcomes.c.evidence)
              .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        written = {pk: _written(cited[pk]) for pk in part}
         for kind, unit, period, pk, fid, value, line, quote, evidence in conn.execute(q):
-            out.append((kind, unit, period, pk, fid, value, line, _cites(cited[pk], quote, evidence)))
+            out.append((kind, unit, period, pk, fid, value, line, _cites(cited[pk], quote, evidence, written[pk])))
     return out
 
 

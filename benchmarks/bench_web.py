@@ -6,7 +6,8 @@ second process on loopback, on the five-book library.
 
 --path PATH requests that one page (e.g. `/`, the home page with its totals, or `/api/v1/totals`)
 instead of cycling through the search queries. --copies N adds N renamed copies of the five books
-(each a new collection with its own cases, facts and flags) before the run.
+(each a new collection with its own cases, facts and flags) before the run. --db URL serves that
+library as it is (no ingest: to compare two versions of the code on one large library).
 
 Starts `caseatlas serve` on a fresh library holding the five corpus books (a SQLite file,
 or with --pg a database on a throwaway PostgreSQL server started as the tests do), warms it up,
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     ap.add_argument("--path", help="One page to request (e.g. / for the home page) instead of the search queries")
     ap.add_argument("--copies", type=int, default=0, help="Also ingest N renamed copies of the five books")
+    ap.add_argument("--db", help="Serve this library as it is (no ingest)")
     args = ap.parse_args()
     pg = None
     if args.pg:
@@ -71,15 +73,16 @@ def main() -> None:
     exe = Path(sys.executable).with_name("caseatlas")
     queries = [q["query"] for q in json.loads((SHARED / "eval" / "queries-dev.json").read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory() as tmp:
-        db = pg_url if pg else Path(tmp) / "library.db"
+        db = args.db or (pg_url if pg else Path(tmp) / "library.db")
         env = {**os.environ, "CASEATLAS_DB": str(db)}
-        books = sorted((SHARED / "corpus").glob("*.txt"))
-        for k in range(args.copies):
+        books = [] if args.db else sorted((SHARED / "corpus").glob("*.txt"))
+        for k in range(args.copies if books else 0):
             for f in list(books[:5]):
                 target = Path(tmp) / f"{f.stem}_copy{k}.txt"
                 shutil.copy(f, target)
                 books.append(target)
-        subprocess.run([str(exe), "ingest", *map(str, books)], env=env, check=True, stdout=subprocess.DEVNULL)
+        if books:
+            subprocess.run([str(exe), "ingest", *map(str, books)], env=env, check=True, stdout=subprocess.DEVNULL)
         paths = Path(tmp) / "paths.txt"
         urls = [args.path] if args.path else [f"/api/v1/search?mode={args.mode}&q={urllib.parse.quote(q)}" for q in queries]
         paths.write_text("\n".join(urls) + "\n")
@@ -108,7 +111,7 @@ def main() -> None:
     n, errors, p50, p95, p99, rps = line.split()[1:]
     print(json.dumps({"backend": "postgresql" if pg else "sqlite", "connections": args.connections,
                       "workers": args.workers, "mode": args.mode, "path": args.path or "search",
-                      "books": len(books), "requests": int(n),
+                      "books": len(books) or args.db, "requests": int(n),
                       "errors": int(errors), "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
                       "requests_per_s": float(rps)}, indent=1))
 

@@ -3,10 +3,11 @@ and the case set a filter selects. (Facts are written with their case: store/lib
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 
-from sqlalchemy import Connection, String, and_, cast, exists, func, select
+from sqlalchemy import Connection, String, and_, bindparam, cast, exists, func, select
 
 from ..models import Filters
 from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS, FLAG_ANY
@@ -30,14 +31,9 @@ def _has_open_flag(case_pk):
     return exists().where(flags.c.case_pk == case_pk, _open_flags())
 
 
-def totals_with_top_cases(conn: Connection, top: int) -> list[tuple[str, str, str, int, float, int, list[tuple[int, int, float]]]]:
-    """The home-page totals in one pass over the outcomes: (kind, unit, period, outcomes, sum of
-    values, cases, largest cases) of achieved project outcomes of the kinds that add up — per
-    period, since an annual and a cumulative figure do not sum. Largest cases: (case key,
-    outcomes, sum) of the `top` cases with the largest sum in that total among the cases no
-    standing flag names, ranked in SQL (one row per case and total, `row_number()` over each
-    total), so only `top` rows per total leave the database. The cases with a standing flag come
-    from `summed_outcomes_of_flagged_cases` (a flag may take some of their figures out)."""
+@functools.cache
+def _totals_query():
+    """Built once (the home page asks for it on every visit): `top` is bound at execution."""
     grouped = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk,
                       func.count().label("n"), func.sum(outcomes.c.value).label("total"))
                .where(*_summed()).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk)
@@ -54,11 +50,21 @@ def totals_with_top_cases(conn: Connection, top: int) -> list[tuple[str, str, st
         func.count().over(partition_by=total).label("g_cases"),
     ).subquery()
     # Every total keeps at least one row (its largest flagged case, when all are flagged).
-    q = (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.g_n, ranked.c.g_total, ranked.c.g_cases,
-                ranked.c.case_pk, ranked.c.n, ranked.c.total, ranked.c.flagged)
-         .where(ranked.c.rank <= top))
+    return (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.g_n, ranked.c.g_total, ranked.c.g_cases,
+                   ranked.c.case_pk, ranked.c.n, ranked.c.total, ranked.c.flagged)
+            .where(ranked.c.rank <= bindparam("top")))
+
+
+def totals_with_top_cases(conn: Connection, top: int) -> list[tuple[str, str, str, int, float, int, list[tuple[int, int, float]]]]:
+    """The home-page totals in one pass over the outcomes: (kind, unit, period, outcomes, sum of
+    values, cases, largest cases) of achieved project outcomes of the kinds that add up — per
+    period, since an annual and a cumulative figure do not sum. Largest cases: (case key,
+    outcomes, sum) of the `top` cases with the largest sum in that total among the cases no
+    standing flag names, ranked in SQL (one row per case and total, `row_number()` over each
+    total), so only `top` rows per total leave the database. The cases with a standing flag come
+    from `summed_outcomes_of_flagged_cases` (a flag may take some of their figures out)."""
     out: dict[tuple[str, str, str], tuple] = {}
-    for kind, unit, period, g_n, g_total, g_cases, pk, n, value, flagged in conn.execute(q):
+    for kind, unit, period, g_n, g_total, g_cases, pk, n, value, flagged in conn.execute(_totals_query(), {"top": top}):
         row = out.setdefault((kind, unit, period), (kind, unit, period, int(g_n), float(g_total), int(g_cases), []))
         if not flagged:
             row[6].append((pk, int(n), float(value)))

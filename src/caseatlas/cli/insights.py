@@ -19,6 +19,10 @@ app = typer.Typer()
 DIGITS = 4  # totals to four significant digits, as the home page shows them
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _pct(share: float, lang: str) -> str:
     pct = share * 100
     return "<1%" if 0 < pct < 0.5 else format_number(round(pct), lang) + "%"
@@ -44,12 +48,12 @@ def totals_cmd(
               + (f"; {s.flagged_left_out} flagged figures left out" if unflagged else ""), highlight=False)
     for t in s.by_kind:
         head = (f"[bold]{t.kind} · {t.period}[/bold]  {format_quantity(t.total, t.unit, lang, DIGITS)}"
-                f"  {t.n_cases} cases, {t.n_outcomes} figures")
+                f"  {_n(t.n_cases, 'case')}, {_n(t.n_outcomes, 'figure')}")
         if t.dominant:
             head += f"  [yellow]one case makes {_pct(t.contributors[0].share, lang)}[/yellow]"
         if t.flagged_outcomes:
             part = (f"{format_quantity(t.flagged_value, t.unit, lang, DIGITS)} ({_pct(t.flagged_share, lang)}, "
-                    f"{t.flagged_outcomes} figures in {t.flagged_cases} cases)")
+                    f"{_n(t.flagged_outcomes, 'figure')} in {_n(t.flagged_cases, 'case')})")
             head += (f"  [red]left out {part}; all figures {format_quantity(t.total_all, t.unit, lang, DIGITS)}[/red]"
                      if unflagged else f"  [red]flagged {part}[/red]")
         out.print(head, highlight=False, soft_wrap=True)

@@ -12,7 +12,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from ..services import discovery, exports, library
-from ..text.numbers import format_quantity
 from .common import DbOption, context, err, fail, out, run
 
 app = typer.Typer()
@@ -161,8 +160,12 @@ def demo(
 
 
 def fmt_value(o: dict) -> str:
-    """A figure as the one writer prints it (text/numbers), in English: "17,800,000 tCO2e"."""
-    return format_quantity(o["value"], o["unit"], "en", value_max=o.get("value_max"), qualifier=o.get("qualifier"))
+    def num(v: float) -> str:
+        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+    text = num(o["value"]) + (f"–{num(o['value_max'])}" if o["value_max"] is not None else "")
+    mark = {"approx": "≈", "lower_bound": "≥"}.get(o["qualifier"] or "", "")
+    return f"{mark}{text} {o['unit']}"
 
 
 def _print_facts(c: dict) -> None:

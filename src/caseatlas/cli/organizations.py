@@ -12,11 +12,14 @@ import typer
 from rich.table import Table
 
 from ..services import organizations as orgs
-from ..text.numbers import format_quantity
 from .common import DbOption, context, out, run
 
 app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
                   help="Organizations across books: list, show, merge, split.")
+
+
+def _fmt(v: float) -> str:
+    return f"{v / 1e4:,.6g} 万" if v >= 1e5 else f"{v:,.6g}"
 
 
 @app.callback()
@@ -62,7 +65,7 @@ def show_cmd(
         out.print("members: " + "、".join(m["name"] for m in org["members"]), highlight=False)
     table = Table("case", "year", "title", "as", *org["kinds"], title=f"{len(org['cases'])} cases in {org['n_books']} books")
     for c in org["cases"]:
-        cells = ["; ".join(format_quantity(o["value"], o["unit"], "en") for o in c["outcomes"].get(k, [])) for k in org["kinds"]]
+        cells = ["; ".join(f"{_fmt(o['value'])} {o['unit']}" for o in c["outcomes"].get(k, [])) for k in org["kinds"]]
         table.add_row(c["id"], str(c["year"] or ""), c["title"], c["as"], *cells)
     out.print(table)
 

@@ -2,6 +2,12 @@
 second process on loopback, on the five-book library.
 
     python benchmarks/bench_web.py [--connections 20] [--duration 30] [--workers 2] [--mode text] [--pg]
+    python benchmarks/bench_web.py --path / [--copies 40]      # the home page (totals), a larger library
+
+--path PATH requests that one page (e.g. `/`, the home page with its totals, or `/api/v1/totals`)
+instead of cycling through the search queries. --copies N adds N renamed copies of the five books
+(each a new collection with its own cases, facts and flags) before the run. --db URL serves that
+library as it is (no ingest: to compare two versions of the code on one large library).
 
 Starts `caseatlas serve` on a fresh library holding the five corpus books (a SQLite file,
 or with --pg a database on a throwaway PostgreSQL server started as the tests do), warms it up,
@@ -51,6 +57,9 @@ def main() -> None:
     ap.add_argument("--mode", default="text")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
+    ap.add_argument("--path", help="One page to request (e.g. / for the home page) instead of the search queries")
+    ap.add_argument("--copies", type=int, default=0, help="Also ingest N renamed copies of the five books")
+    ap.add_argument("--db", help="Serve this library as it is (no ingest)")
     args = ap.parse_args()
     pg = None
     if args.pg:
@@ -64,12 +73,19 @@ def main() -> None:
     exe = Path(sys.executable).with_name("caseatlas")
     queries = [q["query"] for q in json.loads((SHARED / "eval" / "queries-dev.json").read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory() as tmp:
-        db = pg_url if pg else Path(tmp) / "library.db"
+        db = args.db or (pg_url if pg else Path(tmp) / "library.db")
         env = {**os.environ, "CASEATLAS_DB": str(db)}
-        subprocess.run([str(exe), "ingest", *map(str, sorted((SHARED / "corpus").glob("*.txt")))], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        books = [] if args.db else sorted((SHARED / "corpus").glob("*.txt"))
+        for k in range(args.copies if books else 0):
+            for f in list(books[:5]):
+                target = Path(tmp) / f"{f.stem}_copy{k}.txt"
+                shutil.copy(f, target)
+                books.append(target)
+        if books:
+            subprocess.run([str(exe), "ingest", *map(str, books)], env=env, check=True, stdout=subprocess.DEVNULL)
         paths = Path(tmp) / "paths.txt"
-        paths.write_text("\n".join(f"/api/v1/search?mode={args.mode}&q={urllib.parse.quote(q)}" for q in queries) + "\n")
+        urls = [args.path] if args.path else [f"/api/v1/search?mode={args.mode}&q={urllib.parse.quote(q)}" for q in queries]
+        paths.write_text("\n".join(urls) + "\n")
         script = Path(tmp) / "search.lua"
         script.write_text(LUA % paths)
         server = subprocess.Popen([str(exe), "serve", "--port", str(args.port), "--workers", str(args.workers)], env=env,
@@ -82,8 +98,8 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-            for q in queries * args.workers:  # every worker loads its index
-                urllib.request.urlopen(base + f"/api/v1/search?mode={args.mode}&q={urllib.parse.quote(q)}", timeout=30)
+            for url in urls * (args.workers * (5 if args.path else 1)):  # every worker loads its index
+                urllib.request.urlopen(base + url, timeout=30)
             out = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
                                   "-s", str(script), base], capture_output=True, text=True, timeout=args.duration + 60).stdout
         finally:
@@ -94,7 +110,8 @@ def main() -> None:
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     n, errors, p50, p95, p99, rps = line.split()[1:]
     print(json.dumps({"backend": "postgresql" if pg else "sqlite", "connections": args.connections,
-                      "workers": args.workers, "mode": args.mode, "requests": int(n),
+                      "workers": args.workers, "mode": args.mode, "path": args.path or "search",
+                      "books": len(books) or args.db, "requests": int(n),
                       "errors": int(errors), "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
                       "requests_per_s": float(rps)}, indent=1))
 

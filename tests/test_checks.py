@@ -386,10 +386,10 @@ def test_search_by_flag_and_totals_without_flagged_figures(tmp_path):
         discovery.parse_flag("nope")
     # Totals: the flagged CO2 figure (19792 t from 18973 tce) can be left out on demand.
     def co2(**kw):
-        return sum(r["total"] for r in insights.summary(ctx, **kw)["by_kind"] if r["kind"] == "co2e_reduction")
+        return sum(r.total for r in insights.summary(ctx, **kw).by_kind if r.kind == "co2e_reduction")
 
     assert co2() == pytest.approx(19792 + 570) and co2(unflagged=True) == pytest.approx(570)
-    assert insights.summary(ctx, unflagged=True)["flagged_left_out"] == 2  # the tce and the CO2 figure
+    assert insights.summary(ctx, unflagged=True).flagged_left_out == 2  # the tce and the CO2 figure
     by_book = insights.outcomes_by(ctx, "collection", unflagged=True)
     assert [round(r["total"]) for r in by_book] == [570]
     # A dismissed flag no longer narrows the search nor leaves its figures out.

@@ -254,8 +254,8 @@ def test_a_target_does_not_move_the_achieved_total(tmp_path, sample_file):
     from caseatlas.services import Context, insights, library, open_library, system_actor
 
     def total(ctx):
-        rows = insights.summary(ctx)["by_kind"]
-        return {(r["kind"], r["period"]): r["total"] for r in rows}
+        rows = insights.summary(ctx).by_kind
+        return {(r.kind, r.period): r.total for r in rows}
 
     book = tmp_path / sample_file.name
     book.write_text(sample_file.read_text(encoding="utf-8"), encoding="utf-8")
@@ -271,7 +271,7 @@ def test_a_target_does_not_move_the_achieved_total(tmp_path, sample_file):
     assert total(ctx) == before
     added = {m["value"]: m["status"] for c in library.cases(ctx) for m in c["metrics"] if m["value"] in (5e6, 2e5)}
     assert set(added) == {5e6, 2e5} and set(added.values()) <= {"target", "projection"}
-    assert insights.summary(ctx)["not_summed"]["target"] >= 1
+    assert insights.summary(ctx).not_summed["target"] >= 1
     ranked = insights.sort_by_outcome(ctx, [{"case_id": c["id"]} for c in library.cases(ctx)])
     values = [h["sort_value"] or 0.0 for h in ranked]
     assert values == sorted(values, reverse=True) and 5e6 not in values  # sorted by achieved figures

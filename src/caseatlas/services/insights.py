@@ -3,6 +3,8 @@ cases side by side, hits sorted by an outcome."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from ..errors import CaseAtlasError
 from ..models import Filters
 from ..store import facts as facts_store
@@ -14,24 +16,134 @@ from .context import Context, require
 UNLABELLED = "（未标注）"
 
 
-def summary(ctx: Context, unflagged: bool = False) -> dict:
+# How many cases each total names (the largest first), and the share above which one case
+# dominates a total (the page says so: "其中 1 个案例占 38%").
+TOP_CONTRIBUTORS = 5
+DOMINANT_SHARE = 0.30
+
+
+@dataclass(slots=True)
+class Contributor:
+    """One case behind a total: what it adds (its figures of that kind, unit and period summed)
+    and its share of the total; `outcome_id` and `line`: its largest such figure, to link to."""
+    case_id: str
+    title: str
+    collection: str
+    value: float
+    share: float
+    outcome_id: str
+    line: int
+
+
+@dataclass(slots=True)
+class Total:
+    """One home-page total: achieved project figures of one additive kind, unit and period.
+    `total`, `n_outcomes`, `n_cases` and the contributors' shares are of the figures counted
+    (without the flagged ones when the summary was asked `unflagged`); `total_all` counts every
+    figure; `flagged_value` is how much of `total_all` rests on figures a standing (not
+    dismissed) flag cites, `flagged_share` that as a share of `total_all`, `flagged_outcomes`
+    how many figures, `flagged_cases` in how many cases."""
+    kind: str
+    unit: str
+    period: str
+    total: float
+    n_outcomes: int
+    n_cases: int
+    total_all: float
+    flagged_value: float
+    flagged_share: float
+    flagged_outcomes: int
+    flagged_cases: int
+    contributors: list[Contributor] = field(default_factory=list)
+    dominant: bool = False  # one case makes more than DOMINANT_SHARE of the total
+
+
+@dataclass(slots=True)
+class Summary:
+    collections: int
+    cases: int
+    outcomes: int
+    by_kind: list[Total]
+    not_summed: dict[str, int]  # outcomes of the additive kinds left out, by status or scope
+    unflagged: bool
+    flagged_left_out: int  # figures of the totals a standing flag cites (left out when `unflagged`)
+
+
+@dataclass(slots=True)
+class _CaseShare:
+    """A case's figures in one total: all of them, and those a standing flag cites."""
+    n: int = 0
+    value: float = 0.0
+    n_flagged: int = 0
+    flagged: float = 0.0
+    best: tuple[float, str, int] | None = None  # (value, fact id, line) of its largest figure
+    best_unflagged: tuple[float, str, int] | None = None
+
+    def add(self, value: float, fid: str, line: int, flagged: bool) -> None:
+        self.n += 1
+        self.value += value
+        if flagged:
+            self.n_flagged += 1
+            self.flagged += value
+        elif self.best_unflagged is None or value > self.best_unflagged[0]:
+            self.best_unflagged = (value, fid, line)
+        if self.best is None or value > self.best[0]:
+            self.best = (value, fid, line)
+
+
+def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) -> Summary:
     """Library totals for the home page: books, cases, and the claimed *achieved* outcomes of
-    the kinds that add up, per unit and period, with how many cases stand behind each figure.
-    Targets, hypotheticals and projections are counted, not summed (`not_summed`).
-    `unflagged`: leave out the figures a claim-check flag cites (unless dismissed)."""
+    the kinds that add up, per unit and period, each with the cases that make it (the largest
+    `top`, with their shares), whether one case dominates it, and how much of it rests on
+    figures a standing claim-check flag cites. Targets, hypotheticals and projections are
+    counted, not summed (`not_summed`). `unflagged`: leave the flagged figures out."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         counts = lib.counts(conn)
-        skip = facts_store.flagged_outcomes(conn) if unflagged else frozenset()
-        rows = facts_store.totals_by_kind(conn, skip)
+        # The totals, and their largest cases without a standing flag (ranked in SQL).
+        groups = facts_store.totals_with_top_cases(conn, top)
         statuses = facts_store.status_counts(conn)
-    return {
-        "collections": counts["collections"], "cases": counts["cases"], "outcomes": counts["outcomes"],
-        "by_kind": [{"kind": k, "unit": u, "period": p, "outcomes": n, "total": t, "cases": c}
-                    for k, u, p, n, t, c in rows],
-        "not_summed": {s: n for s, n in statuses.items() if s != "achieved"},
-        "unflagged": unflagged, "flagged_left_out": len(skip),
-    }
+        # Cases with one: every figure of theirs that a total sums (a flag may take some out).
+        shares: dict[tuple[str, str, str], dict[int, _CaseShare]] = {}
+        for kind, unit, period, pk, fid, value, line, flagged in facts_store.summed_outcomes_of_flagged_cases(conn):
+            shares.setdefault((kind, unit, period), {}).setdefault(pk, _CaseShare()).add(value, fid, line, flagged)
+        ranked = {(kind, unit, period, pk) for kind, unit, period, *_, top_cases in groups for pk, _n, _v in top_cases}
+        for kind, unit, period, pk, fid, value, line in facts_store.summed_outcomes_of(conn, sorted({r[3] for r in ranked})):
+            if (kind, unit, period, pk) in ranked:
+                shares.setdefault((kind, unit, period), {}).setdefault(pk, _CaseShare()).add(value, fid, line, False)
+        totals = [_total(row[:6], shares.get(tuple(row[:3]), {}), unflagged, top) for row in groups]
+        labels = facts_store.case_labels(conn, sorted({pk for t in totals for pk, _ in t[1]}))
+    by_kind = []
+    for t, picked in totals:
+        for pk, c in picked:
+            cid, title, collection = labels[pk]
+            t.contributors.append(Contributor(cid, title, collection, c[0], c[0] / t.total if t.total else 0.0, c[1], c[2]))
+        t.dominant = bool(t.contributors) and t.contributors[0].share > DOMINANT_SHARE
+        by_kind.append(t)
+    return Summary(counts["collections"], counts["cases"], counts["outcomes"], by_kind,
+                   {s: n for s, n in statuses.items() if s != "achieved"}, unflagged,
+                   sum(t.flagged_outcomes for t in by_kind))
+
+
+def _total(row: tuple, shares: dict[int, _CaseShare], unflagged: bool, top: int):
+    """A total from its aggregate row and its cases' shares; with the cases to name (largest
+    first: case key, (value, fact id, line)), labelled once for every total."""
+    kind, unit, period, n, value, n_cases = row
+    flagged = sum(c.flagged for c in shares.values())
+    n_flagged = sum(c.n_flagged for c in shares.values())
+    flagged_cases = sum(1 for c in shares.values() if c.n_flagged)
+    if unflagged:
+        n_out = n - n_flagged
+        total = value - flagged if n_out else 0.0
+        n_cases -= sum(1 for c in shares.values() if c.n and c.n == c.n_flagged)
+        candidates = [(pk, (c.value - c.flagged, *c.best_unflagged[1:])) for pk, c in shares.items() if c.best_unflagged]
+    else:
+        n_out, total = n, value
+        candidates = [(pk, (c.value, *c.best[1:])) for pk, c in shares.items() if c.best]
+    candidates.sort(key=lambda pc: (-pc[1][0], pc[0]))
+    t = Total(kind, unit, period, total, n_out, n_cases, value, flagged, flagged / value if value else 0.0,
+              n_flagged, flagged_cases)
+    return t, candidates[:top]
 
 
 def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str | None = None,

@@ -3,10 +3,11 @@ and the case set a filter selects. (Facts are written with their case: store/lib
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 
-from sqlalchemy import Connection, String, and_, cast, exists, func, select
+from sqlalchemy import Connection, String, and_, bindparam, cast, exists, func, select
 
 from ..models import Filters
 from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS, FLAG_ANY
@@ -21,42 +22,130 @@ def _open_flags():
     return flags.c.flag_id.not_in(dismissed)
 
 
-def totals_by_kind(conn: Connection, skip: frozenset[int] = frozenset()) -> list[tuple[str, str, str, int, float, int]]:
-    """(kind, unit, period, outcomes, sum of values, cases) of achieved outcomes of the kinds
-    that add up — per period, since an annual and a cumulative figure do not sum. `skip`:
-    outcome keys left out (those a flag cites, when asked)."""
-    where = (outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
-    if not skip:
-        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, func.count(), func.sum(outcomes.c.value),
-                    func.count(outcomes.c.case_pk.distinct()))
-             .where(*where).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period)
-             .order_by(outcomes.c.kind, outcomes.c.period, func.count().desc()))
-        return [tuple(r) for r in conn.execute(q)]
-    agg: dict[tuple[str, str, str], list] = {}
-    q = select(outcomes.c.id, outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.value,
-               outcomes.c.case_pk).where(*where)
-    for oid, kind, unit, period, value, pk in conn.execute(q):
-        if oid not in skip:
-            row = agg.setdefault((kind, unit, period), [0, 0.0, set()])
-            row[0] += 1
-            row[1] += value
-            row[2].add(pk)
-    rows = [(k, u, p, n, t, len(c)) for (k, u, p), (n, t, c) in agg.items()]
-    return sorted(rows, key=lambda r: (r[0], r[2], -r[3]))
+def _summed():
+    """The outcomes the home-page totals add up: achieved project figures of the additive kinds."""
+    return (outcomes.c.kind.in_(ADDITIVE_KINDS), outcomes.c.status == "achieved", outcomes.c.scope == "project")
+
+
+def _has_open_flag(case_pk):
+    return exists().where(flags.c.case_pk == case_pk, _open_flags())
+
+
+@functools.cache
+def _totals_query():
+    """Built once (the home page asks for it on every visit): `top` is bound at execution."""
+    grouped = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk,
+                      func.count().label("n"), func.sum(outcomes.c.value).label("total"))
+               .where(*_summed()).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk)
+               .subquery())
+    # The flag test once per case and total, not once per outcome.
+    marked = select(grouped, _has_open_flag(grouped.c.case_pk).label("flagged")).subquery()
+    total = (marked.c.kind, marked.c.unit, marked.c.period)
+    ranked = select(
+        marked,
+        func.row_number().over(partition_by=(*total, marked.c.flagged),
+                               order_by=(marked.c.total.desc(), marked.c.case_pk)).label("rank"),
+        func.sum(marked.c.n).over(partition_by=total).label("g_n"),
+        func.sum(marked.c.total).over(partition_by=total).label("g_total"),
+        func.count().over(partition_by=total).label("g_cases"),
+    ).subquery()
+    # Every total keeps at least one row (its largest flagged case, when all are flagged).
+    return (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.g_n, ranked.c.g_total, ranked.c.g_cases,
+                   ranked.c.case_pk, ranked.c.n, ranked.c.total, ranked.c.flagged)
+            .where(ranked.c.rank <= bindparam("top")))
+
+
+def totals_with_top_cases(conn: Connection, top: int) -> list[tuple[str, str, str, int, float, int, list[tuple[int, int, float]]]]:
+    """The home-page totals in one pass over the outcomes: (kind, unit, period, outcomes, sum of
+    values, cases, largest cases) of achieved project outcomes of the kinds that add up — per
+    period, since an annual and a cumulative figure do not sum. Largest cases: (case key,
+    outcomes, sum) of the `top` cases with the largest sum in that total among the cases no
+    standing flag names, ranked in SQL (one row per case and total, `row_number()` over each
+    total), so only `top` rows per total leave the database. The cases with a standing flag come
+    from `summed_outcomes_of_flagged_cases` (a flag may take some of their figures out)."""
+    out: dict[tuple[str, str, str], tuple] = {}
+    for kind, unit, period, g_n, g_total, g_cases, pk, n, value, flagged in conn.execute(_totals_query(), {"top": top}):
+        row = out.setdefault((kind, unit, period), (kind, unit, period, int(g_n), float(g_total), int(g_cases), []))
+        if not flagged:
+            row[6].append((pk, int(n), float(value)))
+    for row in out.values():
+        row[6].sort(key=lambda r: (-r[2], r[0]))
+    return sorted(out.values(), key=lambda r: (r[0], r[2], -r[3]))
+
+
+def _citations(conn: Connection) -> dict[int, set[str]]:
+    """Case key → the quotes its standing flags cite."""
+    cited: dict[int, set[str]] = {}
+    for pk, quotes in conn.execute(select(flags.c.case_pk, flags.c.quotes).where(_open_flags())):
+        cited.setdefault(pk, set()).update(json.loads(quotes))
+    return cited
+
+
+def _cites(cited: set[str], quote: str, evidence: str | None, written: list[str] | None = None) -> bool:
+    """Whether an outcome's quote or one of its evidence quotes is among `cited`. Evidence is JSON
+    written with ensure_ascii=False, so a cited quote in it appears as its JSON form (`written`):
+    most outcomes are decided without parsing (the parse confirms a whole quote, not a part)."""
+    if quote in cited:
+        return True
+    if written is None:
+        written = _written(cited)
+    if not evidence or not any(w in evidence for w in written):
+        return False
+    return bool({e["quote"] for e in json.loads(evidence)} & cited)
+
+
+def _written(cited: set[str]) -> list[str]:
+    return [json.dumps(q, ensure_ascii=False)[1:-1] for q in cited]
 
 
 def flagged_outcomes(conn: Connection) -> frozenset[int]:
     """Outcome keys that a flag nobody dismissed cites (one of its quotes states the outcome)."""
-    cited: dict[int, set[str]] = {}
-    for pk, quotes in conn.execute(select(flags.c.case_pk, flags.c.quotes).where(_open_flags())):
-        cited.setdefault(pk, set()).update(json.loads(quotes))
+    cited = _citations(conn)
     out: set[int] = set()
     for part in chunked(list(cited)):
         q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.quote, outcomes.c.evidence).where(outcomes.c.case_pk.in_(part))
+        written = {pk: _written(cited[pk]) for pk in part}
         for oid, pk, quote, evidence in conn.execute(q):
-            if ({quote} | {e["quote"] for e in json.loads(evidence or "[]")}) & cited[pk]:
+            if _cites(cited[pk], quote, evidence, written[pk]):
                 out.add(oid)
     return frozenset(out)
+
+
+def summed_outcomes_of_flagged_cases(conn: Connection) -> list[tuple[str, str, str, int, str, float, int, bool]]:
+    """(kind, unit, period, case key, fact id, value, line, flagged) of every outcome the totals add up in
+    a case that a standing flag names; `flagged`: one of the case's standing flags cites it."""
+    cited = _citations(conn)
+    out = []
+    for part in chunked(list(cited)):
+        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
+                    outcomes.c.value, outcomes.c.line, outcomes.c.quote, outcomes.c.evidence)
+             .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        written = {pk: _written(cited[pk]) for pk in part}
+        for kind, unit, period, pk, fid, value, line, quote, evidence in conn.execute(q):
+            out.append((kind, unit, period, pk, fid, value, line, _cites(cited[pk], quote, evidence, written[pk])))
+    return out
+
+
+def summed_outcomes_of(conn: Connection, case_pks: list[int]) -> list[tuple[str, str, str, int, str, float, int]]:
+    """(kind, unit, period, case key, fact id, value, line) of the outcomes the totals add up, of
+    the given cases (to point at each contributing case's largest figure)."""
+    out = []
+    for part in chunked(case_pks):
+        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
+                    outcomes.c.value, outcomes.c.line)
+             .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        out.extend(tuple(r) for r in conn.execute(q))
+    return out
+
+
+def case_labels(conn: Connection, case_pks: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Case key → (case id, title, its collection's title)."""
+    out = {}
+    for part in chunked(case_pks):
+        q = (select(cases.c.id, cases.c.case_id, cases.c.title, collections.c.title)
+             .join(collections, collections.c.id == cases.c.collection_id).where(cases.c.id.in_(part)))
+        out.update({pk: (cid, title, col) for pk, cid, title, col in conn.execute(q)})
+    return out
 
 
 def status_counts(conn: Connection) -> dict[str, int]:

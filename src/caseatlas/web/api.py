@@ -136,6 +136,16 @@ def embed(ctx: WriteContext, limit: Annotated[int, Query(ge=1, le=100)] = 100) -
     return {"embedded": discovery.embed(ctx, limit=limit)}
 
 
+@router.get("/totals", summary="The library's totals (the home page): achieved project figures of the additive kinds "
+                             "per kind, unit and period, each with its largest contributing cases and shares, whether "
+                             "one case dominates it, and how much rests on figures a standing flag cites",
+            response_model=schemas.Totals)
+def totals(ctx: ReadContext,
+           unflagged: Annotated[bool, Query(description="Leave out figures a claim-check flag cites")] = False,
+           top: Annotated[int, Query(ge=1, le=20, description="Contributing cases named per total")] = insights.TOP_CONTRIBUTORS):
+    return insights.summary(ctx, unflagged=unflagged, top=top)
+
+
 @router.get("/outcomes", summary="Claimed outcomes of one kind, summed by a dimension",
             response_model=list[schemas.OutcomeGroup], responses=CSV)
 def outcomes(ctx: ReadContext, f: Filtered, by: GroupBy = "sector", kind: OutcomeKind = "co2e_reduction",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..text import numbers
+
 STRINGS: dict[str, tuple[str, str]] = {
     "app": ("案例图谱", "CaseAtlas"),
     "tagline": ("气候行动案例库：检索、比较、核对每一个数字的出处", "Climate-action case library: search, compare, and trace every number to its source"),
@@ -13,6 +15,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claimed_note": ("只合计项目已实现的、可相加的成果，按周期分开（每年与累计不相加）；目标、假设、预测及机构或行业整体的数字不计入。",
                      "Only achieved project figures of kinds that add up, per period (annual and cumulative are not added); targets, hypotheticals, projections and organization- or sector-wide figures are left out."),
     "not_summed": ("未计入合计：", "Not in the totals:"),
+    "totals_note": ("每项合计列出贡献最大的案例及其占比；“有核查提示”是合计中由尚未排除的核查提示所指数字构成的部分。",
+                    "Each total names the cases that contribute most, with their shares; “flagged” is the part of a total that rests on figures a standing (not dismissed) check flag cites."),
+    "flagged_part": ("其中有核查提示", "Of which flagged"), "top_cases": ("主要来源案例", "Largest contributing cases"),
+    "dominant": ("其中 1 个案例占", "One case makes"), "left_out_value": ("未计入", "Left out:"),
+    "all_figures_total": ("全部数字合计", "all figures"), "n_figures": ("个数字", "figures"),
     "status": ("状态", "Status"), "status_achieved": ("已实现", "achieved"), "status_target": ("目标", "target"),
     "status_hypothetical": ("假设", "hypothetical"), "status_projection": ("预测", "projection"),
     "status_organization": ("机构整体", "organization-wide"), "status_sector": ("行业或地区整体", "sector-wide"),
@@ -94,14 +101,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "origin_extracted": ("文本提取", "extracted from the text"),
 }
 
-UNITS = {"persons": ("人", "persons"), "m2": ("平方米", "m²"), "m3": ("立方米", "m³"), "t": ("吨", "t"),
-         "CNY": ("元", "CNY")}
-
-
-def unit_label(unit: str, lang: str) -> str:
-    """A unit as a reader of the page's language writes it (canonical units stay in exports)."""
-    pair = UNITS.get(unit)
-    return pair[1 if lang == "en" else 0] if pair else unit
+# A unit as a reader of the page's language writes it (canonical units stay in exports): the one
+# writer's labels (text/numbers.unit_label, from vocab.UNIT_LABELS).
+unit_label = numbers.unit_label
 
 
 FACET_LABELS = {"collection": "collection", "year": "year", "chapter": "chapter", "sector": "sector",

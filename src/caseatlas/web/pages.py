@@ -14,12 +14,16 @@ from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict, Throttled
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
+from ..text.numbers import DIGITS, format_number, format_quantity
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, client_address, page_csrf, read_context
 from .i18n import FACET_LABELS, translator, unit_label
 
 MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
+# Totals and sums are shown to four significant digits (4,664万); a case's own figure as printed.
+TOTAL_DIGITS = 4
+HOME_CONTRIBUTORS = 3  # cases named beside each home-page total (the API names insights.TOP_CONTRIBUTORS)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("caseatlas") / "web" / "templates"))))
 router = APIRouter(include_in_schema=False)
@@ -36,6 +40,9 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
     csrf = page_csrf(request)
     resp = TEMPLATES.TemplateResponse(request, name, {"t": translator(lang), "lang": lang,
                                                       "fmt": lambda o: fmt_value(o, lang),
+                                                      "qty": lambda v, u, digits=TOTAL_DIGITS: format_quantity(v, u, lang, digits),
+                                                      "num": lambda v, digits=DIGITS: format_number(v, lang, digits),
+                                                      "pct": lambda share: fmt_share(share, lang),
                                                       "unit": lambda u: unit_label(u, lang),
                                                       "url_with": url_with, "actor": read_context(request).actor,
                                                       "csrf": csrf, "core_kinds": CORE_KINDS,
@@ -76,19 +83,20 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status=status, status_code=status, message=message)
 
 
-def fmt_value(o: dict, lang: str = "zh") -> str:
-    def num(v: float) -> str:
-        if v is None:
-            return ""
-        if abs(v) >= 1e8:
-            return f"{v / 1e8:,.4g} 亿"
-        if abs(v) >= 1e4:
-            return f"{v / 1e4:,.4g} 万"
-        return f"{v:,.4g}"
+def fmt_value(o: dict, lang: str = "zh", digits: int = DIGITS) -> str:
+    """A figure (value, unit, value_max, qualifier) as the one writer prints it (text/numbers)."""
+    return format_quantity(o["value"], o.get("unit") or "", lang, digits, value_max=o.get("value_max"),
+                           qualifier=o.get("qualifier"))
 
-    text = num(o["value"]) + (f"–{num(o['value_max'])}" if o.get("value_max") is not None else "")
-    mark = {"approx": "约 ", "lower_bound": "≥ "}.get(o.get("qualifier") or "", "")
-    return f"{mark}{text} {unit_label(o['unit'], lang)}".rstrip()
+
+def fmt_share(share: float | None, lang: str = "zh") -> str:
+    """A share as a percentage ("38%"); a share that rounds to nothing but is not nothing is "<1%"."""
+    if share is None:
+        return ""
+    pct = share * 100
+    if 0 < pct < 0.5:
+        return "<1%"
+    return format_number(round(pct), lang) + "%"
 
 
 def url_with(request: Request, **changes) -> str:
@@ -103,7 +111,8 @@ def url_with(request: Request, **changes) -> str:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: ReadContext):
     unflagged = request.query_params.get("unflagged") == "1"
-    return render(request, "home.html", summary=insights.summary(ctx, unflagged=unflagged), collections=library.collections(ctx))
+    return render(request, "home.html", summary=insights.summary(ctx, unflagged=unflagged, top=HOME_CONTRIBUTORS),
+                  collections=library.collections(ctx))
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -207,7 +216,10 @@ def insights_page(request: Request, ctx: ReadContext):
         ("standard_adoption", insights.attribute_counts(ctx, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
         ("by_province", insights.attribute_counts(ctx, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),
     ]
-    return render(request, "insights.html", charts=charts, unflagged=unflagged)
+    # What the charts leave out without the flagged figures: the annual tCO2e total's flagged part.
+    left_out = next((t for t in insights.summary(ctx, unflagged=True, top=1).by_kind
+                     if (t.kind, t.unit, t.period) == ("co2e_reduction", "tCO2e", "annual")), None) if unflagged else None
+    return render(request, "insights.html", charts=charts, unflagged=unflagged, left_out=left_out)
 
 
 @router.get("/collections", response_class=HTMLResponse)

@@ -336,6 +336,42 @@ class OutcomeGroup(BaseModel):
     cases: int
 
 
+class TotalContributor(BaseModel):
+    case_id: str
+    title: str
+    collection: str = Field(description="The title of the case's book")
+    value: float = Field(description="The case's figures in this total, summed (the total's unit)")
+    share: float = Field(ge=0, description="value / the total (0–1)")
+    outcome_id: str = Field(description="The case's largest figure in this total (metrics id): /cases/{case_id}#L{line}")
+    line: int
+
+
+class Total(BaseModel):
+    kind: OutcomeKind
+    unit: str
+    period: Period
+    total: float = Field(description="Sum of the figures counted (without the flagged ones when unflagged=true)")
+    n_outcomes: int
+    n_cases: int
+    total_all: float = Field(description="Sum of every figure, flagged or not")
+    flagged_value: float = Field(description="Part of total_all that figures with a standing (not dismissed) flag make")
+    flagged_share: float = Field(ge=0, description="flagged_value / total_all (0–1)")
+    flagged_outcomes: int
+    flagged_cases: int
+    contributors: list[TotalContributor] = Field(description="The cases that add most, largest first")
+    dominant: bool = Field(description="One case makes more than 30 % of the total")
+
+
+class Totals(BaseModel):
+    collections: int
+    cases: int
+    outcomes: int
+    by_kind: list[Total] = Field(description="Achieved project figures of the additive kinds, per kind, unit and period")
+    not_summed: dict[str, int] = Field(description="Figures of the additive kinds not summed, by status or scope")
+    unflagged: bool
+    flagged_left_out: int = Field(description="Figures of the totals a standing flag cites (left out when unflagged)")
+
+
 class AttributeCount(BaseModel):
     value: str
     cases: int

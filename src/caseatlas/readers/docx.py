@@ -1,11 +1,25 @@
-"""DOCX: paragraphs and table rows in body order; Word heading styles become '#' marks."""
+"""DOCX: paragraphs and table rows in body order, with the structure Word keeps out of the text.
+
+What a reader of the printed page sees, written into the line the way a Markdown file says it:
+- a heading style (Heading n, 标题 n, Title) → `#`×n before the text;
+- automatic numbering (a list whose "一、", "1." or "（二）" Word draws from numbering.xml) → the
+  label as Word prints it, before the text;
+- a paragraph whose every run is bold (directly, by character style or by paragraph style) →
+  `**text**`;
+- a table row → its cells joined by tabs (a merged cell once per grid column it covers, as the
+  columns line up); content controls (`w:sdt`) are read through.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 
 from ..errors import ReadError
 from .limits import check_zip
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CN = "一二三四五六七八九"
 
 
 def read_docx(data: bytes, name: str) -> list[str]:
@@ -18,21 +32,41 @@ def read_docx(data: bytes, name: str) -> list[str]:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip/xml errors for damaged files
         raise ReadError(f"{name}: not a readable DOCX file ({type(exc).__name__})") from None
+    numbering = _Numbering(document)
     lines: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
+    for block in _blocks(document.element.body):
+        if block.tag == _W + "p":
             para = Paragraph(block, document)
-            style = (para.style.name if para.style is not None else "") or ""
+            style = para.style
             text = para.text
-            level = _heading_level(style)
-            if level and text.strip():
-                text = "#" * level + " " + text.strip()
-            lines.extend(text.split("\n"))
-        elif tag == "tbl":
+            if not text.strip():
+                lines.extend(text.split("\n"))
+                continue
+            label = numbering.label(block, style)
+            level = _heading_level((style.name if style is not None else "") or "")
+            if level:
+                lines.append("#" * level + " " + label + text.strip().replace("\n", " "))
+                continue
+            bold = _all_bold(para)
+            for k, part in enumerate(text.split("\n")):
+                if k == 0:
+                    part = label + part
+                lines.append(f"**{part.strip()}**" if bold and part.strip() else part)
+        else:
             for row in Table(block, document).rows:
                 lines.append("\t".join(cell.text.replace("\n", " ") for cell in row.cells))
     return lines
+
+
+def _blocks(parent):
+    """Paragraphs and tables in body order; a content control's content in its place."""
+    for child in parent.iterchildren():
+        if child.tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif child.tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _blocks(content)
 
 
 def _heading_level(style: str) -> int:
@@ -43,3 +77,166 @@ def _heading_level(style: str) -> int:
         if style.startswith(prefix) and style[len(prefix) :].strip().isdigit():
             return min(int(style[len(prefix) :]), 6)
     return 0
+
+
+def _style_bold(style) -> bool | None:
+    """Bold as a style (or the style it is based on) sets it; None if none says."""
+    seen = 0
+    while style is not None and seen < 10:
+        bold = style.font.bold
+        if bold is not None:
+            return bold
+        style = style.base_style
+        seen += 1
+    return None
+
+
+def _all_bold(para) -> bool:
+    """Every run with text is bold: a title or a heading set in bold type."""
+    runs = [r for r in para.runs if r.text.strip()]
+    if not runs or len(para.text.strip()) != len("".join(r.text for r in runs).strip()):
+        return False  # (text outside plain runs, e.g. a hyperlink's, is not known to be bold)
+    para_bold = _style_bold(para.style)
+    for run in runs:
+        bold = run.bold
+        if bold is None:
+            bold = _style_bold(run.style)
+        if bold is None:
+            bold = para_bold
+        if not bold:
+            return False
+    return True
+
+
+def _cn(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (as Word's chineseCounting prints them)."""
+    if n <= 0 or n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else _CN[tens - 1] + "十"
+    return head + (_CN[ones - 1] if ones else "")
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+def _letter(n: int) -> str:
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+
+
+_FORMATS = {
+    "decimal": str,
+    "decimalZero": lambda n: f"{n:02d}",
+    "decimalFullWidth": str,  # (normalize makes full-width digits ASCII anyway)
+    "decimalHalfWidth": str,
+    "chineseCounting": _cn,
+    "chineseCountingThousand": _cn,
+    "chineseLegalSimplified": _cn,
+    "ideographTraditional": lambda n: "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10],
+    "japaneseCounting": _cn,
+    "taiwaneseCounting": _cn,
+    "taiwaneseCountingThousand": _cn,
+    "decimalEnclosedCircle": lambda n: chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n),
+    "decimalEnclosedCircleChinese": lambda n: chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n),
+    "lowerLetter": _letter,
+    "upperLetter": lambda n: _letter(n).upper(),
+    "lowerRoman": _roman,
+    "upperRoman": lambda n: _roman(n).upper(),
+}
+
+
+class _Numbering:
+    """Word's automatic list labels: numbering.xml's levels (format, start, text such as "%1、"),
+    counted in document order per list (a deeper level restarts when a shallower one counts)."""
+
+    def __init__(self, document) -> None:
+        self.levels: dict[str, dict[int, tuple[str, int, str]]] = {}  # numId → ilvl → (format, start, text)
+        self.counts: dict[str, list[int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract: dict[str, dict[int, tuple[str, int, str]]] = {}
+        for a in root.iterchildren(_W + "abstractNum"):
+            abstract[a.get(_W + "abstractNumId")] = {
+                int(lvl.get(_W + "ilvl", "0")): _level(lvl) for lvl in a.iterchildren(_W + "lvl")
+            }
+        for num in root.iterchildren(_W + "num"):
+            ref = num.find(_W + "abstractNumId")
+            if ref is None:
+                continue
+            levels = dict(abstract.get(ref.get(_W + "val"), {}))
+            for override in num.iterchildren(_W + "lvlOverride"):
+                ilvl = int(override.get(_W + "ilvl", "0"))
+                lvl = override.find(_W + "lvl")
+                if lvl is not None:
+                    levels[ilvl] = _level(lvl)
+                start = override.find(_W + "startOverride")
+                if start is not None and ilvl in levels:
+                    fmt, _, text = levels[ilvl]
+                    levels[ilvl] = (fmt, int(start.get(_W + "val", "1")), text)
+            self.levels[num.get(_W + "numId")] = levels
+
+    def label(self, p, style) -> str:
+        if not self.levels:
+            return ""
+        num_id, ilvl = _num_pr(p.pPr)
+        while num_id is None and style is not None:  # a list style ("List Number") numbers its paragraphs
+            num_id, style_lvl = _num_pr(style.element.pPr)
+            ilvl = ilvl if ilvl is not None else style_lvl
+            style = style.base_style
+        levels = self.levels.get(num_id or "")
+        if not levels:
+            return ""
+        ilvl = ilvl or 0
+        if ilvl not in levels:
+            return ""
+        counts = self.counts.setdefault(num_id, [0] * 10)
+        if counts[ilvl] == 0:
+            counts[ilvl] = levels[ilvl][1]
+        else:
+            counts[ilvl] += 1
+        for deeper in range(ilvl + 1, len(counts)):
+            counts[deeper] = 0
+        fmt, _, text = levels[ilvl]
+        if fmt == "bullet":
+            return "• "
+        if fmt == "none":
+            return ""
+
+        def fill(m: re.Match[str]) -> str:
+            k = int(m.group(1)) - 1
+            if k not in levels:
+                return ""
+            f = _FORMATS.get(levels[k][0], str)
+            return f(counts[k] or levels[k][1])
+
+        out = re.sub(r"%([1-9])", fill, text)
+        return out + " " if out and out[-1].isascii() else out
+
+
+def _level(lvl) -> tuple[str, int, str]:
+    def val(tag: str, default: str) -> str:
+        el = lvl.find(_W + tag)
+        return el.get(_W + "val", default) if el is not None else default
+
+    return val("numFmt", "decimal"), int(val("start", "1") or 1), val("lvlText", "")
+
+
+def _num_pr(ppr) -> tuple[str | None, int | None]:
+    if ppr is None:
+        return None, None
+    num_pr = ppr.find(_W + "numPr")
+    if num_pr is None:
+        return None, None
+    num_id = num_pr.find(_W + "numId")
+    ilvl = num_pr.find(_W + "ilvl")
+    nid = num_id.get(_W + "val") if num_id is not None else None
+    return (None if nid in (None, "0") else nid), (int(ilvl.get(_W + "val", "0")) if ilvl is not None else None)

@@ -28,7 +28,7 @@ from .lines import NUMBERING, SENTENCE_END, LineInfo, side_tab_labels
 from .toc import Toc, is_back_word, is_front_word
 
 HEADING_MAX = 20
-MIN_SPACING = 8  # lines between repeats of a heading, on average: closer ones are cells of one table
+MIN_SPACING = 4  # text lines between repeats of a heading, on average: closer ones are cells of one table
 _BULLETS = "•●○·※"
 TITLE_MAX = 60
 _SUB_NUMBERING = ("cn", "cn_paren", "arabic", "arabic_paren", "circled")
@@ -72,15 +72,40 @@ def _is_heading_candidate(x: LineInfo) -> bool:
         and not any(ch.isdigit() or ch in "%‰=" for ch in x.body)
 
 
+def _is_prose(x: LineInfo) -> bool:
+    """A line of running text: a sentence ends on it, or it is longer than any heading."""
+    return not x.blank and not x.noise and "\t" not in x.line.raw.strip() and (x.ends_sentence or len(x.body) > TITLE_MAX)
+
+
 def recurring_keys(infos: list[LineInfo], start: int, end: int) -> Counter[str]:
-    """Heading-like lines printed at least three times, far apart (not cells of one table)."""
+    """Heading-like lines printed at least three times, far apart (not cells of one table).
+
+    Far apart is counted in lines of text, not in lines of the file (blank lines are layout, and
+    a Word file or a Markdown file written without them says the same): repeats at least
+    `MIN_SPACING` text lines apart on average, with running text between most of them — a
+    table's cells repeat with other cells between."""
     where: dict[str, list[int]] = {}
+    text_no: list[int] = []  # text lines before each index
+    prose_no: list[int] = []  # prose lines before each index
+    seen = prose = 0
     for i in range(start, end):
-        if _is_heading_candidate(infos[i]):
-            where.setdefault(infos[i].key, []).append(i)
+        x = infos[i]
+        text_no.append(seen)
+        prose_no.append(prose)
+        if not x.blank and not x.noise:
+            seen += 1
+            prose += _is_prose(x)
+        if _is_heading_candidate(x):
+            where.setdefault(x.key, []).append(i)
     keys: Counter[str] = Counter()
     for key, idx in where.items():
-        if len(idx) >= 3 and (idx[-1] - idx[0]) / (len(idx) - 1) >= MIN_SPACING:
+        if len(idx) < 3:
+            continue
+        pos = [text_no[i - start] for i in idx]
+        if (pos[-1] - pos[0]) / (len(idx) - 1) < MIN_SPACING:
+            continue
+        gaps = [prose_no[b - start] > prose_no[a - start] for a, b in zip(idx, idx[1:])]
+        if 2 * sum(gaps) >= len(gaps):
             keys[key] = len(idx)
     return keys
 
@@ -184,6 +209,8 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
             break  # a title block is printed on one page: the line above is the last page's
         if block and infos[block[-1]].md_level and not x.md_level:
             break  # a Markdown title is its run of heading lines, not the text above it
+        if block and infos[block[-1]].bold and not (x.bold or x.md_level):
+            break  # so is a title set in bold type
         block.append(i + 1)
     block.reverse()
     return block

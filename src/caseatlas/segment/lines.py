@@ -17,6 +17,7 @@ _MD = re.compile(r"^(#{1,6})\s*")
 _MARKERS = "◎●○◆◇■□▶►➤▸▲△★☆◉•※"
 _LEAD_MARKER = re.compile(rf"^([{_MARKERS}])\s*")
 _BOLD = re.compile(r"\*\*|__")
+_ALL_BOLD = re.compile(r"^(\*\*|__)(?=\S)(?:(?!\1).)+(?<=\S)\1$")  # "**一、项目概况**": the whole line in bold
 _CN_NUM = "一二三四五六七八九十"
 NUMBERING = [
     ("chapter", re.compile(rf"^第\s*([{_CN_NUM}百\d]+)\s*[章篇部分]+\s*")),
@@ -63,6 +64,7 @@ class LineInfo:
     number: int = 0
     label: str | None = None  # "摘要" for "**摘要：**…"
     lone_label: bool = False  # "主要做法：" alone on its line: a heading written as a label
+    bold: bool = False  # the whole line is bold ("**…**"; a Word paragraph set in bold reads so)
     noise: bool = False  # page header/footer, page number, side tab
     blank: bool = False
 
@@ -82,7 +84,10 @@ class LineInfo:
     @property
     def heading_text(self) -> str:
         """The heading as printed, without Markdown syntax (markers kept)."""
-        text = _MD.sub("", self.line.text)
+        text = self.line.text
+        if self.bold and _ALL_BOLD.match(text):
+            text = text[2:-2].strip()
+        text = _MD.sub("", text)
         return _BOLD.sub("", text).strip()
 
 
@@ -97,10 +102,14 @@ def _features(line: Line) -> LineInfo:
     if not text:
         return LineInfo(line=line, body="", blank=True)
     md_level = 0
+    bold = bool(_ALL_BOLD.match(text))
+    if bold:
+        text = text[2:-2].strip()
     m = _MD.match(text)
     if m:
         md_level = len(m.group(1))
         text = text[m.end() :]
+    bold = bold or bool(_ALL_BOLD.match(text.strip()))
     text = _BOLD.sub("", text).strip().strip("*").strip()
     if text.startswith("\\*"):
         text = text[2:].strip()
@@ -109,7 +118,7 @@ def _features(line: Line) -> LineInfo:
     if m:
         marker = m.group(1)
         text = text[m.end() :]
-    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker)
+    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker, bold=bold)
     if not text:
         info.blank = True
         return info

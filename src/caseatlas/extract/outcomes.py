@@ -356,7 +356,7 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
             continue
         rows = []
         j = i + 1
-        while j < len(lines) and "\t" in lines[j].raw:
+        while j < len(lines) and "\t" in lines[j].raw and not _column_units(lines[j].raw):  # (a header: the next table)
             rows.append(lines[j])
             j += 1
         covered.update(r.no for r in rows)
@@ -440,8 +440,9 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
     """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
-    by_column, covered = _column_table_outcomes(lines)
-    flat, flat_lines = _flat_table_outcomes([ln for ln in lines if ln.no not in covered])
+    rows = [ln for ln in lines if ln.text]  # a blank line is layout (every row of an HTML table has one)
+    by_column, covered = _column_table_outcomes(rows)
+    flat, flat_lines = _flat_table_outcomes([ln for ln in rows if ln.no not in covered])
     covered |= flat_lines
     for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)

@@ -4,7 +4,8 @@ Every corpus book and every book under eval/ is read (a) as it is, then rewritte
 again: (b) without blank lines, (c) every line stripped of leading/trailing whitespace, (d) as a
 DOCX with one plain paragraph per line, (e) that DOCX with the case titles (as (a) found them)
 in bold, (f) as HTML, one escaped <p> per line. Each variant must give the same cases (by
-title, whitespace-insensitive) and the same core outcomes (kind, unit, value, period) in each.
+title, whitespace-insensitive) and the same core outcomes (kind, unit, value, period) in each;
+their organizations, chapters and section headings must not change either.
 No annotations are needed: (a) is the reference.
 
 The variants are built from the lines the reader gave for (a) (for a DOCX, HTML or PDF book:
@@ -49,15 +50,20 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def summary(book) -> dict[str, Counter]:
-    """{title without whitespace: Counter of core outcomes (kind, unit, value, period)}."""
-    out: dict[str, Counter] = {}
+def summary(book) -> dict[str, dict]:
+    """{title without whitespace: its organization, chapter, section headings and Counter of core
+    outcomes (kind, unit, value, period)}."""
+    out: dict[str, dict] = {}
     for case in book.cases:
         core = Counter(
             (o.kind, o.unit, round(o.value, 6), o.period)
             for o in case.facts.outcomes if o.kind in CORE_KINDS
         )
-        out.setdefault(_key(case.title), Counter()).update(core)
+        entry = out.setdefault(_key(case.title), {"core": Counter()})
+        entry["core"].update(core)
+        entry["organization"] = _key(case.organization or "")
+        entry["chapter"] = _key(case.chapter or "")
+        entry["sections"] = [_key(s.heading) for s in case.sections]
     return out
 
 
@@ -76,12 +82,19 @@ def _title_lines(document, book) -> set[int]:
 
 
 def _docx(lines: list[str], bold: set[int] = frozenset()) -> bytes:
+    """One Word paragraph per line, as python-docx writes them (its add_paragraph looks for
+    the section properties each time: quadratic on a whole book, so paragraphs go in directly)."""
     import docx
+    from docx.oxml import OxmlElement
+    from docx.text.paragraph import Paragraph
 
     document = docx.Document()
+    body = document.element.body
+    end = body[-1]  # w:sectPr stays last
     for no, line in enumerate(lines, 1):
-        para = document.add_paragraph()
-        run = para.add_run(line)
+        p = OxmlElement("w:p")
+        end.addprevious(p)
+        run = Paragraph(p, document._body).add_run(line)  # (tabs become <w:tab/>)
         if no in bold:
             run.bold = True
     buf = io.BytesIO()
@@ -135,6 +148,8 @@ def test_variant_reads_like_the_book(baseline, path, name):
     assert book.cases, f"{path.name}: the book itself gives no case"
     got = summary(pipeline(variant(path, document, book, name)))
     assert list(got) == list(expected), "cases differ"
-    for title, core in expected.items():
-        missing, extra = core - got[title], got[title] - core
+    for title, case in expected.items():
+        missing, extra = case["core"] - got[title]["core"], got[title]["core"] - case["core"]
         assert not missing and not extra, f"{title}: missing {sorted(missing)}, extra {sorted(extra)}"
+        for what in ("organization", "chapter", "sections"):
+            assert got[title][what] == case[what], f"{title}: {what}"

@@ -32,22 +32,22 @@ def read_docx(data: bytes, name: str) -> list[str]:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip/xml errors for damaged files
         raise ReadError(f"{name}: not a readable DOCX file ({type(exc).__name__})") from None
+    styles = _Styles(document)  # (python-docx looks a style up by scanning them all, per paragraph)
     numbering = _Numbering(document)
     lines: list[str] = []
     for block in _blocks(document.element.body):
         if block.tag == _W + "p":
-            para = Paragraph(block, document)
-            style = para.style
-            text = para.text
+            text = Paragraph(block, document).text
             if not text.strip():
                 lines.extend(text.split("\n"))
                 continue
-            label = numbering.label(block, style)
-            level = _heading_level((style.name if style is not None else "") or "")
+            style = styles.of(block)
+            label = numbering.label(block, style, styles)
+            level = _heading_level(styles.name(style))
             if level:
                 lines.append("#" * level + " " + label + text.strip().replace("\n", " "))
                 continue
-            bold = _all_bold(para)
+            bold = styles.all_bold(block, style)
             for k, part in enumerate(text.split("\n")):
                 if k == 0:
                     part = label + part
@@ -79,33 +79,86 @@ def _heading_level(style: str) -> int:
     return 0
 
 
-def _style_bold(style) -> bool | None:
-    """Bold as a style (or the style it is based on) sets it; None if none says."""
-    seen = 0
-    while style is not None and seen < 10:
-        bold = style.font.bold
-        if bold is not None:
-            return bold
-        style = style.base_style
-        seen += 1
-    return None
+def _on(el) -> bool | None:
+    """A toggle property (<w:b/>, <w:b w:val="0"/>): on, off, or None when absent."""
+    if el is None:
+        return None
+    return el.get(_W + "val", "true").lower() not in ("0", "false", "off", "none")
 
 
-def _all_bold(para) -> bool:
-    """Every run with text is bold: a title or a heading set in bold type."""
-    runs = [r for r in para.runs if r.text.strip()]
-    if not runs or len(para.text.strip()) != len("".join(r.text for r in runs).strip()):
-        return False  # (text outside plain runs, e.g. a hyperlink's, is not known to be bold)
-    para_bold = _style_bold(para.style)
-    for run in runs:
-        bold = run.bold
-        if bold is None:
-            bold = _style_bold(run.style)
-        if bold is None:
-            bold = para_bold
-        if not bold:
-            return False
-    return True
+class _Styles:
+    """Style names, bold and list numbering by style id, read once from styles.xml."""
+
+    def __init__(self, document) -> None:
+        self.names: dict[str, str] = {}
+        self.based: dict[str, str] = {}
+        self.bold: dict[str, bool | None] = {}
+        self.num_pr: dict[str, tuple[str | None, int | None]] = {}
+        self.default: dict[str, str] = {}  # style type → default style id
+        try:
+            root = document.styles.element
+        except Exception:  # no styles part: every paragraph is plain
+            return
+        for st in root.iterchildren(_W + "style"):
+            sid = st.get(_W + "styleId")
+            if sid is None:
+                continue
+            name = st.find(_W + "name")
+            self.names[sid] = name.get(_W + "val", "") if name is not None else ""
+            based = st.find(_W + "basedOn")
+            if based is not None:
+                self.based[sid] = based.get(_W + "val")
+            rpr = st.find(_W + "rPr")
+            self.bold[sid] = _on(rpr.find(_W + "b")) if rpr is not None else None
+            self.num_pr[sid] = _num_pr(st.find(_W + "pPr"))
+            if st.get(_W + "default") in ("1", "true"):
+                self.default[st.get(_W + "type", "paragraph")] = sid
+
+    def _chain(self, sid: str | None):
+        for _ in range(10):  # a style based on a style …, as far as it goes (a cycle stops)
+            if sid is None:
+                return
+            yield sid
+            sid = self.based.get(sid)
+
+    def of(self, p) -> str | None:
+        ppr = p.find(_W + "pPr")
+        ps = ppr.find(_W + "pStyle") if ppr is not None else None
+        return ps.get(_W + "val") if ps is not None else self.default.get("paragraph")
+
+    def name(self, sid: str | None) -> str:
+        return self.names.get(sid or "", "")
+
+    def style_bold(self, sid: str | None) -> bool | None:
+        return next((self.bold[s] for s in self._chain(sid) if self.bold.get(s) is not None), None)
+
+    def list_of(self, sid: str | None) -> tuple[str | None, int | None]:
+        """A list style ("List Number") numbers its paragraphs."""
+        return next((self.num_pr[s] for s in self._chain(sid) if self.num_pr.get(s, (None, None))[0]), (None, None))
+
+    def all_bold(self, p, sid: str | None) -> bool:
+        """Every run with text is bold (directly, by character style, or by paragraph style): a
+        title or a heading set in bold type. Text outside plain runs (a hyperlink's) is not known
+        to be bold."""
+        from docx.text.run import Run
+
+        para_bold = self.style_bold(sid)
+        seen = False
+        for child in p.iterchildren():
+            if child.tag == _W + "hyperlink" and "".join(child.itertext()).strip():
+                return False
+            if child.tag != _W + "r" or not Run(child, None).text.strip():
+                continue
+            rpr = child.find(_W + "rPr")
+            bold = _on(rpr.find(_W + "b")) if rpr is not None else None
+            if bold is None and rpr is not None and rpr.find(_W + "rStyle") is not None:
+                bold = self.style_bold(rpr.find(_W + "rStyle").get(_W + "val"))
+            if bold is None:
+                bold = para_bold
+            if not bold:
+                return False
+            seen = True
+        return seen
 
 
 def _cn(n: int) -> str:
@@ -184,14 +237,13 @@ class _Numbering:
                     levels[ilvl] = (fmt, int(start.get(_W + "val", "1")), text)
             self.levels[num.get(_W + "numId")] = levels
 
-    def label(self, p, style) -> str:
+    def label(self, p, style: str | None, styles: _Styles) -> str:
         if not self.levels:
             return ""
-        num_id, ilvl = _num_pr(p.pPr)
-        while num_id is None and style is not None:  # a list style ("List Number") numbers its paragraphs
-            num_id, style_lvl = _num_pr(style.element.pPr)
+        num_id, ilvl = _num_pr(p.find(_W + "pPr"))
+        if num_id is None:
+            num_id, style_lvl = styles.list_of(style)
             ilvl = ilvl if ilvl is not None else style_lvl
-            style = style.base_style
         levels = self.levels.get(num_id or "")
         if not levels:
             return ""

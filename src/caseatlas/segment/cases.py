@@ -209,8 +209,6 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
             break  # a title block is printed on one page: the line above is the last page's
         if block and infos[block[-1]].md_level and not x.md_level:
             break  # a Markdown title is its run of heading lines, not the text above it
-        if block and infos[block[-1]].bold and not (x.bold or x.md_level):
-            break  # so is a title set in bold type
         block.append(i + 1)
     block.reverse()
     return block

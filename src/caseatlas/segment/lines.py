@@ -159,15 +159,28 @@ def _mark_noise(infos: list[LineInfo]) -> None:
     _mark_page_edges(infos)
     # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number — but
     # not beside a row of numbers, where they are a table's cell printed in a narrow column.
-    i = 0
-    while i < len(infos):
-        j = i
-        while j < len(infos) and not infos[j].blank and _CJK_CHAR.match(infos[j].body):
-            j += 1
-        if j - i >= 2 and not _in_table(infos, i, j):
-            for k in range(i, j):
+    # Blank lines between the characters are layout (a page exported one block per line).
+    for run in _runs(infos, lambda x: bool(_CJK_CHAR.match(x.body))):
+        if len(run) >= 2 and not _in_table(infos, run[0], run[-1] + 1):
+            for k in run:
                 infos[k].noise = True
-        i = max(j, i + 1)
+
+
+def _runs(infos: list[LineInfo], test) -> list[list[int]]:
+    """Runs of non-blank lines that pass `test`, blank lines between them skipped."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, x in enumerate(infos):
+        if x.blank:
+            continue
+        if test(x):
+            current.append(i)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
 
 
 def _mark_page_edges(infos: list[LineInfo]) -> None:
@@ -202,24 +215,17 @@ def _mark_page_edges(infos: list[LineInfo]) -> None:
 def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:
     """Single characters i..j-1 stacked inside a table printed in a narrow column (a cell "一/期"
     beside a row of numbers, a header cell "期/次" under the table's caption), not a side tab."""
-    before = [x for x in infos[max(0, i - 3):i] if not x.blank]
-    after = [x for x in infos[j:j + 12] if not x.blank][:8]
+    # (the line of text right above, the eight below: counted in lines of text, not of the file)
+    before = [x for x in infos[max(0, i - 12):i] if not x.blank][-1:]
+    after = [x for x in infos[j:j + 24] if not x.blank][:8]
     return bool(before and (_NUMBER_ROW.match(before[-1].body) or TABLE_CAPTION.match(before[-1].body))) \
         or any(_NUMBER_ROW.match(x.body) for x in after)
 
 
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
     """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
-    out: dict[int, str] = {}
-    i = 0
-    while i < len(infos):
-        j = i
-        while j < len(infos) and infos[j].noise and _CJK_CHAR.match(infos[j].body):
-            j += 1
-        if j - i >= 2:
-            out[i] = "".join(infos[k].body for k in range(i, j))
-        i = max(j, i + 1)
-    return out
+    return {run[0]: "".join(infos[k].body for k in run)
+            for run in _runs(infos, lambda x: x.noise and bool(_CJK_CHAR.match(x.body))) if len(run) >= 2}
 
 
 def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:

@@ -238,9 +238,9 @@ _NOTICE_CASES = [("临江热力有限公司燃气锅炉烟气余热回收项目"
 _CN_NO = "一二三"
 
 
-def _notice_markdown(blank_lines: bool) -> bytes:
+def _notice_markdown(blank_lines: bool, notice=_NOTICE) -> bytes:
     out, k = [], 0
-    for kind, text in _NOTICE:
+    for kind, text in notice:
         if kind == "case":
             text, k = f"## {_CN_NO[k]}、{text}", k + 1
         elif kind == "title":
@@ -268,7 +268,7 @@ def _word_list(document) -> str:
     return "90"
 
 
-def _notice_word(style: str) -> bytes:
+def _notice_word(style: str, notice=_NOTICE) -> bytes:
     """style: "heading" (titles in Heading 2, headings in Heading 3), "bold" (both as bold runs
     in plain paragraphs), "plain" (no formatting at all), "numbered" (titles in a Word list: the
     一、 is Word's, not typed)."""
@@ -281,7 +281,7 @@ def _notice_word(style: str) -> bytes:
     num_id = _word_list(document) if style == "numbered" else None
     k = 0
     table = None
-    for kind, text in _NOTICE:
+    for kind, text in notice:
         if kind != "table":
             table = None
         if kind == "title":
@@ -347,3 +347,13 @@ def test_a_notice_reads_the_same_in_markdown_and_word(name, render):
         <= {(k, u, v) for k, u, v, _ in second}  # the table's cells, in Markdown and in Word
     assert ("co2e_reduction", "tCO2e", 16000, "annual") in third
     assert ("renewable_capacity", "MW", 1.2, "unspecified") in third
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_numbered_case_list_without_fields_gives_the_titles(fmt):
+    """一、…项目 right above each case's first heading, counting up: the items are the titles
+    (no 申报单位 line needed to tell a list of cases)."""
+    notice = [(kind, text) for kind, text in _NOTICE if kind != "field"]
+    data = _notice_markdown(False, notice) if fmt == "md" else _notice_word("plain", notice)
+    got = _notice_cases(f"notice.{fmt}", data)
+    assert [(title, org) for title, org, _, _ in got] == [(title, None) for title, _ in _NOTICE_CASES]

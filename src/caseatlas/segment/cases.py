@@ -185,7 +185,33 @@ def _titleish(x: LineInfo, keys: Counter[str]) -> bool:
     return digits <= len(body) / 2
 
 
-def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str]) -> list[int]:
+def _item_above(infos: list[LineInfo], anchor: int, lower: int) -> int | None:
+    """The line above a case's first heading, past field lines ("申报单位：…"), if it is a
+    numbered item (一、… 1. …) that could be a title."""
+    i = anchor - 1
+    while i >= lower and (infos[i].blank or infos[i].noise or (infos[i].label and not infos[i].lone_label)):
+        i -= 1
+    x = infos[i] if i >= lower else None
+    if x is None or x.numbering not in ("cn", "arabic") or x.ends_sentence or len(x.body) > TITLE_MAX:
+        return None
+    return i
+
+
+def _numbered_list(infos: list[LineInfo], anchors: list[int], start: int) -> bool:
+    """Every case's first heading comes right after an item of one numbered list (一、 二、 三、,
+    maybe starting again at 一 in a new chapter): the list of cases, whose items are the titles."""
+    numbers = []
+    lower = start
+    for a in anchors:
+        i = _item_above(infos, a, lower)
+        if i is None:
+            return False
+        numbers.append(infos[i].number)
+        lower = a + 1
+    return len(numbers) >= 2 and numbers[0] == 1 and all(b in (a + 1, 1) for a, b in zip(numbers, numbers[1:]))
+
+
+def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str], numbered: bool = False) -> list[int]:
     block: list[int] = []
     i = anchor - 1
     # "申报单位：…", "所属领域：…": fields between a title and the first heading (the anchor may be one)
@@ -199,9 +225,9 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
                 and len(x.body) <= TITLE_MAX:  # (a heading "# 案例一：…" is a title, not a field)
             fields = True
             continue
-        if fields and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
+        if (fields or numbered) and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
                 and len(x.body) <= TITLE_MAX:
-            return [i + 1]  # a numbered list of cases (一、…) whose items open with fields
+            return [i + 1]  # a numbered list of cases (一、…), its items opening with fields or headings
         if not _titleish(x, keys):
             break
         page = x.line.page
@@ -305,8 +331,9 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     chapter_names = {squash(c) for c in (toc.chapters if toc else [])}
     drafts: list[_Draft] = []
     lower = body_start
+    numbered = section_mode == "headings" and _numbered_list(infos, anchors, body_start)
     for a in anchors:
-        drafts.append(_Draft(anchor=a, block=_title_block(infos, a, lower, keys)))
+        drafts.append(_Draft(anchor=a, block=_title_block(infos, a, lower, keys, numbered)))
         lower = a + 1
     order = _vote_order(infos, drafts)
     for d in drafts:

@@ -271,7 +271,9 @@ class _Numbering:
             return f(counts[k] or levels[k][1])
 
         out = re.sub(r"%([1-9])", fill, text)
-        return out + " " if out and out[-1].isascii() else out
+        # Word sets a tab (or a space) after the label; printed, "一、" and "（一）" need none,
+        # "1." and "第一章" a space.
+        return out + " " if out and out[-1] not in "、，,：:）)】」" else out
 
 
 def _level(lvl) -> tuple[str, int, str]:

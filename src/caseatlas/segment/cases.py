@@ -73,8 +73,9 @@ def _is_heading_candidate(x: LineInfo) -> bool:
 
 
 def _is_prose(x: LineInfo) -> bool:
-    """A line of running text: a sentence ends on it, or it is longer than any heading."""
-    return not x.blank and not x.noise and "\t" not in x.line.raw.strip() and (x.ends_sentence or len(x.body) > TITLE_MAX)
+    """A line of running text: a sentence ends on it, or it is longer than any title (a table
+    row is not, however long)."""
+    return (len(x.body) > TITLE_MAX or x.ends_sentence) and "\t" not in x.line.raw.strip()
 
 
 def recurring_keys(infos: list[LineInfo], start: int, end: int) -> Counter[str]:
@@ -84,29 +85,23 @@ def recurring_keys(infos: list[LineInfo], start: int, end: int) -> Counter[str]:
     a Word file or a Markdown file written without them says the same): repeats at least
     `MIN_SPACING` text lines apart on average, with running text between most of them — a
     table's cells repeat with other cells between."""
-    where: dict[str, list[int]] = {}
-    text_no: list[int] = []  # text lines before each index
-    prose_no: list[int] = []  # prose lines before each index
+    where: dict[str, list[tuple[int, int]]] = {}  # key → (text lines, prose lines) before each repeat
     seen = prose = 0
     for i in range(start, end):
         x = infos[i]
-        text_no.append(seen)
-        prose_no.append(prose)
-        if not x.blank and not x.noise:
-            seen += 1
-            prose += _is_prose(x)
+        if x.blank or x.noise:
+            continue
         if _is_heading_candidate(x):
-            where.setdefault(x.key, []).append(i)
+            where.setdefault(x.key, []).append((seen, prose))
+        seen += 1
+        prose += _is_prose(x)
     keys: Counter[str] = Counter()
-    for key, idx in where.items():
-        if len(idx) < 3:
+    for key, at in where.items():
+        if len(at) < 3 or (at[-1][0] - at[0][0]) / (len(at) - 1) < MIN_SPACING:
             continue
-        pos = [text_no[i - start] for i in idx]
-        if (pos[-1] - pos[0]) / (len(idx) - 1) < MIN_SPACING:
-            continue
-        gaps = [prose_no[b - start] > prose_no[a - start] for a, b in zip(idx, idx[1:])]
-        if 2 * sum(gaps) >= len(gaps):
-            keys[key] = len(idx)
+        between = sum(b[1] > a[1] for a, b in zip(at, at[1:]))  # repeats with running text between
+        if 2 * between >= len(at) - 1:
+            keys[key] = len(at)
     return keys
 
 

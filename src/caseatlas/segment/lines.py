@@ -160,7 +160,7 @@ def _mark_noise(infos: list[LineInfo]) -> None:
     # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number — but
     # not beside a row of numbers, where they are a table's cell printed in a narrow column.
     # Blank lines between the characters are layout (a page exported one block per line).
-    for run in _runs(infos, lambda x: bool(_CJK_CHAR.match(x.body))):
+    for run in _runs(infos, lambda x: len(x.body) == 1 and bool(_CJK_CHAR.match(x.body))):
         if len(run) >= 2 and not _in_table(infos, run[0], run[-1] + 1):
             for k in run:
                 infos[k].noise = True
@@ -225,7 +225,8 @@ def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
     """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
     return {run[0]: "".join(infos[k].body for k in run)
-            for run in _runs(infos, lambda x: x.noise and bool(_CJK_CHAR.match(x.body))) if len(run) >= 2}
+            for run in _runs(infos, lambda x: x.noise and len(x.body) == 1 and bool(_CJK_CHAR.match(x.body)))
+            if len(run) >= 2}
 
 
 def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:

@@ -462,3 +462,16 @@ def test_the_held_out_book(tmp_path):
     (cases,) = evaluation.eval_cases(ctx, ROOT / "eval" / "heldout" / "gold")
     (facts,) = evaluation.eval_facts(ctx, ROOT / "eval" / "heldout" / "gold")
     assert cases["f1"] == 1.0 and facts["precision"] >= 0.9 and facts["recall"] >= 0.9, (cases, facts)
+
+
+def test_a_bold_heading_line_ends_a_passage_and_blank_lines_do_not_matter():
+    """A line all in bold (a Word paragraph in bold type, "**一、实施效果**") is a heading: the text
+    after it is a passage of its own; blank lines between lines change nothing."""
+    from caseatlas.extract.outcomes import passages
+
+    raws = ["**一、实施效果**", "项目投运后", "年减少二氧化碳排放 1200 吨。", "**二、推广价值**", "可在同类园区推广。"]
+    with_blanks = [r for raw in raws for r in (raw, "")]
+    for lines in (raws, with_blanks):
+        ps = passages([Line(no=i + 1, raw=r, text=r) for i, r in enumerate(lines)])
+        assert [p.text for p in ps] == ["**一、实施效果**", "项目投运后年减少二氧化碳排放 1200 吨。", "**二、推广价值**",
+                                        "可在同类园区推广。"]

@@ -97,6 +97,9 @@ _HEADING_LINE = re.compile(r"^(?:#{1,6}\s|[◎●■□▶►➤◆]|第[一二�
                            r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}(?:[、.．](?!\d)|\s))")
 
 
+_BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*$")  # a line all in bold ("**一、基本情况**", a Word paragraph in bold type)
+
+
 @dataclass(slots=True)
 class _Passage:
     text: str
@@ -116,7 +119,7 @@ def passages(lines: list[Line]) -> list[_Passage]:
     """Join lines that a layout wrapped into passages; keep line offsets.
 
     A line continues on the next one unless it ends a sentence or is a heading (a short
-    numbered, marked or Markdown line: "2. 绿色制造方面", "◎ 项目成果")."""
+    numbered, marked, Markdown or bold line: "2. 绿色制造方面", "◎ 项目成果", "**取得成效**")."""
     out: list[_Passage] = []
     buf, spans = "", []
     prev_heading = False
@@ -127,7 +130,7 @@ def passages(lines: list[Line]) -> list[_Passage]:
         if buf and (buf.endswith(_HEADING_END[:4]) or prev_heading):
             out.append(_Passage(buf, spans))
             buf, spans = "", []
-        prev_heading = len(text) <= 25 and bool(_HEADING_LINE.match(text))
+        prev_heading = len(text) <= 25 and bool(_HEADING_LINE.match(text) or _BOLD_LINE.match(text))
         sep = " " if buf and buf[-1].isascii() and buf[-1].isalnum() and text[0].isascii() and text[0].isalnum() else ""
         start = len(buf) + len(sep)
         buf += sep + text

@@ -107,7 +107,7 @@ def test_pdf_keeps_pages_and_docx_headings(tmp_path):
 
 def test_docx_reader_conveys_word_structure():
     """What Word keeps out of the text comes through as the line a Markdown file would hold:
-    heading styles as '#', automatic list numbers as printed (一、 1. （一）), a paragraph in bold
+    heading styles and outline levels as '#', automatic list numbers as printed (一、 1. （一）), a paragraph in bold
     type as **…** (bold runs, a bold character style, a bold paragraph style), table rows as
     tab-separated cells, a content control's paragraphs in place."""
     import io
@@ -146,6 +146,9 @@ def test_docx_reader_conveys_word_structure():
     strong.font.bold = True
     para = document.add_paragraph()
     para.add_run("主要做法", style=strong)
+    case_title = document.styles.add_style("案例标题", WD_STYLE_TYPE.PARAGRAPH)
+    case_title.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {w} w:val="1"/>'))
+    document.add_paragraph("屋顶光伏示范", style=case_title)
     heading_like = document.styles.add_style("小标题", WD_STYLE_TYPE.PARAGRAPH)
     heading_like.font.bold = True
     document.add_paragraph("取得成效", style=heading_like)
@@ -162,7 +165,7 @@ def test_docx_reader_conveys_word_structure():
     document.save(buf)
     lines = [line.raw for line in read_upload("notice.docx", buf.getvalue()).lines]
     assert lines == ["# 示范项目汇编", "**一、园区微电网项目**", "（一）建设内容", "1. 屋顶光伏", "2. 储能电站",
-                     "（二）运行成效", "二、冷链物流项目", "**主要做法**", "**取得成效**", "年减排二氧化碳 1200 吨。",
+                     "（二）运行成效", "二、冷链物流项目", "**主要做法**", "## 屋顶光伏示范", "**取得成效**", "年减排二氧化碳 1200 吨。",
                      "指标\t数值（吨）", "年节约标准煤\t480", "申报单位：某某能源有限公司"]
 
 

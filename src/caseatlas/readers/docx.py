@@ -1,7 +1,8 @@
 """DOCX: paragraphs and table rows in body order, with the structure Word keeps out of the text.
 
 What a reader of the printed page sees, written into the line the way a Markdown file says it:
-- a heading style (Heading n, 标题 n, Title) → `#`×n before the text;
+- a heading style (Heading n, 标题 n, Title) or an outline level (a style of one's own that
+  Word's navigation pane lists) → `#`×n before the text;
 - automatic numbering (a list whose "一、", "1." or "（二）" Word draws from numbering.xml) → the
   label as Word prints it, before the text;
 - a paragraph whose every run is bold (directly, by character style or by paragraph style) →
@@ -43,7 +44,7 @@ def read_docx(data: bytes, name: str) -> list[str]:
                 continue
             style = styles.of(block)
             label = numbering.label(block, style, styles)
-            level = _heading_level(styles.name(style))
+            level = _heading_level(styles.name(style)) or styles.outline_level(block, style)
             if level:
                 lines.append("#" * level + " " + label + text.strip().replace("\n", " "))
                 continue
@@ -94,6 +95,7 @@ class _Styles:
         self.based: dict[str, str] = {}
         self.bold: dict[str, bool | None] = {}
         self.num_pr: dict[str, tuple[str | None, int | None]] = {}
+        self.outline: dict[str, int | None] = {}
         self.default: dict[str, str] = {}  # style type → default style id
         try:
             root = document.styles.element
@@ -111,6 +113,7 @@ class _Styles:
             rpr = st.find(_W + "rPr")
             self.bold[sid] = _on(rpr.find(_W + "b")) if rpr is not None else None
             self.num_pr[sid] = _num_pr(st.find(_W + "pPr"))
+            self.outline[sid] = _outline(st.find(_W + "pPr"))
             if st.get(_W + "default") in ("1", "true"):
                 self.default[st.get(_W + "type", "paragraph")] = sid
 
@@ -131,6 +134,14 @@ class _Styles:
 
     def style_bold(self, sid: str | None) -> bool | None:
         return next((self.bold[s] for s in self._chain(sid) if self.bold.get(s) is not None), None)
+
+    def outline_level(self, p, sid: str | None) -> int:
+        """A heading by its outline level (what Word's navigation pane lists), set on the
+        paragraph or its style ("案例标题" based on nothing, at level 2): 1-6, else 0."""
+        level = _outline(p.find(_W + "pPr"))
+        if level is None:
+            level = next((self.outline[s] for s in self._chain(sid) if self.outline.get(s) is not None), None)
+        return level + 1 if level is not None and level < 6 else 0
 
     def list_of(self, sid: str | None) -> tuple[str | None, int | None]:
         """A list style ("List Number") numbers its paragraphs."""
@@ -282,6 +293,15 @@ def _level(lvl) -> tuple[str, int, str]:
         return el.get(_W + "val", default) if el is not None else default
 
     return val("numFmt", "decimal"), int(val("start", "1") or 1), val("lvlText", "")
+
+
+def _outline(ppr) -> int | None:
+    """w:outlineLvl (0 is a level-1 heading; 9 is body text), or None when not set."""
+    el = ppr.find(_W + "outlineLvl") if ppr is not None else None
+    try:
+        return int(el.get(_W + "val")) if el is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _num_pr(ppr) -> tuple[str | None, int | None]:

@@ -171,13 +171,17 @@ def test_docx_reader_conveys_word_structure():
 
 def test_html_reader_keeps_cells_and_bold_blocks(tmp_path):
     """A tab typed inside a line of a <p> separates cells (a table dumped as text), a line break
-    in the source is a space, and a block all in <b>/<strong> is **…**."""
+    in the source is a space, a <br> a line break (one line in a heading or a cell), a <div> of
+    text a block, and a block all in <b>/<strong> is **…**."""
     from caseatlas.readers import read_upload
 
     page = ("<html><body><p><strong>一、园区微电网项目</strong></p><p>指标\t2025年\t2026年</p>"
-            "<p>年发电量\n      （万千瓦时）</p><p>年减排<b>二氧化碳</b>1200吨。</p></body></html>")
+            "<p>年发电量\n      （万千瓦时）</p><p>年减排<b>二氧化碳</b>1200吨。</p>"
+            "<div><div>申报单位：某某能源有限公司<br>所属领域：工业</div><h3>主要<br>做法</h3></div>"
+            "<table><tr><td>年发电量<br/>（万千瓦时）</td><td>690</td></tr></table></body></html>")
     texts = [line.raw for line in read_upload("a.html", page.encode()).lines if line.raw]
-    assert texts == ["**一、园区微电网项目**", "指标\t2025年\t2026年", "年发电量 （万千瓦时）", "年减排二氧化碳1200吨。"]
+    assert texts == ["**一、园区微电网项目**", "指标\t2025年\t2026年", "年发电量 （万千瓦时）", "年减排二氧化碳1200吨。",
+                     "申报单位：某某能源有限公司", "所属领域：工业", "### 主要 做法", "年发电量 （万千瓦时）\t690"]
 
 
 def test_html_reader_marks_headings_and_joins_subscripts(tmp_path):

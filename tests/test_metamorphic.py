@@ -3,7 +3,8 @@
 Every corpus book and every book under eval/ is read (a) as it is, then rewritten and read
 again: (b) without blank lines, (c) every line stripped of leading/trailing whitespace, (d) as a
 DOCX with one plain paragraph per line, (e) that DOCX with the case titles (as (a) found them)
-in bold, (f) as HTML, one escaped <p> per line. Each variant must give the same cases (by
+in bold, (e') the titles in Word's Heading 2 and the section headings in Heading 3, (f) as HTML,
+one escaped <p> per line. Each variant must give the same cases (by
 title, whitespace-insensitive) and the same core outcomes (kind, unit, value, period) in each;
 their organizations, chapters and section headings must not change either.
 No annotations are needed: (a) is the reference.
@@ -35,7 +36,7 @@ from caseatlas.vocab import CORE_KINDS
 from conftest import CORPUS, ROOT
 
 BOOKS = sorted(CORPUS.glob("*.txt")) + sorted(p for p in (ROOT / "eval").glob("*/books/*") if p.is_file())
-VARIANTS = ["no_blank_lines", "stripped", "docx_plain", "docx_bold_titles", "html"]
+VARIANTS = ["no_blank_lines", "stripped", "docx_plain", "docx_bold_titles", "docx_heading_styles", "html"]
 
 pytestmark = [pytest.mark.corpus]
 
@@ -81,7 +82,7 @@ def _title_lines(document, book) -> set[int]:
     return found
 
 
-def _docx(lines: list[str], bold: set[int] = frozenset()) -> bytes:
+def _docx(lines: list[str], bold: set[int] = frozenset(), styled: dict[int, str] | None = None) -> bytes:
     """One Word paragraph per line, as python-docx writes them (its add_paragraph looks for
     the section properties each time: quadratic on a whole book, so paragraphs go in directly)."""
     import docx
@@ -94,7 +95,12 @@ def _docx(lines: list[str], bold: set[int] = frozenset()) -> bytes:
     for no, line in enumerate(lines, 1):
         p = OxmlElement("w:p")
         end.addprevious(p)
-        run = Paragraph(p, document._body).add_run(line)  # (tabs become <w:tab/>)
+        para = Paragraph(p, document._body)
+        if styled and no in styled:  # the text in a heading style instead of its Markdown '#'
+            para.add_run(re.sub(r"^#+\s*", "", line).strip())
+            para.style = document.styles[styled[no]]
+            continue
+        run = para.add_run(line)  # (tabs become <w:tab/>)
         if no in bold:
             run.bold = True
     buf = io.BytesIO()
@@ -120,6 +126,10 @@ def variant(path: Path, document, book, name: str):
         return read_upload(stem + ".docx", _docx(raws))
     if name == "docx_bold_titles":
         return read_upload(stem + ".docx", _docx(raws, _title_lines(document, book)))
+    if name == "docx_heading_styles":
+        styled = {no: "Heading 3" for case in book.cases for no in (s.start_line for s in case.sections)}
+        styled.update({no: "Heading 2" for no in _title_lines(document, book)})
+        return read_upload(stem + ".docx", _docx(raws, styled=styled))
     if name == "html":
         return read_upload(stem + ".html", _html(raws))
     raise ValueError(name)

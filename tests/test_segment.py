@@ -357,3 +357,18 @@ def test_numbered_case_list_without_fields_gives_the_titles(fmt):
     data = _notice_markdown(False, notice) if fmt == "md" else _notice_word("plain", notice)
     got = _notice_cases(f"notice.{fmt}", data)
     assert [(title, org) for title, org, _, _ in got] == [(title, None) for title, _ in _NOTICE_CASES]
+
+
+def test_organization_printed_plain_above_a_heading_style_title():
+    """The organization on a plain line above a title set in a heading style (Markdown `##`,
+    Word's Heading 2) is the case's, when the book prints organizations before titles."""
+    from caseatlas.readers import read_upload
+
+    cases = [("青禾能源有限公司", "屋顶光伏与储能一体化"), ("蓝湾物流集团", "电动重卡换电示范"),
+             ("北辰乳业", "牧场沼气发电与余热利用")]
+    lines = []
+    for org, title in cases:
+        lines += [org, f"## {title}", "### 项目背景", "企业所在园区用电负荷高，峰谷差大。", "### 项目成果",
+                  "项目建成后年发电量120万千瓦时，年减少二氧化碳排放约700吨。", "### 专家点评", "做法务实，可复制推广。"]
+    book = segment(read_upload("book.md", "\n".join(lines).encode()))
+    assert [(c.organization, c.title) for c in book.cases] == cases

@@ -235,10 +235,27 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
     return block
 
 
+def _plain_above(infos: list[LineInfo], block: list[int], lower: int, keys: Counter[str]) -> int | None:
+    """A title set in a heading style (`## 标题`, Word's Heading 2) whose block is that one line,
+    and a short plain line right above it: the organization, when the book prints it before the
+    title (decided by the vote)."""
+    if len(block) != 1 or not infos[block[0]].md_level:
+        return None
+    i = block[0] - 1
+    while i >= lower and (infos[i].blank or infos[i].noise):
+        i -= 1
+    if i < lower or infos[i].md_level or infos[i].label or not _titleish(infos[i], keys):
+        return None
+    if infos[i].line.page not in (None, infos[block[0]].line.page):
+        return None
+    return i
+
+
 @dataclass(slots=True)
 class _Draft:
     anchor: int
     block: list[int]
+    above: int | None = None  # a plain line above a one-line heading-style title (see _plain_above)
     start: int = 0
     title_lines: list[int] = field(default_factory=list)
     org_lines: list[int] = field(default_factory=list)
@@ -249,9 +266,10 @@ class _Draft:
 def _vote_order(infos: list[LineInfo], drafts: list[_Draft]) -> str:
     votes = Counter()
     for d in drafts:
-        if len(d.block) < 2:
+        block = d.block if d.above is None else [d.above] + d.block
+        if len(block) < 2:
             continue
-        first, last = is_org_like(infos[d.block[0]].body), is_org_like(infos[d.block[-1]].body)
+        first, last = is_org_like(infos[block[0]].body), is_org_like(infos[block[-1]].body)
         if last and not first:
             votes["title_org"] += 1
         elif first and not last:
@@ -328,9 +346,13 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     lower = body_start
     numbered = section_mode == "headings" and _numbered_list(infos, anchors, body_start)
     for a in anchors:
-        drafts.append(_Draft(anchor=a, block=_title_block(infos, a, lower, keys, numbered)))
+        block = _title_block(infos, a, lower, keys, numbered)
+        drafts.append(_Draft(anchor=a, block=block, above=_plain_above(infos, block, lower, keys)))
         lower = a + 1
     order = _vote_order(infos, drafts)
+    for d in drafts:
+        if order == "org_title" and d.above is not None:
+            d.block = [d.above] + d.block
     for d in drafts:
         _split_block(infos, d, order)
     back = _back_matter_start(infos, drafts[-1].anchor + 1, toc)

@@ -105,6 +105,85 @@ def test_pdf_keeps_pages_and_docx_headings(tmp_path):
     assert docx.lines[0].text == "# 第一章 能源转型"
 
 
+def test_docx_reader_conveys_word_structure():
+    """What Word keeps out of the text comes through as the line a Markdown file would hold:
+    heading styles and outline levels as '#', automatic list numbers as printed (一、 1. （一）), a paragraph in bold
+    type as **…** (bold runs, a bold character style, a bold paragraph style), table rows as
+    tab-separated cells, a content control's paragraphs in place."""
+    import io
+
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+
+    from caseatlas.readers import read_upload
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="80">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="80"><w:abstractNumId w:val="80"/></w:num>'))
+
+    def listed(text: str, level: int, bold: bool = False):
+        para = document.add_paragraph()
+        para.add_run(text).bold = bold or None
+        para._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="80"/></w:numPr>'))
+
+    document.add_heading("示范项目汇编", level=1)
+    listed("园区微电网项目", 0, bold=True)
+    listed("建设内容", 1)
+    listed("屋顶光伏", 2)
+    listed("储能电站", 2)
+    listed("运行成效", 1)
+    listed("冷链物流项目", 0)
+    strong = document.styles.add_style("要点", WD_STYLE_TYPE.CHARACTER)
+    strong.font.bold = True
+    para = document.add_paragraph()
+    para.add_run("主要做法", style=strong)
+    case_title = document.styles.add_style("案例标题", WD_STYLE_TYPE.PARAGRAPH)
+    case_title.element.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl {w} w:val="1"/>'))
+    document.add_paragraph("屋顶光伏示范", style=case_title)
+    heading_like = document.styles.add_style("小标题", WD_STYLE_TYPE.PARAGRAPH)
+    heading_like.font.bold = True
+    document.add_paragraph("取得成效", style=heading_like)
+    para = document.add_paragraph()
+    para.add_run("年减排").bold = True
+    para.add_run("二氧化碳 1200 吨。")
+    table = document.add_table(rows=2, cols=2)
+    for row, values in zip(table.rows, [("指标", "数值（吨）"), ("年节约标准煤", "480")]):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.element.body[-1].addprevious(parse_xml(
+        f'<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位：某某能源有限公司</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
+    buf = io.BytesIO()
+    document.save(buf)
+    lines = [line.raw for line in read_upload("notice.docx", buf.getvalue()).lines]
+    assert lines == ["# 示范项目汇编", "**一、园区微电网项目**", "（一）建设内容", "1. 屋顶光伏", "2. 储能电站",
+                     "（二）运行成效", "二、冷链物流项目", "**主要做法**", "## 屋顶光伏示范", "**取得成效**", "年减排二氧化碳 1200 吨。",
+                     "指标\t数值（吨）", "年节约标准煤\t480", "申报单位：某某能源有限公司"]
+
+
+def test_html_reader_keeps_cells_and_bold_blocks(tmp_path):
+    """A tab typed inside a line of a <p> separates cells (a table dumped as text), a line break
+    in the source is a space, a <br> a line break (one line in a heading or a cell), a <div> of
+    text a block, and a block all in <b>/<strong> is **…**."""
+    from caseatlas.readers import read_upload
+
+    page = ("<html><body><p><strong>一、园区微电网项目</strong></p><p>指标\t2025年\t2026年</p>"
+            "<p>年发电量\n      （万千瓦时）</p><p>年减排<b>二氧化碳</b>1200吨。</p>"
+            "<div><div>申报单位：某某能源有限公司<br>所属领域：工业</div><h3>主要<br>做法</h3></div>"
+            "<table><tr><td>年发电量<br/>（万千瓦时）</td><td>690</td></tr></table></body></html>")
+    texts = [line.raw for line in read_upload("a.html", page.encode()).lines if line.raw]
+    assert texts == ["**一、园区微电网项目**", "指标\t2025年\t2026年", "年发电量 （万千瓦时）", "年减排二氧化碳1200吨。",
+                     "申报单位：某某能源有限公司", "所属领域：工业", "### 主要 做法", "年发电量 （万千瓦时）\t690"]
+
+
 def test_html_reader_marks_headings_and_joins_subscripts(tmp_path):
     path = tmp_path / "book.html"
     path.write_text(

@@ -199,3 +199,176 @@ def test_organizations_credited_per_chapter_in_the_preface():
     cases[0].organization = "甲市人民政府"
     credit_providers(lines, cases)
     assert cases[0].organization == "甲市人民政府"
+
+
+# A notice (通知) listing its cases as 一、二、三、 with a field line and two headings each, written
+# for these tests (invented organizations and figures), as Markdown and as Word files in the ways
+# people write them: it must read as the same three cases with the same figures every time.
+_NOTICE = [
+    ("title", "关于公布2027年度临江区节能降碳示范项目的通知"),
+    ("p", "各街道办事处、区直各部门，各有关企业："),
+    ("p", "经企业申报、街道推荐和专家评审，确定以下三个项目为2027年度临江区节能降碳示范项目，现予公布。"),
+    ("case", "临江热力有限公司燃气锅炉烟气余热回收项目"),
+    ("field", "申报单位：临江热力有限公司"),
+    ("head", "主要做法"),
+    ("p", "公司在三台燃气锅炉尾部加装烟气冷凝换热器，回收的热量用于预热锅炉补水，并对一级管网实施变频改造。"),
+    ("head", "取得成效"),
+    ("p", "项目总投资860万元，年节约标准煤2190吨，年减少二氧化碳排放3900吨。"),
+    ("case", "东湾纺织股份有限公司屋顶分布式光伏项目"),
+    ("field", "申报单位：东湾纺织股份有限公司"),
+    ("head", "主要做法"),
+    ("p", "利用厂房和仓库屋顶建设分布式光伏电站，所发电量自发自用、余电上网，同步建设能耗在线监测系统。"),
+    ("head", "取得成效"),
+    ("p", "电站装机容量6.5兆瓦，项目投资2600万元。电站逐年运行情况如下："),
+    ("table", ["年份", "发电量（万千瓦时）", "减少二氧化碳排放（吨）"]),
+    ("table", ["2026年", "690", "3930"]),
+    ("table", ["2027年", "720", "4100"]),
+    ("case", "临江公交集团纯电动公交替代项目"),
+    ("field", "申报单位：临江市公共交通集团有限公司"),
+    ("head", "主要做法"),
+    ("p", "分两批将全部柴油公交车更换为纯电动公交车，新建充电站6座，并利用场站屋顶建设光伏车棚。"),
+    ("head", "取得成效"),
+    ("p", "累计投资1.8亿元，每年减少柴油消耗5200吨，年减少二氧化碳排放1.6万吨；光伏车棚装机容量1.2兆瓦。"),
+    ("p", "临江区发展和改革局"),
+    ("p", "2027年12月8日"),
+]
+_NOTICE_CASES = [("临江热力有限公司燃气锅炉烟气余热回收项目", "临江热力有限公司"),
+                 ("东湾纺织股份有限公司屋顶分布式光伏项目", "东湾纺织股份有限公司"),
+                 ("临江公交集团纯电动公交替代项目", "临江市公共交通集团有限公司")]
+_CN_NO = "一二三"
+
+
+def _notice_markdown(blank_lines: bool, notice=_NOTICE) -> bytes:
+    out, k = [], 0
+    for kind, text in notice:
+        if kind == "case":
+            text, k = f"## {_CN_NO[k]}、{text}", k + 1
+        elif kind == "title":
+            text = "# " + text
+        elif kind == "head":
+            text = "### " + text
+        elif kind == "table":
+            text = "\t".join(text)
+        out.append(text)
+        if blank_lines:
+            out.append("")
+    return "\n".join(out).encode()
+
+
+def _word_list(document) -> str:
+    """A Word list numbered 一、二、三、 (chineseCounting), as Word writes one into numbering.xml."""
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        f'<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return "90"
+
+
+def _notice_word(style: str, notice=_NOTICE) -> bytes:
+    """style: "heading" (titles in Heading 2, headings in Heading 3), "bold" (both as bold runs
+    in plain paragraphs), "plain" (no formatting at all), "numbered" (titles in a Word list: the
+    一、 is Word's, not typed)."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    num_id = _word_list(document) if style == "numbered" else None
+    k = 0
+    table = None
+    for kind, text in notice:
+        if kind != "table":
+            table = None
+        if kind == "title":
+            document.add_paragraph(text)
+        elif kind == "table":
+            if table is None:
+                table = document.add_table(rows=0, cols=len(text))
+            for cell, value in zip(table.add_row().cells, text):
+                cell.text = value
+        elif kind in ("case", "head"):
+            numbered = f"{_CN_NO[k]}、{text}" if kind == "case" and style != "numbered" else text
+            k += kind == "case"
+            if style == "heading":
+                document.add_heading(numbered, level=2 if kind == "case" else 3)
+            elif style == "bold":
+                document.add_paragraph().add_run(numbered).bold = True
+            elif style == "numbered" and kind == "case":
+                para = document.add_paragraph(numbered)
+                para._p.get_or_add_pPr().append(parse_xml(
+                    '<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                    f'<w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+            else:
+                document.add_paragraph(numbered)
+        else:
+            document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def _notice_cases(name: str, data: bytes):
+    from caseatlas.extract import extract_book
+    from caseatlas.readers import read_upload
+    from caseatlas.vocab import CORE_KINDS
+
+    book = segment(read_upload(name, data))
+    extract_book(book)
+    return [(c.title, c.organization, [s.heading for s in c.sections],
+             sorted((o.kind, o.unit, o.value, o.period) for o in c.facts.outcomes if o.kind in CORE_KINDS))
+            for c in book.cases]
+
+
+@pytest.mark.parametrize(("name", "render"), [
+    ("notice.md", lambda: _notice_markdown(True)),
+    ("notice_no_blank_lines.md", lambda: _notice_markdown(False)),
+    ("notice_heading_styles.docx", lambda: _notice_word("heading")),
+    ("notice_bold_labels.docx", lambda: _notice_word("bold")),
+    ("notice_plain.docx", lambda: _notice_word("plain")),
+    ("notice_word_numbering.docx", lambda: _notice_word("numbered")),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_notice_reads_the_same_in_markdown_and_word(name, render):
+    reference = _notice_cases("notice.md", _notice_markdown(True))
+    got = _notice_cases(name, render())
+    assert [(t, o) for t, o, _, _ in got] == _NOTICE_CASES
+    assert all(sections == ["主要做法", "取得成效"] for _, _, sections, _ in got)
+    assert [core for *_, core in got] == [core for *_, core in reference]
+    first, second, third = (core for *_, core in got)
+    assert ("investment_or_finance", "CNY", 8.6e6, "unspecified") in first
+    assert ("energy_saving", "tce", 2190, "annual") in first
+    assert ("co2e_reduction", "tCO2e", 3900, "annual") in first
+    assert ("renewable_capacity", "MW", 6.5, "unspecified") in second
+    assert {("co2e_reduction", "tCO2e", 3930.0), ("co2e_reduction", "tCO2e", 4100.0)} \
+        <= {(k, u, v) for k, u, v, _ in second}  # the table's cells, in Markdown and in Word
+    assert ("co2e_reduction", "tCO2e", 16000, "annual") in third
+    assert ("renewable_capacity", "MW", 1.2, "unspecified") in third
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_numbered_case_list_without_fields_gives_the_titles(fmt):
+    """一、…项目 right above each case's first heading, counting up: the items are the titles
+    (no 申报单位 line needed to tell a list of cases)."""
+    notice = [(kind, text) for kind, text in _NOTICE if kind != "field"]
+    data = _notice_markdown(False, notice) if fmt == "md" else _notice_word("plain", notice)
+    got = _notice_cases(f"notice.{fmt}", data)
+    assert [(title, org) for title, org, _, _ in got] == [(title, None) for title, _ in _NOTICE_CASES]
+
+
+def test_organization_printed_plain_above_a_heading_style_title():
+    """The organization on a plain line above a title set in a heading style (Markdown `##`,
+    Word's Heading 2) is the case's, when the book prints organizations before titles."""
+    from caseatlas.readers import read_upload
+
+    cases = [("青禾能源有限公司", "屋顶光伏与储能一体化"), ("蓝湾物流集团", "电动重卡换电示范"),
+             ("北辰乳业", "牧场沼气发电与余热利用")]
+    lines = []
+    for org, title in cases:
+        lines += [org, f"## {title}", "### 项目背景", "企业所在园区用电负荷高，峰谷差大。", "### 项目成果",
+                  "项目建成后年发电量120万千瓦时，年减少二氧化碳排放约700吨。", "### 专家点评", "做法务实，可复制推广。"]
+    book = segment(read_upload("book.md", "\n".join(lines).encode()))
+    assert [(c.organization, c.title) for c in book.cases] == cases

@@ -108,6 +108,9 @@ _HEADING_LINE = re.compile(r"^(?:#{1,6}\s|[◎●■□▶►➤◆]|第[一二�
                            r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}(?:[、.．](?!\d)|\s))")
 
 
+_BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*$")  # a line all in bold ("**一、基本情况**", a Word paragraph in bold type)
+
+
 @dataclass(slots=True)
 class _Passage:
     text: str
@@ -127,7 +130,7 @@ def passages(lines: list[Line]) -> list[_Passage]:
     """Join lines that a layout wrapped into passages; keep line offsets.
 
     A line continues on the next one unless it ends a sentence or is a heading (a short
-    numbered, marked or Markdown line: "2. 绿色制造方面", "◎ 项目成果")."""
+    numbered, marked, Markdown or bold line: "2. 绿色制造方面", "◎ 项目成果", "**取得成效**")."""
     out: list[_Passage] = []
     buf, spans = "", []
     prev_heading = False
@@ -138,7 +141,7 @@ def passages(lines: list[Line]) -> list[_Passage]:
         if buf and (buf.endswith(_HEADING_END[:4]) or prev_heading):
             out.append(_Passage(buf, spans))
             buf, spans = "", []
-        prev_heading = len(text) <= 25 and bool(_HEADING_LINE.match(text))
+        prev_heading = len(text) <= 25 and bool(_HEADING_LINE.match(text) or _BOLD_LINE.match(text))
         sep = " " if buf and buf[-1].isascii() and buf[-1].isalnum() and text[0].isascii() and text[0].isalnum() else ""
         start = len(buf) + len(sep)
         buf += sep + text
@@ -382,7 +385,7 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
             continue
         rows = []
         j = i + 1
-        while j < len(lines) and "\t" in lines[j].raw:
+        while j < len(lines) and "\t" in lines[j].raw and not _column_units(lines[j].raw):  # (a header: the next table)
             rows.append(lines[j])
             j += 1
         covered.update(r.no for r in rows)
@@ -509,8 +512,9 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
     direct: set[tuple] = set()
-    by_column, covered = _column_table_outcomes(lines)
-    flat, flat_lines = _flat_table_outcomes([ln for ln in lines if ln.no not in covered])
+    rows = [ln for ln in lines if ln.text]  # a blank line is layout (every row of an HTML table has one)
+    by_column, covered = _column_table_outcomes(rows)
+    flat, flat_lines = _flat_table_outcomes([ln for ln in rows if ln.no not in covered])
     covered |= flat_lines
     for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)

@@ -28,7 +28,7 @@ from .lines import NUMBERING, SENTENCE_END, LineInfo, side_tab_labels
 from .toc import Toc, is_back_word, is_front_word
 
 HEADING_MAX = 20
-MIN_SPACING = 8  # lines between repeats of a heading, on average: closer ones are cells of one table
+MIN_SPACING = 4  # text lines between repeats of a heading, on average: closer ones are cells of one table
 _BULLETS = "•●○·※"
 TITLE_MAX = 60
 _SUB_NUMBERING = ("cn", "cn_paren", "arabic", "arabic_paren", "circled")
@@ -72,16 +72,36 @@ def _is_heading_candidate(x: LineInfo) -> bool:
         and not any(ch.isdigit() or ch in "%‰=" for ch in x.body)
 
 
+def _is_prose(x: LineInfo) -> bool:
+    """A line of running text: a sentence ends on it, or it is longer than any title (a table
+    row is not, however long)."""
+    return (len(x.body) > TITLE_MAX or x.ends_sentence) and "\t" not in x.line.raw.strip()
+
+
 def recurring_keys(infos: list[LineInfo], start: int, end: int) -> Counter[str]:
-    """Heading-like lines printed at least three times, far apart (not cells of one table)."""
-    where: dict[str, list[int]] = {}
+    """Heading-like lines printed at least three times, far apart (not cells of one table).
+
+    Far apart is counted in lines of text, not in lines of the file (blank lines are layout, and
+    a Word file or a Markdown file written without them says the same): repeats at least
+    `MIN_SPACING` text lines apart on average, with running text between most of them — a
+    table's cells repeat with other cells between."""
+    where: dict[str, list[tuple[int, int]]] = {}  # key → (text lines, prose lines) before each repeat
+    seen = prose = 0
     for i in range(start, end):
-        if _is_heading_candidate(infos[i]):
-            where.setdefault(infos[i].key, []).append(i)
+        x = infos[i]
+        if x.blank or x.noise:
+            continue
+        if _is_heading_candidate(x):
+            where.setdefault(x.key, []).append((seen, prose))
+        seen += 1
+        prose += _is_prose(x)
     keys: Counter[str] = Counter()
-    for key, idx in where.items():
-        if len(idx) >= 3 and (idx[-1] - idx[0]) / (len(idx) - 1) >= MIN_SPACING:
-            keys[key] = len(idx)
+    for key, at in where.items():
+        if len(at) < 3 or (at[-1][0] - at[0][0]) / (len(at) - 1) < MIN_SPACING:
+            continue
+        between = sum(b[1] > a[1] for a, b in zip(at, at[1:]))  # repeats with running text between
+        if 2 * between >= len(at) - 1:
+            keys[key] = len(at)
     return keys
 
 
@@ -160,7 +180,33 @@ def _titleish(x: LineInfo, keys: Counter[str]) -> bool:
     return digits <= len(body) / 2
 
 
-def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str]) -> list[int]:
+def _item_above(infos: list[LineInfo], anchor: int, lower: int) -> int | None:
+    """The line above a case's first heading, past field lines ("申报单位：…"), if it is a
+    numbered item (一、… 1. …) that could be a title."""
+    i = anchor - 1
+    while i >= lower and (infos[i].blank or infos[i].noise or (infos[i].label and not infos[i].lone_label)):
+        i -= 1
+    x = infos[i] if i >= lower else None
+    if x is None or x.numbering not in ("cn", "arabic") or x.ends_sentence or len(x.body) > TITLE_MAX:
+        return None
+    return i
+
+
+def _numbered_list(infos: list[LineInfo], anchors: list[int], start: int) -> bool:
+    """Every case's first heading comes right after an item of one numbered list (一、 二、 三、,
+    maybe starting again at 一 in a new chapter): the list of cases, whose items are the titles."""
+    numbers = []
+    lower = start
+    for a in anchors:
+        i = _item_above(infos, a, lower)
+        if i is None:
+            return False
+        numbers.append(infos[i].number)
+        lower = a + 1
+    return len(numbers) >= 2 and numbers[0] == 1 and all(b in (a + 1, 1) for a, b in zip(numbers, numbers[1:]))
+
+
+def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str], numbered: bool = False) -> list[int]:
     block: list[int] = []
     i = anchor - 1
     # "申报单位：…", "所属领域：…": fields between a title and the first heading (the anchor may be one)
@@ -174,9 +220,9 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
                 and len(x.body) <= TITLE_MAX:  # (a heading "# 案例一：…" is a title, not a field)
             fields = True
             continue
-        if fields and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
+        if (fields or numbered) and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
                 and len(x.body) <= TITLE_MAX:
-            return [i + 1]  # a numbered list of cases (一、…) whose items open with fields
+            return [i + 1]  # a numbered list of cases (一、…), its items opening with fields or headings
         if not _titleish(x, keys):
             break
         page = x.line.page
@@ -189,10 +235,27 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
     return block
 
 
+def _plain_above(infos: list[LineInfo], block: list[int], lower: int, keys: Counter[str]) -> int | None:
+    """A title set in a heading style (`## 标题`, Word's Heading 2) whose block is that one line,
+    and a short plain line right above it: the organization, when the book prints it before the
+    title (decided by the vote)."""
+    if len(block) != 1 or not infos[block[0]].md_level:
+        return None
+    i = block[0] - 1
+    while i >= lower and (infos[i].blank or infos[i].noise):
+        i -= 1
+    if i < lower or infos[i].md_level or infos[i].label or not _titleish(infos[i], keys):
+        return None
+    if infos[i].line.page not in (None, infos[block[0]].line.page):
+        return None
+    return i
+
+
 @dataclass(slots=True)
 class _Draft:
     anchor: int
     block: list[int]
+    above: int | None = None  # a plain line above a one-line heading-style title (see _plain_above)
     start: int = 0
     title_lines: list[int] = field(default_factory=list)
     org_lines: list[int] = field(default_factory=list)
@@ -203,9 +266,10 @@ class _Draft:
 def _vote_order(infos: list[LineInfo], drafts: list[_Draft]) -> str:
     votes = Counter()
     for d in drafts:
-        if len(d.block) < 2:
+        block = d.block if d.above is None else [d.above] + d.block
+        if len(block) < 2:
             continue
-        first, last = is_org_like(infos[d.block[0]].body), is_org_like(infos[d.block[-1]].body)
+        first, last = is_org_like(infos[block[0]].body), is_org_like(infos[block[-1]].body)
         if last and not first:
             votes["title_org"] += 1
         elif first and not last:
@@ -280,10 +344,15 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     chapter_names = {squash(c) for c in (toc.chapters if toc else [])}
     drafts: list[_Draft] = []
     lower = body_start
+    numbered = section_mode == "headings" and _numbered_list(infos, anchors, body_start)
     for a in anchors:
-        drafts.append(_Draft(anchor=a, block=_title_block(infos, a, lower, keys)))
+        block = _title_block(infos, a, lower, keys, numbered)
+        drafts.append(_Draft(anchor=a, block=block, above=_plain_above(infos, block, lower, keys)))
         lower = a + 1
     order = _vote_order(infos, drafts)
+    for d in drafts:
+        if order == "org_title" and d.above is not None:
+            d.block = [d.above] + d.block
     for d in drafts:
         _split_block(infos, d, order)
     back = _back_matter_start(infos, drafts[-1].anchor + 1, toc)

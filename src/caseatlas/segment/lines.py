@@ -17,6 +17,7 @@ _MD = re.compile(r"^(#{1,6})\s*")
 _MARKERS = "◎●○◆◇■□▶►➤▸▲△★☆◉•※"
 _LEAD_MARKER = re.compile(rf"^([{_MARKERS}])\s*")
 _BOLD = re.compile(r"\*\*|__")
+_ALL_BOLD = re.compile(r"^(\*\*|__)(?=\S)(?:(?!\1).)+(?<=\S)\1$")  # "**一、项目概况**": the whole line in bold
 _CN_NUM = "一二三四五六七八九十"
 NUMBERING = [
     ("chapter", re.compile(rf"^第\s*([{_CN_NUM}百\d]+)\s*[章篇部分]+\s*")),
@@ -63,6 +64,7 @@ class LineInfo:
     number: int = 0
     label: str | None = None  # "摘要" for "**摘要：**…"
     lone_label: bool = False  # "主要做法：" alone on its line: a heading written as a label
+    bold: bool = False  # the whole line is bold ("**…**"; a Word paragraph set in bold reads so)
     noise: bool = False  # page header/footer, page number, side tab
     blank: bool = False
 
@@ -82,7 +84,10 @@ class LineInfo:
     @property
     def heading_text(self) -> str:
         """The heading as printed, without Markdown syntax (markers kept)."""
-        text = _MD.sub("", self.line.text)
+        text = self.line.text
+        if self.bold and _ALL_BOLD.match(text):
+            text = text[2:-2].strip()
+        text = _MD.sub("", text)
         return _BOLD.sub("", text).strip()
 
 
@@ -97,10 +102,14 @@ def _features(line: Line) -> LineInfo:
     if not text:
         return LineInfo(line=line, body="", blank=True)
     md_level = 0
+    bold = bool(_ALL_BOLD.match(text))
+    if bold:
+        text = text[2:-2].strip()
     m = _MD.match(text)
     if m:
         md_level = len(m.group(1))
         text = text[m.end() :]
+    bold = bold or bool(_ALL_BOLD.match(text.strip()))
     text = _BOLD.sub("", text).strip().strip("*").strip()
     if text.startswith("\\*"):
         text = text[2:].strip()
@@ -109,7 +118,7 @@ def _features(line: Line) -> LineInfo:
     if m:
         marker = m.group(1)
         text = text[m.end() :]
-    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker)
+    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker, bold=bold)
     if not text:
         info.blank = True
         return info
@@ -150,15 +159,28 @@ def _mark_noise(infos: list[LineInfo]) -> None:
     _mark_page_edges(infos)
     # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number — but
     # not beside a row of numbers, where they are a table's cell printed in a narrow column.
-    i = 0
-    while i < len(infos):
-        j = i
-        while j < len(infos) and not infos[j].blank and _CJK_CHAR.match(infos[j].body):
-            j += 1
-        if j - i >= 2 and not _in_table(infos, i, j):
-            for k in range(i, j):
+    # Blank lines between the characters are layout (a page exported one block per line).
+    for run in _runs(infos, lambda x: len(x.body) == 1 and bool(_CJK_CHAR.match(x.body))):
+        if len(run) >= 2 and not _in_table(infos, run[0], run[-1] + 1):
+            for k in run:
                 infos[k].noise = True
-        i = max(j, i + 1)
+
+
+def _runs(infos: list[LineInfo], test) -> list[list[int]]:
+    """Runs of non-blank lines that pass `test`, blank lines between them skipped."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, x in enumerate(infos):
+        if x.blank:
+            continue
+        if test(x):
+            current.append(i)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
 
 
 def _mark_page_edges(infos: list[LineInfo]) -> None:
@@ -193,24 +215,18 @@ def _mark_page_edges(infos: list[LineInfo]) -> None:
 def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:
     """Single characters i..j-1 stacked inside a table printed in a narrow column (a cell "一/期"
     beside a row of numbers, a header cell "期/次" under the table's caption), not a side tab."""
-    before = [x for x in infos[max(0, i - 3):i] if not x.blank]
-    after = [x for x in infos[j:j + 12] if not x.blank][:8]
+    # (the line of text right above, the eight below: counted in lines of text, not of the file)
+    before = [x for x in infos[max(0, i - 12):i] if not x.blank][-1:]
+    after = [x for x in infos[j:j + 24] if not x.blank][:8]
     return bool(before and (_NUMBER_ROW.match(before[-1].body) or TABLE_CAPTION.match(before[-1].body))) \
         or any(_NUMBER_ROW.match(x.body) for x in after)
 
 
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
     """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
-    out: dict[int, str] = {}
-    i = 0
-    while i < len(infos):
-        j = i
-        while j < len(infos) and infos[j].noise and _CJK_CHAR.match(infos[j].body):
-            j += 1
-        if j - i >= 2:
-            out[i] = "".join(infos[k].body for k in range(i, j))
-        i = max(j, i + 1)
-    return out
+    return {run[0]: "".join(infos[k].body for k in run)
+            for run in _runs(infos, lambda x: x.noise and len(x.body) == 1 and bool(_CJK_CHAR.match(x.body)))
+            if len(run) >= 2}
 
 
 def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..vocab import PERIODS
 
@@ -92,9 +93,10 @@ class Marker:
     until: bool = False  # a SEVERAL marker that only says until when ("截至 2022 年 7 月末")
 
 
-def markers(text: str) -> list[Marker]:
+@lru_cache(maxsize=8192)
+def markers(text: str) -> tuple[Marker, ...]:
     """Time words of `text`, in order of where they end. A date or span is one marker (its
-    year is not also a one-year marker)."""
+    year is not also a one-year marker). Cached: every figure of a sentence asks about it."""
     # A title names a document, not the figure's time ("《2019 年度减排项目…排放因子》核算"): blank it.
     text = _TITLE.sub(lambda m: "《" + "_" * (len(m.group(0)) - 2) + "》", text)
     found: list[tuple[int, int, Marker]] = []
@@ -139,10 +141,10 @@ def markers(text: str) -> list[Marker]:
     for rx, kind in ((_ACCUMULATE, ACCUMULATE), (_ACCUMULATE_WEAK, ACCUMULATE_WEAK)):
         for m in rx.finditer(text):
             found.append((m.start(), m.end(), Marker(m.end(), kind)))
-    return [mk for _, _, mk in sorted(found, key=lambda t: (t[1], t[0]))]
+    return tuple(mk for _, _, mk in sorted(found, key=lambda t: (t[1], t[0])))
 
 
-def _span(ms: list[Marker]) -> tuple[int, int] | None:
+def _span(ms: tuple[Marker, ...]) -> tuple[int, int] | None:
     """First and last year stated by the several-year markers (a span, or since … until)."""
     first = last = None
     for mk in ms:
@@ -159,7 +161,7 @@ def _span(ms: list[Marker]) -> tuple[int, int] | None:
     return None
 
 
-def _frame(ms: list[Marker]) -> str | None:
+def _frame(ms: tuple[Marker, ...]) -> str | None:
     """The period the last time frame of a sentence gives (accumulating words aside)."""
     frames = [mk for mk in ms if mk.kind in (YEAR, PART, SEVERAL)]
     return _PERIOD_OF[frames[-1].kind] if frames else None

@@ -31,16 +31,16 @@ DIGITS = 7
 
 # Exponent notation ("1.6e+06", as spreadsheets and %g write it) is read, never written; the sign
 # is required so that words like "5e" are not numbers.
-ARABIC = r"\d+(?:\.\d+)?[eE][+-]\d{1,3}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][+-]\d{1,3})?"
 _CN_ALL = "零〇一二两三四五六七八九十百千"
 # A Chinese numeral starts with a digit word (十百千 alone are multipliers, read elsewhere).
 CHINESE = rf"[一二两三四五六七八九十][{_CN_ALL}]*(?:点[{_CN_ALL}]+)?"
 # The section after 万 or 亿 inside one numeral: a digit and its place ("三千", "五百", "二十",
 # "2千"), so "1万一年", "5万 3 个" and "10万千瓦" (千瓦 a unit) are not read as one number.
 _AFTER = rf"零?(?:[一二两三四五六七八九][十百千][{_CN_ALL}]*|\d+(?:\.\d+)?[千百])"
-# 一万三千, 四万五千, 1亿2千万, 3亿五千万, 两亿零五百万: a numeral with its own 万/亿 sections.
-COMPOUND = rf"(?:{ARABIC}|{CHINESE})(?:亿(?:{_AFTER}万(?:{_AFTER})?|{_AFTER})|万{_AFTER})"
-NUMBER = rf"(?:{COMPOUND}|{ARABIC}|{CHINESE})"
+# 一万三千, 四万五千, 1亿2千万, 3亿五千万, 两亿零五百万: a numeral with its own 万/亿 sections (the
+# sections are an optional tail, so a plain number is matched once, not tried twice).
+NUMBER = rf"(?:{ARABIC}|{CHINESE})(?:亿(?:{_AFTER}万(?:{_AFTER})?|{_AFTER})|万{_AFTER})?"
 _NUMBER_RE = re.compile(rf"^(?:{NUMBER})$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
 

@@ -52,6 +52,7 @@ NOT_RELATED = [
     ("中国华能", "中国华电"),
     ("华能", "华为技术有限公司"),
     ("宝钢", "宝鸡钢铁有限公司"),  # 宝鸡 is a city: its steel works are not 宝钢
+    ("中国石油天然气集团有限公司", "中国石油大学（华东）"),  # a university, not a unit of the group
     ("中国建筑集团有限公司", "中国建材集团有限公司"),
 ]
 

@@ -45,6 +45,7 @@ MIN_PREFIX_CHARS = 3  # a known name this long marks its units at any character 
 GENERIC = frozenset({"股份", "控股", "集团", "实业", "企业", "公司", "有限", "责任", "中国", "国际", "科技", "控股集团",
                      "股份公司", "有限公司"})
 DECISIONS = ("same", "different")
+SCHOOLS = ("大学", "学院", "学校")  # named after a group's name without a word boundary, yet not its units
 # Why two names were linked: shown with a conflict of interest (zh, as the organizers read it).
 RULES = {
     "key": "名称相同（法定形式、括号、繁简之外）",
@@ -374,6 +375,8 @@ class Resolver:
     def _member_by_mark(g: _Graph, k: str, marks: dict[str, str]) -> bool:
         """中石油│勘探开发研究院 → 中国石油: the longest known name (3 characters or more) the name
         starts with; none when the whole name is a longer known name (京东方 is not 京东's)."""
+        if k.endswith(SCHOOLS):
+            return False  # 中国石油│大学 is a university, not a unit the group's short name marks
         for form in g.forms(k):
             for i in range(len(form), MIN_PREFIX_CHARS - 1, -1):
                 node = marks.get(form[:i])

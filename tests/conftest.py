@@ -25,7 +25,8 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus 
 # These modules run every test that opens a library on both backends: the embedded SQLite
 # file and a real PostgreSQL server (started for the session; a missing server fails them).
 BOTH_BACKENDS = {"test_store", "test_search", "test_web", "test_guard", "test_identity", "test_accounts", "test_programme",
-                 "test_programme_web", "test_programme_e2e", "test_organizations"}
+                 "test_programme_web", "test_programme_e2e", "test_organizations", "test_conflicts",
+                 "test_conflicts_e2e"}
 
 
 def pytest_generate_tests(metafunc):

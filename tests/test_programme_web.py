@@ -102,6 +102,7 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.panel", "GET", f"/api/v1/calls/{c}/panel", {}),
         ("call.panel.add", "POST", f"/api/v1/calls/{c}/panel", {"json": {"username": "nosuchuser", "role": "organizer"}}),
         ("call.assignments", "GET", f"/api/v1/calls/{c}/assignments", {}),
+        ("call.conflicts", "GET", f"/api/v1/calls/{c}/conflicts", {}),
         ("submissions.list", "GET", f"/api/v1/calls/{c}/submissions", {}),
         ("submission.create", "POST", f"/api/v1/calls/{c}/submissions", {"json": {"title": "x", "domain": "不存在"}}),
         ("submission.upload", "POST", f"/api/v1/calls/{c}/submissions/upload",

@@ -2,6 +2,8 @@
 (`names.py` reads one name, `resolve.py` links names; `data/organizations/known.toml` holds
 brand and legal names that share nothing a rule could see)."""
 
-from .resolve import Link, Org, Resolution, Resolver, Use, same_group
+from .resolve import (Link, Org, Relation, Resolution, Resolver, Use, relation, relations, same_group,
+                      same_organization)
 
-__all__ = ["Link", "Org", "Resolution", "Resolver", "Use", "same_group"]
+__all__ = ["Link", "Org", "Relation", "Resolution", "Resolver", "Use", "relation", "relations", "same_group",
+           "same_organization"]

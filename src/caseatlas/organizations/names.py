@@ -131,14 +131,21 @@ def _strip_legal(s: str) -> str:
     return s
 
 
-def key(name: str) -> str:
-    """The comparable core of one name: simplified, lower case, without brackets, legal forms
-    (Chinese and English), punctuation or a leading 中国 (中国民生银行 → 民生银行)."""
+@lru_cache(maxsize=200_000)
+def long_key(name: str) -> str:
+    """The key with a leading 中国 kept (中国石化经济技术研究院): what a group's name or short
+    name is looked for in (its units are named 中国石化…, 中国石油…, while `key` drops the 中国)."""
     s = clean(name).lower()
     s = _BRACKET.sub("", s)
     s = _LEGAL_EN.sub(" ", s)
     s = _PUNCT.sub("", s)
-    s = _strip_legal(s)
+    return _strip_legal(s)
+
+
+def key(name: str) -> str:
+    """The comparable core of one name: simplified, lower case, without brackets, legal forms
+    (Chinese and English), punctuation or a leading 中国 (中国民生银行 → 民生银行)."""
+    s = long_key(name)
     if s.startswith("中国") and len(s) > 4:
         s = s[2:]
     return s

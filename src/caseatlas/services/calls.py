@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo
 
 from ..errors import CaseAtlasError, NotFound
 from ..programme import presets
-from ..programme.conflicts import conflicted
 from ..store import accounts as accounts_store
-from ..store import organizations as org_store
 from ..store import programmes as store
 from ..vocab import DEADLINES
 from . import accounts, audit, notify
+from . import conflicts as coi
 from .context import Actor, Context, require
 from .rules import CallView, SubmissionView, now_iso, phase
 
@@ -158,17 +157,16 @@ def load_call(conn, call_id: int) -> dict:
     return call
 
 
-def conflicts_of(conn, call: dict, subs: list[dict]) -> dict[tuple[int, int], str]:
-    """(submission, reviewer) → why they conflict: declared by the reviewer, or detected from the
-    reviewer's organizations and the applicant's (services see the same groups)."""
-    out = dict(store.declared_conflicts(conn, call["id"]))
-    decisions = [(d["a_name"], d["b_name"], d["decision"]) for d in org_store.decisions(conn)]
-    for m in store.members(conn, call["id"], "reviewer"):
-        orgs = [m["affiliation"] or "", m["organization"] or ""] + list(m["declared_orgs"] or [])
-        for s in subs:
-            hit = conflicted(orgs, s["organization"], call["aliases"] or [], decisions)
-            if hit and (s["id"], m["user_id"]) not in out:
-                out[(s["id"], m["user_id"])] = f"organization: {hit} ~ {s['organization']}"
+def conflicts_of(conn, call: dict, subs: list[dict], write: bool = False) -> dict[tuple[int, int], str]:
+    """(submission, reviewer) → why they conflict, for these submissions: declared by the
+    reviewer, or detected from the reviewer's organizations and the applicant's — computed once
+    per state of the call and stored (`services/conflicts.py`)."""
+    ids = {s["id"] for s in subs}
+    out = {p: why for p, why in store.declared_conflicts(conn, call["id"]).items() if p[0] in ids}
+    for r in coi.detected(conn, call, write):
+        pair = (r["submission_id"], r["reviewer_id"])
+        if pair[0] in ids and pair not in out:
+            out[pair] = r["reason"]
     return out
 
 
@@ -209,7 +207,11 @@ def _public(conn, call: dict, actor: Actor) -> dict:
                                              "contact")}
     out["my_role"] = ("organizer" if actor.user_id in cv.managers or actor.role == "admin" or actor.kind == "system"
                       else "reviewer" if actor.user_id in cv.reviewers else actor.role)
-    out["n_submissions"] = store.count_submissions(conn, call["id"]) if out["my_role"] == "organizer" else None
+    organizer = out["my_role"] == "organizer"
+    out["n_submissions"] = store.count_submissions(conn, call["id"]) if organizer else None
+    # the call's own names of one group (conflicts), and what conflicts found lately took away
+    out["aliases"] = [list(g) for g in call["aliases"] or []] if organizer else None
+    out["conflict_notices"] = coi.notices(conn, call["id"]) if organizer else None
     return out
 
 
@@ -232,7 +234,9 @@ def get_call(ctx: Context, call_id: int) -> dict:
 # --- changing a call
 
 def update(ctx: Context, call_id: int, **changes) -> dict:
-    """Edit a call: deadlines, domains, quotas, blind mode, aliases, reviewers per submission."""
+    """Edit a call: deadlines, domains, quotas, blind mode, aliases, reviewers per submission.
+    New alias groups may make conflicts: the assignments they touch are removed at once."""
+    pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
@@ -256,15 +260,33 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
                 raise CaseAtlasError("reviewers per submission: 1 to 10")
             values["reviewers_per_submission"] = k
         if "aliases" in changes:
-            groups = changes["aliases"]
-            if isinstance(groups, str):
-                groups = [_names(line) for line in groups.splitlines()]
-            values["aliases"] = [g for g in groups if len(g) >= 2]
+            values["aliases"] = alias_groups(changes["aliases"])
         _check_order({k: values.get(k, call[k]) for k in DEADLINES})
+        removed = []
         if values:
             store.update_call(conn, call_id, **values)
             audit.record(conn, ctx, "programme.update", f"call:{call_id}", **values)
-        return _public(conn, store.get_call(conn, call_id), ctx.actor)
+            if "aliases" in values and values["aliases"] != (call["aliases"] or []):
+                removed = coi.refresh(conn, store.get_call(conn, call_id), pending)
+                if removed:
+                    audit.record(conn, ctx, "review.unassign", f"call:{call_id}", conflicts=removed)
+        out = _public(conn, store.get_call(conn, call_id), ctx.actor)
+        out["removed_assignments"] = removed
+    notify.send(ctx.engine, pending)
+    return out
+
+
+def alias_groups(groups) -> list[list[str]]:
+    """The call's alias groups from the form (a group per line, names separated by 、，, ; or
+    tabs) or from JSON (a list of lists): each group of two names or more, each name once."""
+    if isinstance(groups, str):
+        groups = [_names(line) for line in groups.splitlines()]
+    out = []
+    for g in groups or []:
+        names = list(dict.fromkeys(n.strip() for n in (_names(g) if isinstance(g, str) else g) if n and n.strip()))
+        if len(names) >= 2:
+            out.append(names)
+    return out
 
 
 def publish(ctx: Context, call_id: int) -> dict:
@@ -331,9 +353,13 @@ def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation
             user = accounts_store.get_user(conn, username)
     elif role == "reviewer" and user.role not in ("reviewer", "organizer", "admin"):
         raise CaseAtlasError(f"'{username}' is an {user.role} account: reviewers need a reviewer account")
+    pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         store.upsert_member(conn, call_id, user.id, role, affiliation or user.organization, _names(topics))
         audit.record(conn, ctx, "programme.member", f"call:{call_id}", user=username, role=role)
+        if role == "reviewer":  # a new affiliation may conflict with cases already assigned
+            coi.refresh(conn, call, pending)
+    notify.send(ctx.engine, pending)
     return {"username": username, "role": role, "affiliation": affiliation or user.organization,
             "topics": _names(topics), **({"password": generated} if generated and not password else {})}
 
@@ -357,11 +383,15 @@ def panel(ctx: Context, call_id: int) -> list[dict]:
 
 
 def declare_organizations(ctx: Context, call_id: int, organizations) -> dict:
-    """A reviewer names organizations they are conflicted with (former employers, clients…)."""
+    """A reviewer names organizations they are conflicted with (former employers, clients…);
+    assignments to their cases are removed at once."""
+    pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
         require(ctx, "conflict.declare", call_view(conn, call))
         orgs = _names(organizations)
         store.update_member(conn, call_id, ctx.actor.user_id, declared_orgs=orgs)
         audit.record(conn, ctx, "conflict.declare", f"call:{call_id}", organizations=orgs)
-        return {"declared_orgs": orgs}
+        removed = coi.refresh(conn, call, pending)
+    notify.send(ctx.engine, pending)
+    return {"declared_orgs": orgs, "removed_assignments": len(removed)}

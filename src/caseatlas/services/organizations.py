@@ -18,7 +18,7 @@ from ..organizations.resolve import DECISIONS
 from ..store import library as lib
 from ..store import organizations as store
 from ..vocab import CORE_KINDS
-from . import audit
+from . import audit, conflicts, notify
 from .context import Context, require
 
 
@@ -125,12 +125,15 @@ def decide(ctx: Context, a: str, b: str, decision: str | None, note: str | None 
         raise CaseAtlasError(f"'{a}' and '{b}' are the same name once legal forms are set aside")
     if decision is not None and decision not in DECISIONS:
         raise CaseAtlasError(f"decision '{decision}': use {' or '.join(DECISIONS)}")
+    pending: list = []
     with ctx.engine.begin() as conn:
         store.save_decision(conn, ka, kb, a, b, decision, (note or "").strip() or None, ctx.actor.label,
                             datetime.now(timezone.utc).isoformat(timespec="seconds"))
         refresh(conn)
         audit.record(conn, ctx, "organizations.decide", f"organizations:{a}|{b}", decision=decision)
         found = {n: store.by_name(conn, name_key(n), n) for n in (a, b)}
+        conflicts.refresh_all(conn, pending)  # a merge may make conflicts in calls: their assignments go
+    notify.send(ctx.engine, pending)
     return {"a": a, "b": b, "decision": decision,
             "organizations": {n: (o["org_id"] if o else None) for n, o in found.items()}}
 

@@ -8,6 +8,7 @@ from ..programme.assign import Problem, solve
 from ..store import accounts as accounts_store
 from ..store import programmes as store
 from . import audit, blind, notify
+from . import conflicts as coi
 from .calls import call_view, conflicts_of, load_call, submission_view
 from .context import Context, require
 from .rules import now_iso
@@ -28,7 +29,9 @@ def topic_match(member: dict, sub: dict) -> int:
 
 def auto_assign(ctx: Context, call_id: int) -> dict:
     """Give each submitted submission k reviewers: balanced load, best topic match, never a
-    conflict. Existing assignments (manual or earlier) stay."""
+    conflict. Existing assignments (manual or earlier) stay, except those a conflict found
+    since has touched: they are removed first (and the organizers told), so a submission never
+    ends up with more than k reviewers."""
     pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
@@ -37,6 +40,7 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         panel = store.members(conn, call_id, "reviewer")
         if not subs or not panel:
             raise CaseAtlasError("nothing to assign: the call needs submitted cases and reviewers")
+        removed = coi.refresh(conn, call, pending)
         conf = conflicts_of(conn, call, subs)
         existing = {(a["submission_id"], a["reviewer_id"]) for a in store.assignments_of(conn, call_id)}
         problem = Problem(
@@ -60,7 +64,8 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
                      short=sum(result.short.values()))
         loads = list(result.loads.values())
         out = {"assigned": len(result.pairs), "max_load": max(loads), "min_load": min(loads),
-               "short": {str(k): v for k, v in result.short.items()}, "conflicts_violated": result.conflicts_violated}
+               "short": {str(k): v for k, v in result.short.items()}, "conflicts_violated": result.conflicts_violated,
+               "removed_for_conflicts": len(removed), "conflicts": len(conf)}
     notify.send(ctx.engine, pending)
     return out
 
@@ -78,7 +83,7 @@ def assign(ctx: Context, submission_id: int, username: str) -> dict:
         sub, call = _load(conn, submission_id)
         require(ctx, "programme.manage", call_view(conn, call))
         rid = _reviewer(conn, call["id"], username)
-        why = conflicts_of(conn, call, [sub]).get((submission_id, rid))
+        why = conflicts_of(conn, call, [sub], write=True).get((submission_id, rid))
         if why:
             raise Conflict(f"'{username}' has a conflict with this submission ({why})")
         store.add_assignment(conn, submission_id, rid, "manual", now_iso())
@@ -113,15 +118,54 @@ def _load(conn, submission_id: int):
 
 
 def declare_conflict(ctx: Context, submission_id: int, reason: str) -> dict:
-    """A reviewer declares a conflict with a submission: the assignment goes, and from now on
-    the submission is invisible to them."""
+    """A reviewer declares a conflict with a submission: the assignment goes (the organizers are
+    told, so they can assign another reviewer), and from now on the submission is invisible to
+    them."""
+    pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "conflict.declare", submission_view(conn, call, sub))
-        store.add_conflict(conn, submission_id, ctx.actor.user_id, (reason or "declared").strip()[:300], now_iso())
-        store.remove_assignment(conn, submission_id, ctx.actor.user_id)
+        why = (reason or "declared").strip()[:300] or "declared"
+        store.add_conflict(conn, submission_id, ctx.actor.user_id, why, now_iso())
+        if store.remove_assignment(conn, submission_id, ctx.actor.user_id):
+            coi.tell_organizers(conn, call, [{"submission": submission_id, "reviewer": ctx.actor.username,
+                                              "reason": f"本人声明：{why}"}], pending)
         audit.record(conn, ctx, "conflict.declare", f"submission:{submission_id}")
-        return {"submission": submission_id, "conflict": True}
+    notify.send(ctx.engine, pending)
+    return {"submission": submission_id, "conflict": True}
+
+
+def conflict_check(ctx: Context, call_id: int) -> dict:
+    """The conflict-check screen, before assigning: every reviewer × applicant pair in conflict
+    (declared, or detected and why: which rule, alias or name matched), and the call's alias groups."""
+    with ctx.engine.connect() as conn:
+        call = load_call(conn, call_id)
+        require(ctx, "programme.manage", call_view(conn, call))
+        names = {m["user_id"]: m for m in store.members(conn, call_id, "reviewer")}
+        subs = {s["id"]: s for s in store.list_submissions(conn, call_id)}
+        assigned = {(a["submission_id"], a["reviewer_id"]) for a in store.assignments_of(conn, call_id)}
+        rows = []
+        for (sid, rid), why in sorted(store.declared_conflicts(conn, call_id).items()):
+            if sid in subs and rid in names:
+                rows.append({"submission": sid, "reviewer": names[rid]["username"], "origin": "declared",
+                             "kind": None, "reviewer_org": None, "applicant_org": subs[sid]["organization"],
+                             "reason": why})
+        declared = {(r["submission"], r["reviewer"]) for r in rows}
+        for r in coi.detected(conn, call):
+            sid, rid = r["submission_id"], r["reviewer_id"]
+            if sid in subs and rid in names and (sid, names[rid]["username"]) not in declared:
+                rows.append({"submission": sid, "reviewer": names[rid]["username"], "origin": "detected",
+                             "kind": r["kind"], "reviewer_org": r["reviewer_org"], "applicant_org": r["applicant_org"],
+                             "reason": r["reason"]})
+        ids = {m["username"]: uid for uid, m in names.items()}
+        for row in rows:
+            s = subs[row["submission"]]
+            row.update(title=s["title"], status=s["status"], assigned=(row["submission"], ids[row["reviewer"]]) in assigned)
+        rows.sort(key=lambda r: (r["reviewer"], r["submission"]))
+        return {"call": call_id, "reviewers": len(names), "submissions": len(subs), "pairs": rows,
+                "aliases": [list(g) for g in call["aliases"] or []],
+                "by_reviewer": {m["username"]: sum(1 for r in rows if r["reviewer"] == m["username"])
+                                for m in names.values()}}
 
 
 def save_review(ctx: Context, submission_id: int, scores: dict, comment: str | None = None,

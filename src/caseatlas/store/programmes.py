@@ -9,8 +9,8 @@ import json
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from .schema import (assignments, attachments, call_members, calls, comments, conflicts, notifications, programmes,
-                     reviews, submission_versions, submissions, users)
+from .schema import (assignments, attachments, call_conflict_state, call_conflicts, call_members, calls, comments,
+                     conflicts, notifications, programmes, reviews, submission_versions, submissions, users)
 
 _JSON = {"organizers", "supporters", "domains", "quotas", "template", "outcome_kinds", "criteria", "aliases",
          "topics", "declared_orgs", "sections", "outcomes", "facts", "scores", "data", "flag_answers"}
@@ -21,6 +21,21 @@ def _row(r) -> dict:
     for k in _JSON & d.keys():
         d[k] = json.loads(d[k]) if d[k] is not None else None
     return d
+
+
+def _rows(result) -> list[dict]:
+    """Every row of a result as `_row` gives it, reading the column names once (not per row:
+    300 submissions × their JSON columns are a season's pages)."""
+    keys = list(result.keys())
+    coded = [i for i, k in enumerate(keys) if k in _JSON]
+    out = []
+    for r in result:
+        values = list(r)
+        for i in coded:
+            if values[i] is not None:
+                values[i] = json.loads(values[i])
+        out.append(dict(zip(keys, values)))
+    return out
 
 
 def _enc(values: dict) -> dict:
@@ -57,7 +72,7 @@ def list_calls(conn: Connection) -> list[dict]:
     q = (select(calls, programmes.c.name.label("programme_name"), programmes.c.slug.label("programme_slug"),
                 programmes.c.year.label("programme_year"))
          .join(programmes, programmes.c.id == calls.c.programme_id).order_by(calls.c.id.desc()))
-    return [_row(r) for r in conn.execute(q)]
+    return _rows(conn.execute(q))
 
 
 def update_call(conn: Connection, call_id: int, **values) -> None:
@@ -88,7 +103,7 @@ def members(conn: Connection, call_id: int, role: str | None = None) -> list[dic
          .order_by(users.c.username))
     if role:
         q = q.where(call_members.c.role == role)
-    return [_row(r) for r in conn.execute(q)]
+    return _rows(conn.execute(q))
 
 
 # --- submissions
@@ -115,7 +130,7 @@ def list_submissions(conn: Connection, call_id: int, applicant_id: int | None = 
         q = q.where(submissions.c.id.in_(ids))
     if status is not None:
         q = q.where(submissions.c.status == status)
-    return [_row(r) for r in conn.execute(q)]
+    return _rows(conn.execute(q))
 
 
 def update_submission(conn: Connection, submission_id: int, **values) -> None:
@@ -130,7 +145,7 @@ def add_version(conn: Connection, submission_id: int, version: int, data: dict, 
 def versions(conn: Connection, submission_id: int) -> list[dict]:
     q = select(submission_versions).where(submission_versions.c.submission_id == submission_id) \
         .order_by(submission_versions.c.version)
-    return [_row(r) for r in conn.execute(q)]
+    return _rows(conn.execute(q))
 
 
 def add_attachment(conn: Connection, **values) -> int:
@@ -161,6 +176,37 @@ def declared_conflicts(conn: Connection, call_id: int) -> dict[tuple[int, int], 
     q = (select(conflicts.c.submission_id, conflicts.c.reviewer_id, conflicts.c.reason)
          .join(submissions, submissions.c.id == conflicts.c.submission_id).where(submissions.c.call_id == call_id))
     return {(r.submission_id, r.reviewer_id): r.reason for r in conn.execute(q)}
+
+
+def submission_organizations(conn: Connection, call_id: int) -> dict[int, str]:
+    """{submission id: the applicant's organization} of every submission of the call."""
+    q = select(submissions.c.id, submissions.c.organization).where(submissions.c.call_id == call_id)
+    return {r.id: r.organization for r in conn.execute(q)}
+
+
+def conflict_state(conn: Connection, call_id: int) -> dict | None:
+    r = conn.execute(select(call_conflict_state).where(call_conflict_state.c.call_id == call_id)).first()
+    return dict(r._mapping) if r else None
+
+
+def detected_conflicts(conn: Connection, call_id: int, fingerprint: str) -> list[dict]:
+    """The stored conflicts of the call computed from the inputs with this fingerprint."""
+    q = select(call_conflicts).where(call_conflicts.c.call_id == call_id, call_conflicts.c.fingerprint == fingerprint)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def save_conflicts(conn: Connection, call_id: int, fingerprint: str, rows: list[dict], at: str) -> None:
+    """Replace the call's detected conflicts (rows: reviewer_id, submission_id, kind,
+    reviewer_org, applicant_org, reason) and record what they were computed from. The call's
+    row is locked first, so two transactions replacing them take turns."""
+    conn.execute(select(calls.c.id).where(calls.c.id == call_id).with_for_update())
+    conn.execute(delete(call_conflicts).where(call_conflicts.c.call_id == call_id))
+    if rows:
+        conn.execute(insert(call_conflicts), [{"call_id": call_id, "fingerprint": fingerprint, **r} for r in rows])
+    values = {"fingerprint": fingerprint, "n": len(rows), "computed_at": at}
+    if conn.execute(update(call_conflict_state).where(call_conflict_state.c.call_id == call_id)
+                    .values(**values)).rowcount == 0:
+        conn.execute(insert(call_conflict_state).values(call_id=call_id, **values))
 
 
 def assignments_of(conn: Connection, call_id: int) -> list[dict]:
@@ -199,7 +245,7 @@ def reviews_of(conn: Connection, call_id: int | None = None, submission_id: int 
          .join(submissions, submissions.c.id == reviews.c.submission_id).order_by(users.c.username))
     q = q.where(submissions.c.call_id == call_id) if call_id is not None else q.where(
         reviews.c.submission_id == submission_id)
-    return [_row(r) for r in conn.execute(q)]
+    return _rows(conn.execute(q))
 
 
 def add_comment(conn: Connection, submission_id: int, author_id: int, body: str, at: str) -> int:

@@ -409,6 +409,33 @@ conflicts = Table(
     Column("at", String, nullable=False),
 )
 
+# Conflicts detected from organizations, computed once per state of the call's inputs
+# (migration 0012): `call_conflict_state.fingerprint` hashes what they were computed from (the
+# panel's organizations, the applicants', the call's alias groups, the decisions that apply, the
+# rules' version); the rows carry the same fingerprint, so a reader never mixes two states.
+call_conflicts = Table(
+    "call_conflicts",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(8), nullable=False),  # same (one organization) or group
+    Column("reviewer_org", Text, nullable=False),  # the reviewer's name that matched
+    Column("applicant_org", Text, nullable=False),
+    Column("reason", Text, nullable=False),  # which rule, alias or name linked them
+    Column("fingerprint", String(64), nullable=False),
+    Index("ix_call_conflicts_submission", "submission_id"),
+)
+
+call_conflict_state = Table(
+    "call_conflict_state",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("n", Integer, nullable=False),  # detected conflicts
+    Column("computed_at", String, nullable=False),
+)
+
 assignments = Table(
     "assignments",
     metadata,

@@ -92,6 +92,12 @@ def assign(ctx: WriteContext, call_id: RowId) -> dict:
     return reviews.auto_assign(ctx, call_id)
 
 
+@router.get("/calls/{call_id}/conflicts", summary="Conflict check: reviewer × applicant pairs in conflict, and why",
+            response_model=s.Open)
+def conflicts(ctx: ReadContext, call_id: RowId) -> dict:
+    return reviews.conflict_check(ctx, call_id)
+
+
 @router.get("/calls/{call_id}/assignments", summary="Who reviews what", response_model=list[s.Open])
 def assignments(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return reviews.assignments(ctx, call_id)

@@ -114,8 +114,17 @@ async def call_settings(request: Request, ctx: WriteContext, call_id: RowId):
     quotas = {k[6:]: v for k, v in f.items() if k.startswith("quota_")}
     if quotas:
         changes["quotas"] = quotas
-    calls.update(ctx, call_id, **changes)
-    return _go(f"/calls/{call_id}", "已保存")
+    out = calls.update(ctx, call_id, **changes)
+    removed = out.get("removed_assignments") or []
+    note = "已保存" + (f"；因利益冲突撤下 {len(removed)} 项评审分配" if removed else "")
+    return _go(f"/calls/{call_id}/conflicts" if f.get("next") == "conflicts" else f"/calls/{call_id}", note)
+
+
+@router.get("/calls/{call_id}/conflicts", response_class=HTMLResponse)
+def conflicts_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
+    """The conflict check before assigning: reviewer × applicant pairs in conflict, and why."""
+    check = reviews.conflict_check(ctx, call_id)
+    return render(request, "conflicts.html", call=calls.get_call(ctx, call_id), check=check, message=message)
 
 
 @router.post("/calls/{call_id}/my-conflicts")
@@ -144,9 +153,11 @@ async def submission_new(request: Request, ctx: WriteContext, call_id: RowId):
 @router.get("/calls/{call_id}/panel", response_class=HTMLResponse)
 def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
     call = calls.get_call(ctx, call_id)
-    return render(request, "panel.html", call=call, members=calls.panel(ctx, call_id),
-                  assignments=reviews.assignments(ctx, call_id), subs=submissions.list_for(ctx, call_id),
-                  message=message)
+    by_submission: dict[int, list[dict]] = {}
+    for a in reviews.assignments(ctx, call_id):
+        by_submission.setdefault(a["submission"], []).append(a)
+    return render(request, "panel.html", call=call, members=calls.panel(ctx, call_id), by_submission=by_submission,
+                  subs=submissions.list_for(ctx, call_id), message=message)
 
 
 @router.post("/calls/{call_id}/panel")
@@ -162,8 +173,9 @@ async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
 @router.post("/calls/{call_id}/assign")
 def panel_assign(ctx: WriteContext, call_id: RowId):
     out = reviews.auto_assign(ctx, call_id)
+    removed = f"；因利益冲突撤下 {out['removed_for_conflicts']} 项" if out.get("removed_for_conflicts") else ""
     return _go(f"/calls/{call_id}/panel", f"新分配 {out['assigned']} 项；负载 {out['min_load']}–{out['max_load']}；"
-                                          f"违反回避 {out['conflicts_violated']}")
+                                          f"违反回避 {out['conflicts_violated']}{removed}")
 
 
 @router.get("/calls/{call_id}/ranking", response_class=HTMLResponse)

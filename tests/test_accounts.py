@@ -63,7 +63,10 @@ def write_requests(upload: bytes) -> list[tuple]:
          {"admin"}, 303),
         ("post", "/admin/users/applicant1", {"data": {"role": "reviewer", "active": "1"}}, {"admin"}, 303),
         ("post", "/admin/library", {"files": {"file": ("extra.md", upload, "text/markdown")}}, {"organizer", "admin"}, 303),
-        ("post", "/admin/library/extra/delete", {}, {"admin"}, 303),  # the book uploaded above
+        ("post", "/admin/library/extra/delete", {}, {"organizer", "admin"}, 303),  # the book this role uploaded above
+        # the sample book was added by the system (the CLI): only admins replace or remove it
+        ("post", "/api/v1/collections", {"files": {"file": ("sample_casebook_2025.md", upload, "text/markdown")}},
+         {"admin"}, 200),
     ]
 
 
@@ -83,7 +86,8 @@ def test_every_write_needs_csrf_and_the_right_role(site, sample_file, role):
         if role in allowed:
             assert r.status_code == ok, (role, path, r.status_code, r.text[:200])
         else:
-            expected = (401, 303) if role is None else (403,)  # pages send anonymous users to the login form
+            # pages send anonymous users to the login form; an organizer replacing another's book: 409
+            expected = (401, 303) if role is None else (403, 409) if role == "organizer" else (403,)
             assert r.status_code in expected, (role, path, r.status_code)
             if r.status_code == 303:
                 assert r.headers["location"].startswith("/login")
@@ -158,8 +162,18 @@ def test_passwords_are_hashed_and_accounts_can_be_disabled(site):
 def test_permission_check_is_one_function():
     assert can(system_actor(), "users.manage")
     assert not can(ANONYMOUS, "library.ingest") and can(ANONYMOUS, "library.read")
-    organizer = Actor("user", "o", "organizer")
-    assert can(organizer, "library.ingest") and not can(organizer, "library.delete")
+    organizer = Actor("user", "o", "organizer", user_id=7)
+    assert can(organizer, "library.ingest") and can(organizer, "library.delete")  # the role's grant: some books
+    from caseatlas.services.rules import CollectionView
+
+    own, others, system, calls_book = (CollectionView("a", 7), CollectionView("b", 8), CollectionView("c"),
+                                       CollectionView("d", owner_call_id=1))
+    assert [can(organizer, "library.delete", v) for v in (own, others, system, calls_book)] == [True, False, False, False]
+    assert [can(organizer, "library.ingest", v) for v in (own, others, system, calls_book)] == [True, False, False, False]
+    admin = Actor("user", "a", "admin", user_id=9)
+    assert [can(admin, "library.delete", v) for v in (own, others, system, calls_book)] == [True] * 4
+    assert [can(admin, "library.ingest", v) for v in (own, others, system, calls_book)] == [True, True, True, False]
+    assert not can(Actor("user", "r", "reviewer", user_id=7), "library.delete", own)
     assert {a for a in ACTIONS if can(Actor("user", "a", "admin"), a)} == set(ACTIONS)
     with pytest.raises(ValueError):
         can(organizer, "library.burn")
@@ -237,3 +251,60 @@ def test_failed_logins_are_throttled_per_account_and_per_address_and_audited(sit
     # the address reached its limit (its first failures were the admin's), every later try was refused
     assert actions.count("users.login_failed") == accounts.CLIENT_FAILURES
     assert actions.count("users.login_throttled") >= 2 + len(others) - (accounts.CLIENT_FAILURES - accounts.ACCOUNT_FAILURES)
+
+
+def test_books_have_owners(site, sample_file):
+    """Organizer A's book: B can neither replace (409, naming A) nor remove it (403), through the API
+    or the admin page's forms, and the page says which names are taken before anything changes;
+    A replaces and removes it; an admin may do anything. Every refusal is in the audit log."""
+    from caseatlas.services import audit
+
+    ctx, db_path = site
+    accounts.add_user(ctx, "organizer2", PASSWORD, "organizer")
+    book = sample_file.read_bytes().replace("青禾".encode(), "青苗".encode())
+    a, ah = client_for(db_path, "organizer")
+    r = a.post("/api/v1/collections", headers={"X-CSRF-Token": ah}, files={"file": ("mine.md", book, "text/markdown")})
+    assert r.status_code == 200 and r.json()["status"] == "added"
+    b = TestClient(create_app(str(db_path)))
+    bh = b.post("/api/v1/login", json={"username": "organizer2", "password": PASSWORD}).json()["csrf_token"]
+    before = snapshot(ctx.engine)
+    changed = book.replace("青苗".encode(), "青草".encode())
+    r = b.post("/api/v1/collections", headers={"X-CSRF-Token": bh}, files={"file": ("mine.md", changed, "text/markdown")})
+    assert r.status_code == 409
+    message = r.json()["error"]["message"]
+    assert "organizer1" in message and "rename" in message.lower() and "mine-2.md" in message
+    r = b.post("/admin/library", data={"csrf_token": bh}, files={"file": ("mine.md", changed, "text/markdown")})
+    assert r.status_code == 409 and "organizer1" in r.text
+    assert b.delete("/api/v1/collections/mine", headers={"X-CSRF-Token": bh}).status_code == 403
+    assert b.post("/admin/library/mine/delete", data={"csrf_token": bh}).status_code == 403
+    r = b.post("/api/v1/collections", headers={"X-CSRF-Token": bh},
+               files={"file": ("sample_casebook_2025.md", changed, "text/markdown")})
+    assert r.status_code == 409 and "system" in r.json()["error"]["message"]
+    assert b.delete("/api/v1/collections/sample_casebook_2025", headers={"X-CSRF-Token": bh}).status_code == 403
+    assert snapshot(ctx.engine) == before, "a refused request changed the library"
+    page = b.get("/admin").text  # the form names the taken file names and their owners
+    taken = page[page.index('id="taken-names"'):page.index("</ul>", page.index('id="taken-names"'))]
+    assert "mine.md" in taken and "organizer1" in taken and "sample_casebook_2025.md" in taken
+    assert "/admin/library/mine/delete" not in page
+    assert "/admin/library/mine/delete" in a.get("/admin").text
+    # B adds its own book under a new name; A replaces its own
+    r = b.post("/api/v1/collections", headers={"X-CSRF-Token": bh}, files={"file": ("mine-2.md", changed, "text/markdown")})
+    assert r.status_code == 200 and r.json()["status"] == "added"
+    r = a.post("/api/v1/collections", headers={"X-CSRF-Token": ah}, files={"file": ("mine.md", changed, "text/markdown")})
+    assert r.status_code == 200 and r.json()["status"] == "replaced"
+    owners = {c["source_file"]: c["owner_username"] for c in library.collections(ctx)}
+    assert owners == {"mine.md": "organizer1", "mine-2.md": "organizer2", "sample_casebook_2025.md": None}
+    # the owner removes its book; an admin removes anyone's
+    assert a.delete("/api/v1/collections/mine", headers={"X-CSRF-Token": ah}).status_code == 200
+    admin, adh = client_for(db_path, "admin")
+    assert admin.delete("/api/v1/collections/mine-2", headers={"X-CSRF-Token": adh}).status_code == 200
+    log = audit.entries(ctx, 200)
+    refused = [(e["actor"], e["action"], e["target"]) for e in log if e["action"].endswith("_refused")]
+    assert ("user:organizer2", "library.ingest_refused", "mine.md") in refused
+    assert ("user:organizer2", "library.delete_refused", "mine.md") in refused
+    assert ("user:organizer2", "library.delete_refused", "sample_casebook_2025.md") in refused
+    deleted = {e["target"]: (e["actor"], e["detail"]["owner"]) for e in log if e["action"] == "library.delete"}
+    assert deleted == {"mine.md": ("user:organizer1", "user:organizer1"), "mine-2.md": ("user:admin1", "user:organizer2")}
+    added = [(e["target"], e["detail"]["owner"], e["detail"]["replaced"]) for e in log if e["action"] == "library.ingest"
+             and e["target"] == "mine.md"]
+    assert added == [("mine.md", "user:organizer1", True), ("mine.md", "user:organizer1", False)]

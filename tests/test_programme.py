@@ -448,3 +448,219 @@ def test_the_form_reads_and_writes_every_digit(programme, ctx, db_path):
     changes = submissions.submit(a, s["id"])["changes_since_first_submission"]
     assert {"what": "outcomes", "removed": ["减排量 1.2万亿吨二氧化碳当量（每年）"],
             "added": ["减排量 1.6亿吨二氧化碳当量（每年）"]} in changes
+
+
+# --- invariants at every state change (issue 23, point 4) ----------------------------------------
+
+def accepted_two(programme, ctx, quota: int = 2) -> tuple[dict, Context, list[int]]:
+    """Two submitted cases in 能源转型 (quota `quota`), both accepted; the call in its decision phase."""
+    call, org = programme
+    calls.update(org, call["id"], quotas={"绿色制造": 1, "能源转型": quota})
+    ids = []
+    for user, title in (("appa", "园区储能与绿电交易"), ("appb", "城市公交电动化")):
+        u = as_user(ctx.engine, user)
+        s = submissions.create(u, call["id"], title, "能源转型", _sections(call, f"{title}每年减少二氧化碳排放 960 吨"),
+                               [{"kind": "co2e_reduction", "value": 960 + len(ids), "unit": "tCO2e", "period": "annual"}])
+        submissions.submit(u, s["id"])
+        ids.append(s["id"])
+    calls.advance(org, call["id"])  # review
+    calls.advance(org, call["id"])  # discussion
+    selection.decide(org, call["id"], [{"submission": i, "decision": "accept"} for i in ids], preview=False)
+    calls.advance(org, call["id"])  # decision
+    return calls.get_call(org, call["id"]), org, ids
+
+
+def web_as(db_path, username: str):
+    from fastapi.testclient import TestClient
+
+    from caseatlas.web import create_app
+
+    client = TestClient(create_app(str(db_path)))
+    r = client.post("/api/v1/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return client, {"X-CSRF-Token": r.json()["csrf_token"]}
+
+
+def cli(db_path, *args):
+    from typer.testing import CliRunner
+
+    from caseatlas.cli import app
+
+    return CliRunner().invoke(app, [*args, "--db", str(db_path)])
+
+
+def test_a_quota_is_never_below_the_accepted_cases(programme, ctx, db_path):
+    call, org, ids = accepted_two(programme, ctx)
+    cid = call["id"]
+    with pytest.raises(Conflict, match="能源转型 2 accepted, quota 1"):
+        calls.update(org, cid, quotas={"能源转型": 1})
+    with pytest.raises(Conflict, match="能源转型"):
+        calls.update(org, cid, domains=["绿色制造", "绿色交通"])  # the accepted cases would have no chapter
+    client, h = web_as(db_path, "org1")
+    r = client.patch(f"/api/v1/calls/{cid}", json={"quotas": {"能源转型": 1}}, headers=h)
+    assert r.status_code == 409 and "quota 1" in r.json()["error"]["message"]
+    r = client.post(f"/calls/{cid}/settings", data={"quota_能源转型": "1", "csrf_token": h["X-CSRF-Token"]},
+                    follow_redirects=False)
+    assert r.status_code == 409 and "quota 1" in r.text
+    r = cli(db_path, "programme", "quota", str(cid), "能源转型=1")
+    assert r.exit_code == 1 and "over quota" in r.output
+    assert calls.get_call(org, cid)["quotas"] == {"绿色制造": 1, "能源转型": 2}, "nothing changed"
+    assert client.patch(f"/api/v1/calls/{cid}", json={"quotas": {"能源转型": 3}}, headers=h).status_code == 200
+    assert cli(db_path, "programme", "quota", str(cid), "能源转型=2").exit_code == 0
+    # a decision past the quota: refused as a whole through each entry point
+    selection.decide(org, cid, [{"submission": ids[1], "decision": "reject"}], preview=False)
+    calls.update(org, cid, quotas={"能源转型": 1})
+    r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h,
+                    json={"decisions": [{"submission": ids[1], "decision": "accept"}], "preview": False})
+    assert r.status_code == 409
+    r = client.post(f"/calls/{cid}/decisions", data={f"decision_{ids[1]}": "accept", "action": "apply",
+                                                    "csrf_token": h["X-CSRF-Token"]})
+    assert r.status_code == 409
+    r = cli(db_path, "programme", "decide", str(cid), f"{ids[1]}=accept", "--apply")
+    assert r.exit_code == 1 and "over quota" in r.output
+    assert submissions.get(org, ids[1])["decision"] == "reject"
+
+
+def test_publishing_over_quota_is_refused(programme, ctx, db_path):
+    from caseatlas.store import programmes as pstore
+
+    call, org, ids = accepted_two(programme, ctx)
+    with ctx.engine.begin() as conn:  # a library written before the invariant held everywhere
+        pstore.update_call(conn, call["id"], quotas={"能源转型": 1})
+    with pytest.raises(Conflict, match="over quota"):
+        selection.publish(org, call["id"])
+    client, h = web_as(db_path, "org1")
+    assert client.post(f"/api/v1/calls/{call['id']}/collection", headers=h).status_code == 409
+    r = cli(db_path, "programme", "publish-collection", str(call["id"]))
+    assert r.exit_code == 1 and "over quota" in r.output
+    after = calls.get_call(org, call["id"])
+    assert after["collection_slug"] is None and after["results_at"] is None and library.collections(ctx) == []
+
+
+def test_revise_is_not_offered_and_refused(programme, ctx, db_path):
+    from caseatlas.store import programmes as pstore
+    from caseatlas.vocab import DECISIONS
+
+    assert "revise" not in DECISIONS
+    call, org, ids = accepted_two(programme, ctx)
+    cid = call["id"]
+    with pytest.raises(CaseAtlasError, match="not offered"):
+        selection.decide(org, cid, [{"submission": ids[0], "decision": "revise"}], preview=True)
+    client, h = web_as(db_path, "org1")
+    r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h,
+                    json={"decisions": [{"submission": ids[0], "decision": "revise"}], "preview": True})
+    assert r.status_code == 422  # not in the API's Literal
+    page = client.get(f"/calls/{cid}/ranking").text
+    assert 'value="revise"' not in page and "修改后再议" not in page
+    r = client.post(f"/calls/{cid}/decisions", data={f"decision_{ids[0]}": "revise", "action": "apply",
+                                                    "csrf_token": h["X-CSRF-Token"]})
+    assert r.status_code == 400 and "not offered" in r.text
+    r = cli(db_path, "programme", "decide", str(cid), f"{ids[0]}=revise", "--apply")
+    assert r.exit_code == 1 and "not offered" in r.output
+    assert "revise" not in cli(db_path, "programme", "decide", "--help").output
+    assert submissions.get(org, ids[0])["decision"] == "accept", "nothing changed"
+    # a submission that carries 'revise' from an older version stays readable, and must be decided again
+    with ctx.engine.begin() as conn:
+        pstore.update_submission(conn, ids[0], decision="revise")
+    assert submissions.get(org, ids[0])["decision"] == "revise"
+    assert "已不再提供" in client.get(f"/calls/{cid}/ranking").text
+    assert client.get(f"/submissions/{ids[0]}").status_code == 200
+    with pytest.raises(Conflict, match="not a decision any more"):
+        selection.publish(org, cid)
+    selection.decide(org, cid, [{"submission": ids[0], "decision": "reject"}], preview=False)
+    assert selection.publish(org, cid)["cases"] == 1
+
+
+def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_path):
+    from caseatlas.services import audit
+
+    call, org, ids = accepted_two(programme, ctx)
+    cid = call["id"]
+    first = selection.publish(org, cid)
+    assert first["cases"] == 2
+    cases = [submissions.get(org, i)["case_id"] for i in ids]
+    assert len(set(cases)) == 2
+    for sid, case_id in zip(ids, cases):  # each accepted submission: its own case, with its declared figure
+        case = library.case_detail(ctx, case_id)
+        assert case["title"] == submissions.get(org, sid)["title"]
+        assert [m["value"] for m in case["metrics"] if m["origin"] == "declared"] == \
+               [o["value"] for o in submissions.get(org, sid)["outcomes"]]
+    change = [{"submission": ids[1], "decision": "reject"}]
+    with pytest.raises(Conflict, match="decisions are fixed"):
+        selection.decide(org, cid, change, preview=False)
+    client, h = web_as(db_path, "org1")
+    r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h, json={"decisions": change, "preview": False})
+    assert r.status_code == 409 and "reopen" in r.json()["error"]["message"]
+    r = client.post(f"/calls/{cid}/decisions", data={f"decision_{ids[1]}": "reject", "action": "apply",
+                                                    "csrf_token": h["X-CSRF-Token"]})
+    assert r.status_code == 409
+    r = cli(db_path, "programme", "decide", str(cid), f"{ids[1]}=reject", "--apply")
+    assert r.exit_code == 1 and "fixed" in r.output
+    assert submissions.get(org, ids[1])["decision"] == "accept"
+    page = client.get(f"/calls/{cid}/ranking").text
+    assert 'id="reopen-decisions"' in page and 'id="apply-decisions"' not in page
+    # reopening needs a reason and an organizer of the call; it is audited with who and why
+    with pytest.raises(CaseAtlasError, match="reason"):
+        selection.reopen(org, cid, "  ")
+    for name in ("appa", "rev1"):
+        with pytest.raises(Forbidden):
+            selection.reopen(as_user(ctx.engine, name), cid, "想改")
+    r = client.post(f"/api/v1/calls/{cid}/reopen", headers=h, json={"reason": "申报单位撤回案例"})
+    assert r.status_code == 200 and r.json()["phase"] == "decision" and r.json()["reopened_at"]
+    entry = next(e for e in audit.entries(ctx, 100) if e["action"] == "selection.reopen")
+    assert entry["actor"] == "user:org1" and entry["detail"]["reason"] == "申报单位撤回案例"
+    assert entry["target"] == f"call:{cid}"
+    with pytest.raises(CaseAtlasError, match="only published"):
+        selection.reopen(org, cid, "again")  # already reopened
+    r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h, json={"decisions": change, "preview": False})
+    assert r.status_code == 200 and r.json()["applied"]
+    again = selection.publish(org, cid)
+    assert again["collection"] == first["collection"] and again["cases"] == 1  # the same book, updated
+    assert calls.get_call(org, cid)["phase"] == "published" and calls.get_call(org, cid)["reopened_at"] is None
+    assert submissions.get(org, ids[0])["case_id"] == cases[0], "the kept case keeps its id"
+    assert submissions.get(org, ids[1])["case_id"] is None, "a rejected submission has no case"
+    assert [c["n_cases"] for c in library.collections(ctx)] == [1]
+    # the page form and the CLI reopen too
+    r = client.post(f"/calls/{cid}/reopen", data={"reason": "再议", "csrf_token": h["X-CSRF-Token"]},
+                    follow_redirects=False)
+    assert r.status_code == 303 and calls.get_call(org, cid)["phase"] == "decision"
+    selection.publish(org, cid)
+    r = cli(db_path, "programme", "reopen", str(cid), "--reason", "命令行再议")
+    assert r.exit_code == 0 and "reopened" in r.output
+    assert [e["detail"]["reason"] for e in audit.entries(ctx, 200) if e["action"] == "selection.reopen"] == \
+           ["命令行再议", "再议", "申报单位撤回案例"]
+
+
+def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db_path, tmp_path):
+    call, org, ids = accepted_two(programme, ctx)
+    cid = call["id"]
+    out = selection.publish(org, cid)
+    col = next(c for c in library.collections(ctx) if c["slug"] == out["collection"])
+    assert col["owner_call_id"] == cid and col["owner_user_id"] is None
+    name, before = col["source_file"], col["n_cases"]
+    fake = "\n".join(["# 假冒案例集", "## 案例一", "案例概述", "内容。", "项目成果", "减排 1 吨。"] * 3).encode()
+    accounts.add_user(ctx, "admin1", PASSWORD, "admin")
+    for who in ("org1", "admin1"):  # not even the call's own organizer, nor an admin
+        client, h = web_as(db_path, who)
+        r = client.post("/api/v1/collections", headers=h, files={"file": (name, fake, "text/markdown")})
+        assert r.status_code == 409 and "publishing that call again" in r.json()["error"]["message"]
+        r = client.post("/admin/library", headers=h, files={"file": (name, fake, "text/markdown")})
+        assert r.status_code == 409
+    with pytest.raises(Conflict):
+        library.ingest_upload(ctx, name, fake)
+    (tmp_path / name).write_bytes(fake)
+    r = cli(db_path, "ingest", str(tmp_path / name))
+    assert r.exit_code == 1 and "publishing that call again" in r.output
+    assert next(c for c in library.collections(ctx) if c["slug"] == out["collection"])["n_cases"] == before
+    # its organizer cannot remove it either; an admin can, and the call may then publish it again
+    client, h = web_as(db_path, "org1")
+    assert client.delete(f"/api/v1/collections/{out['collection']}", headers=h).status_code == 403
+    admin, ah = web_as(db_path, "admin1")
+    assert admin.delete(f"/api/v1/collections/{out['collection']}", headers=ah).status_code == 200
+    assert calls.get_call(org, cid)["phase"] == "decision"
+    assert selection.publish(org, cid)["cases"] == 2
+    # a programme's book name is taken even before its call publishes
+    other = calls.create(org, "cteam", "另一个征集", 2027, deadlines={"submission_deadline": "2099-01-01"})
+    reserved = f"programme-{other['programme']['slug']}.md"
+    r = client.post("/api/v1/collections", headers=h, files={"file": (reserved, fake, "text/markdown")})
+    assert r.status_code == 409 and "rename" in r.json()["error"]["message"]

@@ -126,6 +126,7 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.decisions", "POST", f"/api/v1/calls/{c}/decisions",
          {"json": {"decisions": [{"submission": 99999, "decision": "accept"}], "preview": True}}),
         ("call.collection", "POST", f"/api/v1/calls/{c}/collection", {}),
+        ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
         ("my-conflicts", "PUT", f"/api/v1/calls/{c}/my-conflicts", {"json": {"organizations": []}}),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b

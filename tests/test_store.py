@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0012"
+HEAD = "0013"
 
 
 def test_schema_is_migrated(engine):

@@ -67,7 +67,11 @@ EDITION_FORMATS = ("html", "pdf")  # a published book: a static HTML folder, or 
 PHASES = ("draft", "submission", "review", "discussion", "decision", "published")
 DEADLINES = ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
 SUBMISSION_STATUSES = ("draft", "submitted")
-DECISIONS = ("accept", "revise", "reject")
+# The decisions an organizer can make. "revise" (修改后再议) needs a revision round, which does not
+# exist yet: it is not offered and the service refuses it (services/selection.decide); a submission
+# that carries it from an older version is still read and shown (STORED_DECISIONS).
+DECISIONS = ("accept", "reject")
+STORED_DECISIONS = ("accept", "revise", "reject")
 NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision", "conflict_found")
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
@@ -88,9 +92,10 @@ GRANTS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"library.read", "programme.read", "submission.read", "review.write", "review.read",
                            "discussion.write", "conflict.declare"}),
     # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
-    # the costliest request there is, so it is not open to anonymous readers.
-    "organizer": frozenset({"library.read", "library.ingest", "library.publish", "search.embed", "flags.verdict",
-                            "organizations.decide"})
+    # the costliest request there is, so it is not open to anonymous readers. Organizers add books
+    # and remove or replace their own (whose book it is: services/rules.py, CollectionView).
+    "organizer": frozenset({"library.read", "library.ingest", "library.delete", "library.publish", "search.embed",
+                            "flags.verdict", "organizations.decide"})
     | frozenset(PROGRAMME_ACTIONS),
     "admin": frozenset(ACTIONS),
     "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library

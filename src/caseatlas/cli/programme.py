@@ -17,9 +17,10 @@ from rich.table import Table
 from ..programme.presets import PRESETS
 from ..services import calls, reviews, selection
 from ..text.numbers import format_number
+from ..vocab import DECISIONS
 from .common import DbOption, context, err, fail, out, run
 
-app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, export, publish.")
+app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, decide, export, publish.")
 CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
 
 
@@ -142,6 +143,52 @@ def export(call_id: CallArg, fmt: Annotated[str, typer.Option("--format", "-f", 
         return
     output.write_bytes(data)
     err.print(f"wrote {output}")
+
+
+@app.command("quota")
+def quota(call_id: CallArg,
+          quotas: Annotated[list[str], typer.Argument(help="DOMAIN=N (N empty: no quota), e.g. 城市=2.")],
+          db: DbOption = None) -> None:
+    """Set domains' quotas (never below the cases already accepted in the domain)."""
+    ctx = context(db)
+    current = run(lambda: calls.get_call(ctx, call_id))["quotas"]
+    for q in quotas:
+        domain, sep, n = q.partition("=")
+        if not sep:
+            fail(f"'{q}': use DOMAIN=N")
+        current[domain.strip()] = n.strip()
+    c = run(lambda: calls.update(ctx, call_id, quotas=current))
+    out.print("quotas: " + ("、".join(f"{d} {n}" for d, n in c["quotas"].items()) or "none"), highlight=False)
+
+
+@app.command("decide")
+def decide(call_id: CallArg,
+           decisions: Annotated[list[str], typer.Argument(help=f"SUBMISSION=DECISION, DECISION one of {', '.join(DECISIONS)} "
+                                                                "(empty: undecided).")],
+           apply: Annotated[bool, typer.Option("--apply", help="Apply them (default: only preview).")] = False,
+           db: DbOption = None) -> None:
+    """Preview or apply decisions (within the domains' quotas; fixed once published, unless reopened)."""
+    chosen = []
+    for d in decisions:
+        sid, sep, decision = d.partition("=")
+        if not sep or not sid.strip().isdigit():
+            fail(f"'{d}': use SUBMISSION=DECISION, e.g. 12=accept")
+        chosen.append({"submission": int(sid), "decision": decision.strip() or None})
+    r = run(lambda: selection.decide(context(db), call_id, chosen, preview=not apply))
+    for c in r["changes"]:
+        out.print(f"{c['submission']} {escape(c['title'])} ({escape(c['domain'] or '')}): "
+                  f"{c['from'] or '—'} → {c['to'] or '—'}", highlight=False)
+    for d, n in r["over_quota"].items():
+        out.print(f"over quota: {escape(d)} {n}", highlight=False)
+    out.print("applied" if r["applied"] else "preview only (--apply to apply)", highlight=False)
+
+
+@app.command("reopen")
+def reopen(call_id: CallArg, reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
+           db: DbOption = None) -> None:
+    """Reopen a published call's decisions; publish the collection again after the changes."""
+    c = run(lambda: selection.reopen(context(db), call_id, reason))
+    out.print(f"call {call_id} reopened ({c['phase']})", highlight=False)
 
 
 @app.command("publish-collection")

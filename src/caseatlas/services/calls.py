@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from ..errors import CaseAtlasError, NotFound
+from ..errors import CaseAtlasError, Conflict, NotFound
 from ..programme import presets
 from ..store import accounts as accounts_store
 from ..store import programmes as store
@@ -18,7 +18,7 @@ from ..vocab import DEADLINES
 from . import accounts, audit, notify
 from . import conflicts as coi
 from .context import Actor, Context, require
-from .rules import CallView, SubmissionView, now_iso, phase
+from .rules import CallView, SubmissionView, now_iso, over_quota, phase
 
 MAX_DOMAINS = 30
 MAX_CRITERIA = 12
@@ -131,6 +131,36 @@ def _quotas(quotas: dict, domains: list[str]) -> dict:
     return out
 
 
+def accepted_by_domain(conn, call_id: int, decisions: dict[int, str | None] | None = None) -> dict[str, int]:
+    """Accepted submitted cases per domain — as stored, or with `decisions` (submission → decision)
+    applied on top."""
+    out: dict[str, int] = {}
+    for s in store.list_submissions(conn, call_id, status="submitted"):
+        decision = decisions[s["id"]] if decisions is not None and s["id"] in decisions else s["decision"]
+        if decision == "accept":
+            out[s["domain"]] = out.get(s["domain"], 0) + 1
+    return out
+
+
+def check_quota(conn, call: dict, quotas: dict | None = None, domains: list[str] | None = None,
+                decisions: dict[int, str | None] | None = None) -> None:
+    """The quota invariant, asked at every change that could break it — a quota or the domains
+    edited (`calls.update`), decisions applied (`selection.decide`), publishing (`selection.publish`):
+    no domain has more accepted cases than its quota, and every accepted case is in one of the
+    call's domains (its chapter of the book). Refused with Conflict (409), naming the domains."""
+    quotas = call["quotas"] if quotas is None else quotas
+    domains = call["domains"] if domains is None else domains
+    accepted = accepted_by_domain(conn, call["id"], decisions)
+    over = over_quota(accepted, quotas)
+    if over:
+        raise Conflict("over quota: " + "、".join(f"{d} {n} accepted, quota {quotas[d]}" for d, n in over.items())
+                       + " — a quota is never below the cases accepted in its domain; reject some first")
+    homeless = sorted(d for d in accepted if d not in domains)
+    if homeless:
+        raise Conflict("accepted cases in " + "、".join(homeless) + ", which would no longer be a domain of the call"
+                       " (each accepted case is a chapter's case of the book); reject them first")
+
+
 def _check_order(dl: dict) -> None:
     given = [(k, v) for k, v in dl.items() if v]
     for (ka, a), (kb, b) in zip(given, given[1:]):
@@ -201,7 +231,7 @@ def _public(conn, call: dict, actor: Actor) -> dict:
     cv = call_view(conn, call)
     out = {k: call[k] for k in ("id", "title", "preset", "domains", "quotas", "template", "outcome_kinds", "criteria",
                                 "scale_min", "scale_max", "reviewers_per_submission", "blind", "published_at",
-                                "results_at", "collection_slug", *DEADLINES)}
+                                "results_at", "collection_slug", "reopened_at", *DEADLINES)}
     out["phase"] = cv.phase
     out["programme"] = {k: prog[k] for k in ("id", "slug", "name", "year", "organizers", "supporters", "description",
                                              "contact")}
@@ -263,6 +293,8 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
             values["aliases"] = alias_groups(changes["aliases"])
         _check_order({k: values.get(k, call[k]) for k in DEADLINES})
         removed = []
+        if "quotas" in values or "domains" in values:
+            check_quota(conn, call, values.get("quotas"), values.get("domains"))
         if values:
             store.update_call(conn, call_id, **values)
             audit.record(conn, ctx, "programme.update", f"call:{call_id}", **values)

@@ -1,4 +1,10 @@
-"""Library use cases: ingest books, list and show collections and cases, remove a book."""
+"""Library use cases: ingest books, list and show collections and cases, remove a book.
+
+Books have owners: a collection belongs to the user who added it, or to the call that published
+it, or (neither) to the system — the CLI, and books added before owners were stored. Whether an
+actor may replace (a file of the same name) or remove a book is `rules.allowed` on its
+`CollectionView`; `refusal` is the one check every way of storing a book goes through (upload,
+CLI ingest, a call's publishing), `delete_collection` the one way to remove one."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import CaseAtlasError, NotFound
+from ..errors import CaseAtlasError, Conflict, Forbidden, NotFound, PermissionDenied
 from ..checks import check_book
 from ..extract import extract_book
 from ..models import Book, Document, Filters
@@ -17,8 +23,10 @@ from ..search import index_book
 from ..segment import segment
 from ..store import facts as facts_store
 from ..store import library as lib
+from ..store import programmes as prog_store
 from . import audit, organizations
-from .context import Context, library_url, require
+from .context import Context, can, library_url, require
+from .rules import CollectionView
 
 MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes request bodies by it)
 
@@ -73,37 +81,130 @@ def ingest_file(ctx: Context, path: str | Path) -> FileResult:
     return _ingest(ctx, path)
 
 
-def _ingest(ctx: Context, path: str | Path, read: Callable[[], Document] | None = None) -> FileResult:
+def _ingest(ctx: Context, path: str | Path, read: Callable[[], Document] | None = None,
+            strict: bool = False) -> FileResult:
+    """One file; a failure is the result's error. `strict` (an upload): a book that is someone
+    else's (409) or an action not allowed (401/403) is raised instead, for the web to answer."""
     try:
+        _refuse_if_taken(ctx, Path(path).name)  # before the file is even read
         book = segment(read() if read else read_document(path))
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
         return _save(ctx, book, str(path))
     except CaseAtlasError as exc:
+        if strict and isinstance(exc, (Conflict, PermissionDenied)):
+            raise
         return FileResult(str(path), "error", error=str(exc))
 
 
-def save_segmented(ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None) -> FileResult:
-    """Store a book whose cases and sections are already known (a programme's selected cases):
-    facts are extracted (then `after_extract` may add what the book's authors stated as data)
-    and the search index written, as for any ingested file."""
+def save_segmented(ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None,
+                   call_id: int | None = None) -> FileResult:
+    """Store a book whose cases and sections are already known (a programme's selected cases,
+    owned by `call_id`): facts are extracted (then `after_extract` may add what the book's authors
+    stated as data) and the search index written, as for any ingested file."""
     require(ctx, "library.ingest")
-    return _save(ctx, book, book.document.source_file, after_extract)
+    return _save(ctx, book, book.document.source_file, after_extract, call_id)
 
 
-def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], None] | None = None) -> FileResult:
+def _owner_label(col: dict | None) -> str:
+    """Whose a stored book is, for the audit log: user:NAME, call:ID or system."""
+    if col is None:
+        return "nobody"
+    if col.get("owner_call_id") is not None:
+        return f"call:{col['owner_call_id']}"
+    if col.get("owner_user_id") is not None:
+        return f"user:{col.get('owner_username') or col['owner_user_id']}"
+    return "system"
+
+
+def whose(col: dict) -> str:
+    """Whose a book is, in a sentence's words."""
+    if col.get("owner_call_id") is not None:
+        return f"the published book of call {col['owner_call_id']} ({col.get('owner_call_title') or ''})"
+    if col.get("owner_user_id") is not None:
+        return f"the book of '{col.get('owner_username') or col['owner_user_id']}'"
+    return "a book added by the system (the CLI)"
+
+
+def _free_name(conn, source_file: str) -> str:
+    p = Path(source_file)
+    k = 2
+    while lib.collection_by_file(conn, f"{p.stem}-{k}{p.suffix}") is not None:
+        k += 1
+    return f"{p.stem}-{k}{p.suffix}"
+
+
+def _reserved_for(conn, source_file: str) -> str | None:
+    """The programme whose published book goes by this file name (programme-<slug>.md), if any."""
+    if source_file.startswith("programme-") and source_file.endswith(".md"):
+        slug = source_file[len("programme-"):-len(".md")]
+        return slug if prog_store.slug_taken(conn, slug) else None
+    return None
+
+
+def refusal(conn, ctx: Context, source_file: str, call_id: int | None = None) -> str | None:
+    """Why a book may not be stored under `source_file` by this actor — or, publishing, by the call
+    `call_id` — as a one-line message naming whose the stored book is; None when it may: a name
+    nobody holds, or the actor's own book (an admin: any book but a call's). A call's book is
+    replaced only by publishing that call again; a name reserved for a programme's book is
+    taken even before it is published."""
+    col = lib.collection_by_file(conn, source_file)
+    if call_id is not None:  # a call publishes its own book
+        if col is None or col["owner_call_id"] == call_id or \
+                (col["owner_call_id"] is None and col["owner_user_id"] is None):
+            return None
+        return f"'{source_file}' is taken by {whose(col)}: the call's book cannot replace it"
+    if col is None:
+        slug = _reserved_for(conn, source_file)
+        if slug is None:
+            return None
+        return (f"'{source_file}' is the name of programme {slug}'s published book: rename your file "
+                f"(e.g. '{_free_name(conn, source_file)}') to add it as a new book")
+    if can(ctx.actor, "library.ingest", CollectionView(col["slug"], col["owner_user_id"], col["owner_call_id"])):
+        return None
+    how = ("it is replaced only by publishing that call again" if col["owner_call_id"] is not None
+           else "only its owner or an admin may replace it" if col["owner_user_id"] is not None
+           else "only an admin may replace it")
+    return (f"'{source_file}' is already in the library as {whose(col)}; {how}. Rename your file "
+            f"(e.g. '{_free_name(conn, source_file)}') to add it as a new book")
+
+
+def _refuse_if_taken(ctx: Context, source_file: str, call_id: int | None = None) -> None:
+    """Conflict (audited: `library.ingest_refused`) when `refusal` says no."""
+    with ctx.engine.connect() as conn:
+        why = refusal(conn, ctx, source_file, call_id)
+    if why:
+        with ctx.engine.begin() as conn:
+            audit.record(conn, ctx, "library.ingest_refused", source_file, reason=why)
+        raise Conflict(why)
+
+
+def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], None] | None = None,
+          call_id: int | None = None) -> FileResult:
+    name = book.document.source_file
+    _refuse_if_taken(ctx, name, call_id)  # before the costly part
     extract_book(book)
     if after_extract:
         after_extract(book)
     check_book(book)  # claim checks are part of ingest: flags are stored with the facts
+    owner = {"owner_call_id": call_id} if call_id is not None else {"owner_user_id": ctx.actor.user_id}
+    before: dict = {}
+
+    def guard(conn, old):  # again in the transaction that writes: nobody took the name meanwhile
+        why = refusal(conn, ctx, name, call_id)
+        if why:
+            raise Conflict(why)
+        before["owner"] = _owner_label(lib.collection_by_file(conn, name)) if old else None
 
     def on_saved(conn, pks):
         index_book(conn, book, pks)
         organizations.refresh(conn)  # a book's organizations link to those of the books before it
-        audit.record(conn, ctx, "library.ingest", book.document.source_file, cases=len(book.cases),
-                     sha256=book.document.sha256)
+        mine = f"call:{call_id}" if call_id is not None else \
+            f"user:{ctx.actor.username}" if ctx.actor.user_id is not None else "system"
+        audit.record(conn, ctx, "library.ingest", name, cases=len(book.cases), sha256=book.document.sha256,
+                     owner=before["owner"] or mine, replaced=before["owner"] is not None)
 
-    outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE)
+    outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE, owner=owner, guard=guard)
     return FileResult(label, outcome.status, outcome.n_cases, kept=outcome.kept, removed=outcome.removed)
 
 
@@ -119,20 +220,48 @@ def ingest_paths(ctx: Context, paths: Iterable[str | Path],
 
 
 def ingest_upload(ctx: Context, filename: str, content: bytes) -> FileResult:
-    """A book sent through the web app: stored under its own file name, as if ingested from disk."""
+    """A book sent through the web app: stored under its own file name, as if ingested from disk.
+    A name that is someone else's book is refused (Conflict, audited) before the file is read."""
     require(ctx, "library.ingest")
-    return _ingest(ctx, Path(filename or "").name or str(filename), lambda: read_upload(filename, content))
+    return _ingest(ctx, Path(filename or "").name or str(filename), lambda: read_upload(filename, content),
+                   strict=True)
 
 
 def delete_collection(ctx: Context, key: str) -> int:
-    """Remove a book and everything derived from it. Returns the number of cases removed."""
+    """Remove a book and everything derived from it (its owner, or an admin; a call's book: an
+    admin, and the call can then publish it again). Returns the number of cases removed."""
     require(ctx, "library.delete")
     with ctx.engine.begin() as conn:
         col = _collection(conn, key)
-        n = lib.delete_collection(conn, col["id"])
-        organizations.refresh(conn)
-        audit.record(conn, ctx, "library.delete", col["source_file"], cases=n)
-        return n
+        view = CollectionView(col["slug"], col["owner_user_id"], col["owner_call_id"])
+        if can(ctx.actor, "library.delete", view):
+            n = lib.delete_collection(conn, col["id"])
+            if col["owner_call_id"] is not None:
+                prog_store.update_call(conn, col["owner_call_id"], collection_slug=None, reopened_at=None)
+            organizations.refresh(conn)
+            audit.record(conn, ctx, "library.delete", col["source_file"], cases=n, owner=_owner_label(col))
+            return n
+        why = (f"'{col['source_file']}' is {whose(col)}: only "
+               f"{'its owner or ' if col['owner_user_id'] is not None and col['owner_call_id'] is None else ''}"
+               f"an admin may remove it")
+    with ctx.engine.begin() as conn:
+        audit.record(conn, ctx, "library.delete_refused", col["source_file"], owner=_owner_label(col))
+    raise Forbidden(why)
+
+
+def books(ctx: Context) -> list[dict]:
+    """The collections as the upload form shows them: whose each is (`owner`: user:NAME, call:ID,
+    system), and whether this actor may replace it (a file of its name) or remove it."""
+    require(ctx, "library.ingest")
+    with ctx.engine.connect() as conn:
+        out = []
+        for col in lib.list_collections(conn):
+            view = CollectionView(col["slug"], col["owner_user_id"], col["owner_call_id"])
+            out.append(col | {"owner": _owner_label(col), "whose": whose(col),
+                              "mine": col["owner_user_id"] is not None and col["owner_user_id"] == ctx.actor.user_id,
+                              "may_replace": can(ctx.actor, "library.ingest", view),
+                              "may_delete": can(ctx.actor, "library.delete", view)})
+        return out
 
 
 def collections(ctx: Context) -> list[dict]:

@@ -1,8 +1,8 @@
 """Per-resource permission rules for programmes, behind the one `can(actor, action, resource)`.
 
 A role's grants (vocab.GRANTS) say what kind of thing it may ever do; these rules say whether
-it may do it to *this* call or submission, now. As in HotCRP and pretalx, the call's phase
-decides visibility: applicants edit only their own submissions and only while the call is
+it may do it to *this* call or submission, now, or to *this* book (whose it is). As in HotCRP and
+pretalx, the call's phase decides visibility: applicants edit only their own submissions and only while the call is
 open; reviewers see a submission only once assigned, never when conflicted, and see the other
 reviews only in discussion after submitting their own, and the discussion only after submitting
 their own; applicants never see reviews.
@@ -25,8 +25,8 @@ def phase(call: dict, now: str | None = None) -> str:
     now = now or now_iso()
     if not call.get("published_at"):
         return "draft"
-    if call.get("collection_slug"):
-        return "published"
+    if call.get("collection_slug"):  # reopened: its decisions can change until it is published again
+        return "decision" if call.get("reopened_at") else "published"
     for deadline, name in zip(DEADLINES[:3], PHASES[1:4]):
         if not call.get(deadline) or now < call[deadline]:
             return name
@@ -54,12 +54,27 @@ class SubmissionView:
     reviewed: frozenset[int] = field(default_factory=frozenset)  # submitted a review
 
 
+@dataclass(frozen=True, slots=True)
+class CollectionView:
+    """Whose book a collection is: a user's upload, a call's published selection, or (both
+    None) the system's — added by the CLI or before books had owners."""
+
+    key: str
+    owner_user_id: int | None = None
+    owner_call_id: int | None = None
+
+
+def over_quota(accepted: dict[str, int], quotas: dict[str, int]) -> dict[str, int]:
+    """The domains whose accepted cases exceed their quota (domain → accepted)."""
+    return {d: n for d, n in accepted.items() if d in quotas and n > quotas[d]}
+
+
 REVIEWING = ("review", "discussion")
 AFTER_SUBMISSION = ("review", "discussion", "decision", "published")
 
 
 def _manager(actor, call: CallView) -> bool:
-    return actor.kind == "system" or actor.role == "admin" or (actor.user_id is not None and actor.user_id in call.managers)
+    return _admin(actor) or (actor.user_id is not None and actor.user_id in call.managers)
 
 
 def _panel(actor, s: SubmissionView) -> bool:
@@ -67,7 +82,20 @@ def _panel(actor, s: SubmissionView) -> bool:
     return actor.user_id in s.assigned and actor.user_id not in s.conflicted
 
 
+def _admin(actor) -> bool:
+    return actor.kind == "system" or actor.role == "admin"
+
+
 def allowed(actor, action: str, resource) -> bool:
+    if isinstance(resource, CollectionView):
+        # Replace (ingest a file of the same name) or remove a book: its owner, or an admin. A call's
+        # book is replaced only by publishing the call again (never by a file), removed by admins.
+        if action == "library.ingest" and resource.owner_call_id is not None:
+            return False
+        if _admin(actor):
+            return True
+        return resource.owner_user_id is not None and actor.user_id == resource.owner_user_id \
+            and resource.owner_call_id is None
     if isinstance(resource, SubmissionView):
         s, call = resource, resource.call
         manager = _manager(actor, call)

@@ -1,6 +1,12 @@
 """Selection: the ranking per domain (raw and per-reviewer normalized totals, dispersion),
 decisions with a bulk preview and quotas, and publishing the accepted cases with their
-专家点评 as a new collection of the library; exports of submissions, scores and decisions."""
+专家点评 as a new collection of the library; exports of submissions, scores and decisions.
+
+The invariants of a call's results hold at every change, here, whichever shell asks: a domain
+never has more accepted cases than its quota (`calls.check_quota`, also when a quota is edited);
+a decision is accept or reject (`check_decision`: "revise" needs a revision round that does not
+exist yet); once published, decisions are fixed until an organizer reopens them with a reason
+(`reopen`, audited); each accepted submission becomes its own case of the published book."""
 
 from __future__ import annotations
 
@@ -14,9 +20,9 @@ from ..store import programmes as store
 from ..text.numbers import format_quantity
 from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
 from . import audit, library, notify, sheets
-from .calls import call_view, load_call
+from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call
 from .context import Context, require
-from .rules import now_iso
+from .rules import now_iso, over_quota
 
 COMMENT_HEADING = "专家点评"
 DECLARED_HEADING = "申报的量化成果"
@@ -62,15 +68,33 @@ def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
     return out
 
 
+def check_decision(decision: str | None) -> None:
+    """A decision is one of vocab.DECISIONS (or none, undecided); "revise" is refused by name."""
+    if decision == "revise":
+        raise CaseAtlasError("'revise' (修改后再议) is not offered: there is no revision round yet — accept or reject")
+    if decision is not None and decision not in DECISIONS:
+        raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
+
+
+def _fixed(cv) -> None:
+    """Decisions change in discussion or decision (a reopened call is in decision again)."""
+    if cv.phase == "published":
+        raise Conflict("the results are published: decisions are fixed. An organizer may reopen them, with a "
+                       "reason (POST /api/v1/calls/{id}/reopen, 重新开放 on the ranking page, "
+                       "`caseatlas programme reopen`)".replace("{id}", str(cv.call_id)))
+    if cv.phase not in DECIDING:
+        raise CaseAtlasError(f"decisions are made in discussion or decision (the call is in {cv.phase})")
+
+
 def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = True) -> dict:
     """Apply decisions (or only show what they would change: `preview`). A decision that would
-    take a domain past its quota is refused, as a whole."""
+    take a domain past its quota is refused, as a whole; so is any change after publication
+    (until reopened)."""
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
         cv = call_view(conn, call)
         require(ctx, "programme.manage", cv)
-        if cv.phase not in DECIDING:
-            raise CaseAtlasError(f"decisions are made in discussion or decision (the call is in {cv.phase})")
+        _fixed(cv)
         subs = {s["id"]: s for s in store.list_submissions(conn, call_id, status="submitted")}
         after = {sid: s["decision"] for sid, s in subs.items()}
         changes = []
@@ -78,28 +102,48 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
             sid, decision = int(d["submission"]), d.get("decision") or None
             if sid not in subs:
                 raise CaseAtlasError(f"submission {sid} is not a submitted case of this call")
-            if decision is not None and decision not in DECISIONS:
-                raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
+            check_decision(decision)
             if after[sid] != decision:
                 changes.append({"submission": sid, "title": subs[sid]["title"], "domain": subs[sid]["domain"],
                                 "from": subs[sid]["decision"], "to": decision})
             after[sid] = decision
-        accepted: dict[str, int] = {}
-        for sid, dec in after.items():
-            if dec == "accept":
-                accepted[subs[sid]["domain"]] = accepted.get(subs[sid]["domain"], 0) + 1
-        over = {d: n for d, n in accepted.items() if d in call["quotas"] and n > call["quotas"][d]}
+        accepted = accepted_by_domain(conn, call_id, after)
+        over = over_quota(accepted, call["quotas"])
         result = {"changes": changes, "accepted": accepted, "over_quota": over, "applied": False}
         if preview:
             return result
-        if over:
-            raise Conflict("over quota: " + "、".join(f"{d} {n}/{call['quotas'][d]}" for d, n in over.items()))
+        check_quota(conn, call, decisions=after)
         for c in changes:
             store.update_submission(conn, c["submission"], decision=c["to"])
         audit.record(conn, ctx, "selection.decide", f"call:{call_id}",
                      changes=[[c["submission"], c["to"]] for c in changes])
         result["applied"] = True
         return result
+
+
+MAX_REASON = 300
+
+
+def reopen(ctx: Context, call_id: int, reason: str) -> dict:
+    """Reopen a published call's decisions (organizers): the call is in its decision phase again,
+    so decisions can change, until it is published again (which updates its book in place). Who
+    reopened and why is in the audit log (`selection.reopen`)."""
+    reason = (reason or "").strip()
+    with ctx.engine.begin() as conn:
+        call = load_call(conn, call_id)
+        cv = call_view(conn, call)
+        require(ctx, "programme.manage", cv)
+        if cv.phase != "published":
+            raise CaseAtlasError(f"only published results are reopened (the call is in {cv.phase})")
+        if not reason:
+            raise CaseAtlasError("reason: say why the decisions are reopened")
+        if len(reason) > MAX_REASON:
+            raise CaseAtlasError(f"reason: at most {MAX_REASON} characters")
+        stamp = now_iso()
+        store.update_call(conn, call_id, reopened_at=stamp)
+        audit.record(conn, ctx, "selection.reopen", f"call:{call_id}", reason=reason, at=stamp,
+                     collection=call["collection_slug"])
+    return get_call(ctx, call_id)
 
 
 def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
@@ -268,6 +312,11 @@ def publish(ctx: Context, call_id: int) -> dict:
         undecided = [s for s in subs if not s["decision"]]
         if undecided:
             raise CaseAtlasError(f"{len(undecided)} submission(s) have no decision yet")
+        legacy = [s for s in subs if s["decision"] not in DECISIONS]
+        if legacy:
+            raise Conflict(f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
+                           "any more (no revision round exists): accept or reject them first")
+        check_quota(conn, call)
         chosen = [s for s in subs if s["decision"] == "accept"]
         if not chosen:
             raise CaseAtlasError("no submission is accepted: nothing to publish")
@@ -279,28 +328,35 @@ def publish(ctx: Context, call_id: int) -> dict:
                 s["final_comment"] = draft
         panel = store.members(conn, call_id, "reviewer")
     book, stated, order = _book(call, prog, panel, chosen)
-    result = library.save_segmented(ctx, book, _add_declared(stated))
+    if sorted(order) != sorted(s["id"] for s in chosen):
+        raise CaseAtlasError("the book would not hold each accepted submission once")  # a bug, not the user's
+    result = library.save_segmented(ctx, book, _add_declared(stated), call_id=call_id)
     if result.status == "error":
         raise CaseAtlasError(result.error)
     with ctx.engine.begin() as conn:
         from ..store import library as lib
 
-        col = lib.find_collection(conn, book.document.source_file)
+        col = lib.collection_by_file(conn, book.document.source_file)
+        lib.set_owner(conn, col["id"], call_id=call_id)  # (a book stored before books had owners)
         by_id = {s["id"]: s for s in chosen}
-        for sid, case in zip(order, book.cases):  # each submission with its own case (book order)
-            s = by_id[sid]
-            values = {"final_comment": s["final_comment"]}
-            if case.case_id:
-                values["case_id"] = case.case_id
-            store.update_submission(conn, s["id"], **values)
+        case_ids = lib.case_ids_in_order(conn, col["id"])  # as stored (an unchanged book is not saved again)
+        if len(set(case_ids)) != len(order):
+            raise CaseAtlasError("the published book does not give each accepted submission its own case")
+        for sid, case_id in zip(order, case_ids):  # each submission with its own case (book order)
+            store.update_submission(conn, sid, final_comment=by_id[sid]["final_comment"], case_id=case_id)
+        for s in subs:  # and no other submission has one (accepted before a reopen, rejected after)
+            if s["id"] not in by_id and s["case_id"]:
+                store.update_submission(conn, s["id"], case_id=None)
         first_time = not call["results_at"]
-        store.update_call(conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"])
+        store.update_call(conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"],
+                          reopened_at=None)
         if first_time:
-            words = {"accept": "入选", "revise": "需修改后再议", "reject": "未入选"}
+            words = {"accept": "入选", "reject": "未入选"}
             for s in subs:
                 notify.queue(conn, call_id, "decision", s["applicant_email"], f"[案例征集] 评审结果：{s['title']}",
                              f"您申报的案例“{s['title']}”评审结果：{words[s['decision']]}。", pending)
-        audit.record(conn, ctx, "selection.publish", f"call:{call_id}", collection=col["slug"], cases=len(chosen))
+        audit.record(conn, ctx, "selection.publish", f"call:{call_id}", collection=col["slug"], cases=len(chosen),
+                     **({"after_reopen": call["reopened_at"]} if call["reopened_at"] else {}))
     notify.send(ctx.engine, pending)
     return {"collection": col["slug"], "cases": len(chosen), "status": result.status}
 

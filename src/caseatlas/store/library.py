@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 
 from ..models import Book, Case, CaseFacts
-from .schema import attributes, cases, collections, flag_verdicts, flags, lines, outcomes, sections
+from .schema import attributes, calls, cases, collections, flag_verdicts, flags, lines, outcomes, sections, users
 
 CHUNK = 5000  # ids per IN (...): SQLite accepts at most 32,766 parameters in one statement
 
@@ -72,18 +72,24 @@ def _attribute_base(case_id: str, a) -> str:
 
 def save_book(engine: Engine, book: Book,
               on_saved: Callable[[Connection, dict[int, int]], None] | None = None,
-              pipeline: str | None = None) -> IngestOutcome:
+              pipeline: str | None = None, owner: dict | None = None,
+              guard: Callable[[Connection, dict | None], None] | None = None) -> IngestOutcome:
     """Store a book: insert it, or synchronize an earlier version of the same file with it;
     a file already stored by the same `pipeline` version with the same content is skipped.
 
+    `guard(conn, {"owner_user_id", "owner_call_id"} of the stored book, or None)` runs first in
+    the transaction and may refuse by raising; `owner` (those two keys) is stored with a new book.
     `on_saved(conn, {case seq: case primary key})` runs inside the same transaction, so
     derived data (the search index) is written, or rolled back, together with the cases."""
     doc = book.document
     with engine.begin() as conn:
         old = conn.execute(
-            select(collections.c.id, collections.c.sha256, collections.c.slug, collections.c.pipeline)
+            select(collections.c.id, collections.c.sha256, collections.c.slug, collections.c.pipeline,
+                   collections.c.owner_user_id, collections.c.owner_call_id)
             .where(collections.c.source_file == doc.source_file)
         ).first()
+        if guard is not None:
+            guard(conn, {"owner_user_id": old.owner_user_id, "owner_call_id": old.owner_call_id} if old else None)
         if old is not None and old.sha256 == doc.sha256 and old.pipeline == pipeline:
             n = conn.execute(select(func.count()).select_from(cases).where(cases.c.collection_id == old.id)).scalar_one()
             return IngestOutcome(doc.source_file, "unchanged", n, old.id, kept=n)
@@ -99,8 +105,8 @@ def save_book(engine: Engine, book: Book,
             conn.execute(update(collections).where(collections.c.id == cid).values(**values))
         else:
             slug = _free_slug(conn, Path(doc.source_file).stem, doc.source_file)
-            cid = conn.execute(insert(collections).values(slug=slug, source_file=doc.source_file, **values)
-                               ).inserted_primary_key[0]
+            cid = conn.execute(insert(collections).values(slug=slug, source_file=doc.source_file, **values,
+                                                          **(owner or {}))).inserted_primary_key[0]
         _sync_lines(conn, cid, doc.lines)
         case_pks, kept, removed = _sync_cases(conn, cid, slug, book.cases)
         for case in book.cases:
@@ -278,8 +284,13 @@ def delete_collection(conn: Connection, collection_id: int) -> int:
 # --- reading --------------------------------------------------------------------------------
 
 def list_collections(conn: Connection, collection_id: int | None = None) -> list[dict]:
+    """Collections with their number of cases and their owner (`owner_username`, `owner_call_title`)."""
     n_cases = select(func.count()).where(cases.c.collection_id == collections.c.id).scalar_subquery()
-    q = select(collections, n_cases.label("n_cases")).order_by(collections.c.source_file)
+    q = (select(collections, n_cases.label("n_cases"), users.c.username.label("owner_username"),
+                calls.c.title.label("owner_call_title"))
+         .outerjoin(users, users.c.id == collections.c.owner_user_id)
+         .outerjoin(calls, calls.c.id == collections.c.owner_call_id)
+         .order_by(collections.c.source_file))
     if collection_id is not None:
         q = q.where(collections.c.id == collection_id)
     out = []
@@ -289,6 +300,23 @@ def list_collections(conn: Connection, collection_id: int | None = None) -> list
         d["chapters"] = json.loads(d["chapters"])
         out.append(d)
     return out
+
+
+def set_owner(conn: Connection, collection_id: int, user_id: int | None = None, call_id: int | None = None) -> None:
+    conn.execute(update(collections).where(collections.c.id == collection_id)
+                 .values(owner_user_id=user_id, owner_call_id=call_id))
+
+
+def case_ids_in_order(conn: Connection, collection_id: int) -> list[str]:
+    """A collection's case ids in book order."""
+    return list(conn.execute(select(cases.c.case_id).where(cases.c.collection_id == collection_id)
+                             .order_by(cases.c.seq)).scalars())
+
+
+def collection_by_file(conn: Connection, source_file: str) -> dict | None:
+    """The collection stored under this file name (a file of that name replaces it)."""
+    row = conn.execute(select(collections.c.id).where(collections.c.source_file == source_file)).first()
+    return list_collections(conn, row.id)[0] if row else None
 
 
 def find_collection(conn: Connection, key: str) -> dict | None:

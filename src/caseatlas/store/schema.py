@@ -25,6 +25,10 @@ collections = Table(
     Column("n_lines", Integer, nullable=False),
     Column("ingested_at", String, nullable=False),
     Column("pipeline", String(32)),
+    # Who added the book (migration 0013): a user's upload, or the call whose accepted cases it is;
+    # both null: the system (the CLI), changed or removed by admins only (services/library.py).
+    Column("owner_user_id", Integer, ForeignKey("users.id", name="fk_collections_owner_user", ondelete="SET NULL")),
+    Column("owner_call_id", Integer, ForeignKey("calls.id", name="fk_collections_owner_call", ondelete="SET NULL")),
 )
 
 cases = Table(
@@ -335,6 +339,7 @@ calls = Table(
     Column("decision_deadline", String),
     Column("results_at", String),  # decisions announced
     Column("collection_slug", String),  # the library collection the selected cases became
+    Column("reopened_at", String),  # published decisions reopened (who and why: the audit log); migration 0013
     Column("created_at", String, nullable=False),
     Index("ix_calls_programme", "programme_id"),
 )

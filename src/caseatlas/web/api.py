@@ -80,7 +80,8 @@ def collections(ctx: ReadContext) -> list[dict]:
     return [{k: r[k] for k in COLLECTION_FIELDS} for r in library.collections(ctx)]
 
 
-@router.post("/collections", summary="Add or update a book (organizer, admin)", response_model=schemas.IngestResult)
+@router.post("/collections", summary="Add a book, or replace your own (organizer, admin); a file named like another "
+             "owner's book or a call's published book: 409", response_model=schemas.IngestResult)
 async def upload(ctx: WriteContext, file: Annotated[UploadFile, File(description="A book: .txt .md .pdf .docx .html")]):
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
@@ -92,7 +93,7 @@ async def upload(ctx: WriteContext, file: Annotated[UploadFile, File(description
             "error": r.error}
 
 
-@router.delete("/collections/{key}", summary="Remove a book and all derived from it (admin)",
+@router.delete("/collections/{key}", summary="Remove a book and all derived from it (its owner; admins any book)",
                response_model=schemas.Removed)
 def remove(ctx: WriteContext, key: str) -> dict:
     return {"collection": key, "cases": library.delete_collection(ctx, key)}

@@ -281,7 +281,7 @@ def admin_page(request: Request, ctx: ReadContext, message: str | None = None):
     return render(request, "admin.html",
                   users=accounts.list_users(ctx) if "users.manage" in can else None,
                   entries=audit.entries(ctx, 50) if "audit.read" in can else None,
-                  collections=library.collections(ctx) if can & {"library.ingest", "library.delete"} else None,
+                  collections=library.books(ctx) if can & {"library.ingest", "library.delete"} else None,
                   may_ingest="library.ingest" in can, may_delete="library.delete" in can, roles=ROLES,
                   message=message, denied=not (can & {"users.manage", "audit.read", "library.ingest"}))
 

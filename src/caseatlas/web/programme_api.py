@@ -213,9 +213,16 @@ def proposal(ctx: ReadContext, call_id: RowId, by: Literal["raw", "normalized"] 
     return selection.propose(ctx, call_id, by)
 
 
-@router.post("/calls/{call_id}/decisions", summary="Preview or apply decisions", response_model=s.Open)
+@router.post("/calls/{call_id}/decisions", summary="Preview or apply decisions (accept or reject; within quotas; "
+             "fixed once published unless reopened: 409)", response_model=s.Open)
 def decide(ctx: WriteContext, call_id: RowId, body: s.DecisionsIn) -> dict:
     return selection.decide(ctx, call_id, [d.model_dump() for d in body.decisions], body.preview)
+
+
+@router.post("/calls/{call_id}/reopen", summary="Reopen published decisions, with a reason (audited); publish again after",
+             response_model=s.CallOut)
+def reopen(ctx: WriteContext, call_id: RowId, body: s.ReasonIn) -> dict:
+    return selection.reopen(ctx, call_id, body.reason)
 
 
 @router.post("/calls/{call_id}/collection", summary="Announce decisions; the accepted cases become a collection",

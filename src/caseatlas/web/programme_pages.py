@@ -222,6 +222,13 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
                   message=None, error=error, deciding=deciding)
 
 
+@router.post("/calls/{call_id}/reopen")
+async def reopen_post(request: Request, ctx: WriteContext, call_id: RowId):
+    f = await _form(request)
+    selection.reopen(ctx, call_id, f.get("reason", ""))
+    return _go(f"/calls/{call_id}/ranking", "已重新开放决定：修改后请再次发布")
+
+
 @router.post("/calls/{call_id}/collection")
 def publish_collection(ctx: WriteContext, call_id: RowId):
     out = selection.publish(ctx, call_id)

@@ -500,5 +500,5 @@ def test_pages_show_only_the_actions_the_phase_allows(db_path, phase):
         preview = r.text[r.text.index('id="preview"'):r.text.index("</section>", r.text.index('id="preview"'))]
         assert "入选" in preview and "accept" not in preview
     else:  # refused, in Chinese, and nothing to apply
-        assert r.status_code == 400 and "不能预览或应用决定" in r.text and "decisions are made" not in r.text
+        assert r.status_code == 409 and "不能预览或应用决定" in r.text and "decisions are made" not in r.text
         assert 'id="apply-decisions"' not in r.text

@@ -217,7 +217,8 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
             result = selection.decide(ctx, call_id, chosen, preview=False)
             return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result['changes'])} 项决定")
     table = selection.ranking(ctx, call_id)
-    return render(request, "ranking.html", status=400 if error else 200, call=call, table=table,
+    # 409: the call's state (its phase, its quotas) does not allow these decisions now.
+    return render(request, "ranking.html", status=409 if error else 200, call=call, table=table,
                   proposed={d["submission"]: d["decision"] for d in chosen}, decisions=DECISIONS, preview=result,
                   message=None, error=error, deciding=deciding)
 

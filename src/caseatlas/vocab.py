@@ -68,7 +68,8 @@ PHASES = ("draft", "submission", "review", "discussion", "decision", "published"
 DEADLINES = ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
 SUBMISSION_STATUSES = ("draft", "submitted")
 DECISIONS = ("accept", "revise", "reject")
-NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision")
+NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision", "invitation",
+                      "password_reset")
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.

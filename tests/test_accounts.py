@@ -68,6 +68,7 @@ def write_requests(upload: bytes) -> list[tuple]:
         # probe's new password is weak, so an allowed request is a 400 that changes nothing); a reset
         # request and a link's form (anyone: the same answer for every account, 410 for a bad link)
         ("post", "/api/v1/users/reviewer1/invitation", {}, {"admin"}, 201),
+        ("post", "/admin/users/reviewer1/invitation", {"data": {}}, {"admin"}, 200),
         ("post", "/api/v1/me/password", {"json": {"current_password": PASSWORD, "new_password": "aaaaaaaaaa"}},
          set(ROLES), 400),
         ("post", "/account/password", {"data": {"current_password": PASSWORD, "password": "aaaaaaaaaa",
@@ -478,8 +479,10 @@ def test_reset_same_answer_for_every_account_link_works_once_and_ends_sessions(s
     assert len({r.text for r in answers}) == 1  # word for word the same page
     api = [anon.post("/api/v1/password/forgot", json={"login": who}) for who in ("resetme", "no-such-user")]
     assert [r.status_code for r in api] == [202, 202] and api[0].json() == api[1].json()
-    # a form cannot post the API's (JSON only, like login)
-    assert anon.post("/api/v1/password/forgot", data={"login": "resetme"}).status_code == 422
+    # a form cannot post the API's account routes (JSON only, like login)
+    for url in ("/api/v1/password/forgot", "/api/v1/password/reset", "/api/v1/invitations/accept", "/api/v1/login"):
+        r = anon.post(url, data={"login": "resetme", "token": "x" * 43, "password": PASSWORD, "username": "resetme"})
+        assert r.status_code == 422, url
     # resetme got its mails (at most RESET_MAILS in the window); reviewer1 has no address, the others no account
     mails = _mail_to(smtp, "resetme@example.org", accounts.RESET_MAILS)
     assert len(mails) == accounts.RESET_MAILS and len(smtp.messages) == accounts.RESET_MAILS
@@ -558,3 +561,18 @@ def test_change_own_password_needs_the_current_one_and_ends_other_sessions(site)
                                             "password": "third passphrase here"}).status_code == 200
     # anonymous: sent to log in
     assert TestClient(create_app(str(db_path))).get("/account/password", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_account_pages_for_every_role(site, role):
+    """The new pages as each role sees them: the forms anyone may use, a bad link's page, and the
+    change-password page for a signed-in user only (anonymous: to the login form)."""
+    _, db_path = site
+    client, _ = client_for(db_path, role)
+    for url, status in (("/password/forgot", 200), ("/invite/nosuchtoken", 410), ("/reset/nosuchtoken", 410),
+                        ("/invite/" + "x" * 500, 410), ("/account/password", 303 if role is None else 200)):
+        r = client.get(url, follow_redirects=False)
+        assert r.status_code == status, (role, url, r.status_code)
+        assert r.headers["cache-control"] == "no-store"
+    page = client.get("/login")
+    assert 'href="/password/forgot"' in page.text

@@ -404,6 +404,14 @@ def admin_add_user(request: Request, ctx: WriteContext, username: str = Form(...
     return _back(f"+ {user['username']} ({user['role']})")
 
 
+@router.post("/admin/users/{username}/invitation", response_class=HTMLResponse)
+def admin_invite_user(request: Request, ctx: WriteContext, username: str):
+    """A new invitation link (older ones stop working), shown once in this page's body and mailed."""
+    r = accounts.invite(ctx, username)
+    return _admin(request, ctx, message=f"{r['username']}: " + ("✉ " + r["email"] if r["email"] else "—"),
+                  invitation=r["invitation"])
+
+
 @router.post("/admin/users/{username}")
 def admin_change_user(ctx: WriteContext, username: str, role: str = Form(...), active: str = Form("1")):
     user = accounts.update_user(ctx, username, role=role, active=active == "1")

@@ -67,6 +67,18 @@ def write_requests(upload: bytes) -> list[tuple]:
         # the sample book was added by the system (the CLI): only admins replace or remove it
         ("post", "/api/v1/collections", {"files": {"file": ("sample_casebook_2025.md", upload, "text/markdown")}},
          {"admin"}, 200),
+        # accounts: a new invitation (admin); changing one's own password (every signed-in role; the
+        # probe's new password is weak, so an allowed request is a 400 that changes nothing); a reset
+        # request and a link's form (anyone: the same answer for every account, 410 for a bad link)
+        ("post", "/api/v1/users/reviewer1/invitation", {}, {"admin"}, 201),
+        ("post", "/admin/users/reviewer1/invitation", {"data": {}}, {"admin"}, 200),
+        ("post", "/api/v1/me/password", {"json": {"current_password": PASSWORD, "new_password": "aaaaaaaaaa"}},
+         set(ROLES), 400),
+        ("post", "/account/password", {"data": {"current_password": PASSWORD, "password": "aaaaaaaaaa",
+                                                "password2": "aaaaaaaaaa"}}, set(ROLES), 400),
+        ("post", "/password/forgot", {"data": {"login": "nobody-at-all"}}, {None, *ROLES}, 200),
+        ("post", "/invite/not-a-token", {"data": {"password": PASSWORD, "password2": PASSWORD}}, {None, *ROLES}, 410),
+        ("post", "/reset/not-a-token", {"data": {"password": PASSWORD, "password2": PASSWORD}}, {None, *ROLES}, 410),
     ]
 
 
@@ -308,3 +320,330 @@ def test_books_have_owners(site, sample_file):
     added = [(e["target"], e["detail"]["owner"], e["detail"]["replaced"]) for e in log if e["action"] == "library.ingest"
              and e["target"] == "mine.md"]
     assert added == [("mine.md", "user:organizer1", True), ("mine.md", "user:organizer1", False)]
+
+
+# --- passwords, invitations, resets ---------------------------------------------------------
+
+WEAK = "aaaaaaaaaa"  # ten characters, long enough, and guessed at once
+REASON = ('Repeats like "aaa" are easy to guess', "密码太容易被猜到")
+
+
+def _weak(message: str) -> bool:
+    """A refusal that says why, in one line, in English and Chinese."""
+    return "\n" not in message and all(r in message for r in REASON)
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    """A real SMTP server on a loopback port; mail goes there, links point at the test site."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from web_server import free_port
+
+    class Inbox(Message):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def handle_message(self, message):
+            self.messages.append(message)
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CASEATLAS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CASEATLAS_SMTP_PORT", str(port))
+    monkeypatch.setenv("CASEATLAS_BASE_URL", "https://cases.example.org")
+    yield inbox
+    controller.stop()
+
+
+def _mail_to(inbox, address: str, n: int = 1, wait: float = 10.0) -> list:
+    """The mails to an address, once there are n (a reset mail leaves after the answer)."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        got = [m for m in inbox.messages if m["To"] == address]
+        if len(got) >= n or time.monotonic() > deadline:
+            return got
+        time.sleep(0.05)
+
+
+def _link(mail, kind: str) -> str:
+    body = mail.get_payload(decode=True).decode()
+    m = re.search(rf"https://cases\.example\.org(/{kind}/[\w-]{{40,}})", body)
+    assert m, body
+    return m.group(1)
+
+
+def _form_csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_weak_passwords_are_refused_everywhere_with_the_reason(site, smtp):
+    ctx, db_path = site
+    # the service, for every way an account gets a password
+    for attempt in (lambda: accounts.add_user(ctx, "weakling", WEAK, "reviewer"),
+                    lambda: accounts.register(Context(ctx.engine), "weakapp", WEAK, "某公司", "w@example.org"),
+                    lambda: accounts.update_user(ctx, "reviewer1", password=WEAK)):
+        with pytest.raises(accounts.WeakPassword) as exc:
+            attempt()
+        assert _weak(str(exc.value)), str(exc.value)
+    # the account's own names are known words: "reviewer1" + the organization are not a password
+    accounts.add_user(ctx, "qinghe_admin", None, "organizer", organization="青禾环境科技", email="qinghe@example.org")
+    with pytest.raises(accounts.WeakPassword, match="user name, name, organization or e-mail"):
+        accounts.update_user(ctx, "qinghe_admin", password="qinghe_admin青禾环境科技")
+    with pytest.raises(accounts.WeakPassword, match="at least 10"):
+        accounts.update_user(ctx, "reviewer1", password="Xy7#q")
+    # the API (400 with the reason, not a schema error), the pages, the CLI
+    admin, token = client_for(db_path, "admin")
+    h = {"X-CSRF-Token": token}
+    for method, url, body in (("post", "/api/v1/users", {"username": "weak2", "password": WEAK}),
+                              ("patch", "/api/v1/users/reviewer1", {"password": WEAK}),
+                              ("post", "/api/v1/me/password", {"current_password": PASSWORD, "new_password": WEAK})):
+        r = getattr(admin, method)(url, json=body, headers=h)
+        assert r.status_code == 400 and _weak(r.json()["error"]["message"]), (url, r.text)
+    anon, anon_token = client_for(db_path, None)
+    r = anon.post("/api/v1/register", json={"username": "weak3", "password": WEAK, "organization": "某公司",
+                                            "email": "w3@example.org"}, headers={"X-CSRF-Token": anon_token})
+    assert r.status_code == 400 and _weak(r.json()["error"]["message"])
+    page = anon.get("/register")
+    r = anon.post("/register", data={"csrf_token": _form_csrf(page.text), "username": "weak4", "password": WEAK,
+                                     "organization": "某公司", "email": "w4@example.org"})
+    assert r.status_code == 400 and "密码太容易被猜到" in r.text
+    r = admin.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD, "password": WEAK,
+                                              "password2": WEAK})
+    assert r.status_code == 400 and "密码太容易被猜到" in r.text
+    runner = CliRunner()
+    for args in (["users", "add", "weak5", "--password-stdin"], ["users", "passwd", "reviewer1", "--password-stdin"]):
+        out = runner.invoke(cli, [*args, "--db", str(db_path)], input=WEAK + "\n")
+        said = " ".join(out.stderr.split())  # the terminal may wrap the one line
+        assert out.exit_code == 1 and "too easy to guess" in said and "密码太容易被猜到" in said, out.stderr
+    # invitation acceptance and reset
+    invited = accounts.add_user(ctx, "invitee", None, "reviewer", email="invitee@example.org")
+    path = _link(_mail_to(smtp, "invitee@example.org")[0], "invite")
+    assert invited["invitation"].endswith(path)
+    form = anon.get(path)
+    r = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": WEAK, "password2": WEAK})
+    assert r.status_code == 400 and "密码太容易被猜到" in r.text and 'id="password-form"' in r.text
+    r = anon.post("/api/v1/invitations/accept", json={"token": path.rsplit("/", 1)[1], "password": WEAK})
+    assert r.status_code == 400 and _weak(r.json()["error"]["message"])
+    accounts.request_reset(Context(ctx.engine), "invitee@example.org", "127.0.0.9")
+    reset = _link(_mail_to(smtp, "invitee@example.org", 2)[1], "reset")
+    r = anon.post("/api/v1/password/reset", json={"token": reset.rsplit("/", 1)[1], "password": WEAK})
+    assert r.status_code == 400 and _weak(r.json()["error"]["message"])
+    # nothing was changed by a refusal: the links still work once
+    assert anon.get(path).status_code == 200 and anon.get(reset).status_code == 200
+
+
+def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp):
+    """An organizer adds a new reviewer on the panel page: no password is made, the invitation
+    link is shown once in the page body (never in a Location header or a URL) and mailed through
+    SMTP; the outbox keeps the mail without the link; the link sets a password once; a second use
+    and an expired link are refused with a page that says so."""
+    from caseatlas.services import calls
+    from caseatlas.store import accounts as accounts_store
+    from caseatlas.store import programmes as pstore
+
+    ctx, db_path = site
+    with ctx.engine.connect() as conn:
+        org_id = accounts_store.get_user(conn, ROLE_USERS["organizer"]).id
+    org_ctx = Context(ctx.engine, Actor("user", ROLE_USERS["organizer"], "organizer", org_id))
+    call = calls.create(org_ctx, "cteam", "邀请测试征集", 2026, deadlines={"submission_deadline": "2099-01-01"})
+    org, token = client_for(db_path, "organizer")
+    r = org.post(f"/calls/{call['id']}/panel", follow_redirects=False,
+                 data={"csrf_token": token, "username": "newrev", "role": "reviewer", "affiliation": "某大学",
+                       "email": "newrev@example.org", "display_name": "新专家"})
+    assert r.status_code == 200 and "location" not in r.headers  # the page itself, not a redirect
+    shown = re.search(r'id="invitation">[^<]*<code>([^<]+)</code>', r.text).group(1)
+    mail = _mail_to(smtp, "newrev@example.org")[0]
+    path = _link(mail, "invite")
+    assert shown == "https://cases.example.org" + path and "邀请测试征集" in mail.get_payload(decode=True).decode()
+    secret = path.rsplit("/", 1)[1]
+    # nothing but the link carries the token: not a URL of the exchange, not the outbox, not the table
+    assert secret not in str(r.url) and all(secret not in v for v in r.headers.values())
+    with ctx.engine.connect() as conn:
+        outbox = [n["body"] for n in pstore.notifications_of(conn, call["id"])]
+        stored = conn.execute(text("SELECT token_hash FROM account_tokens")).scalars().all()
+        hashes = conn.execute(text("SELECT password_hash FROM users WHERE username = 'newrev'")).scalar_one()
+    assert outbox and not any(secret in b for b in outbox) and any("/invite/…" in b for b in outbox)
+    assert secret not in stored and len(stored[0]) == 64 and not hashes.startswith("$argon2")
+    # the invited account cannot log in before choosing a password
+    anon = TestClient(create_app(str(db_path)))
+    assert anon.post("/api/v1/login", json={"username": "newrev", "password": ""}).status_code == 401
+    # the mail's link: a form (the token in the path of the link itself), posted back once
+    form = anon.get(path)
+    assert form.status_code == 200 and "newrev" in form.text and 'id="password-form"' in form.text
+    assert re.search(r'action="/invite/[\w-]+"', form.text)
+    mismatch = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": PASSWORD, "password2": "x"})
+    assert mismatch.status_code == 400 and "不一致" in mismatch.text
+    done = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": PASSWORD, "password2": PASSWORD},
+                     follow_redirects=False)
+    assert done.status_code == 200 and 'id="to-login"' in done.text
+    assert anon.post("/api/v1/login", json={"username": "newrev", "password": PASSWORD}).status_code == 200
+    again = TestClient(create_app(str(db_path)))
+    page = again.get(path)
+    assert page.status_code == 410 and 'id="link-invalid"' in page.text and 'id="password-form"' not in page.text
+    csrf = again.cookies.get("caseatlas_csrf")
+    r = again.post(path, data={"csrf_token": csrf, "password": "another fine passphrase", "password2":
+                               "another fine passphrase"})
+    assert r.status_code == 410
+    r = again.post("/api/v1/invitations/accept", json={"token": secret, "password": "another fine passphrase"})
+    assert r.status_code == 404 and "not valid" in r.json()["error"]["message"]
+    # an expired invitation (the CLI's; its link printed once) is refused too
+    out = CliRunner().invoke(cli, ["users", "add", "late", "--role", "reviewer", "--invite", "--db", str(db_path)])
+    assert out.exit_code == 0 and "invitation (no e-mail address" in out.stdout
+    late = re.search(r"/invite/([\w-]{40,})", out.stdout.replace("\n", "")).group(1)
+    assert again.get(f"/invite/{late}").status_code == 200
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE account_tokens SET expires_at = '2000-01-01T00:00:00+00:00' WHERE used_at IS NULL"))
+    assert again.get(f"/invite/{late}").status_code == 410
+    r = again.post("/api/v1/invitations/accept", json={"token": late, "password": "another fine passphrase"})
+    assert r.status_code == 404
+    # the API's panel route returns the link in its JSON body, once
+    r = org.post(f"/api/v1/calls/{call['id']}/panel", json={"username": "apirev", "email": "apirev@example.org"},
+                 headers={"X-CSRF-Token": token})
+    assert r.status_code == 200 and "/invite/" in r.json()["invitation"] and "password" not in r.json()
+
+
+def test_panel_page_never_puts_a_secret_in_a_url(site, smtp):
+    """Adding an existing user redirects (a message, no secret); adding a new one answers with the
+    page. No Location header and no URL of the exchange holds a password or a token."""
+    from caseatlas.services import calls
+    from caseatlas.store import accounts as accounts_store
+
+    ctx, db_path = site
+    with ctx.engine.connect() as conn:
+        org_id = accounts_store.get_user(conn, ROLE_USERS["organizer"]).id
+    call = calls.create(Context(ctx.engine, Actor("user", ROLE_USERS["organizer"], "organizer", org_id)), "cteam",
+                        "测试征集", 2026)
+    org, token = client_for(db_path, "organizer")
+    for username in ("reviewer1", "fresh_rev"):
+        r = org.post(f"/calls/{call['id']}/panel", follow_redirects=False,
+                     data={"csrf_token": token, "username": username, "role": "reviewer", "password": PASSWORD})
+        location = r.headers.get("location", "")
+        assert PASSWORD not in location and "invite" not in location and "密码" not in location
+        assert PASSWORD.replace(" ", "%20") not in location and "password" not in location.lower()
+        assert (r.status_code, bool(location)) == ((303, True) if username == "reviewer1" else (200, False))
+    # the form's password field is gone: a new account is always invited
+    assert 'name="password"' not in org.get(f"/calls/{call['id']}/panel").text
+    with ctx.engine.connect() as conn:
+        assert accounts_store.get_user(conn, "fresh_rev").password_hash.startswith(accounts.UNUSABLE)
+
+
+def test_reset_same_answer_for_every_account_link_works_once_and_ends_sessions(site, smtp):
+    ctx, db_path = site
+    accounts.add_user(ctx, "resetme", PASSWORD, "applicant", email="resetme@example.org")
+    signed_in = TestClient(create_app(str(db_path)))
+    assert signed_in.post("/api/v1/login", json={"username": "resetme", "password": PASSWORD}).status_code == 200
+    assert signed_in.get("/api/v1/me").json()["username"] == "resetme"
+    anon = TestClient(create_app(str(db_path)))
+    page = anon.get("/password/forgot")
+    assert page.status_code == 200 and 'id="forgot-form"' in page.text
+    csrf = _form_csrf(page.text)
+    answers = [anon.post("/password/forgot", data={"csrf_token": csrf, "login": who})
+               for who in ("resetme", "resetme@example.org", "no-such-user", "nobody@example.org", "reviewer1")]
+    assert {r.status_code for r in answers} == {200}
+    assert len({r.text for r in answers}) == 1  # word for word the same page
+    api = [anon.post("/api/v1/password/forgot", json={"login": who}) for who in ("resetme", "no-such-user")]
+    assert [r.status_code for r in api] == [202, 202] and api[0].json() == api[1].json()
+    # a form cannot post the API's account routes (JSON only, like login)
+    for url in ("/api/v1/password/forgot", "/api/v1/password/reset", "/api/v1/invitations/accept", "/api/v1/login"):
+        r = anon.post(url, data={"login": "resetme", "token": "x" * 43, "password": PASSWORD, "username": "resetme"})
+        assert r.status_code == 422, url
+    # resetme got its mails (at most RESET_MAILS in the window); reviewer1 has no address, the others no account
+    mails = _mail_to(smtp, "resetme@example.org", accounts.RESET_MAILS)
+    assert len(mails) == accounts.RESET_MAILS and len(smtp.messages) == accounts.RESET_MAILS
+    links = [_link(m, "reset") for m in mails]
+    assert anon.get(links[0]).status_code == 410  # a newer link voids the older ones
+    path = links[-1]
+    form = anon.get(path)
+    assert form.status_code == 200 and "resetme" in form.text
+    r = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": "a brand new passphrase",
+                              "password2": "a brand new passphrase"})
+    assert r.status_code == 200 and 'id="to-login"' in r.text
+    assert signed_in.get("/api/v1/me").json()["kind"] == "anonymous"  # every session ended
+    assert anon.get(path).status_code == 410
+    r = anon.post("/api/v1/password/reset", json={"token": path.rsplit("/", 1)[1], "password": "yet another passphrase"})
+    assert r.status_code == 404
+    fresh = TestClient(create_app(str(db_path)))
+    assert fresh.post("/api/v1/login", json={"username": "resetme", "password": PASSWORD}).status_code == 401
+    assert fresh.post("/api/v1/login", json={"username": "resetme", "password": "a brand new passphrase"}).status_code == 200
+    # the account's limit of mails: a fourth request in the window sends none; once they age out, one more
+    accounts.request_reset(Context(ctx.engine), "resetme", "127.0.0.8")
+    assert len(_mail_to(smtp, "resetme@example.org", accounts.RESET_MAILS + 1, wait=1.0)) == accounts.RESET_MAILS
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE account_tokens SET created_at = '2000-01-01T00:00:00+00:00'"))
+    # the API's reset takes the token in its body
+    accounts.request_reset(Context(ctx.engine), "resetme", "127.0.0.8")
+    token = _link(_mail_to(smtp, "resetme@example.org", accounts.RESET_MAILS + 1)[-1], "reset").rsplit("/", 1)[1]
+    r = anon.post("/api/v1/password/reset", json={"token": token, "password": "the third passphrase here"})
+    assert r.status_code == 200 and r.json()["username"] == "resetme"
+    assert fresh.get("/api/v1/me").json()["kind"] == "anonymous"
+    # requests count against their address like failed logins: beyond the limit, 429 for any account
+    from caseatlas.errors import Throttled
+
+    for k in range(accounts.CLIENT_FAILURES):
+        try:
+            accounts.request_reset(Context(ctx.engine), f"someone{k}", "10.9.9.9")
+        except Throttled:
+            break
+    with pytest.raises(Throttled):
+        accounts.request_reset(Context(ctx.engine), "resetme", "10.9.9.9")
+    from caseatlas.services import audit
+
+    actions = [e["action"] for e in audit.entries(ctx, limit=500)]
+    assert "users.reset_requested" in actions and "users.password_reset" in actions and "users.reset_throttled" in actions
+    with ctx.engine.connect() as conn:
+        bodies = conn.execute(text("SELECT body FROM notifications WHERE kind = 'password_reset'")).scalars().all()
+    assert bodies and not any(re.search(r"/reset/[\w-]{20,}", b) for b in bodies)  # the outbox keeps no link
+
+
+def test_change_own_password_needs_the_current_one_and_ends_other_sessions(site):
+    ctx, db_path = site
+    me, token = client_for(db_path, "reviewer")
+    other, _ = client_for(db_path, "reviewer")
+    h = {"X-CSRF-Token": token}
+    r = me.post("/api/v1/me/password", json={"current_password": "not my password", "new_password": "a new passphrase"},
+                headers=h)
+    assert r.status_code == 403 and "current password" in r.json()["error"]["message"]
+    assert me.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"}
+                   ).status_code == 403  # no CSRF token
+    r = me.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"},
+                headers=h)
+    assert r.status_code == 200 and r.json()["username"] == ROLE_USERS["reviewer"]
+    assert me.get("/api/v1/me").json()["username"] == ROLE_USERS["reviewer"]  # this session goes on
+    assert other.get("/api/v1/me").json()["kind"] == "anonymous"  # the others ended
+    anon = TestClient(create_app(str(db_path)))
+    assert anon.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 401
+    # the page, the same way
+    page = me.get("/account/password")
+    assert page.status_code == 200 and 'id="password-form"' in page.text
+    r = me.post("/account/password", data={"csrf_token": _form_csrf(page.text), "current_password": "wrong one!",
+                                           "password": "third passphrase here", "password2": "third passphrase here"})
+    assert r.status_code == 403 and "当前密码错误" in r.text
+    r = me.post("/account/password", data={"csrf_token": _form_csrf(page.text), "current_password": "a new passphrase",
+                                           "password": "third passphrase here", "password2": "third passphrase here"})
+    assert r.status_code == 200 and 'id="message"' in r.text
+    assert anon.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"],
+                                            "password": "third passphrase here"}).status_code == 200
+    # anonymous: sent to log in
+    assert TestClient(create_app(str(db_path))).get("/account/password", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_account_pages_for_every_role(site, role):
+    """The new pages as each role sees them: the forms anyone may use, a bad link's page, and the
+    change-password page for a signed-in user only (anonymous: to the login form)."""
+    _, db_path = site
+    client, _ = client_for(db_path, role)
+    for url, status in (("/password/forgot", 200), ("/invite/nosuchtoken", 410), ("/reset/nosuchtoken", 410),
+                        ("/invite/" + "x" * 500, 410), ("/account/password", 303 if role is None else 200)):
+        r = client.get(url, follow_redirects=False)
+        assert r.status_code == status, (role, url, r.status_code)
+        assert r.headers["cache-control"] == "no-store"
+    page = client.get("/login")
+    assert 'href="/password/forgot"' in page.text

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseatlas.errors import CaseAtlasError, Conflict, Forbidden
+from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from caseatlas.programme.assign import Problem, solve
 from caseatlas.organizations import same_group
 from caseatlas.organizations.names import key as core
@@ -102,7 +102,7 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     submissions.submit(b, sb["id"])
     # applicants see only their own
     assert [s["id"] for s in submissions.list_for(a, call["id"])] == [sa["id"]]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another applicant's: unknown to a, as an id that never existed
         submissions.get(a, sb["id"])
     # edit and resubmit before the deadline: the change is shown as a diff
     submissions.save(a, sa["id"], sections=_sections(call, "项目年发电量 150 万千瓦时"))
@@ -114,10 +114,10 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     out = reviews.auto_assign(org, call["id"])
     assert out["conflicts_violated"] == 0
     r3 = as_user(e, "rev3")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         submissions.get(r3, sb["id"])  # 国家电投 group: detected conflict
     assert sb["id"] not in [s["id"] for s in submissions.list_for(r3, call["id"])]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         reviews.save_review(r3, sb["id"], {"impact": 5})
     with pytest.raises(Conflict):
         reviews.assign(org, sb["id"], "rev3")
@@ -128,7 +128,7 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
             assert full["reviews"] is None  # others' reviews hidden during review
             reviews.save_review(rv, s["id"], {"impact": score, "replicability": score, "sustainability": score},
                                 comment="好", confidence=4, expert_comment=f"{name} 的点评", submit=True)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         submissions.get(a, sb["id"])
     assert submissions.get(a, sa["id"])["reviews"] is None  # applicants never see reviews
     calls.advance(org, call["id"])  # end review → discussion
@@ -204,7 +204,7 @@ def test_attachments_checked(programme, ctx):
         submissions.add_attachment(a, s["id"], "x.pdf", b"<html>")
     att = submissions.add_attachment(a, s["id"], "x.pdf", b"%PDF-1.4\n...")
     assert att["content_type"] == "application/pdf"
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         submissions.attachment(as_user(ctx.engine, "appb"), att["id"])
 
 
@@ -291,7 +291,8 @@ def test_cli_scripts_a_programme(db_path, tmp_path):
     csv_file.write_text("username,name,email,affiliation,topics\nr1,张三,r1@example.org,某大学,城市;社区\n",
                         encoding="utf-8")
     r = runner.invoke(app, ["programme", "import-reviewers", call_id, str(csv_file), *db])
-    assert r.exit_code == 0 and "password:" in r.output
+    assert r.exit_code == 0 and "invitation (mailed to r1@example.org):" in r.output and "password" not in r.output
+    assert re.search(r"http://\S+/invite/[\w-]{40,}", r.output)  # the link, printed once
     assert runner.invoke(app, ["programme", "publish", call_id, *db]).exit_code == 0
     r = runner.invoke(app, ["programme", "assign", call_id, *db])
     assert r.exit_code == 1 and "nothing to assign" in r.output and "Traceback" not in r.output

@@ -1,7 +1,8 @@
 """A programme end to end in headless Chromium, on SQLite and on PostgreSQL.
 
 An organizer creates a call from the C Team preset with 3 domains and a deadline and adds
-three reviewers (one works for the group of applicant B, under another name); two applicants
+three reviewers (one works for the group of applicant B, under another name), who are invited
+by mail and choose their passwords through the link; two applicants
 register and submit — one typed, one from a DOCX of a corpus case, pre-filled and confirmed;
 submissions close, reviewers are auto-assigned and score; the conflicted reviewer never sees
 B's case (in the page and through the API); the organizer previews and applies decisions and
@@ -125,11 +126,21 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
                 org.fill("#m-aff", aff)
                 org.fill("#m-topics", "绿色制造、光伏")
                 org.fill("#m-email", f"{name}@example.org")
-                org.fill("#m-password", PASSWORD)
                 org.click("#add-member button[type=submit]")
-                org.wait_for_selector("#message")
+                org.wait_for_selector("#invitation")  # the link, shown once in the page (not in its URL)
+                assert "/invite/" not in org.url and "message=" not in org.url
             assert org.locator("#panel tbody tr").count() == 4  # the organizer and three reviewers
             shot(org, "programme-panel")
+            # --- each reviewer follows the invitation mail's link and chooses a password
+            for name in ("rev1", "rev2", "rev3"):
+                mail = next(m for m in smtp.messages if m["To"] == f"{name}@example.org")
+                path = re.search(r"/invite/[\w-]+", mail.get_payload(decode=True).decode()).group(0)
+                rv = new_page()
+                rv.goto(url + path)
+                rv.fill("#password", PASSWORD)
+                rv.fill("#password2", PASSWORD)
+                rv.click("#password-form button[type=submit]")
+                rv.wait_for_selector("#to-login")
 
             # --- applicant A registers and types a case
             a = new_page()
@@ -187,7 +198,7 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             b_id = int(b.url.split("?")[0].rsplit("/", 1)[1])
             shot(b, "programme-submission")
             # applicants see only their own
-            assert b.request.get(f"{url}/api/v1/submissions/{a_id}").status == 403
+            assert b.request.get(f"{url}/api/v1/submissions/{a_id}").status == 404  # not B's to know of
 
             # --- organizer closes submissions and assigns
             org.goto(call_url)
@@ -211,7 +222,7 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
                 if name == "rev3":
                     assert b_id not in ids
                     resp = r.request.get(f"{url}/api/v1/submissions/{b_id}")
-                    assert resp.status == 403
+                    assert resp.status == 404  # conflicted: as if it did not exist
                     r.goto(f"{url}/submissions/{b_id}")
                     assert case.title not in r.content()
                 for sid in ids:

@@ -92,6 +92,29 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
 
 
+def hidden(endpoint: str, role: str, phase: str) -> bool:
+    """The spec of what a role may not know exists: a submission it may not read (another
+    applicant's, another call's organizer, a reviewer before submissions close or when not
+    assigned or conflicted) is answered 404 as an unknown id would be — not 403. Anonymous
+    users are sent to log in (401) instead; the call itself is published, so no one is refused it."""
+    after = phase in AFTER
+    readers = {"a": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
+               "attachment": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
+               "b": MANAGERS | {"appb"} | ({"rev1", "rev2"} if after else set())}
+    resource = endpoint.split(".")[0]
+    return role != "anonymous" and resource in readers and role not in readers[resource]
+
+
+def _unknown(name: str, ids: dict) -> str:
+    """The message an unknown id of the endpoint's resource gets."""
+    resource = name.split(".")[0]
+    if resource in ("a", "b"):
+        return f"no submission {ids[resource]}"
+    if resource == "attachment":
+        return f"no attachment {ids['att']}"
+    return f"no call {ids['call']}"
+
+
 def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
     c, a, b = ids["call"], ids["a"], ids["b"]
     bad_review = {"scores": {"no_such_criterion": 3}}
@@ -158,10 +181,62 @@ def test_every_role_every_endpoint(db_path, phase):
         for role in ROLES:
             client, csrf = cl[role]
             r = client.request(method, url, headers={"X-CSRF-Token": csrf or ""}, **kw)
-            got = r.status_code not in (401, 403)
-            if r.status_code >= 500 or got != allowed(name, role, phase):
-                wrong.append(f"{phase} {name} as {role}: {r.status_code} {r.text[:120]}")
+            message = r.json().get("error", {}).get("message") if r.status_code >= 400 else None
+            got = ("hidden" if r.status_code == 404 and message == _unknown(name, ids)
+                   else "refused" if r.status_code in (401, 403) else "allowed")
+            expected = ("allowed" if allowed(name, role, phase) else "hidden" if hidden(name, role, phase)
+                        else "refused")
+            if r.status_code >= 500 or got != expected:
+                wrong.append(f"{phase} {name} as {role}: {r.status_code} {r.text[:120]} (expected {expected})")
+            if r.status_code == 403:  # a refusal names no phase or state
+                assert "phase" not in message, (name, role, message)
     assert not wrong, "\n".join(wrong)
+
+
+def test_what_a_role_may_not_know_exists_is_404(db_path):
+    """A draft call is unknown to all but its organizers (404 like an id that never existed, for
+    anonymous users too), on the API and the pages; an organizer of another call does not learn
+    of it by trying to manage it; the error never names the phase."""
+    ids = build(db_path, "submission")
+    engine = open_engine(db_path)
+    draft = calls.create(_as(engine, "org1"), "cteam", "未发布的征集", 2026, domains=["绿色制造"],
+                         deadlines={"submission_deadline": "2099-01-01"})["id"]
+    engine.dispose()
+    cl = clients(db_path)
+    never = 2_000_000
+    for role in ROLES:
+        client, csrf = cl[role]
+        h = {"X-CSRF-Token": csrf or ""}
+        for method, path, kw in (("GET", "/api/v1/calls/{}", {}), ("GET", "/api/v1/calls/{}/submissions", {}),
+                                 ("PATCH", "/api/v1/calls/{}", {"json": {"submission_deadline": "not a date"}}),
+                                 ("GET", "/api/v1/calls/{}/panel", {}),
+                                 ("POST", "/api/v1/calls/{}/submissions", {"json": {"title": "x", "domain": "绿色制造"}}),
+                                 ("GET", "/calls/{}", {}), ("GET", "/calls/{}/panel", {}), ("GET", "/calls/{}/ranking", {})):
+            r = client.request(method, path.format(draft), headers=h, **kw)
+            unknown = client.request(method, path.format(never), headers=h, **kw)
+            if role in MANAGERS:
+                assert r.status_code != 404 and (r.status_code != 403 or "submission.create" in r.text), \
+                    (role, method, path, r.status_code, r.text[:200])
+                continue
+            # the same answer as for an id that never existed: 404 (401 where any id asks to log in first)
+            assert r.status_code == unknown.status_code in (401, 404), (role, method, path, r.status_code, r.text[:200])
+            assert r.status_code == 404 or (role == "anonymous" and path.endswith("/submissions"))
+            assert "draft" not in r.text and "phase" not in r.text and "未发布" not in r.text
+            if path.startswith("/api/"):
+                assert r.json()["error"]["message"] == unknown.json()["error"]["message"].replace(str(never), str(draft))
+        # the published call's submissions: another applicant's is unknown, one's own is refused a review
+        if role in ("appb", "org2", "rev1"):
+            r = client.get(f"/api/v1/submissions/{ids['a']}")
+            assert r.status_code == 404 and r.json()["error"]["message"] == f"no submission {ids['a']}"
+            assert client.get(f"/submissions/{ids['a']}").status_code == 404
+            r = client.get(f"/api/v1/attachments/{ids['att']}")
+            assert r.status_code == 404 and r.json()["error"]["message"] == f"no attachment {ids['att']}"
+    appa, csrf = cl["appa"]
+    r = appa.put(f"/api/v1/submissions/{ids['a']}/review", json={"scores": {}}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 403 and "phase" not in r.text  # a's own applicant knows it exists: 403
+    org2, csrf = cl["org2"]
+    r = org2.post(f"/api/v1/calls/{ids['call']}/publish", headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 403  # a published call: anyone may know it; only its organizers manage it
 
 
 def test_every_programme_route_is_in_the_matrix():

@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0013"
+HEAD = "0014"
 
 
 def test_schema_is_migrated(engine):

@@ -72,7 +72,8 @@ SUBMISSION_STATUSES = ("draft", "submitted")
 # that carries it from an older version is still read and shown (STORED_DECISIONS).
 DECISIONS = ("accept", "reject")
 STORED_DECISIONS = ("accept", "revise", "reject")
-NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision", "conflict_found")
+NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision", "conflict_found",
+                      "invitation", "password_reset")
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.

@@ -89,8 +89,8 @@ def advance(call_id: CallArg, db: DbOption = None) -> None:
 @app.command("import-reviewers")
 def import_reviewers(call_id: CallArg, file: Annotated[Path, typer.Argument(help="CSV: username,name,email,affiliation,topics[,password]")],
                      db: DbOption = None) -> None:
-    """Put reviewers on the panel from a CSV (UTF-8). New accounts without a password get a
-    random one, printed once."""
+    """Put reviewers on the panel from a CSV (UTF-8). A new account without a password is
+    invited: a single-use link (7 days) mailed to its address and printed once here."""
     try:
         rows = list(csv.DictReader(file.read_text(encoding="utf-8-sig").splitlines()))
     except (OSError, UnicodeDecodeError) as exc:
@@ -99,8 +99,11 @@ def import_reviewers(call_id: CallArg, file: Annotated[Path, typer.Argument(help
         fail(f"{file}: needs a header row with at least 'username'")
     added = run(lambda: calls.import_reviewers(context(db), call_id, rows))
     for a in added:
-        extra = f"  password: {a['password']}" if a.get("password") else ""
-        out.print(f"{a['username']} ({escape(a['affiliation'] or '')}){extra}", highlight=False)
+        extra = ""
+        if a.get("invitation"):
+            extra = f"  invitation ({'mailed to ' + a['email'] if a.get('email') else 'no e-mail: pass it on'}): " \
+                    f"{a['invitation']}"
+        out.print(f"{a['username']} ({escape(a['affiliation'] or '')}){extra}", highlight=False, soft_wrap=True)
 
 
 @app.command("assign")

@@ -2,7 +2,8 @@
 
 There is no default account: the first admin is made here, on the machine that holds the
 library (`caseatlas users add NAME --role admin`), with a password typed at a prompt or
-piped on standard input."""
+piped on standard input. Any other account can be invited instead (`--invite`): its owner
+chooses the password through a single-use link, mailed to `--email` and printed once here."""
 
 from __future__ import annotations
 
@@ -34,14 +35,34 @@ def add(
     role: RoleOption = "applicant",
     display_name: Annotated[Optional[str], typer.Option("--name", help="Name shown in the app.")] = None,
     organization: Annotated[Optional[str], typer.Option("--organization")] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="Where notifications and the invitation go.")] = None,
+    invite: Annotated[bool, typer.Option("--invite", help="No password: send an invitation link (printed once) "
+                                                          "where the user chooses one.")] = False,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Add a user (the first admin too). The password is asked for; there is never a default."""
+    """Add a user (the first admin too). The password is asked for (and checked: long and hard to
+    guess), or the user is invited; there is never a default."""
     ctx = context(db)
-    password = _password(password_stdin)
-    user = run(lambda: accounts.add_user(ctx, username, password, role, display_name, organization))
+    password = None if invite else _password(password_stdin)
+    user = run(lambda: accounts.add_user(ctx, username, password, role, display_name, organization, email))
     out.print(f"added {user['username']} ({user['role']})", highlight=False)
+    if user.get("invitation"):
+        _print_invitation(user.get("email"), user["invitation"])
+
+
+def _print_invitation(email: str | None, link: str) -> None:
+    where = f"mailed to {email}" if email else "no e-mail address: pass it on yourself"
+    out.print(f"invitation ({where}; valid {accounts.INVITE_DAYS} days, works once, shown only now):", highlight=False)
+    out.print(link, highlight=False, soft_wrap=True)
+
+
+@app.command("invite")
+def invite_cmd(username: str, db: DbOption = None) -> None:
+    """A new invitation link for a user (older links stop working): printed once, mailed to the
+    user's address."""
+    r = run(lambda: accounts.invite(context(db), username))
+    _print_invitation(r["email"], r["invitation"])
 
 
 @app.command("list")

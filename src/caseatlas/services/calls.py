@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import secrets
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -367,11 +366,12 @@ def advance(ctx: Context, call_id: int) -> dict:
 def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation: str | None = None,
                topics=None, password: str | None = None, email: str | None = None,
                display_name: str | None = None) -> dict:
-    """Put a user on the call as organizer or reviewer. An unknown reviewer gets an account
-    (with the password given, or a random one that is returned once)."""
+    """Put a user on the call as organizer or reviewer. An unknown reviewer gets an account: with
+    the password given (checked like any), or none and an invitation — a single-use link, mailed
+    to the address given and returned once (`invitation`), where the reviewer chooses a password."""
     if role not in ("organizer", "reviewer"):
         raise CaseAtlasError("role in a call: organizer or reviewer")
-    generated = None
+    invitation = None
     with ctx.engine.connect() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
@@ -379,8 +379,8 @@ def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation
     if user is None:
         if role != "reviewer":
             raise NotFound(f"no user '{username}'")
-        generated = password or secrets.token_urlsafe(12)
-        accounts._create(ctx, username, generated, "reviewer", display_name, affiliation, email)
+        made = accounts._create(ctx, username, password, "reviewer", display_name, affiliation, email, call=call)
+        invitation = made.get("invitation")
         with ctx.engine.connect() as conn:
             user = accounts_store.get_user(conn, username)
     elif role == "reviewer" and user.role not in ("reviewer", "organizer", "admin"):
@@ -393,11 +393,12 @@ def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation
             coi.refresh(conn, call, pending)
     notify.send(ctx.engine, pending)
     return {"username": username, "role": role, "affiliation": affiliation or user.organization,
-            "topics": _names(topics), **({"password": generated} if generated and not password else {})}
+            "topics": _names(topics), "email": user.email, **({"invitation": invitation} if invitation else {})}
 
 
 def import_reviewers(ctx: Context, call_id: int, rows: list[dict]) -> list[dict]:
-    """Rows with username, name, email, affiliation, topics (separated by ; or 、) and an optional password."""
+    """Rows with username, name, email, affiliation, topics (separated by ; or 、) and an optional
+    password; a new account without one is invited (`invitation`)."""
     return [add_member(ctx, call_id, r["username"].strip(), "reviewer", r.get("affiliation"), r.get("topics"),
                        r.get("password") or None, r.get("email") or None, r.get("name") or None) for r in rows]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from ..errors import Forbidden, LoginRequired
+from ..errors import Forbidden, LoginRequired, NotFound
 from ..store.db import ENV_VAR  # noqa: F401  (the shells name it in their help)
 from ..vocab import ACTIONS, GRANTS
 
@@ -77,16 +77,34 @@ def can(actor: Actor, action: str, resource: object | None = None) -> bool:
 
 
 def require(ctx: Context, action: str, resource: object | None = None) -> None:
+    """Refuse what the actor may not do: 401 anonymous, 403 a signed-in actor who may know the
+    resource exists. A call or submission the actor may not see at all (a draft call, another
+    applicant's submission, a case before the reviewer's phase) is answered as if it did not
+    exist — `NotFound` with the message an unknown id gets — so no refusal says what exists or
+    in which state. (Anonymous actors are sent to log in, except for a call they cannot see.)"""
     if can(ctx.actor, action, resource):
         return
+    hidden = _hidden(ctx.actor, resource)
+    if hidden and not (ctx.actor.kind == "anonymous" and hasattr(resource, "submission_id")):
+        raise NotFound(hidden)
     if ctx.actor.kind == "anonymous":
         raise LoginRequired(f"log in to do this ({action})")
-    if action in ctx.actor.grants:
-        raise Forbidden(f"not allowed for this {'submission' if hasattr(resource, 'submission_id') else 'call'}"
-                        f" now ({action}{', phase ' + _phase_of(resource) if _phase_of(resource) else ''})")
+    if action in ctx.actor.grants and resource is not None:
+        what = "submission" if hasattr(resource, "submission_id") else "call"
+        raise Forbidden(f"not allowed for this {what} now ({action})")
     raise Forbidden(f"role '{ctx.actor.role}' may not do this ({action})")
 
 
-def _phase_of(resource) -> str | None:
-    call = getattr(resource, "call", resource)
-    return getattr(call, "phase", None)
+def _hidden(actor: Actor, resource) -> str | None:
+    """The not-found message of a call or submission the actor may not see, else None."""
+    if resource is None:
+        return None
+    from .rules import CallView, SubmissionView, allowed
+
+    if isinstance(resource, SubmissionView):
+        seen = "submission.read" in actor.grants and allowed(actor, "submission.read", resource)
+        return None if seen else f"no submission {resource.submission_id}"
+    if isinstance(resource, CallView):
+        seen = "programme.read" in actor.grants and allowed(actor, "programme.read", resource)
+        return None if seen else f"no call {resource.call_id}"
+    return None

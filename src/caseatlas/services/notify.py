@@ -33,15 +33,16 @@ class Mail:
 
 
 def queue(conn: Connection, call_id: int | None, kind: str, to: str | None, subject: str, body: str,
-          pending: list[Mail]) -> None:
+          pending: list[Mail], recorded: str | None = None) -> None:
     """Write a notification to the outbox (in the caller's transaction); `pending` collects
-    what to send once that transaction has committed."""
+    what to send once that transaction has committed. `recorded` is the body the outbox keeps
+    when the mail carries a secret (an invitation or reset link): the link is sent, never stored."""
     if kind not in NOTIFICATION_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not to:
         return  # an account without an address: nothing to send
-    nid = store.add_notification(conn, call_id=call_id, kind=kind, to_addr=to, subject=subject, body=body,
-                                 status="queued", at=now_iso())
+    nid = store.add_notification(conn, call_id=call_id, kind=kind, to_addr=to, subject=subject,
+                                 body=body if recorded is None else recorded, status="queued", at=now_iso())
     pending.append(Mail(nid, to, subject, body))
 
 

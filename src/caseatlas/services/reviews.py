@@ -81,7 +81,7 @@ def assign(ctx: Context, submission_id: int, username: str) -> dict:
     """The organizer adds a reviewer by hand (refused when they conflict)."""
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "programme.manage", call_view(conn, call))
+        require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         rid = _reviewer(conn, call["id"], username)
         why = conflicts_of(conn, call, [sub], write=True).get((submission_id, rid))
         if why:
@@ -94,7 +94,7 @@ def assign(ctx: Context, submission_id: int, username: str) -> dict:
 def unassign(ctx: Context, submission_id: int, username: str) -> dict:
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "programme.manage", call_view(conn, call))
+        require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         rid = _reviewer(conn, call["id"], username)
         if not store.remove_assignment(conn, submission_id, rid):
             raise NotFound(f"'{username}' is not assigned to submission {submission_id}")

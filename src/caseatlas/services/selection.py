@@ -20,7 +20,7 @@ from ..store import programmes as store
 from ..text.numbers import format_quantity
 from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
 from . import audit, library, notify, sheets
-from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call
+from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call, submission_view
 from .context import Context, require
 from .rules import now_iso, over_quota
 
@@ -152,7 +152,7 @@ def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
         if sub is None:
             raise NotFound(f"no submission {submission_id}")
         call = load_call(conn, sub["call_id"])
-        require(ctx, "programme.manage", call_view(conn, call))
+        require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         store.update_submission(conn, submission_id, final_comment=(text or "").strip() or None)
         audit.record(conn, ctx, "selection.comment", f"submission:{submission_id}")
         return {"submission": submission_id, "final_comment": (text or "").strip() or None}

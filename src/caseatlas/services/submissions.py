@@ -505,7 +505,10 @@ def attachment(ctx: Context, attachment_id: int) -> dict:
             raise NotFound(f"no attachment {attachment_id}")
         sub, call = _load(conn, att["submission_id"])
         view = submission_view(conn, call, sub)
-        require(ctx, "submission.read", view)
+        try:
+            require(ctx, "submission.read", view)
+        except NotFound:  # a submission the actor may not see: its attachment is unknown too
+            raise NotFound(f"no attachment {attachment_id}") from None
         if not blind_view.is_blind_for(call, sub, ctx.actor, can(ctx.actor, "programme.manage", view.call)):
             return att
         n = 1 + [a["id"] for a in store.list_attachments(conn, sub["id"])].index(att["id"])

@@ -1,4 +1,4 @@
-"""Accounts: users, login sessions, and the append-only audit log."""
+"""Accounts: users, login sessions, single-use account tokens, and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from .schema import audit_log, login_failures, sessions, users
+from .schema import account_tokens, audit_log, login_failures, sessions, users
 
 
 @dataclass(slots=True)
@@ -90,6 +90,10 @@ def delete_user_sessions(conn: Connection, user_id: int) -> None:
     conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
 
 
+def delete_other_sessions(conn: Connection, user_id: int, keep_token_hash: str) -> None:
+    conn.execute(delete(sessions).where(sessions.c.user_id == user_id, sessions.c.token_hash != keep_token_hash))
+
+
 def delete_expired_sessions(conn: Connection, now: str) -> None:
     conn.execute(delete(sessions).where(sessions.c.expires_at < now))
 
@@ -117,3 +121,53 @@ def login_failures_since(conn: Connection, since: str, username: str | None = No
     n, oldest = conn.execute(select(func.count(), func.min(login_failures.c.at))
                              .where(col == value, login_failures.c.at >= since)).one()
     return int(n), oldest
+
+
+@dataclass(slots=True)
+class TokenRow:
+    user_id: int
+    purpose: str
+    created_at: str
+    expires_at: str
+    used_at: str | None
+
+
+def add_token(conn: Connection, token_hash: str, user_id: int, purpose: str, created_at: str, expires_at: str) -> None:
+    conn.execute(delete(account_tokens).where(account_tokens.c.expires_at < created_at))  # pruned as they expire
+    conn.execute(insert(account_tokens).values(token_hash=token_hash, user_id=user_id, purpose=purpose,
+                                               created_at=created_at, expires_at=expires_at))
+
+
+def get_token(conn: Connection, token_hash: str) -> TokenRow | None:
+    row = conn.execute(select(account_tokens.c.user_id, account_tokens.c.purpose, account_tokens.c.created_at,
+                              account_tokens.c.expires_at, account_tokens.c.used_at)
+                       .where(account_tokens.c.token_hash == token_hash)).first()
+    return TokenRow(*row) if row else None
+
+
+def spend_token(conn: Connection, token_hash: str, at: str) -> bool:
+    """Mark a token used; False when it was used already (two requests racing: one wins)."""
+    return conn.execute(update(account_tokens).where(account_tokens.c.token_hash == token_hash,
+                                                     account_tokens.c.used_at.is_(None))
+                        .values(used_at=at)).rowcount == 1
+
+
+def void_tokens(conn: Connection, user_id: int, at: str, purpose: str | None = None) -> None:
+    """Spend every open token of a user (of one purpose, or all): a newer link or a new password
+    makes the older links useless."""
+    q = update(account_tokens).where(account_tokens.c.user_id == user_id, account_tokens.c.used_at.is_(None))
+    if purpose is not None:
+        q = q.where(account_tokens.c.purpose == purpose)
+    conn.execute(q.values(used_at=at))
+
+
+def count_tokens_since(conn: Connection, user_id: int, purpose: str, since: str) -> int:
+    return int(conn.execute(select(func.count()).where(account_tokens.c.user_id == user_id,
+                                                       account_tokens.c.purpose == purpose,
+                                                       account_tokens.c.created_at >= since)).scalar_one())
+
+
+def get_user_by_email(conn: Connection, email: str) -> UserRow | None:
+    """The account of an address (case-insensitive); None when none or several share it."""
+    rows = conn.execute(select(*_USER_COLS).where(func.lower(users.c.email) == email.lower()).limit(2)).all()
+    return UserRow(*rows[0]) if len(rows) == 1 else None

@@ -296,6 +296,20 @@ login_failures = Table(
     Index("ix_login_failures_client_at", "client", "at"),
 )
 
+# Single-use account tokens (migration 0014): an invitation to choose a password, or a
+# password reset; only the SHA-256 is kept, as for sessions.
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(16), nullable=False),  # invite, reset
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Column("used_at", String),
+    Index("ix_account_tokens_user", "user_id", "purpose"),
+)
+
 # --- Programmes: a call for cases, its submissions, the panel's reviews and the decisions
 # (migration 0006). Lists and structured parts (domains, template, criteria, sections,
 # outcomes, scores) are JSON text: they are read and written whole, never queried inside.

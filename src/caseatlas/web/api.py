@@ -265,9 +265,53 @@ def users(ctx: ReadContext) -> list[dict]:
     return accounts.list_users(ctx)
 
 
-@router.post("/users", summary="Add an account (admin)", status_code=201, response_model=schemas.User)
+@router.post("/users", summary="Add an account (admin); without a password it is invited (the link is returned once "
+             "and mailed to its address)", status_code=201, response_model=schemas.NewUserResult)
 def add_user(ctx: WriteContext, body: schemas.NewUser) -> dict:
-    return accounts.add_user(ctx, body.username, body.password, body.role, body.display_name, body.organization)
+    return accounts.add_user(ctx, body.username, body.password, body.role, body.display_name, body.organization,
+                             body.email)
+
+
+@router.post("/users/{username}/invitation", summary="A new invitation link for an account (admin): older links stop "
+             "working; returned once, mailed to the account's address", status_code=201,
+             response_model=schemas.Invitation)
+def invite_user(ctx: WriteContext, username: str) -> dict:
+    return accounts.invite(ctx, username)
+
+
+# Anonymous account routes take JSON only (a form on another site cannot post it), as login does;
+# tokens travel in the body, never in a URL.
+
+@router.post("/invitations/accept", summary="Choose the password of an invited account (the token of the "
+             "invitation link; works once)", response_model=schemas.User)
+def accept_invitation(request: Request, body: schemas.LinkPassword) -> dict:
+    from .deps import read_context
+
+    return accounts.accept_invitation(read_context(request), body.token, body.password)
+
+
+@router.post("/password/forgot", summary="Ask for a password reset link by e-mail: the same answer whatever the "
+             "account", status_code=202, response_model=schemas.Accepted)
+def forgot_password(request: Request, body: schemas.ForgotIn) -> dict:
+    from .deps import read_context
+
+    accounts.request_reset(read_context(request), body.login, client_address(request))
+    return {"message": "if that account exists and has an e-mail address, a reset link has been sent to it"}
+
+
+@router.post("/password/reset", summary="Set a new password with the token of a reset link (works once; ends every "
+             "session of the account)", response_model=schemas.User)
+def reset_password(request: Request, body: schemas.LinkPassword) -> dict:
+    from .deps import read_context
+
+    return accounts.reset_password(read_context(request), body.token, body.password)
+
+
+@router.post("/me/password", summary="Change my password: the current one and the new one (ends my other sessions)",
+             response_model=schemas.User)
+def change_password(ctx: WriteContext, request: Request, body: schemas.PasswordChange) -> dict:
+    return accounts.change_password(ctx, body.current_password, body.new_password, request.cookies.get(SESSION_COOKIE),
+                                    client_address(request))
 
 
 @router.patch("/users/{username}", summary="Change a role, disable, or set a password (admin)",

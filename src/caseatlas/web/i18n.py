@@ -99,6 +99,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     "decision_reject": ("未入选", "not selected"),
     "origin_declared": ("申报并确认", "declared and confirmed by the applicant"),
     "origin_extracted": ("文本提取", "extracted from the text"),
+    # accounts: invitations, password reset, changing one's password
+    "new_password": ("新密码", "New password"), "new_password_again": ("再次输入新密码", "New password again"),
+    "current_password": ("当前密码", "Current password"),
+    "password_hint": ("至少 10 个字符，且不易被猜到：几个不相关的词最好；不要用用户名、机构名或邮箱。",
+                      "At least 10 characters and hard to guess: a few unrelated words work best; not your user name, "
+                      "organization or e-mail."),
+    "passwords_differ": ("两次输入的新密码不一致。", "The two new passwords differ."),
+    "invite_title": ("接受邀请：设置密码", "Accept your invitation: choose a password"),
+    "invite_for": ("账号", "Account"),
+    "reset_title": ("重设密码", "Reset your password"),
+    "password_set": ("密码已设置，请用新密码登录。", "Your password is set: log in with it."),
+    "link_invalid_title": ("链接无效", "This link is not valid"),
+    "link_invalid": ("该链接已使用、已过期或不存在。邀请链接请联系组织方重新发送；重设密码请重新申请。",
+                     "This link was used already, has expired or never existed. Ask the organizers for a new "
+                     "invitation, or ask for a new reset link."),
+    "forgot_password": ("忘记密码？", "Forgot your password?"),
+    "forgot_title": ("忘记密码", "Forgot your password"),
+    "forgot_login": ("用户名或电子邮箱", "User name or e-mail"),
+    "forgot_send": ("发送重设链接", "Send a reset link"),
+    "forgot_sent": ("如果该账号存在且登记了电子邮箱，重设密码的链接已发往该邮箱（2 小时内有效，只能使用一次）。",
+                    "If that account exists and has an e-mail address, a reset link has been sent to it (valid for "
+                    "2 hours, usable once)."),
+    "change_password": ("修改密码", "Change password"),
+    "password_changed": ("密码已修改；该账号的其他登录会话已结束。",
+                         "Your password is changed; the account's other sessions have ended."),
+    "invitation_once": ("邀请链接（只显示这一次；已发往对方邮箱，如未登记邮箱请自行转交）：",
+                        "Invitation link (shown only now; mailed to the address given — without one, pass it on "
+                        "yourself):"),
 }
 
 # A unit as a reader of the page's language writes it (canonical units stay in exports): the one

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from ..errors import CaseAtlasError, Conflict, Throttled
+from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..text.numbers import DIGITS, format_number, format_quantity
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
@@ -273,8 +273,107 @@ def logout_submit(request: Request, ctx: WriteContext):
     return resp
 
 
+# Invitations and password resets: the link a mail carries holds the token in its path (that is
+# the invitation itself); the form posts it back to the same path. A used, expired or unknown
+# link gets a page saying so (410). Pages carry no secret in a query string, and no redirect
+# puts one in a Location header.
+
+def _link_page(request: Request, token: str, purpose: str, error: str | None = None, status: int = 200):
+    ctx = read_context(request)
+    try:
+        account = accounts.check_link(ctx, token, purpose)
+    except accounts.LinkInvalid:
+        return render(request, "link_invalid.html", status=410)
+    return render(request, "password_set.html", status=status, purpose=purpose, account=account, error=error,
+                  action=f"/{'invite' if purpose == 'invite' else 'reset'}/{quote(token, safe='')}")
+
+
+def _link_submit(request: Request, ctx, token: str, purpose: str, password: str, password2: str):
+    if password != password2:
+        return _link_page(request, token, purpose, translator(_lang(request))("passwords_differ"), 400)
+    try:
+        (accounts.accept_invitation if purpose == "invite" else accounts.reset_password)(ctx, token, password)
+    except accounts.LinkInvalid:
+        return render(request, "link_invalid.html", status=410)
+    except accounts.WeakPassword as exc:
+        return _link_page(request, token, purpose, str(exc), 400)
+    resp = render(request, "password_set.html", purpose=purpose, done=True, account=None)
+    if request.cookies.get(SESSION_COOKIE):  # whoever was signed in on this browser is not any more
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def invite_page(request: Request, token: str):
+    return _link_page(request, token, "invite")
+
+
+@router.post("/invite/{token}", response_class=HTMLResponse)
+def invite_submit(request: Request, ctx: WriteContext, token: str, password: str = Form(""), password2: str = Form("")):
+    return _link_submit(request, ctx, token, "invite", password, password2)
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_page(request: Request, token: str):
+    return _link_page(request, token, "reset")
+
+
+@router.post("/reset/{token}", response_class=HTMLResponse)
+def reset_submit(request: Request, ctx: WriteContext, token: str, password: str = Form(""), password2: str = Form("")):
+    return _link_submit(request, ctx, token, "reset", password, password2)
+
+
+@router.get("/password/forgot", response_class=HTMLResponse)
+def forgot_page(request: Request):
+    return render(request, "forgot.html", sent=False)
+
+
+@router.post("/password/forgot", response_class=HTMLResponse)
+def forgot_submit(request: Request, ctx: WriteContext, login: str = Form("")):
+    """The same answer whatever the account: nothing here says which accounts exist."""
+    try:
+        accounts.request_reset(ctx, login, client_address(request))
+    except Throttled as exc:
+        resp = render(request, "forgot.html", status=429, sent=False, throttled=exc.retry_after)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    return render(request, "forgot.html", sent=True)
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_page(request: Request, ctx: ReadContext):
+    if ctx.actor.kind != "user":
+        return login_redirect(request)
+    return render(request, "account_password.html")
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def password_submit(request: Request, ctx: WriteContext, current_password: str = Form(""), password: str = Form(""),
+                    password2: str = Form("")):
+    if ctx.actor.kind != "user":
+        return login_redirect(request)
+    if password != password2:
+        return render(request, "account_password.html", status=400,
+                      error=translator(_lang(request))("passwords_differ"))
+    try:
+        accounts.change_password(ctx, current_password, password, request.cookies.get(SESSION_COOKIE),
+                                 client_address(request))
+    except Throttled as exc:
+        resp = render(request, "account_password.html", status=429, error=str(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    except (accounts.WeakPassword, Forbidden) as exc:
+        return render(request, "account_password.html", status=400 if isinstance(exc, accounts.WeakPassword) else 403,
+                      error=str(exc))
+    return render(request, "account_password.html", done=True)
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request, ctx: ReadContext, message: str | None = None):
+    return _admin(request, ctx, message)
+
+
+def _admin(request: Request, ctx, message: str | None = None, invitation: str | None = None):
     if ctx.actor.kind == "anonymous":
         return login_redirect(request)
     can = ctx.actor.grants
@@ -283,7 +382,8 @@ def admin_page(request: Request, ctx: ReadContext, message: str | None = None):
                   entries=audit.entries(ctx, 50) if "audit.read" in can else None,
                   collections=library.books(ctx) if can & {"library.ingest", "library.delete"} else None,
                   may_ingest="library.ingest" in can, may_delete="library.delete" in can, roles=ROLES,
-                  message=message, denied=not (can & {"users.manage", "audit.read", "library.ingest"}))
+                  message=message, invitation=invitation,
+                  denied=not (can & {"users.manage", "audit.read", "library.ingest"}))
 
 
 def _back(message: str) -> RedirectResponse:
@@ -291,10 +391,25 @@ def _back(message: str) -> RedirectResponse:
 
 
 @router.post("/admin/users")
-def admin_add_user(ctx: WriteContext, username: str = Form(...), password: str = Form(...),
-                   role: str = Form("applicant"), display_name: str = Form(""), organization: str = Form("")):
-    user = accounts.add_user(ctx, username, password, role, display_name or None, organization or None)
+def admin_add_user(request: Request, ctx: WriteContext, username: str = Form(...), password: str = Form(""),
+                   role: str = Form("applicant"), display_name: str = Form(""), organization: str = Form(""),
+                   email: str = Form("")):
+    """Add an account; without a password it is invited, and the link is shown in this page's body
+    (once; never in a redirect's URL)."""
+    user = accounts.add_user(ctx, username, password or None, role, display_name or None, organization or None,
+                             email or None)
+    if user.get("invitation"):
+        return _admin(request, ctx, message=f"+ {user['username']} ({user['role']})",
+                          invitation=user["invitation"])
     return _back(f"+ {user['username']} ({user['role']})")
+
+
+@router.post("/admin/users/{username}/invitation", response_class=HTMLResponse)
+def admin_invite_user(request: Request, ctx: WriteContext, username: str):
+    """A new invitation link (older ones stop working), shown once in this page's body and mailed."""
+    r = accounts.invite(ctx, username)
+    return _admin(request, ctx, message=f"{r['username']}: " + ("✉ " + r["email"] if r["email"] else "—"),
+                  invitation=r["invitation"])
 
 
 @router.post("/admin/users/{username}")

@@ -164,10 +164,16 @@ def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str 
 async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     out = calls.add_member(ctx, call_id, f.get("username", "").strip(), f.get("role", "reviewer"),
-                           f.get("affiliation") or None, f.get("topics"), f.get("password") or None,
+                           f.get("affiliation") or None, f.get("topics"), None,
                            f.get("email") or None, f.get("display_name") or None)
-    note = f"已添加 {out['username']}" + (f"，初始密码：{out['password']}" if out.get("password") else "")
-    return _go(f"/calls/{call_id}/panel", note)
+    if not out.get("invitation"):
+        return _go(f"/calls/{call_id}/panel", f"已添加 {out['username']}")
+    # A new account: its invitation link is shown once, in this page's body — never in a URL
+    # (a redirect's Location, the browser's history, a proxy's log).
+    mailed = f"，邀请邮件已发往 {out['email']}" if out.get("email") else "，未登记邮箱：请将邀请链接转交本人"
+    return render(request, "panel.html", call=calls.get_call(ctx, call_id), members=calls.panel(ctx, call_id),
+                  assignments=reviews.assignments(ctx, call_id), subs=submissions.list_for(ctx, call_id),
+                  message=f"已添加 {out['username']}{mailed}", invitation=out["invitation"])
 
 
 @router.post("/calls/{call_id}/assign")

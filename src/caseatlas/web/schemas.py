@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..services.accounts import MIN_PASSWORD, USERNAME
+from ..services.accounts import MAX_PASSWORD, USERNAME
 
 from ..vocab import Origin, OutcomeKind, Period, Role, Scope, Status
 
@@ -388,16 +388,46 @@ class User(BaseModel):
 
 class NewUser(BaseModel):
     username: str = Field(pattern=USERNAME.pattern)
-    password: str = Field(min_length=MIN_PASSWORD)
+    password: str | None = Field(None, max_length=MAX_PASSWORD,
+                                 description="Checked for strength (400 with the reason). Without one, the account is invited: its owner chooses it")
     role: Role = "applicant"
     display_name: str | None = None
     organization: str | None = None
+    email: str | None = Field(None, max_length=254, description="Where the invitation is sent")
+
+
+class NewUserResult(User):
+    invitation: str | None = Field(None, description="The invitation link, shown once (when no password was given)")
+
+
+class Invitation(BaseModel):
+    username: str
+    email: str | None
+    invitation: str = Field(description="The link, shown once; mailed when the account has an address")
+
+
+class LinkPassword(BaseModel):
+    token: str = Field(min_length=1, max_length=128, description="The token of the invitation or reset link")
+    password: str = Field(max_length=MAX_PASSWORD)
+
+
+class ForgotIn(BaseModel):
+    login: str = Field(min_length=1, max_length=254, description="User name or e-mail address")
+
+
+class Accepted(BaseModel):
+    message: str
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=MAX_PASSWORD)
+    new_password: str = Field(max_length=MAX_PASSWORD)
 
 
 class UserChange(BaseModel):
     role: Role | None = None
     active: bool | None = None
-    password: str | None = Field(None, min_length=MIN_PASSWORD)
+    password: str | None = Field(None, max_length=MAX_PASSWORD, description="Checked for strength (400 with the reason)")
 
 
 class Credentials(BaseModel):

@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, needs_corpus
 
 from caseatlas.checks import check_case
-from caseatlas.errors import CaseAtlasError, LoginRequired, PermissionDenied
+from caseatlas.errors import CaseAtlasError, LoginRequired, NotFound, PermissionDenied
 from caseatlas.extract import extract_case
 from caseatlas.models import Line
 from caseatlas.services import Context, checks, exports, library, system_actor
@@ -249,7 +249,7 @@ def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
                       headers={"X-CSRF-Token": csrf}).status_code == 404
     # Another applicant may not answer it; the organizer reads the answer on the page.
     accounts.register(Context(ctx.engine), "appb", PASSWORD, "乙公司", "b@example.org")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # another applicant's submission: as if it did not exist
         submissions.answer_flag(as_user(ctx.engine, "appb"), s["id"], key, "不是我的")
     assert "标煤按电力折算" in submissions.get(org, s["id"])["facts"]["flags"][0]["answer"]
     submissions.answer_flag(a, s["id"], key, "")  # withdrawn

@@ -100,7 +100,7 @@ def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
             listed = [int(x.get_attribute("data-id")) for x in r3.locator("#submissions tbody tr").all()]
             assert ids["appb"] not in listed
             assert "中石油" not in r3.content() and "甲新能源" not in r3.content(), "blind: no organization shown"
-            assert r3.request.get(f"{url}/api/v1/submissions/{ids['appb']}").status == 403
+            assert r3.request.get(f"{url}/api/v1/submissions/{ids['appb']}").status == 404  # as if it did not exist
 
             # the organizer learns that a reviewer of A's case works for A under another name
             victim = sorted(first[ids["appa"]] - {"rev3"})[0]
@@ -120,7 +120,7 @@ def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
             login(v, url, victim)
             v.goto(f"{url}/calls/{c}")
             assert ids["appa"] not in [int(x.get_attribute("data-id")) for x in v.locator("#submissions tbody tr").all()]
-            assert v.request.get(f"{url}/api/v1/submissions/{ids['appa']}").status == 403
+            assert v.request.get(f"{url}/api/v1/submissions/{ids['appa']}").status == 404  # no longer assigned: as if it did not exist
 
             # assigning again: every case has k = 2 reviewers, none conflicted
             o.goto(f"{url}/calls/{c}/panel")

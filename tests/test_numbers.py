@@ -152,3 +152,23 @@ def test_an_applicants_file_prefills_the_whole_number():
     values = {(o["unit"], o["value"]) for o in filled.outcomes}
     assert ("persons", 12_000) in values and ("tce", 45_000) in values and ("tCO2e", 1e5) in values
     assert ("persons", 2_000) not in values and ("tce", 5_000) not in values
+
+
+def test_a_declared_capacity_is_never_annual_and_an_annual_area_is_printed_as_an_addition():
+    """Stocks are never flows, declared or extracted: an installed capacity declared per year is
+    refused with the reason; an area declared per year is printed as what was added each year,
+    which the extractor reads back as annual."""
+    from caseatlas.errors import CaseAtlasError
+    from caseatlas.services.selection import _declared_line
+    from caseatlas.services.submissions import _clean_outcomes
+
+    for kind in ("renewable_capacity", "storage_capacity"):
+        with pytest.raises(CaseAtlasError, match="不按年计"):
+            _clean_outcomes([{"kind": kind, "value": 9, "unit": "MW", "period": "annual", "confirmed": True}])
+        assert _clean_outcomes([{"kind": kind, "value": 9, "unit": "MW", "period": "cumulative"}])[0]["period"] == "cumulative"
+    line = _declared_line({"kind": "area", "value": 20_000, "unit": "m2", "period": "annual", "status": "achieved"})
+    (o,) = extract_outcomes([Line(1, line, normalize(line))])
+    assert (o.value, o.unit, o.period) == (20_000, "m2", "annual")
+    line = "公司占地面积20,000平方米。"
+    (o,) = extract_outcomes([Line(1, line, normalize(line))])
+    assert o.period != "annual"

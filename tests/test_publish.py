@@ -437,6 +437,11 @@ def test_printed_declared_figures_read_back_as_printed(value, kind, period, stat
     from caseatlas.text.numbers import displayed_value
     from caseatlas.vocab import KIND_UNITS
 
+    from hypothesis import assume
+
+    from caseatlas.vocab import STOCK_KINDS
+
+    assume(not (kind in STOCK_KINDS and period == "annual"))  # refused when declared (test_programme)
     o = {"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period, "status": status,
          "quote": "q", "line": 1}
 

@@ -43,6 +43,9 @@ SCOPES = ("project", "organization", "sector", "part")
 # Where a figure comes from: read from the text by the pipeline, or declared by an applicant as a
 # structured record (kind, value, unit, period, status, their sentence) and confirmed by them.
 ORIGINS = ("extracted", "declared")
+# Kinds that measure what is installed (a stock), never a yearly flow: an annual period is
+# refused for them when declared, and never given to them when extracted (extract/periods.py).
+STOCK_KINDS = ("renewable_capacity", "storage_capacity")
 # Kinds whose values add up across cases (per unit and period); others are shown as distributions.
 ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
                   "investment_or_finance", "cost_saving", "storage_capacity")

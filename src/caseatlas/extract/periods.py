@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..vocab import PERIODS
+from ..vocab import PERIODS, STOCK_KINDS
 
 ANNUAL, CUMULATIVE, UNSPECIFIED = PERIODS
 
@@ -169,7 +169,7 @@ def _frame(ms: tuple[Marker, ...]) -> str | None:
 
 def is_stock(unit: str, kind: str, clause: str) -> bool:
     """A capacity, an area, staff or a balance: something held, not a yearly flow."""
-    if kind in ("renewable_capacity", "storage_capacity") or unit == "MW":
+    if kind in STOCK_KINDS or unit == "MW":
         return True
     if kind == "area" or unit == "m2":  # an area held, not one saved ("每年节省纸板 24 万平方米")
         return not _CHANGE.search(clause[-12:])

@@ -246,6 +246,8 @@ def _declared_line(o: dict) -> str:
     published book reads back as the kind, value, unit and period stated."""
     status = o.get("status") or "achieved"
     label = KIND_LABELS_ZH.get(o["kind"], o["kind"])
+    if o["kind"] == "area" and o["period"] == "annual":
+        label = "增加" + label  # an area held is a stock; one added each year is the flow declared
     figure = format_quantity(o["value"], o["unit"], "zh", value_max=o.get("value_max"))
     return (f"{STATUS_BEFORE.get(status, '')}{PERIOD_WORDS.get(o['period'], '')}{label}{figure}"
             f"{STATUS_AFTER.get(status, '')}。")

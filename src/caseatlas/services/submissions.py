@@ -19,7 +19,7 @@ from ..readers import read_upload
 from ..store import accounts as accounts_store
 from ..store import programmes as store
 from ..text.numbers import format_quantity, is_number, parse_number
-from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
+from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES, STOCK_KINDS
 from . import audit, blind as blind_view, notify
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
 from .context import Context, can, require
@@ -126,6 +126,9 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
         period = o.get("period") or "unspecified"
         if period not in PERIODS:
             raise CaseAtlasError(f"outcome {i}: period must be one of {', '.join(PERIODS)}")
+        if period == "annual" and kind in STOCK_KINDS:
+            raise CaseAtlasError(f"第 {i} 项量化成果是装机或储能容量（存量），不按年计：请选择“累计”或“未注明” / "
+                                 f"outcome {i}: {kind} is what is installed, not a yearly flow")
         status = o.get("status") or "achieved"
         if status not in STATUSES:
             raise CaseAtlasError(f"outcome {i}: status must be one of {', '.join(STATUSES)}")

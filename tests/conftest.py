@@ -94,3 +94,32 @@ def sample_file() -> Path:
     files = sorted(sample_collection_dir().glob("*.md"))
     assert files, "sample collection missing from the package"
     return files[0]
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    """A real SMTP server on a loopback port; the app sends its mail there, and the links in that
+    mail point at a test site. Yields the inbox (`.messages`)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from web_server import free_port
+
+    class Inbox(Message):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def handle_message(self, message):
+            self.messages.append(message)
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CASEATLAS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CASEATLAS_SMTP_PORT", str(port))
+    monkeypatch.setenv("CASEATLAS_SMTP_FROM", "cases@example.org")
+    monkeypatch.setenv("CASEATLAS_BASE_URL", "https://cases.example.org")
+    yield inbox
+    controller.stop()

@@ -333,32 +333,6 @@ def _weak(message: str) -> bool:
     return "\n" not in message and all(r in message for r in REASON)
 
 
-@pytest.fixture
-def smtp(monkeypatch):
-    """A real SMTP server on a loopback port; mail goes there, links point at the test site."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    from web_server import free_port
-
-    class Inbox(Message):
-        def __init__(self):
-            super().__init__()
-            self.messages = []
-
-        def handle_message(self, message):
-            self.messages.append(message)
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("CASEATLAS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("CASEATLAS_SMTP_PORT", str(port))
-    monkeypatch.setenv("CASEATLAS_BASE_URL", "https://cases.example.org")
-    yield inbox
-    controller.stop()
-
 
 def _mail_to(inbox, address: str, n: int = 1, wait: float = 10.0) -> list:
     """The mails to an address, once there are n (a reset mail leaves after the answer)."""

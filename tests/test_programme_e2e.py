@@ -35,30 +35,6 @@ def _need_chromium():
         pytest.fail("Debian chromium is not installed (run scripts/test.sh as root)", pytrace=False)
 
 
-@pytest.fixture
-def smtp(monkeypatch):
-    """A real SMTP server on a loopback port; the app is pointed at it."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    class Inbox(Message):
-        def __init__(self):
-            super().__init__()
-            self.messages = []
-
-        def handle_message(self, message):
-            self.messages.append(message)
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("CASEATLAS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("CASEATLAS_SMTP_PORT", str(port))
-    monkeypatch.setenv("CASEATLAS_SMTP_FROM", "cases@example.org")
-    yield inbox
-    controller.stop()
-
 
 def corpus_case_docx(tmp_path):
     """A corpus case whose organization names a 集团, written as its own DOCX (one paragraph a line)."""

@@ -91,13 +91,9 @@ def detected(conn: Connection, call: dict, write: bool = False) -> list[dict]:
     and stored: in `conn` when `write` (the caller's transaction), else in a transaction of
     their own that never waits for a lock (a reader inside another writer's transaction leaves
     it to the next reader)."""
-    data = inputs(conn, call)
-    fp = fingerprint(data)
-    state = store.conflict_state(conn, call["id"])
-    if state and state["fingerprint"] == fp:
-        rows = store.detected_conflicts(conn, call["id"], fp)
-        if len(rows) == state["n"]:
-            return rows
+    data, fp, rows = _current(conn, call)
+    if rows is not None:
+        return rows
     rows = _compute(data)
     if write:
         _store(conn, call, fp, rows)
@@ -176,14 +172,23 @@ def refresh(conn: Connection, call: dict, pending: list | None = None) -> list[d
     """In the caller's transaction, after something that may create a conflict: bring the
     stored conflicts up to date and remove the assignments any conflict touches. Returns the
     removed assignments."""
+    data, fp, rows = _current(conn, call)
+    if rows is not None:
+        return _act(conn, call, {(r["submission_id"], r["reviewer_id"]): r["reason"] for r in rows}, pending)
+    return _store(conn, call, fp, _compute(data), pending)
+
+
+def _current(conn: Connection, call: dict) -> tuple[dict, str, list[dict] | None]:
+    """The call's conflict inputs, their fingerprint, and the stored conflicts when they were
+    computed from these very inputs (complete), else None."""
     data = inputs(conn, call)
     fp = fingerprint(data)
     state = store.conflict_state(conn, call["id"])
     if state and state["fingerprint"] == fp:
         rows = store.detected_conflicts(conn, call["id"], fp)
         if len(rows) == state["n"]:
-            return _act(conn, call, {(r["submission_id"], r["reviewer_id"]): r["reason"] for r in rows}, pending)
-    return _store(conn, call, fp, _compute(data), pending)
+            return data, fp, rows
+    return data, fp, None
 
 
 def refresh_all(conn: Connection, pending: list | None = None) -> int:

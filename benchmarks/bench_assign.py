@@ -64,12 +64,18 @@ def solver(args) -> None:
     topical = sum(1 for s, r in res.pairs if s_dom[s] in r_top[r]) / len(res.pairs)
     base = random_balanced(p, 0)
     base_topical = sum(1 for s, r in base if s_dom[s] in r_top[r]) / len(base)
-    print(f"solver: {args.submissions} submissions × {args.reviewers} reviewers × k={args.k}, "
-          f"{len(p.conflicts)} conflicting pairs ({len(p.conflicts) / (args.submissions * args.reviewers):.1%})")
-    print(f"  time median {statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, "
-          f"max {max(times) * 1000:.0f}) over {args.repeat} runs")
-    print(f"  assignments {len(res.pairs)}; load max {max(loads)} / min {min(loads)}; conflicts violated "
-          f"{res.conflicts_violated}; reviewers short {sum(res.short.values())}")
+    print(
+        f"solver: {args.submissions} submissions × {args.reviewers} reviewers × k={args.k}, "
+        f"{len(p.conflicts)} conflicting pairs ({len(p.conflicts) / (args.submissions * args.reviewers):.1%})"
+    )
+    print(
+        f"  time median {statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, "
+        f"max {max(times) * 1000:.0f}) over {args.repeat} runs"
+    )
+    print(
+        f"  assignments {len(res.pairs)}; load max {max(loads)} / min {min(loads)}; conflicts violated "
+        f"{res.conflicts_violated}; reviewers short {sum(res.short.values())}"
+    )
     print(f"  on-topic assignments {topical:.1%} (random balanced assignment: {base_topical:.1%})")
 
 
@@ -82,8 +88,15 @@ def service(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_engine(Path(tmp) / "library.db")
         root = Context(engine, system_actor())
-        call = calls.create(root, "cteam", "基准征集", 2026, domains=DOMAINS,
-                            deadlines={"submission_deadline": "2099-01-01"}, reviewers_per_submission=args.k)
+        call = calls.create(
+            root,
+            "cteam",
+            "基准征集",
+            2026,
+            domains=DOMAINS,
+            deadlines={"submission_deadline": "2099-01-01"},
+            reviewers_per_submission=args.k,
+        )
         calls.publish(root, call["id"])
 
         def as_user(name):
@@ -98,15 +111,27 @@ def service(args) -> None:
         sids = []
         for j in range(args.submissions):
             a = as_user(f"app{j % 50}")
-            s = submissions.create(a, call["id"], f"案例 {j}", rng.choice(DOMAINS),
-                                   [{"heading": "案例概述", "text": "建设分布式光伏，年减排 100 吨二氧化碳。"}])
+            s = submissions.create(
+                a,
+                call["id"],
+                f"案例 {j}",
+                rng.choice(DOMAINS),
+                [{"heading": "案例概述", "text": "建设分布式光伏，年减排 100 吨二氧化碳。"}],
+            )
             submissions.submit(a, s["id"])
             sids.append(s["id"])
         # 6 reviewers work for an applicant's group under another name: detected conflicts
         for r in range(args.reviewers):
             aff = f"第{r}号新能源科技集团" if r < 6 else f"第{r}研究院"
-            calls.add_member(root, call["id"], f"rev{r}", "reviewer", affiliation=aff,
-                             topics=rng.sample(DOMAINS, 2), password="benchmark-password")
+            calls.add_member(
+                root,
+                call["id"],
+                f"rev{r}",
+                "reviewer",
+                affiliation=aff,
+                topics=rng.sample(DOMAINS, 2),
+                password="benchmark-password",
+            )
         detected = sum(1 for j in range(args.submissions) if j % 50 < 6)
         target = int(0.05 * args.submissions * args.reviewers)
         declared = 0
@@ -128,13 +153,21 @@ def service(args) -> None:
             members = {m["user_id"]: m["affiliation"] for m in pstore.members(conn, call["id"], "reviewer")}
             org_of = {x["id"]: x["organization"] for x in pstore.list_submissions(conn, call["id"])}
             stored = pstore.assignments_of(conn, call["id"])
-        bad = [a for a in stored if (a["submission_id"], a["reviewer_id"]) in declared_pairs
-               or same_group(members[a["reviewer_id"]], org_of[a["submission_id"]])]
-        print(f"service: setup {setup:.0f} s; auto_assign {took:.2f} s for {args.submissions} submissions, "
-              f"{args.reviewers} reviewers, {detected} detected + ≤{declared} declared conflicts")
-        print(f"  assigned {out['assigned']}; load max {out['max_load']} / min {out['min_load']}; conflicts violated "
-              f"{out['conflicts_violated']}; short {sum(out['short'].values())}; stored assignments that conflict "
-              f"(checked from the tables): {len(bad)} of {len(stored)}")
+        bad = [
+            a
+            for a in stored
+            if (a["submission_id"], a["reviewer_id"]) in declared_pairs
+            or same_group(members[a["reviewer_id"]], org_of[a["submission_id"]])
+        ]
+        print(
+            f"service: setup {setup:.0f} s; auto_assign {took:.2f} s for {args.submissions} submissions, "
+            f"{args.reviewers} reviewers, {detected} detected + ≤{declared} declared conflicts"
+        )
+        print(
+            f"  assigned {out['assigned']}; load max {out['max_load']} / min {out['min_load']}; conflicts violated "
+            f"{out['conflicts_violated']}; short {sum(out['short'].values())}; stored assignments that conflict "
+            f"(checked from the tables): {len(bad)} of {len(stored)}"
+        )
 
 
 def main() -> None:

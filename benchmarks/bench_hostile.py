@@ -38,8 +38,10 @@ def stages(path: Path) -> str:
     t2 = time.perf_counter()
     extract_book(book)
     t3 = time.perf_counter()
-    return (f"read {t1 - t0:.1f} s, segment {t2 - t1:.1f} s, extract {t3 - t2:.1f} s "
-            f"({len(doc.lines)} lines, {len(book.cases)} cases)")
+    return (
+        f"read {t1 - t0:.1f} s, segment {t2 - t1:.1f} s, extract {t3 - t2:.1f} s "
+        f"({len(doc.lines)} lines, {len(book.cases)} cases)"
+    )
 
 
 def main() -> None:
@@ -67,8 +69,10 @@ def main() -> None:
         print(f"{'file':22} {'size':>9} {'result':>9} {'seconds':>8} {'peak MB':>8}  message")
         for f in files:
             out = ingest_limited(tmp / f"{f.stem}.db", f)
-            print(f"{f.name:22} {f.stat().st_size / 1e6:7.2f}MB {out['status']:>9} {out['seconds']:8.2f} "
-                  f"{out['rss_mb']:8.0f}  {out['error'] or ''}")
+            print(
+                f"{f.name:22} {f.stat().st_size / 1e6:7.2f}MB {out['status']:>9} {out['seconds']:8.2f} "
+                f"{out['rss_mb']:8.0f}  {out['error'] or ''}"
+            )
         print(f"stages of {big.name} ({big.stat().st_size / 1e6:.1f} MB, in-process): {stages(big)}")
 
 

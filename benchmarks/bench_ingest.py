@@ -17,20 +17,19 @@ PostgreSQL server (started as the tests do) instead of a SQLite file.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import re
-import sys
-
 from caseatlas import store
-from caseatlas.services import Context, library, system_actor
 from caseatlas.extract import extract_book
 from caseatlas.readers import read_document
 from caseatlas.segment import segment
+from caseatlas.services import Context, library, system_actor
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -70,14 +69,16 @@ def reingest(files: list[Path], tmp: Path, db: str) -> None:
     for b in books:  # edit one number near the middle of each book
         text = b.read_text(encoding="utf-8")
         m = re.compile(r"\d{3,}").search(text, len(text) // 2)
-        b.write_text(text[: m.start()] + str(int(m.group()) + 1) + text[m.end():], encoding="utf-8")
+        b.write_text(text[: m.start()] + str(int(m.group()) + 1) + text[m.end() :], encoding="utf-8")
     t0 = time.perf_counter()
     results = library.ingest_paths(ctx, books)
     again = time.perf_counter() - t0
     kept = sum(r.kept for r in results)
-    print(f"ingest service, five books: first {first:.2f} s; after editing one number per book {again:.2f} s "
-          f"({[r.status for r in results].count('replaced')} replaced, {kept} of "
-          f"{sum(r.n_cases for r in results)} cases kept their identity)")
+    print(
+        f"ingest service, five books: first {first:.2f} s; after editing one number per book {again:.2f} s "
+        f"({[r.status for r in results].count('replaced')} replaced, {kept} of "
+        f"{sum(r.n_cases for r in results)} cases kept their identity)"
+    )
 
 
 def main() -> None:
@@ -103,9 +104,11 @@ def main() -> None:
         for k in range(args.repeat):
             runs.append(one_run(files, create_database(admin) if pg else Path(tmp) / f"lib{k}.db"))
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        print(f"{'postgresql' if pg else 'sqlite'}: five books, fresh library, median of {args.repeat}: total {med['total']:.3f} s "
-              f"(read {med['read']:.3f}, segment {med['segment']:.3f}, extract {med['extract']:.3f}, "
-              f"store {med['store']:.3f})")
+        print(
+            f"{'postgresql' if pg else 'sqlite'}: five books, fresh library, median of {args.repeat}: total {med['total']:.3f} s "
+            f"(read {med['read']:.3f}, segment {med['segment']:.3f}, extract {med['extract']:.3f}, "
+            f"store {med['store']:.3f})"
+        )
         if args.copies:
             db = Path(tmp) / "grow.db"
             copies = Path(tmp) / "copies"
@@ -121,8 +124,10 @@ def main() -> None:
                     engine = store.open_engine(db)
                     with engine.connect() as conn:
                         n = store.library.counts(conn)["cases"]
-                    print(f"copy {k + 1:4d}: library {n:6d} cases, these 5 books took {r['total']:.3f} s "
-                          f"(store {r['store']:.3f} s), db {db.stat().st_size / 1e6:.0f} MB")
+                    print(
+                        f"copy {k + 1:4d}: library {n:6d} cases, these 5 books took {r['total']:.3f} s "
+                        f"(store {r['store']:.3f} s), db {db.stat().st_size / 1e6:.0f} MB"
+                    )
     if pg:
         pg.stop()
 

@@ -29,8 +29,28 @@ from caseatlas.services import organizations as orgs
 from caseatlas.store.schema import cases, collections
 
 SYLLABLES = list("华瑞恒泰达诚信润宏远博德通盛安嘉兴隆鑫源凯航宇锦睿智晟昊骏朗峰岚澜川铭承禾沐尚")
-INDUSTRY = ["能源", "环保", "科技", "新材料", "电力", "钢铁", "化工", "物流", "建筑", "置业", "生物", "电子", "食品", "纺织",
-            "水务", "交通", "数字", "农业", "医药", "汽车"]
+INDUSTRY = [
+    "能源",
+    "环保",
+    "科技",
+    "新材料",
+    "电力",
+    "钢铁",
+    "化工",
+    "物流",
+    "建筑",
+    "置业",
+    "生物",
+    "电子",
+    "食品",
+    "纺织",
+    "水务",
+    "交通",
+    "数字",
+    "农业",
+    "医药",
+    "汽车",
+]
 LEGAL = ["有限公司", "股份有限公司", "集团有限公司", "集团股份有限公司", "有限责任公司"]
 PLACES = ["北京", "上海", "广东省", "浙江", "江苏省", "四川", "山东", "深圳市", "杭州", "成都市", "武汉", "西安市"]
 UNITS = ["分公司", "分行", "供电公司", "分厂"]
@@ -69,14 +89,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         eng = store.open_engine(args.db or str(Path(tmp) / "lib.db"))
         with eng.begin() as conn:
-            cid = conn.execute(insert(collections).values(
-                slug="synthetic", source_file="synthetic.txt", source_path="-", sha256="0" * 64, format="txt",
-                title="合成案例库", experts="[]", chapters="[]", n_lines=0, ingested_at="now")).inserted_primary_key[0]
+            cid = conn.execute(
+                insert(collections).values(
+                    slug="synthetic",
+                    source_file="synthetic.txt",
+                    source_path="-",
+                    sha256="0" * 64,
+                    format="txt",
+                    title="合成案例库",
+                    experts="[]",
+                    chapters="[]",
+                    n_lines=0,
+                    ingested_at="now",
+                )
+            ).inserted_primary_key[0]
             for start in range(0, len(rows), 5000):
-                conn.execute(insert(cases), [
-                    {"id": k + 1, "case_id": f"synthetic:{k + 1}", "collection_id": cid, "seq": k + 1, "title": title,
-                     "organization": org, "chapter": None, "start_line": k * 10 + 1, "end_line": k * 10 + 9, "page": None,
-                     "text": title} for k, (org, title) in enumerate(rows[start:start + 5000], start=start)])
+                conn.execute(
+                    insert(cases),
+                    [
+                        {
+                            "id": k + 1,
+                            "case_id": f"synthetic:{k + 1}",
+                            "collection_id": cid,
+                            "seq": k + 1,
+                            "title": title,
+                            "organization": org,
+                            "chapter": None,
+                            "start_line": k * 10 + 1,
+                            "end_line": k * 10 + 9,
+                            "page": None,
+                            "text": title,
+                        }
+                        for k, (org, title) in enumerate(rows[start : start + 5000], start=start)
+                    ],
+                )
         t = time.perf_counter()
         res = Resolver().resolve([Use(k, org, title) for k, (org, title) in enumerate(rows)])
         resolve_s = time.perf_counter() - t
@@ -88,11 +134,25 @@ def main() -> None:
             timings.append(time.perf_counter() - t)
             print(f"  refresh: {timings[-1]:.1f} s", file=sys.stderr)
         eng.dispose()
-    print(json.dumps({"cases": args.cases, "organizations": n, "links": len(res.links),
-                      "groups_with_members": sum(1 for o in res.orgs.values() if o.parent is None and any(
-                          p.parent == o.key for p in res.orgs.values())) if args.cases <= 20000 else None,
-                      "resolve_s": round(resolve_s, 2), "first_refresh_s": round(timings[0], 2),
-                      "unchanged_refresh_s": round(timings[1], 2)}))
+    print(
+        json.dumps(
+            {
+                "cases": args.cases,
+                "organizations": n,
+                "links": len(res.links),
+                "groups_with_members": sum(
+                    1
+                    for o in res.orgs.values()
+                    if o.parent is None and any(p.parent == o.key for p in res.orgs.values())
+                )
+                if args.cases <= 20000
+                else None,
+                "resolve_s": round(resolve_s, 2),
+                "first_refresh_s": round(timings[0], 2),
+                "unchanged_refresh_s": round(timings[1], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -103,16 +103,22 @@ def main() -> None:
     if args.json:
         print(json.dumps({k: dict(v) for k, v in rows.items()} | {"refused": dict(refused)}, ensure_ascii=False))
         return
-    print(f"format: {args.format}; {total['cases']} case files; median {statistics.median(times) * 1000:.0f} ms, "
-          f"max {max(times) * 1000:.0f} ms per file")
-    print(f"{'book':24} {'cases':>5} {'sections found':>16} {'template filled':>16} {'outcomes recall':>16} "
-          f"{'extra':>6} {'titles':>7}")
+    print(
+        f"format: {args.format}; {total['cases']} case files; median {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms per file"
+    )
+    print(
+        f"{'book':24} {'cases':>5} {'sections found':>16} {'template filled':>16} {'outcomes recall':>16} "
+        f"{'extra':>6} {'titles':>7}"
+    )
     for name, c in rows.items():
-        print(f"{name:24} {c['cases']:5d} {c['sections_found']:7d}/{c['lib_sections']:<4d} "
-              f"({c['sections_found'] / max(1, c['lib_sections']):.0%}) {c['template_filled']:6d}/{c['template_slots']:<4d} "
-              f"({c['template_filled'] / max(1, c['template_slots']):.0%}) {c['matched']:6d}/{c['lib_outcomes']:<4d} "
-              f"({c['matched'] / max(1, c['lib_outcomes']):.1%}) {c['prefilled'] - c['matched']:6d} "
-              f"{c['title_same']:3d}/{c['cases']}")
+        print(
+            f"{name:24} {c['cases']:5d} {c['sections_found']:7d}/{c['lib_sections']:<4d} "
+            f"({c['sections_found'] / max(1, c['lib_sections']):.0%}) {c['template_filled']:6d}/{c['template_slots']:<4d} "
+            f"({c['template_filled'] / max(1, c['template_slots']):.0%}) {c['matched']:6d}/{c['lib_outcomes']:<4d} "
+            f"({c['matched'] / max(1, c['lib_outcomes']):.1%}) {c['prefilled'] - c['matched']:6d} "
+            f"{c['title_same']:3d}/{c['cases']}"
+        )
     print("outcomes the form would refuse:", dict(refused) or 0)
 
 

@@ -72,8 +72,12 @@ def main() -> None:
         ctx = Context(open_engine(db), system_actor())
         library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
         slugs = [c["slug"] for c in library.collections(ctx)]
-        out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(args.cases), str(Path(tmp) / "big.pdf"), *slugs],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(db), str(args.cases), str(Path(tmp) / "big.pdf"), *slugs],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         report["render"] = json.loads(out.stdout.strip().splitlines()[-1])
         if not args.no_roundtrip:
             rows = []
@@ -89,13 +93,17 @@ def main() -> None:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return
     r = report["render"]
-    print(f"render: {r['cases']} cases → {r['pages']} pages, {r['bytes'] / 1e6:.1f} MB PDF in {r['seconds']:.1f} s, "
-          f"peak RSS {r['rss_mb']:.0f} MB")
+    print(
+        f"render: {r['cases']} cases → {r['pages']} pages, {r['bytes'] / 1e6:.1f} MB PDF in {r['seconds']:.1f} s, "
+        f"peak RSS {r['rss_mb']:.0f} MB"
+    )
     for x in report.get("roundtrip", []):
-        print(f"{x['collection']} {x['format']:4}: F1 {x['f1']:.3f} ({x['matched']}/{x['cases']}, read back {x['read_back']}), "
-              f"org {x['same_organization']}/{x['matched']}, chapter {x['same_chapter']}/{x['matched']}, "
-              f"sections {x['same_sections']}/{x['matched']}, core outcomes {x['core_found']}/{x['core_outcomes']} "
-              f"({x['core_recall']:.3f}), front matter {'ok' if all(x['meta'].values()) else x['meta']}, {x['seconds']} s")
+        print(
+            f"{x['collection']} {x['format']:4}: F1 {x['f1']:.3f} ({x['matched']}/{x['cases']}, read back {x['read_back']}), "
+            f"org {x['same_organization']}/{x['matched']}, chapter {x['same_chapter']}/{x['matched']}, "
+            f"sections {x['same_sections']}/{x['matched']}, core outcomes {x['core_found']}/{x['core_outcomes']} "
+            f"({x['core_recall']:.3f}), front matter {'ok' if all(x['meta'].values()) else x['meta']}, {x['seconds']} s"
+        )
 
 
 if __name__ == "__main__":

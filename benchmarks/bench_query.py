@@ -38,8 +38,15 @@ def main() -> None:
                 discovery.search(ctx, q, mode="text")
                 times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    print(json.dumps({"queries": len(times), "p50_ms": round(statistics.median(times), 1),
-                      "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}))
+    print(
+        json.dumps(
+            {
+                "queries": len(times),
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

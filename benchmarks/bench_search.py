@@ -28,9 +28,9 @@ import numpy as np
 from sqlalchemy import insert, text
 
 from caseatlas import store
-from caseatlas.services import Context, discovery, library, system_actor
 from caseatlas.search import dense
 from caseatlas.search.analysis import analyzer
+from caseatlas.services import Context, discovery, library, system_actor
 from caseatlas.store.schema import cases, collections, embeddings, passages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,42 +66,82 @@ def build(db: Path, n_cases: int, titles: list[str], pool: list[tuple[str, str]]
     n_passages = 0
     batch_cases = 5000
     with eng.begin() as conn:
-        cid = conn.execute(insert(collections).values(
-            slug="synthetic", source_file="synthetic.txt", source_path="-", sha256="0" * 64, format="txt",
-            title="合成案例库", experts="[]", chapters="[]", n_lines=0, ingested_at="now")).inserted_primary_key[0]
+        cid = conn.execute(
+            insert(collections).values(
+                slug="synthetic",
+                source_file="synthetic.txt",
+                source_path="-",
+                sha256="0" * 64,
+                format="txt",
+                title="合成案例库",
+                experts="[]",
+                chapters="[]",
+                n_lines=0,
+                ingested_at="now",
+            )
+        ).inserted_primary_key[0]
     for start in range(0, n_cases, batch_cases):
         case_rows, passage_rows = [], []
         for k in range(start, min(n_cases, start + batch_cases)):
             pk = k + 1
             title = f"{rng.choice(titles)}（{k}）"
             chosen = [rng.choice(pool) for _ in range(max(2, int(rng.gauss(per_case, 3))))]
-            case_rows.append({"id": pk, "case_id": f"synthetic:{pk}", "collection_id": cid, "seq": pk, "title": title,
-                              "organization": None, "chapter": None, "start_line": pk * 100, "end_line": pk * 100 + 99,
-                              "page": None, "text": "\n".join(t for _, t in chosen)})
+            case_rows.append(
+                {
+                    "id": pk,
+                    "case_id": f"synthetic:{pk}",
+                    "collection_id": cid,
+                    "seq": pk,
+                    "title": title,
+                    "organization": None,
+                    "chapter": None,
+                    "start_line": pk * 100,
+                    "end_line": pk * 100 + 99,
+                    "page": None,
+                    "text": "\n".join(t for _, t in chosen),
+                }
+            )
             t1 = time.perf_counter()
             rows = [("case", None, title, an.index_tokens(title))]
             rows += [("text", h, body, an.index_tokens(body) + (an.tokens(h) if h else [])) for h, body in chosen]
             tok_time += time.perf_counter() - t1
             for seq, (kind, heading, body, toks) in enumerate(rows, start=1):
                 n_passages += 1
-                passage_rows.append({"id": n_passages, "case_pk": pk, "passage_key": str(seq), "seq": seq, "kind": kind,
-                                     "heading": heading,
-                                     "start_line": pk * 100 + seq, "end_line": pk * 100 + seq, "text": body,
-                                     "tokens": " ".join(toks)})
+                passage_rows.append(
+                    {
+                        "id": n_passages,
+                        "case_pk": pk,
+                        "passage_key": str(seq),
+                        "seq": seq,
+                        "kind": kind,
+                        "heading": heading,
+                        "start_line": pk * 100 + seq,
+                        "end_line": pk * 100 + seq,
+                        "text": body,
+                        "tokens": " ".join(toks),
+                    }
+                )
         with eng.begin() as conn:
             conn.execute(insert(cases), case_rows)
             conn.execute(insert(passages), passage_rows)
             bump(conn, "generation")
-        print(f"  {min(n_cases, start + batch_cases):>7} cases, {n_passages:>8} passages, {time.perf_counter() - t0:6.1f} s",
-              file=sys.stderr)
+        print(
+            f"  {min(n_cases, start + batch_cases):>7} cases, {n_passages:>8} passages, {time.perf_counter() - t0:6.1f} s",
+            file=sys.stderr,
+        )
     write_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     with eng.connect() as conn:
         case_index(conn)
     index_s = time.perf_counter() - t1
     eng.dispose()
-    return {"cases": n_cases, "passages": n_passages, "write_s": round(write_s, 1), "tokenize_s": round(tok_time, 1),
-            "bm25_index_s": round(index_s, 1)}
+    return {
+        "cases": n_cases,
+        "passages": n_passages,
+        "write_s": round(write_s, 1),
+        "tokenize_s": round(tok_time, 1),
+        "bm25_index_s": round(index_s, 1),
+    }
 
 
 def add_vectors(db: Path, per_case: int, seed: int) -> float:
@@ -116,8 +156,10 @@ def add_vectors(db: Path, per_case: int, seed: int) -> float:
         v = rng.standard_normal((len(chunk), 384)).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         with eng.begin() as conn:
-            conn.execute(insert(embeddings),
-                         [{"passage_id": i, "model": "synthetic", "vector": x.tobytes()} for i, x in zip(chunk, v)])
+            conn.execute(
+                insert(embeddings),
+                [{"passage_id": i, "model": "synthetic", "vector": x.tobytes()} for i, x in zip(chunk, v)],
+            )
     eng.dispose()
     return time.perf_counter() - t0
 
@@ -135,8 +177,12 @@ def latency(db: Path, queries: list[str], mode: str, repeat: int) -> dict:
             discovery.search(ctx, q, mode=mode)
             times.append((time.perf_counter() - t) * 1000)
     eng.dispose()
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(pct(times, 0.95), 1), "n": len(times),
-            "cold_ms": round(cold)}
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(pct(times, 0.95), 1),
+        "n": len(times),
+        "cold_ms": round(cold),
+    }
 
 
 def bm25s_baseline(db: Path, queries: list[str], repeat: int) -> dict:
@@ -158,8 +204,11 @@ def bm25s_baseline(db: Path, queries: list[str], repeat: int) -> dict:
             toks = [x for x in rjieba.cut_for_search(q.lower()) if x.strip()]
             retriever.retrieve([toks], k=10, show_progress=False)
             times.append((time.perf_counter() - t) * 1000)
-    return {"index_s": round(index_s, 1), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(pct(times, 0.95), 1)}
+    return {
+        "index_s": round(index_s, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(pct(times, 0.95), 1),
+    }
 
 
 def embed_throughput(pool: list[tuple[str, str]]) -> dict:

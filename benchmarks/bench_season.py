@@ -103,30 +103,54 @@ def run(args, db: str) -> None:
         return Context(engine, Actor("user", u.username, u.role, u.id))
 
     chair = as_user("chair")
-    call = calls.create(chair, "cteam", "基准征集 2027", 2027, domains=DOMAINS,
-                        deadlines={"submission_deadline": "2099-01-01"}, reviewers_per_submission=args.k)
+    call = calls.create(
+        chair,
+        "cteam",
+        "基准征集 2027",
+        2027,
+        domains=DOMAINS,
+        deadlines={"submission_deadline": "2099-01-01"},
+        reviewers_per_submission=args.k,
+    )
     calls.publish(chair, call["id"])
     t0 = time.perf_counter()
     n_orgs = max(1, min(args.orgs, args.submissions))
     orgs = []
     for i in range(n_orgs):
-        orgs.append(GROUP_UNITS[(i // 3) % len(GROUP_UNITS)][0](i, PROVINCES[(i // 18) % len(PROVINCES)]) if i % 3 == 0
-                    else f"第{i}号新能源科技有限公司")
+        orgs.append(
+            GROUP_UNITS[(i // 3) % len(GROUP_UNITS)][0](i, PROVINCES[(i // 18) % len(PROVINCES)])
+            if i % 3 == 0
+            else f"第{i}号新能源科技有限公司"
+        )
         accounts.register(Context(engine), f"app{i}", PASSWORD, orgs[-1], f"app{i}@example.org")
     sids = []
     for j in range(args.submissions):
         a = as_user(f"app{j % n_orgs}")
-        s = submissions.create(a, call["id"], f"案例 {j}", rng.choice(DOMAINS),
-                               [{"heading": "案例概述", "text": f"建设分布式光伏，年减排 {100 + j} 吨二氧化碳。"}])
+        s = submissions.create(
+            a,
+            call["id"],
+            f"案例 {j}",
+            rng.choice(DOMAINS),
+            [{"heading": "案例概述", "text": f"建设分布式光伏，年减排 {100 + j} 吨二氧化碳。"}],
+        )
         submissions.submit(a, s["id"])
         sids.append(s["id"])
     for r in range(args.reviewers):
         aff = GROUP_UNITS[r][1] if r < len(GROUP_UNITS) else f"第{r}大学环境学院"
-        calls.add_member(chair, call["id"], f"rev{r}", "reviewer", affiliation=aff, topics=rng.sample(DOMAINS, 2),
-                         password=PASSWORD, email=f"rev{r}@example.org")
+        calls.add_member(
+            chair,
+            call["id"],
+            f"rev{r}",
+            "reviewer",
+            affiliation=aff,
+            topics=rng.sample(DOMAINS, 2),
+            password=PASSWORD,
+            email=f"rev{r}@example.org",
+        )
     for _ in range(10):  # a few declared conflicts
-        reviews.declare_conflict(as_user(f"rev{rng.randrange(len(GROUP_UNITS), args.reviewers)}"), rng.choice(sids),
-                                 "曾为其提供咨询")
+        reviews.declare_conflict(
+            as_user(f"rev{rng.randrange(len(GROUP_UNITS), args.reviewers)}"), rng.choice(sids), "曾为其提供咨询"
+        )
     calls.advance(chair, call["id"])  # close submissions
     setup = time.perf_counter() - t0
 
@@ -139,14 +163,26 @@ def run(args, db: str) -> None:
         stored = pstore.assignments_of(conn, call["id"])
         for a in stored:
             v = float(rng.randint(2, 5))
-            pstore.upsert_review(conn, a["submission_id"], a["reviewer_id"],
-                                 scores={"impact": v, "replicability": v, "sustainability": v}, comment="基准",
-                                 confidence=3, expert_comment=None, status="submitted", updated_at="2027-01-01")
+            pstore.upsert_review(
+                conn,
+                a["submission_id"],
+                a["reviewer_id"],
+                scores={"impact": v, "replicability": v, "sustainability": v},
+                comment="基准",
+                confidence=3,
+                expert_comment=None,
+                status="submitted",
+                updated_at="2027-01-01",
+            )
         members = {m["user_id"]: m["affiliation"] for m in pstore.members(conn, call["id"], "reviewer")}
         org_of = {x["id"]: x["organization"] for x in pstore.list_submissions(conn, call["id"])}
         declared = set(pstore.declared_conflicts(conn, call["id"]))
-    bad = [a for a in stored if (a["submission_id"], a["reviewer_id"]) in declared
-           or same_group(members[a["reviewer_id"]], org_of[a["submission_id"]])]
+    bad = [
+        a
+        for a in stored
+        if (a["submission_id"], a["reviewer_id"]) in declared
+        or same_group(members[a["reviewer_id"]], org_of[a["submission_id"]])
+    ]
     per_sub: dict[int, int] = {}
     for a in stored:
         per_sub[a["submission_id"]] = per_sub.get(a["submission_id"], 0) + 1
@@ -155,8 +191,12 @@ def run(args, db: str) -> None:
     r = client.post("/api/v1/login", json={"username": "chair", "password": PASSWORD})
     assert r.status_code == 200, r.text
     c = call["id"]
-    pages = {"call page": f"/calls/{c}", "panel": f"/calls/{c}/panel", "ranking": f"/calls/{c}/ranking",
-             "API submission list": f"/api/v1/calls/{c}/submissions"}
+    pages = {
+        "call page": f"/calls/{c}",
+        "panel": f"/calls/{c}/panel",
+        "ranking": f"/calls/{c}/ranking",
+        "API submission list": f"/api/v1/calls/{c}/submissions",
+    }
     timings = {}
     for name, url in pages.items():
         t = time.perf_counter()
@@ -169,14 +209,28 @@ def run(args, db: str) -> None:
             r = client.get(url)
             ts.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200
-        timings[name] = {"p50_ms": round(statistics.median(ts), 1), "p95_ms": round(pct(ts, 0.95), 1),
-                         "max_ms": round(max(ts), 1), "first_ms": round(first, 1)}
-    result = {"backend": "postgresql" if db.startswith("postgresql") else "sqlite", "submissions": args.submissions,
-              "reviewers": args.reviewers, "k": args.k, "organizations": n_orgs, "requests": args.requests, "setup_s": round(setup, 1),
-              "auto_assign_s": round(assign_s, 2), "assigned": out["assigned"],
-              "load": [out["min_load"], out["max_load"]], "conflicts_violated": out["conflicts_violated"],
-              "max_reviewers_per_submission": max(per_sub.values()) if per_sub else 0,
-              "stored_assignments_in_conflict": len(bad), "pages": timings}
+        timings[name] = {
+            "p50_ms": round(statistics.median(ts), 1),
+            "p95_ms": round(pct(ts, 0.95), 1),
+            "max_ms": round(max(ts), 1),
+            "first_ms": round(first, 1),
+        }
+    result = {
+        "backend": "postgresql" if db.startswith("postgresql") else "sqlite",
+        "submissions": args.submissions,
+        "reviewers": args.reviewers,
+        "k": args.k,
+        "organizations": n_orgs,
+        "requests": args.requests,
+        "setup_s": round(setup, 1),
+        "auto_assign_s": round(assign_s, 2),
+        "assigned": out["assigned"],
+        "load": [out["min_load"], out["max_load"]],
+        "conflicts_violated": out["conflicts_violated"],
+        "max_reviewers_per_submission": max(per_sub.values()) if per_sub else 0,
+        "stored_assignments_in_conflict": len(bad),
+        "pages": timings,
+    }
     print(json.dumps(result, ensure_ascii=False, indent=1))
     engine.dispose()
 

@@ -84,12 +84,20 @@ def main() -> None:
         if books:
             subprocess.run([str(exe), "ingest", *map(str, books)], env=env, check=True, stdout=subprocess.DEVNULL)
         paths = Path(tmp) / "paths.txt"
-        urls = [args.path] if args.path else [f"/api/v1/search?mode={args.mode}&q={urllib.parse.quote(q)}" for q in queries]
+        urls = (
+            [args.path]
+            if args.path
+            else [f"/api/v1/search?mode={args.mode}&q={urllib.parse.quote(q)}" for q in queries]
+        )
         paths.write_text("\n".join(urls) + "\n")
         script = Path(tmp) / "search.lua"
         script.write_text(LUA % paths)
-        server = subprocess.Popen([str(exe), "serve", "--port", str(args.port), "--workers", str(args.workers)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [str(exe), "serve", "--port", str(args.port), "--workers", str(args.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{args.port}"
             for _ in range(200):
@@ -100,8 +108,22 @@ def main() -> None:
                     time.sleep(0.1)
             for url in urls * (args.workers * (5 if args.path else 1)):  # every worker loads its index
                 urllib.request.urlopen(base + url, timeout=30)
-            out = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
-                                  "-s", str(script), base], capture_output=True, text=True, timeout=args.duration + 60).stdout
+            out = subprocess.run(
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{args.connections}",
+                    f"-d{args.duration}s",
+                    "--timeout",
+                    "5s",
+                    "-s",
+                    str(script),
+                    base,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=args.duration + 60,
+            ).stdout
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -109,11 +131,25 @@ def main() -> None:
                 pg.stop()
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     n, errors, p50, p95, p99, rps = line.split()[1:]
-    print(json.dumps({"backend": "postgresql" if pg else "sqlite", "connections": args.connections,
-                      "workers": args.workers, "mode": args.mode, "path": args.path or "search",
-                      "books": len(books) or args.db, "requests": int(n),
-                      "errors": int(errors), "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
-                      "requests_per_s": float(rps)}, indent=1))
+    print(
+        json.dumps(
+            {
+                "backend": "postgresql" if pg else "sqlite",
+                "connections": args.connections,
+                "workers": args.workers,
+                "mode": args.mode,
+                "path": args.path or "search",
+                "books": len(books) or args.db,
+                "requests": int(n),
+                "errors": int(errors),
+                "p50_ms": float(p50),
+                "p95_ms": float(p95),
+                "p99_ms": float(p99),
+                "requests_per_s": float(rps),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

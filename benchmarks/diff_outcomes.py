@@ -25,8 +25,14 @@ def load(path: str) -> dict[tuple, dict]:
         case = json.loads(line)
         for m in case["metrics"]:
             out[(case["id"], m["quote"], m["unit"], m["value"])] = {
-                "kind": m["kind"], "period": m["period"], "status": m["status"], "scope": m["scope"],
-                "span": tuple(m["span"]) if m.get("span") else None, "line": m["line"], "file": case["source_file"]}
+                "kind": m["kind"],
+                "period": m["period"],
+                "status": m["status"],
+                "scope": m["scope"],
+                "span": tuple(m["span"]) if m.get("span") else None,
+                "line": m["line"],
+                "file": case["source_file"],
+            }
     return out
 
 
@@ -64,7 +70,7 @@ def main() -> None:
                     books[o["file"]] = f.read_text(encoding="utf-8").splitlines() if f.exists() else []
                 text = books[o["file"]][o["line"] - 1] if o["line"] <= len(books[o["file"]]) else ""
                 at = text.find(quote)
-                context = text[max(0, at - 50):at] if at > 0 else ""
+                context = text[max(0, at - 50) : at] if at > 0 else ""
             span = f" span={o['span'][0]}–{o['span'][1]}" if o["span"] else ""
             print(f"         {o['file'][:3]} L{o['line']} {unit} {value:g}{span} | {context}{quote}")
 

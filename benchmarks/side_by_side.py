@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(src: Path, script: list[str], metric: re.Pattern[str]) -> float:
     env = dict(os.environ, PYTHONPATH=str(src))
-    out = subprocess.run([sys.executable, *script], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, *script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     m = metric.search(out)
     if not m:
         raise SystemExit(f"error: the metric pattern did not match the output of {script}:\n{out}")
@@ -45,7 +47,9 @@ def main() -> None:
     metric = re.compile(args.metric)
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.old_rev], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.old_rev], check=True
+        )
         try:
             sides: dict[str, list[float]] = {"old": [], "new": []}
             for k in range(args.rounds):

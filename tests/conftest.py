@@ -24,9 +24,20 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus 
 
 # These modules run every test that opens a library on both backends: the embedded SQLite
 # file and a real PostgreSQL server (started for the session; a missing server fails them).
-BOTH_BACKENDS = {"test_store", "test_search", "test_web", "test_guard", "test_identity", "test_accounts", "test_programme",
-                 "test_programme_web", "test_programme_e2e", "test_organizations", "test_conflicts",
-                 "test_conflicts_e2e"}
+BOTH_BACKENDS = {
+    "test_store",
+    "test_search",
+    "test_web",
+    "test_guard",
+    "test_identity",
+    "test_accounts",
+    "test_programme",
+    "test_programme_web",
+    "test_programme_e2e",
+    "test_organizations",
+    "test_conflicts",
+    "test_conflicts_e2e",
+}
 
 
 def pytest_generate_tests(metafunc):
@@ -102,7 +113,6 @@ def smtp(monkeypatch):
     mail point at a test site. Yields the inbox (`.messages`)."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
-
     from web_server import free_port
 
     class Inbox(Message):

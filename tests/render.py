@@ -78,6 +78,8 @@ def render_html(lines: list[str], path: Path) -> Path:
             body.append(f"<h{level}>{html.escape(m.group(2))}</h{level}>")
         elif line.strip():
             body.append(f"<p>{html.escape(line)}</p>")
-    path.write_text("<!doctype html><html><head><title>book</title></head><body>\n" + "\n".join(body)
-                    + "\n</body></html>", encoding="utf-8")
+    path.write_text(
+        "<!doctype html><html><head><title>book</title></head><body>\n" + "\n".join(body) + "\n</body></html>",
+        encoding="utf-8",
+    )
     return path

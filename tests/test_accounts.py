@@ -45,37 +45,75 @@ def client_for(db_path, role: str | None) -> tuple[TestClient, str | None]:
 
 def snapshot(engine) -> dict:
     with engine.connect() as conn:
-        return {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
-                for t in ("collections", "cases", "outcomes", "users", "embeddings")}
+        return {
+            t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
+            for t in ("collections", "cases", "outcomes", "users", "embeddings")
+        }
 
 
 # (method, path, extra request kwargs, roles allowed, success status)
 def write_requests(upload: bytes) -> list[tuple]:
     return [
-        ("post", "/api/v1/collections", {"files": {"file": ("extra.md", upload, "text/markdown")}},
-         {"organizer", "admin"}, 200),
+        (
+            "post",
+            "/api/v1/collections",
+            {"files": {"file": ("extra.md", upload, "text/markdown")}},
+            {"organizer", "admin"},
+            200,
+        ),
         ("post", "/api/v1/embed?limit=2", {}, {"organizer", "admin"}, 200),
-        ("post", "/api/v1/users", {"json": {"username": "newbie", "password": PASSWORD, "role": "reviewer"}},
-         {"admin"}, 201),
+        (
+            "post",
+            "/api/v1/users",
+            {"json": {"username": "newbie", "password": PASSWORD, "role": "reviewer"}},
+            {"admin"},
+            201,
+        ),
         ("patch", "/api/v1/users/reviewer1", {"json": {"role": "applicant"}}, {"admin"}, 200),
         ("delete", "/api/v1/collections/sample_casebook_2025", {}, {"admin"}, 200),
-        ("post", "/admin/users", {"data": {"username": "formuser", "password": PASSWORD, "role": "applicant"}},
-         {"admin"}, 303),
+        (
+            "post",
+            "/admin/users",
+            {"data": {"username": "formuser", "password": PASSWORD, "role": "applicant"}},
+            {"admin"},
+            303,
+        ),
         ("post", "/admin/users/applicant1", {"data": {"role": "reviewer", "active": "1"}}, {"admin"}, 303),
-        ("post", "/admin/library", {"files": {"file": ("extra.md", upload, "text/markdown")}}, {"organizer", "admin"}, 303),
+        (
+            "post",
+            "/admin/library",
+            {"files": {"file": ("extra.md", upload, "text/markdown")}},
+            {"organizer", "admin"},
+            303,
+        ),
         ("post", "/admin/library/extra/delete", {}, {"organizer", "admin"}, 303),  # the book this role uploaded above
         # the sample book was added by the system (the CLI): only admins replace or remove it
-        ("post", "/api/v1/collections", {"files": {"file": ("sample_casebook_2025.md", upload, "text/markdown")}},
-         {"admin"}, 200),
+        (
+            "post",
+            "/api/v1/collections",
+            {"files": {"file": ("sample_casebook_2025.md", upload, "text/markdown")}},
+            {"admin"},
+            200,
+        ),
         # accounts: a new invitation (admin); changing one's own password (every signed-in role; the
         # probe's new password is weak, so an allowed request is a 400 that changes nothing); a reset
         # request and a link's form (anyone: the same answer for every account, 410 for a bad link)
         ("post", "/api/v1/users/reviewer1/invitation", {}, {"admin"}, 201),
         ("post", "/admin/users/reviewer1/invitation", {"data": {}}, {"admin"}, 200),
-        ("post", "/api/v1/me/password", {"json": {"current_password": PASSWORD, "new_password": "aaaaaaaaaa"}},
-         set(ROLES), 400),
-        ("post", "/account/password", {"data": {"current_password": PASSWORD, "password": "aaaaaaaaaa",
-                                                "password2": "aaaaaaaaaa"}}, set(ROLES), 400),
+        (
+            "post",
+            "/api/v1/me/password",
+            {"json": {"current_password": PASSWORD, "new_password": "aaaaaaaaaa"}},
+            set(ROLES),
+            400,
+        ),
+        (
+            "post",
+            "/account/password",
+            {"data": {"current_password": PASSWORD, "password": "aaaaaaaaaa", "password2": "aaaaaaaaaa"}},
+            set(ROLES),
+            400,
+        ),
         ("post", "/password/forgot", {"data": {"login": "nobody-at-all"}}, {None, *ROLES}, 200),
         ("post", "/invite/not-a-token", {"data": {"password": PASSWORD, "password2": PASSWORD}}, {None, *ROLES}, 410),
         ("post", "/reset/not-a-token", {"data": {"password": PASSWORD, "password2": PASSWORD}}, {None, *ROLES}, 410),
@@ -110,8 +148,11 @@ def test_huge_upload_is_refused_before_it_is_read(site):
     ctx, db_path = site
     client, token = client_for(db_path, "admin")
     before = snapshot(ctx.engine)
-    r = client.post("/api/v1/collections", headers={"X-CSRF-Token": token},
-                    files={"file": ("big.txt", b"x" * (22 * 1024 * 1024), "text/plain")})
+    r = client.post(
+        "/api/v1/collections",
+        headers={"X-CSRF-Token": token},
+        files={"file": ("big.txt", b"x" * (22 * 1024 * 1024), "text/plain")},
+    )
     assert r.status_code == 413 and "larger than" in r.json()["error"]["message"]
     assert snapshot(ctx.engine) == before
 
@@ -127,8 +168,12 @@ def test_admin_reads_need_admin(site):
     assert "library.ingest" in actions and "users.add" in actions and "users.login" in actions
     assert client.get("/api/v1/me").json()["role"] == "admin"
     anon, _ = client_for(db_path, None)
-    assert anon.get("/api/v1/me").json() == {"kind": "anonymous", "username": None, "role": None,
-                                             "can": ["library.read", "programme.read"]}
+    assert anon.get("/api/v1/me").json() == {
+        "kind": "anonymous",
+        "username": None,
+        "role": None,
+        "can": ["library.read", "programme.read"],
+    }
     assert anon.get("/api/v1/cases").status_code == 200  # the public library stays readable
 
 
@@ -140,8 +185,11 @@ def test_login_form_logout_and_session_cookie(site):
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD}).status_code == 403  # no token
     wrong = client.post("/login", data={"username": "admin1", "password": "wrong password!", "csrf_token": token})
     assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
-    r = client.post("/login", data={"username": "admin1", "password": PASSWORD, "csrf_token": token,
-                                    "next": "//evil.example/"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "admin1", "password": PASSWORD, "csrf_token": token, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"  # no open redirect
     cookie = r.headers["set-cookie"]
     assert "caseatlas_session=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
@@ -178,10 +226,24 @@ def test_permission_check_is_one_function():
     assert can(organizer, "library.ingest") and can(organizer, "library.delete")  # the role's grant: some books
     from caseatlas.services.rules import CollectionView
 
-    own, others, system, calls_book = (CollectionView("a", 7), CollectionView("b", 8), CollectionView("c"),
-                                       CollectionView("d", owner_call_id=1))
-    assert [can(organizer, "library.delete", v) for v in (own, others, system, calls_book)] == [True, False, False, False]
-    assert [can(organizer, "library.ingest", v) for v in (own, others, system, calls_book)] == [True, False, False, False]
+    own, others, system, calls_book = (
+        CollectionView("a", 7),
+        CollectionView("b", 8),
+        CollectionView("c"),
+        CollectionView("d", owner_call_id=1),
+    )
+    assert [can(organizer, "library.delete", v) for v in (own, others, system, calls_book)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert [can(organizer, "library.ingest", v) for v in (own, others, system, calls_book)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
     admin = Actor("user", "a", "admin", user_id=9)
     assert [can(admin, "library.delete", v) for v in (own, others, system, calls_book)] == [True] * 4
     assert [can(admin, "library.ingest", v) for v in (own, others, system, calls_book)] == [True, True, True, False]
@@ -216,8 +278,9 @@ def test_security_headers_and_no_inline_script(site):
         assert r.headers["x-content-type-options"] == "nosniff"
         if r.headers["content-type"].startswith("text/html"):
             scripts = re.findall(r"<script([^>]*)>(.*?)</script>", r.text, re.S)
-            assert all('type="application/json"' in attrs or ("src=" in attrs and not body.strip())
-                       for attrs, body in scripts), url
+            assert all(
+                'type="application/json"' in attrs or ("src=" in attrs and not body.strip()) for attrs, body in scripts
+            ), url
             assert not re.search(r"\son[a-z]+=", r.text), url  # no inline event handlers
 
 
@@ -227,8 +290,12 @@ def test_cli_users_first_admin_and_roles(db_path):
     assert add.exit_code == 0 and "added boss (admin)" in add.stdout
     short = runner.invoke(cli, ["users", "add", "weak", "--password-stdin"], input="short\n")
     assert short.exit_code == 1 and "at least" in short.stderr
-    assert runner.invoke(cli, ["users", "add", "rev", "--role", "reviewer", "--password-stdin"],
-                         input=PASSWORD + "\n").exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["users", "add", "rev", "--role", "reviewer", "--password-stdin"], input=PASSWORD + "\n"
+        ).exit_code
+        == 0
+    )
     assert "reviewer" in runner.invoke(cli, ["users", "list"]).stdout
     assert runner.invoke(cli, ["users", "set-role", "rev", "organizer"]).exit_code == 0
     bad = runner.invoke(cli, ["users", "set-role", "rev", "king"])
@@ -247,11 +314,19 @@ def test_failed_logins_are_throttled_per_account_and_per_address_and_audited(sit
     assert statuses == [401] * accounts.ACCOUNT_FAILURES
     r = client.post("/api/v1/login", json={"username": ROLE_USERS["admin"], "password": PASSWORD})
     assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 15 * 60  # even the right password waits
-    page = client.post("/login", data={"username": ROLE_USERS["admin"], "password": PASSWORD,
-                                       "csrf_token": client.cookies.get("caseatlas_csrf") or ""})
+    page = client.post(
+        "/login",
+        data={
+            "username": ROLE_USERS["admin"],
+            "password": PASSWORD,
+            "csrf_token": client.cookies.get("caseatlas_csrf") or "",
+        },
+    )
     assert page.status_code in (403, 429)  # a page form without its CSRF token is refused before the check
     # another account from the same address still works until the address itself is over its limit
-    assert client.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 200
+    )
     others = [f"nobody{k}" for k in range(accounts.CLIENT_FAILURES)]
     for name in others:
         client.post("/api/v1/login", json={"username": name, "password": "x"})
@@ -262,7 +337,9 @@ def test_failed_logins_are_throttled_per_account_and_per_address_and_audited(sit
     actions = [e["action"] for e in audit.entries(ctx, limit=500)]
     # the address reached its limit (its first failures were the admin's), every later try was refused
     assert actions.count("users.login_failed") == accounts.CLIENT_FAILURES
-    assert actions.count("users.login_throttled") >= 2 + len(others) - (accounts.CLIENT_FAILURES - accounts.ACCOUNT_FAILURES)
+    assert actions.count("users.login_throttled") >= 2 + len(others) - (
+        accounts.CLIENT_FAILURES - accounts.ACCOUNT_FAILURES
+    )
 
 
 def test_books_have_owners(site, sample_file):
@@ -281,7 +358,9 @@ def test_books_have_owners(site, sample_file):
     bh = b.post("/api/v1/login", json={"username": "organizer2", "password": PASSWORD}).json()["csrf_token"]
     before = snapshot(ctx.engine)
     changed = book.replace("青苗".encode(), "青草".encode())
-    r = b.post("/api/v1/collections", headers={"X-CSRF-Token": bh}, files={"file": ("mine.md", changed, "text/markdown")})
+    r = b.post(
+        "/api/v1/collections", headers={"X-CSRF-Token": bh}, files={"file": ("mine.md", changed, "text/markdown")}
+    )
     assert r.status_code == 409
     message = r.json()["error"]["message"]
     assert "organizer1" in message and "rename" in message.lower() and "mine-2.md" in message
@@ -289,20 +368,27 @@ def test_books_have_owners(site, sample_file):
     assert r.status_code == 409 and "organizer1" in r.text
     assert b.delete("/api/v1/collections/mine", headers={"X-CSRF-Token": bh}).status_code == 403
     assert b.post("/admin/library/mine/delete", data={"csrf_token": bh}).status_code == 403
-    r = b.post("/api/v1/collections", headers={"X-CSRF-Token": bh},
-               files={"file": ("sample_casebook_2025.md", changed, "text/markdown")})
+    r = b.post(
+        "/api/v1/collections",
+        headers={"X-CSRF-Token": bh},
+        files={"file": ("sample_casebook_2025.md", changed, "text/markdown")},
+    )
     assert r.status_code == 409 and "system" in r.json()["error"]["message"]
     assert b.delete("/api/v1/collections/sample_casebook_2025", headers={"X-CSRF-Token": bh}).status_code == 403
     assert snapshot(ctx.engine) == before, "a refused request changed the library"
     page = b.get("/admin").text  # the form names the taken file names and their owners
-    taken = page[page.index('id="taken-names"'):page.index("</ul>", page.index('id="taken-names"'))]
+    taken = page[page.index('id="taken-names"') : page.index("</ul>", page.index('id="taken-names"'))]
     assert "mine.md" in taken and "organizer1" in taken and "sample_casebook_2025.md" in taken
     assert "/admin/library/mine/delete" not in page
     assert "/admin/library/mine/delete" in a.get("/admin").text
     # B adds its own book under a new name; A replaces its own
-    r = b.post("/api/v1/collections", headers={"X-CSRF-Token": bh}, files={"file": ("mine-2.md", changed, "text/markdown")})
+    r = b.post(
+        "/api/v1/collections", headers={"X-CSRF-Token": bh}, files={"file": ("mine-2.md", changed, "text/markdown")}
+    )
     assert r.status_code == 200 and r.json()["status"] == "added"
-    r = a.post("/api/v1/collections", headers={"X-CSRF-Token": ah}, files={"file": ("mine.md", changed, "text/markdown")})
+    r = a.post(
+        "/api/v1/collections", headers={"X-CSRF-Token": ah}, files={"file": ("mine.md", changed, "text/markdown")}
+    )
     assert r.status_code == 200 and r.json()["status"] == "replaced"
     owners = {c["source_file"]: c["owner_username"] for c in library.collections(ctx)}
     assert owners == {"mine.md": "organizer1", "mine-2.md": "organizer2", "sample_casebook_2025.md": None}
@@ -316,9 +402,15 @@ def test_books_have_owners(site, sample_file):
     assert ("user:organizer2", "library.delete_refused", "mine.md") in refused
     assert ("user:organizer2", "library.delete_refused", "sample_casebook_2025.md") in refused
     deleted = {e["target"]: (e["actor"], e["detail"]["owner"]) for e in log if e["action"] == "library.delete"}
-    assert deleted == {"mine.md": ("user:organizer1", "user:organizer1"), "mine-2.md": ("user:admin1", "user:organizer2")}
-    added = [(e["target"], e["detail"]["owner"], e["detail"]["replaced"]) for e in log if e["action"] == "library.ingest"
-             and e["target"] == "mine.md"]
+    assert deleted == {
+        "mine.md": ("user:organizer1", "user:organizer1"),
+        "mine-2.md": ("user:admin1", "user:organizer2"),
+    }
+    added = [
+        (e["target"], e["detail"]["owner"], e["detail"]["replaced"])
+        for e in log
+        if e["action"] == "library.ingest" and e["target"] == "mine.md"
+    ]
     assert added == [("mine.md", "user:organizer1", True), ("mine.md", "user:organizer1", False)]
 
 
@@ -331,7 +423,6 @@ REASON = ('Repeats like "aaa" are easy to guess', "密码太容易被猜到")
 def _weak(message: str) -> bool:
     """A refusal that says why, in one line, in English and Chinese."""
     return "\n" not in message and all(r in message for r in REASON)
-
 
 
 def _mail_to(inbox, address: str, n: int = 1, wait: float = 10.0) -> list:
@@ -360,9 +451,11 @@ def _form_csrf(html: str) -> str:
 def test_weak_passwords_are_refused_everywhere_with_the_reason(site, smtp):
     ctx, db_path = site
     # the service, for every way an account gets a password
-    for attempt in (lambda: accounts.add_user(ctx, "weakling", WEAK, "reviewer"),
-                    lambda: accounts.register(Context(ctx.engine), "weakapp", WEAK, "某公司", "w@example.org"),
-                    lambda: accounts.update_user(ctx, "reviewer1", password=WEAK)):
+    for attempt in (
+        lambda: accounts.add_user(ctx, "weakling", WEAK, "reviewer"),
+        lambda: accounts.register(Context(ctx.engine), "weakapp", WEAK, "某公司", "w@example.org"),
+        lambda: accounts.update_user(ctx, "reviewer1", password=WEAK),
+    ):
         with pytest.raises(accounts.WeakPassword) as exc:
             attempt()
         assert _weak(str(exc.value)), str(exc.value)
@@ -375,21 +468,36 @@ def test_weak_passwords_are_refused_everywhere_with_the_reason(site, smtp):
     # the API (400 with the reason, not a schema error), the pages, the CLI
     admin, token = client_for(db_path, "admin")
     h = {"X-CSRF-Token": token}
-    for method, url, body in (("post", "/api/v1/users", {"username": "weak2", "password": WEAK}),
-                              ("patch", "/api/v1/users/reviewer1", {"password": WEAK}),
-                              ("post", "/api/v1/me/password", {"current_password": PASSWORD, "new_password": WEAK})):
+    for method, url, body in (
+        ("post", "/api/v1/users", {"username": "weak2", "password": WEAK}),
+        ("patch", "/api/v1/users/reviewer1", {"password": WEAK}),
+        ("post", "/api/v1/me/password", {"current_password": PASSWORD, "new_password": WEAK}),
+    ):
         r = getattr(admin, method)(url, json=body, headers=h)
         assert r.status_code == 400 and _weak(r.json()["error"]["message"]), (url, r.text)
     anon, anon_token = client_for(db_path, None)
-    r = anon.post("/api/v1/register", json={"username": "weak3", "password": WEAK, "organization": "某公司",
-                                            "email": "w3@example.org"}, headers={"X-CSRF-Token": anon_token})
+    r = anon.post(
+        "/api/v1/register",
+        json={"username": "weak3", "password": WEAK, "organization": "某公司", "email": "w3@example.org"},
+        headers={"X-CSRF-Token": anon_token},
+    )
     assert r.status_code == 400 and _weak(r.json()["error"]["message"])
     page = anon.get("/register")
-    r = anon.post("/register", data={"csrf_token": _form_csrf(page.text), "username": "weak4", "password": WEAK,
-                                     "organization": "某公司", "email": "w4@example.org"})
+    r = anon.post(
+        "/register",
+        data={
+            "csrf_token": _form_csrf(page.text),
+            "username": "weak4",
+            "password": WEAK,
+            "organization": "某公司",
+            "email": "w4@example.org",
+        },
+    )
     assert r.status_code == 400 and "密码太容易被猜到" in r.text
-    r = admin.post("/account/password", data={"csrf_token": token, "current_password": PASSWORD, "password": WEAK,
-                                              "password2": WEAK})
+    r = admin.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "password": WEAK, "password2": WEAK},
+    )
     assert r.status_code == 400 and "密码太容易被猜到" in r.text
     runner = CliRunner()
     for args in (["users", "add", "weak5", "--password-stdin"], ["users", "passwd", "reviewer1", "--password-stdin"]):
@@ -428,9 +536,18 @@ def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp
     org_ctx = Context(ctx.engine, Actor("user", ROLE_USERS["organizer"], "organizer", org_id))
     call = calls.create(org_ctx, "cteam", "邀请测试征集", 2026, deadlines={"submission_deadline": "2099-01-01"})
     org, token = client_for(db_path, "organizer")
-    r = org.post(f"/calls/{call['id']}/panel", follow_redirects=False,
-                 data={"csrf_token": token, "username": "newrev", "role": "reviewer", "affiliation": "某大学",
-                       "email": "newrev@example.org", "display_name": "新专家"})
+    r = org.post(
+        f"/calls/{call['id']}/panel",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "username": "newrev",
+            "role": "reviewer",
+            "affiliation": "某大学",
+            "email": "newrev@example.org",
+            "display_name": "新专家",
+        },
+    )
     assert r.status_code == 200 and "location" not in r.headers  # the page itself, not a redirect
     shown = re.search(r'id="invitation">[^<]*<code>([^<]+)</code>', r.text).group(1)
     mail = _mail_to(smtp, "newrev@example.org")[0]
@@ -454,16 +571,20 @@ def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp
     assert re.search(r'action="/invite/[\w-]+"', form.text)
     mismatch = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": PASSWORD, "password2": "x"})
     assert mismatch.status_code == 400 and "不一致" in mismatch.text
-    done = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": PASSWORD, "password2": PASSWORD},
-                     follow_redirects=False)
+    done = anon.post(
+        path,
+        data={"csrf_token": _form_csrf(form.text), "password": PASSWORD, "password2": PASSWORD},
+        follow_redirects=False,
+    )
     assert done.status_code == 200 and 'id="to-login"' in done.text
     assert anon.post("/api/v1/login", json={"username": "newrev", "password": PASSWORD}).status_code == 200
     again = TestClient(create_app(str(db_path)))
     page = again.get(path)
     assert page.status_code == 410 and 'id="link-invalid"' in page.text and 'id="password-form"' not in page.text
     csrf = again.cookies.get("caseatlas_csrf")
-    r = again.post(path, data={"csrf_token": csrf, "password": "another fine passphrase", "password2":
-                               "another fine passphrase"})
+    r = again.post(
+        path, data={"csrf_token": csrf, "password": "another fine passphrase", "password2": "another fine passphrase"}
+    )
     assert r.status_code == 410
     r = again.post("/api/v1/invitations/accept", json={"token": secret, "password": "another fine passphrase"})
     assert r.status_code == 404 and "not valid" in r.json()["error"]["message"]
@@ -478,8 +599,11 @@ def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp
     r = again.post("/api/v1/invitations/accept", json={"token": late, "password": "another fine passphrase"})
     assert r.status_code == 404
     # the API's panel route returns the link in its JSON body, once
-    r = org.post(f"/api/v1/calls/{call['id']}/panel", json={"username": "apirev", "email": "apirev@example.org"},
-                 headers={"X-CSRF-Token": token})
+    r = org.post(
+        f"/api/v1/calls/{call['id']}/panel",
+        json={"username": "apirev", "email": "apirev@example.org"},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 200 and "/invite/" in r.json()["invitation"] and "password" not in r.json()
 
 
@@ -492,12 +616,16 @@ def test_panel_page_never_puts_a_secret_in_a_url(site, smtp):
     ctx, db_path = site
     with ctx.engine.connect() as conn:
         org_id = accounts_store.get_user(conn, ROLE_USERS["organizer"]).id
-    call = calls.create(Context(ctx.engine, Actor("user", ROLE_USERS["organizer"], "organizer", org_id)), "cteam",
-                        "测试征集", 2026)
+    call = calls.create(
+        Context(ctx.engine, Actor("user", ROLE_USERS["organizer"], "organizer", org_id)), "cteam", "测试征集", 2026
+    )
     org, token = client_for(db_path, "organizer")
     for username in ("reviewer1", "fresh_rev"):
-        r = org.post(f"/calls/{call['id']}/panel", follow_redirects=False,
-                     data={"csrf_token": token, "username": username, "role": "reviewer", "password": PASSWORD})
+        r = org.post(
+            f"/calls/{call['id']}/panel",
+            follow_redirects=False,
+            data={"csrf_token": token, "username": username, "role": "reviewer", "password": PASSWORD},
+        )
         location = r.headers.get("location", "")
         assert PASSWORD not in location and "invite" not in location and "密码" not in location
         assert PASSWORD.replace(" ", "%20") not in location and "password" not in location.lower()
@@ -518,8 +646,10 @@ def test_reset_same_answer_for_every_account_link_works_once_and_ends_sessions(s
     page = anon.get("/password/forgot")
     assert page.status_code == 200 and 'id="forgot-form"' in page.text
     csrf = _form_csrf(page.text)
-    answers = [anon.post("/password/forgot", data={"csrf_token": csrf, "login": who})
-               for who in ("resetme", "resetme@example.org", "no-such-user", "nobody@example.org", "reviewer1")]
+    answers = [
+        anon.post("/password/forgot", data={"csrf_token": csrf, "login": who})
+        for who in ("resetme", "resetme@example.org", "no-such-user", "nobody@example.org", "reviewer1")
+    ]
     assert {r.status_code for r in answers} == {200}
     assert len({r.text for r in answers}) == 1  # word for word the same page
     api = [anon.post("/api/v1/password/forgot", json={"login": who}) for who in ("resetme", "no-such-user")]
@@ -536,16 +666,27 @@ def test_reset_same_answer_for_every_account_link_works_once_and_ends_sessions(s
     path = links[-1]
     form = anon.get(path)
     assert form.status_code == 200 and "resetme" in form.text
-    r = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": "a brand new passphrase",
-                              "password2": "a brand new passphrase"})
+    r = anon.post(
+        path,
+        data={
+            "csrf_token": _form_csrf(form.text),
+            "password": "a brand new passphrase",
+            "password2": "a brand new passphrase",
+        },
+    )
     assert r.status_code == 200 and 'id="to-login"' in r.text
     assert signed_in.get("/api/v1/me").json()["kind"] == "anonymous"  # every session ended
     assert anon.get(path).status_code == 410
-    r = anon.post("/api/v1/password/reset", json={"token": path.rsplit("/", 1)[1], "password": "yet another passphrase"})
+    r = anon.post(
+        "/api/v1/password/reset", json={"token": path.rsplit("/", 1)[1], "password": "yet another passphrase"}
+    )
     assert r.status_code == 404
     fresh = TestClient(create_app(str(db_path)))
     assert fresh.post("/api/v1/login", json={"username": "resetme", "password": PASSWORD}).status_code == 401
-    assert fresh.post("/api/v1/login", json={"username": "resetme", "password": "a brand new passphrase"}).status_code == 200
+    assert (
+        fresh.post("/api/v1/login", json={"username": "resetme", "password": "a brand new passphrase"}).status_code
+        == 200
+    )
     # the account's limit of mails: a fourth request in the window sends none; once they age out, one more
     accounts.request_reset(Context(ctx.engine), "resetme", "127.0.0.8")
     assert len(_mail_to(smtp, "resetme@example.org", accounts.RESET_MAILS + 1, wait=1.0)) == accounts.RESET_MAILS
@@ -570,7 +711,9 @@ def test_reset_same_answer_for_every_account_link_works_once_and_ends_sessions(s
     from caseatlas.services import audit
 
     actions = [e["action"] for e in audit.entries(ctx, limit=500)]
-    assert "users.reset_requested" in actions and "users.password_reset" in actions and "users.reset_throttled" in actions
+    assert (
+        "users.reset_requested" in actions and "users.password_reset" in actions and "users.reset_throttled" in actions
+    )
     with ctx.engine.connect() as conn:
         bodies = conn.execute(text("SELECT body FROM notifications WHERE kind = 'password_reset'")).scalars().all()
     assert bodies and not any(re.search(r"/reset/[\w-]{20,}", b) for b in bodies)  # the outbox keeps no link
@@ -581,29 +724,57 @@ def test_change_own_password_needs_the_current_one_and_ends_other_sessions(site)
     me, token = client_for(db_path, "reviewer")
     other, _ = client_for(db_path, "reviewer")
     h = {"X-CSRF-Token": token}
-    r = me.post("/api/v1/me/password", json={"current_password": "not my password", "new_password": "a new passphrase"},
-                headers=h)
+    r = me.post(
+        "/api/v1/me/password",
+        json={"current_password": "not my password", "new_password": "a new passphrase"},
+        headers=h,
+    )
     assert r.status_code == 403 and "current password" in r.json()["error"]["message"]
-    assert me.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"}
-                   ).status_code == 403  # no CSRF token
-    r = me.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"},
-                headers=h)
+    assert (
+        me.post(
+            "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"}
+        ).status_code
+        == 403
+    )  # no CSRF token
+    r = me.post(
+        "/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"}, headers=h
+    )
     assert r.status_code == 200 and r.json()["username"] == ROLE_USERS["reviewer"]
     assert me.get("/api/v1/me").json()["username"] == ROLE_USERS["reviewer"]  # this session goes on
     assert other.get("/api/v1/me").json()["kind"] == "anonymous"  # the others ended
     anon = TestClient(create_app(str(db_path)))
-    assert anon.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 401
+    assert (
+        anon.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": PASSWORD}).status_code == 401
+    )
     # the page, the same way
     page = me.get("/account/password")
     assert page.status_code == 200 and 'id="password-form"' in page.text
-    r = me.post("/account/password", data={"csrf_token": _form_csrf(page.text), "current_password": "wrong one!",
-                                           "password": "third passphrase here", "password2": "third passphrase here"})
+    r = me.post(
+        "/account/password",
+        data={
+            "csrf_token": _form_csrf(page.text),
+            "current_password": "wrong one!",
+            "password": "third passphrase here",
+            "password2": "third passphrase here",
+        },
+    )
     assert r.status_code == 403 and "当前密码错误" in r.text
-    r = me.post("/account/password", data={"csrf_token": _form_csrf(page.text), "current_password": "a new passphrase",
-                                           "password": "third passphrase here", "password2": "third passphrase here"})
+    r = me.post(
+        "/account/password",
+        data={
+            "csrf_token": _form_csrf(page.text),
+            "current_password": "a new passphrase",
+            "password": "third passphrase here",
+            "password2": "third passphrase here",
+        },
+    )
     assert r.status_code == 200 and 'id="message"' in r.text
-    assert anon.post("/api/v1/login", json={"username": ROLE_USERS["reviewer"],
-                                            "password": "third passphrase here"}).status_code == 200
+    assert (
+        anon.post(
+            "/api/v1/login", json={"username": ROLE_USERS["reviewer"], "password": "third passphrase here"}
+        ).status_code
+        == 200
+    )
     # anonymous: sent to log in
     assert TestClient(create_app(str(db_path))).get("/account/password", follow_redirects=False).status_code == 303
 
@@ -614,8 +785,13 @@ def test_account_pages_for_every_role(site, role):
     change-password page for a signed-in user only (anonymous: to the login form)."""
     _, db_path = site
     client, _ = client_for(db_path, role)
-    for url, status in (("/password/forgot", 200), ("/invite/nosuchtoken", 410), ("/reset/nosuchtoken", 410),
-                        ("/invite/" + "x" * 500, 410), ("/account/password", 303 if role is None else 200)):
+    for url, status in (
+        ("/password/forgot", 200),
+        ("/invite/nosuchtoken", 410),
+        ("/reset/nosuchtoken", 410),
+        ("/invite/" + "x" * 500, 410),
+        ("/account/password", 303 if role is None else 200),
+    ):
         r = client.get(url, follow_redirects=False)
         assert r.status_code == status, (role, url, r.status_code)
         assert r.headers["cache-control"] == "no-store"

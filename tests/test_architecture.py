@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 PKG = ROOT / "src" / "caseatlas"
@@ -63,8 +62,9 @@ def test_shells_import_services_only():
         for path in modules(shell):
             for module, _ in imports(path):
                 for forbidden in ("store", "search", "segment", "extract", "readers"):
-                    assert not re.match(rf"\.\.+{forbidden}\b|caseatlas\.{forbidden}\b", module), \
+                    assert not re.match(rf"\.\.+{forbidden}\b|caseatlas\.{forbidden}\b", module), (
                         f"{path.relative_to(PKG)} imports {module}"
+                    )
 
 
 def test_every_state_changing_route_checks_csrf():
@@ -118,15 +118,18 @@ def test_architecture_doc_names_every_module():
         rel = path.relative_to(PKG).as_posix()
         if path.name == "__init__.py" or rel.count("/") == 0 and path.name in ("__main__.py",):
             continue
-        assert rel in named or rel.split("/")[0] + "/" in named and rel.split("/")[-1] in DOC, \
+        assert rel in named or rel.split("/")[0] + "/" in named and rel.split("/")[-1] in DOC, (
             f"docs/architecture.md does not mention {rel}"
+        )
     for mentioned in named:
         if mentioned.endswith(".py"):
             exists = (PKG / mentioned).exists() or (ROOT / mentioned).exists() or any(PKG.rglob(mentioned))
             assert exists, f"docs/architecture.md names {mentioned}, which does not exist"
 
 
-@pytest.mark.parametrize("module, name, value", re.findall(r"\| `caseatlas\.([a-z_.]+)\.([A-Z_]+)` \| ([0-9.]+) \|", DOC))
+@pytest.mark.parametrize(
+    "module, name, value", re.findall(r"\| `caseatlas\.([a-z_.]+)\.([A-Z_]+)` \| ([0-9.]+) \|", DOC)
+)
 def test_architecture_doc_numbers_match_the_code(module, name, value):
     actual = getattr(importlib.import_module(f"caseatlas.{module}"), name)
     assert float(actual) == float(value), f"docs say {module}.{name} = {value}, code has {actual}"

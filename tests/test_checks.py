@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, needs_corpus
 
 from caseatlas.checks import check_case
-from caseatlas.errors import CaseAtlasError, LoginRequired, NotFound, PermissionDenied
+from caseatlas.errors import CaseAtlasError, LoginRequired, NotFound
 from caseatlas.extract import extract_case
 from caseatlas.models import Line
 from caseatlas.services import Context, checks, exports, library, system_actor
@@ -24,8 +24,13 @@ def flags_of(*rows: str):
 
 
 def test_a_consistent_factor_raises_nothing():
-    assert flags_of("项目年节约标准煤 1000 吨，减少二氧化碳排放 2660 吨。",
-                    "光伏年发电量 100 万千瓦时，减少二氧化碳排放 570 吨。") == []
+    assert (
+        flags_of(
+            "项目年节约标准煤 1000 吨，减少二氧化碳排放 2660 吨。",
+            "光伏年发电量 100 万千瓦时，减少二氧化碳排放 570 吨。",
+        )
+        == []
+    )
 
 
 def test_implied_factor_outside_the_reference():
@@ -44,17 +49,34 @@ def test_kilograms_printed_as_tonnes():
 
 def test_one_case_with_several_ratios():
     """Each ratio is possible on its own (inside the range); together they are not one factor."""
-    (spread,) = flags_of("措施一年节省 10000 吨标煤，减少碳排放 16000 吨。", "措施二年节省 10000 吨标煤，减少碳排放 26000 吨。")
+    (spread,) = flags_of(
+        "措施一年节省 10000 吨标煤，减少碳排放 16000 吨。", "措施二年节省 10000 吨标煤，减少碳排放 26000 吨。"
+    )
     assert "不等" in spread.message
     assert spread.values == {"min_t_per_tce": pytest.approx(1.6), "max_t_per_tce": pytest.approx(2.6)}
     assert sorted(set(spread.lines)) == [1, 2]
-    assert flags_of("措施一年节省 10000 吨标煤，减少碳排放 22000 吨。", "措施二年节省 10000 吨标煤，减少碳排放 26000 吨。") == []
+    assert (
+        flags_of("措施一年节省 10000 吨标煤，减少碳排放 22000 吨。", "措施二年节省 10000 吨标煤，减少碳排放 26000 吨。")
+        == []
+    )
 
 
 def test_two_grid_factors_in_one_case():
-    (f,) = flags_of("一号厂节约用电 1000 万千瓦时，减少二氧化碳排放 7000 吨。", "二号厂节约用电 100 万千瓦时，减少二氧化碳排放 950 吨。")
-    assert f.check == "factor" and f.values == {"min_kg_per_kwh": pytest.approx(0.7), "max_kg_per_kwh": pytest.approx(0.95)}
-    assert flags_of("一号厂节约用电 1000 万千瓦时，减少二氧化碳排放 7000 吨。", "二号厂节约用电 100 万千瓦时，减少二氧化碳排放 750 吨。") == []
+    (f,) = flags_of(
+        "一号厂节约用电 1000 万千瓦时，减少二氧化碳排放 7000 吨。",
+        "二号厂节约用电 100 万千瓦时，减少二氧化碳排放 950 吨。",
+    )
+    assert f.check == "factor" and f.values == {
+        "min_kg_per_kwh": pytest.approx(0.7),
+        "max_kg_per_kwh": pytest.approx(0.95),
+    }
+    assert (
+        flags_of(
+            "一号厂节约用电 1000 万千瓦时，减少二氧化碳排放 7000 吨。",
+            "二号厂节约用电 100 万千瓦时，减少二氧化碳排放 750 吨。",
+        )
+        == []
+    )
 
 
 def test_a_restated_quantity_pairs_with_its_first_form():
@@ -86,7 +108,10 @@ def test_the_only_driver_and_co2_of_a_results_list():
 def test_more_dust_than_the_coal_holds():
     (f,) = flags_of("项目年节约标准煤 1 万吨，减少二氧化碳排放 2.6 万吨、二氧化硫 100 吨、粉尘 9000 吨。")
     assert f.check == "plausibility" and f.values["per_tce"] == pytest.approx(0.9) and f.reference
-    assert flags_of("项目年节约标准煤 1 万吨，减少二氧化碳排放 2.6 万吨、二氧化硫 100 吨、粉尘 90 吨，碳粉尘 6800 吨。") == []
+    assert (
+        flags_of("项目年节约标准煤 1 万吨，减少二氧化碳排放 2.6 万吨、二氧化硫 100 吨、粉尘 90 吨，碳粉尘 6800 吨。")
+        == []
+    )
     (so2,) = flags_of("项目年节约标准煤 1 万吨，减少二氧化硫排放 1500 吨。")
     assert "二氧化硫" in so2.message
 
@@ -106,8 +131,12 @@ def test_figures_of_different_sentences_are_not_paired():
 
 
 def test_unit_types():
-    checks_found = {(f.check, f.severity, f.quotes[0]) for f in flags_of(
-        "全年减少用电65亿千瓦，单台设备节电 142kw/h。", "电站装机容量 10 千伏。", "电站通过 10 千伏线路并网。")}
+    checks_found = {
+        (f.check, f.severity, f.quotes[0])
+        for f in flags_of(
+            "全年减少用电65亿千瓦，单台设备节电 142kw/h。", "电站装机容量 10 千伏。", "电站通过 10 千伏线路并网。"
+        )
+    }
     assert ("unit-type", "warning", "用电65亿千瓦") in checks_found
     assert ("unit-type", "error", "142kw/h") in checks_found
     assert ("unit-type", "warning", "装机容量 10 千伏") in checks_found
@@ -173,7 +202,10 @@ def test_flags_are_stored_at_ingest_exported_and_keep_their_verdict(tmp_path):
     book.write_text(BOOK, encoding="utf-8")
     assert library.ingest_file(ctx, book).status == "added"
     found = checks.flags(ctx)
-    assert [(f["case_title"], f["check"]) for f in found] == [("甲公司节能改造", "factor"), ("乙公司光伏项目", "format")], found
+    assert [(f["case_title"], f["check"]) for f in found] == [
+        ("甲公司节能改造", "factor"),
+        ("乙公司光伏项目", "format"),
+    ], found
     fid = found[0]["id"]
     checks.set_verdict(ctx, fid, "confirmed", "原文如此，已向申报单位核实")
     with pytest.raises(CaseAtlasError, match="verdict 'maybe'"):
@@ -206,8 +238,28 @@ def test_dev_gold_floor(tmp_path):
     r = eval_checks(ctx, CORPUS.parent / "eval" / "claims-dev.json")
     assert r["items"] == 33
     assert r["caught"] >= 24 and r["recall"] >= 0.70 and r["precision"] >= 0.9, r
-    assert not {"000-01", "000-02", "000-05", "000-07", "000-08", "000-09", "000-10", "000-12", "000-14", "000-15", "002-04",
-                "002-05", "002-06", "002-09", "002-10", "002-11", "002-12", "002-14", "002-15", "002-16"} & set(r["missed"])
+    assert not {
+        "000-01",
+        "000-02",
+        "000-05",
+        "000-07",
+        "000-08",
+        "000-09",
+        "000-10",
+        "000-12",
+        "000-14",
+        "000-15",
+        "002-04",
+        "002-05",
+        "002-06",
+        "002-09",
+        "002-10",
+        "002-11",
+        "002-12",
+        "002-14",
+        "002-15",
+        "002-16",
+    } & set(r["missed"])
 
 
 def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
@@ -219,14 +271,20 @@ def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
 
     accounts.add_user(ctx, "org1", PASSWORD, "organizer")
     org = as_user(ctx.engine, "org1")
-    call = calls.create(org, "cteam", "2026 案例征集", 2026, domains=["绿色制造"],
-                        deadlines={"submission_deadline": "2099-01-01"})
+    call = calls.create(
+        org, "cteam", "2026 案例征集", 2026, domains=["绿色制造"], deadlines={"submission_deadline": "2099-01-01"}
+    )
     calls.publish(org, call["id"])
     accounts.register(Context(ctx.engine), "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
     a = as_user(ctx.engine, "appa")
     text = "项目年节约标准煤 18973 吨，减少碳排放 19792 吨二氧化碳当量。"
-    s = submissions.create(a, call["id"], "节能改造", "绿色制造",
-                           [{"heading": h, "text": text if k == 0 else "按计划实施。"} for k, h in enumerate(call["template"])])
+    s = submissions.create(
+        a,
+        call["id"],
+        "节能改造",
+        "绿色制造",
+        [{"heading": h, "text": text if k == 0 else "按计划实施。"} for k, h in enumerate(call["template"])],
+    )
     flags = submissions.get(a, s["id"])["facts"]["flags"]
     assert [f["check"] for f in flags] == ["factor"] and "1.04 t/tce" in flags[0]["message"]
     client = TestClient(create_app(ctx.engine.url.database))
@@ -238,15 +296,22 @@ def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
     key = flags[0]["key"]
     csrf = login.json()["csrf_token"]
     assert 'class="flag-answer-form"' in page
-    r = client.put(f"/api/v1/submissions/{s['id']}/flags/{key}/answer", json={"answer": "标煤按电力折算，见附件"},
-                   headers={"X-CSRF-Token": csrf})
+    r = client.put(
+        f"/api/v1/submissions/{s['id']}/flags/{key}/answer",
+        json={"answer": "标煤按电力折算，见附件"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["facts"]["flags"][0]["answer"] == "标煤按电力折算，见附件"
     sections = submissions.get(a, s["id"])["sections"]
     submissions.save(a, s["id"], sections=[{**x, "text": x["text"] + "\n项目运行良好。"} for x in sections])
     assert submissions.get(a, s["id"])["facts"]["flags"][0]["answer"] == "标煤按电力折算，见附件"
-    assert client.put(f"/api/v1/submissions/{s['id']}/flags/nope/answer", json={"answer": "x"},
-                      headers={"X-CSRF-Token": csrf}).status_code == 404
+    assert (
+        client.put(
+            f"/api/v1/submissions/{s['id']}/flags/nope/answer", json={"answer": "x"}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 404
+    )
     # Another applicant may not answer it; the organizer reads the answer on the page.
     accounts.register(Context(ctx.engine), "appb", PASSWORD, "乙公司", "b@example.org")
     with pytest.raises(NotFound):  # another applicant's submission: as if it did not exist
@@ -256,8 +321,11 @@ def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
     assert submissions.get(a, s["id"])["facts"]["flags"][0]["answer"] is None
     # The page's form: the answer is shown beside the flag.
     form_csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post(f"/submissions/{s['id']}/flags/{key}", data={"csrf_token": form_csrf, "answer": "数据来自能源审计报告"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/submissions/{s['id']}/flags/{key}",
+        data={"csrf_token": form_csrf, "answer": "数据来自能源审计报告"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "申报方说明" in r.text and "数据来自能源审计报告" in r.text
 
 
@@ -277,17 +345,28 @@ def test_verdict_through_the_api(tmp_path):
     assert [f["check"] for f in listed] == ["format"] and listed[0]["case_title"] == "乙公司光伏项目"
     fid = listed[0]["id"]
     assert client.post(f"/api/v1/flags/{fid}/verdict", json={"verdict": "dismissed"}).status_code in (401, 403)
-    csrf = client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"}).json()["csrf_token"]
-    r = client.post(f"/api/v1/flags/{fid}/verdict", json={"verdict": "dismissed", "note": "排版错误，原文为 530.32 万吨"},
-                    headers={"X-CSRF-Token": csrf})
+    csrf = client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"}).json()[
+        "csrf_token"
+    ]
+    r = client.post(
+        f"/api/v1/flags/{fid}/verdict",
+        json={"verdict": "dismissed", "note": "排版错误，原文为 530.32 万吨"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert r.status_code == 200 and r.json()["verdict"] == "dismissed"
     assert client.get("/api/v1/flags?check=format").json()[0]["verdict_note"].startswith("排版错误")
-    assert client.post("/api/v1/flags/nope/verdict", json={"verdict": "dismissed"},
-                       headers={"X-CSRF-Token": csrf}).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/flags/nope/verdict", json={"verdict": "dismissed"}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_part_larger_than_its_total():
-    (f,) = flags_of("全部碳小屋的碳减排总量达到了 124.8 吨，参与人次 12589 人。其中，屋顶花园通过绿化碳减排 167.5 吨二氧化碳当量。")
+    (f,) = flags_of(
+        "全部碳小屋的碳减排总量达到了 124.8 吨，参与人次 12589 人。其中，屋顶花园通过绿化碳减排 167.5 吨二氧化碳当量。"
+    )
     assert f.check == "sum" and f.values == {"total": 124.8, "part": 167.5}
     assert flags_of("全部碳小屋的碳减排总量达到了 124.8 吨。其中，屋顶花园通过绿化碳减排 67.5 吨二氧化碳当量。") == []
 
@@ -310,14 +389,18 @@ def test_verdict_from_the_case_page(tmp_path):
     client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"})
     page = client.get(f"/cases/{flag['case_id']}").text
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post(f"/cases/{flag['case_id']}/flags/{flag['id']}", data={"csrf_token": csrf, "verdict": "dismissed",
-                                                                          "note": "按区域电网因子核算"},
-                    follow_redirects=False)
+    r = client.post(
+        f"/cases/{flag['case_id']}/flags/{flag['id']}",
+        data={"csrf_token": csrf, "verdict": "dismissed", "note": "按区域电网因子核算"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"].endswith(f"#flag-{flag['id']}")
     assert checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"
     page = client.get(f"/cases/{flag['case_id']}").text
     assert "verdict-dismissed" in page and "按区域电网因子核算" in page
-    r = client.post(f"/cases/{flag['case_id']}/flags/{flag['id']}", data={"verdict": "confirmed"}, follow_redirects=False)
+    r = client.post(
+        f"/cases/{flag['case_id']}/flags/{flag['id']}", data={"verdict": "confirmed"}, follow_redirects=False
+    )
     assert r.status_code == 403 and checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"  # no CSRF token
 
 
@@ -339,18 +422,31 @@ def test_one_event_dated_twice():
     assert f.lines == [2, 4] and f.quotes == ["2017 年", "2016 年"] and "2016 年" in f.message
     # the same date in both places, or two sections about different things: nothing
     assert dated_flags("概述", overview, "实施", body.replace("2016", "2017"), sections=[1, 3]) == []
-    assert dated_flags("概述", overview, "实施", "2016 年开始，甲公司在广东建设了研发中心，招聘工程师。", sections=[1, 3]) == []
+    assert (
+        dated_flags("概述", overview, "实施", "2016 年开始，甲公司在广东建设了研发中心，招聘工程师。", sections=[1, 3])
+        == []
+    )
     # one section telling both (a chronology) is not a contradiction
     assert dated_flags("概述", overview, body, sections=[1]) == []
 
 
 def test_a_yearly_series_is_not_a_contradiction():
-    assert dated_flags("成果", "2020 年助力企业发行绿色债券产品 93 亿元。", "实施", "2021 年助力企业发行绿色债券产品 107 亿元。",
-                       sections=[1, 3]) == []
+    assert (
+        dated_flags(
+            "成果",
+            "2020 年助力企业发行绿色债券产品 93 亿元。",
+            "实施",
+            "2021 年助力企业发行绿色债券产品 107 亿元。",
+            sections=[1, 3],
+        )
+        == []
+    )
 
 
 def test_one_year_and_cumulative():
-    (f,) = [f for f in flags_of("过去一年，某公司单车累计运营 84.5 亿公里，减少碳排放 43.7 万吨。") if f.check == "period"]
+    (f,) = [
+        f for f in flags_of("过去一年，某公司单车累计运营 84.5 亿公里，减少碳排放 43.7 万吨。") if f.check == "period"
+    ]
     assert f.quotes == ["累计运营 84.5 亿公里"] and f.severity == "note"
     assert [f for f in flags_of("项目每年减少碳排放 1000 吨，三年累计减少 3000 吨。") if f.check == "period"] == []
 
@@ -384,6 +480,7 @@ def test_search_by_flag_and_totals_without_flagged_figures(tmp_path):
     assert discovery.facets(ctx)["facets"]["flag"][0]["value"] == "any"
     with pytest.raises(CaseAtlasError, match="bad flag filter"):
         discovery.parse_flag("nope")
+
     # Totals: the flagged CO2 figure (19792 t from 18973 tce) can be left out on demand.
     def co2(**kw):
         return sum(r.total for r in insights.summary(ctx, **kw).by_kind if r.kind == "co2e_reduction")
@@ -407,27 +504,50 @@ def test_one_quantity_stated_with_two_values():
     results = "- 平台带动公众参与低碳行动、全程助力杭州亚运会，实现碳减排量近 2 万吨。"
     (f,) = dup_flags("亮点", highlights, "成果", results, sections=[1, 3])
     assert f.lines == [2, 4] and f.values == {"value_a": 30000, "value_b": 20000} and "亚运会" in f.message
-    assert dup_flags("亮点", highlights, "成果", results.replace("近 2 万吨", "3 万吨"), sections=[1, 3]) == []  # same value
+    assert (
+        dup_flags("亮点", highlights, "成果", results.replace("近 2 万吨", "3 万吨"), sections=[1, 3]) == []
+    )  # same value
     assert dup_flags("亮点", highlights, results, sections=[1]) == []  # one section
-    assert dup_flags("亮点", highlights, "成果", results.replace("近 2 万吨", "近 1 万吨"), sections=[1, 3]) == []  # 3×: another quantity
+    assert (
+        dup_flags("亮点", highlights, "成果", results.replace("近 2 万吨", "近 1 万吨"), sections=[1, 3]) == []
+    )  # 3×: another quantity
     # each beside its own other figures: two installations, not one quantity twice
-    assert dup_flags("亮点", "- 建成 6 兆瓦光伏电站，年度光伏发电 6,000 兆瓦时。", "成果",
-                     "- 光伏装机规模达到 15 兆瓦，年度光伏发电 8,000,000 千瓦时。", sections=[1, 3]) == []
+    assert (
+        dup_flags(
+            "亮点",
+            "- 建成 6 兆瓦光伏电站，年度光伏发电 6,000 兆瓦时。",
+            "成果",
+            "- 光伏装机规模达到 15 兆瓦，年度光伏发电 8,000,000 千瓦时。",
+            sections=[1, 3],
+        )
+        == []
+    )
 
 
 def test_a_wrapped_line_keeps_what_the_number_is_of():
     """PDF text wraps mid-sentence: the fuel named at the end of one line is what the number
     opening the next line is of, and the chain kWh → fuel → CO2 pairs the CO2 with the kWh."""
-    (f,) = [f for f in flags_of("• 截至 2020 年底，服务区累计实现电能替代 7.35", "万千瓦时，相当于减少燃油消耗",
-                                "约 24.56 吨，减少二氧化碳排放", "165.2 吨。") if f.check == "factor"]
+    (f,) = [
+        f
+        for f in flags_of(
+            "• 截至 2020 年底，服务区累计实现电能替代 7.35",
+            "万千瓦时，相当于减少燃油消耗",
+            "约 24.56 吨，减少二氧化碳排放",
+            "165.2 吨。",
+        )
+        if f.check == "factor"
+    ]
     assert f.values["factor"] == pytest.approx(165.2 / 73.5) and "kWh" in f.message
 
 
 def test_a_saving_without_a_unit():
     (f,) = [f for f in flags_of("项目全年节约用电 260 万。") if f.check == "missing-unit"]
     assert f.quotes == ["节约用电 260 万"]
-    assert [f for f in flags_of("项目全年节约用电 260 万千瓦时。", "累计节约标准煤 276.26 万", "吨。")
-            if f.check == "missing-unit"] == []
+    assert [
+        f
+        for f in flags_of("项目全年节约用电 260 万千瓦时。", "累计节约标准煤 276.26 万", "吨。")
+        if f.check == "missing-unit"
+    ] == []
 
 
 def test_a_table_total_that_is_not_the_sum_of_its_rows():
@@ -464,8 +584,22 @@ def test_a_narrow_table_s_total_is_checked_against_its_rows():
     from caseatlas.models import Line
 
     def view(total_row: str) -> CaseView:
-        texts = ["表 2 分期建设与运行数据", "装机容量", "（兆瓦）", "年发电量（万千", "瓦时）", "8.2 920", "一", "期",
-                 "二", "期", "6.5 735", "合", "计", total_row]
+        texts = [
+            "表 2 分期建设与运行数据",
+            "装机容量",
+            "（兆瓦）",
+            "年发电量（万千",
+            "瓦时）",
+            "8.2 920",
+            "一",
+            "期",
+            "二",
+            "期",
+            "6.5 735",
+            "合",
+            "计",
+            total_row,
+        ]
         return CaseView([], {k + 1: Line(k + 1, t, t) for k, t in enumerate(texts)})
 
     assert table_totals(view("14.7 1,655")) == []

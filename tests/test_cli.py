@@ -4,11 +4,11 @@ import csv
 import io
 import json
 
+from conftest import CORPUS, GOLD, needs_corpus
 from typer.testing import CliRunner
 
 from caseatlas.cli import app
 from caseatlas.services.exports import EXPORT_FIELDS
-from conftest import CORPUS, GOLD, needs_corpus
 
 runner = CliRunner()
 

@@ -14,12 +14,12 @@ import re
 from html import unescape
 
 import pytest
+from test_programme import PASSWORD, _sections, as_user, programme  # noqa: F401  (fixture)
 
 from caseatlas.organizations import relation, same_group, same_organization
 from caseatlas.services import Context, accounts, calls, reviews, submissions
 from caseatlas.services import organizations as orgs
 from caseatlas.store import programmes as pstore
-from test_programme import PASSWORD, _sections, as_user, programme  # noqa: F401  (fixture)
 
 # (a group as a reviewer names it, a unit of that group as an applicant signs)
 SAME_GROUP = [
@@ -95,8 +95,16 @@ def season(programme, ctx):
     a (甲能源科技), b (国家电力投资集团江苏电力, rev3's group) and c (乙环境工程有限公司)."""
     call, org = programme
     for name, aff in (("rev4", "某设计院"), ("rev5", "某协会")):
-        calls.add_member(org, call["id"], name, "reviewer", affiliation=aff, topics=["绿色制造"], password=PASSWORD,
-                         email=f"{name}@example.org")
+        calls.add_member(
+            org,
+            call["id"],
+            name,
+            "reviewer",
+            affiliation=aff,
+            topics=["绿色制造"],
+            password=PASSWORD,
+            email=f"{name}@example.org",
+        )
     accounts.register(Context(ctx.engine), "appc", PASSWORD, "乙环境工程有限公司", "c@example.org")
     ids = {}
     for user, title in (("appa", "屋顶光伏"), ("appb", "园区储能"), ("appc", "污泥资源化")):
@@ -251,15 +259,24 @@ def test_alias_groups_survive_the_settings_form(programme, ctx, db_path):
     client = TestClient(create_app(str(db_path)))
     csrf = client.post("/api/v1/login", json={"username": "org1", "password": PASSWORD}).json()["csrf_token"]
     groups = "浙能集团、浙江省能源集团\n申能集团、申能（集团）有限公司、上海申能电力"
-    r = client.post(f"/calls/{call['id']}/settings", data={"csrf_token": csrf, "aliases": groups}, follow_redirects=False)
+    r = client.post(
+        f"/calls/{call['id']}/settings", data={"csrf_token": csrf, "aliases": groups}, follow_redirects=False
+    )
     assert r.status_code == 303
 
     def form_of(page: str) -> dict:
         """The settings form as the browser would send it back: every field with its value."""
         form = re.search(r'<form action="/calls/\d+/settings".*?</form>', page, re.S).group(0)
-        data = {m.group(1): unescape(m.group(2)) for m in re.finditer(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form)}
-        data.update({m.group(1): unescape(m.group(2)) for m in
-                     re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)})
+        data = {
+            m.group(1): unescape(m.group(2))
+            for m in re.finditer(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form)
+        }
+        data.update(
+            {
+                m.group(1): unescape(m.group(2))
+                for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)
+            }
+        )
         return data
 
     for _ in range(2):  # the organizer only changes a deadline, twice: the groups stay
@@ -267,5 +284,7 @@ def test_alias_groups_survive_the_settings_form(programme, ctx, db_path):
         assert "浙能集团、浙江省能源集团" in data["aliases"] and "上海申能电力" in data["aliases"]
         data["review_deadline"] = "2099-06-30"
         assert client.post(f"/calls/{call['id']}/settings", data=data, follow_redirects=False).status_code == 303
-        assert calls.get_call(org, call["id"])["aliases"] == [["浙能集团", "浙江省能源集团"],
-                                                                ["申能集团", "申能（集团）有限公司", "上海申能电力"]]
+        assert calls.get_call(org, call["id"])["aliases"] == [
+            ["浙能集团", "浙江省能源集团"],
+            ["申能集团", "申能（集团）有限公司", "上海申能电力"],
+        ]

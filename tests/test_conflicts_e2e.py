@@ -11,17 +11,22 @@ assigning again gives every case k reviewers, none conflicted."""
 from __future__ import annotations
 
 import pytest
+from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from test_programme_e2e import login
+from web_server import Server
 
 from caseatlas.services import Actor, Context, accounts, calls, submissions, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
 from caseatlas.store import programmes as pstore
-from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
-from test_programme_e2e import login
-from web_server import Server
 
 PASSWORD = "correct horse battery"
-AFFILIATIONS = {"rev1": "某大学环境学院", "rev2": "某研究院", "rev3": "中国石油天然气集团有限公司", "rev4": "某咨询有限公司"}
+AFFILIATIONS = {
+    "rev1": "某大学环境学院",
+    "rev2": "某研究院",
+    "rev3": "中国石油天然气集团有限公司",
+    "rev4": "某咨询有限公司",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -49,18 +54,34 @@ def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
     root = Context(engine, system_actor())
     accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
     org = _as(engine, "org1")
-    call = calls.create(org, "cteam", "2027 盲评征集", 2027, domains=["绿色制造", "能源转型"],
-                        deadlines={"submission_deadline": "2099-01-01"}, reviewers_per_submission=2, blind=True)
+    call = calls.create(
+        org,
+        "cteam",
+        "2027 盲评征集",
+        2027,
+        domains=["绿色制造", "能源转型"],
+        deadlines={"submission_deadline": "2099-01-01"},
+        reviewers_per_submission=2,
+        blind=True,
+    )
     calls.publish(org, call["id"])
     for name, aff in AFFILIATIONS.items():
         calls.add_member(org, call["id"], name, "reviewer", affiliation=aff, topics=["绿色制造"], password=PASSWORD)
     ids = {}
-    for user, company, title in (("appa", "甲新能源科技有限公司", "屋顶光伏"), ("appb", "中石油勘探开发研究院", "油田伴生气回收"),
-                                 ("appc", "丙环保有限公司", "污泥资源化")):
+    for user, company, title in (
+        ("appa", "甲新能源科技有限公司", "屋顶光伏"),
+        ("appb", "中石油勘探开发研究院", "油田伴生气回收"),
+        ("appc", "丙环保有限公司", "污泥资源化"),
+    ):
         accounts.register(Context(engine), user, PASSWORD, company, f"{user}@example.org")
         a = _as(engine, user)
-        s = submissions.create(a, call["id"], title, "绿色制造",
-                               [{"heading": h, "text": f"{title}：每年减排 100 吨二氧化碳。"} for h in call["template"]])
+        s = submissions.create(
+            a,
+            call["id"],
+            title,
+            "绿色制造",
+            [{"heading": h, "text": f"{title}：每年减排 100 吨二氧化碳。"} for h in call["template"]],
+        )
         submissions.submit(a, s["id"])
         ids[user] = s["id"]
     calls.advance(org, call["id"])  # submissions close
@@ -119,8 +140,12 @@ def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
             v = new_page()
             login(v, url, victim)
             v.goto(f"{url}/calls/{c}")
-            assert ids["appa"] not in [int(x.get_attribute("data-id")) for x in v.locator("#submissions tbody tr").all()]
-            assert v.request.get(f"{url}/api/v1/submissions/{ids['appa']}").status == 404  # no longer assigned: as if it did not exist
+            assert ids["appa"] not in [
+                int(x.get_attribute("data-id")) for x in v.locator("#submissions tbody tr").all()
+            ]
+            assert (
+                v.request.get(f"{url}/api/v1/submissions/{ids['appa']}").status == 404
+            )  # no longer assigned: as if it did not exist
 
             # assigning again: every case has k = 2 reviewers, none conflicted
             o.goto(f"{url}/calls/{c}/panel")

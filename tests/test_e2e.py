@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, ROOT
+from web_server import Server
 
 from caseatlas.services import Context, library, system_actor
 from caseatlas.store import open_engine
-from conftest import CORPUS, ROOT
-from web_server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -24,8 +24,9 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 @pytest.fixture(scope="module", autouse=True)
 def _chromium():
     if CHROMIUM is None:  # not optional: scripts/test.sh installs it
-        pytest.fail("Debian chromium is not installed (run scripts/test.sh as root, or apt-get install chromium)",
-                    pytrace=False)
+        pytest.fail(
+            "Debian chromium is not installed (run scripts/test.sh as root, or apt-get install chromium)", pytrace=False
+        )
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,19 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 

@@ -23,13 +23,18 @@ def test_control_characters_in_the_url_are_refused(client, url):
     assert r.status_code == 400 and "控制字符" in r.text
 
 
-@pytest.mark.parametrize(("path", "kwargs"), [
-    ("/api/v1/login", {"json": {"username": "a\x00b", "password": "x"}}),
-    ("/api/v1/login", {"content": b'{"username": "a\\u0000b", "password": "x"}',
-                       "headers": {"content-type": "application/json"}}),
-    ("/login", {"data": {"username": "a\x00", "password": "x"}}),
-    ("/register", {"data": {"username": "bell\x07", "password": "x", "organization": "o"}}),
-])
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/api/v1/login", {"json": {"username": "a\x00b", "password": "x"}}),
+        (
+            "/api/v1/login",
+            {"content": b'{"username": "a\\u0000b", "password": "x"}', "headers": {"content-type": "application/json"}},
+        ),
+        ("/login", {"data": {"username": "a\x00", "password": "x"}}),
+        ("/register", {"data": {"username": "bell\x07", "password": "x", "organization": "o"}}),
+    ],
+)
 def test_control_characters_in_a_body_are_refused_on_both_backends(client, path, kwargs):
     r = client.post(path, **kwargs)
     assert r.status_code == 400, (r.status_code, r.text[:200])
@@ -54,11 +59,15 @@ def test_a_chunked_body_is_cut_off_while_it_streams(client):
             yield b"y" * 65536
             sent += 65536
 
-    r = client.post("/register", content=chunks(TEXT_BODY_LIMIT * 4),
-                    headers={"content-type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        "/register", content=chunks(TEXT_BODY_LIMIT * 4), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 413
-    r = client.post("/api/v1/collections", content=chunks(FILE_BODY_LIMIT * 2),
-                    headers={"content-type": "multipart/form-data; boundary=zzz"})
+    r = client.post(
+        "/api/v1/collections",
+        content=chunks(FILE_BODY_LIMIT * 2),
+        headers={"content-type": "multipart/form-data; boundary=zzz"},
+    )
     assert r.status_code == 413
 
 

@@ -15,7 +15,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, needs_corpus
 
 LIMIT_AS = 3 * 1024**3  # address space for the child: the interpreter and its libraries fit; a bomb does not
@@ -45,8 +44,9 @@ def ingest_limited(db: Path, path: Path) -> dict:
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (LIMIT_AS, LIMIT_AS))
 
-    p = subprocess.run([sys.executable, "-c", CHILD, str(db), str(path)], capture_output=True, text=True,
-                       timeout=120, preexec_fn=limit)
+    p = subprocess.run(
+        [sys.executable, "-c", CHILD, str(db), str(path)], capture_output=True, text=True, timeout=120, preexec_fn=limit
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     return json.loads(p.stdout.strip().splitlines()[-1])
 
@@ -74,19 +74,26 @@ def pdf_bomb(path: Path, megabytes: int = 1024) -> None:
         b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
         b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
         b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >> endobj\n"
-        b"4 0 obj << /Length " + str(len(data)).encode() + b" /Filter /FlateDecode >>\nstream\n" + data
-        + b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+        b"4 0 obj << /Length "
+        + str(len(data)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + data
+        + b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
 
 
 def html_bomb(path: Path, depth: int = 200_000) -> None:
     path.write_text("<html><body>" + "<div>" * depth + "案例" + "</div>" * depth + "</body></html>", encoding="utf-8")
 
 
-@pytest.mark.parametrize("kind, build, expect", [
-    ("docx", docx_bomb, "zip bomb"),
-    ("pdf", pdf_bomb, "decompression bomb"),
-    ("html", html_bomb, "nested more than"),
-])
+@pytest.mark.parametrize(
+    "kind, build, expect",
+    [
+        ("docx", docx_bomb, "zip bomb"),
+        ("pdf", pdf_bomb, "decompression bomb"),
+        ("html", html_bomb, "nested more than"),
+    ],
+)
 def test_bombs_are_refused_fast_within_memory(tmp_path, kind, build, expect):
     db = tmp_path / "library.db"
     path = tmp_path / f"bomb.{kind}"

@@ -27,10 +27,18 @@ def book(tmp_path, sample_file):
 def attach_notes(engine) -> None:
     """A note on every case and on every outcome (the stand-in for reviews and verdicts)."""
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE case_notes (id INTEGER PRIMARY KEY, "
-                          "case_pk INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE, note TEXT)"))
-        conn.execute(text("CREATE TABLE fact_notes (id INTEGER PRIMARY KEY, "
-                          "outcome_pk INTEGER NOT NULL REFERENCES outcomes(id) ON DELETE CASCADE, note TEXT)"))
+        conn.execute(
+            text(
+                "CREATE TABLE case_notes (id INTEGER PRIMARY KEY, "
+                "case_pk INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE, note TEXT)"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE fact_notes (id INTEGER PRIMARY KEY, "
+                "outcome_pk INTEGER NOT NULL REFERENCES outcomes(id) ON DELETE CASCADE, note TEXT)"
+            )
+        )
         conn.execute(text("INSERT INTO case_notes (id, case_pk, note) SELECT id, id, title FROM cases"))
         conn.execute(text("INSERT INTO fact_notes (id, outcome_pk, note) SELECT id, id, quote FROM outcomes"))
 
@@ -45,7 +53,9 @@ def state(engine) -> dict:
             "fact_quotes": dict(q("SELECT fact_id, quote FROM outcomes")),
             "case_notes": dict(q("SELECT case_pk, note FROM case_notes")),
             "fact_notes": dict(q("SELECT outcome_pk, note FROM fact_notes")),
-            "vectors": dict(q("SELECT e.passage_id, p.case_pk FROM embeddings e JOIN passages p ON p.id = e.passage_id")),
+            "vectors": dict(
+                q("SELECT e.passage_id, p.case_pk FROM embeddings e JOIN passages p ON p.id = e.passage_id")
+            ),
         }
 
 
@@ -99,7 +109,7 @@ def test_removed_case_takes_only_its_own_rows(ctx, engine, book):
     before = state(engine)
     gone = next(c for c, t in before["titles"].items() if t == REMOVED)
     content = book.read_text(encoding="utf-8")
-    book.write_text(content[: content.index("## " + REMOVED)] + content[content.index("## 附录"):], encoding="utf-8")
+    book.write_text(content[: content.index("## " + REMOVED)] + content[content.index("## 附录") :], encoding="utf-8")
     result = library.ingest_file(ctx, book)
     assert (result.status, result.kept, result.removed) == ("replaced", 7, 1)
     after = state(engine)

@@ -28,12 +28,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, ROOT
 
 from caseatlas.extract import extract_book
 from caseatlas.readers import read_document, read_upload
 from caseatlas.segment import segment
 from caseatlas.vocab import CORE_KINDS
-from conftest import CORPUS, ROOT
 
 BOOKS = sorted(CORPUS.glob("*.txt")) + sorted(p for p in (ROOT / "eval").glob("*/books/*") if p.is_file())
 VARIANTS = ["no_blank_lines", "stripped", "docx_plain", "docx_bold_titles", "docx_heading_styles", "html"]
@@ -57,8 +57,7 @@ def summary(book) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for case in book.cases:
         core = Counter(
-            (o.kind, o.unit, round(o.value, 6), o.period)
-            for o in case.facts.outcomes if o.kind in CORE_KINDS
+            (o.kind, o.unit, round(o.value, 6), o.period) for o in case.facts.outcomes if o.kind in CORE_KINDS
         )
         entry = out.setdefault(_key(case.title), {"core": Counter()})
         entry["core"].update(core)

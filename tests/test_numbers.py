@@ -14,7 +14,13 @@ from caseatlas.extract.quantities import find_quantities
 from caseatlas.models import Line
 from caseatlas.readers.normalize import normalize
 from caseatlas.text.numbers import (
-    displayed_value, format_number, format_quantity, input_number, is_number, parse_number, unit_label,
+    displayed_value,
+    format_number,
+    format_quantity,
+    input_number,
+    is_number,
+    parse_number,
+    unit_label,
 )
 from caseatlas.vocab import KIND_UNITS, UNIT_LABELS
 
@@ -27,40 +33,59 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@pytest.mark.parametrize(("token", "value"), [
-    ("一万三千", 13_000), ("四万五千", 45_000), ("两千", 2_000), ("1亿2千万", 1.2e8), ("3亿五千万", 3.5e8),
-    ("两亿零五百万", 2.05e8), ("一万零五百", 10_500), ("1,234.5", 1234.5), ("１２３", 123), ("二〇二三", 2023),
-    ("1.6e+06", 1.6e6), ("十", 10), ("0.5", 0.5),
-])
+@pytest.mark.parametrize(
+    ("token", "value"),
+    [
+        ("一万三千", 13_000),
+        ("四万五千", 45_000),
+        ("两千", 2_000),
+        ("1亿2千万", 1.2e8),
+        ("3亿五千万", 3.5e8),
+        ("两亿零五百万", 2.05e8),
+        ("一万零五百", 10_500),
+        ("1,234.5", 1234.5),
+        ("１２３", 123),
+        ("二〇二三", 2023),
+        ("1.6e+06", 1.6e6),
+        ("十", 10),
+        ("0.5", 0.5),
+    ],
+)
 def test_parse_number_reads_every_written_form(token, value):
     assert is_number(token)
     assert parse_number(token) == value
 
 
-@pytest.mark.parametrize(("text", "value", "unit", "qualifier"), [
-    ("拥有员工一万三千余人", 13_000, "persons", "lower_bound"),
-    ("利用沙漠土地四万五千多亩", 45_000 * 10_000 / 15, "m2", "lower_bound"),
-    ("员工一万两千余人", 12_000, "persons", "lower_bound"),
-    ("年产十余万吨", 1e5, "t", "lower_bound"),
-    ("捐赠近百万元", 1e6, "CNY", "approx"),
-    ("总投资1亿2千万元", 1.2e8, "CNY", None),
-    ("募集资金0.5亿元", 5e7, "CNY", None),
-    ("约两千余人参加", 2_000, "persons", "lower_bound"),
-    ("超过一万三千吨标准煤", 13_000, "tce", "lower_bound"),
-    ("减排1,780万吨二氧化碳当量", 1.78e7, "tCO2e", None),
-    ("节约５６０亿元", 5.6e10, "CNY", None),
-    ("1.6e+06 tCO2e", 1.6e6, "tCO2e", None),  # what a spreadsheet writes is read, never written by us
-])
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("拥有员工一万三千余人", 13_000, "persons", "lower_bound"),
+        ("利用沙漠土地四万五千多亩", 45_000 * 10_000 / 15, "m2", "lower_bound"),
+        ("员工一万两千余人", 12_000, "persons", "lower_bound"),
+        ("年产十余万吨", 1e5, "t", "lower_bound"),
+        ("捐赠近百万元", 1e6, "CNY", "approx"),
+        ("总投资1亿2千万元", 1.2e8, "CNY", None),
+        ("募集资金0.5亿元", 5e7, "CNY", None),
+        ("约两千余人参加", 2_000, "persons", "lower_bound"),
+        ("超过一万三千吨标准煤", 13_000, "tce", "lower_bound"),
+        ("减排1,780万吨二氧化碳当量", 1.78e7, "tCO2e", None),
+        ("节约５６０亿元", 5.6e10, "CNY", None),
+        ("1.6e+06 tCO2e", 1.6e6, "tCO2e", None),  # what a spreadsheet writes is read, never written by us
+    ],
+)
 def test_chinese_numerals_keep_their_wan_and_yi(text, value, unit, qualifier):
     (q,) = read(text)
     assert (q.unit, q.qualifier) == (unit, qualifier)
     assert close(q.value, value)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("新增9兆瓦余热发电机组", 9),  # 余 of 余热 is a word, not "more than"
-    ("建设100吨多晶硅产线", 100),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("新增9兆瓦余热发电机组", 9),  # 余 of 余热 is a word, not "more than"
+        ("建设100吨多晶硅产线", 100),
+    ],
+)
 def test_yu_and_duo_inside_a_word_are_not_qualifiers(text, value):
     (q,) = read(text)
     assert q.value == value and q.qualifier is None
@@ -79,11 +104,20 @@ def test_a_year_written_in_chinese_is_not_an_outcome():
     assert [(o.value, o.unit) for o in found] == [(13_000, "tCO2e")]
 
 
-@pytest.mark.parametrize(("value", "zh", "en"), [
-    (1.78e7, "1,780万", "17,800,000"), (5.6e10, "560亿", "56,000,000,000"), (1.6e6, "160万", "1,600,000"),
-    (13_044.33, "13,044.33", "13,044.33"), (99_999, "99,999", "99,999"), (1e5, "10万", "100,000"),
-    (0.001, "0.001", "0.001"), (2.5e12, "2.5万亿", "2,500,000,000,000"), (0, "0", "0"),
-])
+@pytest.mark.parametrize(
+    ("value", "zh", "en"),
+    [
+        (1.78e7, "1,780万", "17,800,000"),
+        (5.6e10, "560亿", "56,000,000,000"),
+        (1.6e6, "160万", "1,600,000"),
+        (13_044.33, "13,044.33", "13,044.33"),
+        (99_999, "99,999", "99,999"),
+        (1e5, "10万", "100,000"),
+        (0.001, "0.001", "0.001"),
+        (2.5e12, "2.5万亿", "2,500,000,000,000"),
+        (0, "0", "0"),
+    ],
+)
 def test_format_number_groups_by_wan_and_yi_in_chinese(value, zh, en):
     assert format_number(value) == zh
     assert format_number(value, "en") == en
@@ -98,9 +132,12 @@ def test_format_quantity_examples():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.floats(min_value=1e-3, max_value=1e13, allow_nan=False, allow_infinity=False),
-       st.sampled_from(sorted(UNIT_LABELS)), st.sampled_from(["zh", "en"]),
-       st.sampled_from([None, "approx", "lower_bound"]))
+@given(
+    st.floats(min_value=1e-3, max_value=1e13, allow_nan=False, allow_infinity=False),
+    st.sampled_from(sorted(UNIT_LABELS)),
+    st.sampled_from(["zh", "en"]),
+    st.sampled_from([None, "approx", "lower_bound"]),
+)
 def test_what_we_write_we_read_back(value, unit, lang, qualifier):
     """The round-trip contract: the quantity reader gives back the value the writer printed, in
     the same unit, whatever the language, unit, size and qualifier — and never an exponent."""
@@ -116,8 +153,11 @@ def test_what_we_write_we_read_back(value, unit, lang, qualifier):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.floats(min_value=1e-3, max_value=1e13, allow_nan=False, allow_infinity=False),
-       st.sampled_from(sorted(KIND_UNITS.items())), st.sampled_from(["zh", "en"]))
+@given(
+    st.floats(min_value=1e-3, max_value=1e13, allow_nan=False, allow_infinity=False),
+    st.sampled_from(sorted(KIND_UNITS.items())),
+    st.sampled_from(["zh", "en"]),
+)
 def test_a_written_figure_in_a_sentence_is_read_back_by_the_extractor(value, kind_unit, lang):
     """The same contract through the outcome extractor: a line a page, a mail or a book prints
     ("减排量：1,780万吨二氧化碳当量") becomes one outcome of that value and unit."""
@@ -146,8 +186,10 @@ def test_an_applicants_file_prefills_the_whole_number():
     from caseatlas.programme.prefill import prefill
     from caseatlas.readers import read_upload
 
-    text = ("# 某某公司园区节能改造\n\n## 机构简介\n\n公司现有员工一万两千余人，业务覆盖全国。\n\n"
-            "## 项目成果\n\n项目每年节约标准煤四万五千多吨，减少二氧化碳排放十余万吨。\n")
+    text = (
+        "# 某某公司园区节能改造\n\n## 机构简介\n\n公司现有员工一万两千余人，业务覆盖全国。\n\n"
+        "## 项目成果\n\n项目每年节约标准煤四万五千多吨，减少二氧化碳排放十余万吨。\n"
+    )
     filled = prefill(read_upload("case.md", text.encode("utf-8")), ["机构简介", "项目成果"])
     values = {(o["unit"], o["value"]) for o in filled.outcomes}
     assert ("persons", 12_000) in values and ("tce", 45_000) in values and ("tCO2e", 1e5) in values
@@ -165,7 +207,10 @@ def test_a_declared_capacity_is_never_annual_and_an_annual_area_is_printed_as_an
     for kind in ("renewable_capacity", "storage_capacity"):
         with pytest.raises(CaseAtlasError, match="不按年计"):
             _clean_outcomes([{"kind": kind, "value": 9, "unit": "MW", "period": "annual", "confirmed": True}])
-        assert _clean_outcomes([{"kind": kind, "value": 9, "unit": "MW", "period": "cumulative"}])[0]["period"] == "cumulative"
+        assert (
+            _clean_outcomes([{"kind": kind, "value": 9, "unit": "MW", "period": "cumulative"}])[0]["period"]
+            == "cumulative"
+        )
     line = _declared_line({"kind": "area", "value": 20_000, "unit": "m2", "period": "annual", "status": "achieved"})
     (o,) = extract_outcomes([Line(1, line, normalize(line))])
     assert (o.value, o.unit, o.period) == (20_000, "m2", "annual")

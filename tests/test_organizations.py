@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import CORPUS, needs_corpus
 
 from caseatlas.errors import CaseAtlasError
 from caseatlas.organizations import Resolver, Use, same_group
@@ -14,7 +15,6 @@ from caseatlas.organizations.names import key, parse
 from caseatlas.services import Context, library, system_actor
 from caseatlas.services import organizations as orgs
 from caseatlas.store import open_engine
-from conftest import CORPUS, needs_corpus
 
 
 def resolve(*printed: str, decisions=(), use_known: bool = False, titles=()):
@@ -49,7 +49,9 @@ def test_a_place_in_front_is_the_same_organization_only_when_the_bare_name_is_pr
     assert same("内蒙古蒙牛乳业（集团）股份有限公司", "蒙牛乳业")
     assert not same("北京建筑设计研究院", "上海建筑设计研究院")  # only what follows a place in common
     assert not same("北京银行股份有限公司", "上海银行")
-    assert not same("内蒙古蒙牛乳业（集团）股份有限公司", "蒙牛乳业", decisions=[("蒙牛乳业", "内蒙古蒙牛乳业", "different")])
+    assert not same(
+        "内蒙古蒙牛乳业（集团）股份有限公司", "蒙牛乳业", decisions=[("蒙牛乳业", "内蒙古蒙牛乳业", "different")]
+    )
 
 
 def test_brackets_give_brand_and_short_names_or_the_group():
@@ -65,8 +67,16 @@ def test_brackets_give_brand_and_short_names_or_the_group():
 
 
 def test_units_and_branches_belong_to_their_group_but_are_not_it():
-    r, res = resolve("东方电气集团东方汽轮机有限公司", "东方电气集团有限公司", "中国建设银行广东省分行", "中国建设银行上海市分行",
-                     "国网嘉兴供电公司", "国网泰州供电公司", "光大水务（淄博）有限公司水质净化一分厂", use_known=True)
+    r, res = resolve(
+        "东方电气集团东方汽轮机有限公司",
+        "东方电气集团有限公司",
+        "中国建设银行广东省分行",
+        "中国建设银行上海市分行",
+        "国网嘉兴供电公司",
+        "国网泰州供电公司",
+        "光大水务（淄博）有限公司水质净化一分厂",
+        use_known=True,
+    )
     turbine, group = r["东方电气集团东方汽轮机有限公司"], r["东方电气集团有限公司"]
     assert turbine[0] != group[0] and turbine[1] == group[0]
     gd, sh = r["中国建设银行广东省分行"], r["中国建设银行上海市分行"]
@@ -97,8 +107,14 @@ def test_a_split_also_keeps_a_name_out_of_the_other_s_group():
 
 
 def test_a_case_without_an_organization_takes_the_one_its_title_starts_with():
-    r, res = resolve("北京三快在线科技有限公司（美团外卖）", None, None, "某某有限公司",
-                     titles=["", "美团绿色出行减污降碳案例", "美好生活社区的低碳实践", "美团骑手的故事"], use_known=True)
+    r, res = resolve(
+        "北京三快在线科技有限公司（美团外卖）",
+        None,
+        None,
+        "某某有限公司",
+        titles=["", "美团绿色出行减污降碳案例", "美好生活社区的低碳实践", "美团骑手的故事"],
+        use_known=True,
+    )
     assert r["title:1"][0] == r["北京三快在线科技有限公司（美团外卖）"][0]
     assert "title:2" not in r  # 美好 is not 美团
     assert r["某某有限公司"][0] != r["title:1"][0]  # a printed organization wins over the title
@@ -284,10 +300,12 @@ def test_api_and_pages(two_books, db_path):
     assert client.get(f"/api/v1/cases?organization={mt['id']}").json()["total"] == 2
     page = client.get(f"/organizations/{mt['id']}").text
     assert "单车全生命周期减碳" in page and "汉海信息技术（上海）有限公司" in page and "org-decision-form" not in page
-    assert f'/organizations/{mt["id"]}' in client.get("/organizations").text
+    assert f"/organizations/{mt['id']}" in client.get("/organizations").text
     body = {"a": "甲乙丙社区服务中心", "b": "丁戊己能源有限公司", "decision": "same"}
     assert client.post("/api/v1/organizations/decisions", json=body).status_code in (401, 403)
-    csrf = client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"}).json()["csrf_token"]
+    csrf = client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"}).json()[
+        "csrf_token"
+    ]
     r = client.post("/api/v1/organizations/decisions", json=body, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and len(set(r.json()["organizations"].values())) == 1
     page = client.get(f"/organizations/{mt['id']}").text

@@ -12,12 +12,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
-from caseatlas.programme.assign import Problem, solve
 from caseatlas.organizations import same_group
 from caseatlas.organizations.names import key as core
+from caseatlas.programme.assign import Problem, solve
 from caseatlas.programme.scoring import rank, weighted_total
-from caseatlas.services import (Actor, Context, accounts, calls, discovery, exports, library, reviews, selection,
-                                submissions)
+from caseatlas.services import (
+    Actor,
+    Context,
+    accounts,
+    calls,
+    discovery,
+    exports,
+    library,
+    reviews,
+    selection,
+    submissions,
+)
 from caseatlas.store import accounts as accounts_store
 
 PASSWORD = "correct horse battery"
@@ -36,16 +46,31 @@ def programme(ctx):
     e = ctx.engine
     accounts.add_user(ctx, "org1", PASSWORD, "organizer", email="org1@example.org")
     org = as_user(e, "org1")
-    call = calls.create(org, "cteam", "2026 企业气候行动案例征集", 2026, domains=["绿色制造", "能源转型", "绿色交通"],
-                        organizers=["某促进中心"], deadlines={"submission_deadline": "2099-01-01"},
-                        quotas={"绿色制造": 1})
+    call = calls.create(
+        org,
+        "cteam",
+        "2026 企业气候行动案例征集",
+        2026,
+        domains=["绿色制造", "能源转型", "绿色交通"],
+        organizers=["某促进中心"],
+        deadlines={"submission_deadline": "2099-01-01"},
+        quotas={"绿色制造": 1},
+    )
     calls.publish(org, call["id"])
     anon = Context(e)
     accounts.register(anon, "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
     accounts.register(anon, "appb", PASSWORD, "国家电力投资集团江苏电力有限公司", "b@example.org")
     for name, aff in (("rev1", "某大学"), ("rev2", "某研究院"), ("rev3", "国家电投集团有限公司")):
-        calls.add_member(org, call["id"], name, "reviewer", affiliation=aff, topics=["绿色制造"], password=PASSWORD,
-                         email=f"{name}@example.org")
+        calls.add_member(
+            org,
+            call["id"],
+            name,
+            "reviewer",
+            affiliation=aff,
+            topics=["绿色制造"],
+            password=PASSWORD,
+            email=f"{name}@example.org",
+        )
     return call, org
 
 
@@ -54,7 +79,9 @@ def _sections(call, text):
 
 
 def test_conflicts_see_through_names():
-    assert core("中国宝武钢铁集团有限公司") == core("宝武集团上海分公司") or same_group("中国宝武钢铁集团有限公司", "宝武集团上海分公司")
+    assert core("中国宝武钢铁集团有限公司") == core("宝武集团上海分公司") or same_group(
+        "中国宝武钢铁集团有限公司", "宝武集团上海分公司"
+    )
     assert same_group("国家电力投资集团有限公司", "国家电投")
     assert same_group("阿里巴巴（中国）有限公司", "阿里巴巴集团")
     assert same_group("Acme Co., Ltd.", "ACME Group")
@@ -81,8 +108,13 @@ def test_scoring_weights_and_normalization():
     criteria = [{"key": "a", "weight": 0.75}, {"key": "b", "weight": 0.25}]
     assert weighted_total({"a": 4, "b": 2}, criteria) == pytest.approx(3.5)
     # reviewer 1 is harsh, reviewer 2 generous: same order, different scales
-    reviews = [(1, 1, {"a": 2, "b": 2}), (2, 1, {"a": 1, "b": 1}), (1, 2, {"a": 5, "b": 5}),
-               (2, 2, {"a": 4, "b": 4}), (3, 2, {"a": 4.5, "b": 4.5})]
+    reviews = [
+        (1, 1, {"a": 2, "b": 2}),
+        (2, 1, {"a": 1, "b": 1}),
+        (1, 2, {"a": 5, "b": 5}),
+        (2, 2, {"a": 4, "b": 4}),
+        (3, 2, {"a": 4.5, "b": 4.5}),
+    ]
     rows = {r.submission_id: r for r in rank(reviews, criteria, (1, 5), [1, 2, 3])}
     assert rows[1].raw == pytest.approx(3.5) and rows[1].normalized > rows[2].normalized
     assert rows[1].dispersed  # 2 vs 5 on a 1–5 scale
@@ -93,9 +125,14 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     call, org = programme
     e = ctx.engine
     a, b = as_user(e, "appa"), as_user(e, "appb")
-    sa = submissions.create(a, call["id"], "厂房屋顶分布式光伏", "绿色制造",
-                            _sections(call, "项目年发电量 120 万千瓦时，每年减少二氧化碳排放 960 吨"),
-                            [{"kind": "co2e_reduction", "value": 960, "unit": "tCO2e", "period": "annual"}])
+    sa = submissions.create(
+        a,
+        call["id"],
+        "厂房屋顶分布式光伏",
+        "绿色制造",
+        _sections(call, "项目年发电量 120 万千瓦时，每年减少二氧化碳排放 960 吨"),
+        [{"kind": "co2e_reduction", "value": 960, "unit": "tCO2e", "period": "annual"}],
+    )
     assert sa["facts"]["outcomes"], "the extractor reads the submission's text"
     submissions.submit(a, sa["id"])
     sb = submissions.create(b, call["id"], "园区储能与绿电交易", "能源转型", _sections(call, "累计节约标准煤 5000 吨"))
@@ -126,8 +163,15 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
         for s in submissions.list_for(rv, call["id"]):
             full = submissions.get(rv, s["id"])
             assert full["reviews"] is None  # others' reviews hidden during review
-            reviews.save_review(rv, s["id"], {"impact": score, "replicability": score, "sustainability": score},
-                                comment="好", confidence=4, expert_comment=f"{name} 的点评", submit=True)
+            reviews.save_review(
+                rv,
+                s["id"],
+                {"impact": score, "replicability": score, "sustainability": score},
+                comment="好",
+                confidence=4,
+                expert_comment=f"{name} 的点评",
+                submit=True,
+            )
     with pytest.raises(NotFound):
         submissions.get(a, sb["id"])
     assert submissions.get(a, sa["id"])["reviews"] is None  # applicants never see reviews
@@ -138,12 +182,20 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     table = selection.ranking(org, call["id"])
     rows = [r for d in table["domains"] for r in d["rows"]]
     assert {r["submission"] for r in rows} == {sa["id"], sb["id"]}
-    preview = selection.decide(org, call["id"], [{"submission": sa["id"], "decision": "accept"},
-                                                 {"submission": sb["id"], "decision": "accept"}], preview=True)
+    preview = selection.decide(
+        org,
+        call["id"],
+        [{"submission": sa["id"], "decision": "accept"}, {"submission": sb["id"], "decision": "accept"}],
+        preview=True,
+    )
     assert len(preview["changes"]) == 2 and not preview["applied"]
     assert submissions.get(org, sa["id"])["decision"] is None  # a preview changes nothing
-    selection.decide(org, call["id"], [{"submission": sa["id"], "decision": "accept"},
-                                       {"submission": sb["id"], "decision": "accept"}], preview=False)
+    selection.decide(
+        org,
+        call["id"],
+        [{"submission": sa["id"], "decision": "accept"}, {"submission": sb["id"], "decision": "accept"}],
+        preview=False,
+    )
     accounts.register(Context(e), "appc", PASSWORD, "丙公司", "c@example.org")
     calls.advance(org, call["id"])  # end discussion → decision
     result = selection.publish(org, call["id"])
@@ -181,8 +233,18 @@ def test_upload_prefill_bad_file_changes_nothing(programme, ctx, tmp_path):
     with pytest.raises(CaseAtlasError, match="GBK|decode|encoding|binary|text"):
         submissions.create_from_upload(a, call["id"], "case.txt", b"\x00\x01\x02\xff" * 100, "绿色制造")
     assert submissions.list_for(a, call["id"]) == []
-    text = "\n".join(["屋顶光伏项目", "甲能源科技有限公司", "案例概述", "项目年减排二氧化碳 800 吨。", "项目成果",
-                      "累计发电 300 万千瓦时。", "专家点评", "很好。"]).encode("gb18030")
+    text = "\n".join(
+        [
+            "屋顶光伏项目",
+            "甲能源科技有限公司",
+            "案例概述",
+            "项目年减排二氧化碳 800 吨。",
+            "项目成果",
+            "累计发电 300 万千瓦时。",
+            "专家点评",
+            "很好。",
+        ]
+    ).encode("gb18030")
     sub = submissions.create_from_upload(a, call["id"], "case.txt", text, "绿色制造")
     assert sub["title"] == "屋顶光伏项目"
     filled = {s["heading"]: s["text"] for s in sub["sections"]}
@@ -214,7 +276,9 @@ def _through_review(programme, ctx):
     e = ctx.engine
     ids = []
     for user, dom in (("appa", "绿色制造"), ("appb", "能源转型")):
-        s = submissions.create(as_user(e, user), call["id"], f"{user} 的案例", dom, _sections(call, "年减排 100 吨二氧化碳"))
+        s = submissions.create(
+            as_user(e, user), call["id"], f"{user} 的案例", dom, _sections(call, "年减排 100 吨二氧化碳")
+        )
         submissions.submit(as_user(e, user), s["id"])
         ids.append(s["id"])
     calls.advance(org, call["id"])
@@ -222,8 +286,9 @@ def _through_review(programme, ctx):
     for name in ("rev1", "rev2", "rev3"):
         rv = as_user(e, name)
         for s in submissions.list_for(rv, call["id"]):
-            reviews.save_review(rv, s["id"], {"impact": 4, "replicability": 3, "sustainability": 5}, confidence=3,
-                                submit=True)
+            reviews.save_review(
+                rv, s["id"], {"impact": 4, "replicability": 3, "sustainability": 5}, confidence=3, submit=True
+            )
     return ids
 
 
@@ -247,8 +312,12 @@ def test_blind_review_hides_the_applicant(programme, ctx):
     call, org = programme
     calls.update(org, call["id"], blind=True)
     ids = _through_review(programme, ctx)
-    seen = [submissions.get(as_user(ctx.engine, n), i) for n in ("rev1", "rev2") for i in ids
-            if i in {s["id"] for s in submissions.list_for(as_user(ctx.engine, n), call["id"])}]
+    seen = [
+        submissions.get(as_user(ctx.engine, n), i)
+        for n in ("rev1", "rev2")
+        for i in ids
+        if i in {s["id"] for s in submissions.list_for(as_user(ctx.engine, n), call["id"])}
+    ]
     assert seen and all(s["organization"] is None and s["applicant"] is None for s in seen)
     assert submissions.get(org, ids[0])["organization"] == "甲能源科技有限公司"
 
@@ -263,13 +332,23 @@ def test_every_programme_action_is_audited_and_exported(programme, ctx, tmp_path
     call, org = programme
     _through_review(programme, ctx)
     actions = {e["action"] for e in audit.entries(ctx, limit=500)}
-    assert {"programme.create", "programme.publish", "programme.member", "submission.create", "submission.submit",
-            "programme.advance", "review.assign", "review.submit"} <= actions
+    assert {
+        "programme.create",
+        "programme.publish",
+        "programme.member",
+        "submission.create",
+        "submission.submit",
+        "programme.advance",
+        "review.assign",
+        "review.submit",
+    } <= actions
     data, media = selection.export_bytes(org, call["id"], "xlsx")
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["submissions", "scores", "decisions"]
     scores = list(wb["scores"].values)
-    assert scores[0][:3] == ("submission", "title", "reviewer") and len(scores) - 1 == 5  # 2 cases × k=3, minus rev3 on b (conflict)
+    assert (
+        scores[0][:3] == ("submission", "title", "reviewer") and len(scores) - 1 == 5
+    )  # 2 cases × k=3, minus rev3 on b (conflict)
     total = scores[0].index("total")
     assert all(abs(row[total] - (0.4 * 4 + 0.3 * 3 + 0.3 * 5)) < 1e-9 for row in scores[1:])
     with pytest.raises(Forbidden):
@@ -283,13 +362,31 @@ def test_cli_scripts_a_programme(db_path, tmp_path):
 
     runner = CliRunner()
     db = ["--db", str(db_path)]
-    r = runner.invoke(app, ["programme", "create", "城市案例征集", "--preset", "isotc268", "--year", "2026",
-                            "--domain", "城市", "--domain", "社区", "--deadline", "2099-01-01", *db])
+    r = runner.invoke(
+        app,
+        [
+            "programme",
+            "create",
+            "城市案例征集",
+            "--preset",
+            "isotc268",
+            "--year",
+            "2026",
+            "--domain",
+            "城市",
+            "--domain",
+            "社区",
+            "--deadline",
+            "2099-01-01",
+            *db,
+        ],
+    )
     assert r.exit_code == 0, r.output
     call_id = re.search(r"created call (\d+)", r.output).group(1)
     csv_file = tmp_path / "panel.csv"
-    csv_file.write_text("username,name,email,affiliation,topics\nr1,张三,r1@example.org,某大学,城市;社区\n",
-                        encoding="utf-8")
+    csv_file.write_text(
+        "username,name,email,affiliation,topics\nr1,张三,r1@example.org,某大学,城市;社区\n", encoding="utf-8"
+    )
     r = runner.invoke(app, ["programme", "import-reviewers", call_id, str(csv_file), *db])
     assert r.exit_code == 0 and "invitation (mailed to r1@example.org):" in r.output and "password" not in r.output
     assert re.search(r"http://\S+/invite/[\w-]{40,}", r.output)  # the link, printed once
@@ -314,15 +411,24 @@ def publish_declared(org: Context, declared: list[dict], text: str) -> tuple[dic
     the one with `declared` outcomes is submitted first but printed last (its domain comes last),
     so each submission must point at its own case."""
     e = org.engine
-    call = calls.create(org, "cteam", f"申报成果征集 {next(_calls)}", 2027, domains=["绿色制造", "能源转型", "绿色交通"],
-                        organizers=["某促进中心"], deadlines={"submission_deadline": "2099-01-01"})
+    call = calls.create(
+        org,
+        "cteam",
+        f"申报成果征集 {next(_calls)}",
+        2027,
+        domains=["绿色制造", "能源转型", "绿色交通"],
+        organizers=["某促进中心"],
+        deadlines={"submission_deadline": "2099-01-01"},
+    )
     calls.publish(org, call["id"])
     calls.add_member(org, call["id"], "rev1", "reviewer", affiliation="某大学", password=PASSWORD)
     a = as_user(e, "appa")
     ids = []
-    for title, domain, body, outs in (("城市公交电动化", "绿色交通", text, declared),
-                                      ("园区储能与绿电交易", "能源转型", "累计节约标准煤 5000 吨", []),
-                                      ("厂房屋顶分布式光伏", "绿色制造", "每年减少二氧化碳排放 960 吨", [])):
+    for title, domain, body, outs in (
+        ("城市公交电动化", "绿色交通", text, declared),
+        ("园区储能与绿电交易", "能源转型", "累计节约标准煤 5000 吨", []),
+        ("厂房屋顶分布式光伏", "绿色制造", "每年减少二氧化碳排放 960 吨", []),
+    ):
         s = submissions.create(a, call["id"], title, domain, _sections(call, body), outs)
         submissions.submit(a, s["id"])
         ids.append(s["id"])
@@ -330,8 +436,14 @@ def publish_declared(org: Context, declared: list[dict], text: str) -> tuple[dic
     rv = as_user(e, "rev1")
     for sid in ids:
         reviews.assign(org, sid, "rev1")
-        reviews.save_review(rv, sid, {c["key"]: 4 for c in call["criteria"]}, confidence=4,
-                            expert_comment="示范性强，值得推广。", submit=True)
+        reviews.save_review(
+            rv,
+            sid,
+            {c["key"]: 4 for c in call["criteria"]},
+            confidence=4,
+            expert_comment="示范性强，值得推广。",
+            submit=True,
+        )
     calls.advance(org, call["id"])
     selection.decide(org, call["id"], [{"submission": i, "decision": "accept"} for i in ids], preview=False)
     calls.advance(org, call["id"])
@@ -363,9 +475,11 @@ def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
 
     _, org = programme
     said = "本项目每年减少二氧化碳排放 160 万吨"  # the applicant's text states the first figure too
-    declared = [{"kind": "co2e_reduction", "value": 1.6e6, "unit": "tCO2e", "period": "annual", "quote": said},
-                {"kind": "investment_or_finance", "value": 5.8e7, "unit": "CNY", "period": "unspecified"},
-                {"kind": "investment_or_finance", "value": 5.6e10, "unit": "CNY", "period": "cumulative"}]
+    declared = [
+        {"kind": "co2e_reduction", "value": 1.6e6, "unit": "tCO2e", "period": "annual", "quote": said},
+        {"kind": "investment_or_finance", "value": 5.8e7, "unit": "CNY", "period": "unspecified"},
+        {"kind": "investment_or_finance", "value": 5.6e10, "unit": "CNY", "period": "cumulative"},
+    ]
     call, ids = publish_declared(org, declared, said)
     titles = ["城市公交电动化", "园区储能与绿电交易", "厂房屋顶分布式光伏"]
     case_ids = [submissions.get(org, i)["case_id"] for i in ids]
@@ -387,15 +501,21 @@ def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
     assert "declared and confirmed by the applicant" in client.get(f"/cases/{quote(case_ids[0])}?lang=en").text
     data, _ = exports.export_bytes(ctx, "jsonl", case_ids=[case_ids[0]])
     exported = [m for row in data.decode().splitlines() for m in json.loads(row)["metrics"]]
-    assert sorted((m["value"], m["origin"]) for m in exported) == [(1.6e6, "declared"), (5.8e7, "declared"),
-                                                                   (5.6e10, "declared")]
+    assert sorted((m["value"], m["origin"]) for m in exported) == [
+        (1.6e6, "declared"),
+        (5.8e7, "declared"),
+        (5.6e10, "declared"),
+    ]
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.floats(1e-3, 1e13, allow_nan=False, allow_infinity=False),
-       kind=st.sampled_from(["co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
-                             "investment_or_finance"]),
-       period=st.sampled_from(["annual", "cumulative", "unspecified"]))
+@given(
+    value=st.floats(1e-3, 1e13, allow_nan=False, allow_infinity=False),
+    kind=st.sampled_from(
+        ["co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance"]
+    ),
+    period=st.sampled_from(["annual", "cumulative", "unspecified"]),
+)
 def test_any_declared_value_is_held_exactly(programme, ctx, value, kind, period):
     from caseatlas.vocab import KIND_UNITS
 
@@ -414,9 +534,17 @@ def test_the_form_reads_and_writes_every_digit(programme, ctx, db_path):
 
     call, org = programme
     a = as_user(ctx.engine, "appa")
-    s = submissions.create(a, call["id"], "厂房屋顶分布式光伏", "绿色制造", _sections(call, "每年减排 160 万吨二氧化碳"),
-                           [{"kind": "co2e_reduction", "value": 1.6e6, "unit": "tCO2e", "period": "annual"},
-                            {"kind": "investment_or_finance", "value": 5.8e7, "unit": "CNY"}])
+    s = submissions.create(
+        a,
+        call["id"],
+        "厂房屋顶分布式光伏",
+        "绿色制造",
+        _sections(call, "每年减排 160 万吨二氧化碳"),
+        [
+            {"kind": "co2e_reduction", "value": 1.6e6, "unit": "tCO2e", "period": "annual"},
+            {"kind": "investment_or_finance", "value": 5.8e7, "unit": "CNY"},
+        ],
+    )
     client = TestClient(create_app(str(db_path)))
     r = client.post("/api/v1/login", json={"username": "appa", "password": PASSWORD})
     csrf = r.json()["csrf_token"]
@@ -425,18 +553,41 @@ def test_the_form_reads_and_writes_every_digit(programme, ctx, db_path):
     assert "e+0" not in page and "160万吨二氧化碳当量" in page and "5,800万元" in page
 
     def post(value: str):
-        form = {"csrf_token": csrf, "title": "厂房屋顶分布式光伏", "domain": "绿色制造", "action": "save",
-                **{f"s_heading_{i}": x["heading"] for i, x in enumerate(s["sections"], 1)},
-                **{f"s_text_{i}": x["text"] for i, x in enumerate(s["sections"], 1)},
-                "o_kind_1": "co2e_reduction", "o_value_1": value, "o_unit_1": "tCO2e", "o_period_1": "annual",
-                "o_status_1": "achieved", "o_confirmed_1": "1"}
+        form = {
+            "csrf_token": csrf,
+            "title": "厂房屋顶分布式光伏",
+            "domain": "绿色制造",
+            "action": "save",
+            **{f"s_heading_{i}": x["heading"] for i, x in enumerate(s["sections"], 1)},
+            **{f"s_text_{i}": x["text"] for i, x in enumerate(s["sections"], 1)},
+            "o_kind_1": "co2e_reduction",
+            "o_value_1": value,
+            "o_unit_1": "tCO2e",
+            "o_period_1": "annual",
+            "o_status_1": "achieved",
+            "o_confirmed_1": "1",
+        }
         return client.post(f"/submissions/{s['id']}", data=form, follow_redirects=False)
 
-    for typed, stored in (("1.6亿", 1.6e8), ("1,600,000", 1.6e6), ("160万", 1.6e6), ("２５万", 2.5e5), ("1.2万亿", 1.2e12)):
+    for typed, stored in (
+        ("1.6亿", 1.6e8),
+        ("1,600,000", 1.6e6),
+        ("160万", 1.6e6),
+        ("２５万", 2.5e5),
+        ("1.2万亿", 1.2e12),
+    ):
         assert post(typed).status_code == 303, typed
         assert submissions.get(a, s["id"])["outcomes"] == [
-            {"kind": "co2e_reduction", "value": stored, "unit": "tCO2e", "period": "annual", "status": "achieved",
-             "quote": None, "confirmed": True}], typed
+            {
+                "kind": "co2e_reduction",
+                "value": stored,
+                "unit": "tCO2e",
+                "period": "annual",
+                "status": "achieved",
+                "quote": None,
+                "confirmed": True,
+            }
+        ], typed
     r = post("一百六十万吨")
     assert r.status_code == 400 and "无法读取" in r.text and "一百六十万吨" in r.text
     assert submissions.get(a, s["id"])["outcomes"][0]["value"] == 1.2e12, "nothing saved"
@@ -444,14 +595,19 @@ def test_the_form_reads_and_writes_every_digit(programme, ctx, db_path):
         submissions.save(a, s["id"], outcomes=[{"kind": "co2e_reduction", "value": "-5", "unit": "tCO2e"}])
     # What changed is written by the one writer too, and the receipt lists the figures as read.
     submissions.submit(a, s["id"])
-    submissions.save(a, s["id"], outcomes=[{"kind": "co2e_reduction", "value": "1.6亿", "unit": "tCO2e",
-                                             "period": "annual"}])
+    submissions.save(
+        a, s["id"], outcomes=[{"kind": "co2e_reduction", "value": "1.6亿", "unit": "tCO2e", "period": "annual"}]
+    )
     changes = submissions.submit(a, s["id"])["changes_since_first_submission"]
-    assert {"what": "outcomes", "removed": ["减排量 1.2万亿吨二氧化碳当量（每年）"],
-            "added": ["减排量 1.6亿吨二氧化碳当量（每年）"]} in changes
+    assert {
+        "what": "outcomes",
+        "removed": ["减排量 1.2万亿吨二氧化碳当量（每年）"],
+        "added": ["减排量 1.6亿吨二氧化碳当量（每年）"],
+    } in changes
 
 
 # --- invariants at every state change (issue 23, point 4) ----------------------------------------
+
 
 def accepted_two(programme, ctx, quota: int = 2) -> tuple[dict, Context, list[int]]:
     """Two submitted cases in 能源转型 (quota `quota`), both accepted; the call in its decision phase."""
@@ -460,8 +616,14 @@ def accepted_two(programme, ctx, quota: int = 2) -> tuple[dict, Context, list[in
     ids = []
     for user, title in (("appa", "园区储能与绿电交易"), ("appb", "城市公交电动化")):
         u = as_user(ctx.engine, user)
-        s = submissions.create(u, call["id"], title, "能源转型", _sections(call, f"{title}每年减少二氧化碳排放 960 吨"),
-                               [{"kind": "co2e_reduction", "value": 960 + len(ids), "unit": "tCO2e", "period": "annual"}])
+        s = submissions.create(
+            u,
+            call["id"],
+            title,
+            "能源转型",
+            _sections(call, f"{title}每年减少二氧化碳排放 960 吨"),
+            [{"kind": "co2e_reduction", "value": 960 + len(ids), "unit": "tCO2e", "period": "annual"}],
+        )
         submissions.submit(u, s["id"])
         ids.append(s["id"])
     calls.advance(org, call["id"])  # review
@@ -500,8 +662,9 @@ def test_a_quota_is_never_below_the_accepted_cases(programme, ctx, db_path):
     client, h = web_as(db_path, "org1")
     r = client.patch(f"/api/v1/calls/{cid}", json={"quotas": {"能源转型": 1}}, headers=h)
     assert r.status_code == 409 and "quota 1" in r.json()["error"]["message"]
-    r = client.post(f"/calls/{cid}/settings", data={"quota_能源转型": "1", "csrf_token": h["X-CSRF-Token"]},
-                    follow_redirects=False)
+    r = client.post(
+        f"/calls/{cid}/settings", data={"quota_能源转型": "1", "csrf_token": h["X-CSRF-Token"]}, follow_redirects=False
+    )
     assert r.status_code == 409 and "quota 1" in r.text
     r = cli(db_path, "programme", "quota", str(cid), "能源转型=1")
     assert r.exit_code == 1 and "over quota" in r.output
@@ -511,11 +674,16 @@ def test_a_quota_is_never_below_the_accepted_cases(programme, ctx, db_path):
     # a decision past the quota: refused as a whole through each entry point
     selection.decide(org, cid, [{"submission": ids[1], "decision": "reject"}], preview=False)
     calls.update(org, cid, quotas={"能源转型": 1})
-    r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h,
-                    json={"decisions": [{"submission": ids[1], "decision": "accept"}], "preview": False})
+    r = client.post(
+        f"/api/v1/calls/{cid}/decisions",
+        headers=h,
+        json={"decisions": [{"submission": ids[1], "decision": "accept"}], "preview": False},
+    )
     assert r.status_code == 409
-    r = client.post(f"/calls/{cid}/decisions", data={f"decision_{ids[1]}": "accept", "action": "apply",
-                                                    "csrf_token": h["X-CSRF-Token"]})
+    r = client.post(
+        f"/calls/{cid}/decisions",
+        data={f"decision_{ids[1]}": "accept", "action": "apply", "csrf_token": h["X-CSRF-Token"]},
+    )
     assert r.status_code == 409
     r = cli(db_path, "programme", "decide", str(cid), f"{ids[1]}=accept", "--apply")
     assert r.exit_code == 1 and "over quota" in r.output
@@ -548,13 +716,18 @@ def test_revise_is_not_offered_and_refused(programme, ctx, db_path):
     with pytest.raises(CaseAtlasError, match="not offered"):
         selection.decide(org, cid, [{"submission": ids[0], "decision": "revise"}], preview=True)
     client, h = web_as(db_path, "org1")
-    r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h,
-                    json={"decisions": [{"submission": ids[0], "decision": "revise"}], "preview": True})
+    r = client.post(
+        f"/api/v1/calls/{cid}/decisions",
+        headers=h,
+        json={"decisions": [{"submission": ids[0], "decision": "revise"}], "preview": True},
+    )
     assert r.status_code == 422  # not in the API's Literal
     page = client.get(f"/calls/{cid}/ranking").text
     assert 'value="revise"' not in page and "修改后再议" not in page
-    r = client.post(f"/calls/{cid}/decisions", data={f"decision_{ids[0]}": "revise", "action": "apply",
-                                                    "csrf_token": h["X-CSRF-Token"]})
+    r = client.post(
+        f"/calls/{cid}/decisions",
+        data={f"decision_{ids[0]}": "revise", "action": "apply", "csrf_token": h["X-CSRF-Token"]},
+    )
     assert r.status_code == 400 and "not offered" in r.text
     r = cli(db_path, "programme", "decide", str(cid), f"{ids[0]}=revise", "--apply")
     assert r.exit_code == 1 and "not offered" in r.output
@@ -584,16 +757,19 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     for sid, case_id in zip(ids, cases):  # each accepted submission: its own case, with its declared figure
         case = library.case_detail(ctx, case_id)
         assert case["title"] == submissions.get(org, sid)["title"]
-        assert [m["value"] for m in case["metrics"] if m["origin"] == "declared"] == \
-               [o["value"] for o in submissions.get(org, sid)["outcomes"]]
+        assert [m["value"] for m in case["metrics"] if m["origin"] == "declared"] == [
+            o["value"] for o in submissions.get(org, sid)["outcomes"]
+        ]
     change = [{"submission": ids[1], "decision": "reject"}]
     with pytest.raises(Conflict, match="decisions are fixed"):
         selection.decide(org, cid, change, preview=False)
     client, h = web_as(db_path, "org1")
     r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h, json={"decisions": change, "preview": False})
     assert r.status_code == 409 and "reopen" in r.json()["error"]["message"]
-    r = client.post(f"/calls/{cid}/decisions", data={f"decision_{ids[1]}": "reject", "action": "apply",
-                                                    "csrf_token": h["X-CSRF-Token"]})
+    r = client.post(
+        f"/calls/{cid}/decisions",
+        data={f"decision_{ids[1]}": "reject", "action": "apply", "csrf_token": h["X-CSRF-Token"]},
+    )
     assert r.status_code == 409
     r = cli(db_path, "programme", "decide", str(cid), f"{ids[1]}=reject", "--apply")
     assert r.exit_code == 1 and "fixed" in r.output
@@ -622,14 +798,18 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     assert submissions.get(org, ids[1])["case_id"] is None, "a rejected submission has no case"
     assert [c["n_cases"] for c in library.collections(ctx)] == [1]
     # the page form and the CLI reopen too
-    r = client.post(f"/calls/{cid}/reopen", data={"reason": "再议", "csrf_token": h["X-CSRF-Token"]},
-                    follow_redirects=False)
+    r = client.post(
+        f"/calls/{cid}/reopen", data={"reason": "再议", "csrf_token": h["X-CSRF-Token"]}, follow_redirects=False
+    )
     assert r.status_code == 303 and calls.get_call(org, cid)["phase"] == "decision"
     selection.publish(org, cid)
     r = cli(db_path, "programme", "reopen", str(cid), "--reason", "命令行再议")
     assert r.exit_code == 0 and "reopened" in r.output
-    assert [e["detail"]["reason"] for e in audit.entries(ctx, 200) if e["action"] == "selection.reopen"] == \
-           ["命令行再议", "再议", "申报单位撤回案例"]
+    assert [e["detail"]["reason"] for e in audit.entries(ctx, 200) if e["action"] == "selection.reopen"] == [
+        "命令行再议",
+        "再议",
+        "申报单位撤回案例",
+    ]
 
 
 def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db_path, tmp_path):

@@ -15,15 +15,15 @@ import re
 import time
 
 import pytest
+from conftest import CORPUS, needs_corpus
+from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from web_server import Server
 
 from caseatlas.extract import extract_book
 from caseatlas.readers import read_document
 from caseatlas.segment import segment
 from caseatlas.services import Context, accounts, system_actor
 from caseatlas.store import open_engine
-from conftest import CORPUS, needs_corpus
-from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
-from web_server import Server, free_port
 
 PASSWORD = "correct horse battery"
 DOMAINS = ["绿色制造", "能源转型", "绿色交通"]
@@ -33,7 +33,6 @@ DOMAINS = ["绿色制造", "能源转型", "绿色交通"]
 def _need_chromium():
     if CHROMIUM is None:
         pytest.fail("Debian chromium is not installed (run scripts/test.sh as root)", pytrace=False)
-
 
 
 def corpus_case_docx(tmp_path):
@@ -139,7 +138,9 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             a.select_option("select[name=o_period_1]", "annual")
             a.click("#submit")
             a.wait_for_selector("#message")
-            assert a.get_attribute("#sub-status", "data-status") == "submitted" and a.inner_text("#sub-status") == "已提交"
+            assert (
+                a.get_attribute("#sub-status", "data-status") == "submitted" and a.inner_text("#sub-status") == "已提交"
+            )
             a_id = int(a.url.split("?")[0].rsplit("/", 1)[1])
 
             # --- applicant B registers and starts from the DOCX: pre-filled, then confirmed

@@ -37,8 +37,15 @@ def build(db_path, phase: str) -> dict:
     accounts.add_user(root, "org2", PASSWORD, "organizer")
     accounts.add_user(root, "admin1", PASSWORD, "admin")
     org = _as(engine, "org1")
-    call = calls.create(org, "cteam", "测试征集", 2026, domains=["绿色制造", "能源转型"],
-                        deadlines={"submission_deadline": "2099-01-01"}, reviewers_per_submission=2)
+    call = calls.create(
+        org,
+        "cteam",
+        "测试征集",
+        2026,
+        domains=["绿色制造", "能源转型"],
+        deadlines={"submission_deadline": "2099-01-01"},
+        reviewers_per_submission=2,
+    )
     calls.publish(org, call["id"])
     accounts.register(Context(engine), "appa", PASSWORD, "甲科技有限公司", "a@example.org")
     accounts.register(Context(engine), "appb", PASSWORD, "中国宝武钢铁集团有限公司", "b@example.org")
@@ -47,8 +54,9 @@ def build(db_path, phase: str) -> dict:
     ids = {}
     for user, title in (("appa", "甲案例"), ("appb", "乙案例")):
         ctx = _as(engine, user)
-        s = submissions.create(ctx, call["id"], title, "绿色制造",
-                               [{"heading": "案例概述", "text": f"{title}每年减排 100 吨二氧化碳。"}])
+        s = submissions.create(
+            ctx, call["id"], title, "绿色制造", [{"heading": "案例概述", "text": f"{title}每年减排 100 吨二氧化碳。"}]
+        )
         submissions.submit(ctx, s["id"])
         ids[user] = s["id"]
     att = submissions.add_attachment(_as(engine, "appa"), ids["appa"], "a.txt", "附件".encode())
@@ -77,7 +85,9 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "submissions.list": set(ROLES) - {"anonymous"},
         "submission.create": {"appa", "appb"} if phase == "submission" else set(),
         "submission.upload": {"appa", "appb"} if phase == "submission" else set(),
-        "a.get": reads_a, "b.get": reads_b, "attachment.get": reads_a,
+        "a.get": reads_a,
+        "b.get": reads_b,
+        "attachment.get": reads_a,
         "a.patch": {"appa"} if phase == "submission" else set(),
         "a.submit": {"appa"} if phase == "submission" else set(),
         "a.attach": {"appa"} if phase == "submission" else set(),
@@ -98,9 +108,11 @@ def hidden(endpoint: str, role: str, phase: str) -> bool:
     assigned or conflicted) is answered 404 as an unknown id would be — not 403. Anonymous
     users are sent to log in (401) instead; the call itself is published, so no one is refused it."""
     after = phase in AFTER
-    readers = {"a": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
-               "attachment": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
-               "b": MANAGERS | {"appb"} | ({"rev1", "rev2"} if after else set())}
+    readers = {
+        "a": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
+        "attachment": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
+        "b": MANAGERS | {"appb"} | ({"rev1", "rev2"} if after else set()),
+    }
     resource = endpoint.split(".")[0]
     return role != "anonymous" and resource in readers and role not in readers[resource]
 
@@ -123,21 +135,34 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.patch", "PATCH", f"/api/v1/calls/{c}", {"json": {"submission_deadline": "not a date"}}),
         ("call.publish", "POST", f"/api/v1/calls/{c}/publish", {}),
         ("call.panel", "GET", f"/api/v1/calls/{c}/panel", {}),
-        ("call.panel.add", "POST", f"/api/v1/calls/{c}/panel", {"json": {"username": "nosuchuser", "role": "organizer"}}),
+        (
+            "call.panel.add",
+            "POST",
+            f"/api/v1/calls/{c}/panel",
+            {"json": {"username": "nosuchuser", "role": "organizer"}},
+        ),
         ("call.assignments", "GET", f"/api/v1/calls/{c}/assignments", {}),
         ("call.conflicts", "GET", f"/api/v1/calls/{c}/conflicts", {}),
         ("submissions.list", "GET", f"/api/v1/calls/{c}/submissions", {}),
         ("submission.create", "POST", f"/api/v1/calls/{c}/submissions", {"json": {"title": "x", "domain": "不存在"}}),
-        ("submission.upload", "POST", f"/api/v1/calls/{c}/submissions/upload",
-         {"data": {"domain": "绿色制造"}, "files": {"file": ("empty.txt", b"", "text/plain")}}),
+        (
+            "submission.upload",
+            "POST",
+            f"/api/v1/calls/{c}/submissions/upload",
+            {"data": {"domain": "绿色制造"}, "files": {"file": ("empty.txt", b"", "text/plain")}},
+        ),
         ("a.get", "GET", f"/api/v1/submissions/{a}", {}),
         ("b.get", "GET", f"/api/v1/submissions/{b}", {}),
         ("attachment.get", "GET", f"/api/v1/attachments/{ids['att']}", {}),
         ("a.patch", "PATCH", f"/api/v1/submissions/{a}", {"json": {"domain": "不存在"}}),
         ("a.submit", "POST", f"/api/v1/submissions/{a}/submit", {}),  # nothing changed: 400 when allowed
         ("a.flag_answer", "PUT", f"/api/v1/submissions/{a}/flags/nosuchuser/answer", {"json": {"answer": "说明"}}),
-        ("a.attach", "POST", f"/api/v1/submissions/{a}/attachments",
-         {"files": {"file": ("x.html", b"<script></script>", "text/html")}}),
+        (
+            "a.attach",
+            "POST",
+            f"/api/v1/submissions/{a}/attachments",
+            {"files": {"file": ("x.html", b"<script></script>", "text/html")}},
+        ),
         ("a.reviewer.add", "POST", f"/api/v1/submissions/{a}/reviewers", {"json": {"username": "nosuchuser"}}),
         ("a.reviewer.remove", "DELETE", f"/api/v1/submissions/{a}/reviewers/nosuchuser", {}),
         ("a.review", "PUT", f"/api/v1/submissions/{a}/review", {"json": bad_review}),
@@ -146,8 +171,12 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("a.final", "PUT", f"/api/v1/submissions/{a}/final-comment", {"json": {"text": ""}}),
         ("call.ranking", "GET", f"/api/v1/calls/{c}/ranking", {}),
         ("call.proposal", "GET", f"/api/v1/calls/{c}/decisions/proposal", {}),
-        ("call.decisions", "POST", f"/api/v1/calls/{c}/decisions",
-         {"json": {"decisions": [{"submission": 99999, "decision": "accept"}], "preview": True}}),
+        (
+            "call.decisions",
+            "POST",
+            f"/api/v1/calls/{c}/decisions",
+            {"json": {"decisions": [{"submission": 99999, "decision": "accept"}], "preview": True}},
+        ),
         ("call.collection", "POST", f"/api/v1/calls/{c}/collection", {}),
         ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
@@ -182,10 +211,14 @@ def test_every_role_every_endpoint(db_path, phase):
             client, csrf = cl[role]
             r = client.request(method, url, headers={"X-CSRF-Token": csrf or ""}, **kw)
             message = r.json().get("error", {}).get("message") if r.status_code >= 400 else None
-            got = ("hidden" if r.status_code == 404 and message == _unknown(name, ids)
-                   else "refused" if r.status_code in (401, 403) else "allowed")
-            expected = ("allowed" if allowed(name, role, phase) else "hidden" if hidden(name, role, phase)
-                        else "refused")
+            got = (
+                "hidden"
+                if r.status_code == 404 and message == _unknown(name, ids)
+                else "refused"
+                if r.status_code in (401, 403)
+                else "allowed"
+            )
+            expected = "allowed" if allowed(name, role, phase) else "hidden" if hidden(name, role, phase) else "refused"
             if r.status_code >= 500 or got != expected:
                 wrong.append(f"{phase} {name} as {role}: {r.status_code} {r.text[:120]} (expected {expected})")
             if r.status_code == 403:  # a refusal names no phase or state
@@ -199,31 +232,49 @@ def test_what_a_role_may_not_know_exists_is_404(db_path):
     of it by trying to manage it; the error never names the phase."""
     ids = build(db_path, "submission")
     engine = open_engine(db_path)
-    draft = calls.create(_as(engine, "org1"), "cteam", "未发布的征集", 2026, domains=["绿色制造"],
-                         deadlines={"submission_deadline": "2099-01-01"})["id"]
+    draft = calls.create(
+        _as(engine, "org1"),
+        "cteam",
+        "未发布的征集",
+        2026,
+        domains=["绿色制造"],
+        deadlines={"submission_deadline": "2099-01-01"},
+    )["id"]
     engine.dispose()
     cl = clients(db_path)
     never = 2_000_000
     for role in ROLES:
         client, csrf = cl[role]
         h = {"X-CSRF-Token": csrf or ""}
-        for method, path, kw in (("GET", "/api/v1/calls/{}", {}), ("GET", "/api/v1/calls/{}/submissions", {}),
-                                 ("PATCH", "/api/v1/calls/{}", {"json": {"submission_deadline": "not a date"}}),
-                                 ("GET", "/api/v1/calls/{}/panel", {}),
-                                 ("POST", "/api/v1/calls/{}/submissions", {"json": {"title": "x", "domain": "绿色制造"}}),
-                                 ("GET", "/calls/{}", {}), ("GET", "/calls/{}/panel", {}), ("GET", "/calls/{}/ranking", {})):
+        for method, path, kw in (
+            ("GET", "/api/v1/calls/{}", {}),
+            ("GET", "/api/v1/calls/{}/submissions", {}),
+            ("PATCH", "/api/v1/calls/{}", {"json": {"submission_deadline": "not a date"}}),
+            ("GET", "/api/v1/calls/{}/panel", {}),
+            ("POST", "/api/v1/calls/{}/submissions", {"json": {"title": "x", "domain": "绿色制造"}}),
+            ("GET", "/calls/{}", {}),
+            ("GET", "/calls/{}/panel", {}),
+            ("GET", "/calls/{}/ranking", {}),
+        ):
             r = client.request(method, path.format(draft), headers=h, **kw)
             unknown = client.request(method, path.format(never), headers=h, **kw)
             if role in MANAGERS:
-                assert r.status_code != 404 and (r.status_code != 403 or "submission.create" in r.text), \
-                    (role, method, path, r.status_code, r.text[:200])
+                assert r.status_code != 404 and (r.status_code != 403 or "submission.create" in r.text), (
+                    role,
+                    method,
+                    path,
+                    r.status_code,
+                    r.text[:200],
+                )
                 continue
             # the same answer as for an id that never existed: 404 (401 where any id asks to log in first)
             assert r.status_code == unknown.status_code in (401, 404), (role, method, path, r.status_code, r.text[:200])
             assert r.status_code == 404 or (role == "anonymous" and path.endswith("/submissions"))
             assert "draft" not in r.text and "phase" not in r.text and "未发布" not in r.text
             if path.startswith("/api/"):
-                assert r.json()["error"]["message"] == unknown.json()["error"]["message"].replace(str(never), str(draft))
+                assert r.json()["error"]["message"] == unknown.json()["error"]["message"].replace(
+                    str(never), str(draft)
+                )
         # the published call's submissions: another applicant's is unknown, one's own is refused a review
         if role in ("appb", "org2", "rev1"):
             r = client.get(f"/api/v1/submissions/{ids['a']}")
@@ -245,8 +296,14 @@ def test_every_programme_route_is_in_the_matrix():
 
     ids = {"call": 1, "a": 2, "b": 3, "att": 4}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}
-    public = {("GET", "/api/v1/presets"), ("POST", "/api/v1/register"), ("GET", "/api/v1/calls"),
-              ("POST", "/api/v1/calls"), ("POST", "/api/v1/calls/{}/advance"), ("POST", "/api/v1/calls/{}/assign")}
+    public = {
+        ("GET", "/api/v1/presets"),
+        ("POST", "/api/v1/register"),
+        ("GET", "/api/v1/calls"),
+        ("POST", "/api/v1/calls"),
+        ("POST", "/api/v1/calls/{}/advance"),
+        ("POST", "/api/v1/calls/{}/assign"),
+    }
     missing = []
     for route in programme_api.router.routes:
         for m in route.methods:
@@ -280,7 +337,9 @@ def test_applicant_lists_only_own_and_reviewer_never_sees_conflicted(db_path):
     assert cl["rev3"][0].get(f"/api/v1/submissions/{ids['a']}").json()["reviews"] is None
     # an attachment is always a download, never a page
     r = cl["appa"][0].get(f"/api/v1/attachments/{ids['att']}")
-    assert r.headers["content-disposition"].startswith("attachment") and "sandbox" in r.headers["content-security-policy"]
+    assert (
+        r.headers["content-disposition"].startswith("attachment") and "sandbox" in r.headers["content-security-policy"]
+    )
 
 
 def test_deadline_locks_submission(db_path):
@@ -303,10 +362,28 @@ FILE_A = "宁德时代-宜宾零碳工厂申报书.docx"
 # their group goes by (known brand names, the call's alias group, the library's merge, a short
 # name the text declares, the word-by-word short form), the applicants' user names, display
 # names and e-mails, the original file's name.
-SECRETS = (ORG_A, "宁德时代", "宁德时代新能源科技", "CATL", "时代电池", "宁德储能", "时代新能", "ningde_wxm", "王晓明",
-           "wang.xm@ningde-example.cn", FILE_A, "申报书.docx",
-           "国网浙江省电力有限公司", "国网浙江省电力", "国网浙江电力", "国家电网", "State Grid", "zj_grid", "李电力",
-           "li.dl@zj-grid-example.cn")
+SECRETS = (
+    ORG_A,
+    "宁德时代",
+    "宁德时代新能源科技",
+    "CATL",
+    "时代电池",
+    "宁德储能",
+    "时代新能",
+    "ningde_wxm",
+    "王晓明",
+    "wang.xm@ningde-example.cn",
+    FILE_A,
+    "申报书.docx",
+    "国网浙江省电力有限公司",
+    "国网浙江省电力",
+    "国网浙江电力",
+    "国家电网",
+    "State Grid",
+    "zj_grid",
+    "李电力",
+    "li.dl@zj-grid-example.cn",
+)
 
 
 def _docx(paragraphs: list[tuple[str, str]]) -> bytes:
@@ -338,29 +415,70 @@ def build_blind(db_path, phase: str) -> dict:
     accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
     organizations.decide(root, ORG_A, "宁德储能", "same")  # the library's own merge
     org = _as(engine, "org1")
-    call = calls.create(org, "cteam", "盲评征集", 2026, domains=["绿色制造", "能源转型"],
-                        deadlines={"submission_deadline": "2099-01-01"}, reviewers_per_submission=2, blind=True)
+    call = calls.create(
+        org,
+        "cteam",
+        "盲评征集",
+        2026,
+        domains=["绿色制造", "能源转型"],
+        deadlines={"submission_deadline": "2099-01-01"},
+        reviewers_per_submission=2,
+        blind=True,
+    )
     calls.update(org, call["id"], aliases=[["宁德时代", "时代电池"]])
     calls.publish(org, call["id"])
     accounts.register(Context(engine), "ningde_wxm", PASSWORD, ORG_A, "wang.xm@ningde-example.cn", "王晓明")
-    accounts.register(Context(engine), "zj_grid", PASSWORD, "国网浙江省电力有限公司", "li.dl@zj-grid-example.cn",
-                      "李电力")
+    accounts.register(
+        Context(engine), "zj_grid", PASSWORD, "国网浙江省电力有限公司", "li.dl@zj-grid-example.cn", "李电力"
+    )
     for name in ("rev1", "rev2"):
-        calls.add_member(org, call["id"], name, "reviewer", affiliation="某大学", password=PASSWORD,
-                         email=f"{name}@example.org")
+        calls.add_member(
+            org, call["id"], name, "reviewer", affiliation="某大学", password=PASSWORD, email=f"{name}@example.org"
+        )
     a_ctx, b_ctx = _as(engine, "ningde_wxm"), _as(engine, "zj_grid")
-    sections = [("案例概述", f"{ORG_A}（以下简称“时代新能”）在宜宾建设电池零碳工厂。宁德时代宜宾工厂每年减少二氧化碳排放 12 万吨。"),
-                ("机构简介", "公司成立于 2011 年，2023 年营业收入 4000 亿元，员工 11 万人。"),
-                ("项目成果", "累计发电 3000 万千瓦时，由 CATL 与时代电池、宁德储能共同运营。联系人王晓明（ningde_wxm），"
-                             "邮箱 wang.xm@ningde-example.cn。")]
+    sections = [
+        (
+            "案例概述",
+            f"{ORG_A}（以下简称“时代新能”）在宜宾建设电池零碳工厂。宁德时代宜宾工厂每年减少二氧化碳排放 12 万吨。",
+        ),
+        ("机构简介", "公司成立于 2011 年，2023 年营业收入 4000 亿元，员工 11 万人。"),
+        (
+            "项目成果",
+            "累计发电 3000 万千瓦时，由 CATL 与时代电池、宁德储能共同运营。联系人王晓明（ningde_wxm），"
+            "邮箱 wang.xm@ningde-example.cn。",
+        ),
+    ]
     a = submissions.create_from_upload(a_ctx, call["id"], FILE_A, _docx(sections), "绿色制造")
-    submissions.save(a_ctx, a["id"], outcomes=[{"kind": "co2e_reduction", "value": "12万", "unit": "tCO2e",
-                                                "period": "annual", "quote": "宁德时代宜宾工厂每年减少二氧化碳排放 12 万吨"}])
-    submissions.add_attachment(a_ctx, a["id"], "宁德时代-说明.txt", "宁德时代（CATL）补充说明：时代新能的减排核算。".encode())
+    submissions.save(
+        a_ctx,
+        a["id"],
+        outcomes=[
+            {
+                "kind": "co2e_reduction",
+                "value": "12万",
+                "unit": "tCO2e",
+                "period": "annual",
+                "quote": "宁德时代宜宾工厂每年减少二氧化碳排放 12 万吨",
+            }
+        ],
+    )
+    submissions.add_attachment(
+        a_ctx, a["id"], "宁德时代-说明.txt", "宁德时代（CATL）补充说明：时代新能的减排核算。".encode()
+    )
     submissions.submit(a_ctx, a["id"])
-    b = submissions.create(b_ctx, call["id"], "国网浙江电力综合能源服务", "能源转型",
-                           [{"heading": "案例概述", "text": "国网浙江省电力有限公司（国家电网 State Grid 成员）每年节约标准煤 5000 吨。"},
-                            {"heading": "机构简介", "text": "国网浙江电力服务浙江全省。"}])
+    b = submissions.create(
+        b_ctx,
+        call["id"],
+        "国网浙江电力综合能源服务",
+        "能源转型",
+        [
+            {
+                "heading": "案例概述",
+                "text": "国网浙江省电力有限公司（国家电网 State Grid 成员）每年节约标准煤 5000 吨。",
+            },
+            {"heading": "机构简介", "text": "国网浙江电力服务浙江全省。"},
+        ],
+    )
     submissions.submit(b_ctx, b["id"])
     calls.advance(org, call["id"])  # submissions close
     reviews.auto_assign(org, call["id"])  # the mails to the reviewers name the cases
@@ -403,8 +521,12 @@ def _fill(path: str, ids: dict) -> list[str]:
     """The URLs of a route whose path parameters the call's ids can fill (none when one cannot)."""
     import re
 
-    values = {"call_id": [ids["call"]], "submission_id": [ids["a"], ids["b"]], "attachment_id": ids["atts"],
-              "key": [f"call:{ids['call']}"]}
+    values = {
+        "call_id": [ids["call"]],
+        "submission_id": [ids["a"], ids["b"]],
+        "attachment_id": ids["atts"],
+        "key": [f"call:{ids['call']}"],
+    }
     urls = [path]
     for param in re.findall(r"\{(\w+)(?::\w+)?\}", path):
         if param not in values:
@@ -428,8 +550,13 @@ def test_blind_call_crawler_finds_no_identity(db_path, phase):
     aliases, the applicant, or the original file."""
     ids = build_blind(db_path, phase)
     app = create_app(str(db_path))
-    routes = sorted({path for path, methods in _routes(app.routes) if "GET" in methods
-                     and not path.startswith(("/vendor", "/static", "/favicon"))})
+    routes = sorted(
+        {
+            path
+            for path, methods in _routes(app.routes)
+            if "GET" in methods and not path.startswith(("/vendor", "/static", "/favicon"))
+        }
+    )
     for reviewer in ("rev1", "rev2"):
         client = _login(app, reviewer)
         crawled, leaks = 0, []
@@ -451,8 +578,11 @@ def test_blind_call_crawler_finds_no_identity(db_path, phase):
     with engine.connect() as conn:
         from caseatlas.store import programmes as pstore
 
-        mails = [m for m in pstore.notifications_of(conn, ids["call"]) if m["to_addr"] in ("rev1@example.org",
-                                                                                           "rev2@example.org")]
+        mails = [
+            m
+            for m in pstore.notifications_of(conn, ids["call"])
+            if m["to_addr"] in ("rev1@example.org", "rev2@example.org")
+        ]
     engine.dispose()
     assert mails and any("宜宾零碳工厂" in m["body"] for m in mails)  # the mail names the cases, redacted
     assert not [(m["to_addr"], _leaks(m["subject"] + m["body"])) for m in mails if _leaks(m["subject"] + m["body"])]
@@ -522,12 +652,12 @@ def test_discussion_only_after_own_review(db_path):
         assert 'id="discussion"' in page and "倾向不入选" in page
     # once rev2 submits a review, the discussion is theirs to read, the others named 评审专家 A, 组织方
     engine = open_engine(db_path)
-    reviews.save_review(_as(engine, "rev2"), ids["a"], {"impact": 3, "replicability": 3, "sustainability": 3},
-                        confidence=2, submit=True)
+    reviews.save_review(
+        _as(engine, "rev2"), ids["a"], {"impact": 3, "replicability": 3, "sustainability": 3}, confidence=2, submit=True
+    )
     engine.dispose()
     got = rev2.get(f"/api/v1/submissions/{ids['a']}").json()["discussion"]
     assert [c["username"] for c in got] == ["组织方", "评审专家 A"]
-
 
 
 def _ids(html: str) -> set[str]:
@@ -540,23 +670,44 @@ def _ids(html: str) -> set[str]:
 PAGE_ACTIONS = {
     # (page, role): {phase: the action ids it shows}
     ("call", "org1"): {"submission": {"advance"}, "review": {"advance"}, "discussion": {"advance"}, "decision": set()},
-    ("ranking", "org1"): {"submission": set(), "review": set(), "discussion": {"decisions", "preview-decisions", "propose"},
-                          "decision": {"decisions", "preview-decisions", "propose", "publish-collection"}},
+    ("ranking", "org1"): {
+        "submission": set(),
+        "review": set(),
+        "discussion": {"decisions", "preview-decisions", "propose"},
+        "decision": {"decisions", "preview-decisions", "propose", "publish-collection"},
+    },
     ("a", "appa"): {"submission": {"submission-form"}, "review": set(), "discussion": set(), "decision": set()},
     # rev1 reviewed a (in review): it may discuss; rev3 has not reviewed: no discussion
-    ("a", "rev1"): {"review": {"review-form", "discussion"}, "discussion": {"review-form", "discussion"},
-                    "decision": {"discussion"}},
+    ("a", "rev1"): {
+        "review": {"review-form", "discussion"},
+        "discussion": {"review-form", "discussion"},
+        "decision": {"discussion"},
+    },
     ("a", "rev3"): {"review": {"review-form"}, "discussion": {"review-form"}, "decision": set()},
 }
-ACTION_IDS = {"publish-call", "advance", "decisions", "preview-decisions", "apply-decisions", "propose",
-              "publish-collection", "submission-form", "review-form", "discussion"}
+ACTION_IDS = {
+    "publish-call",
+    "advance",
+    "decisions",
+    "preview-decisions",
+    "apply-decisions",
+    "propose",
+    "publish-collection",
+    "submission-form",
+    "review-form",
+    "discussion",
+}
 
 
 @pytest.mark.parametrize("phase", ["submission", "review", "discussion", "decision"])
 def test_pages_show_only_the_actions_the_phase_allows(db_path, phase):
     ids = build(db_path, phase)
     cl = clients(db_path)
-    urls = {"call": f"/calls/{ids['call']}", "ranking": f"/calls/{ids['call']}/ranking", "a": f"/submissions/{ids['a']}"}
+    urls = {
+        "call": f"/calls/{ids['call']}",
+        "ranking": f"/calls/{ids['call']}/ranking",
+        "a": f"/submissions/{ids['a']}",
+    }
     wrong = []
     for (page, role), by_phase in PAGE_ACTIONS.items():
         if phase not in by_phase:
@@ -572,7 +723,7 @@ def test_pages_show_only_the_actions_the_phase_allows(db_path, phase):
     r = org.post(f"/calls/{ids['call']}/decisions", data=form)
     if phase in ("discussion", "decision"):  # the preview answers in Chinese
         assert r.status_code == 200 and 'id="preview"' in r.text
-        preview = r.text[r.text.index('id="preview"'):r.text.index("</section>", r.text.index('id="preview"'))]
+        preview = r.text[r.text.index('id="preview"') : r.text.index("</section>", r.text.index('id="preview"'))]
         assert "入选" in preview and "accept" not in preview
     else:  # refused, in Chinese, and nothing to apply
         assert r.status_code == 409 and "不能预览或应用决定" in r.text and "decisions are made" not in r.text

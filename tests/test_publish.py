@@ -14,9 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import BOOK_CASES, CORPUS, ROOT, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import BOOK_CASES, CORPUS, ROOT, needs_corpus
 
 from caseatlas.errors import CaseAtlasError, Forbidden, LoginRequired, NotFound
 from caseatlas.publish import edition as E
@@ -43,8 +43,9 @@ RIGHT_MARGIN_MM = 20  # print.css @page margin (right); body text must stay insi
 def _tools():
     missing = [t for t in ("pdftoppm", "pdffonts", "pdfinfo", "fc-list") if shutil.which(t) is None]
     if missing:  # not optional: scripts/test.sh installs poppler-utils and fonts-noto-cjk
-        pytest.fail(f"missing {', '.join(missing)} (run scripts/test.sh as root: poppler-utils, fonts-noto-cjk)",
-                    pytrace=False)
+        pytest.fail(
+            f"missing {', '.join(missing)} (run scripts/test.sh as root: poppler-utils, fonts-noto-cjk)", pytrace=False
+        )
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,7 @@ def book_pdf(corpus_library, tmp_path_factory):
 
 
 # --- checks of a PDF, each usable on any PDF ----------------------------------------------
+
 
 def notdef_chars(pdf: Path) -> list[tuple[int, str]]:
     """(page, character) for every glyph drawn as .notdef (glyph id 0): a character no font had."""
@@ -126,6 +128,7 @@ def body_overflow(pdf: Path, min_size: float = 10.0) -> list[tuple[int, str]]:
 
 
 # --- the PDF -----------------------------------------------------------------------------
+
 
 @needs_corpus
 def test_pdf_fonts_embedded_simplified_chinese_no_missing_glyph(book_pdf):
@@ -205,6 +208,7 @@ def test_pdf_contents_bookmarks_and_running_headers(book_pdf, corpus_library):
 
 # --- round trip ----------------------------------------------------------------------------
 
+
 @needs_corpus
 @pytest.mark.parametrize("fmt", ["pdf", "html"])
 @pytest.mark.parametrize("book", sorted(BOOK_CASES))
@@ -218,6 +222,7 @@ def test_corpus_book_reads_back_as_it_was(corpus_library, book, fmt):
 
 
 # --- the HTML edition ----------------------------------------------------------------------
+
 
 def _sample_ctx(tmp_path, sample_file):
     from caseatlas.services import system_actor
@@ -269,8 +274,11 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
     cases = library.cases(ctx, slug)
     word = cases[1]["title"][:4]
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+        )
         page = b.new_page()
         requests = []
         page.on("request", lambda r: requests.append(r.url))
@@ -297,6 +305,7 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
 
 # --- errors ---------------------------------------------------------------------------------
 
+
 def test_bad_requests_are_one_line_errors_and_change_nothing(tmp_path, sample_file, monkeypatch):
     ctx, slug = _sample_ctx(tmp_path, sample_file)
     with pytest.raises(NotFound, match="no collection or programme 'nope'"):
@@ -304,8 +313,9 @@ def test_bad_requests_are_one_line_errors_and_change_nothing(tmp_path, sample_fi
     with pytest.raises(CaseAtlasError, match="format 'epub'"):
         publishing.publish(ctx, slug, "epub", tmp_path / "x.epub")
     # No fonts: refused before rendering, with the package to install.
-    monkeypatch.setattr(render.subprocess, "run",
-                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="DejaVu Sans\n", stderr=""))
+    monkeypatch.setattr(
+        render.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="DejaVu Sans\n", stderr="")
+    )
     with pytest.raises(CaseAtlasError, match="fonts-noto-cjk"):
         publishing.publish(ctx, slug, "pdf", tmp_path / "x.pdf")
     monkeypatch.undo()
@@ -334,22 +344,35 @@ def test_publish_needs_the_publish_permission(tmp_path, sample_file):
 
 # --- a programme's book -------------------------------------------------------------------
 
+
 def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_path):
     from test_programme import PASSWORD, _sections, as_user
 
     e = ctx.engine
     accounts.add_user(ctx, "org1", PASSWORD, "organizer", email="org1@example.org")
     org = as_user(e, "org1")
-    call = calls.create(org, "cteam", "2026 企业气候行动案例征集", 2026, domains=["绿色制造", "能源转型"],
-                        organizers=["某促进中心"], supporters=["某基金会"],
-                        deadlines={"submission_deadline": "2099-01-01"}, quotas={"绿色制造": 2})
+    call = calls.create(
+        org,
+        "cteam",
+        "2026 企业气候行动案例征集",
+        2026,
+        domains=["绿色制造", "能源转型"],
+        organizers=["某促进中心"],
+        supporters=["某基金会"],
+        deadlines={"submission_deadline": "2099-01-01"},
+        quotas={"绿色制造": 2},
+    )
     calls.publish(org, call["id"])
     accounts.register(Context(e), "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
-    calls.add_member(org, call["id"], "rev1", "reviewer", affiliation="某大学", password=PASSWORD, email="r@example.org")
+    calls.add_member(
+        org, call["id"], "rev1", "reviewer", affiliation="某大学", password=PASSWORD, email="r@example.org"
+    )
     a = as_user(e, "appa")
     ids = []
-    for title, domain, text in (("厂房屋顶分布式光伏", "绿色制造", "每年减少二氧化碳排放 960 吨"),
-                                ("园区储能与绿电交易", "能源转型", "累计节约标准煤 5000 吨")):
+    for title, domain, text in (
+        ("厂房屋顶分布式光伏", "绿色制造", "每年减少二氧化碳排放 960 吨"),
+        ("园区储能与绿电交易", "能源转型", "累计节约标准煤 5000 吨"),
+    ):
         s = submissions.create(a, call["id"], title, domain, _sections(call, text))
         submissions.submit(a, s["id"])
         ids.append(s["id"])
@@ -357,8 +380,14 @@ def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_p
     reviews.auto_assign(org, call["id"])
     rv = as_user(e, "rev1")
     for sid in ids:
-        reviews.save_review(rv, sid, {c["key"]: 4 for c in call["criteria"]}, confidence=4, expert_comment="示范性强，值得推广。",
-                            submit=True)
+        reviews.save_review(
+            rv,
+            sid,
+            {c["key"]: 4 for c in call["criteria"]},
+            confidence=4,
+            expert_comment="示范性强，值得推广。",
+            submit=True,
+        )
     calls.advance(org, call["id"])
     selection.decide(org, call["id"], [{"submission": i, "decision": "accept"} for i in ids], preview=False)
     selection.set_final_comment(org, ids[0], "该项目以屋顶光伏替代外购电，减排路径清晰。")
@@ -389,8 +418,15 @@ def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_p
 
     with pymupdf.open(out) as doc:
         text = "".join(p.get_text() for p in doc)
-    for expected in ("主办单位：某促进中心", "支持单位：某基金会", "rev1（某大学）", "名额 2 个", "专家点评",
-                     "该项目以屋顶光伏替代外购电", "960 吨"):
+    for expected in (
+        "主办单位：某促进中心",
+        "支持单位：某基金会",
+        "rev1（某大学）",
+        "名额 2 个",
+        "专家点评",
+        "该项目以屋顶光伏替代外购电",
+        "960 吨",
+    ):
         assert expected in text.replace("\n", ""), expected
     # The web: the organizer downloads the book; the applicant may not.
     from fastapi.testclient import TestClient
@@ -411,10 +447,19 @@ def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_p
 
 
 def _tiny_edition(text: str) -> E.Edition:
-    case = E.EditionCase(number=1, case_id="x:1", title="测试案例", organization="某公司", chapter=None,
-                         sections=[E.EditionSection("案例概述", [E.Block("p", text)])], facts=[], source="《测试》第 1–2 行")
-    return E.Edition(title="测试书", year=2026, publisher="某中心", foreword=[], experts=[],
-                     chapters=[E.Chapter(0, None, [case])])
+    case = E.EditionCase(
+        number=1,
+        case_id="x:1",
+        title="测试案例",
+        organization="某公司",
+        chapter=None,
+        sections=[E.EditionSection("案例概述", [E.Block("p", text)])],
+        facts=[],
+        source="《测试》第 1–2 行",
+    )
+    return E.Edition(
+        title="测试书", year=2026, publisher="某中心", foreword=[], experts=[], chapters=[E.Chapter(0, None, [case])]
+    )
 
 
 # --- declared figures in a programme's book --------------------------------------------------
@@ -423,27 +468,36 @@ KINDS = sorted(KIND_UNITS)
 
 
 @settings(max_examples=300, deadline=None)
-@given(value=st.floats(1e-3, 1e13, allow_nan=False, allow_infinity=False), kind=st.sampled_from(KINDS),
-       period=st.sampled_from(["annual", "cumulative", "unspecified"]),
-       status=st.sampled_from(["achieved", "target", "projection", "hypothetical"]), lang=st.sampled_from(["zh", "en"]))
+@given(
+    value=st.floats(1e-3, 1e13, allow_nan=False, allow_infinity=False),
+    kind=st.sampled_from(KINDS),
+    period=st.sampled_from(["annual", "cumulative", "unspecified"]),
+    status=st.sampled_from(["achieved", "target", "projection", "hypothetical"]),
+    lang=st.sampled_from(["zh", "en"]),
+)
 def test_printed_declared_figures_read_back_as_printed(value, kind, period, status, lang):
     """The line a programme's book prints for a declared outcome, and the facts table's value,
     are read by the extractor as the value printed (the one writer's rounding), in its unit;
     the declared line also as its kind, period and status."""
+    from hypothesis import assume
+
     from caseatlas.extract import extract_case
     from caseatlas.models import Line
     from caseatlas.readers.normalize import normalize
     from caseatlas.services.selection import _declared_line
     from caseatlas.text.numbers import displayed_value
-    from caseatlas.vocab import KIND_UNITS
-
-    from hypothesis import assume
-
-    from caseatlas.vocab import STOCK_KINDS
+    from caseatlas.vocab import KIND_UNITS, STOCK_KINDS
 
     assume(not (kind in STOCK_KINDS and period == "annual"))  # refused when declared (test_programme)
-    o = {"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period, "status": status,
-         "quote": "q", "line": 1}
+    o = {
+        "kind": kind,
+        "value": value,
+        "unit": KIND_UNITS[kind],
+        "period": period,
+        "status": status,
+        "quote": "q",
+        "line": 1,
+    }
 
     def read(raw: str) -> list[tuple]:
         lines = [Line(no=1, raw="申报的量化成果", text="申报的量化成果"), Line(no=2, raw=raw, text=normalize(raw))]
@@ -462,16 +516,20 @@ def test_programme_book_prints_declared_figures_and_reads_them_back(ctx, tmp_pat
     accounts.add_user(ctx, "org1", PASSWORD, "organizer", email="org1@example.org")
     accounts.register(Context(ctx.engine), "appa", PASSWORD, "甲能源科技有限公司", "a@example.org")
     org = as_user(ctx.engine, "org1")
-    declared = [{"kind": "investment_or_finance", "value": 5.6e10, "unit": "CNY", "period": "cumulative"},
-                {"kind": "co2e_reduction", "value": 1.78e7, "unit": "tCO2e", "period": "annual"},
-                {"kind": "energy_saving", "value": 1234.5678, "unit": "tce", "period": "annual", "status": "target"},
-                {"kind": "renewable_capacity", "value": 13.26, "unit": "MW", "period": "unspecified"}]
+    declared = [
+        {"kind": "investment_or_finance", "value": 5.6e10, "unit": "CNY", "period": "cumulative"},
+        {"kind": "co2e_reduction", "value": 1.78e7, "unit": "tCO2e", "period": "annual"},
+        {"kind": "energy_saving", "value": 1234.5678, "unit": "tce", "period": "annual", "status": "target"},
+        {"kind": "renewable_capacity", "value": 13.26, "unit": "MW", "period": "unspecified"},
+    ]
     call, ids = publish_declared(org, declared, "项目按计划建成投运。")
     key = f"call:{call['id']}"
     zh = publishing.publish(org, key, "html", tmp_path / "zh")
     en = publishing.publish(org, key, "html", tmp_path / "en", english=True)
-    book_zh, book_en = (next(p for p in Path(x["path"]).glob("*.html") if p.name != "index.html").read_text(encoding="utf-8")
-                        for x in (zh, en))
+    book_zh, book_en = (
+        next(p for p in Path(x["path"]).glob("*.html") if p.name != "index.html").read_text(encoding="utf-8")
+        for x in (zh, en)
+    )
     assert "累计投融资560亿元。" in book_zh and ">560亿元（累计）<" in book_zh
     assert "1,780万吨二氧化碳当量" in book_zh and "（申报并确认）" in book_zh
     assert "56,000,000,000 CNY (cumulative)" in book_en and "17,800,000 tCO2e (annual)" in book_en

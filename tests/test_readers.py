@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from render import render_docx, render_pdf, render_pdf_without_text
 
 from caseatlas.errors import ReadError
 from caseatlas.readers import read_document
 from caseatlas.readers.normalize import normalize
 from caseatlas.readers.text import decode
-from render import render_docx, render_pdf, render_pdf_without_text
 
 
 @pytest.mark.parametrize(
@@ -121,19 +121,24 @@ def test_docx_reader_conveys_word_structure():
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     document = docx.Document()
     numbering = document.part.numbering_part.element
-    numbering.insert(0, parse_xml(
-        f'<w:abstractNum {w} w:abstractNumId="80">'
-        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
-        '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
-        '</w:abstractNum>'))
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {w} w:abstractNumId="80">'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+            '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
+            "</w:abstractNum>"
+        ),
+    )
     numbering.append(parse_xml(f'<w:num {w} w:numId="80"><w:abstractNumId w:val="80"/></w:num>'))
 
     def listed(text: str, level: int, bold: bool = False):
         para = document.add_paragraph()
         para.add_run(text).bold = bold or None
-        para._p.get_or_add_pPr().append(parse_xml(
-            f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="80"/></w:numPr>'))
+        para._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="80"/></w:numPr>')
+        )
 
     document.add_heading("示范项目汇编", level=1)
     listed("园区微电网项目", 0, bold=True)
@@ -159,14 +164,30 @@ def test_docx_reader_conveys_word_structure():
     for row, values in zip(table.rows, [("指标", "数值（吨）"), ("年节约标准煤", "480")]):
         for cell, value in zip(row.cells, values):
             cell.text = value
-    document.element.body[-1].addprevious(parse_xml(
-        f'<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位：某某能源有限公司</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
+    document.element.body[-1].addprevious(
+        parse_xml(
+            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位：某某能源有限公司</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        )
+    )
     buf = io.BytesIO()
     document.save(buf)
     lines = [line.raw for line in read_upload("notice.docx", buf.getvalue()).lines]
-    assert lines == ["# 示范项目汇编", "**一、园区微电网项目**", "（一）建设内容", "1. 屋顶光伏", "2. 储能电站",
-                     "（二）运行成效", "二、冷链物流项目", "**主要做法**", "## 屋顶光伏示范", "**取得成效**", "年减排二氧化碳 1200 吨。",
-                     "指标\t数值（吨）", "年节约标准煤\t480", "申报单位：某某能源有限公司"]
+    assert lines == [
+        "# 示范项目汇编",
+        "**一、园区微电网项目**",
+        "（一）建设内容",
+        "1. 屋顶光伏",
+        "2. 储能电站",
+        "（二）运行成效",
+        "二、冷链物流项目",
+        "**主要做法**",
+        "## 屋顶光伏示范",
+        "**取得成效**",
+        "年减排二氧化碳 1200 吨。",
+        "指标\t数值（吨）",
+        "年节约标准煤\t480",
+        "申报单位：某某能源有限公司",
+    ]
 
 
 def test_html_reader_keeps_cells_and_bold_blocks(tmp_path):
@@ -175,13 +196,23 @@ def test_html_reader_keeps_cells_and_bold_blocks(tmp_path):
     text a block, and a block all in <b>/<strong> is **…**."""
     from caseatlas.readers import read_upload
 
-    page = ("<html><body><p><strong>一、园区微电网项目</strong></p><p>指标\t2025年\t2026年</p>"
-            "<p>年发电量\n      （万千瓦时）</p><p>年减排<b>二氧化碳</b>1200吨。</p>"
-            "<div><div>申报单位：某某能源有限公司<br>所属领域：工业</div><h3>主要<br>做法</h3></div>"
-            "<table><tr><td>年发电量<br/>（万千瓦时）</td><td>690</td></tr></table></body></html>")
+    page = (
+        "<html><body><p><strong>一、园区微电网项目</strong></p><p>指标\t2025年\t2026年</p>"
+        "<p>年发电量\n      （万千瓦时）</p><p>年减排<b>二氧化碳</b>1200吨。</p>"
+        "<div><div>申报单位：某某能源有限公司<br>所属领域：工业</div><h3>主要<br>做法</h3></div>"
+        "<table><tr><td>年发电量<br/>（万千瓦时）</td><td>690</td></tr></table></body></html>"
+    )
     texts = [line.raw for line in read_upload("a.html", page.encode()).lines if line.raw]
-    assert texts == ["**一、园区微电网项目**", "指标\t2025年\t2026年", "年发电量 （万千瓦时）", "年减排二氧化碳1200吨。",
-                     "申报单位：某某能源有限公司", "所属领域：工业", "### 主要 做法", "年发电量 （万千瓦时）\t690"]
+    assert texts == [
+        "**一、园区微电网项目**",
+        "指标\t2025年\t2026年",
+        "年发电量 （万千瓦时）",
+        "年减排二氧化碳1200吨。",
+        "申报单位：某某能源有限公司",
+        "所属领域：工业",
+        "### 主要 做法",
+        "年发电量 （万千瓦时）\t690",
+    ]
 
 
 def test_html_reader_marks_headings_and_joins_subscripts(tmp_path):

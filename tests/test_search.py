@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import CORPUS, needs_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from caseatlas.cli import app
-from caseatlas.services import discovery, library as lib
 from caseatlas.errors import CaseAtlasError
 from caseatlas.search import Filters
 from caseatlas.search.analysis import analyzer
 from caseatlas.search.query import parse
-from conftest import CORPUS, needs_corpus
+from caseatlas.services import discovery
+from caseatlas.services import library as lib
 
 
 @pytest.fixture
@@ -39,16 +40,19 @@ def test_analysis_is_shared_and_normalizes():
     assert parse("CATL")[0][:2] == [("catl",), ("宁德时代",)]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("屋顶光伏", "山城屋顶光伏共享计划"),
-    ("余热供暖", "工业园区余热供暖改造"),
-    ("waste heat", "工业园区余热供暖改造"),  # English → Chinese synonyms
-    ("碳积分", "社区碳普惠积分平台"),
-    ("个人碳账户", "社区碳普惠积分平台"),  # 碳账户 ~ 碳普惠 ~ 碳积分
-    ("海岛 储能", "海岛风光储微电网示范工程"),
-    ("水泥", "水泥窑协同处置固体废物"),
-    ("溫室氣體", None),  # traditional characters do not break anything
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("屋顶光伏", "山城屋顶光伏共享计划"),
+        ("余热供暖", "工业园区余热供暖改造"),
+        ("waste heat", "工业园区余热供暖改造"),  # English → Chinese synonyms
+        ("碳积分", "社区碳普惠积分平台"),
+        ("个人碳账户", "社区碳普惠积分平台"),  # 碳账户 ~ 碳普惠 ~ 碳积分
+        ("海岛 储能", "海岛风光储微电网示范工程"),
+        ("水泥", "水泥窑协同处置固体废物"),
+        ("溫室氣體", None),  # traditional characters do not break anything
+    ],
+)
 def test_sample_queries_rank_the_right_case_first(library, query, expected):
     res = discovery.search(library, query, mode="text")
     if expected:
@@ -95,8 +99,27 @@ def test_bad_parameters_are_clear_errors(library):
 
 hostile = st.one_of(
     st.text(max_size=300),
-    st.sampled_from(['"', '""', "AND", "OR NOT", "NEAR(光伏 储能, 5)", "光伏*", "^光伏", "col:光伏", "(", ")",
-                     "'; DROP TABLE cases; --", "\x00", "😀🌍🔥", "光" * 10_000, " ", "-", "+光伏 -储能"]),
+    st.sampled_from(
+        [
+            '"',
+            '""',
+            "AND",
+            "OR NOT",
+            "NEAR(光伏 储能, 5)",
+            "光伏*",
+            "^光伏",
+            "col:光伏",
+            "(",
+            ")",
+            "'; DROP TABLE cases; --",
+            "\x00",
+            "😀🌍🔥",
+            "光" * 10_000,
+            " ",
+            "-",
+            "+光伏 -储能",
+        ]
+    ),
 )
 
 
@@ -132,7 +155,9 @@ def test_index_follows_reingest(ctx, engine, sample_file, tmp_path):
     generation = count("SELECT value FROM search_state WHERE key = 'generation'")
     assert count("SELECT count(DISTINCT case_pk) FROM passages") == 8
     content = path.read_text(encoding="utf-8")
-    path.write_text(content[: content.index("## 社区碳普惠积分平台")] + content[content.index("## 附录"):], encoding="utf-8")
+    path.write_text(
+        content[: content.index("## 社区碳普惠积分平台")] + content[content.index("## 附录") :], encoding="utf-8"
+    )
     lib.ingest_file(ctx, path)
     after = count("SELECT count(*) FROM passages")
     assert after < before and count("SELECT count(DISTINCT case_pk) FROM passages") == 7
@@ -171,8 +196,9 @@ def test_cli_search_json_and_stdin(db_path, sample_file):
 
 def test_dev_queries_beat_baselines(ctx):
     """The numbers in docs/benchmarks.md, text leg (the hybrid needs ~1 min of embedding)."""
-    from caseatlas.services.evaluation import eval_search
     from conftest import CORPUS, GOLD
+
+    from caseatlas.services.evaluation import eval_search
 
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus not present")

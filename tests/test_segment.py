@@ -6,13 +6,13 @@ import json
 import re
 
 import pytest
+from conftest import BOOK_CASES, CORPUS, GOLD, needs_corpus
+from render import render_docx, render_html, render_pdf
 
-from caseatlas.services.evaluation import match_cases
 from caseatlas.readers import read_document
 from caseatlas.segment import segment
 from caseatlas.segment.toc import is_back_word, is_front_word
-from conftest import BOOK_CASES, CORPUS, GOLD, needs_corpus
-from render import render_docx, render_html, render_pdf
+from caseatlas.services.evaluation import match_cases
 
 
 def _squash(s):
@@ -110,7 +110,10 @@ def test_sample_collection(sample_file):
     assert book.meta.chapters == ["能源转型", "绿色制造", "城市与社区"]
     assert [c.chapter for c in book.cases] == ["能源转型"] * 3 + ["绿色制造"] * 3 + ["城市与社区"] * 2
     assert all(c.organization for c in book.cases)
-    assert all([s.heading for s in c.sections] == ["【案例背景】", "【主要做法】", "【减排成效】", "【专家点评】"] for c in book.cases)
+    assert all(
+        [s.heading for s in c.sections] == ["【案例背景】", "【主要做法】", "【减排成效】", "【专家点评】"]
+        for c in book.cases
+    )
     assert "名词解释" not in book.cases[-1].text  # the appendix is back matter
 
 
@@ -120,14 +123,31 @@ def test_org_before_title_layout_is_detected():
     from caseatlas.readers.normalize import normalize
 
     raw = ["编者按", "", "本书收录三个案例，均为示范文本，用于说明版式。这里是一段足够长的前言文字。", ""]
-    for k, (org, title) in enumerate([("甲乙科技有限公司", "屋顶光伏示范"), ("丙丁集团", "余热回收改造"), ("戊己银行", "绿色信贷实践")]):
-        raw += [org, title, "", "◎ 概况", f"这是第{k}个案例的概况，内容为示范用的正文。", "", "◎ 成效",
-                "年减排二氧化碳 100 吨，成效明显。", "", "◎ 点评", "点评内容为示范文字，说明案例的意义。", ""]
+    for k, (org, title) in enumerate(
+        [("甲乙科技有限公司", "屋顶光伏示范"), ("丙丁集团", "余热回收改造"), ("戊己银行", "绿色信贷实践")]
+    ):
+        raw += [
+            org,
+            title,
+            "",
+            "◎ 概况",
+            f"这是第{k}个案例的概况，内容为示范用的正文。",
+            "",
+            "◎ 成效",
+            "年减排二氧化碳 100 吨，成效明显。",
+            "",
+            "◎ 点评",
+            "点评内容为示范文字，说明案例的意义。",
+            "",
+        ]
         raw += [f"第{k}段补充说明文字，用于拉开标题之间的距离，示范正文。" for _ in range(6)]
     doc = Document("t.txt", "t.txt", "txt", "0", [Line(i + 1, r, normalize(r)) for i, r in enumerate(raw)])
     book = segment(doc)
     assert [(c.organization, c.title) for c in book.cases] == [
-        ("甲乙科技有限公司", "屋顶光伏示范"), ("丙丁集团", "余热回收改造"), ("戊己银行", "绿色信贷实践")]
+        ("甲乙科技有限公司", "屋顶光伏示范"),
+        ("丙丁集团", "余热回收改造"),
+        ("戊己银行", "绿色信贷实践"),
+    ]
 
 
 def test_page_edge_headers_are_furniture_however_long():
@@ -166,13 +186,22 @@ def test_toc_with_typeset_leaders():
     from caseatlas.segment.lines import analyse
     from caseatlas.segment.toc import find_toc
 
-    rows = ["目录", "前言" + "." * 90 + "2", "第一章 绿色制造" + "." * 80 + "7", "打造全球首家电池零碳工厂" + "." * 70 + "8",
-            "云南文山绿色铝创新产业园" + "." * 70 + "11", "第二章 能源转型" + "." * 80 + "17", "协鑫智慧风光储一体化平台" + "." * 70 + "18"]
+    rows = [
+        "目录",
+        "前言" + "." * 90 + "2",
+        "第一章 绿色制造" + "." * 80 + "7",
+        "打造全球首家电池零碳工厂" + "." * 70 + "8",
+        "云南文山绿色铝创新产业园" + "." * 70 + "11",
+        "第二章 能源转型" + "." * 80 + "17",
+        "协鑫智慧风光储一体化平台" + "." * 70 + "18",
+    ]
     toc = find_toc(analyse([Line(i + 1, r, r) for i, r in enumerate(rows)]))
     assert toc is not None and toc.chapters == ["绿色制造", "能源转型"]
     assert [(e.text, e.page, e.chapter) for e in toc.cases] == [
-        ("打造全球首家电池零碳工厂", "8", "绿色制造"), ("云南文山绿色铝创新产业园", "11", "绿色制造"),
-        ("协鑫智慧风光储一体化平台", "18", "能源转型")]
+        ("打造全球首家电池零碳工厂", "8", "绿色制造"),
+        ("云南文山绿色铝创新产业园", "11", "绿色制造"),
+        ("协鑫智慧风光储一体化平台", "18", "能源转型"),
+    ]
 
 
 def test_organizations_credited_per_chapter_in_the_preface():
@@ -181,18 +210,28 @@ def test_organizations_credited_per_chapter_in_the_preface():
     from caseatlas.models import Case, Line
     from caseatlas.segment.providers import credit_providers
 
-    rows = ["前言", "各章案例提供单位及撰写人：",
-            "第一章：甲市生态环境局：张三、李四。乙县发展和改革局：王五。丙县发展和改革局：赵六。",
-            "第二章：丁能源科技有限公司：钱七。",
-            "甲市坚持绿色发展，甲市全年减排。", "乙县推进光伏，乙县建成电站。", "两地合作，甲市与乙县共建。",
-            "丁能源的储能项目", "项目运行良好。"]
+    rows = [
+        "前言",
+        "各章案例提供单位及撰写人：",
+        "第一章：甲市生态环境局：张三、李四。乙县发展和改革局：王五。丙县发展和改革局：赵六。",
+        "第二章：丁能源科技有限公司：钱七。",
+        "甲市坚持绿色发展，甲市全年减排。",
+        "乙县推进光伏，乙县建成电站。",
+        "两地合作，甲市与乙县共建。",
+        "丁能源的储能项目",
+        "项目运行良好。",
+    ]
     lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
 
     def case(seq, start, end, title, chapter):
         return Case(seq, title, None, chapter, start, end, None)
 
-    cases = [case(1, 5, 5, "甲市低碳案例", "城市篇"), case(2, 6, 6, "乙县零碳案例", "城市篇"),
-             case(3, 7, 7, "两地协作案例", "城市篇"), case(4, 8, 9, "丁能源储能项目", "工业篇")]
+    cases = [
+        case(1, 5, 5, "甲市低碳案例", "城市篇"),
+        case(2, 6, 6, "乙县零碳案例", "城市篇"),
+        case(3, 7, 7, "两地协作案例", "城市篇"),
+        case(4, 8, 9, "丁能源储能项目", "工业篇"),
+    ]
     credit_providers(lines, cases)
     assert [c.organization for c in cases] == ["甲市生态环境局", "乙县发展和改革局", None, "丁能源科技有限公司"]
     # a case that names its organization keeps it
@@ -232,9 +271,11 @@ _NOTICE = [
     ("p", "临江区发展和改革局"),
     ("p", "2027年12月8日"),
 ]
-_NOTICE_CASES = [("临江热力有限公司燃气锅炉烟气余热回收项目", "临江热力有限公司"),
-                 ("东湾纺织股份有限公司屋顶分布式光伏项目", "东湾纺织股份有限公司"),
-                 ("临江公交集团纯电动公交替代项目", "临江市公共交通集团有限公司")]
+_NOTICE_CASES = [
+    ("临江热力有限公司燃气锅炉烟气余热回收项目", "临江热力有限公司"),
+    ("东湾纺织股份有限公司屋顶分布式光伏项目", "东湾纺织股份有限公司"),
+    ("临江公交集团纯电动公交替代项目", "临江市公共交通集团有限公司"),
+]
 _CN_NO = "一二三"
 
 
@@ -261,9 +302,13 @@ def _word_list(document) -> str:
 
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     numbering = document.part.numbering_part.element
-    numbering.insert(0, parse_xml(
-        f'<w:abstractNum {w} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
-        f'<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'))
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {w} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+            f'<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl></w:abstractNum>'
+        ),
+    )
     numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
     return "90"
 
@@ -300,9 +345,12 @@ def _notice_word(style: str, notice=_NOTICE) -> bytes:
                 document.add_paragraph().add_run(numbered).bold = True
             elif style == "numbered" and kind == "case":
                 para = document.add_paragraph(numbered)
-                para._p.get_or_add_pPr().append(parse_xml(
-                    '<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                    f'<w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+                para._p.get_or_add_pPr().append(
+                    parse_xml(
+                        '<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                        f'<w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+                    )
+                )
             else:
                 document.add_paragraph(numbered)
         else:
@@ -319,19 +367,29 @@ def _notice_cases(name: str, data: bytes):
 
     book = segment(read_upload(name, data))
     extract_book(book)
-    return [(c.title, c.organization, [s.heading for s in c.sections],
-             sorted((o.kind, o.unit, o.value, o.period) for o in c.facts.outcomes if o.kind in CORE_KINDS))
-            for c in book.cases]
+    return [
+        (
+            c.title,
+            c.organization,
+            [s.heading for s in c.sections],
+            sorted((o.kind, o.unit, o.value, o.period) for o in c.facts.outcomes if o.kind in CORE_KINDS),
+        )
+        for c in book.cases
+    ]
 
 
-@pytest.mark.parametrize(("name", "render"), [
-    ("notice.md", lambda: _notice_markdown(True)),
-    ("notice_no_blank_lines.md", lambda: _notice_markdown(False)),
-    ("notice_heading_styles.docx", lambda: _notice_word("heading")),
-    ("notice_bold_labels.docx", lambda: _notice_word("bold")),
-    ("notice_plain.docx", lambda: _notice_word("plain")),
-    ("notice_word_numbering.docx", lambda: _notice_word("numbered")),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "render"),
+    [
+        ("notice.md", lambda: _notice_markdown(True)),
+        ("notice_no_blank_lines.md", lambda: _notice_markdown(False)),
+        ("notice_heading_styles.docx", lambda: _notice_word("heading")),
+        ("notice_bold_labels.docx", lambda: _notice_word("bold")),
+        ("notice_plain.docx", lambda: _notice_word("plain")),
+        ("notice_word_numbering.docx", lambda: _notice_word("numbered")),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_a_notice_reads_the_same_in_markdown_and_word(name, render):
     reference = _notice_cases("notice.md", _notice_markdown(True))
     got = _notice_cases(name, render())
@@ -343,8 +401,9 @@ def test_a_notice_reads_the_same_in_markdown_and_word(name, render):
     assert ("energy_saving", "tce", 2190, "annual") in first
     assert ("co2e_reduction", "tCO2e", 3900, "annual") in first
     assert ("renewable_capacity", "MW", 6.5, "unspecified") in second
-    assert {("co2e_reduction", "tCO2e", 3930.0), ("co2e_reduction", "tCO2e", 4100.0)} \
-        <= {(k, u, v) for k, u, v, _ in second}  # the table's cells, in Markdown and in Word
+    assert {("co2e_reduction", "tCO2e", 3930.0), ("co2e_reduction", "tCO2e", 4100.0)} <= {
+        (k, u, v) for k, u, v, _ in second
+    }  # the table's cells, in Markdown and in Word
     assert ("co2e_reduction", "tCO2e", 16000, "annual") in third
     assert ("renewable_capacity", "MW", 1.2, "unspecified") in third
 
@@ -364,11 +423,22 @@ def test_organization_printed_plain_above_a_heading_style_title():
     Word's Heading 2) is the case's, when the book prints organizations before titles."""
     from caseatlas.readers import read_upload
 
-    cases = [("青禾能源有限公司", "屋顶光伏与储能一体化"), ("蓝湾物流集团", "电动重卡换电示范"),
-             ("北辰乳业", "牧场沼气发电与余热利用")]
+    cases = [
+        ("青禾能源有限公司", "屋顶光伏与储能一体化"),
+        ("蓝湾物流集团", "电动重卡换电示范"),
+        ("北辰乳业", "牧场沼气发电与余热利用"),
+    ]
     lines = []
     for org, title in cases:
-        lines += [org, f"## {title}", "### 项目背景", "企业所在园区用电负荷高，峰谷差大。", "### 项目成果",
-                  "项目建成后年发电量120万千瓦时，年减少二氧化碳排放约700吨。", "### 专家点评", "做法务实，可复制推广。"]
+        lines += [
+            org,
+            f"## {title}",
+            "### 项目背景",
+            "企业所在园区用电负荷高，峰谷差大。",
+            "### 项目成果",
+            "项目建成后年发电量120万千瓦时，年减少二氧化碳排放约700吨。",
+            "### 专家点评",
+            "做法务实，可复制推广。",
+        ]
     book = segment(read_upload("book.md", "\n".join(lines).encode()))
     assert [(c.organization, c.title) for c in book.cases] == cases

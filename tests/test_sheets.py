@@ -12,8 +12,16 @@ from openpyxl import load_workbook
 from caseatlas.services import Context, exports, library, sheets, system_actor
 from caseatlas.store import open_engine
 
-HOSTILE = ['=HYPERLINK("http://example.invalid","点我")', "+1+2", "-3+4", "@SUM(A1)", "\t=1", "\r=1", "＝1+1",
-           "标题\x07\x1b响铃"]
+HOSTILE = [
+    '=HYPERLINK("http://example.invalid","点我")',
+    "+1+2",
+    "-3+4",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "＝1+1",
+    "标题\x07\x1b响铃",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -38,9 +46,14 @@ def test_numbers_stay_numbers():
 def test_library_exports_neutralise_hostile_titles(db_path, tmp_path):
     filler = "".join(f"第{k}段正文，说明项目的做法与成效，文字足够长以构成段落。\n\n" for k in range(6))
     book = tmp_path / "hostile.md"
-    book.write_text("# 测试集\n\n" + "".join(
-        f"## {title}\n\n某某公司{n}\n\n【项目概述】\n\n{filler}【项目成果】\n\n年减排二氧化碳 {n + 1} 万吨。\n\n{filler}"
-        for n, title in enumerate(HOSTILE)), encoding="utf-8")
+    book.write_text(
+        "# 测试集\n\n"
+        + "".join(
+            f"## {title}\n\n某某公司{n}\n\n【项目概述】\n\n{filler}【项目成果】\n\n年减排二氧化碳 {n + 1} 万吨。\n\n{filler}"
+            for n, title in enumerate(HOSTILE)
+        ),
+        encoding="utf-8",
+    )
     ctx = Context(open_engine(db_path), system_actor())
     assert library.ingest_file(ctx, book).status == "added"
     titles = [c["title"] for c in library.cases(ctx, collection="hostile")]
@@ -50,8 +63,16 @@ def test_library_exports_neutralise_hostile_titles(db_path, tmp_path):
     assert len(cells) == len(HOSTILE), (cells, titles)
     data, _ = exports.export_bytes(ctx, "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    for got in cells + [r["title"] for r in rows] + [r["case_title"] for r in csv.DictReader(io.StringIO(
-            exports.export_bytes(ctx, "csv", table="outcomes")[0].decode("utf-8-sig")))]:
+    for got in (
+        cells
+        + [r["title"] for r in rows]
+        + [
+            r["case_title"]
+            for r in csv.DictReader(
+                io.StringIO(exports.export_bytes(ctx, "csv", table="outcomes")[0].decode("utf-8-sig"))
+            )
+        ]
+    ):
         assert not got.startswith(("=", "+", "-", "@", "\t", "\r", "＝")), got
         assert "\x07" not in got and "\x1b" not in got
     assert any(c.startswith("'=HYPERLINK(") for c in cells)

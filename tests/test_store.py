@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import CORPUS, needs_corpus
+from render import render_pdf_without_text
 from sqlalchemy import text
 
 from caseatlas import store
 from caseatlas.services import Context, library, system_actor
 from caseatlas.services.discovery import search
 from caseatlas.store import library as repo
-from conftest import CORPUS, needs_corpus
-from render import render_pdf_without_text
 
 
 def dump(engine) -> dict:
@@ -46,8 +46,12 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
     with old.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-        conn.execute(text("INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
-                          "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"))
+        conn.execute(
+            text(
+                "INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
+                "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"
+            )
+        )
     assert store.schema_version(old) == "0001"
     new = Context(store.open_engine(path), system_actor())
     assert store.schema_version(new.engine) == HEAD
@@ -85,7 +89,7 @@ def test_changed_file_replaces_its_cases(ctx, engine, sample_file, tmp_path):
     content = path.read_text(encoding="utf-8")
     cut = content.index("## 社区碳普惠积分平台")
     removed = ids_before[[c["title"] for c in library.cases(ctx)].index("社区碳普惠积分平台")]
-    path.write_text(content[:cut] + content[content.index("## 附录"):], encoding="utf-8")
+    path.write_text(content[:cut] + content[content.index("## 附录") :], encoding="utf-8")
     result = library.ingest_file(ctx, path)
     assert (result.status, result.n_cases, result.kept, result.removed) == ("replaced", 7, 7, 1)
     ids_after = [c["id"] for c in library.cases(ctx)]

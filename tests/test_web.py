@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import CORPUS, needs_corpus
 from fastapi.testclient import TestClient
 
 from caseatlas.services import Context, library, system_actor
 from caseatlas.store import open_engine
 from caseatlas.web import create_app
-from conftest import CORPUS, needs_corpus
 
 
 def system(db) -> Context:
@@ -87,17 +87,20 @@ def test_export_takes_every_result_not_the_page(client):
     assert len(rows) - 1 == total > 3 and "mode=text" in href
 
 
-@pytest.mark.parametrize(("url", "status", "words"), [
-    ("/api/v1/cases/none:1", 404, "no case"),
-    ("/api/v1/cases?page_size=1000", 422, "page_size"),
-    ("/api/v1/search?q=" + "长" * 501, 422, "at most 500"),
-    ("/api/v1/search?q=x&min=bogus", 422, "KIND:MINIMUM"),
-    ("/api/v1/search?q=x&mode=semantic", 409, "embed"),
-    ("/api/v1/compare?ids=a", 422, "2 to 4"),
-    ("/api/v1/compare?ids=a,b", 404, "no case"),
-    ("/api/v1/outcomes?by=color", 422, "by"),
-    ("/api/v1/nothing", 404, "Not Found"),
-])
+@pytest.mark.parametrize(
+    ("url", "status", "words"),
+    [
+        ("/api/v1/cases/none:1", 404, "no case"),
+        ("/api/v1/cases?page_size=1000", 422, "page_size"),
+        ("/api/v1/search?q=" + "长" * 501, 422, "at most 500"),
+        ("/api/v1/search?q=x&min=bogus", 422, "KIND:MINIMUM"),
+        ("/api/v1/search?q=x&mode=semantic", 409, "embed"),
+        ("/api/v1/compare?ids=a", 422, "2 to 4"),
+        ("/api/v1/compare?ids=a,b", 404, "no case"),
+        ("/api/v1/outcomes?by=color", 422, "by"),
+        ("/api/v1/nothing", 404, "Not Found"),
+    ],
+)
 def test_errors_are_json_with_a_message(client, url, status, words):
     r = client.get(url)
     assert r.status_code == status
@@ -106,8 +109,17 @@ def test_errors_are_json_with_a_message(client, url, status, words):
 
 
 def test_pages_render_and_escape_book_text(client, db_path, tmp_path):
-    for url in ["/", "/search?q=余热", "/search?province=广东省", "/insights", "/collections", "/compare", "/docs",
-                "/search?q=光伏&sort=co2", "/?lang=en"]:
+    for url in [
+        "/",
+        "/search?q=余热",
+        "/search?province=广东省",
+        "/insights",
+        "/collections",
+        "/compare",
+        "/docs",
+        "/search?q=光伏&sort=co2",
+        "/?lang=en",
+    ]:
         r = client.get(url)
         assert r.status_code == 200, url
         assert "cdn" not in r.text.lower() and "https://" not in r.text.replace("https://www.w3.org", "")
@@ -115,8 +127,12 @@ def test_pages_render_and_escape_book_text(client, db_path, tmp_path):
     # A book with markup in its text: shown as text, never run.
     hostile = tmp_path / "hostile.md"
     filler = "".join(f"第{k}段正文，说明项目的做法与成效，文字足够长以构成段落。\n\n" for k in range(8))
-    case = ("\n\n【案例背景】\n\n<script>alert(1)</script>减少排放 5 吨。<img src=x onerror=alert(2)>\n\n" + filler
-            + "【成效】\n\n效果显著，减排明显。\n\n" + filler)
+    case = (
+        "\n\n【案例背景】\n\n<script>alert(1)</script>减少排放 5 吨。<img src=x onerror=alert(2)>\n\n"
+        + filler
+        + "【成效】\n\n效果显著，减排明显。\n\n"
+        + filler
+    )
     hostile.write_text("# 测试集\n\n" + "".join(f"## 案例{n}\n\n某某公司{case}" for n in range(3)), encoding="utf-8")
     assert library.ingest_file(system(db_path), hostile).status == "added"  # appears without restart
     r = client.get("/cases/hostile:1")
@@ -142,7 +158,9 @@ def test_every_corpus_case_renders(db_path):
 def test_threshold_is_shown_back_with_its_unit_and_sort_shows_the_value(client):
     import re
 
-    page = client.get("/search", params={"q": "减排", "sort": "co2", "min_kind": "co2e_reduction", "min_value": "1000"}).text
+    page = client.get(
+        "/search", params={"q": "减排", "sort": "co2", "min_kind": "co2e_reduction", "min_value": "1000"}
+    ).text
     assert re.search(r'<option value="co2e_reduction" selected>[^<]*\(tCO2e\)', page)
     assert re.search(r'id="min_value"[^>]*value="1000"', page)
     shown = re.findall(r'class="sort-value">[^:]*: ([^<]*)<', page)
@@ -159,8 +177,12 @@ def test_search_page_without_a_query_lists_the_library(client):
 def test_source_lines_show_markdown_as_meant_and_stay_escaped(client, db_path, tmp_path):
     book = tmp_path / "markup.md"
     filler = "".join(f"第{k}段正文，说明项目的做法与成效，文字足够长以构成段落。\n\n" for k in range(8))
-    case = ("\n\n【案例背景】\n\n**摘要：**年减少 CO<sub>2</sub> 排放 5 吨，<script>alert(1)</script>\n\n" + filler
-            + "【成效】\n\n效果显著，减排明显。\n\n" + filler)
+    case = (
+        "\n\n【案例背景】\n\n**摘要：**年减少 CO<sub>2</sub> 排放 5 吨，<script>alert(1)</script>\n\n"
+        + filler
+        + "【成效】\n\n效果显著，减排明显。\n\n"
+        + filler
+    )
     book.write_text("# 测试集\n\n" + "".join(f"## 案例{n}\n\n某某公司{case}" for n in range(3)), encoding="utf-8")
     assert library.ingest_file(system(db_path), book).status == "added"
     import re
@@ -181,13 +203,21 @@ _FILLER = "\n".join(f"第{k}项工作按计划推进，运行情况良好。" fo
 _TOTALS_CASES = [
     ("甲公司余热利用项目", "甲热能科技有限公司", 2000, "项目年节约标准煤 18000 吨，每年减少二氧化碳排放 19000 吨。"),
     ("乙公司光伏电站", "乙新能源有限公司", 2200, "电站投运后每年减少二氧化碳排放 50000 吨。"),
-    ("丙公司绿色物流", "丙物流有限公司", 1900, "车队电动化后每年减少二氧化碳排放 10000 吨。仓库照明改造后每年减少二氧化碳排放 3000 吨。"),
+    (
+        "丙公司绿色物流",
+        "丙物流有限公司",
+        1900,
+        "车队电动化后每年减少二氧化碳排放 10000 吨。仓库照明改造后每年减少二氧化碳排放 3000 吨。",
+    ),
     ("丁公司节水工厂", "丁制造有限公司", 2100, "工厂改造后每年减少二氧化碳排放 6000 吨。"),
 ]
 TOTALS_BOOK = "\n".join(
     ["# 合计测试案例集 2026\n\n本书收录四个测试案例，其中的数字只用来检验合计。\n"]
-    + [f"## {t}\n{org}\n\n### 案例概述\n项目总投资 {money} 万元。\n{_FILLER}\n\n### 项目成果\n{result}\n{_FILLER}\n"
-       for t, org, money, result in _TOTALS_CASES])
+    + [
+        f"## {t}\n{org}\n\n### 案例概述\n项目总投资 {money} 万元。\n{_FILLER}\n\n### 项目成果\n{result}\n{_FILLER}\n"
+        for t, org, money, result in _TOTALS_CASES
+    ]
+)
 
 
 @pytest.fixture
@@ -211,7 +241,12 @@ def test_totals_name_their_cases_with_shares_dominance_and_flagged_part(totals_c
     s = insights.summary(ctx)
     co2 = _total(s, "co2e_reduction", "tCO2e", "annual")
     assert co2.total == pytest.approx(88000) and (co2.n_cases, co2.n_outcomes) == (4, 5)
-    assert [c.title for c in co2.contributors] == ["乙公司光伏电站", "甲公司余热利用项目", "丙公司绿色物流", "丁公司节水工厂"]
+    assert [c.title for c in co2.contributors] == [
+        "乙公司光伏电站",
+        "甲公司余热利用项目",
+        "丙公司绿色物流",
+        "丁公司节水工厂",
+    ]
     assert [c.value for c in co2.contributors] == pytest.approx([50000, 19000, 13000, 6000])
     assert sum(c.value for c in co2.contributors) == pytest.approx(co2.total)
     assert sum(c.share for c in co2.contributors) == pytest.approx(1.0)
@@ -229,8 +264,12 @@ def test_totals_name_their_cases_with_shares_dominance_and_flagged_part(totals_c
     assert max(c.share for c in money.contributors) == pytest.approx(2200 / 8200)
     # The flagged part is the sum of the figures the standing flag cites (computed here from the flag).
     cited = {q for f in checks.flags(ctx) for q in f["quotes"]}
-    flagged = [m for ms in metrics.values() for m in ms
-               if m["kind"] == "co2e_reduction" and m["period"] == "annual" and m["quote"] in cited]
+    flagged = [
+        m
+        for ms in metrics.values()
+        for m in ms
+        if m["kind"] == "co2e_reduction" and m["period"] == "annual" and m["quote"] in cited
+    ]
     assert len(flagged) == 1 and co2.flagged_outcomes == 1 and co2.flagged_cases == 1
     assert co2.flagged_value == pytest.approx(sum(m["value"] for m in flagged)) == pytest.approx(19000)
     assert co2.flagged_share == pytest.approx(19000 / 88000) and money.flagged_value == 0 == money.flagged_share
@@ -245,10 +284,13 @@ def test_totals_name_their_cases_with_shares_dominance_and_flagged_part(totals_c
     tce = _total(u, "energy_saving", "tce")
     assert (tce.total, tce.n_outcomes, tce.n_cases, tce.contributors) == (0, 0, 0, []) and tce.flagged_share == 1
     # Fewer cases named: the largest, whether their case has a flag (甲) or not (ranked in SQL).
-    assert [c.title for c in _total(insights.summary(ctx, top=2), "co2e_reduction", "tCO2e", "annual").contributors] == \
-        ["乙公司光伏电站", "甲公司余热利用项目"]
-    assert [c.title for c in _total(insights.summary(ctx, unflagged=True, top=2), "co2e_reduction", "tCO2e",
-                                    "annual").contributors] == ["乙公司光伏电站", "丙公司绿色物流"]
+    assert [
+        c.title for c in _total(insights.summary(ctx, top=2), "co2e_reduction", "tCO2e", "annual").contributors
+    ] == ["乙公司光伏电站", "甲公司余热利用项目"]
+    assert [
+        c.title
+        for c in _total(insights.summary(ctx, unflagged=True, top=2), "co2e_reduction", "tCO2e", "annual").contributors
+    ] == ["乙公司光伏电站", "丙公司绿色物流"]
     # A dismissed flag no longer stands: nothing of the total rests on it.
     checks.set_verdict(ctx, next(f["id"] for f in checks.flags(ctx)), "dismissed", "测试")
     after = _total(insights.summary(ctx, unflagged=True), "co2e_reduction", "tCO2e", "annual")
@@ -261,7 +303,9 @@ def test_totals_api_and_cli_json_carry_contributors_and_flagged_part(totals_clie
     from caseatlas.cli import app
 
     body = totals_client.get("/api/v1/totals").json()
-    co2 = next(t for t in body["by_kind"] if (t["kind"], t["unit"], t["period"]) == ("co2e_reduction", "tCO2e", "annual"))
+    co2 = next(
+        t for t in body["by_kind"] if (t["kind"], t["unit"], t["period"]) == ("co2e_reduction", "tCO2e", "annual")
+    )
     assert co2["dominant"] is True and co2["n_cases"] == 4 and co2["flagged_value"] == pytest.approx(19000)
     assert co2["flagged_share"] == pytest.approx(19000 / 88000)
     assert set(co2["contributors"][0]) == {"case_id", "title", "collection", "value", "share", "outcome_id", "line"}
@@ -304,8 +348,10 @@ def test_home_page_shows_contributors_dominance_and_flagged_share(totals_client)
     assert '<span class="total">69,000吨二氧化碳当量</span>' in co2 and "未计入" in co2
     assert "全部数字合计 88,000吨二氧化碳当量" in co2 and "totals%3A1" not in co2
     insights_page = totals_client.get("/insights?unflagged=1").text
-    assert re.search(r'未计入的有核查提示的数字： 1 个数字（减排量 每年 <span class="flagged-value">19,000吨二氧化碳当量</span>，22%）',
-                     insights_page)
+    assert re.search(
+        r'未计入的有核查提示的数字： 1 个数字（减排量 每年 <span class="flagged-value">19,000吨二氧化碳当量</span>，22%）',
+        insights_page,
+    )
     en = totals_client.get("/?lang=en").text
     assert "88,000 tCO2e" in row(en, "co2e_reduction", "tCO2e") and "One case makes 57%" in en
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from conftest import ROOT
 from fastapi.testclient import TestClient
 
 from caseatlas.extract.quantities import find_quantities
@@ -15,22 +16,27 @@ from caseatlas.services import Context, library, system_actor
 from caseatlas.store import open_engine
 from caseatlas.text.numbers import displayed_value
 from caseatlas.web import create_app
-from conftest import ROOT
 
 EXPONENT = re.compile(r"\d(?:\.\d+)?[eE][+-]?\d{2}\b")
 PKG = ROOT / "src" / "caseatlas"
 
 # Figures from the very small to the very large, in a book written for this test.
-FIGURES = [("年减少二氧化碳排放 1600000 吨", 1.6e6, "tCO2e"), ("累计节约标准煤 0.00004 吨", 4e-5, "tce"),
-           ("项目总投资 56000000000 元", 5.6e10, "CNY"), ("年发电量 123456789012 千瓦时", 123456789012, "kWh"),
-           ("年节约标准煤 13044.33 吨", 13044.33, "tce")]
+FIGURES = [
+    ("年减少二氧化碳排放 1600000 吨", 1.6e6, "tCO2e"),
+    ("累计节约标准煤 0.00004 吨", 4e-5, "tce"),
+    ("项目总投资 56000000000 元", 5.6e10, "CNY"),
+    ("年发电量 123456789012 千瓦时", 123456789012, "kWh"),
+    ("年节约标准煤 13044.33 吨", 13044.33, "tce"),
+]
 
 
 def _book(tmp_path: Path) -> Path:
     filler = "".join(f"第{k}段正文，说明项目的做法、过程与成效，文字足够长以构成一个段落。\n\n" for k in range(6))
     parts = ["# 数字测试案例集\n\n"]
     for n, (sentence, _, _) in enumerate(FIGURES, 1):
-        parts.append(f"## 测试案例{n}\n\n某某公司{n}\n\n【项目概述】\n\n{filler}【项目成果】\n\n{sentence}。\n\n{filler}")
+        parts.append(
+            f"## 测试案例{n}\n\n某某公司{n}\n\n【项目概述】\n\n{filler}【项目成果】\n\n{sentence}。\n\n{filler}"
+        )
     path = tmp_path / "numbers.md"
     path.write_text("".join(parts), encoding="utf-8")
     return path
@@ -43,8 +49,16 @@ def test_no_page_prints_an_exponent_and_figures_read_back(db_path, tmp_path):
     cases = client.get("/api/v1/cases?collection=numbers").json()
     ids = [c["id"] for c in cases["items"]]
     assert len(ids) == len(FIGURES)
-    urls = ["/", "/?lang=en", "/insights", "/insights?lang=en", "/search?q=减少", "/search?q=减少&lang=en",
-            "/collections", f"/compare?ids={','.join(ids[:3])}"]
+    urls = [
+        "/",
+        "/?lang=en",
+        "/insights",
+        "/insights?lang=en",
+        "/search?q=减少",
+        "/search?q=减少&lang=en",
+        "/collections",
+        f"/compare?ids={','.join(ids[:3])}",
+    ]
     urls += [f"/cases/{i}" for i in ids] + [f"/cases/{i}?lang=en" for i in ids]
     for url in urls:
         r = client.get(url)

@@ -47,7 +47,7 @@ class Case:
     page: int | None
     sections: list[Section] = field(default_factory=list)
     text: str = ""
-    facts: "CaseFacts | None" = None
+    facts: CaseFacts | None = None
     case_id: str | None = None  # assigned by the store: "<collection>:<n>", kept across re-ingest
     flags: list = field(default_factory=list)  # checks.Flag: what the claim checks found
 
@@ -131,6 +131,18 @@ class Filters:
     organization: str | None = None  # an organization's id or name: its cases and its group's
 
     def active(self) -> bool:
-        return any(v for v in (self.collection, self.year, self.chapter, self.sector, self.province,
-                               self.measure, self.standard, self.min_outcomes, self.flag,
-                                                       self.organization))
+        return any(
+            v
+            for v in (
+                self.collection,
+                self.year,
+                self.chapter,
+                self.sector,
+                self.province,
+                self.measure,
+                self.standard,
+                self.min_outcomes,
+                self.flag,
+                self.organization,
+            )
+        )

@@ -7,9 +7,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-OUTCOME_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
-                 "investment_or_finance", "cost_saving", "storage_capacity", "revenue", "area",
-                 "percentage_reduction", "users_or_participants", "intensity", "target", "other")
+OUTCOME_KINDS = (
+    "co2e_reduction",
+    "energy_saving",
+    "renewable_capacity",
+    "renewable_generation",
+    "investment_or_finance",
+    "cost_saving",
+    "storage_capacity",
+    "revenue",
+    "area",
+    "percentage_reduction",
+    "users_or_participants",
+    "intensity",
+    "target",
+    "other",
+)
 # The kinds that are results of a case (what totals, charts and evaluation count).
 CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation", "investment_or_finance")
 # An intensity or factor ("67 g CO2/p.km", "6.4 吨/公顷", "每平方米减少 4.18 千克标准煤") is a
@@ -17,21 +30,55 @@ CORE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewabl
 NOT_RESULTS = ("other", "target", "intensity")
 # The canonical unit a threshold on each kind is stated in (extract/units.py converts to these;
 # energy saving and storage also occur in kWh, thresholds use the first unit).
-KIND_UNITS = {"co2e_reduction": "tCO2e", "energy_saving": "tce", "renewable_capacity": "MW",
-              "renewable_generation": "kWh", "investment_or_finance": "CNY", "cost_saving": "CNY",
-              "storage_capacity": "MW", "revenue": "CNY", "area": "m2", "percentage_reduction": "%",
-              "users_or_participants": "persons"}
+KIND_UNITS = {
+    "co2e_reduction": "tCO2e",
+    "energy_saving": "tce",
+    "renewable_capacity": "MW",
+    "renewable_generation": "kWh",
+    "investment_or_finance": "CNY",
+    "cost_saving": "CNY",
+    "storage_capacity": "MW",
+    "revenue": "CNY",
+    "area": "m2",
+    "percentage_reduction": "%",
+    "users_or_participants": "persons",
+}
 # Canonical units as people read them, (zh, en): what text/numbers.format_quantity prints and the
 # extractor's unit lexicon (extract/units.py) reads back as the same unit.
-UNIT_LABELS = {"tCO2e": ("吨二氧化碳当量", "tCO2e"), "tce": ("吨标准煤", "tce"), "kWh": ("千瓦时", "kWh"),
-               "MW": ("兆瓦", "MW"), "CNY": ("元", "CNY"), "USD": ("美元", "USD"), "EUR": ("欧元", "EUR"),
-               "HKD": ("港元", "HKD"), "GBP": ("英镑", "GBP"), "JPY": ("日元", "JPY"), "m2": ("平方米", "m²"),
-               "m3": ("立方米", "m³"), "t": ("吨", "t"), "%": ("%", "%"), "persons": ("人", "persons")}
+UNIT_LABELS = {
+    "tCO2e": ("吨二氧化碳当量", "tCO2e"),
+    "tce": ("吨标准煤", "tce"),
+    "kWh": ("千瓦时", "kWh"),
+    "MW": ("兆瓦", "MW"),
+    "CNY": ("元", "CNY"),
+    "USD": ("美元", "USD"),
+    "EUR": ("欧元", "EUR"),
+    "HKD": ("港元", "HKD"),
+    "GBP": ("英镑", "GBP"),
+    "JPY": ("日元", "JPY"),
+    "m2": ("平方米", "m²"),
+    "m3": ("立方米", "m³"),
+    "t": ("吨", "t"),
+    "%": ("%", "%"),
+    "persons": ("人", "persons"),
+}
 # How a published book prints each kind (a programme's declared outcomes, services/selection.py).
-KIND_LABELS_ZH = {"co2e_reduction": "减排量", "energy_saving": "节能量", "renewable_capacity": "可再生能源装机",
-               "renewable_generation": "可再生能源发电量", "investment_or_finance": "投融资", "cost_saving": "节约成本",
-               "storage_capacity": "储能规模", "revenue": "收入", "area": "面积", "percentage_reduction": "降幅",
-               "users_or_participants": "参与人数", "intensity": "强度/因子", "target": "目标", "other": "其他"}
+KIND_LABELS_ZH = {
+    "co2e_reduction": "减排量",
+    "energy_saving": "节能量",
+    "renewable_capacity": "可再生能源装机",
+    "renewable_generation": "可再生能源发电量",
+    "investment_or_finance": "投融资",
+    "cost_saving": "节约成本",
+    "storage_capacity": "储能规模",
+    "revenue": "收入",
+    "area": "面积",
+    "percentage_reduction": "降幅",
+    "users_or_participants": "参与人数",
+    "intensity": "强度/因子",
+    "target": "目标",
+    "other": "其他",
+}
 PERIODS = ("annual", "cumulative", "unspecified")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.
@@ -47,12 +94,30 @@ ORIGINS = ("extracted", "declared")
 # refused for them when declared, and never given to them when extracted (extract/periods.py).
 STOCK_KINDS = ("renewable_capacity", "storage_capacity")
 # Kinds whose values add up across cases (per unit and period); others are shown as distributions.
-ADDITIVE_KINDS = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation",
-                  "investment_or_finance", "cost_saving", "storage_capacity")
+ADDITIVE_KINDS = (
+    "co2e_reduction",
+    "energy_saving",
+    "renewable_capacity",
+    "renewable_generation",
+    "investment_or_finance",
+    "cost_saving",
+    "storage_capacity",
+)
 QUALIFIERS = ("approx", "lower_bound")
 # Claim checks (caseatlas/checks): what a flag says is wrong, how bad, and what a person decided.
-CHECKS = ("factor", "magnitude", "unit-type", "missing-unit", "format", "sum", "product", "plausibility", "duplicate-value", "date",
-          "period")
+CHECKS = (
+    "factor",
+    "magnitude",
+    "unit-type",
+    "missing-unit",
+    "format",
+    "sum",
+    "product",
+    "plausibility",
+    "duplicate-value",
+    "date",
+    "period",
+)
 SEVERITIES = ("error", "warning", "note")
 VERDICTS = ("confirmed", "dismissed")
 ATTRIBUTE_KINDS = ("region", "sector", "industry", "measure", "standard", "system", "target")
@@ -75,31 +140,74 @@ SUBMISSION_STATUSES = ("draft", "submitted")
 # that carries it from an older version is still read and shown (STORED_DECISIONS).
 DECISIONS = ("accept", "reject")
 STORED_DECISIONS = ("accept", "revise", "reject")
-NOTIFICATION_KINDS = ("call_published", "submission_received", "review_assigned", "decision", "conflict_found",
-                      "invitation", "password_reset")
+NOTIFICATION_KINDS = (
+    "call_published",
+    "submission_received",
+    "review_assigned",
+    "decision",
+    "conflict_found",
+    "invitation",
+    "password_reset",
+)
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.
 # Programme actions are granted by role here and then decided per resource (services/rules.py:
 # the applicant's own submission, the reviewer's assignment and conflicts, the call's phase).
 ROLES = ("admin", "organizer", "reviewer", "applicant")
-PROGRAMME_ACTIONS = ("programme.read", "programme.create", "programme.manage", "submission.create",
-                     "submission.read", "submission.edit", "review.write", "review.read", "discussion.write",
-                     "conflict.declare")
-ACTIONS = ("library.read", "library.ingest", "library.publish", "library.delete", "search.embed", "flags.verdict",
-           "organizations.decide", "users.manage",
-           "audit.read") + PROGRAMME_ACTIONS
+PROGRAMME_ACTIONS = (
+    "programme.read",
+    "programme.create",
+    "programme.manage",
+    "submission.create",
+    "submission.read",
+    "submission.edit",
+    "review.write",
+    "review.read",
+    "discussion.write",
+    "conflict.declare",
+)
+ACTIONS = (
+    "library.read",
+    "library.ingest",
+    "library.publish",
+    "library.delete",
+    "search.embed",
+    "flags.verdict",
+    "organizations.decide",
+    "users.manage",
+    "audit.read",
+) + PROGRAMME_ACTIONS
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
-    "applicant": frozenset({"library.read", "programme.read", "submission.create", "submission.read",
-                            "submission.edit"}),
-    "reviewer": frozenset({"library.read", "programme.read", "submission.read", "review.write", "review.read",
-                           "discussion.write", "conflict.declare"}),
+    "applicant": frozenset(
+        {"library.read", "programme.read", "submission.create", "submission.read", "submission.edit"}
+    ),
+    "reviewer": frozenset(
+        {
+            "library.read",
+            "programme.read",
+            "submission.read",
+            "review.write",
+            "review.read",
+            "discussion.write",
+            "conflict.declare",
+        }
+    ),
     # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
     # the costliest request there is, so it is not open to anonymous readers. Organizers add books
     # and remove or replace their own (whose book it is: services/rules.py, CollectionView).
-    "organizer": frozenset({"library.read", "library.ingest", "library.delete", "library.publish", "search.embed",
-                            "flags.verdict", "organizations.decide"})
+    "organizer": frozenset(
+        {
+            "library.read",
+            "library.ingest",
+            "library.delete",
+            "library.publish",
+            "search.embed",
+            "flags.verdict",
+            "organizations.decide",
+        }
+    )
     | frozenset(PROGRAMME_ACTIONS),
     "admin": frozenset(ACTIONS),
     "system": frozenset(ACTIONS),  # the CLI on the machine that holds the library

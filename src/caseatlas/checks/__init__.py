@@ -29,6 +29,7 @@ class Flag:
 @dataclass(slots=True)
 class CaseView:
     """What a rule sees of a case: its outcomes and its lines by number."""
+
     outcomes: list[Outcome]
     lines: dict[int, Line]
     sections: list[int] = field(default_factory=list)  # first line of each section, in order
@@ -43,6 +44,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         RULES[name] = fn
         return fn
+
     return register
 
 

@@ -18,14 +18,20 @@ from itertools import pairwise
 from ..models import Evidence, Outcome
 from . import CaseView
 
-NEAR_LINES = 2  # a CO2 figure pairs with what it was computed from on its line or this many above (each link of a chain)
+NEAR_LINES = (
+    2  # a CO2 figure pairs with what it was computed from on its line or this many above (each link of a chain)
+)
 ITEM_LINES = 2  # a list item's text runs this many lines below its bullet at most (wrapped PDF lines)
 LIST_ITEMS = 3  # a results list that pairs its only driver with its only CO2 figure has this many items
 BARE_RESULT = 16  # at most this many characters before the figure of an item that only states a result
 
 _GAS = re.compile(r"天然气|燃气|LNG|CNG|液化气")
-_FUELS = (("per_t_diesel", re.compile(r"柴油")), ("per_t_gasoline", re.compile(r"汽油")),
-          ("per_t_fuel_oil", re.compile(r"燃油|重油|燃料油|船用油")), ("per_t_coal", re.compile(r"原煤|燃煤|煤炭|散煤")))
+_FUELS = (
+    ("per_t_diesel", re.compile(r"柴油")),
+    ("per_t_gasoline", re.compile(r"汽油")),
+    ("per_t_fuel_oil", re.compile(r"燃油|重油|燃料油|船用油")),
+    ("per_t_coal", re.compile(r"原煤|燃煤|煤炭|散煤")),
+)
 _SENTENCE_END = re.compile(r"[。！？；;!?]")
 _NEW_ITEM = re.compile(r"^\s*(?:[•·●\-*#]|\d{1,2}[.、)]|[（(]\d{1,2}[)）])")
 _AVOIDED = re.compile(r"减少|减排|降低|相当于|折合|间接|避免")
@@ -35,6 +41,7 @@ _RESTATED = re.compile(r"相当于|折合|折算|约合|即")
 @dataclass(slots=True)
 class Stated:
     """One statement of a figure: an outcome as stated at one place (its quote and line)."""
+
     outcome: Outcome
     quote: str
     line: int
@@ -47,6 +54,7 @@ class Stated:
 @dataclass(slots=True)
 class Pair:
     """A CO2 statement and the driver it was computed from, with the implied factor."""
+
     co2: Stated
     driver: Stated
     kind: str  # the factor's key in data/checks/factors.toml
@@ -64,10 +72,21 @@ def context(view: CaseView, s: Stated, before: int = 12) -> str:
     at = raw.find(s.quote)
     if at < 0:
         return s.quote
-    lead = raw[max(0, at - before):at]
+    lead = raw[max(0, at - before) : at]
     if len(lead) < before:
-        above = next((view.lines[n].raw for n in range(s.line - 1, s.line - 3, -1) if n in view.lines and view.lines[n].raw.strip()), "")
-        lead = above.rstrip()[-(before - len(lead)):] + lead if not _SENTENCE_END.search(above.rstrip()[-1:] or "。") else lead
+        above = next(
+            (
+                view.lines[n].raw
+                for n in range(s.line - 1, s.line - 3, -1)
+                if n in view.lines and view.lines[n].raw.strip()
+            ),
+            "",
+        )
+        lead = (
+            above.rstrip()[-(before - len(lead)) :] + lead
+            if not _SENTENCE_END.search(above.rstrip()[-1:] or "。")
+            else lead
+        )
     return lead + s.quote
 
 
@@ -144,7 +163,7 @@ def next_item(view: CaseView, d: Stated, co2: Stated) -> bool:
     # an item with its own subject and clause ("• 蒙牛携手原奶供应商…，林草、农田累计实现生态固碳
     # 111 万吨") is another measure, not the result of the item above
     # and a result says what it avoided ("• 累计固碳 111 万吨" under "• 年发电量…" is its own item)
-    upto = _NEW_ITEM.sub("", view.lines[co2.line].raw[:position(view, co2) + len(co2.quote)])
+    upto = _NEW_ITEM.sub("", view.lines[co2.line].raw[: position(view, co2) + len(co2.quote)])
     lead = re.split(r"\d", upto, maxsplit=1)[0].strip()  # the words before the number
     bare = len(lead) <= BARE_RESULT and not re.search(r"[，,：:]", lead)
     return bare and (co2.outcome.unit != "tCO2e" or _AVOIDED.search(lead) is not None)

@@ -35,7 +35,31 @@ _NUMBER = re.compile(r"\d[\d.,]*")
 _NOT_WHEN_BEFORE = re.compile(r"(?:到|至|预计|计划|力争|争取|目标|承诺|比|较|—|-|~|～)\s*$")
 _NOT_WHEN_AFTER = re.compile(r"\s*(?:前|底前|—|-|~|～|至|到)")
 # words that any milestone sentence has: they say nothing about which event it is
-_GENERIC = frozenset(["目标", "项目", "工作", "企业", "公司", "实现", "完成", "开始", "成为", "通过", "获得", "中国", "全国", "国内", "首家", "首个", "正式", "以来", "进行", "我们", "以及"])
+_GENERIC = frozenset(
+    [
+        "目标",
+        "项目",
+        "工作",
+        "企业",
+        "公司",
+        "实现",
+        "完成",
+        "开始",
+        "成为",
+        "通过",
+        "获得",
+        "中国",
+        "全国",
+        "国内",
+        "首家",
+        "首个",
+        "正式",
+        "以来",
+        "进行",
+        "我们",
+        "以及",
+    ]
+)
 
 
 @dataclass(slots=True)
@@ -68,8 +92,11 @@ def _words(text: str) -> frozenset[str]:
     from ..search.analysis import analyzer
 
     stop = analyzer().stopwords
-    return frozenset(w for w in rjieba.cut_for_search(text.lower())
-                     if len(w) >= 2 and w not in _GENERIC and w not in stop and not _DIGIT.search(w))
+    return frozenset(
+        w
+        for w in rjieba.cut_for_search(text.lower())
+        if len(w) >= 2 and w not in _GENERIC and w not in stop and not _DIGIT.search(w)
+    )
 
 
 def _case_text(view: CaseView) -> tuple[str, list[tuple[int, int]]]:
@@ -113,16 +140,25 @@ def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
     found = list(_DATE.finditer(text))
     out = []
     for k, m in enumerate(found):
-        before = text[max(0, m.start() - 4):m.start()].split("\n")[-1]
-        if _NOT_WHEN_BEFORE.search(before) or _NOT_WHEN_AFTER.match(text[m.end():m.end() + 4]):
+        before = text[max(0, m.start() - 4) : m.start()].split("\n")[-1]
+        if _NOT_WHEN_BEFORE.search(before) or _NOT_WHEN_AFTER.match(text[m.end() : m.end() + 4]):
             continue
         end = _END.search(text, m.end())
         stop = min(end.start() if end else len(text), found[k + 1].start() if k + 1 < len(found) else len(text))
-        scope = text[m.end():stop].replace("\n", "")
+        scope = text[m.end() : stop].replace("\n", "")
         line = starts[_index_at(offsets, m.start())][1]
-        out.append(_Dated(int(m.group(1)), int(m.group(2)) if m.group(2) else None, line, _section(view, line),
-                          m.group(0), _words(scope), _words(scope.lstrip("，, ")[:HEAD_CHARS]),
-                          frozenset(_NUMBER.findall(scope))))
+        out.append(
+            _Dated(
+                int(m.group(1)),
+                int(m.group(2)) if m.group(2) else None,
+                line,
+                _section(view, line),
+                m.group(0),
+                _words(scope),
+                _words(scope.lstrip("，, ")[:HEAD_CHARS]),
+                frozenset(_NUMBER.findall(scope)),
+            )
+        )
     return out, idf
 
 
@@ -151,24 +187,42 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
         others = [(told_again(a, b), j) for j, b in enumerate(dated) if j != i and b.section != a.section]
         if not others:
             continue
-        if any(b.same_date(a) and a.head and weight(a.head & b.head) >= HEAD_OVERLAP * weight(a.head)
-               for b in dated if b is not a and b.section != a.section):
+        if any(
+            b.same_date(a) and a.head and weight(a.head & b.head) >= HEAD_OVERLAP * weight(a.head)
+            for b in dated
+            if b is not a and b.section != a.section
+        ):
             continue  # its event is restated elsewhere with the same date
         (score, shared), j = max(others, key=lambda x: x[0][0])
         b = dated[j]
-        if j < i or score < DATE_OVERLAP or len(shared) < MIN_SHARED or a.same_date(b) or abs(a.year - b.year) > DATE_YEARS:
+        if (
+            j < i
+            or score < DATE_OVERLAP
+            or len(shared) < MIN_SHARED
+            or a.same_date(b)
+            or abs(a.year - b.year) > DATE_YEARS
+        ):
             continue
         if a.figures and b.figures and a.figures != b.figures:
             continue  # a series of years, each with its own figure
-        if any(c.same_date(b) and b.head and weight(b.head & c.head) >= HEAD_OVERLAP * weight(b.head)
-               for c in dated if c is not b and c.section != b.section):
+        if any(
+            c.same_date(b) and b.head and weight(b.head & c.head) >= HEAD_OVERLAP * weight(b.head)
+            for c in dated
+            if c is not b and c.section != b.section
+        ):
             continue
         words = "、".join(sorted(shared, key=lambda w: -idf.get(w, 0))[:4])
-        flags.append(Flag(
-            "date", "warning",
-            f"同一件事（{words}……）在一处写作 {a.label}，在另一处写作 {b.label}。",
-            f"The same event ({words}…) is dated {a.label} in one place and {b.label} in another.",
-            [a.line, b.line], [a.quote, b.quote], {"year_a": a.year, "year_b": b.year}))
+        flags.append(
+            Flag(
+                "date",
+                "warning",
+                f"同一件事（{words}……）在一处写作 {a.label}，在另一处写作 {b.label}。",
+                f"The same event ({words}…) is dated {a.label} in one place and {b.label} in another.",
+                [a.line, b.line],
+                [a.quote, b.quote],
+                {"year_a": a.year, "year_b": b.year},
+            )
+        )
     return flags
 
 
@@ -200,15 +254,16 @@ def _figures(view: CaseView) -> list[_Figure]:
             continue
         at = at_line[s.line] + position(view, s)
         cuts = [m.end() for m in _CLAUSE.finditer(text, 0, at)]
-        if _PART.search(text[(cuts[-1] if cuts else 0):at + len(s.quote)]):
+        if _PART.search(text[(cuts[-1] if cuts else 0) : at + len(s.quote)]):
             continue
         end = _CLAUSE.search(text, at + len(s.quote))
-        context = text[(cuts[-2] if len(cuts) > 1 else 0):(end.start() if end else len(text))].replace("\n", "")
+        context = text[(cuts[-2] if len(cuts) > 1 else 0) : (end.start() if end else len(text))].replace("\n", "")
         unit_words = _words(re.split(r"\d[\d.,]*", s.quote)[-1])  # "亿平方米": what the number is in, not of
         own = set(_NUMBER.findall(s.quote))
         others = frozenset(x for x in _NUMBER.findall(context) if not re.fullmatch(r"(?:19|20)\d{2}", x)) - own
-        out.append(_Figure(s, _section(view, s.line), _words(context) - unit_words, frozenset(_YEAR.findall(context)),
-                           others))
+        out.append(
+            _Figure(s, _section(view, s.line), _words(context) - unit_words, frozenset(_YEAR.findall(context)), others)
+        )
     return out
 
 
@@ -229,7 +284,7 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
 
     flags = []
     for i, a in enumerate(figures):
-        for b in figures[i + 1:]:
+        for b in figures[i + 1 :]:
             oa, ob = a.stated.outcome, b.stated.outcome
             if a.section == b.section or oa is ob or oa.unit != ob.unit or oa.kind != ob.kind:
                 continue
@@ -244,9 +299,15 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
             if not naming or not smaller or weight(shared) / smaller < DUP_OVERLAP:
                 continue
             qa, qb = a.stated.quote, b.stated.quote
-            flags.append(Flag(
-                "duplicate-value", "note",
-                f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”。",
-                f"The same quantity ({', '.join(naming[:3])}) is stated as '{qa}' and as '{qb}'.",
-                [a.stated.line, b.stated.line], [qa, qb], {"value_a": a.stated.value, "value_b": b.stated.value}))
+            flags.append(
+                Flag(
+                    "duplicate-value",
+                    "note",
+                    f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”。",
+                    f"The same quantity ({', '.join(naming[:3])}) is stated as '{qa}' and as '{qb}'.",
+                    [a.stated.line, b.stated.line],
+                    [qa, qb],
+                    {"value_a": a.stated.value, "value_b": b.stated.value},
+                )
+            )
     return flags

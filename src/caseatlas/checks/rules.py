@@ -50,9 +50,15 @@ MAGNITUDE_TOL = 0.02  # twins: their ratio within 2 % of 10³ or 10⁴
 SAME_FACTOR = 0.01  # out-of-range factors of one case this close (1 %) are one slip repeated, one flag
 SLIP_LOG10 = 0.35  # an implied factor within ×/÷ 10^0.35 (2.2) of 1,000× the reference is kg printed as t
 
-_NAMES = {"per_kwh": ("每千瓦时", "per kWh"), "per_tce": ("每吨标煤", "per tce"), "per_m3_gas": ("每立方米天然气", "per m³ of gas"),
-          "per_t_diesel": ("每吨柴油", "per t of diesel"), "per_t_gasoline": ("每吨汽油", "per t of gasoline"),
-          "per_t_fuel_oil": ("每吨燃料油", "per t of fuel oil"), "per_t_coal": ("每吨原煤", "per t of coal")}
+_NAMES = {
+    "per_kwh": ("每千瓦时", "per kWh"),
+    "per_tce": ("每吨标煤", "per tce"),
+    "per_m3_gas": ("每立方米天然气", "per m³ of gas"),
+    "per_t_diesel": ("每吨柴油", "per t of diesel"),
+    "per_t_gasoline": ("每吨汽油", "per t of gasoline"),
+    "per_t_fuel_oil": ("每吨燃料油", "per t of fuel oil"),
+    "per_t_coal": ("每吨原煤", "per t of coal"),
+}
 
 
 @lru_cache(maxsize=1)
@@ -93,9 +99,11 @@ def implied_factor(view: CaseView) -> list[Flag]:
         ratio = f / ref["reference"]
         zh, en = _NAMES[kind]
         slip = _power_of_ten(ratio)
-        check, severity = ("magnitude", "error") if slip else ("factor", "error" if not 1 / 3 <= ratio <= 3 else "warning")
+        check, severity = (
+            ("magnitude", "error") if slip else ("factor", "error" if not 1 / 3 <= ratio <= 3 else "warning")
+        )
         times = f"{_fmt(ratio)} 倍" if ratio >= 1 else f"{_fmt(1 / ratio)} 分之一"
-        msg = (f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 {times}")
+        msg = f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 {times}"
         msg_en = f"Implied factor {_fmt(f, 'en')} {ref['unit']} ({en}), {_fmt(ratio, 'en')}× the reference {ref['reference']} {ref['unit']}"
         if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
             msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
@@ -103,9 +111,16 @@ def implied_factor(view: CaseView) -> list[Flag]:
         if slip:
             msg += "：可能把 kg 写成了 t" if ratio > 1 else "：可能把 t 写成了 kg"
             msg_en += ": kg probably printed as t" if ratio > 1 else ": t probably printed as kg"
-        same[key] = Flag(check, severity, msg + "。", msg_en + ".", [d.line, co2.line], [d.quote, co2.quote],
-                         {"co2_t": co2.value, "driver": d.value, "factor": f, "reference": ref["reference"]},
-                         ref["source"])
+        same[key] = Flag(
+            check,
+            severity,
+            msg + "。",
+            msg_en + ".",
+            [d.line, co2.line],
+            [d.quote, co2.quote],
+            {"co2_t": co2.value, "driver": d.value, "factor": f, "reference": ref["reference"]},
+            ref["source"],
+        )
         flags.append(same[key])
     return flags
 
@@ -150,11 +165,18 @@ def ratio_spread(view: CaseView) -> list[Flag]:
         for p in found:
             lines += [p.driver.line, p.co2.line]
             quotes += [p.driver.quote, p.co2.quote]
-        flags.append(Flag(
-            "factor", "warning",
-            f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），不是用同一排放因子算出的。",
-            f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({hi / lo:.2f}×): not one emission factor.",
-            lines, quotes, {f"min_{key}": lo, f"max_{key}": hi}, references()[kind]["source"]))
+        flags.append(
+            Flag(
+                "factor",
+                "warning",
+                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），不是用同一排放因子算出的。",
+                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({hi / lo:.2f}×): not one emission factor.",
+                lines,
+                quotes,
+                {f"min_{key}": lo, f"max_{key}": hi},
+                references()[kind]["source"],
+            )
+        )
     return flags
 
 
@@ -163,8 +185,13 @@ def magnitude_twins(view: CaseView) -> list[Flag]:
     """The same kind and unit, 10³ or 10⁴ apart with the same leading digits."""
     flags = []
     seen: set[tuple[int, int]] = set()
-    outs = [o for o in view.outcomes if o.value > 0 and o.kind != "percentage_reduction"
-            and (o.kind not in ("other", "intensity") or o.unit in _COMPARABLE)]
+    outs = [
+        o
+        for o in view.outcomes
+        if o.value > 0
+        and o.kind != "percentage_reduction"
+        and (o.kind not in ("other", "intensity") or o.unit in _COMPARABLE)
+    ]
     for i, a in enumerate(outs):
         for j, b in enumerate(outs):
             if i == j or a.unit != b.unit or a.line == b.line or (j, i) in seen:
@@ -178,11 +205,18 @@ def magnitude_twins(view: CaseView) -> list[Flag]:
                 if abs(ratio / m - 1) <= MAGNITUDE_TOL:
                     seen.add((i, j))
                     word = "万" if m == 1e4 else "千"
-                    flags.append(Flag("magnitude", "warning",
-                                      f"同一案例中同一类数字既写作“{a.quote}”又写作“{b.quote}”，相差 {_fmt(m)} 倍：可能漏写或多写了“{word}”。",
-                                      f"The same kind of figure is stated as '{a.quote}' and as '{b.quote}', {_fmt(m, 'en')}× apart: "
-                                      f"a dropped or extra unit multiplier?",
-                                      [a.line, b.line], [a.quote, b.quote], {"larger": a.value, "smaller": b.value}))
+                    flags.append(
+                        Flag(
+                            "magnitude",
+                            "warning",
+                            f"同一案例中同一类数字既写作“{a.quote}”又写作“{b.quote}”，相差 {_fmt(m)} 倍：可能漏写或多写了“{word}”。",
+                            f"The same kind of figure is stated as '{a.quote}' and as '{b.quote}', {_fmt(m, 'en')}× apart: "
+                            f"a dropped or extra unit multiplier?",
+                            [a.line, b.line],
+                            [a.quote, b.quote],
+                            {"larger": a.value, "smaller": b.value},
+                        )
+                    )
     return flags
 
 
@@ -196,9 +230,12 @@ def _printed(o: Outcome) -> str | None:
 
 _ENERGY_AS_POWER = re.compile(
     r"(用电|耗电|电量|发电量|节电|节约电|节省电|省电|电能|供电)[^，。；;,\d]{0,8}?(\d[\d.,]*\s*(?:万|亿)?\s*(?:千瓦|kW|KW|kw|兆瓦|MW))"
-    r"(?!\s*(?:时|·\s*[hH]|[hH]|小时|/))")
+    r"(?!\s*(?:时|·\s*[hH]|[hH]|小时|/))"
+)
 _KW_PER_H = re.compile(r"(?<![\d.])\d[\d.,]*\s*(?:kw|kW|KW|Kw|千瓦)\s*/\s*(?:h|H|时|小时)")
-_CAPACITY_IN_KV = re.compile(r"(装机|容量|规模)[^，。；;,\d]{0,6}?(\d[\d.,]*\s*(?:万)?\s*(?:千伏|kV|KV))(?!\s*(?:安|A|线路|电压|母线))")
+_CAPACITY_IN_KV = re.compile(
+    r"(装机|容量|规模)[^，。；;,\d]{0,6}?(\d[\d.,]*\s*(?:万)?\s*(?:千伏|kV|KV))(?!\s*(?:安|A|线路|电压|母线))"
+)
 
 
 _TOTAL = re.compile(r"总量|总计|合计|共计|总共|累计|全部|总减排|共减少|共节约|总规模|总装机")
@@ -213,31 +250,54 @@ def part_exceeds_total(view: CaseView) -> list[Flag]:
     for i, total in enumerate(figures):
         if not _TOTAL.search(context(view, total)):
             continue
-        for part in figures[i + 1:]:
+        for part in figures[i + 1 :]:
             if part.line - total.line > PART_LINES:
                 break
             if part.outcome.unit != total.outcome.unit or part.outcome.kind != total.outcome.kind:
                 continue
             if "其中" in between(view, total, part) and part.value > total.value * (1 + 1e-9):
                 u = part.outcome.unit
-                flags.append(_part_over_whole(
-                    "sum", "error", total, part, ("total", "part"),
-                    f"“其中”的一项（{_n(part.value)} {u}）大于前面的总量（{_n(total.value)} {u}）。",
-                    f"A part ('其中', {_n(part.value, 'en')} {u}) exceeds the total before it ({_n(total.value, 'en')} {u})."))
+                flags.append(
+                    _part_over_whole(
+                        "sum",
+                        "error",
+                        total,
+                        part,
+                        ("total", "part"),
+                        f"“其中”的一项（{_n(part.value)} {u}）大于前面的总量（{_n(total.value)} {u}）。",
+                        f"A part ('其中', {_n(part.value, 'en')} {u}) exceeds the total before it ({_n(total.value, 'en')} {u}).",
+                    )
+                )
     return flags
 
 
 def _part_over_whole(check: str, severity: str, whole, part, keys: tuple[str, str], zh: str, en: str) -> Flag:
     """A flag on a part stated larger than the whole it belongs to: both places cited."""
-    return Flag(check, severity, zh, en, [whole.line, part.line], [whole.quote, part.quote],
-                {keys[0]: whole.value, keys[1]: part.value})
+    return Flag(
+        check,
+        severity,
+        zh,
+        en,
+        [whole.line, part.line],
+        [whole.quote, part.quote],
+        {keys[0]: whole.value, keys[1]: part.value},
+    )
 
 
 _UNIT_TYPES = (
     (_KW_PER_H, "error", "“{q}”不是电量单位：应为千瓦时（kWh）。", "'{q}' is not a unit of energy: kWh is meant."),
-    (_ENERGY_AS_POWER, "warning", "“{q}”：电量应以千瓦时计，这里写成了功率单位。",
-     "'{q}': an amount of electricity is stated in a unit of power."),
-    (_CAPACITY_IN_KV, "warning", "“{q}”：装机规模写成了电压单位（千伏）。", "'{q}': a capacity is stated in a unit of voltage (kV)."),
+    (
+        _ENERGY_AS_POWER,
+        "warning",
+        "“{q}”：电量应以千瓦时计，这里写成了功率单位。",
+        "'{q}': an amount of electricity is stated in a unit of power.",
+    ),
+    (
+        _CAPACITY_IN_KV,
+        "warning",
+        "“{q}”：装机规模写成了电压单位（千伏）。",
+        "'{q}': a capacity is stated in a unit of voltage (kV).",
+    ),
 )
 
 
@@ -250,8 +310,11 @@ def _matches(view: CaseView, rx: re.Pattern[str]):
 
 @rule("unit-type")
 def unit_types(view: CaseView) -> list[Flag]:
-    return [Flag("unit-type", severity, zh.format(q=m.group(0)), en.format(q=m.group(0)), [no], [m.group(0)])
-            for rx, severity, zh, en in _UNIT_TYPES for no, _, m in _matches(view, rx)]
+    return [
+        Flag("unit-type", severity, zh.format(q=m.group(0)), en.format(q=m.group(0)), [no], [m.group(0)])
+        for rx, severity, zh, en in _UNIT_TYPES
+        for no, _, m in _matches(view, rx)
+    ]
 
 
 _TWO_POINTS = re.compile(r"(?<![\d.A-Za-z])(\d+\.\d+\.\d+)(?![\d.])")
@@ -262,15 +325,25 @@ _DATE_LIKE = re.compile(r"^(19|20)\d{2}\.\d{1,2}\.\d{1,2}$")
 def malformed_numbers(view: CaseView) -> list[Flag]:
     flags = []
     for no, raw, m in _matches(view, _TWO_POINTS):
-        if _DATE_LIKE.match(m.group(1)) or raw[max(0, m.start() - 2): m.start()].lower().endswith(("v", "版")):
+        if _DATE_LIKE.match(m.group(1)) or raw[max(0, m.start() - 2) : m.start()].lower().endswith(("v", "版")):
             continue
-        flags.append(Flag("format", "error", f"数字“{m.group(1)}”有两个小数点，无法读作一个数。",
-                          f"'{m.group(1)}' has two decimal points and is not a number.", [no], [m.group(1)]))
+        flags.append(
+            Flag(
+                "format",
+                "error",
+                f"数字“{m.group(1)}”有两个小数点，无法读作一个数。",
+                f"'{m.group(1)}' has two decimal points and is not a number.",
+                [no],
+                [m.group(1)],
+            )
+        )
     return flags
 
 
-_POLLUTANTS = (("dust_per_tce", re.compile(r"(?<!碳)(?:粉尘|烟尘|颗粒物)"), "粉尘", "dust"),
-               ("so2_per_tce", re.compile(r"二氧化硫|SO2|SO₂"), "二氧化硫", "SO2"))
+_POLLUTANTS = (
+    ("dust_per_tce", re.compile(r"(?<!碳)(?:粉尘|烟尘|颗粒物)"), "粉尘", "dust"),
+    ("so2_per_tce", re.compile(r"二氧化硫|SO2|SO₂"), "二氧化硫", "SO2"),
+)
 
 
 @rule("plausibility")
@@ -283,7 +356,7 @@ def pollutants_beyond_the_coal(view: CaseView) -> list[Flag]:
     for i, d in enumerate(figures):
         if d.outcome.unit != "tce" or d.value <= 0:
             continue
-        for s in figures[i + 1:]:
+        for s in figures[i + 1 :]:
             if s.line - d.line > NEAR_LINES or not same_sentence(view, d, s):
                 break
             if s.outcome.unit != "t":
@@ -292,14 +365,20 @@ def pollutants_beyond_the_coal(view: CaseView) -> list[Flag]:
                 ref = refs[key]
                 if rx.search(context(view, s, before=6)) and s.value / d.value > ref["high"]:
                     ratio = s.value / d.value
-                    flags.append(Flag(
-                        "plausibility", "error",
-                        f"减少{zh} {_n(s.value)} 吨，为节约标准煤 {_n(d.value)} 吨的 {ratio:.0%}（每吨标煤 {_fmt(ratio)} t）："
-                        f"超过煤本身所含的上限（每吨标煤 {ref['high']} t）。",
-                        f"{_n(s.value, 'en')} t of {en} avoided is {ratio:.0%} of the {_n(d.value, 'en')} tce saved ({_fmt(ratio, 'en')} t per tce), "
-                        f"more than the coal can contain (at most {ref['high']} t per tce).",
-                        [d.line, s.line], [d.quote, s.quote], {"tce": d.value, "pollutant_t": s.value, "per_tce": ratio},
-                        ref["source"]))
+                    flags.append(
+                        Flag(
+                            "plausibility",
+                            "error",
+                            f"减少{zh} {_n(s.value)} 吨，为节约标准煤 {_n(d.value)} 吨的 {ratio:.0%}（每吨标煤 {_fmt(ratio)} t）："
+                            f"超过煤本身所含的上限（每吨标煤 {ref['high']} t）。",
+                            f"{_n(s.value, 'en')} t of {en} avoided is {ratio:.0%} of the {_n(d.value, 'en')} tce saved ({_fmt(ratio, 'en')} t per tce), "
+                            f"more than the coal can contain (at most {ref['high']} t per tce).",
+                            [d.line, s.line],
+                            [d.quote, s.quote],
+                            {"tce": d.value, "pollutant_t": s.value, "per_tce": ratio},
+                            ref["source"],
+                        )
+                    )
     return flags
 
 
@@ -317,7 +396,7 @@ def _per_unit(view: CaseView, s) -> str | None:
     numerator, _, denominator = s.outcome.unit.partition("/")  # an intensity carries what it is per
     if denominator in _PER:
         return _PER[denominator]
-    after = _PER_AFTER.match(raw[at + len(s.quote):])
+    after = _PER_AFTER.match(raw[at + len(s.quote) :])
     if after:
         return _PER[after.group(1)]
     words = re.split(r"\d", s.quote, maxsplit=1)[0]  # "生产每吨产品约排放二氧化碳 10 吨": the quote's own words count
@@ -326,7 +405,7 @@ def _per_unit(view: CaseView, s) -> str | None:
     if not before:
         return None
     word = before[-1].group(1)
-    if re.search(rf"\d[\d.,]*\s*[万亿]?\s*{word}", sentence[before[-1].end():]):
+    if re.search(rf"\d[\d.,]*\s*[万亿]?\s*{word}", sentence[before[-1].end() :]):
         return None  # "以 85 万吨的产能测算，每年…872 万吨": a quantity came between, the figure is a total
     per = _PER[word]
     # "以 85 万吨的产能" after "生产一吨电解铝": tonnes per tonne is the quantity, not a rate
@@ -360,8 +439,14 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
     for j, base in enumerate(figures):
         if base.value <= 0 or units_per[j] or base.outcome.unit not in _PER.values():
             continue
-        result = next((r for k, r in enumerate(figures[j + 1:], j + 1) if not units_per[k]
-                       and r.outcome.unit in ("tCO2e", "tce", "kWh") and same_sentence(view, base, r)), None)
+        result = next(
+            (
+                r
+                for k, r in enumerate(figures[j + 1 :], j + 1)
+                if not units_per[k] and r.outcome.unit in ("tCO2e", "tce", "kWh") and same_sentence(view, base, r)
+            ),
+            None,
+        )
         if result is None:
             continue
         for i, rate, per in reversed(rates):  # the nearest rate before the quantity that gives the result's unit
@@ -376,40 +461,72 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
             shown = _fmt(lo) if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}"
             shown_en = _fmt(lo, "en") if lo == hi else f"{_fmt(lo, 'en')}–{_fmt(hi, 'en')}"
             u = result.outcome.unit
-            flags.append(Flag(
-                "product", "warning",
-                f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {_n(result.value)} {u}"
-                f"（相差 {max(result.value / hi, lo / result.value):.2f} 倍）。",
-                f"'{rate.quote}' times '{base.quote}' gives about {shown_en} {u}, but the text states {_n(result.value, 'en')} {u}.",
-                [rate.line, base.line, result.line], [rate.quote, base.quote, result.quote],
-                {"rate": rate.value, "quantity": base.value, "expected_low": lo, "expected_high": hi, "stated": result.value},
-                refs["per_tce"]["source"] if rate.outcome.unit == "tce" and u == "tCO2e" else None))
+            flags.append(
+                Flag(
+                    "product",
+                    "warning",
+                    f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {_n(result.value)} {u}"
+                    f"（相差 {max(result.value / hi, lo / result.value):.2f} 倍）。",
+                    f"'{rate.quote}' times '{base.quote}' gives about {shown_en} {u}, but the text states {_n(result.value, 'en')} {u}.",
+                    [rate.line, base.line, result.line],
+                    [rate.quote, base.quote, result.quote],
+                    {
+                        "rate": rate.value,
+                        "quantity": base.value,
+                        "expected_low": lo,
+                        "expected_high": hi,
+                        "stated": result.value,
+                    },
+                    refs["per_tce"]["source"] if rate.outcome.unit == "tce" and u == "tCO2e" else None,
+                )
+            )
             break
     return flags
 
 
 # one year's ("过去一年", "每年") then "累计" before the same number, with no other number between
-_YEAR_AND_TOTAL = re.compile(r"(过去一年|一年来|近一年|每年|年均)[^。！？；;!?\d]{0,30}?"
-                             r"(累计[^。！？；;!?\d]{0,12}\d[\d.,]*\s*[万亿千]?[^\s，。；、,\d]{0,3})")
+_YEAR_AND_TOTAL = re.compile(
+    r"(过去一年|一年来|近一年|每年|年均)[^。！？；;!?\d]{0,30}?"
+    r"(累计[^。！？；;!?\d]{0,12}\d[\d.,]*\s*[万亿千]?[^\s，。；、,\d]{0,3})"
+)
 
 
 @rule("period")
 def one_year_and_cumulative(view: CaseView) -> list[Flag]:
     """A figure called both one year's and cumulative ("过去一年，…累计运营 84.5 亿公里"): which
     is it? (Read in the lines, so figures the extractor does not keep — km, trips — count.)"""
-    return [Flag("period", "note", f"“{m.group(1)}”与“累计”同时用于“{m.group(2)}”：是一年的数字还是累计数？",
-                 f"'{m.group(2)}' is called both one year's ('{m.group(1)}') and cumulative.", [no], [m.group(2)])
-            for no, _, m in _matches(view, _YEAR_AND_TOTAL)]
+    return [
+        Flag(
+            "period",
+            "note",
+            f"“{m.group(1)}”与“累计”同时用于“{m.group(2)}”：是一年的数字还是累计数？",
+            f"'{m.group(2)}' is called both one year's ('{m.group(1)}') and cumulative.",
+            [no],
+            [m.group(2)],
+        )
+        for no, _, m in _matches(view, _YEAR_AND_TOTAL)
+    ]
 
 
 # a saving or a reduction counted in 万/亿 of nothing: "节约用电 260 万。"
-_NO_UNIT = re.compile(r"(?:减少|减排|节约|节省|降低|发电|用电|节电)[^。；，,、\d]{0,10}?\d[\d.]*\s*[万亿](?=\s*[，。；,;、）)])")
+_NO_UNIT = re.compile(
+    r"(?:减少|减排|节约|节省|降低|发电|用电|节电)[^。；，,、\d]{0,10}?\d[\d.]*\s*[万亿](?=\s*[，。；,;、）)])"
+)
 
 
 @rule("missing-unit")
 def numbers_without_a_unit(view: CaseView) -> list[Flag]:
-    return [Flag("missing-unit", "warning", f"“{m.group(0)}”没有单位：是多少什么？", f"'{m.group(0)}' has no unit.",
-                 [no], [m.group(0)]) for no, _, m in _matches(view, _NO_UNIT)]
+    return [
+        Flag(
+            "missing-unit",
+            "warning",
+            f"“{m.group(0)}”没有单位：是多少什么？",
+            f"'{m.group(0)}' has no unit.",
+            [no],
+            [m.group(0)],
+        )
+        for no, _, m in _matches(view, _NO_UNIT)
+    ]
 
 
 _TRADED = re.compile(r"交易|出售|售出|销售|成交")
@@ -421,7 +538,7 @@ def _sentence_of(view: CaseView, s) -> str:
     at = position(view, s)
     start = max((m.end() for m in re.finditer(r"[。！？；;!?]", raw[:at])), default=0)
     end = re.search(r"[。！？；;!?]", raw[at:])
-    return raw[start:at + (end.start() if end else len(raw) - at)]
+    return raw[start : at + (end.start() if end else len(raw) - at)]
 
 
 @rule("traded-credits")
@@ -440,11 +557,23 @@ def traded_beyond_reduced(view: CaseView) -> list[Flag]:
     for year, t in traded:
         seen: set[int] = set()  # one flag per reduction, however often it is restated
         for y, r in reduced:
-            if y == year and r.outcome is not t.outcome and t.value > r.value * (1 + 1e-9) and id(r.outcome) not in seen:
+            if (
+                y == year
+                and r.outcome is not t.outcome
+                and t.value > r.value * (1 + 1e-9)
+                and id(r.outcome) not in seen
+            ):
                 seen.add(id(r.outcome))
-                flags.append(_part_over_whole(
-                    "plausibility", "warning", r, t, ("reduced", "traded"),
-                    f"{year} 年交易的减排量（{_n(t.value)} tCO2e）多于当年实现的减排量（{_n(r.value)} tCO2e）：除非出售的是往年的减排量。",
-                    f"Credits traded in {year} ({_n(t.value, 'en')} tCO2e) exceed that year's reduction ({_n(r.value, 'en')} tCO2e), "
-                    f"unless earlier vintages were sold."))
+                flags.append(
+                    _part_over_whole(
+                        "plausibility",
+                        "warning",
+                        r,
+                        t,
+                        ("reduced", "traded"),
+                        f"{year} 年交易的减排量（{_n(t.value)} tCO2e）多于当年实现的减排量（{_n(r.value)} tCO2e）：除非出售的是往年的减排量。",
+                        f"Credits traded in {year} ({_n(t.value, 'en')} tCO2e) exceed that year's reduction ({_n(r.value, 'en')} tCO2e), "
+                        f"unless earlier vintages were sold.",
+                    )
+                )
     return flags

@@ -64,7 +64,7 @@ def table_totals(view: CaseView) -> list[Flag]:
         if not totals:
             continue
         rows: list[tuple[int, dict[int, tuple[str, float]]]] = []
-        for above in reversed(numbers[max(0, k - MAX_ROWS * 2):k]):
+        for above in reversed(numbers[max(0, k - MAX_ROWS * 2) : k]):
             line = view.lines[above].raw
             if not line.strip():
                 continue
@@ -88,8 +88,9 @@ def table_totals(view: CaseView) -> list[Flag]:
     return flags + _grid_totals(view, {(f.lines[-1], f.quotes[-1]) for f in flags})
 
 
-def _sum_flag(view: CaseView, cell: str, total: float, column: list[tuple[str, float]], first: int,
-              no: int) -> Flag | None:
+def _sum_flag(
+    view: CaseView, cell: str, total: float, column: list[tuple[str, float]], first: int, no: int
+) -> Flag | None:
     """A flag when the column's cells do not add up to the total beyond rounding and SUM_TOL."""
     if len(column) < MIN_ROWS:
         return None
@@ -98,10 +99,14 @@ def _sum_flag(view: CaseView, cell: str, total: float, column: list[tuple[str, f
     if abs(got - total) <= max(SUM_TOL * abs(total), rounding):
         return None
     return Flag(
-        "sum", "error",
+        "sum",
+        "error",
         f"合计行的“{cell}”与上面 {len(column)} 行之和 {format_number(got)} 不符（相差 {format_number(abs(got - total), digits=4)}）。",
         f"The total '{cell}' is not the sum of the {len(column)} rows above it ({format_number(got, 'en')}).",
-        [first, no], [view.lines[first].raw.strip()[:60], cell], {"total": total, "sum_of_rows": got})
+        [first, no],
+        [view.lines[first].raw.strip()[:60], cell],
+        {"total": total, "sum_of_rows": got},
+    )
 
 
 def _grid_totals(view: CaseView, done: set[tuple[int, str]]) -> list[Flag]:

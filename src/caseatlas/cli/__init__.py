@@ -9,8 +9,9 @@ import typer
 
 from . import checks, discovery, evaluation, insights, library, organizations, programme, publishing, server, users
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="CaseAtlas 案例图谱: a library of climate-action case collections.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="CaseAtlas 案例图谱: a library of climate-action case collections."
+)
 for sub in (library.app, discovery.app, insights.app, checks.app, publishing.app, server.app, users.audit_app):
     app.registered_commands.extend(sub.registered_commands)
 app.add_typer(evaluation.app, name="eval")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -18,8 +18,10 @@ app = typer.Typer()
 
 @app.command("checks")
 def checks_cmd(
-    collection: Annotated[Optional[str], typer.Option("--collection", help="Slug, file name or title")] = None,
-    check: Annotated[Optional[str], typer.Option("--check", help="Only this check (factor, magnitude, unit-type, format)")] = None,
+    collection: Annotated[str | None, typer.Option("--collection", help="Slug, file name or title")] = None,
+    check: Annotated[
+        str | None, typer.Option("--check", help="Only this check (factor, magnitude, unit-type, format)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     db: DbOption = None,
 ) -> None:
@@ -31,8 +33,14 @@ def checks_cmd(
         return
     table = Table("case", "check", "severity", "lines", "message", "verdict", title=f"{len(rows)} flags")
     for f in rows:
-        table.add_row(f["case_id"], f["check"], f["severity"], ",".join(map(str, sorted(set(f["lines"])))), f["message"],
-                      f["verdict"] or "")
+        table.add_row(
+            f["case_id"],
+            f["check"],
+            f["severity"],
+            ",".join(map(str, sorted(set(f["lines"])))),
+            f["message"],
+            f["verdict"] or "",
+        )
     out.print(table)
 
 
@@ -40,7 +48,7 @@ def checks_cmd(
 def verdict_cmd(
     flag_id: Annotated[str, typer.Argument(help="The flag's id (caseatlas checks --json)")],
     verdict: Annotated[str, typer.Argument(help="confirmed, dismissed, or clear")],
-    note: Annotated[Optional[str], typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
     db: DbOption = None,
 ) -> None:
     """Mark a flag confirmed or dismissed (kept across re-ingest and exported)."""

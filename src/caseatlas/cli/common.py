@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,9 +15,12 @@ out = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[
-    Optional[str],
-    typer.Option("--db", envvar=ENV_VAR,
-                 help="Library: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). Default: user data dir."),
+    str | None,
+    typer.Option(
+        "--db",
+        envvar=ENV_VAR,
+        help="Library: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). Default: user data dir.",
+    ),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -17,37 +17,61 @@ from .common import DbOption, context, err, fail, out, run
 app = typer.Typer()
 
 
-def _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag=None,
-             organization=None) -> Filters:
-    return Filters(collection=collection, year=year, chapter=chapter, sector=sector, province=province,
-                   measure=measure, standard=standard, min_outcomes=[discovery.parse_minimum(m) for m in minimum or []],
-                   flag=discovery.parse_flag(flag), organization=organization)
+def _filters(
+    collection, year, chapter, sector, province, measure, standard, minimum, flag=None, organization=None
+) -> Filters:
+    return Filters(
+        collection=collection,
+        year=year,
+        chapter=chapter,
+        sector=sector,
+        province=province,
+        measure=measure,
+        standard=standard,
+        min_outcomes=[discovery.parse_minimum(m) for m in minimum or []],
+        flag=discovery.parse_flag(flag),
+        organization=organization,
+    )
 
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[Optional[str], typer.Argument(help="What to look for, as you would type it.")] = None,
+    query: Annotated[str | None, typer.Argument(help="What to look for, as you would type it.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Hits to return (1-100).")] = 10,
     offset: Annotated[int, typer.Option("--offset")] = 0,
-    mode: Annotated[str, typer.Option("--mode", help="auto (hybrid when vectors exist), text, hybrid, semantic")] = "auto",
-    collection: Annotated[Optional[str], typer.Option("--collection", "-c")] = None,
-    year: Annotated[Optional[int], typer.Option("--year")] = None,
-    chapter: Annotated[Optional[str], typer.Option("--chapter")] = None,
-    sector: Annotated[Optional[str], typer.Option("--sector", help="Topic, e.g. 绿色建筑")] = None,
-    province: Annotated[Optional[str], typer.Option("--province", help="e.g. 浙江省")] = None,
-    measure: Annotated[Optional[str], typer.Option("--measure", help="e.g. 分布式光伏")] = None,
-    standard: Annotated[Optional[str], typer.Option("--standard", help="e.g. PAS 2060")] = None,
-    minimum: Annotated[Optional[list[str]], typer.Option("--min", help="Outcome threshold KIND:VALUE in canonical units, e.g. co2e_reduction:10000")] = None,
-    flag: Annotated[Optional[str], typer.Option("--flag", help="Cases with a claim-check flag not dismissed: any, or a check (factor, date …)")] = None,
-    organization: Annotated[Optional[str], typer.Option("--org", help="An organization's id or name: its cases and its group's (caseatlas orgs)")] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="auto (hybrid when vectors exist), text, hybrid, semantic")
+    ] = "auto",
+    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    chapter: Annotated[str | None, typer.Option("--chapter")] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="Topic, e.g. 绿色建筑")] = None,
+    province: Annotated[str | None, typer.Option("--province", help="e.g. 浙江省")] = None,
+    measure: Annotated[str | None, typer.Option("--measure", help="e.g. 分布式光伏")] = None,
+    standard: Annotated[str | None, typer.Option("--standard", help="e.g. PAS 2060")] = None,
+    minimum: Annotated[
+        list[str] | None,
+        typer.Option("--min", help="Outcome threshold KIND:VALUE in canonical units, e.g. co2e_reduction:10000"),
+    ] = None,
+    flag: Annotated[
+        str | None,
+        typer.Option("--flag", help="Cases with a claim-check flag not dismissed: any, or a check (factor, date …)"),
+    ] = None,
+    organization: Annotated[
+        str | None,
+        typer.Option("--org", help="An organization's id or name: its cases and its group's (caseatlas orgs)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
-    stdin: Annotated[bool, typer.Option("--stdin", help="One query per input line; one JSON object per output line.")] = False,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="One query per input line; one JSON object per output line.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Search cases: Chinese full text (with synonyms) and, when embedded, meaning; hits grouped by case."""
     ctx = context(db)
-    filters = run(lambda: _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag,
-                                   organization))
+    filters = run(
+        lambda: _filters(collection, year, chapter, sector, province, measure, standard, minimum, flag, organization)
+    )
     if stdin:
         for line in sys.stdin:
             q = line.rstrip("\n")
@@ -63,12 +87,18 @@ def search_cmd(
         return
     out.print(f"[dim]{res['total']} cases · mode {res['mode']}[/dim]", highlight=False)
     for i, h in enumerate(res["hits"], start=offset + 1):
-        out.print(f"\n[bold]{i}. {escape(h['title'])}[/bold]  [dim]{h['case_id']} · {escape(h['organization'] or '')} · "
-                  f"{h['source_file']}:{h['start_line']}[/dim]", highlight=False)
+        out.print(
+            f"\n[bold]{i}. {escape(h['title'])}[/bold]  [dim]{h['case_id']} · {escape(h['organization'] or '')} · "
+            f"{h['source_file']}:{h['start_line']}[/dim]",
+            highlight=False,
+        )
         out.print(f"   [green]matched[/green] {escape(h['matched']['explanation'])}", highlight=False)
         for sn in h["snippets"]:
-            out.print("   " + _marked(sn["text"], sn["highlights"]) + f"  [dim](L{sn['start_line']})[/dim]",
-                      highlight=False, soft_wrap=True)
+            out.print(
+                "   " + _marked(sn["text"], sn["highlights"]) + f"  [dim](L{sn['start_line']})[/dim]",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _marked(text: str, spans: list[list[int]]) -> str:
@@ -80,28 +110,40 @@ def _marked(text: str, spans: list[list[int]]) -> str:
 
 
 @app.command()
-def similar(case_id: str, limit: Annotated[int, typer.Option("--limit", "-n")] = 5, db: DbOption = None,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def similar(
+    case_id: str,
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 5,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Cases similar to a case (by meaning when embedded, else by its title and facts)."""
     hits = run(lambda: discovery.similar_cases(context(db), case_id, limit))
     if as_json:
         sys.stdout.write(json.dumps(hits, ensure_ascii=False) + "\n")
         return
     for h in hits:
-        out.print(f"{h['case_id']:28} {escape(h['title'])}  [dim]{escape(h['matched']['explanation'])}[/dim]",
-                  highlight=False)
+        out.print(
+            f"{h['case_id']:28} {escape(h['title'])}  [dim]{escape(h['matched']['explanation'])}[/dim]", highlight=False
+        )
 
 
 @app.command()
 def embed(
     batch: Annotated[int, typer.Option("--batch", help="Passages per batch (one transaction each).")] = 32,
-    limit: Annotated[Optional[int], typer.Option("--limit", help="Stop after this many passages.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Stop after this many passages.")] = None,
     db: DbOption = None,
 ) -> None:
     """Compute dense vectors for the semantic leg (resumable: re-run to continue)."""
     ctx = context(db)
-    with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         task = progress.add_task("embed", total=None)
 
         def tick(done: int, total: int) -> None:

@@ -30,8 +30,16 @@ def eval_cases(gold: GoldOption, db: DbOption = None, as_json: JsonOption = Fals
         return _dump(rows)
     table = Table("book", "gold", "pred", "P", "R", "F1", "titles", "orgs")
     for r in rows:
-        table.add_row(r["book"], str(r["gold"]), str(r["predicted"]), f"{r['precision']:.3f}", f"{r['recall']:.3f}",
-                      f"{r['f1']:.3f}", f"{r['title_exact']:.1%}", f"{r['organization_exact']:.1%}")
+        table.add_row(
+            r["book"],
+            str(r["gold"]),
+            str(r["predicted"]),
+            f"{r['precision']:.3f}",
+            f"{r['recall']:.3f}",
+            f"{r['f1']:.3f}",
+            f"{r['title_exact']:.1%}",
+            f"{r['organization_exact']:.1%}",
+        )
     out.print(table)
     missing = [r["book"] for r in rows if not r["in_library"]]
     if missing:
@@ -47,8 +55,16 @@ def eval_facts(gold: GoldOption, db: DbOption = None, as_json: JsonOption = Fals
     table = Table("book", "gold", "pred", "P", "R", "kind acc", "period acc", "province acc")
     for r in rows:
         prov = "" if r["province_accuracy"] is None else f"{r['province_accuracy']:.1%} of {r['cases_with_province']}"
-        table.add_row(r["book"], str(r["gold_outcomes"]), str(r["predicted_outcomes"]), f"{r['precision']:.3f}",
-                      f"{r['recall']:.3f}", f"{r['kind_accuracy']:.1%}", f"{r['period_accuracy']:.1%}", prov)
+        table.add_row(
+            r["book"],
+            str(r["gold_outcomes"]),
+            str(r["predicted_outcomes"]),
+            f"{r['precision']:.3f}",
+            f"{r['recall']:.3f}",
+            f"{r['kind_accuracy']:.1%}",
+            f"{r['period_accuracy']:.1%}",
+            prov,
+        )
     out.print(table)
 
 
@@ -74,7 +90,9 @@ def eval_search(
 @app.command("checks")
 def eval_checks(
     gold: Annotated[Path, typer.Option("--gold", help="Annotated inconsistencies (claims-dev.json).")],
-    cases: Annotated[Path | None, typer.Option("--cases", help="Gold case files (default: gold/ beside --gold)")] = None,
+    cases: Annotated[
+        Path | None, typer.Option("--cases", help="Gold case files (default: gold/ beside --gold)")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -83,8 +101,14 @@ def eval_checks(
     r = run(lambda: evaluation.eval_checks(context(db), gold, cases))
     if as_json:
         return _dump(r)
-    table = Table("check", "items", "caught", "recall", title=f"recall {r['recall']:.3f} ({r['caught']}/{r['items']}), "
-                  f"precision {r['precision']:.3f} of {r['flags']} flags")
+    table = Table(
+        "check",
+        "items",
+        "caught",
+        "recall",
+        title=f"recall {r['recall']:.3f} ({r['caught']}/{r['items']}), "
+        f"precision {r['precision']:.3f} of {r['flags']} flags",
+    )
     for name, row in sorted(r["per_check"].items()):
         table.add_row(name, str(row["items"]), str(row["caught"]), f"{row['caught'] / row['items']:.2f}")
     out.print(table)

@@ -30,8 +30,12 @@ def _pct(share: float, lang: str) -> str:
 
 @app.command("totals")
 def totals_cmd(
-    unflagged: Annotated[bool, typer.Option("--unflagged", help="Leave out figures a standing claim-check flag cites")] = False,
-    top: Annotated[int, typer.Option("--top", min=1, max=20, help="Contributing cases named per total")] = insights.TOP_CONTRIBUTORS,
+    unflagged: Annotated[
+        bool, typer.Option("--unflagged", help="Leave out figures a standing claim-check flag cites")
+    ] = False,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=20, help="Contributing cases named per total")
+    ] = insights.TOP_CONTRIBUTORS,
     english: Annotated[bool, typer.Option("--english", help="Numbers and units in English (17,800,000 tCO2e)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The API's /api/v1/totals object")] = False,
     db: DbOption = None,
@@ -44,21 +48,35 @@ def totals_cmd(
         sys.stdout.write(json.dumps(dataclasses.asdict(s), ensure_ascii=False, indent=1) + "\n")
         return
     lang = "en" if english else "zh"
-    out.print(f"{s.collections} books, {s.cases} cases, {s.outcomes} outcomes"
-              + (f"; {s.flagged_left_out} flagged figures left out" if unflagged else ""), highlight=False)
+    out.print(
+        f"{s.collections} books, {s.cases} cases, {s.outcomes} outcomes"
+        + (f"; {s.flagged_left_out} flagged figures left out" if unflagged else ""),
+        highlight=False,
+    )
     for t in s.by_kind:
-        head = (f"[bold]{t.kind} · {t.period}[/bold]  {format_quantity(t.total, t.unit, lang, DIGITS)}"
-                f"  {_n(t.n_cases, 'case')}, {_n(t.n_outcomes, 'figure')}")
+        head = (
+            f"[bold]{t.kind} · {t.period}[/bold]  {format_quantity(t.total, t.unit, lang, DIGITS)}"
+            f"  {_n(t.n_cases, 'case')}, {_n(t.n_outcomes, 'figure')}"
+        )
         if t.dominant:
             head += f"  [yellow]one case makes {_pct(t.contributors[0].share, lang)}[/yellow]"
         if t.flagged_outcomes:
-            part = (f"{format_quantity(t.flagged_value, t.unit, lang, DIGITS)} ({_pct(t.flagged_share, lang)}, "
-                    f"{_n(t.flagged_outcomes, 'figure')} in {_n(t.flagged_cases, 'case')})")
-            head += (f"  [red]left out {part}; all figures {format_quantity(t.total_all, t.unit, lang, DIGITS)}[/red]"
-                     if unflagged else f"  [red]flagged {part}[/red]")
+            part = (
+                f"{format_quantity(t.flagged_value, t.unit, lang, DIGITS)} ({_pct(t.flagged_share, lang)}, "
+                f"{_n(t.flagged_outcomes, 'figure')} in {_n(t.flagged_cases, 'case')})"
+            )
+            head += (
+                f"  [red]left out {part}; all figures {format_quantity(t.total_all, t.unit, lang, DIGITS)}[/red]"
+                if unflagged
+                else f"  [red]flagged {part}[/red]"
+            )
         out.print(head, highlight=False, soft_wrap=True)
         for c in t.contributors:
-            out.print(f"  {_pct(c.share, lang):>4}  {format_quantity(c.value, t.unit, lang, DIGITS)}  {c.case_id}  "
-                      f"{c.title}  ({c.collection}; line {c.line})", highlight=False, soft_wrap=True)
+            out.print(
+                f"  {_pct(c.share, lang):>4}  {format_quantity(c.value, t.unit, lang, DIGITS)}  {c.case_id}  "
+                f"{c.title}  ({c.collection}; line {c.line})",
+                highlight=False,
+                soft_wrap=True,
+            )
     if s.not_summed:
         out.print("not summed: " + ", ".join(f"{k} {n}" for k, n in s.not_summed.items()), highlight=False)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from ..text.numbers import format_quantity
 from ..services import discovery, exports, library
+from ..text.numbers import format_quantity
 from .common import DbOption, context, err, fail, out, run
 
 app = typer.Typer()
@@ -22,7 +22,9 @@ app = typer.Typer()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .pdf .docx .html) or folders.")],
     db: DbOption = None,
-    with_embeddings: Annotated[bool, typer.Option("--embed", help="Also compute vectors for the semantic leg.")] = False,
+    with_embeddings: Annotated[
+        bool, typer.Option("--embed", help="Also compute vectors for the semantic leg.")
+    ] = False,
 ) -> None:
     """Add books to the library. Re-ingesting a file is a no-op; a changed file is updated in
     place (cases, facts and passages that survive keep their ids and what is attached to them)."""
@@ -31,8 +33,15 @@ def ingest(
     if not files:
         fail("no supported files found")
     results = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
             progress.update(task, description=f"ingesting {path.name}")
@@ -58,17 +67,24 @@ def collections_cmd(db: DbOption = None, as_json: Annotated[bool, typer.Option("
     rows = run(lambda: library.collections(context(db)))
     if as_json:
         for r in rows:
-            out.print_json(json.dumps({k: r[k] for k in ("slug", "title", "source_file", "publisher", "year", "n_cases", "chapters")}, ensure_ascii=False))
+            out.print_json(
+                json.dumps(
+                    {k: r[k] for k in ("slug", "title", "source_file", "publisher", "year", "n_cases", "chapters")},
+                    ensure_ascii=False,
+                )
+            )
         return
     table = Table("slug", "title", "publisher", "year", "cases", "file")
     for r in rows:
-        table.add_row(r["slug"], r["title"], r["publisher"] or "", str(r["year"] or ""), str(r["n_cases"]), r["source_file"])
+        table.add_row(
+            r["slug"], r["title"], r["publisher"] or "", str(r["year"] or ""), str(r["n_cases"]), r["source_file"]
+        )
     out.print(table)
 
 
 @app.command("cases")
 def cases_cmd(
-    collection: Annotated[Optional[str], typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line (the export contract).")] = False,
 ) -> None:
@@ -80,7 +96,9 @@ def cases_cmd(
         return
     table = Table(Column("id", no_wrap=True), "title", "organization", "chapter", "lines")  # ids stay whole
     for r in records:
-        table.add_row(r["id"], r["title"], r["organization"] or "", r["chapter"] or "", f"{r['start_line']}-{r['end_line']}")
+        table.add_row(
+            r["id"], r["title"], r["organization"] or "", r["chapter"] or "", f"{r['start_line']}-{r['end_line']}"
+        )
     out.print(table)
 
 
@@ -89,9 +107,17 @@ def show(case_id: str, db: DbOption = None) -> None:
     """Show one case with its sections and provenance."""
     c = run(lambda: library.case_detail(context(db), case_id))
     out.print(f"[bold]{c['title']}[/bold]", highlight=False)
-    meta = [("id", c["id"]), ("organization", c["organization"]), ("chapter", c["chapter"]),
-            ("collection", c["collection"]),
-            ("source", f"{c['source_file']} lines {c['start_line']}-{c['end_line']}" + (f", page {c['page']}" if c["page"] else ""))]
+    meta = [
+        ("id", c["id"]),
+        ("organization", c["organization"]),
+        ("chapter", c["chapter"]),
+        ("collection", c["collection"]),
+        (
+            "source",
+            f"{c['source_file']} lines {c['start_line']}-{c['end_line']}"
+            + (f", page {c['page']}" if c["page"] else ""),
+        ),
+    ]
     for k, v in meta:
         if v:
             out.print(f"  {k:13}{v}", highlight=False)
@@ -103,7 +129,10 @@ def show(case_id: str, db: DbOption = None) -> None:
             continue
         if line["line_no"] in by_start:
             s = by_start[line["line_no"]]
-            out.print(f"\n[bold cyan]{s['heading']}[/bold cyan]  [dim](lines {s['start_line']}-{s['end_line']})[/dim]", highlight=False)
+            out.print(
+                f"\n[bold cyan]{s['heading']}[/bold cyan]  [dim](lines {s['start_line']}-{s['end_line']})[/dim]",
+                highlight=False,
+            )
             continue
         out.print(f"[dim]{line['line_no']:>6}[/dim]  {text}", highlight=False, soft_wrap=True)
 
@@ -111,9 +140,11 @@ def show(case_id: str, db: DbOption = None) -> None:
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
-    collection: Annotated[Optional[str], typer.Option("--collection", "-c")] = None,
-    table: Annotated[str, typer.Option("--table", help="CSV only: cases (one row per case) or outcomes (one per outcome)")] = "cases",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
+    table: Annotated[
+        str, typer.Option("--table", help="CSV only: cases (one row per case) or outcomes (one per outcome)")
+    ] = "cases",
     db: DbOption = None,
 ) -> None:
     """Export every case: JSON Lines = the export contract (id, collection, source_file, …, metrics);
@@ -140,7 +171,9 @@ def remove(collection: Annotated[str, typer.Argument(help="Slug, file name or ti
 @app.command()
 def demo(
     db: DbOption = None,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only ingest and show; do not start the web app.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Only ingest and show; do not start the web app.")
+    ] = False,
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
     """Ingest the bundled sample collection into the library, show it, and serve the web app."""
@@ -167,14 +200,21 @@ def fmt_value(o: dict) -> str:
 def _print_facts(c: dict) -> None:
     facts = []
     if c.get("region"):
-        facts.append(("地区 region", c["region"]["province"] + (f" {c['region']['city']}" if c["region"]["city"] else "")))
+        facts.append(
+            ("地区 region", c["region"]["province"] + (f" {c['region']['city']}" if c["region"]["city"] else ""))
+        )
     if c.get("sector"):
         facts.append(("领域 sector", f"{c['sector']['topic']} / {c['sector']['industry']}"))
     for key, label in (("measures", "措施 measures"), ("standards", "标准 standards"), ("systems", "系统 systems")):
         if c.get(key):
             facts.append((label, "、".join(x["name"] for x in c[key])))
     if c.get("targets"):
-        facts.append(("目标 targets", "、".join(t["target"] + (f"（{t['detail']}）" if t["detail"] else "") for t in c["targets"])))
+        facts.append(
+            (
+                "目标 targets",
+                "、".join(t["target"] + (f"（{t['detail']}）" if t["detail"] else "") for t in c["targets"]),
+            )
+        )
     for k, v in facts:
         out.print(f"  {k:15}{v}", highlight=False, soft_wrap=True)
     metrics = c.get("metrics") or []

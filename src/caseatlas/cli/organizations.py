@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -15,8 +15,9 @@ from ..services import organizations as orgs
 from ..text.numbers import format_number
 from .common import DbOption, context, out, run
 
-app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
-                  help="Organizations across books: list, show, merge, split.")
+app = typer.Typer(
+    no_args_is_help=False, invoke_without_command=True, help="Organizations across books: list, show, merge, split."
+)
 
 
 def _fmt(v: float) -> str:
@@ -38,11 +39,26 @@ def list_cmd(
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         return
-    table = Table("id", "organization", "group of", "books", "cases", "group books", "group cases",
-                  title=f"{len(rows)} organizations")
+    table = Table(
+        "id",
+        "organization",
+        "group of",
+        "books",
+        "cases",
+        "group books",
+        "group cases",
+        title=f"{len(rows)} organizations",
+    )
     for r in rows:
-        table.add_row(r["id"], r["name"], r["parent"] or "", str(r["n_books"]), str(r["n_cases"]),
-                      str(r["group_books"]), str(r["group_cases"]))
+        table.add_row(
+            r["id"],
+            r["name"],
+            r["parent"] or "",
+            str(r["n_books"]),
+            str(r["n_cases"]),
+            str(r["group_books"]),
+            str(r["group_cases"]),
+        )
     out.print(table)
 
 
@@ -64,26 +80,31 @@ def show_cmd(
         out.print(f"member of: {org['parent']['name']} ({org['parent']['id']})", highlight=False)
     if org["members"]:
         out.print("members: " + "、".join(m["name"] for m in org["members"]), highlight=False)
-    table = Table("case", "year", "title", "as", *org["kinds"], title=f"{len(org['cases'])} cases in {org['n_books']} books")
+    table = Table(
+        "case", "year", "title", "as", *org["kinds"], title=f"{len(org['cases'])} cases in {org['n_books']} books"
+    )
     for c in org["cases"]:
         cells = ["; ".join(f"{_fmt(o['value'])} {o['unit']}" for o in c["outcomes"].get(k, [])) for k in org["kinds"]]
         table.add_row(c["id"], str(c["year"] or ""), c["title"], c["as"], *cells)
     out.print(table)
 
 
-def _decide(decision: Optional[str]):
+def _decide(decision: str | None):
     def command(
         a: Annotated[str, typer.Argument(help="An organization name")],
         b: Annotated[str, typer.Argument(help="Another organization name")],
-        note: Annotated[Optional[str], typer.Option("--note")] = None,
+        note: Annotated[str | None, typer.Option("--note")] = None,
         db: DbOption = None,
     ) -> None:
         r = run(lambda: orgs.decide(context(db), a, b, decision, note))
         ids = r["organizations"]
         out.print(f"{a} → {ids[a] or '-'}; {b} → {ids[b] or '-'} ({decision or 'decision withdrawn'})", highlight=False)
+
     return command
 
 
 app.command("merge", help="Two names are one organization (kept across re-ingest).")(_decide("same"))
-app.command("split", help="Two names are different organizations, and neither is the other's group.")(_decide("different"))
+app.command("split", help="Two names are different organizations, and neither is the other's group.")(
+    _decide("different")
+)
 app.command("forget", help="Withdraw a merge or split of these two names.")(_decide(None))

@@ -8,7 +8,7 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -30,7 +30,9 @@ def presets_cmd() -> None:
     for p in PRESETS.values():
         out.print(f"[bold]{p.key}[/bold] {escape(p.label)}")
         out.print("  sections: " + " / ".join(p.template), highlight=False)
-        out.print("  criteria: " + "、".join(f"{c.label} ×{format_number(c.weight)}" for c in p.criteria), highlight=False)
+        out.print(
+            "  criteria: " + "、".join(f"{c.label} ×{format_number(c.weight)}" for c in p.criteria), highlight=False
+        )
         out.print("  domains:  " + "、".join(p.domains), highlight=False)
 
 
@@ -38,25 +40,48 @@ def presets_cmd() -> None:
 def create(
     name: str,
     preset: Annotated[str, typer.Option(help=f"One of {', '.join(PRESETS)}.")] = "cteam",
-    year: Annotated[Optional[int], typer.Option()] = None,
-    domain: Annotated[Optional[list[str]], typer.Option("--domain", help="A domain/chapter (repeat); default: the preset's.")] = None,
-    organizer_org: Annotated[Optional[list[str]], typer.Option("--organizer-org", help="An organizing body (repeat).")] = None,
-    supporter: Annotated[Optional[list[str]], typer.Option("--supporter", help="A supporting body (repeat).")] = None,
-    description: Annotated[Optional[str], typer.Option()] = None,
-    deadline: Annotated[Optional[str], typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")] = None,
-    review_deadline: Annotated[Optional[str], typer.Option()] = None,
-    discussion_deadline: Annotated[Optional[str], typer.Option()] = None,
+    year: Annotated[int | None, typer.Option()] = None,
+    domain: Annotated[
+        list[str] | None, typer.Option("--domain", help="A domain/chapter (repeat); default: the preset's.")
+    ] = None,
+    organizer_org: Annotated[
+        list[str] | None, typer.Option("--organizer-org", help="An organizing body (repeat).")
+    ] = None,
+    supporter: Annotated[list[str] | None, typer.Option("--supporter", help="A supporting body (repeat).")] = None,
+    description: Annotated[str | None, typer.Option()] = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")
+    ] = None,
+    review_deadline: Annotated[str | None, typer.Option()] = None,
+    discussion_deadline: Annotated[str | None, typer.Option()] = None,
     k: Annotated[int, typer.Option("--k", help="Reviewers per submission.")] = 3,
     blind: Annotated[bool, typer.Option("--blind", help="Reviewers do not see the applicant.")] = False,
-    owner: Annotated[Optional[str], typer.Option("--owner", help="Organizer account who runs the call in the web app.")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Organizer account who runs the call in the web app.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a programme and its call from a preset."""
     ctx = context(db)
-    call = run(lambda: calls.create(ctx, preset, name, year, domain, organizer_org, supporter, description,
-                                    deadlines={"submission_deadline": deadline, "review_deadline": review_deadline,
-                                               "discussion_deadline": discussion_deadline},
-                                    reviewers_per_submission=k, blind=blind))
+    call = run(
+        lambda: calls.create(
+            ctx,
+            preset,
+            name,
+            year,
+            domain,
+            organizer_org,
+            supporter,
+            description,
+            deadlines={
+                "submission_deadline": deadline,
+                "review_deadline": review_deadline,
+                "discussion_deadline": discussion_deadline,
+            },
+            reviewers_per_submission=k,
+            blind=blind,
+        )
+    )
     if owner:
         run(lambda: calls.add_member(ctx, call["id"], owner, "organizer"))
     out.print(f"created call {call['id']}: {escape(call['title'])} ({call['phase']})", highlight=False)
@@ -67,8 +92,14 @@ def list_cmd(db: DbOption = None) -> None:
     """Calls with their phase and deadlines."""
     table = Table("id", "call", "year", "phase", "submissions close", "submissions")
     for c in run(lambda: calls.list_calls(context(db))):
-        table.add_row(str(c["id"]), escape(c["title"]), str(c["programme"]["year"] or ""), c["phase"],
-                      c["submission_deadline"] or "", str(c["n_submissions"] or 0))
+        table.add_row(
+            str(c["id"]),
+            escape(c["title"]),
+            str(c["programme"]["year"] or ""),
+            c["phase"],
+            c["submission_deadline"] or "",
+            str(c["n_submissions"] or 0),
+        )
     out.print(table)
 
 
@@ -87,8 +118,11 @@ def advance(call_id: CallArg, db: DbOption = None) -> None:
 
 
 @app.command("import-reviewers")
-def import_reviewers(call_id: CallArg, file: Annotated[Path, typer.Argument(help="CSV: username,name,email,affiliation,topics[,password]")],
-                     db: DbOption = None) -> None:
+def import_reviewers(
+    call_id: CallArg,
+    file: Annotated[Path, typer.Argument(help="CSV: username,name,email,affiliation,topics[,password]")],
+    db: DbOption = None,
+) -> None:
     """Put reviewers on the panel from a CSV (UTF-8). A new account without a password is
     invited: a single-use link (7 days) mailed to its address and printed once here."""
     try:
@@ -101,8 +135,10 @@ def import_reviewers(call_id: CallArg, file: Annotated[Path, typer.Argument(help
     for a in added:
         extra = ""
         if a.get("invitation"):
-            extra = f"  invitation ({'mailed to ' + a['email'] if a.get('email') else 'no e-mail: pass it on'}): " \
-                    f"{a['invitation']}"
+            extra = (
+                f"  invitation ({'mailed to ' + a['email'] if a.get('email') else 'no e-mail: pass it on'}): "
+                f"{a['invitation']}"
+            )
         out.print(f"{a['username']} ({escape(a['affiliation'] or '')}){extra}", highlight=False, soft_wrap=True)
 
 
@@ -110,8 +146,11 @@ def import_reviewers(call_id: CallArg, file: Annotated[Path, typer.Argument(help
 def assign(call_id: CallArg, db: DbOption = None) -> None:
     """Assign reviewers to the submitted cases (min-cost flow: balanced, by topic, no conflicts)."""
     r = run(lambda: reviews.auto_assign(context(db), call_id))
-    out.print(f"assigned {r['assigned']}; load {r['min_load']}–{r['max_load']}; conflicts violated "
-              f"{r['conflicts_violated']}; short {sum(r['short'].values())}", highlight=False)
+    out.print(
+        f"assigned {r['assigned']}; load {r['min_load']}–{r['max_load']}; conflicts violated "
+        f"{r['conflicts_violated']}; short {sum(r['short'].values())}",
+        highlight=False,
+    )
 
 
 @app.command("ranking")
@@ -122,21 +161,31 @@ def ranking(call_id: CallArg, as_json: Annotated[bool, typer.Option("--json")] =
         sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
         return
     for d in t["domains"]:
-        table = Table("#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision",
-                      title=d["domain"])
+        table = Table(
+            "#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision", title=d["domain"]
+        )
         for i, r in enumerate(d["rows"], 1):
-            table.add_row(str(i), str(r["submission"]), escape(r["title"]), str(r["n_reviews"]),
-                          "" if r["raw"] is None else f"{r['raw']:.2f}",
-                          "" if r["normalized"] is None else f"{r['normalized']:+.2f}",
-                          ("" if r["spread"] is None else f"{r['spread']:.2f}") + (" !" if r["dispersed"] else ""),
-                          r["decision"] or "")
+            table.add_row(
+                str(i),
+                str(r["submission"]),
+                escape(r["title"]),
+                str(r["n_reviews"]),
+                "" if r["raw"] is None else f"{r['raw']:.2f}",
+                "" if r["normalized"] is None else f"{r['normalized']:+.2f}",
+                ("" if r["spread"] is None else f"{r['spread']:.2f}") + (" !" if r["dispersed"] else ""),
+                r["decision"] or "",
+            )
         out.print(table)
 
 
 @app.command("export")
-def export(call_id: CallArg, fmt: Annotated[str, typer.Option("--format", "-f", help="csv or xlsx")] = "xlsx",
-           table: Annotated[str, typer.Option(help="CSV: submissions, scores or decisions")] = "submissions",
-           output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None, db: DbOption = None) -> None:
+def export(
+    call_id: CallArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or xlsx")] = "xlsx",
+    table: Annotated[str, typer.Option(help="CSV: submissions, scores or decisions")] = "submissions",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    db: DbOption = None,
+) -> None:
     """Submissions, scores and decisions (XLSX: all three sheets)."""
     data, _ = run(lambda: selection.export_bytes(context(db), call_id, fmt, table))
     if output is None:
@@ -149,9 +198,11 @@ def export(call_id: CallArg, fmt: Annotated[str, typer.Option("--format", "-f", 
 
 
 @app.command("quota")
-def quota(call_id: CallArg,
-          quotas: Annotated[list[str], typer.Argument(help="DOMAIN=N (N empty: no quota), e.g. 城市=2.")],
-          db: DbOption = None) -> None:
+def quota(
+    call_id: CallArg,
+    quotas: Annotated[list[str], typer.Argument(help="DOMAIN=N (N empty: no quota), e.g. 城市=2.")],
+    db: DbOption = None,
+) -> None:
     """Set domains' quotas (never below the cases already accepted in the domain)."""
     ctx = context(db)
     current = run(lambda: calls.get_call(ctx, call_id))["quotas"]
@@ -165,11 +216,15 @@ def quota(call_id: CallArg,
 
 
 @app.command("decide")
-def decide(call_id: CallArg,
-           decisions: Annotated[list[str], typer.Argument(help=f"SUBMISSION=DECISION, DECISION one of {', '.join(DECISIONS)} "
-                                                                "(empty: undecided).")],
-           apply: Annotated[bool, typer.Option("--apply", help="Apply them (default: only preview).")] = False,
-           db: DbOption = None) -> None:
+def decide(
+    call_id: CallArg,
+    decisions: Annotated[
+        list[str],
+        typer.Argument(help=f"SUBMISSION=DECISION, DECISION one of {', '.join(DECISIONS)} (empty: undecided)."),
+    ],
+    apply: Annotated[bool, typer.Option("--apply", help="Apply them (default: only preview).")] = False,
+    db: DbOption = None,
+) -> None:
     """Preview or apply decisions (within the domains' quotas; fixed once published, unless reopened)."""
     chosen = []
     for d in decisions:
@@ -179,16 +234,22 @@ def decide(call_id: CallArg,
         chosen.append({"submission": int(sid), "decision": decision.strip() or None})
     r = run(lambda: selection.decide(context(db), call_id, chosen, preview=not apply))
     for c in r["changes"]:
-        out.print(f"{c['submission']} {escape(c['title'])} ({escape(c['domain'] or '')}): "
-                  f"{c['from'] or '—'} → {c['to'] or '—'}", highlight=False)
+        out.print(
+            f"{c['submission']} {escape(c['title'])} ({escape(c['domain'] or '')}): "
+            f"{c['from'] or '—'} → {c['to'] or '—'}",
+            highlight=False,
+        )
     for d, n in r["over_quota"].items():
         out.print(f"over quota: {escape(d)} {n}", highlight=False)
     out.print("applied" if r["applied"] else "preview only (--apply to apply)", highlight=False)
 
 
 @app.command("reopen")
-def reopen(call_id: CallArg, reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
-           db: DbOption = None) -> None:
+def reopen(
+    call_id: CallArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
+    db: DbOption = None,
+) -> None:
     """Reopen a published call's decisions; publish the collection again after the changes."""
     c = run(lambda: selection.reopen(context(db), call_id, reason))
     out.print(f"call {call_id} reopened ({c['phase']})", highlight=False)

@@ -17,7 +17,9 @@ app = typer.Typer()
 @app.command()
 def publish(
     key: Annotated[str, typer.Argument(help="Collection (slug, file name or title), or a programme's slug / call:ID.")],
-    format: Annotated[EditionFormat, typer.Option("--format", "-f", help="html: a folder that works offline; pdf: a print PDF")] = "pdf",
+    format: Annotated[
+        EditionFormat, typer.Option("--format", "-f", help="html: a folder that works offline; pdf: a print PDF")
+    ] = "pdf",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="The PDF file, or the HTML folder")] = None,
     english: Annotated[bool, typer.Option("--english", help="Add English front matter")] = False,
     db: DbOption = None,
@@ -41,7 +43,10 @@ def roundtrip_cmd(
     organizations, chapters, sections, core outcomes."""
     ctx = context(db)
     r = run(lambda: publishing.roundtrip(ctx, key, format))
-    out.print(f"{r['collection']} ({format}): cases F1 {r['f1']:.3f} ({r['matched']}/{r['cases']}, read back {r['read_back']}); "
-              f"organizations {r['same_organization']}/{r['matched']}, chapters {r['same_chapter']}/{r['matched']}, "
-              f"sections {r['same_sections']}/{r['matched']}; core outcomes {r['core_found']}/{r['core_outcomes']} "
-              f"(recall {r['core_recall']:.3f}); front matter {r['meta']}", highlight=False)
+    out.print(
+        f"{r['collection']} ({format}): cases F1 {r['f1']:.3f} ({r['matched']}/{r['cases']}, read back {r['read_back']}); "
+        f"organizations {r['same_organization']}/{r['matched']}, chapters {r['same_chapter']}/{r['matched']}, "
+        f"sections {r['same_sections']}/{r['matched']}; core outcomes {r['core_found']}/{r['core_outcomes']} "
+        f"(recall {r['core_recall']:.3f}); front matter {r['meta']}",
+        highlight=False,
+    )

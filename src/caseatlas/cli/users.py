@@ -8,7 +8,7 @@ chooses the password through a single-use link, mailed to `--email` and printed 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -33,12 +33,18 @@ def _password(from_stdin: bool) -> str:
 def add(
     username: str,
     role: RoleOption = "applicant",
-    display_name: Annotated[Optional[str], typer.Option("--name", help="Name shown in the app.")] = None,
-    organization: Annotated[Optional[str], typer.Option("--organization")] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="Where notifications and the invitation go.")] = None,
-    invite: Annotated[bool, typer.Option("--invite", help="No password: send an invitation link (printed once) "
-                                                          "where the user chooses one.")] = False,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    display_name: Annotated[str | None, typer.Option("--name", help="Name shown in the app.")] = None,
+    organization: Annotated[str | None, typer.Option("--organization")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Where notifications and the invitation go.")] = None,
+    invite: Annotated[
+        bool,
+        typer.Option(
+            "--invite", help="No password: send an invitation link (printed once) where the user chooses one."
+        ),
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Add a user (the first admin too). The password is asked for (and checked: long and hard to
@@ -71,14 +77,21 @@ def list_cmd(db: DbOption = None) -> None:
     rows = run(lambda: accounts.list_users(context(db)))
     table = Table("username", "role", "active", "name", "organization", "created")
     for u in rows:
-        table.add_row(escape(u["username"]), u["role"], "yes" if u["active"] else "no", escape(u["display_name"] or ""),
-                      escape(u["organization"] or ""), u["created_at"])
+        table.add_row(
+            escape(u["username"]),
+            u["role"],
+            "yes" if u["active"] else "no",
+            escape(u["display_name"] or ""),
+            escape(u["organization"] or ""),
+            u["created_at"],
+        )
     out.print(table)
 
 
 @app.command("set-role")
-def set_role(username: str, role: Annotated[str, typer.Argument(help=f"One of {', '.join(ROLES)}.")],
-             db: DbOption = None) -> None:
+def set_role(
+    username: str, role: Annotated[str, typer.Argument(help=f"One of {', '.join(ROLES)}.")], db: DbOption = None
+) -> None:
     """Change a user's role (their sessions end)."""
     user = run(lambda: accounts.update_user(context(db), username, role=role))
     out.print(f"{user['username']} is now {user['role']}", highlight=False)
@@ -92,8 +105,9 @@ def disable(username: str, db: DbOption = None) -> None:
 
 
 @app.command("passwd")
-def passwd(username: str, password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
-           db: DbOption = None) -> None:
+def passwd(
+    username: str, password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False, db: DbOption = None
+) -> None:
     """Set a user's password (their sessions end)."""
     ctx = context(db)
     password = _password(password_stdin)
@@ -107,6 +121,11 @@ def audit_cmd(limit: Annotated[int, typer.Option("--limit", "-n")] = 50, db: DbO
     rows = run(lambda: audit.entries(context(db), limit))
     table = Table("at", "actor", "action", "target", "detail")
     for r in rows:
-        table.add_row(r["at"], escape(r["actor"]), r["action"], escape(r["target"] or ""),
-                      escape(", ".join(f"{k}={v}" for k, v in r["detail"].items())))
+        table.add_row(
+            r["at"],
+            escape(r["actor"]),
+            r["action"],
+            escape(r["target"] or ""),
+            escape(", ".join(f"{k}={v}" for k, v in r["detail"].items())),
+        )
     out.print(table)

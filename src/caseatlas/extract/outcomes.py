@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ..models import Evidence, Line, Outcome
 from ..vocab import NOT_RESULTS
-from .evidence import locate
 from . import periods, tables
+from .evidence import locate
 from .quantities import Quantity, find_quantities
 
 _SENTENCE_END = "。！？；!?;"
@@ -23,31 +23,43 @@ _CLAUSE_END = _SENTENCE_END + "，,：:、（）()"
 _HEADING_END = tuple("。！？；：:，,")
 
 # English books say the same with other words (each cue below has its English alternatives).
-_REDUCE = re.compile(r"减|降|少|抵消|抵销|避免|节约|节省|节能|碳汇|固碳|吸收|中和|捕集|捕捉|封存|替代|削减|压减|消纳|回收"
-                     r"|(?i:reduc|\bcut|avoid|sav(?:e|es|ed|ing)\b|lower|abat|offset|decreas|\bfell\b|sequest|captur)")
+_REDUCE = re.compile(
+    r"减|降|少|抵消|抵销|避免|节约|节省|节能|碳汇|固碳|吸收|中和|捕集|捕捉|封存|替代|削减|压减|消纳|回收"
+    r"|(?i:reduc|\bcut|avoid|sav(?:e|es|ed|ing)\b|lower|abat|offset|decreas|\bfell\b|sequest|captur)"
+)
 _CO2_SUBSTANCE = re.compile(r"二氧化碳|CO2|co2|碳|温室气体|(?i:carbon|greenhouse|\bghg)")
 _CO2_GENERIC = re.compile(r"减排|排放|(?i:emission)")
-_NOT_CO2 = re.compile(r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃油|石油|天然气|水(?!电)|垃圾|废物|废弃物|固废|塑料|污泥|粮|铝|钢|纸|衣|产能|沼|粪|秸秆|餐厨|"
-                      r"二氧化硫|SO_?2|氮氧化物|NO_?x|NOₓ|颗粒物|粉尘|烟尘|灰尘|COD|氨氮|总磷|总氮|硫氧化物|一氧化碳|碳氢|VOC|挥发性|废气|污染物|有害|矿|产量|产品|物料|材料|食物|原料|包装|饲料|肥")
+_NOT_CO2 = re.compile(
+    r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃油|石油|天然气|水(?!电)|垃圾|废物|废弃物|固废|塑料|污泥|粮|铝|钢|纸|衣|产能|沼|粪|秸秆|餐厨|"
+    r"二氧化硫|SO_?2|氮氧化物|NO_?x|NOₓ|颗粒物|粉尘|烟尘|灰尘|COD|氨氮|总磷|总氮|硫氧化物|一氧化碳|碳氢|VOC|挥发性|废气|污染物|有害|矿|产量|产品|物料|材料|食物|原料|包装|饲料|肥"
+)
 # A rate ("日均减排 423 吨", "每辆车 1.2 吨"), a potential, or a hypothetical is not an outcome total.
 _RATE = re.compile(r"每(?!年|月|季)|日均|人均|平均日|日减|单位|足迹|系数|强度|一辆|单车|单台|一次")
 # A figure per a unit that is not time is an intensity or a factor, not a total: "67g CO2/p.km",
 # "6.4 吨/公顷", "3000 元 / ㎡", "每平方米减少 4.18 千克标准煤", "人均", "排放系数/强度".
 _TIME = r"年|a\b|yr|月|季|周|天|日|d\b|day|h\b|hr|min|小时|次年"
-_DENOMINATOR = (r"[A-Za-z][A-Za-z0-9.²³]*|万平方米|平方米|平米|㎡|立方米|万千瓦时|千瓦时|度电|度|万吨|吨|千克|公斤|"
-                r"公里|千米|人|户|辆|车|台|次|亩|公顷|万元|元|件|个|间|床|头|只|张|份|套|座")
+_DENOMINATOR = (
+    r"[A-Za-z][A-Za-z0-9.²³]*|万平方米|平方米|平米|㎡|立方米|万千瓦时|千瓦时|度电|度|万吨|吨|千克|公斤|"
+    r"公里|千米|人|户|辆|车|台|次|亩|公顷|万元|元|件|个|间|床|头|只|张|份|套|座"
+)
 _PER_AFTER = re.compile(rf"^\s*[/／]\s*(?!{_TIME})({_DENOMINATOR})")
-_PER_BEFORE = re.compile(rf"每\s*(?!{_TIME})(?:一)?\s*(吨|千克|公斤|平方米|平米|㎡|立方米|千瓦时|度电|公里|千米|辆|台|人|户|公顷|亩|万元)")
+_PER_BEFORE = re.compile(
+    rf"每\s*(?!{_TIME})(?:一)?\s*(吨|千克|公斤|平方米|平米|㎡|立方米|千瓦时|度电|公里|千米|辆|台|人|户|公顷|亩|万元)"
+)
 # Per tonne or unit of product ("吨熟料综合电耗下降 8.6 千瓦时", "单位产品能耗", "百公里电耗 16 kWh",
 # "每台…耗电"): an intensity, its denominator the product ("吨熟料").
-_PER_PRODUCT = re.compile(r"(?P<per>(?<![\d\s万千百亿])吨[\u4e00-\u9fff]{0,5}?|单位[\u4e00-\u9fff]{0,4}?|百公里|每(?:吨|台|件|辆|个)[\u4e00-\u9fff]{0,4}?)"
-                          r"的?(?:综合)?(?:(?:天然气|[电能煤水油气汽药热])耗|耗[电能煤水油气汽热]|排放|碳排|用[电水能气])(?P<rest>[^计测核]{0,6})$")
+_PER_PRODUCT = re.compile(
+    r"(?P<per>(?<![\d\s万千百亿])吨[\u4e00-\u9fff]{0,5}?|单位[\u4e00-\u9fff]{0,4}?|百公里|每(?:吨|台|件|辆|个)[\u4e00-\u9fff]{0,4}?)"
+    r"的?(?:综合)?(?:(?:天然气|[电能煤水油气汽药热])耗|耗[电能煤水油气汽热]|排放|碳排|用[电水能气])(?P<rest>[^计测核]{0,6})$"
+)
 # Power from waste heat or pressure is recovered energy, not renewable ("9 兆瓦余热发电机组").
 _WASTE_HEAT = re.compile(r"余热|余压|余气|废热|(?i:waste[- ]heat|residual heat)")
 _INTENSITY = re.compile(r"人均|单位(?:产品|面积|产值|GDP|建筑面积|营收)|系数|因子|强度")
 # The rating of one component is not what was built: "450Wp 单晶组件", "单机容量 6.5MW" (but
 # "500 兆瓦的光伏组件" is 500 MW of modules).
-_COMPONENT_AFTER = re.compile(r"^\s*(?:单晶|多晶|双面|单面|高效|光伏|太阳能)*\s*(组件|电池板|光伏板|面板|电池片|逆变器|风机|机组)")
+_COMPONENT_AFTER = re.compile(
+    r"^\s*(?:单晶|多晶|双面|单面|高效|光伏|太阳能)*\s*(组件|电池板|光伏板|面板|电池片|逆变器|风机|机组)"
+)
 _COMPONENT_BEFORE = re.compile(r"(单机|单台|单块|单片|单个|每块|每台|每片)(?:容量|功率|装机)?\s*(?:为|达|约|是)?\s*$")
 _HYPOTHETICAL = re.compile(r"若|如果|假如|假设|理论上|功率|制冷量|负荷|额定")
 _IF = re.compile(r"若|如果|假如|假设")
@@ -57,55 +69,83 @@ _NOT_OUTCOME = re.compile(r"潜力|规划|在建|拟建|可建设")
 _GOAL_AFTER = re.compile(r"^[^，。；;,]{0,16}?(?:的)?(?:[一-鿿]{0,4})?(?:目标|愿景|承诺)")
 # Whose figure: a whole industry, or the whole organization, not this project. ("全市…" is
 # left as the case's own: in a city's report the city is the project.)
-_SECTOR_SCOPE = re.compile(r"全行业|整个行业|行业(?:内|整体|全部|每年|年)|全产业|全社会|全国范围|带动行业|"
-                           r"产业链(?:上下游)?(?:整体|共)")
-_ORG_SCOPE = re.compile(r"全公司|全集团|集团(?:整体|全年|层面|范围|总|合计|共)|公司(?:整体|全年|层面|范围|总)|"
-                        r"企业(?:整体|全年|总)|全球运营|运营范围|范围[一二三123]|整个供应链")
+_SECTOR_SCOPE = re.compile(
+    r"全行业|整个行业|行业(?:内|整体|全部|每年|年)|全产业|全社会|全国范围|带动行业|"
+    r"产业链(?:上下游)?(?:整体|共)"
+)
+_ORG_SCOPE = re.compile(
+    r"全公司|全集团|集团(?:整体|全年|层面|范围|总|合计|共)|公司(?:整体|全年|层面|范围|总)|"
+    r"企业(?:整体|全年|总)|全球运营|运营范围|范围[一二三123]|整个供应链"
+)
 # An ideal or theoretical figure is a hypothetical, not a result: "在理想状态下…可节省 1800 亿元",
 # "理论上", "最高可"; a capacity that "can reach" a figure ("装机容量可达 100 兆瓦") is a potential.
-_IDEAL = re.compile(r"理想(?:状态|情况|条件|状况)|理论上|理论值|理论计算|最高可|最多可|最大可|满负荷(?:运行|运转)?(?:下|时)"
-                    r"|(?i:theoretical|in theory|ideal(?:ly)?\b|up to\s*$)")
+_IDEAL = re.compile(
+    r"理想(?:状态|情况|条件|状况)|理论上|理论值|理论计算|最高可|最多可|最大可|满负荷(?:运行|运转)?(?:下|时)"
+    r"|(?i:theoretical|in theory|ideal(?:ly)?\b|up to\s*$)"
+)
 _CAN_REACH = re.compile(r"(?:可达|可达到|可以达到|最高达|最大达)\s*(?:约|近)?\s*$")
 # An equivalence restates the figure before it in another unit ("节电 60 万千瓦时，相当于减排 342
 # 吨"; "约当", "折合", "等同于"). It is what that figure is: an equivalence of a per-unit figure is
 # per unit, of a projection a projection; one that restates a result is not another outcome unless
 # it is the case's only statement of its kind in its unit.
-_EQUIVALENT = re.compile(r"(?:相当于|约当|折合|折算|等同于|等效于|约合|等于)[^，。；,;]{0,16}$|(?i:equivalent to|equals?)\s*[^,.;]{0,24}$")
+_EQUIVALENT = re.compile(
+    r"(?:相当于|约当|折合|折算|等同于|等效于|约合|等于)[^，。；,;]{0,16}$|(?i:equivalent to|equals?)\s*[^,.;]{0,24}$"
+)
 _CALC = re.compile(r"计算|测算|估算|核算")  # "若按…测算": the basis of an estimate, not a scenario
 _EXPECTED = re.compile(r"预计|预期|预测|估计|有望|将可|或将|将实现|将减少|将节约|可望")
-_CONSUMPTION = re.compile(r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生|(?i:consum|total emissions (?:were|of))")
-_RENEWABLE_POWER = re.compile(r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电"
-                              r"|(?i:solar|\bwind|photovoltaic|\bpv\b|renewable|install|biogas|geothermal)")
+_CONSUMPTION = re.compile(
+    r"能耗|消耗|耗能|用能|消费量|排放量为|排放总量|总排放|产生|(?i:consum|total emissions (?:were|of))"
+)
+_RENEWABLE_POWER = re.compile(
+    r"光伏|风电|风机|风力|太阳能|装机|电站|储能|发电|新能源|可再生|水电|核电|生物质|沼气|燃机|机组|并网|组件|光热|地热|充电"
+    r"|(?i:solar|\bwind|photovoltaic|\bpv\b|renewable|install|biogas|geothermal)"
+)
 _COAL_CONTEXT = re.compile(r"标准煤|标煤|(?i:coal equivalent|standard coal)")
-_GENERATION = re.compile(r"发电|光伏|风电|风能|绿电|绿色电力|可再生|清洁电力|清洁能源|上网|自发自用|产出|供应绿色|水电|太阳能|沼气"
-                         r"|(?i:generat|produc|solar|\bwind|renewable|green (?:power|electricity)|biogas)")
+_GENERATION = re.compile(
+    r"发电|光伏|风电|风能|绿电|绿色电力|可再生|清洁电力|清洁能源|上网|自发自用|产出|供应绿色|水电|太阳能|沼气"
+    r"|(?i:generat|produc|solar|\bwind|renewable|green (?:power|electricity)|biogas)"
+)
 _SAVING = re.compile(r"节电|节约|节省|节能|减少|降低|下降|省电|节约用电|(?i:sav(?:e|es|ed|ing)\b|reduc|\bcut\b|lower)")
-_FINANCE = re.compile(r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模"
-                      r"|(?i:invest|financ|fund|loan|\bbonds?\b|raised|capital|\bcost\b|grant|subsid)")
+_FINANCE = re.compile(
+    r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模"
+    r"|(?i:invest|financ|fund|loan|\bbonds?\b|raised|capital|\bcost\b|grant|subsid)"
+)
 # Money saved ("年节约电费 30 万元", "节省运行成本") and money earned ("年收入", "营收", "产值").
-_COST_SAVING = re.compile(r"(?:节约|节省|降低|减少|省下|省去|节支)[^，。；]{0,8}(?:成本|费用|电费|开支|支出|费)|"
-                          r"(?:成本|费用|电费|开支|支出)[^，。；]{0,6}(?:节约|节省|降低|减少)"
-                          r"|(?i:(?:cost|bill|expense)s? sav|sav(?:e|es|ed|ing) [a-z ]{0,20}(?:costs?|bills?|expenses?))")
+_COST_SAVING = re.compile(
+    r"(?:节约|节省|降低|减少|省下|省去|节支)[^，。；]{0,8}(?:成本|费用|电费|开支|支出|费)|"
+    r"(?:成本|费用|电费|开支|支出)[^，。；]{0,6}(?:节约|节省|降低|减少)"
+    r"|(?i:(?:cost|bill|expense)s? sav|sav(?:e|es|ed|ing) [a-z ]{0,20}(?:costs?|bills?|expenses?))"
+)
 _REVENUE = re.compile(r"收入|营收|营业额|销售额|产值|收益|利润|创收|增收|(?i:revenue|income|sales|profit)")
 # Power that is storage, or equipment shipped or sold, is not renewable capacity built.
 _STORAGE = re.compile(r"储能|蓄能|电池储|储电")
 _SHIPPED = re.compile(r"出货|销量|销售|供货|交付|订单|产能")
 _NOT_FINANCE = re.compile(r"市场|收入|产值|营收|利润|销售|市值|成本|效益|节约|节省|降低|减少|GDP|营业额|税")
-_PCT_REDUCE = re.compile(r"下降|降低|减少|节约|节能|减排|降幅|节省|削减|减碳|降碳|减量|(?i:reduc|\bcut|lower|\bfell\b|decreas|sav)")
+_PCT_REDUCE = re.compile(
+    r"下降|降低|减少|节约|节能|减排|降幅|节省|削减|减碳|降碳|减量|(?i:reduc|\bcut|lower|\bfell\b|decreas|sav)"
+)
 _TARGET_YEAR = re.compile(r"(?:到|至|于|在|争取|力争)\s*20\d\d\s*年|20\d\d\s*年(?:前|之前|以前)")
 _TARGET_WORD = re.compile(r"目标|力争|承诺|计划|规划|愿景|将|争取|要")
 _COUNTED = re.compile(r"\s*[\u4e00-\u9fff]")  # a bare 万/亿 followed by any noun is a count
 _ACHIEVED = re.compile(r"累计|共计|已|实现了|完成了|达到了")
 # "… 68 million kWh of electricity a year", "11,800 tCO2e per year", "650 tonnes of CO2e annually"
-_ANNUAL_AFTER = re.compile(r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr)"
-                           r"|in (?:its |the |a )?(?:first )?(?:full )?(?:year|twelve months)\b)",
-                           re.IGNORECASE)
-_BACKGROUND = re.compile(r"全球|全世界|世界上|全国|我国|国内|全省|全社会|整个行业|全行业|人类|据统计|研究表明|报告显示|数据显示")
-_CASE_MARK = re.compile(r"本项目|该项目|项目|公司|集团|企业|我们|工厂|园区|平台|本|该|其|通过|累计|实现|完成|建成|助力|帮助")
+_ANNUAL_AFTER = re.compile(
+    r"\s*(?:[a-z][a-z ]{0,30}?\s)?(?:a year|per year|per annum|annually|every year|each year|/\s*(?:year|yr)"
+    r"|in (?:its |the |a )?(?:first )?(?:full )?(?:year|twelve months)\b)",
+    re.IGNORECASE,
+)
+_BACKGROUND = re.compile(
+    r"全球|全世界|世界上|全国|我国|国内|全省|全社会|整个行业|全行业|人类|据统计|研究表明|报告显示|数据显示"
+)
+_CASE_MARK = re.compile(
+    r"本项目|该项目|项目|公司|集团|企业|我们|工厂|园区|平台|本|该|其|通过|累计|实现|完成|建成|助力|帮助"
+)
 
 
-_HEADING_LINE = re.compile(r"^(?:#{1,6}\s|[◎●■□▶►➤◆]|第[一二三四五六七八九十\d]+[章节篇]|[一二三四五六七八九十]+[、.]|"
-                           r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}(?:[、.．](?!\d)|\s))")
+_HEADING_LINE = re.compile(
+    r"^(?:#{1,6}\s|[◎●■□▶►➤◆]|第[一二三四五六七八九十\d]+[章节篇]|[一二三四五六七八九十]+[、.]|"
+    r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}(?:[、.．](?!\d)|\s))"
+)
 
 
 _BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*$")  # a line all in bold ("**一、基本情况**", a Word paragraph in bold type)
@@ -154,8 +194,13 @@ def passages(lines: list[Line]) -> list[_Passage]:
 def _full_stop(text: str, at: int) -> bool:
     """An English sentence ends at text[at]: a period after a word, then a space ("…a year. The
     project…"); a decimal point or "No. 5" is not one."""
-    return text[at] == "." and at > 0 and text[at - 1].isalpha() and text[at + 1:at + 2] == " " \
+    return (
+        text[at] == "."
+        and at > 0
+        and text[at - 1].isalpha()
+        and text[at + 1 : at + 2] == " "
         and text[at - 1].islower()
+    )
 
 
 def _left(text: str, pos: int, stops: str, limit: int) -> str:
@@ -173,7 +218,7 @@ def _clause_before(text: str, pos: int, limit: int = 40) -> str:
     the name ("减少二氧化碳（CO₂）约 27,377.62 吨" is about 二氧化碳)."""
     clause = _left(text, pos, _CLAUSE_END, limit)
     start = pos - len(clause)
-    m = _FORMULA.search(text[max(0, start - 10):start])
+    m = _FORMULA.search(text[max(0, start - 10) : start])
     if m:
         open_at = start - len(m.group(0))
         clause = _left(text, open_at, _CLAUSE_END, limit) + m.group(0) + clause
@@ -237,8 +282,9 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
     if fam == "money" and _REVENUE.search(clause[-12:]) and not _FINANCE.search(clause[-6:]):
         return "revenue", unit
     if fam == "money":
-        if (_FINANCE.search(clause) or _FINANCE.search(sentence[: max(0, len(sentence) - len(after))][-60:])) \
-                and not _NOT_FINANCE.search(clause[-8:]):
+        if (
+            _FINANCE.search(clause) or _FINANCE.search(sentence[: max(0, len(sentence) - len(after))][-60:])
+        ) and not _NOT_FINANCE.search(clause[-8:]):
             return "investment_or_finance", unit
         return None if fam == "money_bare" else ("other", unit)
     if fam == "area":
@@ -264,14 +310,22 @@ def _last(rx: re.Pattern[str], text: str) -> int:
     return last
 
 
-def _period(q: Quantity, kind: str, clause: str, prefix: str, after: str, head: str = "",
-            passage: str = "") -> tuple[str, tuple[int, int] | None]:
+def _period(
+    q: Quantity, kind: str, clause: str, prefix: str, after: str, head: str = "", passage: str = ""
+) -> tuple[str, tuple[int, int] | None]:
     """(period, span) by the time words before the number (extract/periods.py); a "/年",
     "每年" or "a year" right after it makes it yearly."""
     per_year = bool(q.per_year or re.match(r"\s*(?:/\s*年|每年|年)", after) or _ANNUAL_AFTER.match(after))
     money = q.unit in ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")
-    return periods.period_and_span(clause, prefix, head or prefix, passage or prefix, per_year=per_year,
-                                   money=money, stock=periods.is_stock(q.unit, kind, clause))
+    return periods.period_and_span(
+        clause,
+        prefix,
+        head or prefix,
+        passage or prefix,
+        per_year=per_year,
+        money=money,
+        stock=periods.is_stock(q.unit, kind, clause),
+    )
 
 
 def _is_background(sentence: str) -> bool:
@@ -279,10 +333,14 @@ def _is_background(sentence: str) -> bool:
 
 
 _ROW = re.compile(r"^(?P<label>[^\d\s][^\d]{0,20}?)\s+(?P<nums>\d[\d,.]*(?:\s+\d[\d,.]*)*)$")
-_HEADER_UNIT = re.compile(r"[（(/]\s*(?P<unit>吨|t|kg|KG|Kg|千克|公斤|tCO2e?|万元|元|万千瓦时|千瓦时|kWh|度)\s*(?:/\s*年)?\s*[）)]?")
+_HEADER_UNIT = re.compile(
+    r"[（(/]\s*(?P<unit>吨|t|kg|KG|Kg|千克|公斤|tCO2e?|万元|元|万千瓦时|千瓦时|kWh|度)\s*(?:/\s*年)?\s*[）)]?"
+)
 
 
-def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str, list[tuple[str, tuple[int, int] | None]] | None]]:
+def _table_rows(
+    lines: list[Line],
+) -> list[tuple[Line, str, list[float], str, list[tuple[str, tuple[int, int] | None]] | None]]:
     """Rows of flattened tables ("减少碳排放 98975 540350 …") with the unit their header names,
     and the period of each column when the header's columns are years."""
     rows = []
@@ -298,7 +356,7 @@ def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str, li
             header_lines = [h.text for h in recent[-16:]]
             for back, h in enumerate(reversed(recent[-16:])):
                 if _ROW.match(h.text):  # only the lines after the previous table
-                    header_lines = header_lines[len(header_lines) - back:]
+                    header_lines = header_lines[len(header_lines) - back :]
                     break
         in_rows = bool(m)
         if m:
@@ -315,8 +373,15 @@ def _table_rows(lines: list[Line]) -> list[tuple[Line, str, list[float], str, li
                         pass
                 # Header first, row label last: the label is what the numbers are "closest" to.
                 context = (header.text if header is not None and not own else "") + " " + label
-                rows.append((line, label.strip(), values, unit_match.group("unit") + "|" + context,
-                             periods.year_columns(header_lines, len(values))))
+                rows.append(
+                    (
+                        line,
+                        label.strip(),
+                        values,
+                        unit_match.group("unit") + "|" + context,
+                        periods.year_columns(header_lines, len(values)),
+                    )
+                )
         recent.append(line)
     return rows
 
@@ -342,8 +407,9 @@ def _table_outcomes(lines: list[Line]) -> list[Outcome]:
             value = float(f"{v * q.value:.12g}")
             quote = line.raw.strip()  # a table row is short: the whole row is the evidence
             period, span = columns[i] if columns else ("unspecified", None)
-            out.append(Outcome(value, None, unit, kind, period, None, quote, line.no, [Evidence(quote, line.no)],
-                               span=span))
+            out.append(
+                Outcome(value, None, unit, kind, period, None, quote, line.no, [Evidence(quote, line.no)], span=span)
+            )
     return out
 
 
@@ -407,8 +473,20 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
                 quote = cells[col].strip()
                 period = "annual" if re.search(r"年(?!份)", name) else "unspecified"
                 total = bool(_TOTAL_ROW.match(row.raw))
-                out.append(Outcome(float(f"{value:.12g}"), None, unit, kind, period, None, quote, row.no,
-                                   [Evidence(quote, row.no)], scope="part" if has_total and not total else "project"))
+                out.append(
+                    Outcome(
+                        float(f"{value:.12g}"),
+                        None,
+                        unit,
+                        kind,
+                        period,
+                        None,
+                        quote,
+                        row.no,
+                        [Evidence(quote, row.no)],
+                        scope="part" if has_total and not total else "project",
+                    )
+                )
         i = j
     return out, covered
 
@@ -460,7 +538,7 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
         q = next((x for x in find_quantities(sentence) if x.number_start == len(label) + len(name) + 1), None)
         if q is None or q.value == 0:
             continue
-        clause, after = sentence[: q.number_start], sentence[q.end:]
+        clause, after = sentence[: q.number_start], sentence[q.end :]
         kinds = classify(q, clause, sentence, after, reach=len(clause))
         if kinds is None:
             continue
@@ -471,8 +549,21 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
         if per is not None:
             kind, unit = "intensity", f"{unit}/{per}"[:16] if per else unit
         period, span = _period(q, kind, clause, clause, after)
-        out.append(Outcome(q.value, None, unit, kind, period, None, c.number, c.line.no, [Evidence(c.number, c.line.no)],
-                           scope="part" if c.part else "project", span=span))
+        out.append(
+            Outcome(
+                q.value,
+                None,
+                unit,
+                kind,
+                period,
+                None,
+                c.number,
+                c.line.no,
+                [Evidence(c.number, c.line.no)],
+                scope="part" if c.part else "project",
+                span=span,
+            )
+        )
         covered.add(c.line.no)
     return _changes(levels) + out, covered
 
@@ -495,15 +586,27 @@ def _changes(levels: dict[tuple, dict[str, tables.Cell]]) -> list[Outcome]:
         q = next((x for x in find_quantities(sentence) if x.number_start == len(row) + len(name) + 1), None)
         if q is None:
             continue
-        clause, tail = sentence[: q.number_start], sentence[q.end:]
+        clause, tail = sentence[: q.number_start], sentence[q.end :]
         kinds = classify(q, clause, sentence, tail, reach=len(clause))
         if kinds is None or kinds[1] not in _CHANGE_KIND:
             continue
         unit = kinds[1]
         period, span = _period(q, _CHANGE_KIND[unit], clause, clause, tail)
         quote = c.line.raw.strip()  # the row: both levels are the evidence
-        out.append(Outcome(q.value, None, unit, _CHANGE_KIND[unit], period, None, quote, c.line.no,
-                           [Evidence(quote, c.line.no)], span=span))
+        out.append(
+            Outcome(
+                q.value,
+                None,
+                unit,
+                _CHANGE_KIND[unit],
+                period,
+                None,
+                quote,
+                c.line.no,
+                [Evidence(quote, c.line.no)],
+                span=span,
+            )
+        )
     return out
 
 
@@ -545,8 +648,12 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             per = _per_unit(clause, after, unit)
             if per is not None:
                 kind, unit = "intensity", f"{unit}/{per}"[:16] if per else unit
-            elif _RATE.search(clause) or _HYPOTHETICAL.search(clause) or _NOT_OUTCOME.search(prefix) \
-                    or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix))):
+            elif (
+                _RATE.search(clause)
+                or _HYPOTHETICAL.search(clause)
+                or _NOT_OUTCOME.search(prefix)
+                or (_IF.search(prefix) and (_TARGET_YEAR.search(prefix) or _PROJECTION.search(prefix)))
+            ):
                 kind = "other"  # a projection ("若推广…到 2050 年可减排 1320 亿吨"), not a result
             sentence_start = q.number_start - len(prefix)
             restated = _restated(clause, prefix, q.number_start, seen)
@@ -560,14 +667,21 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 seen[-1].kind, seen[-1].unit, seen[-1].status = kind, unit, status
             if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
                 continue
-            if kind != "other" and _TARGET_YEAR.search(prefix) and _TARGET_WORD.search(prefix[-30:]) \
-                    and not _ACHIEVED.search(clause):
+            if (
+                kind != "other"
+                and _TARGET_YEAR.search(prefix)
+                and _TARGET_WORD.search(prefix[-30:])
+                and not _ACHIEVED.search(clause)
+            ):
                 kind = "target"
-            if kind == "target" or (status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))):
+            if kind == "target" or (
+                status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))
+            ):
                 status = "target"
             head = _left(text, q.number_start, _FULL_STOP, 240)
-            period, span = _period(q, kind, clause, prefix, _right(text, q.end, _CLAUSE_END, 40), head,
-                                   text[: q.number_start])
+            period, span = _period(
+                q, kind, clause, prefix, _right(text, q.end, _CLAUSE_END, 40), head, text[: q.number_start]
+            )
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
             total = _part_of(text, q.number_start, kind, unit, q.value, stated)
@@ -594,8 +708,17 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                     known.status = "achieved"  # stated once as done: it is a result
                 continue
             found[key] = Outcome(
-                value=q.value, value_max=q.value_max, unit=unit, kind=kind, period=period, qualifier=q.qualifier,
-                quote=quote, line=line.no, evidence=[Evidence(quote, line.no)], status=status, scope=scope,
+                value=q.value,
+                value_max=q.value_max,
+                unit=unit,
+                kind=kind,
+                period=period,
+                qualifier=q.qualifier,
+                quote=quote,
+                line=line.no,
+                evidence=[Evidence(quote, line.no)],
+                status=status,
+                scope=scope,
                 span=span,
             )
     return _merge_rounded(_without_restatements(found, direct))
@@ -619,8 +742,7 @@ def _without_restatements(found: dict[tuple, Outcome], direct: set[tuple]) -> li
     """Drop a result stated only as the equivalent of another result ("节省 335 亿度电，约当减碳
     1,780 万吨") when the case states that kind in that unit in its own right elsewhere."""
     own = {(o.kind, o.unit) for key, o in found.items() if key in direct and o.kind not in NOT_RESULTS}
-    return [o for key, o in found.items()
-            if key in direct or o.kind in NOT_RESULTS or (o.kind, o.unit) not in own]
+    return [o for key, o in found.items() if key in direct or o.kind in NOT_RESULTS or (o.kind, o.unit) not in own]
 
 
 def _printed_decimals(o: Outcome) -> int | None:
@@ -637,8 +759,18 @@ def _merge_rounded(outs: list[Outcome]) -> list[Outcome]:
         d = _printed_decimals(o)
         twin = None
         if d is not None and o.value_max is None and o.value >= 10 ** (3 - d):  # a rounded number, not "3 台"
-            twin = next((k for k in kept if k.unit == o.unit and k.kind == o.kind and k.value_max is None
-                         and (_printed_decimals(k) or 0) > d and round(k.value, d) == o.value), None)
+            twin = next(
+                (
+                    k
+                    for k in kept
+                    if k.unit == o.unit
+                    and k.kind == o.kind
+                    and k.value_max is None
+                    and (_printed_decimals(k) or 0) > d
+                    and round(k.value, d) == o.value
+                ),
+                None,
+            )
         if twin is None:
             kept.append(o)
             continue
@@ -657,6 +789,7 @@ _PART_OF = re.compile(r"其中|包括|包含")
 @dataclass(slots=True)
 class _Seen:
     """A quantity read earlier in the passage (what a later equivalence may restate)."""
+
     end: int
     kind: str
     unit: str
@@ -668,6 +801,7 @@ class _Seen:
 @dataclass(slots=True)
 class _Stated:
     """A figure stated earlier in the passage (what a later part may be a part of)."""
+
     end: int
     kind: str
     unit: str
@@ -688,11 +822,16 @@ def _part_of(text: str, at: int, kind: str, unit: str, value: float, stated: lis
     if marker < 0 or (kind != "other" and kind in NOT_RESULTS):
         return None
     first = start
-    if not text[start:start + marker - 2].strip(" \t，,:：（("):  # 其中 opens the sentence
+    if not text[start : start + marker - 2].strip(" \t，,:：（("):  # 其中 opens the sentence
         first = start - len(_left(text, max(0, start - 1), _SENTENCE_END, 200)) - 1
     for total in reversed(stated):
-        if first <= total.end <= start + marker and total.unit == unit and total.kind not in NOT_RESULTS \
-                and (total.kind == kind or kind == "other") and value <= total.value:
+        if (
+            first <= total.end <= start + marker
+            and total.unit == unit
+            and total.kind not in NOT_RESULTS
+            and (total.kind == kind or kind == "other")
+            and value <= total.value
+        ):
             return total
     return None
 

@@ -41,35 +41,53 @@ _RATE = re.compile(
     r"|(?:较|比|同比)\s*(?:年初|上年|去年|上一年|" + _YEAR + r"\s*年(?:末|底|同期))|同比"
     # A 年 that is not part of a date ("2021 年"), a count ("三年") or a word (去年, 多年, 上半年).
     r"|(?<![\d\s去今明当多近历周青少新往同半两二三四五六七八九十几数])年(?![底末初代限龄轻份来前后间内级])"
-    r"|(?i:\bannual|\byearly|per year|a year|each year|every year|per annum)")
+    r"|(?i:\bannual|\byearly|per year|a year|each year|every year|per annum)"
+)
 # One year as the frame: "过去一年", "一年来", "2021 年" (not a date with a month, a span, a
 # year that names a product "2020 年第一期", or a baseline "比 2020 年").
-_ONE_YEAR = re.compile(r"过去(?:的)?一年|一年(?:来|内|间|中|里)|(?<![\d.])一年(?![级代])"
-                       r"|(?P<y>" + _YEAR + r")\s*年(?:度)?"
-                       r"(?!\s*(?:底|末|初|前|之前|以前|以来|起|开始|至今|后|内|间|[至到\-—–~～－]|\d|第|[一二三四五六七八九十]+月|[上下]半年"
-                       r"|的?(?:基础上|基准|为基准|水平|相比)))")  # "在 2005 年基础上": a baseline
+_ONE_YEAR = re.compile(
+    r"过去(?:的)?一年|一年(?:来|内|间|中|里)|(?<![\d.])一年(?![级代])"
+    r"|(?P<y>" + _YEAR + r")\s*年(?:度)?"
+    r"(?!\s*(?:底|末|初|前|之前|以前|以来|起|开始|至今|后|内|间|[至到\-—–~～－]|\d|第|[一二三四五六七八九十]+月|[上下]半年"
+    r"|的?(?:基础上|基准|为基准|水平|相比)))"
+)  # "在 2005 年基础上": a baseline
 _NOT_ONE_YEAR_BEFORE = re.compile(r"(?:截至|截止|自|从|至|到|比|较)\s*$")
 # Part of a year, or a rate per month or day.
 # A year that names an event is its date ("北京 2022 年冬奥会", "2019 年世界环境日").
 _EVENT = r"(?:冬奥会|冬残奥会|奥运会|残奥会|亚运会|大运会|世博会|进博会|世界环境日|世界地球日|地球日|环境日|地球一小时|峰会|年会)"
-_PART = re.compile(r"(?P<date>" + _YEAR + r"\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月)"
-                   r"|" + _YEAR + r"\s*年\s*" + _EVENT +
-                   r"|上半年|下半年|前三季度|第?[一二三四1-4]\s*季度|每月|月均|日均|每个月|月(?:节省|节约|减少|发电|用电)|/\s*月"
-                   r"|每周|每天|每日|(?i:per month|a month|monthly|per day|a day|daily)")
+_PART = re.compile(
+    r"(?P<date>" + _YEAR + r"\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月)"
+    r"|"
+    + _YEAR
+    + r"\s*年\s*"
+    + _EVENT
+    + r"|上半年|下半年|前三季度|第?[一二三四1-4]\s*季度|每月|月均|日均|每个月|月(?:节省|节约|减少|发电|用电)|/\s*月"
+    r"|每周|每天|每日|(?i:per month|a month|monthly|per day|a day|daily)"
+)
 # Several years: a span, a count of years, since, until.
-_SPAN = re.compile(r"(?P<a>" + _YEAR + r")\s*年?\s*(?:至|到|—|–|-|~|～|－|——)\s*(?P<b>" + _YEAR + r")\s*年"
-                   r"|(?i:(?:between|from)\s+(?P<a2>" + _YEAR + r")\s+(?:and|to|through|until)\s+(?P<b2>" + _YEAR + r"))")
-_COUNT = re.compile(r"(?<![\d.+＋])(?:过去|近|最近|这|连续)?\s*(?:" + _CN_COUNT + r"|[2-9]|[1-9]\d)\s*多?\s*年"
-                    r"(?![级代龄前后度初底末份不无]|一遇)(?:来|间|内|中|里|时间|期间|以来)?"
-                    r"|(?i:(?:over|in|during)\s+the\s+(?:past|last)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several)\s+years)")
-_SINCE = re.compile(r"(?:(?:自|从)\s*(?P<y>" + _YEAR + r")\s*年[^，。；,;]{0,24}?(?:以来|起|开始|至今)"
-                    r"|(?P<y2>" + _YEAR + r")\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?\s*(?:以来|起|开始|至今)"
-                    r"|以来|至今|迄今|历年|多年来|近年来|(?i:so far|to date|since (?P<y3>" + _YEAR + r")|since))")
-_UNTIL = re.compile(r"(?:截至|截止)(?:到|至)?\s*(?:(?P<y>" + _YEAR + r")\s*年)?"
-                    r"|(?P<y2>" + _YEAR + r")\s*年\s*(?:底|末|年底|年末)(?![^，。；]{0,6}(?:比|较))")
+_SPAN = re.compile(
+    r"(?P<a>" + _YEAR + r")\s*年?\s*(?:至|到|—|–|-|~|～|－|——)\s*(?P<b>" + _YEAR + r")\s*年"
+    r"|(?i:(?:between|from)\s+(?P<a2>" + _YEAR + r")\s+(?:and|to|through|until)\s+(?P<b2>" + _YEAR + r"))"
+)
+_COUNT = re.compile(
+    r"(?<![\d.+＋])(?:过去|近|最近|这|连续)?\s*(?:" + _CN_COUNT + r"|[2-9]|[1-9]\d)\s*多?\s*年"
+    r"(?![级代龄前后度初底末份不无]|一遇)(?:来|间|内|中|里|时间|期间|以来)?"
+    r"|(?i:(?:over|in|during)\s+the\s+(?:past|last)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several)\s+years)"
+)
+_SINCE = re.compile(
+    r"(?:(?:自|从)\s*(?P<y>" + _YEAR + r")\s*年[^，。；,;]{0,24}?(?:以来|起|开始|至今)"
+    r"|(?P<y2>" + _YEAR + r")\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?\s*(?:以来|起|开始|至今)"
+    r"|以来|至今|迄今|历年|多年来|近年来|(?i:so far|to date|since (?P<y3>" + _YEAR + r")|since))"
+)
+_UNTIL = re.compile(
+    r"(?:截至|截止)(?:到|至)?\s*(?:(?P<y>" + _YEAR + r")\s*年)?"
+    r"|(?P<y2>" + _YEAR + r")\s*年\s*(?:底|末|年底|年末)(?![^，。；]{0,6}(?:比|较))"
+)
 # A sentence that opens with a year ("2019 年，…", "*2021 年远景通过…"), not a date or a span.
-_OPENING_YEAR = re.compile(r"^[\s*•\-–·（(]*(?:在|于)?\s*" + _YEAR + r"\s*年(?:度)?"
-                           r"(?![底末初前以来起至到\-—–~～\d第]|\s*\d|\s*[一二三四五六七八九十]+月)")
+_OPENING_YEAR = re.compile(
+    r"^[\s*•\-–·（(]*(?:在|于)?\s*" + _YEAR + r"\s*年(?:度)?"
+    r"(?![底末初前以来起至到\-—–~～\d第]|\s*\d|\s*[一二三四五六七八九十]+月)"
+)
 _TITLE = re.compile(r"《[^《》]{0,80}》")
 _BASELINE_AFTER = re.compile(r"[^，。；,;]{0,12}?(?:基础上|为基准|基准年|水平上)")
 _ACCUMULATE = re.compile(r"累计|累积|(?i:cumulative)")
@@ -103,8 +121,13 @@ def markers(text: str) -> tuple[Marker, ...]:
     for m in _SPAN.finditer(text):
         if _BASELINE_AFTER.match(text, m.end()):
             continue  # "在 1980 年—1981 年通用设计能耗的基础上": a baseline, not the figure's years
-        found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, int(m.group("a") or m.group("a2")),
-                                                 int(m.group("b") or m.group("b2")))))
+        found.append(
+            (
+                m.start(),
+                m.end(),
+                Marker(m.end(), SEVERAL, int(m.group("a") or m.group("a2")), int(m.group("b") or m.group("b2"))),
+            )
+        )
     for m in _SINCE.finditer(text):
         y = m.group("y") or m.group("y2") or m.group("y3")
         found.append((m.start(), m.end(), Marker(m.end(), SEVERAL, int(y) if y else None, None)))
@@ -118,7 +141,7 @@ def markers(text: str) -> tuple[Marker, ...]:
         if m.group("date"):
             if any(s <= m.start() < e for s, e in taken):
                 continue  # "截至 2022 年 8 月", "自 2019 年 5 月…以来"
-            if re.search(r"(?:截至|截止|自|从)\s*$", text[:m.start()]):
+            if re.search(r"(?:截至|截止|自|从)\s*$", text[: m.start()]):
                 continue
         found.append((m.start(), m.end(), Marker(m.end(), PART)))
     taken = [(s, e) for s, e, _ in found]
@@ -175,11 +198,12 @@ def is_stock(unit: str, kind: str, clause: str) -> bool:
         return not _CHANGE.search(clause[-12:])
     words = list(_STOCK_WORDS.finditer(clause[-12:]))
     # A change of a stock over time is a flow ("贷款余额比上年末增加 55 亿元").
-    return bool(words) and not _CHANGE.search(clause[-12:][words[-1].end():])
+    return bool(words) and not _CHANGE.search(clause[-12:][words[-1].end() :])
 
 
-def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_year: bool, money: bool,
-                    stock: bool) -> tuple[str, tuple[int, int] | None]:
+def period_and_span(
+    clause: str, sentence: str, head: str, passage: str, *, per_year: bool, money: bool, stock: bool
+) -> tuple[str, tuple[int, int] | None]:
     """(period, span) of a figure.
 
     `clause`: the words before the number back to a comma; `sentence`: back to a sentence end
@@ -198,7 +222,9 @@ def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_
         return ANNUAL, None
     own = ms_sentence
     if money:  # its own clause, or years the sentence says it covers ("过去五年，基金募集 40 亿元")
-        own = [mk for mk in ms_sentence if mk.end > len(sentence) - len(clause) or (mk.kind == SEVERAL and not mk.until)]
+        own = [
+            mk for mk in ms_sentence if mk.end > len(sentence) - len(clause) or (mk.kind == SEVERAL and not mk.until)
+        ]
     period = None
     if own:
         last = own[-1]
@@ -207,8 +233,12 @@ def period_and_span(clause: str, sentence: str, head: str, passage: str, *, per_
         elif last.kind == ACCUMULATE:  # 累计: a time word in its own clause ("2022 年累计", "全年累计"),
             # or a duration framing the sentence ("过去一年…累计"), else a running total
             before = [mk for mk in markers(clause) if mk.kind in _PERIOD_OF]
-            durations = [mk for mk in ms_sentence if mk.kind in (PART, SEVERAL) or (mk.kind == YEAR and mk.first is None)]
-            period = _PERIOD_OF[before[-1].kind] if before else _PERIOD_OF[durations[-1].kind] if durations else CUMULATIVE
+            durations = [
+                mk for mk in ms_sentence if mk.kind in (PART, SEVERAL) or (mk.kind == YEAR and mk.first is None)
+            ]
+            period = (
+                _PERIOD_OF[before[-1].kind] if before else _PERIOD_OF[durations[-1].kind] if durations else CUMULATIVE
+            )
         else:  # 共计/合计 add parts up: over the sentence's frame, else the paragraph's
             frame = _frame(ms_sentence) or _frame(markers(head)) or _frame(markers(passage))
             period = CUMULATIVE if frame in (None, CUMULATIVE) else frame
@@ -244,7 +274,7 @@ def year_columns(header: list[str], n: int) -> list[tuple[str, tuple[int, int] |
                 return None  # not one column per year in order
             years.append(year)
             total_after = False
-        if years and _COLUMN_TOTAL.search(text[text.rfind("年") + 1:] if _COLUMN_YEAR.search(text) else text):
+        if years and _COLUMN_TOTAL.search(text[text.rfind("年") + 1 :] if _COLUMN_YEAR.search(text) else text):
             total_after = True
     if len(years) < 2:
         return None

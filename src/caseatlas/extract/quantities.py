@@ -19,8 +19,10 @@ _NUMBER = NUMBER
 # "W" stands for 万 only before a counted noun ("1.5W 元"); elsewhere it is a watt.
 _MULT = r"(?:百万|千万|万亿|亿|万|千(?![瓦克米卡焦])|百(?!分)|W(?=\s*(?:元|吨|人|户|辆|度|次|家|平))|million\b|billion\b|mn\b|bn\b)"
 # ≥ and the English words are what CaseAtlas itself (text/numbers.format_quantity) and English books write.
-_PRE = (r"(?P<pre>(?<![节制合契条公预签相大])约|近|将近|接近|超过|超|逾|高达|达到|达|不少于|至少|不低于|大约|多达|累计|共计"
-        r"|≥|＞|>|\b(?:about|approximately|around|nearly|almost|over|more\s+than|at\s+least)\b)?")
+_PRE = (
+    r"(?P<pre>(?<![节制合契条公预签相大])约|近|将近|接近|超过|超|逾|高达|达到|达|不少于|至少|不低于|大约|多达|累计|共计"
+    r"|≥|＞|>|\b(?:about|approximately|around|nearly|almost|over|more\s+than|at\s+least)\b)?"
+)
 # 余/多 after the unit qualify the number only where no word goes on: "9兆瓦余热" is waste heat,
 # "100吨多晶硅" polysilicon ("300余吨", "十余万" put it before the unit or multiplier).
 _POST = r"(?P<post>以上|左右|余(?![\u4e00-\u9fff])|多(?![\u4e00-\u9fff])|之多|上下)?"
@@ -36,11 +38,40 @@ QUANTITY = re.compile(
     r"(?P<per>\s*/\s*(?:年|a\b|yr\b))?"
 )
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
-_MULT_VALUE = {"百万": 1e6, "千万": 1e7, "万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2, "W": 1e4,
-               "million": 1e6, "billion": 1e9, "mn": 1e6, "bn": 1e9}
+_MULT_VALUE = {
+    "百万": 1e6,
+    "千万": 1e7,
+    "万亿": 1e12,
+    "亿": 1e8,
+    "万": 1e4,
+    "千": 1e3,
+    "百": 1e2,
+    "W": 1e4,
+    "million": 1e6,
+    "billion": 1e9,
+    "mn": 1e6,
+    "bn": 1e9,
+}
 _APPROX = {"约", "近", "将近", "接近", "大约", "左右", "上下", "about", "approximately", "around", "nearly", "almost"}
-_LOWER = {"超过", "超", "逾", "不少于", "至少", "不低于", "多达", "以上", "余", "多", "之多", "≥", "＞", ">", "over",
-          "more than", "at least"}
+_LOWER = {
+    "超过",
+    "超",
+    "逾",
+    "不少于",
+    "至少",
+    "不低于",
+    "多达",
+    "以上",
+    "余",
+    "多",
+    "之多",
+    "≥",
+    "＞",
+    ">",
+    "over",
+    "more than",
+    "at least",
+}
 
 
 @dataclass(slots=True)
@@ -75,7 +106,11 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         value, unit = to_canonical(_IDIOM_VALUE[m.group("mult")], form.unit)
         qualifier = "approx" if m.group("pre") == "近" else "lower_bound"
-        out.append(Quantity(value, None, unit, m.group("u1"), form.family, qualifier, False, m.start(), m.end(), m.start("mult")))
+        out.append(
+            Quantity(
+                value, None, unit, m.group("u1"), form.family, qualifier, False, m.start(), m.end(), m.start("mult")
+            )
+        )
     out.sort(key=lambda q: q.start)
     return out
 
@@ -135,6 +170,14 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Quantity(
-        value=v1, value_max=v2, unit=canonical, written_unit=written, family=family, qualifier=qualifier,
-        per_year=bool(m.group("per")), start=start, end=end, number_start=m.start("n1"),
+        value=v1,
+        value_max=v2,
+        unit=canonical,
+        written_unit=written,
+        family=family,
+        qualifier=qualifier,
+        per_year=bool(m.group("per")),
+        start=start,
+        end=end,
+        number_start=m.start("n1"),
     )

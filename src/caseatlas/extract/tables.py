@@ -171,7 +171,7 @@ def _read_block(block: list[tuple[Line, str]]) -> list[Cell]:
     width = max(set(widths), key=widths.count)  # most rows have as many numbers as there are numeric columns
     if width > len(header) or sum(w == width for w in widths) < MIN_ROWS:
         return []
-    columns = header[len(header) - width:]
+    columns = header[len(header) - width :]
     # A unit printed once over several value columns ("二氧化碳年排放量（吨/年）" over "实施前 实施后").
     spanning = next((h for h in reversed(header[: len(header) - width]) if _UNIT_IN.search(h)), "")
     columns = [c if _UNIT_IN.search(c) or not spanning else f"{c}{spanning}" for c in columns]
@@ -180,7 +180,7 @@ def _read_block(block: list[tuple[Line, str]]) -> list[Cell]:
     prev = first - 1
     for k in rows_at:
         label, nums, unit = _split_row(_drop_serial(block[k][1], serial))
-        between = "".join(t for _, t in block[prev + 1:k] if not _numbers(t)) if k > first else ""
+        between = "".join(t for _, t in block[prev + 1 : k] if not _numbers(t)) if k > first else ""
         prev = k
         if len(nums) != width:
             complete = False  # a row with a cell in words ("暂未启动"): its numbers cannot be placed
@@ -189,5 +189,8 @@ def _read_block(block: list[tuple[Line, str]]) -> list[Cell]:
     if len(rows) < MIN_ROWS:
         return []
     last_total = max((n for n, r in enumerate(rows) if r[4]), default=-1)
-    return [Cell(line, number, column, label, unit, total, part=n < last_total and not total, complete=complete)
-            for n, (line, label, nums, unit, total) in enumerate(rows) for column, number in zip(columns, nums)]
+    return [
+        Cell(line, number, column, label, unit, total, part=n < last_total and not total, complete=complete)
+        for n, (line, label, nums, unit, total) in enumerate(rows)
+        for column, number in zip(columns, nums)
+    ]

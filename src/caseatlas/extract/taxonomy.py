@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 
@@ -47,21 +47,21 @@ def _vocabulary(entries: list[dict], terms_key: str, name_key: str = "name") -> 
     return Vocabulary(re.compile(_alternation(list(lookup)), re.I), lookup, info)
 
 
-@lru_cache(maxsize=None)
+@cache
 def measures() -> Vocabulary:
     return _vocabulary(_load("measures.toml")["measure"], "synonyms")
 
 
-@lru_cache(maxsize=None)
+@cache
 def industries() -> Vocabulary:
     return _vocabulary(_load("sectors.toml")["industry"], "keywords")
 
 
-@lru_cache(maxsize=None)
+@cache
 def topics() -> Vocabulary:
     return _vocabulary(_load("sectors.toml")["topic"], "keywords")
 
 
-@lru_cache(maxsize=None)
+@cache
 def standards() -> list[tuple[str, re.Pattern[str]]]:
     return [(s["name"], re.compile(s["pattern"], re.I)) for s in _load("standards.toml")["standard"]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pint
 
@@ -29,21 +29,38 @@ _REG.define("percent_ = [percent_dim]")
 _REG.define("person_ = [persons]")
 
 CANONICAL = {
-    "tCO2e": "tCO2e", "kgCO2e": "tCO2e", "gCO2e": "tCO2e",
-    "tce": "tce", "kgce": "tce",
-    "kWh": "kWh", "MWh": "kWh", "GWh": "kWh",
-    "kW": "MW", "MW": "MW", "GW": "MW", "W": "MW",
-    "CNY": "CNY", "USD": "USD", "EUR": "EUR", "HKD": "HKD", "GBP": "GBP", "JPY": "JPY",
-    "m**2": "m2", "km**2": "m2", "mu": "m2", "hectare": "m2",
+    "tCO2e": "tCO2e",
+    "kgCO2e": "tCO2e",
+    "gCO2e": "tCO2e",
+    "tce": "tce",
+    "kgce": "tce",
+    "kWh": "kWh",
+    "MWh": "kWh",
+    "GWh": "kWh",
+    "kW": "MW",
+    "MW": "MW",
+    "GW": "MW",
+    "W": "MW",
+    "CNY": "CNY",
+    "USD": "USD",
+    "EUR": "EUR",
+    "HKD": "HKD",
+    "GBP": "GBP",
+    "JPY": "JPY",
+    "m**2": "m2",
+    "km**2": "m2",
+    "mu": "m2",
+    "hectare": "m2",
     "m**3": "m3",
-    "t": "t", "kg": "t",
+    "t": "t",
+    "kg": "t",
     "percent_": "%",
     "person_": "persons",
 }
 _PINT_NAME = {"m2": "m**2", "m3": "m**3", "%": "percent_", "persons": "person_"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def factor(unit: str) -> float:
     """Multiplier from `unit` (a pint expression from the lexicon) to its canonical unit."""
     canonical = CANONICAL[unit]
@@ -71,8 +88,11 @@ _FORMS = [
     UnitForm(r"克\s*(?:二氧化碳|CO2)\s*(?:当量|e|eq)?", "gCO2e", "co2"),
     UnitForm(r"t\s*CO2\s*(?:-?eq|e)?", "tCO2e", "co2"),
     # English: "tonnes of CO2 equivalent", "metric tons of CO2e", "tonnes of carbon dioxide"
-    UnitForm(r"(?:metric\s+)?(?:tonnes?|tons?)\s+of\s+(?:CO2|carbon\s+dioxide)(?:\s*-?\s*(?:equivalent|eq|e)\b)?",
-             "tCO2e", "co2"),
+    UnitForm(
+        r"(?:metric\s+)?(?:tonnes?|tons?)\s+of\s+(?:CO2|carbon\s+dioxide)(?:\s*-?\s*(?:equivalent|eq|e)\b)?",
+        "tCO2e",
+        "co2",
+    ),
     UnitForm(r"kg\s*CO2\s*(?:-?eq|e)?", "kgCO2e", "co2"),
     UnitForm(r"g\s*CO2\s*(?:-?eq|e)?", "gCO2e", "co2"),
     # coal equivalent

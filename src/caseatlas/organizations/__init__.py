@@ -2,8 +2,17 @@
 (`names.py` reads one name, `resolve.py` links names; `data/organizations/known.toml` holds
 brand and legal names that share nothing a rule could see)."""
 
-from .resolve import (Link, Org, Relation, Resolution, Resolver, Use, relation, relations, same_group,
-                      same_organization)
+from .resolve import Link, Org, Relation, Resolution, Resolver, Use, relation, relations, same_group, same_organization
 
-__all__ = ["Link", "Org", "Relation", "Resolution", "Resolver", "Use", "relation", "relations", "same_group",
-           "same_organization"]
+__all__ = [
+    "Link",
+    "Org",
+    "Relation",
+    "Resolution",
+    "Resolver",
+    "Use",
+    "relation",
+    "relations",
+    "same_group",
+    "same_organization",
+]

@@ -19,15 +19,44 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # Legal forms, longest first; stripped from the end, repeatedly (…集团股份有限公司).
-LEGAL_ZH = ("集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司", "总公司",
-            "股份公司", "子公司", "公司", "股份", "控股", "集团")
-_LEGAL_EN = re.compile(r"\b(co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|group|holdings?|gmbh|sa|ag"
-                       r"|pte|bv|nv)\b\.?")
+LEGAL_ZH = (
+    "集团股份有限公司",
+    "集团有限责任公司",
+    "集团有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "总公司",
+    "股份公司",
+    "子公司",
+    "公司",
+    "股份",
+    "控股",
+    "集团",
+)
+_LEGAL_EN = re.compile(
+    r"\b(co|company|corp|corporation|inc|incorporated|ltd|limited|llc|plc|group|holdings?|gmbh|sa|ag"
+    r"|pte|bv|nv)\b\.?"
+)
 # A legal form followed by more name: the unit after it belongs to the name before it.
 _INNER_LEGAL = re.compile(r"集团有限公司|股份有限公司|有限责任公司|有限公司|集团")
 # Units named by place under their parent (…广东省分行, …徐州供电公司).
-BRANCH_UNITS = ("分行", "支行", "分公司", "供电公司", "供电有限公司", "供电局", "供电", "分厂", "办事处", "分院", "分部",
-                "分中心", "分会", "营业部")
+BRANCH_UNITS = (
+    "分行",
+    "支行",
+    "分公司",
+    "供电公司",
+    "供电有限公司",
+    "供电局",
+    "供电",
+    "分厂",
+    "办事处",
+    "分院",
+    "分部",
+    "分中心",
+    "分会",
+    "营业部",
+)
 _PUNCT = re.compile(r"[\s\u3000\[\]【】《》“”\"'‘’·.,，、&＆\-—_/:：;；!！?？™®©]+")
 _BRACKET = re.compile(r"（([^（）]*)）")
 _SHORT_NAME = re.compile(r"^(?:以下)?简称[:：]?\s*[“\"]?(.+?)[”\"]?$")
@@ -110,7 +139,7 @@ def _parent_of(name: str) -> str | None:
     for m in _INNER_LEGAL.finditer(plain):
         if m.start() < 2:
             continue
-        rest = _PUNCT.sub("", plain[m.end():])
+        rest = _PUNCT.sub("", plain[m.end() :])
         if len(_strip_legal("__" + rest)) >= 4 and rest not in _GENERIC_BRACKETS:
             return plain[: m.end()]
         break
@@ -182,7 +211,7 @@ def place_prefix(text: str, whole: bool = False) -> int:
         if a != end:
             break
         end = b
-        if "自治区" in text[end:end + 3]:
+        if "自治区" in text[end : end + 3]:
             end = text.index("自治区", end) + 3
     return end
 

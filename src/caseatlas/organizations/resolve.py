@@ -31,19 +31,37 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
 
 from . import names as N
 
 MIN_ABBREVIATION = 3  # shorter abbreviations (两字简称) collide too often: 万科 ⊂ 万达科技
 MAX_PREFIX_TOKENS = 4  # a title starts with an organization's name in at most this many words
-MIN_PREFIX_CHARS = 3  # a known name this long marks its units at any character (中石油…); shorter ones at a word boundary
+MIN_PREFIX_CHARS = (
+    3  # a known name this long marks its units at any character (中石油…); shorter ones at a word boundary
+)
 # Words after a name that do not make another organization (隆基股份 is 隆基).
-GENERIC = frozenset({"股份", "控股", "集团", "实业", "企业", "公司", "有限", "责任", "中国", "国际", "科技", "控股集团",
-                     "股份公司", "有限公司"})
+GENERIC = frozenset(
+    {
+        "股份",
+        "控股",
+        "集团",
+        "实业",
+        "企业",
+        "公司",
+        "有限",
+        "责任",
+        "中国",
+        "国际",
+        "科技",
+        "控股集团",
+        "股份公司",
+        "有限公司",
+    }
+)
 DECISIONS = ("same", "different")
 SCHOOLS = ("大学", "学院", "学校")  # named after a group's name without a word boundary, yet not its units
 # Why two names were linked: shown with a conflict of interest (zh, as the organizers read it).
@@ -66,6 +84,7 @@ RULES = {
 @dataclass(slots=True)
 class Use:
     """One case's organization line (None when it prints none) and its title."""
+
     case: object
     printed: str | None
     title: str = ""
@@ -145,8 +164,9 @@ def known_text() -> str:
 @lru_cache(maxsize=1)
 def known() -> tuple[tuple[str, tuple[str, ...], str | None], ...]:
     """(name, other names, the group it belongs to or None) of each entry of known.toml."""
-    return tuple((o["name"], tuple(o.get("aliases", ())), o.get("group"))
-                 for o in tomllib.loads(known_text())["organization"])
+    return tuple(
+        (o["name"], tuple(o.get("aliases", ())), o.get("group")) for o in tomllib.loads(known_text())["organization"]
+    )
 
 
 _NUMERAL = re.compile(r"[0-9零〇一二三四五六七八九十百千]+")
@@ -268,8 +288,12 @@ class Resolver:
     """Resolves a library's organization lines. `decisions`: (name, name, "same"|"different")
     that people confirmed; they win over every rule."""
 
-    def __init__(self, decisions: Iterable[tuple[str, str, str]] = (), use_known: bool = True,
-                 aliases: Iterable[Iterable[str]] = ()):
+    def __init__(
+        self,
+        decisions: Iterable[tuple[str, str, str]] = (),
+        use_known: bool = True,
+        aliases: Iterable[Iterable[str]] = (),
+    ):
         self.decisions = [(a, b, d) for a, b, d in decisions if d in DECISIONS]
         self.use_known = use_known
         self.aliases = [[n for n in group if (n or "").strip()] for group in aliases]
@@ -419,9 +443,14 @@ class Resolver:
             if seed:
                 canon[root] = (_key(seed), seed, True)
             else:
-                shown = next(([g.printed[k] for k in ks if src in g.source[k]] for src in ("printed", "parent", "bracket",
-                                                                                         "alias")
-                              if any(src in g.source[k] for k in ks)), [g.printed[k] for k in ks])
+                shown = next(
+                    (
+                        [g.printed[k] for k in ks if src in g.source[k]]
+                        for src in ("printed", "parent", "bracket", "alias")
+                        if any(src in g.source[k] for k in ks)
+                    ),
+                    [g.printed[k] for k in ks],
+                )
                 name = min(shown, key=lambda s: (len(s), s))
                 canon[root] = (_key(name), name, False)
         parent_root: dict[str, str] = {}
@@ -447,8 +476,13 @@ class Resolver:
         for root in wanted:
             ckey, name, is_known = canon[root]
             parent = parent_root.get(root)
-            orgs[ckey] = Org(ckey, name, {k: g.printed[k] for k in sorted(members[root])},
-                             canon[parent][0] if parent else None, is_known)
+            orgs[ckey] = Org(
+                ckey,
+                name,
+                {k: g.printed[k] for k in sorted(members[root])},
+                canon[parent][0] if parent else None,
+                is_known,
+            )
         for link in links:
             link.org = canon[link.org][0]
         return Resolution(orgs, links, g, via)
@@ -457,6 +491,7 @@ class Resolver:
 @dataclass(frozen=True, slots=True)
 class Relation:
     """Two names that are one organization ("same") or in one group ("group"), and why."""
+
     kind: str
     a: str  # as given
     b: str
@@ -468,8 +503,12 @@ class Relation:
         return ("同一机构" if self.kind == "same" else f"同属 {self.group}") + "：" + "；".join(self.steps)
 
 
-def relations(left: dict[object, Iterable[str]], right: dict[object, str], aliases: Iterable[Iterable[str]] = (),
-              decisions: Iterable[tuple[str, str, str]] = ()) -> dict[tuple[object, object], Relation]:
+def relations(
+    left: dict[object, Iterable[str]],
+    right: dict[object, str],
+    aliases: Iterable[Iterable[str]] = (),
+    decisions: Iterable[tuple[str, str, str]] = (),
+) -> dict[tuple[object, object], Relation]:
     """Every (left id, right id) whose names are one organization or in one group, resolved
     together in one pass (as the library resolves its cases): `left` gives each id its names
     (a reviewer's affiliation, account organization, declared organizations), `right` each id's
@@ -511,28 +550,32 @@ def relations(left: dict[object, Iterable[str]], right: dict[object, str], alias
 
 
 @lru_cache(maxsize=4096)
-def _relation(a: str, b: str, aliases: tuple[tuple[str, ...], ...],
-              decisions: tuple[tuple[str, str, str], ...]) -> Relation | None:
+def _relation(
+    a: str, b: str, aliases: tuple[tuple[str, ...], ...], decisions: tuple[tuple[str, str, str], ...]
+) -> Relation | None:
     return relations({0: [a]}, {1: b}, aliases, decisions).get((0, 1))
 
 
-def relation(a: str, b: str, aliases: Iterable[Iterable[str]] = (),
-             decisions: Iterable[tuple[str, str, str]] = ()) -> Relation | None:
+def relation(
+    a: str, b: str, aliases: Iterable[Iterable[str]] = (), decisions: Iterable[tuple[str, str, str]] = ()
+) -> Relation | None:
     """How two printed names are related: one organization, one group, or None; with why."""
     if not (a or "").strip() or not (b or "").strip():
         return None
     return _relation(a, b, tuple(tuple(g) for g in aliases), tuple(tuple(d) for d in decisions))
 
 
-def same_group(a: str, b: str, aliases: Iterable[Iterable[str]] = (),
-               decisions: Iterable[tuple[str, str, str]] = ()) -> bool:
+def same_group(
+    a: str, b: str, aliases: Iterable[Iterable[str]] = (), decisions: Iterable[tuple[str, str, str]] = ()
+) -> bool:
     """Whether two printed names are one organization or in one group (conflicts of interest).
     `aliases`: groups of names that are one organization; `decisions`: people's merges and splits."""
     return relation(a, b, aliases, decisions) is not None
 
 
-def same_organization(a: str, b: str, aliases: Iterable[Iterable[str]] = (),
-                      decisions: Iterable[tuple[str, str, str]] = ()) -> bool:
+def same_organization(
+    a: str, b: str, aliases: Iterable[Iterable[str]] = (), decisions: Iterable[tuple[str, str, str]] = ()
+) -> bool:
     """Whether two printed names are one organization (not only one group: 国网江苏省电力 and
     国网山东省电力 are one group, two organizations)."""
     r = relation(a, b, aliases, decisions)

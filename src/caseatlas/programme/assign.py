@@ -40,8 +40,7 @@ def solve(p: Problem) -> Result:
     from ortools.graph.python import min_cost_flow
 
     if not p.reviewers or not p.submissions or p.k <= 0:
-        return Result([], {r: 0 for r in p.reviewers}, {s: p.k for s in p.submissions} if not p.reviewers else {},
-                      0, 0)
+        return Result([], {r: 0 for r in p.reviewers}, {s: p.k for s in p.submissions} if not p.reviewers else {}, 0, 0)
     have: dict[int, int] = {s: 0 for s in p.submissions}
     load0: dict[int, int] = {r: 0 for r in p.reviewers}
     for s, r in p.fixed:
@@ -70,8 +69,10 @@ def solve(p: Problem) -> Result:
 def _possible(p: Problem, need: dict[int, int]) -> int:
     """Units of flow that could be placed with no cap (each submission limited by its
     non-conflicted, not yet assigned reviewers)."""
-    return sum(min(need[s], sum(1 for r in p.reviewers if (s, r) not in p.conflicts and (s, r) not in p.fixed))
-               for s in p.submissions)
+    return sum(
+        min(need[s], sum(1 for r in p.reviewers if (s, r) not in p.conflicts and (s, r) not in p.fixed))
+        for s in p.submissions
+    )
 
 
 def _flow(mcf_module, p: Problem, need: dict[int, int], load0: dict[int, int], cap: int):
@@ -90,7 +91,9 @@ def _flow(mcf_module, p: Problem, need: dict[int, int], load0: dict[int, int], c
         for r in p.reviewers:
             if (s, r) in p.conflicts or (s, r) in p.fixed:
                 continue
-            arc = smcf.add_arc_with_capacity_and_unit_cost(r_node[r], s_node[s], 1, -MATCH_COST * p.match.get((s, r), 0))
+            arc = smcf.add_arc_with_capacity_and_unit_cost(
+                r_node[r], s_node[s], 1, -MATCH_COST * p.match.get((s, r), 0)
+            )
             rs_arcs.append((arc, s, r))
         smcf.add_arc_with_capacity_and_unit_cost(s_node[s], sink, need[s], 0)
     demand = sum(need.values())

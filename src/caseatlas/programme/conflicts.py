@@ -14,7 +14,7 @@ says, for each conflicted pair, which names matched and why (the rule, alias or 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..organizations import Relation, relations, same_group
 
@@ -23,16 +23,24 @@ from ..organizations import Relation, relations, same_group
 RULES_VERSION = "2"
 
 
-def detect(reviewers: dict[int, list[str]], submissions: dict[int, str], aliases: Iterable[Iterable[str]] = (),
-           decisions: Iterable[tuple[str, str, str]] = ()) -> dict[tuple[int, int], Relation]:
+def detect(
+    reviewers: dict[int, list[str]],
+    submissions: dict[int, str],
+    aliases: Iterable[Iterable[str]] = (),
+    decisions: Iterable[tuple[str, str, str]] = (),
+) -> dict[tuple[int, int], Relation]:
     """{(submission, reviewer): Relation} for every pair whose organizations are one
     organization or one group. `reviewers`: id → names; `submissions`: id → organization."""
     found = relations(reviewers, submissions, [list(g) for g in aliases], list(decisions))
     return {(s, r): rel for (r, s), rel in found.items()}
 
 
-def conflicted(reviewer_orgs: Iterable[str], applicant_org: str, aliases: Iterable[Iterable[str]] = (),
-               decisions: Iterable[tuple[str, str, str]] = ()) -> str | None:
+def conflicted(
+    reviewer_orgs: Iterable[str],
+    applicant_org: str,
+    aliases: Iterable[Iterable[str]] = (),
+    decisions: Iterable[tuple[str, str, str]] = (),
+) -> str | None:
     """The reviewer organization that conflicts with the applicant's, or None (one pair)."""
     aliases = [list(g) for g in aliases]
     decisions = list(decisions)

@@ -134,24 +134,60 @@ def prefill(doc: Document, template: list[str]) -> Prefill:
             continue
         i = _slot(heading, template)
         if i is None:
-            extras.append({"heading": heading.strip(), "text": "\n".join(body), "template": False,
-                           "lines": [no, stop], "from": [heading.strip()]})
+            extras.append(
+                {
+                    "heading": heading.strip(),
+                    "text": "\n".join(body),
+                    "template": False,
+                    "lines": [no, stop],
+                    "from": [heading.strip()],
+                }
+            )
         else:
             slots[i].extend(body)
             slot_lines[i] += [no, stop]
             slot_from[i].append(heading.strip())
-    sections = [{"heading": h, "text": "\n".join(slots[i]), "template": True,
-                 "lines": [min(slot_lines[i]), max(slot_lines[i])] if slot_lines[i] else None, "from": slot_from[i]}
-                for i, h in enumerate(template)] + extras
+    sections = [
+        {
+            "heading": h,
+            "text": "\n".join(slots[i]),
+            "template": True,
+            "lines": [min(slot_lines[i]), max(slot_lines[i])] if slot_lines[i] else None,
+            "from": slot_from[i],
+        }
+        for i, h in enumerate(template)
+    ] + extras
     lines = [by_no[n] for n in range(start, end + 1) if n in by_no]
     # As for a book: figures in the organization's profile describe the organization, not the case.
-    profile = frozenset(n for k, (no, heading) in enumerate(heads) if PROFILE.search(heading)
-                        for n in range(no, (heads[k + 1][0] if k + 1 < len(heads) else end + 1)))
+    profile = frozenset(
+        n
+        for k, (no, heading) in enumerate(heads)
+        if PROFILE.search(heading)
+        for n in range(no, (heads[k + 1][0] if k + 1 < len(heads) else end + 1))
+    )
     facts = extract_case(lines, title, org, None, profile)
-    outcomes = [{"kind": o.kind, "value": o.value, "value_max": o.value_max, "unit": o.unit, "period": o.period,
-                 "status": o.status, "quote": o.quote, "line": o.line} for o in facts.outcomes]
-    return Prefill(title=title, organization=org, sections=sections, outcomes=outcomes,
-                   source_file=doc.source_file, n_template_filled=sum(1 for s in slots if s), notes=notes)
+    outcomes = [
+        {
+            "kind": o.kind,
+            "value": o.value,
+            "value_max": o.value_max,
+            "unit": o.unit,
+            "period": o.period,
+            "status": o.status,
+            "quote": o.quote,
+            "line": o.line,
+        }
+        for o in facts.outcomes
+    ]
+    return Prefill(
+        title=title,
+        organization=org,
+        sections=sections,
+        outcomes=outcomes,
+        source_file=doc.source_file,
+        n_template_filled=sum(1 for s in slots if s),
+        notes=notes,
+    )
 
 
 def submission_lines(title: str, organization: str | None, sections: list[dict]) -> list[Line]:

@@ -39,7 +39,8 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    p.key: p for p in (
+    p.key: p
+    for p in (
         Preset(
             key="cteam",
             label="企业气候行动案例征集",
@@ -49,14 +50,28 @@ PRESETS: dict[str, Preset] = {
                 Criterion("replicability", "可推广性", 0.3, "在其他企业、行业或地区复制的可能"),
                 Criterion("sustainability", "可持续性", 0.3, "资金、机制与运营能否长期持续"),
             ),
-            domains=("绿色制造", "能源转型", "绿色建筑", "碳普惠与公众减排", "绿色金融", "可持续消费", "绿色交通",
-                     "污废处理"),
+            domains=(
+                "绿色制造",
+                "能源转型",
+                "绿色建筑",
+                "碳普惠与公众减排",
+                "绿色金融",
+                "可持续消费",
+                "绿色交通",
+                "污废处理",
+            ),
         ),
         Preset(
             key="isotc268",
             label="碳达峰碳中和可持续发展案例征集",
-            template=("一、背景与思路", "二、主要措施", "三、典型经验与做法", "四、成效", "五、问题与建议",
-                      "六、下一步计划"),
+            template=(
+                "一、背景与思路",
+                "二、主要措施",
+                "三、典型经验与做法",
+                "四、成效",
+                "五、问题与建议",
+                "六、下一步计划",
+            ),
             criteria=(
                 Criterion("relevance", "“双碳”相关性", 1.0, "与碳达峰碳中和目标的直接关系"),
                 Criterion("social", "社会影响力", 1.0, "对城市、社区与公众的影响"),

@@ -35,8 +35,9 @@ class Row:
     totals: dict[int, float]  # reviewer → weighted total
 
 
-def rank(reviews: list[tuple[int, int, dict]], criteria: list[dict], scale: tuple[int, int],
-         submission_ids: list[int]) -> list[Row]:
+def rank(
+    reviews: list[tuple[int, int, dict]], criteria: list[dict], scale: tuple[int, int], submission_ids: list[int]
+) -> list[Row]:
     """reviews: (submission id, reviewer id, scores) of submitted reviews. Rows sorted by raw
     total, best first (unreviewed last)."""
     totals: dict[int, dict[int, float]] = {s: {} for s in submission_ids}

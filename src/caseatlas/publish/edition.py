@@ -22,8 +22,11 @@ from ..vocab import KIND_LABELS_ZH
 _MD_MARK = re.compile(r"^(?:#{1,6}\s*|>\s*)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
 PERIODS = {"annual": ("每年", "annual"), "cumulative": ("累计", "cumulative")}
-STATUSES = {"target": ("目标", "target"), "hypothetical": ("假设情景", "hypothetical"),
-            "projection": ("预计", "projection")}
+STATUSES = {
+    "target": ("目标", "target"),
+    "hypothetical": ("假设情景", "hypothetical"),
+    "projection": ("预计", "projection"),
+}
 DECLARED = ("申报并确认", "declared")  # a figure the applicant stated and confirmed as data
 
 
@@ -43,7 +46,9 @@ class EditionSection:
 @dataclass(slots=True)
 class FactRow:
     label: str  # kind in Chinese, with the status when it is not an achievement
-    value: str  # the canonical value as the one writer prints it ("5万吨二氧化碳当量（每年）"; en "50,000 tCO2e (annual)")
+    value: (
+        str  # the canonical value as the one writer prints it ("5万吨二氧化碳当量（每年）"; en "50,000 tCO2e (annual)")
+    )
     quote: str
     line: int
     origin: str = "extracted"  # vocab.ORIGINS: read from the text, or declared by the applicant as data
@@ -149,6 +154,7 @@ def _row_lines(lines: list[Line]) -> set[int]:
     """Lines of a table flattened to text ("绿色毕业季 10500 76000 11000 97500"): two or more
     free-standing numbers and no sentence end; with the short header/label lines next to
     them. Each is kept as printed: joining them into a paragraph would lose the columns."""
+
     def row(t: str) -> bool:
         return "\t" not in t and len(_NUMBER_CELL.findall(t)) >= 2 and not t.endswith(("。", "；", "，", "："))
 
@@ -156,8 +162,13 @@ def _row_lines(lines: list[Line]) -> set[int]:
     marked = {i for i, t in enumerate(texts) if t and row(t)}
     for i in sorted(marked):
         for j in (i - 1, i + 1):
-            while 0 <= j < len(texts) and j not in marked and texts[j] and len(texts[j]) <= _SHORT_CELL \
-                    and not texts[j].endswith(("。", "；", "，", "：", "！", "？")):
+            while (
+                0 <= j < len(texts)
+                and j not in marked
+                and texts[j]
+                and len(texts[j]) <= _SHORT_CELL
+                and not texts[j].endswith(("。", "；", "，", "：", "！", "？"))
+            ):
                 marked.add(j)
                 j += 1 if j > i else -1
     return {lines[i].no for i in marked}
@@ -196,8 +207,9 @@ def _title_lines(case: dict, rows: list[Line]) -> int:
     return k
 
 
-def build_case(number_: int, case: dict, lines: dict[int, Line], noise: set[int], book_title: str,
-               lang: str = "zh") -> EditionCase:
+def build_case(
+    number_: int, case: dict, lines: dict[int, Line], noise: set[int], book_title: str, lang: str = "zh"
+) -> EditionCase:
     """One stored case (with sections and outcomes) and the book's lines → an edition case."""
     start, end = case["start_line"], case["end_line"]
     rows = [lines[n] for n in range(start, end + 1) if n in lines and n not in noise]
@@ -212,8 +224,16 @@ def build_case(number_: int, case: dict, lines: dict[int, Line], noise: set[int]
     out = [EditionSection(h, _paragraphs(body)) for h, body in parts if h is not None or body]
     facts = [fact_row(o, lang) for o in case["outcomes"]]
     source = f"《{book_title}》第 {start}–{end} 行"
-    return EditionCase(number=number_, case_id=case["case_id"], title=case["title"], organization=case.get("organization"),
-                       chapter=case.get("chapter"), sections=out, facts=facts, source=source)
+    return EditionCase(
+        number=number_,
+        case_id=case["case_id"],
+        title=case["title"],
+        organization=case.get("organization"),
+        chapter=case.get("chapter"),
+        sections=out,
+        facts=facts,
+        source=source,
+    )
 
 
 def build(collection: dict, cases: list[dict], book_lines: list[dict], lang: str = "zh") -> Edition:
@@ -229,16 +249,24 @@ def build(collection: dict, cases: list[dict], book_lines: list[dict], lang: str
     for c in ecases:
         name = c.chapter if complete else None
         if not chapters or chapters[-1].name != name:
-            chapters.append(Chapter(number=0 if name is None else len([x for x in chapters if x.name]) + 1,
-                                    name=name, cases=[]))
+            chapters.append(
+                Chapter(number=0 if name is None else len([x for x in chapters if x.name]) + 1, name=name, cases=[])
+            )
         chapters[-1].cases.append(c)
         # Chapters the book gives only for some cases (a side tab here and there) are printed
         # on the case itself: a chapter heading would wrongly hold for the cases after it.
         c.chapter_label = bool(c.chapter) and not complete
     foreword = [p.strip() for p in (collection.get("foreword") or "").split("\n") if p.strip()]
-    return Edition(title=collection["title"], year=collection.get("year"), publisher=collection.get("publisher"),
-                   foreword=_join_foreword(foreword), experts=[Expert(n) for n in collection.get("experts") or []],
-                   chapters=chapters, slug=collection.get("slug", ""), lang=lang)
+    return Edition(
+        title=collection["title"],
+        year=collection.get("year"),
+        publisher=collection.get("publisher"),
+        foreword=_join_foreword(foreword),
+        experts=[Expert(n) for n in collection.get("experts") or []],
+        chapters=chapters,
+        slug=collection.get("slug", ""),
+        lang=lang,
+    )
 
 
 def _join_foreword(parts: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,8 +36,13 @@ def cn_number(n: int) -> str:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("caseatlas", "publish/templates"), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("caseatlas", "publish/templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals["cn"] = cn_number
     return env
 
@@ -49,16 +54,18 @@ def _css_string(text: str) -> str:
 def book_html(ed: Edition, for_print: bool) -> str:
     env = _env()
     css = env.loader.get_source(env, "print.css")[0].replace("{{BOOK}}", _css_string(ed.title)) if for_print else ""
-    return env.get_template("book.html").render(ed=ed, for_print=for_print, print_css=css,
-                                                chaptered=any(ch.name for ch in ed.chapters))
+    return env.get_template("book.html").render(
+        ed=ed, for_print=for_print, print_css=css, chaptered=any(ch.name for ch in ed.chapters)
+    )
 
 
 def check_fonts() -> None:
     """Fail with one line, before rendering, when the SC fonts are not installed: Pango would
     otherwise fall back to whatever CJK font it finds (often JP forms, or none at all)."""
     try:
-        out = subprocess.run(["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True, timeout=30,
-                             check=False).stdout
+        out = subprocess.run(
+            ["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         raise CaseAtlasError(f"PDF needs fontconfig and the Noto CJK SC fonts: {FONT_HINT}") from None
     families = {f.strip() for line in out.splitlines() for f in line.split(",")}
@@ -81,7 +88,7 @@ def write_pdf(ed: Edition, out: Path) -> dict:
     meta.authors = [ed.publisher] if ed.publisher else []
     meta.generator = "CaseAtlas 案例图谱 (WeasyPrint)"
     meta.keywords = ["气候行动", "案例集"]
-    meta.created = meta.modified = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta.created = meta.modified = datetime.now(UTC).isoformat(timespec="seconds")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     try:
@@ -116,18 +123,40 @@ def write_html(ed: Edition, out: Path) -> dict:
     cases = ed.cases
     for i, c in enumerate(cases):
         page = env.get_template("case_page.html").render(
-            ed=ed, c=c, book=book, for_print=False, prev=cases[i - 1] if i else None, next=cases[i + 1] if i + 1 < len(cases) else None)
+            ed=ed,
+            c=c,
+            book=book,
+            for_print=False,
+            prev=cases[i - 1] if i else None,
+            next=cases[i + 1] if i + 1 < len(cases) else None,
+        )
         (tmp / "cases" / f"{c.number}.html").write_text(page, encoding="utf-8")
-    (tmp / "index.html").write_text(env.get_template("index.html").render(ed=ed, book=book, chaptered=chaptered), encoding="utf-8")
-    index = [{"n": c.number, "title": c.title, "org": c.organization or "", "chapter": c.chapter or "",
-              "text": "\n".join(b.text for s in c.sections for b in s.blocks if b.kind != "table")} for c in cases]
+    (tmp / "index.html").write_text(
+        env.get_template("index.html").render(ed=ed, book=book, chaptered=chaptered), encoding="utf-8"
+    )
+    index = [
+        {
+            "n": c.number,
+            "title": c.title,
+            "org": c.organization or "",
+            "chapter": c.chapter or "",
+            "text": "\n".join(b.text for s in c.sections for b in s.blocks if b.kind != "table"),
+        }
+        for c in cases
+    ]
     (tmp / "search-index.js").write_text(
-        "window.CASEATLAS_INDEX = " + json.dumps(index, ensure_ascii=False) + ";\n", encoding="utf-8")
+        "window.CASEATLAS_INDEX = " + json.dumps(index, ensure_ascii=False) + ";\n", encoding="utf-8"
+    )
     for asset in ("edition.css", "search.js"):
         (tmp / asset).write_text(env.loader.get_source(env, asset)[0], encoding="utf-8")
-    (tmp / MANIFEST).write_text(json.dumps({"generator": "caseatlas", "title": ed.title, "book": book,
-                                            "cases": len(cases), "collection": ed.slug}, ensure_ascii=False, indent=1),
-                                encoding="utf-8")
+    (tmp / MANIFEST).write_text(
+        json.dumps(
+            {"generator": "caseatlas", "title": ed.title, "book": book, "cases": len(cases), "collection": ed.slug},
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     if out.exists():
         if not (out / MANIFEST).exists() and any(out.iterdir()):
             shutil.rmtree(tmp)

@@ -36,8 +36,10 @@ def compare(original: list[dict], republished: list[dict]) -> dict:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     same_org = sum(squash(a.get("organization") or "") == squash(b.get("organization") or "") for a, b in matched)
     same_chapter = sum((a.get("chapter") or None) == (b.get("chapter") or None) for a, b in matched)
-    same_sections = sum([squash(s["heading"]) for s in a["sections"]] == [squash(s["heading"]) for s in b["sections"]]
-                        for a, b in matched)
+    same_sections = sum(
+        [squash(s["heading"]) for s in a["sections"]] == [squash(s["heading"]) for s in b["sections"]]
+        for a, b in matched
+    )
     core = found = 0
     missed: list[dict] = []
     for a, b in matched:
@@ -49,9 +51,27 @@ def compare(original: list[dict], republished: list[dict]) -> dict:
             if any(_key(y) == _key(x) and _same_value(y["value"], x["value"]) for y in pool):
                 found += 1
             else:
-                missed.append({"case": a.get("case_id"), "kind": x["kind"], "value": x["value"], "unit": x["unit"],
-                               "quote": x["quote"]})
-    return {"cases": n_o, "read_back": n_r, "matched": n_m, "precision": precision, "recall": recall, "f1": f1,
-            "same_organization": same_org, "same_chapter": same_chapter, "same_sections": same_sections,
-            "core_outcomes": core, "core_found": found, "core_recall": found / core if core else 1.0,
-            "missed": missed}
+                missed.append(
+                    {
+                        "case": a.get("case_id"),
+                        "kind": x["kind"],
+                        "value": x["value"],
+                        "unit": x["unit"],
+                        "quote": x["quote"],
+                    }
+                )
+    return {
+        "cases": n_o,
+        "read_back": n_r,
+        "matched": n_m,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "same_organization": same_org,
+        "same_chapter": same_chapter,
+        "same_sections": same_sections,
+        "core_outcomes": core,
+        "core_found": found,
+        "core_recall": found / core if core else 1.0,
+        "missed": missed,
+    }

@@ -10,8 +10,16 @@ from ..models import Document, Line
 from .normalize import normalize
 from .text import decode, split_lines
 
-SUPPORTED = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".pdf": "pdf",
-             ".docx": "docx", ".html": "html", ".htm": "html"}
+SUPPORTED = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+}
 MAX_BYTES = 20 * 1024 * 1024  # the largest real book dump is ~0.3 MB; 20 MB is a scan gone wrong
 
 

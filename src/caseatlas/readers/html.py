@@ -35,8 +35,26 @@ def _all_bold(el) -> bool:
     return seen
 
 
-_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dt", "dd", "caption", "figcaption",
-           "div", "section", "article"]  # (a div with blocks inside is read through its blocks)
+_BLOCKS = [
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "li",
+    "tr",
+    "pre",
+    "blockquote",
+    "dt",
+    "dd",
+    "caption",
+    "figcaption",
+    "div",
+    "section",
+    "article",
+]  # (a div with blocks inside is read through its blocks)
 _BR = "\ue000"  # where a <br> was: a line break inside a block (a private-use character no text has)
 
 
@@ -57,8 +75,9 @@ def read_html(text: str, name: str) -> list[str]:
         if el.find(_BLOCKS):  # outer block: its inner blocks are emitted on their own
             continue
         if el.name == "tr":
-            content = "\t".join(" ".join(c.get_text(" ", strip=True).replace(_BR, " ").split())
-                                 for c in el.find_all(["td", "th"]))
+            content = "\t".join(
+                " ".join(c.get_text(" ", strip=True).replace(_BR, " ").split()) for c in el.find_all(["td", "th"])
+            )
         elif el.name == "pre":  # preformatted: its line breaks are the text's
             text = el.get_text("", strip=False).replace(_BR, "\n")
             lines.extend(line.rstrip() for line in text.strip("\n").split("\n"))

@@ -37,11 +37,14 @@ def check_zip(data: bytes, name: str, kind: str = "DOCX") -> None:
         total += info.file_size
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size > RATIO_FROM and ratio > MAX_RATIO:
-            raise ReadError(f"{name}: refused: part {info.filename} unpacks {ratio:.0f}× to "
-                            f"{info.file_size / 1e6:.0f} MB (a zip bomb?)")
+            raise ReadError(
+                f"{name}: refused: part {info.filename} unpacks {ratio:.0f}× to "
+                f"{info.file_size / 1e6:.0f} MB (a zip bomb?)"
+            )
     if total > MAX_UNPACKED:
-        raise ReadError(f"{name}: refused: the {kind} unpacks to {total / 1e6:.0f} MB "
-                        f"(limit {MAX_UNPACKED / 1e6:.0f} MB)")
+        raise ReadError(
+            f"{name}: refused: the {kind} unpacks to {total / 1e6:.0f} MB (limit {MAX_UNPACKED / 1e6:.0f} MB)"
+        )
 
 
 _STREAM = re.compile(rb"stream\r?\n")
@@ -64,15 +67,17 @@ def check_pdf_streams(data: bytes, name: str) -> None:
         if end < 0:
             return
         pos = end + 9
-        head = data[max(0, m.start() - _DICT_TAIL):m.start()]
-        head = head[head.rfind(b"obj") + 3:] if b"obj" in head else head
+        head = data[max(0, m.start() - _DICT_TAIL) : m.start()]
+        head = head[head.rfind(b"obj") + 3 :] if b"obj" in head else head
         if b"FlateDecode" not in head or re.search(rb"/Subtype\s*/Image", head):
             continue
         inflated = _inflated_size(data[start:end], limit=MAX_UNPACKED - total + 1)
         ratio = inflated / max(1, end - start)
         if inflated > RATIO_FROM and ratio > MAX_RATIO:
-            raise ReadError(f"{name}: refused: a PDF stream unpacks more than {MAX_RATIO}× "
-                            f"(over {inflated / 1e6:.0f} MB from {(end - start) / 1e3:.0f} kB: a decompression bomb?)")
+            raise ReadError(
+                f"{name}: refused: a PDF stream unpacks more than {MAX_RATIO}× "
+                f"(over {inflated / 1e6:.0f} MB from {(end - start) / 1e3:.0f} kB: a decompression bomb?)"
+            )
         total += inflated
         if total > MAX_UNPACKED:
             raise ReadError(f"{name}: refused: the PDF's streams unpack to over {MAX_UNPACKED / 1e6:.0f} MB")
@@ -115,10 +120,10 @@ def check_html_depth(text: str, name: str) -> None:
             continue
         if closing:
             if tag in stack:
-                del stack[len(stack) - 1 - stack[::-1].index(tag):]
+                del stack[len(stack) - 1 - stack[::-1].index(tag) :]
             continue
         if tag in _OPTIONAL_END and tag in stack[-4:]:
-            del stack[len(stack) - 1 - stack[::-1].index(tag):]
+            del stack[len(stack) - 1 - stack[::-1].index(tag) :]
         stack.append(tag)
         if len(stack) > MAX_HTML_DEPTH:
             raise ReadError(f"{name}: refused: HTML nested more than {MAX_HTML_DEPTH} levels deep")

@@ -88,8 +88,13 @@ def _join_headings(lines: list[_Line], body: float) -> list[str]:
     prev: _Line | None = None
     for ln in lines:
         heading = body > 0 and ln.size >= HEADING_RATIO * body and ln.text.strip()
-        if heading and prev is not None and out and abs(prev.size - ln.size) < 0.5 \
-                and -0.5 * ln.size < ln.bbox[1] - prev.bbox[3] < 0.6 * ln.size:
+        if (
+            heading
+            and prev is not None
+            and out
+            and abs(prev.size - ln.size) < 0.5
+            and -0.5 * ln.size < ln.bbox[1] - prev.bbox[3] < 0.6 * ln.size
+        ):
             a, b = out[-1].rstrip(), ln.text.strip()
             sep = " " if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum() else ""
             out[-1] = a + sep + b

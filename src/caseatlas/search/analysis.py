@@ -113,7 +113,9 @@ class Analyzer:
         return cached
 
     def _spelled(self, compound: str) -> tuple[str, ...]:
-        return tuple(t for part in self.compounds[compound] for t in (self.concept_tokens(part)[:1] or self._words(part)))
+        return tuple(
+            t for part in self.compounds[compound] for t in (self.concept_tokens(part)[:1] or self._words(part))
+        )
 
     def _join_known(self, text: str) -> str:
         """Words typed apart that the vocabulary knows as one term are one concept
@@ -131,7 +133,9 @@ class Analyzer:
     def _words(self, term: str) -> tuple[str, ...]:
         import rjieba
 
-        return tuple(t.strip() for t in rjieba.cut(term) if t.strip() and _WORD.search(t) and t.strip() not in self.stopwords)
+        return tuple(
+            t.strip() for t in rjieba.cut(term) if t.strip() and _WORD.search(t) and t.strip() not in self.stopwords
+        )
 
     def _group(self, term: str) -> list[tuple[str, ...]]:
         import rjieba

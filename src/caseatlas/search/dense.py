@@ -107,6 +107,7 @@ def min_z(n_cases: int) -> float:
     query has no results in a large library too."""
     return max(MIN_Z, math.sqrt(2 * math.log(max(n_cases, 2))))
 
+
 SEMANTIC_MIN_Z = 1.0  # mode=semantic asks for meaning explicitly: a looser floor (nDCG kept, docs/benchmarks.md)
 
 
@@ -124,5 +125,8 @@ def rank(conn: Connection, query: str, allowed: set[int] | None, top: int = 50):
     top = min(top, len(sims))
     order = np.argpartition(-sims, top - 1)[:top]
     order = order[np.argsort(-sims[order])]
-    return [Hit(int(vec.case_keys[i]), float(sims[i]), [], semantic=round(float(sims[i]), 4), z=float(z[i]))
-            for i in order if np.isfinite(sims[i])]
+    return [
+        Hit(int(vec.case_keys[i]), float(sims[i]), [], semantic=round(float(sims[i]), 4), z=float(z[i]))
+        for i in order
+        if np.isfinite(sims[i])
+    ]

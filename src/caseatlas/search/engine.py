@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-
-import numpy as np
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import Connection
 
 from ..models import Filters
@@ -58,8 +57,13 @@ def _group_matched(group: list[tuple[str, ...]], tokens: set[str]) -> str | None
     return None
 
 
-def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: set[int] | None,
-               top: int = 200, query: Query | None = None) -> list[Hit]:
+def rank_cases(
+    conn: Connection,
+    groups: list[list[tuple[str, ...]]],
+    allowed: set[int] | None,
+    top: int = 200,
+    query: Query | None = None,
+) -> list[Hit]:
     """Case score: BM25 summed over the query's concepts (each concept scored once, by its
     best alternative: the word, its synonyms' concept token, or its parts said apart),
     times the IDF-weighted share of concepts the case covers — a case about all of 乳业,
@@ -96,8 +100,9 @@ def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: s
         words = np.vstack([present[idx].any(axis=0) for idx in query.terms if df[idx].any()] or [present.any(axis=0)])
         n_words = words.sum(axis=0)
     if query is not None and query.restricts and len(candidates):
-        keep = library_store.cases_matching(conn, [int(index.case_pks[i]) for i in candidates], query.phrases,
-                                            query.exclude, query.fields)
+        keep = library_store.cases_matching(
+            conn, [int(index.case_pks[i]) for i in candidates], query.phrases, query.exclude, query.fields
+        )
         candidates = np.asarray([i for i in candidates if int(index.case_pks[i]) in keep], dtype=np.int64)
     if len(candidates) > top:
         candidates = candidates[np.argpartition(-score[candidates], top)[:top]]
@@ -107,8 +112,15 @@ def rank_cases(conn: Connection, groups: list[list[tuple[str, ...]]], allowed: s
     hits = []
     for i, pk in zip(candidates, pks):
         matched = [_alt_label(g) for g, row in zip(groups, present[:, i]) if row]
-        hits.append(Hit(pk, float(score[i]) * (PLACE_BOOST if pk in located else 1.0), [], matched,
-                        words=int(n_words[i]) if n_words is not None else None))
+        hits.append(
+            Hit(
+                pk,
+                float(score[i]) * (PLACE_BOOST if pk in located else 1.0),
+                [],
+                matched,
+                words=int(n_words[i]) if n_words is not None else None,
+            )
+        )
     hits.sort(key=lambda h: -h.score)
     _add_passages(conn, hits[:PASSAGE_RERANK], groups, weights)
     hits.sort(key=lambda h: -h.score)
@@ -164,8 +176,11 @@ def _places(groups: list[list[tuple[str, ...]]]) -> list[str]:
 
 
 def _located_in(conn: Connection, case_pks: list[int], places: list[str]) -> set[int]:
-    return {pk for pk, province, city in facts_store.regions_of(conn, case_pks)
-            if province in places or (city and city in places)}
+    return {
+        pk
+        for pk, province, city in facts_store.regions_of(conn, case_pks)
+        if province in places or (city and city in places)
+    }
 
 
 PLACE_BOOST = 1.5
@@ -176,8 +191,15 @@ ALL_TERMS = True
 FILL_TO = 10  # one page
 
 
-def search(conn: Connection, query: str, filters: Filters | None = None, limit: int | None = 10, offset: int = 0,
-           mode: str = "auto", with_snippets: bool = True) -> Result:
+def search(
+    conn: Connection,
+    query: str,
+    filters: Filters | None = None,
+    limit: int | None = 10,
+    offset: int = 0,
+    mode: str = "auto",
+    with_snippets: bool = True,
+) -> Result:
     """Ranked cases for a query; `limit=None` returns every result (exports), and snippets
     are made only for the page returned."""
     from . import dense
@@ -198,8 +220,9 @@ def search(conn: Connection, query: str, filters: Filters | None = None, limit: 
     if use_dense and groups:
         sem = dense.rank(conn, " ".join(parsed.words), allowed)
         if parsed.restricts:  # the dense leg knows no syntax: hold its hits to the same rules
-            keep = library_store.cases_matching(conn, [h.case_pk for h in sem], parsed.phrases, parsed.exclude,
-                                                parsed.fields)
+            keep = library_store.cases_matching(
+                conn, [h.case_pk for h in sem], parsed.phrases, parsed.exclude, parsed.fields
+            )
             sem = [h for h in sem if h.case_pk in keep]
         # Text matches keep their dense evidence; dense-only cases need the floor.
         hits = [h for h in sem if h.z >= dense.SEMANTIC_MIN_Z] if mode == "semantic" else fuse(hits, sem, floor)
@@ -238,8 +261,13 @@ def all_words_first(hits: list[Hit], min_z: float | None = None) -> list[Hit]:
     return [h for rank, h in enumerate(hits) if rank < FILL_TO or full_match(h)]
 
 
-def fuse(text_hits: list[Hit], dense_hits: list[Hit], min_z: float | None = None, k: int = RRF_K,
-         dense_weight: float = DENSE_WEIGHT) -> list[Hit]:
+def fuse(
+    text_hits: list[Hit],
+    dense_hits: list[Hit],
+    min_z: float | None = None,
+    k: int = RRF_K,
+    dense_weight: float = DENSE_WEIGHT,
+) -> list[Hit]:
     """Reciprocal rank fusion; a case keeps its text explanation and gains its dense score.
     A case only the dense leg found joins the results when its z-score reaches `min_z`."""
     score: dict[int, float] = defaultdict(float)
@@ -279,8 +307,15 @@ def snippets(rows_by_id: dict, hit: Hit, groups: list[list[str]], n: int = 2, wi
         shown = [(a - lo, b - lo) for a, b in spans if a >= lo and b <= hi]
         prefix = "…" if lo > 0 else ""
         shift = len(prefix)
-        out.append(Snippet(prefix + body[lo:hi] + ("…" if hi < len(body) else ""),
-                           [(a + shift, b + shift) for a, b in shown], r.start_line, r.end_line, r.heading))
+        out.append(
+            Snippet(
+                prefix + body[lo:hi] + ("…" if hi < len(body) else ""),
+                [(a + shift, b + shift) for a, b in shown],
+                r.start_line,
+                r.end_line,
+                r.heading,
+            )
+        )
     return out
 
 
@@ -306,7 +341,7 @@ def _find_terms(text_: str, terms: list[str]) -> list[tuple[int, int]]:
 def ndcg(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
     dcg = sum((2 ** relevant.get(c, 0) - 1) / math.log2(i + 2) for i, c in enumerate(ranked[:k]))
     ideal = sorted(relevant.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg else 0.0
 
 

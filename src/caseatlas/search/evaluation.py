@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import Engine
 
@@ -50,7 +50,9 @@ def metrics(ranked: list[str], relevant: dict[str, int], k: int = 10) -> dict[st
     return {"ndcg@10": ndcg(unique, relevant, k), "recall@10": recall, "mrr": rr}
 
 
-def evaluate(engine: Engine, queries_file: str | Path, gold_dir: str | Path, modes: tuple[str, ...] = ("text",)) -> dict:
+def evaluate(
+    engine: Engine, queries_file: str | Path, gold_dir: str | Path, modes: tuple[str, ...] = ("text",)
+) -> dict:
     queries = json.loads(Path(queries_file).read_text(encoding="utf-8"))
     if not queries:
         raise CaseAtlasError(f"{queries_file}: no queries")
@@ -75,6 +77,7 @@ def _caseatlas(engine: Engine, key_of: dict[int, str], mode: str) -> Callable[[s
         with engine.connect() as conn:
             res = search(conn, query, Filters(), limit=10, mode=mode)
         return [key_of[h.case_pk] for h in res.hits]
+
     return run
 
 
@@ -96,6 +99,7 @@ def _bm25s(table: list[dict], key_of: dict[int, str]) -> Callable[[str], list[st
             return []
         docs, _ = retriever.retrieve([q], k=min(10, len(table)), show_progress=False)
         return [key_of[table[int(i)]["id"]] for i in docs[0]]
+
     return run
 
 
@@ -112,4 +116,5 @@ def _trigram(table: list[dict], key_of: dict[int, str]) -> Callable[[str], list[
         expr = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
         rows = db.execute("SELECT rowid FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT 10", (expr,)).fetchall()
         return [key_of[r[0]] for r in rows]
+
     return run

@@ -27,11 +27,24 @@ def index_book(conn: Connection, book: Book, case_pks: dict[int, int]) -> int:
         found = case_passages(case, lines)
         keys = keyed("\x1e".join((p.kind, p.heading or "", p.text)) for p in found)
         pk = case_pks[case.seq]
-        store.sync_passages(conn, pk, [
-            {"passage_key": key, "case_pk": pk, "seq": k + 1, "kind": p.kind, "heading": p.heading,
-             "start_line": p.start_line, "end_line": p.end_line, "text": p.text,
-             "tokens": " ".join(an.index_tokens(p.text) + (an.tokens(p.heading) if p.heading else []))}
-            for k, (key, p) in enumerate(zip(keys, found))])
+        store.sync_passages(
+            conn,
+            pk,
+            [
+                {
+                    "passage_key": key,
+                    "case_pk": pk,
+                    "seq": k + 1,
+                    "kind": p.kind,
+                    "heading": p.heading,
+                    "start_line": p.start_line,
+                    "end_line": p.end_line,
+                    "text": p.text,
+                    "tokens": " ".join(an.index_tokens(p.text) + (an.tokens(p.heading) if p.heading else [])),
+                }
+                for k, (key, p) in enumerate(zip(keys, found))
+            ],
+        )
         total += len(found)
     store.bump(conn, "generation")
     return total

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from .analysis import analyzer
 
 MAX_QUERY_CHARS = 500  # nobody types more; a pasted page would only be slow
-FIELDS = {"title": "title", "标题": "title", "org": "organization", "机构": "organization", "organization": "organization"}
+FIELDS = {
+    "title": "title",
+    "标题": "title",
+    "org": "organization",
+    "机构": "organization",
+    "organization": "organization",
+}
 _PART = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z\u4e00-\u9fff]+)[:：])?(?:"(?P<quoted>[^"]+)"|(?P<word>[^\s"]+))')
 
 

@@ -130,7 +130,9 @@ def build(conn: Connection) -> CaseIndex:
     flush()
     n = len(pks)
     if n == 0:
-        return CaseIndex(np.zeros(0, np.int64), {}, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return CaseIndex(
+            np.zeros(0, np.int64), {}, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
+        )
     cols = np.concatenate(terms)
     tf = np.concatenate(tfs)
     rows = np.repeat(np.arange(n, dtype=np.int32), [len(t) for t in terms])
@@ -154,8 +156,15 @@ def _cache_path(conn: Connection) -> Path | None:
 
 def _write(target, gen: int, idx: CaseIndex) -> None:
     terms = sorted(idx.vocab, key=idx.vocab.__getitem__)
-    np.savez(target, generation=np.array([gen]), case_pks=idx.case_pks, indptr=idx.indptr, indices=idx.indices,
-             weights=idx.weights, vocab=np.frombuffer(json.dumps(terms, ensure_ascii=False).encode(), dtype=np.uint8))
+    np.savez(
+        target,
+        generation=np.array([gen]),
+        case_pks=idx.case_pks,
+        indptr=idx.indptr,
+        indices=idx.indices,
+        weights=idx.weights,
+        vocab=np.frombuffer(json.dumps(terms, ensure_ascii=False).encode(), dtype=np.uint8),
+    )
 
 
 def _read(source, gen: int | None) -> CaseIndex | None:
@@ -164,7 +173,9 @@ def _read(source, gen: int | None) -> CaseIndex | None:
             if gen is not None and int(z["generation"][0]) != gen:
                 return None
             terms = json.loads(z["vocab"].tobytes().decode())
-            return CaseIndex(z["case_pks"], {t: i for i, t in enumerate(terms)}, z["indptr"], z["indices"], z["weights"])
+            return CaseIndex(
+                z["case_pks"], {t: i for i, t in enumerate(terms)}, z["indptr"], z["indices"], z["weights"]
+            )
     except (OSError, ValueError, KeyError):
         return None  # a damaged cache is rebuilt
 

@@ -68,8 +68,12 @@ def _is_heading_candidate(x: LineInfo) -> bool:
         return False  # (a tab-separated line is a table row, however often it recurs)
     if x.label:
         return True
-    return 2 <= len(x.body) <= HEADING_MAX and not x.ends_sentence and not _CAPTION.match(x.body) \
+    return (
+        2 <= len(x.body) <= HEADING_MAX
+        and not x.ends_sentence
+        and not _CAPTION.match(x.body)
         and not any(ch.isdigit() or ch in "%‰=" for ch in x.body)
+    )
 
 
 def _is_prose(x: LineInfo) -> bool:
@@ -206,7 +210,9 @@ def _numbered_list(infos: list[LineInfo], anchors: list[int], start: int) -> boo
     return len(numbers) >= 2 and numbers[0] == 1 and all(b in (a + 1, 1) for a, b in zip(numbers, numbers[1:]))
 
 
-def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str], numbered: bool = False) -> list[int]:
+def _title_block(
+    infos: list[LineInfo], anchor: int, lower: int, keys: Counter[str], numbered: bool = False
+) -> list[int]:
     block: list[int] = []
     i = anchor - 1
     # "申报单位：…", "所属领域：…": fields between a title and the first heading (the anchor may be one)
@@ -216,12 +222,23 @@ def _title_block(infos: list[LineInfo], anchor: int, lower: int, keys: Counter[s
         i -= 1
         if x.blank or x.noise:
             continue
-        if not block and x.label and not x.lone_label and not x.md_level and not x.ends_sentence \
-                and len(x.body) <= TITLE_MAX:  # (a heading "# 案例一：…" is a title, not a field)
+        if (
+            not block
+            and x.label
+            and not x.lone_label
+            and not x.md_level
+            and not x.ends_sentence
+            and len(x.body) <= TITLE_MAX
+        ):  # (a heading "# 案例一：…" is a title, not a field)
             fields = True
             continue
-        if (fields or numbered) and not block and x.numbering in ("cn", "arabic") and not x.ends_sentence \
-                and len(x.body) <= TITLE_MAX:
+        if (
+            (fields or numbered)
+            and not block
+            and x.numbering in ("cn", "arabic")
+            and not x.ends_sentence
+            and len(x.body) <= TITLE_MAX
+        ):
             return [i + 1]  # a numbered list of cases (一、…), its items opening with fields or headings
         if not _titleish(x, keys):
             break
@@ -449,8 +466,11 @@ def _apply_toc_orgs(cases: list[Case], toc: Toc | None) -> None:
 
 
 # A field naming who carried the case out: 申报单位, 实施单位, 单位名称, 企业名称, 申报主体 …
-_ORG_LABEL = re.compile(r"^(申报|实施|建设|牵头|案例|项目|报送|完成|承担|主办)?(单位|机构|企业|主体|公司)(名称)?$"
-                        r"|^(organi[sz]ation|company|implementer)$", re.IGNORECASE)
+_ORG_LABEL = re.compile(
+    r"^(申报|实施|建设|牵头|案例|项目|报送|完成|承担|主办)?(单位|机构|企业|主体|公司)(名称)?$"
+    r"|^(organi[sz]ation|company|implementer)$",
+    re.IGNORECASE,
+)
 
 
 def _org_field(infos: list[LineInfo], d: _Draft) -> str | None:
@@ -489,8 +509,17 @@ def _build(infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode:
     sections = _sections(infos, d, keys, mode)
     text = "\n".join(infos[i].line.text for i in range(d.start, d.end + 1) if not infos[i].blank and not infos[i].noise)
     page = infos[d.start].line.page
-    return Case(seq=seq, title=title, organization=org, chapter=d.chapter,
-                start_line=infos[d.start].no, end_line=infos[d.end].no, page=page, sections=sections, text=text)
+    return Case(
+        seq=seq,
+        title=title,
+        organization=org,
+        chapter=d.chapter,
+        start_line=infos[d.start].no,
+        end_line=infos[d.end].no,
+        page=page,
+        sections=sections,
+        text=text,
+    )
 
 
 def _join_title(parts) -> list[str]:
@@ -498,7 +527,15 @@ def _join_title(parts) -> list[str]:
     out: list[str] = []
     for part in parts:
         part = part.strip()
-        if out and out[-1] and part and out[-1][-1].isascii() and out[-1][-1].isalnum() and part[0].isascii() and part[0].isalnum():
+        if (
+            out
+            and out[-1]
+            and part
+            and out[-1][-1].isascii()
+            and out[-1][-1].isalnum()
+            and part[0].isascii()
+            and part[0].isalnum()
+        ):
             out.append(" ")
         out.append(part)
     return out
@@ -513,8 +550,12 @@ def _is_section_heading(x: LineInfo, keys: Counter[str], mode: str) -> bool:
         return False
     if _is_heading_candidate(x) and x.key in keys:
         return True
-    return bool(x.marker) and x.marker not in _BULLETS and (x.md_level > 0 or len(x.body) <= HEADING_MAX) \
+    return (
+        bool(x.marker)
+        and x.marker not in _BULLETS
+        and (x.md_level > 0 or len(x.body) <= HEADING_MAX)
         and not x.ends_sentence
+    )
 
 
 def _sections(infos: list[LineInfo], d: _Draft, keys: Counter[str], mode: str) -> list[Section]:

@@ -12,9 +12,25 @@ from .toc import Toc, is_front_word
 
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
 _DATE = re.compile(r"^(19|20)\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
-_FOREWORD = ("编者按", "前言", "序言", "序", "卷首语", "导言", "引言", "寄语", "致辞", "代序", "编写说明", "编辑说明", "出版说明")
+_FOREWORD = (
+    "编者按",
+    "前言",
+    "序言",
+    "序",
+    "卷首语",
+    "导言",
+    "引言",
+    "寄语",
+    "致辞",
+    "代序",
+    "编写说明",
+    "编辑说明",
+    "出版说明",
+)
 _PANEL = re.compile(r"(专家名单|评审专家|专家委员会|评审委员会|编委会|评委)")
-_PUBLISHER_LABEL = re.compile(r"^(编写机构|编写单位|主办单位|出品单位|发布单位|编著|出品方|主办|编制单位)\s*[：:]\s*(.+)$")
+_PUBLISHER_LABEL = re.compile(
+    r"^(编写机构|编写单位|主办单位|出品单位|发布单位|编著|出品方|主办|编制单位)\s*[：:]\s*(.+)$"
+)
 _ROLE = re.compile(r"^(主任|副主任|委员|顾问|主编|副主编|编辑|翻译|成员|组长|副组长|秘书长)\s*")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
@@ -94,8 +110,12 @@ def _under_label(lines: list[LineInfo]) -> str | None:
         if _ORGANIZER_HEAD.match(x.body.replace(" ", "")):
             names = []
             for y in lines[i + 1 : i + 4]:
-                if len(y.body) > 30 or y.ends_sentence or _ORGANIZER_HEAD.match(y.body.replace(" ", "")) \
-                        or is_front_word(y.body):
+                if (
+                    len(y.body) > 30
+                    or y.ends_sentence
+                    or _ORGANIZER_HEAD.match(y.body.replace(" ", ""))
+                    or is_front_word(y.body)
+                ):
                     break
                 names.append(y.body.strip())
             if names:

@@ -32,7 +32,9 @@ _BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # 
 SENTENCE_END = tuple("。！？；;，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
 TABLE_CAPTION = re.compile(r"^\s*(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)  # also extract/tables.py
-_NUMBER_ROW = re.compile(r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$")  # "8.2 920 5,240": a table row (a page number is one number)
+_NUMBER_ROW = re.compile(
+    r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$"
+)  # "8.2 920 5,240": a table row (a page number is one number)
 _PAGE_NO = re.compile(r"^(?:[-—–]\s*)?\d{1,4}(?:\s*[-—–])?$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
 _EDGE_NUMBER = re.compile(r"^(?P<a>\d{1,4})\s+\S.*$|^.*\S\s+(?P<b>\d{1,4})$|^(?P<c>\d{1,4})$")
 EDGE_LINES = 3  # lines at the top and at the bottom of a page where a running header/footer may be
@@ -216,17 +218,20 @@ def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:
     """Single characters i..j-1 stacked inside a table printed in a narrow column (a cell "一/期"
     beside a row of numbers, a header cell "期/次" under the table's caption), not a side tab."""
     # (the line of text right above, the eight below: counted in lines of text, not of the file)
-    before = [x for x in infos[max(0, i - 12):i] if not x.blank][-1:]
-    after = [x for x in infos[j:j + 24] if not x.blank][:8]
-    return bool(before and (_NUMBER_ROW.match(before[-1].body) or TABLE_CAPTION.match(before[-1].body))) \
-        or any(_NUMBER_ROW.match(x.body) for x in after)
+    before = [x for x in infos[max(0, i - 12) : i] if not x.blank][-1:]
+    after = [x for x in infos[j : j + 24] if not x.blank][:8]
+    return bool(before and (_NUMBER_ROW.match(before[-1].body) or TABLE_CAPTION.match(before[-1].body))) or any(
+        _NUMBER_ROW.match(x.body) for x in after
+    )
 
 
 def side_tab_labels(infos: list[LineInfo]) -> dict[int, str]:
     """Side tabs found by `_mark_noise`, as {line index of first char: joined text}."""
-    return {run[0]: "".join(infos[k].body for k in run)
-            for run in _runs(infos, lambda x: x.noise and len(x.body) == 1 and bool(_CJK_CHAR.match(x.body)))
-            if len(run) >= 2}
+    return {
+        run[0]: "".join(infos[k].body for k in run)
+        for run in _runs(infos, lambda x: x.noise and len(x.body) == 1 and bool(_CJK_CHAR.match(x.body)))
+        if len(run) >= 2
+    }
 
 
 def mark_furniture_titles(infos: list[LineInfo], titles: set[str]) -> None:

@@ -20,12 +20,20 @@ MIN_PREFIX = 2  # characters of a name's start that must be found
 WRAP_LINES = 8  # a chapter's credits read on over this many wrapped lines at most
 
 _CREDIT = re.compile(r"^\s*第([一二三四五六七八九十\d]+)章\s*[：:](.+)$")
-_ORG_END = re.compile(r"(公司|局|委员会|管委会|中心|协会|学会|集团|银行|大学|学院|研究院|研究所|基金会|联盟|办公室|政府)$")
+_ORG_END = re.compile(
+    r"(公司|局|委员会|管委会|中心|协会|学会|集团|银行|大学|学院|研究院|研究所|基金会|联盟|办公室|政府)$"
+)
 _NUMERALS = "一二三四五六七八九十"
 
 
 def _chapter_number(token: str) -> int:
-    return int(token) if token.isdigit() else _NUMERALS.index(token) + 1 if len(token) == 1 else 10 + _NUMERALS.index(token[-1]) + 1
+    return (
+        int(token)
+        if token.isdigit()
+        else _NUMERALS.index(token) + 1
+        if len(token) == 1
+        else 10 + _NUMERALS.index(token[-1]) + 1
+    )
 
 
 def _credited(line: str) -> tuple[int, list[str]] | None:
@@ -69,7 +77,7 @@ def credit_providers(lines: list[Line], cases: list[Case]) -> None:
             continue
         # a PDF wraps the list over lines (and pages: blank lines in between): read on to the
         # next chapter's credits, WRAP_LINES lines at most
-        for more in [x for x in front[i + 1:] if x.strip()][:WRAP_LINES]:
+        for more in [x for x in front[i + 1 :] if x.strip()][:WRAP_LINES]:
             if _CREDIT.match(more):
                 break
             raw += more.strip()

@@ -12,7 +12,27 @@ _ENTRY = re.compile(
     r"|\s+(?P<p2>\d{1,4}(?:\s*[-–~]\s*\d{1,4})?|[IVXLC]{1,6}))$"
 )
 _TOC_HEAD = re.compile(r"^(目\s*录|目\s*次|contents?|table of contents)$", re.IGNORECASE)
-FRONT_WORDS = ("编者按", "前言", "序言", "序", "代序", "贺函", "致辞", "卷首语", "导言", "引言", "寄语", "概述", "说明", "编写说明", "编辑说明", "出版说明", "编委会", "专家名单", "评审专家")
+FRONT_WORDS = (
+    "编者按",
+    "前言",
+    "序言",
+    "序",
+    "代序",
+    "贺函",
+    "致辞",
+    "卷首语",
+    "导言",
+    "引言",
+    "寄语",
+    "概述",
+    "说明",
+    "编写说明",
+    "编辑说明",
+    "出版说明",
+    "编委会",
+    "专家名单",
+    "评审专家",
+)
 BACK_WORDS = ("附录", "参考文献", "后记", "致谢", "鸣谢", "免责声明", "结语", "联系方式", "关于我们", "索引")
 
 
@@ -44,14 +64,18 @@ def is_front_word(text: str) -> bool:
     return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in FRONT_WORDS)
 
 
-_BACK_EN = re.compile(r"^(appendix|appendices|references|bibliography|acknowledge?ments?|about (the|this|us)\b|glossary|"
-                      r"index|contact)", re.IGNORECASE)
+_BACK_EN = re.compile(
+    r"^(appendix|appendices|references|bibliography|acknowledge?ments?|about (the|this|us)\b|glossary|"
+    r"index|contact)",
+    re.IGNORECASE,
+)
 
 
 def is_back_word(text: str) -> bool:
     t = text.replace(" ", "").rstrip("：:")
-    return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in BACK_WORDS) \
-        or (len(text) <= 40 and bool(_BACK_EN.match(text.strip())))
+    return any(t == w or (t.startswith(w) and len(t) <= len(w) + 4) for w in BACK_WORDS) or (
+        len(text) <= 40 and bool(_BACK_EN.match(text.strip()))
+    )
 
 
 _LEADER = re.compile(r"[.．·…_]{4,}")
@@ -75,7 +99,14 @@ def _parse_entry(info: LineInfo) -> tuple[str, str | None] | None:
 def find_toc(infos: list[LineInfo]) -> Toc | None:
     """The first dense run of entry lines ("title …… 12"), starting at a 目录 heading if any."""
     n = len(infos)
-    head = next((i for i, x in enumerate(infos[: max(400, n // 4)]) if _TOC_HEAD.match(x.body.replace(" ", "") if x.body else "")), None)
+    head = next(
+        (
+            i
+            for i, x in enumerate(infos[: max(400, n // 4)])
+            if _TOC_HEAD.match(x.body.replace(" ", "") if x.body else "")
+        ),
+        None,
+    )
     start = head + 1 if head is not None else None
     if start is None:
         # No heading: the first place where 5 of 7 consecutive non-blank lines are entries.
@@ -141,7 +172,7 @@ def find_toc(infos: list[LineInfo]) -> Toc | None:
 
 
 def _chapter_name(text: str) -> str:
-    """"第一章 城市篇" → "城市篇"; "1 绿色制造" → "绿色制造"."""
+    """ "第一章 城市篇" → "城市篇"; "1 绿色制造" → "绿色制造"."""
     text = re.sub(r"^第\s*[一二三四五六七八九十百\d]+\s*[章篇部分]+\s*", "", text)
     text = re.sub(r"^\d{1,2}\s+", "", text)
     return text.strip() or text

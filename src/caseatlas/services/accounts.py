@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -59,8 +59,15 @@ def _hasher() -> PasswordHasher:
 
 
 def _public(u: store.UserRow) -> dict:
-    return {"username": u.username, "display_name": u.display_name, "organization": u.organization,
-            "role": u.role, "active": bool(u.active), "created_at": u.created_at, "email": u.email}
+    return {
+        "username": u.username,
+        "display_name": u.display_name,
+        "organization": u.organization,
+        "role": u.role,
+        "active": bool(u.active),
+        "created_at": u.created_at,
+        "email": u.email,
+    }
 
 
 def _check_role(role: str) -> None:
@@ -117,7 +124,9 @@ def check_password(password: str | None, *own: str | None) -> None:
     own_names = any(m.get("dictionary_name") == "user_inputs" for m in result.get("sequence", []))
     reasons = [r for r in ([feedback.get("warning")] + list(feedback.get("suggestions") or [])) if r][:2]
     en = " ".join(([_OWN_NAMES[0]] if own_names else []) + reasons) or "Add another word or two."
-    zh = "".join(([_OWN_NAMES[1]] if own_names else []) + [_FEEDBACK_ZH.get(r, "") for r in reasons]) or "再加一两个词。"
+    zh = (
+        "".join(([_OWN_NAMES[1]] if own_names else []) + [_FEEDBACK_ZH.get(r, "") for r in reasons]) or "再加一两个词。"
+    )
     raise WeakPassword(f"password too easy to guess: {en} (密码太容易被猜到：{zh})")
 
 
@@ -126,16 +135,24 @@ def base_url() -> str:
     return (os.environ.get("CASEATLAS_BASE_URL") or BASE_URL).rstrip("/")
 
 
-def add_user(ctx: Context, username: str, password: str | None, role: str, display_name: str | None = None,
-             organization: str | None = None, email: str | None = None) -> dict:
+def add_user(
+    ctx: Context,
+    username: str,
+    password: str | None,
+    role: str,
+    display_name: str | None = None,
+    organization: str | None = None,
+    email: str | None = None,
+) -> dict:
     """An account. Without a password it gets an invitation (`invitation`: the link, shown once;
     mailed when the account has an address), where its owner chooses one."""
     require(ctx, "users.manage")
     return _create(ctx, username, password, role, display_name, organization, email)
 
 
-def register(ctx: Context, username: str, password: str, organization: str, email: str,
-             display_name: str | None = None) -> dict:
+def register(
+    ctx: Context, username: str, password: str, organization: str, email: str, display_name: str | None = None
+) -> dict:
     """Self-registration of an applicant account (the organization it submits for)."""
     if not (organization or "").strip():
         raise CaseAtlasError("organization: required (the organization that submits cases)")
@@ -144,8 +161,16 @@ def register(ctx: Context, username: str, password: str, organization: str, emai
     return _create(ctx, username, password, "applicant", display_name, organization.strip(), email.strip())
 
 
-def _create(ctx: Context, username: str, password: str | None, role: str, display_name: str | None,
-            organization: str | None, email: str | None, call: dict | None = None) -> dict:
+def _create(
+    ctx: Context,
+    username: str,
+    password: str | None,
+    role: str,
+    display_name: str | None,
+    organization: str | None,
+    email: str | None,
+    call: dict | None = None,
+) -> dict:
     """An account with the password given (checked), or none and an invitation (`call`: the
     call whose panel the account was made for, named in the mail)."""
     _check_role(role)
@@ -173,7 +198,7 @@ def _create(ctx: Context, username: str, password: str | None, role: str, displa
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _stamp(t: datetime) -> str:
@@ -194,12 +219,22 @@ def _invite(conn, ctx: Context, user: store.UserRow, pending: list[notify.Mail],
     token = _issue(conn, user, "invite", timedelta(days=INVITE_DAYS))
     link = f"{base_url()}/invite/{token}"
     what = f"“{call['title']}”的评审专家" if call else "CaseAtlas 案例图谱"
-    body = (f"{user.display_name or user.username}，您好：\n\n您已受邀成为{what}（账号：{user.username}）。"
-            f"请在 {INVITE_DAYS} 天内打开下面的链接设置密码，链接只能使用一次：\n\n{{link}}\n\n"
-            f"You are invited to CaseAtlas (account: {user.username}). Open the link above within "
-            f"{INVITE_DAYS} days to choose your password; it works once.\n")
-    notify.queue(conn, call["id"] if call else None, "invitation", user.email, "[CaseAtlas 案例图谱] 设置密码 / Your invitation",
-                 body.format(link=link), pending, recorded=body.format(link=f"{base_url()}/invite/…（链接不存档 / not kept）"))
+    body = (
+        f"{user.display_name or user.username}，您好：\n\n您已受邀成为{what}（账号：{user.username}）。"
+        f"请在 {INVITE_DAYS} 天内打开下面的链接设置密码，链接只能使用一次：\n\n{{link}}\n\n"
+        f"You are invited to CaseAtlas (account: {user.username}). Open the link above within "
+        f"{INVITE_DAYS} days to choose your password; it works once.\n"
+    )
+    notify.queue(
+        conn,
+        call["id"] if call else None,
+        "invitation",
+        user.email,
+        "[CaseAtlas 案例图谱] 设置密码 / Your invitation",
+        body.format(link=link),
+        pending,
+        recorded=body.format(link=f"{base_url()}/invite/…（链接不存档 / not kept）"),
+    )
     audit.record(conn, ctx, "users.invite", user.username, expires_days=INVITE_DAYS, mailed=bool(user.email))
     return link
 
@@ -223,8 +258,9 @@ def list_users(ctx: Context) -> list[dict]:
         return [_public(u) for u in store.list_users(conn)]
 
 
-def update_user(ctx: Context, username: str, role: str | None = None, active: bool | None = None,
-                password: str | None = None) -> dict:
+def update_user(
+    ctx: Context, username: str, role: str | None = None, active: bool | None = None, password: str | None = None
+) -> dict:
     """Change a user's role, active flag or password. Removing the last active admin is refused
     (nobody could manage accounts any more); a change ends the user's sessions."""
     require(ctx, "users.manage")
@@ -243,8 +279,11 @@ def update_user(ctx: Context, username: str, role: str | None = None, active: bo
             values["active"] = active
         if password is not None:
             values["password_hash"] = _hasher().hash(password)
-        demotes = user.role == "admin" and user.active and (values.get("role", "admin") != "admin"
-                                                            or values.get("active", True) is False)
+        demotes = (
+            user.role == "admin"
+            and user.active
+            and (values.get("role", "admin") != "admin" or values.get("active", True) is False)
+        )
         if demotes and store.count_admins(conn) <= 1:
             raise Conflict(f"'{username}' is the last active admin")
         if values:
@@ -252,9 +291,14 @@ def update_user(ctx: Context, username: str, role: str | None = None, active: bo
             store.delete_user_sessions(conn, user.id)
             if password is not None or values.get("active") is False:
                 store.void_tokens(conn, user.id, _stamp(_now()))
-            audit.record(conn, ctx, "users.update", username,
-                         **{k: v for k, v in values.items() if k != "password_hash"},
-                         **({"password": "changed"} if password is not None else {}))
+            audit.record(
+                conn,
+                ctx,
+                "users.update",
+                username,
+                **{k: v for k, v in values.items() if k != "password_hash"},
+                **({"password": "changed"} if password is not None else {}),
+            )
         return _public(store.get_user(conn, username))
 
 
@@ -266,8 +310,10 @@ def _throttled(conn, ctx: Context, username: str, client: str, now: datetime) ->
     """Seconds to wait when the account or the address has had too many failures, else None
     (a refusal is audited)."""
     since = (now - LOGIN_WINDOW).isoformat(timespec="seconds")
-    for n, oldest, limit in (store.login_failures_since(conn, since, username=username) + (ACCOUNT_FAILURES,),
-                             store.login_failures_since(conn, since, client=client) + (CLIENT_FAILURES,)):
+    for n, oldest, limit in (
+        store.login_failures_since(conn, since, username=username) + (ACCOUNT_FAILURES,),
+        store.login_failures_since(conn, since, client=client) + (CLIENT_FAILURES,),
+    ):
         if n >= limit:
             wait = datetime.fromisoformat(oldest) + LOGIN_WINDOW - now
             audit.record(conn, ctx, "users.login_throttled", username, client=client, failures=n)
@@ -280,7 +326,7 @@ def login(ctx: Context, username: str, password: str, client: str | None = None)
     password give the same message (and take the same time: a dummy hash is verified). Failed logins
     are audited and throttled per account and per client address (`Throttled`, 429)."""
     username, client = username or "", client or "unknown"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with ctx.engine.begin() as conn:  # its own transaction: a refusal is recorded, not rolled back
         wait = _throttled(conn, ctx, username, client, now)
     if wait is not None:
@@ -295,8 +341,13 @@ def login(ctx: Context, username: str, password: str, client: str | None = None)
             ok = False
     if not ok:
         with ctx.engine.begin() as conn:
-            store.add_login_failure(conn, now.isoformat(timespec="seconds"), username, client,
-                                    (now - LOGIN_WINDOW).isoformat(timespec="seconds"))
+            store.add_login_failure(
+                conn,
+                now.isoformat(timespec="seconds"),
+                username,
+                client,
+                (now - LOGIN_WINDOW).isoformat(timespec="seconds"),
+            )
             audit.record(conn, ctx, "users.login_failed", username, client=client)
         raise AuthenticationFailed("wrong username or password")
     with ctx.engine.begin() as conn:
@@ -304,11 +355,17 @@ def login(ctx: Context, username: str, password: str, client: str | None = None)
             store.update_user(conn, user.id, password_hash=_hasher().hash(password))
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         store.delete_expired_sessions(conn, now.isoformat(timespec="seconds"))
-        store.add_session(conn, _token_hash(token), user.id, csrf,
-                          now.isoformat(timespec="seconds"),
-                          (now + timedelta(days=SESSION_DAYS)).isoformat(timespec="seconds"))
-        audit.record(conn, Context(ctx.engine, Actor("user", user.username, user.role, user.id)), "users.login",
-                     user.username)
+        store.add_session(
+            conn,
+            _token_hash(token),
+            user.id,
+            csrf,
+            now.isoformat(timespec="seconds"),
+            (now + timedelta(days=SESSION_DAYS)).isoformat(timespec="seconds"),
+        )
+        audit.record(
+            conn, Context(ctx.engine, Actor("user", user.username, user.role, user.id)), "users.login", user.username
+        )
         return token, csrf, _public(user)
 
 
@@ -328,7 +385,7 @@ def session_actor(ctx: Context, token: str | None) -> Actor | None:
         return None
     with ctx.engine.connect() as conn:
         s = store.get_session(conn, _token_hash(token))
-        if s is None or s.expires_at < datetime.now(timezone.utc).isoformat(timespec="seconds"):
+        if s is None or s.expires_at < datetime.now(UTC).isoformat(timespec="seconds"):
             return None
         user = store.get_user(conn, user_id=s.user_id)
     if user is None or not user.active:
@@ -343,19 +400,28 @@ def me(ctx: Context) -> dict:
 
 # --- invitations, password resets, changing one's own password -----------------------------
 
+
 class LinkInvalid(NotFound):
     """An invitation or reset link that is unknown, used or expired."""
 
 
-LINK_INVALID = ("this link is not valid: it was used already, has expired or never existed — ask for a new one "
-                "(链接无效：已使用、已过期或不存在，请重新申请)")
+LINK_INVALID = (
+    "this link is not valid: it was used already, has expired or never existed — ask for a new one "
+    "(链接无效：已使用、已过期或不存在，请重新申请)"
+)
 
 
 def _open_token(conn, token: str, purpose: str) -> tuple[store.TokenRow, store.UserRow]:
     row = store.get_token(conn, _token_hash(token or "")) if token and len(token) <= 128 else None
     user = store.get_user(conn, user_id=row.user_id) if row else None
-    if (row is None or user is None or row.purpose != purpose or row.used_at is not None
-            or row.expires_at < _stamp(_now()) or not user.active):
+    if (
+        row is None
+        or user is None
+        or row.purpose != purpose
+        or row.used_at is not None
+        or row.expires_at < _stamp(_now())
+        or not user.active
+    ):
         raise LinkInvalid(LINK_INVALID)
     return row, user
 
@@ -380,8 +446,7 @@ def _redeem(ctx: Context, token: str, purpose: str, password: str, action: str) 
         store.update_user(conn, user.id, password_hash=hashed)
         store.void_tokens(conn, user.id, _stamp(_now()))
         store.delete_user_sessions(conn, user.id)
-        audit.record(conn, Context(ctx.engine, Actor("user", user.username, user.role, user.id)), action,
-                     user.username)
+        audit.record(conn, Context(ctx.engine, Actor("user", user.username, user.role, user.id)), action, user.username)
         return _public(store.get_user(conn, user_id=user.id))
 
 
@@ -416,29 +481,43 @@ def request_reset(ctx: Context, login: str, client: str | None = None) -> None:
     pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         store.add_login_failure(conn, _stamp(now), "reset:" + login[:60], client, since)
-        user = (store.get_user(conn, login) if USERNAME.fullmatch(login) else None) or \
-            (store.get_user_by_email(conn, login) if "@" in login else None)
-        sent = bool(user and user.active and user.email
-                    and store.count_tokens_since(conn, user.id, "reset", since) < RESET_MAILS)
+        user = (store.get_user(conn, login) if USERNAME.fullmatch(login) else None) or (
+            store.get_user_by_email(conn, login) if "@" in login else None
+        )
+        sent = bool(
+            user
+            and user.active
+            and user.email
+            and store.count_tokens_since(conn, user.id, "reset", since) < RESET_MAILS
+        )
         if sent:
             token = _issue(conn, user, "reset", timedelta(minutes=RESET_MINUTES))
-            body = (f"{user.display_name or user.username}，您好：\n\n有人（希望是您）申请重设 CaseAtlas 案例图谱账号 "
-                    f"{user.username} 的密码。请在 {RESET_MINUTES // 60} 小时内打开下面的链接设置新密码，链接只能使用一次；"
-                    f"设置后，该账号的所有登录会话都将结束。如果不是您申请的，请忽略本邮件，密码不会改变。\n\n{{link}}\n\n"
-                    f"Someone (you, we hope) asked to reset the password of CaseAtlas account {user.username}. "
-                    f"Open the link above within {RESET_MINUTES // 60} hours to choose a new one; it works once and "
-                    f"ends every session of the account. If it was not you, ignore this mail.\n")
-            notify.queue(conn, None, "password_reset", user.email, "[CaseAtlas 案例图谱] 重设密码 / Password reset",
-                         body.format(link=f"{base_url()}/reset/{token}"), pending,
-                         recorded=body.format(link=f"{base_url()}/reset/…（链接不存档 / not kept）"))
-        audit.record(conn, ctx, "users.reset_requested", user.username if user else None, client=client,
-                     mailed=sent)
+            body = (
+                f"{user.display_name or user.username}，您好：\n\n有人（希望是您）申请重设 CaseAtlas 案例图谱账号 "
+                f"{user.username} 的密码。请在 {RESET_MINUTES // 60} 小时内打开下面的链接设置新密码，链接只能使用一次；"
+                f"设置后，该账号的所有登录会话都将结束。如果不是您申请的，请忽略本邮件，密码不会改变。\n\n{{link}}\n\n"
+                f"Someone (you, we hope) asked to reset the password of CaseAtlas account {user.username}. "
+                f"Open the link above within {RESET_MINUTES // 60} hours to choose a new one; it works once and "
+                f"ends every session of the account. If it was not you, ignore this mail.\n"
+            )
+            notify.queue(
+                conn,
+                None,
+                "password_reset",
+                user.email,
+                "[CaseAtlas 案例图谱] 重设密码 / Password reset",
+                body.format(link=f"{base_url()}/reset/{token}"),
+                pending,
+                recorded=body.format(link=f"{base_url()}/reset/…（链接不存档 / not kept）"),
+            )
+        audit.record(conn, ctx, "users.reset_requested", user.username if user else None, client=client, mailed=sent)
     if pending:  # after the answer: the time it takes says nothing about the account
         threading.Thread(target=notify.send, args=(ctx.engine, pending), daemon=True).start()
 
 
-def change_password(ctx: Context, current: str, new: str, session_token: str | None = None,
-                    client: str | None = None) -> dict:
+def change_password(
+    ctx: Context, current: str, new: str, session_token: str | None = None, client: str | None = None
+) -> dict:
     """A signed-in user changes their own password: the current one is asked (a wrong one counts
     as a failed login, throttled alike); every other session of the account ends."""
     actor = ctx.actor

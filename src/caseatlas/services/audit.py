@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
@@ -11,7 +11,7 @@ from .context import Context, require
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def record(conn: Connection, ctx: Context, action: str, target: str | None = None, **detail) -> None:
@@ -21,5 +21,7 @@ def record(conn: Connection, ctx: Context, action: str, target: str | None = Non
 def entries(ctx: Context, limit: int = 100, offset: int = 0) -> list[dict]:
     require(ctx, "audit.read")
     with ctx.engine.connect() as conn:
-        return [{"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "target": r.target, "detail": r.detail}
-                for r in store.read_audit(conn, limit, offset)]
+        return [
+            {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "target": r.target, "detail": r.detail}
+            for r in store.read_audit(conn, limit, offset)
+        ]

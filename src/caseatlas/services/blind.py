@@ -164,9 +164,14 @@ class Mask:
         out["outcomes"] = [{**o, "quote": self.text(o.get("quote"))} for o in out["outcomes"] or []]
         out["facts"] = self.facts(out.get("facts"))
         out["changes_since_first_submission"] = [
-            {"what": self.text(c["what"]), "removed": [self.text(x) for x in c["removed"]],
-             "added": [self.text(x) for x in c["added"]]}
-            for c in out.get("changes_since_first_submission") or [] if not PROFILE.search(c["what"] or "")]
+            {
+                "what": self.text(c["what"]),
+                "removed": [self.text(x) for x in c["removed"]],
+                "added": [self.text(x) for x in c["added"]],
+            }
+            for c in out.get("changes_since_first_submission") or []
+            if not PROFILE.search(c["what"] or "")
+        ]
         out["attachments"] = [self.attachment_entry(a, i) for i, a in enumerate(out.get("attachments") or [], 1)]
         out["final_comment"] = self.text(out.get("final_comment"))
         return out
@@ -180,21 +185,40 @@ class Mask:
         if not facts:
             return facts
         hidden = self.hidden_lines
-        out = {"outcomes": [{**o, "quote": self.text(o.get("quote"))} for o in facts.get("outcomes", [])
-                            if o.get("line") not in hidden],
-               "attributes": [{**a, "value": self.text(a.get("value")), "quote": self.text(a.get("quote"))}
-                              for a in facts.get("attributes", []) if a.get("line") not in hidden]}
+        out = {
+            "outcomes": [
+                {**o, "quote": self.text(o.get("quote"))}
+                for o in facts.get("outcomes", [])
+                if o.get("line") not in hidden
+            ],
+            "attributes": [
+                {**a, "value": self.text(a.get("value")), "quote": self.text(a.get("quote"))}
+                for a in facts.get("attributes", [])
+                if a.get("line") not in hidden
+            ],
+        }
         if "flags" in facts:
-            out["flags"] = [{**f, "message": self.text(f.get("message")), "message_en": self.text(f.get("message_en")),
-                             "quotes": [self.text(q) for q in f.get("quotes") or []],
-                             "answer": self.text(f.get("answer"))}
-                            for f in facts["flags"] if not set(f.get("lines") or []) & hidden]
+            out["flags"] = [
+                {
+                    **f,
+                    "message": self.text(f.get("message")),
+                    "message_en": self.text(f.get("message_en")),
+                    "quotes": [self.text(q) for q in f.get("quotes") or []],
+                    "answer": self.text(f.get("answer")),
+                }
+                for f in facts["flags"]
+                if not set(f.get("lines") or []) & hidden
+            ]
         return out
 
     def attachment_entry(self, a: dict, n: int) -> dict:
         ext = _ext(a["filename"])
-        shown = {"id": a["id"], "filename": f"附件{n}{ext}", "content_type": a["content_type"],
-                 "created_at": a.get("created_at")}
+        shown = {
+            "id": a["id"],
+            "filename": f"附件{n}{ext}",
+            "content_type": a["content_type"],
+            "created_at": a.get("created_at"),
+        }
         if ext in REDACTABLE:
             return {**shown, "size": a["size"], "redacted": True, "withheld": False}
         return {**shown, "size": None, "redacted": False, "withheld": True, "note": WITHHELD_ATTACHMENT}
@@ -258,8 +282,11 @@ def identity(conn, call: dict, sub: dict) -> tuple[set[str], set[str]]:
     # Short names the text itself declares right after one of the names (（以下简称“时代新能”）).
     if pattern is not None:
         text = "\n".join([sub.get("title") or ""] + [s.get("text") or "" for s in sub.get("sections") or []])
-        declared = {m.group(1).strip() for m in _SHORT.finditer(text)
-                    if _ends_with_name(pattern, text[max(0, m.start() - 80):m.start()].rstrip())}
+        declared = {
+            m.group(1).strip()
+            for m in _SHORT.finditer(text)
+            if _ends_with_name(pattern, text[max(0, m.start() - 80) : m.start()].rstrip())
+        }
         orgs |= {d for d in declared if len(d) >= 2}
     return orgs, who
 
@@ -283,8 +310,11 @@ class Projector:
         if self._others is None:
             from ..store import programmes as programme_store
 
-            ids = [a["submission_id"] for a in programme_store.assignments_of(self.conn, self.call["id"])
-                   if a["reviewer_id"] == self.viewer_id]
+            ids = [
+                a["submission_id"]
+                for a in programme_store.assignments_of(self.conn, self.call["id"])
+                if a["reviewer_id"] == self.viewer_id
+            ]
             self._others = programme_store.list_submissions(self.conn, self.call["id"], ids=ids) if ids else []
         return self._others
 
@@ -326,4 +356,5 @@ def pseudonyms(reviewer_ids, managers, me: int | None):
         if user_id in managers or user_id not in letters:
             return "组织方"  # organizers, admins: only they and the panel post
         return letters[user_id]
+
     return name

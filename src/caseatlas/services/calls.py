@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from ..errors import CaseAtlasError, Conflict, NotFound
@@ -39,7 +39,7 @@ def parse_deadline(value: str | None) -> str | None:
         raise CaseAtlasError(f"deadline '{value}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(LOCAL_TZ))
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _names(values) -> list[str]:
@@ -63,15 +63,34 @@ def _check_criteria(criteria: list[dict]) -> list[dict]:
         if not weight > 0:
             raise CaseAtlasError(f"criterion '{key}': weight must be a positive number")
         keys.add(key)
-        out.append({"key": key, "label": str(c.get("label") or key), "weight": weight,
-                    "description": str(c.get("description") or "")})
+        out.append(
+            {
+                "key": key,
+                "label": str(c.get("label") or key),
+                "weight": weight,
+                "description": str(c.get("description") or ""),
+            }
+        )
     return out
 
 
-def create(ctx: Context, preset: str, name: str, year: int | None = None, domains=None,
-           organizers=None, supporters=None, description: str | None = None, contact: str | None = None,
-           deadlines: dict | None = None, reviewers_per_submission: int = 3, blind: bool = False,
-           quotas: dict | None = None, template=None, criteria: list[dict] | None = None) -> dict:
+def create(
+    ctx: Context,
+    preset: str,
+    name: str,
+    year: int | None = None,
+    domains=None,
+    organizers=None,
+    supporters=None,
+    description: str | None = None,
+    contact: str | None = None,
+    deadlines: dict | None = None,
+    reviewers_per_submission: int = 3,
+    blind: bool = False,
+    quotas: dict | None = None,
+    template=None,
+    criteria: list[dict] | None = None,
+) -> dict:
     """A programme and its call, from a preset (template, criteria, domains) with overrides."""
     require(ctx, "programme.create")
     p = presets.get(preset)
@@ -90,14 +109,36 @@ def create(ctx: Context, preset: str, name: str, year: int | None = None, domain
     _check_order(dl)
     with ctx.engine.begin() as conn:
         slug = _slug(conn, name, year)
-        pid = store.add_programme(conn, slug=slug, name=name, year=year, organizers=_names(organizers),
-                                  supporters=_names(supporters), description=description, contact=contact,
-                                  created_by=ctx.actor.user_id, created_at=now_iso())
-        cid = store.add_call(conn, programme_id=pid, title=name, preset=p.key, domains=domains, quotas=quotas,
-                             template=template, outcome_kinds=list(p.outcome_kinds), criteria=criteria,
-                             scale_min=p.scale[0], scale_max=p.scale[1],
-                             reviewers_per_submission=int(reviewers_per_submission), blind=bool(blind), aliases=[],
-                             created_at=now_iso(), **dl)
+        pid = store.add_programme(
+            conn,
+            slug=slug,
+            name=name,
+            year=year,
+            organizers=_names(organizers),
+            supporters=_names(supporters),
+            description=description,
+            contact=contact,
+            created_by=ctx.actor.user_id,
+            created_at=now_iso(),
+        )
+        cid = store.add_call(
+            conn,
+            programme_id=pid,
+            title=name,
+            preset=p.key,
+            domains=domains,
+            quotas=quotas,
+            template=template,
+            outcome_kinds=list(p.outcome_kinds),
+            criteria=criteria,
+            scale_min=p.scale[0],
+            scale_max=p.scale[1],
+            reviewers_per_submission=int(reviewers_per_submission),
+            blind=bool(blind),
+            aliases=[],
+            created_at=now_iso(),
+            **dl,
+        )
         if ctx.actor.user_id is not None:
             store.upsert_member(conn, cid, ctx.actor.user_id, "organizer")
         audit.record(conn, ctx, "programme.create", f"call:{cid}", name=name, preset=p.key, domains=domains)
@@ -141,8 +182,13 @@ def accepted_by_domain(conn, call_id: int, decisions: dict[int, str | None] | No
     return out
 
 
-def check_quota(conn, call: dict, quotas: dict | None = None, domains: list[str] | None = None,
-                decisions: dict[int, str | None] | None = None) -> None:
+def check_quota(
+    conn,
+    call: dict,
+    quotas: dict | None = None,
+    domains: list[str] | None = None,
+    decisions: dict[int, str | None] | None = None,
+) -> None:
     """The quota invariant, asked at every change that could break it — a quota or the domains
     edited (`calls.update`), decisions applied (`selection.decide`), publishing (`selection.publish`):
     no domain has more accepted cases than its quota, and every accepted case is in one of the
@@ -152,12 +198,17 @@ def check_quota(conn, call: dict, quotas: dict | None = None, domains: list[str]
     accepted = accepted_by_domain(conn, call["id"], decisions)
     over = over_quota(accepted, quotas)
     if over:
-        raise Conflict("over quota: " + "、".join(f"{d} {n} accepted, quota {quotas[d]}" for d, n in over.items())
-                       + " — a quota is never below the cases accepted in its domain; reject some first")
+        raise Conflict(
+            "over quota: "
+            + "、".join(f"{d} {n} accepted, quota {quotas[d]}" for d, n in over.items())
+            + " — a quota is never below the cases accepted in its domain; reject some first"
+        )
     homeless = sorted(d for d in accepted if d not in domains)
     if homeless:
-        raise Conflict("accepted cases in " + "、".join(homeless) + ", which would no longer be a domain of the call"
-                       " (each accepted case is a chapter's case of the book); reject them first")
+        raise Conflict(
+            "accepted cases in " + "、".join(homeless) + ", which would no longer be a domain of the call"
+            " (each accepted case is a chapter's case of the book); reject them first"
+        )
 
 
 def _check_order(dl: dict) -> None:
@@ -169,14 +220,16 @@ def _check_order(dl: dict) -> None:
 
 # --- reading a call
 
+
 def call_view(conn, call: dict) -> CallView:
     prog = store.get_programme(conn, call["programme_id"])
     ms = store.members(conn, call["id"])
     managers = {m["user_id"] for m in ms if m["role"] == "organizer"}
     if prog and prog["created_by"]:
         managers.add(prog["created_by"])
-    return CallView(call["id"], phase(call), frozenset(managers),
-                    frozenset(m["user_id"] for m in ms if m["role"] == "reviewer"))
+    return CallView(
+        call["id"], phase(call), frozenset(managers), frozenset(m["user_id"] for m in ms if m["role"] == "reviewer")
+    )
 
 
 def load_call(conn, call_id: int) -> dict:
@@ -221,21 +274,56 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
     for r in rows:
         if r["status"] == "submitted" and r["submission_id"] in ids:
             reviewed[r["submission_id"]].add(r["reviewer_id"])
-    return {s["id"]: SubmissionView(cv, s["id"], s["applicant_id"], bool(s["decision"]), frozenset(assigned[s["id"]]),
-                                    frozenset(conf[s["id"]]), frozenset(reviewed[s["id"]])) for s in subs}
+    return {
+        s["id"]: SubmissionView(
+            cv,
+            s["id"],
+            s["applicant_id"],
+            bool(s["decision"]),
+            frozenset(assigned[s["id"]]),
+            frozenset(conf[s["id"]]),
+            frozenset(reviewed[s["id"]]),
+        )
+        for s in subs
+    }
 
 
 def _public(conn, call: dict, actor: Actor) -> dict:
     prog = store.get_programme(conn, call["programme_id"])
     cv = call_view(conn, call)
-    out = {k: call[k] for k in ("id", "title", "preset", "domains", "quotas", "template", "outcome_kinds", "criteria",
-                                "scale_min", "scale_max", "reviewers_per_submission", "blind", "published_at",
-                                "results_at", "collection_slug", "reopened_at", *DEADLINES)}
+    out = {
+        k: call[k]
+        for k in (
+            "id",
+            "title",
+            "preset",
+            "domains",
+            "quotas",
+            "template",
+            "outcome_kinds",
+            "criteria",
+            "scale_min",
+            "scale_max",
+            "reviewers_per_submission",
+            "blind",
+            "published_at",
+            "results_at",
+            "collection_slug",
+            "reopened_at",
+            *DEADLINES,
+        )
+    }
     out["phase"] = cv.phase
-    out["programme"] = {k: prog[k] for k in ("id", "slug", "name", "year", "organizers", "supporters", "description",
-                                             "contact")}
-    out["my_role"] = ("organizer" if actor.user_id in cv.managers or actor.role == "admin" or actor.kind == "system"
-                      else "reviewer" if actor.user_id in cv.reviewers else actor.role)
+    out["programme"] = {
+        k: prog[k] for k in ("id", "slug", "name", "year", "organizers", "supporters", "description", "contact")
+    }
+    out["my_role"] = (
+        "organizer"
+        if actor.user_id in cv.managers or actor.role == "admin" or actor.kind == "system"
+        else "reviewer"
+        if actor.user_id in cv.reviewers
+        else actor.role
+    )
     organizer = out["my_role"] == "organizer"
     out["n_submissions"] = store.count_submissions(conn, call["id"]) if organizer else None
     # the call's own names of one group (conflicts), and what conflicts found lately took away
@@ -249,8 +337,11 @@ def list_calls(ctx: Context) -> list[dict]:
     from .context import can
 
     with ctx.engine.connect() as conn:
-        return [_public(conn, c, ctx.actor) for c in store.list_calls(conn)
-                if can(ctx.actor, "programme.read", call_view(conn, c))]
+        return [
+            _public(conn, c, ctx.actor)
+            for c in store.list_calls(conn)
+            if can(ctx.actor, "programme.read", call_view(conn, c))
+        ]
 
 
 def get_call(ctx: Context, call_id: int) -> dict:
@@ -261,6 +352,7 @@ def get_call(ctx: Context, call_id: int) -> dict:
 
 
 # --- changing a call
+
 
 def update(ctx: Context, call_id: int, **changes) -> dict:
     """Edit a call: deadlines, domains, quotas, blind mode, aliases, reviewers per submission.
@@ -332,8 +424,15 @@ def publish(ctx: Context, call_id: int) -> dict:
             raise CaseAtlasError("set a submission deadline before publishing the call")
         store.update_call(conn, call_id, published_at=now_iso())
         for m in store.members(conn, call_id):
-            notify.queue(conn, call_id, "call_published", m["email"], f"[案例征集] {call['title']} 已发布",
-                         f"案例征集“{call['title']}”已发布，申报截止时间：{call['submission_deadline']}。", pending)
+            notify.queue(
+                conn,
+                call_id,
+                "call_published",
+                m["email"],
+                f"[案例征集] {call['title']} 已发布",
+                f"案例征集“{call['title']}”已发布，申报截止时间：{call['submission_deadline']}。",
+                pending,
+            )
         audit.record(conn, ctx, "programme.publish", f"call:{call_id}")
         out = _public(conn, store.get_call(conn, call_id), ctx.actor)
     notify.send(ctx.engine, pending)
@@ -347,13 +446,16 @@ def advance(ctx: Context, call_id: int) -> dict:
         call = load_call(conn, call_id)
         cv = call_view(conn, call)
         require(ctx, "programme.manage", cv)
-        key = {"submission": "submission_deadline", "review": "review_deadline",
-               "discussion": "discussion_deadline"}.get(cv.phase)
+        key = {
+            "submission": "submission_deadline",
+            "review": "review_deadline",
+            "discussion": "discussion_deadline",
+        }.get(cv.phase)
         if key is None:
             raise CaseAtlasError(f"the {cv.phase} phase is not ended by a deadline")
         stamp = now_iso()
         values = {key: stamp}
-        for later in DEADLINES[DEADLINES.index(key) + 1:]:
+        for later in DEADLINES[DEADLINES.index(key) + 1 :]:
             if call[later] and call[later] < stamp:
                 values[later] = None
         store.update_call(conn, call_id, **values)
@@ -363,9 +465,18 @@ def advance(ctx: Context, call_id: int) -> dict:
 
 # --- people
 
-def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation: str | None = None,
-               topics=None, password: str | None = None, email: str | None = None,
-               display_name: str | None = None) -> dict:
+
+def add_member(
+    ctx: Context,
+    call_id: int,
+    username: str,
+    role: str,
+    affiliation: str | None = None,
+    topics=None,
+    password: str | None = None,
+    email: str | None = None,
+    display_name: str | None = None,
+) -> dict:
     """Put a user on the call as organizer or reviewer. An unknown reviewer gets an account: with
     the password given (checked like any), or none and an invitation — a single-use link, mailed
     to the address given and returned once (`invitation`), where the reviewer chooses a password."""
@@ -392,15 +503,33 @@ def add_member(ctx: Context, call_id: int, username: str, role: str, affiliation
         if role == "reviewer":  # a new affiliation may conflict with cases already assigned
             coi.refresh(conn, call, pending)
     notify.send(ctx.engine, pending)
-    return {"username": username, "role": role, "affiliation": affiliation or user.organization,
-            "topics": _names(topics), "email": user.email, **({"invitation": invitation} if invitation else {})}
+    return {
+        "username": username,
+        "role": role,
+        "affiliation": affiliation or user.organization,
+        "topics": _names(topics),
+        "email": user.email,
+        **({"invitation": invitation} if invitation else {}),
+    }
 
 
 def import_reviewers(ctx: Context, call_id: int, rows: list[dict]) -> list[dict]:
     """Rows with username, name, email, affiliation, topics (separated by ; or 、) and an optional
     password; a new account without one is invited (`invitation`)."""
-    return [add_member(ctx, call_id, r["username"].strip(), "reviewer", r.get("affiliation"), r.get("topics"),
-                       r.get("password") or None, r.get("email") or None, r.get("name") or None) for r in rows]
+    return [
+        add_member(
+            ctx,
+            call_id,
+            r["username"].strip(),
+            "reviewer",
+            r.get("affiliation"),
+            r.get("topics"),
+            r.get("password") or None,
+            r.get("email") or None,
+            r.get("name") or None,
+        )
+        for r in rows
+    ]
 
 
 def panel(ctx: Context, call_id: int) -> list[dict]:
@@ -410,9 +539,18 @@ def panel(ctx: Context, call_id: int) -> list[dict]:
         loads: dict[int, int] = {}
         for a in store.assignments_of(conn, call_id):
             loads[a["reviewer_id"]] = loads.get(a["reviewer_id"], 0) + 1
-        return [{"username": m["username"], "display_name": m["display_name"], "role": m["role"],
-                 "affiliation": m["affiliation"], "topics": m["topics"], "declared_orgs": m["declared_orgs"],
-                 "load": loads.get(m["user_id"], 0)} for m in store.members(conn, call_id)]
+        return [
+            {
+                "username": m["username"],
+                "display_name": m["display_name"],
+                "role": m["role"],
+                "affiliation": m["affiliation"],
+                "topics": m["topics"],
+                "declared_orgs": m["declared_orgs"],
+                "load": loads.get(m["user_id"], 0),
+            }
+            for m in store.members(conn, call_id)
+        ]
 
 
 def declare_organizations(ctx: Context, call_id: int, organizations) -> dict:

@@ -3,7 +3,7 @@ a person's verdict on a flag (confirmed or dismissed, with a note), which surviv
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..errors import CaseAtlasError, NotFound
 from ..store import library as lib
@@ -34,7 +34,13 @@ def set_verdict(ctx: Context, flag_id: str, verdict: str | None, note: str | Non
     with ctx.engine.begin() as conn:
         if not lib.flag_exists(conn, flag_id):
             raise NotFound(f"no flag '{flag_id}'")
-        lib.set_verdict(conn, flag_id, verdict, (note or "").strip() or None, ctx.actor.label,
-                        datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        lib.set_verdict(
+            conn,
+            flag_id,
+            verdict,
+            (note or "").strip() or None,
+            ctx.actor.label,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         audit.record(conn, ctx, "flags.verdict", f"flag:{flag_id}", verdict=verdict)
     return {"id": flag_id, "verdict": verdict, "note": (note or "").strip() or None}

@@ -55,9 +55,10 @@ def _runs(conn: Connection, call: dict, decider: str | None) -> bool:
 
 def inputs(conn: Connection, call: dict) -> dict:
     """What the call's detected conflicts are computed from."""
-    reviewers = {m["user_id"]: [x for x in [m["affiliation"], m["organization"], *(m["declared_orgs"] or [])]
-                                if x and x.strip()]
-                 for m in store.members(conn, call["id"], "reviewer")}
+    reviewers = {
+        m["user_id"]: [x for x in [m["affiliation"], m["organization"], *(m["declared_orgs"] or [])] if x and x.strip()]
+        for m in store.members(conn, call["id"], "reviewer")
+    }
     own, foreign = [], []
     for d in org_store.decisions(conn):
         triple = (d["a_name"], d["b_name"], d["decision"])
@@ -65,25 +66,46 @@ def inputs(conn: Connection, call: dict) -> dict:
             own.append(triple)
         elif d["decision"] == "same":
             foreign.append(triple)
-    return {"reviewers": reviewers, "submissions": store.submission_organizations(conn, call["id"]),
-            "aliases": [list(g) for g in call["aliases"] or []], "own": own, "foreign": foreign}
+    return {
+        "reviewers": reviewers,
+        "submissions": store.submission_organizations(conn, call["id"]),
+        "aliases": [list(g) for g in call["aliases"] or []],
+        "own": own,
+        "foreign": foreign,
+    }
 
 
 def fingerprint(data: dict) -> str:
-    payload = [RULES_VERSION, hashlib.sha256(known_text().encode()).hexdigest(),
-               sorted((k, v) for k, v in data["reviewers"].items()), sorted(data["submissions"].items()),
-               data["aliases"], sorted(data["own"]), sorted(data["foreign"])]
+    payload = [
+        RULES_VERSION,
+        hashlib.sha256(known_text().encode()).hexdigest(),
+        sorted((k, v) for k, v in data["reviewers"].items()),
+        sorted(data["submissions"].items()),
+        data["aliases"],
+        sorted(data["own"]),
+        sorted(data["foreign"]),
+    ]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
 def _compute(data: dict) -> list[dict]:
     found = detect(data["reviewers"], data["submissions"], data["aliases"], data["own"])
     if data["foreign"]:  # others' merges may add conflicts, never remove one
-        for pair, rel in detect(data["reviewers"], data["submissions"], data["aliases"],
-                                data["own"] + data["foreign"]).items():
+        for pair, rel in detect(
+            data["reviewers"], data["submissions"], data["aliases"], data["own"] + data["foreign"]
+        ).items():
             found.setdefault(pair, rel)
-    return [{"submission_id": s, "reviewer_id": r, "kind": rel.kind, "reviewer_org": rel.a, "applicant_org": rel.b,
-             "reason": rel.why} for (s, r), rel in sorted(found.items())]
+    return [
+        {
+            "submission_id": s,
+            "reviewer_id": r,
+            "kind": rel.kind,
+            "reviewer_org": rel.a,
+            "applicant_org": rel.b,
+            "reason": rel.why,
+        }
+        for (s, r), rel in sorted(found.items())
+    ]
 
 
 def detected(conn: Connection, call: dict, write: bool = False) -> list[dict]:
@@ -150,22 +172,36 @@ def _act(conn: Connection, call: dict, detected_pairs: dict, pending: list | Non
 def tell_organizers(conn: Connection, call: dict, removed: list[dict], pending: list | None = None) -> None:
     """An outbox entry for each organizer (kept even for one without an address: the call page
     shows them)."""
-    titles = {s["id"]: s["title"] for s in store.list_submissions(conn, call["id"],
-                                                                  ids=[r["submission"] for r in removed])}
+    titles = {
+        s["id"]: s["title"] for s in store.list_submissions(conn, call["id"], ids=[r["submission"] for r in removed])
+    }
     subject = f"[案例评审] 回避：已撤下 {len(removed)} 项评审分配"
-    body = (f"“{call['title']}”发现利益冲突，以下评审分配已撤下，请重新分配（每个案例仍需 "
-            f"{call['reviewers_per_submission']} 位评审专家）：\n"
-            + "\n".join(f"- {r['reviewer']} × 《{titles.get(r['submission'], r['submission'])}》：{r['reason']}"
-                        for r in removed))
+    body = (
+        f"“{call['title']}”发现利益冲突，以下评审分配已撤下，请重新分配（每个案例仍需 "
+        f"{call['reviewers_per_submission']} 位评审专家）：\n"
+        + "\n".join(
+            f"- {r['reviewer']} × 《{titles.get(r['submission'], r['submission'])}》：{r['reason']}" for r in removed
+        )
+    )
     people = {m["user_id"]: m for m in store.members(conn, call["id"], "organizer")}
     if not people:
         people = {0: {"email": None}}
     for m in people.values():
         if m.get("email"):
-            notify.queue(conn, call["id"], NOTICE_KIND, m["email"], subject, body, pending if pending is not None else [])
+            notify.queue(
+                conn, call["id"], NOTICE_KIND, m["email"], subject, body, pending if pending is not None else []
+            )
         else:
-            store.add_notification(conn, call_id=call["id"], kind=NOTICE_KIND, to_addr="", subject=subject, body=body,
-                                   status="unsent", at=now_iso())
+            store.add_notification(
+                conn,
+                call_id=call["id"],
+                kind=NOTICE_KIND,
+                to_addr="",
+                subject=subject,
+                body=body,
+                status="unsent",
+                at=now_iso(),
+            )
 
 
 def refresh(conn: Connection, call: dict, pending: list | None = None) -> list[dict]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import CaseAtlasError, Conflict, NotFound
 from ..models import Filters
@@ -31,7 +30,7 @@ def parse_flag(value: str | None) -> str | None:
 
 
 def parse_minimum(spec: str) -> tuple[str, float]:
-    """"co2e_reduction:10000" → ("co2e_reduction", 10000.0); also "co2e_reduction>=1e4"."""
+    """ "co2e_reduction:10000" → ("co2e_reduction", 10000.0); also "co2e_reduction>=1e4"."""
     m = re.fullmatch(r"\s*([a-z0-9_]+)\s*(?::|>=|≥|=)\s*([0-9.eE+]+)\s*", spec or "")
     if not m or m.group(1) not in OUTCOME_KINDS:
         raise CaseAtlasError(f"bad outcome filter '{spec}': use KIND:MINIMUM, KIND one of {', '.join(OUTCOME_KINDS)}")
@@ -53,13 +52,28 @@ def _hit_record(hit, info: CaseSummary) -> dict:
         why.append(f"语义相似度 {hit.semantic:.2f}")
     matched["explanation"] = "；".join(why) or "筛选条件"
     return {
-        "case_id": info.case_id, "source_file": info.source_file, "start_line": info.start_line,
-        "end_line": info.end_line, "title": info.title, "organization": info.organization,
-        "chapter": info.chapter, "collection": info.collection, "year": info.year,
+        "case_id": info.case_id,
+        "source_file": info.source_file,
+        "start_line": info.start_line,
+        "end_line": info.end_line,
+        "title": info.title,
+        "organization": info.organization,
+        "chapter": info.chapter,
+        "collection": info.collection,
+        "year": info.year,
         # a zero vector (an empty passage) gives a NaN cosine: that is no similarity, not a number
-        "score": round(hit.score, 6) if math.isfinite(hit.score) else 0.0, "matched": matched,
-        "snippets": [{"text": s.text, "highlights": [list(h) for h in s.highlights], "start_line": s.start_line,
-                      "end_line": s.end_line, "section": s.section} for s in hit.snippets],
+        "score": round(hit.score, 6) if math.isfinite(hit.score) else 0.0,
+        "matched": matched,
+        "snippets": [
+            {
+                "text": s.text,
+                "highlights": [list(h) for h in s.highlights],
+                "start_line": s.start_line,
+                "end_line": s.end_line,
+                "section": s.section,
+            }
+            for s in hit.snippets
+        ],
     }
 
 
@@ -75,8 +89,9 @@ def _check_mode(conn, mode: str) -> None:
         raise Conflict(f"mode '{mode}' needs embeddings: run `caseatlas embed` first")
 
 
-def search(ctx: Context, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0,
-           mode: str = "auto") -> dict:
+def search(
+    ctx: Context, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0, mode: str = "auto"
+) -> dict:
     """Search the library: cases ranked with their matching passages, facet counts."""
     require(ctx, "library.read")
     if not 1 <= limit <= MAX_LIMIT:
@@ -89,7 +104,10 @@ def search(ctx: Context, query: str, filters: Filters | None = None, limit: int 
         res = ranking.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
         info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
     return {
-        "query": query, "mode": res.mode, "total": res.total, "offset": offset,
+        "query": query,
+        "mode": res.mode,
+        "total": res.total,
+        "offset": offset,
         "hits": [_hit_record(h, info[h.case_pk]) for h in res.hits],
         "facets": _facet_lists(res.facets),
     }
@@ -125,8 +143,9 @@ def facets(ctx: Context, filters: Filters | None = None) -> dict:
     return {"total": len(pks), "facets": _facet_lists(counts)}
 
 
-def embed(ctx: Context, batch: int = 32, limit: int | None = None,
-          progress: Callable[[int, int], None] | None = None) -> int:
+def embed(
+    ctx: Context, batch: int = 32, limit: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Embed passages that have no vector yet, one transaction per batch (so an interrupted
     run keeps what it did and the next run resumes). Returns how many were embedded."""
     require(ctx, "search.embed")
@@ -146,4 +165,3 @@ def embed(ctx: Context, batch: int = 32, limit: int | None = None,
         if progress:
             progress(done, len(todo))
     return done
-

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import CaseAtlasError
 from ..search import dense
@@ -66,13 +66,20 @@ def eval_cases(ctx: Context, gold_dir: str | Path) -> list[dict]:
         r = tp / len(gold) if gold else 0.0
         titles = sum(_squash(gold[g]["title"]) == _squash(pred[k]["title"]) for g, k in matches)
         orgs = sum(_squash(gold[g].get("organization")) == _squash(pred[k]["organization"]) for g, k in matches)
-        rows.append({
-            "book": book, "gold": len(gold), "predicted": len(pred), "matched": tp,
-            "precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "title_exact": round(titles / tp, 4) if tp else 0.0,
-            "organization_exact": round(orgs / tp, 4) if tp else 0.0,
-            "in_library": bool(pred),
-        })
+        rows.append(
+            {
+                "book": book,
+                "gold": len(gold),
+                "predicted": len(pred),
+                "matched": tp,
+                "precision": round(p, 4),
+                "recall": round(r, 4),
+                "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+                "title_exact": round(titles / tp, 4) if tp else 0.0,
+                "organization_exact": round(orgs / tp, 4) if tp else 0.0,
+                "in_library": bool(pred),
+            }
+        )
     return rows
 
 
@@ -102,7 +109,9 @@ def eval_facts(ctx: Context, gold_dir: str | Path) -> list[dict]:
                 if m["kind"] not in CORE_KINDS or _gold_unit(m["unit"]) not in CORE_UNITS:
                     continue
                 n_gold += 1
-                hit = next((o for o in metrics if o["unit"] == _gold_unit(m["unit"]) and _close(o["value"], m["value"])), None)
+                hit = next(
+                    (o for o in metrics if o["unit"] == _gold_unit(m["unit"]) and _close(o["value"], m["value"])), None
+                )
                 if hit is not None:
                     found += 1
                     kind_ok += hit["kind"] == m["kind"]
@@ -116,16 +125,20 @@ def eval_facts(ctx: Context, gold_dir: str | Path) -> list[dict]:
                 region_n += 1
                 region = pred[pi]["region"]
                 region_ok += bool(region) and region["province"] == gold_province
-        rows.append({
-            "book": book, "gold_outcomes": n_gold, "predicted_outcomes": n_pred,
-            "recall": round(found / n_gold, 4) if n_gold else 0.0,
-            "precision": round(right / n_pred, 4) if n_pred else 0.0,
-            "kind_accuracy": round(kind_ok / found, 4) if found else 0.0,
-            "period_accuracy": round(period_ok / found, 4) if found else 0.0,
-            "province_accuracy": round(region_ok / region_n, 4) if region_n else None,
-            "cases_with_province": region_n,
-            "in_library": bool(pred),
-        })
+        rows.append(
+            {
+                "book": book,
+                "gold_outcomes": n_gold,
+                "predicted_outcomes": n_pred,
+                "recall": round(found / n_gold, 4) if n_gold else 0.0,
+                "precision": round(right / n_pred, 4) if n_pred else 0.0,
+                "kind_accuracy": round(kind_ok / found, 4) if found else 0.0,
+                "period_accuracy": round(period_ok / found, 4) if found else 0.0,
+                "province_accuracy": round(region_ok / region_n, 4) if region_n else None,
+                "cases_with_province": region_n,
+                "in_library": bool(pred),
+            }
+        )
     return rows
 
 
@@ -141,8 +154,9 @@ def province_of(text: str | None) -> str | None:
     return None
 
 
-def eval_search(ctx: Context, queries_file: str | Path, gold_dir: str | Path,
-                modes: tuple[str, ...] = ("text", "hybrid")) -> dict:
+def eval_search(
+    ctx: Context, queries_file: str | Path, gold_dir: str | Path, modes: tuple[str, ...] = ("text", "hybrid")
+) -> dict:
     """nDCG@10, Recall@10 and MRR of the given modes and of the baselines, same run. Modes
     that need vectors are dropped when the library has none."""
     require(ctx, "library.read")
@@ -188,8 +202,12 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
                     caught.add(item["id"])
                     useful.add((pred[k]["id"], f["id"]))
         n_flags = sum(len(c["flags"]) for c in pred)
-        books[stem] = {"items": len(mine), "caught": sum(i["id"] in caught for i in mine), "flags": n_flags,
-                       "flags_catching": sum(1 for c in pred for f in c["flags"] if (c["id"], f["id"]) in useful)}
+        books[stem] = {
+            "items": len(mine),
+            "caught": sum(i["id"] in caught for i in mine),
+            "flags": n_flags,
+            "flags_catching": sum(1 for c in pred for f in c["flags"] if (c["id"], f["id"]) in useful),
+        }
     annotated = [i for i in items if i.get("case") and i["case"].split("#")[0] in books]
     per_check: dict[str, dict] = {}
     for i in annotated:
@@ -199,8 +217,14 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
     flags_total = sum(b["flags"] for b in books.values())
     flags_useful = sum(b["flags_catching"] for b in books.values())
     counts = {stem: sum(len(c["flags"]) for c in cs) for stem, cs in sorted(by_stem.items())}
-    return {"items": len(annotated), "caught": sum(i["id"] in caught for i in annotated),
-            "recall": round(sum(i["id"] in caught for i in annotated) / len(annotated), 4) if annotated else 0.0,
-            "flags": flags_total, "precision": round(flags_useful / flags_total, 4) if flags_total else 0.0,
-            "books": books, "per_check": per_check, "flags_per_book": counts,
-            "missed": sorted(i["id"] for i in annotated if i["id"] not in caught)}
+    return {
+        "items": len(annotated),
+        "caught": sum(i["id"] in caught for i in annotated),
+        "recall": round(sum(i["id"] in caught for i in annotated) / len(annotated), 4) if annotated else 0.0,
+        "flags": flags_total,
+        "precision": round(flags_useful / flags_total, 4) if flags_total else 0.0,
+        "books": books,
+        "per_check": per_check,
+        "flags_per_book": counts,
+        "missed": sorted(i["id"] for i in annotated if i["id"] not in caught),
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import CaseAtlasError
 from ..vocab import EXPORT_FORMATS
@@ -12,18 +12,78 @@ from .context import Context, require
 
 # The full record (export contract) is JSON Lines. CSV and XLSX are flat tables a
 # spreadsheet can sum: one row per case, and one row per outcome; numbers stay numbers.
-CASE_COLUMNS = ["id", "title", "organization", "organization_id", "organization_group_id", "chapter", "collection", "year", "source_file", "start_line",
-                "end_line", "page", "province", "city", "sector", "industry", "measures", "standards", "systems",
-                "targets", "n_outcomes", "n_flags"]
-OUTCOME_COLUMNS = ["case_id", "case_title", "outcome_id", "kind", "value", "value_max", "unit", "period",
-                   "status", "scope", "origin", "span", "qualifier", "quote", "line", "flags"]
+CASE_COLUMNS = [
+    "id",
+    "title",
+    "organization",
+    "organization_id",
+    "organization_group_id",
+    "chapter",
+    "collection",
+    "year",
+    "source_file",
+    "start_line",
+    "end_line",
+    "page",
+    "province",
+    "city",
+    "sector",
+    "industry",
+    "measures",
+    "standards",
+    "systems",
+    "targets",
+    "n_outcomes",
+    "n_flags",
+]
+OUTCOME_COLUMNS = [
+    "case_id",
+    "case_title",
+    "outcome_id",
+    "kind",
+    "value",
+    "value_max",
+    "unit",
+    "period",
+    "status",
+    "scope",
+    "origin",
+    "span",
+    "qualifier",
+    "quote",
+    "line",
+    "flags",
+]
 TABLES = ("cases", "outcomes")
-EXPORT_FIELDS = ["id", "collection", "source_file", "start_line", "end_line", "page", "title", "organization",
-                 "organization_id", "organizations",
-                 "chapter", "sections", "text", "year", "metrics", "region", "sector", "measures", "standards",
-                 "systems", "targets", "flags"]
-MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXPORT_FIELDS = [
+    "id",
+    "collection",
+    "source_file",
+    "start_line",
+    "end_line",
+    "page",
+    "title",
+    "organization",
+    "organization_id",
+    "organizations",
+    "chapter",
+    "sections",
+    "text",
+    "year",
+    "metrics",
+    "region",
+    "sector",
+    "measures",
+    "standards",
+    "systems",
+    "targets",
+    "flags",
+]
+MEDIA = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _records(ctx: Context, collection: str | None, case_ids: list[str] | None) -> list[dict]:
@@ -39,14 +99,27 @@ def _names(items: list[dict], key: str = "name") -> str:
 def case_row(r: dict) -> dict:
     region, sector = r["region"] or {}, r["sector"] or {}
     return {
-        "id": r["id"], "title": r["title"], "organization": r["organization"], "organization_id": r["organization_id"],
+        "id": r["id"],
+        "title": r["title"],
+        "organization": r["organization"],
+        "organization_id": r["organization_id"],
         "organization_group_id": r["organizations"][0]["group_id"] if r["organizations"] else None,
         "chapter": r["chapter"],
-        "collection": r["collection"], "year": r["year"], "source_file": r["source_file"],
-        "start_line": r["start_line"], "end_line": r["end_line"], "page": r["page"],
-        "province": region.get("province"), "city": region.get("city"), "sector": sector.get("topic"),
-        "industry": sector.get("industry"), "measures": _names(r["measures"]), "standards": _names(r["standards"]),
-        "systems": _names(r["systems"]), "targets": _names(r["targets"], "target"), "n_outcomes": len(r["metrics"]),
+        "collection": r["collection"],
+        "year": r["year"],
+        "source_file": r["source_file"],
+        "start_line": r["start_line"],
+        "end_line": r["end_line"],
+        "page": r["page"],
+        "province": region.get("province"),
+        "city": region.get("city"),
+        "sector": sector.get("topic"),
+        "industry": sector.get("industry"),
+        "measures": _names(r["measures"]),
+        "standards": _names(r["standards"]),
+        "systems": _names(r["systems"]),
+        "targets": _names(r["targets"], "target"),
+        "n_outcomes": len(r["metrics"]),
         "n_flags": len(r.get("flags", [])),
     }
 
@@ -55,12 +128,27 @@ def outcome_rows(r: dict) -> list[dict]:
     def flagged(m: dict) -> str:  # the checks whose flags cite this outcome's line and quote
         return "、".join(sorted({f["check"] for f in r.get("flags", []) if m["quote"] in f["quotes"]}))
 
-    return [{"case_id": r["id"], "case_title": r["title"], "outcome_id": m["id"], "kind": m["kind"],
-             "value": m["value"], "value_max": m["value_max"], "unit": m["unit"], "period": m["period"],
-             "status": m["status"], "scope": m["scope"], "origin": m.get("origin", "extracted"),
-             "span": "–".join(map(str, m["span"])) if m.get("span") else None,
-             "qualifier": m["qualifier"], "quote": m["quote"], "line": m["line"], "flags": flagged(m)}
-            for m in r["metrics"]]
+    return [
+        {
+            "case_id": r["id"],
+            "case_title": r["title"],
+            "outcome_id": m["id"],
+            "kind": m["kind"],
+            "value": m["value"],
+            "value_max": m["value_max"],
+            "unit": m["unit"],
+            "period": m["period"],
+            "status": m["status"],
+            "scope": m["scope"],
+            "origin": m.get("origin", "extracted"),
+            "span": "–".join(map(str, m["span"])) if m.get("span") else None,
+            "qualifier": m["qualifier"],
+            "quote": m["quote"],
+            "line": m["line"],
+            "flags": flagged(m),
+        }
+        for m in r["metrics"]
+    ]
 
 
 def table_rows(records: list[dict], table: str) -> tuple[list[str], list[dict]]:
@@ -71,8 +159,9 @@ def table_rows(records: list[dict], table: str) -> tuple[list[str], list[dict]]:
     return OUTCOME_COLUMNS, [row for r in records for row in outcome_rows(r)]
 
 
-def export(ctx: Context, fmt: str, collection: str | None = None, case_ids: list[str] | None = None,
-           table: str = "cases") -> Iterator[str]:
+def export(
+    ctx: Context, fmt: str, collection: str | None = None, case_ids: list[str] | None = None, table: str = "cases"
+) -> Iterator[str]:
     """Yield the export as text chunks: JSON Lines (the full export contract) or a CSV table
     (one row per case, or one row per outcome)."""
     require(ctx, "library.read")

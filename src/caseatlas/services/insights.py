@@ -26,6 +26,7 @@ DOMINANT_SHARE = 0.30
 class Contributor:
     """One case behind a total: what it adds (its figures of that kind, unit and period summed)
     and its share of the total; `outcome_id` and `line`: its largest such figure, to link to."""
+
     case_id: str
     title: str
     collection: str
@@ -43,6 +44,7 @@ class Total:
     figure; `flagged_value` is how much of `total_all` rests on figures a standing (not
     dismissed) flag cites, `flagged_share` that as a share of `total_all`, `flagged_outcomes`
     how many figures, `flagged_cases` in how many cases."""
+
     kind: str
     unit: str
     period: str
@@ -72,6 +74,7 @@ class Summary:
 @dataclass(slots=True)
 class _CaseShare:
     """A case's figures in one total: all of them, and those a standing flag cites."""
+
     n: int = 0
     value: float = 0.0
     n_flagged: int = 0
@@ -108,7 +111,9 @@ def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) 
         for kind, unit, period, pk, fid, value, line, flagged in facts_store.summed_outcomes_of_flagged_cases(conn):
             shares.setdefault((kind, unit, period), {}).setdefault(pk, _CaseShare()).add(value, fid, line, flagged)
         ranked = {(kind, unit, period, pk) for kind, unit, period, *_, top_cases in groups for pk, _n, _v in top_cases}
-        for kind, unit, period, pk, fid, value, line in facts_store.summed_outcomes_of(conn, sorted({r[3] for r in ranked})):
+        for kind, unit, period, pk, fid, value, line in facts_store.summed_outcomes_of(
+            conn, sorted({r[3] for r in ranked})
+        ):
             if (kind, unit, period, pk) in ranked:
                 shares.setdefault((kind, unit, period), {}).setdefault(pk, _CaseShare()).add(value, fid, line, False)
         totals = [_total(row[:6], shares.get(tuple(row[:3]), {}), unflagged, top) for row in groups]
@@ -117,12 +122,20 @@ def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) 
     for t, picked in totals:
         for pk, c in picked:
             cid, title, collection = labels[pk]
-            t.contributors.append(Contributor(cid, title, collection, c[0], c[0] / t.total if t.total else 0.0, c[1], c[2]))
+            t.contributors.append(
+                Contributor(cid, title, collection, c[0], c[0] / t.total if t.total else 0.0, c[1], c[2])
+            )
         t.dominant = bool(t.contributors) and t.contributors[0].share > DOMINANT_SHARE
         by_kind.append(t)
-    return Summary(counts["collections"], counts["cases"], counts["outcomes"], by_kind,
-                   {s: n for s, n in statuses.items() if s != "achieved"}, unflagged,
-                   sum(t.flagged_outcomes for t in by_kind))
+    return Summary(
+        counts["collections"],
+        counts["cases"],
+        counts["outcomes"],
+        by_kind,
+        {s: n for s, n in statuses.items() if s != "achieved"},
+        unflagged,
+        sum(t.flagged_outcomes for t in by_kind),
+    )
 
 
 def _total(row: tuple, shares: dict[int, _CaseShare], unflagged: bool, top: int):
@@ -136,18 +149,38 @@ def _total(row: tuple, shares: dict[int, _CaseShare], unflagged: bool, top: int)
         n_out = n - n_flagged
         total = value - flagged if n_out else 0.0
         n_cases -= sum(1 for c in shares.values() if c.n and c.n == c.n_flagged)
-        candidates = [(pk, (c.value - c.flagged, *c.best_unflagged[1:])) for pk, c in shares.items() if c.best_unflagged]
+        candidates = [
+            (pk, (c.value - c.flagged, *c.best_unflagged[1:])) for pk, c in shares.items() if c.best_unflagged
+        ]
     else:
         n_out, total = n, value
         candidates = [(pk, (c.value, *c.best[1:])) for pk, c in shares.items() if c.best]
     candidates.sort(key=lambda pc: (-pc[1][0], pc[0]))
-    t = Total(kind, unit, period, total, n_out, n_cases, value, flagged, flagged / value if value else 0.0,
-              n_flagged, flagged_cases)
+    t = Total(
+        kind,
+        unit,
+        period,
+        total,
+        n_out,
+        n_cases,
+        value,
+        flagged,
+        flagged / value if value else 0.0,
+        n_flagged,
+        flagged_cases,
+    )
     return t, candidates[:top]
 
 
-def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str | None = None,
-                filters: Filters | None = None, status: str = "achieved", unflagged: bool = False) -> list[dict]:
+def outcomes_by(
+    ctx: Context,
+    by: str,
+    kind: str = "co2e_reduction",
+    period: str | None = None,
+    filters: Filters | None = None,
+    status: str = "achieved",
+    unflagged: bool = False,
+) -> list[dict]:
     """Claimed outcomes of one kind and status (achieved by default) summed per group (sector,
     book, province, …), in the kind's canonical unit. A case's outcomes count once per group
     it belongs to. `unflagged`: without the figures a claim-check flag cites."""
@@ -170,7 +203,9 @@ def outcomes_by(ctx: Context, by: str, kind: str = "co2e_reduction", period: str
         skip = facts_store.flagged_outcomes(conn) if unflagged else frozenset()
         for pk, unit, value in facts_store.outcome_values(conn, kind, period, status, skip):
             for label in groups.get(pk, [UNLABELLED] if allowed is None or pk in allowed else []):
-                row = agg.setdefault((label, unit), {"group": label, "unit": unit, "total": 0.0, "outcomes": 0, "cases": set()})
+                row = agg.setdefault(
+                    (label, unit), {"group": label, "unit": unit, "total": 0.0, "outcomes": 0, "cases": set()}
+                )
                 row["total"] += value
                 row["outcomes"] += 1
                 row["cases"].add(pk)

@@ -8,13 +8,13 @@ CLI ingest, a call's publishing), `delete_collection` the one way to remove one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable
 
-from ..errors import CaseAtlasError, Conflict, Forbidden, NotFound, PermissionDenied
 from ..checks import check_book
+from ..errors import CaseAtlasError, Conflict, Forbidden, NotFound, PermissionDenied
 from ..extract import extract_book
 from ..models import Book, Document, Filters
 from ..publish import MANIFEST
@@ -81,8 +81,9 @@ def ingest_file(ctx: Context, path: str | Path) -> FileResult:
     return _ingest(ctx, path)
 
 
-def _ingest(ctx: Context, path: str | Path, read: Callable[[], Document] | None = None,
-            strict: bool = False) -> FileResult:
+def _ingest(
+    ctx: Context, path: str | Path, read: Callable[[], Document] | None = None, strict: bool = False
+) -> FileResult:
     """One file; a failure is the result's error. `strict` (an upload): a book that is someone
     else's (409) or an action not allowed (401/403) is raised instead, for the web to answer."""
     try:
@@ -97,8 +98,9 @@ def _ingest(ctx: Context, path: str | Path, read: Callable[[], Document] | None 
         return FileResult(str(path), "error", error=str(exc))
 
 
-def save_segmented(ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None,
-                   call_id: int | None = None) -> FileResult:
+def save_segmented(
+    ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None, call_id: int | None = None
+) -> FileResult:
     """Store a book whose cases and sections are already known (a programme's selected cases,
     owned by `call_id`): facts are extracted (then `after_extract` may add what the book's authors
     stated as data) and the search index written, as for any ingested file."""
@@ -137,7 +139,7 @@ def _free_name(conn, source_file: str) -> str:
 def _reserved_for(conn, source_file: str) -> str | None:
     """The programme whose published book goes by this file name (programme-<slug>.md), if any."""
     if source_file.startswith("programme-") and source_file.endswith(".md"):
-        slug = source_file[len("programme-"):-len(".md")]
+        slug = source_file[len("programme-") : -len(".md")]
         return slug if prog_store.slug_taken(conn, slug) else None
     return None
 
@@ -150,23 +152,34 @@ def refusal(conn, ctx: Context, source_file: str, call_id: int | None = None) ->
     taken even before it is published."""
     col = lib.collection_by_file(conn, source_file)
     if call_id is not None:  # a call publishes its own book
-        if col is None or col["owner_call_id"] == call_id or \
-                (col["owner_call_id"] is None and col["owner_user_id"] is None):
+        if (
+            col is None
+            or col["owner_call_id"] == call_id
+            or (col["owner_call_id"] is None and col["owner_user_id"] is None)
+        ):
             return None
         return f"'{source_file}' is taken by {whose(col)}: the call's book cannot replace it"
     if col is None:
         slug = _reserved_for(conn, source_file)
         if slug is None:
             return None
-        return (f"'{source_file}' is the name of programme {slug}'s published book: rename your file "
-                f"(e.g. '{_free_name(conn, source_file)}') to add it as a new book")
+        return (
+            f"'{source_file}' is the name of programme {slug}'s published book: rename your file "
+            f"(e.g. '{_free_name(conn, source_file)}') to add it as a new book"
+        )
     if can(ctx.actor, "library.ingest", CollectionView(col["slug"], col["owner_user_id"], col["owner_call_id"])):
         return None
-    how = ("it is replaced only by publishing that call again" if col["owner_call_id"] is not None
-           else "only its owner or an admin may replace it" if col["owner_user_id"] is not None
-           else "only an admin may replace it")
-    return (f"'{source_file}' is already in the library as {whose(col)}; {how}. Rename your file "
-            f"(e.g. '{_free_name(conn, source_file)}') to add it as a new book")
+    how = (
+        "it is replaced only by publishing that call again"
+        if col["owner_call_id"] is not None
+        else "only its owner or an admin may replace it"
+        if col["owner_user_id"] is not None
+        else "only an admin may replace it"
+    )
+    return (
+        f"'{source_file}' is already in the library as {whose(col)}; {how}. Rename your file "
+        f"(e.g. '{_free_name(conn, source_file)}') to add it as a new book"
+    )
 
 
 def _refuse_if_taken(ctx: Context, source_file: str, call_id: int | None = None) -> None:
@@ -179,8 +192,13 @@ def _refuse_if_taken(ctx: Context, source_file: str, call_id: int | None = None)
         raise Conflict(why)
 
 
-def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], None] | None = None,
-          call_id: int | None = None) -> FileResult:
+def _save(
+    ctx: Context,
+    book: Book,
+    label: str,
+    after_extract: Callable[[Book], None] | None = None,
+    call_id: int | None = None,
+) -> FileResult:
     name = book.document.source_file
     _refuse_if_taken(ctx, name, call_id)  # before the costly part
     extract_book(book)
@@ -199,17 +217,31 @@ def _save(ctx: Context, book: Book, label: str, after_extract: Callable[[Book], 
     def on_saved(conn, pks):
         index_book(conn, book, pks)
         organizations.refresh(conn)  # a book's organizations link to those of the books before it
-        mine = f"call:{call_id}" if call_id is not None else \
-            f"user:{ctx.actor.username}" if ctx.actor.user_id is not None else "system"
-        audit.record(conn, ctx, "library.ingest", name, cases=len(book.cases), sha256=book.document.sha256,
-                     owner=before["owner"] or mine, replaced=before["owner"] is not None)
+        mine = (
+            f"call:{call_id}"
+            if call_id is not None
+            else f"user:{ctx.actor.username}"
+            if ctx.actor.user_id is not None
+            else "system"
+        )
+        audit.record(
+            conn,
+            ctx,
+            "library.ingest",
+            name,
+            cases=len(book.cases),
+            sha256=book.document.sha256,
+            owner=before["owner"] or mine,
+            replaced=before["owner"] is not None,
+        )
 
     outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE, owner=owner, guard=guard)
     return FileResult(label, outcome.status, outcome.n_cases, kept=outcome.kept, removed=outcome.removed)
 
 
-def ingest_paths(ctx: Context, paths: Iterable[str | Path],
-                 progress: Callable[[Path], None] | None = None) -> list[FileResult]:
+def ingest_paths(
+    ctx: Context, paths: Iterable[str | Path], progress: Callable[[Path], None] | None = None
+) -> list[FileResult]:
     require(ctx, "library.ingest")
     results = []
     for path in expand_paths(paths):
@@ -223,8 +255,7 @@ def ingest_upload(ctx: Context, filename: str, content: bytes) -> FileResult:
     """A book sent through the web app: stored under its own file name, as if ingested from disk.
     A name that is someone else's book is refused (Conflict, audited) before the file is read."""
     require(ctx, "library.ingest")
-    return _ingest(ctx, Path(filename or "").name or str(filename), lambda: read_upload(filename, content),
-                   strict=True)
+    return _ingest(ctx, Path(filename or "").name or str(filename), lambda: read_upload(filename, content), strict=True)
 
 
 def delete_collection(ctx: Context, key: str) -> int:
@@ -241,9 +272,11 @@ def delete_collection(ctx: Context, key: str) -> int:
             organizations.refresh(conn)
             audit.record(conn, ctx, "library.delete", col["source_file"], cases=n, owner=_owner_label(col))
             return n
-        why = (f"'{col['source_file']}' is {whose(col)}: only "
-               f"{'its owner or ' if col['owner_user_id'] is not None and col['owner_call_id'] is None else ''}"
-               f"an admin may remove it")
+        why = (
+            f"'{col['source_file']}' is {whose(col)}: only "
+            f"{'its owner or ' if col['owner_user_id'] is not None and col['owner_call_id'] is None else ''}"
+            f"an admin may remove it"
+        )
     with ctx.engine.begin() as conn:
         audit.record(conn, ctx, "library.delete_refused", col["source_file"], owner=_owner_label(col))
     raise Forbidden(why)
@@ -257,10 +290,16 @@ def books(ctx: Context) -> list[dict]:
         out = []
         for col in lib.list_collections(conn):
             view = CollectionView(col["slug"], col["owner_user_id"], col["owner_call_id"])
-            out.append(col | {"owner": _owner_label(col), "whose": whose(col),
-                              "mine": col["owner_user_id"] is not None and col["owner_user_id"] == ctx.actor.user_id,
-                              "may_replace": can(ctx.actor, "library.ingest", view),
-                              "may_delete": can(ctx.actor, "library.delete", view)})
+            out.append(
+                col
+                | {
+                    "owner": _owner_label(col),
+                    "whose": whose(col),
+                    "mine": col["owner_user_id"] is not None and col["owner_user_id"] == ctx.actor.user_id,
+                    "may_replace": can(ctx.actor, "library.ingest", view),
+                    "may_delete": can(ctx.actor, "library.delete", view),
+                }
+            )
         return out
 
 
@@ -292,22 +331,48 @@ def _facts_fields(row: dict) -> dict:
     return {
         "year": row.get("year"),
         "metrics": [
-            {"id": o["fact_id"], "value": o["value"], "value_max": o["value_max"], "unit": o["unit"], "kind": o["kind"],
-             "period": o["period"], "status": o["status"], "scope": o["scope"], "qualifier": o["qualifier"],
-             "quote": o["quote"], "line": o["line"], "evidence": o["evidence"],
-             "origin": o.get("origin") or "extracted",
-             "span": [o["span_start"], o["span_end"]] if o.get("span_start") is not None else None}
+            {
+                "id": o["fact_id"],
+                "value": o["value"],
+                "value_max": o["value_max"],
+                "unit": o["unit"],
+                "kind": o["kind"],
+                "period": o["period"],
+                "status": o["status"],
+                "scope": o["scope"],
+                "qualifier": o["qualifier"],
+                "quote": o["quote"],
+                "line": o["line"],
+                "evidence": o["evidence"],
+                "origin": o.get("origin") or "extracted",
+                "span": [o["span_start"], o["span_end"]] if o.get("span_start") is not None else None,
+            }
             for o in row.get("outcomes", [])
         ],
-        "region": {"province": region[0]["value"], "city": region[0]["detail"], "quote": region[0]["quote"],
-                   "line": region[0]["line"]} if region else None,
-        "sector": {"topic": sector[0]["value"] if sector else None, "industry": industry[0]["value"] if industry else None,
-                   "quote": sector[0]["quote"] if sector else None, "line": sector[0]["line"] if sector else None}
-        if sector or industry else None,
-        "measures": [{"name": a["value"], "category": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("measure")],
+        "region": {
+            "province": region[0]["value"],
+            "city": region[0]["detail"],
+            "quote": region[0]["quote"],
+            "line": region[0]["line"],
+        }
+        if region
+        else None,
+        "sector": {
+            "topic": sector[0]["value"] if sector else None,
+            "industry": industry[0]["value"] if industry else None,
+            "quote": sector[0]["quote"] if sector else None,
+            "line": sector[0]["line"] if sector else None,
+        }
+        if sector or industry
+        else None,
+        "measures": [
+            {"name": a["value"], "category": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("measure")
+        ],
         "standards": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("standard")],
         "systems": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("system")],
-        "targets": [{"target": a["value"], "detail": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("target")],
+        "targets": [
+            {"target": a["value"], "detail": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("target")
+        ],
         "flags": row.get("flags", []),
     }
 
@@ -325,8 +390,16 @@ def export_record(row: dict) -> dict:
         "organization": row["organization"],
         # The organization (across books) the case names first, and every one it names with its group.
         "organization_id": row["organizations"][0]["org_id"] if row.get("organizations") else None,
-        "organizations": [{"id": o["org_id"], "name": o["name"], "group_id": o["root_org_id"], "as_printed": o["printed"],
-                           "source": o["source"]} for o in row.get("organizations", [])],
+        "organizations": [
+            {
+                "id": o["org_id"],
+                "name": o["name"],
+                "group_id": o["root_org_id"],
+                "as_printed": o["printed"],
+                "source": o["source"],
+            }
+            for o in row.get("organizations", [])
+        ],
         "chapter": row["chapter"],
         "sections": row["sections"],
         "text": row["text"],
@@ -378,9 +451,22 @@ def browse(ctx: Context, filters: Filters | None = None, page: int = 1, page_siz
 
 
 def _brief(r: dict) -> dict:
-    return {k: r[k] for k in ("id", "collection", "source_file", "start_line", "end_line", "title", "organization",
-                              "chapter", "year", "region", "sector")} | {
-        "measures": [m["name"] for m in r["measures"]], "n_metrics": len(r["metrics"])}
+    return {
+        k: r[k]
+        for k in (
+            "id",
+            "collection",
+            "source_file",
+            "start_line",
+            "end_line",
+            "title",
+            "organization",
+            "chapter",
+            "year",
+            "region",
+            "sector",
+        )
+    } | {"measures": [m["name"] for m in r["measures"]], "n_metrics": len(r["metrics"])}
 
 
 def describe_db(db: str | None) -> str:

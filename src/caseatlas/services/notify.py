@@ -32,8 +32,16 @@ class Mail:
     body: str
 
 
-def queue(conn: Connection, call_id: int | None, kind: str, to: str | None, subject: str, body: str,
-          pending: list[Mail], recorded: str | None = None) -> None:
+def queue(
+    conn: Connection,
+    call_id: int | None,
+    kind: str,
+    to: str | None,
+    subject: str,
+    body: str,
+    pending: list[Mail],
+    recorded: str | None = None,
+) -> None:
     """Write a notification to the outbox (in the caller's transaction); `pending` collects
     what to send once that transaction has committed. `recorded` is the body the outbox keeps
     when the mail carries a secret (an invitation or reset link): the link is sent, never stored."""
@@ -41,8 +49,16 @@ def queue(conn: Connection, call_id: int | None, kind: str, to: str | None, subj
         raise ValueError(f"unknown notification kind {kind!r}")
     if not to:
         return  # an account without an address: nothing to send
-    nid = store.add_notification(conn, call_id=call_id, kind=kind, to_addr=to, subject=subject,
-                                 body=body if recorded is None else recorded, status="queued", at=now_iso())
+    nid = store.add_notification(
+        conn,
+        call_id=call_id,
+        kind=kind,
+        to_addr=to,
+        subject=subject,
+        body=body if recorded is None else recorded,
+        status="queued",
+        at=now_iso(),
+    )
     pending.append(Mail(nid, to, subject, body))
 
 
@@ -71,8 +87,11 @@ def send(engine: Engine, pending: list[Mail]) -> None:
                         results.append((m.id, "failed", str(exc).splitlines()[0][:300]))
         except (OSError, smtplib.SMTPException) as exc:
             done = {r[0] for r in results}
-            results += [(m.id, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
-                        for m in pending if m.id not in done]
+            results += [
+                (m.id, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+                for m in pending
+                if m.id not in done
+            ]
     if results:
         with engine.begin() as conn:
             for nid, status, error in results:

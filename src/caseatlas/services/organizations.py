@@ -9,7 +9,7 @@ name, and applied on every refresh."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..errors import CaseAtlasError, NotFound
 from ..organizations import Resolver, Use
@@ -28,8 +28,17 @@ def refresh(conn) -> int:
     uses = [Use(pk, org, title) for pk, org, title in store.case_names(conn)]
     res = Resolver([(d["a_name"], d["b_name"], d["decision"]) for d in store.decisions(conn)]).resolve(uses)
     ids = {k: store.org_id(k) for k in res.orgs}
-    orgs = [{"org_id": ids[k], "name": o.name, "name_key": k, "parent_org_id": ids[o.parent] if o.parent else None,
-             "root_org_id": ids[res.root(k)], "known": o.known} for k, o in res.orgs.items()]
+    orgs = [
+        {
+            "org_id": ids[k],
+            "name": o.name,
+            "name_key": k,
+            "parent_org_id": ids[o.parent] if o.parent else None,
+            "root_org_id": ids[res.root(k)],
+            "known": o.known,
+        }
+        for k, o in res.orgs.items()
+    ]
     names = [(ids[k], nk, n) for k, o in res.orgs.items() for nk, n in o.aliases.items()]
     seq: Counter = Counter()
     links = []
@@ -51,11 +60,20 @@ def _listing(rows: list[dict]) -> list[dict]:
     out = []
     for r in rows:
         parent = by_id.get(r["parent_org_id"]) if r["parent_org_id"] else None
-        out.append({"id": r["org_id"], "name": r["name"], "known": bool(r["known"]),
-                    "parent_id": r["parent_org_id"], "parent": parent["name"] if parent else None,
-                    "group_id": r["root_org_id"], "n_cases": r["n_cases"], "n_books": len(r["books"]),
-                    "group_cases": len(group_cases.get(r["org_id"], ())),
-                    "group_books": len(group_books.get(r["org_id"], ()))})
+        out.append(
+            {
+                "id": r["org_id"],
+                "name": r["name"],
+                "known": bool(r["known"]),
+                "parent_id": r["parent_org_id"],
+                "parent": parent["name"] if parent else None,
+                "group_id": r["root_org_id"],
+                "n_cases": r["n_cases"],
+                "n_books": len(r["books"]),
+                "group_cases": len(group_cases.get(r["org_id"], ())),
+                "group_books": len(group_books.get(r["org_id"], ())),
+            }
+        )
     return out
 
 
@@ -86,8 +104,11 @@ def organization(ctx: Context, org_id: str) -> dict:
         records = {r["id"]: r for r in lib.iter_cases(conn, case_pks=pks)} if pks else {}
         aliases = store.names_of(conn, org["id"])
         keys = {name_key(a) for a in aliases}
-        decided = [{k: d[k] for k in ("a_name", "b_name", "decision", "note", "username", "at")}
-                   for d in store.decisions(conn) if {d["a_key"], d["b_key"]} & keys]
+        decided = [
+            {k: d[k] for k in ("a_name", "b_name", "decision", "note", "username", "at")}
+            for d in store.decisions(conn)
+            if {d["a_key"], d["b_key"]} & keys
+        ]
     cases = []
     seen: set[int] = set()
     for org_pk, pk in pairs:
@@ -99,15 +120,35 @@ def organization(ctx: Context, org_id: str) -> dict:
         for o in r["outcomes"]:
             if o["kind"] in CORE_KINDS and o["status"] == "achieved" and o["scope"] == "project":
                 outcomes.setdefault(o["kind"], []).append(
-                    {"id": o["fact_id"], "value": o["value"], "unit": o["unit"], "period": o["period"],
-                     "quote": o["quote"], "line": o["line"]})
-        cases.append({"id": r["case_id"], "title": r["title"], "collection": r["collection"], "year": r["year"],
-                      "organization": r["organization"], "as": names[org_pk], "outcomes": outcomes})
+                    {
+                        "id": o["fact_id"],
+                        "value": o["value"],
+                        "unit": o["unit"],
+                        "period": o["period"],
+                        "quote": o["quote"],
+                        "line": o["line"],
+                    }
+                )
+        cases.append(
+            {
+                "id": r["case_id"],
+                "title": r["title"],
+                "collection": r["collection"],
+                "year": r["year"],
+                "organization": r["organization"],
+                "as": names[org_pk],
+                "outcomes": outcomes,
+            }
+        )
     return {
-        "id": org["org_id"], "name": org["name"], "known": bool(org["known"]), "aliases": aliases,
+        "id": org["org_id"],
+        "name": org["name"],
+        "known": bool(org["known"]),
+        "aliases": aliases,
         "parent": {"id": parent["org_id"], "name": parent["name"]} if parent else None,
         "members": [{"id": m["org_id"], "name": m["name"], "parent_id": m["parent_org_id"]} for m in members],
-        "n_books": len({c["collection"] for c in cases}), "cases": cases,
+        "n_books": len({c["collection"] for c in cases}),
+        "cases": cases,
         "kinds": [k for k in CORE_KINDS if any(k in c["outcomes"] for c in cases)],
         "decisions": decided,  # people's merges and splits that name one of its names
     }
@@ -127,15 +168,28 @@ def decide(ctx: Context, a: str, b: str, decision: str | None, note: str | None 
         raise CaseAtlasError(f"decision '{decision}': use {' or '.join(DECISIONS)}")
     pending: list = []
     with ctx.engine.begin() as conn:
-        store.save_decision(conn, ka, kb, a, b, decision, (note or "").strip() or None, ctx.actor.label,
-                            datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        store.save_decision(
+            conn,
+            ka,
+            kb,
+            a,
+            b,
+            decision,
+            (note or "").strip() or None,
+            ctx.actor.label,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         refresh(conn)
         audit.record(conn, ctx, "organizations.decide", f"organizations:{a}|{b}", decision=decision)
         found = {n: store.by_name(conn, name_key(n), n) for n in (a, b)}
         conflicts.refresh_all(conn, pending)  # a merge may make conflicts in calls: their assignments go
     notify.send(ctx.engine, pending)
-    return {"a": a, "b": b, "decision": decision,
-            "organizations": {n: (o["org_id"] if o else None) for n, o in found.items()}}
+    return {
+        "a": a,
+        "b": b,
+        "decision": decision,
+        "organizations": {n: (o["org_id"] if o else None) for n, o in found.items()},
+    }
 
 
 def lookup(ctx: Context, name: str) -> dict:

@@ -77,30 +77,50 @@ def _programme_front(conn, ed: editions.Edition, call: dict) -> None:
     ed.supporters = list(prog["supporters"] or [])
     panel = prog_store.members(conn, call["id"], "reviewer")
     if panel:
-        ed.experts = [editions.Expert(m["display_name"] or m["username"], m.get("affiliation") or m.get("organization"))
-                      for m in panel]
+        ed.experts = [
+            editions.Expert(m["display_name"] or m["username"], m.get("affiliation") or m.get("organization"))
+            for m in panel
+        ]
     counts = {ch.name: len(ch.cases) for ch in ed.chapters if ch.name}
     quotas = call.get("quotas") or {}
-    parts = [f"{d}（入选 {counts.get(d, 0)} 个" + (f"，名额 {quotas[d]} 个）" if quotas.get(d) else "）")
-             for d in call["domains"] if d in counts]
+    parts = [
+        f"{d}（入选 {counts.get(d, 0)} 个" + (f"，名额 {quotas[d]} 个）" if quotas.get(d) else "）")
+        for d in call["domains"]
+        if d in counts
+    ]
     if parts:
-        ed.notes.append(f"本书收录经专家评审入选的 {len(ed.cases)} 个案例，按征集领域分为 {len(parts)} 章：" + "；".join(parts) + "。")
+        ed.notes.append(
+            f"本书收录经专家评审入选的 {len(ed.cases)} 个案例，按征集领域分为 {len(parts)} 章："
+            + "；".join(parts)
+            + "。"
+        )
     criteria = call.get("criteria") or []
     if criteria:
         total = sum(float(c.get("weight") or 0) for c in criteria) or 1.0
-        ed.notes.append("评审标准：" + "；".join(f"{c.get('label') or c['key']}（权重 {100 * float(c.get('weight') or 0) / total:.0f}%）"
-                                            for c in criteria) + "。")
+        ed.notes.append(
+            "评审标准："
+            + "；".join(
+                f"{c.get('label') or c['key']}（权重 {100 * float(c.get('weight') or 0) / total:.0f}%）"
+                for c in criteria
+            )
+            + "。"
+        )
 
 
 def _english(ed: editions.Edition) -> dict:
     chapters = [ch.name for ch in ed.chapters if ch.name]
-    summary = [f"This edition collects {len(ed.cases)} climate-action cases"
-               + (f" in {len(chapters)} chapters" if chapters else "")
-               + (f", first published by {ed.publisher}" if ed.publisher else "")
-               + (f" ({ed.year})" if ed.year else "") + ".",
-               ("Each case keeps its sections as printed and ends with a table of its quantified outcomes, "
-                "each with the exact words and the line of the source it was taken from."),
-               "The text is in Simplified Chinese; titles and organizations are given as printed."]
+    summary = [
+        f"This edition collects {len(ed.cases)} climate-action cases"
+        + (f" in {len(chapters)} chapters" if chapters else "")
+        + (f", first published by {ed.publisher}" if ed.publisher else "")
+        + (f" ({ed.year})" if ed.year else "")
+        + ".",
+        (
+            "Each case keeps its sections as printed and ends with a table of its quantified outcomes, "
+            "each with the exact words and the line of the source it was taken from."
+        ),
+        "The text is in Simplified Chinese; titles and organizations are given as printed.",
+    ]
     return {"title": ed.title, "summary": summary}
 
 
@@ -152,17 +172,31 @@ def roundtrip(ctx: Context, key: str, fmt: str) -> dict:
         fresh = Context(open_engine(Path(tmp) / "fresh.db"), system_actor())
         results = library.ingest_paths(fresh, [out])
         if not results or results[0].status == "error":
-            raise CaseAtlasError(f"the published {fmt} could not be read back: {results[0].error if results else 'no file'}")
+            raise CaseAtlasError(
+                f"the published {fmt} could not be read back: {results[0].error if results else 'no file'}"
+            )
         with ctx.engine.connect() as conn:
-            col = lib.find_collection(conn, key) or lib.find_collection(conn, _programme_call(conn, key)["collection_slug"])
+            col = lib.find_collection(conn, key) or lib.find_collection(
+                conn, _programme_call(conn, key)["collection_slug"]
+            )
             original = list(lib.iter_cases(conn, col["id"]))
         with fresh.engine.connect() as conn:
             back = lib.list_collections(conn)[0]
             republished = list(lib.iter_cases(conn, back["id"]))
         fresh.engine.dispose()
     report = rt.compare(original, republished)
-    report.update({"format": fmt, "collection": col["slug"], "pages": info.get("pages"),
-                   "meta": {"title": back["title"] == col["title"] or rt.squash(back["title"]) == rt.squash(col["title"]),
-                            "publisher": back["publisher"] == col["publisher"], "year": back["year"] == col["year"],
-                            "chapters": back["chapters"] == col["chapters"], "experts": back["experts"] == col["experts"]}})
+    report.update(
+        {
+            "format": fmt,
+            "collection": col["slug"],
+            "pages": info.get("pages"),
+            "meta": {
+                "title": back["title"] == col["title"] or rt.squash(back["title"]) == rt.squash(col["title"]),
+                "publisher": back["publisher"] == col["publisher"],
+                "year": back["year"] == col["year"],
+                "chapters": back["chapters"] == col["chapters"],
+                "experts": back["experts"] == col["experts"],
+            },
+        }
+    )
     return report

@@ -44,10 +44,13 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         conf = conflicts_of(conn, call, subs)
         existing = {(a["submission_id"], a["reviewer_id"]) for a in store.assignments_of(conn, call_id)}
         problem = Problem(
-            submissions=[s["id"] for s in subs], reviewers=[m["user_id"] for m in panel],
-            k=call["reviewers_per_submission"], conflicts=set(conf),
+            submissions=[s["id"] for s in subs],
+            reviewers=[m["user_id"] for m in panel],
+            k=call["reviewers_per_submission"],
+            conflicts=set(conf),
             match={(s["id"], m["user_id"]): topic_match(m, s) for s in subs for m in panel},
-            fixed={p for p in existing if p not in conf})
+            fixed={p for p in existing if p not in conf},
+        )
         result = solve(problem)
         stamp = now_iso()
         emails = {m["user_id"]: m["email"] for m in panel}
@@ -57,15 +60,29 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
             store.add_assignment(conn, s, r, "auto", stamp)
         for r in {r for _, r in result.pairs}:
             n = sum(1 for _, x in result.pairs if x == r)
-            notify.queue(conn, call_id, "review_assigned", emails.get(r), f"[案例评审] 您有 {n} 个新的评审任务",
-                         f"“{call['title']}”为您分配了 {n} 个案例：\n"
-                         + "\n".join(f"- {titles[s, x]}" for s, x in result.pairs if x == r), pending)
-        audit.record(conn, ctx, "review.assign", f"call:{call_id}", new=len(result.pairs),
-                     short=sum(result.short.values()))
+            notify.queue(
+                conn,
+                call_id,
+                "review_assigned",
+                emails.get(r),
+                f"[案例评审] 您有 {n} 个新的评审任务",
+                f"“{call['title']}”为您分配了 {n} 个案例：\n"
+                + "\n".join(f"- {titles[s, x]}" for s, x in result.pairs if x == r),
+                pending,
+            )
+        audit.record(
+            conn, ctx, "review.assign", f"call:{call_id}", new=len(result.pairs), short=sum(result.short.values())
+        )
         loads = list(result.loads.values())
-        out = {"assigned": len(result.pairs), "max_load": max(loads), "min_load": min(loads),
-               "short": {str(k): v for k, v in result.short.items()}, "conflicts_violated": result.conflicts_violated,
-               "removed_for_conflicts": len(removed), "conflicts": len(conf)}
+        out = {
+            "assigned": len(result.pairs),
+            "max_load": max(loads),
+            "min_load": min(loads),
+            "short": {str(k): v for k, v in result.short.items()},
+            "conflicts_violated": result.conflicts_violated,
+            "removed_for_conflicts": len(removed),
+            "conflicts": len(conf),
+        }
     notify.send(ctx.engine, pending)
     return out
 
@@ -106,8 +123,10 @@ def assignments(ctx: Context, call_id: int) -> list[dict]:
     with ctx.engine.connect() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
-        return [{"submission": a["submission_id"], "reviewer": a["username"], "origin": a["origin"]}
-                for a in store.assignments_of(conn, call_id)]
+        return [
+            {"submission": a["submission_id"], "reviewer": a["username"], "origin": a["origin"]}
+            for a in store.assignments_of(conn, call_id)
+        ]
 
 
 def _load(conn, submission_id: int):
@@ -128,8 +147,12 @@ def declare_conflict(ctx: Context, submission_id: int, reason: str) -> dict:
         why = (reason or "declared").strip()[:300] or "declared"
         store.add_conflict(conn, submission_id, ctx.actor.user_id, why, now_iso())
         if store.remove_assignment(conn, submission_id, ctx.actor.user_id):
-            coi.tell_organizers(conn, call, [{"submission": submission_id, "reviewer": ctx.actor.username,
-                                              "reason": f"本人声明：{why}"}], pending)
+            coi.tell_organizers(
+                conn,
+                call,
+                [{"submission": submission_id, "reviewer": ctx.actor.username, "reason": f"本人声明：{why}"}],
+                pending,
+            )
         audit.record(conn, ctx, "conflict.declare", f"submission:{submission_id}")
     notify.send(ctx.engine, pending)
     return {"submission": submission_id, "conflict": True}
@@ -147,29 +170,60 @@ def conflict_check(ctx: Context, call_id: int) -> dict:
         rows = []
         for (sid, rid), why in sorted(store.declared_conflicts(conn, call_id).items()):
             if sid in subs and rid in names:
-                rows.append({"submission": sid, "reviewer": names[rid]["username"], "origin": "declared",
-                             "kind": None, "reviewer_org": None, "applicant_org": subs[sid]["organization"],
-                             "reason": why})
+                rows.append(
+                    {
+                        "submission": sid,
+                        "reviewer": names[rid]["username"],
+                        "origin": "declared",
+                        "kind": None,
+                        "reviewer_org": None,
+                        "applicant_org": subs[sid]["organization"],
+                        "reason": why,
+                    }
+                )
         declared = {(r["submission"], r["reviewer"]) for r in rows}
         for r in coi.detected(conn, call):
             sid, rid = r["submission_id"], r["reviewer_id"]
             if sid in subs and rid in names and (sid, names[rid]["username"]) not in declared:
-                rows.append({"submission": sid, "reviewer": names[rid]["username"], "origin": "detected",
-                             "kind": r["kind"], "reviewer_org": r["reviewer_org"], "applicant_org": r["applicant_org"],
-                             "reason": r["reason"]})
+                rows.append(
+                    {
+                        "submission": sid,
+                        "reviewer": names[rid]["username"],
+                        "origin": "detected",
+                        "kind": r["kind"],
+                        "reviewer_org": r["reviewer_org"],
+                        "applicant_org": r["applicant_org"],
+                        "reason": r["reason"],
+                    }
+                )
         ids = {m["username"]: uid for uid, m in names.items()}
         for row in rows:
             s = subs[row["submission"]]
-            row.update(title=s["title"], status=s["status"], assigned=(row["submission"], ids[row["reviewer"]]) in assigned)
+            row.update(
+                title=s["title"], status=s["status"], assigned=(row["submission"], ids[row["reviewer"]]) in assigned
+            )
         rows.sort(key=lambda r: (r["reviewer"], r["submission"]))
-        return {"call": call_id, "reviewers": len(names), "submissions": len(subs), "pairs": rows,
-                "aliases": [list(g) for g in call["aliases"] or []],
-                "by_reviewer": {m["username"]: sum(1 for r in rows if r["reviewer"] == m["username"])
-                                for m in names.values()}}
+        return {
+            "call": call_id,
+            "reviewers": len(names),
+            "submissions": len(subs),
+            "pairs": rows,
+            "aliases": [list(g) for g in call["aliases"] or []],
+            "by_reviewer": {
+                m["username"]: sum(1 for r in rows if r["reviewer"] == m["username"]) for m in names.values()
+            },
+        }
 
 
-def save_review(ctx: Context, submission_id: int, scores: dict, comment: str | None = None,
-                confidence: int | None = None, expert_comment: str | None = None, submit: bool = False) -> dict:
+def save_review(
+    ctx: Context,
+    submission_id: int,
+    scores: dict,
+    comment: str | None = None,
+    confidence: int | None = None,
+    expert_comment: str | None = None,
+    submit: bool = False,
+) -> dict:
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "review.write", submission_view(conn, call, sub))
@@ -203,11 +257,20 @@ def save_review(ctx: Context, submission_id: int, scores: dict, comment: str | N
         for text in (comment, expert_comment):
             if text and len(text) > MAX_COMMENT:
                 raise CaseAtlasError(f"comments: at most {MAX_COMMENT} characters")
-        store.upsert_review(conn, submission_id, ctx.actor.user_id, scores=clean, comment=comment,
-                            confidence=confidence, expert_comment=expert_comment,
-                            status="submitted" if submit else "draft", updated_at=now_iso())
-        audit.record(conn, ctx, "review.submit" if submit else "review.save", f"submission:{submission_id}",
-                     scores=clean)
+        store.upsert_review(
+            conn,
+            submission_id,
+            ctx.actor.user_id,
+            scores=clean,
+            comment=comment,
+            confidence=confidence,
+            expert_comment=expert_comment,
+            status="submitted" if submit else "draft",
+            updated_at=now_iso(),
+        )
+        audit.record(
+            conn, ctx, "review.submit" if submit else "review.save", f"submission:{submission_id}", scores=clean
+        )
         return {"submission": submission_id, "status": "submitted" if submit else "draft", "scores": clean}
 
 

@@ -11,13 +11,13 @@ their own; applicants never see reviews.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..vocab import DEADLINES, PHASES
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def phase(call: dict, now: str | None = None) -> str:
@@ -94,8 +94,11 @@ def allowed(actor, action: str, resource) -> bool:
             return False
         if _admin(actor):
             return True
-        return resource.owner_user_id is not None and actor.user_id == resource.owner_user_id \
+        return (
+            resource.owner_user_id is not None
+            and actor.user_id == resource.owner_user_id
             and resource.owner_call_id is None
+        )
     if isinstance(resource, SubmissionView):
         s, call = resource, resource.call
         manager = _manager(actor, call)
@@ -106,8 +109,11 @@ def allowed(actor, action: str, resource) -> bool:
         if action == "review.write":
             return _panel(actor, s) and call.phase in REVIEWING
         if action == "review.read":
-            return manager or (_panel(actor, s) and actor.user_id in s.reviewed
-                               and call.phase in ("discussion", "decision", "published"))
+            return manager or (
+                _panel(actor, s)
+                and actor.user_id in s.reviewed
+                and call.phase in ("discussion", "decision", "published")
+            )
         if action == "discussion.write":  # reading it too: a reviewer only once their own review is in
             return manager or (_panel(actor, s) and actor.user_id in s.reviewed and call.phase in AFTER_SUBMISSION[:3])
         if action == "conflict.declare":

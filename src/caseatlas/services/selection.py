@@ -36,21 +36,39 @@ def ranking(ctx: Context, call_id: int) -> dict:
         subs = store.list_submissions(conn, call_id, status="submitted")
         revs = [r for r in store.reviews_of(conn, call_id) if r["status"] == "submitted"]
         names = {r["reviewer_id"]: r["username"] for r in revs}
-        rows = rank([(r["submission_id"], r["reviewer_id"], r["scores"]) for r in revs], call["criteria"],
-                    (call["scale_min"], call["scale_max"]), [s["id"] for s in subs])
+        rows = rank(
+            [(r["submission_id"], r["reviewer_id"], r["scores"]) for r in revs],
+            call["criteria"],
+            (call["scale_min"], call["scale_max"]),
+            [s["id"] for s in subs],
+        )
         by_id = {s["id"]: s for s in subs}
         domains = {d: [] for d in call["domains"]}
         for row in rows:
             s = by_id[row.submission_id]
-            domains.setdefault(s["domain"], []).append({
-                "submission": s["id"], "title": s["title"], "organization": s["organization"],
-                "n_reviews": row.n_reviews, "raw": row.raw, "normalized": row.normalized, "spread": row.spread,
-                "dispersed": row.dispersed, "decision": s["decision"],
-                "totals": {names[r]: t for r, t in row.totals.items()}})
+            domains.setdefault(s["domain"], []).append(
+                {
+                    "submission": s["id"],
+                    "title": s["title"],
+                    "organization": s["organization"],
+                    "n_reviews": row.n_reviews,
+                    "raw": row.raw,
+                    "normalized": row.normalized,
+                    "spread": row.spread,
+                    "dispersed": row.dispersed,
+                    "decision": s["decision"],
+                    "totals": {names[r]: t for r, t in row.totals.items()},
+                }
+            )
         accepted = {d: sum(1 for x in rows_ if x["decision"] == "accept") for d, rows_ in domains.items()}
-        return {"call": call_id, "scale": [call["scale_min"], call["scale_max"]], "criteria": call["criteria"],
-                "quotas": call["quotas"], "accepted": accepted,
-                "domains": [{"domain": d, "rows": r} for d, r in domains.items()]}
+        return {
+            "call": call_id,
+            "scale": [call["scale_min"], call["scale_max"]],
+            "criteria": call["criteria"],
+            "quotas": call["quotas"],
+            "accepted": accepted,
+            "domains": [{"domain": d, "rows": r} for d, r in domains.items()],
+        }
 
 
 def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
@@ -63,8 +81,9 @@ def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
     for d in table["domains"]:
         rows = sorted((r for r in d["rows"] if r["n_reviews"]), key=lambda r: -(r[by] or 0))
         quota = table["quotas"].get(d["domain"], len(rows))
-        out += [{"submission": r["submission"], "decision": "accept" if i < quota else "reject"}
-                for i, r in enumerate(rows)]
+        out += [
+            {"submission": r["submission"], "decision": "accept" if i < quota else "reject"} for i, r in enumerate(rows)
+        ]
     return out
 
 
@@ -79,9 +98,11 @@ def check_decision(decision: str | None) -> None:
 def _fixed(cv) -> None:
     """Decisions change in discussion or decision (a reopened call is in decision again)."""
     if cv.phase == "published":
-        raise Conflict("the results are published: decisions are fixed. An organizer may reopen them, with a "
-                       "reason (POST /api/v1/calls/{id}/reopen, 重新开放 on the ranking page, "
-                       "`caseatlas programme reopen`)".replace("{id}", str(cv.call_id)))
+        raise Conflict(
+            "the results are published: decisions are fixed. An organizer may reopen them, with a "
+            "reason (POST /api/v1/calls/{id}/reopen, 重新开放 on the ranking page, "
+            "`caseatlas programme reopen`)".replace("{id}", str(cv.call_id))
+        )
     if cv.phase not in DECIDING:
         raise CaseAtlasError(f"decisions are made in discussion or decision (the call is in {cv.phase})")
 
@@ -104,8 +125,15 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
                 raise CaseAtlasError(f"submission {sid} is not a submitted case of this call")
             check_decision(decision)
             if after[sid] != decision:
-                changes.append({"submission": sid, "title": subs[sid]["title"], "domain": subs[sid]["domain"],
-                                "from": subs[sid]["decision"], "to": decision})
+                changes.append(
+                    {
+                        "submission": sid,
+                        "title": subs[sid]["title"],
+                        "domain": subs[sid]["domain"],
+                        "from": subs[sid]["decision"],
+                        "to": decision,
+                    }
+                )
             after[sid] = decision
         accepted = accepted_by_domain(conn, call_id, after)
         over = over_quota(accepted, call["quotas"])
@@ -115,8 +143,9 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
         check_quota(conn, call, decisions=after)
         for c in changes:
             store.update_submission(conn, c["submission"], decision=c["to"])
-        audit.record(conn, ctx, "selection.decide", f"call:{call_id}",
-                     changes=[[c["submission"], c["to"]] for c in changes])
+        audit.record(
+            conn, ctx, "selection.decide", f"call:{call_id}", changes=[[c["submission"], c["to"]] for c in changes]
+        )
         result["applied"] = True
         return result
 
@@ -141,8 +170,15 @@ def reopen(ctx: Context, call_id: int, reason: str) -> dict:
             raise CaseAtlasError(f"reason: at most {MAX_REASON} characters")
         stamp = now_iso()
         store.update_call(conn, call_id, reopened_at=stamp)
-        audit.record(conn, ctx, "selection.reopen", f"call:{call_id}", reason=reason, at=stamp,
-                     collection=call["collection_slug"])
+        audit.record(
+            conn,
+            ctx,
+            "selection.reopen",
+            f"call:{call_id}",
+            reason=reason,
+            at=stamp,
+            collection=call["collection_slug"],
+        )
     return get_call(ctx, call_id)
 
 
@@ -212,8 +248,18 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
                 raws += [p for p in s["final_comment"].splitlines() if p.strip()]
             if sections:
                 sections[-1].end_line = len(raws)
-            cases.append(Case(seq=len(cases) + 1, title=s["title"], organization=s["organization"], chapter=domain,
-                              start_line=start, end_line=len(raws), page=None, sections=sections))
+            cases.append(
+                Case(
+                    seq=len(cases) + 1,
+                    title=s["title"],
+                    organization=s["organization"],
+                    chapter=domain,
+                    start_line=start,
+                    end_line=len(raws),
+                    page=None,
+                    sections=sections,
+                )
+            )
             order.append(s["id"])
     from ..models import Line
     from ..readers.normalize import normalize
@@ -222,11 +268,22 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
     for c in cases:
         c.text = "\n".join(lines[n - 1].text for n in range(c.start_line, c.end_line + 1))
     text = "\n".join(raws)
-    doc = Document(source_file=f"programme-{prog['slug']}.md", source_path=f"programme:{prog['slug']}/call:{call['id']}",
-                   format="md", sha256=hashlib.sha256(text.encode()).hexdigest(), lines=lines, encoding="utf-8")
-    meta = CollectionMeta(title=prog["name"], publisher="、".join(prog["organizers"]) or None, year=prog["year"],
-                          foreword=prog["description"], experts=experts,
-                          chapters=[d for d in call["domains"] if any(s["domain"] == d for s in chosen)])
+    doc = Document(
+        source_file=f"programme-{prog['slug']}.md",
+        source_path=f"programme:{prog['slug']}/call:{call['id']}",
+        format="md",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        lines=lines,
+        encoding="utf-8",
+    )
+    meta = CollectionMeta(
+        title=prog["name"],
+        publisher="、".join(prog["organizers"]) or None,
+        year=prog["year"],
+        foreword=prog["description"],
+        experts=experts,
+        chapters=[d for d in call["domains"] if any(s["domain"] == d for s in chosen)],
+    )
     # The declared lines print data the applicant confirmed: the extractor reads past them (as past
     # page furniture) and `_add_declared` attaches the records themselves.
     book = Book(document=doc, meta=meta, cases=cases, furniture=frozenset(line for _, _, line in stated))
@@ -249,8 +306,10 @@ def _declared_line(o: dict) -> str:
     if o["kind"] == "area" and o["period"] == "annual":
         label = "增加" + label  # an area held is a stock; one added each year is the flow declared
     figure = format_quantity(o["value"], o["unit"], "zh", value_max=o.get("value_max"))
-    return (f"{STATUS_BEFORE.get(status, '')}{PERIOD_WORDS.get(o['period'], '')}{label}{figure}"
-            f"{STATUS_AFTER.get(status, '')}。")
+    return (
+        f"{STATUS_BEFORE.get(status, '')}{PERIOD_WORDS.get(o['period'], '')}{label}{figure}"
+        f"{STATUS_AFTER.get(status, '')}。"
+    )
 
 
 def _same_figure(a: float, b: float) -> bool:
@@ -262,6 +321,7 @@ def _add_declared(stated: list[tuple[int, dict, int]]):
     `declared`, value and unit as confirmed), quoted from the line that prints them. Nothing is
     extracted from those lines; a figure the extractor found in the applicant's own text with
     the same value and unit is the declared one: it is kept once, its quotes added as evidence."""
+
     def add(book: Book) -> None:
         declared_lines = {line for _, _, line in stated}
         book.furniture = frozenset()  # the declared lines are the book's again: checks and the store see them
@@ -277,24 +337,47 @@ def _add_declared(stated: list[tuple[int, dict, int]]):
             facts = case.facts
             quote = by_no[line].raw
             evidence = [Evidence(quote, line)]
-            same = [x for x in facts.outcomes if x.origin != "declared" and x.unit == o["unit"]
-                    and _same_figure(x.value, o["value"]) and x.value_max is None]
+            same = [
+                x
+                for x in facts.outcomes
+                if x.origin != "declared"
+                and x.unit == o["unit"]
+                and _same_figure(x.value, o["value"])
+                and x.value_max is None
+            ]
             for x in same:
-                evidence += [ev for ev in x.evidence or [Evidence(x.quote, x.line)]
-                             if (ev.quote, ev.line) not in {(e.quote, e.line) for e in evidence}]
+                evidence += [
+                    ev
+                    for ev in x.evidence or [Evidence(x.quote, x.line)]
+                    if (ev.quote, ev.line) not in {(e.quote, e.line) for e in evidence}
+                ]
             said = (o.get("quote") or "").strip()  # the applicant's sentence, where the text prints it
             if said and not any(said in e.quote for e in evidence):
                 for n in range(case.start_line, case.end_line + 1):
                     if n not in declared_lines and said in by_no[n].raw:
                         evidence.append(Evidence(said, n))
                         break
-            record = Outcome(value=o["value"], value_max=o.get("value_max"), unit=o["unit"], kind=o["kind"],
-                             period=o["period"], qualifier=None, quote=quote, line=line, evidence=evidence,
-                             status=o.get("status") or "achieved", origin="declared")
+            record = Outcome(
+                value=o["value"],
+                value_max=o.get("value_max"),
+                unit=o["unit"],
+                kind=o["kind"],
+                period=o["period"],
+                qualifier=None,
+                quote=quote,
+                line=line,
+                evidence=evidence,
+                status=o.get("status") or "achieved",
+                origin="declared",
+            )
             gone = {id(x) for x in same}  # the declared record takes the place of the first one it replaces
             at = next((k for k, x in enumerate(facts.outcomes) if id(x) in gone), len(facts.outcomes))
-            facts.outcomes = [x for k, x in enumerate(facts.outcomes) if k < at and id(x) not in gone] + [record] + \
-                [x for k, x in enumerate(facts.outcomes) if k >= at and id(x) not in gone]
+            facts.outcomes = (
+                [x for k, x in enumerate(facts.outcomes) if k < at and id(x) not in gone]
+                + [record]
+                + [x for k, x in enumerate(facts.outcomes) if k >= at and id(x) not in gone]
+            )
+
     return add
 
 
@@ -316,8 +399,10 @@ def publish(ctx: Context, call_id: int) -> dict:
             raise CaseAtlasError(f"{len(undecided)} submission(s) have no decision yet")
         legacy = [s for s in subs if s["decision"] not in DECISIONS]
         if legacy:
-            raise Conflict(f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
-                           "any more (no revision round exists): accept or reject them first")
+            raise Conflict(
+                f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
+                "any more (no revision round exists): accept or reject them first"
+            )
         check_quota(conn, call)
         chosen = [s for s in subs if s["decision"] == "accept"]
         if not chosen:
@@ -325,8 +410,16 @@ def publish(ctx: Context, call_id: int) -> dict:
         revs = store.reviews_of(conn, call_id)
         for s in chosen:
             if not s["final_comment"]:
-                draft = next((r["expert_comment"] for r in revs if r["submission_id"] == s["id"]
-                              and r["status"] == "submitted" and (r["expert_comment"] or "").strip()), None)
+                draft = next(
+                    (
+                        r["expert_comment"]
+                        for r in revs
+                        if r["submission_id"] == s["id"]
+                        and r["status"] == "submitted"
+                        and (r["expert_comment"] or "").strip()
+                    ),
+                    None,
+                )
                 s["final_comment"] = draft
         panel = store.members(conn, call_id, "reviewer")
     book, stated, order = _book(call, prog, panel, chosen)
@@ -350,23 +443,48 @@ def publish(ctx: Context, call_id: int) -> dict:
             if s["id"] not in by_id and s["case_id"]:
                 store.update_submission(conn, s["id"], case_id=None)
         first_time = not call["results_at"]
-        store.update_call(conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"],
-                          reopened_at=None)
+        store.update_call(
+            conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"], reopened_at=None
+        )
         if first_time:
             words = {"accept": "入选", "reject": "未入选"}
             for s in subs:
-                notify.queue(conn, call_id, "decision", s["applicant_email"], f"[案例征集] 评审结果：{s['title']}",
-                             f"您申报的案例“{s['title']}”评审结果：{words[s['decision']]}。", pending)
-        audit.record(conn, ctx, "selection.publish", f"call:{call_id}", collection=col["slug"], cases=len(chosen),
-                     **({"after_reopen": call["reopened_at"]} if call["reopened_at"] else {}))
+                notify.queue(
+                    conn,
+                    call_id,
+                    "decision",
+                    s["applicant_email"],
+                    f"[案例征集] 评审结果：{s['title']}",
+                    f"您申报的案例“{s['title']}”评审结果：{words[s['decision']]}。",
+                    pending,
+                )
+        audit.record(
+            conn,
+            ctx,
+            "selection.publish",
+            f"call:{call_id}",
+            collection=col["slug"],
+            cases=len(chosen),
+            **({"after_reopen": call["reopened_at"]} if call["reopened_at"] else {}),
+        )
     notify.send(ctx.engine, pending)
     return {"collection": col["slug"], "cases": len(chosen), "status": result.status}
 
 
 # --- exports
 
-SUBMISSION_COLUMNS = ["id", "title", "organization", "applicant", "domain", "status", "version", "submitted_at",
-                      "decision", "case_id"]
+SUBMISSION_COLUMNS = [
+    "id",
+    "title",
+    "organization",
+    "applicant",
+    "domain",
+    "status",
+    "version",
+    "submitted_at",
+    "decision",
+    "case_id",
+]
 DECISION_COLUMNS = ["id", "title", "domain", "decision", "raw", "normalized", "spread", "dispersed", "n_reviews"]
 
 
@@ -383,15 +501,36 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
             keys = [c["key"] for c in call["criteria"]]
             cols = ["submission", "title", "reviewer", *keys, "total", "confidence", "status", "comment"]
             titles = {s["id"]: s["title"] for s in subs}
-            rows = [{"submission": r["submission_id"], "title": titles.get(r["submission_id"]),
-                     "reviewer": r["username"], **{k: r["scores"].get(k) for k in keys},
-                     "total": weighted_total(r["scores"], call["criteria"]), "confidence": r["confidence"],
-                     "status": r["status"], "comment": r["comment"]} for r in store.reviews_of(conn, call_id)]
+            rows = [
+                {
+                    "submission": r["submission_id"],
+                    "title": titles.get(r["submission_id"]),
+                    "reviewer": r["username"],
+                    **{k: r["scores"].get(k) for k in keys},
+                    "total": weighted_total(r["scores"], call["criteria"]),
+                    "confidence": r["confidence"],
+                    "status": r["status"],
+                    "comment": r["comment"],
+                }
+                for r in store.reviews_of(conn, call_id)
+            ]
             return cols, rows
     table_ = ranking(ctx, call_id)
-    rows = [{"id": r["submission"], "title": r["title"], "domain": d["domain"], "decision": r["decision"],
-             "raw": r["raw"], "normalized": r["normalized"], "spread": r["spread"], "dispersed": r["dispersed"],
-             "n_reviews": r["n_reviews"]} for d in table_["domains"] for r in d["rows"]]
+    rows = [
+        {
+            "id": r["submission"],
+            "title": r["title"],
+            "domain": d["domain"],
+            "decision": r["decision"],
+            "raw": r["raw"],
+            "normalized": r["normalized"],
+            "spread": r["spread"],
+            "dispersed": r["dispersed"],
+            "n_reviews": r["n_reviews"],
+        }
+        for d in table_["domains"]
+        for r in d["rows"]
+    ]
     return DECISION_COLUMNS, rows
 
 
@@ -401,5 +540,7 @@ def export_bytes(ctx: Context, call_id: int, fmt: str, table: str = "submissions
         return sheets.csv_bytes(*export_rows(ctx, call_id, table)), "text/csv; charset=utf-8"
     if fmt != "xlsx":
         raise CaseAtlasError("format: csv or xlsx")
-    return (sheets.xlsx_bytes([(name, *export_rows(ctx, call_id, name)) for name in PROGRAMME_EXPORT_TABLES]),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return (
+        sheets.xlsx_bytes([(name, *export_rows(ctx, call_id, name)) for name in PROGRAMME_EXPORT_TABLES]),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -11,8 +11,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import CaseAtlasError, Forbidden, NotFound
 from ..checks import check_case
+from ..errors import CaseAtlasError, Forbidden, NotFound
 from ..extract import extract_case
 from ..programme.prefill import prefill, submission_lines
 from ..readers import read_upload
@@ -20,7 +20,8 @@ from ..store import accounts as accounts_store
 from ..store import programmes as store
 from ..text.numbers import format_quantity, is_number, parse_number
 from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES, STOCK_KINDS
-from . import audit, blind as blind_view, notify
+from . import audit, notify
+from . import blind as blind_view
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
 from .context import Context, can, require
 from .rules import now_iso
@@ -47,8 +48,10 @@ ATTACHMENT_TYPES = {
 # Structured outcomes are stated in the library's canonical units (those the extractor converts
 # to), so the published collection adds them up with every other book's.
 # Money is in its currency's ISO code (CNY, USD, EUR…), as the extractor writes it.
-UNITS_OF = {k: (u,) for k, u in KIND_UNITS.items()} | {"energy_saving": ("tce", "kWh"),
-                                                      "storage_capacity": ("MW", "kWh")}
+UNITS_OF = {k: (u,) for k, u in KIND_UNITS.items()} | {
+    "energy_saving": ("tce", "kWh"),
+    "storage_capacity": ("MW", "kWh"),
+}
 MONEY_KINDS = ("investment_or_finance", "cost_saving", "revenue")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -115,8 +118,10 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
             raise CaseAtlasError(f"outcome {i}: kind must be one of {', '.join(OUTCOME_KINDS)}")
         value = read_value(o.get("value"))
         if value is None:
-            raise CaseAtlasError(f"第 {i} 项量化成果的数值“{str(o.get('value') or '')[:40]}”无法读取："
-                                 "请填写不小于 0 的数字，如 1600000、1,600,000、160万 或 1.6亿")
+            raise CaseAtlasError(
+                f"第 {i} 项量化成果的数值“{str(o.get('value') or '')[:40]}”无法读取："
+                "请填写不小于 0 的数字，如 1600000、1,600,000、160万 或 1.6亿"
+            )
         unit = str(o.get("unit") or "").strip() or KIND_UNITS.get(kind, "")
         allowed = UNITS_OF.get(kind)
         if kind in MONEY_KINDS and CURRENCY.fullmatch(unit):
@@ -127,14 +132,24 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
         if period not in PERIODS:
             raise CaseAtlasError(f"outcome {i}: period must be one of {', '.join(PERIODS)}")
         if period == "annual" and kind in STOCK_KINDS:
-            raise CaseAtlasError(f"第 {i} 项量化成果是装机或储能容量（存量），不按年计：请选择“累计”或“未注明” / "
-                                 f"outcome {i}: {kind} is what is installed, not a yearly flow")
+            raise CaseAtlasError(
+                f"第 {i} 项量化成果是装机或储能容量（存量），不按年计：请选择“累计”或“未注明” / "
+                f"outcome {i}: {kind} is what is installed, not a yearly flow"
+            )
         status = o.get("status") or "achieved"
         if status not in STATUSES:
             raise CaseAtlasError(f"outcome {i}: status must be one of {', '.join(STATUSES)}")
-        out.append({"kind": kind, "value": value, "unit": unit, "period": period, "status": status,
-                    "quote": (str(o.get("quote") or "").strip()[:500] or None),
-                    "confirmed": bool(o.get("confirmed", True))})
+        out.append(
+            {
+                "kind": kind,
+                "value": value,
+                "unit": unit,
+                "period": period,
+                "status": status,
+                "quote": (str(o.get("quote") or "").strip()[:500] or None),
+                "confirmed": bool(o.get("confirmed", True)),
+            }
+        )
     return out
 
 
@@ -147,14 +162,36 @@ def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
     # The claim checks, as on the library's cases: the applicant sees them before submitting,
     # the reviewers beside the figures.
     found = check_case(f.outcomes, {ln.no: ln for ln in lines})
-    return {"outcomes": [{"kind": o.kind, "value": o.value, "value_max": o.value_max, "unit": o.unit,
-                          "period": o.period, "status": o.status, "qualifier": o.qualifier, "quote": o.quote,
-                          "line": o.line}
-                         for o in f.outcomes],
-            "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes],
-            "flags": [{"key": flag_key(x.check, x.quotes), "check": x.check, "severity": x.severity,
-                       "message": x.message, "message_en": x.message_en, "lines": x.lines, "quotes": x.quotes,
-                       "values": x.values} for x in found]}
+    return {
+        "outcomes": [
+            {
+                "kind": o.kind,
+                "value": o.value,
+                "value_max": o.value_max,
+                "unit": o.unit,
+                "period": o.period,
+                "status": o.status,
+                "qualifier": o.qualifier,
+                "quote": o.quote,
+                "line": o.line,
+            }
+            for o in f.outcomes
+        ],
+        "attributes": [{"kind": a.kind, "value": a.value, "quote": a.quote, "line": a.line} for a in f.attributes],
+        "flags": [
+            {
+                "key": flag_key(x.check, x.quotes),
+                "check": x.check,
+                "severity": x.severity,
+                "message": x.message,
+                "message_en": x.message_en,
+                "lines": x.lines,
+                "quotes": x.quotes,
+                "values": x.values,
+            }
+            for x in found
+        ],
+    }
 
 
 def flag_key(check: str, quotes: list[str]) -> str:
@@ -180,7 +217,9 @@ def answer_flag(ctx: Context, submission_id: int, key: str, answer: str) -> dict
         else:
             answers.pop(key, None)
         store.update_submission(conn, submission_id, flag_answers=answers, updated_at=now_iso())
-        audit.record(conn, ctx, "submission.flag_answer", f"submission:{submission_id}", flag=key, answered=bool(answer))
+        audit.record(
+            conn, ctx, "submission.flag_answer", f"submission:{submission_id}", flag=key, answered=bool(answer)
+        )
     return get(ctx, submission_id)
 
 
@@ -197,8 +236,15 @@ def _applicant_org(conn, ctx: Context) -> str:
     return user.organization.strip()
 
 
-def create(ctx: Context, call_id: int, title: str, domain: str, sections: list[dict] | None = None,
-           outcomes: list[dict] | None = None, source_file: str | None = None) -> dict:
+def create(
+    ctx: Context,
+    call_id: int,
+    title: str,
+    domain: str,
+    sections: list[dict] | None = None,
+    outcomes: list[dict] | None = None,
+    source_file: str | None = None,
+) -> dict:
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
         require(ctx, "submission.create", call_view(conn, call))
@@ -208,11 +254,22 @@ def create(ctx: Context, call_id: int, title: str, domain: str, sections: list[d
         org = _applicant_org(conn, ctx)
         secs = _clean_sections(sections or [], call["template"])
         stamp = now_iso()
-        sid = store.add_submission(conn, call_id=call_id, applicant_id=ctx.actor.user_id, organization=org,
-                                   domain=_check_domain(call, domain), title=title, sections=secs,
-                                   outcomes=_clean_outcomes(outcomes or []), facts=_facts(title, org, secs),
-                                   source_file=source_file, status="draft", version=0, created_at=stamp,
-                                   updated_at=stamp)
+        sid = store.add_submission(
+            conn,
+            call_id=call_id,
+            applicant_id=ctx.actor.user_id,
+            organization=org,
+            domain=_check_domain(call, domain),
+            title=title,
+            sections=secs,
+            outcomes=_clean_outcomes(outcomes or []),
+            facts=_facts(title, org, secs),
+            source_file=source_file,
+            status="draft",
+            version=0,
+            created_at=stamp,
+            updated_at=stamp,
+        )
         audit.record(conn, ctx, "submission.create", f"submission:{sid}", call=call_id, title=title)
     return get(ctx, sid)
 
@@ -227,15 +284,29 @@ def create_from_upload(ctx: Context, call_id: int, filename: str, content: bytes
     doc = read_upload(filename, content)
     name = doc.source_file
     filled = prefill(doc, call["template"])
-    outcomes = [{"kind": o["kind"], "value": o["value"], "unit": o["unit"], "period": o["period"],
-                 "status": o["status"], "quote": o["quote"], "confirmed": False}
-                for o in filled.outcomes if o["kind"] in OUTCOME_KINDS]
+    outcomes = [
+        {
+            "kind": o["kind"],
+            "value": o["value"],
+            "unit": o["unit"],
+            "period": o["period"],
+            "status": o["status"],
+            "quote": o["quote"],
+            "confirmed": False,
+        }
+        for o in filled.outcomes
+        if o["kind"] in OUTCOME_KINDS
+    ]
     sub = create(ctx, call_id, filled.title[:MAX_TITLE], domain, filled.sections, outcomes, source_file=name)
     _store_attachment(ctx, sub["id"], name, content, read_already=True)
     sub = get(ctx, sub["id"])
-    sub["prefill"] = {"template_sections_filled": filled.n_template_filled, "template_sections": len(call["template"]),
-                      "extra_sections": len(filled.sections) - len(call["template"]),
-                      "outcomes": len(outcomes), "notes": filled.notes}
+    sub["prefill"] = {
+        "template_sections_filled": filled.n_template_filled,
+        "template_sections": len(call["template"]),
+        "extra_sections": len(filled.sections) - len(call["template"]),
+        "outcomes": len(outcomes),
+        "notes": filled.notes,
+    }
     return sub
 
 
@@ -246,8 +317,14 @@ def _load(conn, submission_id: int) -> tuple[dict, dict]:
     return sub, load_call(conn, sub["call_id"])
 
 
-def save(ctx: Context, submission_id: int, title: str | None = None, domain: str | None = None,
-         sections: list[dict] | None = None, outcomes: list[dict] | None = None) -> dict:
+def save(
+    ctx: Context,
+    submission_id: int,
+    title: str | None = None,
+    domain: str | None = None,
+    sections: list[dict] | None = None,
+    outcomes: list[dict] | None = None,
+) -> dict:
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "submission.edit", submission_view(conn, call, sub))
@@ -263,11 +340,17 @@ def save(ctx: Context, submission_id: int, title: str | None = None, domain: str
             values["sections"] = _clean_sections(sections, call["template"])
         if outcomes is not None:
             values["outcomes"] = _clean_outcomes(outcomes)
-        values["facts"] = _facts(values.get("title", sub["title"]), sub["organization"],
-                                 values.get("sections", sub["sections"]))
+        values["facts"] = _facts(
+            values.get("title", sub["title"]), sub["organization"], values.get("sections", sub["sections"])
+        )
         store.update_submission(conn, submission_id, **values)
-        audit.record(conn, ctx, "submission.save", f"submission:{submission_id}",
-                     fields=sorted(k for k in values if k not in ("updated_at", "facts")))
+        audit.record(
+            conn,
+            ctx,
+            "submission.save",
+            f"submission:{submission_id}",
+            fields=sorted(k for k in values if k not in ("updated_at", "facts")),
+        )
     return get(ctx, submission_id)
 
 
@@ -291,12 +374,19 @@ def submit(ctx: Context, submission_id: int) -> dict:
         version = sub["version"] + 1
         stamp = now_iso()
         store.add_version(conn, submission_id, version, _snapshot(sub), stamp)
-        store.update_submission(conn, submission_id, status="submitted", version=version, submitted_at=stamp,
-                                updated_at=stamp)
-        notify.queue(conn, call["id"], "submission_received", sub["applicant_email"],
-                     f"[案例征集] 已收到您的申报：{sub['title']}",
-                     f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
-                     f"截止前仍可修改并重新提交。" + _declared_for_mail(sub["outcomes"]), pending)
+        store.update_submission(
+            conn, submission_id, status="submitted", version=version, submitted_at=stamp, updated_at=stamp
+        )
+        notify.queue(
+            conn,
+            call["id"],
+            "submission_received",
+            sub["applicant_email"],
+            f"[案例征集] 已收到您的申报：{sub['title']}",
+            f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
+            f"截止前仍可修改并重新提交。" + _declared_for_mail(sub["outcomes"]),
+            pending,
+        )
         audit.record(conn, ctx, "submission.submit", f"submission:{submission_id}", version=version)
     notify.send(ctx.engine, pending)
     return get(ctx, submission_id)
@@ -308,7 +398,8 @@ def _declared_for_mail(outcomes: list[dict]) -> str:
         return ""
     return "\n\n您申报的量化成果：\n" + "\n".join(
         f"{i}. " + outcome_summary(o["kind"], o["value"], o["unit"], o["period"], o.get("status") or "achieved")
-        for i, o in enumerate(outcomes, 1))
+        for i, o in enumerate(outcomes, 1)
+    )
 
 
 def _diff(old: dict | None, new: dict) -> list[dict]:
@@ -334,8 +425,13 @@ def _diff(old: dict | None, new: dict) -> list[dict]:
     key = lambda o: (o["kind"], o["value"], o["unit"], o["period"], o.get("status") or "achieved")  # noqa: E731
     ko, kn = {key(o) for o in old.get("outcomes", [])}, {key(o) for o in new.get("outcomes", [])}
     if ko != kn:
-        out.append({"what": "outcomes", "removed": [outcome_summary(*k) for k in sorted(ko - kn)],
-                    "added": [outcome_summary(*k) for k in sorted(kn - ko)]})
+        out.append(
+            {
+                "what": "outcomes",
+                "removed": [outcome_summary(*k) for k in sorted(ko - kn)],
+                "added": [outcome_summary(*k) for k in sorted(kn - ko)],
+            }
+        )
     return out
 
 
@@ -362,8 +458,24 @@ def get(ctx: Context, submission_id: int) -> dict:
         blind = blind_view.is_blind_for(call, sub, actor, is_manager)
         mask = blind_view.mask_for(conn, call, sub, blind, actor.user_id)
         versions = store.versions(conn, submission_id)
-        out = {k: sub[k] for k in ("id", "call_id", "domain", "title", "sections", "outcomes", "facts", "status",
-                                   "version", "source_file", "created_at", "updated_at", "submitted_at")}
+        out = {
+            k: sub[k]
+            for k in (
+                "id",
+                "call_id",
+                "domain",
+                "title",
+                "sections",
+                "outcomes",
+                "facts",
+                "status",
+                "version",
+                "source_file",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+            )
+        }
         answers = sub.get("flag_answers") or {}
         for f in (out["facts"] or {}).get("flags", []):  # each flag with the applicant's answer, if any
             f["key"] = flag_key(f["check"], f["quotes"])
@@ -383,29 +495,49 @@ def get(ctx: Context, submission_id: int) -> dict:
         out["decision"] = sub["decision"] if decided_visible else None
         out["final_comment"] = sub["final_comment"] if decided_visible or can(actor, "review.read", view) else None
         out["case_id"] = sub["case_id"]
-        out["can"] = {a: can(actor, a, view) for a in ("submission.edit", "review.write", "review.read",
-                                                      "discussion.write", "conflict.declare")}
+        out["can"] = {
+            a: can(actor, a, view)
+            for a in ("submission.edit", "review.write", "review.read", "discussion.write", "conflict.declare")
+        }
         out["can"]["programme.manage"] = is_manager
         reviews = store.reviews_of(conn, submission_id=submission_id)
         # In a blind call the panel is named to a reviewer as 评审专家 A, B … and 组织方.
-        name = blind_view.pseudonyms(sorted(set(view.assigned) | {r["reviewer_id"] for r in reviews}),
-                                     view.call.managers, actor.user_id) if blind else None
+        name = (
+            blind_view.pseudonyms(
+                sorted(set(view.assigned) | {r["reviewer_id"] for r in reviews}), view.call.managers, actor.user_id
+            )
+            if blind
+            else None
+        )
         if can(actor, "review.read", view):
-            out["reviews"] = [_review_public(r, call, name, mask) for r in reviews
-                              if is_manager or r["status"] == "submitted" or r["reviewer_id"] == actor.user_id]
+            out["reviews"] = [
+                _review_public(r, call, name, mask)
+                for r in reviews
+                if is_manager or r["status"] == "submitted" or r["reviewer_id"] == actor.user_id
+            ]
         else:
             out["reviews"] = None
         mine = next((r for r in reviews if r["reviewer_id"] == actor.user_id), None)
         out["my_review"] = _review_public(mine, call) if mine and actor.user_id in view.assigned else None
         # The discussion, as the reviews: for a reviewer only once their own review is in.
-        out["discussion"] = ([{"id": c["id"], "username": name(c["author_id"], c["username"]) if name else c["username"],
-                               "body": mask.text(c["body"]), "at": c["at"]}
-                              for c in store.comments_of(conn, submission_id)]
-                             if can(actor, "discussion.write", view) else None)
+        out["discussion"] = (
+            [
+                {
+                    "id": c["id"],
+                    "username": name(c["author_id"], c["username"]) if name else c["username"],
+                    "body": mask.text(c["body"]),
+                    "at": c["at"],
+                }
+                for c in store.comments_of(conn, submission_id)
+            ]
+            if can(actor, "discussion.write", view)
+            else None
+        )
         if is_manager:
             conf = conflicts_of(conn, call, [sub])
-            out["assigned"] = sorted(a["username"] for a in store.assignments_of(conn, call["id"])
-                                     if a["submission_id"] == submission_id)
+            out["assigned"] = sorted(
+                a["username"] for a in store.assignments_of(conn, call["id"]) if a["submission_id"] == submission_id
+            )
             names = {m["user_id"]: m["username"] for m in store.members(conn, call["id"])}
             out["conflicts"] = [{"reviewer": names.get(r, str(r)), "reason": why} for (s, r), why in conf.items()]
         return mask.submission(out)
@@ -417,10 +549,16 @@ def _review_public(r: dict, call: dict, name=None, mask: blind_view.Mask | None 
     from ..programme.scoring import weighted_total
 
     text = mask.text if mask is not None else (lambda x: x)
-    return {"reviewer": name(r["reviewer_id"], r["username"]) if name else r["username"], "scores": r["scores"],
-            "total": weighted_total(r["scores"], call["criteria"]), "comment": text(r["comment"]),
-            "confidence": r["confidence"], "expert_comment": text(r["expert_comment"]), "status": r["status"],
-            "updated_at": r["updated_at"]}
+    return {
+        "reviewer": name(r["reviewer_id"], r["username"]) if name else r["username"],
+        "scores": r["scores"],
+        "total": weighted_total(r["scores"], call["criteria"]),
+        "comment": text(r["comment"]),
+        "confidence": r["confidence"],
+        "expert_comment": text(r["expert_comment"]),
+        "status": r["status"],
+        "updated_at": r["updated_at"],
+    }
 
 
 def list_for(ctx: Context, call_id: int) -> list[dict]:
@@ -437,8 +575,9 @@ def list_for(ctx: Context, call_id: int) -> list[dict]:
         elif ctx.actor.role == "applicant":
             subs = store.list_submissions(conn, call_id, applicant_id=ctx.actor.user_id)
         else:
-            mine = [a["submission_id"] for a in store.assignments_of(conn, call_id)
-                    if a["reviewer_id"] == ctx.actor.user_id]
+            mine = [
+                a["submission_id"] for a in store.assignments_of(conn, call_id) if a["reviewer_id"] == ctx.actor.user_id
+            ]
             subs = store.list_submissions(conn, call_id, ids=mine) if mine else []
         reviews = {(r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id)}
         views = submission_views(conn, call, subs, cv) if subs else {}
@@ -449,16 +588,26 @@ def list_for(ctx: Context, call_id: int) -> list[dict]:
                 continue
             blind = blind_view.is_blind_for(call, s, ctx.actor, manager)
             title = projector.mask(s, blind).title(s["title"]) if blind else s["title"]
-            out.append({"id": s["id"], "title": title, "domain": s["domain"], "status": s["status"],
-                        "version": s["version"], "submitted_at": s["submitted_at"],
-                        "organization": None if blind else s["organization"],
-                        "decision": s["decision"] if manager or (call["results_at"] and
-                                                                 ctx.actor.user_id == s["applicant_id"]) else None,
-                        "my_review": reviews.get((s["id"], ctx.actor.user_id))})
+            out.append(
+                {
+                    "id": s["id"],
+                    "title": title,
+                    "domain": s["domain"],
+                    "status": s["status"],
+                    "version": s["version"],
+                    "submitted_at": s["submitted_at"],
+                    "organization": None if blind else s["organization"],
+                    "decision": s["decision"]
+                    if manager or (call["results_at"] and ctx.actor.user_id == s["applicant_id"])
+                    else None,
+                    "my_review": reviews.get((s["id"], ctx.actor.user_id)),
+                }
+            )
         return out
 
 
 # --- attachments
+
 
 def _check_attachment(name: str, content: bytes) -> str:
     ext = Path(name).suffix.lower()
@@ -479,8 +628,9 @@ def _check_attachment(name: str, content: bytes) -> str:
     return ctype
 
 
-def _store_attachment(ctx: Context, submission_id: int, filename: str, content: bytes,
-                      read_already: bool = False) -> dict:
+def _store_attachment(
+    ctx: Context, submission_id: int, filename: str, content: bytes, read_already: bool = False
+) -> dict:
     """`read_already`: the file the submission was started from, which the readers accepted
     (any of their formats and encodings); it is kept as sent and only ever downloaded."""
     name = Path(filename or "").name[:120]
@@ -488,9 +638,16 @@ def _store_attachment(ctx: Context, submission_id: int, filename: str, content: 
         sub, call = _load(conn, submission_id)
         require(ctx, "submission.edit", submission_view(conn, call, sub))
         ctype = "application/octet-stream" if read_already else _check_attachment(name, content)
-        aid = store.add_attachment(conn, submission_id=submission_id, filename=name, content_type=ctype,
-                                   size=len(content), sha256=hashlib.sha256(content).hexdigest(), data=content,
-                                   created_at=now_iso())
+        aid = store.add_attachment(
+            conn,
+            submission_id=submission_id,
+            filename=name,
+            content_type=ctype,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            data=content,
+            created_at=now_iso(),
+        )
         audit.record(conn, ctx, "submission.attach", f"submission:{submission_id}", file=name, size=len(content))
     return {"id": aid, "filename": name, "content_type": ctype, "size": len(content)}
 

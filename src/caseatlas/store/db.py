@@ -52,8 +52,10 @@ def open_engine(db: str | os.PathLike[str] | None = None, migrate: bool = True) 
         try:
             upgrade(engine)
         except OperationalError as exc:
-            raise CaseAtlasError(f"cannot open library '{engine.url.render_as_string(hide_password=True)}': "
-                                 f"{str(exc.orig).strip().splitlines()[0]}") from None
+            raise CaseAtlasError(
+                f"cannot open library '{engine.url.render_as_string(hide_password=True)}': "
+                f"{str(exc.orig).strip().splitlines()[0]}"
+            ) from None
     return engine
 
 

@@ -34,28 +34,49 @@ def _has_open_flag(case_pk):
 @functools.cache
 def _totals_query():
     """Built once (the home page asks for it on every visit): `top` is bound at execution."""
-    grouped = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk,
-                      func.count().label("n"), func.sum(outcomes.c.value).label("total"))
-               .where(*_summed()).group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk)
-               .subquery())
+    grouped = (
+        select(
+            outcomes.c.kind,
+            outcomes.c.unit,
+            outcomes.c.period,
+            outcomes.c.case_pk,
+            func.count().label("n"),
+            func.sum(outcomes.c.value).label("total"),
+        )
+        .where(*_summed())
+        .group_by(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk)
+        .subquery()
+    )
     # The flag test once per case and total, not once per outcome.
     marked = select(grouped, _has_open_flag(grouped.c.case_pk).label("flagged")).subquery()
     total = (marked.c.kind, marked.c.unit, marked.c.period)
     ranked = select(
         marked,
-        func.row_number().over(partition_by=(*total, marked.c.flagged),
-                               order_by=(marked.c.total.desc(), marked.c.case_pk)).label("rank"),
+        func.row_number()
+        .over(partition_by=(*total, marked.c.flagged), order_by=(marked.c.total.desc(), marked.c.case_pk))
+        .label("rank"),
         func.sum(marked.c.n).over(partition_by=total).label("g_n"),
         func.sum(marked.c.total).over(partition_by=total).label("g_total"),
         func.count().over(partition_by=total).label("g_cases"),
     ).subquery()
     # Every total keeps at least one row (its largest flagged case, when all are flagged).
-    return (select(ranked.c.kind, ranked.c.unit, ranked.c.period, ranked.c.g_n, ranked.c.g_total, ranked.c.g_cases,
-                   ranked.c.case_pk, ranked.c.n, ranked.c.total, ranked.c.flagged)
-            .where(ranked.c.rank <= bindparam("top")))
+    return select(
+        ranked.c.kind,
+        ranked.c.unit,
+        ranked.c.period,
+        ranked.c.g_n,
+        ranked.c.g_total,
+        ranked.c.g_cases,
+        ranked.c.case_pk,
+        ranked.c.n,
+        ranked.c.total,
+        ranked.c.flagged,
+    ).where(ranked.c.rank <= bindparam("top"))
 
 
-def totals_with_top_cases(conn: Connection, top: int) -> list[tuple[str, str, str, int, float, int, list[tuple[int, int, float]]]]:
+def totals_with_top_cases(
+    conn: Connection, top: int
+) -> list[tuple[str, str, str, int, float, int, list[tuple[int, int, float]]]]:
     """The home-page totals in one pass over the outcomes: (kind, unit, period, outcomes, sum of
     values, cases, largest cases) of achieved project outcomes of the kinds that add up — per
     period, since an annual and a cumulative figure do not sum. Largest cases: (case key,
@@ -103,7 +124,9 @@ def flagged_outcomes(conn: Connection) -> frozenset[int]:
     cited = _citations(conn)
     out: set[int] = set()
     for part in chunked(list(cited)):
-        q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.quote, outcomes.c.evidence).where(outcomes.c.case_pk.in_(part))
+        q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.quote, outcomes.c.evidence).where(
+            outcomes.c.case_pk.in_(part)
+        )
         written = {pk: _written(cited[pk]) for pk in part}
         for oid, pk, quote, evidence in conn.execute(q):
             if _cites(cited[pk], quote, evidence, written[pk]):
@@ -117,9 +140,17 @@ def summed_outcomes_of_flagged_cases(conn: Connection) -> list[tuple[str, str, s
     cited = _citations(conn)
     out = []
     for part in chunked(list(cited)):
-        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
-                    outcomes.c.value, outcomes.c.line, outcomes.c.quote, outcomes.c.evidence)
-             .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        q = select(
+            outcomes.c.kind,
+            outcomes.c.unit,
+            outcomes.c.period,
+            outcomes.c.case_pk,
+            outcomes.c.fact_id,
+            outcomes.c.value,
+            outcomes.c.line,
+            outcomes.c.quote,
+            outcomes.c.evidence,
+        ).where(*_summed(), outcomes.c.case_pk.in_(part))
         written = {pk: _written(cited[pk]) for pk in part}
         for kind, unit, period, pk, fid, value, line, quote, evidence in conn.execute(q):
             out.append((kind, unit, period, pk, fid, value, line, _cites(cited[pk], quote, evidence, written[pk])))
@@ -131,9 +162,15 @@ def summed_outcomes_of(conn: Connection, case_pks: list[int]) -> list[tuple[str,
     the given cases (to point at each contributing case's largest figure)."""
     out = []
     for part in chunked(case_pks):
-        q = (select(outcomes.c.kind, outcomes.c.unit, outcomes.c.period, outcomes.c.case_pk, outcomes.c.fact_id,
-                    outcomes.c.value, outcomes.c.line)
-             .where(*_summed(), outcomes.c.case_pk.in_(part)))
+        q = select(
+            outcomes.c.kind,
+            outcomes.c.unit,
+            outcomes.c.period,
+            outcomes.c.case_pk,
+            outcomes.c.fact_id,
+            outcomes.c.value,
+            outcomes.c.line,
+        ).where(*_summed(), outcomes.c.case_pk.in_(part))
         out.extend(tuple(r) for r in conn.execute(q))
     return out
 
@@ -142,8 +179,11 @@ def case_labels(conn: Connection, case_pks: list[int]) -> dict[int, tuple[str, s
     """Case key → (case id, title, its collection's title)."""
     out = {}
     for part in chunked(case_pks):
-        q = (select(cases.c.id, cases.c.case_id, cases.c.title, collections.c.title)
-             .join(collections, collections.c.id == cases.c.collection_id).where(cases.c.id.in_(part)))
+        q = (
+            select(cases.c.id, cases.c.case_id, cases.c.title, collections.c.title)
+            .join(collections, collections.c.id == cases.c.collection_id)
+            .where(cases.c.id.in_(part))
+        )
         out.update({pk: (cid, title, col) for pk, cid, title, col in conn.execute(q)})
     return out
 
@@ -151,8 +191,11 @@ def case_labels(conn: Connection, case_pks: list[int]) -> dict[int, tuple[str, s
 def status_counts(conn: Connection) -> dict[str, int]:
     """How many outcomes of the additive kinds the totals leave out, by status — and, for
     achieved ones, by scope (organization- or sector-wide figures)."""
-    q = (select(outcomes.c.status, outcomes.c.scope, func.count()).where(outcomes.c.kind.in_(ADDITIVE_KINDS))
-         .group_by(outcomes.c.status, outcomes.c.scope))
+    q = (
+        select(outcomes.c.status, outcomes.c.scope, func.count())
+        .where(outcomes.c.kind.in_(ADDITIVE_KINDS))
+        .group_by(outcomes.c.status, outcomes.c.scope)
+    )
     out: dict[str, int] = {}
     for status, scope, n in conn.execute(q):
         key = status if status != "achieved" else (None if scope == "project" else scope)
@@ -173,8 +216,13 @@ def group_labels(conn: Connection, by: str) -> list[tuple[int, str]]:
     return [(pk, label) for pk, label in conn.execute(q) if label]
 
 
-def outcome_values(conn: Connection, kind: str, period: str | None = None, status: str | None = "achieved",
-                   skip: frozenset[int] = frozenset()) -> list[tuple[int, str, float]]:
+def outcome_values(
+    conn: Connection,
+    kind: str,
+    period: str | None = None,
+    status: str | None = "achieved",
+    skip: frozenset[int] = frozenset(),
+) -> list[tuple[int, str, float]]:
     q = select(outcomes.c.id, outcomes.c.case_pk, outcomes.c.unit, outcomes.c.value).where(outcomes.c.kind == kind)
     if status:
         q = q.where(outcomes.c.status == status, outcomes.c.scope == "project")
@@ -185,8 +233,12 @@ def outcome_values(conn: Connection, kind: str, period: str | None = None, statu
 
 def attribute_counts(conn: Connection, kind: str) -> list[tuple[str, int]]:
     n = func.count(attributes.c.case_pk.distinct())
-    q = (select(attributes.c.value, n).where(attributes.c.kind == kind).group_by(attributes.c.value)
-         .order_by(n.desc(), attributes.c.value))
+    q = (
+        select(attributes.c.value, n)
+        .where(attributes.c.kind == kind)
+        .group_by(attributes.c.value)
+        .order_by(n.desc(), attributes.c.value)
+    )
     return [tuple(r) for r in conn.execute(q)]
 
 
@@ -194,9 +246,11 @@ def max_outcome(conn: Connection, case_pks: list[int], kind: str) -> dict[int, f
     """Largest achieved value of one outcome kind per case (for sorting hits by it)."""
     out: dict[int, float] = {}
     for part in chunked(case_pks):
-        q = (select(outcomes.c.case_pk, func.max(outcomes.c.value))
-             .where(outcomes.c.kind == kind, outcomes.c.status == "achieved", outcomes.c.case_pk.in_(part))
-             .group_by(outcomes.c.case_pk))
+        q = (
+            select(outcomes.c.case_pk, func.max(outcomes.c.value))
+            .where(outcomes.c.kind == kind, outcomes.c.status == "achieved", outcomes.c.case_pk.in_(part))
+            .group_by(outcomes.c.case_pk)
+        )
         out.update(conn.execute(q).all())
     return out
 
@@ -207,8 +261,11 @@ def filtered_cases(conn: Connection, f: Filters) -> set[int] | None:
         return None
     q = select(cases.c.id).join(collections, collections.c.id == cases.c.collection_id)
     if f.collection:
-        q = q.where((collections.c.slug == f.collection) | (collections.c.source_file == f.collection)
-                    | (collections.c.title == f.collection))
+        q = q.where(
+            (collections.c.slug == f.collection)
+            | (collections.c.source_file == f.collection)
+            | (collections.c.title == f.collection)
+        )
     if f.year:
         q = q.where(collections.c.year == f.year)
     if f.chapter:
@@ -216,16 +273,31 @@ def filtered_cases(conn: Connection, f: Filters) -> set[int] | None:
     for facet in FACET_ATTRIBUTE:
         value = getattr(f, facet)
         if value:
-            q = q.where(exists().where(and_(attributes.c.case_pk == cases.c.id,
-                                            attributes.c.kind == FACET_ATTRIBUTE[facet], attributes.c.value == value)))
+            q = q.where(
+                exists().where(
+                    and_(
+                        attributes.c.case_pk == cases.c.id,
+                        attributes.c.kind == FACET_ATTRIBUTE[facet],
+                        attributes.c.value == value,
+                    )
+                )
+            )
     if f.organization:
         q = q.where(organizations.group_condition(f.organization))
     if f.flag:
         cond = and_(flags.c.case_pk == cases.c.id, _open_flags())
         q = q.where(exists().where(cond if f.flag == FLAG_ANY else and_(cond, flags.c.check_name == f.flag)))
     for kind, minimum in f.min_outcomes:  # an achieved figure, not a target or a projection
-        q = q.where(exists().where(and_(outcomes.c.case_pk == cases.c.id, outcomes.c.kind == kind,
-                                        outcomes.c.status == "achieved", outcomes.c.value >= minimum)))
+        q = q.where(
+            exists().where(
+                and_(
+                    outcomes.c.case_pk == cases.c.id,
+                    outcomes.c.kind == kind,
+                    outcomes.c.status == "achieved",
+                    outcomes.c.value >= minimum,
+                )
+            )
+        )
     return set(conn.execute(q).scalars())
 
 
@@ -234,16 +306,22 @@ def facet_counts(conn: Connection, case_pks: list[int]) -> dict[str, list[tuple[
     counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
     attr_facet = {kind: facet for facet, kind in FACET_ATTRIBUTE.items()}
     for part in chunked(case_pks):
-        q = (select(collections.c.title, collections.c.year, cases.c.chapter)
-             .join(collections, collections.c.id == cases.c.collection_id).where(cases.c.id.in_(part)))
+        q = (
+            select(collections.c.title, collections.c.year, cases.c.chapter)
+            .join(collections, collections.c.id == cases.c.collection_id)
+            .where(cases.c.id.in_(part))
+        )
         for title, year, chapter in conn.execute(q):
             counts["collection"][title] += 1
             if year:
                 counts["year"][str(year)] += 1
             if chapter:
                 counts["chapter"][chapter] += 1
-        q = (select(attributes.c.kind, attributes.c.value, attributes.c.case_pk).distinct()
-             .where(attributes.c.case_pk.in_(part), attributes.c.kind.in_(list(attr_facet))))
+        q = (
+            select(attributes.c.kind, attributes.c.value, attributes.c.case_pk)
+            .distinct()
+            .where(attributes.c.case_pk.in_(part), attributes.c.kind.in_(list(attr_facet)))
+        )
         for kind, value, _ in conn.execute(q):
             counts[attr_facet[kind]][value] += 1
         q = select(flags.c.check_name, flags.c.case_pk).distinct().where(flags.c.case_pk.in_(part), _open_flags())
@@ -263,6 +341,7 @@ def regions_of(conn: Connection, case_pks: list[int]) -> list[tuple[int, str, st
     out = []
     for part in chunked(case_pks):
         q = select(attributes.c.case_pk, attributes.c.value, attributes.c.detail).where(
-            attributes.c.kind == "region", attributes.c.case_pk.in_(part))
+            attributes.c.kind == "region", attributes.c.case_pk.in_(part)
+        )
         out.extend(tuple(r) for r in conn.execute(q))
     return out

@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 
@@ -70,10 +70,14 @@ def _attribute_base(case_id: str, a) -> str:
     return "\x1e".join(("a", case_id, a.kind, a.value, a.detail or "", a.quote))
 
 
-def save_book(engine: Engine, book: Book,
-              on_saved: Callable[[Connection, dict[int, int]], None] | None = None,
-              pipeline: str | None = None, owner: dict | None = None,
-              guard: Callable[[Connection, dict | None], None] | None = None) -> IngestOutcome:
+def save_book(
+    engine: Engine,
+    book: Book,
+    on_saved: Callable[[Connection, dict[int, int]], None] | None = None,
+    pipeline: str | None = None,
+    owner: dict | None = None,
+    guard: Callable[[Connection, dict | None], None] | None = None,
+) -> IngestOutcome:
     """Store a book: insert it, or synchronize an earlier version of the same file with it;
     a file already stored by the same `pipeline` version with the same content is skipped.
 
@@ -84,42 +88,77 @@ def save_book(engine: Engine, book: Book,
     doc = book.document
     with engine.begin() as conn:
         old = conn.execute(
-            select(collections.c.id, collections.c.sha256, collections.c.slug, collections.c.pipeline,
-                   collections.c.owner_user_id, collections.c.owner_call_id)
-            .where(collections.c.source_file == doc.source_file)
+            select(
+                collections.c.id,
+                collections.c.sha256,
+                collections.c.slug,
+                collections.c.pipeline,
+                collections.c.owner_user_id,
+                collections.c.owner_call_id,
+            ).where(collections.c.source_file == doc.source_file)
         ).first()
         if guard is not None:
             guard(conn, {"owner_user_id": old.owner_user_id, "owner_call_id": old.owner_call_id} if old else None)
         if old is not None and old.sha256 == doc.sha256 and old.pipeline == pipeline:
-            n = conn.execute(select(func.count()).select_from(cases).where(cases.c.collection_id == old.id)).scalar_one()
+            n = conn.execute(
+                select(func.count()).select_from(cases).where(cases.c.collection_id == old.id)
+            ).scalar_one()
             return IngestOutcome(doc.source_file, "unchanged", n, old.id, kept=n)
         values = dict(
-            source_path=doc.source_path, sha256=doc.sha256, format=doc.format, encoding=doc.encoding,
-            title=book.meta.title, publisher=book.meta.publisher, year=book.meta.year, foreword=book.meta.foreword,
+            source_path=doc.source_path,
+            sha256=doc.sha256,
+            format=doc.format,
+            encoding=doc.encoding,
+            title=book.meta.title,
+            publisher=book.meta.publisher,
+            year=book.meta.year,
+            foreword=book.meta.foreword,
             experts=json.dumps(book.meta.experts, ensure_ascii=False),
-            chapters=json.dumps(book.meta.chapters, ensure_ascii=False), n_lines=len(doc.lines),
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), pipeline=pipeline,
+            chapters=json.dumps(book.meta.chapters, ensure_ascii=False),
+            n_lines=len(doc.lines),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            pipeline=pipeline,
         )
         if old is not None:
             cid, slug = old.id, old.slug
             conn.execute(update(collections).where(collections.c.id == cid).values(**values))
         else:
             slug = _free_slug(conn, Path(doc.source_file).stem, doc.source_file)
-            cid = conn.execute(insert(collections).values(slug=slug, source_file=doc.source_file, **values,
-                                                          **(owner or {}))).inserted_primary_key[0]
+            cid = conn.execute(
+                insert(collections).values(slug=slug, source_file=doc.source_file, **values, **(owner or {}))
+            ).inserted_primary_key[0]
         _sync_lines(conn, cid, doc.lines)
         case_pks, kept, removed = _sync_cases(conn, cid, slug, book.cases)
         for case in book.cases:
             pk = case_pks[case.seq]
-            _sync(conn, sections, sections.c.case_pk == pk, "seq", [
-                {"case_pk": pk, "seq": k + 1, "heading": s.heading, "start_line": s.start_line, "end_line": s.end_line}
-                for k, s in enumerate(case.sections)])
+            _sync(
+                conn,
+                sections,
+                sections.c.case_pk == pk,
+                "seq",
+                [
+                    {
+                        "case_pk": pk,
+                        "seq": k + 1,
+                        "heading": s.heading,
+                        "start_line": s.start_line,
+                        "end_line": s.end_line,
+                    }
+                    for k, s in enumerate(case.sections)
+                ],
+            )
             _sync_facts(conn, pk, case.case_id, case.facts or CaseFacts())
             _sync_flags(conn, pk, case.case_id, case.flags)
         if on_saved is not None:
             on_saved(conn, case_pks)
-        return IngestOutcome(doc.source_file, "replaced" if old is not None else "added", len(book.cases), cid,
-                             kept=kept, removed=removed)
+        return IngestOutcome(
+            doc.source_file,
+            "replaced" if old is not None else "added",
+            len(book.cases),
+            cid,
+            kept=kept,
+            removed=removed,
+        )
 
 
 def _sync(conn: Connection, table: Table, scope, key: str, rows: list[dict]) -> dict:
@@ -138,8 +177,9 @@ def _sync(conn: Connection, table: Table, scope, key: str, rows: list[dict]) -> 
         conn.execute(delete(table).where(table.c.id.in_(ids)))
     if changed:
         cols = [c for c in rows[0] if c != key]
-        conn.execute(update(table).where(table.c.id == bindparam("b_pk")).values({c: bindparam(f"b_{c}") for c in cols}),
-                     changed)
+        conn.execute(
+            update(table).where(table.c.id == bindparam("b_pk")).values({c: bindparam(f"b_{c}") for c in cols}), changed
+        )
     if new:
         conn.execute(insert(table), new)
     return dict(conn.execute(select(table.c[key], table.c.id).where(scope)).all())
@@ -147,8 +187,12 @@ def _sync(conn: Connection, table: Table, scope, key: str, rows: list[dict]) -> 
 
 def _sync_lines(conn: Connection, cid: int, doc_lines) -> None:
     """Lines are keyed by number: update the ones whose text changed, add or drop the tail."""
-    stored = {r.line_no: (r.page, r.raw, r.text) for r in conn.execute(
-        select(lines.c.line_no, lines.c.page, lines.c.raw, lines.c.text).where(lines.c.collection_id == cid))}
+    stored = {
+        r.line_no: (r.page, r.raw, r.text)
+        for r in conn.execute(
+            select(lines.c.line_no, lines.c.page, lines.c.raw, lines.c.text).where(lines.c.collection_id == cid)
+        )
+    }
     new, changed = [], []
     for ln in doc_lines:
         old = stored.pop(ln.no, None)
@@ -159,8 +203,12 @@ def _sync_lines(conn: Connection, cid: int, doc_lines) -> None:
     if stored:
         conn.execute(delete(lines).where(lines.c.collection_id == cid, lines.c.line_no > len(doc_lines)))
     if changed:
-        conn.execute(update(lines).where(lines.c.collection_id == bindparam("b_cid"), lines.c.line_no == bindparam("b_no"))
-                     .values(page=bindparam("b_page"), raw=bindparam("b_raw"), text=bindparam("b_text")), changed)
+        conn.execute(
+            update(lines)
+            .where(lines.c.collection_id == bindparam("b_cid"), lines.c.line_no == bindparam("b_no"))
+            .values(page=bindparam("b_page"), raw=bindparam("b_raw"), text=bindparam("b_text")),
+            changed,
+        )
     if new:
         conn.execute(insert(lines), new)
 
@@ -190,8 +238,14 @@ def match_cases(old: list[dict], new: list[Case]) -> dict[int, str]:
 
 
 def _sync_cases(conn: Connection, cid: int, slug: str, book_cases: list[Case]) -> tuple[dict[int, int], int, int]:
-    old = [dict(r) for r in conn.execute(select(cases.c.case_id, cases.c.seq, cases.c.title, cases.c.organization)
-                                          .where(cases.c.collection_id == cid)).mappings()]
+    old = [
+        dict(r)
+        for r in conn.execute(
+            select(cases.c.case_id, cases.c.seq, cases.c.title, cases.c.organization).where(
+                cases.c.collection_id == cid
+            )
+        ).mappings()
+    ]
     matched = match_cases(old, book_cases)
     taken = set(matched.values())
     numbers = [int(x.rsplit(":", 1)[1]) for x in taken if x.rsplit(":", 1)[1].isdigit()]
@@ -206,49 +260,139 @@ def _sync_cases(conn: Connection, cid: int, slug: str, book_cases: list[Case]) -
             next_free += 1
         case.case_id = candidate
         taken.add(candidate)
-    by_id = _sync(conn, cases, cases.c.collection_id == cid, "case_id", [
-        {"case_id": c.case_id, "collection_id": cid, "seq": c.seq, "title": c.title, "organization": c.organization,
-         "chapter": c.chapter, "start_line": c.start_line, "end_line": c.end_line, "page": c.page, "text": c.text}
-        for c in book_cases])
+    by_id = _sync(
+        conn,
+        cases,
+        cases.c.collection_id == cid,
+        "case_id",
+        [
+            {
+                "case_id": c.case_id,
+                "collection_id": cid,
+                "seq": c.seq,
+                "title": c.title,
+                "organization": c.organization,
+                "chapter": c.chapter,
+                "start_line": c.start_line,
+                "end_line": c.end_line,
+                "page": c.page,
+                "text": c.text,
+            }
+            for c in book_cases
+        ],
+    )
     kept = len(matched)
     return {c.seq: by_id[c.case_id] for c in book_cases}, kept, len(old) - kept
 
 
 def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) -> None:
     ids = keyed(_outcome_base(case_id, o) for o in facts.outcomes)
-    _sync(conn, outcomes, outcomes.c.case_pk == case_pk, "fact_id", [
-        {"fact_id": fid, "case_pk": case_pk, "seq": k + 1, "value": o.value, "value_max": o.value_max, "unit": o.unit,
-         "kind": o.kind, "period": o.period, "qualifier": o.qualifier, "quote": o.quote, "line": o.line,
-         "evidence": json.dumps([{"quote": e.quote, "line": e.line} for e in o.evidence], ensure_ascii=False),
-         "status": o.status, "scope": o.scope, "origin": o.origin,
-         "span_start": o.span[0] if o.span else None, "span_end": o.span[1] if o.span else None}
-        for k, (fid, o) in enumerate(zip(ids, facts.outcomes))])
+    _sync(
+        conn,
+        outcomes,
+        outcomes.c.case_pk == case_pk,
+        "fact_id",
+        [
+            {
+                "fact_id": fid,
+                "case_pk": case_pk,
+                "seq": k + 1,
+                "value": o.value,
+                "value_max": o.value_max,
+                "unit": o.unit,
+                "kind": o.kind,
+                "period": o.period,
+                "qualifier": o.qualifier,
+                "quote": o.quote,
+                "line": o.line,
+                "evidence": json.dumps([{"quote": e.quote, "line": e.line} for e in o.evidence], ensure_ascii=False),
+                "status": o.status,
+                "scope": o.scope,
+                "origin": o.origin,
+                "span_start": o.span[0] if o.span else None,
+                "span_end": o.span[1] if o.span else None,
+            }
+            for k, (fid, o) in enumerate(zip(ids, facts.outcomes))
+        ],
+    )
     ids = keyed(_attribute_base(case_id, a) for a in facts.attributes)
-    _sync(conn, attributes, attributes.c.case_pk == case_pk, "fact_id", [
-        {"fact_id": fid, "case_pk": case_pk, "kind": a.kind, "value": a.value, "detail": a.detail, "quote": a.quote,
-         "line": a.line} for fid, a in zip(ids, facts.attributes)])
+    _sync(
+        conn,
+        attributes,
+        attributes.c.case_pk == case_pk,
+        "fact_id",
+        [
+            {
+                "fact_id": fid,
+                "case_pk": case_pk,
+                "kind": a.kind,
+                "value": a.value,
+                "detail": a.detail,
+                "quote": a.quote,
+                "line": a.line,
+            }
+            for fid, a in zip(ids, facts.attributes)
+        ],
+    )
 
 
 def _sync_flags(conn: Connection, case_pk: int, case_id: str, found: list) -> None:
-    ids = keyed("\x1e".join(("f", case_id, f.check, ",".join(map(str, sorted(set(f.lines)))), *f.quotes)) for f in found)
-    _sync(conn, flags, flags.c.case_pk == case_pk, "flag_id", [
-        {"flag_id": fid, "case_pk": case_pk, "seq": k + 1, "check_name": f.check, "severity": f.severity,
-         "message": f.message, "message_en": f.message_en, "lines": json.dumps(f.lines),
-         "quotes": json.dumps(f.quotes, ensure_ascii=False), "vals": json.dumps(f.values), "reference": f.reference}
-        for k, (fid, f) in enumerate(zip(ids, found))])
+    ids = keyed(
+        "\x1e".join(("f", case_id, f.check, ",".join(map(str, sorted(set(f.lines)))), *f.quotes)) for f in found
+    )
+    _sync(
+        conn,
+        flags,
+        flags.c.case_pk == case_pk,
+        "flag_id",
+        [
+            {
+                "flag_id": fid,
+                "case_pk": case_pk,
+                "seq": k + 1,
+                "check_name": f.check,
+                "severity": f.severity,
+                "message": f.message,
+                "message_en": f.message_en,
+                "lines": json.dumps(f.lines),
+                "quotes": json.dumps(f.quotes, ensure_ascii=False),
+                "vals": json.dumps(f.values),
+                "reference": f.reference,
+            }
+            for k, (fid, f) in enumerate(zip(ids, found))
+        ],
+    )
 
 
 def _flags_for(conn: Connection, case_pks: list[int] | None) -> dict[int, list[dict]]:
-    q = (select(flags, flag_verdicts.c.verdict, flag_verdicts.c.note.label("verdict_note"),
-                flag_verdicts.c.username.label("verdict_by"))
-         .outerjoin(flag_verdicts, flag_verdicts.c.flag_id == flags.c.flag_id).order_by(flags.c.case_pk, flags.c.seq))
+    q = (
+        select(
+            flags,
+            flag_verdicts.c.verdict,
+            flag_verdicts.c.note.label("verdict_note"),
+            flag_verdicts.c.username.label("verdict_by"),
+        )
+        .outerjoin(flag_verdicts, flag_verdicts.c.flag_id == flags.c.flag_id)
+        .order_by(flags.c.case_pk, flags.c.seq)
+    )
     out: dict[int, list[dict]] = {}
     for r in _rows(conn, q, flags.c.case_pk, case_pks):
-        out.setdefault(r["case_pk"], []).append({
-            "id": r["flag_id"], "check": r["check_name"], "severity": r["severity"], "message": r["message"],
-            "message_en": r["message_en"], "lines": json.loads(r["lines"]), "quotes": json.loads(r["quotes"]),
-            "values": json.loads(r["vals"]), "reference": r["reference"], "verdict": r["verdict"],
-            "verdict_note": r["verdict_note"], "verdict_by": r["verdict_by"]})
+        out.setdefault(r["case_pk"], []).append(
+            {
+                "id": r["flag_id"],
+                "check": r["check_name"],
+                "severity": r["severity"],
+                "message": r["message"],
+                "message_en": r["message_en"],
+                "lines": json.loads(r["lines"]),
+                "quotes": json.loads(r["quotes"]),
+                "values": json.loads(r["vals"]),
+                "reference": r["reference"],
+                "verdict": r["verdict"],
+                "verdict_note": r["verdict_note"],
+                "verdict_by": r["verdict_by"],
+            }
+        )
     return out
 
 
@@ -259,7 +403,9 @@ def flag_exists(conn: Connection, flag_id: str) -> bool:
 def set_verdict(conn: Connection, flag_id: str, verdict: str | None, note: str | None, username: str, at: str) -> None:
     conn.execute(delete(flag_verdicts).where(flag_verdicts.c.flag_id == flag_id))
     if verdict:
-        conn.execute(insert(flag_verdicts).values(flag_id=flag_id, verdict=verdict, note=note, username=username, at=at))
+        conn.execute(
+            insert(flag_verdicts).values(flag_id=flag_id, verdict=verdict, note=note, username=username, at=at)
+        )
 
 
 def _free_slug(conn: Connection, stem: str, source_file: str) -> str:
@@ -283,14 +429,21 @@ def delete_collection(conn: Connection, collection_id: int) -> int:
 
 # --- reading --------------------------------------------------------------------------------
 
+
 def list_collections(conn: Connection, collection_id: int | None = None) -> list[dict]:
     """Collections with their number of cases and their owner (`owner_username`, `owner_call_title`)."""
     n_cases = select(func.count()).where(cases.c.collection_id == collections.c.id).scalar_subquery()
-    q = (select(collections, n_cases.label("n_cases"), users.c.username.label("owner_username"),
-                calls.c.title.label("owner_call_title"))
-         .outerjoin(users, users.c.id == collections.c.owner_user_id)
-         .outerjoin(calls, calls.c.id == collections.c.owner_call_id)
-         .order_by(collections.c.source_file))
+    q = (
+        select(
+            collections,
+            n_cases.label("n_cases"),
+            users.c.username.label("owner_username"),
+            calls.c.title.label("owner_call_title"),
+        )
+        .outerjoin(users, users.c.id == collections.c.owner_user_id)
+        .outerjoin(calls, calls.c.id == collections.c.owner_call_id)
+        .order_by(collections.c.source_file)
+    )
     if collection_id is not None:
         q = q.where(collections.c.id == collection_id)
     out = []
@@ -303,14 +456,20 @@ def list_collections(conn: Connection, collection_id: int | None = None) -> list
 
 
 def set_owner(conn: Connection, collection_id: int, user_id: int | None = None, call_id: int | None = None) -> None:
-    conn.execute(update(collections).where(collections.c.id == collection_id)
-                 .values(owner_user_id=user_id, owner_call_id=call_id))
+    conn.execute(
+        update(collections)
+        .where(collections.c.id == collection_id)
+        .values(owner_user_id=user_id, owner_call_id=call_id)
+    )
 
 
 def case_ids_in_order(conn: Connection, collection_id: int) -> list[str]:
     """A collection's case ids in book order."""
-    return list(conn.execute(select(cases.c.case_id).where(cases.c.collection_id == collection_id)
-                             .order_by(cases.c.seq)).scalars())
+    return list(
+        conn.execute(
+            select(cases.c.case_id).where(cases.c.collection_id == collection_id).order_by(cases.c.seq)
+        ).scalars()
+    )
 
 
 def collection_by_file(conn: Connection, source_file: str) -> dict | None:
@@ -330,8 +489,11 @@ def find_collection(conn: Connection, key: str) -> dict | None:
 
 def case_keys(conn: Connection) -> list[int]:
     """Primary keys of all cases, in library order (book file, then position in the book)."""
-    q = (select(cases.c.id).join(collections, collections.c.id == cases.c.collection_id)
-         .order_by(collections.c.source_file, cases.c.seq))
+    q = (
+        select(cases.c.id)
+        .join(collections, collections.c.id == cases.c.collection_id)
+        .order_by(collections.c.source_file, cases.c.seq)
+    )
     return list(conn.execute(q).scalars())
 
 
@@ -346,8 +508,9 @@ def case_pks_of(conn: Connection, case_ids: list[str]) -> dict[str, int]:
     return out
 
 
-def iter_cases(conn: Connection, collection_id: int | None = None, with_sections: bool = True,
-               case_pks: list[int] | None = None) -> Iterator[dict]:
+def iter_cases(
+    conn: Connection, collection_id: int | None = None, with_sections: bool = True, case_pks: list[int] | None = None
+) -> Iterator[dict]:
     """Cases with their sections and facts: all, one collection's, or the given keys."""
     q = (
         select(cases, collections.c.title.label("collection"), collections.c.source_file, collections.c.year)
@@ -369,7 +532,8 @@ def iter_cases(conn: Connection, collection_id: int | None = None, with_sections
     if with_sections and rows:
         for s in _rows(conn, select(sections).order_by(sections.c.case_pk, sections.c.seq), sections.c.case_pk, pks):
             secs.setdefault(s["case_pk"], []).append(
-                {"heading": s["heading"], "start_line": s["start_line"], "end_line": s["end_line"]})
+                {"heading": s["heading"], "start_line": s["start_line"], "end_line": s["end_line"]}
+            )
         facts = _facts_for(conn, pks)
         found = _flags_for(conn, pks)
         from .organizations import of_cases  # (it builds on this module's helpers)
@@ -399,8 +563,9 @@ def _facts_for(conn: Connection, case_pks: list[int] | None) -> tuple[dict, dict
         d["evidence"] = json.loads(d["evidence"])
         outs.setdefault(d.pop("case_pk"), []).append(d)
     attrs: dict[int, list[dict]] = {}
-    for a in _rows(conn, select(attributes).order_by(attributes.c.case_pk, attributes.c.id), attributes.c.case_pk,
-                   case_pks):
+    for a in _rows(
+        conn, select(attributes).order_by(attributes.c.case_pk, attributes.c.id), attributes.c.case_pk, case_pks
+    ):
         d = dict(a)
         attrs.setdefault(d.pop("case_pk"), []).append(d)
     return outs, attrs
@@ -439,22 +604,38 @@ class CaseSummary:
 
 def case_summaries(conn: Connection, case_pks: list[int] | None = None) -> dict[int, CaseSummary]:
     """Brief rows for search hits (or, with no keys, for every case)."""
-    q = (select(cases.c.id, cases.c.case_id, cases.c.title, cases.c.organization, cases.c.chapter,
-                cases.c.start_line, cases.c.end_line, collections.c.source_file,
-                collections.c.title.label("collection"), collections.c.year, cases.c.seq)
-         .join(collections, collections.c.id == cases.c.collection_id).order_by(cases.c.id))
+    q = (
+        select(
+            cases.c.id,
+            cases.c.case_id,
+            cases.c.title,
+            cases.c.organization,
+            cases.c.chapter,
+            cases.c.start_line,
+            cases.c.end_line,
+            collections.c.source_file,
+            collections.c.title.label("collection"),
+            collections.c.year,
+            cases.c.seq,
+        )
+        .join(collections, collections.c.id == cases.c.collection_id)
+        .order_by(cases.c.id)
+    )
     if case_pks is None:
         return {r[0]: CaseSummary(*r) for r in conn.execute(q)}
     return {r[0]: CaseSummary(*r) for part in chunked(case_pks) for r in conn.execute(q.where(cases.c.id.in_(part)))}
 
 
 def counts(conn: Connection) -> dict[str, int]:
-    return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in (collections, cases, sections, outcomes, attributes, lines)}
+    return {
+        t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+        for t in (collections, cases, sections, outcomes, attributes, lines)
+    }
 
 
-def cases_matching(conn: Connection, case_pks: list[int], contains: list[str], excludes: list[str],
-                   fields: list[tuple[str, str]]) -> set[int]:
+def cases_matching(
+    conn: Connection, case_pks: list[int], contains: list[str], excludes: list[str], fields: list[tuple[str, str]]
+) -> set[int]:
     """Those of the given cases whose text contains every phrase and none of the excluded
     ones, and whose title/organization contain the given words (case-insensitive LIKE with
     the pattern escaped, bound as a parameter)."""

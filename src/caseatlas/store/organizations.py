@@ -8,8 +8,7 @@ from collections import Counter
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from .library import _sync, chunked, digest
-from .schema import (case_organizations, cases, collections, organization_decisions, organization_names,
-                     organizations)
+from .schema import case_organizations, cases, collections, organization_decisions, organization_names, organizations
 
 
 def org_id(name_key: str) -> str:
@@ -27,19 +26,39 @@ def decisions(conn: Connection) -> list[dict]:
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def save_decision(conn: Connection, a_key: str, b_key: str, a_name: str, b_name: str, decision: str | None,
-                  note: str | None, username: str, at: str) -> None:
+def save_decision(
+    conn: Connection,
+    a_key: str,
+    b_key: str,
+    a_name: str,
+    b_name: str,
+    decision: str | None,
+    note: str | None,
+    username: str,
+    at: str,
+) -> None:
     """Record (or, with decision None, withdraw) a person's merge or split of two names."""
     a_key, b_key, a_name, b_name = (a_key, b_key, a_name, b_name) if a_key <= b_key else (b_key, a_key, b_name, a_name)
     pair = (organization_decisions.c.a_key == a_key) & (organization_decisions.c.b_key == b_key)
     conn.execute(delete(organization_decisions).where(pair))
     if decision:
-        conn.execute(insert(organization_decisions).values(a_key=a_key, b_key=b_key, a_name=a_name, b_name=b_name,
-                                                           decision=decision, note=note, username=username, at=at))
+        conn.execute(
+            insert(organization_decisions).values(
+                a_key=a_key,
+                b_key=b_key,
+                a_name=a_name,
+                b_name=b_name,
+                decision=decision,
+                note=note,
+                username=username,
+                at=at,
+            )
+        )
 
 
-def sync(conn: Connection, orgs: list[dict], names: list[tuple[str, str, str]],
-         links: list[tuple[int, str, int, str, str]]) -> int:
+def sync(
+    conn: Connection, orgs: list[dict], names: list[tuple[str, str, str]], links: list[tuple[int, str, int, str, str]]
+) -> int:
     """Make the stored organizations equal the resolution: `orgs` rows keyed by org_id
     (updated in place, so ids and URLs stay), `names` (org_id, name key, name), `links`
     (case key, org_id, seq, as printed, source). Returns how many organizations there are."""
@@ -49,17 +68,22 @@ def sync(conn: Connection, orgs: list[dict], names: list[tuple[str, str, str]],
     # Links are derived from the cases alone (nothing people annotate), so they are rewritten.
     conn.execute(delete(case_organizations))
     if links:
-        conn.execute(insert(case_organizations), [
-            {"case_pk": c, "org_pk": pks[o], "seq": s, "printed": p, "source": src} for c, o, s, p, src in links])
+        conn.execute(
+            insert(case_organizations),
+            [{"case_pk": c, "org_pk": pks[o], "seq": s, "printed": p, "source": src} for c, o, s, p, src in links],
+        )
     return len(pks)
 
 
 def list_organizations(conn: Connection) -> list[dict]:
     """Every organization with how many cases and books name it directly."""
-    rows = {r["id"]: dict(r) | {"n_cases": 0, "books": set(), "cases": set()}
-            for r in conn.execute(select(organizations)).mappings()}
-    q = (select(case_organizations.c.org_pk, case_organizations.c.case_pk, cases.c.collection_id)
-         .join(cases, cases.c.id == case_organizations.c.case_pk))
+    rows = {
+        r["id"]: dict(r) | {"n_cases": 0, "books": set(), "cases": set()}
+        for r in conn.execute(select(organizations)).mappings()
+    }
+    q = select(case_organizations.c.org_pk, case_organizations.c.case_pk, cases.c.collection_id).join(
+        cases, cases.c.id == case_organizations.c.case_pk
+    )
     seen: set[tuple[int, int]] = set()
     for org_pk, case_pk, cid in conn.execute(q):
         if (org_pk, case_pk) not in seen:
@@ -77,15 +101,24 @@ def get(conn: Connection, org_id: str) -> dict | None:
 
 def by_name(conn: Connection, name_key: str, name: str) -> dict | None:
     """The organization a name (or its key) belongs to."""
-    q = (select(organizations).join(organization_names, organization_names.c.org_pk == organizations.c.id)
-         .where(organization_names.c.name_key == name_key))
-    row = conn.execute(q).mappings().first() or conn.execute(
-        select(organizations).where(organizations.c.name == name)).mappings().first()
+    q = (
+        select(organizations)
+        .join(organization_names, organization_names.c.org_pk == organizations.c.id)
+        .where(organization_names.c.name_key == name_key)
+    )
+    row = (
+        conn.execute(q).mappings().first()
+        or conn.execute(select(organizations).where(organizations.c.name == name)).mappings().first()
+    )
     return dict(row) if row else None
 
 
 def names_of(conn: Connection, org_pk: int) -> list[str]:
-    q = select(organization_names.c.name).where(organization_names.c.org_pk == org_pk).order_by(organization_names.c.name)
+    q = (
+        select(organization_names.c.name)
+        .where(organization_names.c.org_pk == org_pk)
+        .order_by(organization_names.c.name)
+    )
     return list(conn.execute(q).scalars())
 
 
@@ -94,8 +127,10 @@ def members(conn: Connection, org_id: str) -> list[dict]:
     member's page shows its own subtree)."""
     out, frontier = [], [org_id]
     while frontier:
-        rows = [dict(r) for r in conn.execute(
-            select(organizations).where(organizations.c.parent_org_id.in_(frontier))).mappings()]
+        rows = [
+            dict(r)
+            for r in conn.execute(select(organizations).where(organizations.c.parent_org_id.in_(frontier))).mappings()
+        ]
         out.extend(rows)
         frontier = [r["org_id"] for r in rows]
     return out
@@ -105,28 +140,39 @@ def cases_of(conn: Connection, org_pks: list[int]) -> list[tuple[int, int]]:
     """(org key, case key) of the cases naming these organizations, in library order."""
     out = []
     for part in chunked(org_pks):
-        q = (select(case_organizations.c.org_pk, case_organizations.c.case_pk)
-             .join(cases, cases.c.id == case_organizations.c.case_pk)
-             .join(collections, collections.c.id == cases.c.collection_id)
-             .where(case_organizations.c.org_pk.in_(part))
-             .order_by(collections.c.year, collections.c.source_file, cases.c.seq))
+        q = (
+            select(case_organizations.c.org_pk, case_organizations.c.case_pk)
+            .join(cases, cases.c.id == case_organizations.c.case_pk)
+            .join(collections, collections.c.id == cases.c.collection_id)
+            .where(case_organizations.c.org_pk.in_(part))
+            .order_by(collections.c.year, collections.c.source_file, cases.c.seq)
+        )
         out.extend(tuple(r) for r in conn.execute(q))
     return out
 
 
 def of_cases(conn: Connection, case_pks: list[int] | None) -> dict[int, list[dict]]:
     """{case key: [{org_id, name, root_org_id, printed, source}]} in the case's printed order."""
-    q = (select(case_organizations.c.case_pk, organizations.c.org_id, organizations.c.name,
-                organizations.c.root_org_id, case_organizations.c.printed, case_organizations.c.source)
-         .join(organizations, organizations.c.id == case_organizations.c.org_pk)
-         .order_by(case_organizations.c.case_pk, case_organizations.c.seq))
+    q = (
+        select(
+            case_organizations.c.case_pk,
+            organizations.c.org_id,
+            organizations.c.name,
+            organizations.c.root_org_id,
+            case_organizations.c.printed,
+            case_organizations.c.source,
+        )
+        .join(organizations, organizations.c.id == case_organizations.c.org_pk)
+        .order_by(case_organizations.c.case_pk, case_organizations.c.seq)
+    )
     parts = [None] if case_pks is None else list(chunked(case_pks))
     out: dict[int, list[dict]] = {}
     for part in parts:
         qq = q if part is None else q.where(case_organizations.c.case_pk.in_(part))
         for pk, oid, name, root, printed, source in conn.execute(qq):
-            out.setdefault(pk, []).append({"org_id": oid, "name": name, "root_org_id": root, "printed": printed,
-                                           "source": source})
+            out.setdefault(pk, []).append(
+                {"org_id": oid, "name": name, "root_org_id": root, "printed": printed, "source": source}
+            )
     return out
 
 
@@ -134,8 +180,13 @@ def group_condition(value: str):
     """Cases naming an organization of this group: its org_id, or the name of one (in its
     subtree: itself, its members and theirs, three levels deep as groups are)."""
     org = select(organizations.c.org_id).where(or_(organizations.c.org_id == value, organizations.c.name == value))
-    in_group = select(organizations.c.id).where(or_(organizations.c.org_id.in_(org), organizations.c.parent_org_id.in_(org),
-                                                    organizations.c.root_org_id.in_(org)))
+    in_group = select(organizations.c.id).where(
+        or_(
+            organizations.c.org_id.in_(org),
+            organizations.c.parent_org_id.in_(org),
+            organizations.c.root_org_id.in_(org),
+        )
+    )
     return cases.c.id.in_(select(case_organizations.c.case_pk).where(case_organizations.c.org_pk.in_(in_group)))
 
 
@@ -144,11 +195,13 @@ def root_names(conn: Connection, case_pks: list[int]) -> Counter[str]:
     root = organizations.alias("root")
     counts: Counter[str] = Counter()
     for part in chunked(case_pks):
-        q = (select(root.c.name, case_organizations.c.case_pk).distinct()
-             .join(organizations, organizations.c.id == case_organizations.c.org_pk)
-             .join(root, root.c.org_id == organizations.c.root_org_id)
-             .where(case_organizations.c.case_pk.in_(part)))
+        q = (
+            select(root.c.name, case_organizations.c.case_pk)
+            .distinct()
+            .join(organizations, organizations.c.id == case_organizations.c.org_pk)
+            .join(root, root.c.org_id == organizations.c.root_org_id)
+            .where(case_organizations.c.case_pk.in_(part))
+        )
         for name, _ in conn.execute(q):
             counts[name] += 1
     return counts
-

@@ -9,11 +9,41 @@ import json
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from .schema import (assignments, attachments, call_conflict_state, call_conflicts, call_members, calls, comments,
-                     conflicts, notifications, programmes, reviews, submission_versions, submissions, users)
+from .schema import (
+    assignments,
+    attachments,
+    call_conflict_state,
+    call_conflicts,
+    call_members,
+    calls,
+    comments,
+    conflicts,
+    notifications,
+    programmes,
+    reviews,
+    submission_versions,
+    submissions,
+    users,
+)
 
-_JSON = {"organizers", "supporters", "domains", "quotas", "template", "outcome_kinds", "criteria", "aliases",
-         "topics", "declared_orgs", "sections", "outcomes", "facts", "scores", "data", "flag_answers"}
+_JSON = {
+    "organizers",
+    "supporters",
+    "domains",
+    "quotas",
+    "template",
+    "outcome_kinds",
+    "criteria",
+    "aliases",
+    "topics",
+    "declared_orgs",
+    "sections",
+    "outcomes",
+    "facts",
+    "scores",
+    "data",
+    "flag_answers",
+}
 
 
 def _row(r) -> dict:
@@ -44,6 +74,7 @@ def _enc(values: dict) -> dict:
 
 # --- programmes and calls
 
+
 def add_programme(conn: Connection, **values) -> int:
     return conn.execute(insert(programmes).values(**_enc(values))).inserted_primary_key[0]
 
@@ -69,9 +100,16 @@ def get_call(conn: Connection, call_id: int) -> dict | None:
 
 
 def list_calls(conn: Connection) -> list[dict]:
-    q = (select(calls, programmes.c.name.label("programme_name"), programmes.c.slug.label("programme_slug"),
-                programmes.c.year.label("programme_year"))
-         .join(programmes, programmes.c.id == calls.c.programme_id).order_by(calls.c.id.desc()))
+    q = (
+        select(
+            calls,
+            programmes.c.name.label("programme_name"),
+            programmes.c.slug.label("programme_slug"),
+            programmes.c.year.label("programme_year"),
+        )
+        .join(programmes, programmes.c.id == calls.c.programme_id)
+        .order_by(calls.c.id.desc())
+    )
     return _rows(conn.execute(q))
 
 
@@ -81,11 +119,20 @@ def update_call(conn: Connection, call_id: int, **values) -> None:
 
 # --- members
 
-def upsert_member(conn: Connection, call_id: int, user_id: int, role: str, affiliation: str | None = None,
-                  topics: list[str] | None = None, declared_orgs: list[str] | None = None) -> None:
+
+def upsert_member(
+    conn: Connection,
+    call_id: int,
+    user_id: int,
+    role: str,
+    affiliation: str | None = None,
+    topics: list[str] | None = None,
+    declared_orgs: list[str] | None = None,
+) -> None:
     key = and_(call_members.c.call_id == call_id, call_members.c.user_id == user_id)
-    values = _enc({"role": role, "affiliation": affiliation, "topics": topics or [],
-                   "declared_orgs": declared_orgs or []})
+    values = _enc(
+        {"role": role, "affiliation": affiliation, "topics": topics or [], "declared_orgs": declared_orgs or []}
+    )
     if conn.execute(select(call_members.c.user_id).where(key)).first():
         conn.execute(update(call_members).where(key).values(**values))
     else:
@@ -93,14 +140,20 @@ def upsert_member(conn: Connection, call_id: int, user_id: int, role: str, affil
 
 
 def update_member(conn: Connection, call_id: int, user_id: int, **values) -> None:
-    conn.execute(update(call_members).where(call_members.c.call_id == call_id, call_members.c.user_id == user_id)
-                 .values(**_enc(values)))
+    conn.execute(
+        update(call_members)
+        .where(call_members.c.call_id == call_id, call_members.c.user_id == user_id)
+        .values(**_enc(values))
+    )
 
 
 def members(conn: Connection, call_id: int, role: str | None = None) -> list[dict]:
-    q = (select(call_members, users.c.username, users.c.display_name, users.c.email, users.c.organization)
-         .join(users, users.c.id == call_members.c.user_id).where(call_members.c.call_id == call_id)
-         .order_by(users.c.username))
+    q = (
+        select(call_members, users.c.username, users.c.display_name, users.c.email, users.c.organization)
+        .join(users, users.c.id == call_members.c.user_id)
+        .where(call_members.c.call_id == call_id)
+        .order_by(users.c.username)
+    )
     if role:
         q = q.where(call_members.c.role == role)
     return _rows(conn.execute(q))
@@ -108,22 +161,34 @@ def members(conn: Connection, call_id: int, role: str | None = None) -> list[dic
 
 # --- submissions
 
+
 def add_submission(conn: Connection, **values) -> int:
     return conn.execute(insert(submissions).values(**_enc(values))).inserted_primary_key[0]
 
 
 def get_submission(conn: Connection, submission_id: int) -> dict | None:
-    q = (select(submissions, users.c.username.label("applicant"), users.c.email.label("applicant_email"))
-         .join(users, users.c.id == submissions.c.applicant_id).where(submissions.c.id == submission_id))
+    q = (
+        select(submissions, users.c.username.label("applicant"), users.c.email.label("applicant_email"))
+        .join(users, users.c.id == submissions.c.applicant_id)
+        .where(submissions.c.id == submission_id)
+    )
     r = conn.execute(q).first()
     return _row(r) if r else None
 
 
-def list_submissions(conn: Connection, call_id: int, applicant_id: int | None = None,
-                     ids: list[int] | None = None, status: str | None = None) -> list[dict]:
-    q = (select(submissions, users.c.username.label("applicant"), users.c.email.label("applicant_email"))
-         .join(users, users.c.id == submissions.c.applicant_id).where(submissions.c.call_id == call_id)
-         .order_by(submissions.c.id))
+def list_submissions(
+    conn: Connection,
+    call_id: int,
+    applicant_id: int | None = None,
+    ids: list[int] | None = None,
+    status: str | None = None,
+) -> list[dict]:
+    q = (
+        select(submissions, users.c.username.label("applicant"), users.c.email.label("applicant_email"))
+        .join(users, users.c.id == submissions.c.applicant_id)
+        .where(submissions.c.call_id == call_id)
+        .order_by(submissions.c.id)
+    )
     if applicant_id is not None:
         q = q.where(submissions.c.applicant_id == applicant_id)
     if ids is not None:
@@ -138,13 +203,19 @@ def update_submission(conn: Connection, submission_id: int, **values) -> None:
 
 
 def add_version(conn: Connection, submission_id: int, version: int, data: dict, at: str) -> None:
-    conn.execute(insert(submission_versions).values(submission_id=submission_id, version=version,
-                                                    data=json.dumps(data, ensure_ascii=False), at=at))
+    conn.execute(
+        insert(submission_versions).values(
+            submission_id=submission_id, version=version, data=json.dumps(data, ensure_ascii=False), at=at
+        )
+    )
 
 
 def versions(conn: Connection, submission_id: int) -> list[dict]:
-    q = select(submission_versions).where(submission_versions.c.submission_id == submission_id) \
+    q = (
+        select(submission_versions)
+        .where(submission_versions.c.submission_id == submission_id)
         .order_by(submission_versions.c.version)
+    )
     return _rows(conn.execute(q))
 
 
@@ -153,8 +224,14 @@ def add_attachment(conn: Connection, **values) -> int:
 
 
 def list_attachments(conn: Connection, submission_id: int) -> list[dict]:
-    q = select(attachments.c.id, attachments.c.filename, attachments.c.content_type, attachments.c.size,
-               attachments.c.sha256, attachments.c.created_at).where(attachments.c.submission_id == submission_id)
+    q = select(
+        attachments.c.id,
+        attachments.c.filename,
+        attachments.c.content_type,
+        attachments.c.size,
+        attachments.c.sha256,
+        attachments.c.created_at,
+    ).where(attachments.c.submission_id == submission_id)
     return [dict(r._mapping) for r in conn.execute(q.order_by(attachments.c.id))]
 
 
@@ -165,16 +242,21 @@ def get_attachment(conn: Connection, attachment_id: int) -> dict | None:
 
 # --- conflicts and assignments
 
+
 def add_conflict(conn: Connection, submission_id: int, reviewer_id: int, reason: str, at: str) -> None:
     key = and_(conflicts.c.submission_id == submission_id, conflicts.c.reviewer_id == reviewer_id)
     if conn.execute(select(conflicts.c.reviewer_id).where(key)).first() is None:
-        conn.execute(insert(conflicts).values(submission_id=submission_id, reviewer_id=reviewer_id, reason=reason,
-                                              at=at))
+        conn.execute(
+            insert(conflicts).values(submission_id=submission_id, reviewer_id=reviewer_id, reason=reason, at=at)
+        )
 
 
 def declared_conflicts(conn: Connection, call_id: int) -> dict[tuple[int, int], str]:
-    q = (select(conflicts.c.submission_id, conflicts.c.reviewer_id, conflicts.c.reason)
-         .join(submissions, submissions.c.id == conflicts.c.submission_id).where(submissions.c.call_id == call_id))
+    q = (
+        select(conflicts.c.submission_id, conflicts.c.reviewer_id, conflicts.c.reason)
+        .join(submissions, submissions.c.id == conflicts.c.submission_id)
+        .where(submissions.c.call_id == call_id)
+    )
     return {(r.submission_id, r.reviewer_id): r.reason for r in conn.execute(q)}
 
 
@@ -204,16 +286,23 @@ def save_conflicts(conn: Connection, call_id: int, fingerprint: str, rows: list[
     if rows:
         conn.execute(insert(call_conflicts), [{"call_id": call_id, "fingerprint": fingerprint, **r} for r in rows])
     values = {"fingerprint": fingerprint, "n": len(rows), "computed_at": at}
-    if conn.execute(update(call_conflict_state).where(call_conflict_state.c.call_id == call_id)
-                    .values(**values)).rowcount == 0:
+    if (
+        conn.execute(
+            update(call_conflict_state).where(call_conflict_state.c.call_id == call_id).values(**values)
+        ).rowcount
+        == 0
+    ):
         conn.execute(insert(call_conflict_state).values(call_id=call_id, **values))
 
 
 def assignments_of(conn: Connection, call_id: int) -> list[dict]:
-    q = (select(assignments, users.c.username)
-         .join(submissions, submissions.c.id == assignments.c.submission_id)
-         .join(users, users.c.id == assignments.c.reviewer_id)
-         .where(submissions.c.call_id == call_id).order_by(assignments.c.submission_id, users.c.username))
+    q = (
+        select(assignments, users.c.username)
+        .join(submissions, submissions.c.id == assignments.c.submission_id)
+        .join(users, users.c.id == assignments.c.reviewer_id)
+        .where(submissions.c.call_id == call_id)
+        .order_by(assignments.c.submission_id, users.c.username)
+    )
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
@@ -226,11 +315,15 @@ def add_assignment(conn: Connection, submission_id: int, reviewer_id: int, origi
 
 
 def remove_assignment(conn: Connection, submission_id: int, reviewer_id: int) -> int:
-    return conn.execute(delete(assignments).where(assignments.c.submission_id == submission_id,
-                                                  assignments.c.reviewer_id == reviewer_id)).rowcount
+    return conn.execute(
+        delete(assignments).where(
+            assignments.c.submission_id == submission_id, assignments.c.reviewer_id == reviewer_id
+        )
+    ).rowcount
 
 
 # --- reviews and discussion
+
 
 def upsert_review(conn: Connection, submission_id: int, reviewer_id: int, **values) -> None:
     key = and_(reviews.c.submission_id == submission_id, reviews.c.reviewer_id == reviewer_id)
@@ -241,25 +334,38 @@ def upsert_review(conn: Connection, submission_id: int, reviewer_id: int, **valu
 
 
 def reviews_of(conn: Connection, call_id: int | None = None, submission_id: int | None = None) -> list[dict]:
-    q = (select(reviews, users.c.username).join(users, users.c.id == reviews.c.reviewer_id)
-         .join(submissions, submissions.c.id == reviews.c.submission_id).order_by(users.c.username))
-    q = q.where(submissions.c.call_id == call_id) if call_id is not None else q.where(
-        reviews.c.submission_id == submission_id)
+    q = (
+        select(reviews, users.c.username)
+        .join(users, users.c.id == reviews.c.reviewer_id)
+        .join(submissions, submissions.c.id == reviews.c.submission_id)
+        .order_by(users.c.username)
+    )
+    q = (
+        q.where(submissions.c.call_id == call_id)
+        if call_id is not None
+        else q.where(reviews.c.submission_id == submission_id)
+    )
     return _rows(conn.execute(q))
 
 
 def add_comment(conn: Connection, submission_id: int, author_id: int, body: str, at: str) -> int:
-    return conn.execute(insert(comments).values(submission_id=submission_id, author_id=author_id, body=body,
-                                                at=at)).inserted_primary_key[0]
+    return conn.execute(
+        insert(comments).values(submission_id=submission_id, author_id=author_id, body=body, at=at)
+    ).inserted_primary_key[0]
 
 
 def comments_of(conn: Connection, submission_id: int) -> list[dict]:
-    q = (select(comments, users.c.username).join(users, users.c.id == comments.c.author_id)
-         .where(comments.c.submission_id == submission_id).order_by(comments.c.id))
+    q = (
+        select(comments, users.c.username)
+        .join(users, users.c.id == comments.c.author_id)
+        .where(comments.c.submission_id == submission_id)
+        .order_by(comments.c.id)
+    )
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
 # --- notifications
+
 
 def add_notification(conn: Connection, **values) -> int:
     return conn.execute(insert(notifications).values(**values)).inserted_primary_key[0]

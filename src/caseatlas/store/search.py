@@ -3,7 +3,7 @@ BM25 index for libraries that share it through the database (PostgreSQL)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
@@ -21,8 +21,9 @@ def sync_passages(conn: Connection, case_pk: int, rows: list[dict]) -> None:
 def bump(conn: Connection, key: str) -> None:
     """Increment a change counter in the caller's transaction, atomically (one UPDATE;
     concurrent writers serialize on the row instead of losing an increment)."""
-    done = conn.execute(update(search_state).where(search_state.c.key == key)
-                        .values(value=search_state.c.value + 1)).rowcount
+    done = conn.execute(
+        update(search_state).where(search_state.c.key == key).values(value=search_state.c.value + 1)
+    ).rowcount
     if not done:
         conn.execute(insert(search_state).values(key=key, value=1))
 
@@ -33,8 +34,11 @@ def counter(conn: Connection, key: str) -> int:
 
 def stream_tokens(conn: Connection) -> Iterator[tuple[int, str, str]]:
     """(case key, passage kind, tokens) for every passage, grouped by case, streamed."""
-    q = (select(passages.c.case_pk, passages.c.kind, passages.c.tokens).order_by(passages.c.case_pk, passages.c.seq)
-         .execution_options(stream_results=True, yield_per=2000))  # on the statement: the connection stays as it was
+    q = (
+        select(passages.c.case_pk, passages.c.kind, passages.c.tokens)
+        .order_by(passages.c.case_pk, passages.c.seq)
+        .execution_options(stream_results=True, yield_per=2000)
+    )  # on the statement: the connection stays as it was
     yield from conn.execute(q)
 
 
@@ -42,34 +46,51 @@ def passage_tokens(conn: Connection, case_pks: list[int]) -> Iterator[tuple[int,
     """(passage id, case key, kind, tokens) of the given cases' passages."""
     for part in chunked(case_pks):
         q = select(passages.c.id, passages.c.case_pk, passages.c.kind, passages.c.tokens).where(
-            passages.c.case_pk.in_(part))
+            passages.c.case_pk.in_(part)
+        )
         yield from conn.execute(q)
 
 
 def passage_rows(conn: Connection, ids: list[int]) -> dict:
     out = {}
     for part in chunked(ids):
-        q = select(passages.c.id, passages.c.kind, passages.c.heading, passages.c.start_line, passages.c.end_line,
-                   passages.c.text).where(passages.c.id.in_(part))
+        q = select(
+            passages.c.id,
+            passages.c.kind,
+            passages.c.heading,
+            passages.c.start_line,
+            passages.c.end_line,
+            passages.c.text,
+        ).where(passages.c.id.in_(part))
         out.update((r.id, r) for r in conn.execute(q))
     return out
 
 
 def case_passage_text(conn: Connection, case_pk: int) -> str | None:
-    return conn.execute(select(passages.c.text).where(passages.c.case_pk == case_pk, passages.c.kind == "case")).scalar()
+    return conn.execute(
+        select(passages.c.text).where(passages.c.case_pk == case_pk, passages.c.kind == "case")
+    ).scalar()
 
 
 def pending_embeddings(conn: Connection) -> list[tuple[int, str]]:
     """Passages to embed that have no vector yet: each case's case passage and the first
     passage of each section."""
     q = aliased(passages)
-    first = (select(func.min(q.c.seq)).where(q.c.case_pk == passages.c.case_pk, q.c.kind == "text",
-                                             func.coalesce(q.c.heading, "") == func.coalesce(passages.c.heading, ""))
-             .scalar_subquery())
+    first = (
+        select(func.min(q.c.seq))
+        .where(
+            q.c.case_pk == passages.c.case_pk,
+            q.c.kind == "text",
+            func.coalesce(q.c.heading, "") == func.coalesce(passages.c.heading, ""),
+        )
+        .scalar_subquery()
+    )
     rows = conn.execute(
-        select(passages.c.id, passages.c.text).outerjoin(embeddings, embeddings.c.passage_id == passages.c.id)
+        select(passages.c.id, passages.c.text)
+        .outerjoin(embeddings, embeddings.c.passage_id == passages.c.id)
         .where(embeddings.c.passage_id.is_(None), or_(passages.c.kind == "case", passages.c.seq == first))
-        .order_by(passages.c.id)).all()
+        .order_by(passages.c.id)
+    ).all()
     return [(r.id, r.text) for r in rows]
 
 
@@ -84,8 +105,11 @@ def count_vectors(conn: Connection) -> int:
 
 def all_vectors(conn: Connection) -> list[tuple[int, bytes]]:
     """(case key, vector bytes) for every embedded passage, grouped by case."""
-    q = (select(passages.c.case_pk, embeddings.c.vector).join(passages, passages.c.id == embeddings.c.passage_id)
-         .order_by(passages.c.case_pk, passages.c.id))
+    q = (
+        select(passages.c.case_pk, embeddings.c.vector)
+        .join(passages, passages.c.id == embeddings.c.passage_id)
+        .order_by(passages.c.case_pk, passages.c.id)
+    )
     return [(r[0], bytes(r[1])) for r in conn.execute(q)]
 
 
@@ -97,13 +121,15 @@ def lock_index(conn: Connection) -> None:
 
 
 def load_index(conn: Connection, key: str, generation: int) -> bytes | None:
-    data = conn.execute(select(search_index.c.data).where(search_index.c.key == key,
-                                                          search_index.c.generation == generation)).scalar()
+    data = conn.execute(
+        select(search_index.c.data).where(search_index.c.key == key, search_index.c.generation == generation)
+    ).scalar()
     return None if data is None else bytes(data)
 
 
 def save_index(conn: Connection, key: str, generation: int, data: bytes) -> None:
-    done = conn.execute(update(search_index).where(search_index.c.key == key)
-                        .values(generation=generation, data=data)).rowcount
+    done = conn.execute(
+        update(search_index).where(search_index.c.key == key).values(generation=generation, data=data)
+    ).rowcount
     if not done:
         conn.execute(insert(search_index).values(key=key, generation=generation, data=data))

@@ -156,8 +156,14 @@ def unit_label(unit: str, lang: str = "zh") -> str:
 QUALIFIER_MARKS = {"approx": ("约 ", "about "), "lower_bound": ("≥ ", "≥ ")}
 
 
-def format_quantity(value: float | None, unit: str, lang: str = "zh", digits: int = DIGITS,
-                    value_max: float | None = None, qualifier: str | None = None) -> str:
+def format_quantity(
+    value: float | None,
+    unit: str,
+    lang: str = "zh",
+    digits: int = DIGITS,
+    value_max: float | None = None,
+    qualifier: str | None = None,
+) -> str:
     """A value with its unit for people: "约 1,780万吨二氧化碳当量", "560亿元", "17,800,000 tCO2e"."""
     text = format_number(value, lang, digits)
     if value_max is not None:

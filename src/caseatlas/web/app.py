@@ -15,8 +15,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import (AuthenticationFailed, CaseAtlasError, Conflict, LoginRequired, NotFound, PermissionDenied,
-                      Throttled)
+from ..errors import (
+    AuthenticationFailed,
+    CaseAtlasError,
+    Conflict,
+    LoginRequired,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+)
 from ..services import open_library
 from . import api, pages, programme_api, programme_pages
 from .guard import RequestGuard
@@ -25,9 +32,11 @@ THREADS = 1
 STATIC = Path(str(resources.files("caseatlas") / "web" / "static"))
 
 # No inline script anywhere (pages load /static/*.js); styles may be set by plotly at run time.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -73,8 +82,8 @@ def create_app(db: str | None = None) -> FastAPI:
         title="CaseAtlas 案例图谱 API",
         version=__version__,
         description="Search, browse, compare and export climate-action cases; every fact with its source quote. "
-                    "Reading needs no account; changes need a session (POST /api/v1/login) and its CSRF token "
-                    "in the X-CSRF-Token header.",
+        "Reading needs no account; changes need a session (POST /api/v1/login) and its CSRF token "
+        "in the X-CSRF-Token header.",
         docs_url=None,  # served below from a registry package, not from a CDN
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
@@ -87,14 +96,17 @@ def create_app(db: str | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     import fastapi_offline  # its Swagger UI 5 files (reads OpenAPI 3.1; 3.x bundles cannot)
 
-    app.mount("/vendor/swagger", StaticFiles(directory=str(Path(fastapi_offline.__file__).parent / "static")),
-              name="swagger")
+    app.mount(
+        "/vendor/swagger", StaticFiles(directory=str(Path(fastapi_offline.__file__).parent / "static")), name="swagger"
+    )
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
-        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+        return FileResponse(
+            STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
+        )
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

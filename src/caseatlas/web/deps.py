@@ -14,8 +14,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from starlette.datastructures import FormData
 
 from ..errors import Forbidden
-from ..services import ANONYMOUS, Context
-from ..services import accounts
+from ..services import ANONYMOUS, Context, accounts
 
 SESSION_COOKIE = "caseatlas_session"
 CSRF_COOKIE = "caseatlas_csrf"
@@ -48,7 +47,8 @@ async def write_context(request: Request) -> Context:
     expected = expected_csrf(request)
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         form: FormData = await request.form()
         value = form.get("csrf_token")
         given = value if isinstance(value, str) else None

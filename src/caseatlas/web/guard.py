@@ -38,13 +38,28 @@ def _has_control(data: bytes, content_type: bytes) -> bool:
 
 async def _answer(send, status: int, message: str, path: str) -> None:
     if path.startswith("/api/"):
-        body, media = json.dumps({"error": {"status": status, "message": message}}, ensure_ascii=False), b"application/json"
+        body, media = (
+            json.dumps({"error": {"status": status, "message": message}}, ensure_ascii=False),
+            b"application/json",
+        )
     else:
-        body, media = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>", b"text/html; charset=utf-8"
+        body, media = (
+            f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>",
+            b"text/html; charset=utf-8",
+        )
     data = body.encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", media), (b"content-length", str(len(data)).encode()),
-                            (b"cache-control", b"no-store"), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", media),
+                (b"content-length", str(len(data)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 

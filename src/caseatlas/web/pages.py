@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
-import re
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -38,21 +38,37 @@ def _lang(request: Request) -> str:
 def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     lang = _lang(request)
     csrf = page_csrf(request)
-    resp = TEMPLATES.TemplateResponse(request, name, {"t": translator(lang), "lang": lang,
-                                                      "fmt": lambda o: fmt_value(o, lang),
-                                                      "qty": lambda v, u, digits=TOTAL_DIGITS: format_quantity(v, u, lang, digits),
-                                                      "num": lambda v, digits=DIGITS: format_number(v, lang, digits),
-                                                      "pct": lambda share: fmt_share(share, lang),
-                                                      "unit": lambda u: unit_label(u, lang),
-                                                      "url_with": url_with, "actor": read_context(request).actor,
-                                                      "csrf": csrf, "core_kinds": CORE_KINDS,
-                                                      "tt": lambda zh, en: en if lang == "en" else zh, **context},
-                                      status_code=status)
+    resp = TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "fmt": lambda o: fmt_value(o, lang),
+            "qty": lambda v, u, digits=TOTAL_DIGITS: format_quantity(v, u, lang, digits),
+            "num": lambda v, digits=DIGITS: format_number(v, lang, digits),
+            "pct": lambda share: fmt_share(share, lang),
+            "unit": lambda u: unit_label(u, lang),
+            "url_with": url_with,
+            "actor": read_context(request).actor,
+            "csrf": csrf,
+            "core_kinds": CORE_KINDS,
+            "tt": lambda zh, en: en if lang == "en" else zh,
+            **context,
+        },
+        status_code=status,
+    )
     if request.query_params.get("lang") in ("zh", "en"):
         resp.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
     if getattr(request.state, "new_csrf", None):
-        resp.set_cookie(CSRF_COOKIE, request.state.new_csrf, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+        resp.set_cookie(
+            CSRF_COOKIE,
+            request.state.new_csrf,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
     return resp
 
 
@@ -68,7 +84,9 @@ def display_line(raw: str) -> Markup:
     character.)"""
     text = str(escape(raw))
     heading = _MD_HEADING.match(text)
-    text = _SUB_SUP.sub(r"<\1>\2</\1>", _MD_BOLD.sub(r"<strong>\1</strong>", text[heading.end():] if heading else text))
+    text = _SUB_SUP.sub(
+        r"<\1>\2</\1>", _MD_BOLD.sub(r"<strong>\1</strong>", text[heading.end() :] if heading else text)
+    )
     return Markup(f'<strong class="md-h">{text}</strong>' if heading else text)
 
 
@@ -85,8 +103,9 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 def fmt_value(o: dict, lang: str = "zh", digits: int = DIGITS) -> str:
     """A figure (value, unit, value_max, qualifier) as the one writer prints it (text/numbers)."""
-    return format_quantity(o["value"], o.get("unit") or "", lang, digits, value_max=o.get("value_max"),
-                           qualifier=o.get("qualifier"))
+    return format_quantity(
+        o["value"], o.get("unit") or "", lang, digits, value_max=o.get("value_max"), qualifier=o.get("qualifier")
+    )
 
 
 def fmt_share(share: float | None, lang: str = "zh") -> str:
@@ -111,13 +130,18 @@ def url_with(request: Request, **changes) -> str:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: ReadContext):
     unflagged = request.query_params.get("unflagged") == "1"
-    return render(request, "home.html", summary=insights.summary(ctx, unflagged=unflagged, top=HOME_CONTRIBUTORS),
-                  collections=library.collections(ctx))
+    return render(
+        request,
+        "home.html",
+        summary=insights.summary(ctx, unflagged=unflagged, top=HOME_CONTRIBUTORS),
+        collections=library.collections(ctx),
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0, sort: str = "relevance",
-                mode: str = "auto"):
+def search_page(
+    request: Request, ctx: ReadContext, q: str = "", offset: int = 0, sort: str = "relevance", mode: str = "auto"
+):
     mode = mode if mode in SEARCH_MODES else "auto"
     qp = request.query_params
     q = q[:MAX_QUERY_CHARS]
@@ -126,30 +150,67 @@ def search_page(request: Request, ctx: ReadContext, q: str = "", offset: int = 0
         minimum.append(f"{qp['min_kind']}:{qp['min_value']}")
     try:
         year = int(qp["year"]) if qp.get("year") else None
-        filters = filters_from(qp.get("collection"), year, qp.get("chapter"), qp.get("sector"), qp.get("province"),
-                               qp.get("measure"), qp.get("standard"), minimum, qp.get("flag"), qp.get("organization"))
+        filters = filters_from(
+            qp.get("collection"),
+            year,
+            qp.get("chapter"),
+            qp.get("sector"),
+            qp.get("province"),
+            qp.get("measure"),
+            qp.get("standard"),
+            minimum,
+            qp.get("flag"),
+            qp.get("organization"),
+        )
     except (ValueError, CaseAtlasError) as exc:
         return error_page(request, 400, str(exc))
     limit = 10
     offset = max(0, min(offset, 10_000))
     # No query and no filter: the whole library, in book order (a new user sees what is there).
     try:
-        res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
-                               offset=0 if sort == "co2" else offset, mode=mode)
+        res = discovery.search(
+            ctx,
+            q,
+            filters,
+            limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+            offset=0 if sort == "co2" else offset,
+            mode=mode,
+        )
     except Conflict:  # "semantic" on a library without vectors: the words still work
         mode = "text"
-        res = discovery.search(ctx, q, filters, limit=discovery.MAX_LIMIT if sort == "co2" else limit,
-                               offset=0 if sort == "co2" else offset, mode=mode)
+        res = discovery.search(
+            ctx,
+            q,
+            filters,
+            limit=discovery.MAX_LIMIT if sort == "co2" else limit,
+            offset=0 if sort == "co2" else offset,
+            mode=mode,
+        )
     if sort == "co2":
         res["hits"] = insights.sort_by_outcome(ctx, res["hits"])[offset : offset + limit]
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
     # The same search as the API sees it: every result, not this page (issue 13, point 7).
     export_query = urlencode([("q", q), ("mode", mode), *active.items(), *(("min", m) for m in minimum)])
     shown_min = minimum[-1].split(":", 1) if minimum and ":" in minimum[-1] else ("", "")
-    return render(request, "search.html", export_query=export_query, kind_units=KIND_UNITS,
-                  min_kind=shown_min[0], min_value=shown_min[1], q=q, res=res, offset=offset, limit=limit, active=active, minimum=minimum,
-                  facet_labels=FACET_LABELS, sort=sort, kinds=OUTCOME_KINDS, mode=mode,
-                  modes=[m for m in SEARCH_MODES if m != "hybrid"])
+    return render(
+        request,
+        "search.html",
+        export_query=export_query,
+        kind_units=KIND_UNITS,
+        min_kind=shown_min[0],
+        min_value=shown_min[1],
+        q=q,
+        res=res,
+        offset=offset,
+        limit=limit,
+        active=active,
+        minimum=minimum,
+        facet_labels=FACET_LABELS,
+        sort=sort,
+        kinds=OUTCOME_KINDS,
+        mode=mode,
+        modes=[m for m in SEARCH_MODES if m != "hybrid"],
+    )
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -160,13 +221,15 @@ def case_page(request: Request, ctx: ReadContext, case_id: str):
         similar = discovery.similar_cases(ctx, case_id, limit=5)
     except CaseAtlasError:
         similar = []
-    return render(request, "case.html", c=c, section_starts=starts, similar=similar,
-                  may_judge="flags.verdict" in ctx.actor.grants)
+    return render(
+        request, "case.html", c=c, section_starts=starts, similar=similar, may_judge="flags.verdict" in ctx.actor.grants
+    )
 
 
 @router.post("/cases/{case_id}/flags/{flag_id}", response_class=HTMLResponse)
-def flag_verdict(request: Request, ctx: WriteContext, case_id: str, flag_id: str, verdict: str = Form(""),
-                 note: str = Form("")):
+def flag_verdict(
+    request: Request, ctx: WriteContext, case_id: str, flag_id: str, verdict: str = Form(""), note: str = Form("")
+):
     """A flag confirmed or dismissed from the case page (organizers, admins); back to the flag."""
     checks.set_verdict(ctx, flag_id, verdict or None, note)
     return RedirectResponse(f"/cases/{quote(case_id, safe=':')}#flag-{flag_id}", status_code=303)
@@ -181,13 +244,24 @@ def organizations_page(request: Request, ctx: ReadContext):
 
 @router.get("/organizations/{org_id}", response_class=HTMLResponse)
 def organization_page(request: Request, ctx: ReadContext, org_id: str):
-    return render(request, "organization.html", org=organizations.organization(ctx, org_id),
-                  may_decide="organizations.decide" in ctx.actor.grants)
+    return render(
+        request,
+        "organization.html",
+        org=organizations.organization(ctx, org_id),
+        may_decide="organizations.decide" in ctx.actor.grants,
+    )
 
 
 @router.post("/organizations/{org_id}/decisions", response_class=HTMLResponse)
-def organization_decision(request: Request, ctx: WriteContext, org_id: str, a: str = Form(""), b: str = Form(""),
-                          decision: str = Form(""), note: str = Form("")):
+def organization_decision(
+    request: Request,
+    ctx: WriteContext,
+    org_id: str,
+    a: str = Form(""),
+    b: str = Form(""),
+    decision: str = Form(""),
+    note: str = Form(""),
+):
     """Merge or split two names from an organization's page (organizers, admins); back to the page
     of the organization the first name now belongs to."""
     r = organizations.decide(ctx, a, b, decision or None, note)
@@ -208,24 +282,66 @@ def insights_page(request: Request, ctx: ReadContext):
     extra = "&unflagged=true" if unflagged else ""
     charts = [
         # Achieved, annual figures only: a yearly and a cumulative figure do not add up.
-        ("by_sector", insights.outcomes_by(ctx, "sector", period="annual", unflagged=unflagged), "group", "total",
-         f"/api/v1/outcomes?by=sector&period=annual&format=csv{extra}"),
-        ("by_book", insights.outcomes_by(ctx, "collection", period="annual", unflagged=unflagged), "group", "total",
-         f"/api/v1/outcomes?by=collection&period=annual&format=csv{extra}"),
-        ("measure_freq", insights.attribute_counts(ctx, "measure"), "value", "cases", "/api/v1/attributes/measure?format=csv"),
-        ("standard_adoption", insights.attribute_counts(ctx, "standard"), "value", "cases", "/api/v1/attributes/standard?format=csv"),
-        ("by_province", insights.attribute_counts(ctx, "region"), "value", "cases", "/api/v1/attributes/region?format=csv"),
+        (
+            "by_sector",
+            insights.outcomes_by(ctx, "sector", period="annual", unflagged=unflagged),
+            "group",
+            "total",
+            f"/api/v1/outcomes?by=sector&period=annual&format=csv{extra}",
+        ),
+        (
+            "by_book",
+            insights.outcomes_by(ctx, "collection", period="annual", unflagged=unflagged),
+            "group",
+            "total",
+            f"/api/v1/outcomes?by=collection&period=annual&format=csv{extra}",
+        ),
+        (
+            "measure_freq",
+            insights.attribute_counts(ctx, "measure"),
+            "value",
+            "cases",
+            "/api/v1/attributes/measure?format=csv",
+        ),
+        (
+            "standard_adoption",
+            insights.attribute_counts(ctx, "standard"),
+            "value",
+            "cases",
+            "/api/v1/attributes/standard?format=csv",
+        ),
+        (
+            "by_province",
+            insights.attribute_counts(ctx, "region"),
+            "value",
+            "cases",
+            "/api/v1/attributes/region?format=csv",
+        ),
     ]
     # What the charts leave out without the flagged figures: the annual tCO2e total's flagged part.
-    left_out = next((t for t in insights.summary(ctx, unflagged=True, top=1).by_kind
-                     if (t.kind, t.unit, t.period) == ("co2e_reduction", "tCO2e", "annual")), None) if unflagged else None
+    left_out = (
+        next(
+            (
+                t
+                for t in insights.summary(ctx, unflagged=True, top=1).by_kind
+                if (t.kind, t.unit, t.period) == ("co2e_reduction", "tCO2e", "annual")
+            ),
+            None,
+        )
+        if unflagged
+        else None
+    )
     return render(request, "insights.html", charts=charts, unflagged=unflagged, left_out=left_out)
 
 
 @router.get("/collections", response_class=HTMLResponse)
 def collections_page(request: Request, ctx: ReadContext):
-    return render(request, "collections.html", collections=library.collections(ctx),
-                  may_publish="library.publish" in ctx.actor.grants)
+    return render(
+        request,
+        "collections.html",
+        collections=library.collections(ctx),
+        may_publish="library.publish" in ctx.actor.grants,
+    )
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -235,6 +351,7 @@ def docs(request: Request):
 
 
 # --- accounts and administration -----------------------------------------------------------
+
 
 def _safe_next(target: str | None) -> str:
     # Only paths on this site: "//evil.example" or "https://…" would be an open redirect.
@@ -247,13 +364,21 @@ def login_page(request: Request, next: str = "/"):
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(request: Request, ctx: WriteContext, username: str = Form(""), password: str = Form(""),
-                 next: str = Form("/")):
+def login_submit(
+    request: Request, ctx: WriteContext, username: str = Form(""), password: str = Form(""), next: str = Form("/")
+):
     try:
         token, _, _ = accounts.login(ctx, username, password, client_address(request))
     except Throttled as exc:
-        resp = render(request, "login.html", status=429, next=_safe_next(next), failed=True, username=username,
-                      throttled=exc.retry_after)
+        resp = render(
+            request,
+            "login.html",
+            status=429,
+            next=_safe_next(next),
+            failed=True,
+            username=username,
+            throttled=exc.retry_after,
+        )
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     except CaseAtlasError:
@@ -278,14 +403,22 @@ def logout_submit(request: Request, ctx: WriteContext):
 # link gets a page saying so (410). Pages carry no secret in a query string, and no redirect
 # puts one in a Location header.
 
+
 def _link_page(request: Request, token: str, purpose: str, error: str | None = None, status: int = 200):
     ctx = read_context(request)
     try:
         account = accounts.check_link(ctx, token, purpose)
     except accounts.LinkInvalid:
         return render(request, "link_invalid.html", status=410)
-    return render(request, "password_set.html", status=status, purpose=purpose, account=account, error=error,
-                  action=f"/{'invite' if purpose == 'invite' else 'reset'}/{quote(token, safe='')}")
+    return render(
+        request,
+        "password_set.html",
+        status=status,
+        purpose=purpose,
+        account=account,
+        error=error,
+        action=f"/{'invite' if purpose == 'invite' else 'reset'}/{quote(token, safe='')}",
+    )
 
 
 def _link_submit(request: Request, ctx, token: str, purpose: str, password: str, password2: str):
@@ -348,23 +481,34 @@ def password_page(request: Request, ctx: ReadContext):
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-def password_submit(request: Request, ctx: WriteContext, current_password: str = Form(""), password: str = Form(""),
-                    password2: str = Form("")):
+def password_submit(
+    request: Request,
+    ctx: WriteContext,
+    current_password: str = Form(""),
+    password: str = Form(""),
+    password2: str = Form(""),
+):
     if ctx.actor.kind != "user":
         return login_redirect(request)
     if password != password2:
-        return render(request, "account_password.html", status=400,
-                      error=translator(_lang(request))("passwords_differ"))
+        return render(
+            request, "account_password.html", status=400, error=translator(_lang(request))("passwords_differ")
+        )
     try:
-        accounts.change_password(ctx, current_password, password, request.cookies.get(SESSION_COOKIE),
-                                 client_address(request))
+        accounts.change_password(
+            ctx, current_password, password, request.cookies.get(SESSION_COOKIE), client_address(request)
+        )
     except Throttled as exc:
         resp = render(request, "account_password.html", status=429, error=str(exc))
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     except (accounts.WeakPassword, Forbidden) as exc:
-        return render(request, "account_password.html", status=400 if isinstance(exc, accounts.WeakPassword) else 403,
-                      error=str(exc))
+        return render(
+            request,
+            "account_password.html",
+            status=400 if isinstance(exc, accounts.WeakPassword) else 403,
+            error=str(exc),
+        )
     return render(request, "account_password.html", done=True)
 
 
@@ -377,13 +521,19 @@ def _admin(request: Request, ctx, message: str | None = None, invitation: str | 
     if ctx.actor.kind == "anonymous":
         return login_redirect(request)
     can = ctx.actor.grants
-    return render(request, "admin.html",
-                  users=accounts.list_users(ctx) if "users.manage" in can else None,
-                  entries=audit.entries(ctx, 50) if "audit.read" in can else None,
-                  collections=library.books(ctx) if can & {"library.ingest", "library.delete"} else None,
-                  may_ingest="library.ingest" in can, may_delete="library.delete" in can, roles=ROLES,
-                  message=message, invitation=invitation,
-                  denied=not (can & {"users.manage", "audit.read", "library.ingest"}))
+    return render(
+        request,
+        "admin.html",
+        users=accounts.list_users(ctx) if "users.manage" in can else None,
+        entries=audit.entries(ctx, 50) if "audit.read" in can else None,
+        collections=library.books(ctx) if can & {"library.ingest", "library.delete"} else None,
+        may_ingest="library.ingest" in can,
+        may_delete="library.delete" in can,
+        roles=ROLES,
+        message=message,
+        invitation=invitation,
+        denied=not (can & {"users.manage", "audit.read", "library.ingest"}),
+    )
 
 
 def _back(message: str) -> RedirectResponse:
@@ -391,16 +541,23 @@ def _back(message: str) -> RedirectResponse:
 
 
 @router.post("/admin/users")
-def admin_add_user(request: Request, ctx: WriteContext, username: str = Form(...), password: str = Form(""),
-                   role: str = Form("applicant"), display_name: str = Form(""), organization: str = Form(""),
-                   email: str = Form("")):
+def admin_add_user(
+    request: Request,
+    ctx: WriteContext,
+    username: str = Form(...),
+    password: str = Form(""),
+    role: str = Form("applicant"),
+    display_name: str = Form(""),
+    organization: str = Form(""),
+    email: str = Form(""),
+):
     """Add an account; without a password it is invited, and the link is shown in this page's body
     (once; never in a redirect's URL)."""
-    user = accounts.add_user(ctx, username, password or None, role, display_name or None, organization or None,
-                             email or None)
+    user = accounts.add_user(
+        ctx, username, password or None, role, display_name or None, organization or None, email or None
+    )
     if user.get("invitation"):
-        return _admin(request, ctx, message=f"+ {user['username']} ({user['role']})",
-                          invitation=user["invitation"])
+        return _admin(request, ctx, message=f"+ {user['username']} ({user['role']})", invitation=user["invitation"])
     return _back(f"+ {user['username']} ({user['role']})")
 
 
@@ -408,8 +565,12 @@ def admin_add_user(request: Request, ctx: WriteContext, username: str = Form(...
 def admin_invite_user(request: Request, ctx: WriteContext, username: str):
     """A new invitation link (older ones stop working), shown once in this page's body and mailed."""
     r = accounts.invite(ctx, username)
-    return _admin(request, ctx, message=f"{r['username']}: " + ("✉ " + r["email"] if r["email"] else "—"),
-                  invitation=r["invitation"])
+    return _admin(
+        request,
+        ctx,
+        message=f"{r['username']}: " + ("✉ " + r["email"] if r["email"] else "—"),
+        invitation=r["invitation"],
+    )
 
 
 @router.post("/admin/users/{username}")

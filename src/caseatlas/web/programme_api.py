@@ -27,8 +27,17 @@ def _too_large(name: str | None):
 
 @router.get("/presets", summary="Call presets: templates, criteria, domains", response_model=list[s.Open])
 def presets_list() -> list[dict]:
-    return [{"key": p.key, "label": p.label, "template": list(p.template), "domains": list(p.domains),
-             "criteria": [c.as_dict() for c in p.criteria], "scale": list(p.scale)} for p in PRESETS.values()]
+    return [
+        {
+            "key": p.key,
+            "label": p.label,
+            "template": list(p.template),
+            "domains": list(p.domains),
+            "criteria": [c.as_dict() for c in p.criteria],
+            "scale": list(p.scale),
+        }
+        for p in PRESETS.values()
+    ]
 
 
 @router.post("/register", summary="Create an applicant account (for an organization)", response_model=s.Open)
@@ -43,10 +52,23 @@ def calls_list(ctx: ReadContext) -> list[dict]:
 
 @router.post("/calls", summary="Create a programme and its call from a preset (organizer)", response_model=s.CallOut)
 def calls_create(ctx: WriteContext, body: s.CallCreate) -> dict:
-    return calls.create(ctx, body.preset, body.name, body.year, body.domains, body.organizers, body.supporters,
-                        body.description, body.contact, body.deadlines.model_dump(), body.reviewers_per_submission,
-                        body.blind, body.quotas, body.template,
-                        [c.model_dump() for c in body.criteria] if body.criteria else None)
+    return calls.create(
+        ctx,
+        body.preset,
+        body.name,
+        body.year,
+        body.domains,
+        body.organizers,
+        body.supporters,
+        body.description,
+        body.contact,
+        body.deadlines.model_dump(),
+        body.reviewers_per_submission,
+        body.blind,
+        body.quotas,
+        body.template,
+        [c.model_dump() for c in body.criteria] if body.criteria else None,
+    )
 
 
 @router.get("/calls/{call_id}", summary="One call", response_model=s.CallOut)
@@ -54,7 +76,9 @@ def call_get(ctx: ReadContext, call_id: RowId) -> dict:
     return calls.get_call(ctx, call_id)
 
 
-@router.patch("/calls/{call_id}", summary="Edit deadlines, domains, quotas, blind mode, aliases", response_model=s.CallOut)
+@router.patch(
+    "/calls/{call_id}", summary="Edit deadlines, domains, quotas, blind mode, aliases", response_model=s.CallOut
+)
 def call_update(ctx: WriteContext, call_id: RowId, body: s.CallUpdate) -> dict:
     return calls.update(ctx, call_id, **body.model_dump(exclude_unset=True))
 
@@ -74,26 +98,44 @@ def panel(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return calls.panel(ctx, call_id)
 
 
-@router.post("/calls/{call_id}/panel", summary="Add an organizer or reviewer (creates a reviewer account if new)",
-             response_model=s.Open)
+@router.post(
+    "/calls/{call_id}/panel",
+    summary="Add an organizer or reviewer (creates a reviewer account if new)",
+    response_model=s.Open,
+)
 def panel_add(ctx: WriteContext, call_id: RowId, body: s.MemberIn) -> dict:
-    return calls.add_member(ctx, call_id, body.username, body.role, body.affiliation, body.topics, body.password,
-                            body.email, body.display_name)
+    return calls.add_member(
+        ctx,
+        call_id,
+        body.username,
+        body.role,
+        body.affiliation,
+        body.topics,
+        body.password,
+        body.email,
+        body.display_name,
+    )
 
 
-@router.put("/calls/{call_id}/my-conflicts", summary="A reviewer's declared conflicting organizations",
-            response_model=s.Open)
+@router.put(
+    "/calls/{call_id}/my-conflicts", summary="A reviewer's declared conflicting organizations", response_model=s.Open
+)
 def my_conflicts(ctx: WriteContext, call_id: RowId, body: s.OrganizationsIn) -> dict:
     return calls.declare_organizations(ctx, call_id, body.organizations)
 
 
-@router.post("/calls/{call_id}/assign", summary="Assign reviewers (min-cost flow; existing kept)", response_model=s.Open)
+@router.post(
+    "/calls/{call_id}/assign", summary="Assign reviewers (min-cost flow; existing kept)", response_model=s.Open
+)
 def assign(ctx: WriteContext, call_id: RowId) -> dict:
     return reviews.auto_assign(ctx, call_id)
 
 
-@router.get("/calls/{call_id}/conflicts", summary="Conflict check: reviewer × applicant pairs in conflict, and why",
-            response_model=s.Open)
+@router.get(
+    "/calls/{call_id}/conflicts",
+    summary="Conflict check: reviewer × applicant pairs in conflict, and why",
+    response_model=s.Open,
+)
 def conflicts(ctx: ReadContext, call_id: RowId) -> dict:
     return reviews.conflict_check(ctx, call_id)
 
@@ -103,69 +145,104 @@ def assignments(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return reviews.assignments(ctx, call_id)
 
 
-@router.get("/calls/{call_id}/submissions", summary="Submissions this account may see",
-            response_model=list[s.SubmissionBrief])
+@router.get(
+    "/calls/{call_id}/submissions", summary="Submissions this account may see", response_model=list[s.SubmissionBrief]
+)
 def submissions_list(ctx: ReadContext, call_id: RowId) -> list[dict]:
     return submissions.list_for(ctx, call_id)
 
 
 @router.post("/calls/{call_id}/submissions", summary="Start a submission (applicant)", response_model=s.SubmissionOut)
 def submission_create(ctx: WriteContext, call_id: RowId, body: s.SubmissionIn) -> dict:
-    return submissions.create(ctx, call_id, body.title, body.domain, [x.model_dump() for x in body.sections],
-                              [x.model_dump() for x in body.outcomes])
+    return submissions.create(
+        ctx,
+        call_id,
+        body.title,
+        body.domain,
+        [x.model_dump() for x in body.sections],
+        [x.model_dump() for x in body.outcomes],
+    )
 
 
-@router.post("/calls/{call_id}/submissions/upload", summary="Start a submission from a case file (pre-filled)",
-             response_model=s.SubmissionOut)
-async def submission_upload(ctx: WriteContext, call_id: RowId, domain: Annotated[str, Form(min_length=1, max_length=200)],
-                            file: Annotated[UploadFile, File(description=".txt .md .docx .pdf .html")]):
+@router.post(
+    "/calls/{call_id}/submissions/upload",
+    summary="Start a submission from a case file (pre-filled)",
+    response_model=s.SubmissionOut,
+)
+async def submission_upload(
+    ctx: WriteContext,
+    call_id: RowId,
+    domain: Annotated[str, Form(min_length=1, max_length=200)],
+    file: Annotated[UploadFile, File(description=".txt .md .docx .pdf .html")],
+):
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
         return _too_large(file.filename)
     return submissions.create_from_upload(ctx, call_id, file.filename or "", content, domain)
 
 
-@router.get("/submissions/{submission_id}", summary="One submission, as this account may see it",
-            response_model=s.SubmissionOut)
+@router.get(
+    "/submissions/{submission_id}", summary="One submission, as this account may see it", response_model=s.SubmissionOut
+)
 def submission_get(ctx: ReadContext, submission_id: RowId) -> dict:
     return submissions.get(ctx, submission_id)
 
 
-@router.patch("/submissions/{submission_id}", summary="Save a draft (until the deadline)", response_model=s.SubmissionOut)
+@router.patch(
+    "/submissions/{submission_id}", summary="Save a draft (until the deadline)", response_model=s.SubmissionOut
+)
 def submission_save(ctx: WriteContext, submission_id: RowId, body: s.SubmissionPatch) -> dict:
     data = body.model_dump(exclude_unset=True)
-    return submissions.save(ctx, submission_id, data.get("title"), data.get("domain"), data.get("sections"),
-                            data.get("outcomes"))
+    return submissions.save(
+        ctx, submission_id, data.get("title"), data.get("domain"), data.get("sections"), data.get("outcomes")
+    )
 
 
-@router.put("/submissions/{submission_id}/flags/{key}/answer",
-            summary="The applicant answers a claim-check flag (empty: withdraw)", response_model=s.SubmissionOut)
+@router.put(
+    "/submissions/{submission_id}/flags/{key}/answer",
+    summary="The applicant answers a claim-check flag (empty: withdraw)",
+    response_model=s.SubmissionOut,
+)
 def submission_flag_answer(ctx: WriteContext, submission_id: RowId, key: str, body: s.FlagAnswerIn) -> dict:
     return submissions.answer_flag(ctx, submission_id, key, body.answer)
 
 
-@router.post("/submissions/{submission_id}/submit", summary="Submit (again): keeps a version",
-             response_model=s.SubmissionOut)
+@router.post(
+    "/submissions/{submission_id}/submit", summary="Submit (again): keeps a version", response_model=s.SubmissionOut
+)
 def submission_submit(ctx: WriteContext, submission_id: RowId) -> dict:
     return submissions.submit(ctx, submission_id)
 
 
-@router.post("/submissions/{submission_id}/attachments", summary="Attach a file (pdf, docx, xlsx, png, jpg, txt, md)",
-             response_model=s.Open)
+@router.post(
+    "/submissions/{submission_id}/attachments",
+    summary="Attach a file (pdf, docx, xlsx, png, jpg, txt, md)",
+    response_model=s.Open,
+)
 async def attachment_add(ctx: WriteContext, submission_id: RowId, file: Annotated[UploadFile, File()]):
     content = await file.read(submissions.MAX_ATTACHMENT + 1)
     return submissions.add_attachment(ctx, submission_id, file.filename or "", content)
 
 
-@router.get("/attachments/{attachment_id}", summary="Download an attachment (never shown inline)",
-            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/attachments/{attachment_id}",
+    summary="Download an attachment (never shown inline)",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
 def attachment_get(ctx: ReadContext, attachment_id: RowId) -> Response:
     att = submissions.attachment(ctx, attachment_id)
     from urllib.parse import quote
 
-    return Response(att["data"], media_type=att["content_type"], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att['filename'])}",
-        "Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        att["data"],
+        media_type=att["content_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att['filename'])}",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.post("/submissions/{submission_id}/reviewers", summary="Assign a reviewer by hand", response_model=s.Open)
@@ -173,8 +250,9 @@ def reviewer_add(ctx: WriteContext, submission_id: RowId, body: s.UsernameIn) ->
     return reviews.assign(ctx, submission_id, body.username)
 
 
-@router.delete("/submissions/{submission_id}/reviewers/{username}", summary="Remove an assignment",
-               response_model=s.Open)
+@router.delete(
+    "/submissions/{submission_id}/reviewers/{username}", summary="Remove an assignment", response_model=s.Open
+)
 def reviewer_remove(ctx: WriteContext, submission_id: RowId, username: str) -> dict:
     return reviews.unassign(ctx, submission_id, username)
 
@@ -186,8 +264,9 @@ def conflict(ctx: WriteContext, submission_id: RowId, body: s.ReasonIn) -> dict:
 
 @router.put("/submissions/{submission_id}/review", summary="Save or submit my review", response_model=s.Open)
 def review(ctx: WriteContext, submission_id: RowId, body: s.ReviewIn) -> dict:
-    return reviews.save_review(ctx, submission_id, body.scores, body.comment, body.confidence, body.expert_comment,
-                               body.submit)
+    return reviews.save_review(
+        ctx, submission_id, body.scores, body.comment, body.confidence, body.expert_comment, body.submit
+    )
 
 
 @router.post("/submissions/{submission_id}/comments", summary="Post to the discussion", response_model=s.Open)
@@ -195,46 +274,69 @@ def comment(ctx: WriteContext, submission_id: RowId, body: s.CommentIn) -> dict:
     return reviews.comment(ctx, submission_id, body.body)
 
 
-@router.put("/submissions/{submission_id}/final-comment", summary="The 专家点评 printed with the case",
-            response_model=s.Open)
+@router.put(
+    "/submissions/{submission_id}/final-comment", summary="The 专家点评 printed with the case", response_model=s.Open
+)
 def final_comment(ctx: WriteContext, submission_id: RowId, body: s.FinalCommentIn) -> dict:
     return selection.set_final_comment(ctx, submission_id, body.text)
 
 
-@router.get("/calls/{call_id}/ranking", summary="Ranking per domain: raw and normalized totals, dispersion",
-            response_model=s.Open)
+@router.get(
+    "/calls/{call_id}/ranking",
+    summary="Ranking per domain: raw and normalized totals, dispersion",
+    response_model=s.Open,
+)
 def ranking(ctx: ReadContext, call_id: RowId) -> dict:
     return selection.ranking(ctx, call_id)
 
 
-@router.get("/calls/{call_id}/decisions/proposal", summary="Accept the best up to each quota, reject the rest",
-            response_model=list[s.Open])
+@router.get(
+    "/calls/{call_id}/decisions/proposal",
+    summary="Accept the best up to each quota, reject the rest",
+    response_model=list[s.Open],
+)
 def proposal(ctx: ReadContext, call_id: RowId, by: Literal["raw", "normalized"] = "raw") -> list[dict]:
     return selection.propose(ctx, call_id, by)
 
 
-@router.post("/calls/{call_id}/decisions", summary="Preview or apply decisions (accept or reject; within quotas; "
-             "fixed once published unless reopened: 409)", response_model=s.Open)
+@router.post(
+    "/calls/{call_id}/decisions",
+    summary="Preview or apply decisions (accept or reject; within quotas; fixed once published unless reopened: 409)",
+    response_model=s.Open,
+)
 def decide(ctx: WriteContext, call_id: RowId, body: s.DecisionsIn) -> dict:
     return selection.decide(ctx, call_id, [d.model_dump() for d in body.decisions], body.preview)
 
 
-@router.post("/calls/{call_id}/reopen", summary="Reopen published decisions, with a reason (audited); publish again after",
-             response_model=s.CallOut)
+@router.post(
+    "/calls/{call_id}/reopen",
+    summary="Reopen published decisions, with a reason (audited); publish again after",
+    response_model=s.CallOut,
+)
 def reopen(ctx: WriteContext, call_id: RowId, body: s.ReasonIn) -> dict:
     return selection.reopen(ctx, call_id, body.reason)
 
 
-@router.post("/calls/{call_id}/collection", summary="Announce decisions; the accepted cases become a collection",
-             response_model=s.Open)
+@router.post(
+    "/calls/{call_id}/collection",
+    summary="Announce decisions; the accepted cases become a collection",
+    response_model=s.Open,
+)
 def publish_collection(ctx: WriteContext, call_id: RowId) -> dict:
     return selection.publish(ctx, call_id)
 
 
-@router.get("/calls/{call_id}/export", summary="Submissions, scores or decisions as CSV; all three as XLSX",
-            response_class=Response, responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-def export(ctx: ReadContext, call_id: RowId, format: Literal["csv", "xlsx"] = "csv",
-           table: ExportTable = "submissions") -> Response:
+@router.get(
+    "/calls/{call_id}/export",
+    summary="Submissions, scores or decisions as CSV; all three as XLSX",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+    },
+)
+def export(
+    ctx: ReadContext, call_id: RowId, format: Literal["csv", "xlsx"] = "csv", table: ExportTable = "submissions"
+) -> Response:
     data, media = selection.export_bytes(ctx, call_id, format, table)
     name = f"call-{call_id}-{table}.csv" if format == "csv" else f"call-{call_id}.xlsx"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

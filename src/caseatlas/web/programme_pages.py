@@ -27,8 +27,9 @@ BLANK_OUTCOME_ROWS = 3
 
 
 def _go(url: str, message: str | None = None) -> RedirectResponse:
-    return RedirectResponse(url + (("&" if "?" in url else "?") + "message=" + quote(message) if message else ""),
-                            status_code=303)
+    return RedirectResponse(
+        url + (("&" if "?" in url else "?") + "message=" + quote(message) if message else ""), status_code=303
+    )
 
 
 def _int(value: str | None, what: str, default: int | None = None) -> int:
@@ -46,20 +47,35 @@ async def _form(request: Request) -> dict:
 
 @router.get("/programmes", response_class=HTMLResponse)
 def programmes_page(request: Request, ctx: ReadContext, message: str | None = None):
-    return render(request, "programmes.html", calls=calls.list_calls(ctx), presets=PRESETS, message=message,
-                  can_create="programme.create" in ctx.actor.grants)
+    return render(
+        request,
+        "programmes.html",
+        calls=calls.list_calls(ctx),
+        presets=PRESETS,
+        message=message,
+        can_create="programme.create" in ctx.actor.grants,
+    )
 
 
 @router.post("/programmes")
 async def programme_create(request: Request, ctx: WriteContext):
     f = await _form(request)
     call = calls.create(
-        ctx, f.get("preset", "cteam"), f.get("name", ""), int(f["year"]) if f.get("year", "").isdigit() else None,
-        domains=f.get("domains") or None, organizers=f.get("organizers"), supporters=f.get("supporters"),
-        description=f.get("description") or None, contact=f.get("contact") or None,
-        deadlines={k: f.get(k) for k in ("submission_deadline", "review_deadline", "discussion_deadline",
-                                         "decision_deadline")},
-        reviewers_per_submission=_int(f.get("k"), "reviewers per submission", 3), blind=f.get("blind") == "1")
+        ctx,
+        f.get("preset", "cteam"),
+        f.get("name", ""),
+        int(f["year"]) if f.get("year", "").isdigit() else None,
+        domains=f.get("domains") or None,
+        organizers=f.get("organizers"),
+        supporters=f.get("supporters"),
+        description=f.get("description") or None,
+        contact=f.get("contact") or None,
+        deadlines={
+            k: f.get(k) for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
+        },
+        reviewers_per_submission=_int(f.get("k"), "reviewers per submission", 3),
+        blind=f.get("blind") == "1",
+    )
     return _go(f"/calls/{call['id']}", "已创建征集")
 
 
@@ -72,8 +88,14 @@ def register_page(request: Request, next: str = "/programmes"):
 async def register_submit(request: Request, ctx: WriteContext):
     f = await _form(request)
     try:
-        accounts.register(ctx, f.get("username", ""), f.get("password", ""), f.get("organization", ""),
-                          f.get("email", ""), f.get("display_name") or None)
+        accounts.register(
+            ctx,
+            f.get("username", ""),
+            f.get("password", ""),
+            f.get("organization", ""),
+            f.get("email", ""),
+            f.get("display_name") or None,
+        )
         token, _, _ = accounts.login(ctx, f.get("username", ""), f.get("password", ""))
     except CaseAtlasError as exc:
         return render(request, "register.html", status=400, error=str(exc), form=f, next=f.get("next", "/"))
@@ -105,8 +127,11 @@ def call_advance(ctx: WriteContext, call_id: RowId):
 @router.post("/calls/{call_id}/settings")
 async def call_settings(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
-    changes = {k: f[k] for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
-               if k in f}
+    changes = {
+        k: f[k]
+        for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
+        if k in f
+    }
     if "aliases" in f:
         changes["aliases"] = f["aliases"]
     if "blind" in f:
@@ -144,8 +169,11 @@ async def submission_new(request: Request, ctx: WriteContext, call_id: RowId):
             raise CaseAtlasError(f"{upload.filename}: larger than 20 MB")
         sub = submissions.create_from_upload(ctx, call_id, upload.filename, content, f.get("domain", ""))
         p = sub["prefill"]
-        return _go(f"/submissions/{sub['id']}", f"已从文件预填：模板章节 {p['template_sections_filled']}/"
-                                                f"{p['template_sections']}，量化成果 {p['outcomes']} 项，请逐项确认")
+        return _go(
+            f"/submissions/{sub['id']}",
+            f"已从文件预填：模板章节 {p['template_sections_filled']}/"
+            f"{p['template_sections']}，量化成果 {p['outcomes']} 项，请逐项确认",
+        )
     sub = submissions.create(ctx, call_id, f.get("title", ""), f.get("domain", ""))
     return _go(f"/submissions/{sub['id']}", "已创建草稿")
 
@@ -156,44 +184,82 @@ def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str 
     by_submission: dict[int, list[dict]] = {}
     for a in reviews.assignments(ctx, call_id):
         by_submission.setdefault(a["submission"], []).append(a)
-    return render(request, "panel.html", call=call, members=calls.panel(ctx, call_id), by_submission=by_submission,
-                  subs=submissions.list_for(ctx, call_id), message=message)
+    return render(
+        request,
+        "panel.html",
+        call=call,
+        members=calls.panel(ctx, call_id),
+        by_submission=by_submission,
+        subs=submissions.list_for(ctx, call_id),
+        message=message,
+    )
 
 
 @router.post("/calls/{call_id}/panel")
 async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
-    out = calls.add_member(ctx, call_id, f.get("username", "").strip(), f.get("role", "reviewer"),
-                           f.get("affiliation") or None, f.get("topics"), None,
-                           f.get("email") or None, f.get("display_name") or None)
+    out = calls.add_member(
+        ctx,
+        call_id,
+        f.get("username", "").strip(),
+        f.get("role", "reviewer"),
+        f.get("affiliation") or None,
+        f.get("topics"),
+        None,
+        f.get("email") or None,
+        f.get("display_name") or None,
+    )
     if not out.get("invitation"):
         return _go(f"/calls/{call_id}/panel", f"已添加 {out['username']}")
     # A new account: its invitation link is shown once, in this page's body — never in a URL
     # (a redirect's Location, the browser's history, a proxy's log).
     mailed = f"，邀请邮件已发往 {out['email']}" if out.get("email") else "，未登记邮箱：请将邀请链接转交本人"
-    return render(request, "panel.html", call=calls.get_call(ctx, call_id), members=calls.panel(ctx, call_id),
-                  assignments=reviews.assignments(ctx, call_id), subs=submissions.list_for(ctx, call_id),
-                  message=f"已添加 {out['username']}{mailed}", invitation=out["invitation"])
+    return render(
+        request,
+        "panel.html",
+        call=calls.get_call(ctx, call_id),
+        members=calls.panel(ctx, call_id),
+        assignments=reviews.assignments(ctx, call_id),
+        subs=submissions.list_for(ctx, call_id),
+        message=f"已添加 {out['username']}{mailed}",
+        invitation=out["invitation"],
+    )
 
 
 @router.post("/calls/{call_id}/assign")
 def panel_assign(ctx: WriteContext, call_id: RowId):
     out = reviews.auto_assign(ctx, call_id)
     removed = f"；因利益冲突撤下 {out['removed_for_conflicts']} 项" if out.get("removed_for_conflicts") else ""
-    return _go(f"/calls/{call_id}/panel", f"新分配 {out['assigned']} 项；负载 {out['min_load']}–{out['max_load']}；"
-                                          f"违反回避 {out['conflicts_violated']}{removed}")
+    return _go(
+        f"/calls/{call_id}/panel",
+        f"新分配 {out['assigned']} 项；负载 {out['min_load']}–{out['max_load']}；"
+        f"违反回避 {out['conflicts_violated']}{removed}",
+    )
 
 
 @router.get("/calls/{call_id}/ranking", response_class=HTMLResponse)
-def ranking_page(request: Request, ctx: ReadContext, call_id: RowId, propose: str | None = None,
-                 message: str | None = None):
+def ranking_page(
+    request: Request, ctx: ReadContext, call_id: RowId, propose: str | None = None, message: str | None = None
+):
     call = calls.get_call(ctx, call_id)
     table = selection.ranking(ctx, call_id)
     deciding = call["phase"] in selection.DECIDING
-    proposed = ({p["submission"]: p["decision"] for p in selection.propose(ctx, call_id, propose)}
-                if propose and deciding else {})
-    return render(request, "ranking.html", call=call, table=table, proposed=proposed, decisions=DECISIONS,
-                  preview=None, message=message, deciding=deciding)
+    proposed = (
+        {p["submission"]: p["decision"] for p in selection.propose(ctx, call_id, propose)}
+        if propose and deciding
+        else {}
+    )
+    return render(
+        request,
+        "ranking.html",
+        call=call,
+        table=table,
+        proposed=proposed,
+        decisions=DECISIONS,
+        preview=None,
+        message=message,
+        deciding=deciding,
+    )
 
 
 def _phase_zh(phase: str) -> str:
@@ -205,28 +271,44 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
     """Preview, then apply: the page answers in Chinese, and only while the phase allows decisions
     (讨论中, 待决定); a preview over a quota cannot be applied."""
     f = await _form(request)
-    chosen = [{"submission": _int(k[9:], "submission"), "decision": v or None} for k, v in f.items()
-              if k.startswith("decision_")]
+    chosen = [
+        {"submission": _int(k[9:], "submission"), "decision": v or None}
+        for k, v in f.items()
+        if k.startswith("decision_")
+    ]
     apply = f.get("action") == "apply"
     call = calls.get_call(ctx, call_id)
     deciding = call["phase"] in selection.DECIDING
     result, error = None, None
     if not deciding:
-        error = (f"当前阶段为“{_phase_zh(call['phase'])}”，不能预览或应用决定："
-                 f"决定在“{_phase_zh('discussion')}”或“{_phase_zh('decision')}”阶段做出。")
+        error = (
+            f"当前阶段为“{_phase_zh(call['phase'])}”，不能预览或应用决定："
+            f"决定在“{_phase_zh('discussion')}”或“{_phase_zh('decision')}”阶段做出。"
+        )
     else:
         result = selection.decide(ctx, call_id, chosen, preview=True)
         if result["over_quota"]:
-            error = "超过名额，未应用：" + "；".join(f"{d} 入选 {n} 项，名额 {call['quotas'][d]}"
-                                               for d, n in result["over_quota"].items())
+            error = "超过名额，未应用：" + "；".join(
+                f"{d} 入选 {n} 项，名额 {call['quotas'][d]}" for d, n in result["over_quota"].items()
+            )
         elif apply:
             result = selection.decide(ctx, call_id, chosen, preview=False)
             return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result['changes'])} 项决定")
     table = selection.ranking(ctx, call_id)
     # 409: the call's state (its phase, its quotas) does not allow these decisions now.
-    return render(request, "ranking.html", status=409 if error else 200, call=call, table=table,
-                  proposed={d["submission"]: d["decision"] for d in chosen}, decisions=DECISIONS, preview=result,
-                  message=None, error=error, deciding=deciding)
+    return render(
+        request,
+        "ranking.html",
+        status=409 if error else 200,
+        call=call,
+        table=table,
+        proposed={d["submission"]: d["decision"] for d in chosen},
+        decisions=DECISIONS,
+        preview=result,
+        message=None,
+        error=error,
+        deciding=deciding,
+    )
 
 
 @router.post("/calls/{call_id}/reopen")
@@ -246,8 +328,18 @@ def publish_collection(ctx: WriteContext, call_id: RowId):
 def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, message: str | None = None):
     sub = submissions.get(ctx, submission_id)
     call = calls.get_call(ctx, sub["call_id"])
-    return render(request, "submission.html", sub=sub, call=call, kinds=OUTCOME_KINDS, periods=PERIODS,
-                  statuses=STATUSES, kind_units=KIND_UNITS, blank_rows=BLANK_OUTCOME_ROWS, message=message)
+    return render(
+        request,
+        "submission.html",
+        sub=sub,
+        call=call,
+        kinds=OUTCOME_KINDS,
+        periods=PERIODS,
+        statuses=STATUSES,
+        kind_units=KIND_UNITS,
+        blank_rows=BLANK_OUTCOME_ROWS,
+        message=message,
+    )
 
 
 def _outcomes_from(f: dict) -> list[dict]:
@@ -256,10 +348,17 @@ def _outcomes_from(f: dict) -> list[dict]:
     for i in rows:
         if f.get(f"o_remove_{i}") == "1" or not f.get(f"o_value_{i}", "").strip():
             continue
-        out.append({"kind": f.get(f"o_kind_{i}"), "value": f.get(f"o_value_{i}"), "unit": f.get(f"o_unit_{i}", ""),
-                    "period": f.get(f"o_period_{i}") or "unspecified", "status": f.get(f"o_status_{i}") or "achieved",
-                    "quote": f.get(f"o_quote_{i}") or None,
-                    "confirmed": f.get(f"o_confirmed_{i}") == "1"})
+        out.append(
+            {
+                "kind": f.get(f"o_kind_{i}"),
+                "value": f.get(f"o_value_{i}"),
+                "unit": f.get(f"o_unit_{i}", ""),
+                "period": f.get(f"o_period_{i}") or "unspecified",
+                "status": f.get(f"o_status_{i}") or "achieved",
+                "quote": f.get(f"o_quote_{i}") or None,
+                "confirmed": f.get(f"o_confirmed_{i}") == "1",
+            }
+        )
     return out
 
 
@@ -296,8 +395,15 @@ async def submission_attach(request: Request, ctx: WriteContext, submission_id: 
 async def review_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     scores = {k[6:]: v for k, v in f.items() if k.startswith("score_") and v != ""}
-    reviews.save_review(ctx, submission_id, scores, f.get("comment") or None, f.get("confidence") or None,
-                        f.get("expert_comment") or None, submit=f.get("action") == "submit")
+    reviews.save_review(
+        ctx,
+        submission_id,
+        scores,
+        f.get("comment") or None,
+        f.get("confidence") or None,
+        f.get("expert_comment") or None,
+        submit=f.get("action") == "submit",
+    )
     return _go(f"/submissions/{submission_id}", "评审已提交" if f.get("action") == "submit" else "评审草稿已保存")
 
 

@@ -8,7 +8,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..services.accounts import MAX_PASSWORD, USERNAME
-
 from ..vocab import Origin, OutcomeKind, Period, Role, Scope, Status
 
 
@@ -342,7 +341,9 @@ class TotalContributor(BaseModel):
     collection: str = Field(description="The title of the case's book")
     value: float = Field(description="The case's figures in this total, summed (the total's unit)")
     share: float = Field(ge=0, description="value / the total (0–1)")
-    outcome_id: str = Field(description="The case's largest figure in this total (metrics id): /cases/{case_id}#L{line}")
+    outcome_id: str = Field(
+        description="The case's largest figure in this total (metrics id): /cases/{case_id}#L{line}"
+    )
     line: int
 
 
@@ -366,7 +367,9 @@ class Totals(BaseModel):
     collections: int
     cases: int
     outcomes: int
-    by_kind: list[Total] = Field(description="Achieved project figures of the additive kinds, per kind, unit and period")
+    by_kind: list[Total] = Field(
+        description="Achieved project figures of the additive kinds, per kind, unit and period"
+    )
     not_summed: dict[str, int] = Field(description="Figures of the additive kinds not summed, by status or scope")
     unflagged: bool
     flagged_left_out: int = Field(description="Figures of the totals a standing flag cites (left out when unflagged)")
@@ -388,8 +391,11 @@ class User(BaseModel):
 
 class NewUser(BaseModel):
     username: str = Field(pattern=USERNAME.pattern)
-    password: str | None = Field(None, max_length=MAX_PASSWORD,
-                                 description="Checked for strength (400 with the reason). Without one, the account is invited: its owner chooses it")
+    password: str | None = Field(
+        None,
+        max_length=MAX_PASSWORD,
+        description="Checked for strength (400 with the reason). Without one, the account is invited: its owner chooses it",
+    )
     role: Role = "applicant"
     display_name: str | None = None
     organization: str | None = None
@@ -427,7 +433,9 @@ class PasswordChange(BaseModel):
 class UserChange(BaseModel):
     role: Role | None = None
     active: bool | None = None
-    password: str | None = Field(None, max_length=MAX_PASSWORD, description="Checked for strength (400 with the reason)")
+    password: str | None = Field(
+        None, max_length=MAX_PASSWORD, description="Checked for strength (400 with the reason)"
+    )
 
 
 class Credentials(BaseModel):

@@ -105,7 +105,8 @@ def main() -> None:
             runs.append(one_run(files, create_database(admin) if pg else Path(tmp) / f"lib{k}.db"))
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         print(
-            f"{'postgresql' if pg else 'sqlite'}: five books, fresh library, median of {args.repeat}: total {med['total']:.3f} s "
+            f"{'postgresql' if pg else 'sqlite'}: five books, fresh library, median of {args.repeat}: total "
+            f"{med['total']:.3f} s "
             f"(read {med['read']:.3f}, segment {med['segment']:.3f}, extract {med['extract']:.3f}, "
             f"store {med['store']:.3f})"
         )

@@ -114,7 +114,8 @@ def main() -> None:
     for name, c in rows.items():
         print(
             f"{name:24} {c['cases']:5d} {c['sections_found']:7d}/{c['lib_sections']:<4d} "
-            f"({c['sections_found'] / max(1, c['lib_sections']):.0%}) {c['template_filled']:6d}/{c['template_slots']:<4d} "
+            f"({c['sections_found'] / max(1, c['lib_sections']):.0%}) "
+            f"{c['template_filled']:6d}/{c['template_slots']:<4d} "
             f"({c['template_filled'] / max(1, c['template_slots']):.0%}) {c['matched']:6d}/{c['lib_outcomes']:<4d} "
             f"({c['matched'] / max(1, c['lib_outcomes']):.1%}) {c['prefilled'] - c['matched']:6d} "
             f"{c['title_same']:3d}/{c['cases']}"

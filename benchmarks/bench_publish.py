@@ -53,7 +53,8 @@ ed = E.Edition(title="百例气候行动案例集（基准）", year=2026, publi
 t = time.perf_counter()
 info = write_pdf(ed, Path(sys.argv[3]))
 took = time.perf_counter() - t
-print(json.dumps({"cases": len(ed.cases), "seconds": took, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **info}))
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"cases": len(ed.cases), "seconds": took, "rss_mb": rss_mb, **info}))
 """
 
 
@@ -99,7 +100,8 @@ def main() -> None:
     )
     for x in report.get("roundtrip", []):
         print(
-            f"{x['collection']} {x['format']:4}: F1 {x['f1']:.3f} ({x['matched']}/{x['cases']}, read back {x['read_back']}), "
+            f"{x['collection']} {x['format']:4}: F1 {x['f1']:.3f} ({x['matched']}/{x['cases']}, read back "
+            f"{x['read_back']}), "
             f"org {x['same_organization']}/{x['matched']}, chapter {x['same_chapter']}/{x['matched']}, "
             f"sections {x['same_sections']}/{x['matched']}, core outcomes {x['core_found']}/{x['core_outcomes']} "
             f"({x['core_recall']:.3f}), front matter {'ok' if all(x['meta'].values()) else x['meta']}, {x['seconds']} s"

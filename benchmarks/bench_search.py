@@ -126,7 +126,8 @@ def build(db: Path, n_cases: int, titles: list[str], pool: list[tuple[str, str]]
             conn.execute(insert(passages), passage_rows)
             bump(conn, "generation")
         print(
-            f"  {min(n_cases, start + batch_cases):>7} cases, {n_passages:>8} passages, {time.perf_counter() - t0:6.1f} s",
+            f"  {min(n_cases, start + batch_cases):>7} cases, {n_passages:>8} passages, "
+            f"{time.perf_counter() - t0:6.1f} s",
             file=sys.stderr,
         )
     write_s = time.perf_counter() - t0

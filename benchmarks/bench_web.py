@@ -129,7 +129,7 @@ def main() -> None:
             server.wait(timeout=20)
             if pg:
                 pg.stop()
-    line = next(l for l in out.splitlines() if l.startswith("RESULT"))
+    line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
     n, errors, p50, p95, p99, rps = line.split()[1:]
     print(
         json.dumps(

@@ -25,12 +25,12 @@ def test_ingest_list_show_export(db_path, sample_file, tmp_path):
     assert "added" in out and "8 cases" in out
     assert "unchanged" in run("ingest", str(sample_file)).stdout
     assert db_path.exists()  # CASEATLAS_DB is honoured
-    cases = [json.loads(l) for l in run("cases", "--json").stdout.splitlines()]
+    cases = [json.loads(ln) for ln in run("cases", "--json").stdout.splitlines()]
     assert len(cases) == 8 and list(cases[0]) == EXPORT_FIELDS
     assert cases[0]["source_file"] == sample_file.name
     shown = run("show", cases[0]["id"]).stdout
     assert cases[0]["title"] in shown and "【减排成效】" in shown and "18.6 MW" in shown
-    exported = [json.loads(l) for l in run("export", "--format", "jsonl").stdout.splitlines()]
+    exported = [json.loads(ln) for ln in run("export", "--format", "jsonl").stdout.splitlines()]
     assert exported == cases
     target = tmp_path / "cases.csv"
     run("export", "--format", "csv", "-o", str(target))

@@ -737,7 +737,8 @@ def test_a_level_brought_to_zero_is_the_reduction():
 def test_english_time_words():
     found = extract_outcomes(
         lines_of(
-            "Between 2015 and 2020 the programme cut emissions by 8,000 tonnes of CO2. The farm produced 2.1 million kWh "
+            "Between 2015 and 2020 the programme cut emissions by 8,000 tonnes of CO2. The farm produced 2.1 million "
+            "kWh "
             "in its first full year. Over the past five years the fund raised RMB 40 million."
         )
     )

@@ -56,7 +56,7 @@ def test_gbk_file_reads_like_utf8(tmp_path, sample_file):
     utf.write_text(text, encoding="utf-8")
     a, b = read_document(gbk), read_document(utf)
     assert a.encoding == "gb18030"
-    assert [l.text for l in a.lines] == [l.text for l in b.lines]
+    assert [ln.text for ln in a.lines] == [ln.text for ln in b.lines]
 
 
 @pytest.mark.parametrize(
@@ -99,8 +99,8 @@ def test_pdf_keeps_pages_and_docx_headings(tmp_path):
     lines = ["# 第一章 能源转型", "", "山城光伏项目", "节约标准煤 300 吨。"] + [f"第 {i} 段正文。" for i in range(120)]
     pdf = read_document(render_pdf(lines, tmp_path / "b.pdf"))
     assert pdf.format == "pdf"
-    assert pdf.lines[0].page == 1 and max(l.page for l in pdf.lines) >= 3
-    assert any(l.text == "节约标准煤 300 吨。" for l in pdf.lines)
+    assert pdf.lines[0].page == 1 and max(ln.page for ln in pdf.lines) >= 3
+    assert any(ln.text == "节约标准煤 300 吨。" for ln in pdf.lines)
     docx = read_document(render_docx(lines, tmp_path / "b.docx"))
     assert docx.lines[0].text == "# 第一章 能源转型"
 
@@ -126,7 +126,8 @@ def test_docx_reader_conveys_word_structure():
         parse_xml(
             f'<w:abstractNum {w} w:abstractNumId="80">'
             '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText '
+            'w:val="（%2）"/></w:lvl>'
             '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
             "</w:abstractNum>"
         ),
@@ -166,7 +167,8 @@ def test_docx_reader_conveys_word_structure():
             cell.text = value
     document.element.body[-1].addprevious(
         parse_xml(
-            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位：某某能源有限公司</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位："
+            f"某某能源有限公司</w:t></w:r></w:p></w:sdtContent></w:sdt>"
         )
     )
     buf = io.BytesIO()
@@ -224,7 +226,7 @@ def test_html_reader_marks_headings_and_joins_subscripts(tmp_path):
         encoding="utf-8",
     )
     doc = read_document(path)
-    texts = [l.text for l in doc.lines if l.text]
+    texts = [ln.text for ln in doc.lines if ln.text]
     assert texts[:3] == ["# 案例集", "## 光伏治沙", "减少 CO2 排放 100 吨。"]
     assert "年份 减排量" in texts
     assert not any("x()" in t for t in texts)

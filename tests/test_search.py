@@ -187,7 +187,7 @@ def test_cli_search_json_and_stdin(db_path, sample_file):
     hit = data["hits"][0]
     assert set(hit) >= {"case_id", "source_file", "start_line", "title", "organization", "score", "snippets"}
     lines = runner.invoke(app, ["search", "--stdin", "--mode", "text"], input="余热\n\n碳积分\n").stdout.splitlines()
-    assert [json.loads(l)["query"] for l in lines] == ["余热", "", "碳积分"]
+    assert [json.loads(ln)["query"] for ln in lines] == ["余热", "", "碳积分"]
     bad = runner.invoke(app, ["search", "光伏", "--min", "nonsense"])
     assert bad.exit_code == 1 and "KIND:MINIMUM" in bad.stderr
     text_out = runner.invoke(app, ["search", "余热", "--mode", "text"]).stdout

@@ -59,7 +59,7 @@ def test_front_and_back_matter_are_not_cases(books):
     # 000 ends with acknowledgements and a disclaimer after the last expert comment.
     last = books["000_3717a3b3a4f37818"].cases[-1]
     lines = (CORPUS / "000_3717a3b3a4f37818.txt").read_text(encoding="utf-8").split("\n")
-    assert not any(l.strip().startswith(("致谢", "免责声明")) for l in lines[last.start_line - 1 : last.end_line])
+    assert not any(ln.strip().startswith(("致谢", "免责声明")) for ln in lines[last.start_line - 1 : last.end_line])
     # 004's appendix lists award winners under headings; none of them becomes a case.
     assert "附录" not in " ".join(c.title for c in books["004_c2b8c29d974026e1"].cases)
     for book in books.values():

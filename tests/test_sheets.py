@@ -49,7 +49,8 @@ def test_library_exports_neutralise_hostile_titles(db_path, tmp_path):
     book.write_text(
         "# 测试集\n\n"
         + "".join(
-            f"## {title}\n\n某某公司{n}\n\n【项目概述】\n\n{filler}【项目成果】\n\n年减排二氧化碳 {n + 1} 万吨。\n\n{filler}"
+            f"## {title}\n\n某某公司{n}\n\n【项目概述】\n\n{filler}【项目成果】\n\n年减排二氧化碳 {n + 1} "
+            f"万吨。\n\n{filler}"
             for n, title in enumerate(HOSTILE)
         ),
         encoding="utf-8",

@@ -49,7 +49,8 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
         conn.execute(
             text(
                 "INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
-                "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"
+                "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, "
+                "'now')"
             )
         )
     assert store.schema_version(old) == "0001"
@@ -161,5 +162,5 @@ def test_ingest_corpus_folder_and_provenance(ctx):
     # Every case's text is made of the lines its range points at.
     case = library.case_detail(ctx, "002_a4fd6ddde31361f7:1")
     source = (CORPUS / "002_a4fd6ddde31361f7.txt").read_text(encoding="utf-8").split("\n")
-    assert [l["raw"] for l in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
+    assert [ln["raw"] for ln in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
     assert case["organization"] == "北京新素代科技有限公司"

@@ -32,7 +32,7 @@ def test_api_endpoints(client):
     detail = client.get(f"/api/v1/cases/{case_id}").json()
     assert detail["sections"] and detail["metrics"] and detail["lines"]
     for m in detail["metrics"]:
-        assert m["quote"] in next(l["raw"] for l in detail["lines"] if l["line_no"] == m["line"])
+        assert m["quote"] in next(ln["raw"] for ln in detail["lines"] if ln["line_no"] == m["line"])
     res = client.get("/api/v1/search", params={"q": "屋顶光伏", "mode": "text"}).json()
     assert res["hits"][0]["title"] == "山城屋顶光伏共享计划" and res["facets"]["province"]
     facets = client.get("/api/v1/facets", params={"chapter": "绿色制造"}).json()
@@ -53,7 +53,7 @@ def test_exports(client, fmt):
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     hits = client.get("/api/v1/search", params={"q": "光伏", "limit": 100}).json()["hits"]
     if fmt == "jsonl":
-        rows = [json.loads(l) for l in r.text.splitlines()]
+        rows = [json.loads(ln) for ln in r.text.splitlines()]
         assert [row["id"] for row in rows] == [h["case_id"] for h in hits]
         assert all("光伏" in (row["text"] + row["title"]) for row in rows)
     elif fmt == "xlsx":
@@ -73,7 +73,7 @@ def test_exports(client, fmt):
         outcomes = client.get("/api/v1/export", params={"format": "csv", "q": "光伏", "table": "outcomes"})
         lines = outcomes.content.decode("utf-8-sig").splitlines()
         assert lines[0].startswith("case_id,case_title,outcome_id,kind,value")
-        assert {l.split(",")[0] for l in lines[1:]} <= {h["case_id"] for h in hits}
+        assert {ln.split(",")[0] for ln in lines[1:]} <= {h["case_id"] for h in hits}
 
 
 def test_export_takes_every_result_not_the_page(client):
@@ -349,7 +349,8 @@ def test_home_page_shows_contributors_dominance_and_flagged_share(totals_client)
     assert "全部数字合计 88,000吨二氧化碳当量" in co2 and "totals%3A1" not in co2
     insights_page = totals_client.get("/insights?unflagged=1").text
     assert re.search(
-        r'未计入的有核查提示的数字： 1 个数字（减排量 每年 <span class="flagged-value">19,000吨二氧化碳当量</span>，22%）',
+        r'未计入的有核查提示的数字： 1 个数字（减排量 每年 <span class="flagged-value">19,000吨二氧化碳当量</span>，'
+        r"22%）",
         insights_page,
     )
     en = totals_client.get("/?lang=en").text

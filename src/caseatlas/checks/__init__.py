@@ -70,8 +70,8 @@ def check_book(book) -> None:
 
 
 # registers the rules, in the order their flags are listed: figures first, then dates
-from . import rules as _rules  # noqa: F401, I001
-from . import repeats as _repeats  # noqa: F401
-from . import tables as _tables  # noqa: F401
+from . import rules as _rules  # noqa: E402, F401, I001  (they import Flag and rule from above)
+from . import repeats as _repeats  # noqa: E402, F401
+from . import tables as _tables  # noqa: E402, F401
 
 __all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "rule"]

@@ -104,7 +104,10 @@ def implied_factor(view: CaseView) -> list[Flag]:
         )
         times = f"{_fmt(ratio)} 倍" if ratio >= 1 else f"{_fmt(1 / ratio)} 分之一"
         msg = f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 {times}"
-        msg_en = f"Implied factor {_fmt(f, 'en')} {ref['unit']} ({en}), {_fmt(ratio, 'en')}× the reference {ref['reference']} {ref['unit']}"
+        msg_en = (
+            f"Implied factor {_fmt(f, 'en')} {ref['unit']} ({en}), {_fmt(ratio, 'en')}× the reference "
+            f"{ref['reference']} {ref['unit']}"
+        )
         if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
             msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
             msg_en += ", and outside the range even with the other savings listed beside it"
@@ -169,8 +172,10 @@ def ratio_spread(view: CaseView) -> list[Flag]:
             Flag(
                 "factor",
                 "warning",
-                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），不是用同一排放因子算出的。",
-                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({hi / lo:.2f}×): not one emission factor.",
+                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），"
+                f"不是用同一排放因子算出的。",
+                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({hi / lo:.2f}×): not "
+                f"one emission factor.",
                 lines,
                 quotes,
                 {f"min_{key}": lo, f"max_{key}": hi},
@@ -209,9 +214,10 @@ def magnitude_twins(view: CaseView) -> list[Flag]:
                         Flag(
                             "magnitude",
                             "warning",
-                            f"同一案例中同一类数字既写作“{a.quote}”又写作“{b.quote}”，相差 {_fmt(m)} 倍：可能漏写或多写了“{word}”。",
-                            f"The same kind of figure is stated as '{a.quote}' and as '{b.quote}', {_fmt(m, 'en')}× apart: "
-                            f"a dropped or extra unit multiplier?",
+                            f"同一案例中同一类数字既写作“{a.quote}”又写作“{b.quote}”，相差 {_fmt(m)} 倍："
+                            f"可能漏写或多写了“{word}”。",
+                            f"The same kind of figure is stated as '{a.quote}' and as '{b.quote}', {_fmt(m, 'en')}× "
+                            f"apart: a dropped or extra unit multiplier?",
                             [a.line, b.line],
                             [a.quote, b.quote],
                             {"larger": a.value, "smaller": b.value},
@@ -265,7 +271,8 @@ def part_exceeds_total(view: CaseView) -> list[Flag]:
                         part,
                         ("total", "part"),
                         f"“其中”的一项（{_n(part.value)} {u}）大于前面的总量（{_n(total.value)} {u}）。",
-                        f"A part ('其中', {_n(part.value, 'en')} {u}) exceeds the total before it ({_n(total.value, 'en')} {u}).",
+                        f"A part ('其中', {_n(part.value, 'en')} {u}) exceeds the total before it "
+                        f"({_n(total.value, 'en')} {u}).",
                     )
                 )
     return flags
@@ -369,9 +376,10 @@ def pollutants_beyond_the_coal(view: CaseView) -> list[Flag]:
                         Flag(
                             "plausibility",
                             "error",
-                            f"减少{zh} {_n(s.value)} 吨，为节约标准煤 {_n(d.value)} 吨的 {ratio:.0%}（每吨标煤 {_fmt(ratio)} t）："
-                            f"超过煤本身所含的上限（每吨标煤 {ref['high']} t）。",
-                            f"{_n(s.value, 'en')} t of {en} avoided is {ratio:.0%} of the {_n(d.value, 'en')} tce saved ({_fmt(ratio, 'en')} t per tce), "
+                            f"减少{zh} {_n(s.value)} 吨，为节约标准煤 {_n(d.value)} 吨的 {ratio:.0%}"
+                            f"（每吨标煤 {_fmt(ratio)} t）：超过煤本身所含的上限（每吨标煤 {ref['high']} t）。",
+                            f"{_n(s.value, 'en')} t of {en} avoided is {ratio:.0%} of the {_n(d.value, 'en')} tce "
+                            f"saved ({_fmt(ratio, 'en')} t per tce), "
                             f"more than the coal can contain (at most {ref['high']} t per tce).",
                             [d.line, s.line],
                             [d.quote, s.quote],
@@ -467,7 +475,8 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
                     "warning",
                     f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {_n(result.value)} {u}"
                     f"（相差 {max(result.value / hi, lo / result.value):.2f} 倍）。",
-                    f"'{rate.quote}' times '{base.quote}' gives about {shown_en} {u}, but the text states {_n(result.value, 'en')} {u}.",
+                    f"'{rate.quote}' times '{base.quote}' gives about {shown_en} {u}, but the text states "
+                    f"{_n(result.value, 'en')} {u}.",
                     [rate.line, base.line, result.line],
                     [rate.quote, base.quote, result.quote],
                     {
@@ -571,8 +580,10 @@ def traded_beyond_reduced(view: CaseView) -> list[Flag]:
                         r,
                         t,
                         ("reduced", "traded"),
-                        f"{year} 年交易的减排量（{_n(t.value)} tCO2e）多于当年实现的减排量（{_n(r.value)} tCO2e）：除非出售的是往年的减排量。",
-                        f"Credits traded in {year} ({_n(t.value, 'en')} tCO2e) exceed that year's reduction ({_n(r.value, 'en')} tCO2e), "
+                        f"{year} 年交易的减排量（{_n(t.value)} tCO2e）多于当年实现的减排量（{_n(r.value)} tCO2e）："
+                        f"除非出售的是往年的减排量。",
+                        f"Credits traded in {year} ({_n(t.value, 'en')} tCO2e) exceed that year's reduction "
+                        f"({_n(r.value, 'en')} tCO2e), "
                         f"unless earlier vintages were sold.",
                     )
                 )

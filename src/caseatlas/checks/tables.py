@@ -101,7 +101,8 @@ def _sum_flag(
     return Flag(
         "sum",
         "error",
-        f"合计行的“{cell}”与上面 {len(column)} 行之和 {format_number(got)} 不符（相差 {format_number(abs(got - total), digits=4)}）。",
+        f"合计行的“{cell}”与上面 {len(column)} 行之和 {format_number(got)} 不符（相差 "
+        f"{format_number(abs(got - total), digits=4)}）。",
         f"The total '{cell}' is not the sum of the {len(column)} rows above it ({format_number(got, 'en')}).",
         [first, no],
         [view.lines[first].raw.strip()[:60], cell],

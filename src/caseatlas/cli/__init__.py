@@ -1,7 +1,8 @@
 """`caseatlas` command line: small composable verbs, each a thin shell over `services`.
 
 Sub-apps: library verbs (ingest, collections, cases, show, export, remove, demo), discovery
-(search, similar, embed), totals, checks (and verdict), publish (and roundtrip), serve, `orgs …` (organizations across books), `eval …`, `users …`, audit, `programme …` (calls for cases)."""
+(search, similar, embed), totals, checks (and verdict), publish (and roundtrip), serve, `orgs …`
+(organizations across books), `eval …`, `users …`, audit, `programme …` (calls for cases)."""
 
 from __future__ import annotations
 

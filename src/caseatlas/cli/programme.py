@@ -49,9 +49,7 @@ def create(
     ] = None,
     supporter: Annotated[list[str] | None, typer.Option("--supporter", help="A supporting body (repeat).")] = None,
     description: Annotated[str | None, typer.Option()] = None,
-    deadline: Annotated[
-        str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")
-    ] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")] = None,
     review_deadline: Annotated[str | None, typer.Option()] = None,
     discussion_deadline: Annotated[str | None, typer.Option()] = None,
     k: Annotated[int, typer.Option("--k", help="Reviewers per submission.")] = 3,

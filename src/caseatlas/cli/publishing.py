@@ -44,7 +44,8 @@ def roundtrip_cmd(
     ctx = context(db)
     r = run(lambda: publishing.roundtrip(ctx, key, format))
     out.print(
-        f"{r['collection']} ({format}): cases F1 {r['f1']:.3f} ({r['matched']}/{r['cases']}, read back {r['read_back']}); "
+        f"{r['collection']} ({format}): cases F1 {r['f1']:.3f} ({r['matched']}/{r['cases']}, read back "
+        f"{r['read_back']}); "
         f"organizations {r['same_organization']}/{r['matched']}, chapters {r['same_chapter']}/{r['matched']}, "
         f"sections {r['same_sections']}/{r['matched']}; core outcomes {r['core_found']}/{r['core_outcomes']} "
         f"(recall {r['core_recall']:.3f}); front matter {r['meta']}",

@@ -54,7 +54,10 @@ _ONE_YEAR = re.compile(
 _NOT_ONE_YEAR_BEFORE = re.compile(r"(?:截至|截止|自|从|至|到|比|较)\s*$")
 # Part of a year, or a rate per month or day.
 # A year that names an event is its date ("北京 2022 年冬奥会", "2019 年世界环境日").
-_EVENT = r"(?:冬奥会|冬残奥会|奥运会|残奥会|亚运会|大运会|世博会|进博会|世界环境日|世界地球日|地球日|环境日|地球一小时|峰会|年会)"
+_EVENT = (
+    r"(?:冬奥会|冬残奥会|奥运会|残奥会|亚运会|大运会|世博会|进博会"
+    r"|世界环境日|世界地球日|地球日|环境日|地球一小时|峰会|年会)"
+)
 _PART = re.compile(
     r"(?P<date>" + _YEAR + r"\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月)"
     r"|"

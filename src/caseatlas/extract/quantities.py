@@ -17,7 +17,10 @@ from .units import UNIT_PATTERN, UnitForm, lookup, to_canonical
 
 _NUMBER = NUMBER
 # "W" stands for 万 only before a counted noun ("1.5W 元"); elsewhere it is a watt.
-_MULT = r"(?:百万|千万|万亿|亿|万|千(?![瓦克米卡焦])|百(?!分)|W(?=\s*(?:元|吨|人|户|辆|度|次|家|平))|million\b|billion\b|mn\b|bn\b)"
+_MULT = (
+    r"(?:百万|千万|万亿|亿|万|千(?![瓦克米卡焦])|百(?!分)|W(?=\s*(?:元|吨|人|户|辆|度|次|家|平))"
+    r"|million\b|billion\b|mn\b|bn\b)"
+)
 # ≥ and the English words are what CaseAtlas itself (text/numbers.format_quantity) and English books write.
 _PRE = (
     r"(?P<pre>(?<![节制合契条公预签相大])约|近|将近|接近|超过|超|逾|高达|达到|达|不少于|至少|不低于|大约|多达|累计|共计"

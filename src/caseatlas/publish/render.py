@@ -14,12 +14,12 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from ..errors import CaseAtlasError
+from . import MANIFEST
 from .edition import Edition
 
 # The PDF's text must be Simplified Chinese forms: these families are checked before rendering.
 PDF_FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 FONT_HINT = "install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)"
-from . import MANIFEST
 
 _CN_DIGITS = "零一二三四五六七八九"
 
@@ -110,7 +110,8 @@ def book_file(ed: Edition) -> str:
 
 def write_html(ed: Edition, out: Path) -> dict:
     """The static edition in folder `out`: index.html (cover, front matter, contents, search),
-    <slug>.html (the whole book on one page: what `caseatlas ingest` reads of the folder), cases/N.html (one page per case), assets.
+    <slug>.html (the whole book on one page: what `caseatlas ingest` reads of the folder),
+    cases/N.html (one page per case), assets.
     Everything is relative, so the folder works from a disk, a USB stick or any web server."""
     env = _env()
     tmp = out.with_name(out.name + ".part")

@@ -91,7 +91,9 @@ _FEEDBACK_ZH = {
     "Straight rows of keys are easy to guess.": "键盘上连续的一排键很容易被猜到。",
     "Short keyboard patterns are easy to guess.": "简短的键盘图案很容易被猜到。",
     'Repeats like "aaa" are easy to guess.': "“aaa”这样的重复很容易被猜到。",
-    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': "“abcabcabc”这样的重复并不比“abc”难猜多少。",
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': (
+        "“abcabcabc”这样的重复并不比“abc”难猜多少。"
+    ),
     'Sequences like "abc" or "6543" are easy to guess.': "“abc”或“6543”这样的序列很容易被猜到。",
     "Recent years are easy to guess.": "最近的年份很容易被猜到。",
     "Dates are often easy to guess.": "日期通常很容易被猜到。",

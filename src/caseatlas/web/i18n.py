@@ -25,12 +25,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "claimed": ("申报的量化成果（合计，按类型）", "Claimed outcomes (totals by kind)"),
     "claimed_note": (
         "只合计项目已实现的、可相加的成果，按周期分开（每年与累计不相加）；目标、假设、预测及机构或行业整体的数字不计入。",
-        "Only achieved project figures of kinds that add up, per period (annual and cumulative are not added); targets, hypotheticals, projections and organization- or sector-wide figures are left out.",
+        "Only achieved project figures of kinds that add up, per period (annual and cumulative are not added); "
+        "targets, hypotheticals, projections and organization- or sector-wide figures are left out.",
     ),
     "not_summed": ("未计入合计：", "Not in the totals:"),
     "totals_note": (
         "每项合计列出贡献最大的案例及其占比；“有核查提示”是合计中由尚未排除的核查提示所指数字构成的部分。",
-        "Each total names the cases that contribute most, with their shares; “flagged” is the part of a total that rests on figures a standing (not dismissed) check flag cites.",
+        "Each total names the cases that contribute most, with their shares; “flagged” is the part of a total that "
+        "rests on figures a standing (not dismissed) check flag cites.",
     ),
     "flagged_part": ("其中有核查提示", "Of which flagged"),
     "top_cases": ("主要来源案例", "Largest contributing cases"),

@@ -394,7 +394,8 @@ class NewUser(BaseModel):
     password: str | None = Field(
         None,
         max_length=MAX_PASSWORD,
-        description="Checked for strength (400 with the reason). Without one, the account is invited: its owner chooses it",
+        description="Checked for strength (400 with the reason). Without one, the account is invited: its owner "
+        "chooses it",
     )
     role: Role = "applicant"
     display_name: str | None = None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..models import Evidence, Outcome
+from ..text.sentences import SENTENCE_END_RE
 from . import CaseView
 
 NEAR_LINES = (
@@ -32,7 +33,6 @@ _FUELS = (
     ("per_t_fuel_oil", re.compile(r"燃油|重油|燃料油|船用油")),
     ("per_t_coal", re.compile(r"原煤|燃煤|煤炭|散煤")),
 )
-_SENTENCE_END = re.compile(r"[。！？；;!?]")
 _NEW_ITEM = re.compile(r"^\s*(?:[•·●\-*#]|\d{1,2}[.、)]|[（(]\d{1,2}[)）])")
 _AVOIDED = re.compile(r"减少|减排|降低|相当于|折合|间接|避免")
 _RESTATED = re.compile(r"相当于|折合|折算|约合|即")
@@ -84,7 +84,7 @@ def context(view: CaseView, s: Stated, before: int = 12) -> str:
         )
         lead = (
             above.rstrip()[-(before - len(lead)) :] + lead
-            if not _SENTENCE_END.search(above.rstrip()[-1:] or "。")
+            if not SENTENCE_END_RE.search(above.rstrip()[-1:] or "。")
             else lead
         )
     return lead + s.quote
@@ -139,7 +139,7 @@ def between(view: CaseView, a: Stated, b: Stated) -> str:
 
 def same_sentence(view: CaseView, a: Stated, b: Stated) -> bool:
     """No sentence end, new bullet or numbered item between figure a and the later figure b."""
-    if _SENTENCE_END.search(between(view, a, b)):
+    if SENTENCE_END_RE.search(between(view, a, b)):
         return False
     return not any(_NEW_ITEM.match(view.lines[n].raw) for n in range(a.line + 1, b.line + 1) if n in view.lines)
 

@@ -20,6 +20,8 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
+from ..text.sentences import CLAUSE_END_RE, SENTENCE_END_RE
+from ..text.tokenizer import tokenizer
 from . import CaseView, Flag, rule
 
 DATE_OVERLAP = 0.5  # share of the smaller scope's (idf-weighted) words found in the other
@@ -29,7 +31,6 @@ DATE_YEARS = 2  # dates further apart than this are different stages, not one ev
 MIN_SHARED = 3  # at least this many words in common
 
 _DATE = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年(?:\s*(\d{1,2})\s*月)?(?:\s*\d{1,2}\s*日)?")
-_END = re.compile(r"[。！？；!?]")
 _NUMBER = re.compile(r"\d[\d.,]*")
 # a year that is a target, a baseline or one end of a span is not when something happened
 _NOT_WHEN_BEFORE = re.compile(r"(?:到|至|预计|计划|力争|争取|目标|承诺|比|较|—|-|~|～)\s*$")
@@ -87,15 +88,11 @@ _DIGIT = re.compile(r"\d")
 def _words(text: str) -> frozenset[str]:
     """Words of two or more characters, no digits, none of the generic milestone words (the
     search's segmentation: rjieba in search mode, its stop words)."""
-    import rjieba
-
-    from ..search.analysis import analyzer
-
-    stop = analyzer().stopwords
+    words = tokenizer()
     return frozenset(
         w
-        for w in rjieba.cut_for_search(text.lower())
-        if len(w) >= 2 and w not in _GENERIC and w not in stop and not _DIGIT.search(w)
+        for w in words.segments(text.lower())
+        if len(w) >= 2 and w not in _GENERIC and w not in words.stopwords and not _DIGIT.search(w)
     )
 
 
@@ -122,11 +119,9 @@ def _vocabulary(view: CaseView) -> tuple[Counter, dict[str, float]]:
     """How often each word occurs in the case, and its idf against the case's sentences (one
     pass of the segmenter over the whole case; both rules of this module read it)."""
     if "vocabulary" not in view.memo:
-        import rjieba
-
         text, _ = _case_text(view)
-        n = len(_END.findall(text)) + 1
-        counts = Counter(rjieba.cut_for_search(text.lower()))
+        n = len(SENTENCE_END_RE.findall(text)) + 1
+        counts = Counter(tokenizer().segments(text.lower()))
         view.memo["vocabulary"] = counts, {w: math.log((n + 1) / min(c, n)) for w, c in counts.items()}
     return view.memo["vocabulary"]
 
@@ -143,7 +138,7 @@ def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
         before = text[max(0, m.start() - 4) : m.start()].split("\n")[-1]
         if _NOT_WHEN_BEFORE.search(before) or _NOT_WHEN_AFTER.match(text[m.end() : m.end() + 4]):
             continue
-        end = _END.search(text, m.end())
+        end = SENTENCE_END_RE.search(text, m.end())
         stop = min(end.start() if end else len(text), found[k + 1].start() if k + 1 < len(found) else len(text))
         scope = text[m.end() : stop].replace("\n", "")
         line = starts[_index_at(offsets, m.start())][1]
@@ -229,7 +224,6 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
 DUP_RATIO = 1.6  # restatements differ by rounding or a slip; a figure 2× another is usually another quantity
 DUP_OVERLAP = 0.3  # share of the smaller context's (idf-weighted) words found in the other
 RARE_WORD = 3  # a word occurring at most this often in the case names this thing, not the case's topic
-_CLAUSE = re.compile(r"[，,。！？；;!?：:]")
 _PART = re.compile(r"其中|包括|包含|含")  # "其中光伏发电区占地 7 万亩": a part of a total beside it
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 
@@ -253,10 +247,10 @@ def _figures(view: CaseView) -> list[_Figure]:
         if s.value <= 0 or s.outcome.kind in ("other", "intensity") or s.line not in at_line:
             continue
         at = at_line[s.line] + position(view, s)
-        cuts = [m.end() for m in _CLAUSE.finditer(text, 0, at)]
+        cuts = [m.end() for m in CLAUSE_END_RE.finditer(text, 0, at)]
         if _PART.search(text[(cuts[-1] if cuts else 0) : at + len(s.quote)]):
             continue
-        end = _CLAUSE.search(text, at + len(s.quote))
+        end = CLAUSE_END_RE.search(text, at + len(s.quote))
         context = text[(cuts[-2] if len(cuts) > 1 else 0) : (end.start() if end else len(text))].replace("\n", "")
         unit_words = _words(re.split(r"\d[\d.,]*", s.quote)[-1])  # "亿平方米": what the number is in, not of
         own = set(_NUMBER.findall(s.quote))

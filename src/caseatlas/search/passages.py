@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..extract.outcomes import passages as joined_paragraphs
 from ..models import Case, Line
+from ..text import paragraphs
+from ..text.sentences import SENTENCE_END
 
 TARGET = 240  # characters: merge short paragraphs up to about this
 MAX = 520  # split longer paragraphs at sentence ends
@@ -46,7 +47,7 @@ def text_passages(case: Case, lines: list[Line]) -> list[Passage]:
 
     section_starts = {s.start_line for s in case.sections}
     body = [by_no[n] for n in range(case.start_line, case.end_line + 1) if n in by_no and n not in section_starts]
-    for para in joined_paragraphs(body):
+    for para in paragraphs(body):
         first, last = para.spans[0][2].no, para.spans[-1][2].no
         heading = heading_of(first)
         for piece, (a, b) in _split(para.text, para.spans):
@@ -65,7 +66,7 @@ def _split(text: str, spans) -> list[tuple[str, tuple[int, int]]]:
     while start < len(text):
         end = min(len(text), start + MAX)
         if end < len(text):
-            cut = max(text.rfind(ch, start, end) for ch in "。！？；!?;")
+            cut = max(text.rfind(ch, start, end) for ch in SENTENCE_END)
             if cut > start + MAX // 3:
                 end = cut + 1
         pieces.append((start, end))

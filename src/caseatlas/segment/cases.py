@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from ..models import Case, Section
-from .lines import NUMBERING, SENTENCE_END, LineInfo, side_tab_labels
-from .toc import Toc, is_back_word, is_front_word
+from .lines import NUMBERING, PROSE_END, LineInfo, side_tab_labels
+from .toc import Toc, chapter_name, is_back_word, is_front_word
 
 HEADING_MAX = 20
 MIN_SPACING = 4  # text lines between repeats of a heading, on average: closer ones are cells of one table
@@ -340,7 +340,7 @@ def _back_matter_start(infos: list[LineInfo], begin: int, toc: Toc | None) -> in
         if x.blank or x.noise:
             continue
         short = len(x.body) <= 14 or (x.body.isascii() and len(x.body) <= 40)  # English headings are longer
-        if (short and is_back_word(x.body) and not x.body.rstrip("：:").endswith(SENTENCE_END)) or (
+        if (short and is_back_word(x.body) and not x.body.rstrip("：:").endswith(PROSE_END)) or (
             back_titles and squash(x.body) in back_titles
         ):
             return i
@@ -389,8 +389,6 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
 
 def _assign_chapters(infos: list[LineInfo], drafts: list[_Draft], body_start: int, toc: Toc | None) -> None:
     # Chapter headings printed in the body ("第二章 社区篇") hold for the cases after them.
-    from .toc import _chapter_name
-
     current: str | None = None
     k = 0
     for i in range(body_start, len(infos)):
@@ -399,7 +397,7 @@ def _assign_chapters(infos: list[LineInfo], drafts: list[_Draft], body_start: in
             k += 1
         x = infos[i]
         if x.numbering == "chapter" and len(x.body) <= 30 and not x.ends_sentence:
-            current = _chapter_name(x.body)
+            current = chapter_name(x.body)
     while k < len(drafts):
         drafts[k].chapter = current
         k += 1

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..models import Line
+from ..text.sentences import CLAUSE_END
 
 _MD = re.compile(r"^(#{1,6})\s*")
 _MARKERS = "◎●○◆◇■□▶►➤▸▲△★☆◉•※"
@@ -29,7 +30,9 @@ NUMBERING = [
 ]
 _LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*(\S|$)")
 _BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # "【申报单位】某某有限公司"
-SENTENCE_END = tuple("。！？；;，,、：:…")
+# A line that ends so is prose running on (a sentence, a clause, a list or an ellipsis): never a
+# heading, a title or a label.
+PROSE_END = tuple(CLAUSE_END + "、…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
 TABLE_CAPTION = re.compile(r"^\s*(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)  # also extract/tables.py
 _NUMBER_ROW = re.compile(
@@ -81,7 +84,7 @@ class LineInfo:
 
     @property
     def ends_sentence(self) -> bool:
-        return self.body.endswith(SENTENCE_END)
+        return self.body.endswith(PROSE_END)
 
     @property
     def heading_text(self) -> str:
@@ -151,7 +154,7 @@ def _mark_noise(infos: list[LineInfo]) -> None:
         m = _FURNITURE.match(body)
         if m and "\t" not in info.line.raw.strip():
             label = (m.group("a") or m.group("b") or "").replace(" ", "")
-            if label and not label.endswith(SENTENCE_END):
+            if label and not label.endswith(PROSE_END):
                 parsed[i] = label
                 furniture.setdefault(label, set()).add(m.group("n") or m.group("n2"))
     # A running header repeats with different page numbers; a TOC line or cover does not.

@@ -147,11 +147,11 @@ def find_toc(infos: list[LineInfo]) -> Toc | None:
         text, page = parsed
         last_entry = i - 1
         if pending_chapter:
-            chapter = _chapter_name(pending_chapter)
+            chapter = chapter_name(pending_chapter)
             entries.append(TocEntry(chapter, None, "chapter"))
             pending_chapter = None
         if x.numbering == "chapter":
-            chapter = _chapter_name(text)
+            chapter = chapter_name(text)
             entries.append(TocEntry(chapter, page, "chapter"))
             in_back = False
             continue
@@ -171,7 +171,7 @@ def find_toc(infos: list[LineInfo]) -> Toc | None:
     return Toc(start=head if head is not None else start, end=last_entry, entries=entries)
 
 
-def _chapter_name(text: str) -> str:
+def chapter_name(text: str) -> str:
     """ "第一章 城市篇" → "城市篇"; "1 绿色制造" → "绿色制造"."""
     text = re.sub(r"^第\s*[一二三四五六七八九十百\d]+\s*[章篇部分]+\s*", "", text)
     text = re.sub(r"^\d{1,2}\s+", "", text)

@@ -10,7 +10,7 @@ from ..store import library as lib
 from ..vocab import VERDICTS
 from . import audit
 from .context import Context, require
-from .library import _collection_id
+from .library import collection_id
 
 
 def flags(ctx: Context, collection: str | None = None, check: str | None = None) -> list[dict]:
@@ -18,7 +18,7 @@ def flags(ctx: Context, collection: str | None = None, check: str | None = None)
     require(ctx, "library.read")
     out = []
     with ctx.engine.connect() as conn:
-        cid = _collection_id(conn, collection)
+        cid = collection_id(conn, collection)
         for r in lib.iter_cases(conn, cid):
             for f in r["flags"]:
                 if check is None or f["check"] == check:

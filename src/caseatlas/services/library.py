@@ -316,7 +316,8 @@ def _collection(conn, key: str) -> dict:
     return col
 
 
-def _collection_id(conn, key: str | None) -> int | None:
+def collection_id(conn, key: str | None) -> int | None:
+    """The id of the collection `key` names (None: no collection, the whole library); `NotFound` if none."""
     return None if key is None else _collection(conn, key)["id"]
 
 
@@ -410,7 +411,7 @@ def export_record(row: dict) -> dict:
 def cases(ctx: Context, collection: str | None = None) -> list[dict]:
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
-        cid = _collection_id(conn, collection)
+        cid = collection_id(conn, collection)
         return [export_record(r) for r in lib.iter_cases(conn, cid)]
 
 

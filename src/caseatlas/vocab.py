@@ -80,6 +80,17 @@ KIND_LABELS_ZH = {
     "other": "其他",
 }
 PERIODS = ("annual", "cumulative", "unspecified")
+# A period as people read it, (zh, en): pages, the published book's facts table, a declared
+# outcome's line. 每年/累计 written next to a figure are what the extractor reads back as the same
+# period; an unspecified period is not written beside a figure.
+PERIOD_LABELS = {
+    "annual": ("每年", "annual"),
+    "cumulative": ("累计", "cumulative"),
+    "unspecified": ("未说明", "unspecified"),
+}
+# Words that open a table's total row ("合计 12,300", "Total 4.5"): the extractor counts that row
+# as the total of the rows above it, and the table check adds those rows up against it.
+TOTAL_ROW_WORDS = ("合计", "总计", "共计", "小计", "总量", "total")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.
 STATUSES = ("achieved", "target", "hypothetical", "projection")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 
 from ..text.numbers import format_number
+from ..vocab import TOTAL_ROW_WORDS
 from . import CaseView, Flag, rule
 
 MAX_ROWS = 60  # a flattened table is read upwards this far from its total at most
 MIN_ROWS = 2  # a "total" of one row is a restatement, not a sum
 SUM_TOL = 0.001  # cells are exact to their printed digits: beyond that rounding and 0.1 % the rows do not add up
 
-_TOTAL = re.compile(r"^\s*(合计|总计|小计|共计|总量|Total|TOTAL|total)")
+_TOTAL = re.compile(rf"^\s*(?:{'|'.join(TOTAL_ROW_WORDS)})", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..models import Evidence, Line, Outcome
 from ..text import Paragraph, paragraphs
 from ..text.sentences import CLAUSE_END, FULL_STOP, SENTENCE_END, words_after, words_before
-from ..vocab import NOT_RESULTS
+from ..vocab import NOT_RESULTS, TOTAL_ROW_WORDS
 from . import periods, tables
 from .evidence import locate
 from .quantities import Quantity, find_quantities
@@ -340,7 +340,7 @@ def _table_outcomes(lines: list[Line]) -> list[Outcome]:
 
 
 _CELL_UNIT = re.compile(r"[（(]\s*([^（）()]{1,12}?)\s*[）)]\s*$")
-_TOTAL_ROW = re.compile(r"^\s*(合计|总计|共计|小计|总量)")
+_TOTAL_ROW = re.compile(rf"^\s*(?:{'|'.join(TOTAL_ROW_WORDS)})", re.IGNORECASE)
 _CELL_NUMBER = re.compile(r"^\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*$")
 _MONEY_WORDS = re.compile(r"资金|投资|金额|费用|投入|成本|收入|效益")
 

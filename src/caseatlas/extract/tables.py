@@ -21,14 +21,17 @@ from dataclasses import dataclass
 from ..models import Line
 from ..readers.normalize import normalize
 from ..segment.lines import TABLE_CAPTION
+from ..text.sentences import SENTENCE_END
+from ..vocab import TOTAL_ROW_WORDS
 from .quantities import find_quantities
 
 MIN_ROWS = 2
 MAX_LINE = 40  # a table line is short; a longer one (a sentence) ends the table
 _NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
-_SENTENCE = re.compile(r"[。；！？]|，.{6,}|,(?!\d{3}).{6,}")  # (a comma in "2,253" is a number's)
+# A sentence end, or a comma with words after it (a comma in "2,253" is a number's): prose, not a cell.
+_SENTENCE = re.compile(rf"[{re.escape(SENTENCE_END)}]|，.{{6,}}|,(?!\d{{3}}).{{6,}}")
 _BULLET = re.compile(r"^[-•●○·*+]\s")
-_TOTAL = re.compile(r"合计|总计|共计|小计|总量|total", re.IGNORECASE)
+_TOTAL = re.compile("|".join(TOTAL_ROW_WORDS), re.IGNORECASE)
 _OPEN, _CLOSE = "（(", "）)"
 _UNIT_IN = re.compile(r"[（(][^（）()]{1,12}[）)]\s*$")
 _SERIAL_HEAD = re.compile(r"^(?:序号|编号|No\.?|#)$", re.IGNORECASE)

@@ -61,7 +61,7 @@ _PUNCT = re.compile(r"[\s\u3000\[\]【】《》“”\"'‘’·.,，、&＆\-�
 _BRACKET = re.compile(r"（([^（）]*)）")
 _SHORT_NAME = re.compile(r"^(?:以下)?简称[:：]?\s*[“\"]?(.+?)[”\"]?$")
 _LATIN_TAIL = re.compile(r"^(.*[\u4e00-\u9fff].*?)\s+([A-Za-z][A-Za-z0-9.&'’\- ]{2,})$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 _GENERIC_BRACKETS = {"中国", "集团", "控股", "股份", "亚洲", "香港", "大中华区", "中国区"}
 
 
@@ -86,7 +86,7 @@ def clean(name: str) -> str:
     signs dropped, brackets unified to （）, whitespace folded."""
     s = unicodedata.normalize("NFKC", name or "")
     s = re.sub(r"[™®©]", "", s)
-    if _CJK.search(s):
+    if CJK.search(s):
         s = _t2s().convert(s)
     s = s.replace("(", "（").replace(")", "）")
     s = re.sub(r"\s*（\s*", "（", s)
@@ -110,7 +110,7 @@ def parse(printed: str) -> Name:
     aliases: list[str] = []
     parent: str | None = None
     m = _LATIN_TAIL.match(s)
-    if m and not _CJK.search(m.group(2)):
+    if m and not CJK.search(m.group(2)):
         s = m.group(1).strip()
         aliases.append(m.group(2).strip())
     main = s

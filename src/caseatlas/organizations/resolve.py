@@ -365,7 +365,7 @@ class Resolver:
         for k in keys:
             if g.source[k] & {"known", "alias"}:
                 for form in (k, g.long.get(k, k)):
-                    if len(form) >= MIN_PREFIX_CHARS and N._CJK.match(form):
+                    if len(form) >= MIN_PREFIX_CHARS and N.CJK.match(form):
                         marks.setdefault(form, k)
         for k in keys:
             if g.source[k] <= {"known", "alias"}:

@@ -17,11 +17,10 @@ from ..segment.cases import squash
 from ..segment.lines import analyse
 from ..text import paragraphs
 from ..text.numbers import format_quantity
-from ..vocab import KIND_LABELS_ZH
+from ..vocab import KIND_LABELS_ZH, PERIOD_LABELS
 
 _MD_MARK = re.compile(r"^(?:#{1,6}\s*|>\s*)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
-PERIODS = {"annual": ("每年", "annual"), "cumulative": ("累计", "cumulative")}
 STATUSES = {
     "target": ("目标", "target"),
     "hypothetical": ("假设情景", "hypothetical"),
@@ -179,7 +178,7 @@ def fact_row(o: dict, lang: str = "zh") -> FactRow:
     二氧化碳当量; en: 56,000,000,000 CNY): the figure a reader of the book reads back is the value."""
     en = lang == "en"
     printed = format_quantity(o["value"], o["unit"], lang, value_max=o.get("value_max"), qualifier=o.get("qualifier"))
-    period = PERIODS.get(o["period"])
+    period = PERIOD_LABELS.get(o["period"]) if o["period"] != "unspecified" else None
     if period:
         printed += f" ({period[1]})" if en else f"（{period[0]}）"
     label = KIND_LABELS_ZH.get(o["kind"], o["kind"])

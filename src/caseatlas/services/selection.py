@@ -18,7 +18,7 @@ from ..programme.prefill import submission_lines
 from ..programme.scoring import rank, weighted_total
 from ..store import programmes as store
 from ..text.numbers import format_quantity
-from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
+from ..vocab import DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
 from . import audit, library, notify, sheets
 from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call, submission_view
 from .context import Context, require
@@ -292,7 +292,6 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
 
 # How a declared figure's period and status are printed: words the extractor reads back the same
 # way when the published book is ingested (a "（目标）" after the figure, "预计" before it).
-PERIOD_WORDS = {"annual": "每年", "cumulative": "累计"}
 STATUS_BEFORE = {"projection": "预计", "hypothetical": "（假设情景）"}
 STATUS_AFTER = {"target": "（目标）"}
 
@@ -306,10 +305,8 @@ def _declared_line(o: dict) -> str:
     if o["kind"] == "area" and o["period"] == "annual":
         label = "增加" + label  # an area held is a stock; one added each year is the flow declared
     figure = format_quantity(o["value"], o["unit"], "zh", value_max=o.get("value_max"))
-    return (
-        f"{STATUS_BEFORE.get(status, '')}{PERIOD_WORDS.get(o['period'], '')}{label}{figure}"
-        f"{STATUS_AFTER.get(status, '')}。"
-    )
+    period = PERIOD_LABELS.get(o["period"], ("",))[0] if o["period"] != "unspecified" else ""
+    return f"{STATUS_BEFORE.get(status, '')}{period}{label}{figure}{STATUS_AFTER.get(status, '')}。"
 
 
 def _same_figure(a: float, b: float) -> bool:

@@ -19,7 +19,7 @@ from ..readers import read_upload
 from ..store import accounts as accounts_store
 from ..store import programmes as store
 from ..text.numbers import format_quantity, is_number, parse_number
-from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES, STOCK_KINDS
+from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
 from . import audit, notify
 from . import blind as blind_view
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
@@ -435,13 +435,13 @@ def _diff(old: dict | None, new: dict) -> list[dict]:
     return out
 
 
-PERIOD_WORDS = {"annual": "每年", "cumulative": "累计"}
 STATUS_WORDS = {"target": "目标", "projection": "预计", "hypothetical": "假设情景"}
 
 
 def outcome_summary(kind: str, value: float, unit: str, period: str = "unspecified", status: str = "achieved") -> str:
     """One declared outcome in a line, written by the one writer: "减排量 160万吨二氧化碳当量（每年）"."""
-    notes = "、".join(w for w in (PERIOD_WORDS.get(period), STATUS_WORDS.get(status)) if w)
+    said = PERIOD_LABELS.get(period, ("",))[0] if period != "unspecified" else ""
+    notes = "、".join(w for w in (said, STATUS_WORDS.get(status)) if w)
     return f"{KIND_LABELS_ZH.get(kind, kind)} {format_quantity(value, unit, 'zh')}" + (f"（{notes}）" if notes else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..text import numbers
+from ..vocab import PERIOD_LABELS
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app": ("案例图谱", "CaseAtlas"),
@@ -150,9 +151,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind_target": ("目标", "Target"),
     "kind_other": ("其他", "Other"),
     "kind_intensity": ("强度/因子", "Intensity / factor"),
-    "period_annual": ("每年", "annual"),
-    "period_cumulative": ("累计", "cumulative"),
-    "period_unspecified": ("未说明", "unspecified"),
+    **{f"period_{p}": pair for p, pair in PERIOD_LABELS.items()},
     "mode": ("检索方式", "Mode"),
     "mode_auto": ("智能（词语+语义）", "Smart (words + meaning)"),
     "mode_text": ("精确（词语）", "Exact (words)"),

@@ -746,20 +746,3 @@ def test_english_time_words():
     assert got["tCO2e"] == ("cumulative", (2015, 2020))
     assert got["kWh"] == ("annual", None)
     assert got["CNY"] == ("cumulative", None)
-
-
-def test_a_bold_heading_line_ends_a_passage_and_blank_lines_do_not_matter():
-    """A line all in bold (a Word paragraph in bold type, "**一、实施效果**") is a heading: the text
-    after it is a passage of its own; blank lines between lines change nothing."""
-    from caseatlas.text import paragraphs as passages
-
-    raws = ["**一、实施效果**", "项目投运后", "年减少二氧化碳排放 1200 吨。", "**二、推广价值**", "可在同类园区推广。"]
-    with_blanks = [r for raw in raws for r in (raw, "")]
-    for lines in (raws, with_blanks):
-        ps = passages([Line(no=i + 1, raw=r, text=r) for i, r in enumerate(lines)])
-        assert [p.text for p in ps] == [
-            "**一、实施效果**",
-            "项目投运后年减少二氧化碳排放 1200 吨。",
-            "**二、推广价值**",
-            "可在同类园区推广。",
-        ]

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..text.tokenizer import simplified
+
 # Legal forms, longest first; stripped from the end, repeatedly (…集团股份有限公司).
 LEGAL_ZH = (
     "集团股份有限公司",
@@ -73,13 +75,6 @@ class Name:
     parent: str | None = None  # the name it says it belongs to
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 @lru_cache(maxsize=200_000)
 def clean(name: str) -> str:
     """NFKC (full-width letters, ( ) → （ ）-free forms), traditional → simplified, trademark
@@ -87,7 +82,7 @@ def clean(name: str) -> str:
     s = unicodedata.normalize("NFKC", name or "")
     s = re.sub(r"[™®©]", "", s)
     if CJK.search(s):
-        s = _t2s().convert(s)
+        s = simplified(s)
     s = s.replace("(", "（").replace(")", "）")
     s = re.sub(r"\s*（\s*", "（", s)
     s = re.sub(r"\s*）\s*", "）", s)

@@ -14,6 +14,7 @@ import re
 
 from ..models import Case, Line
 from ..organizations.names import key as core
+from ..text.sentences import SENTENCE_END_RE
 
 MIN_MENTIONS = 2  # a name's start written once in a case may be a passing reference
 MIN_PREFIX = 2  # characters of a name's start that must be found
@@ -41,7 +42,7 @@ def _credited(line: str) -> tuple[int, list[str]] | None:
     if not m:
         return None
     orgs = []
-    for item in re.split(r"[。；;]", m.group(2)):
+    for item in SENTENCE_END_RE.split(m.group(2)):
         if "：" not in item and ":" not in item:
             continue  # "某局闫栩、刘印本": no colon, no telling where the name ends
         for name in re.split(r"[、，,]", re.split(r"[：:]", item, maxsplit=1)[0]):

@@ -2,7 +2,7 @@
 sentence around a position.
 
 Books in Chinese end a sentence with 。！？ and close a clause with ；; English books use .!?;
-— a period only where it ends a word and a space follows, since "2.5", "No. 5" and "e.g."
+— a period only after a lower-case letter and before a space, since "2.5" and "U.S. firms"
 are not ends. The semicolon counts as an end for everything that reads one statement at a
 time (a figure and the words that qualify it stay inside "…；…"), but not for `FULL_STOP`,
 which the extractor uses to find the head of a whole sentence.
@@ -25,7 +25,8 @@ CLAUSE_END_RE = re.compile(f"[{re.escape(CLAUSE_END)}]")
 
 def english_full_stop(text: str, at: int) -> bool:
     """An English sentence ends at text[at]: a period after a lower-case letter, then a space
-    ("…a year. The project…"); a decimal point, "No. 5" or "U.S." is not one."""
+    ("…a year. The project…"); a decimal point ("2.5") or a capital's period ("U.S. firms") is
+    not one."""
     return (
         text[at] == "."
         and at > 0
@@ -58,15 +59,3 @@ def sentence_at(text: str, at: int) -> tuple[int, int]:
     start = max((m.end() for m in SENTENCE_END_RE.finditer(text, 0, at)), default=0)
     end = SENTENCE_END_RE.search(text, at)
     return start, end.start() if end else len(text)
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of `text`, each with its end mark; what follows the last mark is one more
-    sentence if it holds anything."""
-    out, start = [], 0
-    for m in SENTENCE_END_RE.finditer(text):
-        out.append(text[start : m.end()])
-        start = m.end()
-    if text[start:].strip():
-        out.append(text[start:])
-    return out

@@ -4,7 +4,7 @@ that keep each line's provenance, and the tokenizer search and the checks share.
 from __future__ import annotations
 
 from caseatlas.models import Line
-from caseatlas.text import Paragraph, paragraphs
+from caseatlas.text.paragraphs import Paragraph, paragraphs
 from caseatlas.text.sentences import (
     CLAUSE_END_RE,
     SENTENCE_END,

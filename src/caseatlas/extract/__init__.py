@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..models import Book, CaseFacts, Line
-from ..text import paragraphs
+from ..text.paragraphs import paragraphs
 from . import attributes
 from .outcomes import extract_outcomes
 

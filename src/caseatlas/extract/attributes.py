@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from ..models import Attribute
-from ..text import Paragraph
+from ..text.paragraphs import Paragraph
 from ..text.sentences import CLAUSE_END
 from . import taxonomy
 from .evidence import locate

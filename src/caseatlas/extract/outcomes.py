@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import Evidence, Line, Outcome
-from ..text import Paragraph, paragraphs
+from ..text.paragraphs import Paragraph, paragraphs
 from ..text.sentences import CLAUSE_END, FULL_STOP, SENTENCE_END, words_after, words_before
 from ..vocab import NOT_RESULTS, TOTAL_ROW_WORDS
 from . import periods, tables
@@ -554,9 +554,8 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
         seen: list[_Seen] = []  # every quantity of the passage so far, outcome or not
         for q in find_quantities(text):
             clause = _clause_before(text, q.number_start)
-            sentence = words_before(text, q.number_start, SENTENCE_END, 120) + words_after(
-                text, q.end, SENTENCE_END, 60
-            )
+            prefix = words_before(text, q.number_start, SENTENCE_END, 120)  # the sentence up to the number
+            sentence = prefix + words_after(text, q.end, SENTENCE_END, 60)
             after = words_after(text, q.end, _CLAUSE_END, 20)
             kinds = classify(q, clause, sentence, after)
             if kinds is None:
@@ -564,7 +563,6 @@ def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozense
             kind, unit = kinds
             if q.family == "money_bare" and kind != "investment_or_finance":
                 continue
-            prefix = words_before(text, q.number_start, SENTENCE_END, 120)
             status = "achieved"
             last_if = _last(_IF, prefix)
             if last_if >= 0 and not _CALC.search(prefix[last_if:]):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..models import Line
 from ..readers.normalize import normalize
 from ..segment.lines import TABLE_CAPTION
-from ..text.sentences import SENTENCE_END
+from ..text.sentences import CJK_SENTENCE_END
 from ..vocab import TOTAL_ROW_WORDS
 from .quantities import find_quantities
 
@@ -29,7 +29,7 @@ MIN_ROWS = 2
 MAX_LINE = 40  # a table line is short; a longer one (a sentence) ends the table
 _NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
 # A sentence end, or a comma with words after it (a comma in "2,253" is a number's): prose, not a cell.
-_SENTENCE = re.compile(rf"[{re.escape(SENTENCE_END)}]|，.{{6,}}|,(?!\d{{3}}).{{6,}}")
+_SENTENCE = re.compile(rf"[{CJK_SENTENCE_END}]|，.{{6,}}|,(?!\d{{3}}).{{6,}}")
 _BULLET = re.compile(r"^[-•●○·*+]\s")
 _TOTAL = re.compile("|".join(TOTAL_ROW_WORDS), re.IGNORECASE)
 _OPEN, _CLOSE = "（(", "）)"

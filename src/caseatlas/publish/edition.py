@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ..models import Line
 from ..segment.cases import squash
 from ..segment.lines import analyse
-from ..text import paragraphs
 from ..text.numbers import format_quantity
+from ..text.paragraphs import paragraphs
 from ..vocab import KIND_LABELS_ZH, PERIOD_LABELS
 
 _MD_MARK = re.compile(r"^(?:#{1,6}\s*|>\s*)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Case, Line
-from ..text import paragraphs
+from ..text.paragraphs import paragraphs
 from ..text.sentences import SENTENCE_END
 
 TARGET = 240  # characters: merge short paragraphs up to about this

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from ..models import Case, Section
-from ..text.sentences import CLAUSE_END
+from ..text.sentences import CJK_SENTENCE_END
 from .lines import NUMBERING, PROSE_END, LineInfo, side_tab_labels
 from .toc import Toc, chapter_name, is_back_word, is_front_word
 
@@ -55,7 +55,9 @@ def is_org_like(text: str) -> bool:
     return bool(_ORG_SUFFIX.search(t)) or "有限公司" in t or "有限责任公司" in t
 
 
-_CONTINUATION = tuple("）)」』”’》〉】]、" + CLAUSE_END)  # a line starting so is the end of a wrapped one
+_CONTINUATION = tuple(
+    "）)」』”’》〉】]" + CJK_SENTENCE_END + ";，,、：:"
+)  # a line starting so is the end of a wrapped one
 
 
 def _continues(body: str) -> bool:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..models import Line
-from ..text.sentences import CLAUSE_END
+from ..text.sentences import CJK_SENTENCE_END
 
 _MD = re.compile(r"^(#{1,6})\s*")
 _MARKERS = "◎●○◆◇■□▶►➤▸▲△★☆◉•※"
@@ -32,7 +32,7 @@ _LABEL = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,6})\s*[：:]\s*(\S|$)")
 _BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # "【申报单位】某某有限公司"
 # A line that ends so is prose running on (a sentence, a clause, a list or an ellipsis): never a
 # heading, a title or a label.
-PROSE_END = tuple(CLAUSE_END + "、…")
+PROSE_END = tuple(CJK_SENTENCE_END + ";，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
 TABLE_CAPTION = re.compile(r"^\s*(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)  # also extract/tables.py
 _NUMBER_ROW = re.compile(

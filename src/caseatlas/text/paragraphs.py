@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import Line
-from .sentences import SENTENCE_END
+from .sentences import CJK_SENTENCE_END
 
 # A heading: Markdown, a marker, a chapter or a numbered item ("2. 绿色制造方面", "◎ 项目成果",
 # "第三章", "（一）"); a short line so shaped ends the paragraph before the next line.
@@ -47,7 +47,7 @@ class Paragraph:
 def paragraphs(lines: list[Line]) -> list[Paragraph]:
     """Join the lines a layout wrapped into paragraphs (empty lines are skipped).
 
-    A line continues on the next one unless it ends a sentence or is a heading (a short
+    A line continues on the next one unless it ends a sentence (a Chinese mark: 。！？；) or is a heading (a short
     numbered, marked, Markdown or bold line: "2. 绿色制造方面", "◎ 项目成果", "**取得成效**").
     Chinese lines are joined as they are; two Latin words or numbers meeting at a wrap get
     the space the wrap took."""
@@ -71,4 +71,4 @@ def paragraphs(lines: list[Line]) -> list[Paragraph]:
     return out
 
 
-_ENDS = tuple(SENTENCE_END)
+_ENDS = tuple(CJK_SENTENCE_END)

@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import re
 
+# The Chinese (full-width) marks alone: where the layout-level readers end a paragraph or tell
+# prose from a heading. Books typed with ASCII punctuation (and English books) keep a line that
+# ends in ; ! ? joined to the next one there — joining decides search passages, so widening it
+# is a change of its own, measured, not part of this definition.
+CJK_SENTENCE_END = "。！？；"
 # A sentence (or a clause a semicolon closes) ends after one of these.
-SENTENCE_END = "。！？；;!?"
+SENTENCE_END = CJK_SENTENCE_END + ";!?"
 # A sentence ends after one of these; a semicolon does not end it.
 FULL_STOP = "。！？!?"
 # A clause ends after one of these: a sentence end, a comma or a colon.

@@ -104,6 +104,9 @@ ADDITIVE_KINDS = (
     "storage_capacity",
 )
 QUALIFIERS = ("approx", "lower_bound")
+# A table row that adds up the rows above it is labelled with one of these (text/cells.py reads
+# them, case-insensitive: "Total", "TOTAL"; "小计" is a total of the rows since the last one).
+TOTAL_WORDS = ("合计", "总计", "共计", "小计", "总量", "total")
 # Claim checks (caseatlas/checks): what a flag says is wrong, how bad, and what a person decided.
 CHECKS = (
     "factor",

@@ -9,7 +9,7 @@ CLI ingest, a call's publishing), `delete_collection` the one way to remove one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -431,6 +431,7 @@ def case_detail(ctx: Context, case_id: str) -> dict:
             raise NotFound(f"no case '{case_id}' (ids look like <collection>:<n>; see `caseatlas cases`)")
         record = export_record(row)
         record["lines"] = lib.case_lines(conn, row["collection_id"], row["start_line"], row["end_line"])
+        record["tables"] = [asdict(t) for t in row["tables"]]  # (not in export_record: the export stays as it was)
         return record
 
 

@@ -65,7 +65,7 @@ class Table:
     cell in words: "暂未启动") are left out and the table is not `complete`."""
 
     form: str  # "tab" or "grid"
-    header: list[str]  # per column: its header as printed ("年减排量（吨二氧化碳）"), "" when none
+    header: list[str]  # per column: its header ("年减排量（吨二氧化碳）"; a tab table's without spaces and markup)
     units: list[str]  # per column: the unit its header names ("吨二氧化碳", "万元"), "" when none
     labels: list[str]  # per row: its label ("一期", "合计"), "" when none was found
     cells: list[list[str]]  # per row, per column: the cell as printed ("5,240"); a tab row may be short
@@ -83,6 +83,7 @@ class Table:
 
     @property
     def first_line(self) -> int:
+        """Where the table starts: its header's first line, or its first row's."""
         return min(self.header_lines + self.lines)
 
 

@@ -9,8 +9,9 @@ Two printed forms, read in this order so that a line belongs to one table at mos
   column's header fragments and rows of numbers; a tab row without unit headers is read there
   cell by cell).
 
-`extract_book` reads them when it reads a case (`Case.tables`); the outcome readers, the table
-checks and the published edition read those tables rather than the lines again. Which words
+`extract_book` reads them when it reads a case (`Case.tables`); the outcome readers and the
+table checks read those tables rather than the lines again, and the store keeps them with the
+case (the API's case record carries them). Which words
 are units is the quantity reader's call (`find_quantities`), which is why the tables are read
 here and not in `segment`.
 """

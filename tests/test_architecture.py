@@ -236,3 +236,31 @@ def test_no_module_takes_another_modules_private_names():
                     taken.append(node.attr)
         offenders += [(rel, name) for name in taken if (rel, name) not in PRIVATE_KNOWN]
     assert not offenders, offenders
+
+
+def test_tables_are_read_once_per_case_and_cells_split_in_one_place():
+    """One table model: only extract/tables.py builds `Table`s (over text/cells.py's grid
+    builder); extraction, the checks and the store take them from the case, and read the lines
+    into tables again only where a caller hands no tables over (a single case outside a book)."""
+    builders, readers = [], []
+    for path in modules():
+        rel = path.relative_to(PKG).as_posix()
+        for module, names in imports(path):
+            if module.endswith("text.cells") and "grid_tables" in names:
+                builders.append(rel)
+            if (
+                module.endswith("extract.tables")
+                and "read" in names
+                or rel.startswith("extract/")
+                and module == "."
+                and "tables" in names
+            ):
+                readers.append(rel)
+        source = path.read_text(encoding="utf-8")
+        if rel not in ("text/cells.py",):
+            assert "def split_cells" not in source and "def _cells(" not in source, f"{rel} splits table cells again"
+    assert builders == ["extract/tables.py"], builders
+    assert sorted(readers) == ["checks/__init__.py", "extract/__init__.py", "extract/outcomes.py"], readers
+    from caseatlas.vocab import TOTAL_ROW_WORDS
+
+    assert "合计" in TOTAL_ROW_WORDS and "小计" in TOTAL_ROW_WORDS  # the one list text/cells.py reads total rows by

@@ -605,3 +605,25 @@ def test_a_narrow_table_s_total_is_checked_against_its_rows():
     assert table_totals(view("14.7 1,655")) == []
     (f,) = table_totals(view("14.7 1,755"))  # "合" / "计" stacked: only the table reader sees the total
     assert f.check == "sum" and f.values == {"total": 1755.0, "sum_of_rows": 1655.0} and f.lines == [6, 14]
+
+
+def test_the_table_check_reads_the_case_s_tables_and_their_total_row():
+    """The grid totals come from the Table read with the case (its total row against the rows
+    above it), not from the lines again: without the table there is no flag, and a table whose
+    total row is another row is checked against that row."""
+    from caseatlas.checks import CaseView
+    from caseatlas.checks.tables import table_totals
+    from caseatlas.extract.tables import read
+    from caseatlas.models import Line
+
+    texts = ["表 2 分期建设", "装机容量", "（兆瓦）", "年发电量（万千", "瓦时）", "8.2 920", "一", "期"]
+    texts += ["二", "期", "6.5 735", "合", "计", "14.7 1,755"]
+    lines = {k + 1: Line(k + 1, t, t) for k, t in enumerate(texts)}
+    (table,) = read(list(lines.values()))
+    assert table.total == 2 and table.lines[table.total] == 14
+
+    (f,) = table_totals(CaseView([], lines, tables=[table]))
+    assert f.values == {"total": 1755.0, "sum_of_rows": 1655.0} and f.lines == [6, 14]
+    assert table_totals(CaseView([], lines, tables=[])) == []
+    table.totals = []  # no total row: nothing to add up
+    assert table_totals(CaseView([], lines, tables=[table])) == []

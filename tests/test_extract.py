@@ -746,3 +746,96 @@ def test_english_time_words():
     assert got["tCO2e"] == ("cumulative", (2015, 2020))
     assert got["kWh"] == ("annual", None)
     assert got["CNY"] == ("cumulative", None)
+
+
+# --- tables: one Table per printed table, read once with the case ----------------------------
+
+TAB_TABLE = [
+    "各项目节能减排量",
+    "项目\t节能量 (吨标准煤)\t减排量 (tCO2)",
+    "甲项目\t400\t3,080",
+    "乙项目\t100\t770",
+    "合计\t500\t3,850",
+]
+SPACED_TABLE = [  # as a book prints it: columns apart by spaces, the header's units in brackets
+    "表 1 项目减排数据",
+    "项目 年减排量（吨） 年节电量（万千瓦时）",
+    "一期 5,240 920",
+    "二期 3,100 735",
+    "合计 8,340 1,655",
+]
+NARROW_TABLE = [  # a narrow column: header fragments, row labels and the total printed one character a line
+    "表 2 分期建设与运行数据",
+    "装机容量",
+    "（兆瓦）",
+    "年发电量（万千",
+    "瓦时）",
+    "8.2 920",
+    "一",
+    "期",
+    "二",
+    "期",
+    "6.5 735",
+    "合",
+    "计",
+    "14.7 1,655",
+]
+
+
+def paged(texts: list[str], page: int = 7) -> list[Line]:
+    return [Line(i + 1, t, normalize(t), page) for i, t in enumerate(texts)]
+
+
+def test_a_tab_table_is_one_table_with_header_units_labels_total_and_lines():
+    from caseatlas.extract.tables import read
+
+    (t,) = read(paged(TAB_TABLE))
+    assert t.form == "tab"
+    assert t.header == ["节能量(吨标准煤)", "减排量(tCO2)"] and t.units == ["吨标准煤", "tCO2"]
+    assert t.labels == ["甲项目", "乙项目", "合计"]
+    assert t.cells == [["400", "3,080"], ["100", "770"], ["500", "3,850"]]
+    assert t.total == 2 and t.totals == [2]
+    assert t.lines == [3, 4, 5] and t.pages == [7, 7, 7] and t.header_lines == [2] and t.first_line == 2
+
+
+def test_a_space_separated_table_is_one_table_with_header_units_labels_total_and_lines():
+    from caseatlas.extract.tables import read
+
+    (t,) = read(paged(SPACED_TABLE))
+    assert t.form == "grid" and t.complete
+    assert t.header == ["年减排量（吨）", "年节电量（万千瓦时）"] and t.units == ["吨", "万千瓦时"]
+    assert t.labels == ["一期", "二期", "合计"] and t.cells[2] == ["8,340", "1,655"]
+    assert t.total == 2 and t.lines == [3, 4, 5] and t.header_lines == [2]
+
+
+def test_a_narrow_table_s_wrapped_header_and_stacked_total_are_read():
+    from caseatlas.extract.tables import read
+
+    (t,) = read(paged(NARROW_TABLE))
+    assert t.header == ["装机容量（兆瓦）", "年发电量（万千瓦时）"] and t.units == ["兆瓦", "万千瓦时"]
+    assert t.labels[2] == "合计" and t.total == 2 and t.lines == [6, 11, 14] and t.header_lines == [2, 3, 4, 5]
+
+
+def test_a_table_without_a_total_row_has_none():
+    from caseatlas.extract.tables import read
+
+    (t,) = read(paged(SPACED_TABLE[:-1]))
+    assert t.total is None and t.totals == [] and t.labels == ["一期", "二期"]
+
+
+def test_extract_book_reads_a_case_s_tables_once_and_the_outcomes_come_from_them(monkeypatch):
+    from caseatlas.extract import tables
+    from caseatlas.models import Book, Case, CollectionMeta, Document
+
+    lines = paged(["某项目减排案例", *TAB_TABLE])
+    book = Book(
+        Document("x.txt", "/x.txt", "txt", "0", lines), CollectionMeta("书"), [Case(1, "案例", None, None, 1, 6, 7)]
+    )
+    calls = []
+    read = tables.read
+    monkeypatch.setattr(tables, "read", lambda ls: calls.append(1) or read(ls))
+    extract_book(book)
+    (case,) = book.cases
+    assert len(calls) == 1 and [t.form for t in case.tables] == ["tab"]
+    saved = {(o.value, o.unit, o.scope) for o in case.facts.outcomes}
+    assert {(3080.0, "tCO2e", "part"), (3850.0, "tCO2e", "project")} <= saved

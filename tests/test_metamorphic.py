@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caseatlas.extract import extract_book
 from caseatlas.readers import read_document, read_upload
@@ -162,3 +164,63 @@ def test_variant_reads_like_the_book(baseline, path, name):
         assert not missing and not extra, f"{title}: missing {sorted(missing)}, extra {sorted(extra)}"
         for what in ("organization", "chapter", "sections"):
             assert got[title][what] == case[what], f"{title}: {what}"
+
+
+# A blank line is layout: a table reads the same with or without blank lines between its lines
+# (an HTML table has one after every row; a Markdown file may have none).
+_TABLES = [
+    [
+        "各项目节能减排量",
+        "项目\t节能量 (吨标准煤)\t减排量 (tCO2)",
+        "甲项目\t400\t3,080",
+        "乙项目\t100\t770",
+        "合计\t500\t3,850",
+    ],
+    [
+        "表 1 项目减排数据",
+        "项目 年减排量（吨） 年节电量（万千瓦时）",
+        "一期 5,240 920",
+        "二期 3,100 735",
+        "合计 8,340 1,655",
+    ],
+    [
+        "表 2 分期建设",
+        "装机容量",
+        "（兆瓦）",
+        "年发电量（万千",
+        "瓦时）",
+        "8.2 920",
+        "一",
+        "期",
+        "二",
+        "期",
+        "6.5 735",
+        "合",
+        "计",
+        "14.7 1,655",
+    ],
+    [
+        "减排成效：",
+        "指标 单位 数值",
+        "年节约标准煤 吨 46,800",
+        "年减少二氧化碳 吨 121,000",
+        "本项目年节电 1,200 万千瓦时。",
+    ],
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(_TABLES), st.data())
+def test_a_table_reads_the_same_without_its_blank_lines(texts, data):
+    from caseatlas.extract.tables import read
+    from caseatlas.models import Line
+    from caseatlas.readers.normalize import normalize
+
+    blanks = data.draw(st.lists(st.integers(0, 3), min_size=len(texts), max_size=len(texts)))
+    spaced: list[str] = []
+    for text, n in zip(texts, blanks):
+        spaced += [""] * n + [text]
+    with_blanks = [Line(i + 1, t, normalize(t), 1 + i // 10) for i, t in enumerate(spaced)]
+    without = [ln for ln in with_blanks if ln.text]
+    assert read(with_blanks) == read(without)
+    assert read(without), "each sample prints a table"

@@ -23,7 +23,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0014"
+HEAD = "0015"
 
 
 def test_schema_is_migrated(engine):
@@ -164,3 +164,60 @@ def test_ingest_corpus_folder_and_provenance(ctx):
     source = (CORPUS / "002_a4fd6ddde31361f7.txt").read_text(encoding="utf-8").split("\n")
     assert [ln["raw"] for ln in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
     assert case["organization"] == "北京新素代科技有限公司"
+
+
+def test_a_case_s_tables_are_stored_and_read_back_equal(ctx, engine, sample_file, tmp_path):
+    """The tables read on ingest are stored with their case and read back as the same Tables;
+    a re-ingest of a changed file keeps each table's row (synchronized by position) and a
+    table the new text no longer prints is gone."""
+    from caseatlas.extract import extract_book
+    from caseatlas.readers import read_document
+    from caseatlas.segment import segment
+
+    table = ["项目\t节能量 (吨标准煤)\t减排量 (tCO2)", "甲项目\t400\t3,080", "乙项目\t100\t770", "合计\t500\t3,850"]
+    narrow = [
+        "表 2 分期建设",
+        "装机容量",
+        "（兆瓦）",
+        "年发电量（万千",
+        "瓦时）",
+        "8.2 920",
+        "一",
+        "期",
+        "6.5 735",
+        "合",
+        "计",
+        "14.7 1,655",
+    ]
+    source = sample_file.read_text(encoding="utf-8")
+    at = source.index("【减排成效】") + len("【减排成效】\n")
+    path = tmp_path / sample_file.name
+    path.write_text(source[:at] + "\n".join(["", *table, "", *narrow, ""]) + source[at:], encoding="utf-8")
+    book = segment(read_document(path))
+    extract_book(book)
+    assert sum(len(c.tables) for c in book.cases) == 2
+
+    library.ingest_file(ctx, path)
+    with engine.connect() as conn:
+        stored = {r["seq"]: r["tables"] for r in repo.iter_cases(conn)}
+        pk = next(r["id"] for r in repo.iter_cases(conn) if r["tables"])
+        assert repo.case_tables_of(conn, pk) == stored[next(s for s, t in stored.items() if t)]
+        ids = conn.execute(text("SELECT id FROM case_tables ORDER BY id")).scalars().all()
+    assert stored == {c.seq: c.tables for c in book.cases}
+    (tab, grid) = [t for ts in stored.values() for t in ts]
+    assert tab.form == "tab" and tab.total == 2 and tab.units == ["吨标准煤", "tCO2"]
+    assert (
+        grid.form == "grid"
+        and grid.labels[-1] == "合计"
+        and grid.header == ["装机容量（兆瓦）", "年发电量（万千瓦时）"]
+    )
+
+    assert library.ingest_file(ctx, path).status == "unchanged"
+    path.write_text(
+        source[:at] + "\n".join(["", *table, ""]) + source[at:], encoding="utf-8"
+    )  # the narrow table removed
+    assert library.ingest_file(ctx, path).status == "replaced"
+    with engine.connect() as conn:
+        left = conn.execute(text("SELECT id FROM case_tables ORDER BY id")).scalars().all()
+        (only,) = [t for r in repo.iter_cases(conn) for t in r["tables"]]
+    assert left == ids[:1] and only == tab

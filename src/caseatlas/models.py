@@ -50,6 +50,41 @@ class Case:
     facts: CaseFacts | None = None
     case_id: str | None = None  # assigned by the store: "<collection>:<n>", kept across re-ingest
     flags: list = field(default_factory=list)  # checks.Flag: what the claim checks found
+    tables: list[Table] = field(default_factory=list)  # read once from the case's lines (extract_book)
+
+
+@dataclass(slots=True)
+class Table:
+    """A table printed in a case, read back into a grid once (`extract.tables.read`, with
+    `text.cells`), stored with the case and read by extraction, the checks and publishing.
+
+    `form` says how it was printed: "tab" — tab-separated cells (a Word or HTML table) under a
+    header that names each column's unit; "grid" — a flattened table (a PDF's narrow column:
+    header fragments, each row's numbers on one line, its label before, after or beside them).
+    Columns are the value columns: the label column is `labels`. Rows a grid cannot place (a
+    cell in words: "暂未启动") are left out and the table is not `complete`."""
+
+    form: str  # "tab" or "grid"
+    header: list[str]  # per column: its header ("年减排量（吨二氧化碳）"; a tab table's without spaces and markup)
+    units: list[str]  # per column: the unit its header names ("吨二氧化碳", "万元"), "" when none
+    labels: list[str]  # per row: its label ("一期", "合计"), "" when none was found
+    cells: list[list[str]]  # per row, per column: the cell as printed ("5,240"); a tab row may be short
+    lines: list[int]  # per row: the line that prints it (provenance)
+    pages: list[int | None]  # per row: the page of that line, where the format has pages
+    totals: list[int] = field(default_factory=list)  # rows that add up rows above them (合计, 小计)
+    row_units: list[str] = field(default_factory=list)  # per row: a unit printed in the row ("吨"), or ""
+    header_lines: list[int] = field(default_factory=list)  # the lines the header was read from
+    complete: bool = True  # every row has a number in every column (a sum can be checked)
+
+    @property
+    def total(self) -> int | None:
+        """The table's total row (the last one: a 合计 under 小计s), None when it has none."""
+        return self.totals[-1] if self.totals else None
+
+    @property
+    def first_line(self) -> int:
+        """Where the table starts: its header's first line, or its first row's."""
+        return min(self.header_lines + self.lines)
 
 
 @dataclass(slots=True)

@@ -88,8 +88,9 @@ PERIOD_LABELS = {
     "cumulative": ("累计", "cumulative"),
     "unspecified": ("未说明", "unspecified"),
 }
-# Words that open a table's total row ("合计 12,300", "Total 4.5"): the extractor counts that row
-# as the total of the rows above it, and the table check adds those rows up against it.
+# Words that open a table's total row ("合计 12,300", "Total 4.5"; case-insensitive; "小计" adds the
+# rows since the last one): text/cells.py reads them, the extractor counts that row as the total of
+# the rows above it, and the table check adds those rows up against it.
 TOTAL_ROW_WORDS = ("合计", "总计", "共计", "小计", "总量", "total")
 # Whether a figure is a result: achieved, or a stated target/plan, a hypothetical ("若全行业推广…"),
 # a projection ("预计…有望"). Totals and charts count achieved figures only.

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..models import Line, Outcome
+from ..extract.tables import read as read_tables
+from ..models import Line, Outcome, Table
 
 
 @dataclass(slots=True)
@@ -28,11 +29,17 @@ class Flag:
 
 @dataclass(slots=True)
 class CaseView:
-    """What a rule sees of a case: its outcomes and its lines by number."""
+    """What a rule sees of a case: its outcomes, its lines by number and its tables."""
 
     outcomes: list[Outcome]
     lines: dict[int, Line]
     sections: list[int] = field(default_factory=list)  # first line of each section, in order
+    tables: list[Table] | None = None  # read once with the case (extract.tables.read); None: read here
+
+    def __post_init__(self) -> None:
+        if self.tables is None:
+            self.tables = read_tables([self.lines[n] for n in sorted(self.lines)])
+
     memo: dict = field(default_factory=dict)  # what several rules derive from the case (pairs)
 
 
@@ -48,8 +55,14 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def check_case(outcomes: list[Outcome], lines: dict[int, Line], sections: list[int] | None = None) -> list[Flag]:
-    view = CaseView(outcomes, lines, sorted(sections or []))
+def check_case(
+    outcomes: list[Outcome],
+    lines: dict[int, Line],
+    sections: list[int] | None = None,
+    tables: list[Table] | None = None,
+) -> list[Flag]:
+    """The flags of one case; `tables` are those read with the case, read from `lines` when not given."""
+    view = CaseView(outcomes, lines, sorted(sections or []), tables)
     flags: list[Flag] = []
     seen: set[tuple] = set()
     for fn in RULES.values():
@@ -66,7 +79,10 @@ def check_book(book) -> None:
     by_no = {line.no: line for line in book.document.lines}
     for case in book.cases:
         lines = {n: by_no[n] for n in range(case.start_line, case.end_line + 1) if n not in book.furniture}
-        case.flags = check_case(case.facts.outcomes if case.facts else [], lines, [s.start_line for s in case.sections])
+        outcomes = case.facts.outcomes if case.facts else []
+        case.flags = check_case(
+            outcomes, lines, [s.start_line for s in case.sections], case.tables if case.facts else None
+        )
 
 
 # registers the rules, in the order their flags are listed: figures first, then dates

@@ -2,36 +2,33 @@
 
 Books print tables flattened: one row per line, cells split by tabs (the columns keep their
 places) or by spaces (then the numbers are read from the right: a row's last numbers are its
-last columns, and a cell like "暂未启动" is simply not there). The rows counted are the lines
-above the total, up to the first line without a number (the header) or `MAX_ROWS`; a row that
-is itself a 小计 is left out of a 合计 below it.
+last columns, and a cell like "暂未启动" is simply not there). Any line that opens with a total
+word is checked against the lines above it, up to the first line without a number (the header)
+or `MAX_ROWS`, whether or not a table reader made a table of them (a long row, a header in
+running text); a row that is itself a 小计 is left out of a 合计 below it. The case's tables
+(`CaseView.tables`, read once with the case) add the totals only the grid reader can put
+together: a 合计 printed "合" / "计" beside its numbers, a narrow column's wrapped header.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..extract.tables import cells
+from ..text.cells import is_number, opens_total, split_cells
 from ..text.numbers import format_number
-from ..vocab import TOTAL_ROW_WORDS
 from . import CaseView, Flag, rule
 
 MAX_ROWS = 60  # a flattened table is read upwards this far from its total at most
 MIN_ROWS = 2  # a "total" of one row is a restatement, not a sum
 SUM_TOL = 0.001  # cells are exact to their printed digits: beyond that rounding and 0.1 % the rows do not add up
 
-_TOTAL = re.compile(rf"^\s*(?:{'|'.join(TOTAL_ROW_WORDS)})", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
-_NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
-
-
-def _cells(raw: str) -> list[str]:
-    parts = raw.split("\t") if "\t" in raw else re.split(r"\s{1,}", raw.strip())
-    return [p.strip() for p in parts]
 
 
 def _value(cell: str) -> float | None:
     cell = cell.replace("，", ",")
-    return float(cell.replace(",", "")) if _NUMBER.match(cell) else None
+    return float(cell.replace(",", "")) if is_number(cell) else None
 
 
 def _decimals(cell: str) -> int:
@@ -40,7 +37,7 @@ def _decimals(cell: str) -> int:
 
 def _numbers(raw: str) -> tuple[bool, list[tuple[int, str, float]]]:
     """(tabbed, [(column, cell, value)]): by position from the left in a tab table, from the right otherwise."""
-    cells = _cells(raw)
+    cells = split_cells(raw)
     tabbed = "\t" in raw
     out = []
     for i, c in enumerate(cells):
@@ -59,7 +56,7 @@ def table_totals(view: CaseView) -> list[Flag]:
     numbers = sorted(view.lines)
     for k, no in enumerate(numbers):
         raw = view.lines[no].raw
-        if not _TOTAL.match(raw):
+        if not opens_total(raw):
             continue
         tabbed, totals = _numbers(raw)
         if not totals:
@@ -69,7 +66,7 @@ def table_totals(view: CaseView) -> list[Flag]:
             line = view.lines[above].raw
             if not line.strip():
                 continue
-            if _TOTAL.match(line):
+            if opens_total(line):
                 if rows:
                     continue  # a 小计 inside the table: its rows are counted already
                 break  # another table's total right above: this one has no rows of its own
@@ -112,11 +109,10 @@ def _sum_flag(
 
 
 def _grid_totals(view: CaseView, done: set[tuple[int, str]]) -> list[Flag]:
-    """Totals of tables only the table reader can put together (extract/tables.py: a 合计
-    printed "合" / "计" beside its numbers, a narrow column's wrapped header)."""
-    from ..extract.tables import cells
-
-    grid = cells([view.lines[n] for n in sorted(view.lines)])
+    """Totals of the case's flattened tables that only the grid reader can put together (a 合计
+    printed "合" / "计" beside its numbers, a narrow column's wrapped header): each column's
+    total row against the rows above it."""
+    grid = cells(view.tables, view.lines)
     by_column: dict[tuple[int, str], list] = {}
     for c in grid:
         by_column.setdefault((c.table, c.column), []).append(c)

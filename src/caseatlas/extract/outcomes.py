@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..models import Evidence, Line, Outcome
+from ..models import Evidence, Line, Outcome, Table
+from ..text.cells import UNIT_IN, is_total, opens_total
 from ..text.paragraphs import Paragraph, paragraphs
 from ..text.sentences import CLAUSE_END, FULL_STOP, SENTENCE_END, words_after, words_before
-from ..vocab import NOT_RESULTS, TOTAL_ROW_WORDS
+from ..vocab import NOT_RESULTS
 from . import periods, tables
 from .evidence import locate
 from .quantities import Quantity, find_quantities
@@ -339,56 +340,28 @@ def _table_outcomes(lines: list[Line]) -> list[Outcome]:
     return out
 
 
-_CELL_UNIT = re.compile(r"[（(]\s*([^（）()]{1,12}?)\s*[）)]\s*$")
-_TOTAL_ROW = re.compile(rf"^\s*(?:{'|'.join(TOTAL_ROW_WORDS)})", re.IGNORECASE)
 _CELL_NUMBER = re.compile(r"^\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*$")
-_MONEY_WORDS = re.compile(r"资金|投资|金额|费用|投入|成本|收入|效益")
 
 
-def _column_units(header: str) -> dict[int, tuple[str, Quantity]]:
-    """Columns of a tab table whose header names a unit: "节能效益 (吨标准煤)", "项目资金 (万)"."""
-    out = {}
-    for i, cell in enumerate(header.split("\t")):
-        cell = re.sub(r"<su[bp]>\s*(\w+)\s*</su[bp]>", r"\1", cell).replace(" ", "")
-        m = _CELL_UNIT.search(cell)
-        if i == 0 or not m:
-            continue
-        unit = m.group(1)
-        if unit == "万" and _MONEY_WORDS.search(cell):
-            unit = "万元"  # "项目资金 (万)": 万元
-        probe = find_quantities(f"1 {unit}")
-        if probe and probe[0].family != "money_bare":
-            out[i] = (cell[: m.start()], probe[0])
-    return out
-
-
-def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
-    """Tab tables whose header names each column's unit, one row per item, a total row at the
-    bottom: every cell is an outcome of its column's kind (the header says what it is), the
-    total row's as stated and the rows' as `part`s of it (so a total is not counted twice).
-    Also returns the tables' row lines (the row-table reader leaves them alone)."""
+def _column_table_outcomes(found: list[Table]) -> list[Outcome]:
+    """Tab tables whose header names each column's unit (extract/tables.py), one row per item,
+    a total row at the bottom: every cell is an outcome of its column's kind (the header says
+    what it is), the total row's as stated and the rows' as `part`s of it (so a total is not
+    counted twice)."""
     out: list[Outcome] = []
-    covered: set[int] = set()
-    i = 0
-    while i < len(lines):
-        columns = _column_units(lines[i].raw) if "\t" in lines[i].raw else {}
-        if not columns:
-            i += 1
+    for table in found:
+        if table.form != "tab":
             continue
-        rows = []
-        j = i + 1
-        while j < len(lines) and "\t" in lines[j].raw and not _column_units(lines[j].raw):  # (a header: the next table)
-            rows.append(lines[j])
-            j += 1
-        covered.update(r.no for r in rows)
-        has_total = any(_TOTAL_ROW.match(r.raw) for r in rows)
-        for row in rows:
-            cells = row.raw.split("\t")
-            label = cells[0].strip()
-            for col, (name, q) in columns.items():
+        columns = [
+            (col, header[: UNIT_IN.search(header).start()], find_quantities(f"1 {unit}")[0])
+            for col, (header, unit) in enumerate(zip(table.header, table.units))
+            if unit
+        ]
+        for r, (label, cells, no) in enumerate(zip(table.labels, table.cells, table.lines)):
+            for col, name, q in columns:
                 if col >= len(cells) or not _CELL_NUMBER.match(cells[col]):
                     continue
-                value = float(cells[col].strip().replace(",", "")) * q.value
+                value = float(cells[col].replace(",", "")) * q.value
                 context = f"{name} {label}"
                 kinds = classify(q, name, context, "", reach=len(name))
                 if kinds is None or value == 0:
@@ -396,9 +369,8 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
                 kind, unit = kinds
                 if not _REDUCE.search(name) and kind in ("co2e_reduction", "energy_saving"):
                     kind = "other"  # "排放量 (t)" without a reduction word is an emission, not a cut
-                quote = cells[col].strip()
+                quote = cells[col]
                 period = "annual" if re.search(r"年(?!份)", name) else "unspecified"
-                total = bool(_TOTAL_ROW.match(row.raw))
                 out.append(
                     Outcome(
                         float(f"{value:.12g}"),
@@ -408,13 +380,12 @@ def _column_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
                         period,
                         None,
                         quote,
-                        row.no,
-                        [Evidence(quote, row.no)],
-                        scope="part" if has_total and not total else "project",
+                        no,
+                        [Evidence(quote, no)],
+                        scope="part" if table.totals and r not in table.totals else "project",
                     )
                 )
-        i = j
-    return out, covered
+    return out
 
 
 # A column of a before/after table states a level, not a result ("替代前", "改造后", "baseline").
@@ -428,13 +399,12 @@ _CHANGE_KIND = {"tCO2e": "co2e_reduction", "tce": "energy_saving", "kWh": "energ
 _GENERIC_COLUMN = re.compile(r"^(?:数值|数量|数据|值|指标值|结果|value|amount|figure)$", re.IGNORECASE)
 
 
-def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
+def _flat_table_outcomes(found: list[tables.Cell]) -> tuple[list[Outcome], set[int]]:
     """Numbers of flattened tables (extract/tables.py) read as the sentence their row label and
     column header make ("年减排量（吨二氧化碳）" × "一期" × "5,240" → "一期年减排量 5240 吨二氧化碳"):
     the same words decide kind, unit and period as in running text. Rows above a total row
     are parts of it; a before/after column is a level; a signed change is left alone. Returns
     the outcomes and the lines they came from (other rows are left to the row reader)."""
-    found = tables.cells(lines)
     out: list[Outcome] = []
     covered: set[int] = set()
     levels: dict[tuple, dict[str, tables.Cell]] = {}  # (table, row line, column without 前/后) → cells
@@ -447,19 +417,19 @@ def _flat_table_outcomes(lines: list[Line]) -> tuple[list[Outcome], set[int]]:
             base = _AFTER_WORD.sub("", _BEFORE_WORD.sub("", column))
             levels.setdefault((c.table, c.line.no, base), {})[state] = c
         column = re.sub(r"\s+", "", c.column)
-        m = _CELL_UNIT.search(column)
+        m = UNIT_IN.search(column)
         unit_word, name = (m.group(1), column[: m.start()]) if m else (c.unit, column)
         row = c.row
         if not unit_word:
-            m = _CELL_UNIT.search(row)
+            m = UNIT_IN.search(row)
             if not m:
                 continue
             unit_word, row = m.group(1), row[: m.start()]
-        if unit_word == "万" and _MONEY_WORDS.search(name + row):  # "项目资金（万）": 万元
+        if unit_word == "万" and tables.MONEY_WORDS.search(name + row):  # "项目资金（万）": 万元
             unit_word = "万元"
-        if _GENERIC_COLUMN.match(name) or _TOTAL_ROW.match(name):
+        if _GENERIC_COLUMN.match(name) or opens_total(name):
             name = ""
-        label = "" if tables.is_total(row) else row
+        label = "" if is_total(row) else row
         sentence = f"{label}{name} {c.number.replace(',', '')}{unit_word}"
         q = next((x for x in find_quantities(sentence) if x.number_start == len(label) + len(name) + 1), None)
         if q is None or q.value == 0:
@@ -505,9 +475,9 @@ def _changes(levels: dict[tuple, dict[str, tables.Cell]]) -> list[Outcome]:
         if after != 0 or before <= 0:
             continue  # only a level brought to nothing: the printed "before" is what was cut
         c = pair["before"]
-        m = _CELL_UNIT.search(base)
+        m = UNIT_IN.search(base)
         unit_word, name = (m.group(1), base[: m.start()]) if m else (c.unit, base)
-        row = "" if tables.is_total(c.row) else c.row
+        row = "" if is_total(c.row) else c.row
         sentence = f"{row}{name} {before - after:.12g}{unit_word}"
         q = next((x for x in find_quantities(sentence) if x.number_start == len(row) + len(name) + 1), None)
         if q is None:
@@ -536,14 +506,19 @@ def _changes(levels: dict[tuple, dict[str, tables.Cell]]) -> list[Outcome]:
     return out
 
 
-def extract_outcomes(lines: list[Line], profile_lines: frozenset[int] = frozenset()) -> list[Outcome]:
-    """Outcomes stated in `lines` (one case). Numbers on `profile_lines` (the organization's
+def extract_outcomes(
+    lines: list[Line], profile_lines: frozenset[int] = frozenset(), found_tables: list[Table] | None = None
+) -> list[Outcome]:
+    """Outcomes stated in `lines` (one case), with `found_tables` the tables read from them
+    (`tables.read`, read here when not given). Numbers on `profile_lines` (the organization's
     own profile section) describe the organization, not the case: they are kept as 'other'."""
     found: dict[tuple, Outcome] = {}
     direct: set[tuple] = set()
-    rows = [ln for ln in lines if ln.text]  # a blank line is layout (every row of an HTML table has one)
-    by_column, covered = _column_table_outcomes(rows)
-    flat, flat_lines = _flat_table_outcomes([ln for ln in rows if ln.no not in covered])
+    if found_tables is None:
+        found_tables = tables.read(lines)
+    by_column = _column_table_outcomes(found_tables)
+    covered = {n for t in found_tables if t.form == "tab" for n in t.lines}
+    flat, flat_lines = _flat_table_outcomes(tables.cells(found_tables, {ln.no: ln for ln in lines}))
     covered |= flat_lines
     for o in _table_outcomes([ln for ln in lines if ln.no not in covered]) + by_column + flat:
         found.setdefault((o.unit, round(o.value, 6), None), o)

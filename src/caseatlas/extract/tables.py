@@ -1,16 +1,19 @@
-"""Flattened tables: the grid behind lines a PDF or a text dump made of a table.
+"""A case's tables, read once from its lines into `models.Table`s (`read`), and the cells of
+its flattened tables with their column header and row label (`cells`).
 
-A table printed in a narrow column reaches the text one visual line at a time: the header
-as fragments ("年发电量（万千" / "瓦时）", a two-character cell stacked as "期" / "次"), each row
-as its numbers on one line ("8.2 920 5,240") with its label before, after or beside them
-("冷站优化 265 1,510", "一" / "期"), sometimes a unit column ("年节约标准煤 吨 46,800") or the
-unit in the row label ("节约标准煤（吨/年） 6,300"). `cells` gives every number of such a table
-with the column header and row label it belongs to; what the number *is* (kind, unit, period)
-is decided by the extractor from those words, as for a sentence.
+Two printed forms, read in this order so that a line belongs to one table at most:
+- "tab": tab-separated rows under a tab-separated header that names each column's unit
+  ("节能效益 (吨标准煤)", "项目资金 (万)"), up to the next such header or the first line
+  without a tab;
+- "grid": a flattened table among the other lines (`text.cells.grid_tables`: a narrow
+  column's header fragments and rows of numbers; a tab row without unit headers is read there
+  cell by cell).
 
-A table is a run of short lines with at least `MIN_ROWS` rows of numbers whose count matches
-the numeric columns its header names. Tab-separated rows (a DOCX table) are read the same way,
-cell by cell, when the extractor's column reader (units in the header) has not read them.
+`extract_book` reads them when it reads a case (`Case.tables`); the outcome readers and the
+table checks read those tables rather than the lines again, and the store keeps them with the
+case (the API's case record carries them). Which words
+are units is the quantity reader's call (`find_quantities`), which is why the tables are read
+here and not in `segment`.
 """
 
 from __future__ import annotations
@@ -18,24 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..models import Line
+from ..models import Line, Table
 from ..readers.normalize import normalize
-from ..segment.lines import TABLE_CAPTION
-from ..text.sentences import CJK_SENTENCE_END
-from ..vocab import TOTAL_ROW_WORDS
+from ..text.cells import UNIT_IN, grid_tables, opens_total
 from .quantities import find_quantities
 
-MIN_ROWS = 2
-MAX_LINE = 40  # a table line is short; a longer one (a sentence) ends the table
-_NUMBER = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^-?\d+(?:\.\d+)?$")
-# A sentence end, or a comma with words after it (a comma in "2,253" is a number's): prose, not a cell.
-_SENTENCE = re.compile(rf"[{CJK_SENTENCE_END}]|，.{{6,}}|,(?!\d{{3}}).{{6,}}")
-_BULLET = re.compile(r"^[-•●○·*+]\s")
-_TOTAL = re.compile("|".join(TOTAL_ROW_WORDS), re.IGNORECASE)
-_OPEN, _CLOSE = "（(", "）)"
-_UNIT_IN = re.compile(r"[（(][^（）()]{1,12}[）)]\s*$")
-_SERIAL_HEAD = re.compile(r"^(?:序号|编号|No\.?|#)$", re.IGNORECASE)
-_HEADING_MARKS = "◎●■□▶►➤◆#"
+MONEY_WORDS = re.compile(r"资金|投资|金额|费用|投入|成本|收入|效益")
 
 
 @dataclass(slots=True)
@@ -47,26 +38,14 @@ class Cell:
     unit: str  # a unit printed in the row itself ("吨" in "年节约标准煤 吨 46,800"), or ""
     total: bool  # the row is a total (合计/总计)
     part: bool  # a row above a total row, in the same table
-    table: int = 0  # which table of the lines (cells of one table share it)
+    table: int = 0  # which table (cells of one table share it: its first line)
     complete: bool = True  # every row of the table has a number in every column (a sum can be checked)
 
 
-def is_total(label: str) -> bool:
-    return bool(_TOTAL.search(label or ""))
-
-
-def _is_number(token: str) -> bool:
-    return bool(_NUMBER.match(token))
-
-
-def _numbers(text: str) -> list[str]:
-    return [t for t in text.split() if _is_number(t)]
-
-
-def _is_row(text: str) -> bool:
-    """A row ends with a number ("冷站优化 265 1,510"; not "2018 年）：")."""
-    tokens = text.split()
-    return bool(tokens) and _is_number(tokens[-1]) and not TABLE_CAPTION.match(text)
+def _is_unit(word: str) -> bool:
+    """ "吨", "万元", "万千瓦时": a word the quantity reader reads as a whole unit after a number."""
+    probe = find_quantities(f"1{word}")
+    return bool(probe) and probe[0].end == len(word) + 1
 
 
 def _row_text(line: Line) -> str:
@@ -77,123 +56,83 @@ def _row_text(line: Line) -> str:
     return line.text.strip()
 
 
-def _tableish(text: str) -> bool:
-    """A short line that is no sentence and no list item ("- 年节省运行费用 100 万元" is a list)."""
-    return bool(text) and len(text) <= MAX_LINE and not _SENTENCE.search(text) and not _BULLET.match(text)
+def _column_units(raw: str) -> tuple[list[str], list[str]]:
+    """(header, units) of a tab header line without its label column: each cell with its
+    markup and spaces dropped, and the unit it names in brackets when the quantity reader reads
+    it as a unit ("节能效益 (吨标准煤)" → "吨标准煤"; "项目资金 (万)" → "万元"), else ""."""
+    header, units = [], []
+    for cell in raw.split("\t")[1:]:
+        cell = re.sub(r"<su[bp]>\s*(\w+)\s*</su[bp]>", r"\1", cell).replace(" ", "")
+        m = UNIT_IN.search(cell)
+        unit = m.group(1) if m else ""
+        if unit == "万" and MONEY_WORDS.search(cell):
+            unit = "万元"  # "项目资金 (万)": 万元
+        probe = find_quantities(f"1 {unit}") if unit else []
+        header.append(cell)
+        units.append(unit if probe and probe[0].family != "money_bare" else "")
+    return header, units
 
 
-def _unbalanced(text: str) -> bool:
-    return sum(text.count(c) for c in _OPEN) > sum(text.count(c) for c in _CLOSE)
-
-
-def _words_of(line: str) -> list[str]:
-    """A header line's cells: words, a bracket kept whole ("二氧化碳年排放量（吨 / 年）")."""
-    out: list[str] = []
-    for w in line.split():
-        if out and _unbalanced(out[-1]):
-            out[-1] += w
-        else:
-            out.append(w)
-    return out
-
-
-def _header_cells(fragments: list[str]) -> list[str]:
-    """Header lines → cells: a line of several words is that many cells; a fragment joins the
-    one before when that one left a bracket open, when it is only a bracketed unit ("（兆瓦）"),
-    or when both are single characters (a cell printed one character per line)."""
-    cells: list[str] = []
-    single = False
-    for frag in fragments:
-        parts = _words_of(frag)
-        if len(parts) > 1:
-            cells.extend(parts)
-            single = False
-            continue
-        frag = parts[0] if parts else ""
-        if not frag:
-            continue
-        if cells and (_unbalanced(cells[-1]) or frag[0] in _OPEN + _CLOSE or (single and len(frag) == 1)):
-            cells[-1] += frag
-        else:
-            cells.append(frag)
-        single = len(frag) == 1
-    return cells
-
-
-def _drop_serial(text: str, serial: bool) -> str:
-    return re.sub(r"^\s*\d{1,3}\s+", "", text) if serial else text
-
-
-def _split_row(text: str) -> tuple[str, list[str], str]:
-    """(label, numbers, unit word) of a row line: "年节约标准煤 吨 46,800" → ("年节约标准煤", ["46,800"], "吨")."""
-    tokens = text.split()
-    nums = [t for t in tokens if _is_number(t)]
-    words = [t for t in tokens if not _is_number(t)]
-    unit = ""
-    probe = find_quantities(f"1{words[-1]}") if len(words) >= 2 else []
-    if probe and probe[0].end == len(words[-1]) + 1:  # "吨", "万元", "万千瓦时": a unit column
-        unit = words.pop()
-    return " ".join(words), nums, unit
-
-
-def cells(lines: list[Line]) -> list[Cell]:
-    """Every number of the flattened tables among `lines`."""
-    texts = [_row_text(ln) for ln in lines]
-    out: list[Cell] = []
+def _tab_tables(lines: list[Line]) -> list[Table]:
+    out = []
     i = 0
     while i < len(lines):
-        if not _tableish(texts[i]):
+        header, units = _column_units(lines[i].raw) if "\t" in lines[i].raw else ([], [])
+        if not any(units):
             i += 1
             continue
-        j = i
-        while j < len(lines) and (_tableish(texts[j]) or not texts[j]):
+        table = Table("tab", header, units, [], [], [], [], header_lines=[lines[i].no])
+        j = i + 1
+        while j < len(lines) and "\t" in lines[j].raw and not any(_column_units(lines[j].raw)[1]):
+            row = lines[j]  # (a tab line whose header names units starts the next table)
+            cells = row.raw.split("\t")
+            if opens_total(row.raw):
+                table.totals.append(len(table.labels))
+            table.labels.append(cells[0].strip())
+            table.cells.append([c.strip() for c in cells[1:]])
+            table.row_units.append("")
+            table.lines.append(row.no)
+            table.pages.append(row.page)
             j += 1
-        block = [(ln, t) for ln, t in zip(lines[i:j], texts[i:j]) if t]
-        for c in _read_block(block):
-            c.table = i
-            out.append(c)
-        i = max(j, i + 1)
+        if table.lines:
+            out.append(table)
+        i = j
     return out
 
 
-def _read_block(block: list[tuple[Line, str]]) -> list[Cell]:
-    rows_at = [k for k, (_, t) in enumerate(block) if _is_row(t)]
-    if len(rows_at) < MIN_ROWS:
-        return []
-    first = rows_at[0]
-    head: list[str] = []  # the header: the lines right above the first row, up to a caption or heading
-    for _, t in reversed(block[:first]):
-        if TABLE_CAPTION.match(t) or t.endswith(("：", ":", "。")) or t[:1] in _HEADING_MARKS:
-            break
-        head.insert(0, t)
-    header = _header_cells(head)
-    if len(header) < 2:
-        return []  # a table names at least a label column and a value column
-    serial = bool(_SERIAL_HEAD.match(header[0]))  # "序号 楼宇名称 建筑面积（m2）": the first number counts rows
-    widths = [len(_numbers(_drop_serial(block[k][1], serial))) for k in rows_at]
-    width = max(set(widths), key=widths.count)  # most rows have as many numbers as there are numeric columns
-    if width > len(header) or sum(w == width for w in widths) < MIN_ROWS:
-        return []
-    columns = header[len(header) - width :]
-    # A unit printed once over several value columns ("二氧化碳年排放量（吨/年）" over "实施前 实施后").
-    spanning = next((h for h in reversed(header[: len(header) - width]) if _UNIT_IN.search(h)), "")
-    columns = [c if _UNIT_IN.search(c) or not spanning else f"{c}{spanning}" for c in columns]
-    rows: list[tuple[Line, str, list[str], str, bool]] = []
-    complete = True
-    prev = first - 1
-    for k in rows_at:
-        label, nums, unit = _split_row(_drop_serial(block[k][1], serial))
-        between = "".join(t for _, t in block[prev + 1 : k] if not _numbers(t)) if k > first else ""
-        prev = k
-        if len(nums) != width:
-            complete = False  # a row with a cell in words ("暂未启动"): its numbers cannot be placed
+def read(lines: list[Line]) -> list[Table]:
+    """The tables printed among a case's `lines` (page furniture already left out), in reading
+    order of their forms: tab tables, then the flattened tables among the other lines. A blank
+    line is layout (every row of an HTML table has one): the tables are the same without it."""
+    text_lines = [ln for ln in lines if ln.text]
+    tab = _tab_tables(text_lines)
+    taken = {n for t in tab for n in t.lines}
+    grid = grid_tables([(ln, _row_text(ln)) for ln in text_lines if ln.no not in taken], _is_unit)
+    return tab + grid
+
+
+def cells(tables: list[Table], lines: dict[int, Line]) -> list[Cell]:
+    """Every number of the flattened ("grid") tables, with its column header and row label;
+    `lines` by number gives each cell the line that prints it."""
+    out = []
+    for t in tables:
+        if t.form != "grid":
             continue
-        rows.append((block[k][0], label or between, nums, unit, bool(_TOTAL.search(label) or _TOTAL.search(between))))
-    if len(rows) < MIN_ROWS:
-        return []
-    last_total = max((n for n, r in enumerate(rows) if r[4]), default=-1)
-    return [
-        Cell(line, number, column, label, unit, total, part=n < last_total and not total, complete=complete)
-        for n, (line, label, nums, unit, total) in enumerate(rows)
-        for column, number in zip(columns, nums)
-    ]
+        last_total = -1 if t.total is None else t.total
+        for n, (no, label, nums, unit) in enumerate(zip(t.lines, t.labels, t.cells, t.row_units)):
+            total = n in t.totals
+            for column, number in zip(t.header, nums):
+                out.append(
+                    Cell(
+                        lines[no],
+                        number,
+                        column,
+                        label,
+                        unit,
+                        total,
+                        n < last_total and not total,
+                        t.first_line,
+                        t.complete,
+                    )
+                )
+    return out

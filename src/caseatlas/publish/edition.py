@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..models import Line
 from ..segment.cases import squash
 from ..segment.lines import analyse
+from ..text.cells import split_cells
 from ..text.numbers import format_quantity
 from ..text.paragraphs import paragraphs
 from ..vocab import KIND_LABELS_ZH, PERIOD_LABELS
@@ -132,9 +133,10 @@ def _paragraphs(lines: list[Line]) -> list[Block]:
             flush()
             blocks.append(Block("row", _clean(raw)))
             continue
-        if "\t" in raw and len([c for c in raw.split("\t") if c.strip()]) >= 2:
+        cells = split_cells(raw) if "\t" in raw else []
+        if sum(1 for c in cells if c) >= 2:
             flush()
-            cells = [_clean(c) for c in raw.split("\t")]
+            cells = [_clean(c) for c in cells]
             if blocks and blocks[-1].kind == "table":
                 blocks[-1].rows.append(cells)
             else:

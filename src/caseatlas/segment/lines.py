@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..models import Line
+from ..text.cells import TABLE_CAPTION
 from ..text.sentences import CJK_SENTENCE_END
 
 _MD = re.compile(r"^(#{1,6})\s*")
@@ -34,7 +35,6 @@ _BRACKET_LABEL = re.compile(r"^【([\u4e00-\u9fffA-Za-z]{2,6})】\s*(\S|$)")  # 
 # heading, a title or a label.
 PROSE_END = tuple(CJK_SENTENCE_END + ";，,、：:…")
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff]$")
-TABLE_CAPTION = re.compile(r"^\s*(?:表|附表|Table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)  # also extract/tables.py
 _NUMBER_ROW = re.compile(
     r"^-?[\d.,]+%?(?:\s+-?[\d.,]+%?)+$"
 )  # "8.2 920 5,240": a table row (a page number is one number)

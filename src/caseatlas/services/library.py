@@ -9,7 +9,7 @@ CLI ingest, a call's publishing), `delete_collection` the one way to remove one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -32,7 +32,7 @@ MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes r
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "17"
+PIPELINE = "18"  # 18: a case's tables are stored with it (case_tables)
 MAX_PAGE_SIZE = 100
 
 
@@ -432,6 +432,7 @@ def case_detail(ctx: Context, case_id: str) -> dict:
             raise NotFound(f"no case '{case_id}' (ids look like <collection>:<n>; see `caseatlas cases`)")
         record = export_record(row)
         record["lines"] = lib.case_lines(conn, row["collection_id"], row["start_line"], row["end_line"])
+        record["tables"] = [asdict(t) for t in row["tables"]]  # (not in export_record: the export stays as it was)
         return record
 
 

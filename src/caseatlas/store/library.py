@@ -9,7 +9,7 @@ only vanished keys are deleted. Keys:
 - collection: its source file name;
 - case: its `case_id`, matched to the new book by title and organization, else by title,
   else by position (a case whose title was edited keeps its id if it did not move);
-- section: position in its case; line: line number;
+- section and table: position in its case; line: line number;
 - outcome / attribute: `fact_id`, a hash of the case id, what was found and its quote
   (`fact_key`), so a fact keeps its id when the text around it is edited.
 """
@@ -20,14 +20,27 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 
+from .. import models
 from ..models import Book, Case, CaseFacts
-from .schema import attributes, calls, cases, collections, flag_verdicts, flags, lines, outcomes, sections, users
+from .schema import (
+    attributes,
+    calls,
+    case_tables,
+    cases,
+    collections,
+    flag_verdicts,
+    flags,
+    lines,
+    outcomes,
+    sections,
+    users,
+)
 
 CHUNK = 5000  # ids per IN (...): SQLite accepts at most 32,766 parameters in one statement
 
@@ -147,6 +160,7 @@ def save_book(
                     for k, s in enumerate(case.sections)
                 ],
             )
+            _sync_tables(conn, pk, case.tables)
             _sync_facts(conn, pk, case.case_id, case.facts or CaseFacts())
             _sync_flags(conn, pk, case.case_id, case.flags)
         if on_saved is not None:
@@ -336,6 +350,38 @@ def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) 
     )
 
 
+def _table_data(t: models.Table) -> str:
+    data = asdict(t)
+    del data["form"]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _sync_tables(conn: Connection, case_pk: int, found: list[models.Table]) -> None:
+    _sync(
+        conn,
+        case_tables,
+        case_tables.c.case_pk == case_pk,
+        "seq",
+        [
+            {"case_pk": case_pk, "seq": k + 1, "form": t.form, "first_line": t.first_line, "data": _table_data(t)}
+            for k, t in enumerate(found)
+        ],
+    )
+
+
+def _tables_for(conn: Connection, case_pks: list[int] | None) -> dict[int, list[models.Table]]:
+    q = select(case_tables).order_by(case_tables.c.case_pk, case_tables.c.seq)
+    out: dict[int, list[models.Table]] = {}
+    for r in _rows(conn, q, case_tables.c.case_pk, case_pks):
+        out.setdefault(r["case_pk"], []).append(models.Table(form=r["form"], **json.loads(r["data"])))
+    return out
+
+
+def case_tables_of(conn: Connection, case_pk: int) -> list[models.Table]:
+    """A case's tables as read on ingest, in reading order."""
+    return _tables_for(conn, [case_pk]).get(case_pk, [])
+
+
 def _sync_flags(conn: Connection, case_pk: int, case_id: str, found: list) -> None:
     ids = keyed(
         "\x1e".join(("f", case_id, f.check, ",".join(map(str, sorted(set(f.lines)))), *f.quotes)) for f in found
@@ -511,7 +557,7 @@ def case_pks_of(conn: Connection, case_ids: list[str]) -> dict[str, int]:
 def iter_cases(
     conn: Connection, collection_id: int | None = None, with_sections: bool = True, case_pks: list[int] | None = None
 ) -> Iterator[dict]:
-    """Cases with their sections and facts: all, one collection's, or the given keys."""
+    """Cases with their sections, tables and facts: all, one collection's, or the given keys."""
     q = (
         select(cases, collections.c.title.label("collection"), collections.c.source_file, collections.c.year)
         .join(collections, collections.c.id == cases.c.collection_id)
@@ -529,6 +575,7 @@ def iter_cases(
     facts: tuple[dict, dict] = ({}, {})
     found: dict[int, list[dict]] = {}
     orgs: dict[int, list[dict]] = {}
+    tabs: dict[int, list[models.Table]] = {}
     if with_sections and rows:
         for s in _rows(conn, select(sections).order_by(sections.c.case_pk, sections.c.seq), sections.c.case_pk, pks):
             secs.setdefault(s["case_pk"], []).append(
@@ -536,6 +583,7 @@ def iter_cases(
             )
         facts = _facts_for(conn, pks)
         found = _flags_for(conn, pks)
+        tabs = _tables_for(conn, pks)
         from .organizations import of_cases  # (it builds on this module's helpers)
 
         orgs = of_cases(conn, pks)
@@ -543,6 +591,7 @@ def iter_cases(
         r["flags"] = found.get(r["id"], []) if with_sections else []
         r["organizations"] = orgs.get(r["id"], []) if with_sections else []
         r["sections"] = secs.get(r["id"], [])
+        r["tables"] = tabs.get(r["id"], [])  # models.Table: the case's tables, as read on ingest
         r["outcomes"] = facts[0].get(r["id"], [])
         r["attributes"] = facts[1].get(r["id"], [])
         yield r

@@ -73,6 +73,20 @@ sections = Table(
     Index("ux_sections_case_seq", "case_pk", "seq", unique=True),
 )
 
+# A case's tables (models.Table, read once on ingest by extract/tables.py; migration 0015).
+# Nobody annotates them: a re-ingest synchronizes them by position in the case, like sections.
+case_tables = Table(
+    "case_tables",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_pk", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("form", String(8), nullable=False),  # "tab" or "grid"
+    Column("first_line", Integer, nullable=False),
+    Column("data", Text, nullable=False),  # JSON: the grid (header, units, labels, cells, lines, pages, totals …)
+    Index("ux_case_tables_case_seq", "case_pk", "seq", unique=True),
+)
+
 lines = Table(
     "lines",
     metadata,

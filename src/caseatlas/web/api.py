@@ -151,7 +151,7 @@ def cases(
 
 @router.get(
     "/cases/{case_id}",
-    summary="One case: sections, facts with evidence, source lines",
+    summary="One case: sections, facts with evidence, source lines, tables",
     response_model=schemas.CaseDetail,
 )
 def case(ctx: ReadContext, case_id: str) -> dict:

@@ -275,8 +275,26 @@ class CaseRecord(BaseModel):
     flags: list[Flag]
 
 
+class CaseTable(BaseModel):
+    """A table printed in the case (`models.Table`), as read on ingest: value columns with their
+    header and unit, each row's label, cells as printed and the line and page that print it."""
+
+    form: Literal["tab", "grid"]
+    header: list[str]
+    units: list[str]
+    labels: list[str]
+    cells: list[list[str]]
+    lines: list[int]
+    pages: list[int | None]
+    totals: list[int] = Field(description="Rows that add up the rows above them (合计, 小计)")
+    row_units: list[str]
+    header_lines: list[int]
+    complete: bool
+
+
 class CaseDetail(CaseRecord):
     lines: list[SourceLine]
+    tables: list[CaseTable] = Field(default_factory=list)
 
 
 class Snippet(BaseModel):

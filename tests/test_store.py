@@ -13,6 +13,7 @@ from caseatlas import store
 from caseatlas.services import Context, library, system_actor
 from caseatlas.services.discovery import search
 from caseatlas.store import library as repo
+from caseatlas.store import rows
 
 
 def dump(engine) -> dict:
@@ -49,7 +50,8 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
         conn.execute(
             text(
                 "INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
-                "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"
+                "chapters, n_lines, ingested_at) "
+                "VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"
             )
         )
     assert store.schema_version(old) == "0001"
@@ -104,14 +106,14 @@ def test_failed_write_leaves_library_unchanged(ctx, engine, sample_file, tmp_pat
     library.ingest_file(ctx, path)
     before = dump(engine)
     path.write_text(path.read_text(encoding="utf-8").replace("18.6 MW", "18.8 MW"), encoding="utf-8")
-    real_insert = repo.insert
+    real_insert = rows.insert
 
     def failing_insert(table):
         if table.name == "outcomes":  # the edited number is a new fact: inserted after lines and cases were updated
             raise RuntimeError("disk full")
         return real_insert(table)
 
-    monkeypatch.setattr(repo, "insert", failing_insert)
+    monkeypatch.setattr(rows, "insert", failing_insert)
     with pytest.raises(RuntimeError):
         library.ingest_file(ctx, path)  # lines and cases were already updated inside the transaction
     monkeypatch.undo()
@@ -161,5 +163,5 @@ def test_ingest_corpus_folder_and_provenance(ctx):
     # Every case's text is made of the lines its range points at.
     case = library.case_detail(ctx, "002_a4fd6ddde31361f7:1")
     source = (CORPUS / "002_a4fd6ddde31361f7.txt").read_text(encoding="utf-8").split("\n")
-    assert [l["raw"] for l in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
+    assert [ln["raw"] for ln in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
     assert case["organization"] == "北京新素代科技有限公司"

@@ -4,7 +4,11 @@ Books have owners: a collection belongs to the user who added it, or to the call
 it, or (neither) to the system — the CLI, and books added before owners were stored. Whether an
 actor may replace (a file of the same name) or remove a book is `rules.allowed` on its
 `CollectionView`; `refusal` is the one check every way of storing a book goes through (upload,
-CLI ingest, a call's publishing), `delete_collection` the one way to remove one."""
+CLI ingest, a call's publishing), `delete_collection` the one way to remove one.
+
+Storing a book is one unit of work owned here (`_store`, in one transaction): the store writes the
+book's rows and returns; the search index, the organizations and the audit record are written
+next, from here, so a failure anywhere leaves the library as it was."""
 
 from __future__ import annotations
 
@@ -195,37 +199,47 @@ def _save(
     if after_extract:
         after_extract(book)
     check_book(book)  # claim checks are part of ingest: flags are stored with the facts
-    owner = {"owner_call_id": call_id} if call_id is not None else {"owner_user_id": ctx.actor.user_id}
     # One unit of work, owned here: the book's rows, its search index, the organizations across
-    # books and the audit record are committed together or not at all (the store only writes
-    # rows; what follows from them is run from here, never called back from the store).
+    # books and the audit record are committed together or not at all.
     with ctx.engine.begin() as conn:
-        why = refusal(conn, ctx, name, call_id)  # again where it writes: nobody took the name meanwhile
-        if why:
-            raise Conflict(why)
-        stored = lib.collection_by_file(conn, name)
-        result = lib.save_book(conn, book, pipeline=PIPELINE, owner=owner)
-        if result.status != "unchanged":
-            index_book(conn, book, lib.case_pks_by_seq(conn, result.collection_id))
-            organizations.refresh(conn)  # a book's organizations link to those of the books before it
-            mine = (
-                f"call:{call_id}"
-                if call_id is not None
-                else f"user:{ctx.actor.username}"
-                if ctx.actor.user_id is not None
-                else "system"
-            )
-            audit.record(
-                conn,
-                ctx,
-                "library.ingest",
-                name,
-                cases=len(book.cases),
-                sha256=book.document.sha256,
-                owner=_owner_label(stored) if stored else mine,
-                replaced=stored is not None,
-            )
+        result = _store(conn, ctx, book, call_id)
     return replace(result, path=label)
+
+
+def _store(conn, ctx: Context, book: Book, call_id: int | None = None) -> IngestResult:
+    """Everything an ingest writes, in the caller's transaction (its unit of work): the name
+    checked again where it is written (nobody took it meanwhile), the book's rows (the store
+    only writes rows), then what follows from them — run from here, never called back from the
+    store. A book with its checks and facts is stored as `call_id`'s, or the actor's."""
+    name = book.document.source_file
+    why = refusal(conn, ctx, name, call_id)
+    if why:
+        raise Conflict(why)
+    stored = lib.collection_by_file(conn, name)
+    owner = {"owner_call_id": call_id} if call_id is not None else {"owner_user_id": ctx.actor.user_id}
+    result = lib.save_book(conn, book, pipeline=PIPELINE, owner=owner)
+    if result.status == "unchanged":
+        return result
+    index_book(conn, book, lib.case_pks_by_seq(conn, result.collection_id))
+    organizations.refresh(conn)  # a book's organizations link to those of the books before it
+    mine = (
+        f"call:{call_id}"
+        if call_id is not None
+        else f"user:{ctx.actor.username}"
+        if ctx.actor.user_id is not None
+        else "system"
+    )
+    audit.record(
+        conn,
+        ctx,
+        "library.ingest",
+        name,
+        cases=len(book.cases),
+        sha256=book.document.sha256,
+        owner=_owner_label(stored) if stored else mine,
+        replaced=stored is not None,
+    )
+    return result
 
 
 def ingest_paths(

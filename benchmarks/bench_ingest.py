@@ -46,7 +46,8 @@ def one_run(files: list[Path], db: Path) -> dict[str, float]:
         t2 = time.perf_counter()
         extract_book(book)
         t3 = time.perf_counter()
-        store.library.save_book(engine, book)
+        with engine.begin() as conn:
+            store.library.save_book(conn, book)
         t4 = time.perf_counter()
         t["read"] += t1 - t0
         t["segment"] += t2 - t1
@@ -105,8 +106,8 @@ def main() -> None:
             runs.append(one_run(files, create_database(admin) if pg else Path(tmp) / f"lib{k}.db"))
         med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         print(
-            f"{'postgresql' if pg else 'sqlite'}: five books, fresh library, median of {args.repeat}: total "
-            f"{med['total']:.3f} s "
+            f"{'postgresql' if pg else 'sqlite'}: five books, fresh library, median of {args.repeat}: "
+            f"total {med['total']:.3f} s "
             f"(read {med['read']:.3f}, segment {med['segment']:.3f}, extract {med['extract']:.3f}, "
             f"store {med['store']:.3f})"
         )

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
-from hypothesis import given
+from conftest import CORPUS
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from render import render_docx, render_pdf, render_pdf_without_text
+from render import render_docx, render_html, render_pdf, render_pdf_without_text
 
 from caseatlas.errors import ReadError
-from caseatlas.readers import read_document
+from caseatlas.readers import read_bytes, read_document, read_upload
 from caseatlas.readers.normalize import normalize
 from caseatlas.readers.text import decode
 
@@ -78,6 +82,9 @@ def test_bad_input_gives_one_line_error(tmp_path, name, content, message):
         read_document(path)
     text = str(info.value)
     assert message in text and "\n" not in text and name in text
+    with pytest.raises(ReadError) as sent:
+        read_bytes(name, content, source=f"upload:{name}")
+    assert str(sent.value) == text  # the same bytes are refused the same way, file or not
 
 
 def test_huge_file_is_refused_before_reading(tmp_path):
@@ -126,8 +133,8 @@ def test_docx_reader_conveys_word_structure():
         parse_xml(
             f'<w:abstractNum {w} w:abstractNumId="80">'
             '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText '
-            'w:val="（%2）"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+            '<w:lvlText w:val="（%2）"/></w:lvl>'
             '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
             "</w:abstractNum>"
         ),
@@ -167,8 +174,8 @@ def test_docx_reader_conveys_word_structure():
             cell.text = value
     document.element.body[-1].addprevious(
         parse_xml(
-            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位："
-            f"某某能源有限公司</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>申报单位：某某能源有限公司</w:t></w:r></w:p>"
+            "</w:sdtContent></w:sdt>"
         )
     )
     buf = io.BytesIO()
@@ -256,3 +263,55 @@ def test_html_pre_keeps_its_lines(tmp_path):
     (tmp_path / "x.html").write_text("<html><body><p>正文</p><pre>绿\n色\n交\n通</pre></body></html>", encoding="utf-8")
     lines = [ln.text for ln in read_document(tmp_path / "x.html").lines]
     assert lines[:7] == ["正文", "", "绿", "色", "交", "通", ""]
+
+
+def _read(read, *args) -> tuple:
+    """What a reader makes of a file, where its bytes came from left aside: the document's
+    fields, or the refusal's message."""
+    try:
+        doc = read(*args)
+    except ReadError as exc:
+        return ("refused", str(exc))
+    return tuple((k, v) for k, v in dataclasses.asdict(doc).items() if k != "source_path")
+
+
+def _books() -> list[Path]:
+    from caseatlas.services.library import sample_collection_dir
+
+    return sorted(p for p in CORPUS.glob("*") if p.is_file()) + sorted(sample_collection_dir().glob("*.md"))
+
+
+@pytest.mark.parametrize("path", _books(), ids=lambda p: p.name)
+def test_bytes_read_like_the_file_on_disk(path):
+    """A book sent as bytes (an upload) reads exactly as the same file on disk: lines, pages,
+    format, encoding, digest; only its recorded source differs, and is never a path."""
+    disk = read_document(path)
+    sent = read_upload(path.name, path.read_bytes())
+    assert _read(read_upload, path.name, path.read_bytes()) == _read(read_document, path)
+    assert disk.source_path == str(path.resolve()) and sent.source_path == f"upload:{path.name}"
+
+
+_CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
+_LINE = st.one_of(
+    st.text(st.one_of(_CJK, st.sampled_from("0123456789，。：、%（）tCO2e ")), min_size=1, max_size=30),
+    st.builds(lambda level, t: "#" * level + " " + t, st.integers(1, 3), st.text(_CJK, min_size=1, max_size=12)),
+    st.just(""),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=st.lists(_LINE, min_size=1, max_size=25), fmt=st.sampled_from(["docx", "html", "md", "gbk.txt", "pdf"]))
+def test_bytes_read_like_the_file_on_disk_for_generated_books(tmp_path_factory, lines, fmt):
+    """Property: for any book written as a DOCX, an HTML page, a PDF or a text file (GBK too),
+    reading its bytes gives what reading the file gives — the same document or the same refusal."""
+    folder = tmp_path_factory.mktemp("book")
+    path = folder / f"book.{fmt.rsplit('.', 1)[-1]}"
+    if fmt == "docx":
+        render_docx(lines, path)
+    elif fmt == "html":
+        render_html(lines, path)
+    elif fmt == "pdf":
+        render_pdf(lines, path)
+    else:
+        path.write_bytes("\n".join(lines).encode("gb18030" if fmt == "gbk.txt" else "utf-8"))
+    assert _read(read_bytes, path.name, path.read_bytes(), "upload:book") == _read(read_document, path)

@@ -13,6 +13,7 @@ from caseatlas import store
 from caseatlas.services import Context, library, system_actor
 from caseatlas.services.discovery import search
 from caseatlas.store import library as repo
+from caseatlas.store import rows
 
 
 def dump(engine) -> dict:
@@ -49,8 +50,8 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
         conn.execute(
             text(
                 "INSERT INTO collections (slug, source_file, source_path, sha256, format, title, experts, "
-                "chapters, n_lines, ingested_at) VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, "
-                "'now')"
+                "chapters, n_lines, ingested_at) "
+                "VALUES ('old', 'old.txt', '/x', 'abc', 'txt', '旧书', '[]', '[]', 1, 'now')"
             )
         )
     assert store.schema_version(old) == "0001"
@@ -105,14 +106,14 @@ def test_failed_write_leaves_library_unchanged(ctx, engine, sample_file, tmp_pat
     library.ingest_file(ctx, path)
     before = dump(engine)
     path.write_text(path.read_text(encoding="utf-8").replace("18.6 MW", "18.8 MW"), encoding="utf-8")
-    real_insert = repo.insert
+    real_insert = rows.insert
 
     def failing_insert(table):
         if table.name == "outcomes":  # the edited number is a new fact: inserted after lines and cases were updated
             raise RuntimeError("disk full")
         return real_insert(table)
 
-    monkeypatch.setattr(repo, "insert", failing_insert)
+    monkeypatch.setattr(rows, "insert", failing_insert)
     with pytest.raises(RuntimeError):
         library.ingest_file(ctx, path)  # lines and cases were already updated inside the transaction
     monkeypatch.undo()
@@ -221,3 +222,84 @@ def test_a_case_s_tables_are_stored_and_read_back_equal(ctx, engine, sample_file
         left = conn.execute(text("SELECT id FROM case_tables ORDER BY id")).scalars().all()
         (only,) = [t for r in repo.iter_cases(conn) for t in r["tables"]]
     assert left == ids[:1] and only == tab
+
+
+def dump_all(engine) -> dict:
+    """Every table an ingest writes: the book's rows and what the service derives from them."""
+    tables = (
+        "collections",
+        "cases",
+        "sections",
+        "case_tables",
+        "lines",
+        "outcomes",
+        "flags",
+        "passages",
+        "search_state",
+    )
+    tables += ("organizations", "organization_names", "case_organizations", "audit_log")
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).fetchall() for t in tables}
+
+
+@pytest.mark.parametrize("step", ["index", "organizations", "audit"])
+@pytest.mark.parametrize("replacing", [False, True], ids=["new", "replace"])
+def test_failure_after_the_cases_are_saved_rolls_back_everything(
+    ctx, engine, sample_file, tmp_path, monkeypatch, step, replacing
+):
+    """The service owns the unit of work: a failure in what follows the save (index, organizations,
+    audit) leaves nothing half-ingested — not the new book, nor a half-replaced old one."""
+    from caseatlas.services import audit, organizations
+    from caseatlas.services import library as service
+
+    path = tmp_path / sample_file.name
+    shutil.copy(sample_file, path)
+    if replacing:
+        library.ingest_file(ctx, path)
+        path.write_text(path.read_text(encoding="utf-8").replace("18.6 MW", "18.8 MW"), encoding="utf-8")
+    before = dump_all(engine)
+    saw: list[int] = []
+
+    def failing(conn, *args, **kwargs):
+        saw.append(repo.counts(conn)["cases"])  # the cases are written, in the same transaction
+        raise RuntimeError(f"{step} failed")
+
+    target, name = {
+        "index": (service, "index_book"),
+        "organizations": (organizations, "refresh"),
+        "audit": (audit, "record"),
+    }[step]
+    monkeypatch.setattr(target, name, failing)
+    with pytest.raises(RuntimeError, match=f"{step} failed"):
+        library.ingest_file(ctx, path)
+    monkeypatch.undo()
+    assert saw and saw[0] == 8
+    assert dump_all(engine) == before
+    result = library.ingest_file(ctx, path)  # and the same file then goes in whole
+    assert result.status == ("replaced" if replacing else "added")
+
+
+def test_uploaded_book_source_is_not_a_dangling_path(ctx, engine, sample_file, tmp_path, monkeypatch):
+    """An upload is read from its bytes (no temporary file: making one fails here), and what is
+    stored as its source says it was sent, not a path to a folder deleted since."""
+    import tempfile
+
+    def no_temp_files(*args, **kwargs):
+        raise AssertionError("an upload wrote a temporary file")
+
+    for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkdtemp", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, no_temp_files)
+    sent = library.ingest_upload(ctx, "sent_book.md", sample_file.read_bytes())
+    monkeypatch.undo()
+    assert (sent.path, sent.status, sent.n_cases) == ("sent_book.md", "added", 8)
+    path = tmp_path / "disk_book.md"
+    shutil.copy(sample_file, path)
+    assert library.ingest_file(ctx, path).status == "added"
+    sources = {c["source_file"]: c["source_path"] for c in library.collections(ctx)}
+    assert sources["sent_book.md"] == "upload:sent_book.md"
+    assert sources["disk_book.md"] == str(path.resolve())
+    # Read the same: the stored books differ only in where their bytes came from.
+    sent_book, disk_book = (library.cases(ctx, key) for key in ("sent_book", "disk_book"))
+    assert [c["text"] for c in sent_book] == [c["text"] for c in disk_book]
+    with engine.connect() as conn:
+        assert len({r.sha256 for r in conn.execute(text("SELECT sha256 FROM collections"))}) == 1

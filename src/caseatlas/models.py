@@ -22,6 +22,9 @@ class Line:
 @dataclass(slots=True)
 class Document:
     source_file: str  # file name as ingested
+    # Where the bytes came from, kept as provenance: the resolved path of a file read from disk;
+    # `upload:<file name>` for a file sent over the web (its bytes were never on disk here);
+    # `programme:<slug>/call:<id>` for a call's published selection. Never a path that is gone.
     source_path: str
     format: str  # txt, md, pdf, docx, html
     sha256: str
@@ -105,6 +108,20 @@ class Book:
     # Line numbers of page furniture (running headers, page numbers, side tabs): extraction
     # reads past them, so a figure split by a page break ("约 8 万" | header | "吨") is one figure.
     furniture: frozenset[int] = frozenset()
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What storing one file did: the one result of every ingest (a file, an upload, a call's
+    published book), from the store's save up to the shells."""
+
+    path: str  # the file as given: a path on disk, or the name of a book sent or published
+    status: str  # added, replaced, unchanged, error
+    n_cases: int = 0
+    error: str | None = None  # why, when status is error (one line)
+    kept: int = 0  # cases that kept their identity on a replace
+    removed: int = 0
+    collection_id: int | None = None  # the stored collection (None on error)
 
 
 @dataclass(slots=True)

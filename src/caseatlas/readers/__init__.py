@@ -1,4 +1,6 @@
-"""Readers: files → `Document` (lines with provenance). One entry point: `read_document`."""
+"""Readers: files → `Document` (lines with provenance). `read_bytes` reads a file's bytes under its
+name; `read_document` (a path on disk) and `read_upload` (a file sent over the web) are its two
+doors, each saying where the bytes came from."""
 
 from __future__ import annotations
 
@@ -27,18 +29,31 @@ def read_document(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     """Read one file into lines with provenance, or raise ReadError (one-line message)."""
     path = Path(path)
     name = path.name
-    fmt = SUPPORTED.get(path.suffix.lower())
-    if fmt is None:
-        raise ReadError(f"{name}: unsupported file type '{path.suffix or '(none)'}' (use .txt .md .pdf .docx .html)")
+    _format(name)  # an unsupported type is refused before the file is opened
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise ReadError(f"{name}: cannot read ({exc.strerror})") from None
-    if size == 0:
-        raise ReadError(f"{name}: file is empty")
-    if size > max_bytes:
-        raise ReadError(f"{name}: file is too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit)")
-    data = path.read_bytes()
+    _check_size(name, size, max_bytes)  # before a byte is read: a huge file is never loaded
+    return read_bytes(name, path.read_bytes(), source=str(path.resolve()), max_bytes=max_bytes)
+
+
+def read_upload(filename: str, content: bytes) -> Document:
+    """A file sent over the web, read from its bytes under its own (base) name; its source is
+    `upload:<name>` (there is no path to point at: the bytes were never a file here)."""
+    name = Path(filename or "").name
+    if not name or Path(name).suffix.lower() not in SUPPORTED:
+        raise ReadError(f"'{name or filename}': not a supported file (use {', '.join(sorted(SUPPORTED))})")
+    return read_bytes(name, content, source=f"upload:{name}")
+
+
+def read_bytes(name: str, data: bytes, source: str, max_bytes: int = MAX_BYTES) -> Document:
+    """Read a file's bytes into lines with provenance, or raise ReadError (one-line message).
+    `name` is the file name (its suffix says the format, as on disk); `source` is what the
+    document records as where the bytes came from (`Document.source_path`). The same bytes
+    read the same whether they came from a file or over the web."""
+    fmt = _format(name)
+    _check_size(name, len(data), max_bytes)
     encoding = None
     pages: list[int | None]
     if fmt in ("txt", "md", "html"):
@@ -66,7 +81,7 @@ def read_document(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
         raise ReadError(f"{name}: no text found")
     return Document(
         source_file=name,
-        source_path=str(path.resolve()),
+        source_path=source,
         format=fmt,
         sha256=hashlib.sha256(data).hexdigest(),
         lines=lines,
@@ -74,17 +89,19 @@ def read_document(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
     )
 
 
-def read_upload(filename: str, content: bytes) -> Document:
-    """A file sent over the web, read as if from disk under its own (base) name."""
-    import tempfile
-
-    name = Path(filename or "").name
-    if not name or Path(name).suffix.lower() not in SUPPORTED:
-        raise ReadError(f"'{name or filename}': not a supported file (use {', '.join(sorted(SUPPORTED))})")
-    with tempfile.TemporaryDirectory(prefix="caseatlas-upload-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(content)
-        return read_document(path)
+def _format(name: str) -> str:
+    suffix = Path(name).suffix
+    fmt = SUPPORTED.get(suffix.lower())
+    if fmt is None:
+        raise ReadError(f"{name}: unsupported file type '{suffix or '(none)'}' (use .txt .md .pdf .docx .html)")
+    return fmt
 
 
-__all__ = ["read_document", "read_upload", "ReadError", "SUPPORTED", "MAX_BYTES"]
+def _check_size(name: str, size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise ReadError(f"{name}: file is empty")
+    if size > max_bytes:
+        raise ReadError(f"{name}: file is too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit)")
+
+
+__all__ = ["read_document", "read_bytes", "read_upload", "ReadError", "SUPPORTED", "MAX_BYTES"]

@@ -6,7 +6,7 @@ from sqlalchemy import Connection
 
 from ..models import Book
 from ..store import search as store
-from ..store.library import keyed
+from ..store.rows import keyed
 from .analysis import analyzer
 from .passages import case_passages
 

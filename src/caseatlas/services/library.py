@@ -4,19 +4,23 @@ Books have owners: a collection belongs to the user who added it, or to the call
 it, or (neither) to the system — the CLI, and books added before owners were stored. Whether an
 actor may replace (a file of the same name) or remove a book is `rules.allowed` on its
 `CollectionView`; `refusal` is the one check every way of storing a book goes through (upload,
-CLI ingest, a call's publishing), `delete_collection` the one way to remove one."""
+CLI ingest, a call's publishing), `delete_collection` the one way to remove one.
+
+Storing a book is one unit of work owned here (`_store`, in one transaction): the store writes the
+book's rows and returns; the search index, the organizations and the audit record are written
+next, from here, so a failure anywhere leaves the library as it was."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from importlib import resources
 from pathlib import Path
 
 from ..checks import check_book
 from ..errors import CaseAtlasError, Conflict, Forbidden, NotFound, PermissionDenied
 from ..extract import extract_book
-from ..models import Book, Document, Filters
+from ..models import Book, Document, Filters, IngestResult
 from ..publish import MANIFEST
 from ..readers import MAX_BYTES, SUPPORTED, read_document, read_upload
 from ..search import index_book
@@ -34,16 +38,6 @@ MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes r
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
 PIPELINE = "18"  # 18: a case's tables are stored with it (case_tables)
 MAX_PAGE_SIZE = 100
-
-
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    status: str  # added, replaced, unchanged, error
-    n_cases: int = 0
-    error: str | None = None
-    kept: int = 0  # cases that kept their identity on a replace
-    removed: int = 0
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -75,7 +69,7 @@ def sample_collection_dir() -> Path:
     return Path(str(resources.files("caseatlas") / "data" / "sample"))
 
 
-def ingest_file(ctx: Context, path: str | Path) -> FileResult:
+def ingest_file(ctx: Context, path: str | Path) -> IngestResult:
     """Read, segment, extract and store one file. A failure changes nothing in the library."""
     require(ctx, "library.ingest")
     return _ingest(ctx, path)
@@ -83,7 +77,7 @@ def ingest_file(ctx: Context, path: str | Path) -> FileResult:
 
 def _ingest(
     ctx: Context, path: str | Path, read: Callable[[], Document] | None = None, strict: bool = False
-) -> FileResult:
+) -> IngestResult:
     """One file; a failure is the result's error. `strict` (an upload): a book that is someone
     else's (409) or an action not allowed (401/403) is raised instead, for the web to answer."""
     try:
@@ -95,12 +89,12 @@ def _ingest(
     except CaseAtlasError as exc:
         if strict and isinstance(exc, (Conflict, PermissionDenied)):
             raise
-        return FileResult(str(path), "error", error=str(exc))
+        return IngestResult(str(path), "error", error=str(exc))
 
 
 def save_segmented(
     ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None, call_id: int | None = None
-) -> FileResult:
+) -> IngestResult:
     """Store a book whose cases and sections are already known (a programme's selected cases,
     owned by `call_id`): facts are extracted (then `after_extract` may add what the book's authors
     stated as data) and the search index written, as for any ingested file."""
@@ -198,50 +192,59 @@ def _save(
     label: str,
     after_extract: Callable[[Book], None] | None = None,
     call_id: int | None = None,
-) -> FileResult:
+) -> IngestResult:
     name = book.document.source_file
     _refuse_if_taken(ctx, name, call_id)  # before the costly part
     extract_book(book)
     if after_extract:
         after_extract(book)
     check_book(book)  # claim checks are part of ingest: flags are stored with the facts
+    # One unit of work, owned here: the book's rows, its search index, the organizations across
+    # books and the audit record are committed together or not at all.
+    with ctx.engine.begin() as conn:
+        result = _store(conn, ctx, book, call_id)
+    return replace(result, path=label)
+
+
+def _store(conn, ctx: Context, book: Book, call_id: int | None = None) -> IngestResult:
+    """Everything an ingest writes, in the caller's transaction (its unit of work): the name
+    checked again where it is written (nobody took it meanwhile), the book's rows (the store
+    only writes rows), then what follows from them — run from here, never called back from the
+    store. A book with its checks and facts is stored as `call_id`'s, or the actor's."""
+    name = book.document.source_file
+    why = refusal(conn, ctx, name, call_id)
+    if why:
+        raise Conflict(why)
+    stored = lib.collection_by_file(conn, name)
     owner = {"owner_call_id": call_id} if call_id is not None else {"owner_user_id": ctx.actor.user_id}
-    before: dict = {}
-
-    def guard(conn, old):  # again in the transaction that writes: nobody took the name meanwhile
-        why = refusal(conn, ctx, name, call_id)
-        if why:
-            raise Conflict(why)
-        before["owner"] = _owner_label(lib.collection_by_file(conn, name)) if old else None
-
-    def on_saved(conn, pks):
-        index_book(conn, book, pks)
-        organizations.refresh(conn)  # a book's organizations link to those of the books before it
-        mine = (
-            f"call:{call_id}"
-            if call_id is not None
-            else f"user:{ctx.actor.username}"
-            if ctx.actor.user_id is not None
-            else "system"
-        )
-        audit.record(
-            conn,
-            ctx,
-            "library.ingest",
-            name,
-            cases=len(book.cases),
-            sha256=book.document.sha256,
-            owner=before["owner"] or mine,
-            replaced=before["owner"] is not None,
-        )
-
-    outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE, owner=owner, guard=guard)
-    return FileResult(label, outcome.status, outcome.n_cases, kept=outcome.kept, removed=outcome.removed)
+    result = lib.save_book(conn, book, pipeline=PIPELINE, owner=owner)
+    if result.status == "unchanged":
+        return result
+    index_book(conn, book, lib.case_pks_by_seq(conn, result.collection_id))
+    organizations.refresh(conn)  # a book's organizations link to those of the books before it
+    mine = (
+        f"call:{call_id}"
+        if call_id is not None
+        else f"user:{ctx.actor.username}"
+        if ctx.actor.user_id is not None
+        else "system"
+    )
+    audit.record(
+        conn,
+        ctx,
+        "library.ingest",
+        name,
+        cases=len(book.cases),
+        sha256=book.document.sha256,
+        owner=_owner_label(stored) if stored else mine,
+        replaced=stored is not None,
+    )
+    return result
 
 
 def ingest_paths(
     ctx: Context, paths: Iterable[str | Path], progress: Callable[[Path], None] | None = None
-) -> list[FileResult]:
+) -> list[IngestResult]:
     require(ctx, "library.ingest")
     results = []
     for path in expand_paths(paths):
@@ -251,7 +254,7 @@ def ingest_paths(
     return results
 
 
-def ingest_upload(ctx: Context, filename: str, content: bytes) -> FileResult:
+def ingest_upload(ctx: Context, filename: str, content: bytes) -> IngestResult:
     """A book sent through the web app: stored under its own file name, as if ingested from disk.
     A name that is someone else's book is refused (Conflict, audited) before the file is read."""
     require(ctx, "library.ingest")

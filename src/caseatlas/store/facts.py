@@ -12,7 +12,7 @@ from sqlalchemy import Connection, String, and_, bindparam, cast, exists, func, 
 from ..models import Filters
 from ..vocab import ADDITIVE_KINDS, FACET_ATTRIBUTE, FACETS, FLAG_ANY
 from . import organizations
-from .library import chunked
+from .rows import chunked
 from .schema import attributes, cases, collections, flag_verdicts, flags, outcomes
 
 

@@ -1,5 +1,6 @@
 """The library's own rows: collections, cases, sections, lines, and the facts stored with
-them. Every write is one transaction.
+them. Every write runs in the caller's transaction: the service that stores a book owns the
+unit of work (the book, its search index, organizations and audit record commit together).
 
 Re-ingest keeps identities: a changed book is *synchronized* with what is stored — rows
 whose key survives are updated in place (same primary key, so whatever is attached to them
@@ -16,18 +17,18 @@ only vanished keys are deleted. Keys:
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from .. import models
-from ..models import Book, Case, CaseFacts
+from ..models import Book, Case, CaseFacts, IngestResult
+from .organizations import of_cases
+from .rows import chunked, keyed, sync_rows
 from .schema import (
     attributes,
     calls,
@@ -42,38 +43,6 @@ from .schema import (
     users,
 )
 
-CHUNK = 5000  # ids per IN (...): SQLite accepts at most 32,766 parameters in one statement
-
-
-def chunked(ids: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-@dataclass(slots=True)
-class IngestOutcome:
-    source_file: str
-    status: str  # "added", "replaced", "unchanged"
-    n_cases: int
-    collection_id: int
-    kept: int = 0  # cases whose identity survived a replace
-    removed: int = 0
-
-
-def digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:20]
-
-
-def keyed(bases: Iterable[str]) -> list[str]:
-    """Stable keys for items whose natural key may repeat: the n-th repeat gets suffix n."""
-    seen: Counter[str] = Counter()
-    out = []
-    for base in bases:
-        out.append(digest(base, seen[base]) if seen[base] else digest(base))
-        seen[base] += 1
-    return out
-
 
 def _outcome_base(case_id: str, o) -> str:
     return "\x1e".join(("o", case_id, o.kind, o.unit, f"{o.value:.6g}", o.quote))
@@ -83,120 +52,79 @@ def _attribute_base(case_id: str, a) -> str:
     return "\x1e".join(("a", case_id, a.kind, a.value, a.detail or "", a.quote))
 
 
-def save_book(
-    engine: Engine,
-    book: Book,
-    on_saved: Callable[[Connection, dict[int, int]], None] | None = None,
-    pipeline: str | None = None,
-    owner: dict | None = None,
-    guard: Callable[[Connection, dict | None], None] | None = None,
-) -> IngestOutcome:
-    """Store a book: insert it, or synchronize an earlier version of the same file with it;
-    a file already stored by the same `pipeline` version with the same content is skipped.
+def save_book(conn: Connection, book: Book, pipeline: str | None = None, owner: dict | None = None) -> IngestResult:
+    """Store a book in the caller's transaction: insert it, or synchronize an earlier version of
+    the same file with it; a file already stored by the same `pipeline` version with the same
+    content is left as it is (status "unchanged"). `owner` ({"owner_user_id": …} or
+    {"owner_call_id": …}) is stored with a new book.
 
-    `guard(conn, {"owner_user_id", "owner_call_id"} of the stored book, or None)` runs first in
-    the transaction and may refuse by raising; `owner` (those two keys) is stored with a new book.
-    `on_saved(conn, {case seq: case primary key})` runs inside the same transaction, so
-    derived data (the search index) is written, or rolled back, together with the cases."""
+    The caller owns the unit of work (services/library.py): what follows from the rows written
+    here — the search index, the organizations, the audit record — it writes in the same
+    transaction, so all of it is committed, or rolled back, together. This module calls nothing
+    above it."""
     doc = book.document
-    with engine.begin() as conn:
-        old = conn.execute(
-            select(
-                collections.c.id,
-                collections.c.sha256,
-                collections.c.slug,
-                collections.c.pipeline,
-                collections.c.owner_user_id,
-                collections.c.owner_call_id,
-            ).where(collections.c.source_file == doc.source_file)
-        ).first()
-        if guard is not None:
-            guard(conn, {"owner_user_id": old.owner_user_id, "owner_call_id": old.owner_call_id} if old else None)
-        if old is not None and old.sha256 == doc.sha256 and old.pipeline == pipeline:
-            n = conn.execute(
-                select(func.count()).select_from(cases).where(cases.c.collection_id == old.id)
-            ).scalar_one()
-            return IngestOutcome(doc.source_file, "unchanged", n, old.id, kept=n)
-        values = dict(
-            source_path=doc.source_path,
-            sha256=doc.sha256,
-            format=doc.format,
-            encoding=doc.encoding,
-            title=book.meta.title,
-            publisher=book.meta.publisher,
-            year=book.meta.year,
-            foreword=book.meta.foreword,
-            experts=json.dumps(book.meta.experts, ensure_ascii=False),
-            chapters=json.dumps(book.meta.chapters, ensure_ascii=False),
-            n_lines=len(doc.lines),
-            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            pipeline=pipeline,
+    old = conn.execute(
+        select(collections.c.id, collections.c.sha256, collections.c.slug, collections.c.pipeline).where(
+            collections.c.source_file == doc.source_file
         )
-        if old is not None:
-            cid, slug = old.id, old.slug
-            conn.execute(update(collections).where(collections.c.id == cid).values(**values))
-        else:
-            slug = _free_slug(conn, Path(doc.source_file).stem, doc.source_file)
-            cid = conn.execute(
-                insert(collections).values(slug=slug, source_file=doc.source_file, **values, **(owner or {}))
-            ).inserted_primary_key[0]
-        _sync_lines(conn, cid, doc.lines)
-        case_pks, kept, removed = _sync_cases(conn, cid, slug, book.cases)
-        for case in book.cases:
-            pk = case_pks[case.seq]
-            _sync(
-                conn,
-                sections,
-                sections.c.case_pk == pk,
-                "seq",
-                [
-                    {
-                        "case_pk": pk,
-                        "seq": k + 1,
-                        "heading": s.heading,
-                        "start_line": s.start_line,
-                        "end_line": s.end_line,
-                    }
-                    for k, s in enumerate(case.sections)
-                ],
-            )
-            _sync_tables(conn, pk, case.tables)
-            _sync_facts(conn, pk, case.case_id, case.facts or CaseFacts())
-            _sync_flags(conn, pk, case.case_id, case.flags)
-        if on_saved is not None:
-            on_saved(conn, case_pks)
-        return IngestOutcome(
-            doc.source_file,
-            "replaced" if old is not None else "added",
-            len(book.cases),
-            cid,
-            kept=kept,
-            removed=removed,
+    ).first()
+    if old is not None and old.sha256 == doc.sha256 and old.pipeline == pipeline:
+        n = conn.execute(select(func.count()).select_from(cases).where(cases.c.collection_id == old.id)).scalar_one()
+        return IngestResult(doc.source_file, "unchanged", n, kept=n, collection_id=old.id)
+    values = dict(
+        source_path=doc.source_path,
+        sha256=doc.sha256,
+        format=doc.format,
+        encoding=doc.encoding,
+        title=book.meta.title,
+        publisher=book.meta.publisher,
+        year=book.meta.year,
+        foreword=book.meta.foreword,
+        experts=json.dumps(book.meta.experts, ensure_ascii=False),
+        chapters=json.dumps(book.meta.chapters, ensure_ascii=False),
+        n_lines=len(doc.lines),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        pipeline=pipeline,
+    )
+    if old is not None:
+        cid, slug = old.id, old.slug
+        conn.execute(update(collections).where(collections.c.id == cid).values(**values))
+    else:
+        slug = _free_slug(conn, Path(doc.source_file).stem, doc.source_file)
+        cid = conn.execute(
+            insert(collections).values(slug=slug, source_file=doc.source_file, **values, **(owner or {}))
+        ).inserted_primary_key[0]
+    _sync_lines(conn, cid, doc.lines)
+    case_pks, kept, removed = _sync_cases(conn, cid, slug, book.cases)
+    for case in book.cases:
+        pk = case_pks[case.seq]
+        sync_rows(
+            conn,
+            sections,
+            sections.c.case_pk == pk,
+            "seq",
+            [
+                {
+                    "case_pk": pk,
+                    "seq": k + 1,
+                    "heading": s.heading,
+                    "start_line": s.start_line,
+                    "end_line": s.end_line,
+                }
+                for k, s in enumerate(case.sections)
+            ],
         )
-
-
-def _sync(conn: Connection, table: Table, scope, key: str, rows: list[dict]) -> dict:
-    """Make the rows of `table` within `scope` equal `rows`, matched on column `key`:
-    changed rows are updated in place, new keys inserted, vanished keys deleted.
-    Returns {key: primary key} for the rows now stored."""
-    existing = {r[key]: r for r in conn.execute(select(table).where(scope)).mappings()}
-    new, changed = [], []
-    for row in rows:
-        old = existing.pop(row[key], None)
-        if old is None:
-            new.append(row)
-        elif any(old[c] != v for c, v in row.items()):
-            changed.append({"b_pk": old["id"], **{f"b_{c}": v for c, v in row.items() if c != key}})
-    for ids in chunked([r["id"] for r in existing.values()]):
-        conn.execute(delete(table).where(table.c.id.in_(ids)))
-    if changed:
-        cols = [c for c in rows[0] if c != key]
-        conn.execute(
-            update(table).where(table.c.id == bindparam("b_pk")).values({c: bindparam(f"b_{c}") for c in cols}), changed
-        )
-    if new:
-        conn.execute(insert(table), new)
-    return dict(conn.execute(select(table.c[key], table.c.id).where(scope)).all())
+        _sync_tables(conn, pk, case.tables)
+        _sync_facts(conn, pk, case.case_id, case.facts or CaseFacts())
+        _sync_flags(conn, pk, case.case_id, case.flags)
+    return IngestResult(
+        doc.source_file,
+        "replaced" if old is not None else "added",
+        len(book.cases),
+        kept=kept,
+        removed=removed,
+        collection_id=cid,
+    )
 
 
 def _sync_lines(conn: Connection, cid: int, doc_lines) -> None:
@@ -274,7 +202,7 @@ def _sync_cases(conn: Connection, cid: int, slug: str, book_cases: list[Case]) -
             next_free += 1
         case.case_id = candidate
         taken.add(candidate)
-    by_id = _sync(
+    by_id = sync_rows(
         conn,
         cases,
         cases.c.collection_id == cid,
@@ -301,7 +229,7 @@ def _sync_cases(conn: Connection, cid: int, slug: str, book_cases: list[Case]) -
 
 def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) -> None:
     ids = keyed(_outcome_base(case_id, o) for o in facts.outcomes)
-    _sync(
+    sync_rows(
         conn,
         outcomes,
         outcomes.c.case_pk == case_pk,
@@ -330,7 +258,7 @@ def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) 
         ],
     )
     ids = keyed(_attribute_base(case_id, a) for a in facts.attributes)
-    _sync(
+    sync_rows(
         conn,
         attributes,
         attributes.c.case_pk == case_pk,
@@ -357,7 +285,7 @@ def _table_data(t: models.Table) -> str:
 
 
 def _sync_tables(conn: Connection, case_pk: int, found: list[models.Table]) -> None:
-    _sync(
+    sync_rows(
         conn,
         case_tables,
         case_tables.c.case_pk == case_pk,
@@ -386,7 +314,7 @@ def _sync_flags(conn: Connection, case_pk: int, case_id: str, found: list) -> No
     ids = keyed(
         "\x1e".join(("f", case_id, f.check, ",".join(map(str, sorted(set(f.lines)))), *f.quotes)) for f in found
     )
-    _sync(
+    sync_rows(
         conn,
         flags,
         flags.c.case_pk == case_pk,
@@ -543,6 +471,12 @@ def case_keys(conn: Connection) -> list[int]:
     return list(conn.execute(q).scalars())
 
 
+def case_pks_by_seq(conn: Connection, collection_id: int) -> dict[int, int]:
+    """{case position in the book: case primary key} of one collection."""
+    q = select(cases.c.seq, cases.c.id).where(cases.c.collection_id == collection_id)
+    return dict(conn.execute(q).all())
+
+
 def case_pk(conn: Connection, case_id: str) -> int | None:
     return conn.execute(select(cases.c.id).where(cases.c.case_id == case_id)).scalar()
 
@@ -584,8 +518,6 @@ def iter_cases(
         facts = _facts_for(conn, pks)
         found = _flags_for(conn, pks)
         tabs = _tables_for(conn, pks)
-        from .organizations import of_cases  # (it builds on this module's helpers)
-
         orgs = of_cases(conn, pks)
     for r in rows:
         r["flags"] = found.get(r["id"], []) if with_sections else []

@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy import Connection, delete, insert, or_, select
 
-from .library import _sync, chunked, digest
+from .rows import chunked, digest, sync_rows
 from .schema import case_organizations, cases, collections, organization_decisions, organization_names, organizations
 
 
@@ -62,9 +62,9 @@ def sync(
     """Make the stored organizations equal the resolution: `orgs` rows keyed by org_id
     (updated in place, so ids and URLs stay), `names` (org_id, name key, name), `links`
     (case key, org_id, seq, as printed, source). Returns how many organizations there are."""
-    pks = _sync(conn, organizations, organizations.c.id.isnot(None), "org_id", orgs)
+    pks = sync_rows(conn, organizations, organizations.c.id.isnot(None), "org_id", orgs)
     rows = [{"org_pk": pks[o], "name_key": k, "name": n} for o, k, n in names]
-    _sync(conn, organization_names, organization_names.c.id.isnot(None), "name_key", rows)
+    sync_rows(conn, organization_names, organization_names.c.id.isnot(None), "name_key", rows)
     # Links are derived from the cases alone (nothing people annotate), so they are rewritten.
     conn.execute(delete(case_organizations))
     if links:

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
-from .library import _sync, chunked
+from .rows import chunked, sync_rows
 from .schema import embeddings, passages, search_index, search_state
 
 
 def sync_passages(conn: Connection, case_pk: int, rows: list[dict]) -> None:
     """Passages are keyed by content (`passage_key`), so an unchanged passage keeps its id
     and its vector across re-ingest; a changed one is new and gets embedded again."""
-    _sync(conn, passages, passages.c.case_pk == case_pk, "passage_key", rows)
+    sync_rows(conn, passages, passages.c.case_pk == case_pk, "passage_key", rows)
 
 
 def bump(conn: Connection, key: str) -> None:

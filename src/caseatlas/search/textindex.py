@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,11 @@ def case_index(conn: Connection, title_weight: int = TUNING.title_weight) -> Cas
 
 
 def build(conn: Connection, title_weight: int = TUNING.title_weight) -> CaseIndex:
+    return build_from(store.stream_tokens(conn), title_weight)
+
+
+def build_from(rows: Iterable[tuple[int, str, str]], title_weight: int = TUNING.title_weight) -> CaseIndex:
+    """The index of (case key, passage kind, space-separated tokens) rows, grouped by case."""
     vocab: dict[str, int] = {}
     pks: list[int] = []
     terms: list[np.ndarray] = []
@@ -124,7 +130,7 @@ def build(conn: Connection, title_weight: int = TUNING.title_weight) -> CaseInde
         lengths.append(len(ids))
 
     # Stream rows: the token text of 1M passages would not fit comfortably in memory at once.
-    for case_pk, kind, tokens in store.stream_tokens(conn):
+    for case_pk, kind, tokens in rows:
         if case_pk != current:
             flush()
             current, buf = case_pk, []

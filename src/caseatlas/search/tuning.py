@@ -9,7 +9,9 @@ writes out (the situation each number is for, as arrays).
 
 Constants that were not tuned stay beside their code: BM25's k1 and b (textindex.K1, B:
 the Lucene defaults), passage sizes (passages.TARGET, MAX), the e5 input length
-(dense.MAX_CHARS), one page of results (ranker.FILL_TO), the query length limit.
+(dense.MAX_CHARS), one page of results (ranker.FILL_TO), how many leading cases have their
+passages read (ranker.PASSAGE_RERANK: a bound on reads; 15, 30 and 60 rank the dev queries
+alike), the query length limit.
 """
 
 from __future__ import annotations
@@ -35,10 +37,6 @@ class Tuning:
     # (its extracted province or city): "青岛 港口" prefers Qingdao's cases over ports
     # elsewhere that mention Qingdao. Chosen on the dev queries (1.5).
     place_boost: float = 1.5
-
-    # The leading cases (by score) whose passages are read to find the best passage: the
-    # snippets' source and the passage bonus below. Bounds the per-query passage reads.
-    passage_rerank: int = 30
 
     # Score × (1 + passage_weight × the best single passage's IDF-weighted concept
     # coverage): a case with one passage that says all of the query beats one whose words

@@ -8,8 +8,8 @@ Two evaluations guard them:
   corpus books, text leg, mean nDCG@10 — what `caseatlas eval search` reports;
 - cases written here as arrays (the ranker reads through its port, `SearchSource`, so a
   library can be a few dicts): each states the situation a number is for. The dense leg's
-  numbers are measured only here (the dev queries would need embedding the corpus), and so
-  are the directions the dev queries cannot see (on them `title_weight` = 0 scores 0.916
+  numbers are measured only here (they were chosen on a plateau of the dev queries with
+  vectors), and so are the directions the dev queries cannot see (on them `title_weight` = 0 scores 0.916
   against 0.909, and `coverage_floor` doubled 0.910 against 0.909: those two numbers rest
   on the written cases in that direction, not on the dev queries).
 Quality of a written query: (nDCG@10 + precision of the results) / 2 when it has relevant

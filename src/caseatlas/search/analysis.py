@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from ..text.tokenizer import Tokenizer, normalize, tokenizer
@@ -55,18 +55,16 @@ class Analyzer:
                     extra.extend(hit)
         return toks + extra
 
-    @property
+    # Derived once per analyzer and kept on it (cached_property writes the instance's
+    # __dict__, which a frozen dataclass allows), so it lives and dies with its analyzer.
+    @cached_property
     def _concept_index(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[int, ...]]]:
-        cached = _CONCEPT_INDEX.get(id(self))
-        if cached is None:
-            single = {k[0]: v for k, v in self.concepts.items() if len(k) == 1}
-            starts: dict[str, set[int]] = {}
-            for k in self.concepts:
-                if len(k) > 1:
-                    starts.setdefault(k[0], set()).add(len(k))
-            cached = (single, {t: tuple(sorted(ns)) for t, ns in starts.items()})
-            _CONCEPT_INDEX[id(self)] = cached
-        return cached
+        single = {k[0]: v for k, v in self.concepts.items() if len(k) == 1}
+        starts: dict[str, set[int]] = {}
+        for k in self.concepts:
+            if len(k) > 1:
+                starts.setdefault(k[0], set()).add(len(k))
+        return single, {t: tuple(sorted(ns)) for t, ns in starts.items()}
 
     def concept_tokens(self, term: str) -> tuple[str, ...]:
         return self.concepts.get(self._words(term), ())
@@ -95,11 +93,11 @@ class Analyzer:
 
     def compound_alternatives(self) -> frozenset[tuple[str, ...]]:
         """The spelled-out alternatives of every compound (each scored as one concept)."""
-        cached = _COMPOUND_ALTS.get(id(self))
-        if cached is None:
-            cached = frozenset(self._spelled(c) for c in self.compounds)
-            _COMPOUND_ALTS[id(self)] = cached
-        return cached
+        return self._compound_alternatives
+
+    @cached_property
+    def _compound_alternatives(self) -> frozenset[tuple[str, ...]]:
+        return frozenset(self._spelled(c) for c in self.compounds)
 
     def _spelled(self, compound: str) -> tuple[str, ...]:
         return tuple(
@@ -141,10 +139,6 @@ class Analyzer:
                     out.append(spelled)
                 break
         return out
-
-
-_CONCEPT_INDEX: dict[int, tuple[dict, dict]] = {}
-_COMPOUND_ALTS: dict[int, frozenset] = {}
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ CaseAtlas and for plain baselines measured in the same run on the same library."
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from ..errors import CaseAtlasError
 from ..models import Filters
 from ..store import library
-from .engine import ndcg, search
+from .engine import search
 
 
 def _gold_ranges(gold_dir: Path) -> dict[str, list[tuple[int, int]]]:
@@ -36,6 +37,13 @@ def _gold_key(row: dict, ranges: dict[str, list[tuple[int, int]]]) -> str:
         if a <= row["start_line"] <= b:
             return f"{book}#{i}"
     return f"{book}#{row['seq'] - 1}"
+
+
+def ndcg(ranked: list[str], relevant: dict[str, int], k: int = 10) -> float:
+    dcg = sum((2 ** relevant.get(c, 0) - 1) / math.log2(i + 2) for i, c in enumerate(ranked[:k]))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
 
 
 def metrics(ranked: list[str], relevant: dict[str, int], k: int = 10) -> dict[str, float]:

@@ -1,5 +1,5 @@
 """The text leg's index: BM25 over each case's tokens — its case passage (title,
-organization, facts) counted three times, plus all its passages.
+organization, facts) counted `Tuning.title_weight` times, plus all its passages.
 
 Held in memory as a sparse term × case matrix of precomputed BM25 weights (numpy/scipy),
 so a query concept is scored against every case with one column read, and ranking at
@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from sqlalchemy import Connection
 
 from ..store import search as store
 from .index import generation
+from .tuning import TUNING
 
-TITLE_WEIGHT = 3
+# BM25's own constants, not tuned here: the Lucene defaults bm25s uses (the baseline's).
 K1, B = 1.5, 0.75
 
 
@@ -65,14 +67,16 @@ class CaseIndex:
 
 
 _LOCK = threading.Lock()
-_CACHE: dict[str, tuple[int, CaseIndex]] = {}
+# Keyed by the library (its URL) and the title weight the index was built with; an entry
+# holds the generation it was built at.
+_CACHE: dict[tuple[str, int], tuple[int, CaseIndex]] = {}
 
 
-def case_index(conn: Connection) -> CaseIndex:
+def case_index(conn: Connection, title_weight: int = TUNING.title_weight) -> CaseIndex:
     """The index for the library's current generation: from this process's memory, else
     from where the built index is kept (a file beside a SQLite library; the `search_index`
     table otherwise, built by one worker under a lock while the others wait), else built."""
-    key = str(conn.engine.url)
+    key = (str(conn.engine.url), title_weight)
     gen = generation(conn)
     with _LOCK:
         cached = _CACHE.get(key)
@@ -80,28 +84,33 @@ def case_index(conn: Connection) -> CaseIndex:
             return cached[1]
     path = _cache_path(conn)
     if path is not None:
-        built = _load(path, gen)
+        built = _load(path, gen, title_weight)
         if built is None:
-            built = build(conn)
-            _save(path, gen, built)
+            built = build(conn, title_weight)
+            _save(path, gen, title_weight, built)
     else:
         data = store.load_index(conn, "bm25", gen)
-        built = _from_bytes(data) if data is not None else None
+        built = _from_bytes(data, title_weight) if data is not None else None
         if built is None:
             with conn.engine.begin() as wconn:
                 store.lock_index(wconn)
                 gen = generation(wconn)
                 data = store.load_index(wconn, "bm25", gen)
-                built = _from_bytes(data) if data is not None else None
+                built = _from_bytes(data, title_weight) if data is not None else None
                 if built is None:
-                    built = build(wconn)
-                    store.save_index(wconn, "bm25", gen, _to_bytes(built, gen))
+                    built = build(wconn, title_weight)
+                    store.save_index(wconn, "bm25", gen, _to_bytes(built, gen, title_weight))
     with _LOCK:
         _CACHE[key] = (gen, built)
     return built
 
 
-def build(conn: Connection) -> CaseIndex:
+def build(conn: Connection, title_weight: int = TUNING.title_weight) -> CaseIndex:
+    return build_from(store.stream_tokens(conn), title_weight)
+
+
+def build_from(rows: Iterable[tuple[int, str, str]], title_weight: int = TUNING.title_weight) -> CaseIndex:
+    """The index of (case key, passage kind, space-separated tokens) rows, grouped by case."""
     vocab: dict[str, int] = {}
     pks: list[int] = []
     terms: list[np.ndarray] = []
@@ -121,12 +130,12 @@ def build(conn: Connection) -> CaseIndex:
         lengths.append(len(ids))
 
     # Stream rows: the token text of 1M passages would not fit comfortably in memory at once.
-    for case_pk, kind, tokens in store.stream_tokens(conn):
+    for case_pk, kind, tokens in rows:
         if case_pk != current:
             flush()
             current, buf = case_pk, []
         ids = [vocab.setdefault(tok, len(vocab)) for tok in tokens.split()]
-        buf.extend(ids * TITLE_WEIGHT if kind == "case" else ids)
+        buf.extend(ids * title_weight if kind == "case" else ids)
     flush()
     n = len(pks)
     if n == 0:
@@ -154,11 +163,12 @@ def _cache_path(conn: Connection) -> Path | None:
     return Path(db).with_name(Path(db).name + ".bm25.npz")
 
 
-def _write(target, gen: int, idx: CaseIndex) -> None:
+def _write(target, gen: int, title_weight: int, idx: CaseIndex) -> None:
     terms = sorted(idx.vocab, key=idx.vocab.__getitem__)
     np.savez(
         target,
         generation=np.array([gen]),
+        title_weight=np.array([title_weight]),
         case_pks=idx.case_pks,
         indptr=idx.indptr,
         indices=idx.indices,
@@ -167,10 +177,12 @@ def _write(target, gen: int, idx: CaseIndex) -> None:
     )
 
 
-def _read(source, gen: int | None) -> CaseIndex | None:
+def _read(source, gen: int | None, title_weight: int) -> CaseIndex | None:
     try:
         with np.load(source) as z:
             if gen is not None and int(z["generation"][0]) != gen:
+                return None
+            if int(z["title_weight"][0]) != title_weight:  # built with other tuning: rebuild
                 return None
             terms = json.loads(z["vocab"].tobytes().decode())
             return CaseIndex(
@@ -180,21 +192,21 @@ def _read(source, gen: int | None) -> CaseIndex | None:
         return None  # a damaged cache is rebuilt
 
 
-def _save(path: Path, gen: int, idx: CaseIndex) -> None:
+def _save(path: Path, gen: int, title_weight: int, idx: CaseIndex) -> None:
     tmp = path.with_name(path.name + ".tmp.npz")
-    _write(tmp, gen, idx)
+    _write(tmp, gen, title_weight, idx)
     tmp.replace(path)  # a reader never sees half a file
 
 
-def _load(path: Path, gen: int) -> CaseIndex | None:
-    return _read(path, gen) if path.exists() else None
+def _load(path: Path, gen: int, title_weight: int) -> CaseIndex | None:
+    return _read(path, gen, title_weight) if path.exists() else None
 
 
-def _to_bytes(idx: CaseIndex, gen: int) -> bytes:
+def _to_bytes(idx: CaseIndex, gen: int, title_weight: int) -> bytes:
     buf = io.BytesIO()
-    _write(buf, gen, idx)
+    _write(buf, gen, title_weight, idx)
     return buf.getvalue()
 
 
-def _from_bytes(data: bytes) -> CaseIndex | None:
-    return _read(io.BytesIO(data), None)
+def _from_bytes(data: bytes, title_weight: int) -> CaseIndex | None:
+    return _read(io.BytesIO(data), None, title_weight)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
@@ -168,16 +169,18 @@ def similar(ctx: ReadContext, case_id: str, limit: Annotated[int, Query(ge=1, le
     summary="Search cases; hits grouped by case with snippets and facets",
     response_model=schemas.SearchResponse,
 )
-def search(
+async def search(
     ctx: ReadContext,
     f: Filtered,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     limit: Annotated[int, Query(ge=1, le=discovery.MAX_LIMIT)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     mode: SearchMode = "auto",
-):
-    # Already plain JSON types: skip FastAPI's generic encoder on the hottest endpoint.
-    return JSONResponse(discovery.search(ctx, q, f.filters, limit, offset, mode))
+) -> dict:
+    # The search runs in the worker thread, as a sync route would; the answer is checked
+    # against the response model and written as JSON by pydantic's core on the way out —
+    # inline (an async route), not in a second trip through the one worker thread.
+    return await run_in_threadpool(discovery.search, ctx, q, f.filters, limit, offset, mode)
 
 
 @router.get("/facets", summary="Facet counts over the (filtered) library", response_model=schemas.FacetsResponse)

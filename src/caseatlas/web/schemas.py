@@ -307,7 +307,8 @@ class Snippet(BaseModel):
 
 class Matched(BaseModel):
     terms: list[str]
-    semantic: float | None = None
+    # Only when the dense leg scored the case (absent, not null, as the search has always sent it).
+    semantic: float | None = Field(default=None, exclude_if=lambda v: v is None)
     explanation: str
 
 

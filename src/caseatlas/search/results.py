@@ -1,0 +1,36 @@
+"""What a search returns: the ranked cases (`Hit`), each with the passages that matched and
+why, and the page of them with its count and facets (`Result`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Snippet:
+    text: str
+    highlights: list[tuple[int, int]]  # (start, end) of each matched word within `text`
+    start_line: int
+    end_line: int
+    section: str | None
+
+
+@dataclass
+class Hit:
+    case_pk: int
+    score: float
+    passage_ids: list[int]
+    matched_terms: list[str] = field(default_factory=list)
+    semantic: float | None = None
+    z: float | None = None  # dense similarity in standard deviations above the library's mean
+    words: int | None = None  # how many of the typed words the case has (queries of several words)
+    snippets: list[Snippet] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    mode: str

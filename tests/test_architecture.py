@@ -57,14 +57,78 @@ def test_store_sql_is_not_built_from_strings():
         assert ".format(" not in source or "SELECT" not in source, path
 
 
+def absolute(path: Path, module: str) -> str:
+    """`module` as imported by `path`, with a relative import resolved (`...store` → `caseatlas.store`)."""
+    if not module.startswith("."):
+        return module
+    level = len(module) - len(module.lstrip("."))
+    parts = ["caseatlas", *path.relative_to(PKG).with_suffix("").parts]
+    base = parts[: len(parts) - level]
+    return ".".join(base + ([module.lstrip(".")] if module.lstrip(".") else []))
+
+
+def resolved(path: Path) -> list[str]:
+    return [absolute(path, module) for module, _ in imports(path)]
+
+
+SHELLS = modules("cli") + modules("web") + modules("programme/web") + [PKG / "programme" / "cli.py"]
+
+
 def test_shells_import_services_only():
-    for shell in ("cli", "web"):
-        for path in modules(shell):
-            for module, _ in imports(path):
-                for forbidden in ("store", "search", "segment", "extract", "readers"):
-                    assert not re.match(rf"\.\.+{forbidden}\b|caseatlas\.{forbidden}\b", module), (
-                        f"{path.relative_to(PKG)} imports {module}"
-                    )
+    """The CLI and the web app, the programme's included, reach the pipeline, the store and the
+    programme's pure logic only through services."""
+    forbidden = ("store", "search", "segment", "extract", "readers", "programme.domain")
+    for path in SHELLS:
+        for module in resolved(path):
+            for name in forbidden:
+                assert not re.match(rf"caseatlas\.{re.escape(name)}\b", module), (
+                    f"{path.relative_to(PKG)} imports {module}"
+                )
+
+
+def test_programme_layers_mirror_the_house():
+    """Inside `programme/`: domain ← services ← web and cli, as outside; its SQL stays in `store`."""
+
+    def reaches(path: Path, *prefixes: str) -> list[str]:
+        return [m for m in resolved(path) if any(m == p or m.startswith(p + ".") for p in prefixes)]
+
+    for path in modules("programme/domain"):  # pure: nothing with I/O, nothing above it
+        assert not reaches(
+            path,
+            "caseatlas.services",
+            "caseatlas.store",
+            "caseatlas.web",
+            "caseatlas.cli",
+            "caseatlas.programme.services",
+            "caseatlas.programme.web",
+            "caseatlas.programme.cli",
+            "sqlalchemy",
+            "fastapi",
+            "typer",
+        ), path.relative_to(PKG)
+    for path in modules("programme/services"):  # the domain and the store below; never a shell
+        assert not reaches(
+            path,
+            "caseatlas.web",
+            "caseatlas.cli",
+            "caseatlas.programme.web",
+            "caseatlas.programme.cli",
+            "fastapi",
+            "typer",
+        ), path.relative_to(PKG)
+    for path in SHELLS:
+        if "programme" in path.relative_to(PKG).parts and path.name != "__init__.py":
+            assert reaches(path, "caseatlas.programme.services"), f"{path.relative_to(PKG)} is a shell over no service"
+    # The house's services reach into the programme's in two places only: organization merges can
+    # make conflicts (their stored conflicts recomputed), and a call's selection is published as a book.
+    callers = {path.relative_to(PKG).as_posix() for path in modules("services") if reaches(path, "caseatlas.programme")}
+    assert callers == {"services/organizations.py", "services/publishing.py"}, callers
+    # One package, its layers named by folders: no `programme_` files left elsewhere.
+    stray = [p.relative_to(PKG).as_posix() for p in PKG.rglob("programme_*") if "migrations" not in p.parts]
+    assert not stray, stray
+    assert not list((PKG / "store").glob("programme*")) or [p.name for p in (PKG / "store").glob("programme*")] == [
+        "programmes.py"
+    ]
 
 
 def test_every_state_changing_route_checks_csrf():
@@ -107,7 +171,10 @@ def test_one_vocabulary():
     outs = [o for c in book.cases for o in c.facts.outcomes]
     assert {o.kind for o in outs} <= set(vocab.OUTCOME_KINDS) and {o.period for o in outs} <= set(vocab.PERIODS)
     assert {a.kind for c in book.cases for a in c.facts.attributes} <= set(vocab.ATTRIBUTE_KINDS)
-    for path in modules("web") + modules("services") + modules("cli") + sorted((PKG / "web" / "templates").glob("*")):
+    templates = sorted((PKG / "web" / "templates").glob("*")) + sorted(
+        (PKG / "programme" / "web" / "templates").glob("*")
+    )
+    for path in modules("web") + modules("services") + modules("cli") + modules("programme") + templates:
         source = path.read_text(encoding="utf-8")
         assert "renewable_generation" not in source or path.name == "i18n.py", f"{path.name} spells out the kinds"
 

@@ -8,26 +8,16 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from caseatlas.organizations import same_group
 from caseatlas.organizations.names import key as core
-from caseatlas.programme.assign import Problem, solve
-from caseatlas.programme.scoring import rank, weighted_total
-from caseatlas.services import (
-    Actor,
-    Context,
-    accounts,
-    calls,
-    discovery,
-    exports,
-    library,
-    reviews,
-    selection,
-    submissions,
-)
+from caseatlas.programme.domain.assign import Problem, solve
+from caseatlas.programme.domain.scoring import rank, weighted_total
+from caseatlas.programme.services import calls, reviews, selection, submissions
+from caseatlas.services import Actor, Context, accounts, discovery, exports, library
 from caseatlas.store import accounts as accounts_store
 
 PASSWORD = "correct horse battery"
@@ -517,8 +507,9 @@ def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
     period=st.sampled_from(["annual", "cumulative", "unspecified"]),
 )
 def test_any_declared_value_is_held_exactly(programme, ctx, value, kind, period):
-    from caseatlas.vocab import KIND_UNITS
+    from caseatlas.vocab import KIND_UNITS, STOCK_KINDS
 
+    assume(not (kind in STOCK_KINDS and period == "annual"))  # refused with the reason (test_numbers)
     _, org = programme
     declared = [{"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period}]
     call, ids = publish_declared(org, declared, "项目按计划建成投运。")

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import hashlib
 
-from ..errors import CaseAtlasError, Conflict, NotFound
-from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ..programme.prefill import submission_lines
-from ..programme.scoring import rank, weighted_total
-from ..store import programmes as store
-from ..text.numbers import format_quantity
-from ..vocab import DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
-from . import audit, library, notify, sheets
+from ...errors import CaseAtlasError, Conflict, NotFound
+from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
+from ...services import audit, library, notify, sheets
+from ...services.context import Context, require
+from ...services.rules import now_iso
+from ...store import programmes as store
+from ...text.numbers import format_quantity
+from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PROGRAMME_EXPORT_TABLES
+from ..domain.phases import over_quota
+from ..domain.prefill import submission_lines
+from ..domain.scoring import rank, weighted_total
 from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call, submission_view
-from .context import Context, require
-from .rules import now_iso, over_quota
 
 COMMENT_HEADING = "专家点评"
 DECLARED_HEADING = "申报的量化成果"
@@ -90,7 +91,10 @@ def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
 def check_decision(decision: str | None) -> None:
     """A decision is one of vocab.DECISIONS (or none, undecided); "revise" is refused by name."""
     if decision == "revise":
-        raise CaseAtlasError("'revise' (修改后再议) is not offered: there is no revision round yet — accept or reject")
+        raise CaseAtlasError(
+            f"'revise' ({DECISION_LABELS['revise'][0]}) is not offered: there is no revision round yet"
+            " — accept or reject"
+        )
     if decision is not None and decision not in DECISIONS:
         raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
 
@@ -261,8 +265,8 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
                 )
             )
             order.append(s["id"])
-    from ..models import Line
-    from ..readers.normalize import normalize
+    from ...models import Line
+    from ...readers.normalize import normalize
 
     lines = [Line(no=i + 1, raw=r, text=normalize(r)) for i, r in enumerate(raws)]
     for c in cases:
@@ -429,7 +433,7 @@ def publish(ctx: Context, call_id: int) -> dict:
     if result.status == "error":
         raise CaseAtlasError(result.error)
     with ctx.engine.begin() as conn:
-        from ..store import library as lib
+        from ...store import library as lib
 
         col = lib.collection_by_file(conn, book.document.source_file)
         lib.set_owner(conn, col["id"], call_id=call_id)  # (a book stored before books had owners)
@@ -447,7 +451,6 @@ def publish(ctx: Context, call_id: int) -> dict:
             conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"], reopened_at=None
         )
         if first_time:
-            words = {"accept": "入选", "reject": "未入选"}
             for s in subs:
                 notify.queue(
                     conn,
@@ -455,7 +458,7 @@ def publish(ctx: Context, call_id: int) -> dict:
                     "decision",
                     s["applicant_email"],
                     f"[案例征集] 评审结果：{s['title']}",
-                    f"您申报的案例“{s['title']}”评审结果：{words[s['decision']]}。",
+                    f"您申报的案例“{s['title']}”评审结果：{DECISION_LABELS[s['decision']][0]}。",
                     pending,
                 )
         audit.record(

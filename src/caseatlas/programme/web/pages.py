@@ -9,15 +9,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..errors import CaseAtlasError
-from ..programme.presets import PRESETS
-from ..services import accounts, calls, reviews, selection, submissions
-from ..text.numbers import format_quantity, input_number
-from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
-from .api import set_session_cookie
-from .deps import ReadContext, RowId, WriteContext
-from .i18n import STRINGS
-from .pages import TEMPLATES, render
+from ...errors import CaseAtlasError
+from ...services import accounts
+from ...text.numbers import format_quantity, input_number
+from ...vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
+from ...web.api import set_session_cookie
+from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.i18n import STRINGS
+from ...web.pages import TEMPLATES, render
+from ..services import calls, reviews, selection, submissions
 
 router = APIRouter(include_in_schema=False)
 # The one writer of numbers on the programme's pages: values in form fields with every digit and
@@ -51,7 +51,7 @@ def programmes_page(request: Request, ctx: ReadContext, message: str | None = No
         request,
         "programmes.html",
         calls=calls.list_calls(ctx),
-        presets=PRESETS,
+        presets=calls.PRESETS,
         message=message,
         can_create="programme.create" in ctx.actor.grants,
     )

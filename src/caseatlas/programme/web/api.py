@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from ..programme.presets import PRESETS
-from ..services import accounts, calls, reviews, selection, submissions
-from ..vocab import PROGRAMME_EXPORT_TABLES
-from . import programme_schemas as s
-from .deps import ReadContext, RowId, WriteContext
-from .schemas import ErrorBody
+from ...services import accounts
+from ...vocab import PROGRAMME_EXPORT_TABLES
+from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.schemas import ErrorBody
+from ..services import calls, reviews, selection, submissions
+from . import schemas as s
 
 MAX_UPLOAD = 20 * 1024 * 1024
 _ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
@@ -36,7 +36,7 @@ def presets_list() -> list[dict]:
             "criteria": [c.as_dict() for c in p.criteria],
             "scale": list(p.scale),
         }
-        for p in PRESETS.values()
+        for p in calls.PRESETS.values()
     ]
 
 

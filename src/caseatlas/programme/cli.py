@@ -14,11 +14,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..programme.presets import PRESETS
-from ..services import calls, reviews, selection
+from ..cli.common import DbOption, context, err, fail, out, run
 from ..text.numbers import format_number
 from ..vocab import DECISIONS
-from .common import DbOption, context, err, fail, out, run
+from .services import calls, reviews, selection
 
 app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, decide, export, publish.")
 CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
@@ -27,7 +26,7 @@ CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme 
 @app.command("presets")
 def presets_cmd() -> None:
     """The presets: section template, criteria with weights, domains."""
-    for p in PRESETS.values():
+    for p in calls.PRESETS.values():
         out.print(f"[bold]{p.key}[/bold] {escape(p.label)}")
         out.print("  sections: " + " / ".join(p.template), highlight=False)
         out.print(
@@ -39,7 +38,7 @@ def presets_cmd() -> None:
 @app.command("create")
 def create(
     name: str,
-    preset: Annotated[str, typer.Option(help=f"One of {', '.join(PRESETS)}.")] = "cteam",
+    preset: Annotated[str, typer.Option(help=f"One of {', '.join(calls.PRESETS)}.")] = "cteam",
     year: Annotated[int | None, typer.Option()] = None,
     domain: Annotated[
         list[str] | None, typer.Option("--domain", help="A domain/chapter (repeat); default: the preset's.")
@@ -49,9 +48,7 @@ def create(
     ] = None,
     supporter: Annotated[list[str] | None, typer.Option("--supporter", help="A supporting body (repeat).")] = None,
     description: Annotated[str | None, typer.Option()] = None,
-    deadline: Annotated[
-        str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")
-    ] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")] = None,
     review_deadline: Annotated[str | None, typer.Option()] = None,
     discussion_deadline: Annotated[str | None, typer.Option()] = None,
     k: Annotated[int, typer.Option("--k", help="Reviewers per submission.")] = 3,

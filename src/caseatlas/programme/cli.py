@@ -155,22 +155,22 @@ def ranking(call_id: CallArg, as_json: Annotated[bool, typer.Option("--json")] =
     """Ranking per domain: weighted total, per-reviewer normalized score, dispersion."""
     t = run(lambda: selection.ranking(context(db), call_id))
     if as_json:
-        sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(t.model_dump(mode="json", by_alias=True), ensure_ascii=False) + "\n")
         return
-    for d in t["domains"]:
+    for d in t.domains:
         table = Table(
-            "#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision", title=d["domain"]
+            "#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision", title=d.domain
         )
-        for i, r in enumerate(d["rows"], 1):
+        for i, r in enumerate(d.rows, 1):
             table.add_row(
                 str(i),
-                str(r["submission"]),
-                escape(r["title"]),
-                str(r["n_reviews"]),
-                "" if r["raw"] is None else f"{r['raw']:.2f}",
-                "" if r["normalized"] is None else f"{r['normalized']:+.2f}",
-                ("" if r["spread"] is None else f"{r['spread']:.2f}") + (" !" if r["dispersed"] else ""),
-                r["decision"] or "",
+                str(r.submission),
+                escape(r.title),
+                str(r.n_reviews),
+                "" if r.raw is None else f"{r.raw:.2f}",
+                "" if r.normalized is None else f"{r.normalized:+.2f}",
+                ("" if r.spread is None else f"{r.spread:.2f}") + (" !" if r.dispersed else ""),
+                r.decision or "",
             )
         out.print(table)
 
@@ -230,15 +230,14 @@ def decide(
             fail(f"'{d}': use SUBMISSION=DECISION, e.g. 12=accept")
         chosen.append({"submission": int(sid), "decision": decision.strip() or None})
     r = run(lambda: selection.decide(context(db), call_id, chosen, preview=not apply))
-    for c in r["changes"]:
+    for c in r.changes:
         out.print(
-            f"{c['submission']} {escape(c['title'])} ({escape(c['domain'] or '')}): "
-            f"{c['from'] or '—'} → {c['to'] or '—'}",
+            f"{c.submission} {escape(c.title)} ({escape(c.domain or '')}): {c.from_ or '—'} → {c.to or '—'}",
             highlight=False,
         )
-    for d, n in r["over_quota"].items():
+    for d, n in r.over_quota.items():
         out.print(f"over quota: {escape(d)} {n}", highlight=False)
-    out.print("applied" if r["applied"] else "preview only (--apply to apply)", highlight=False)
+    out.print("applied" if r.applied else "preview only (--apply to apply)", highlight=False)
 
 
 @app.command("reopen")
@@ -256,4 +255,4 @@ def reopen(
 def publish_collection(call_id: CallArg, db: DbOption = None) -> None:
     """Announce the decisions and add the accepted cases to the library as a collection."""
     r = run(lambda: selection.publish(context(db), call_id))
-    out.print(f"collection {r['collection']}: {r['cases']} cases ({r['status']})", highlight=False)
+    out.print(f"collection {r.collection}: {r.cases} cases ({r.status})", highlight=False)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import Connection, Engine
+
 from ..checks import check_book
 from ..errors import CaseAtlasError, Conflict, Forbidden, NotFound, PermissionDenied
 from ..extract import extract_book
@@ -108,6 +110,23 @@ def save_segmented(
     return _save(ctx, book, book.document.source_file, after_extract, call_id)
 
 
+def prepare_segmented(
+    ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None, call_id: int | None = None
+) -> None:
+    """The costly half of `save_segmented`, outside any transaction: the name checked, facts
+    extracted, `after_extract` run, claims checked. `store_segmented` then writes the book inside
+    the caller's unit of work (a call's publishing: the book and what links it to the call)."""
+    require(ctx, "library.ingest")
+    _prepare(ctx, book, after_extract, call_id)
+
+
+def store_segmented(conn: Connection, ctx: Context, book: Book, call_id: int | None = None) -> FileResult:
+    """Write a book `prepare_segmented` made ready, in `conn`'s transaction (committed or rolled
+    back with the caller's other writes): its rows, search index, organizations and audit record."""
+    require(ctx, "library.ingest")
+    return _store(conn, ctx, book, book.document.source_file, call_id)
+
+
 def _owner_label(col: dict | None) -> str:
     """Whose a stored book is, for the audit log: user:NAME, call:ID or system."""
     if col is None:
@@ -199,12 +218,22 @@ def _save(
     after_extract: Callable[[Book], None] | None = None,
     call_id: int | None = None,
 ) -> FileResult:
-    name = book.document.source_file
-    _refuse_if_taken(ctx, name, call_id)  # before the costly part
+    _prepare(ctx, book, after_extract, call_id)
+    return _store(ctx.engine, ctx, book, label, call_id)
+
+
+def _prepare(ctx: Context, book: Book, after_extract: Callable[[Book], None] | None, call_id: int | None) -> None:
+    _refuse_if_taken(ctx, book.document.source_file, call_id)  # before the costly part
     extract_book(book)
     if after_extract:
         after_extract(book)
     check_book(book)  # claim checks are part of ingest: flags are stored with the facts
+
+
+def _store(bind: Engine | Connection, ctx: Context, book: Book, label: str, call_id: int | None) -> FileResult:
+    """The book's rows, index, organizations and audit record: one transaction of its own on an
+    engine, or part of the caller's on a connection."""
+    name = book.document.source_file
     owner = {"owner_call_id": call_id} if call_id is not None else {"owner_user_id": ctx.actor.user_id}
     before: dict = {}
 
@@ -235,7 +264,7 @@ def _save(
             replaced=before["owner"] is not None,
         )
 
-    outcome = lib.save_book(ctx.engine, book, on_saved=on_saved, pipeline=PIPELINE, owner=owner, guard=guard)
+    outcome = lib.save_book(bind, book, on_saved=on_saved, pipeline=PIPELINE, owner=owner, guard=guard)
     return FileResult(label, outcome.status, outcome.n_cases, kept=outcome.kept, removed=outcome.removed)
 
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,8 +71,19 @@ def _attribute_base(case_id: str, a) -> str:
     return "\x1e".join(("a", case_id, a.kind, a.value, a.detail or "", a.quote))
 
 
+@contextmanager
+def _unit(bind: Engine | Connection) -> Iterator[Connection]:
+    """A transaction of its own on an engine; on a connection, the caller's (it commits or rolls
+    back the book with the rest of its unit of work)."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.begin() as conn:
+            yield conn
+
+
 def save_book(
-    engine: Engine,
+    engine: Engine | Connection,
     book: Book,
     on_saved: Callable[[Connection, dict[int, int]], None] | None = None,
     pipeline: str | None = None,
@@ -84,9 +96,10 @@ def save_book(
     `guard(conn, {"owner_user_id", "owner_call_id"} of the stored book, or None)` runs first in
     the transaction and may refuse by raising; `owner` (those two keys) is stored with a new book.
     `on_saved(conn, {case seq: case primary key})` runs inside the same transaction, so
-    derived data (the search index) is written, or rolled back, together with the cases."""
+    derived data (the search index) is written, or rolled back, together with the cases. Given a
+    connection instead of an engine, all of it is part of the caller's transaction."""
     doc = book.document
-    with engine.begin() as conn:
+    with _unit(engine) as conn:
         old = conn.execute(
             select(
                 collections.c.id,

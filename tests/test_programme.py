@@ -736,6 +736,48 @@ def test_revise_is_not_offered_and_refused(programme, ctx, db_path):
     assert selection.publish(org, cid).cases == 1
 
 
+def test_publishing_is_one_unit_of_work(programme, ctx, monkeypatch):
+    """The book, its cases tied to the submissions, the results, the mails and the audit record are
+    written together: a failure at the last write leaves no book and no results behind; and a
+    decision changed while the book is being made is refused, not published half old, half new."""
+    from caseatlas.programme.services import selection as sel
+    from caseatlas.services import audit
+
+    call, org, ids = accepted_two(programme, ctx)
+    cid = call["id"]
+    books = len(library.collections(ctx))
+    record = audit.record
+
+    def failing(conn, ctx_, action, *args, **kw):
+        if action == "selection.publish":
+            raise RuntimeError("the disk is full")
+        return record(conn, ctx_, action, *args, **kw)
+
+    monkeypatch.setattr(sel.audit, "record", failing)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        selection.publish(org, cid)
+    monkeypatch.setattr(sel.audit, "record", record)
+    assert len(library.collections(ctx)) == books, "the book was stored without its results"
+    assert [submissions.get(org, i)["case_id"] for i in ids] == [None, None]
+    assert calls.get_call(org, cid)["results_at"] is None and calls.get_call(org, cid)["phase"] == "decision"
+
+    prepare = sel.library.prepare_segmented
+
+    def meanwhile(*args, **kw):  # another organizer rejects a case while the book is extracted
+        prepare(*args, **kw)
+        with ctx.engine.begin() as conn:
+            from caseatlas.store import programmes as store
+
+            store.update_submission(conn, ids[1], decision="reject")
+
+    monkeypatch.setattr(sel.library, "prepare_segmented", meanwhile)
+    with pytest.raises(Conflict, match="changed while its book was being made"):
+        selection.publish(org, cid)
+    monkeypatch.setattr(sel.library, "prepare_segmented", prepare)
+    assert len(library.collections(ctx)) == books
+    assert selection.publish(org, cid).cases == 1  # as decided now
+
+
 def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_path):
     from caseatlas.services import audit
 

@@ -569,18 +569,18 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
     table_ = ranking(ctx, call_id)
     rows = [
         {
-            "id": r["submission"],
-            "title": r["title"],
-            "domain": d["domain"],
-            "decision": r["decision"],
-            "raw": r["raw"],
-            "normalized": r["normalized"],
-            "spread": r["spread"],
-            "dispersed": r["dispersed"],
-            "n_reviews": r["n_reviews"],
+            "id": r.submission,
+            "title": r.title,
+            "domain": d.domain,
+            "decision": r.decision,
+            "raw": r.raw,
+            "normalized": r.normalized,
+            "spread": r.spread,
+            "dispersed": r.dispersed,
+            "n_reviews": r.n_reviews,
         }
-        for d in table_["domains"]
-        for r in d["rows"]
+        for d in table_.domains
+        for r in d.rows
     ]
     return DECISION_COLUMNS, rows
 

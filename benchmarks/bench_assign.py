@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from caseatlas.programme.assign import Problem, solve
+from caseatlas.programme.domain.assign import Problem, solve
 
 DOMAINS = ["绿色制造", "能源转型", "绿色建筑", "碳普惠", "绿色金融", "可持续消费", "绿色交通", "污废处理"]
 
@@ -80,7 +80,8 @@ def solver(args) -> None:
 
 
 def service(args) -> None:
-    from caseatlas.services import Actor, Context, accounts, calls, reviews, submissions, system_actor
+    from caseatlas.programme.services import calls, reviews, submissions
+    from caseatlas.services import Actor, Context, accounts, system_actor
     from caseatlas.store import accounts as accounts_store
     from caseatlas.store import open_engine
 
@@ -145,7 +146,7 @@ def service(args) -> None:
         took = time.perf_counter() - t
         # Checked independently of the solver: every stored assignment against the declared
         # conflicts and the organizations.
-        from caseatlas.programme.conflicts import same_group
+        from caseatlas.programme.domain.conflicts import same_group
         from caseatlas.store import programmes as pstore
 
         with engine.connect() as conn:

@@ -29,11 +29,11 @@ from pathlib import Path
 
 from caseatlas.errors import CaseAtlasError
 from caseatlas.extract import extract_book
-from caseatlas.programme.prefill import heading_key, prefill
-from caseatlas.programme.presets import PRESETS
+from caseatlas.programme.domain.prefill import heading_key, prefill
+from caseatlas.programme.domain.presets import PRESETS
+from caseatlas.programme.services.submissions import _clean_outcomes
 from caseatlas.readers import read_document
 from caseatlas.segment import segment
-from caseatlas.services.submissions import _clean_outcomes
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PRESET = {"003": "isotc268"}

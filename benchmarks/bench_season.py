@@ -86,7 +86,8 @@ def run(args, db: str) -> None:
     from fastapi.testclient import TestClient
 
     from caseatlas.organizations import same_group
-    from caseatlas.services import Actor, Context, accounts, calls, reviews, submissions, system_actor
+    from caseatlas.programme.services import calls, reviews, submissions
+    from caseatlas.services import Actor, Context, accounts, system_actor
     from caseatlas.store import accounts as accounts_store
     from caseatlas.store import open_engine
     from caseatlas.store import programmes as pstore

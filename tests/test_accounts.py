@@ -526,7 +526,7 @@ def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp
     link is shown once in the page body (never in a Location header or a URL) and mailed through
     SMTP; the outbox keeps the mail without the link; the link sets a password once; a second use
     and an expired link are refused with a page that says so."""
-    from caseatlas.services import calls
+    from caseatlas.programme.services import calls
     from caseatlas.store import accounts as accounts_store
     from caseatlas.store import programmes as pstore
 
@@ -610,7 +610,7 @@ def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp
 def test_panel_page_never_puts_a_secret_in_a_url(site, smtp):
     """Adding an existing user redirects (a message, no secret); adding a new one answers with the
     page. No Location header and no URL of the exchange holds a password or a token."""
-    from caseatlas.services import calls
+    from caseatlas.programme.services import calls
     from caseatlas.store import accounts as accounts_store
 
     ctx, db_path = site

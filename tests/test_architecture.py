@@ -57,14 +57,78 @@ def test_store_sql_is_not_built_from_strings():
         assert ".format(" not in source or "SELECT" not in source, path
 
 
+def absolute(path: Path, module: str) -> str:
+    """`module` as imported by `path`, with a relative import resolved (`...store` → `caseatlas.store`)."""
+    if not module.startswith("."):
+        return module
+    level = len(module) - len(module.lstrip("."))
+    parts = ["caseatlas", *path.relative_to(PKG).with_suffix("").parts]
+    base = parts[: len(parts) - level]
+    return ".".join(base + ([module.lstrip(".")] if module.lstrip(".") else []))
+
+
+def resolved(path: Path) -> list[str]:
+    return [absolute(path, module) for module, _ in imports(path)]
+
+
+SHELLS = modules("cli") + modules("web") + modules("programme/web") + [PKG / "programme" / "cli.py"]
+
+
 def test_shells_import_services_only():
-    for shell in ("cli", "web"):
-        for path in modules(shell):
-            for module, _ in imports(path):
-                for forbidden in ("store", "search", "segment", "extract", "readers"):
-                    assert not re.match(rf"\.\.+{forbidden}\b|caseatlas\.{forbidden}\b", module), (
-                        f"{path.relative_to(PKG)} imports {module}"
-                    )
+    """The CLI and the web app, the programme's included, reach the pipeline, the store and the
+    programme's pure logic only through services."""
+    forbidden = ("store", "search", "segment", "extract", "readers", "programme.domain")
+    for path in SHELLS:
+        for module in resolved(path):
+            for name in forbidden:
+                assert not re.match(rf"caseatlas\.{re.escape(name)}\b", module), (
+                    f"{path.relative_to(PKG)} imports {module}"
+                )
+
+
+def test_programme_layers_mirror_the_house():
+    """Inside `programme/`: domain ← services ← web and cli, as outside; its SQL stays in `store`."""
+
+    def reaches(path: Path, *prefixes: str) -> list[str]:
+        return [m for m in resolved(path) if any(m == p or m.startswith(p + ".") for p in prefixes)]
+
+    for path in modules("programme/domain"):  # pure: nothing with I/O, nothing above it
+        assert not reaches(
+            path,
+            "caseatlas.services",
+            "caseatlas.store",
+            "caseatlas.web",
+            "caseatlas.cli",
+            "caseatlas.programme.services",
+            "caseatlas.programme.web",
+            "caseatlas.programme.cli",
+            "sqlalchemy",
+            "fastapi",
+            "typer",
+        ), path.relative_to(PKG)
+    for path in modules("programme/services"):  # the domain and the store below; never a shell
+        assert not reaches(
+            path,
+            "caseatlas.web",
+            "caseatlas.cli",
+            "caseatlas.programme.web",
+            "caseatlas.programme.cli",
+            "fastapi",
+            "typer",
+        ), path.relative_to(PKG)
+    for path in SHELLS:
+        if "programme" in path.relative_to(PKG).parts and path.name != "__init__.py":
+            assert reaches(path, "caseatlas.programme.services"), f"{path.relative_to(PKG)} is a shell over no service"
+    # The house's services reach into the programme's in two places only: organization merges can
+    # make conflicts (their stored conflicts recomputed), and a call's selection is published as a book.
+    callers = {path.relative_to(PKG).as_posix() for path in modules("services") if reaches(path, "caseatlas.programme")}
+    assert callers == {"services/organizations.py", "services/publishing.py"}, callers
+    # One package, its layers named by folders: no `programme_` files left elsewhere.
+    stray = [p.relative_to(PKG).as_posix() for p in PKG.rglob("programme_*") if "migrations" not in p.parts]
+    assert not stray, stray
+    assert not list((PKG / "store").glob("programme*")) or [p.name for p in (PKG / "store").glob("programme*")] == [
+        "programmes.py"
+    ]
 
 
 # The ground floor every layer may import; everything else in the package is above the store.
@@ -179,7 +243,10 @@ def test_one_vocabulary():
     outs = [o for c in book.cases for o in c.facts.outcomes]
     assert {o.kind for o in outs} <= set(vocab.OUTCOME_KINDS) and {o.period for o in outs} <= set(vocab.PERIODS)
     assert {a.kind for c in book.cases for a in c.facts.attributes} <= set(vocab.ATTRIBUTE_KINDS)
-    for path in modules("web") + modules("services") + modules("cli") + sorted((PKG / "web" / "templates").glob("*")):
+    templates = sorted((PKG / "web" / "templates").glob("*")) + sorted(
+        (PKG / "programme" / "web" / "templates").glob("*")
+    )
+    for path in modules("web") + modules("services") + modules("cli") + modules("programme") + templates:
         source = path.read_text(encoding="utf-8")
         assert "renewable_generation" not in source or path.name == "i18n.py", f"{path.name} spells out the kinds"
 
@@ -299,7 +366,7 @@ def test_sentence_ends_are_spelled_once():
 
 # Taken by another part of issue 24: the store's `_sync` (the unit of work) and the programme's
 # reviewer accounts (`services/calls` → `accounts._create`, the typed services).
-PRIVATE_KNOWN = {("services/calls.py", "_create")}
+PRIVATE_KNOWN = {("programme/services/calls.py", "_create")}
 
 
 def test_no_module_takes_another_modules_private_names():
@@ -405,3 +472,32 @@ def test_no_cache_is_keyed_by_object_identity():
     for path in modules():
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"(\[|\.get\(|\.setdefault\()\s*id\(", source), f"{path.relative_to(PKG)} keys by id()"
+
+
+# The programme's selection returns typed results (programme/services/records.py), which the API
+# serves as its response models; the programme's other services follow.
+UNTYPED_PROGRAMME = {"selection.reopen"}  # answers with the call, which `calls` still gives as a dict
+
+
+def test_programme_selection_returns_typed_results():
+    import inspect
+    import typing
+
+    from pydantic import BaseModel
+
+    from caseatlas.programme.services import selection
+    from caseatlas.programme.services.records import Result
+
+    checked = 0
+    for fname, func in inspect.getmembers(selection, inspect.isfunction):
+        if fname.startswith("_") or func.__module__ != selection.__name__ or f"selection.{fname}" in UNTYPED_PROGRAMME:
+            continue
+        ret = typing.get_type_hints(func)["return"]
+        outer, items = typing.get_origin(ret) or ret, typing.get_args(ret)
+        assert outer is not dict, f"selection.{fname} returns a dict: return a model"
+        assert not (outer is list and items and (typing.get_origin(items[0]) or items[0]) is dict), fname
+        for t in (ret, *items):
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                assert issubclass(t, Result), f"selection.{fname} returns {t.__name__}, not a records.Result"
+        checked += 1
+    assert checked >= 6, checked

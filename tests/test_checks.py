@@ -266,7 +266,8 @@ def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
     from fastapi.testclient import TestClient
     from test_programme import PASSWORD, as_user
 
-    from caseatlas.services import accounts, calls, submissions
+    from caseatlas.programme.services import calls, submissions
+    from caseatlas.services import accounts
     from caseatlas.web.app import create_app
 
     accounts.add_user(ctx, "org1", PASSWORD, "organizer")

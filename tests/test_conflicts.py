@@ -18,7 +18,8 @@ from test_programme import PASSWORD, _sections, as_user, programme  # noqa: F401
 
 from caseatlas.errors import NotFound
 from caseatlas.organizations import relation, same_group, same_organization
-from caseatlas.services import Context, accounts, calls, reviews, submissions
+from caseatlas.programme.services import calls, reviews, submissions
+from caseatlas.services import Context, accounts
 from caseatlas.services import organizations as orgs
 from caseatlas.store import programmes as pstore
 
@@ -131,7 +132,7 @@ def _notices(ctx, call_id) -> list[dict]:
 
 
 def test_conflicts_are_computed_once_and_stored_until_an_input_changes(season, ctx, monkeypatch):
-    import caseatlas.services.conflicts as coi
+    import caseatlas.programme.services.conflicts as coi
 
     call, org, ids = season
     runs = []

@@ -15,7 +15,8 @@ from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
 from test_programme_e2e import login
 from web_server import Server
 
-from caseatlas.services import Actor, Context, accounts, calls, submissions, system_actor
+from caseatlas.programme.services import calls, submissions
+from caseatlas.services import Actor, Context, accounts, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
 from caseatlas.store import programmes as pstore

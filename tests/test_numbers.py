@@ -183,7 +183,7 @@ def test_format_number_refuses_what_is_not_a_number():
 
 def test_an_applicants_file_prefills_the_whole_number():
     """Prefill reads an applicant's file with the same reader: 一万两千余人 is 12,000, not 2,000."""
-    from caseatlas.programme.prefill import prefill
+    from caseatlas.programme.domain.prefill import prefill
     from caseatlas.readers import read_upload
 
     text = (
@@ -201,8 +201,8 @@ def test_a_declared_capacity_is_never_annual_and_an_annual_area_is_printed_as_an
     refused with the reason; an area declared per year is printed as what was added each year,
     which the extractor reads back as annual."""
     from caseatlas.errors import CaseAtlasError
-    from caseatlas.services.selection import _declared_line
-    from caseatlas.services.submissions import _clean_outcomes
+    from caseatlas.programme.services.selection import _declared_line
+    from caseatlas.programme.services.submissions import _clean_outcomes
 
     for kind in ("renewable_capacity", "storage_capacity"):
         with pytest.raises(CaseAtlasError, match="不按年计"):

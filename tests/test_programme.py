@@ -8,26 +8,16 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from caseatlas.organizations import same_group
 from caseatlas.organizations.names import key as core
-from caseatlas.programme.assign import Problem, solve
-from caseatlas.programme.scoring import rank, weighted_total
-from caseatlas.services import (
-    Actor,
-    Context,
-    accounts,
-    calls,
-    discovery,
-    exports,
-    library,
-    reviews,
-    selection,
-    submissions,
-)
+from caseatlas.programme.domain.assign import Problem, solve
+from caseatlas.programme.domain.scoring import rank, weighted_total
+from caseatlas.programme.services import calls, reviews, selection, submissions
+from caseatlas.services import Actor, Context, accounts, discovery, exports, library
 from caseatlas.store import accounts as accounts_store
 
 PASSWORD = "correct horse battery"
@@ -180,15 +170,15 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     assert submissions.get(rv1, sa["id"])["reviews"], "in discussion a reviewer who reviewed sees the others"
     reviews.comment(rv1, sa["id"], "同意入选")
     table = selection.ranking(org, call["id"])
-    rows = [r for d in table["domains"] for r in d["rows"]]
-    assert {r["submission"] for r in rows} == {sa["id"], sb["id"]}
+    rows = [r for d in table.domains for r in d.rows]
+    assert {r.submission for r in rows} == {sa["id"], sb["id"]}
     preview = selection.decide(
         org,
         call["id"],
         [{"submission": sa["id"], "decision": "accept"}, {"submission": sb["id"], "decision": "accept"}],
         preview=True,
     )
-    assert len(preview["changes"]) == 2 and not preview["applied"]
+    assert len(preview.changes) == 2 and not preview.applied
     assert submissions.get(org, sa["id"])["decision"] is None  # a preview changes nothing
     selection.decide(
         org,
@@ -199,9 +189,9 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     accounts.register(Context(e), "appc", PASSWORD, "丙公司", "c@example.org")
     calls.advance(org, call["id"])  # end discussion → decision
     result = selection.publish(org, call["id"])
-    assert result["cases"] == 2
+    assert result.cases == 2
     cols = {c["slug"]: c for c in library.collections(ctx)}
-    assert result["collection"] in cols and cols[result["collection"]]["publisher"] == "某促进中心"
+    assert result.collection in cols and cols[result.collection]["publisher"] == "某促进中心"
     hits = discovery.search(ctx, "储能 绿电交易", mode="text")
     assert any(h["title"] == "园区储能与绿电交易" for h in hits["hits"])
     case = library.case_detail(ctx, submissions.get(org, sa["id"])["case_id"])
@@ -517,8 +507,9 @@ def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
     period=st.sampled_from(["annual", "cumulative", "unspecified"]),
 )
 def test_any_declared_value_is_held_exactly(programme, ctx, value, kind, period):
-    from caseatlas.vocab import KIND_UNITS
+    from caseatlas.vocab import KIND_UNITS, STOCK_KINDS
 
+    assume(not (kind in STOCK_KINDS and period == "annual"))  # refused with the reason (test_numbers)
     _, org = programme
     declared = [{"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period}]
     call, ids = publish_declared(org, declared, "项目按计划建成投运。")
@@ -742,7 +733,49 @@ def test_revise_is_not_offered_and_refused(programme, ctx, db_path):
     with pytest.raises(Conflict, match="not a decision any more"):
         selection.publish(org, cid)
     selection.decide(org, cid, [{"submission": ids[0], "decision": "reject"}], preview=False)
-    assert selection.publish(org, cid)["cases"] == 1
+    assert selection.publish(org, cid).cases == 1
+
+
+def test_publishing_is_one_unit_of_work(programme, ctx, monkeypatch):
+    """The book, its cases tied to the submissions, the results, the mails and the audit record are
+    written together: a failure at the last write leaves no book and no results behind; and a
+    decision changed while the book is being made is refused, not published half old, half new."""
+    from caseatlas.programme.services import selection as sel
+    from caseatlas.services import audit
+
+    call, org, ids = accepted_two(programme, ctx)
+    cid = call["id"]
+    books = len(library.collections(ctx))
+    record = audit.record
+
+    def failing(conn, ctx_, action, *args, **kw):
+        if action == "selection.publish":
+            raise RuntimeError("the disk is full")
+        return record(conn, ctx_, action, *args, **kw)
+
+    monkeypatch.setattr(sel.audit, "record", failing)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        selection.publish(org, cid)
+    monkeypatch.setattr(sel.audit, "record", record)
+    assert len(library.collections(ctx)) == books, "the book was stored without its results"
+    assert [submissions.get(org, i)["case_id"] for i in ids] == [None, None]
+    assert calls.get_call(org, cid)["results_at"] is None and calls.get_call(org, cid)["phase"] == "decision"
+
+    prepare = sel.library.prepare_segmented
+
+    def meanwhile(*args, **kw):  # another organizer rejects a case while the book is extracted
+        prepare(*args, **kw)
+        with ctx.engine.begin() as conn:
+            from caseatlas.store import programmes as store
+
+            store.update_submission(conn, ids[1], decision="reject")
+
+    monkeypatch.setattr(sel.library, "prepare_segmented", meanwhile)
+    with pytest.raises(Conflict, match="changed while its book was being made"):
+        selection.publish(org, cid)
+    monkeypatch.setattr(sel.library, "prepare_segmented", prepare)
+    assert len(library.collections(ctx)) == books
+    assert selection.publish(org, cid).cases == 1  # as decided now
 
 
 def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_path):
@@ -751,7 +784,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     call, org, ids = accepted_two(programme, ctx)
     cid = call["id"]
     first = selection.publish(org, cid)
-    assert first["cases"] == 2
+    assert first.cases == 2
     cases = [submissions.get(org, i)["case_id"] for i in ids]
     assert len(set(cases)) == 2
     for sid, case_id in zip(ids, cases):  # each accepted submission: its own case, with its declared figure
@@ -792,7 +825,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h, json={"decisions": change, "preview": False})
     assert r.status_code == 200 and r.json()["applied"]
     again = selection.publish(org, cid)
-    assert again["collection"] == first["collection"] and again["cases"] == 1  # the same book, updated
+    assert again.collection == first.collection and again.cases == 1  # the same book, updated
     assert calls.get_call(org, cid)["phase"] == "published" and calls.get_call(org, cid)["reopened_at"] is None
     assert submissions.get(org, ids[0])["case_id"] == cases[0], "the kept case keeps its id"
     assert submissions.get(org, ids[1])["case_id"] is None, "a rejected submission has no case"
@@ -816,7 +849,7 @@ def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db
     call, org, ids = accepted_two(programme, ctx)
     cid = call["id"]
     out = selection.publish(org, cid)
-    col = next(c for c in library.collections(ctx) if c["slug"] == out["collection"])
+    col = next(c for c in library.collections(ctx) if c["slug"] == out.collection)
     assert col["owner_call_id"] == cid and col["owner_user_id"] is None
     name, before = col["source_file"], col["n_cases"]
     fake = "\n".join(["# 假冒案例集", "## 案例一", "案例概述", "内容。", "项目成果", "减排 1 吨。"] * 3).encode()
@@ -832,14 +865,14 @@ def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db
     (tmp_path / name).write_bytes(fake)
     r = cli(db_path, "ingest", str(tmp_path / name))
     assert r.exit_code == 1 and "publishing that call again" in r.output
-    assert next(c for c in library.collections(ctx) if c["slug"] == out["collection"])["n_cases"] == before
+    assert next(c for c in library.collections(ctx) if c["slug"] == out.collection)["n_cases"] == before
     # its organizer cannot remove it either; an admin can, and the call may then publish it again
     client, h = web_as(db_path, "org1")
-    assert client.delete(f"/api/v1/collections/{out['collection']}", headers=h).status_code == 403
+    assert client.delete(f"/api/v1/collections/{out.collection}", headers=h).status_code == 403
     admin, ah = web_as(db_path, "admin1")
-    assert admin.delete(f"/api/v1/collections/{out['collection']}", headers=ah).status_code == 200
+    assert admin.delete(f"/api/v1/collections/{out.collection}", headers=ah).status_code == 200
     assert calls.get_call(org, cid)["phase"] == "decision"
-    assert selection.publish(org, cid)["cases"] == 2
+    assert selection.publish(org, cid).cases == 2
     # a programme's book name is taken even before its call publishes
     other = calls.create(org, "cteam", "另一个征集", 2027, deadlines={"submission_deadline": "2099-01-01"})
     reserved = f"programme-{other['programme']['slug']}.md"

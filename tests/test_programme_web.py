@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from caseatlas.services import Actor, Context, accounts, calls, reviews, submissions, system_actor
+from caseatlas.programme.services import calls, reviews, submissions
+from caseatlas.services import Actor, Context, accounts, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
 from caseatlas.web import create_app
@@ -292,7 +293,7 @@ def test_what_a_role_may_not_know_exists_is_404(db_path):
 
 def test_every_programme_route_is_in_the_matrix():
     """A new programme endpoint must be added to the permission matrix."""
-    from caseatlas.web import programme_api
+    from caseatlas.programme.web import api as programme_api
 
     ids = {"call": 1, "a": 2, "b": 3, "att": 4}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}

@@ -19,19 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseatlas.errors import CaseAtlasError, Forbidden, LoginRequired, NotFound
+from caseatlas.programme.services import calls, reviews, selection, submissions
 from caseatlas.publish import edition as E
 from caseatlas.publish import render
-from caseatlas.services import (
-    Actor,
-    Context,
-    accounts,
-    calls,
-    library,
-    publishing,
-    reviews,
-    selection,
-    submissions,
-)
+from caseatlas.services import Actor, Context, accounts, library, publishing
 from caseatlas.vocab import KIND_UNITS
 
 PAGES = ROOT / "artifacts" / "pages"
@@ -483,8 +474,8 @@ def test_printed_declared_figures_read_back_as_printed(value, kind, period, stat
 
     from caseatlas.extract import extract_case
     from caseatlas.models import Line
+    from caseatlas.programme.services.selection import _declared_line
     from caseatlas.readers.normalize import normalize
-    from caseatlas.services.selection import _declared_line
     from caseatlas.text.numbers import displayed_value
     from caseatlas.vocab import KIND_UNITS, STOCK_KINDS
 

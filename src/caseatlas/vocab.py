@@ -62,7 +62,7 @@ UNIT_LABELS = {
     "%": ("%", "%"),
     "persons": ("人", "persons"),
 }
-# How a published book prints each kind (a programme's declared outcomes, services/selection.py).
+# How a published book prints each kind (a programme's declared outcomes, programme/services/selection.py).
 KIND_LABELS_ZH = {
     "co2e_reduction": "减排量",
     "energy_saving": "节能量",
@@ -152,6 +152,13 @@ SUBMISSION_STATUSES = ("draft", "submitted")
 # that carries it from an older version is still read and shown (STORED_DECISIONS).
 DECISIONS = ("accept", "reject")
 STORED_DECISIONS = ("accept", "revise", "reject")
+# Each decision's name (Chinese, English), the one spelling of it: the pages (web/i18n), the
+# applicants' result mails and the service's messages all read it from here.
+DECISION_LABELS = {
+    "accept": ("入选", "accepted"),
+    "revise": ("修改后再议", "revise"),
+    "reject": ("未入选", "not selected"),
+}
 NOTIFICATION_KINDS = (
     "call_published",
     "submission_received",

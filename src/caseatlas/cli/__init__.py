@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from . import checks, discovery, evaluation, insights, library, organizations, programme, publishing, server, users
+from ..programme import cli as programme
+from . import checks, discovery, evaluation, insights, library, organizations, publishing, server, users
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="CaseAtlas 案例图谱: a library of climate-action case collections."

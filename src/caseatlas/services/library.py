@@ -17,6 +17,8 @@ from dataclasses import asdict, replace
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from ..checks import check_book
 from ..errors import CaseAtlasError, Conflict, Forbidden, NotFound, PermissionDenied
 from ..extract import extract_book
@@ -100,6 +102,23 @@ def save_segmented(
     stated as data) and the search index written, as for any ingested file."""
     require(ctx, "library.ingest")
     return _save(ctx, book, book.document.source_file, after_extract, call_id)
+
+
+def prepare_segmented(
+    ctx: Context, book: Book, after_extract: Callable[[Book], None] | None = None, call_id: int | None = None
+) -> None:
+    """The costly half of `save_segmented`, outside any transaction: the name checked, facts
+    extracted, `after_extract` run, claims checked. `store_segmented` then writes the book inside
+    the caller's unit of work (a call's publishing: the book and what links it to the call)."""
+    require(ctx, "library.ingest")
+    _prepare(ctx, book, after_extract, call_id)
+
+
+def store_segmented(conn: Connection, ctx: Context, book: Book, call_id: int | None = None) -> IngestResult:
+    """Write a book `prepare_segmented` made ready, in `conn`'s transaction (committed or rolled
+    back with the caller's other writes): its rows, search index, organizations and audit record."""
+    require(ctx, "library.ingest")
+    return replace(_store(conn, ctx, book, call_id), path=book.document.source_file)
 
 
 def _owner_label(col: dict | None) -> str:
@@ -193,17 +212,22 @@ def _save(
     after_extract: Callable[[Book], None] | None = None,
     call_id: int | None = None,
 ) -> IngestResult:
-    name = book.document.source_file
-    _refuse_if_taken(ctx, name, call_id)  # before the costly part
-    extract_book(book)
-    if after_extract:
-        after_extract(book)
-    check_book(book)  # claim checks are part of ingest: flags are stored with the facts
+    _prepare(ctx, book, after_extract, call_id)
     # One unit of work, owned here: the book's rows, its search index, the organizations across
     # books and the audit record are committed together or not at all.
     with ctx.engine.begin() as conn:
         result = _store(conn, ctx, book, call_id)
     return replace(result, path=label)
+
+
+def _prepare(ctx: Context, book: Book, after_extract: Callable[[Book], None] | None, call_id: int | None) -> None:
+    """The costly part, outside any transaction: the name checked, facts extracted, what the
+    book's authors stated as data added (`after_extract`), claims checked."""
+    _refuse_if_taken(ctx, book.document.source_file, call_id)  # before the costly part
+    extract_book(book)
+    if after_extract:
+        after_extract(book)
+    check_book(book)  # claim checks are part of ingest: flags are stored with the facts
 
 
 def _store(conn, ctx: Context, book: Book, call_id: int | None = None) -> IngestResult:

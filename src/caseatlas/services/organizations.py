@@ -15,10 +15,11 @@ from ..errors import CaseAtlasError, NotFound
 from ..organizations import Resolver, Use
 from ..organizations.names import key as name_key
 from ..organizations.resolve import DECISIONS
+from ..programme.services import conflicts
 from ..store import library as lib
 from ..store import organizations as store
 from ..vocab import CORE_KINDS
-from . import audit, conflicts, notify
+from . import audit, notify
 from .context import Context, require
 
 

@@ -9,13 +9,13 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CaseAtlasError, NotFound
+from ..programme.services.calls import call_view, load_call
 from ..publish import edition as editions
 from ..publish import render
 from ..publish import roundtrip as rt
 from ..store import library as lib
 from ..store import programmes as prog_store
 from ..vocab import EDITION_FORMATS
-from .calls import call_view, load_call
 from .context import Context, require
 
 

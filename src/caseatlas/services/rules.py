@@ -1,4 +1,4 @@
-"""Per-resource permission rules for programmes, behind the one `can(actor, action, resource)`.
+"""Per-resource permission rules for programmes and books, behind the one `can(actor, action, resource)`.
 
 A role's grants (vocab.GRANTS) say what kind of thing it may ever do; these rules say whether
 it may do it to *this* call or submission, now, or to *this* book (whose it is). As in HotCRP and
@@ -13,24 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..vocab import DEADLINES, PHASES
-
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def phase(call: dict, now: str | None = None) -> str:
-    """The call's phase from its deadlines (ISO-8601 UTC strings; a missing deadline has not passed)."""
-    now = now or now_iso()
-    if not call.get("published_at"):
-        return "draft"
-    if call.get("collection_slug"):  # reopened: its decisions can change until it is published again
-        return "decision" if call.get("reopened_at") else "published"
-    for deadline, name in zip(DEADLINES[:3], PHASES[1:4]):
-        if not call.get(deadline) or now < call[deadline]:
-            return name
-    return "decision"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +47,6 @@ class CollectionView:
     key: str
     owner_user_id: int | None = None
     owner_call_id: int | None = None
-
-
-def over_quota(accepted: dict[str, int], quotas: dict[str, int]) -> dict[str, int]:
-    """The domains whose accepted cases exceed their quota (domain → accepted)."""
-    return {d: n for d, n in accepted.items() if d in quotas and n > quotas[d]}
 
 
 REVIEWING = ("review", "discussion")

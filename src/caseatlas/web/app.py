@@ -24,8 +24,10 @@ from ..errors import (
     PermissionDenied,
     Throttled,
 )
+from ..programme.web import api as programme_api
+from ..programme.web import pages as programme_pages
 from ..services import open_library
-from . import api, pages, programme_api, programme_pages
+from . import api, pages
 from .guard import RequestGuard
 
 THREADS = 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..text import numbers
-from ..vocab import PERIOD_LABELS
+from ..vocab import DECISION_LABELS, PERIOD_LABELS, STORED_DECISIONS
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app": ("案例图谱", "CaseAtlas"),
@@ -202,9 +202,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "phase_published": ("已发布结果", "results published"),
     "sub_draft": ("草稿", "draft"),
     "sub_submitted": ("已提交", "submitted"),
-    "decision_accept": ("入选", "accepted"),
-    "decision_revise": ("修改后再议", "revise"),
-    "decision_reject": ("未入选", "not selected"),
+    **{f"decision_{d}": DECISION_LABELS[d] for d in STORED_DECISIONS},
     "origin_declared": ("申报并确认", "declared and confirmed by the applicant"),
     "origin_extracted": ("文本提取", "extracted from the text"),
     # accounts: invitations, password reset, changing one's password

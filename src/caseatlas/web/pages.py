@@ -25,7 +25,10 @@ MAX_QUERY_CHARS = discovery.MAX_QUERY_CHARS
 TOTAL_DIGITS = 4
 HOME_CONTRIBUTORS = 3  # cases named beside each home-page total (the API names insights.TOP_CONTRIBUTORS)
 
-TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("caseatlas") / "web" / "templates"))))
+# One environment for every page; the programme's pages live beside its routes and extend base.html here.
+TEMPLATES = Jinja2Templates(
+    directory=[Path(str(resources.files("caseatlas") / d / "templates")) for d in ("web", "programme/web")]
+)
 router = APIRouter(include_in_schema=False)
 FILTER_KEYS = ("collection", "year", "chapter", "sector", "province", "measure", "standard", "organization", "flag")
 

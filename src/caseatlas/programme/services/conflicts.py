@@ -27,13 +27,13 @@ import json
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..organizations.resolve import known_text
-from ..programme.conflicts import RULES_VERSION, detect
-from ..store import accounts as accounts_store
-from ..store import organizations as org_store
-from ..store import programmes as store
-from . import notify
-from .rules import now_iso
+from ...organizations.resolve import known_text
+from ...services import notify
+from ...services.rules import now_iso
+from ...store import accounts as accounts_store
+from ...store import organizations as org_store
+from ...store import programmes as store
+from ..domain.conflicts import RULES_VERSION, detect
 
 NOTICE_KIND = "conflict_found"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..organizations import Relation, relations, same_group
+from ...organizations import Relation, relations, same_group
 
 # Bump when a rule here or in caseatlas.organizations changes what is detected: stored
 # conflicts computed under another version are computed again (known.toml is hashed apart).

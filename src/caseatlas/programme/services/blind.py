@@ -30,10 +30,10 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from ..organizations import Resolver, Use
-from ..organizations import names as N
-from ..store import accounts as accounts_store
-from ..store import organizations as org_store
+from ...organizations import Resolver, Use
+from ...organizations import names as N
+from ...store import accounts as accounts_store
+from ...store import organizations as org_store
 
 MARK = "××"
 # Headings of a section that presents the organization rather than the case.
@@ -308,7 +308,7 @@ class Projector:
 
     def _assigned(self) -> list[dict]:
         if self._others is None:
-            from ..store import programmes as programme_store
+            from ...store import programmes as programme_store
 
             ids = [
                 a["submission_id"]

@@ -9,18 +9,20 @@ import re
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from ..errors import CaseAtlasError, Conflict, NotFound
-from ..programme import presets
-from ..store import accounts as accounts_store
-from ..store import programmes as store
-from ..vocab import DEADLINES
-from . import accounts, audit, notify
+from ...errors import CaseAtlasError, Conflict, NotFound
+from ...services import accounts, audit, notify
+from ...services.context import Actor, Context, require
+from ...services.rules import CallView, SubmissionView, now_iso
+from ...store import accounts as accounts_store
+from ...store import programmes as store
+from ...vocab import DEADLINES
+from ..domain import presets
+from ..domain.phases import over_quota, phase
 from . import conflicts as coi
-from .context import Actor, Context, require
-from .rules import CallView, SubmissionView, now_iso, over_quota, phase
 
 MAX_DOMAINS = 30
 MAX_CRITERIA = 12
+PRESETS = presets.PRESETS  # what a call starts from; the shells list and name them here (they import services only)
 LOCAL_TZ = os.environ.get("CASEATLAS_TZ", "Asia/Shanghai")  # how deadlines typed without a zone are read
 
 
@@ -228,7 +230,10 @@ def call_view(conn, call: dict) -> CallView:
     if prog and prog["created_by"]:
         managers.add(prog["created_by"])
     return CallView(
-        call["id"], phase(call), frozenset(managers), frozenset(m["user_id"] for m in ms if m["role"] == "reviewer")
+        call["id"],
+        phase(call, now_iso()),
+        frozenset(managers),
+        frozenset(m["user_id"] for m in ms if m["role"] == "reviewer"),
     )
 
 
@@ -334,7 +339,7 @@ def _public(conn, call: dict, actor: Actor) -> dict:
 
 def list_calls(ctx: Context) -> list[dict]:
     require(ctx, "programme.read")
-    from .context import can
+    from ...services.context import can
 
     with ctx.engine.connect() as conn:
         return [

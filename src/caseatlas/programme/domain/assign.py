@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-MATCH_COST = 10  # per point of topic match (a submission in the reviewer's domain scores 2)
-LOAD_COST = 40  # per unit of load, increasing: balance first, then topics
+from .tuning import TUNING, Tuning
 
 
 @dataclass(slots=True)
@@ -36,7 +35,8 @@ class Result:
     conflicts_violated: int
 
 
-def solve(p: Problem) -> Result:
+def solve(p: Problem, tuning: Tuning = TUNING) -> Result:
+    """The assignment of `p`, costed by `tuning` (its load and match costs, see `tuning.py`)."""
     from ortools.graph.python import min_cost_flow
 
     if not p.reviewers or not p.submissions or p.k <= 0:
@@ -51,7 +51,7 @@ def solve(p: Problem) -> Result:
     total = sum(need.values()) + sum(load0.values())
     cap = max(1, math.ceil(total / len(p.reviewers)))
     while True:
-        pairs, flow = _flow(min_cost_flow, p, need, load0, cap)
+        pairs, flow = _flow(min_cost_flow, p, need, load0, cap, tuning)
         possible = _possible(p, need)
         if flow >= possible or cap >= len(p.submissions):
             break
@@ -75,7 +75,7 @@ def _possible(p: Problem, need: dict[int, int]) -> int:
     )
 
 
-def _flow(mcf_module, p: Problem, need: dict[int, int], load0: dict[int, int], cap: int):
+def _flow(mcf_module, p: Problem, need: dict[int, int], load0: dict[int, int], cap: int, tuning: Tuning):
     smcf = mcf_module.SimpleMinCostFlow()
     n_r = len(p.reviewers)
     source, sink = 0, 1
@@ -83,7 +83,7 @@ def _flow(mcf_module, p: Problem, need: dict[int, int], load0: dict[int, int], c
     s_node = {s: 2 + n_r + j for j, s in enumerate(p.submissions)}
     for r, node in r_node.items():
         for unit in range(load0[r] + 1, cap + 1):  # one arc per further unit, each dearer
-            smcf.add_arc_with_capacity_and_unit_cost(source, node, 1, unit * LOAD_COST)
+            smcf.add_arc_with_capacity_and_unit_cost(source, node, 1, unit * tuning.load_cost)
     rs_arcs: list[tuple[int, int, int]] = []
     for s in p.submissions:
         if need[s] == 0:
@@ -92,7 +92,7 @@ def _flow(mcf_module, p: Problem, need: dict[int, int], load0: dict[int, int], c
             if (s, r) in p.conflicts or (s, r) in p.fixed:
                 continue
             arc = smcf.add_arc_with_capacity_and_unit_cost(
-                r_node[r], s_node[s], 1, -MATCH_COST * p.match.get((s, r), 0)
+                r_node[r], s_node[s], 1, -tuning.match_cost * p.match.get((s, r), 0)
             )
             rs_arcs.append((arc, s, r))
         smcf.add_arc_with_capacity_and_unit_cost(s_node[s], sink, need[s], 0)

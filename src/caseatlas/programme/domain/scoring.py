@@ -5,7 +5,7 @@ the call's scale). Reviewers differ in how they use the scale, so each reviewer'
 also turned into z-scores over that reviewer's own reviews (Evalato shows both); a reviewer
 with fewer than two reviews, or who gave every submission the same total, has no spread to
 normalize by and contributes 0. A submission's reviews disagree (dispersion) when their
-totals' standard deviation exceeds DISPERSION of the scale's span.
+totals' standard deviation exceeds `tuning.DISPERSION` of the scale's span.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-DISPERSION = 0.25  # of (scale_max − scale_min): on a 1–5 scale, a standard deviation above 1 point
+from .tuning import TUNING, Tuning
 
 
 def weighted_total(scores: dict[str, float], criteria: list[dict]) -> float | None:
@@ -36,7 +36,11 @@ class Row:
 
 
 def rank(
-    reviews: list[tuple[int, int, dict]], criteria: list[dict], scale: tuple[int, int], submission_ids: list[int]
+    reviews: list[tuple[int, int, dict]],
+    criteria: list[dict],
+    scale: tuple[int, int],
+    submission_ids: list[int],
+    tuning: Tuning = TUNING,
 ) -> list[Row]:
     """reviews: (submission id, reviewer id, scores) of submitted reviews. Rows sorted by raw
     total, best first (unreviewed last)."""
@@ -62,6 +66,6 @@ def rank(
         raw = statistics.fmean(ts.values()) if ts else None
         norm = statistics.fmean(z[(s, r)] for r in ts) if ts else None
         spread = statistics.pstdev(ts.values()) if len(ts) >= 2 else None
-        rows.append(Row(s, len(ts), raw, norm, spread, spread is not None and spread > DISPERSION * span, ts))
+        rows.append(Row(s, len(ts), raw, norm, spread, spread is not None and spread > tuning.dispersion * span, ts))
     rows.sort(key=lambda x: (x.raw is None, -(x.raw or 0), -(x.normalized or 0)))
     return rows

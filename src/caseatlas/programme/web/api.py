@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from ..programme.presets import PRESETS
-from ..services import accounts, calls, reviews, selection, submissions
-from ..vocab import PROGRAMME_EXPORT_TABLES
-from . import programme_schemas as s
-from .deps import ReadContext, RowId, WriteContext
-from .schemas import ErrorBody
+from ...services import accounts
+from ...vocab import PROGRAMME_EXPORT_TABLES
+from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.schemas import ErrorBody
+from ..services import calls, records, reviews, selection, submissions
+from . import schemas as s
 
 MAX_UPLOAD = 20 * 1024 * 1024
 _ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
@@ -36,7 +36,7 @@ def presets_list() -> list[dict]:
             "criteria": [c.as_dict() for c in p.criteria],
             "scale": list(p.scale),
         }
-        for p in PRESETS.values()
+        for p in calls.PRESETS.values()
     ]
 
 
@@ -275,36 +275,38 @@ def comment(ctx: WriteContext, submission_id: RowId, body: s.CommentIn) -> dict:
 
 
 @router.put(
-    "/submissions/{submission_id}/final-comment", summary="The 专家点评 printed with the case", response_model=s.Open
+    "/submissions/{submission_id}/final-comment",
+    summary="The 专家点评 printed with the case",
+    response_model=records.FinalComment,
 )
-def final_comment(ctx: WriteContext, submission_id: RowId, body: s.FinalCommentIn) -> dict:
+def final_comment(ctx: WriteContext, submission_id: RowId, body: s.FinalCommentIn) -> records.FinalComment:
     return selection.set_final_comment(ctx, submission_id, body.text)
 
 
 @router.get(
     "/calls/{call_id}/ranking",
     summary="Ranking per domain: raw and normalized totals, dispersion",
-    response_model=s.Open,
+    response_model=records.Ranking,
 )
-def ranking(ctx: ReadContext, call_id: RowId) -> dict:
+def ranking(ctx: ReadContext, call_id: RowId) -> records.Ranking:
     return selection.ranking(ctx, call_id)
 
 
 @router.get(
     "/calls/{call_id}/decisions/proposal",
     summary="Accept the best up to each quota, reject the rest",
-    response_model=list[s.Open],
+    response_model=list[records.Proposal],
 )
-def proposal(ctx: ReadContext, call_id: RowId, by: Literal["raw", "normalized"] = "raw") -> list[dict]:
+def proposal(ctx: ReadContext, call_id: RowId, by: Literal["raw", "normalized"] = "raw") -> list[records.Proposal]:
     return selection.propose(ctx, call_id, by)
 
 
 @router.post(
     "/calls/{call_id}/decisions",
     summary="Preview or apply decisions (accept or reject; within quotas; fixed once published unless reopened: 409)",
-    response_model=s.Open,
+    response_model=records.Decisions,
 )
-def decide(ctx: WriteContext, call_id: RowId, body: s.DecisionsIn) -> dict:
+def decide(ctx: WriteContext, call_id: RowId, body: s.DecisionsIn) -> records.Decisions:
     return selection.decide(ctx, call_id, [d.model_dump() for d in body.decisions], body.preview)
 
 
@@ -320,9 +322,9 @@ def reopen(ctx: WriteContext, call_id: RowId, body: s.ReasonIn) -> dict:
 @router.post(
     "/calls/{call_id}/collection",
     summary="Announce decisions; the accepted cases become a collection",
-    response_model=s.Open,
+    response_model=records.Published,
 )
-def publish_collection(ctx: WriteContext, call_id: RowId) -> dict:
+def publish_collection(ctx: WriteContext, call_id: RowId) -> records.Published:
     return selection.publish(ctx, call_id)
 
 

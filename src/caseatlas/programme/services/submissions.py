@@ -11,20 +11,20 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ..checks import check_case
-from ..errors import CaseAtlasError, Forbidden, NotFound
-from ..extract import extract_case
-from ..programme.prefill import prefill, submission_lines
-from ..readers import read_upload
-from ..store import accounts as accounts_store
-from ..store import programmes as store
-from ..text.numbers import format_quantity, is_number, parse_number
-from ..vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
-from . import audit, notify
+from ...checks import check_case
+from ...errors import CaseAtlasError, Forbidden, NotFound
+from ...extract import extract_case
+from ...readers import read_upload
+from ...services import audit, notify
+from ...services.context import Context, can, require
+from ...services.rules import now_iso
+from ...store import accounts as accounts_store
+from ...store import programmes as store
+from ...text.numbers import format_quantity, is_number, parse_number
+from ...vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
+from ..domain.prefill import prefill, submission_lines
 from . import blind as blind_view
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
-from .context import Context, can, require
-from .rules import now_iso
 
 MAX_TITLE = 200
 MAX_SECTION_CHARS = 20_000
@@ -546,7 +546,7 @@ def get(ctx: Context, submission_id: int) -> dict:
 def _review_public(r: dict, call: dict, name=None, mask: blind_view.Mask | None = None) -> dict:
     """A review as shown; in a blind call a reviewer reads the others' under a pseudonym (`name`)
     and through the submission's projection (`mask`)."""
-    from ..programme.scoring import weighted_total
+    from ..domain.scoring import weighted_total
 
     text = mask.text if mask is not None else (lambda x: x)
     return {

@@ -11,25 +11,38 @@ exist yet); once published, decisions are fixed until an organizer reopens them 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..errors import CaseAtlasError, Conflict, NotFound
-from ..models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ..programme.prefill import submission_lines
-from ..programme.scoring import rank, weighted_total
-from ..store import programmes as store
-from ..text.numbers import format_quantity
-from ..vocab import DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
-from . import audit, library, notify, sheets
+from ...errors import CaseAtlasError, Conflict, NotFound
+from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
+from ...services import audit, library, notify, sheets
+from ...services.context import Context, require
+from ...services.rules import now_iso
+from ...store import programmes as store
+from ...text.numbers import format_quantity
+from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
+from ..domain.phases import over_quota
+from ..domain.prefill import submission_lines
+from ..domain.scoring import rank, weighted_total
 from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call, submission_view
-from .context import Context, require
-from .rules import now_iso, over_quota
+from .records import (
+    DecisionChange,
+    Decisions,
+    DomainRanking,
+    FinalComment,
+    Proposal,
+    Published,
+    RankedSubmission,
+    Ranking,
+)
 
 COMMENT_HEADING = "专家点评"
 DECLARED_HEADING = "申报的量化成果"
 DECIDING = ("discussion", "decision")
 
 
-def ranking(ctx: Context, call_id: int) -> dict:
+def ranking(ctx: Context, call_id: int) -> Ranking:
     with ctx.engine.connect() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
@@ -47,42 +60,42 @@ def ranking(ctx: Context, call_id: int) -> dict:
         for row in rows:
             s = by_id[row.submission_id]
             domains.setdefault(s["domain"], []).append(
-                {
-                    "submission": s["id"],
-                    "title": s["title"],
-                    "organization": s["organization"],
-                    "n_reviews": row.n_reviews,
-                    "raw": row.raw,
-                    "normalized": row.normalized,
-                    "spread": row.spread,
-                    "dispersed": row.dispersed,
-                    "decision": s["decision"],
-                    "totals": {names[r]: t for r, t in row.totals.items()},
-                }
+                RankedSubmission(
+                    submission=s["id"],
+                    title=s["title"],
+                    organization=s["organization"],
+                    n_reviews=row.n_reviews,
+                    raw=row.raw,
+                    normalized=row.normalized,
+                    spread=row.spread,
+                    dispersed=row.dispersed,
+                    decision=s["decision"],
+                    totals={names[r]: t for r, t in row.totals.items()},
+                )
             )
-        accepted = {d: sum(1 for x in rows_ if x["decision"] == "accept") for d, rows_ in domains.items()}
-        return {
-            "call": call_id,
-            "scale": [call["scale_min"], call["scale_max"]],
-            "criteria": call["criteria"],
-            "quotas": call["quotas"],
-            "accepted": accepted,
-            "domains": [{"domain": d, "rows": r} for d, r in domains.items()],
-        }
+        accepted = {d: sum(1 for x in rows_ if x.decision == "accept") for d, rows_ in domains.items()}
+        return Ranking(
+            call=call_id,
+            scale=[call["scale_min"], call["scale_max"]],
+            criteria=call["criteria"],
+            quotas=call["quotas"],
+            accepted=accepted,
+            domains=[DomainRanking(domain=d, rows=r) for d, r in domains.items()],
+        )
 
 
-def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
+def propose(ctx: Context, call_id: int, by: str = "raw") -> list[Proposal]:
     """Decisions a chair would start from: in each domain, accept the best-ranked up to the
     domain's quota (all reviewed ones without a quota), reject the rest."""
     if by not in ("raw", "normalized"):
         raise CaseAtlasError("rank by raw or normalized")
     table = ranking(ctx, call_id)
     out = []
-    for d in table["domains"]:
-        rows = sorted((r for r in d["rows"] if r["n_reviews"]), key=lambda r: -(r[by] or 0))
-        quota = table["quotas"].get(d["domain"], len(rows))
+    for d in table.domains:
+        rows = sorted((r for r in d.rows if r.n_reviews), key=lambda r: -(getattr(r, by) or 0))
+        quota = table.quotas.get(d.domain, len(rows))
         out += [
-            {"submission": r["submission"], "decision": "accept" if i < quota else "reject"} for i, r in enumerate(rows)
+            Proposal(submission=r.submission, decision="accept" if i < quota else "reject") for i, r in enumerate(rows)
         ]
     return out
 
@@ -90,7 +103,10 @@ def propose(ctx: Context, call_id: int, by: str = "raw") -> list[dict]:
 def check_decision(decision: str | None) -> None:
     """A decision is one of vocab.DECISIONS (or none, undecided); "revise" is refused by name."""
     if decision == "revise":
-        raise CaseAtlasError("'revise' (修改后再议) is not offered: there is no revision round yet — accept or reject")
+        raise CaseAtlasError(
+            f"'revise' ({DECISION_LABELS['revise'][0]}) is not offered: there is no revision round yet"
+            " — accept or reject"
+        )
     if decision is not None and decision not in DECISIONS:
         raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
 
@@ -107,7 +123,7 @@ def _fixed(cv) -> None:
         raise CaseAtlasError(f"decisions are made in discussion or decision (the call is in {cv.phase})")
 
 
-def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = True) -> dict:
+def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = True) -> Decisions:
     """Apply decisions (or only show what they would change: `preview`). A decision that would
     take a domain past its quota is refused, as a whole; so is any change after publication
     (until reopened)."""
@@ -126,28 +142,24 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
             check_decision(decision)
             if after[sid] != decision:
                 changes.append(
-                    {
-                        "submission": sid,
-                        "title": subs[sid]["title"],
-                        "domain": subs[sid]["domain"],
-                        "from": subs[sid]["decision"],
-                        "to": decision,
-                    }
+                    DecisionChange(
+                        submission=sid,
+                        title=subs[sid]["title"],
+                        domain=subs[sid]["domain"],
+                        from_=subs[sid]["decision"],
+                        to=decision,
+                    )
                 )
             after[sid] = decision
         accepted = accepted_by_domain(conn, call_id, after)
         over = over_quota(accepted, call["quotas"])
-        result = {"changes": changes, "accepted": accepted, "over_quota": over, "applied": False}
         if preview:
-            return result
+            return Decisions(changes=changes, accepted=accepted, over_quota=over, applied=False)
         check_quota(conn, call, decisions=after)
         for c in changes:
-            store.update_submission(conn, c["submission"], decision=c["to"])
-        audit.record(
-            conn, ctx, "selection.decide", f"call:{call_id}", changes=[[c["submission"], c["to"]] for c in changes]
-        )
-        result["applied"] = True
-        return result
+            store.update_submission(conn, c.submission, decision=c.to)
+        audit.record(conn, ctx, "selection.decide", f"call:{call_id}", changes=[[c.submission, c.to] for c in changes])
+        return Decisions(changes=changes, accepted=accepted, over_quota=over, applied=True)
 
 
 MAX_REASON = 300
@@ -182,7 +194,7 @@ def reopen(ctx: Context, call_id: int, reason: str) -> dict:
     return get_call(ctx, call_id)
 
 
-def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
+def set_final_comment(ctx: Context, submission_id: int, text: str) -> FinalComment:
     with ctx.engine.begin() as conn:
         sub = store.get_submission(conn, submission_id)
         if sub is None:
@@ -191,14 +203,30 @@ def set_final_comment(ctx: Context, submission_id: int, text: str) -> dict:
         require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         store.update_submission(conn, submission_id, final_comment=(text or "").strip() or None)
         audit.record(conn, ctx, "selection.comment", f"submission:{submission_id}")
-        return {"submission": submission_id, "final_comment": (text or "").strip() or None}
+        return FinalComment(submission=submission_id, final_comment=(text or "").strip() or None)
 
 
-def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tuple[Book, list[tuple], list[int]]:
+class Declared(NamedTuple):
+    """A declared outcome as the book prints it."""
+
+    case: int  # the case's index in the book
+    outcome: dict
+    line: int  # the book's line that prints it
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionBook:
+    """The selected cases as a book, with what ties it back to the call."""
+
+    book: Book
+    declared: list[Declared]  # for `_add_declared`
+    submissions: list[int]  # the submission of each case, in the book's order
+
+
+def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> SelectionBook:
     """The selected cases as a book: front matter (title, organizers, supporters, panel), then
     each domain as a chapter with its cases, each followed by its declared outcomes and its
-    专家点评. Also returns the declared outcomes with their case and line (`_add_declared`) and the
-    submission of each case, in the book's order (domains in the call's order)."""
+    专家点评; domains in the call's order."""
     raws: list[str] = [prog["name"]]
     if prog["year"]:
         raws.append(f"{prog['year']} 年")
@@ -213,7 +241,7 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
         raws += [p for p in prog["description"].splitlines() if p.strip()]
     cases: list[Case] = []
     order: list[int] = []  # the submission of each case
-    stated: list[tuple[int, dict, int]] = []  # (case index, declared outcome, its line)
+    stated: list[Declared] = []
     for domain in call["domains"]:
         in_domain = [s for s in chosen if s["domain"] == domain]
         if not in_domain:
@@ -239,7 +267,7 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
                 sections.append(Section(DECLARED_HEADING, len(raws), len(raws)))
                 for o in declared:
                     raws.append(_declared_line(o))
-                    stated.append((len(cases), o, len(raws)))
+                    stated.append(Declared(len(cases), o, len(raws)))
             if s["final_comment"]:
                 if sections:
                     sections[-1].end_line = len(raws)
@@ -261,8 +289,8 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
                 )
             )
             order.append(s["id"])
-    from ..models import Line
-    from ..readers.normalize import normalize
+    from ...models import Line
+    from ...readers.normalize import normalize
 
     lines = [Line(no=i + 1, raw=r, text=normalize(r)) for i, r in enumerate(raws)]
     for c in cases:
@@ -286,8 +314,8 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> tupl
     )
     # The declared lines print data the applicant confirmed: the extractor reads past them (as past
     # page furniture) and `_add_declared` attaches the records themselves.
-    book = Book(document=doc, meta=meta, cases=cases, furniture=frozenset(line for _, _, line in stated))
-    return book, stated, order
+    book = Book(document=doc, meta=meta, cases=cases, furniture=frozenset(d.line for d in stated))
+    return SelectionBook(book, stated, order)
 
 
 # How a declared figure's period and status are printed: words the extractor reads back the same
@@ -313,7 +341,7 @@ def _same_figure(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def _add_declared(stated: list[tuple[int, dict, int]]):
+def _add_declared(stated: list[Declared]):
     """The applicant's confirmed outcomes become facts of the published case as data (origin
     `declared`, value and unit as confirmed), quoted from the line that prints them. Nothing is
     extracted from those lines; a figure the extractor found in the applicant's own text with
@@ -378,63 +406,87 @@ def _add_declared(stated: list[tuple[int, dict, int]]):
     return add
 
 
-def publish(ctx: Context, call_id: int) -> dict:
+@dataclass(frozen=True, slots=True)
+class _ToPublish:
+    """What a call's book is made of, read and checked."""
+
+    call: dict
+    prog: dict
+    subs: list[dict]  # every submitted submission
+    chosen: list[dict]  # the accepted ones, each with its final 专家点评 (else the first reviewer's draft)
+    panel: list[dict]
+
+
+def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
+    call = load_call(conn, call_id)
+    cv = call_view(conn, call)
+    require(ctx, "programme.manage", cv)
+    if cv.phase not in ("decision", "published"):
+        raise CaseAtlasError(f"publish after the discussion has ended (the call is in {cv.phase})")
+    prog = store.get_programme(conn, call["programme_id"])
+    subs = store.list_submissions(conn, call_id, status="submitted")
+    undecided = [s for s in subs if not s["decision"]]
+    if undecided:
+        raise CaseAtlasError(f"{len(undecided)} submission(s) have no decision yet")
+    legacy = [s for s in subs if s["decision"] not in DECISIONS]
+    if legacy:
+        raise Conflict(
+            f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
+            "any more (no revision round exists): accept or reject them first"
+        )
+    check_quota(conn, call)
+    chosen = [dict(s) for s in subs if s["decision"] == "accept"]
+    if not chosen:
+        raise CaseAtlasError("no submission is accepted: nothing to publish")
+    revs = store.reviews_of(conn, call_id)
+    for s in chosen:
+        if not s["final_comment"]:
+            draft = next(
+                (
+                    r["expert_comment"]
+                    for r in revs
+                    if r["submission_id"] == s["id"]
+                    and r["status"] == "submitted"
+                    and (r["expert_comment"] or "").strip()
+                ),
+                None,
+            )
+            s["final_comment"] = draft
+    return _ToPublish(call, prog, subs, chosen, store.members(conn, call_id, "reviewer"))
+
+
+def publish(ctx: Context, call_id: int) -> Published:
     """Announce the decisions (applicants are told) and add the accepted cases, with their final
     专家点评 (else the first reviewer's draft), to the library as a collection. Publishing
-    again after a change updates that collection in place (case ids kept)."""
-    pending: list[notify.Mail] = []
-    with ctx.engine.connect() as conn:
-        call = load_call(conn, call_id)
-        cv = call_view(conn, call)
-        require(ctx, "programme.manage", cv)
-        if cv.phase not in ("decision", "published"):
-            raise CaseAtlasError(f"publish after the discussion has ended (the call is in {cv.phase})")
-        prog = store.get_programme(conn, call["programme_id"])
-        subs = store.list_submissions(conn, call_id, status="submitted")
-        undecided = [s for s in subs if not s["decision"]]
-        if undecided:
-            raise CaseAtlasError(f"{len(undecided)} submission(s) have no decision yet")
-        legacy = [s for s in subs if s["decision"] not in DECISIONS]
-        if legacy:
-            raise Conflict(
-                f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
-                "any more (no revision round exists): accept or reject them first"
-            )
-        check_quota(conn, call)
-        chosen = [s for s in subs if s["decision"] == "accept"]
-        if not chosen:
-            raise CaseAtlasError("no submission is accepted: nothing to publish")
-        revs = store.reviews_of(conn, call_id)
-        for s in chosen:
-            if not s["final_comment"]:
-                draft = next(
-                    (
-                        r["expert_comment"]
-                        for r in revs
-                        if r["submission_id"] == s["id"]
-                        and r["status"] == "submitted"
-                        and (r["expert_comment"] or "").strip()
-                    ),
-                    None,
-                )
-                s["final_comment"] = draft
-        panel = store.members(conn, call_id, "reviewer")
-    book, stated, order = _book(call, prog, panel, chosen)
-    if sorted(order) != sorted(s["id"] for s in chosen):
-        raise CaseAtlasError("the book would not hold each accepted submission once")  # a bug, not the user's
-    result = library.save_segmented(ctx, book, _add_declared(stated), call_id=call_id)
-    if result.status == "error":
-        raise CaseAtlasError(result.error)
-    with ctx.engine.begin() as conn:
-        from ..store import library as lib
+    again after a change updates that collection in place (case ids kept).
 
-        col = lib.collection_by_file(conn, book.document.source_file)
+    One unit of work: the book, its cases tied to their submissions, the call's results, the
+    applicants' mails and the audit record are committed together or not at all. The costly part
+    (extraction and checks) runs before it, on what was read; the unit reads the call again and
+    refuses if anything the book is made of changed meanwhile."""
+    with ctx.engine.connect() as conn:
+        read = _to_publish(conn, ctx, call_id)
+    made = _book(read.call, read.prog, read.panel, read.chosen)
+    if sorted(made.submissions) != sorted(s["id"] for s in read.chosen):
+        raise CaseAtlasError("the book would not hold each accepted submission once")  # a bug, not the user's
+    library.prepare_segmented(ctx, made.book, _add_declared(made.declared), call_id=call_id)
+    pending: list[notify.Mail] = []
+    with ctx.engine.begin() as conn:
+        if _to_publish(conn, ctx, call_id) != read:
+            raise Conflict("the call changed while its book was being made: publish again")
+        call, subs = read.call, read.subs
+        result = library.store_segmented(conn, ctx, made.book, call_id=call_id)
+        if result.status == "error":
+            raise CaseAtlasError(result.error)
+        from ...store import library as lib
+
+        col = lib.collection_by_file(conn, made.book.document.source_file)
         lib.set_owner(conn, col["id"], call_id=call_id)  # (a book stored before books had owners)
-        by_id = {s["id"]: s for s in chosen}
+        by_id = {s["id"]: s for s in read.chosen}
         case_ids = lib.case_ids_in_order(conn, col["id"])  # as stored (an unchanged book is not saved again)
-        if len(set(case_ids)) != len(order):
+        if len(set(case_ids)) != len(made.submissions):
             raise CaseAtlasError("the published book does not give each accepted submission its own case")
-        for sid, case_id in zip(order, case_ids):  # each submission with its own case (book order)
+        for sid, case_id in zip(made.submissions, case_ids):  # each submission with its own case (book order)
             store.update_submission(conn, sid, final_comment=by_id[sid]["final_comment"], case_id=case_id)
         for s in subs:  # and no other submission has one (accepted before a reopen, rejected after)
             if s["id"] not in by_id and s["case_id"]:
@@ -444,7 +496,6 @@ def publish(ctx: Context, call_id: int) -> dict:
             conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"], reopened_at=None
         )
         if first_time:
-            words = {"accept": "入选", "reject": "未入选"}
             for s in subs:
                 notify.queue(
                     conn,
@@ -452,7 +503,7 @@ def publish(ctx: Context, call_id: int) -> dict:
                     "decision",
                     s["applicant_email"],
                     f"[案例征集] 评审结果：{s['title']}",
-                    f"您申报的案例“{s['title']}”评审结果：{words[s['decision']]}。",
+                    f"您申报的案例“{s['title']}”评审结果：{DECISION_LABELS[s['decision']][0]}。",
                     pending,
                 )
         audit.record(
@@ -461,11 +512,11 @@ def publish(ctx: Context, call_id: int) -> dict:
             "selection.publish",
             f"call:{call_id}",
             collection=col["slug"],
-            cases=len(chosen),
+            cases=len(read.chosen),
             **({"after_reopen": call["reopened_at"]} if call["reopened_at"] else {}),
         )
     notify.send(ctx.engine, pending)
-    return {"collection": col["slug"], "cases": len(chosen), "status": result.status}
+    return Published(collection=col["slug"], cases=len(read.chosen), status=result.status)
 
 
 # --- exports
@@ -515,18 +566,18 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
     table_ = ranking(ctx, call_id)
     rows = [
         {
-            "id": r["submission"],
-            "title": r["title"],
-            "domain": d["domain"],
-            "decision": r["decision"],
-            "raw": r["raw"],
-            "normalized": r["normalized"],
-            "spread": r["spread"],
-            "dispersed": r["dispersed"],
-            "n_reviews": r["n_reviews"],
+            "id": r.submission,
+            "title": r.title,
+            "domain": d.domain,
+            "decision": r.decision,
+            "raw": r.raw,
+            "normalized": r.normalized,
+            "spread": r.spread,
+            "dispersed": r.dispersed,
+            "n_reviews": r.n_reviews,
         }
-        for d in table_["domains"]
-        for r in d["rows"]
+        for d in table_.domains
+        for r in d.rows
     ]
     return DECISION_COLUMNS, rows
 

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from ..programme.presets import PRESETS
-from ..vocab import Decision, OutcomeKind, Period, Status
+from ...vocab import Decision, OutcomeKind, Period, Status
+from ..services.calls import PRESETS
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]

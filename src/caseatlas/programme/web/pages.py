@@ -9,15 +9,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ..errors import CaseAtlasError
-from ..programme.presets import PRESETS
-from ..services import accounts, calls, reviews, selection, submissions
-from ..text.numbers import format_quantity, input_number
-from ..vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
-from .api import set_session_cookie
-from .deps import ReadContext, RowId, WriteContext
-from .i18n import STRINGS
-from .pages import TEMPLATES, render
+from ...errors import CaseAtlasError
+from ...services import accounts
+from ...text.numbers import format_quantity, input_number
+from ...vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
+from ...web.api import set_session_cookie
+from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.i18n import STRINGS
+from ...web.pages import TEMPLATES, render
+from ..services import calls, reviews, selection, submissions
 
 router = APIRouter(include_in_schema=False)
 # The one writer of numbers on the programme's pages: values in form fields with every digit and
@@ -51,7 +51,7 @@ def programmes_page(request: Request, ctx: ReadContext, message: str | None = No
         request,
         "programmes.html",
         calls=calls.list_calls(ctx),
-        presets=PRESETS,
+        presets=calls.PRESETS,
         message=message,
         can_create="programme.create" in ctx.actor.grants,
     )
@@ -245,9 +245,7 @@ def ranking_page(
     table = selection.ranking(ctx, call_id)
     deciding = call["phase"] in selection.DECIDING
     proposed = (
-        {p["submission"]: p["decision"] for p in selection.propose(ctx, call_id, propose)}
-        if propose and deciding
-        else {}
+        {p.submission: p.decision for p in selection.propose(ctx, call_id, propose)} if propose and deciding else {}
     )
     return render(
         request,
@@ -287,13 +285,13 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
         )
     else:
         result = selection.decide(ctx, call_id, chosen, preview=True)
-        if result["over_quota"]:
+        if result.over_quota:
             error = "超过名额，未应用：" + "；".join(
-                f"{d} 入选 {n} 项，名额 {call['quotas'][d]}" for d, n in result["over_quota"].items()
+                f"{d} 入选 {n} 项，名额 {call['quotas'][d]}" for d, n in result.over_quota.items()
             )
         elif apply:
             result = selection.decide(ctx, call_id, chosen, preview=False)
-            return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result['changes'])} 项决定")
+            return _go(f"/calls/{call_id}/ranking", f"已应用 {len(result.changes)} 项决定")
     table = selection.ranking(ctx, call_id)
     # 409: the call's state (its phase, its quotas) does not allow these decisions now.
     return render(
@@ -321,7 +319,7 @@ async def reopen_post(request: Request, ctx: WriteContext, call_id: RowId):
 @router.post("/calls/{call_id}/collection")
 def publish_collection(ctx: WriteContext, call_id: RowId):
     out = selection.publish(ctx, call_id)
-    return _go(f"/search?collection={quote(out['collection'])}", None)
+    return _go(f"/search?collection={quote(out.collection)}", None)
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)

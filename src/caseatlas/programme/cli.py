@@ -14,11 +14,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..programme.presets import PRESETS
-from ..services import calls, reviews, selection
+from ..cli.common import DbOption, context, err, fail, out, run
 from ..text.numbers import format_number
 from ..vocab import DECISIONS
-from .common import DbOption, context, err, fail, out, run
+from .services import calls, reviews, selection
 
 app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, decide, export, publish.")
 CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
@@ -27,7 +26,7 @@ CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme 
 @app.command("presets")
 def presets_cmd() -> None:
     """The presets: section template, criteria with weights, domains."""
-    for p in PRESETS.values():
+    for p in calls.PRESETS.values():
         out.print(f"[bold]{p.key}[/bold] {escape(p.label)}")
         out.print("  sections: " + " / ".join(p.template), highlight=False)
         out.print(
@@ -39,7 +38,7 @@ def presets_cmd() -> None:
 @app.command("create")
 def create(
     name: str,
-    preset: Annotated[str, typer.Option(help=f"One of {', '.join(PRESETS)}.")] = "cteam",
+    preset: Annotated[str, typer.Option(help=f"One of {', '.join(calls.PRESETS)}.")] = "cteam",
     year: Annotated[int | None, typer.Option()] = None,
     domain: Annotated[
         list[str] | None, typer.Option("--domain", help="A domain/chapter (repeat); default: the preset's.")
@@ -156,22 +155,22 @@ def ranking(call_id: CallArg, as_json: Annotated[bool, typer.Option("--json")] =
     """Ranking per domain: weighted total, per-reviewer normalized score, dispersion."""
     t = run(lambda: selection.ranking(context(db), call_id))
     if as_json:
-        sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(t.model_dump(mode="json", by_alias=True), ensure_ascii=False) + "\n")
         return
-    for d in t["domains"]:
+    for d in t.domains:
         table = Table(
-            "#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision", title=d["domain"]
+            "#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision", title=d.domain
         )
-        for i, r in enumerate(d["rows"], 1):
+        for i, r in enumerate(d.rows, 1):
             table.add_row(
                 str(i),
-                str(r["submission"]),
-                escape(r["title"]),
-                str(r["n_reviews"]),
-                "" if r["raw"] is None else f"{r['raw']:.2f}",
-                "" if r["normalized"] is None else f"{r['normalized']:+.2f}",
-                ("" if r["spread"] is None else f"{r['spread']:.2f}") + (" !" if r["dispersed"] else ""),
-                r["decision"] or "",
+                str(r.submission),
+                escape(r.title),
+                str(r.n_reviews),
+                "" if r.raw is None else f"{r.raw:.2f}",
+                "" if r.normalized is None else f"{r.normalized:+.2f}",
+                ("" if r.spread is None else f"{r.spread:.2f}") + (" !" if r.dispersed else ""),
+                r.decision or "",
             )
         out.print(table)
 
@@ -231,15 +230,14 @@ def decide(
             fail(f"'{d}': use SUBMISSION=DECISION, e.g. 12=accept")
         chosen.append({"submission": int(sid), "decision": decision.strip() or None})
     r = run(lambda: selection.decide(context(db), call_id, chosen, preview=not apply))
-    for c in r["changes"]:
+    for c in r.changes:
         out.print(
-            f"{c['submission']} {escape(c['title'])} ({escape(c['domain'] or '')}): "
-            f"{c['from'] or '—'} → {c['to'] or '—'}",
+            f"{c.submission} {escape(c.title)} ({escape(c.domain or '')}): {c.from_ or '—'} → {c.to or '—'}",
             highlight=False,
         )
-    for d, n in r["over_quota"].items():
+    for d, n in r.over_quota.items():
         out.print(f"over quota: {escape(d)} {n}", highlight=False)
-    out.print("applied" if r["applied"] else "preview only (--apply to apply)", highlight=False)
+    out.print("applied" if r.applied else "preview only (--apply to apply)", highlight=False)
 
 
 @app.command("reopen")
@@ -257,4 +255,4 @@ def reopen(
 def publish_collection(call_id: CallArg, db: DbOption = None) -> None:
     """Announce the decisions and add the accepted cases to the library as a collection."""
     r = run(lambda: selection.publish(context(db), call_id))
-    out.print(f"collection {r['collection']}: {r['cases']} cases ({r['status']})", highlight=False)
+    out.print(f"collection {r.collection}: {r.cases} cases ({r.status})", highlight=False)

@@ -3,15 +3,16 @@ per-criterion scores, confidence and a draft 专家点评, and a discussion per 
 
 from __future__ import annotations
 
-from ..errors import CaseAtlasError, Conflict, NotFound
-from ..programme.assign import Problem, solve
-from ..store import accounts as accounts_store
-from ..store import programmes as store
-from . import audit, blind, notify
+from ...errors import CaseAtlasError, Conflict, NotFound
+from ...services import audit, notify
+from ...services.context import Context, require
+from ...services.rules import now_iso
+from ...store import accounts as accounts_store
+from ...store import programmes as store
+from ..domain.assign import Problem, solve
+from . import blind
 from . import conflicts as coi
 from .calls import call_view, conflicts_of, load_call, submission_view
-from .context import Context, require
-from .rules import now_iso
 
 MAX_COMMENT = 10_000
 CONFIDENCE = (1, 5)

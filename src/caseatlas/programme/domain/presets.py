@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..vocab import CORE_KINDS
+from ...vocab import CORE_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ PRESETS: dict[str, Preset] = {
 
 
 def get(key: str) -> Preset:
-    from ..errors import CaseAtlasError
+    from ...errors import CaseAtlasError
 
     try:
         return PRESETS[key]

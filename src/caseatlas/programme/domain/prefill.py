@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from ..extract import PROFILE, extract_case
-from ..models import Document, Line
-from ..readers.normalize import normalize
-from ..segment import segment
-from ..segment.cases import is_org_like
-from ..segment.lines import PROSE_END, analyse, cn_to_int
+from ...extract import PROFILE, extract_case
+from ...models import Document, Line
+from ...readers.normalize import normalize
+from ...segment import segment
+from ...segment.cases import is_org_like
+from ...segment.lines import PROSE_END, analyse, cn_to_int
 
 SIMILAR = 0.5  # SequenceMatcher ratio for a heading to take a template slot it does not name
 _CN_NUMBERED = re.compile(r"^([一二三四五六七八九十]+)\s*[、.．]")

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+import openpyxl
 from conftest import CORPUS, GOLD, needs_corpus
 from typer.testing import CliRunner
 
@@ -25,12 +26,12 @@ def test_ingest_list_show_export(db_path, sample_file, tmp_path):
     assert "added" in out and "8 cases" in out
     assert "unchanged" in run("ingest", str(sample_file)).stdout
     assert db_path.exists()  # CASEATLAS_DB is honoured
-    cases = [json.loads(l) for l in run("cases", "--json").stdout.splitlines()]
+    cases = [json.loads(line) for line in run("cases", "--json").stdout.splitlines()]
     assert len(cases) == 8 and list(cases[0]) == EXPORT_FIELDS
     assert cases[0]["source_file"] == sample_file.name
     shown = run("show", cases[0]["id"]).stdout
     assert cases[0]["title"] in shown and "【减排成效】" in shown and "18.6 MW" in shown
-    exported = [json.loads(l) for l in run("export", "--format", "jsonl").stdout.splitlines()]
+    exported = [json.loads(line) for line in run("export", "--format", "jsonl").stdout.splitlines()]
     assert exported == cases
     target = tmp_path / "cases.csv"
     run("export", "--format", "csv", "-o", str(target))
@@ -41,6 +42,12 @@ def test_ingest_list_show_export(db_path, sample_file, tmp_path):
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert len(rows) == sum(len(c["metrics"]) for c in cases)
     assert {r["outcome_id"] for r in rows} == {m["id"] for c in cases for m in c["metrics"]}
+    book = tmp_path / "cases.xlsx"  # both tables as sheets, as the API's export
+    run("export", "--format", "xlsx", "--collection", cases[0]["id"].split(":")[0], "-o", str(book))
+    sheets = openpyxl.load_workbook(book, read_only=True)
+    assert sheets.sheetnames == ["cases", "outcomes"]
+    assert [r[0] for r in sheets["cases"].iter_rows(min_row=2, values_only=True)] == [c["id"] for c in cases]
+    assert sheets["outcomes"].max_row - 1 == sum(len(c["metrics"]) for c in cases)
     assert "青禾" in run("collections").stdout
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT, needs_corpus
 from typer.testing import CliRunner
+from web_server import free_port
 
 from caseatlas.cli import app
 
@@ -92,12 +93,6 @@ def readme_steps() -> list[Step]:
 STEPS = readme_steps()
 
 
-def free_port() -> int:
-    from web_server import free_port as port
-
-    return port()
-
-
 @dataclass
 class Replay:
     """The README followed by a reader, one command at a time, in order."""
@@ -112,6 +107,7 @@ class Replay:
     submissions: list[int] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)
     databases: list[str] = field(default_factory=list)
+    engines: dict = field(default_factory=dict)  # URL → engine, for what people do in the web app
 
     def upto(self, index: int) -> None:
         for i in range(index + 1):
@@ -266,7 +262,8 @@ class Replay:
         from caseatlas.store import accounts as accounts_store
         from caseatlas.store import open_engine
 
-        engine = open_engine(self.env["CASEATLAS_DB"])
+        url = self.env["CASEATLAS_DB"]
+        engine = self.engines.get(url) or self.engines.setdefault(url, open_engine(url))
         if username is None:
             return Context(engine)
         with engine.connect() as conn:
@@ -340,6 +337,8 @@ def replay(request, tmp_path_factory):
     r = Replay(work, pg_admin=request.getfixturevalue("pg_admin_url") if needs_pg else "")
     r.library = str(root / "library.db")
     yield r
+    for engine in r.engines.values():
+        engine.dispose()
     from pg import drop_database
 
     for url in r.databases:

@@ -1,6 +1,7 @@
 """The structure docs/architecture.md describes, checked against the code: SQL only in
-`store`, shells that import services only, one vocabulary, every write behind CSRF, and
-the tuning numbers the doc states."""
+`store`, every import within the layer map (which the doc's paragraph states), a module table
+row for every part naming every module, one vocabulary, every write behind CSRF, the head
+migration and the tuning numbers the doc states."""
 
 from __future__ import annotations
 
@@ -55,6 +56,139 @@ def test_store_sql_is_not_built_from_strings():
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"""text\(\s*f["']""", source), path  # no f-string SQL
         assert ".format(" not in source or "SELECT" not in source, path
+
+
+# What each part of the package may import: the one statement of the layers. Every part may
+# import the ground floor; the ground floor imports only what comes before it in GROUND.
+# docs/architecture.md's "Imports go one way" paragraph is this map written out (layer_paragraph).
+GROUND = ("vocab", "errors", "models", "text")
+MAY_IMPORT = {
+    "readers": (),
+    "organizations": (),
+    "store": (),
+    "segment": ("organizations",),
+    "extract": ("readers", "segment"),
+    "search": ("extract", "store"),
+    "checks": ("extract", "search"),
+    "publish": ("extract", "segment"),
+    "programme": ("readers", "segment", "extract", "organizations"),
+    "services": (
+        "readers",
+        "segment",
+        "extract",
+        "checks",
+        "organizations",
+        "search",
+        "publish",
+        "programme",
+        "store",
+    ),
+    "web": ("services",),
+    "cli": ("services", "web"),
+}
+# A module that is a layer of its own package (the programme's command line is a shell).
+LAYER_OF = {"programme/cli.py": "cli"}
+# Edges the paragraph explains.
+WHY = {("cli", "web"): "to serve it"}
+
+
+def layer(parts: list[str]) -> str:
+    """The part a module (path parts under src/caseatlas) belongs to: its innermost folder that
+    names a part (a package may hold layers of its own, e.g. `programme/services/`), else its
+    top-level package or module (`__init__` for the package itself)."""
+    if "/".join(parts) in LAYER_OF:
+        return LAYER_OF["/".join(parts)]
+    named = [p for p in parts[:-1] if p in MAY_IMPORT or p in GROUND]
+    return named[-1] if named else parts[0].removesuffix(".py")
+
+
+def _module(target: list[str]) -> list[str] | None:
+    """Path parts of the caseatlas module or package a dotted name names, else None."""
+    if target and (PKG.joinpath(*target[:-1]) / f"{target[-1]}.py").exists():
+        return [*target[:-1], f"{target[-1]}.py"]
+    if (PKG.joinpath(*target) / "__init__.py").exists():
+        return [*target, "__init__.py"]
+    return None
+
+
+def imported_parts(path: Path) -> set[tuple[str, str]]:
+    """(part, module) for every caseatlas module `path` imports, relative or absolute."""
+    here = list(path.relative_to(PKG).parts[:-1])
+    found = set()
+    for module, names in imports(path):
+        if module.startswith("."):
+            level = len(module) - len(module.lstrip("."))
+            target = here[: len(here) - level + 1] + [m for m in module.lstrip(".").split(".") if m]
+        elif module == "caseatlas" or module.startswith("caseatlas."):
+            target = module.split(".")[1:]
+        else:
+            continue
+        # `from .. import web`: a name may be a module of its own; else it is the package's.
+        mods = [m for m in (_module([*target, n]) for n in names) if m] or [_module(target)]
+        found |= {(layer(m), "/".join(m)) for m in mods if m}
+    return found
+
+
+def test_the_layer_map_goes_one_way():
+    """No cycle in the map: an import never runs back up."""
+    done: set[str] = set()
+
+    def visit(part: str, trail: list[str]) -> None:
+        assert part not in trail, f"the layer map has a cycle: {' → '.join([*trail, part])}"
+        if part not in done:
+            for lower in MAY_IMPORT.get(part, ()):
+                visit(lower, [*trail, part])
+            done.add(part)
+
+    for part in MAY_IMPORT:
+        visit(part, [])
+    assert not set(GROUND) & set(MAY_IMPORT)
+    assert all((PKG / p).is_dir() or (PKG / f"{p}.py").exists() for p in [*GROUND, *MAY_IMPORT])
+
+
+def test_imports_follow_the_layer_map():
+    offenders = []
+    for path in modules():
+        rel = path.relative_to(PKG)
+        me = layer(list(rel.parts))
+        if me in ("__init__", "__main__", ""):  # the package itself: its version, the CLI entry point
+            continue
+        allowed = set(MAY_IMPORT.get(me, ())) | {me}
+        allowed |= set(GROUND[: GROUND.index(me)]) if me in GROUND else set(GROUND) | {"__init__"}
+        for part, module in imported_parts(path):
+            if part not in allowed:
+                offenders.append(f"{rel.as_posix()} ({me}) imports {module} ({part})")
+    assert not offenders, "imports outside the layer map (tests/test_architecture.py MAY_IMPORT):\n" + "\n".join(
+        offenders
+    )
+
+
+def _name(part: str) -> str:
+    return f"`{part}/`" if (PKG / part).is_dir() else f"`{part}.py`"
+
+
+def layer_paragraph() -> str:
+    """docs/architecture.md's paragraph on imports, written from the map."""
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+
+    bare = [_name(p) for p, allowed in MAY_IMPORT.items() if not allowed]
+    rules = [f"{listed(bare)} import nothing more"]
+    for part, allowed in MAY_IMPORT.items():
+        if allowed:
+            names = [_name(a) + (f" ({WHY[part, a]})" if (part, a) in WHY else "") for a in allowed]
+            rules.append(f"{_name(part)} imports {listed(names)}")
+    return (
+        f"Imports go one way: every part may import the ground floor ({listed([_name(g) for g in GROUND])}, "
+        f"each of these only the ones before it); beyond it, {'; '.join(rules)}. Only `store/` builds SQL. "
+        "`tests/test_architecture.py` holds this map and checks every import against it."
+    )
+
+
+def test_architecture_doc_states_the_layer_map():
+    expected = layer_paragraph()
+    assert expected in " ".join(DOC.split()), f"docs/architecture.md should say, as one paragraph:\n{expected}"
 
 
 def absolute(path: Path, module: str) -> str:
@@ -131,10 +265,6 @@ def test_programme_layers_mirror_the_house():
     ]
 
 
-# The ground floor every layer may import; everything else in the package is above the store.
-GROUND = {"models", "errors", "vocab", "text"}
-
-
 def _top_level(path: Path, module: str) -> str | None:
     """The top-level part of caseatlas an import in `path` reaches (None: outside the package)."""
     if module.startswith("caseatlas."):
@@ -157,7 +287,7 @@ def test_store_imports_nothing_above_it():
     for path in modules("store"):
         for module, _ in imports(path):
             top = _top_level(path, module)
-            if top is not None and top not in GROUND | {"store"}:
+            if top is not None and top not in {*GROUND, "store"}:
                 offenders.append(f"{path.relative_to(PKG)} imports {module}")
         source = path.read_text(encoding="utf-8")
         if "Callable" in source:
@@ -251,19 +381,36 @@ def test_one_vocabulary():
         assert "renewable_generation" not in source or path.name == "i18n.py", f"{path.name} spells out the kinds"
 
 
-def test_architecture_doc_names_every_module():
-    named = set(re.findall(r"`([a-z_]+(?:/[a-z_]+)*\.py)`", DOC)) | set(re.findall(r"`([a-z_]+/)`", DOC))
-    for path in modules():
-        rel = path.relative_to(PKG).as_posix()
-        if path.name == "__init__.py" or rel.count("/") == 0 and path.name in ("__main__.py",):
+def module_table() -> dict[str, str]:
+    """docs/architecture.md's module table: `part` → what its row says."""
+    return dict(re.findall(r"^\| `([a-z_]+(?:/|\.py))` \| (.*) \|$", DOC, re.M))
+
+
+def test_module_table_has_a_row_per_part():
+    parts = {f"{p.name}/" for p in PKG.iterdir() if p.is_dir() and any(p.rglob("*.py"))}
+    parts |= {p.name for p in PKG.glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    table = set(module_table())
+    assert not parts - table, f"docs/architecture.md's module table has no row for {sorted(parts - table)}"
+    assert not table - parts, f"docs/architecture.md's module table names {sorted(table - parts)}, not in the package"
+
+
+def test_module_table_names_every_module_and_only_modules_that_exist():
+    for part, row in module_table().items():
+        if not part.endswith("/"):
             continue
-        assert rel in named or rel.split("/")[0] + "/" in named and rel.split("/")[-1] in DOC, (
-            f"docs/architecture.md does not mention {rel}"
-        )
-    for mentioned in named:
-        if mentioned.endswith(".py"):
-            exists = (PKG / mentioned).exists() or (ROOT / mentioned).exists() or any(PKG.rglob(mentioned))
-            assert exists, f"docs/architecture.md names {mentioned}, which does not exist"
+        folder = PKG / part
+        named = set(re.findall(r"`([a-z0-9_]+(?:/[a-z0-9_]+)*\.py)`", row))
+        for path in modules(part):
+            rel = path.relative_to(folder).as_posix()
+            if path.name == "__init__.py" and rel != "__init__.py":
+                continue
+            assert rel in named or f"{part}{rel}" in named or path.name == "__init__.py", (
+                f"the row of {part} does not name {rel}"
+            )
+        for name in named:
+            assert any((base / name).exists() for base in (folder, PKG, PKG.parent.parent)), (
+                f"the row of {part} names {name}: no such module"
+            )
 
 
 # A constant (`caseatlas.search.textindex.K1`) or a field of a module's object
@@ -297,6 +444,11 @@ def test_architecture_doc_has_numbers():
 
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert re.findall(r"head migration `(\w+)`", DOC) == [head], (
+        f"docs/architecture.md should name head migration {head}"
+    )
+
     assert f"migration `{ScriptDirectory.from_config(cfg).get_current_head()}`" in DOC
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+import openpyxl
 from conftest import CORPUS, GOLD, needs_corpus
 from typer.testing import CliRunner
 
@@ -41,6 +42,12 @@ def test_ingest_list_show_export(db_path, sample_file, tmp_path):
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert len(rows) == sum(len(c["metrics"]) for c in cases)
     assert {r["outcome_id"] for r in rows} == {m["id"] for c in cases for m in c["metrics"]}
+    book = tmp_path / "cases.xlsx"  # both tables as sheets, as the API's export
+    run("export", "--format", "xlsx", "--collection", cases[0]["id"].split(":")[0], "-o", str(book))
+    sheets = openpyxl.load_workbook(book, read_only=True)
+    assert sheets.sheetnames == ["cases", "outcomes"]
+    assert [r[0] for r in sheets["cases"].iter_rows(min_row=2, values_only=True)] == [c["id"] for c in cases]
+    assert sheets["outcomes"].max_row - 1 == sum(len(c["metrics"]) for c in cases)
     assert "青禾" in run("collections").stdout
 
 

@@ -22,6 +22,13 @@ def _dump(rows) -> None:
     sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
 
 
+def _warn_missing(rows: list[dict]) -> None:
+    """Gold books the library does not hold score 0 in every column: say so, not only the zeros."""
+    missing = [r["book"] for r in rows if not r["in_library"]]
+    if missing:
+        err.print(f"not in library (ingest them first): {', '.join(missing)}")
+
+
 @app.command("cases")
 def eval_cases(gold: GoldOption, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Case precision/recall/F1 (line ranges, IoU ≥ 0.5) and title exact-match rate per book."""
@@ -41,9 +48,7 @@ def eval_cases(gold: GoldOption, db: DbOption = None, as_json: JsonOption = Fals
             f"{r['organization_exact']:.1%}",
         )
     out.print(table)
-    missing = [r["book"] for r in rows if not r["in_library"]]
-    if missing:
-        err.print(f"not in library (ingest them first): {', '.join(missing)}")
+    _warn_missing(rows)
 
 
 @app.command("facts")
@@ -66,6 +71,7 @@ def eval_facts(gold: GoldOption, db: DbOption = None, as_json: JsonOption = Fals
             prov,
         )
     out.print(table)
+    _warn_missing(rows)
 
 
 @app.command("search")

@@ -13,6 +13,7 @@ from rich.table import Column, Table
 
 from ..services import discovery, exports, library
 from ..text.numbers import format_quantity
+from ..vocab import EXPORT_FORMATS
 from .common import DbOption, context, err, fail, out, run
 
 app = typer.Typer()
@@ -139,7 +140,7 @@ def show(case_id: str, db: DbOption = None) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=" or ".join(EXPORT_FORMATS))] = "jsonl",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
     collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
     table: Annotated[
@@ -148,9 +149,17 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export every case: JSON Lines = the export contract (id, collection, source_file, …, metrics);
-    CSV = a flat table a spreadsheet can sum (--table cases or outcomes)."""
-    if fmt not in ("jsonl", "csv"):
-        fail(f"unknown format '{fmt}' (use jsonl or csv)")
+    CSV = a flat table a spreadsheet can sum (--table cases or outcomes); XLSX = both tables as sheets."""
+    if fmt not in EXPORT_FORMATS:
+        fail(f"unknown format '{fmt}' (use {', '.join(EXPORT_FORMATS)})")
+    if fmt == "xlsx":  # a zip archive: written whole, never as text chunks
+        data, _ = run(lambda: exports.export_bytes(context(db), fmt, collection=collection))
+        if output:
+            output.write_bytes(data)
+            err.print(f"wrote {output}")
+        else:
+            sys.stdout.buffer.write(data)
+        return
     chunks = run(lambda: list(exports.export(context(db), fmt, collection, table=table)))
     if output:
         # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.

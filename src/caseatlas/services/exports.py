@@ -176,15 +176,21 @@ def export(
     yield sheets.csv_bytes(columns, rows).decode("utf-8-sig")
 
 
-def export_bytes(ctx: Context, fmt: str, case_ids: list[str] | None = None, table: str = "cases") -> tuple[bytes, str]:
-    """Export cases (all, or the given ids in that order) as jsonl, csv (`table` cases or
-    outcomes) or xlsx (both tables as sheets): (content, media type)."""
+def export_bytes(
+    ctx: Context,
+    fmt: str,
+    case_ids: list[str] | None = None,
+    table: str = "cases",
+    collection: str | None = None,
+) -> tuple[bytes, str]:
+    """Export cases (all, one collection's, or the given ids in that order) as jsonl, csv
+    (`table` cases or outcomes) or xlsx (both tables as sheets): (content, media type)."""
     require(ctx, "library.read")
     if fmt not in EXPORT_FORMATS:
         raise CaseAtlasError(f"unknown export format '{fmt}' (use {', '.join(EXPORT_FORMATS)})")
     if fmt != "xlsx":
-        text = "".join(export(ctx, fmt, case_ids=case_ids, table=table))
+        text = "".join(export(ctx, fmt, collection, case_ids=case_ids, table=table))
         # utf-8-sig for CSV so spreadsheet programs read Chinese correctly.
         return text.encode("utf-8-sig" if fmt == "csv" else "utf-8"), MEDIA[fmt]
-    records = _records(ctx, None, case_ids)
+    records = _records(ctx, collection, case_ids)
     return sheets.xlsx_bytes([(name, *table_rows(records, name)) for name in TABLES]), MEDIA["xlsx"]

@@ -206,7 +206,9 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
             if c is not b and c.section != b.section
         ):
             continue
-        words = "、".join(sorted(shared, key=lambda w: -idf.get(w, 0))[:4])
+        words = "、".join(
+            sorted(shared, key=lambda w: (-idf.get(w, 0), w))[:4]
+        )  # ties by the word: the same message every run
         flags.append(
             Flag(
                 "date",

@@ -302,7 +302,9 @@ def snippets(
     rows = [rows_by_id[pid] for pid in hit.passage_ids if pid in rows_by_id]
     if not rows:
         return []
-    terms = sorted({t for g in groups for alt in g for t in alt}, key=len, reverse=True)
+    terms = sorted(
+        {t for g in groups for alt in g for t in alt}, key=lambda t: (-len(t), t)
+    )  # ties by the term: stable
     out = []
     an = analyzer()
     for r in [r for r in rows if r.kind == "text"][:n] or rows[:1]:

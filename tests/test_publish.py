@@ -194,15 +194,15 @@ def test_pdf_contents_bookmarks_and_running_headers(book_pdf, corpus_library):
         if m:
             entries[m.group(1).strip()] = int(m.group(2))
     for c in cases:
-        page = entries[c["title"]]
-        assert page_text[page - 1].lstrip().startswith(c["title"][:8]), (c["title"], page)
+        page = entries[c.title]
+        assert page_text[page - 1].lstrip().startswith(c.title[:8]), (c.title, page)
     # Running headers: on a case's later pages, the page's number with the case title (right
     # pages) or the book title (left pages), and never the page number alone.
-    first = entries[cases[0]["title"]]
-    second = entries[cases[1]["title"]]
+    first = entries[cases[0].title]
+    second = entries[cases[1].title]
     for p in range(first + 1, second):
         edge = [ln.text for ln in doc_lines if ln.page == p and ln.text.strip()]
-        header = f"{cases[0]['title']} {p}" if p % 2 else f"{p} 2022 企业气候行动 案例集"
+        header = f"{cases[0].title} {p}" if p % 2 else f"{p} 2022 企业气候行动 案例集"
         assert any(t.replace("\u3000", " ").startswith(header) for t in edge[-3:]), (p, edge[-3:])
 
 
@@ -218,7 +218,7 @@ def test_corpus_book_reads_back_as_it_was(corpus_library, book, fmt):
     assert r.f1 == 1.0, r
     assert r.same_organization == r.same_chapter == r.same_sections == r.matched, r
     assert r.core_recall >= 0.98, r.missed
-    assert all(r["meta"].values()), r["meta"]
+    assert all(r.meta.values()), r.meta
 
 
 # --- the HTML edition ----------------------------------------------------------------------
@@ -286,7 +286,7 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
         page.fill("#search", word)
         page.wait_for_selector("#results li")
         titles = page.locator("#results li a").all_inner_texts()
-        assert cases[1]["title"] in titles
+        assert cases[1].title in titles
         assert "找到" in page.inner_text("#search-status")
         page.fill("#search", word + " 不存在的词语组合")
         page.wait_for_function("document.querySelectorAll('#results li').length === 0")
@@ -295,7 +295,7 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
         page.wait_for_selector("#results li")
         page.click(f"#results li a:text-is('{cases[1]['title']}')")
         page.wait_for_load_state()
-        assert page.url.endswith("/cases/2.html") and page.inner_text("h2.case-title") == cases[1]["title"]
+        assert page.url.endswith("/cases/2.html") and page.inner_text("h2.case-title") == cases[1].title
         page.click("a:text('在全书中查看')")
         page.wait_for_load_state()
         assert page.url.endswith(f"{slug}.html#case-2")

@@ -487,7 +487,7 @@ def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
     case = library.case_detail(ctx, case_ids[0])
     assert_declared_are_data(case, declared)
     co2 = [m for m in case.metrics if m.unit == "tCO2e"]
-    assert len(co2) == 1 and co2[0]["origin"] == "declared", "the figure the text states too is kept once"
+    assert len(co2) == 1 and co2[0].origin == "declared", "the figure the text states too is kept once"
     assert any(ev.quote == said or said in ev.quote for ev in co2[0].evidence), "with the text's quote"
     assert not [m for m in case.metrics if m.value in (1.6, 5.8, 6, 7, 10, 6e6)]  # nothing read from "1.6e+06"
     assert not any("e+" in ln.raw for ln in case.lines)  # the book prints figures with the one writer

@@ -293,7 +293,7 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
         assert "没有找到" in page.inner_text("#search-status")
         page.fill("#search", word)
         page.wait_for_selector("#results li")
-        page.click(f"#results li a:text-is('{cases[1]['title']}')")
+        page.click(f"#results li a:text-is('{cases[1].title}')")
         page.wait_for_load_state()
         assert page.url.endswith("/cases/2.html") and page.inner_text("h2.case-title") == cases[1].title
         page.click("a:text('在全书中查看')")

@@ -72,7 +72,7 @@ def main() -> None:
         db = Path(tmp) / "lib.db"
         ctx = Context(open_engine(db), system_actor())
         library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
-        slugs = [c["slug"] for c in library.collections(ctx)]
+        slugs = [c.slug for c in library.collections(ctx)]
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(db), str(args.cases), str(Path(tmp) / "big.pdf"), *slugs],
             capture_output=True,
@@ -85,8 +85,7 @@ def main() -> None:
             for slug in slugs:
                 for fmt in ("pdf", "html"):
                     t = time.perf_counter()
-                    r = publishing.roundtrip(ctx, slug, fmt)
-                    r.pop("missed")
+                    r = publishing.roundtrip(ctx, slug, fmt).model_dump(exclude={"missed"})
                     r["seconds"] = round(time.perf_counter() - t, 2)
                     rows.append(r)
             report["roundtrip"] = rows

@@ -334,7 +334,7 @@ def test_failed_logins_are_throttled_per_account_and_per_address_and_audited(sit
     assert r.status_code == 429 and "Retry-After" in r.headers
     from caseatlas.services import audit
 
-    actions = [e["action"] for e in audit.entries(ctx, limit=500)]
+    actions = [e.action for e in audit.entries(ctx, limit=500)]
     # the address reached its limit (its first failures were the admin's), every later try was refused
     assert actions.count("users.login_failed") == accounts.CLIENT_FAILURES
     assert actions.count("users.login_throttled") >= 2 + len(others) - (
@@ -390,26 +390,26 @@ def test_books_have_owners(site, sample_file):
         "/api/v1/collections", headers={"X-CSRF-Token": ah}, files={"file": ("mine.md", changed, "text/markdown")}
     )
     assert r.status_code == 200 and r.json()["status"] == "replaced"
-    owners = {c["source_file"]: c["owner_username"] for c in library.collections(ctx)}
+    owners = {c.source_file: c.owner_username for c in library.books(ctx)}
     assert owners == {"mine.md": "organizer1", "mine-2.md": "organizer2", "sample_casebook_2025.md": None}
     # the owner removes its book; an admin removes anyone's
     assert a.delete("/api/v1/collections/mine", headers={"X-CSRF-Token": ah}).status_code == 200
     admin, adh = client_for(db_path, "admin")
     assert admin.delete("/api/v1/collections/mine-2", headers={"X-CSRF-Token": adh}).status_code == 200
     log = audit.entries(ctx, 200)
-    refused = [(e["actor"], e["action"], e["target"]) for e in log if e["action"].endswith("_refused")]
+    refused = [(e.actor, e.action, e.target) for e in log if e.action.endswith("_refused")]
     assert ("user:organizer2", "library.ingest_refused", "mine.md") in refused
     assert ("user:organizer2", "library.delete_refused", "mine.md") in refused
     assert ("user:organizer2", "library.delete_refused", "sample_casebook_2025.md") in refused
-    deleted = {e["target"]: (e["actor"], e["detail"]["owner"]) for e in log if e["action"] == "library.delete"}
+    deleted = {e.target: (e.actor, e.detail["owner"]) for e in log if e.action == "library.delete"}
     assert deleted == {
         "mine.md": ("user:organizer1", "user:organizer1"),
         "mine-2.md": ("user:admin1", "user:organizer2"),
     }
     added = [
-        (e["target"], e["detail"]["owner"], e["detail"]["replaced"])
+        (e.target, e.detail["owner"], e.detail["replaced"])
         for e in log
-        if e["action"] == "library.ingest" and e["target"] == "mine.md"
+        if e.action == "library.ingest" and e.target == "mine.md"
     ]
     assert added == [("mine.md", "user:organizer1", True), ("mine.md", "user:organizer1", False)]
 
@@ -507,7 +507,7 @@ def test_weak_passwords_are_refused_everywhere_with_the_reason(site, smtp):
     # invitation acceptance and reset
     invited = accounts.add_user(ctx, "invitee", None, "reviewer", email="invitee@example.org")
     path = _link(_mail_to(smtp, "invitee@example.org")[0], "invite")
-    assert invited["invitation"].endswith(path)
+    assert invited.invitation.endswith(path)
     form = anon.get(path)
     r = anon.post(path, data={"csrf_token": _form_csrf(form.text), "password": WEAK, "password2": WEAK})
     assert r.status_code == 400 and "密码太容易被猜到" in r.text and 'id="password-form"' in r.text
@@ -710,7 +710,7 @@ def test_reset_same_answer_for_every_account_link_works_once_and_ends_sessions(s
         accounts.request_reset(Context(ctx.engine), "resetme", "10.9.9.9")
     from caseatlas.services import audit
 
-    actions = [e["action"] for e in audit.entries(ctx, limit=500)]
+    actions = [e.action for e in audit.entries(ctx, limit=500)]
     assert (
         "users.reset_requested" in actions and "users.password_reset" in actions and "users.reset_throttled" in actions
     )

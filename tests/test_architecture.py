@@ -653,3 +653,75 @@ def test_programme_selection_returns_typed_results():
                 assert issubclass(t, Result), f"selection.{fname} returns {t.__name__}, not a records.Result"
         checked += 1
     assert checked >= 6, checked
+
+
+# Services that return typed results (issue 24, item 4): each public function says what it returns,
+# and it is never a bare dict or list of dicts; a model it returns is a frozen `records.Result`.
+# discovery and the programme's services (calls, submissions, reviews, selection, …) follow.
+TYPED_SERVICES = (
+    "library",
+    "records",
+    "insights",
+    "exports",
+    "checks",
+    "organizations",
+    "accounts",
+    "audit",
+    "evaluation",
+    "publishing",
+)
+UNTYPED_YET = {"insights.sort_by_outcome"}  # reorders discovery's search hits, which are still dicts
+
+
+def _returned(hint) -> list:
+    """The types a return annotation names: itself, and what a list, tuple, union or dict holds."""
+    import typing
+
+    args = typing.get_args(hint)
+    return [hint, *(t for a in args for t in _returned(a))]
+
+
+@pytest.mark.parametrize("name", TYPED_SERVICES)
+def test_services_return_typed_results(name):
+    import inspect
+    import typing
+
+    from pydantic import BaseModel
+
+    from caseatlas.services.records import Result
+
+    module = importlib.import_module(f"caseatlas.services.{name}")
+    checked = 0
+    for fname, func in inspect.getmembers(module, inspect.isfunction):
+        if fname.startswith("_") or func.__module__ != module.__name__ or f"{name}.{fname}" in UNTYPED_YET:
+            continue
+        hints = typing.get_type_hints(func)
+        assert "return" in hints, f"services.{name}.{fname} does not say what it returns"
+        ret = hints["return"]
+        outer = typing.get_origin(ret) or ret
+        items = typing.get_args(ret)
+        assert outer is not dict, f"services.{name}.{fname} returns a dict: return a model"
+        assert not (outer is list and items and (typing.get_origin(items[0]) or items[0]) is dict), (
+            f"services.{name}.{fname} returns a list of dicts: return models"
+        )
+        for t in _returned(ret):
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                assert issubclass(t, Result), f"services.{name}.{fname} returns {t.__name__}, not a records.Result"
+        checked += 1
+    assert checked, f"services.{name} has no public function"
+
+
+def test_one_definition_per_response_shape():
+    """A shape a service returns is not defined again at the web edge."""
+    from pydantic import BaseModel
+
+    from caseatlas.web import schemas
+
+    services = {
+        n
+        for name in TYPED_SERVICES
+        for n, v in vars(importlib.import_module(f"caseatlas.services.{name}")).items()
+        if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__.startswith("caseatlas.services")
+    }
+    edge = {n for n, v in vars(schemas).items() if isinstance(v, type) and v.__module__ == schemas.__name__}
+    assert not services & edge, f"defined twice, in services and web/schemas.py: {sorted(services & edge)}"

@@ -202,22 +202,22 @@ def test_flags_are_stored_at_ingest_exported_and_keep_their_verdict(tmp_path):
     book.write_text(BOOK, encoding="utf-8")
     assert library.ingest_file(ctx, book).status == "added"
     found = checks.flags(ctx)
-    assert [(f["case_title"], f["check"]) for f in found] == [
+    assert [(f.case_title, f.check) for f in found] == [
         ("甲公司节能改造", "factor"),
         ("乙公司光伏项目", "format"),
     ], found
-    fid = found[0]["id"]
+    fid = found[0].id
     checks.set_verdict(ctx, fid, "confirmed", "原文如此，已向申报单位核实")
     with pytest.raises(CaseAtlasError, match="verdict 'maybe'"):
         checks.set_verdict(ctx, fid, "maybe")
     # Re-ingest after an unrelated edit: the flag keeps its id and its verdict.
     book.write_text(BOOK.replace("项目建成后运行良好。", "项目建成后运行良好，获得好评。"), encoding="utf-8")
     assert library.ingest_file(ctx, book).status == "replaced"
-    again = {f["id"]: f for f in checks.flags(ctx)}
-    assert again[fid]["verdict"] == "confirmed" and again[fid]["verdict_note"].startswith("原文如此")
+    again = {f.id: f for f in checks.flags(ctx)}
+    assert again[fid].verdict == "confirmed" and again[fid].verdict_note.startswith("原文如此")
     # Exports: the record's `flags` (the contract's fields), and the outcome rows that are flagged.
-    rec = next(r for r in library.cases(ctx) if r["title"] == "甲公司节能改造")
-    assert {"id", "check", "severity", "message", "lines", "quotes", "values"} <= set(rec["flags"][0])
+    rec = next(r for r in library.cases(ctx) if r.title == "甲公司节能改造")
+    assert {"id", "check", "severity", "message", "lines", "quotes", "values"} <= set(rec.model_dump()["flags"][0])
     cols, rows = exports.table_rows(library.cases(ctx), "outcomes")
     assert "flags" in cols and {r["flags"] for r in rows if r["case_title"] == "甲公司节能改造"} == {"factor"}
     data, _ = exports.export_bytes(ctx, "jsonl")
@@ -236,8 +236,8 @@ def test_dev_gold_floor(tmp_path):
     ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     r = eval_checks(ctx, CORPUS.parent / "eval" / "claims-dev.json")
-    assert r["items"] == 33
-    assert r["caught"] >= 24 and r["recall"] >= 0.70 and r["precision"] >= 0.9, r
+    assert r.items == 33
+    assert r.caught >= 24 and r.recall >= 0.70 and r.precision >= 0.9, r
     assert not {
         "000-01",
         "000-02",
@@ -259,7 +259,7 @@ def test_dev_gold_floor(tmp_path):
         "002-14",
         "002-15",
         "002-16",
-    } & set(r["missed"])
+    } & set(r.missed)
 
 
 def test_applicant_and_reviewers_see_flags_on_a_submission(ctx):
@@ -385,24 +385,22 @@ def test_verdict_from_the_case_page(tmp_path):
     accounts.add_user(ctx, "org1", "correct horse battery", "organizer")
     flag = checks.flags(ctx, check="factor")[0]
     client = TestClient(create_app(str(tmp_path / "lib.db")))
-    page = client.get(f"/cases/{flag['case_id']}").text
-    assert f'id="flag-{flag["id"]}"' in page and "verdict-form" not in page  # readers see flags, not the form
+    page = client.get(f"/cases/{flag.case_id}").text
+    assert f'id="flag-{flag.id}"' in page and "verdict-form" not in page  # readers see flags, not the form
     client.post("/api/v1/login", json={"username": "org1", "password": "correct horse battery"})
-    page = client.get(f"/cases/{flag['case_id']}").text
+    page = client.get(f"/cases/{flag.case_id}").text
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
     r = client.post(
-        f"/cases/{flag['case_id']}/flags/{flag['id']}",
+        f"/cases/{flag.case_id}/flags/{flag.id}",
         data={"csrf_token": csrf, "verdict": "dismissed", "note": "按区域电网因子核算"},
         follow_redirects=False,
     )
-    assert r.status_code == 303 and r.headers["location"].endswith(f"#flag-{flag['id']}")
-    assert checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"
-    page = client.get(f"/cases/{flag['case_id']}").text
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#flag-{flag.id}")
+    assert checks.flags(ctx, check="factor")[0].verdict == "dismissed"
+    page = client.get(f"/cases/{flag.case_id}").text
     assert "verdict-dismissed" in page and "按区域电网因子核算" in page
-    r = client.post(
-        f"/cases/{flag['case_id']}/flags/{flag['id']}", data={"verdict": "confirmed"}, follow_redirects=False
-    )
-    assert r.status_code == 403 and checks.flags(ctx, check="factor")[0]["verdict"] == "dismissed"  # no CSRF token
+    r = client.post(f"/cases/{flag.case_id}/flags/{flag.id}", data={"verdict": "confirmed"}, follow_redirects=False)
+    assert r.status_code == 403 and checks.flags(ctx, check="factor")[0].verdict == "dismissed"  # no CSRF token
 
 
 def flags_in_sections(check: str, *rows: str, sections: list[int]):
@@ -489,9 +487,9 @@ def test_search_by_flag_and_totals_without_flagged_figures(tmp_path):
     assert co2() == pytest.approx(19792 + 570) and co2(unflagged=True) == pytest.approx(570)
     assert insights.summary(ctx, unflagged=True).flagged_left_out == 2  # the tce and the CO2 figure
     by_book = insights.outcomes_by(ctx, "collection", unflagged=True)
-    assert [round(r["total"]) for r in by_book] == [570]
+    assert [round(r.total) for r in by_book] == [570]
     # A dismissed flag no longer narrows the search nor leaves its figures out.
-    fid = next(f["id"] for f in checks.flags(ctx) if f["check"] == "factor")
+    fid = next(f.id for f in checks.flags(ctx) if f.check == "factor")
     checks.set_verdict(ctx, fid, "dismissed", "按电力折算标煤，因子无误")
     assert titles("any") == ["乙公司光伏项目"] and co2(unflagged=True) == pytest.approx(19792 + 570)
 

@@ -214,10 +214,10 @@ def test_dev_books_outcome_precision_and_recall(ctx):
 
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     rows = evaluation.eval_facts(ctx, GOLD)
-    assert rows and all(r["in_library"] for r in rows)
+    assert rows and all(r.in_library for r in rows)
     for r in rows:
-        assert r["recall"] >= 0.9 and r["precision"] >= 0.9, r
-    json.dumps(rows)  # the report is plain data
+        assert r.recall >= 0.9 and r.precision >= 0.9, r
+    json.dumps([r.model_dump() for r in rows])  # the report is plain data
 
 
 def test_taxonomy_docs_list_every_entry():
@@ -284,10 +284,10 @@ def test_a_target_does_not_move_the_achieved_total(tmp_path, sample_file):
     book.write_text(content[:anchor] + target + content[anchor:], encoding="utf-8")
     library.ingest_file(ctx, book)
     assert total(ctx) == before
-    added = {m["value"]: m["status"] for c in library.cases(ctx) for m in c["metrics"] if m["value"] in (5e6, 2e5)}
+    added = {m.value: m.status for c in library.cases(ctx) for m in c.metrics if m.value in (5e6, 2e5)}
     assert set(added) == {5e6, 2e5} and set(added.values()) <= {"target", "projection"}
     assert insights.summary(ctx).not_summed["target"] >= 1
-    ranked = insights.sort_by_outcome(ctx, [{"case_id": c["id"]} for c in library.cases(ctx)])
+    ranked = insights.sort_by_outcome(ctx, [{"case_id": c.id} for c in library.cases(ctx)])
     values = [h["sort_value"] or 0.0 for h in ranked]
     assert values == sorted(values, reverse=True) and 5e6 not in values  # sorted by achieved figures
 
@@ -529,13 +529,13 @@ def test_books_in_layouts_the_reference_books_do_not_use(tmp_path):
     ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
     results = library.ingest_paths(ctx, [UNSEEN / "books"])
     assert [r.status for r in results] == ["added"] * 4
-    cases = {r["book"]: r for r in evaluation.eval_cases(ctx, UNSEEN / "gold")}
-    facts = {r["book"]: r for r in evaluation.eval_facts(ctx, UNSEEN / "gold")}
+    cases = {r.book: r for r in evaluation.eval_cases(ctx, UNSEEN / "gold")}
+    facts = {r.book: r for r in evaluation.eval_facts(ctx, UNSEEN / "gold")}
     assert set(cases) == {"notice_2026", "english_casebook_2026", "parks_2026", "factories_2026"}
     for book in cases:
-        assert cases[book]["f1"] == 1.0 and cases[book]["title_exact"] == 1.0, cases[book]
-        assert cases[book]["organization_exact"] == 1.0, cases[book]
-        assert facts[book]["precision"] >= 0.95 and facts[book]["recall"] >= 0.9, facts[book]
+        assert cases[book].f1 == 1.0 and cases[book].title_exact == 1.0, cases[book]
+        assert cases[book].organization_exact == 1.0, cases[book]
+        assert facts[book].precision >= 0.95 and facts[book].recall >= 0.9, facts[book]
 
 
 def test_the_held_out_book(tmp_path):
@@ -549,7 +549,7 @@ def test_the_held_out_book(tmp_path):
     library.ingest_paths(ctx, [ROOT / "eval" / "heldout" / "books"])
     (cases,) = evaluation.eval_cases(ctx, ROOT / "eval" / "heldout" / "gold")
     (facts,) = evaluation.eval_facts(ctx, ROOT / "eval" / "heldout" / "gold")
-    assert cases["f1"] == 1.0 and facts["precision"] >= 0.9 and facts["recall"] >= 0.9, (cases, facts)
+    assert cases.f1 == 1.0 and facts.precision >= 0.9 and facts.recall >= 0.9, (cases, facts)
 
 
 # Issue 22 (3): periods, status and kinds as rules about language. Each rule with a sentence that

@@ -135,7 +135,7 @@ def test_inserted_case_gets_a_new_id_and_moves_nobody(ctx, engine, book):
     assert after["case_notes"] == before["case_notes"]
     new = set(after["cases"]) - set(before["cases"])
     assert len(new) == 1 and after["titles"][new.pop()] == "渔港岸电改造工程"
-    titles = [c["title"] for c in library.cases(ctx)]
+    titles = [c.title for c in library.cases(ctx)]
     assert titles[1] == "渔港岸电改造工程"  # book order still follows the book
 
 
@@ -146,7 +146,7 @@ def test_fact_ids_are_exported_and_stable_across_libraries(ctx, book, tmp_path):
     library.ingest_file(ctx, book)
     other = Context(open_engine(tmp_path / "other.db"), system_actor())
     library.ingest_file(other, book)
-    ids = [[m["id"] for m in c["metrics"]] for c in library.cases(ctx)]
-    assert ids == [[m["id"] for m in c["metrics"]] for c in library.cases(other)]
+    ids = [[m.id for m in c.metrics] for c in library.cases(ctx)]
+    assert ids == [[m.id for m in c.metrics] for c in library.cases(other)]
     flat = [i for case in ids for i in case]
     assert len(flat) == len(set(flat)) > 10

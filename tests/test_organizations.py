@@ -215,27 +215,27 @@ def two_books(ctx, tmp_path):
     return ctx, tmp_path
 
 
-def _case_org(ctx, title: str) -> dict:
-    (c,) = [c for c in library.cases(ctx) if c["title"] == title]
+def _case_org(ctx, title: str):
+    (c,) = [c for c in library.cases(ctx) if c.title == title]
     return c
 
 
 def test_ingest_links_organizations_across_books_with_stable_ids(two_books):
     ctx, tmp = two_books
     a, b = _case_org(ctx, "美团骑手绿色出行"), _case_org(ctx, "单车全生命周期减碳")
-    assert a["organization_id"] and a["organization_id"] == b["organization_id"]
-    assert _case_org(ctx, "内蒙古牧场光伏")["organization_id"] == _case_org(ctx, "乳业低碳工厂")["organization_id"]
-    assert _case_org(ctx, "城市社区零碳改造")["organization_id"] != _case_org(ctx, "园区储能示范")["organization_id"]
-    listed = {o["name"]: o for o in orgs.organizations(ctx, min_books=2)}
-    assert set(listed) == {"美团", "蒙牛"} and listed["美团"]["n_books"] == 2
-    detail = orgs.organization(ctx, a["organization_id"])
-    assert [c["title"] for c in detail["cases"]] == ["美团骑手绿色出行", "单车全生命周期减碳"]  # by book year
-    assert detail["cases"][0]["outcomes"]["co2e_reduction"][0]["value"] == 1200
-    assert "北京三快在线科技有限公司" in detail["aliases"] and "汉海信息技术（上海）有限公司" in detail["aliases"]
+    assert a.organization_id and a.organization_id == b.organization_id
+    assert _case_org(ctx, "内蒙古牧场光伏").organization_id == _case_org(ctx, "乳业低碳工厂").organization_id
+    assert _case_org(ctx, "城市社区零碳改造").organization_id != _case_org(ctx, "园区储能示范").organization_id
+    listed = {o.name: o for o in orgs.organizations(ctx, min_books=2)}
+    assert set(listed) == {"美团", "蒙牛"} and listed["美团"].n_books == 2
+    detail = orgs.organization(ctx, a.organization_id)
+    assert [c.title for c in detail.cases] == ["美团骑手绿色出行", "单车全生命周期减碳"]  # by book year
+    assert detail.cases[0].outcomes["co2e_reduction"][0].value == 1200
+    assert "北京三快在线科技有限公司" in detail.aliases and "汉海信息技术（上海）有限公司" in detail.aliases
     # Re-ingesting an edited book keeps every id.
     (tmp / "b.md").write_text(BOOK_B.replace("节约电费 100 万元", "节约电费 120 万元"), encoding="utf-8")
     assert library.ingest_file(ctx, tmp / "b.md").status == "replaced"
-    assert _case_org(ctx, "单车全生命周期减碳")["organization_id"] == a["organization_id"]
+    assert _case_org(ctx, "单车全生命周期减碳").organization_id == a.organization_id
 
 
 def test_decisions_survive_reingest_and_need_an_organizer(two_books):
@@ -248,19 +248,19 @@ def test_decisions_survive_reingest_and_need_an_organizer(two_books):
     with pytest.raises(CaseAtlasError, match="same name"):
         orgs.decide(ctx, "蒙牛乳业", "蒙牛乳业有限公司", "same")
     orgs.decide(ctx, "甲乙丙社区服务中心", "丁戊己能源有限公司", "same", "同一业主")
-    assert _case_org(ctx, "城市社区零碳改造")["organization_id"] == _case_org(ctx, "园区储能示范")["organization_id"]
+    assert _case_org(ctx, "城市社区零碳改造").organization_id == _case_org(ctx, "园区储能示范").organization_id
     orgs.decide(ctx, "蒙牛乳业", "内蒙古蒙牛乳业", "different")
-    assert _case_org(ctx, "内蒙古牧场光伏")["organization_id"] != _case_org(ctx, "乳业低碳工厂")["organization_id"]
+    assert _case_org(ctx, "内蒙古牧场光伏").organization_id != _case_org(ctx, "乳业低碳工厂").organization_id
     (tmp / "a.md").write_text(BOOK_A.replace("300 吨", "310 吨"), encoding="utf-8")
     assert library.ingest_file(ctx, tmp / "a.md").status == "replaced"
-    assert _case_org(ctx, "城市社区零碳改造")["organization_id"] == _case_org(ctx, "园区储能示范")["organization_id"]
-    assert _case_org(ctx, "内蒙古牧场光伏")["organization_id"] != _case_org(ctx, "乳业低碳工厂")["organization_id"]
+    assert _case_org(ctx, "城市社区零碳改造").organization_id == _case_org(ctx, "园区储能示范").organization_id
+    assert _case_org(ctx, "内蒙古牧场光伏").organization_id != _case_org(ctx, "乳业低碳工厂").organization_id
     orgs.decide(ctx, "蒙牛乳业", "内蒙古蒙牛乳业", None)  # withdrawn: the rule links them again
-    assert _case_org(ctx, "内蒙古牧场光伏")["organization_id"] == _case_org(ctx, "乳业低碳工厂")["organization_id"]
-    assert x["organization_id"] != y["organization_id"]
+    assert _case_org(ctx, "内蒙古牧场光伏").organization_id == _case_org(ctx, "乳业低碳工厂").organization_id
+    assert x.organization_id != y.organization_id
     # Removing a book drops organizations no case names any more.
     library.delete_collection(ctx, "b")
-    assert {o["name"] for o in orgs.organizations(ctx)} == {"美团", "蒙牛", "甲乙丙社区服务中心"}
+    assert {o.name for o in orgs.organizations(ctx)} == {"美团", "蒙牛", "甲乙丙社区服务中心"}
 
 
 def test_facet_filter_export_and_csv(two_books):
@@ -320,17 +320,17 @@ def test_api_and_pages(two_books, db_path):
 def test_corpus_organizations_in_two_or_more_books_are_linked_and_distinct_ones_are_not(tmp_path):
     ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
-    groups = {o["name"]: o for o in orgs.organizations(ctx, min_books=2, top_only=True)}
+    groups = {o.name: o for o in orgs.organizations(ctx, min_books=2, top_only=True)}
     # What the issue names (美团 in three books, 蒙牛, 晶澳, 联想, 万科 in two) and the grid
     # company whose branches contribute to four books.
     assert {"美团", "蒙牛", "晶澳", "联想", "万科", "国家电网"} <= set(groups)
-    assert groups["美团"]["group_books"] == 3
-    assert groups["国家电网"]["group_cases"] == 6  # 003's case names two branches: counted once
+    assert groups["美团"].group_books == 3
+    assert groups["国家电网"].group_cases == 6  # 003's case names two branches: counted once
     records = library.cases(ctx)
     by_printed = {}
     for r in records:
-        for o in r["organizations"]:
-            by_printed.setdefault(o["as_printed"], set()).add((o["id"], o["group_id"]))
+        for o in r.organizations:
+            by_printed.setdefault(o.as_printed, set()).add((o.id, o.group_id))
     (jd,), (boe,) = by_printed["京东集团"], by_printed["福州京东方光电科技有限公司"]
     assert jd[1] != boe[1]  # 京东 and 京东方 share two characters, not a word
     (gd,), (sh,) = by_printed["中国建设银行广东省分行"], by_printed["中国建设银行上海市分行"]

@@ -190,13 +190,13 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     calls.advance(org, call["id"])  # end discussion → decision
     result = selection.publish(org, call["id"])
     assert result.cases == 2
-    cols = {c["slug"]: c for c in library.collections(ctx)}
-    assert result.collection in cols and cols[result.collection]["publisher"] == "某促进中心"
+    cols = {c.slug: c for c in library.collections(ctx)}
+    assert result.collection in cols and cols[result.collection].publisher == "某促进中心"
     hits = discovery.search(ctx, "储能 绿电交易", mode="text")
     assert any(h["title"] == "园区储能与绿电交易" for h in hits["hits"])
     case = library.case_detail(ctx, submissions.get(org, sa["id"])["case_id"])
-    assert case["chapter"] == "绿色制造" and any(s["heading"] == "专家点评" for s in case["sections"])
-    assert any(m["kind"] == "co2e_reduction" for m in case["metrics"])
+    assert case.chapter == "绿色制造" and any(s.heading == "专家点评" for s in case.sections)
+    assert any(m.kind == "co2e_reduction" for m in case.metrics)
     assert submissions.get(a, sa["id"])["decision"] == "accept"
 
 
@@ -321,7 +321,7 @@ def test_every_programme_action_is_audited_and_exported(programme, ctx, tmp_path
 
     call, org = programme
     _through_review(programme, ctx)
-    actions = {e["action"] for e in audit.entries(ctx, limit=500)}
+    actions = {e.action for e in audit.entries(ctx, limit=500)}
     assert {
         "programme.create",
         "programme.publish",
@@ -441,19 +441,19 @@ def publish_declared(org: Context, declared: list[dict], text: str) -> tuple[dic
     return call, ids
 
 
-def assert_declared_are_data(case: dict, declared: list[dict]) -> None:
+def assert_declared_are_data(case, declared: list[dict]) -> None:
     """The case holds exactly the declared records (origin declared, values as confirmed), and
     nothing was extracted from the lines that print them."""
-    got = sorted((m["kind"], m["value"], m["unit"], m["period"]) for m in case["metrics"] if m["origin"] == "declared")
+    got = sorted((m.kind, m.value, m.unit, m.period) for m in case.metrics if m.origin == "declared")
     assert got == sorted((o["kind"], o["value"], o["unit"], o["period"]) for o in declared)
-    sec = next(s for s in case["sections"] if s["heading"] == DECLARED_SECTION)
-    printed = range(sec["start_line"] + 1, sec["end_line"] + 1)
+    sec = next(s for s in case.sections if s.heading == DECLARED_SECTION)
+    printed = range(sec.start_line + 1, sec.end_line + 1)
     assert len(printed) == len(declared)
-    for m in case["metrics"]:
-        if m["origin"] != "declared":
-            assert m["line"] not in printed and not any(ev["line"] in printed for ev in m["evidence"] or []), m
+    for m in case.metrics:
+        if m.origin != "declared":
+            assert m.line not in printed and not any(ev.line in printed for ev in m.evidence or []), m
         else:
-            assert m["line"] in printed
+            assert m.line in printed
 
 
 def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
@@ -473,16 +473,16 @@ def test_declared_outcomes_stay_data_in_the_library(programme, ctx, db_path):
     call, ids = publish_declared(org, declared, said)
     titles = ["城市公交电动化", "园区储能与绿电交易", "厂房屋顶分布式光伏"]
     case_ids = [submissions.get(org, i)["case_id"] for i in ids]
-    assert [library.case_detail(ctx, c)["title"] for c in case_ids] == titles, "each submission has its own case"
+    assert [library.case_detail(ctx, c).title for c in case_ids] == titles, "each submission has its own case"
     case = library.case_detail(ctx, case_ids[0])
     assert_declared_are_data(case, declared)
-    co2 = [m for m in case["metrics"] if m["unit"] == "tCO2e"]
-    assert len(co2) == 1 and co2[0]["origin"] == "declared", "the figure the text states too is kept once"
-    assert any(ev["quote"] == said or said in ev["quote"] for ev in co2[0]["evidence"]), "with the text's quote"
-    assert not [m for m in case["metrics"] if m["value"] in (1.6, 5.8, 6, 7, 10, 6e6)]  # nothing read from "1.6e+06"
-    assert not any("e+" in ln["raw"] for ln in case["lines"])  # the book prints figures with the one writer
+    co2 = [m for m in case.metrics if m.unit == "tCO2e"]
+    assert len(co2) == 1 and co2[0].origin == "declared", "the figure the text states too is kept once"
+    assert any(ev.quote == said or said in ev.quote for ev in co2[0].evidence), "with the text's quote"
+    assert not [m for m in case.metrics if m.value in (1.6, 5.8, 6, 7, 10, 6e6)]  # nothing read from "1.6e+06"
+    assert not any("e+" in ln.raw for ln in case.lines)  # the book prints figures with the one writer
     other = library.case_detail(ctx, case_ids[2])
-    assert other["metrics"] and all(m["origin"] == "extracted" for m in other["metrics"])
+    assert other.metrics and all(m.origin == "extracted" for m in other.metrics)
     # The library says where each figure comes from, in both languages.
     client = TestClient(create_app(str(db_path)))
     page = client.get(f"/cases/{quote(case_ids[0])}").text
@@ -514,7 +514,7 @@ def test_any_declared_value_is_held_exactly(programme, ctx, value, kind, period)
     declared = [{"kind": kind, "value": value, "unit": KIND_UNITS[kind], "period": period}]
     call, ids = publish_declared(org, declared, "项目按计划建成投运。")
     case = library.case_detail(ctx, submissions.get(org, ids[0])["case_id"])
-    assert case["title"] == "城市公交电动化"
+    assert case.title == "城市公交电动化"
     assert_declared_are_data(case, declared)
 
 
@@ -789,8 +789,8 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     assert len(set(cases)) == 2
     for sid, case_id in zip(ids, cases):  # each accepted submission: its own case, with its declared figure
         case = library.case_detail(ctx, case_id)
-        assert case["title"] == submissions.get(org, sid)["title"]
-        assert [m["value"] for m in case["metrics"] if m["origin"] == "declared"] == [
+        assert case.title == submissions.get(org, sid)["title"]
+        assert [m.value for m in case.metrics if m.origin == "declared"] == [
             o["value"] for o in submissions.get(org, sid)["outcomes"]
         ]
     change = [{"submission": ids[1], "decision": "reject"}]
@@ -817,9 +817,9 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
             selection.reopen(as_user(ctx.engine, name), cid, "想改")
     r = client.post(f"/api/v1/calls/{cid}/reopen", headers=h, json={"reason": "申报单位撤回案例"})
     assert r.status_code == 200 and r.json()["phase"] == "decision" and r.json()["reopened_at"]
-    entry = next(e for e in audit.entries(ctx, 100) if e["action"] == "selection.reopen")
-    assert entry["actor"] == "user:org1" and entry["detail"]["reason"] == "申报单位撤回案例"
-    assert entry["target"] == f"call:{cid}"
+    entry = next(e for e in audit.entries(ctx, 100) if e.action == "selection.reopen")
+    assert entry.actor == "user:org1" and entry.detail["reason"] == "申报单位撤回案例"
+    assert entry.target == f"call:{cid}"
     with pytest.raises(CaseAtlasError, match="only published"):
         selection.reopen(org, cid, "again")  # already reopened
     r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h, json={"decisions": change, "preview": False})
@@ -829,7 +829,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     assert calls.get_call(org, cid)["phase"] == "published" and calls.get_call(org, cid)["reopened_at"] is None
     assert submissions.get(org, ids[0])["case_id"] == cases[0], "the kept case keeps its id"
     assert submissions.get(org, ids[1])["case_id"] is None, "a rejected submission has no case"
-    assert [c["n_cases"] for c in library.collections(ctx)] == [1]
+    assert [c.n_cases for c in library.collections(ctx)] == [1]
     # the page form and the CLI reopen too
     r = client.post(
         f"/calls/{cid}/reopen", data={"reason": "再议", "csrf_token": h["X-CSRF-Token"]}, follow_redirects=False
@@ -838,7 +838,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
     selection.publish(org, cid)
     r = cli(db_path, "programme", "reopen", str(cid), "--reason", "命令行再议")
     assert r.exit_code == 0 and "reopened" in r.output
-    assert [e["detail"]["reason"] for e in audit.entries(ctx, 200) if e["action"] == "selection.reopen"] == [
+    assert [e.detail["reason"] for e in audit.entries(ctx, 200) if e.action == "selection.reopen"] == [
         "命令行再议",
         "再议",
         "申报单位撤回案例",
@@ -849,9 +849,9 @@ def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db
     call, org, ids = accepted_two(programme, ctx)
     cid = call["id"]
     out = selection.publish(org, cid)
-    col = next(c for c in library.collections(ctx) if c["slug"] == out.collection)
-    assert col["owner_call_id"] == cid and col["owner_user_id"] is None
-    name, before = col["source_file"], col["n_cases"]
+    col = next(c for c in library.books(ctx) if c.slug == out.collection)
+    assert col.owner_call_id == cid and col.owner_user_id is None
+    name, before = col.source_file, col.n_cases
     fake = "\n".join(["# 假冒案例集", "## 案例一", "案例概述", "内容。", "项目成果", "减排 1 吨。"] * 3).encode()
     accounts.add_user(ctx, "admin1", PASSWORD, "admin")
     for who in ("org1", "admin1"):  # not even the call's own organizer, nor an admin
@@ -865,7 +865,7 @@ def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db
     (tmp_path / name).write_bytes(fake)
     r = cli(db_path, "ingest", str(tmp_path / name))
     assert r.exit_code == 1 and "publishing that call again" in r.output
-    assert next(c for c in library.collections(ctx) if c["slug"] == out.collection)["n_cases"] == before
+    assert next(c for c in library.collections(ctx) if c.slug == out.collection).n_cases == before
     # its organizer cannot remove it either; an admin can, and the call may then publish it again
     client, h = web_as(db_path, "org1")
     assert client.delete(f"/api/v1/collections/{out.collection}", headers=h).status_code == 403

@@ -56,7 +56,7 @@ def book_pdf(corpus_library, tmp_path_factory):
     _tools()
     out = tmp_path_factory.mktemp("pdf") / "000.pdf"
     info = publishing.publish(corpus_library, "000_3717a3b3a4f37818", "pdf", out)
-    assert info["pages"] > 27 and out.stat().st_size == info["bytes"]
+    assert info.pages > 27 and out.stat().st_size == info.bytes
     return out
 
 
@@ -176,7 +176,7 @@ def test_pdf_contents_bookmarks_and_running_headers(book_pdf, corpus_library):
         page_text = [p.get_text() for p in doc]
     cases = library.cases(corpus_library, "000_3717a3b3a4f37818")
     # Bookmarks: the front matter and the 8 chapters at level 1, every case at level 2.
-    assert [t for lvl, t, _ in outline if lvl == 2] == [c["title"] for c in cases]
+    assert [t for lvl, t, _ in outline if lvl == 2] == [c.title for c in cases]
     assert sum(1 for lvl, t, _ in outline if lvl == 1 and t.startswith("第")) == 8
     # Contents: each entry's page number is the page its case starts on.
     entries = {}
@@ -185,15 +185,15 @@ def test_pdf_contents_bookmarks_and_running_headers(book_pdf, corpus_library):
         if m:
             entries[m.group(1).strip()] = int(m.group(2))
     for c in cases:
-        page = entries[c["title"]]
-        assert page_text[page - 1].lstrip().startswith(c["title"][:8]), (c["title"], page)
+        page = entries[c.title]
+        assert page_text[page - 1].lstrip().startswith(c.title[:8]), (c.title, page)
     # Running headers: on a case's later pages, the page's number with the case title (right
     # pages) or the book title (left pages), and never the page number alone.
-    first = entries[cases[0]["title"]]
-    second = entries[cases[1]["title"]]
+    first = entries[cases[0].title]
+    second = entries[cases[1].title]
     for p in range(first + 1, second):
         edge = [ln.text for ln in doc_lines if ln.page == p and ln.text.strip()]
-        header = f"{cases[0]['title']} {p}" if p % 2 else f"{p} 2022 企业气候行动 案例集"
+        header = f"{cases[0].title} {p}" if p % 2 else f"{p} 2022 企业气候行动 案例集"
         assert any(t.replace("\u3000", " ").startswith(header) for t in edge[-3:]), (p, edge[-3:])
 
 
@@ -205,11 +205,11 @@ def test_pdf_contents_bookmarks_and_running_headers(book_pdf, corpus_library):
 @pytest.mark.parametrize("book", sorted(BOOK_CASES))
 def test_corpus_book_reads_back_as_it_was(corpus_library, book, fmt):
     r = publishing.roundtrip(corpus_library, book, fmt)
-    assert r["cases"] == BOOK_CASES[book]
-    assert r["f1"] == 1.0, r
-    assert r["same_organization"] == r["same_chapter"] == r["same_sections"] == r["matched"], r
-    assert r["core_recall"] >= 0.98, r["missed"]
-    assert all(r["meta"].values()), r["meta"]
+    assert r.cases == BOOK_CASES[book]
+    assert r.f1 == 1.0, r
+    assert r.same_organization == r.same_chapter == r.same_sections == r.matched, r
+    assert r.core_recall >= 0.98, r.missed
+    assert all(r.meta.values()), r.meta
 
 
 # --- the HTML edition ----------------------------------------------------------------------
@@ -221,7 +221,7 @@ def _sample_ctx(tmp_path, sample_file):
 
     ctx = Context(open_engine(tmp_path / "lib.db"), system_actor())
     library.ingest_file(ctx, sample_file)
-    return ctx, library.collections(ctx)[0]["slug"]
+    return ctx, library.collections(ctx)[0].slug
 
 
 def test_html_edition_is_one_offline_folder_and_one_book(tmp_path, sample_file):
@@ -229,7 +229,7 @@ def test_html_edition_is_one_offline_folder_and_one_book(tmp_path, sample_file):
     out = tmp_path / "edition"
     info = publishing.publish(ctx, slug, "html", out)
     n = len(library.cases(ctx, slug))
-    assert info["cases"] == n and (out / "index.html").is_file() and (out / f"{slug}.html").is_file()
+    assert info.cases == n and (out / "index.html").is_file() and (out / f"{slug}.html").is_file()
     assert sorted(p.name for p in (out / "cases").iterdir()) == sorted(f"{i}.html" for i in range(1, n + 1))
     for f in out.rglob("*"):
         if f.suffix in (".html", ".css", ".js"):
@@ -243,7 +243,7 @@ def test_html_edition_is_one_offline_folder_and_one_book(tmp_path, sample_file):
     results = library.ingest_paths(fresh, [out])
     assert [r.status for r in results] == ["added"] and results[0].n_cases == n
     # Publishing again over the edition replaces it; over any other non-empty folder, refuses.
-    assert publishing.publish(ctx, slug, "html", out)["cases"] == n
+    assert publishing.publish(ctx, slug, "html", out).cases == n
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
@@ -263,7 +263,7 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
     out = tmp_path / "edition"
     publishing.publish(ctx, slug, "html", out)
     cases = library.cases(ctx, slug)
-    word = cases[1]["title"][:4]
+    word = cases[1].title[:4]
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -277,16 +277,16 @@ def test_html_edition_search_and_permalinks_in_chromium(tmp_path, sample_file):
         page.fill("#search", word)
         page.wait_for_selector("#results li")
         titles = page.locator("#results li a").all_inner_texts()
-        assert cases[1]["title"] in titles
+        assert cases[1].title in titles
         assert "找到" in page.inner_text("#search-status")
         page.fill("#search", word + " 不存在的词语组合")
         page.wait_for_function("document.querySelectorAll('#results li').length === 0")
         assert "没有找到" in page.inner_text("#search-status")
         page.fill("#search", word)
         page.wait_for_selector("#results li")
-        page.click(f"#results li a:text-is('{cases[1]['title']}')")
+        page.click(f"#results li a:text-is('{cases[1].title}')")
         page.wait_for_load_state()
-        assert page.url.endswith("/cases/2.html") and page.inner_text("h2.case-title") == cases[1]["title"]
+        assert page.url.endswith("/cases/2.html") and page.inner_text("h2.case-title") == cases[1].title
         page.click("a:text('在全书中查看')")
         page.wait_for_load_state()
         assert page.url.endswith(f"{slug}.html#case-2")
@@ -404,7 +404,7 @@ def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_p
 
     out = tmp_path / "programme.pdf"
     info = publishing.publish(org, f"call:{call['id']}", "pdf", out)
-    assert info["cases"] == 2 and notdef_chars(out) == []
+    assert info.cases == 2 and notdef_chars(out) == []
     import pymupdf
 
     with pymupdf.open(out) as doc:
@@ -518,7 +518,7 @@ def test_programme_book_prints_declared_figures_and_reads_them_back(ctx, tmp_pat
     zh = publishing.publish(org, key, "html", tmp_path / "zh")
     en = publishing.publish(org, key, "html", tmp_path / "en", english=True)
     book_zh, book_en = (
-        next(p for p in Path(x["path"]).glob("*.html") if p.name != "index.html").read_text(encoding="utf-8")
+        next(p for p in Path(x.path).glob("*.html") if p.name != "index.html").read_text(encoding="utf-8")
         for x in (zh, en)
     )
     assert "累计投融资560亿元。" in book_zh and ">560亿元（累计）<" in book_zh
@@ -527,5 +527,5 @@ def test_programme_book_prints_declared_figures_and_reads_them_back(ctx, tmp_pat
     assert "56,000,000,000 元" not in book_zh and "e+" not in book_zh
     for fmt in ("html", "pdf"):
         report = publishing.roundtrip(org, key, fmt)
-        assert report["matched"] == 3, (fmt, report)
-        assert report["core_recall"] == 1.0, (fmt, report["missed"])
+        assert report.matched == 3, (fmt, report)
+        assert report.core_recall == 1.0, (fmt, report.missed)

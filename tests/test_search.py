@@ -251,7 +251,7 @@ def test_query_syntax_excludes_phrases_and_fields(library):
         return discovery.search(library, q, mode="text")["hits"]
 
     def texts(q):
-        return [lib.case_detail(library, h["case_id"])["text"] for h in hits(q)]
+        return [lib.case_detail(library, h["case_id"]).text for h in hits(q)]
 
     solar = hits("光伏")
     assert len(solar) == 3

@@ -57,7 +57,7 @@ def test_library_exports_neutralise_hostile_titles(db_path, tmp_path):
     )
     ctx = Context(open_engine(db_path), system_actor())
     assert library.ingest_file(ctx, book).status == "added"
-    titles = [c["title"] for c in library.cases(ctx, collection="hostile")]
+    titles = [c.title for c in library.cases(ctx, collection="hostile")]
     data, _ = exports.export_bytes(ctx, "xlsx")
     wb = load_workbook(io.BytesIO(data))
     cells = [row[1] for row in wb["cases"].iter_rows(min_row=2, values_only=True)]

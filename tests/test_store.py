@@ -57,7 +57,7 @@ def test_old_library_is_upgraded_in_place(tmp_path, sample_file):
     assert store.schema_version(old) == "0001"
     new = Context(store.open_engine(path), system_actor())
     assert store.schema_version(new.engine) == HEAD
-    assert [c["title"] for c in library.collections(new)] == ["旧书"]
+    assert [c.title for c in library.collections(new)] == ["旧书"]
     assert library.ingest_file(new, sample_file).status == "added"
     with new.engine.connect() as conn:
         assert repo.counts(conn)["outcomes"] > 0
@@ -87,14 +87,14 @@ def test_changed_file_replaces_its_cases(ctx, engine, sample_file, tmp_path):
     path = tmp_path / sample_file.name
     shutil.copy(sample_file, path)
     library.ingest_file(ctx, path)
-    ids_before = [c["id"] for c in library.cases(ctx)]
+    ids_before = [c.id for c in library.cases(ctx)]
     content = path.read_text(encoding="utf-8")
     cut = content.index("## 社区碳普惠积分平台")
-    removed = ids_before[[c["title"] for c in library.cases(ctx)].index("社区碳普惠积分平台")]
+    removed = ids_before[[c.title for c in library.cases(ctx)].index("社区碳普惠积分平台")]
     path.write_text(content[:cut] + content[content.index("## 附录") :], encoding="utf-8")
     result = library.ingest_file(ctx, path)
     assert (result.status, result.n_cases, result.kept, result.removed) == ("replaced", 7, 7, 1)
-    ids_after = [c["id"] for c in library.cases(ctx)]
+    ids_after = [c.id for c in library.cases(ctx)]
     # Surviving cases keep their ids; the removed case's id is gone, not handed to another case.
     assert ids_after == [i for i in ids_before if i != removed]
     assert repo.counts(engine.connect())["collections"] == 1
@@ -143,7 +143,7 @@ def test_gbk_file_ingests(ctx, sample_file, tmp_path):
     path.write_bytes(sample_file.read_text(encoding="utf-8").encode("gbk"))
     result = library.ingest_file(ctx, path)
     assert (result.status, result.n_cases) == ("added", 8)
-    titles = [c["title"] for c in library.cases(ctx)]
+    titles = [c.title for c in library.cases(ctx)]
     assert "山城屋顶光伏共享计划" in titles
 
 
@@ -163,8 +163,8 @@ def test_ingest_corpus_folder_and_provenance(ctx):
     # Every case's text is made of the lines its range points at.
     case = library.case_detail(ctx, "002_a4fd6ddde31361f7:1")
     source = (CORPUS / "002_a4fd6ddde31361f7.txt").read_text(encoding="utf-8").split("\n")
-    assert [ln["raw"] for ln in case["lines"]] == source[case["start_line"] - 1 : case["end_line"]]
-    assert case["organization"] == "北京新素代科技有限公司"
+    assert [ln.raw for ln in case.lines] == source[case.start_line - 1 : case.end_line]
+    assert case.organization == "北京新素代科技有限公司"
 
 
 def test_a_case_s_tables_are_stored_and_read_back_equal(ctx, engine, sample_file, tmp_path):
@@ -295,11 +295,12 @@ def test_uploaded_book_source_is_not_a_dangling_path(ctx, engine, sample_file, t
     path = tmp_path / "disk_book.md"
     shutil.copy(sample_file, path)
     assert library.ingest_file(ctx, path).status == "added"
-    sources = {c["source_file"]: c["source_path"] for c in library.collections(ctx)}
+    with engine.connect() as conn:
+        sources = dict(conn.execute(text("SELECT source_file, source_path FROM collections")).all())
     assert sources["sent_book.md"] == "upload:sent_book.md"
     assert sources["disk_book.md"] == str(path.resolve())
     # Read the same: the stored books differ only in where their bytes came from.
     sent_book, disk_book = (library.cases(ctx, key) for key in ("sent_book", "disk_book"))
-    assert [c["text"] for c in sent_book] == [c["text"] for c in disk_book]
+    assert [c.text for c in sent_book] == [c.text for c in disk_book]
     with engine.connect() as conn:
         assert len({r.sha256 for r in conn.execute(text("SELECT sha256 FROM collections"))}) == 1

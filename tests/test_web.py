@@ -147,7 +147,7 @@ def test_every_corpus_case_renders(db_path):
     ctx = system(db_path)
     library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
     client = TestClient(create_app(str(db_path)))
-    ids = [c["id"] for c in library.cases(ctx)]
+    ids = [c.id for c in library.cases(ctx)]
     assert len(ids) == 93
     for case_id in ids:
         assert client.get(f"/cases/{case_id}").status_code == 200, case_id
@@ -253,25 +253,25 @@ def test_totals_name_their_cases_with_shares_dominance_and_flagged_part(totals_c
     assert co2.contributors[0].share == pytest.approx(50000 / 88000) and co2.dominant
     assert {c.collection for c in co2.contributors} == {"合计测试案例集 2026"}
     # Each contributor points at its largest figure of this total (丙: the 10,000, not the 3,000).
-    metrics = {c["id"]: c["metrics"] for c in library.cases(ctx)}
+    metrics = {c.id: c.metrics for c in library.cases(ctx)}
     for c in co2.contributors:
-        m = next(m for m in metrics[c.case_id] if m["id"] == c.outcome_id)
-        assert (m["kind"], m["period"], m["line"]) == ("co2e_reduction", "annual", c.line)
-        assert m["value"] == max(x["value"] for x in metrics[c.case_id] if x["kind"] == "co2e_reduction")
+        m = next(m for m in metrics[c.case_id] if m.id == c.outcome_id)
+        assert (m.kind, m.period, m.line) == ("co2e_reduction", "annual", c.line)
+        assert m.value == max(x.value for x in metrics[c.case_id] if x.kind == "co2e_reduction")
     # A balanced total is not marked: no case makes more than 30 %.
     money = _total(s, "investment_or_finance", "CNY")
     assert money.total == pytest.approx(8.2e7) and money.n_cases == 4 and not money.dominant
     assert max(c.share for c in money.contributors) == pytest.approx(2200 / 8200)
     # The flagged part is the sum of the figures the standing flag cites (computed here from the flag).
-    cited = {q for f in checks.flags(ctx) for q in f["quotes"]}
+    cited = {q for f in checks.flags(ctx) for q in f.quotes}
     flagged = [
         m
         for ms in metrics.values()
         for m in ms
-        if m["kind"] == "co2e_reduction" and m["period"] == "annual" and m["quote"] in cited
+        if m.kind == "co2e_reduction" and m.period == "annual" and m.quote in cited
     ]
     assert len(flagged) == 1 and co2.flagged_outcomes == 1 and co2.flagged_cases == 1
-    assert co2.flagged_value == pytest.approx(sum(m["value"] for m in flagged)) == pytest.approx(19000)
+    assert co2.flagged_value == pytest.approx(sum(m.value for m in flagged)) == pytest.approx(19000)
     assert co2.flagged_share == pytest.approx(19000 / 88000) and money.flagged_value == 0 == money.flagged_share
     assert s.flagged_left_out == 2  # the CO2 figure and the tce it was computed from
     # Without the flagged figures: 甲 leaves this total (and the tce total is empty), the shares are of what is left.
@@ -292,7 +292,7 @@ def test_totals_name_their_cases_with_shares_dominance_and_flagged_part(totals_c
         for c in _total(insights.summary(ctx, unflagged=True, top=2), "co2e_reduction", "tCO2e", "annual").contributors
     ] == ["乙公司光伏电站", "丙公司绿色物流"]
     # A dismissed flag no longer stands: nothing of the total rests on it.
-    checks.set_verdict(ctx, next(f["id"] for f in checks.flags(ctx)), "dismissed", "测试")
+    checks.set_verdict(ctx, next(f.id for f in checks.flags(ctx)), "dismissed", "测试")
     after = _total(insights.summary(ctx, unflagged=True), "co2e_reduction", "tCO2e", "annual")
     assert after.flagged_value == 0 and after.total == pytest.approx(88000) and after.n_cases == 4
 

@@ -29,17 +29,14 @@ def checks_cmd(
     unit-type errors, malformed numbers — each with the computed figure and the lines."""
     rows = run(lambda: checks.flags(context(db), collection, check))
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        case = ("case_id", "case_title", "collection")  # first, as the list reads: whose flag it is
+        dumped = [{**f.model_dump(include=set(case)), **f.model_dump(exclude=set(case))} for f in rows]
+        sys.stdout.write(json.dumps(dumped, ensure_ascii=False, indent=1) + "\n")
         return
     table = Table("case", "check", "severity", "lines", "message", "verdict", title=f"{len(rows)} flags")
     for f in rows:
         table.add_row(
-            f["case_id"],
-            f["check"],
-            f["severity"],
-            ",".join(map(str, sorted(set(f["lines"])))),
-            f["message"],
-            f["verdict"] or "",
+            f.case_id, f.check, f.severity, ",".join(map(str, sorted(set(f.lines)))), f.message, f.verdict or ""
         )
     out.print(table)
 
@@ -53,4 +50,4 @@ def verdict_cmd(
 ) -> None:
     """Mark a flag confirmed or dismissed (kept across re-ingest and exported)."""
     r = run(lambda: checks.set_verdict(context(db), flag_id, None if verdict == "clear" else verdict, note))
-    out.print(f"{r['id']}: {r['verdict'] or 'cleared'}", highlight=False)
+    out.print(f"{r.id}: {r.verdict or 'cleared'}", highlight=False)

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..services import evaluation
+from ..services.records import Result
 from .common import DbOption, context, err, out, run
 
 app = typer.Typer(no_args_is_help=True, help="Measure the library against hand annotations.")
@@ -18,13 +19,14 @@ GoldOption = Annotated[Path, typer.Option("--gold", help="Folder of <book>.json 
 JsonOption = Annotated[bool, typer.Option("--json")]
 
 
-def _dump(rows) -> None:
-    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+def _dump(result: Result | list[Result]) -> None:
+    data = [r.model_dump() for r in result] if isinstance(result, list) else result.model_dump()
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-def _warn_missing(rows: list[dict]) -> None:
+def _warn_missing(rows: list) -> None:
     """Gold books the library does not hold score 0 in every column: say so, not only the zeros."""
-    missing = [r["book"] for r in rows if not r["in_library"]]
+    missing = [r.book for r in rows if not r.in_library]
     if missing:
         err.print(f"not in library (ingest them first): {', '.join(missing)}")
 
@@ -38,14 +40,14 @@ def eval_cases(gold: GoldOption, db: DbOption = None, as_json: JsonOption = Fals
     table = Table("book", "gold", "pred", "P", "R", "F1", "titles", "orgs")
     for r in rows:
         table.add_row(
-            r["book"],
-            str(r["gold"]),
-            str(r["predicted"]),
-            f"{r['precision']:.3f}",
-            f"{r['recall']:.3f}",
-            f"{r['f1']:.3f}",
-            f"{r['title_exact']:.1%}",
-            f"{r['organization_exact']:.1%}",
+            r.book,
+            str(r.gold),
+            str(r.predicted),
+            f"{r.precision:.3f}",
+            f"{r.recall:.3f}",
+            f"{r.f1:.3f}",
+            f"{r.title_exact:.1%}",
+            f"{r.organization_exact:.1%}",
         )
     out.print(table)
     _warn_missing(rows)
@@ -59,15 +61,15 @@ def eval_facts(gold: GoldOption, db: DbOption = None, as_json: JsonOption = Fals
         return _dump(rows)
     table = Table("book", "gold", "pred", "P", "R", "kind acc", "period acc", "province acc")
     for r in rows:
-        prov = "" if r["province_accuracy"] is None else f"{r['province_accuracy']:.1%} of {r['cases_with_province']}"
+        prov = "" if r.province_accuracy is None else f"{r.province_accuracy:.1%} of {r.cases_with_province}"
         table.add_row(
-            r["book"],
-            str(r["gold_outcomes"]),
-            str(r["predicted_outcomes"]),
-            f"{r['precision']:.3f}",
-            f"{r['recall']:.3f}",
-            f"{r['kind_accuracy']:.1%}",
-            f"{r['period_accuracy']:.1%}",
+            r.book,
+            str(r.gold_outcomes),
+            str(r.predicted_outcomes),
+            f"{r.precision:.3f}",
+            f"{r.recall:.3f}",
+            f"{r.kind_accuracy:.1%}",
+            f"{r.period_accuracy:.1%}",
             prov,
         )
     out.print(table)
@@ -87,9 +89,9 @@ def eval_search(
     report = run(lambda: evaluation.eval_search(context(db), queries, gold, wanted))
     if as_json:
         return _dump(report)
-    table = Table("system", "nDCG@10", "Recall@10", "MRR", title=f"{report['queries']} queries")
-    for name, m in report["systems"].items():
-        table.add_row(name, f"{m['ndcg@10']:.3f}", f"{m['recall@10']:.3f}", f"{m['mrr']:.3f}")
+    table = Table("system", "nDCG@10", "Recall@10", "MRR", title=f"{report.queries} queries")
+    for name, m in report.systems.items():
+        table.add_row(name, f"{m.ndcg:.3f}", f"{m.recall:.3f}", f"{m.mrr:.3f}")
     out.print(table)
 
 
@@ -112,10 +114,9 @@ def eval_checks(
         "items",
         "caught",
         "recall",
-        title=f"recall {r['recall']:.3f} ({r['caught']}/{r['items']}), "
-        f"precision {r['precision']:.3f} of {r['flags']} flags",
+        title=f"recall {r.recall:.3f} ({r.caught}/{r.items}), precision {r.precision:.3f} of {r.flags} flags",
     )
-    for name, row in sorted(r["per_check"].items()):
-        table.add_row(name, str(row["items"]), str(row["caught"]), f"{row['caught'] / row['items']:.2f}")
+    for name, row in sorted(r.per_check.items()):
+        table.add_row(name, str(row.items), str(row.caught), f"{row.caught / row.items:.2f}")
     out.print(table)
-    out.print("flags per book: " + ", ".join(f"{k} {v}" for k, v in r["flags_per_book"].items()), highlight=False)
+    out.print("flags per book: " + ", ".join(f"{k} {v}" for k, v in r.flags_per_book.items()), highlight=False)

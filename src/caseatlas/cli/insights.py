@@ -3,7 +3,6 @@ it, whether one case dominates it, and how much rests on figures with a standing
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from typing import Annotated
@@ -45,7 +44,7 @@ def totals_cmd(
     than 30 %, and the part (value, share) that rests on figures with a standing flag."""
     s = run(lambda: insights.summary(context(db), unflagged=unflagged, top=top))
     if as_json:
-        sys.stdout.write(json.dumps(dataclasses.asdict(s), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(s.model_dump(), ensure_ascii=False, indent=1) + "\n")
         return
     lang = "en" if english else "zh"
     out.print(

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from ..services import discovery, exports, library
+from ..services.records import CaseRecord, Metric
 from ..text.numbers import format_quantity
 from ..vocab import EXPORT_FORMATS
 from .common import DbOption, context, err, fail, out, run
@@ -70,16 +71,14 @@ def collections_cmd(db: DbOption = None, as_json: Annotated[bool, typer.Option("
         for r in rows:
             out.print_json(
                 json.dumps(
-                    {k: r[k] for k in ("slug", "title", "source_file", "publisher", "year", "n_cases", "chapters")},
+                    r.model_dump(include={"slug", "title", "source_file", "publisher", "year", "n_cases", "chapters"}),
                     ensure_ascii=False,
                 )
             )
         return
     table = Table("slug", "title", "publisher", "year", "cases", "file")
     for r in rows:
-        table.add_row(
-            r["slug"], r["title"], r["publisher"] or "", str(r["year"] or ""), str(r["n_cases"]), r["source_file"]
-        )
+        table.add_row(r.slug, r.title, r.publisher or "", str(r.year or ""), str(r.n_cases), r.source_file)
     out.print(table)
 
 
@@ -93,13 +92,11 @@ def cases_cmd(
     records = run(lambda: library.cases(context(db), collection))
     if as_json:
         for r in records:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(r.model_dump(), ensure_ascii=False) + "\n")
         return
     table = Table(Column("id", no_wrap=True), "title", "organization", "chapter", "lines")  # ids stay whole
     for r in records:
-        table.add_row(
-            r["id"], r["title"], r["organization"] or "", r["chapter"] or "", f"{r['start_line']}-{r['end_line']}"
-        )
+        table.add_row(r.id, r.title, r.organization or "", r.chapter or "", f"{r.start_line}-{r.end_line}")
     out.print(table)
 
 
@@ -107,35 +104,31 @@ def cases_cmd(
 def show(case_id: str, db: DbOption = None) -> None:
     """Show one case with its sections and provenance."""
     c = run(lambda: library.case_detail(context(db), case_id))
-    out.print(f"[bold]{c['title']}[/bold]", highlight=False)
+    out.print(f"[bold]{c.title}[/bold]", highlight=False)
     meta = [
-        ("id", c["id"]),
-        ("organization", c["organization"]),
-        ("chapter", c["chapter"]),
-        ("collection", c["collection"]),
-        (
-            "source",
-            f"{c['source_file']} lines {c['start_line']}-{c['end_line']}"
-            + (f", page {c['page']}" if c["page"] else ""),
-        ),
+        ("id", c.id),
+        ("organization", c.organization),
+        ("chapter", c.chapter),
+        ("collection", c.collection),
+        ("source", f"{c.source_file} lines {c.start_line}-{c.end_line}" + (f", page {c.page}" if c.page else "")),
     ]
     for k, v in meta:
         if v:
             out.print(f"  {k:13}{v}", highlight=False)
     _print_facts(c)
-    by_start = {s["start_line"]: s for s in c["sections"]}
-    for line in c["lines"]:
-        text = line["text"]
+    by_start = {s.start_line: s for s in c.sections}
+    for line in c.lines:
+        text = line.text
         if not text:
             continue
-        if line["line_no"] in by_start:
-            s = by_start[line["line_no"]]
+        if line.line_no in by_start:
+            s = by_start[line.line_no]
             out.print(
-                f"\n[bold cyan]{s['heading']}[/bold cyan]  [dim](lines {s['start_line']}-{s['end_line']})[/dim]",
+                f"\n[bold cyan]{s.heading}[/bold cyan]  [dim](lines {s.start_line}-{s.end_line})[/dim]",
                 highlight=False,
             )
             continue
-        out.print(f"[dim]{line['line_no']:>6}[/dim]  {text}", highlight=False, soft_wrap=True)
+        out.print(f"[dim]{line.line_no:>6}[/dim]  {text}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -194,41 +187,33 @@ def demo(
     out.print(f"embedded {discovery.embed(ctx)} passages for semantic search", highlight=False)
     out.print(f"library: {library.describe_db(db)}", highlight=False)
     collections_cmd(db=db)
-    sample = [c for c in library.collections(ctx) if c["source_file"].startswith("sample")]
-    cases_cmd(collection=sample[0]["slug"] if sample else None, db=db)
+    sample = [c for c in library.collections(ctx) if c.source_file.startswith("sample")]
+    cases_cmd(collection=sample[0].slug if sample else None, db=db)
     if not no_serve:
         from .server import serve
 
         serve(db=db, port=port)
 
 
-def fmt_value(o: dict) -> str:
-    return format_quantity(o["value"], o["unit"], value_max=o["value_max"], qualifier=o["qualifier"])
+def fmt_value(o: Metric) -> str:
+    return format_quantity(o.value, o.unit, value_max=o.value_max, qualifier=o.qualifier)
 
 
-def _print_facts(c: dict) -> None:
+def _print_facts(c: CaseRecord) -> None:
     facts = []
-    if c.get("region"):
-        facts.append(
-            ("地区 region", c["region"]["province"] + (f" {c['region']['city']}" if c["region"]["city"] else ""))
-        )
-    if c.get("sector"):
-        facts.append(("领域 sector", f"{c['sector']['topic']} / {c['sector']['industry']}"))
-    for key, label in (("measures", "措施 measures"), ("standards", "标准 standards"), ("systems", "系统 systems")):
-        if c.get(key):
-            facts.append((label, "、".join(x["name"] for x in c[key])))
-    if c.get("targets"):
-        facts.append(
-            (
-                "目标 targets",
-                "、".join(t["target"] + (f"（{t['detail']}）" if t["detail"] else "") for t in c["targets"]),
-            )
-        )
+    if c.region:
+        facts.append(("地区 region", c.region.province + (f" {c.region.city}" if c.region.city else "")))
+    if c.sector:
+        facts.append(("领域 sector", f"{c.sector.topic} / {c.sector.industry}"))
+    for items, label in ((c.measures, "措施 measures"), (c.standards, "标准 standards"), (c.systems, "系统 systems")):
+        if items:
+            facts.append((label, "、".join(x.name for x in items)))
+    if c.targets:
+        facts.append(("目标 targets", "、".join(t.target + (f"（{t.detail}）" if t.detail else "") for t in c.targets)))
     for k, v in facts:
         out.print(f"  {k:15}{v}", highlight=False, soft_wrap=True)
-    metrics = c.get("metrics") or []
-    if metrics:
+    if c.metrics:
         table = Table("value", "kind", "period", "line", "quote", title="量化成果 outcomes", title_justify="left")
-        for o in metrics:
-            table.add_row(fmt_value(o), o["kind"], o["period"], str(o["line"]), o["quote"])
+        for o in c.metrics:
+            table.add_row(fmt_value(o), o.kind, o.period, str(o.line), o.quote)
         out.print(table)

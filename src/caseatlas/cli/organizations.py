@@ -37,7 +37,7 @@ def list_cmd(
         return
     rows = run(lambda: orgs.organizations(context(db), min_books, groups))
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=1) + "\n")
         return
     table = Table(
         "id",
@@ -51,13 +51,7 @@ def list_cmd(
     )
     for r in rows:
         table.add_row(
-            r["id"],
-            r["name"],
-            r["parent"] or "",
-            str(r["n_books"]),
-            str(r["n_cases"]),
-            str(r["group_books"]),
-            str(r["group_cases"]),
+            r.id, r.name, r.parent or "", str(r.n_books), str(r.n_cases), str(r.group_books), str(r.group_cases)
         )
     out.print(table)
 
@@ -72,20 +66,18 @@ def show_cmd(
     core outcomes side by side."""
     org = run(lambda: orgs.lookup(context(db), name))
     if as_json:
-        sys.stdout.write(json.dumps(org, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(org.model_dump(by_alias=True), ensure_ascii=False, indent=1) + "\n")
         return
-    out.print(f"[bold]{org['name']}[/bold]  {org['id']}", highlight=False)
-    out.print("names: " + "、".join(org["aliases"]), highlight=False)
-    if org["parent"]:
-        out.print(f"member of: {org['parent']['name']} ({org['parent']['id']})", highlight=False)
-    if org["members"]:
-        out.print("members: " + "、".join(m["name"] for m in org["members"]), highlight=False)
-    table = Table(
-        "case", "year", "title", "as", *org["kinds"], title=f"{len(org['cases'])} cases in {org['n_books']} books"
-    )
-    for c in org["cases"]:
-        cells = ["; ".join(f"{_fmt(o['value'])} {o['unit']}" for o in c["outcomes"].get(k, [])) for k in org["kinds"]]
-        table.add_row(c["id"], str(c["year"] or ""), c["title"], c["as"], *cells)
+    out.print(f"[bold]{org.name}[/bold]  {org.id}", highlight=False)
+    out.print("names: " + "、".join(org.aliases), highlight=False)
+    if org.parent:
+        out.print(f"member of: {org.parent.name} ({org.parent.id})", highlight=False)
+    if org.members:
+        out.print("members: " + "、".join(m.name for m in org.members), highlight=False)
+    table = Table("case", "year", "title", "as", *org.kinds, title=f"{len(org.cases)} cases in {org.n_books} books")
+    for c in org.cases:
+        cells = ["; ".join(f"{_fmt(o.value)} {o.unit}" for o in c.outcomes.get(k, [])) for k in org.kinds]
+        table.add_row(c.id, str(c.year or ""), c.title, c.as_, *cells)
     out.print(table)
 
 
@@ -97,7 +89,7 @@ def _decide(decision: str | None):
         db: DbOption = None,
     ) -> None:
         r = run(lambda: orgs.decide(context(db), a, b, decision, note))
-        ids = r["organizations"]
+        ids = r.organizations
         out.print(f"{a} → {ids[a] or '-'}; {b} → {ids[b] or '-'} ({decision or 'decision withdrawn'})", highlight=False)
 
     return command

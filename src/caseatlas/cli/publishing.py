@@ -29,8 +29,8 @@ def publish(
     ctx = context(db)
     target = output or Path(f"{key.replace(':', '_')}.pdf" if format == "pdf" else key.replace(":", "_"))
     info = run(lambda: publishing.publish(ctx, key, format, target, english=english))
-    pages = f", {info['pages']} pages" if info.get("pages") else ""
-    out.print(f"published {info['cases']} cases{pages} → {info['path']}", highlight=False)
+    pages = f", {info.pages} pages" if info.pages else ""
+    out.print(f"published {info.cases} cases{pages} → {info.path}", highlight=False)
 
 
 @app.command("roundtrip")
@@ -44,10 +44,9 @@ def roundtrip_cmd(
     ctx = context(db)
     r = run(lambda: publishing.roundtrip(ctx, key, format))
     out.print(
-        f"{r['collection']} ({format}): cases F1 {r['f1']:.3f} ({r['matched']}/{r['cases']}, read back "
-        f"{r['read_back']}); "
-        f"organizations {r['same_organization']}/{r['matched']}, chapters {r['same_chapter']}/{r['matched']}, "
-        f"sections {r['same_sections']}/{r['matched']}; core outcomes {r['core_found']}/{r['core_outcomes']} "
-        f"(recall {r['core_recall']:.3f}); front matter {r['meta']}",
+        f"{r.collection} ({format}): cases F1 {r.f1:.3f} ({r.matched}/{r.cases}, read back {r.read_back}); "
+        f"organizations {r.same_organization}/{r.matched}, chapters {r.same_chapter}/{r.matched}, "
+        f"sections {r.same_sections}/{r.matched}; core outcomes {r.core_found}/{r.core_outcomes} "
+        f"(recall {r.core_recall:.3f}); front matter {r.meta}",
         highlight=False,
     )

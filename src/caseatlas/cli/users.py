@@ -52,9 +52,9 @@ def add(
     ctx = context(db)
     password = None if invite else _password(password_stdin)
     user = run(lambda: accounts.add_user(ctx, username, password, role, display_name, organization, email))
-    out.print(f"added {user['username']} ({user['role']})", highlight=False)
-    if user.get("invitation"):
-        _print_invitation(user.get("email"), user["invitation"])
+    out.print(f"added {user.username} ({user.role})", highlight=False)
+    if user.invitation:
+        _print_invitation(user.email, user.invitation)
 
 
 def _print_invitation(email: str | None, link: str) -> None:
@@ -68,7 +68,7 @@ def invite_cmd(username: str, db: DbOption = None) -> None:
     """A new invitation link for a user (older links stop working): printed once, mailed to the
     user's address."""
     r = run(lambda: accounts.invite(context(db), username))
-    _print_invitation(r["email"], r["invitation"])
+    _print_invitation(r.email, r.invitation)
 
 
 @app.command("list")
@@ -78,12 +78,12 @@ def list_cmd(db: DbOption = None) -> None:
     table = Table("username", "role", "active", "name", "organization", "created")
     for u in rows:
         table.add_row(
-            escape(u["username"]),
-            u["role"],
-            "yes" if u["active"] else "no",
-            escape(u["display_name"] or ""),
-            escape(u["organization"] or ""),
-            u["created_at"],
+            escape(u.username),
+            u.role,
+            "yes" if u.active else "no",
+            escape(u.display_name or ""),
+            escape(u.organization or ""),
+            u.created_at,
         )
     out.print(table)
 
@@ -94,7 +94,7 @@ def set_role(
 ) -> None:
     """Change a user's role (their sessions end)."""
     user = run(lambda: accounts.update_user(context(db), username, role=role))
-    out.print(f"{user['username']} is now {user['role']}", highlight=False)
+    out.print(f"{user.username} is now {user.role}", highlight=False)
 
 
 @app.command("disable")
@@ -122,10 +122,10 @@ def audit_cmd(limit: Annotated[int, typer.Option("--limit", "-n")] = 50, db: DbO
     table = Table("at", "actor", "action", "target", "detail")
     for r in rows:
         table.add_row(
-            r["at"],
-            escape(r["actor"]),
-            r["action"],
-            escape(r["target"] or ""),
-            escape(", ".join(f"{k}={v}" for k, v in r["detail"].items())),
+            r.at,
+            escape(r.actor),
+            r.action,
+            escape(r.target or ""),
+            escape(", ".join(f"{k}={v}" for k, v in r.detail.items())),
         )
     out.print(table)

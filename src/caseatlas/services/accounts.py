@@ -25,13 +25,15 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, Forbidden, LoginRequired, NotFound, Throttled
 from ..store import accounts as store
-from ..vocab import ROLES
+from ..vocab import ROLES, Role
 from . import audit, notify
 from .context import Actor, Context, require
+from .records import Result
 
 SESSION_DAYS = 14
 # Login throttling: after this many failed logins within the window, an account (whatever the
@@ -58,16 +60,65 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
-def _public(u: store.UserRow) -> dict:
-    return {
-        "username": u.username,
-        "display_name": u.display_name,
-        "organization": u.organization,
-        "role": u.role,
-        "active": bool(u.active),
-        "created_at": u.created_at,
-        "email": u.email,
-    }
+class User(Result):
+    """An account as the API shows it (never its e-mail address)."""
+
+    username: str
+    display_name: str | None
+    organization: str | None
+    role: Role
+    active: bool
+    created_at: str
+
+
+class Account(User):
+    """An account as the services return it: with its e-mail address, for the CLI, the pages
+    and the programme (the API's `User` leaves it out)."""
+
+    email: str | None
+
+
+class NewUserResult(User):
+    """A new account as the API answers it: the invitation link when it was made without a password."""
+
+    invitation: str | None = Field(None, description="The invitation link, shown once (when no password was given)")
+
+
+class NewAccount(Account, NewUserResult):
+    """A new account with its address, and its invitation link (shown once) when it has no password."""
+
+
+class Invitation(Result):
+    username: str
+    email: str | None
+    invitation: str = Field(description="The link, shown once; mailed when the account has an address")
+
+
+class Me(Result):
+    kind: str
+    username: str | None
+    role: str | None
+    can: list[str]
+
+
+class LinkOwner(Result):
+    """Whose an invitation or reset link is, for the form that sets the password."""
+
+    username: str
+    display_name: str | None
+    expires_at: str
+
+
+def _public(u: store.UserRow) -> Account:
+    return Account(
+        username=u.username,
+        display_name=u.display_name,
+        organization=u.organization,
+        role=u.role,
+        active=bool(u.active),
+        created_at=u.created_at,
+        email=u.email,
+    )
 
 
 def _check_role(role: str) -> None:
@@ -145,7 +196,7 @@ def add_user(
     display_name: str | None = None,
     organization: str | None = None,
     email: str | None = None,
-) -> dict:
+) -> NewAccount:
     """An account. Without a password it gets an invitation (`invitation`: the link, shown once;
     mailed when the account has an address), where its owner chooses one."""
     require(ctx, "users.manage")
@@ -154,13 +205,14 @@ def add_user(
 
 def register(
     ctx: Context, username: str, password: str, organization: str, email: str, display_name: str | None = None
-) -> dict:
+) -> Account:
     """Self-registration of an applicant account (the organization it submits for)."""
     if not (organization or "").strip():
         raise CaseAtlasError("organization: required (the organization that submits cases)")
     if not EMAIL.fullmatch(email or ""):
         raise CaseAtlasError("email: a valid address is required (decisions are sent there)")
-    return _create(ctx, username, password, "applicant", display_name, organization.strip(), email.strip())
+    made = _create(ctx, username, password, "applicant", display_name, organization.strip(), email.strip())
+    return Account(**made.model_dump(exclude={"invitation"}))  # a password is given: never an invitation
 
 
 def _create(
@@ -172,7 +224,7 @@ def _create(
     organization: str | None,
     email: str | None,
     call: dict | None = None,
-) -> dict:
+) -> NewAccount:
     """An account with the password given (checked), or none and an invitation (`call`: the
     call whose panel the account was made for, named in the mail)."""
     _check_role(role)
@@ -190,9 +242,8 @@ def _create(
             store.add_user(conn, username, stored, role, audit.now(), display_name, organization, email)
             audit.record(conn, ctx, "users.add", username, role=role, **({} if password else {"invited": True}))
             user = store.get_user(conn, username)
-            out = _public(user)
-            if password is None:
-                out["invitation"] = _invite(conn, ctx, user, pending, call)
+            link = _invite(conn, ctx, user, pending, call) if password is None else None
+            out = NewAccount(**_public(user).model_dump(), invitation=link)
     except IntegrityError:
         raise Conflict(f"user '{username}' exists") from None
     notify.send(ctx.engine, pending)
@@ -241,7 +292,7 @@ def _invite(conn, ctx: Context, user: store.UserRow, pending: list[notify.Mail],
     return link
 
 
-def invite(ctx: Context, username: str) -> dict:
+def invite(ctx: Context, username: str) -> Invitation:
     """A new invitation for an account (the older links stop working): the link, once."""
     require(ctx, "users.manage")
     pending: list[notify.Mail] = []
@@ -251,10 +302,10 @@ def invite(ctx: Context, username: str) -> dict:
             raise NotFound(f"no user '{username}'")
         link = _invite(conn, ctx, user, pending)
     notify.send(ctx.engine, pending)
-    return {"username": username, "email": user.email, "invitation": link}
+    return Invitation(username=username, email=user.email, invitation=link)
 
 
-def list_users(ctx: Context) -> list[dict]:
+def list_users(ctx: Context) -> list[Account]:
     require(ctx, "users.manage")
     with ctx.engine.connect() as conn:
         return [_public(u) for u in store.list_users(conn)]
@@ -262,7 +313,7 @@ def list_users(ctx: Context) -> list[dict]:
 
 def update_user(
     ctx: Context, username: str, role: str | None = None, active: bool | None = None, password: str | None = None
-) -> dict:
+) -> Account:
     """Change a user's role, active flag or password. Removing the last active admin is refused
     (nobody could manage accounts any more); a change ends the user's sessions."""
     require(ctx, "users.manage")
@@ -323,7 +374,7 @@ def _throttled(conn, ctx: Context, username: str, client: str, now: datetime) ->
     return None
 
 
-def login(ctx: Context, username: str, password: str, client: str | None = None) -> tuple[str, str, dict]:
+def login(ctx: Context, username: str, password: str, client: str | None = None) -> tuple[str, str, Account]:
     """Check a password and open a session: (cookie token, its CSRF token, user). Wrong name and wrong
     password give the same message (and take the same time: a dummy hash is verified). Failed logins
     are audited and throttled per account and per client address (`Throttled`, 429)."""
@@ -395,9 +446,9 @@ def session_actor(ctx: Context, token: str | None) -> Actor | None:
     return Actor("user", user.username, user.role, user.id, csrf_token=s.csrf_token)
 
 
-def me(ctx: Context) -> dict:
+def me(ctx: Context) -> Me:
     a = ctx.actor
-    return {"kind": a.kind, "username": a.username, "role": a.role, "can": sorted(a.grants)}
+    return Me(kind=a.kind, username=a.username, role=a.role, can=sorted(a.grants))
 
 
 # --- invitations, password resets, changing one's own password -----------------------------
@@ -428,14 +479,14 @@ def _open_token(conn, token: str, purpose: str) -> tuple[store.TokenRow, store.U
     return row, user
 
 
-def check_link(ctx: Context, token: str, purpose: str) -> dict:
+def check_link(ctx: Context, token: str, purpose: str) -> LinkOwner:
     """Whose link this is (for the form that sets the password), without spending it; LinkInvalid otherwise."""
     with ctx.engine.connect() as conn:
         row, user = _open_token(conn, token, purpose)
-        return {"username": user.username, "display_name": user.display_name, "expires_at": row.expires_at}
+        return LinkOwner(username=user.username, display_name=user.display_name, expires_at=row.expires_at)
 
 
-def _redeem(ctx: Context, token: str, purpose: str, password: str, action: str) -> dict:
+def _redeem(ctx: Context, token: str, purpose: str, password: str, action: str) -> Account:
     """Spend a link and set the password: every session of the account ends, every other open link is void."""
     with ctx.engine.connect() as conn:
         _, user = _open_token(conn, token, purpose)
@@ -452,12 +503,12 @@ def _redeem(ctx: Context, token: str, purpose: str, password: str, action: str) 
         return _public(store.get_user(conn, user_id=user.id))
 
 
-def accept_invitation(ctx: Context, token: str, password: str) -> dict:
+def accept_invitation(ctx: Context, token: str, password: str) -> Account:
     """The invited account's owner chooses its password (the link works once)."""
     return _redeem(ctx, token, "invite", password, "users.invitation_accepted")
 
 
-def reset_password(ctx: Context, token: str, password: str) -> dict:
+def reset_password(ctx: Context, token: str, password: str) -> Account:
     """A new password through a reset link (works once); all the account's sessions end."""
     return _redeem(ctx, token, "reset", password, "users.password_reset")
 
@@ -519,7 +570,7 @@ def request_reset(ctx: Context, login: str, client: str | None = None) -> None:
 
 def change_password(
     ctx: Context, current: str, new: str, session_token: str | None = None, client: str | None = None
-) -> dict:
+) -> Account:
     """A signed-in user changes their own password: the current one is asked (a wrong one counts
     as a failed login, throttled alike); every other session of the account ends."""
     actor = ctx.actor

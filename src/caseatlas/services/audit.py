@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
 from ..store import accounts as store
 from .context import Context, require
+from .records import Result
+
+
+class AuditEntry(Result):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
 
 
 def now() -> str:
@@ -18,10 +29,10 @@ def record(conn: Connection, ctx: Context, action: str, target: str | None = Non
     store.append_audit(conn, now(), ctx.actor.label, action, target, detail)
 
 
-def entries(ctx: Context, limit: int = 100, offset: int = 0) -> list[dict]:
+def entries(ctx: Context, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
     require(ctx, "audit.read")
     with ctx.engine.connect() as conn:
         return [
-            {"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "target": r.target, "detail": r.detail}
+            AuditEntry(id=r.id, at=r.at, actor=r.actor, action=r.action, target=r.target, detail=r.detail)
             for r in store.read_audit(conn, limit, offset)
         ]

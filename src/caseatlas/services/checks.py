@@ -11,10 +11,25 @@ from ..vocab import VERDICTS
 from . import audit
 from .context import Context, require
 from .library import collection_id
+from .records import Flag, Result, VerdictValue
 
 
-def flags(ctx: Context, collection: str | None = None, check: str | None = None) -> list[dict]:
-    """Every flag, with its case: [{case_id, case_title, collection, id, check, severity, …}]."""
+class CaseFlag(Flag):
+    """A flag with the case it is about."""
+
+    case_id: str
+    case_title: str
+    collection: str
+
+
+class Verdict(Result):
+    id: str
+    verdict: VerdictValue | None
+    note: str | None
+
+
+def flags(ctx: Context, collection: str | None = None, check: str | None = None) -> list[CaseFlag]:
+    """Every flag, with its case."""
     require(ctx, "library.read")
     out = []
     with ctx.engine.connect() as conn:
@@ -22,11 +37,11 @@ def flags(ctx: Context, collection: str | None = None, check: str | None = None)
         for r in lib.iter_cases(conn, cid):
             for f in r["flags"]:
                 if check is None or f["check"] == check:
-                    out.append({"case_id": r["case_id"], "case_title": r["title"], "collection": r["collection"], **f})
+                    out.append(CaseFlag(case_id=r["case_id"], case_title=r["title"], collection=r["collection"], **f))
     return out
 
 
-def set_verdict(ctx: Context, flag_id: str, verdict: str | None, note: str | None = None) -> dict:
+def set_verdict(ctx: Context, flag_id: str, verdict: str | None, note: str | None = None) -> Verdict:
     """Mark a flag confirmed or dismissed (None clears it)."""
     require(ctx, "flags.verdict")
     if verdict is not None and verdict not in VERDICTS:
@@ -43,4 +58,4 @@ def set_verdict(ctx: Context, flag_id: str, verdict: str | None, note: str | Non
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
         audit.record(conn, ctx, "flags.verdict", f"flag:{flag_id}", verdict=verdict)
-    return {"id": flag_id, "verdict": verdict, "note": (note or "").strip() or None}
+    return Verdict(id=flag_id, verdict=verdict, note=(note or "").strip() or None)

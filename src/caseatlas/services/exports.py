@@ -9,6 +9,7 @@ from ..errors import CaseAtlasError
 from ..vocab import EXPORT_FORMATS
 from . import library, sheets
 from .context import Context, require
+from .records import CaseRecord, Measure, Metric, Named
 
 # The full record (export contract) is JSON Lines. CSV and XLSX are flat tables a
 # spreadsheet can sum: one row per case, and one row per outcome; numbers stay numbers.
@@ -55,30 +56,7 @@ OUTCOME_COLUMNS = [
     "flags",
 ]
 TABLES = ("cases", "outcomes")
-EXPORT_FIELDS = [
-    "id",
-    "collection",
-    "source_file",
-    "start_line",
-    "end_line",
-    "page",
-    "title",
-    "organization",
-    "organization_id",
-    "organizations",
-    "chapter",
-    "sections",
-    "text",
-    "year",
-    "metrics",
-    "region",
-    "sector",
-    "measures",
-    "standards",
-    "systems",
-    "targets",
-    "flags",
-]
+EXPORT_FIELDS = list(CaseRecord.model_fields)  # the export contract's names, in order
 MEDIA = {
     "jsonl": "application/x-ndjson",
     "csv": "text/csv; charset=utf-8",
@@ -86,77 +64,77 @@ MEDIA = {
 }
 
 
-def _records(ctx: Context, collection: str | None, case_ids: list[str] | None) -> list[dict]:
+def _records(ctx: Context, collection: str | None, case_ids: list[str] | None) -> list[CaseRecord]:
     if case_ids is not None:
         return library.cases_by_id(ctx, case_ids)
     return library.cases(ctx, collection)
 
 
-def _names(items: list[dict], key: str = "name") -> str:
-    return "、".join(x[key] for x in items)
+def _names(items: list[Measure] | list[Named]) -> str:
+    return "、".join(x.name for x in items)
 
 
-def case_row(r: dict) -> dict:
-    region, sector = r["region"] or {}, r["sector"] or {}
+# A sheet's rows are its cells by column (what `sheets` writes as CSV and XLSX), built from the records.
+def _case_row(r: CaseRecord) -> dict:
     return {
-        "id": r["id"],
-        "title": r["title"],
-        "organization": r["organization"],
-        "organization_id": r["organization_id"],
-        "organization_group_id": r["organizations"][0]["group_id"] if r["organizations"] else None,
-        "chapter": r["chapter"],
-        "collection": r["collection"],
-        "year": r["year"],
-        "source_file": r["source_file"],
-        "start_line": r["start_line"],
-        "end_line": r["end_line"],
-        "page": r["page"],
-        "province": region.get("province"),
-        "city": region.get("city"),
-        "sector": sector.get("topic"),
-        "industry": sector.get("industry"),
-        "measures": _names(r["measures"]),
-        "standards": _names(r["standards"]),
-        "systems": _names(r["systems"]),
-        "targets": _names(r["targets"], "target"),
-        "n_outcomes": len(r["metrics"]),
-        "n_flags": len(r.get("flags", [])),
+        "id": r.id,
+        "title": r.title,
+        "organization": r.organization,
+        "organization_id": r.organization_id,
+        "organization_group_id": r.organizations[0].group_id if r.organizations else None,
+        "chapter": r.chapter,
+        "collection": r.collection,
+        "year": r.year,
+        "source_file": r.source_file,
+        "start_line": r.start_line,
+        "end_line": r.end_line,
+        "page": r.page,
+        "province": r.region.province if r.region else None,
+        "city": r.region.city if r.region else None,
+        "sector": r.sector.topic if r.sector else None,
+        "industry": r.sector.industry if r.sector else None,
+        "measures": _names(r.measures),
+        "standards": _names(r.standards),
+        "systems": _names(r.systems),
+        "targets": "、".join(t.target for t in r.targets),
+        "n_outcomes": len(r.metrics),
+        "n_flags": len(r.flags),
     }
 
 
-def outcome_rows(r: dict) -> list[dict]:
-    def flagged(m: dict) -> str:  # the checks whose flags cite this outcome's line and quote
-        return "、".join(sorted({f["check"] for f in r.get("flags", []) if m["quote"] in f["quotes"]}))
+def _outcome_rows(r: CaseRecord) -> list[dict]:
+    def flagged(m: Metric) -> str:  # the checks whose flags cite this outcome's line and quote
+        return "、".join(sorted({f.check for f in r.flags if m.quote in f.quotes}))
 
     return [
         {
-            "case_id": r["id"],
-            "case_title": r["title"],
-            "outcome_id": m["id"],
-            "kind": m["kind"],
-            "value": m["value"],
-            "value_max": m["value_max"],
-            "unit": m["unit"],
-            "period": m["period"],
-            "status": m["status"],
-            "scope": m["scope"],
-            "origin": m.get("origin", "extracted"),
-            "span": "–".join(map(str, m["span"])) if m.get("span") else None,
-            "qualifier": m["qualifier"],
-            "quote": m["quote"],
-            "line": m["line"],
+            "case_id": r.id,
+            "case_title": r.title,
+            "outcome_id": m.id,
+            "kind": m.kind,
+            "value": m.value,
+            "value_max": m.value_max,
+            "unit": m.unit,
+            "period": m.period,
+            "status": m.status,
+            "scope": m.scope,
+            "origin": m.origin,
+            "span": "–".join(map(str, m.span)) if m.span else None,
+            "qualifier": m.qualifier,
+            "quote": m.quote,
+            "line": m.line,
             "flags": flagged(m),
         }
-        for m in r["metrics"]
+        for m in r.metrics
     ]
 
 
-def table_rows(records: list[dict], table: str) -> tuple[list[str], list[dict]]:
+def table_rows(records: list[CaseRecord], table: str) -> tuple[list[str], list[dict]]:
     if table not in TABLES:
         raise CaseAtlasError(f"unknown table '{table}' (use cases or outcomes)")
     if table == "cases":
-        return CASE_COLUMNS, [case_row(r) for r in records]
-    return OUTCOME_COLUMNS, [row for r in records for row in outcome_rows(r)]
+        return CASE_COLUMNS, [_case_row(r) for r in records]
+    return OUTCOME_COLUMNS, [row for r in records for row in _outcome_rows(r)]
 
 
 def export(
@@ -170,7 +148,7 @@ def export(
     records = _records(ctx, collection, case_ids)
     if fmt == "jsonl":
         for r in records:
-            yield json.dumps(r, ensure_ascii=False) + "\n"
+            yield json.dumps(r.model_dump(), ensure_ascii=False) + "\n"
         return
     columns, rows = table_rows(records, table)
     yield sheets.csv_bytes(columns, rows).decode("utf-8-sig")

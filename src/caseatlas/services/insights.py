@@ -3,15 +3,18 @@ cases side by side, hits sorted by an outcome."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from pydantic import Field
 
 from ..errors import CaseAtlasError
 from ..models import Filters
 from ..store import facts as facts_store
 from ..store import library as lib
-from ..vocab import GROUP_BY, OUTCOME_KINDS, PERIODS, STATUSES
+from ..vocab import GROUP_BY, OUTCOME_KINDS, PERIODS, STATUSES, OutcomeKind, Period
 from . import library
 from .context import Context, require
+from .records import CaseRecord, Result
 
 UNLABELLED = "（未标注）"
 
@@ -22,22 +25,22 @@ TOP_CONTRIBUTORS = 5
 DOMINANT_SHARE = 0.30
 
 
-@dataclass(slots=True)
-class Contributor:
+class TotalContributor(Result):
     """One case behind a total: what it adds (its figures of that kind, unit and period summed)
     and its share of the total; `outcome_id` and `line`: its largest such figure, to link to."""
 
     case_id: str
     title: str
-    collection: str
-    value: float
-    share: float
-    outcome_id: str
+    collection: str = Field(description="The title of the case's book")
+    value: float = Field(description="The case's figures in this total, summed (the total's unit)")
+    share: float = Field(ge=0, description="value / the total (0–1)")
+    outcome_id: str = Field(
+        description="The case's largest figure in this total (metrics id): /cases/{case_id}#L{line}"
+    )
     line: int
 
 
-@dataclass(slots=True)
-class Total:
+class Total(Result):
     """One home-page total: achieved project figures of one additive kind, unit and period.
     `total`, `n_outcomes`, `n_cases` and the contributors' shares are of the figures counted
     (without the flagged ones when the summary was asked `unflagged`); `total_all` counts every
@@ -45,30 +48,46 @@ class Total:
     dismissed) flag cites, `flagged_share` that as a share of `total_all`, `flagged_outcomes`
     how many figures, `flagged_cases` in how many cases."""
 
-    kind: str
+    kind: OutcomeKind
     unit: str
-    period: str
-    total: float
+    period: Period
+    total: float = Field(description="Sum of the figures counted (without the flagged ones when unflagged=true)")
     n_outcomes: int
     n_cases: int
-    total_all: float
-    flagged_value: float
-    flagged_share: float
+    total_all: float = Field(description="Sum of every figure, flagged or not")
+    flagged_value: float = Field(description="Part of total_all that figures with a standing (not dismissed) flag make")
+    flagged_share: float = Field(ge=0, description="flagged_value / total_all (0–1)")
     flagged_outcomes: int
     flagged_cases: int
-    contributors: list[Contributor] = field(default_factory=list)
-    dominant: bool = False  # one case makes more than DOMINANT_SHARE of the total
+    contributors: list[TotalContributor] = Field(description="The cases that add most, largest first")
+    dominant: bool = Field(description=f"One case makes more than {DOMINANT_SHARE * 100:.0f} % of the total")
 
 
-@dataclass(slots=True)
-class Summary:
+class Totals(Result):
     collections: int
     cases: int
     outcomes: int
-    by_kind: list[Total]
-    not_summed: dict[str, int]  # outcomes of the additive kinds left out, by status or scope
+    by_kind: list[Total] = Field(
+        description="Achieved project figures of the additive kinds, per kind, unit and period"
+    )
+    not_summed: dict[str, int] = Field(description="Figures of the additive kinds not summed, by status or scope")
     unflagged: bool
-    flagged_left_out: int  # figures of the totals a standing flag cites (left out when `unflagged`)
+    flagged_left_out: int = Field(description="Figures of the totals a standing flag cites (left out when unflagged)")
+
+
+class OutcomeGroup(Result):
+    """Claimed outcomes of one kind summed over a group (a sector, a book, a province …)."""
+
+    group: str
+    unit: str
+    total: float
+    outcomes: int
+    cases: int
+
+
+class AttributeCount(Result):
+    value: str
+    cases: int
 
 
 @dataclass(slots=True)
@@ -94,7 +113,7 @@ class _CaseShare:
             self.best = (value, fid, line)
 
 
-def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) -> Summary:
+def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) -> Totals:
     """Library totals for the home page: books, cases, and the claimed *achieved* outcomes of
     the kinds that add up, per unit and period, each with the cases that make it (the largest
     `top`, with their shares), whether one case dominates it, and how much of it rests on
@@ -120,27 +139,35 @@ def summary(ctx: Context, unflagged: bool = False, top: int = TOP_CONTRIBUTORS) 
         labels = facts_store.case_labels(conn, sorted({pk for t in totals for pk, _ in t[1]}))
     by_kind = []
     for t, picked in totals:
-        for pk, c in picked:
-            cid, title, collection = labels[pk]
-            t.contributors.append(
-                Contributor(cid, title, collection, c[0], c[0] / t.total if t.total else 0.0, c[1], c[2])
+        contributors = [
+            TotalContributor(
+                case_id=labels[pk][0],
+                title=labels[pk][1],
+                collection=labels[pk][2],
+                value=c[0],
+                share=c[0] / t["total"] if t["total"] else 0.0,
+                outcome_id=c[1],
+                line=c[2],
             )
-        t.dominant = bool(t.contributors) and t.contributors[0].share > DOMINANT_SHARE
-        by_kind.append(t)
-    return Summary(
-        counts["collections"],
-        counts["cases"],
-        counts["outcomes"],
-        by_kind,
-        {s: n for s, n in statuses.items() if s != "achieved"},
-        unflagged,
-        sum(t.flagged_outcomes for t in by_kind),
+            for pk, c in picked
+        ]
+        dominant = bool(contributors) and contributors[0].share > DOMINANT_SHARE
+        by_kind.append(Total(**t, contributors=contributors, dominant=dominant))
+    return Totals(
+        collections=counts["collections"],
+        cases=counts["cases"],
+        outcomes=counts["outcomes"],
+        by_kind=by_kind,
+        not_summed={s: n for s, n in statuses.items() if s != "achieved"},
+        unflagged=unflagged,
+        flagged_left_out=sum(t.flagged_outcomes for t in by_kind),
     )
 
 
 def _total(row: tuple, shares: dict[int, _CaseShare], unflagged: bool, top: int):
-    """A total from its aggregate row and its cases' shares; with the cases to name (largest
-    first: case key, (value, fact id, line)), labelled once for every total."""
+    """A total's figures (the fields of `Total` but its contributors) from its aggregate row and
+    its cases' shares; with the cases to name (largest first: case key, (value, fact id, line)),
+    labelled once for every total."""
     kind, unit, period, n, value, n_cases = row
     flagged = sum(c.flagged for c in shares.values())
     n_flagged = sum(c.n_flagged for c in shares.values())
@@ -156,19 +183,19 @@ def _total(row: tuple, shares: dict[int, _CaseShare], unflagged: bool, top: int)
         n_out, total = n, value
         candidates = [(pk, (c.value, *c.best[1:])) for pk, c in shares.items() if c.best]
     candidates.sort(key=lambda pc: (-pc[1][0], pc[0]))
-    t = Total(
-        kind,
-        unit,
-        period,
-        total,
-        n_out,
-        n_cases,
-        value,
-        flagged,
-        flagged / value if value else 0.0,
-        n_flagged,
-        flagged_cases,
-    )
+    t = {
+        "kind": kind,
+        "unit": unit,
+        "period": period,
+        "total": total,
+        "n_outcomes": n_out,
+        "n_cases": n_cases,
+        "total_all": value,
+        "flagged_value": flagged,
+        "flagged_share": flagged / value if value else 0.0,
+        "flagged_outcomes": n_flagged,
+        "flagged_cases": flagged_cases,
+    }
     return t, candidates[:top]
 
 
@@ -180,7 +207,7 @@ def outcomes_by(
     filters: Filters | None = None,
     status: str = "achieved",
     unflagged: bool = False,
-) -> list[dict]:
+) -> list[OutcomeGroup]:
     """Claimed outcomes of one kind and status (achieved by default) summed per group (sector,
     book, province, …), in the kind's canonical unit. A case's outcomes count once per group
     it belongs to. `unflagged`: without the figures a claim-check flag cites."""
@@ -209,22 +236,22 @@ def outcomes_by(
                 row["total"] += value
                 row["outcomes"] += 1
                 row["cases"].add(pk)
-    out = [{**r, "cases": len(r["cases"])} for r in agg.values()]
-    return sorted(out, key=lambda r: -r["total"])
+    out = [OutcomeGroup(**{**r, "cases": len(r["cases"])}) for r in agg.values()]
+    return sorted(out, key=lambda r: -r.total)
 
 
-def attribute_counts(ctx: Context, kind: str) -> list[dict]:
+def attribute_counts(ctx: Context, kind: str) -> list[AttributeCount]:
     """How many cases carry each value of an attribute (measures, standards, provinces)."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
-        return [{"value": v, "cases": n} for v, n in facts_store.attribute_counts(conn, kind)]
+        return [AttributeCount(value=v, cases=n) for v, n in facts_store.attribute_counts(conn, kind)]
 
 
-def compare(ctx: Context, case_ids: list[str]) -> list[dict]:
+def compare(ctx: Context, case_ids: list[str]) -> list[CaseRecord]:
     require(ctx, "library.read")
     if not 2 <= len(case_ids) <= 4:
         raise CaseAtlasError("compare takes 2 to 4 case ids")
-    return [{k: v for k, v in library.case_detail(ctx, cid).items() if k != "lines"} for cid in case_ids]
+    return [library.case(ctx, cid) for cid in case_ids]
 
 
 def sort_by_outcome(ctx: Context, hits: list[dict], kind: str = "co2e_reduction") -> list[dict]:

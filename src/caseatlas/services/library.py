@@ -13,7 +13,7 @@ next, from here, so a failure anywhere leaves the library as it was."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -30,8 +30,9 @@ from ..segment import segment
 from ..store import facts as facts_store
 from ..store import library as lib
 from ..store import programmes as prog_store
-from . import audit, organizations
+from . import audit, organizations, records
 from .context import Context, can, library_url, require
+from .records import CaseDetail, CasePage, CaseRecord, Collection
 from .rules import CollectionView
 
 MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes request bodies by it)
@@ -309,7 +310,21 @@ def delete_collection(ctx: Context, key: str) -> int:
     raise Forbidden(why)
 
 
-def books(ctx: Context) -> list[dict]:
+class StoredBook(Collection):
+    """A collection as the upload form shows it: whose it is, and what this actor may do with it."""
+
+    owner_user_id: int | None
+    owner_username: str | None
+    owner_call_id: int | None
+    owner_call_title: str | None
+    owner: str  # user:NAME, call:ID or system
+    whose: str  # the same in a sentence's words
+    mine: bool
+    may_replace: bool  # a file of its name
+    may_delete: bool
+
+
+def books(ctx: Context) -> list[StoredBook]:
     """The collections as the upload form shows them: whose each is (`owner`: user:NAME, call:ID,
     system), and whether this actor may replace it (a file of its name) or remove it."""
     require(ctx, "library.ingest")
@@ -318,22 +333,22 @@ def books(ctx: Context) -> list[dict]:
         for col in lib.list_collections(conn):
             view = CollectionView(col["slug"], col["owner_user_id"], col["owner_call_id"])
             out.append(
-                col
-                | {
-                    "owner": _owner_label(col),
-                    "whose": whose(col),
-                    "mine": col["owner_user_id"] is not None and col["owner_user_id"] == ctx.actor.user_id,
-                    "may_replace": can(ctx.actor, "library.ingest", view),
-                    "may_delete": can(ctx.actor, "library.delete", view),
-                }
+                StoredBook(
+                    **{k: col[k] for k in StoredBook.model_fields if k in col},
+                    owner=_owner_label(col),
+                    whose=whose(col),
+                    mine=col["owner_user_id"] is not None and col["owner_user_id"] == ctx.actor.user_id,
+                    may_replace=can(ctx.actor, "library.ingest", view),
+                    may_delete=can(ctx.actor, "library.delete", view),
+                )
             )
         return out
 
 
-def collections(ctx: Context) -> list[dict]:
+def collections(ctx: Context) -> list[Collection]:
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
-        return lib.list_collections(conn)
+        return [records.collection(r) for r in lib.list_collections(conn)]
 
 
 def _collection(conn, key: str) -> dict:
@@ -348,122 +363,47 @@ def collection_id(conn, key: str | None) -> int | None:
     return None if key is None else _collection(conn, key)["id"]
 
 
-def _facts_fields(row: dict) -> dict:
-    attrs = row.get("attributes", [])
-
-    def of(kind: str) -> list[dict]:
-        return [a for a in attrs if a["kind"] == kind]
-
-    region = of("region")
-    sector, industry = of("sector"), of("industry")
-    return {
-        "year": row.get("year"),
-        "metrics": [
-            {
-                "id": o["fact_id"],
-                "value": o["value"],
-                "value_max": o["value_max"],
-                "unit": o["unit"],
-                "kind": o["kind"],
-                "period": o["period"],
-                "status": o["status"],
-                "scope": o["scope"],
-                "qualifier": o["qualifier"],
-                "quote": o["quote"],
-                "line": o["line"],
-                "evidence": o["evidence"],
-                "origin": o.get("origin") or "extracted",
-                "span": [o["span_start"], o["span_end"]] if o.get("span_start") is not None else None,
-            }
-            for o in row.get("outcomes", [])
-        ],
-        "region": {
-            "province": region[0]["value"],
-            "city": region[0]["detail"],
-            "quote": region[0]["quote"],
-            "line": region[0]["line"],
-        }
-        if region
-        else None,
-        "sector": {
-            "topic": sector[0]["value"] if sector else None,
-            "industry": industry[0]["value"] if industry else None,
-            "quote": sector[0]["quote"] if sector else None,
-            "line": sector[0]["line"] if sector else None,
-        }
-        if sector or industry
-        else None,
-        "measures": [
-            {"name": a["value"], "category": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("measure")
-        ],
-        "standards": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("standard")],
-        "systems": [{"name": a["value"], "quote": a["quote"], "line": a["line"]} for a in of("system")],
-        "targets": [
-            {"target": a["value"], "detail": a["detail"], "quote": a["quote"], "line": a["line"]} for a in of("target")
-        ],
-        "flags": row.get("flags", []),
-    }
-
-
-def export_record(row: dict) -> dict:
-    """The export contract: these names are stable; later versions only add fields."""
-    return {
-        "id": row["case_id"],
-        "collection": row["collection"],
-        "source_file": row["source_file"],
-        "start_line": row["start_line"],
-        "end_line": row["end_line"],
-        "page": row["page"],
-        "title": row["title"],
-        "organization": row["organization"],
-        # The organization (across books) the case names first, and every one it names with its group.
-        "organization_id": row["organizations"][0]["org_id"] if row.get("organizations") else None,
-        "organizations": [
-            {
-                "id": o["org_id"],
-                "name": o["name"],
-                "group_id": o["root_org_id"],
-                "as_printed": o["printed"],
-                "source": o["source"],
-            }
-            for o in row.get("organizations", [])
-        ],
-        "chapter": row["chapter"],
-        "sections": row["sections"],
-        "text": row["text"],
-        **_facts_fields(row),
-    }
-
-
-def cases(ctx: Context, collection: str | None = None) -> list[dict]:
+def cases(ctx: Context, collection: str | None = None) -> list[CaseRecord]:
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         cid = collection_id(conn, collection)
-        return [export_record(r) for r in lib.iter_cases(conn, cid)]
+        return [records.case_record(r) for r in lib.iter_cases(conn, cid)]
 
 
-def cases_by_id(ctx: Context, case_ids: list[str]) -> list[dict]:
+def cases_by_id(ctx: Context, case_ids: list[str]) -> list[CaseRecord]:
     """The given cases in export form, in the order asked (unknown ids are left out)."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         pks = lib.case_pks_of(conn, case_ids)
-        by_pk = {r["id"]: export_record(r) for r in lib.iter_cases(conn, case_pks=list(pks.values()))} if pks else {}
+        by_pk = (
+            {r["id"]: records.case_record(r) for r in lib.iter_cases(conn, case_pks=list(pks.values()))} if pks else {}
+        )
     return [by_pk[pks[c]] for c in case_ids if c in pks]
 
 
-def case_detail(ctx: Context, case_id: str) -> dict:
+def _case_row(conn, case_id: str) -> dict:
+    row = lib.get_case(conn, case_id)
+    if row is None:
+        raise NotFound(f"no case '{case_id}' (ids look like <collection>:<n>; see `caseatlas cases`)")
+    return row
+
+
+def case(ctx: Context, case_id: str) -> CaseRecord:
+    """One case in export form."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
-        row = lib.get_case(conn, case_id)
-        if row is None:
-            raise NotFound(f"no case '{case_id}' (ids look like <collection>:<n>; see `caseatlas cases`)")
-        record = export_record(row)
-        record["lines"] = lib.case_lines(conn, row["collection_id"], row["start_line"], row["end_line"])
-        record["tables"] = [asdict(t) for t in row["tables"]]  # (not in export_record: the export stays as it was)
-        return record
+        return records.case_record(_case_row(conn, case_id))
 
 
-def browse(ctx: Context, filters: Filters | None = None, page: int = 1, page_size: int = 20) -> dict:
+def case_detail(ctx: Context, case_id: str) -> CaseDetail:
+    """One case in export form with its source lines."""
+    require(ctx, "library.read")
+    with ctx.engine.connect() as conn:
+        row = _case_row(conn, case_id)
+        return records.case_detail(row, lib.case_lines(conn, row["collection_id"], row["start_line"], row["end_line"]))
+
+
+def browse(ctx: Context, filters: Filters | None = None, page: int = 1, page_size: int = 20) -> CasePage:
     """Cases in book order, filtered, paged."""
     require(ctx, "library.read")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -475,27 +415,8 @@ def browse(ctx: Context, filters: Filters | None = None, page: int = 1, page_siz
         keys = [pk for pk in lib.case_keys(conn) if allowed is None or pk in allowed]
         start = (page - 1) * page_size
         shown = keys[start : start + page_size]
-        records = [export_record(x) for x in lib.iter_cases(conn, case_pks=shown)] if shown else []
-    return {"total": len(keys), "page": page, "page_size": page_size, "items": [_brief(r) for r in records]}
-
-
-def _brief(r: dict) -> dict:
-    return {
-        k: r[k]
-        for k in (
-            "id",
-            "collection",
-            "source_file",
-            "start_line",
-            "end_line",
-            "title",
-            "organization",
-            "chapter",
-            "year",
-            "region",
-            "sector",
-        )
-    } | {"measures": [m["name"] for m in r["measures"]], "n_metrics": len(r["metrics"])}
+        items = [records.brief(records.case_record(x)) for x in lib.iter_cases(conn, case_pks=shown)] if shown else []
+    return CasePage(total=len(keys), page=page, page_size=page_size, items=items)
 
 
 def describe_db(db: str | None) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from pydantic import Field
+
 from ..errors import CaseAtlasError, NotFound
 from ..programme.services.calls import call_view, load_call
 from ..publish import edition as editions
@@ -17,6 +19,50 @@ from ..store import library as lib
 from ..store import programmes as prog_store
 from ..vocab import EDITION_FORMATS
 from .context import Context, require
+from .records import Result
+
+
+class Published(Result):
+    """An edition written: the PDF's pages and size, or the HTML folder's files."""
+
+    title: str
+    slug: str
+    cases: int
+    format: str
+    path: str
+    pages: int | None = None  # pdf
+    bytes: int | None = None  # pdf
+    files: int | None = None  # html
+
+
+class MissedOutcome(Result):
+    case: str | None
+    kind: str
+    value: float
+    unit: str
+    quote: str
+
+
+class RoundTrip(Result):
+    """The original cases against those read back from their edition (`publish.roundtrip.compare`)."""
+
+    cases: int
+    read_back: int
+    matched: int
+    precision: float
+    recall: float
+    f1: float
+    same_organization: int
+    same_chapter: int
+    same_sections: int
+    core_outcomes: int
+    core_found: int
+    core_recall: float
+    missed: list[MissedOutcome]
+    format: str
+    collection: str
+    pages: int | None
+    meta: dict[str, bool] = Field(description="Front matter read back alike: title, publisher, year, chapters, experts")
 
 
 def _programme_call(conn, key: str) -> dict | None:
@@ -124,14 +170,16 @@ def _english(ed: editions.Edition) -> dict:
     return {"title": ed.title, "summary": summary}
 
 
-def publish(ctx: Context, key: str, fmt: str, out: str | Path, english: bool = False) -> dict:
+def publish(ctx: Context, key: str, fmt: str, out: str | Path, english: bool = False) -> Published:
     """Write the edition of `key` as `fmt` (html: a folder; pdf: a file) to `out`."""
     if fmt not in EDITION_FORMATS:
         raise CaseAtlasError(f"format '{fmt}': use {' or '.join(EDITION_FORMATS)}")
     ed = build_edition(ctx, key, english=english)
     out = Path(out)
     result = render.write_pdf(ed, out) if fmt == "pdf" else render.write_html(ed, out)
-    return {"title": ed.title, "slug": ed.slug, "cases": len(ed.cases), "format": fmt, "path": str(out), **result}
+    return Published(
+        **{"title": ed.title, "slug": ed.slug, "cases": len(ed.cases), "format": fmt, "path": str(out), **result}
+    )
 
 
 def publish_bytes(ctx: Context, key: str, fmt: str, english: bool = False) -> tuple[bytes, str, str]:
@@ -141,11 +189,11 @@ def publish_bytes(ctx: Context, key: str, fmt: str, english: bool = False) -> tu
 
     with tempfile.TemporaryDirectory(prefix="caseatlas-edition-") as tmp:
         info = publish(ctx, key, fmt, Path(tmp) / ("book.pdf" if fmt == "pdf" else "edition"), english=english)
-        stem = _file_stem(info["title"])
+        stem = _file_stem(info.title)
         if fmt == "pdf":
-            return Path(info["path"]).read_bytes(), "application/pdf", f"{stem}.pdf"
+            return Path(info.path).read_bytes(), "application/pdf", f"{stem}.pdf"
         buf = io.BytesIO()
-        root = Path(info["path"])
+        root = Path(info.path)
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for f in sorted(root.rglob("*")):
                 if f.is_file():
@@ -158,7 +206,7 @@ def _file_stem(title: str) -> str:
     return keep[:60] or "edition"
 
 
-def roundtrip(ctx: Context, key: str, fmt: str) -> dict:
+def roundtrip(ctx: Context, key: str, fmt: str) -> RoundTrip:
     """Publish `key`, ingest the edition into a fresh library, and compare the two."""
     from ..store.db import open_engine
     from . import library
@@ -166,9 +214,9 @@ def roundtrip(ctx: Context, key: str, fmt: str) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="caseatlas-roundtrip-") as tmp:
         info = publish(ctx, key, fmt, Path(tmp) / ("edition.pdf" if fmt == "pdf" else "edition"))
-        out = Path(info["path"])
+        out = Path(info.path)
         if fmt == "pdf":  # named as the collection, so the cases read back under the same ids
-            out = out.rename(out.with_name(f"{render.book_stem(info['slug'])}.pdf"))
+            out = out.rename(out.with_name(f"{render.book_stem(info.slug)}.pdf"))
         fresh = Context(open_engine(Path(tmp) / "fresh.db"), system_actor())
         results = library.ingest_paths(fresh, [out])
         if not results or results[0].status == "error":
@@ -184,19 +232,16 @@ def roundtrip(ctx: Context, key: str, fmt: str) -> dict:
             back = lib.list_collections(conn)[0]
             republished = list(lib.iter_cases(conn, back["id"]))
         fresh.engine.dispose()
-    report = rt.compare(original, republished)
-    report.update(
-        {
-            "format": fmt,
-            "collection": col["slug"],
-            "pages": info.get("pages"),
-            "meta": {
-                "title": back["title"] == col["title"] or rt.squash(back["title"]) == rt.squash(col["title"]),
-                "publisher": back["publisher"] == col["publisher"],
-                "year": back["year"] == col["year"],
-                "chapters": back["chapters"] == col["chapters"],
-                "experts": back["experts"] == col["experts"],
-            },
-        }
+    return RoundTrip(
+        **rt.compare(original, republished),
+        format=fmt,
+        collection=col["slug"],
+        pages=info.pages,
+        meta={
+            "title": back["title"] == col["title"] or rt.squash(back["title"]) == rt.squash(col["title"]),
+            "publisher": back["publisher"] == col["publisher"],
+            "year": back["year"] == col["year"],
+            "chapters": back["chapters"] == col["chapters"],
+            "experts": back["experts"] == col["experts"],
+        },
     )
-    return report

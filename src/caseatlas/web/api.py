@@ -15,7 +15,19 @@ from pydantic import StringConstraints
 
 from ..errors import CaseAtlasError
 from ..models import Filters
-from ..services import accounts, audit, checks, discovery, exports, insights, library, organizations, publishing
+from ..services import (
+    accounts,
+    audit,
+    checks,
+    discovery,
+    exports,
+    insights,
+    library,
+    organizations,
+    publishing,
+    records,
+)
+from ..services.records import Result
 from ..vocab import (
     OUTCOME_KINDS,
     AttributeKind,
@@ -98,12 +110,11 @@ class FilterParams:
 
 
 Filtered = Annotated[FilterParams, Depends()]
-COLLECTION_FIELDS = tuple(schemas.Collection.model_fields)
 
 
-@router.get("/collections", summary="Books in the library, with front matter", response_model=list[schemas.Collection])
-def collections(ctx: ReadContext) -> list[dict]:
-    return [{k: r[k] for k in COLLECTION_FIELDS} for r in library.collections(ctx)]
+@router.get("/collections", summary="Books in the library, with front matter", response_model=list[records.Collection])
+def collections(ctx: ReadContext) -> list[records.Collection]:
+    return library.collections(ctx)
 
 
 @router.post(
@@ -136,26 +147,26 @@ async def upload(ctx: WriteContext, file: Annotated[UploadFile, File(description
     summary="Remove a book and all derived from it (its owner; admins any book)",
     response_model=schemas.Removed,
 )
-def remove(ctx: WriteContext, key: str) -> dict:
-    return {"collection": key, "cases": library.delete_collection(ctx, key)}
+def remove(ctx: WriteContext, key: str) -> schemas.Removed:
+    return schemas.Removed(collection=key, cases=library.delete_collection(ctx, key))
 
 
-@router.get("/cases", summary="Cases, filtered and paged", response_model=schemas.CasePage)
+@router.get("/cases", summary="Cases, filtered and paged", response_model=records.CasePage)
 def cases(
     ctx: ReadContext,
     f: Filtered,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=library.MAX_PAGE_SIZE)] = 20,
-) -> dict:
+) -> records.CasePage:
     return library.browse(ctx, f.filters, page, page_size)
 
 
 @router.get(
     "/cases/{case_id}",
     summary="One case: sections, facts with evidence, source lines, tables",
-    response_model=schemas.CaseDetail,
+    response_model=records.CaseDetail,
 )
-def case(ctx: ReadContext, case_id: str) -> dict:
+def case(ctx: ReadContext, case_id: str) -> records.CaseDetail:
     return library.case_detail(ctx, case_id)
 
 
@@ -201,7 +212,7 @@ def embed(ctx: WriteContext, limit: Annotated[int, Query(ge=1, le=100)] = 100) -
     summary="The library's totals (the home page): achieved project figures of the additive kinds "
     "per kind, unit and period, each with its largest contributing cases and shares, whether "
     "one case dominates it, and how much rests on figures a standing flag cites",
-    response_model=schemas.Totals,
+    response_model=insights.Totals,
 )
 def totals(
     ctx: ReadContext,
@@ -209,14 +220,14 @@ def totals(
     top: Annotated[
         int, Query(ge=1, le=20, description="Contributing cases named per total")
     ] = insights.TOP_CONTRIBUTORS,
-):
+) -> insights.Totals:
     return insights.summary(ctx, unflagged=unflagged, top=top)
 
 
 @router.get(
     "/outcomes",
     summary="Claimed outcomes of one kind, summed by a dimension",
-    response_model=list[schemas.OutcomeGroup],
+    response_model=list[insights.OutcomeGroup],
     responses=CSV,
 )
 def outcomes(
@@ -231,28 +242,28 @@ def outcomes(
 ):
     rows = insights.outcomes_by(ctx, by, kind, period, f.filters, status, unflagged)
     if format == "csv":
-        return _csv_response(rows, ["group", "unit", "total", "outcomes", "cases"], f"outcomes_{kind}_by_{by}.csv")
+        return _csv_response(rows, insights.OutcomeGroup, f"outcomes_{kind}_by_{by}.csv")
     return rows
 
 
 @router.get(
     "/attributes/{kind}",
     summary="How many cases carry each measure, standard, region or sector",
-    response_model=list[schemas.AttributeCount],
+    response_model=list[insights.AttributeCount],
     responses=CSV,
 )
 def attribute_counts(ctx: ReadContext, kind: AttributeKind, format: Literal["json", "csv"] = "json"):
     rows = insights.attribute_counts(ctx, kind)
     if format == "csv":
-        return _csv_response(rows, ["value", "cases"], f"{kind}_counts.csv")
+        return _csv_response(rows, insights.AttributeCount, f"{kind}_counts.csv")
     return rows
 
 
-@router.get("/compare", summary="2–4 cases side by side", response_model=list[schemas.CaseRecord])
+@router.get("/compare", summary="2–4 cases side by side", response_model=list[records.CaseRecord])
 def compare(
     ctx: ReadContext,
     ids: Annotated[str, Query(description="2–4 comma-separated case ids", pattern=r"^[^,]+(,[^,]+){1,3}$")],
-) -> list[dict]:
+) -> list[records.CaseRecord]:
     return insights.compare(ctx, [i for i in ids.split(",") if i.strip()])
 
 
@@ -301,48 +312,50 @@ def edition(ctx: ReadContext, key: str, format: EditionFormat = "pdf", english: 
 @router.get(
     "/flags",
     summary="Claim-check flags: numbers that do not add up, with the arithmetic and lines",
-    response_model=list[schemas.CaseFlag],
+    response_model=list[checks.CaseFlag],
 )
-def flags(ctx: ReadContext, collection: str | None = None, check: str | None = None) -> list[dict]:
+def flags(ctx: ReadContext, collection: str | None = None, check: str | None = None) -> list[checks.CaseFlag]:
     return checks.flags(ctx, collection, check)
 
 
 @router.post(
     "/flags/{flag_id}/verdict",
     summary="Confirm or dismiss a flag, with a note (organizer, admin); kept across re-ingest",
-    response_model=schemas.Verdict,
+    response_model=checks.Verdict,
 )
-def verdict(ctx: WriteContext, flag_id: str, body: schemas.VerdictIn) -> dict:
+def verdict(ctx: WriteContext, flag_id: str, body: schemas.VerdictIn) -> checks.Verdict:
     return checks.set_verdict(ctx, flag_id, body.verdict, body.note)
 
 
 @router.get(
     "/organizations",
     summary="Organizations across books (with their group), most books first",
-    response_model=list[schemas.OrganizationBrief],
+    response_model=list[organizations.OrganizationBrief],
 )
 def organization_list(
     ctx: ReadContext, min_books: Annotated[int, Query(ge=1, le=1000)] = 1, groups: bool = False
-) -> list[dict]:
+) -> list[organizations.OrganizationBrief]:
     return organizations.organizations(ctx, min_books, groups)
 
 
 @router.get(
     "/organizations/{org_id}",
     summary="One organization: names, group, members, and its cases across books with their outcomes side by side",
-    response_model=schemas.Organization,
+    response_model=organizations.Organization,
     response_model_by_alias=True,
 )
-def organization(ctx: ReadContext, org_id: str) -> dict:
+def organization(ctx: ReadContext, org_id: str) -> organizations.Organization:
     return organizations.organization(ctx, org_id)
 
 
 @router.post(
     "/organizations/decisions",
     summary="Two names are one organization (same) or not (different), kept across re-ingest (organizer, admin)",
-    response_model=schemas.OrganizationDecision,
+    response_model=organizations.OrganizationDecision,
 )
-def organization_decision(ctx: WriteContext, body: schemas.OrganizationDecisionIn) -> dict:
+def organization_decision(
+    ctx: WriteContext, body: schemas.OrganizationDecisionIn
+) -> organizations.OrganizationDecision:
     return organizations.decide(ctx, body.a, body.b, body.decision, body.note)
 
 
@@ -354,12 +367,12 @@ def organization_decision(ctx: WriteContext, body: schemas.OrganizationDecisionI
     summary="Open a session (JSON body only, so a form on another site cannot post it)",
     response_model=schemas.LoginResult,
 )
-def login(request: Request, body: schemas.Credentials, response: Response) -> dict:
+def login(request: Request, body: schemas.Credentials, response: Response) -> schemas.LoginResult:
     from .deps import read_context
 
     token, csrf, user = accounts.login(read_context(request), body.username, body.password, client_address(request))
     set_session_cookie(request, response, token)
-    return {"user": user, "csrf_token": csrf}
+    return schemas.LoginResult(user=user, csrf_token=csrf)
 
 
 @router.post("/logout", summary="End this session", status_code=204, response_class=Response)
@@ -372,13 +385,13 @@ def logout(ctx: WriteContext, request: Request) -> Response:
     return response
 
 
-@router.get("/me", summary="Who is asking, and what they may do", response_model=schemas.Me)
-def me(ctx: ReadContext) -> dict:
+@router.get("/me", summary="Who is asking, and what they may do", response_model=accounts.Me)
+def me(ctx: ReadContext) -> accounts.Me:
     return accounts.me(ctx)
 
 
-@router.get("/users", summary="Accounts (admin)", response_model=list[schemas.User])
-def users(ctx: ReadContext) -> list[dict]:
+@router.get("/users", summary="Accounts (admin)", response_model=list[accounts.User])
+def users(ctx: ReadContext) -> list[accounts.Account]:
     return accounts.list_users(ctx)
 
 
@@ -387,9 +400,9 @@ def users(ctx: ReadContext) -> list[dict]:
     summary="Add an account (admin); without a password it is invited (the link is returned once "
     "and mailed to its address)",
     status_code=201,
-    response_model=schemas.NewUserResult,
+    response_model=accounts.NewUserResult,
 )
-def add_user(ctx: WriteContext, body: schemas.NewUser) -> dict:
+def add_user(ctx: WriteContext, body: schemas.NewUser) -> accounts.NewAccount:
     return accounts.add_user(
         ctx, body.username, body.password, body.role, body.display_name, body.organization, body.email
     )
@@ -400,9 +413,9 @@ def add_user(ctx: WriteContext, body: schemas.NewUser) -> dict:
     summary="A new invitation link for an account (admin): older links stop "
     "working; returned once, mailed to the account's address",
     status_code=201,
-    response_model=schemas.Invitation,
+    response_model=accounts.Invitation,
 )
-def invite_user(ctx: WriteContext, username: str) -> dict:
+def invite_user(ctx: WriteContext, username: str) -> accounts.Invitation:
     return accounts.invite(ctx, username)
 
 
@@ -413,9 +426,9 @@ def invite_user(ctx: WriteContext, username: str) -> dict:
 @router.post(
     "/invitations/accept",
     summary="Choose the password of an invited account (the token of the invitation link; works once)",
-    response_model=schemas.User,
+    response_model=accounts.User,
 )
-def accept_invitation(request: Request, body: schemas.LinkPassword) -> dict:
+def accept_invitation(request: Request, body: schemas.LinkPassword) -> accounts.Account:
     from .deps import read_context
 
     return accounts.accept_invitation(read_context(request), body.token, body.password)
@@ -427,19 +440,21 @@ def accept_invitation(request: Request, body: schemas.LinkPassword) -> dict:
     status_code=202,
     response_model=schemas.Accepted,
 )
-def forgot_password(request: Request, body: schemas.ForgotIn) -> dict:
+def forgot_password(request: Request, body: schemas.ForgotIn) -> schemas.Accepted:
     from .deps import read_context
 
     accounts.request_reset(read_context(request), body.login, client_address(request))
-    return {"message": "if that account exists and has an e-mail address, a reset link has been sent to it"}
+    return schemas.Accepted(
+        message="if that account exists and has an e-mail address, a reset link has been sent to it"
+    )
 
 
 @router.post(
     "/password/reset",
     summary="Set a new password with the token of a reset link (works once; ends every session of the account)",
-    response_model=schemas.User,
+    response_model=accounts.User,
 )
-def reset_password(request: Request, body: schemas.LinkPassword) -> dict:
+def reset_password(request: Request, body: schemas.LinkPassword) -> accounts.Account:
     from .deps import read_context
 
     return accounts.reset_password(read_context(request), body.token, body.password)
@@ -448,27 +463,27 @@ def reset_password(request: Request, body: schemas.LinkPassword) -> dict:
 @router.post(
     "/me/password",
     summary="Change my password: the current one and the new one (ends my other sessions)",
-    response_model=schemas.User,
+    response_model=accounts.User,
 )
-def change_password(ctx: WriteContext, request: Request, body: schemas.PasswordChange) -> dict:
+def change_password(ctx: WriteContext, request: Request, body: schemas.PasswordChange) -> accounts.Account:
     return accounts.change_password(
         ctx, body.current_password, body.new_password, request.cookies.get(SESSION_COOKIE), client_address(request)
     )
 
 
 @router.patch(
-    "/users/{username}", summary="Change a role, disable, or set a password (admin)", response_model=schemas.User
+    "/users/{username}", summary="Change a role, disable, or set a password (admin)", response_model=accounts.User
 )
-def change_user(ctx: WriteContext, username: str, body: schemas.UserChange) -> dict:
+def change_user(ctx: WriteContext, username: str, body: schemas.UserChange) -> accounts.Account:
     return accounts.update_user(ctx, username, role=body.role, active=body.active, password=body.password)
 
 
-@router.get("/audit", summary="Who changed what, newest first (admin)", response_model=list[schemas.AuditEntry])
+@router.get("/audit", summary="Who changed what, newest first (admin)", response_model=list[audit.AuditEntry])
 def audit_log(
     ctx: ReadContext,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[dict]:
+) -> list[audit.AuditEntry]:
     return audit.entries(ctx, limit, offset)
 
 
@@ -484,14 +499,15 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     )
 
 
-def _csv_response(rows: list[dict], fields: list[str], name: str) -> Response:
+def _csv_response(rows: list[Result], model: type[Result], name: str) -> Response:
+    """The rows of a JSON answer as CSV: one column per field of their model, in its order."""
     import csv
     import io
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+    w = csv.DictWriter(buf, fieldnames=list(model.model_fields))
     w.writeheader()
-    w.writerows(rows)
+    w.writerows(r.model_dump() for r in rows)
     return Response(
         buf.getvalue().encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",

@@ -14,6 +14,8 @@ from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
+from ..services.organizations import OrgOutcome
+from ..services.records import Metric
 from ..text.numbers import DIGITS, format_number, format_quantity
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
@@ -104,10 +106,12 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status=status, status_code=status, message=message)
 
 
-def fmt_value(o: dict, lang: str = "zh", digits: int = DIGITS) -> str:
-    """A figure (value, unit, value_max, qualifier) as the one writer prints it (text/numbers)."""
+def fmt_value(o: Metric | OrgOutcome | dict, lang: str = "zh", digits: int = DIGITS) -> str:
+    """A figure (value, unit, value_max, qualifier) as the one writer prints it (text/numbers): a
+    case record's metric, an organization page's outcome, or a programme's stored outcome row."""
+    get = o.get if isinstance(o, dict) else lambda name: getattr(o, name, None)
     return format_quantity(
-        o["value"], o.get("unit") or "", lang, digits, value_max=o.get("value_max"), qualifier=o.get("qualifier")
+        get("value"), get("unit") or "", lang, digits, value_max=get("value_max"), qualifier=get("qualifier")
     )
 
 
@@ -219,7 +223,7 @@ def search_page(
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, ctx: ReadContext, case_id: str):
     c = library.case_detail(ctx, case_id)
-    starts = {s["start_line"]: s for s in c["sections"]}
+    starts = {s.start_line: s for s in c.sections}
     try:
         similar = discovery.similar_cases(ctx, case_id, limit=5)
     except CaseAtlasError:
@@ -268,7 +272,7 @@ def organization_decision(
     """Merge or split two names from an organization's page (organizers, admins); back to the page
     of the organization the first name now belongs to."""
     r = organizations.decide(ctx, a, b, decision or None, note)
-    return RedirectResponse(f"/organizations/{r['organizations'][a.strip()] or org_id}", status_code=303)
+    return RedirectResponse(f"/organizations/{r.organizations[a.strip()] or org_id}", status_code=303)
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -559,9 +563,9 @@ def admin_add_user(
     user = accounts.add_user(
         ctx, username, password or None, role, display_name or None, organization or None, email or None
     )
-    if user.get("invitation"):
-        return _admin(request, ctx, message=f"+ {user['username']} ({user['role']})", invitation=user["invitation"])
-    return _back(f"+ {user['username']} ({user['role']})")
+    if user.invitation:
+        return _admin(request, ctx, message=f"+ {user.username} ({user.role})", invitation=user.invitation)
+    return _back(f"+ {user.username} ({user.role})")
 
 
 @router.post("/admin/users/{username}/invitation", response_class=HTMLResponse)
@@ -571,15 +575,15 @@ def admin_invite_user(request: Request, ctx: WriteContext, username: str):
     return _admin(
         request,
         ctx,
-        message=f"{r['username']}: " + ("✉ " + r["email"] if r["email"] else "—"),
-        invitation=r["invitation"],
+        message=f"{r.username}: " + ("✉ " + r.email if r.email else "—"),
+        invitation=r.invitation,
     )
 
 
 @router.post("/admin/users/{username}")
 def admin_change_user(ctx: WriteContext, username: str, role: str = Form(...), active: str = Form("1")):
     user = accounts.update_user(ctx, username, role=role, active=active == "1")
-    return _back(f"{user['username']}: {user['role']}" + ("" if user["active"] else " (disabled)"))
+    return _back(f"{user.username}: {user.role}" + ("" if user.active else " (disabled)"))
 
 
 @router.post("/admin/library")

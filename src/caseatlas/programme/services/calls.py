@@ -496,7 +496,7 @@ def add_member(
         if role != "reviewer":
             raise NotFound(f"no user '{username}'")
         made = accounts._create(ctx, username, password, "reviewer", display_name, affiliation, email, call=call)
-        invitation = made.get("invitation")
+        invitation = made.invitation
         with ctx.engine.connect() as conn:
             user = accounts_store.get_user(conn, username)
     elif role == "reviewer" and user.role not in ("reviewer", "organizer", "admin"):

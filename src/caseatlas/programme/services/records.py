@@ -5,15 +5,10 @@ review services still return dicts (issue 24 left them for later)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from ...services.records import Result  # the house's one base: frozen, a caller reads it
 from ...vocab import Decision
-
-
-class Result(BaseModel):
-    """A use case's answer: frozen (a caller reads it, never edits it in place)."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class RankedSubmission(Result):

@@ -272,7 +272,8 @@ class Replay:
 
     def applicants_submit(self) -> None:
         """Two applicants register (注册申报账号) and submit a case each in the call's first domain."""
-        from caseatlas.services import accounts, calls, submissions
+        from caseatlas.programme.services import calls, submissions
+        from caseatlas.services import accounts
 
         call = calls.get_call(self._ctx(), int(self.call_id))
         domain = call["domains"][0]
@@ -286,7 +287,7 @@ class Replay:
 
     def reviewers_review(self) -> None:
         """Every reviewer the panel CSV named scores each case assigned to them, and submits."""
-        from caseatlas.services import calls, reviews, submissions
+        from caseatlas.programme.services import calls, reviews, submissions
 
         call = calls.get_call(self._ctx(), int(self.call_id))
         reviewed = 0

@@ -272,7 +272,7 @@ def test_facet_filter_export_and_csv(two_books):
     assert facets["美团"] == 2 and facets["蒙牛"] == 2
     hits = discovery.search(ctx, "减少", Filters(organization="美团"))
     assert {h["title"] for h in hits["hits"]} == {"美团骑手绿色出行", "单车全生命周期减碳"}
-    by_id = discovery.search(ctx, "", Filters(organization=_case_org(ctx, "乳业低碳工厂")["organization_id"]))
+    by_id = discovery.search(ctx, "", Filters(organization=_case_org(ctx, "乳业低碳工厂").organization_id))
     assert by_id["total"] == 2
     rows = "".join(exports.export(ctx, "csv")).splitlines()
     header = rows[0].split(",")

@@ -6,7 +6,9 @@
 The older revision is checked out into a temporary git worktree; each round runs the benchmark
 script once on each side (old first on even rounds, new first on odd ones, so that the machine's
 drift falls on both), each side importing its own `src/` (PYTHONPATH) with this checkout's
-benchmark script and data. The figure is the first group of --metric in the script's output;
+benchmark script and data (with --own-script, each side runs the script of its own revision:
+for a benchmark that calls an interface the change rewrote). The figure is the first group of
+--metric in the script's output;
 the medians and every round are printed. Comparing the two sides is the point: both see the
 same machine at the same minutes.
 """
@@ -19,16 +21,16 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(src: Path, script: list[str], metric: re.Pattern[str]) -> float:
+def run(src: Path, script: list[str], metric: re.Pattern[str], own_script: bool = False) -> float:
     env = dict(os.environ, PYTHONPATH=str(src))
+    root = src.parent if own_script else ROOT
     out = subprocess.run(
-        [sys.executable, *script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, *script], cwd=root, env=env, capture_output=True, text=True, check=True
     ).stdout
     m = metric.search(out)
     if not m:
@@ -41,24 +43,23 @@ def main() -> None:
     ap.add_argument("--old-rev", required=True, help="the revision to compare against (e.g. a commit of main)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--metric", required=True, help="regex whose first group is the figure, e.g. 'total ([0-9.]+) s'")
+    ap.add_argument("--own-script", action="store_true", help="each side runs the script as its revision has it")
     ap.add_argument("script", nargs=argparse.REMAINDER, help="-- the benchmark script and its arguments")
     args = ap.parse_args()
     script = [a for a in args.script if a != "--"]
     metric = re.compile(args.metric)
-    with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.old_rev], check=True
-        )
-        try:
-            sides: dict[str, list[float]] = {"old": [], "new": []}
-            for k in range(args.rounds):
-                order = [("old", old / "src"), ("new", ROOT / "src")]
-                for name, src in order if k % 2 == 0 else reversed(order):
-                    sides[name].append(run(src, script, metric))
-                print(f"round {k + 1}: old {sides['old'][-1]:.3f}  new {sides['new'][-1]:.3f}", flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+    # Beside this checkout, so that the old side's ../shared (the corpus) resolves as here.
+    old = ROOT.parent / f".side_by_side_{os.getpid()}"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.old_rev], check=True)
+    try:
+        sides: dict[str, list[float]] = {"old": [], "new": []}
+        for k in range(args.rounds):
+            order = [("old", old / "src"), ("new", ROOT / "src")]
+            for name, src in order if k % 2 == 0 else reversed(order):
+                sides[name].append(run(src, script, metric, args.own_script))
+            print(f"round {k + 1}: old {sides['old'][-1]:.3f}  new {sides['new'][-1]:.3f}", flush=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
     o, n = statistics.median(sides["old"]), statistics.median(sides["new"])
     print(f"median of {args.rounds}: old ({args.old_rev}) {o:.3f}  new (working tree) {n:.3f}  new/old {n / o:.2f}")
 

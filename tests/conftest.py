@@ -133,3 +133,24 @@ def smtp(monkeypatch):
     monkeypatch.setenv("CASEATLAS_BASE_URL", "https://cases.example.org")
     yield inbox
     controller.stop()
+
+
+# A table as a PDF prints a narrow column: header fragments, each row's numbers on one line, row
+# labels and the total ("合" / "计") stacked one character a line. Read by the table reader, the
+# table check, the store and the metamorphic tests.
+NARROW_TABLE = [
+    "表 2 分期建设与运行数据",
+    "装机容量",
+    "（兆瓦）",
+    "年发电量（万千",
+    "瓦时）",
+    "8.2 920",
+    "一",
+    "期",
+    "二",
+    "期",
+    "6.5 735",
+    "合",
+    "计",
+    "14.7 1,655",
+]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, needs_corpus
+from conftest import CORPUS, NARROW_TABLE, needs_corpus
 
 from caseatlas.checks import check_case
 from caseatlas.errors import CaseAtlasError, LoginRequired, NotFound
@@ -583,22 +583,7 @@ def test_a_narrow_table_s_total_is_checked_against_its_rows():
     from caseatlas.models import Line
 
     def view(total_row: str) -> CaseView:
-        texts = [
-            "表 2 分期建设与运行数据",
-            "装机容量",
-            "（兆瓦）",
-            "年发电量（万千",
-            "瓦时）",
-            "8.2 920",
-            "一",
-            "期",
-            "二",
-            "期",
-            "6.5 735",
-            "合",
-            "计",
-            total_row,
-        ]
+        texts = [*NARROW_TABLE[:-1], total_row]
         return CaseView([], {k + 1: Line(k + 1, t, t) for k, t in enumerate(texts)})
 
     assert table_totals(view("14.7 1,655")) == []

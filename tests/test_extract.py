@@ -6,7 +6,7 @@ import json
 import math
 
 import pytest
-from conftest import BOOK_CASES, CORPUS, ROOT, needs_corpus
+from conftest import BOOK_CASES, CORPUS, NARROW_TABLE, ROOT, needs_corpus
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -763,22 +763,6 @@ SPACED_TABLE = [  # as a book prints it: columns apart by spaces, the header's u
     "一期 5,240 920",
     "二期 3,100 735",
     "合计 8,340 1,655",
-]
-NARROW_TABLE = [  # a narrow column: header fragments, row labels and the total printed one character a line
-    "表 2 分期建设与运行数据",
-    "装机容量",
-    "（兆瓦）",
-    "年发电量（万千",
-    "瓦时）",
-    "8.2 920",
-    "一",
-    "期",
-    "二",
-    "期",
-    "6.5 735",
-    "合",
-    "计",
-    "14.7 1,655",
 ]
 
 

@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, NARROW_TABLE, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,22 +183,7 @@ _TABLES = [
         "二期 3,100 735",
         "合计 8,340 1,655",
     ],
-    [
-        "表 2 分期建设",
-        "装机容量",
-        "（兆瓦）",
-        "年发电量（万千",
-        "瓦时）",
-        "8.2 920",
-        "一",
-        "期",
-        "二",
-        "期",
-        "6.5 735",
-        "合",
-        "计",
-        "14.7 1,655",
-    ],
+    NARROW_TABLE,
     [
         "减排成效：",
         "指标 单位 数值",

@@ -24,7 +24,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0015"
+HEAD = "0016"
 
 
 def test_schema_is_migrated(engine):

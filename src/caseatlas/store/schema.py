@@ -381,6 +381,8 @@ calls = Table(
     Column("results_at", String),  # decisions announced
     Column("collection_slug", String),  # the library collection the selected cases became
     Column("reopened_at", String),  # published decisions reopened (who and why: the audit log); migration 0013
+    # IANA zone people see times in (text/times.py); stored instants stay UTC. Migration 0016.
+    Column("timezone", String(64), nullable=False, default="Asia/Shanghai", server_default="Asia/Shanghai"),
     Column("created_at", String, nullable=False),
     Index("ix_calls_programme", "programme_id"),
 )
@@ -529,3 +531,15 @@ notifications = Table(
     Column("error", Text),
     Column("at", String, nullable=False),
 )
+
+# --- Rounds of review (issue 25)
+
+# --- Revisions and withdrawal (issue 25)
+
+# --- Site visits (issue 25)
+
+# --- Communications: mail templates, outbox, invitations (issue 25)
+
+# --- Background jobs (issue 25)
+
+# --- Final versions, proofs and the book (issue 25)

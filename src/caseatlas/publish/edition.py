@@ -55,6 +55,35 @@ class FactRow:
 
 
 @dataclass(slots=True)
+class Image:
+    """A picture the book prints: a case's photo or figure (with its caption and credit), an
+    organizer's logo on the cover. Bytes already checked and cleaned (type sniffed, EXIF removed)."""
+
+    data: bytes
+    content_type: str  # image/jpeg, image/png
+    caption: str = ""
+    credit: str = ""
+    alt: str = ""
+
+
+@dataclass(slots=True)
+class CommitteeMember:
+    """One line of the 编委会 (editorial committee) page."""
+
+    name: str
+    role: str | None = None  # 主任, 副主任, 主编, 委员 …
+    affiliation: str | None = None
+
+
+@dataclass(slots=True)
+class EnglishCase:
+    """A case's English text, when the call collects one (a bilingual edition)."""
+
+    title: str
+    sections: list[EditionSection]
+
+
+@dataclass(slots=True)
 class EditionCase:
     number: int  # 1-based position in the edition (anchors, file names)
     case_id: str
@@ -65,6 +94,11 @@ class EditionCase:
     facts: list[FactRow]
     source: str  # where the case came from ("《书名》第 12–80 行")
     chapter_label: bool = False  # print the chapter on the case (the book's chapters are partial)
+    region: str | None = None  # for the at-a-glance box and the index of regions
+    photos: list[Image] = field(default_factory=list)  # approved final photos, in order, captioned
+    comment: list[str] = field(default_factory=list)  # the approved 专家点评, paragraphs, set apart
+    comment_by: str | None = None  # who wrote it, when the organizer names the expert
+    english: EnglishCase | None = None
 
     @property
     def anchor(self) -> str:
@@ -102,6 +136,10 @@ class Edition:
     slug: str = ""
     english: dict | None = None  # optional English front matter: title, summary
     lang: str = "zh"  # how figures are written: zh (万/亿) or en (thousands separators)
+    subtitle: str | None = None
+    committee: list[CommitteeMember] = field(default_factory=list)  # 编委会
+    logos: list[Image] = field(default_factory=list)  # organizers' logos for the cover
+    bilingual: bool = False  # print each case's English text after the Chinese
 
     @property
     def cases(self) -> list[EditionCase]:

@@ -22,3 +22,18 @@ def test_what_the_form_shows_is_read_back_as_the_same_instant(moment):
     shown = local_input(instant, "Asia/Shanghai")
     assert parse_deadline(shown) == instant
     assert datetime.fromisoformat(instant) - datetime.fromisoformat(parse_deadline(shown)) == timedelta(0)
+
+
+def test_one_clock_moves_every_service(db_path):
+    """`rules.set_clock` moves the time of every module, also those that imported `now_iso` by name."""
+    from caseatlas.programme.services import submissions
+    from caseatlas.services import notify, rules
+
+    moment = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    rules.set_clock(moment)
+    try:
+        assert submissions.now_iso() == notify.now_iso() == "2031-05-06T07:08:09+00:00"
+        assert rules.now() == moment
+    finally:
+        rules.set_clock(None)
+    assert rules.now().year != 2031

@@ -14,8 +14,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 
+# The one clock of the programme's rules. A test (or a dry run of reminders) sets it with
+# `set_clock`; every service reads time through `now()`/`now_iso()`, so one setting moves them all
+# — including modules that imported `now_iso` by name, which a monkeypatch would miss.
+_CLOCK: datetime | None = None
+
+
+def set_clock(moment: datetime | None) -> None:
+    """Freeze the programme's time at `moment` (aware; naive is taken as UTC), or `None` for the
+    system clock again."""
+    global _CLOCK
+    _CLOCK = moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def now() -> datetime:
+    return _CLOCK or datetime.now(UTC)
+
+
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return now().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)

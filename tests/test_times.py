@@ -24,7 +24,7 @@ def test_what_the_form_shows_is_read_back_as_the_same_instant(moment):
     assert datetime.fromisoformat(instant) - datetime.fromisoformat(parse_deadline(shown)) == timedelta(0)
 
 
-def test_one_clock_moves_every_service(db_path):
+def test_one_clock_moves_every_service():
     """`rules.set_clock` moves the time of every module, also those that imported `now_iso` by name."""
     from caseatlas.programme.services import submissions
     from caseatlas.services import notify, rules

@@ -104,8 +104,8 @@ def check_decision(decision: str | None) -> None:
     """A decision is one of vocab.DECISIONS (or none, undecided); "revise" is refused by name."""
     if decision == "revise":
         raise CaseAtlasError(
-            f"'revise' ({DECISION_LABELS['revise'][0]}) is not offered: there is no revision round yet"
-            " — accept or reject"
+            f"'revise' ({DECISION_LABELS['revise'][0]}) is not offered as a decision: request a revision"
+            " (POST /api/v1/submissions/{id}/revision), or accept or reject"
         )
     if decision is not None and decision not in DECISIONS:
         raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
@@ -138,6 +138,9 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
         for d in decisions:
             sid, decision = int(d["submission"]), d.get("decision") or None
             if sid not in subs:
+                other = store.get_submission(conn, sid)
+                if other is not None and other["call_id"] == call_id and other["status"] == "withdrawn":
+                    raise Conflict(f"submission {sid} was withdrawn by its applicant: it cannot be decided")
                 raise CaseAtlasError(f"submission {sid} is not a submitted case of this call")
             check_decision(decision)
             if after[sid] != decision:
@@ -432,7 +435,7 @@ def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
     if legacy:
         raise Conflict(
             f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
-            "any more (no revision round exists): accept or reject them first"
+            "any more (修改后再议 is a revision request now): accept or reject them first"
         )
     check_quota(conn, call)
     chosen = [dict(s) for s in subs if s["decision"] == "accept"]

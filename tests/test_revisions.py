@@ -11,7 +11,7 @@ import re
 import pytest
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
-from caseatlas.programme.services import calls, revisions, reviews, selection, submissions
+from caseatlas.programme.services import calls, reviews, revisions, selection, submissions
 from caseatlas.services import Actor, Context, accounts, audit
 from caseatlas.services import rules as rules_module
 from caseatlas.store import accounts as accounts_store
@@ -51,7 +51,9 @@ def season(ctx):
     accounts.register(Context(e), "appa", PASSWORD, ORG_A, "a@example.org")
     accounts.register(Context(e), "appb", PASSWORD, "乙交通集团有限公司", "b@example.org")
     for name in ("rev1", "rev2"):
-        calls.add_member(org, call["id"], name, "reviewer", affiliation="某大学", password=PASSWORD, email=f"{name}@x.org")
+        calls.add_member(
+            org, call["id"], name, "reviewer", affiliation="某大学", password=PASSWORD, email=f"{name}@x.org"
+        )
     ids = {}
     for user, title in (("appa", "园区储能与绿电交易"), ("appb", "城市公交电动化")):
         u = as_user(e, user)
@@ -139,7 +141,9 @@ def test_request_edit_answer_diff(season, ctx):
     assert by["核算方法"].change == "added" and "<ins>" in by["核算方法"].html
     overview = by["案例概述"]
     assert overview.change == "changed"
-    assert re.search(r"<del>[^<]*100[^<]*</del>", overview.html) and re.search(r"<ins>[^<]*120[^<]*</ins>", overview.html)
+    assert re.search(r"<del>[^<]*100[^<]*</del>", overview.html) and re.search(
+        r"<ins>[^<]*120[^<]*</ins>", overview.html
+    )
     assert "<ins>20</ins>" in overview.html or re.search(r"<ins>[^<]*20 [^<]*兆瓦", overview.html)
     assert "每年减排" in overview.html and "<del>每年减排" not in overview.html  # unchanged words stay plain
     assert "&lt;script&gt;" in overview.html and "<script>" not in overview.html

@@ -543,7 +543,14 @@ def get(ctx: Context, submission_id: int) -> dict:
         out["case_id"] = sub["case_id"]
         out["can"] = {
             a: can(actor, a, view)
-            for a in ("submission.edit", "review.write", "review.read", "discussion.write", "conflict.declare")
+            for a in (
+                "submission.edit",
+                "submission.withdraw",
+                "review.write",
+                "review.read",
+                "discussion.write",
+                "conflict.declare",
+            )
         }
         out["can"]["programme.manage"] = is_manager
         reviews = store.reviews_of(conn, submission_id=submission_id)

@@ -387,7 +387,7 @@ async def submission_save(request: Request, ctx: WriteContext, submission_id: Ro
         return _go(f"/submissions/{submission_id}", f"已提交（第 {sub['version']} 版）")
     if f.get("action") == "answer":  # a revision request answered: the revised text with the response
         req = revisions.answer(ctx, submission_id, f.get("response", ""))
-        return _go(f"/submissions/{submission_id}#revision", f"已提交修改稿与逐条回复（第 {req.answered_version} 版）")
+        return _go(f"/submissions/{submission_id}", f"已提交修改稿与逐条回复（第 {req.answered_version} 版）")
     return _go(f"/submissions/{submission_id}", "已保存草稿")
 
 

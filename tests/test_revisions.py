@@ -284,3 +284,14 @@ def test_blind_diff_masks_the_organization(season, ctx):
     assert "150" in by["案例概述"].html and "××" in by["案例概述"].html
     mine = revisions.diff(org, a).model_dump_json()
     assert "甲能科" in mine and "org1" in mine  # organizers see it as it is
+
+
+def test_the_deadline_is_read_in_the_calls_zone(season, ctx):
+    call, org, ids = season
+    with ctx.engine.begin() as conn:
+        pstore.update_call(conn, call["id"], timezone="America/New_York")
+    req = revisions.request_revision(org, ids["appa"], "请补充。", "2099-06-30T09:00")
+    assert req.deadline == "2099-06-30T13:00:00+00:00"  # EDT
+    assert req.deadline_local.startswith("30 Jun 2099, 09:00") or "2099年6月30日 09:00" in req.deadline_local
+    with pytest.raises(CaseAtlasError, match="out of range"):
+        revisions.request_revision(org, ids["appb"], "请补充。", "9999-12-31T23:59")  # past year 9999 in UTC

@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Literal
 
 from ...errors import CaseAtlasError, Conflict, NotFound
@@ -199,6 +199,10 @@ def _deadline(value: str | None, tz: str | None) -> str:
         raise CaseAtlasError(f"deadline '{value}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(tz))
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 at the edge of a zone
+        raise CaseAtlasError(f"deadline '{value}': out of range") from None
     return parse_deadline(moment.isoformat())
 
 

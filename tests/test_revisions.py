@@ -295,3 +295,21 @@ def test_the_deadline_is_read_in_the_calls_zone(season, ctx):
     assert req.deadline_local.startswith("30 Jun 2099, 09:00") or "2099年6月30日 09:00" in req.deadline_local
     with pytest.raises(CaseAtlasError, match="out of range"):
         revisions.request_revision(org, ids["appb"], "请补充。", "9999-12-31T23:59")  # past year 9999 in UTC
+
+
+def test_cli_requests_a_revision(season, ctx, db_path):
+    from typer.testing import CliRunner
+
+    from caseatlas.cli import app
+
+    call, org, ids = season
+    run = lambda *args: CliRunner().invoke(app, [*args, "--db", str(db_path)])  # noqa: E731
+    r = run(
+        "programme", "revision-request", str(ids["appa"]), "--requests", "请补充数据来源。", "--deadline", "2099-03-31"
+    )
+    assert r.exit_code == 0, r.output
+    assert "2099年3月31日 23:59（北京时间）" in r.output
+    r = run("programme", "revisions", str(call["id"]))
+    assert r.exit_code == 0 and f"{ids['appa']}: open" in r.output
+    r = run("programme", "revision-request", str(ids["appa"]), "--requests", "再改", "--deadline", "2099-04-30")
+    assert r.exit_code == 1 and "already open" in r.output

@@ -123,11 +123,16 @@ def test_request_edit_answer_diff(season, ctx):
         revisions.answer(appa, a, "  ")
     with pytest.raises(NotFound):
         revisions.answer(appb, a, "回复")
+    calls.advance(org, call["id"])  # discussion: a case being revised is not decided yet
+    with pytest.raises(Conflict, match="being revised"):
+        selection.decide(org, call["id"], [{"submission": a, "decision": "accept"}], preview=True)
+    selection.decide(org, call["id"], [{"submission": b, "decision": "reject"}], preview=True)  # others are
     answered = revisions.answer(appa, a, "1. 已补充核算方法一节。\n2. 储能电站规模为 20 兆瓦。")
     assert answered.state == "answered" and answered.answered_version == 2
     assert submissions.get(appa, a)["version"] == 2
     told = _mails(e, call["id"], "revision_answered")
     assert [m["to_addr"] for m in told] == ["org1@example.org"] and "第 2 版" in told[0]["body"]
+    selection.decide(org, call["id"], [{"submission": a, "decision": "accept"}], preview=True)  # answered
     with pytest.raises(Forbidden):  # answered: closed again
         submissions.save(appa, a, title="再改")
 

@@ -16,10 +16,11 @@ from typing import NamedTuple
 
 from ...errors import CaseAtlasError, Conflict, NotFound
 from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ...services import audit, library, notify, sheets
+from ...services import audit, library, notify, rules, sheets
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
+from ...store import revisions as revision_store
 from ...text.numbers import format_quantity
 from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
 from ..domain.phases import over_quota
@@ -154,6 +155,15 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
                     )
                 )
             after[sid] = decision
+        # A case being revised is decided on its answer (or once the deadline has passed).
+        revising = revision_store.latest_requests(conn, [c.submission for c in changes if c.to])
+        for c in changes:
+            r = revising.get(c.submission)
+            if r and r["status"] == "open" and rules.now_iso() < r["deadline"]:
+                raise Conflict(
+                    f"submission {c.submission} is being revised (修改后再议): decide it once it is answered"
+                    " or its deadline has passed"
+                )
         accepted = accepted_by_domain(conn, call_id, after)
         over = over_quota(accepted, call["quotas"])
         if preview:

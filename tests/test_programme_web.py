@@ -99,6 +99,10 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "a.comment": MANAGERS | ({"rev1"} if after else set()),
         "my-conflicts": PANEL,
         "b.conflict": PANEL,
+        # --- revision requests and withdrawal (issue 25): requesting and listing are the organizers'
+        "a.revision.get": reads_a,
+        "a.revision.answer": {"appa"} if phase == "submission" else set(),  # 409 (none open) when allowed
+        "a.withdraw": {"appa"},  # any phase before the book; 400 (reason too long) when allowed
     }
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
 
@@ -182,6 +186,17 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
         ("my-conflicts", "PUT", f"/api/v1/calls/{c}/my-conflicts", {"json": {"organizations": []}}),
+        # --- revision requests and withdrawal (issue 25): probes that fail after the permission check
+        (
+            "a.revision.request",
+            "POST",
+            f"/api/v1/submissions/{a}/revision",
+            {"json": {"requests": "请补充数据来源", "deadline": "not a date"}},
+        ),
+        ("a.revision.get", "GET", f"/api/v1/submissions/{a}/revision", {}),
+        ("a.revision.answer", "POST", f"/api/v1/submissions/{a}/revision/answer", {"json": {"response": ""}}),
+        ("a.withdraw", "POST", f"/api/v1/submissions/{a}/withdraw", {"json": {"reason": "长" * 501}}),
+        ("call.revisions", "GET", f"/api/v1/calls/{c}/revisions", {}),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
 
@@ -305,10 +320,19 @@ def test_every_programme_route_is_in_the_matrix():
         ("POST", "/api/v1/calls/{}/advance"),
         ("POST", "/api/v1/calls/{}/assign"),
     }
+
+    def walk(routes, prefix=""):  # routers included in the programme's (api_revisions …) too, with their prefix
+        for r in routes:
+            inner = getattr(r, "original_router", None)
+            if inner is None:
+                yield prefix, r
+            else:
+                yield from walk(inner.routes, r.include_context.prefix or "")  # the whole prefix
+
     missing = []
-    for route in programme_api.router.routes:
+    for prefix, route in walk(programme_api.router.routes):
         for m in route.methods:
-            key = (m, _shape(route.path))
+            key = (m, _shape(prefix + route.path))
             if key not in covered and key not in public:
                 missing.append(key)
     assert not missing, missing

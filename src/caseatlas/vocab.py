@@ -146,10 +146,13 @@ EDITION_FORMATS = ("html", "pdf")  # a published book: a static HTML folder, or 
 # (services/rules.py): what each role may see and change depends on the phase.
 PHASES = ("draft", "submission", "review", "discussion", "decision", "published")
 DEADLINES = ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
-SUBMISSION_STATUSES = ("draft", "submitted")
-# The decisions an organizer can make. "revise" (修改后再议) needs a revision round, which does not
-# exist yet: it is not offered and the service refuses it (services/selection.decide); a submission
-# that carries it from an older version is still read and shown (STORED_DECISIONS).
+# withdrawn: by its applicant, before the call's book is published (programme/services/revisions.py);
+# it leaves assignment, ranking, decisions, quotas and the book.
+SUBMISSION_STATUSES = ("draft", "submitted", "withdrawn")
+# The decisions an organizer can make. "修改后再议" is not a decision but a revision request
+# (programme/services/revisions.py: requests, a deadline, the applicant's response, the diff), so
+# "revise" is refused as a decision (services/selection.decide); a submission that carries it
+# from an older version is still read and shown (STORED_DECISIONS).
 DECISIONS = ("accept", "reject")
 STORED_DECISIONS = ("accept", "revise", "reject")
 # Each decision's name (Chinese, English), the one spelling of it: the pages (web/i18n), the
@@ -167,7 +170,13 @@ NOTIFICATION_KINDS = (
     "conflict_found",
     "invitation",
     "password_reset",
+    "revision_request",  # to the applicant: the panel's requests and the deadline
+    "revision_answered",  # to the organizers: the applicant resubmitted with a response
+    "submission_withdrawn",  # to the organizers
 )
+# A revision request's state: open until answered or its deadline passes (expired: computed from
+# the time, never stored); closed when the submission is withdrawn.
+REVISION_STATES = ("open", "answered", "expired", "closed")
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.
@@ -181,6 +190,7 @@ PROGRAMME_ACTIONS = (
     "submission.create",
     "submission.read",
     "submission.edit",
+    "submission.withdraw",
     "review.write",
     "review.read",
     "discussion.write",
@@ -200,7 +210,14 @@ ACTIONS = (
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
     "applicant": frozenset(
-        {"library.read", "programme.read", "submission.create", "submission.read", "submission.edit"}
+        {
+            "library.read",
+            "programme.read",
+            "submission.create",
+            "submission.read",
+            "submission.edit",
+            "submission.withdraw",
+        }
     ),
     "reviewer": frozenset(
         {

@@ -17,7 +17,7 @@ from rich.table import Table
 from ..cli.common import DbOption, context, err, fail, out, run
 from ..text.numbers import format_number
 from ..vocab import DECISIONS
-from .services import calls, reviews, selection
+from .services import calls, reviews, revisions, selection
 
 app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, decide, export, publish.")
 CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
@@ -256,3 +256,29 @@ def publish_collection(call_id: CallArg, db: DbOption = None) -> None:
     """Announce the decisions and add the accepted cases to the library as a collection."""
     r = run(lambda: selection.publish(context(db), call_id))
     out.print(f"collection {r.collection}: {r.cases} cases ({r.status})", highlight=False)
+
+
+@app.command("revision-request")
+def revision_request(
+    submission_id: Annotated[int, typer.Argument(help="Submission id.")],
+    requests: Annotated[str, typer.Option("--requests", help="The panel's requests (may quote the reviews).")],
+    deadline: Annotated[
+        str, typer.Option("--deadline", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the call's time zone.")
+    ],
+    round_id: Annotated[int | None, typer.Option("--round", help="The review round it comes from.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Ask the applicant to revise (修改后再议): reopened for them until the deadline, and mailed."""
+    r = run(lambda: revisions.request_revision(context(db), submission_id, requests, deadline, round_id))
+    out.print(f"revision requested of submission {submission_id}, due {r.deadline_local}", highlight=False)
+
+
+@app.command("revisions")
+def revisions_cmd(call_id: CallArg, db: DbOption = None) -> None:
+    """The call's revision requests and their state (open, answered, expired, closed)."""
+    rows = run(lambda: revisions.requests_of_call(context(db), call_id))
+    for r in rows:
+        answered = f", answered with version {r.answered_version}" if r.answered_version else ""
+        out.print(f"{r.submission}: {r.state}, due {r.deadline_local}{answered}", highlight=False)
+    if not rows:
+        out.print("no revision requests", highlight=False)

@@ -3,7 +3,8 @@
 A role's grants (vocab.GRANTS) say what kind of thing it may ever do; these rules say whether
 it may do it to *this* call or submission, now, or to *this* book (whose it is). As in HotCRP and
 pretalx, the call's phase decides visibility: applicants edit only their own submissions and only while the call is
-open; reviewers see a submission only once assigned, never when conflicted, and see the other
+open — or while a revision request (修改后再议) is open for it, until its deadline — and never
+once they have withdrawn it; reviewers see a submission only once assigned, never when conflicted, and see the other
 reviews only in discussion after submitting their own, and the discussion only after submitting
 their own; applicants never see reviews.
 """
@@ -54,6 +55,8 @@ class SubmissionView:
     assigned: frozenset[int] = field(default_factory=frozenset)
     conflicted: frozenset[int] = field(default_factory=frozenset)  # declared or detected
     reviewed: frozenset[int] = field(default_factory=frozenset)  # submitted a review
+    withdrawn: bool = False  # by its applicant (programme/services/revisions.py)
+    revision_until: str | None = None  # deadline of an open revision request (ISO UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,12 @@ class CollectionView:
 
 REVIEWING = ("review", "discussion")
 AFTER_SUBMISSION = ("review", "discussion", "decision", "published")
+
+
+def revising(s: SubmissionView) -> bool:
+    """A revision request is open for the submission and its deadline has not passed: an open
+    request expires by the clock alone (nothing runs at the deadline)."""
+    return s.revision_until is not None and now_iso() < s.revision_until
 
 
 def _manager(actor, call: CallView) -> bool:
@@ -102,7 +111,14 @@ def allowed(actor, action: str, resource) -> bool:
         if action == "submission.read":
             return manager or actor.user_id == s.applicant_id or (_panel(actor, s) and call.phase in AFTER_SUBMISSION)
         if action == "submission.edit":
-            return actor.user_id == s.applicant_id and call.phase == "submission" and not s.decided
+            return (
+                actor.user_id == s.applicant_id
+                and not s.decided
+                and not s.withdrawn
+                and (call.phase == "submission" or revising(s))
+            )
+        if action == "submission.withdraw":  # when (before the book): programme/services/revisions.py
+            return actor.user_id == s.applicant_id
         if action == "review.write":
             return _panel(actor, s) and call.phase in REVIEWING
         if action == "review.read":

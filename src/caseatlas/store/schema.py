@@ -535,6 +535,41 @@ notifications = Table(
 # --- Rounds of review (issue 25)
 
 # --- Revisions and withdrawal (issue 25)
+# A revision request (修改后再议, migration 0018): the panel's requests and a deadline; it reopens the
+# submission for its applicant until the deadline (an open request past it is expired: computed
+# from the time, never written). `base_version` is the submitted version it was made on, and
+# `answered_version` the one the applicant resubmitted with the response: the diff is between them.
+# `round_id` names the review round it came from (rounds are another table's; no FK on purpose).
+revision_requests = Table(
+    "revision_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("round_id", Integer),
+    Column("requests", Text, nullable=False),
+    Column("deadline", String, nullable=False),
+    Column("base_version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open, answered, closed (the submission was withdrawn)
+    Column("requested_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("requested_at", String, nullable=False),
+    Column("response", Text),  # the applicant's 逐条回复
+    Column("answered_version", Integer),
+    Column("answered_at", String),
+    Index("ix_revision_requests_submission", "submission_id"),
+)
+
+# A submission its applicant withdrew (submissions.status = withdrawn): when, why, and the
+# decision it carried, for the record.
+withdrawals = Table(
+    "withdrawals",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("reason", Text),
+    Column("withdrawn_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("at", String, nullable=False),
+    Column("prior_status", String(16), nullable=False),
+    Column("prior_decision", String(16)),
+)
 
 # --- Site visits (issue 25)
 

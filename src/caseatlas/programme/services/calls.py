@@ -15,6 +15,7 @@ from ...services.context import Actor, Context, require
 from ...services.rules import CallView, SubmissionView, now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
+from ...store import revisions as revision_store
 from ...vocab import DEADLINES
 from ..domain import presets
 from ..domain.phases import over_quota, phase
@@ -279,6 +280,12 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
     for r in rows:
         if r["status"] == "submitted" and r["submission_id"] in ids:
             reviewed[r["submission_id"]].add(r["reviewer_id"])
+    # open revision requests reopen a submission for its applicant (services/rules.py)
+    revising = {
+        sid: r["deadline"]
+        for sid, r in revision_store.latest_requests(conn, list(ids)).items()
+        if r["status"] == "open"
+    }
     return {
         s["id"]: SubmissionView(
             cv,
@@ -288,6 +295,8 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
             frozenset(assigned[s["id"]]),
             frozenset(conf[s["id"]]),
             frozenset(reviewed[s["id"]]),
+            s["status"] == "withdrawn",
+            revising.get(s["id"]),
         )
         for s in subs
     }

@@ -100,6 +100,8 @@ def assign(ctx: Context, submission_id: int, username: str) -> dict:
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
+        if sub["status"] == "withdrawn":
+            raise Conflict(f"submission {submission_id} was withdrawn by its applicant: it is not reviewed")
         rid = _reviewer(conn, call["id"], username)
         why = conflicts_of(conn, call, [sub], write=True).get((submission_id, rid))
         if why:

@@ -16,10 +16,11 @@ from typing import NamedTuple
 
 from ...errors import CaseAtlasError, Conflict, NotFound
 from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ...services import audit, library, notify, sheets
+from ...services import audit, library, notify, rules, sheets
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
+from ...store import revisions as revision_store
 from ...text.numbers import format_quantity
 from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
 from ..domain.phases import over_quota
@@ -104,8 +105,8 @@ def check_decision(decision: str | None) -> None:
     """A decision is one of vocab.DECISIONS (or none, undecided); "revise" is refused by name."""
     if decision == "revise":
         raise CaseAtlasError(
-            f"'revise' ({DECISION_LABELS['revise'][0]}) is not offered: there is no revision round yet"
-            " — accept or reject"
+            f"'revise' ({DECISION_LABELS['revise'][0]}) is not offered as a decision: request a revision"
+            " (POST /api/v1/submissions/{id}/revision), or accept or reject"
         )
     if decision is not None and decision not in DECISIONS:
         raise CaseAtlasError(f"decision must be one of {', '.join(DECISIONS)}")
@@ -138,6 +139,9 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
         for d in decisions:
             sid, decision = int(d["submission"]), d.get("decision") or None
             if sid not in subs:
+                other = store.get_submission(conn, sid)
+                if other is not None and other["call_id"] == call_id and other["status"] == "withdrawn":
+                    raise Conflict(f"submission {sid} was withdrawn by its applicant: it cannot be decided")
                 raise CaseAtlasError(f"submission {sid} is not a submitted case of this call")
             check_decision(decision)
             if after[sid] != decision:
@@ -151,6 +155,15 @@ def decide(ctx: Context, call_id: int, decisions: list[dict], preview: bool = Tr
                     )
                 )
             after[sid] = decision
+        # A case being revised is decided on its answer (or once the deadline has passed).
+        revising = revision_store.latest_requests(conn, [c.submission for c in changes if c.to])
+        for c in changes:
+            r = revising.get(c.submission)
+            if r and r["status"] == "open" and rules.now_iso() < r["deadline"]:
+                raise Conflict(
+                    f"submission {c.submission} is being revised (修改后再议): decide it once it is answered"
+                    " or its deadline has passed"
+                )
         accepted = accepted_by_domain(conn, call_id, after)
         over = over_quota(accepted, call["quotas"])
         if preview:
@@ -432,7 +445,7 @@ def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
     if legacy:
         raise Conflict(
             f"{len(legacy)} submission(s) are marked '{legacy[0]['decision']}', which is not a decision "
-            "any more (no revision round exists): accept or reject them first"
+            "any more (修改后再议 is a revision request now): accept or reject them first"
         )
     check_quota(conn, call)
     chosen = [dict(s) for s in subs if s["decision"] == "accept"]

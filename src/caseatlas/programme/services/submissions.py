@@ -12,15 +12,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from ...checks import check_case
-from ...errors import CaseAtlasError, Forbidden, NotFound
+from ...errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from ...extract import extract_case
 from ...readers import read_upload
-from ...services import audit, notify
+from ...services import audit, notify, rules
 from ...services.context import Context, can, require
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ...text.numbers import format_quantity, is_number, parse_number
+from ...text.times import local_time
 from ...vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
 from ..domain.prefill import prefill, submission_lines
 from . import blind as blind_view
@@ -205,7 +206,7 @@ def answer_flag(ctx: Context, submission_id: int, key: str, answer: str) -> dict
     reviewers read it beside the flag. While the submission can be edited."""
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        require_edit(ctx, sub, call, submission_view(conn, call, sub))
         if key not in {flag_key(f["check"], f["quotes"]) for f in (sub["facts"] or {}).get("flags", [])}:
             raise NotFound(f"no flag '{key}' on submission {submission_id}")
         answer = (answer or "").strip()
@@ -310,6 +311,21 @@ def create_from_upload(ctx: Context, call_id: int, filename: str, content: bytes
     return sub
 
 
+def require_edit(ctx: Context, sub: dict, call: dict, view) -> None:
+    """The applicant may edit: the rules' `submission.edit`, with the reason said (409) when it is
+    the submission's state that refuses — withdrawn, or its revision request's deadline passed."""
+    if can(ctx.actor, "submission.read", view) and ctx.actor.user_id == sub["applicant_id"]:
+        if sub["status"] == "withdrawn":
+            raise Conflict(f"submission {sub['id']} was withdrawn: it can no longer be edited or resubmitted")
+        if view.revision_until and not rules.revising(view) and view.call.phase != "submission":
+            raise Conflict(
+                "the revision request's deadline passed at "
+                + local_time(view.revision_until, call.get("timezone"))
+                + ": the submission can no longer be edited"
+            )
+    require(ctx, "submission.edit", view)
+
+
 def _load(conn, submission_id: int) -> tuple[dict, dict]:
     sub = store.get_submission(conn, submission_id)
     if sub is None:
@@ -327,7 +343,7 @@ def save(
 ) -> dict:
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        require_edit(ctx, sub, call, submission_view(conn, call, sub))
         values: dict = {"updated_at": now_iso()}
         if title is not None:
             title = title.strip()
@@ -362,34 +378,61 @@ def submit(ctx: Context, submission_id: int) -> dict:
     pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "submission.edit", submission_view(conn, call, sub))
-        unconfirmed = sum(1 for o in sub["outcomes"] if not o.get("confirmed", True))
-        if unconfirmed:
-            raise CaseAtlasError(f"confirm or remove the {unconfirmed} pre-filled outcome(s) before submitting")
-        if not any(s["text"] for s in sub["sections"]):
-            raise CaseAtlasError("the submission has no text: fill at least one section")
-        versions = store.versions(conn, submission_id)
-        if versions and versions[-1]["data"] == _snapshot(sub):
-            raise CaseAtlasError("nothing changed since the last submitted version")
-        version = sub["version"] + 1
-        stamp = now_iso()
-        store.add_version(conn, submission_id, version, _snapshot(sub), stamp)
-        store.update_submission(
-            conn, submission_id, status="submitted", version=version, submitted_at=stamp, updated_at=stamp
-        )
-        notify.queue(
-            conn,
-            call["id"],
-            "submission_received",
-            sub["applicant_email"],
-            f"[案例征集] 已收到您的申报：{sub['title']}",
-            f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
-            f"截止前仍可修改并重新提交。" + _declared_for_mail(sub["outcomes"]),
-            pending,
-        )
-        audit.record(conn, ctx, "submission.submit", f"submission:{submission_id}", version=version)
+        view = submission_view(conn, call, sub)
+        require_edit(ctx, sub, call, view)
+        if view.revision_until and view.call.phase != "submission":
+            # After the submission phase a version is made only as the answer to the request,
+            # with the response the reviewers read beside the diff.
+            raise Conflict(
+                "a revision request is open: resubmit with your response (逐条回复) — "
+                f"POST /api/v1/submissions/{submission_id}/revision/answer"
+            )
+        new_version(conn, ctx, sub, call, pending, "截止前仍可修改并重新提交。")
     notify.send(ctx.engine, pending)
     return get(ctx, submission_id)
+
+
+def new_version(
+    conn, ctx: Context, sub: dict, call: dict, pending: list, note: str, allow_unchanged: bool = False
+) -> int:
+    """Keep the submission as it is now as its next submitted version (the caller has checked the
+    actor may); the receipt is mailed to the applicant. `allow_unchanged`: nothing changed since
+    the last version is no error (a revision answered with a response only) — that version is kept."""
+    submission_id = sub["id"]
+    unconfirmed = sum(1 for o in sub["outcomes"] if not o.get("confirmed", True))
+    if unconfirmed:
+        raise CaseAtlasError(f"confirm or remove the {unconfirmed} pre-filled outcome(s) before submitting")
+    if not any(s["text"] for s in sub["sections"]):
+        raise CaseAtlasError("the submission has no text: fill at least one section")
+    versions = store.versions(conn, submission_id)
+    if versions and versions[-1]["data"] == _snapshot(sub):
+        if allow_unchanged:
+            return versions[-1]["version"]
+        raise CaseAtlasError("nothing changed since the last submitted version")
+    version = sub["version"] + 1
+    stamp = now_iso()
+    store.add_version(conn, submission_id, version, _snapshot(sub), stamp)
+    store.update_submission(
+        conn, submission_id, status="submitted", version=version, submitted_at=stamp, updated_at=stamp
+    )
+    notify.queue(
+        conn,
+        call["id"],
+        "submission_received",
+        sub["applicant_email"],
+        f"[案例征集] 已收到您的申报：{sub['title']}",
+        f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
+        + note
+        + _declared_for_mail(sub["outcomes"]),
+        pending,
+    )
+    audit.record(conn, ctx, "submission.submit", f"submission:{submission_id}", version=version)
+    return version
+
+
+def snapshot(sub: dict) -> dict:
+    """What a submitted version keeps of a submission."""
+    return _snapshot(sub)
 
 
 def _declared_for_mail(outcomes: list[dict]) -> str:
@@ -458,6 +501,9 @@ def get(ctx: Context, submission_id: int) -> dict:
         blind = blind_view.is_blind_for(call, sub, actor, is_manager)
         mask = blind_view.mask_for(conn, call, sub, blind, actor.user_id)
         versions = store.versions(conn, submission_id)
+        if view.revision_until and versions and actor.user_id != sub["applicant_id"]:
+            # While the applicant revises, the others read the last submitted version, not the draft.
+            sub = {**sub, **{k: v for k, v in versions[-1]["data"].items() if k != "organization"}}
         out = {
             k: sub[k]
             for k in (
@@ -497,7 +543,14 @@ def get(ctx: Context, submission_id: int) -> dict:
         out["case_id"] = sub["case_id"]
         out["can"] = {
             a: can(actor, a, view)
-            for a in ("submission.edit", "review.write", "review.read", "discussion.write", "conflict.declare")
+            for a in (
+                "submission.edit",
+                "submission.withdraw",
+                "review.write",
+                "review.read",
+                "discussion.write",
+                "conflict.declare",
+            )
         }
         out["can"]["programme.manage"] = is_manager
         reviews = store.reviews_of(conn, submission_id=submission_id)
@@ -636,7 +689,7 @@ def _store_attachment(
     name = Path(filename or "").name[:120]
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "submission.edit", submission_view(conn, call, sub))
+        require_edit(ctx, sub, call, submission_view(conn, call, sub))
         ctype = "application/octet-stream" if read_already else _check_attachment(name, content)
         aid = store.add_attachment(
             conn,

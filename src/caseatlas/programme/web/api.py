@@ -342,3 +342,8 @@ def export(
     data, media = selection.export_bytes(ctx, call_id, format, table)
     name = f"call-{call_id}-{table}.csv" if format == "csv" else f"call-{call_id}.xlsx"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+from . import api_revisions  # noqa: E402  (revision requests and withdrawal, issue 25)
+
+router.include_router(api_revisions.router)

@@ -18,7 +18,7 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
-from ..services import calls, reviews, selection, submissions
+from ..services import calls, reviews, revisions, selection, submissions
 
 router = APIRouter(include_in_schema=False)
 # The one writer of numbers on the programme's pages: values in form fields with every digit and
@@ -261,7 +261,16 @@ def ranking_page(
         preview=None,
         message=message,
         deciding=deciding,
+        **_revision_states(ctx, call_id),
     )
+
+
+def _revision_states(ctx, call_id: int) -> dict:
+    """The ranking page's revision column (the latest request's state per submission) and the
+    withdrawn submissions, listed apart (they are out of the ranking)."""
+    states = {r.submission: r for r in revisions.requests_of_call(ctx, call_id)}  # the latest wins
+    withdrawn = [s for s in submissions.list_for(ctx, call_id) if s["status"] == "withdrawn"]
+    return {"revision_states": states, "withdrawn": withdrawn}
 
 
 def _phase_zh(phase: str) -> str:
@@ -310,6 +319,7 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
         message=None,
         error=error,
         deciding=deciding,
+        **_revision_states(ctx, call_id),
     )
 
 
@@ -335,6 +345,8 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
         "submission.html",
         sub=sub,
         call=call,
+        revision=revisions.diff(ctx, submission_id),
+        withdrawal=revisions.withdrawal(ctx, submission_id) if sub["status"] == "withdrawn" else None,
         kinds=OUTCOME_KINDS,
         periods=PERIODS,
         statuses=STATUSES,
@@ -373,6 +385,9 @@ async def submission_save(request: Request, ctx: WriteContext, submission_id: Ro
     if f.get("action") == "submit":
         sub = submissions.submit(ctx, submission_id)
         return _go(f"/submissions/{submission_id}", f"已提交（第 {sub['version']} 版）")
+    if f.get("action") == "answer":  # a revision request answered: the revised text with the response
+        req = revisions.answer(ctx, submission_id, f.get("response", ""))
+        return _go(f"/submissions/{submission_id}", f"已提交修改稿与逐条回复（第 {req.answered_version} 版）")
     return _go(f"/submissions/{submission_id}", "已保存草稿")
 
 
@@ -436,3 +451,8 @@ async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId
     f = await _form(request)
     reviews.assign(ctx, submission_id, f.get("username", "").strip())
     return _go(f"/submissions/{submission_id}", "已分配评审专家")
+
+
+from . import pages_revisions  # noqa: E402  (revision requests and withdrawal, issue 25)
+
+router.include_router(pages_revisions.router)

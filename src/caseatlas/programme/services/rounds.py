@@ -318,7 +318,7 @@ def _form(conn, call: dict, spec: dict, base: dict | None = None) -> dict:
 def seed(conn, call: dict, specs: list[dict], stamp: str, status: str = "pending") -> None:
     """Write a call's rounds from specs (calls.create and the preset): every round pending."""
     for i, spec in enumerate(specs):
-        values = _form(conn, call, {"kind": spec["kind"], **spec})
+        values = _form(conn, call, {**spec, **(spec.get("visibility") or {})})
         round_store.add_round(
             conn,
             call_id=call["id"],

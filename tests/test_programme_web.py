@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from caseatlas.programme.services import calls, reviews, submissions
+from caseatlas.programme.services import calls, reviews, rounds, submissions
 from caseatlas.services import Actor, Context, accounts, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
@@ -72,8 +72,18 @@ def build(db_path, phase: str) -> dict:
         calls.advance(org, call["id"])
     if phase == "decision":
         calls.advance(org, call["id"])
+    # Rounds of review: the call's one review round (current, open) and a check round after it (pending).
+    review_round = rounds.current_round(org, call["id"]).id
+    check_round = rounds.create_round(org, call["id"], {"key": "formal", "label": "形式审查", "kind": "check"}).id
     engine.dispose()
-    return {"call": call["id"], "a": ids["appa"], "b": ids["appb"], "att": att["id"]}
+    return {
+        "call": call["id"],
+        "a": ids["appa"],
+        "b": ids["appb"],
+        "att": att["id"],
+        "round": review_round,
+        "check": check_round,
+    }
 
 
 def allowed(endpoint: str, role: str, phase: str) -> bool:
@@ -99,6 +109,11 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "a.comment": MANAGERS | ({"rev1"} if after else set()),
         "my-conflicts": PANEL,
         "b.conflict": PANEL,
+        # --- rounds of review (issue 25): the rounds are the call's, read as the call is; the rest
+        # is the organizers'; a's earlier scores, for the reviewers of a's current round
+        "call.rounds": set(ROLES),
+        "round.get": set(ROLES),
+        "a.earlier": MANAGERS | ({"rev1", "rev3"} if after else set()),
     }
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
 
@@ -130,6 +145,7 @@ def _unknown(name: str, ids: dict) -> str:
 
 def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
     c, a, b = ids["call"], ids["a"], ids["b"]
+    r, k = ids.get("round", 5), ids.get("check", 6)
     bad_review = {"scores": {"no_such_criterion": 3}}
     return [
         ("call.get", "GET", f"/api/v1/calls/{c}", {}),
@@ -182,6 +198,39 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
         ("my-conflicts", "PUT", f"/api/v1/calls/{c}/my-conflicts", {"json": {"organizations": []}}),
+        # --- rounds of review (issue 25). Probes fail inside the service when allowed and change
+        # nothing: a key the call has (409), an order without every key (400), the preset over work
+        # (409), the open round's form (409), closing or shortlisting the pending check round (409),
+        # a check round asked to assign (400) or a's check in a round a is not in (404).
+        ("call.rounds", "GET", f"/api/v1/calls/{c}/rounds", {}),
+        (
+            "call.rounds.create",
+            "POST",
+            f"/api/v1/calls/{c}/rounds",
+            {"json": {"key": "formal", "label": "重复", "kind": "check"}},
+        ),
+        ("call.rounds.order", "PUT", f"/api/v1/calls/{c}/rounds/order", {"json": {"keys": ["nosuch"]}}),
+        ("call.rounds.season", "POST", f"/api/v1/calls/{c}/rounds/season", {}),
+        ("round.get", "GET", f"/api/v1/rounds/{r}", {}),
+        ("round.patch", "PATCH", f"/api/v1/rounds/{r}", {"json": {"label": "改名"}}),
+        ("round.delete", "DELETE", f"/api/v1/rounds/{r}", {}),
+        ("round.open", "POST", f"/api/v1/rounds/{r}/open", {}),
+        ("round.close", "POST", f"/api/v1/rounds/{k}/close", {"json": {"entries": []}}),
+        ("round.shortlist", "GET", f"/api/v1/rounds/{r}/shortlist", {}),
+        (
+            "round.shortlist.put",
+            "PUT",
+            f"/api/v1/rounds/{k}/shortlist",
+            {"json": {"entries": [{"submission": a, "state": "out", "reason": "测试"}]}},
+        ),
+        ("round.checks", "GET", f"/api/v1/rounds/{k}/checks", {}),
+        ("round.check", "GET", f"/api/v1/rounds/{k}/checks/{a}", {}),
+        ("round.check.put", "PUT", f"/api/v1/rounds/{k}/checks/{a}", {"json": {"verdict": "pass"}}),
+        ("round.assignments", "GET", f"/api/v1/rounds/{r}/assignments", {}),
+        ("round.assign", "POST", f"/api/v1/rounds/{k}/assign", {}),
+        ("round.ranking", "GET", f"/api/v1/rounds/{r}/ranking", {}),
+        ("a.earlier", "GET", f"/api/v1/submissions/{a}/earlier-scores", {}),
+        # --- end of rounds of review
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
 
@@ -295,7 +344,7 @@ def test_every_programme_route_is_in_the_matrix():
     """A new programme endpoint must be added to the permission matrix."""
     from caseatlas.programme.web import api as programme_api
 
-    ids = {"call": 1, "a": 2, "b": 3, "att": 4}
+    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}
     public = {
         ("GET", "/api/v1/presets"),

@@ -52,7 +52,7 @@ def _names(values) -> list[str]:
     return [v.strip() for v in values or [] if v and v.strip()]
 
 
-def _check_criteria(criteria: list[dict]) -> list[dict]:
+def check_criteria(criteria: list[dict]) -> list[dict]:
     if not criteria or len(criteria) > MAX_CRITERIA:
         raise CaseAtlasError(f"criteria: 1 to {MAX_CRITERIA} are needed")
     out, keys = [], set()
@@ -112,7 +112,7 @@ def create(
     if not 1 <= len(domains) <= MAX_DOMAINS:
         raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
     template = _names(template) if template else list(p.template)
-    criteria = _check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
+    criteria = check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
     if not isinstance(reviewers_per_submission, int) or not 1 <= reviewers_per_submission <= 10:
         raise CaseAtlasError("reviewers per submission: 1 to 10")
     quotas = _quotas(quotas or {}, domains)

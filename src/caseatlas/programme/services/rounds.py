@@ -29,7 +29,7 @@ from ...vocab import CHECK_VERDICT_LABELS, ENTRY_STATES, ROUND_KINDS, CheckVerdi
 from ..domain import presets
 from ..domain import rounds as logic
 from ..domain.scoring import weighted_total
-from .calls import _check_criteria, call_view, load_call, parse_deadline, submission_view
+from .calls import call_view, check_criteria, load_call, parse_deadline, submission_view
 
 MAX_ROUNDS = 8
 MAX_FIELDS = 8
@@ -288,7 +288,7 @@ def _form(conn, call: dict, spec: dict, base: dict | None = None) -> dict:
         values["kind"] = spec["kind"]
     kind = values.get("kind", base.get("kind"))
     if spec.get("criteria") is not None:
-        values["criteria"] = _check_criteria(spec["criteria"]) if kind == "review" else []
+        values["criteria"] = check_criteria(spec["criteria"]) if kind == "review" else []
     lo = spec.get("scale_min") if spec.get("scale_min") is not None else base.get("scale_min", call["scale_min"])
     hi = spec.get("scale_max") if spec.get("scale_max") is not None else base.get("scale_max", call["scale_max"])
     if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo < hi <= 100):

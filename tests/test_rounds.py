@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from caseatlas.programme.services import calls, reviews, rounds, selection, submissions
-from caseatlas.services import Actor, Context, accounts
+from caseatlas.services import Actor, Context, accounts, system_actor
 from caseatlas.store import accounts as accounts_store
 
 PASSWORD = "correct horse battery"
@@ -370,3 +370,30 @@ def test_migration_attaches_old_work_to_one_round(tmp_path):
         assert conn.execute(text("SELECT round_id FROM assignments")).scalar() == only.id
         assert conn.execute(text("SELECT round_id, fields FROM reviews")).one() == (only.id, "{}")
     assert selection.ranking(ctx, 1).domains[0].rows[0].raw == 4
+
+
+def test_the_cli_drives_the_rounds(db_path, engine):
+    """`caseatlas programme rounds …`: a season's rounds listed, one changed, the first opened, a
+    formal check read; bad input is one line and exit status 1."""
+    from typer.testing import CliRunner
+
+    from caseatlas.cli import app
+
+    runner = CliRunner()
+
+    def cli(*args):
+        return runner.invoke(app, list(args))  # the library: CASEATLAS_DB (db_path)
+
+    made = cli("programme", "create", "2027 案例征集", "--rounds", "season", "--deadline", "2099-01-01")
+    assert made.exit_code == 0, made.output
+    call = made.output.split("created call ")[1].split(":")[0]
+    listed = cli("programme", "rounds", "list", call)
+    assert listed.exit_code == 0 and "形式审查" in listed.output and "初评" in listed.output and "◀" in listed.output
+    ids = [r.id for r in rounds.list_rounds(Context(engine, system_actor()), int(call))]
+    changed = cli("programme", "rounds", "set", str(ids[1]), "--k", "2", "--field", "strengths:主要亮点")
+    assert changed.exit_code == 0 and "k 2" in changed.output, changed.output
+    assert cli("programme", "rounds", "open", str(ids[0])).exit_code == 0
+    wrong = cli("programme", "rounds", "open", str(ids[2]))
+    assert wrong.exit_code == 1 and "close round" in wrong.output
+    bad = cli("programme", "rounds", "order", call, "formal")
+    assert bad.exit_code == 1 and "every round's key" in bad.output

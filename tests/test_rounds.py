@@ -247,6 +247,9 @@ def test_a_season_of_four_rounds(season, ctx, smtp):
     assert row.earlier["second"] == pytest.approx((5 * 2 + 4 + 3 * 2 + 3) / 6)
     with pytest.raises(CaseAtlasError):  # the last round: nothing to advance to
         rounds.shortlist(org, final.id, [{"submission": sa, "state": "advanced"}])
+    # The chair's proposal: the 终评 case on its score; those the season left out, rejected.
+    proposed = {p.submission: p.decision for p in selection.propose(org, call["id"])}
+    assert proposed == {sa: "accept", sb: "reject", sc: "reject"}
 
 
 def test_defining_and_reordering_rounds(season, ctx):

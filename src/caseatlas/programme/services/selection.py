@@ -112,7 +112,8 @@ def _ranked_round(conn, call: dict, round_id: int | None) -> dict:
 
 def propose(ctx: Context, call_id: int, by: str = "raw") -> list[Proposal]:
     """Decisions a chair would start from: in each domain, accept the best-ranked up to the
-    domain's quota (all reviewed ones without a quota), reject the rest."""
+    domain's quota (all reviewed ones without a quota), reject the rest — and the cases an
+    earlier round of a season left out (not in the ranked round)."""
     if by not in ("raw", "normalized"):
         raise CaseAtlasError("rank by raw or normalized")
     table = ranking(ctx, call_id)
@@ -123,7 +124,10 @@ def propose(ctx: Context, call_id: int, by: str = "raw") -> list[Proposal]:
         out += [
             Proposal(submission=r.submission, decision="accept" if i < quota else "reject") for i, r in enumerate(rows)
         ]
-    return out
+    ranked = {r.submission for d in table.domains for r in d.rows}
+    with ctx.engine.connect() as conn:
+        left = [s["id"] for s in store.list_submissions(conn, call_id, status="submitted") if s["id"] not in ranked]
+    return out + [Proposal(submission=s, decision="reject") for s in left]
 
 
 def check_decision(decision: str | None) -> None:

@@ -39,6 +39,8 @@ BOTH_BACKENDS = {
     "test_conflicts_e2e",
     "test_revisions",
     "test_revisions_e2e",
+    "test_rounds",
+    "test_rounds_e2e",
 }
 
 

@@ -173,10 +173,22 @@ NOTIFICATION_KINDS = (
     "revision_request",  # to the applicant: the panel's requests and the deadline
     "revision_answered",  # to the organizers: the applicant resubmitted with a response
     "submission_withdrawn",  # to the organizers
+    "formal_check",  # a 形式审查 verdict other than pass, with its reasons (programme/services/rounds.py)
 )
 # A revision request's state: open until answered or its deadline passes (expired: computed from
 # the time, never stored); closed when the submission is withdrawn.
 REVISION_STATES = ("open", "answered", "expired", "closed")
+# Rounds of review (issue 25): a call's ordered rounds. A check round is 形式审查, a checklist done by
+# staff; a review round is scored by (a pool of) the panel on the round's own form. A round is
+# pending (defined, editable), open (its people work) or closed (its shortlist carried on); a
+# submission in a round is in it, advanced to the next or out, with a reason.
+ROUND_KINDS = ("check", "review")
+ROUND_STATUSES = ("pending", "open", "closed")
+ENTRY_STATES = ("in", "advanced", "out")
+CHECK_VERDICTS = ("pass", "return", "fail")  # 通过 / 退回修改 / 不通过
+ROUND_LABELS = {"check": ("形式审查", "formal check"), "review": ("评审", "review")}
+ENTRY_LABELS = {"in": ("本轮中", "in this round"), "advanced": ("晋级", "advanced"), "out": ("未晋级", "out")}
+CHECK_VERDICT_LABELS = {"pass": ("通过", "passed"), "return": ("退回修改", "returned"), "fail": ("不通过", "failed")}
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.
@@ -193,6 +205,7 @@ PROGRAMME_ACTIONS = (
     "submission.withdraw",
     "review.write",
     "review.read",
+    "review.earlier",  # the scores of a submission's earlier rounds (the round's visibility decides)
     "discussion.write",
     "conflict.declare",
 )
@@ -226,6 +239,7 @@ GRANTS: dict[str, frozenset[str]] = {
             "submission.read",
             "review.write",
             "review.read",
+            "review.earlier",
             "discussion.write",
             "conflict.declare",
         }
@@ -252,6 +266,10 @@ GRANTS: dict[str, frozenset[str]] = {
 OutcomeKind = Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
 Period = Literal[PERIODS]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+RoundKind = Literal[ROUND_KINDS]  # type: ignore[valid-type]
+RoundStatus = Literal[ROUND_STATUSES]  # type: ignore[valid-type]
+EntryState = Literal[ENTRY_STATES]  # type: ignore[valid-type]
+CheckVerdict = Literal[CHECK_VERDICTS]  # type: ignore[valid-type]
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
 Origin = Literal[ORIGINS]  # type: ignore[valid-type]
 GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]

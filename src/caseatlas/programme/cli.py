@@ -17,7 +17,7 @@ from rich.table import Table
 from ..cli.common import DbOption, context, err, fail, out, run
 from ..text.numbers import format_number
 from ..vocab import DECISIONS
-from .services import calls, reviews, revisions, selection
+from .services import calls, reviews, revisions, rounds, selection
 
 app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, decide, export, publish.")
 CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
@@ -56,6 +56,10 @@ def create(
     owner: Annotated[
         str | None, typer.Option("--owner", help="Organizer account who runs the call in the web app.")
     ] = None,
+    rounds_: Annotated[
+        str,
+        typer.Option("--rounds", help="single (one review round) or season (形式审查 → 初评 → 复评 → 终评)."),
+    ] = "single",
     db: DbOption = None,
 ) -> None:
     """Create a programme and its call from a preset."""
@@ -77,6 +81,7 @@ def create(
             },
             reviewers_per_submission=k,
             blind=blind,
+            rounds=rounds_,
         )
     )
     if owner:
@@ -139,10 +144,14 @@ def import_reviewers(
         out.print(f"{a['username']} ({escape(a['affiliation'] or '')}){extra}", highlight=False, soft_wrap=True)
 
 
+RoundOption = Annotated[int | None, typer.Option("--round", help="A round's id (default: the current round).")]
+
+
 @app.command("assign")
-def assign(call_id: CallArg, db: DbOption = None) -> None:
-    """Assign reviewers to the submitted cases (min-cost flow: balanced, by topic, no conflicts)."""
-    r = run(lambda: reviews.auto_assign(context(db), call_id))
+def assign(call_id: CallArg, round_id: RoundOption = None, db: DbOption = None) -> None:
+    """Assign reviewers to the cases of a round (min-cost flow over its pool: balanced, by topic,
+    no conflicts)."""
+    r = run(lambda: reviews.auto_assign(context(db), call_id, round_id))
     out.print(
         f"assigned {r['assigned']}; load {r['min_load']}–{r['max_load']}; conflicts violated "
         f"{r['conflicts_violated']}; short {sum(r['short'].values())}",
@@ -151,17 +160,33 @@ def assign(call_id: CallArg, db: DbOption = None) -> None:
 
 
 @app.command("ranking")
-def ranking(call_id: CallArg, as_json: Annotated[bool, typer.Option("--json")] = False, db: DbOption = None) -> None:
-    """Ranking per domain: weighted total, per-reviewer normalized score, dispersion."""
-    t = run(lambda: selection.ranking(context(db), call_id))
+def ranking(
+    call_id: CallArg,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    round_id: RoundOption = None,
+    db: DbOption = None,
+) -> None:
+    """Ranking of a review round per domain: weighted total, per-reviewer normalized score,
+    dispersion, each earlier round's mean."""
+    t = run(lambda: selection.ranking(context(db), call_id, round_id))
     if as_json:
         sys.stdout.write(json.dumps(t.model_dump(mode="json", by_alias=True), ensure_ascii=False) + "\n")
         return
     for d in t.domains:
         table = Table(
-            "#", "submission", "title", "reviews", "weighted", "normalized", "spread", "decision", title=d.domain
+            "#",
+            "submission",
+            "title",
+            "reviews",
+            "weighted",
+            "normalized",
+            "spread",
+            *(e.label for e in t.earlier_rounds),
+            "decision",
+            title=f"{d.domain} · {t.round_label}" if t.round_label else d.domain,
         )
         for i, r in enumerate(d.rows, 1):
+            earlier = ["" if r.earlier.get(e.key) is None else f"{r.earlier[e.key]:.2f}" for e in t.earlier_rounds]
             table.add_row(
                 str(i),
                 str(r.submission),
@@ -170,6 +195,7 @@ def ranking(call_id: CallArg, as_json: Annotated[bool, typer.Option("--json")] =
                 "" if r.raw is None else f"{r.raw:.2f}",
                 "" if r.normalized is None else f"{r.normalized:+.2f}",
                 ("" if r.spread is None else f"{r.spread:.2f}") + (" !" if r.dispersed else ""),
+                *earlier,
                 r.decision or "",
             )
         out.print(table)
@@ -282,3 +308,190 @@ def revisions_cmd(call_id: CallArg, db: DbOption = None) -> None:
         out.print(f"{r.submission}: {r.state}, due {r.deadline_local}{answered}", highlight=False)
     if not rows:
         out.print("no revision requests", highlight=False)
+
+
+# --- rounds of review: `caseatlas programme rounds …`
+
+rounds_app = typer.Typer(
+    no_args_is_help=True, help="Rounds of review: list, preset season, add, set, order, open, close, check."
+)
+app.add_typer(rounds_app, name="rounds")
+RoundArg = Annotated[int, typer.Argument(help="Round id (see `caseatlas programme rounds list`).")]
+STATUS_ZH = {"pending": "未开始", "open": "进行中", "closed": "已结束"}
+
+
+def _round_table(rs) -> None:
+    table = Table("id", "#", "key", "round", "kind", "status", "k", "deadline", "in/advanced/out")
+    for r in rs:
+        counts = r.counts or {}
+        table.add_row(
+            str(r.id),
+            str(r.position + 1),
+            r.key,
+            escape(r.label) + (" ◀" if r.current else ""),
+            r.kind,
+            STATUS_ZH[r.status],
+            str(r.k),
+            r.deadline or "",
+            "/".join(str(counts.get(s, 0)) for s in ("in", "advanced", "out")),
+        )
+    out.print(table)
+
+
+@rounds_app.command("list")
+def rounds_list(call_id: CallArg, db: DbOption = None) -> None:
+    """The call's rounds in order (◀ the current one)."""
+    _round_table(run(lambda: rounds.list_rounds(context(db), call_id)))
+
+
+@rounds_app.command("season")
+def rounds_season(call_id: CallArg, db: DbOption = None) -> None:
+    """Replace the rounds with the preset season 形式审查 → 初评 → 复评 → 终评 (before any work)."""
+    _round_table(run(lambda: rounds.use_season(context(db), call_id)))
+
+
+def _spec(label, criteria, fields, pool, k, deadline, see_earlier, see_peers) -> dict:
+    spec = {"label": label, "k": k, "see_earlier": see_earlier, "see_peers": see_peers}
+    if criteria is not None:
+        try:
+            spec["criteria"] = json.loads(criteria)
+        except json.JSONDecodeError:
+            fail("--criteria: a JSON list of {key, label, weight, description}")
+    if fields is not None:
+        spec["fields"] = [{"key": f.split(":", 1)[0], "label": f.split(":", 1)[-1]} for f in fields]
+    if pool is not None:
+        spec["pool"] = [p for p in pool if p]
+    if deadline is not None:
+        spec["deadline"] = deadline or None
+    return spec
+
+
+LabelOpt = Annotated[str | None, typer.Option(help="The round's name, e.g. 初评.")]
+CriteriaOpt = Annotated[str | None, typer.Option(help="JSON list of {key, label, weight, description}.")]
+FieldOpt = Annotated[list[str] | None, typer.Option("--field", help="A free text field key:label (repeat).")]
+PoolOpt = Annotated[list[str] | None, typer.Option("--pool", help="A reviewer's username (repeat); none: all.")]
+KOpt = Annotated[int | None, typer.Option("--k", help="Reviewers per submission.")]
+DeadlineOpt = Annotated[str | None, typer.Option(help="YYYY-MM-DD[THH:MM] in the call's zone.")]
+EarlierOpt = Annotated[bool | None, typer.Option("--see-earlier/--hide-earlier", help="Earlier rounds' scores.")]
+PeersOpt = Annotated[bool | None, typer.Option("--see-peers/--hide-peers", help="Each other's reviews.")]
+
+
+@rounds_app.command("add")
+def rounds_add(
+    call_id: CallArg,
+    key: Annotated[str, typer.Argument(help="lowercase key, e.g. second")],
+    kind: Annotated[str, typer.Option(help="check or review")] = "review",
+    label: LabelOpt = None,
+    criteria: CriteriaOpt = None,
+    field: FieldOpt = None,
+    pool: PoolOpt = None,
+    k: KOpt = None,
+    deadline: DeadlineOpt = None,
+    see_earlier: EarlierOpt = None,
+    see_peers: PeersOpt = None,
+    db: DbOption = None,
+) -> None:
+    """Add a round at the end (pending)."""
+    spec = _spec(label or key, criteria, field, pool, k, deadline, see_earlier, see_peers)
+    r = run(lambda: rounds.create_round(context(db), call_id, {**spec, "key": key, "kind": kind}))
+    out.print(f"added round {r.id}: {escape(r.label)} ({r.kind})", highlight=False)
+
+
+@rounds_app.command("set")
+def rounds_set(
+    round_id: RoundArg,
+    label: LabelOpt = None,
+    criteria: CriteriaOpt = None,
+    field: FieldOpt = None,
+    pool: PoolOpt = None,
+    k: KOpt = None,
+    deadline: DeadlineOpt = None,
+    see_earlier: EarlierOpt = None,
+    see_peers: PeersOpt = None,
+    db: DbOption = None,
+) -> None:
+    """Change a pending round (an open one: its deadline only)."""
+    spec = _spec(label, criteria, field, pool, k, deadline, see_earlier, see_peers)
+    if deadline is None:
+        spec.pop("deadline", None)
+    r = run(lambda: rounds.update_round(context(db), round_id, spec))
+    out.print(f"round {r.id}: {escape(r.label)}, k {r.k}, {len(r.criteria)} criteria", highlight=False)
+
+
+@rounds_app.command("order")
+def rounds_order(call_id: CallArg, keys: Annotated[list[str], typer.Argument()], db: DbOption = None) -> None:
+    """Put the rounds in this order (every key once; opened rounds keep their places)."""
+    _round_table(run(lambda: rounds.reorder_rounds(context(db), call_id, keys)))
+
+
+@rounds_app.command("open")
+def rounds_open(round_id: RoundArg, db: DbOption = None) -> None:
+    """Open a pending round (the rounds before it must be closed)."""
+    r = run(lambda: rounds.open_round(context(db), round_id))
+    out.print(f"round {r.id} ({escape(r.label)}) is open", highlight=False)
+
+
+def _entries(advance: list[int] | None, drop: list[str] | None) -> list[dict]:
+    entries = [{"submission": s, "state": "advanced"} for s in advance or []]
+    for d in drop or []:
+        sid, _, reason = d.partition(":")
+        if not sid.strip().isdigit():
+            fail(f"--out {d}: write submission-id:reason")
+        entries.append({"submission": int(sid), "state": "out", "reason": reason or None})
+    return entries
+
+
+AdvanceOpt = Annotated[list[int] | None, typer.Option("--advance", help="A submission going on (repeat).")]
+OutOpt = Annotated[list[str] | None, typer.Option("--out", help="id:reason of a submission not going on (repeat).")]
+
+
+def _shortlist_table(sl) -> None:
+    table = Table("submission", "title", "mean", "reviews", "check", "state", "reason", title=sl.round.label)
+    for e in sl.entries:
+        table.add_row(
+            str(e.submission),
+            escape(e.title),
+            "" if e.mean is None else f"{e.mean:.2f}",
+            str(e.n_reviews),
+            e.verdict or "",
+            e.state,
+            escape(e.reason or ""),
+        )
+    out.print(table)
+    if sl.carried:
+        out.print(f"carried into {sl.next_round}: {', '.join(map(str, sl.carried))}", highlight=False)
+
+
+@rounds_app.command("shortlist")
+def rounds_shortlist(round_id: RoundArg, advance: AdvanceOpt = None, drop: OutOpt = None, db: DbOption = None) -> None:
+    """Show a round's shortlist; with --advance / --out, record the choices first."""
+    _shortlist_table(run(lambda: rounds.shortlist(context(db), round_id, _entries(advance, drop))))
+
+
+@rounds_app.command("close")
+def rounds_close(round_id: RoundArg, advance: AdvanceOpt = None, drop: OutOpt = None, db: DbOption = None) -> None:
+    """Close an open round with its shortlist; advanced submissions go into the next round."""
+    _shortlist_table(run(lambda: rounds.close_round(context(db), round_id, _entries(advance, drop))))
+
+
+@rounds_app.command("check")
+def rounds_check(
+    round_id: RoundArg,
+    submission_id: Annotated[int, typer.Argument(help="Submission id.")],
+    verdict: Annotated[str | None, typer.Option(help="pass, return or fail.")] = None,
+    reasons: Annotated[str | None, typer.Option(help="Mailed to the applicant (return / fail).")] = None,
+    db: DbOption = None,
+) -> None:
+    """形式审查 of one submission: the checklist, and with --verdict the staff's verdict."""
+    ctx = context(db)
+    c = run(
+        lambda: (
+            rounds.save_formal_check(ctx, round_id, submission_id, None, verdict, reasons)
+            if verdict
+            else rounds.formal_check(ctx, round_id, submission_id)
+        )
+    )
+    for i in c.items:
+        mark = {True: "✓", False: "✗", None: "—"}[i.auto]
+        out.print(f"{mark} {escape(i.label)}: {escape(i.detail)}", highlight=False)
+    out.print(f"verdict: {c.verdict or '—'} ({c.state})", highlight=False)

@@ -4,9 +4,11 @@ A role's grants (vocab.GRANTS) say what kind of thing it may ever do; these rule
 it may do it to *this* call or submission, now, or to *this* book (whose it is). As in HotCRP and
 pretalx, the call's phase decides visibility: applicants edit only their own submissions and only while the call is
 open — or while a revision request (修改后再议) is open for it, until its deadline — and never
-once they have withdrawn it; reviewers see a submission only once assigned, never when conflicted, and see the other
-reviews only in discussion after submitting their own, and the discussion only after submitting
-their own; applicants never see reviews.
+once they have withdrawn it; reviewers see a submission only once assigned in the call's current round, never when
+conflicted (in any round), review it only while that round is open, and see the other reviews only
+after submitting their own — in discussion, or in the round once its visibility shows the panel
+each other's work — and the earlier rounds' scores when the round's visibility says so; the
+discussion only after submitting their own; applicants never see reviews.
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ class SubmissionView:
     reviewed: frozenset[int] = field(default_factory=frozenset)  # submitted a review
     withdrawn: bool = False  # by its applicant (programme/services/revisions.py)
     revision_until: str | None = None  # deadline of an open revision request (ISO UTC)
+    # The call's current round (assigned and reviewed above are that round's): a review round
+    # takes reviews while open; its visibility says what its reviewers see of the others' work.
+    round_id: int | None = None
+    round_kind: str = "review"
+    round_status: str = "open"
+    see_peers: bool = False  # each other's reviews once their own is in, before the discussion phase
+    see_earlier: bool = True  # the earlier rounds' scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +129,17 @@ def allowed(actor, action: str, resource) -> bool:
         if action == "submission.withdraw":  # when (before the book): programme/services/revisions.py
             return actor.user_id == s.applicant_id
         if action == "review.write":
-            return _panel(actor, s) and call.phase in REVIEWING
+            return (
+                _panel(actor, s) and call.phase in REVIEWING and s.round_kind == "review" and s.round_status == "open"
+            )
         if action == "review.read":
             return manager or (
                 _panel(actor, s)
                 and actor.user_id in s.reviewed
-                and call.phase in ("discussion", "decision", "published")
+                and (call.phase in ("discussion", "decision", "published") or (s.see_peers and call.phase in REVIEWING))
             )
+        if action == "review.earlier":  # organizers always; a round's reviewers when its visibility says so
+            return manager or (_panel(actor, s) and s.see_earlier and call.phase in AFTER_SUBMISSION)
         if action == "discussion.write":  # reading it too: a reviewer only once their own review is in
             return manager or (_panel(actor, s) and actor.user_id in s.reviewed and call.phase in AFTER_SUBMISSION[:3])
         if action == "conflict.declare":

@@ -43,6 +43,7 @@ _JSON = {
     "scores",
     "data",
     "flag_answers",
+    "fields",
 }
 
 
@@ -295,45 +296,68 @@ def save_conflicts(conn: Connection, call_id: int, fingerprint: str, rows: list[
         conn.execute(insert(call_conflict_state).values(call_id=call_id, **values))
 
 
-def assignments_of(conn: Connection, call_id: int) -> list[dict]:
+def assignments_of(conn: Connection, call_id: int, round_id: int | None = None) -> list[dict]:
+    """The call's assignments (each with its `round_id`), of one round when `round_id` is given."""
     q = (
         select(assignments, users.c.username)
         .join(submissions, submissions.c.id == assignments.c.submission_id)
         .join(users, users.c.id == assignments.c.reviewer_id)
         .where(submissions.c.call_id == call_id)
-        .order_by(assignments.c.submission_id, users.c.username)
+        .order_by(assignments.c.round_id, assignments.c.submission_id, users.c.username)
     )
+    if round_id is not None:
+        q = q.where(assignments.c.round_id == round_id)
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def add_assignment(conn: Connection, submission_id: int, reviewer_id: int, origin: str, at: str) -> bool:
-    key = and_(assignments.c.submission_id == submission_id, assignments.c.reviewer_id == reviewer_id)
+def add_assignment(conn: Connection, submission_id: int, reviewer_id: int, origin: str, at: str, round_id: int) -> bool:
+    key = and_(
+        assignments.c.submission_id == submission_id,
+        assignments.c.reviewer_id == reviewer_id,
+        assignments.c.round_id == round_id,
+    )
     if conn.execute(select(assignments.c.reviewer_id).where(key)).first() is not None:
         return False
-    conn.execute(insert(assignments).values(submission_id=submission_id, reviewer_id=reviewer_id, origin=origin, at=at))
+    conn.execute(
+        insert(assignments).values(
+            submission_id=submission_id, reviewer_id=reviewer_id, round_id=round_id, origin=origin, at=at
+        )
+    )
     return True
 
 
-def remove_assignment(conn: Connection, submission_id: int, reviewer_id: int) -> int:
-    return conn.execute(
-        delete(assignments).where(
-            assignments.c.submission_id == submission_id, assignments.c.reviewer_id == reviewer_id
-        )
-    ).rowcount
+def remove_assignment(conn: Connection, submission_id: int, reviewer_id: int, round_id: int | None = None) -> int:
+    """Remove the reviewer's assignment to the submission in one round, or in every round (None:
+    a conflict holds in every round)."""
+    q = delete(assignments).where(
+        assignments.c.submission_id == submission_id, assignments.c.reviewer_id == reviewer_id
+    )
+    if round_id is not None:
+        q = q.where(assignments.c.round_id == round_id)
+    return conn.execute(q).rowcount
 
 
 # --- reviews and discussion
 
 
-def upsert_review(conn: Connection, submission_id: int, reviewer_id: int, **values) -> None:
-    key = and_(reviews.c.submission_id == submission_id, reviews.c.reviewer_id == reviewer_id)
+def upsert_review(conn: Connection, submission_id: int, reviewer_id: int, round_id: int, **values) -> None:
+    key = and_(
+        reviews.c.submission_id == submission_id, reviews.c.reviewer_id == reviewer_id, reviews.c.round_id == round_id
+    )
     if conn.execute(select(reviews.c.reviewer_id).where(key)).first():
         conn.execute(update(reviews).where(key).values(**_enc(values)))
     else:
-        conn.execute(insert(reviews).values(submission_id=submission_id, reviewer_id=reviewer_id, **_enc(values)))
+        conn.execute(
+            insert(reviews).values(
+                submission_id=submission_id, reviewer_id=reviewer_id, round_id=round_id, **_enc(values)
+            )
+        )
 
 
-def reviews_of(conn: Connection, call_id: int | None = None, submission_id: int | None = None) -> list[dict]:
+def reviews_of(
+    conn: Connection, call_id: int | None = None, submission_id: int | None = None, round_id: int | None = None
+) -> list[dict]:
+    """Reviews of a call or of one submission (each with its `round_id`), of one round when given."""
     q = (
         select(reviews, users.c.username)
         .join(users, users.c.id == reviews.c.reviewer_id)
@@ -345,6 +369,8 @@ def reviews_of(conn: Connection, call_id: int | None = None, submission_id: int 
         if call_id is not None
         else q.where(reviews.c.submission_id == submission_id)
     )
+    if round_id is not None:
+        q = q.where(reviews.c.round_id == round_id)
     return _rows(conn.execute(q))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 
@@ -489,6 +490,8 @@ assignments = Table(
     metadata,
     Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
     Column("reviewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # the round it is for (migration 0017): one reviewer may review a case again in a later round
+    Column("round_id", Integer, ForeignKey("review_rounds.id", ondelete="CASCADE"), primary_key=True),
     Column("origin", String(8), nullable=False),  # auto or manual
     Column("at", String, nullable=False),
     Index("ix_assignments_reviewer", "reviewer_id"),
@@ -499,6 +502,8 @@ reviews = Table(
     metadata,
     Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
     Column("reviewer_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("round_id", Integer, ForeignKey("review_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("fields", Text, nullable=False, default="{}", server_default="{}"),  # JSON {round's free field key: text}
     Column("scores", Text, nullable=False, default="{}"),  # JSON {criterion key: score}
     Column("comment", Text),
     Column("confidence", Integer),
@@ -532,7 +537,58 @@ notifications = Table(
     Column("at", String, nullable=False),
 )
 
-# --- Rounds of review (issue 25)
+# --- Rounds of review (issue 25; migration 0017). A call's ordered rounds, each with its own form
+# (criteria, scale, free fields), pool, k, deadline and visibility; the entries say which
+# submissions are in a round and whether they went on; a check round's checklist per submission.
+
+review_rounds = Table(
+    "review_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # 0, 1, 2 … in the call's order
+    Column("key", String(32), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("kind", String(8), nullable=False),  # vocab.ROUND_KINDS: check (staff checklist) or review
+    Column("criteria", Text, nullable=False, default="[]"),  # JSON [{key, label, weight, description}]
+    Column("scale_min", Integer, nullable=False, default=1),
+    Column("scale_max", Integer, nullable=False, default=5),
+    Column("fields", Text, nullable=False, default="[]"),  # JSON [{key, label}]: free text the form asks
+    Column("pool", Text, nullable=False, default="[]"),  # JSON [user id]: empty = the whole panel
+    Column("k", Integer, nullable=False, default=3),  # reviewers per submission
+    Column("deadline", String),
+    Column("visibility", Text, nullable=False, default="{}"),  # JSON {see_earlier: bool, see_peers: bool}
+    Column("status", String(8), nullable=False),  # vocab.ROUND_STATUSES: pending, open, closed
+    Column("opened_at", String),
+    Column("closed_at", String),
+    Column("created_at", String, nullable=False),
+    UniqueConstraint("call_id", "key", name="uq_review_rounds_key"),
+    Index("ix_review_rounds_call", "call_id", "position"),
+)
+
+round_entries = Table(
+    "round_entries",
+    metadata,
+    Column("round_id", Integer, ForeignKey("review_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(8), nullable=False),  # vocab.ENTRY_STATES: in, advanced, out
+    Column("reason", Text),
+    Column("by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("at", String, nullable=False),
+    Index("ix_round_entries_submission", "submission_id"),
+)
+
+formal_checks = Table(
+    "formal_checks",
+    metadata,
+    Column("round_id", Integer, ForeignKey("review_rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("items", Text, nullable=False, default="{}"),  # JSON {item key: {ok: bool|None, note}} staff's ticks
+    Column("verdict", String(8)),  # vocab.CHECK_VERDICTS: pass, return, fail; None: not yet
+    Column("reasons", Text),  # what the applicant is told
+    Column("checked_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("at", String, nullable=False),
+)
 
 # --- Revisions and withdrawal (issue 25)
 # A revision request (修改后再议, migration 0018): the panel's requests and a deadline; it reopens the

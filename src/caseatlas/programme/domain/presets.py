@@ -26,6 +26,57 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class RoundPreset:
+    """One round of a preset season. `criteria` None: the call's criteria (the preset's own)."""
+
+    key: str
+    label: str
+    kind: str  # vocab.ROUND_KINDS
+    k: int = 3
+    criteria: tuple[Criterion, ...] | None = None
+    fields: tuple[tuple[str, str], ...] = ()  # (key, label) of free text the form asks
+    see_earlier: bool = True
+    see_peers: bool = False
+
+    def as_dict(self, call_criteria: list[dict]) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "kind": self.kind,
+            "k": self.k,
+            "criteria": [c.as_dict() for c in self.criteria] if self.criteria is not None else call_criteria,
+            "fields": [{"key": k, "label": label} for k, label in self.fields],
+            "visibility": {"see_earlier": self.see_earlier, "see_peers": self.see_peers},
+        }
+
+
+# The season Chinese programmes run: 形式审查 by staff, 初评 by letter (函评: independent, the
+# panel does not see each other), 复评 in a meeting or a defence (会评/答辩: the panel sees each
+# other's reviews and the 初评 scores), 终评 by a smaller panel on the whole picture.
+SEASON: tuple[RoundPreset, ...] = (
+    RoundPreset("formal", "形式审查", "check", k=0),
+    RoundPreset("first", "初评（函评）", "review", k=3, fields=(("strengths", "主要亮点"),)),
+    RoundPreset(
+        "second",
+        "复评（会评/答辩）",
+        "review",
+        k=3,
+        fields=(("questions", "答辩问题"), ("opinion", "评审意见")),
+        see_peers=True,
+    ),
+    RoundPreset(
+        "final",
+        "终评",
+        "review",
+        k=3,
+        criteria=(Criterion("overall", "综合评价", 1.0, "是否入选案例集：代表性、可信度与示范价值"),),
+        fields=(("opinion", "终评意见"),),
+        see_peers=True,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Preset:
     key: str
     label: str
@@ -35,6 +86,7 @@ class Preset:
     outcome_kinds: tuple[str, ...] = CORE_KINDS
     scale: tuple[int, int] = (1, 5)
     comment_heading: str = "专家点评"
+    rounds: tuple[RoundPreset, ...] = SEASON
     extra: dict = field(default_factory=dict)
 
 

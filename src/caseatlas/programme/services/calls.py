@@ -16,8 +16,10 @@ from ...services.rules import CallView, SubmissionView, now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ...store import revisions as revision_store
+from ...store import rounds as rounds_store
 from ...vocab import DEADLINES
 from ..domain import presets
+from ..domain import rounds as rounds_logic
 from ..domain.phases import over_quota, phase
 from . import conflicts as coi
 
@@ -51,7 +53,7 @@ def _names(values) -> list[str]:
     return [v.strip() for v in values or [] if v and v.strip()]
 
 
-def _check_criteria(criteria: list[dict]) -> list[dict]:
+def check_criteria(criteria: list[dict]) -> list[dict]:
     if not criteria or len(criteria) > MAX_CRITERIA:
         raise CaseAtlasError(f"criteria: 1 to {MAX_CRITERIA} are needed")
     out, keys = [], set()
@@ -93,8 +95,15 @@ def create(
     quotas: dict | None = None,
     template=None,
     criteria: list[dict] | None = None,
+    rounds: str = "single",
 ) -> dict:
-    """A programme and its call, from a preset (template, criteria, domains) with overrides."""
+    """A programme and its call, from a preset (template, criteria, domains) with overrides.
+    `rounds`: "single" (one review round, open: the call's criteria and k) or "season" (the
+    preset's rounds 形式审查 → 初评 → 复评 → 终评, pending: programme/services/rounds.py)."""
+    from . import rounds as review_rounds  # rounds reads calls; a call is made with its rounds
+
+    if rounds not in ("single", "season"):
+        raise CaseAtlasError("rounds: single or season")
     require(ctx, "programme.create")
     p = presets.get(preset)
     name = (name or "").strip()
@@ -104,7 +113,7 @@ def create(
     if not 1 <= len(domains) <= MAX_DOMAINS:
         raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
     template = _names(template) if template else list(p.template)
-    criteria = _check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
+    criteria = check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
     if not isinstance(reviewers_per_submission, int) or not 1 <= reviewers_per_submission <= 10:
         raise CaseAtlasError("reviewers per submission: 1 to 10")
     quotas = _quotas(quotas or {}, domains)
@@ -144,7 +153,14 @@ def create(
         )
         if ctx.actor.user_id is not None:
             store.upsert_member(conn, cid, ctx.actor.user_id, "organizer")
-        audit.record(conn, ctx, "programme.create", f"call:{cid}", name=name, preset=p.key, domains=domains)
+        made = store.get_call(conn, cid)
+        if rounds == "single":
+            review_rounds.seed(conn, made, review_rounds.single(made), now_iso(), status="open")
+        else:
+            review_rounds.seed(conn, made, review_rounds.season(made), now_iso())
+        audit.record(
+            conn, ctx, "programme.create", f"call:{cid}", name=name, preset=p.key, domains=domains, rounds=rounds
+        )
         return _public(conn, store.get_call(conn, cid), ctx.actor)
 
 
@@ -267,8 +283,10 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
     and reviews (not one per submission)."""
     cv = cv or call_view(conn, call)
     ids = {s["id"] for s in subs}
+    rnd = current_round_row(conn, call["id"])
+    rid = rnd["id"] if rnd else None
     assigned: dict[int, set[int]] = {i: set() for i in ids}
-    for a in store.assignments_of(conn, call["id"]):
+    for a in store.assignments_of(conn, call["id"], round_id=rid):
         if a["submission_id"] in ids:
             assigned[a["submission_id"]].add(a["reviewer_id"])
     conf: dict[int, set[int]] = {i: set() for i in ids}
@@ -276,7 +294,11 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
         if s in conf:  # declared conflicts come for the whole call
             conf[s].add(r)
     reviewed: dict[int, set[int]] = {i: set() for i in ids}
-    rows = store.reviews_of(conn, submission_id=subs[0]["id"]) if len(subs) == 1 else store.reviews_of(conn, call["id"])
+    rows = (
+        store.reviews_of(conn, submission_id=subs[0]["id"], round_id=rid)
+        if len(subs) == 1
+        else store.reviews_of(conn, call["id"], round_id=rid)
+    )
     for r in rows:
         if r["status"] == "submitted" and r["submission_id"] in ids:
             reviewed[r["submission_id"]].add(r["reviewer_id"])
@@ -285,6 +307,14 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
         sid: r["deadline"]
         for sid, r in revision_store.latest_requests(conn, list(ids)).items()
         if r["status"] == "open"
+    }
+    vis = (rnd or {}).get("visibility") or {}
+    in_round = {
+        "round_id": rid,
+        "round_kind": rnd["kind"] if rnd else "review",
+        "round_status": rnd["status"] if rnd else "closed",
+        "see_peers": bool(vis.get("see_peers", False)),
+        "see_earlier": bool(vis.get("see_earlier", True)),
     }
     return {
         s["id"]: SubmissionView(
@@ -295,11 +325,17 @@ def submission_views(conn, call: dict, subs: list[dict], cv: CallView | None = N
             frozenset(assigned[s["id"]]),
             frozenset(conf[s["id"]]),
             frozenset(reviewed[s["id"]]),
-            s["status"] == "withdrawn",
-            revising.get(s["id"]),
+            withdrawn=s["status"] == "withdrawn",
+            revision_until=revising.get(s["id"]),
+            **in_round,
         )
         for s in subs
     }
+
+
+def current_round_row(conn, call_id: int) -> dict | None:
+    """The call's current round as stored (the first not closed; the last when all are)."""
+    return rounds_logic.current(rounds_store.rounds_of(conn, call_id))
 
 
 def _public(conn, call: dict, actor: Actor) -> dict:
@@ -394,6 +430,9 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
             if not isinstance(k, int) or not 1 <= k <= 10:
                 raise CaseAtlasError("reviewers per submission: 1 to 10")
             values["reviewers_per_submission"] = k
+            cur = current_round_row(conn, call_id)
+            if cur and cur["kind"] == "review" and cur["status"] != "closed":  # the call's k is the round's
+                rounds_store.update_round(conn, cur["id"], k=k)
         if "aliases" in changes:
             values["aliases"] = alias_groups(changes["aliases"])
         _check_order({k: values.get(k, call[k]) for k in DEADLINES})

@@ -157,11 +157,12 @@ def _act(conn: Connection, call: dict, detected_pairs: dict, pending: list | Non
     """Remove every assignment that has a conflict (declared or detected) and tell the
     organizers. Returns the removed assignments with their reasons."""
     declared = store.declared_conflicts(conn, call["id"])
-    removed = []
+    removed, seen = [], set()
     for a in store.assignments_of(conn, call["id"]):
         pair = (a["submission_id"], a["reviewer_id"])
         why = declared.get(pair) or detected_pairs.get(pair)
-        if why:
+        if why and pair not in seen:  # a conflict holds in every round: all the pair's rounds go at once
+            seen.add(pair)
             store.remove_assignment(conn, *pair)
             removed.append({"submission": pair[0], "reviewer": a["username"], "reason": why})
     if removed:

@@ -22,6 +22,15 @@ class RankedSubmission(Result):
     dispersed: bool  # the reviews disagree (tuning.DISPERSION)
     decision: str | None  # as stored: a "revise" from an older version is shown
     totals: dict[str, float]  # reviewer → weighted total
+    earlier: dict[str, float | None] = {}  # earlier review round's key → its mean total
+
+
+class RoundColumn(Result):
+    """An earlier review round, as a column of a round's ranking."""
+
+    key: str
+    label: str
+    scale: list[int]
 
 
 class DomainRanking(Result):
@@ -31,6 +40,10 @@ class DomainRanking(Result):
 
 class Ranking(Result):
     call: int
+    round: int | None = None  # the review round ranked (programme/services/rounds.py)
+    round_key: str | None = None
+    round_label: str | None = None
+    earlier_rounds: list[RoundColumn] = []  # the review rounds before it, in order
     scale: list[int]  # [min, max]
     criteria: list[dict]
     quotas: dict[str, int]

@@ -7,10 +7,9 @@ from ...errors import CaseAtlasError, Conflict, NotFound
 from ...services import audit, notify
 from ...services.context import Context, require
 from ...services.rules import now_iso
-from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ..domain.assign import Problem, solve
-from . import blind
+from . import blind, rounds
 from . import conflicts as coi
 from .calls import call_view, conflicts_of, load_call, submission_view
 
@@ -28,26 +27,33 @@ def topic_match(member: dict, sub: dict) -> int:
     return score
 
 
-def auto_assign(ctx: Context, call_id: int) -> dict:
-    """Give each submitted submission k reviewers: balanced load, best topic match, never a
-    conflict. Existing assignments (manual or earlier) stay, except those a conflict found
-    since has touched: they are removed first (and the organizers told), so a submission never
-    ends up with more than k reviewers."""
+def auto_assign(ctx: Context, call_id: int, round_id: int | None = None) -> dict:
+    """Give each submission in the round (default: the current round) the round's k reviewers from
+    its pool: balanced load across the round, best topic match, never a conflict. Existing
+    assignments of the round (manual or earlier) stay, except those a conflict found since has
+    touched: they are removed first (and the organizers told), so a submission never ends up with
+    more than k reviewers in a round."""
     pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
-        subs = store.list_submissions(conn, call_id, status="submitted")
-        panel = store.members(conn, call_id, "reviewer")
+        rnd = rounds.resolve(conn, call, round_id, kind="review")
+        if rnd["status"] == "closed":
+            raise Conflict(f"round '{rnd['label']}' is closed")
+        ids = rounds.in_round(conn, call, rnd)
+        subs = store.list_submissions(conn, call_id, ids=ids, status="submitted") if ids else []
+        panel = rounds.pool(conn, call, rnd)
         if not subs or not panel:
-            raise CaseAtlasError("nothing to assign: the call needs submitted cases and reviewers")
+            raise CaseAtlasError("nothing to assign: the round needs submitted cases and reviewers")
         removed = coi.refresh(conn, call, pending)
         conf = conflicts_of(conn, call, subs)
-        existing = {(a["submission_id"], a["reviewer_id"]) for a in store.assignments_of(conn, call_id)}
+        existing = {
+            (a["submission_id"], a["reviewer_id"]) for a in store.assignments_of(conn, call_id, round_id=rnd["id"])
+        }
         problem = Problem(
             submissions=[s["id"] for s in subs],
             reviewers=[m["user_id"] for m in panel],
-            k=call["reviewers_per_submission"],
+            k=rnd["k"],
             conflicts=set(conf),
             match={(s["id"], m["user_id"]): topic_match(m, s) for s in subs for m in panel},
             fixed={p for p in existing if p not in conf},
@@ -58,7 +64,7 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         by_id = {s["id"]: s for s in subs}  # the mail names each case as its reviewer sees it (blind calls)
         titles = {(s, r): blind.reviewer_title(conn, call, by_id[s], r) for s, r in result.pairs}
         for s, r in result.pairs:
-            store.add_assignment(conn, s, r, "auto", stamp)
+            store.add_assignment(conn, s, r, "auto", stamp, round_id=rnd["id"])
         for r in {r for _, r in result.pairs}:
             n = sum(1 for _, x in result.pairs if x == r)
             notify.queue(
@@ -67,15 +73,22 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
                 "review_assigned",
                 emails.get(r),
                 f"[案例评审] 您有 {n} 个新的评审任务",
-                f"“{call['title']}”为您分配了 {n} 个案例：\n"
+                f"“{call['title']}”{rnd['label']}为您分配了 {n} 个案例：\n"
                 + "\n".join(f"- {titles[s, x]}" for s, x in result.pairs if x == r),
                 pending,
             )
         audit.record(
-            conn, ctx, "review.assign", f"call:{call_id}", new=len(result.pairs), short=sum(result.short.values())
+            conn,
+            ctx,
+            "review.assign",
+            f"call:{call_id}",
+            round=rnd["key"],
+            new=len(result.pairs),
+            short=sum(result.short.values()),
         )
         loads = list(result.loads.values())
         out = {
+            "round": rnd["id"],
             "assigned": len(result.pairs),
             "max_load": max(loads),
             "min_load": min(loads),
@@ -89,47 +102,59 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
 
 
 def _reviewer(conn, call_id: int, username: str) -> int:
-    user = accounts_store.get_user(conn, username)
-    if user is None or user.id not in {m["user_id"] for m in store.members(conn, call_id, "reviewer")}:
-        raise NotFound(f"'{username}' is not on this call's panel")
-    return user.id
+    return rounds.reviewer_id(conn, call_id, username)
 
 
-def assign(ctx: Context, submission_id: int, username: str) -> dict:
-    """The organizer adds a reviewer by hand (refused when they conflict)."""
+def assign(ctx: Context, submission_id: int, username: str, round_id: int | None = None) -> dict:
+    """The organizer adds a reviewer by hand to a round (default: the current one), refused when
+    they conflict, when the reviewer is not in the round's pool or the case not in the round."""
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         if sub["status"] == "withdrawn":
             raise Conflict(f"submission {submission_id} was withdrawn by its applicant: it is not reviewed")
         rid = _reviewer(conn, call["id"], username)
+        rnd = rounds.resolve(conn, call, round_id, kind="review")
+        if rnd["status"] == "closed":
+            raise Conflict(f"round '{rnd['label']}' is closed")
+        if rid not in {m["user_id"] for m in rounds.pool(conn, call, rnd)}:
+            raise Conflict(f"'{username}' is not in the pool of round '{rnd['label']}'")
+        if submission_id not in rounds.in_round(conn, call, rnd):
+            raise Conflict(f"submission {submission_id} is not in round '{rnd['label']}'")
         why = conflicts_of(conn, call, [sub], write=True).get((submission_id, rid))
         if why:
             raise Conflict(f"'{username}' has a conflict with this submission ({why})")
-        store.add_assignment(conn, submission_id, rid, "manual", now_iso())
-        audit.record(conn, ctx, "review.assign", f"submission:{submission_id}", reviewer=username, origin="manual")
-        return {"submission": submission_id, "reviewer": username}
+        store.add_assignment(conn, submission_id, rid, "manual", now_iso(), round_id=rnd["id"])
+        audit.record(
+            conn,
+            ctx,
+            "review.assign",
+            f"submission:{submission_id}",
+            reviewer=username,
+            origin="manual",
+            round=rnd["key"],
+        )
+        return {"submission": submission_id, "reviewer": username, "round": rnd["id"]}
 
 
-def unassign(ctx: Context, submission_id: int, username: str) -> dict:
+def unassign(ctx: Context, submission_id: int, username: str, round_id: int | None = None) -> dict:
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         rid = _reviewer(conn, call["id"], username)
-        if not store.remove_assignment(conn, submission_id, rid):
-            raise NotFound(f"'{username}' is not assigned to submission {submission_id}")
-        audit.record(conn, ctx, "review.unassign", f"submission:{submission_id}", reviewer=username)
-        return {"submission": submission_id, "removed": username}
+        rnd = rounds.resolve(conn, call, round_id)
+        if not store.remove_assignment(conn, submission_id, rid, round_id=rnd["id"]):
+            raise NotFound(f"'{username}' is not assigned to submission {submission_id} in round '{rnd['label']}'")
+        audit.record(conn, ctx, "review.unassign", f"submission:{submission_id}", reviewer=username, round=rnd["key"])
+        return {"submission": submission_id, "removed": username, "round": rnd["id"]}
 
 
-def assignments(ctx: Context, call_id: int) -> list[dict]:
-    with ctx.engine.connect() as conn:
-        call = load_call(conn, call_id)
-        require(ctx, "programme.manage", call_view(conn, call))
-        return [
-            {"submission": a["submission_id"], "reviewer": a["username"], "origin": a["origin"]}
-            for a in store.assignments_of(conn, call_id)
-        ]
+def assignments(ctx: Context, call_id: int, round_id: int | None = None) -> list[dict]:
+    """The assignments of a round (default: the current one)."""
+    return [
+        {"submission": a.submission, "reviewer": a.reviewer, "origin": a.origin, "round": a.round}
+        for a in rounds.assignments(ctx, call_id, round_id)
+    ]
 
 
 def _load(conn, submission_id: int):
@@ -226,13 +251,19 @@ def save_review(
     confidence: int | None = None,
     expert_comment: str | None = None,
     submit: bool = False,
+    fields: dict | None = None,
 ) -> dict:
+    """The reviewer's review in the call's current round, on that round's form: its criteria and
+    scale, and its free fields (`fields`: {field key: text})."""
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
-        require(ctx, "review.write", submission_view(conn, call, sub))
-        lo, hi = call["scale_min"], call["scale_max"]
+        view = submission_view(conn, call, sub)
+        require(ctx, "review.write", view)
+        rnd = rounds.resolve(conn, call, view.round_id)
+        criteria = rnd["criteria"]
+        lo, hi = rnd["scale_min"], rnd["scale_max"]
         clean = {}
-        for c in call["criteria"]:
+        for c in criteria:
             v = (scores or {}).get(c["key"])
             if v in (None, ""):
                 continue
@@ -243,9 +274,13 @@ def save_review(
             if not lo <= v <= hi:
                 raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}")
             clean[c["key"]] = v
-        unknown = set(scores or {}) - {c["key"] for c in call["criteria"]}
+        unknown = set(scores or {}) - {c["key"] for c in criteria}
         if unknown:
             raise CaseAtlasError(f"unknown criteria: {', '.join(sorted(unknown))}")
+        keys = {f["key"] for f in rnd["fields"]}
+        if set(fields or {}) - keys:
+            raise CaseAtlasError(f"unknown fields: {', '.join(sorted(set(fields or {}) - keys))}")
+        texts = {k: str(v).strip() for k, v in (fields or {}).items() if v not in (None, "") and str(v).strip()}
         if confidence not in (None, ""):
             try:
                 confidence = int(confidence)
@@ -255,16 +290,18 @@ def save_review(
                 raise CaseAtlasError(f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}")
         else:
             confidence = None
-        if submit and (len(clean) < len(call["criteria"]) or confidence is None):
+        if submit and (len(clean) < len(criteria) or confidence is None):
             raise CaseAtlasError("score every criterion and give a confidence before submitting the review")
-        for text in (comment, expert_comment):
+        for text in (comment, expert_comment, *texts.values()):
             if text and len(text) > MAX_COMMENT:
                 raise CaseAtlasError(f"comments: at most {MAX_COMMENT} characters")
         store.upsert_review(
             conn,
             submission_id,
             ctx.actor.user_id,
+            rnd["id"],
             scores=clean,
+            fields=texts,
             comment=comment,
             confidence=confidence,
             expert_comment=expert_comment,
@@ -272,9 +309,20 @@ def save_review(
             updated_at=now_iso(),
         )
         audit.record(
-            conn, ctx, "review.submit" if submit else "review.save", f"submission:{submission_id}", scores=clean
+            conn,
+            ctx,
+            "review.submit" if submit else "review.save",
+            f"submission:{submission_id}",
+            scores=clean,
+            round=rnd["key"],
         )
-        return {"submission": submission_id, "status": "submitted" if submit else "draft", "scores": clean}
+        return {
+            "submission": submission_id,
+            "round": rnd["id"],
+            "status": "submitted" if submit else "draft",
+            "scores": clean,
+            "fields": texts,
+        }
 
 
 def comment(ctx: Context, submission_id: int, body: str) -> dict:

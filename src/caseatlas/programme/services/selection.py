@@ -21,11 +21,13 @@ from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
 from ...store import revisions as revision_store
+from ...store import rounds as round_store
 from ...text.numbers import format_quantity
 from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
 from ..domain.phases import over_quota
 from ..domain.prefill import submission_lines
 from ..domain.scoring import rank, weighted_total
+from . import rounds as review_rounds
 from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call, submission_view
 from .records import (
     DecisionChange,
@@ -36,6 +38,7 @@ from .records import (
     Published,
     RankedSubmission,
     Ranking,
+    RoundColumn,
 )
 
 COMMENT_HEADING = "专家点评"
@@ -43,19 +46,26 @@ DECLARED_HEADING = "申报的量化成果"
 DECIDING = ("discussion", "decision")
 
 
-def ranking(ctx: Context, call_id: int) -> Ranking:
+def ranking(ctx: Context, call_id: int, round_id: int | None = None) -> Ranking:
+    """The ranking of one review round (default: the current round if it is a review round, else
+    the last review round before it): the submissions in that round on the round's form, each with
+    its mean in every earlier review round as its own column (`earlier`)."""
     with ctx.engine.connect() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
-        subs = store.list_submissions(conn, call_id, status="submitted")
-        revs = [r for r in store.reviews_of(conn, call_id) if r["status"] == "submitted"]
+        rnd = _ranked_round(conn, call, round_id)
+        ids = set(review_rounds.in_round(conn, call, rnd))
+        subs = [s for s in store.list_submissions(conn, call_id, status="submitted") if s["id"] in ids]
+        revs = [r for r in store.reviews_of(conn, call_id, round_id=rnd["id"]) if r["status"] == "submitted"]
         names = {r["reviewer_id"]: r["username"] for r in revs}
         rows = rank(
             [(r["submission_id"], r["reviewer_id"], r["scores"]) for r in revs],
-            call["criteria"],
-            (call["scale_min"], call["scale_max"]),
+            rnd["criteria"],
+            (rnd["scale_min"], rnd["scale_max"]),
             [s["id"] for s in subs],
         )
+        earlier = {s["id"]: review_rounds.scores_before(conn, call, rnd, s["id"], True) for s in subs}
+        before = next(iter(earlier.values()), [])
         by_id = {s["id"]: s for s in subs}
         domains = {d: [] for d in call["domains"]}
         for row in rows:
@@ -72,22 +82,39 @@ def ranking(ctx: Context, call_id: int) -> Ranking:
                     dispersed=row.dispersed,
                     decision=s["decision"],
                     totals={names[r]: t for r, t in row.totals.items()},
+                    earlier={x.key: x.mean for x in earlier[s["id"]]},
                 )
             )
         accepted = {d: sum(1 for x in rows_ if x.decision == "accept") for d, rows_ in domains.items()}
         return Ranking(
             call=call_id,
-            scale=[call["scale_min"], call["scale_max"]],
-            criteria=call["criteria"],
+            round=rnd["id"],
+            round_key=rnd["key"],
+            round_label=rnd["label"],
+            earlier_rounds=[RoundColumn(key=x.key, label=x.label, scale=x.scale) for x in before],
+            scale=[rnd["scale_min"], rnd["scale_max"]],
+            criteria=rnd["criteria"],
             quotas=call["quotas"],
             accepted=accepted,
             domains=[DomainRanking(domain=d, rows=r) for d, r in domains.items()],
         )
 
 
+def _ranked_round(conn, call: dict, round_id: int | None) -> dict:
+    if round_id is not None:
+        return review_rounds.resolve(conn, call, round_id, kind="review")
+    rounds = round_store.rounds_of(conn, call["id"])
+    cur = review_rounds.resolve(conn, call)
+    reviewed = [r for r in rounds if r["kind"] == "review" and r["position"] <= cur["position"]]
+    if not reviewed:
+        raise CaseAtlasError("no review round has begun: nothing to rank yet")
+    return reviewed[-1]
+
+
 def propose(ctx: Context, call_id: int, by: str = "raw") -> list[Proposal]:
     """Decisions a chair would start from: in each domain, accept the best-ranked up to the
-    domain's quota (all reviewed ones without a quota), reject the rest."""
+    domain's quota (all reviewed ones without a quota), reject the rest — and the cases an
+    earlier round of a season left out (not in the ranked round)."""
     if by not in ("raw", "normalized"):
         raise CaseAtlasError("rank by raw or normalized")
     table = ranking(ctx, call_id)
@@ -98,7 +125,10 @@ def propose(ctx: Context, call_id: int, by: str = "raw") -> list[Proposal]:
         out += [
             Proposal(submission=r.submission, decision="accept" if i < quota else "reject") for i, r in enumerate(rows)
         ]
-    return out
+    ranked = {r.submission for d in table.domains for r in d.rows}
+    with ctx.engine.connect() as conn:
+        left = [s["id"] for s in store.list_submissions(conn, call_id, status="submitted") if s["id"] not in ranked]
+    return out + [Proposal(submission=s, decision="reject") for s in left]
 
 
 def check_decision(decision: str | None) -> None:
@@ -558,9 +588,10 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
         subs = store.list_submissions(conn, call_id)
         if table == "submissions":
             return SUBMISSION_COLUMNS, [{c: s.get(c) for c in SUBMISSION_COLUMNS} for s in subs]
-        if table == "scores":
-            keys = [c["key"] for c in call["criteria"]]
-            cols = ["submission", "title", "reviewer", *keys, "total", "confidence", "status", "comment"]
+        if table == "scores":  # every round's reviews, each on its round's criteria
+            forms = {r["id"]: r for r in round_store.rounds_of(conn, call_id)}
+            keys = list(dict.fromkeys(c["key"] for r in forms.values() for c in r["criteria"]))
+            cols = ["submission", "title", "reviewer", *keys, "total", "confidence", "status", "comment", "round"]
             titles = {s["id"]: s["title"] for s in subs}
             rows = [
                 {
@@ -568,12 +599,13 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
                     "title": titles.get(r["submission_id"]),
                     "reviewer": r["username"],
                     **{k: r["scores"].get(k) for k in keys},
-                    "total": weighted_total(r["scores"], call["criteria"]),
+                    "total": weighted_total(r["scores"], forms[r["round_id"]]["criteria"]),
                     "confidence": r["confidence"],
                     "status": r["status"],
                     "comment": r["comment"],
+                    "round": forms[r["round_id"]]["key"],
                 }
-                for r in store.reviews_of(conn, call_id)
+                for r in sorted(store.reviews_of(conn, call_id), key=lambda r: forms[r["round_id"]]["position"])
             ]
             return cols, rows
     table_ = ranking(ctx, call_id)

@@ -25,7 +25,8 @@ from ...text.times import local_time
 from ...vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
 from ..domain.prefill import prefill, submission_lines
 from . import blind as blind_view
-from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
+from . import rounds
+from .calls import call_view, conflicts_of, current_round_row, load_call, submission_view, submission_views
 
 MAX_TITLE = 200
 MAX_SECTION_CHARS = 20_000
@@ -553,7 +554,18 @@ def get(ctx: Context, submission_id: int) -> dict:
             )
         }
         out["can"]["programme.manage"] = is_manager
-        reviews = store.reviews_of(conn, submission_id=submission_id)
+        # The reviews of the call's current round, on that round's form (programme/services/rounds.py).
+        rnd = rounds.resolve(conn, call, view.round_id) if view.round_id else None
+        form = rnd or {"criteria": call["criteria"], "scale_min": call["scale_min"], "scale_max": call["scale_max"]}
+        out["round"] = (
+            {
+                k: rnd[k]
+                for k in ("id", "key", "label", "kind", "status", "criteria", "scale_min", "scale_max", "fields")
+            }
+            if rnd
+            else None
+        )
+        reviews = store.reviews_of(conn, submission_id=submission_id, round_id=view.round_id)
         # In a blind call the panel is named to a reviewer as 评审专家 A, B … and 组织方.
         name = (
             blind_view.pseudonyms(
@@ -564,14 +576,14 @@ def get(ctx: Context, submission_id: int) -> dict:
         )
         if can(actor, "review.read", view):
             out["reviews"] = [
-                _review_public(r, call, name, mask)
+                _review_public(r, form, name, mask)
                 for r in reviews
                 if is_manager or r["status"] == "submitted" or r["reviewer_id"] == actor.user_id
             ]
         else:
             out["reviews"] = None
         mine = next((r for r in reviews if r["reviewer_id"] == actor.user_id), None)
-        out["my_review"] = _review_public(mine, call) if mine and actor.user_id in view.assigned else None
+        out["my_review"] = _review_public(mine, form) if mine and actor.user_id in view.assigned else None
         # The discussion, as the reviews: for a reviewer only once their own review is in.
         out["discussion"] = (
             [
@@ -586,10 +598,24 @@ def get(ctx: Context, submission_id: int) -> dict:
             if can(actor, "discussion.write", view)
             else None
         )
+        # Each earlier round's score, per round: organizers always, reviewers when the round shows them.
+        out["earlier_scores"] = (
+            [x.model_dump() for x in rounds.scores_before(conn, call, rnd, submission_id, is_manager)]
+            if rnd and can(actor, "review.earlier", view)
+            else None
+        )
+        # The formal checks' verdicts and reasons: the applicant sees what to fix.
+        out["formal_checks"] = (
+            [x.model_dump() for x in rounds.check_notices(conn, submission_id)]
+            if is_manager or actor.user_id == sub["applicant_id"]
+            else None
+        )
         if is_manager:
             conf = conflicts_of(conn, call, [sub])
             out["assigned"] = sorted(
-                a["username"] for a in store.assignments_of(conn, call["id"]) if a["submission_id"] == submission_id
+                a["username"]
+                for a in store.assignments_of(conn, call["id"], round_id=view.round_id)
+                if a["submission_id"] == submission_id
             )
             names = {m["user_id"]: m["username"] for m in store.members(conn, call["id"])}
             out["conflicts"] = [{"reviewer": names.get(r, str(r)), "reason": why} for (s, r), why in conf.items()]
@@ -597,7 +623,8 @@ def get(ctx: Context, submission_id: int) -> dict:
 
 
 def _review_public(r: dict, call: dict, name=None, mask: blind_view.Mask | None = None) -> dict:
-    """A review as shown; in a blind call a reviewer reads the others' under a pseudonym (`name`)
+    """A review as shown (`call`: the round's form, its criteria); in a blind call a reviewer
+    reads the others' under a pseudonym (`name`)
     and through the submission's projection (`mask`)."""
     from ..domain.scoring import weighted_total
 
@@ -609,6 +636,7 @@ def _review_public(r: dict, call: dict, name=None, mask: blind_view.Mask | None 
         "comment": text(r["comment"]),
         "confidence": r["confidence"],
         "expert_comment": text(r["expert_comment"]),
+        "fields": {k: text(v) for k, v in (r.get("fields") or {}).items()},
         "status": r["status"],
         "updated_at": r["updated_at"],
     }
@@ -623,16 +651,22 @@ def list_for(ctx: Context, call_id: int) -> list[dict]:
         cv = call_view(conn, call)
         require(ctx, "programme.read", cv)
         manager = can(ctx.actor, "programme.manage", cv)
+        cur = current_round_row(conn, call_id)
+        rid = cur["id"] if cur else None
         if manager:
             subs = store.list_submissions(conn, call_id)
         elif ctx.actor.role == "applicant":
             subs = store.list_submissions(conn, call_id, applicant_id=ctx.actor.user_id)
-        else:
+        else:  # a reviewer: what they are assigned in the current round
             mine = [
-                a["submission_id"] for a in store.assignments_of(conn, call_id) if a["reviewer_id"] == ctx.actor.user_id
+                a["submission_id"]
+                for a in store.assignments_of(conn, call_id, round_id=rid)
+                if a["reviewer_id"] == ctx.actor.user_id
             ]
             subs = store.list_submissions(conn, call_id, ids=mine) if mine else []
-        reviews = {(r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id)}
+        reviews = {
+            (r["submission_id"], r["reviewer_id"]): r["status"] for r in store.reviews_of(conn, call_id, round_id=rid)
+        }
         views = submission_views(conn, call, subs, cv) if subs else {}
         projector = blind_view.Projector(conn, call, ctx.actor.user_id)
         out = []

@@ -13,7 +13,9 @@ from ...vocab import PROGRAMME_EXPORT_TABLES
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.schemas import ErrorBody
 from ..services import calls, records, reviews, selection, submissions
+from . import api_rounds
 from . import schemas as s
+from .api_rounds import RoundQuery
 
 MAX_UPLOAD = 20 * 1024 * 1024
 _ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
@@ -68,6 +70,7 @@ def calls_create(ctx: WriteContext, body: s.CallCreate) -> dict:
         body.quotas,
         body.template,
         [c.model_dump() for c in body.criteria] if body.criteria else None,
+        body.rounds,
     )
 
 
@@ -127,8 +130,8 @@ def my_conflicts(ctx: WriteContext, call_id: RowId, body: s.OrganizationsIn) -> 
 @router.post(
     "/calls/{call_id}/assign", summary="Assign reviewers (min-cost flow; existing kept)", response_model=s.Open
 )
-def assign(ctx: WriteContext, call_id: RowId) -> dict:
-    return reviews.auto_assign(ctx, call_id)
+def assign(ctx: WriteContext, call_id: RowId, round_id: RoundQuery = None) -> dict:
+    return reviews.auto_assign(ctx, call_id, round_id)
 
 
 @router.get(
@@ -140,9 +143,13 @@ def conflicts(ctx: ReadContext, call_id: RowId) -> dict:
     return reviews.conflict_check(ctx, call_id)
 
 
-@router.get("/calls/{call_id}/assignments", summary="Who reviews what", response_model=list[s.Open])
-def assignments(ctx: ReadContext, call_id: RowId) -> list[dict]:
-    return reviews.assignments(ctx, call_id)
+@router.get(
+    "/calls/{call_id}/assignments",
+    summary="Who reviews what (the current round, or ?round=)",
+    response_model=list[s.Open],
+)
+def assignments(ctx: ReadContext, call_id: RowId, round_id: RoundQuery = None) -> list[dict]:
+    return reviews.assignments(ctx, call_id, round_id)
 
 
 @router.get(
@@ -246,15 +253,15 @@ def attachment_get(ctx: ReadContext, attachment_id: RowId) -> Response:
 
 
 @router.post("/submissions/{submission_id}/reviewers", summary="Assign a reviewer by hand", response_model=s.Open)
-def reviewer_add(ctx: WriteContext, submission_id: RowId, body: s.UsernameIn) -> dict:
-    return reviews.assign(ctx, submission_id, body.username)
+def reviewer_add(ctx: WriteContext, submission_id: RowId, body: s.UsernameIn, round_id: RoundQuery = None) -> dict:
+    return reviews.assign(ctx, submission_id, body.username, round_id)
 
 
 @router.delete(
     "/submissions/{submission_id}/reviewers/{username}", summary="Remove an assignment", response_model=s.Open
 )
-def reviewer_remove(ctx: WriteContext, submission_id: RowId, username: str) -> dict:
-    return reviews.unassign(ctx, submission_id, username)
+def reviewer_remove(ctx: WriteContext, submission_id: RowId, username: str, round_id: RoundQuery = None) -> dict:
+    return reviews.unassign(ctx, submission_id, username, round_id)
 
 
 @router.post("/submissions/{submission_id}/conflict", summary="A reviewer declares a conflict", response_model=s.Open)
@@ -262,10 +269,14 @@ def conflict(ctx: WriteContext, submission_id: RowId, body: s.ReasonIn) -> dict:
     return reviews.declare_conflict(ctx, submission_id, body.reason)
 
 
-@router.put("/submissions/{submission_id}/review", summary="Save or submit my review", response_model=s.Open)
+@router.put(
+    "/submissions/{submission_id}/review",
+    summary="Save or submit my review in the current round, on its form",
+    response_model=s.Open,
+)
 def review(ctx: WriteContext, submission_id: RowId, body: s.ReviewIn) -> dict:
     return reviews.save_review(
-        ctx, submission_id, body.scores, body.comment, body.confidence, body.expert_comment, body.submit
+        ctx, submission_id, body.scores, body.comment, body.confidence, body.expert_comment, body.submit, body.fields
     )
 
 
@@ -285,11 +296,12 @@ def final_comment(ctx: WriteContext, submission_id: RowId, body: s.FinalCommentI
 
 @router.get(
     "/calls/{call_id}/ranking",
-    summary="Ranking per domain: raw and normalized totals, dispersion",
+    summary="Ranking of a review round (?round=, else the current) per domain: raw and normalized totals, "
+    "dispersion, each earlier round's mean",
     response_model=records.Ranking,
 )
-def ranking(ctx: ReadContext, call_id: RowId) -> records.Ranking:
-    return selection.ranking(ctx, call_id)
+def ranking(ctx: ReadContext, call_id: RowId, round_id: RoundQuery = None) -> records.Ranking:
+    return selection.ranking(ctx, call_id, round_id)
 
 
 @router.get(
@@ -347,3 +359,4 @@ def export(
 from . import api_revisions  # noqa: E402  (revision requests and withdrawal, issue 25)
 
 router.include_router(api_revisions.router)
+router.include_router(api_rounds.router)  # rounds of review (issue 25)

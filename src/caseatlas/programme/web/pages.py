@@ -18,7 +18,9 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
-from ..services import calls, reviews, revisions, selection, submissions
+from ..services import calls, reviews, revisions, rounds, selection, submissions
+from . import pages_rounds
+from .api_rounds import RoundQuery
 
 router = APIRouter(include_in_schema=False)
 # The one writer of numbers on the programme's pages: values in form fields with every digit and
@@ -113,7 +115,7 @@ async def register_submit(request: Request, ctx: WriteContext):
 def call_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
     call = calls.get_call(ctx, call_id)
     subs = submissions.list_for(ctx, call_id) if ctx.actor.kind != "anonymous" else []
-    return render(request, "call.html", call=call, subs=subs, message=message)
+    return render(request, "call.html", call=call, subs=subs, message=message, rounds=rounds.list_rounds(ctx, call_id))
 
 
 @router.post("/calls/{call_id}/publish")
@@ -243,10 +245,15 @@ def panel_assign(ctx: WriteContext, call_id: RowId):
 
 @router.get("/calls/{call_id}/ranking", response_class=HTMLResponse)
 def ranking_page(
-    request: Request, ctx: ReadContext, call_id: RowId, propose: str | None = None, message: str | None = None
+    request: Request,
+    ctx: ReadContext,
+    call_id: RowId,
+    propose: str | None = None,
+    message: str | None = None,
+    round: RoundQuery = None,  # noqa: A002 — the page's query parameter is ?round=
 ):
     call = calls.get_call(ctx, call_id)
-    table = selection.ranking(ctx, call_id)
+    table = selection.ranking(ctx, call_id, round)
     deciding = call["phase"] in selection.DECIDING
     proposed = (
         {p.submission: p.decision for p in selection.propose(ctx, call_id, propose)} if propose and deciding else {}
@@ -262,6 +269,7 @@ def ranking_page(
         message=message,
         deciding=deciding,
         **_revision_states(ctx, call_id),
+        review_rounds=[r for r in rounds.list_rounds(ctx, call_id) if r.kind == "review"],
     )
 
 
@@ -412,6 +420,7 @@ async def submission_attach(request: Request, ctx: WriteContext, submission_id: 
 async def review_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     scores = {k[6:]: v for k, v in f.items() if k.startswith("score_") and v != ""}
+    fields = {k[6:]: v for k, v in f.items() if k.startswith("field_")}  # the round's free fields
     reviews.save_review(
         ctx,
         submission_id,
@@ -420,6 +429,7 @@ async def review_save(request: Request, ctx: WriteContext, submission_id: RowId)
         f.get("confidence") or None,
         f.get("expert_comment") or None,
         submit=f.get("action") == "submit",
+        fields=fields or None,
     )
     return _go(f"/submissions/{submission_id}", "评审已提交" if f.get("action") == "submit" else "评审草稿已保存")
 
@@ -456,3 +466,4 @@ async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId
 from . import pages_revisions  # noqa: E402  (revision requests and withdrawal, issue 25)
 
 router.include_router(pages_revisions.router)
+router.include_router(pages_rounds.router)  # rounds of review (issue 25)

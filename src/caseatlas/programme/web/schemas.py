@@ -46,6 +46,8 @@ class CallCreate(BaseModel):
     quotas: dict[str, int] = Field(default_factory=dict)
     template: list[Name] | None = Field(None, max_length=30)
     criteria: list[CriterionIn] | None = Field(None, max_length=12)
+    # single: one review round (the call's criteria and k); season: 形式审查 → 初评 → 复评 → 终评
+    rounds: Literal["single", "season"] = "single"
 
 
 class CallUpdate(Deadlines):
@@ -151,6 +153,9 @@ class ReviewIn(BaseModel):
     confidence: int | None = Field(None, ge=1, le=5)
     expert_comment: Text | None = None
     submit: StrictBool = False
+    fields: dict[Annotated[str, StringConstraints(max_length=32)], Text] | None = Field(
+        None, max_length=8
+    )  # the round's
 
 
 class UsernameIn(BaseModel):

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-
 # The one clock of the programme's rules. A test (or a dry run of reminders) sets it with
 # `set_clock`; every service reads time through `now()`/`now_iso()`, so one setting moves them all
 # — including modules that imported `now_iso` by name, which a monkeypatch would miss.

@@ -73,10 +73,10 @@ def sample_collection_dir() -> Path:
     return Path(str(resources.files("caseatlas") / "data" / "sample"))
 
 
-def ingest_file(ctx: Context, path: str | Path) -> IngestResult:
+def ingest_file(ctx: Context, path: str | Path, progress: Progress = no_progress) -> IngestResult:
     """Read, segment, extract and store one file. A failure changes nothing in the library."""
     require(ctx, "library.ingest")
-    return _ingest(ctx, path)
+    return _ingest(ctx, path, progress=progress)
 
 
 # An ingest's steps as its progress reports them (a large upload run as a job, the CLI).

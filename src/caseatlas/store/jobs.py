@@ -140,7 +140,5 @@ def drop_input(conn: Connection, job_id: int) -> None:
 
 
 def job_file(conn: Connection, job_id: int) -> tuple[str, str, bytes] | None:
-    r = conn.execute(
-        select(jobs.c.file_name, jobs.c.media_type, jobs.c.file_data).where(jobs.c.id == job_id)
-    ).first()
+    r = conn.execute(select(jobs.c.file_name, jobs.c.media_type, jobs.c.file_data).where(jobs.c.id == job_id)).first()
     return (r.file_name, r.media_type, r.file_data) if r and r.file_data is not None else None

@@ -37,6 +37,8 @@ BOTH_BACKENDS = {
     "test_organizations",
     "test_conflicts",
     "test_conflicts_e2e",
+    "test_jobs",
+    "test_jobs_e2e",
 }
 
 

@@ -13,7 +13,6 @@ periodic work loses nothing, since what is due is derived from the data each tim
 from __future__ import annotations
 
 import asyncio
-import weakref
 from datetime import UTC, datetime
 
 from procrastinate import App, PsycopgConnector
@@ -33,7 +32,7 @@ class Queue:
     """The `services.jobs.JobQueue` port over Procrastinate, and the worker of one library."""
 
     def __init__(self, engine: Engine):
-        self.engine = engine
+        self.engine = engine  # the worker's connection to the library (a later engine on it may replace it)
         self.persistent = engine.dialect.name == "postgresql"
         if self.persistent:
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -41,7 +40,7 @@ class Queue:
         else:
             connector = InMemoryConnector()
         self.app = App(connector=connector)
-        self.app.add_tasks_from(tasks.blueprint, namespace=NAMESPACE)
+        self.app.add_tasks_from(tasks.blueprint(), namespace=NAMESPACE)
 
     @property
     def in_process(self) -> bool:
@@ -90,15 +89,18 @@ class Queue:
             await self.app.run_worker_async(**self._options(False, [tasks.JOBS_QUEUE]))
 
 
-_QUEUES: weakref.WeakKeyDictionary[Engine, Queue] = weakref.WeakKeyDictionary()
+_QUEUES: dict[str, Queue] = {}
 
 
 def for_engine(engine: Engine) -> Queue:
-    """The one queue of a library in this process (the in-memory queue must be shared by whoever
-    defers and the worker that runs)."""
-    queue = _QUEUES.get(engine)
+    """The one queue of a library in this process, whichever engine opened it: the in-memory queue
+    must be the same for whoever defers a job and the worker that runs it."""
+    key = engine.url.render_as_string(hide_password=False)
+    queue = _QUEUES.get(key)
     if queue is None:
-        queue = _QUEUES[engine] = Queue(engine)
+        queue = _QUEUES[key] = Queue(engine)
+    elif queue.engine is not engine:
+        queue.engine = engine  # the newest engine (an older one may have been disposed)
     return queue
 
 

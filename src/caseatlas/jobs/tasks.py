@@ -21,9 +21,6 @@ JOBS_QUEUE = "jobs"
 PERIODIC_QUEUE = "periodic"
 REMINDERS_CRON = "*/10 * * * *"  # every ten minutes; what is due is derived from the data each time
 
-blueprint = Blueprint()
-
-
 def build_book(ctx: Context, params: dict, given: tuple, progress: Progress) -> Outcome:
     content, media, name = publishing.publish_bytes(
         ctx, params["key"], params.get("format", "pdf"), english=bool(params.get("english")), progress=progress
@@ -51,7 +48,6 @@ def _engine(context: JobContext) -> Engine:
     return context.additional_context["engine"]
 
 
-@blueprint.task(name="run_job", queue=JOBS_QUEUE, pass_context=True)
 def run_job(context: JobContext, job_id: int) -> str:
     return job_records.run(_engine(context), job_id, RUNNERS)
 
@@ -69,7 +65,15 @@ def remind(engine: Engine, now: datetime) -> list:
 PERIODIC = (remind,)
 
 
-@blueprint.periodic(cron=REMINDERS_CRON, periodic_id="reminders")
-@blueprint.task(name="send_reminders", queue=PERIODIC_QUEUE, pass_context=True, queueing_lock="reminders")
 def send_reminders(context: JobContext, timestamp: int) -> int:
     return len(remind(_engine(context), datetime.fromtimestamp(timestamp, UTC)))
+
+
+def blueprint() -> Blueprint:
+    """The tasks, registered afresh for each queue: a Procrastinate task belongs to one `App`
+    (one per library in a process), and adding a blueprint renames its tasks in place."""
+    bp = Blueprint()
+    bp.task(name="run_job", queue=JOBS_QUEUE, pass_context=True)(run_job)
+    reminders = bp.task(name="send_reminders", queue=PERIODIC_QUEUE, pass_context=True, queueing_lock="reminders")
+    bp.periodic(cron=REMINDERS_CRON, periodic_id="reminders")(reminders(send_reminders))
+    return bp

@@ -21,6 +21,7 @@ JOBS_QUEUE = "jobs"
 PERIODIC_QUEUE = "periodic"
 REMINDERS_CRON = "*/10 * * * *"  # every ten minutes; what is due is derived from the data each time
 
+
 def build_book(ctx: Context, params: dict, given: tuple, progress: Progress) -> Outcome:
     content, media, name = publishing.publish_bytes(
         ctx, params["key"], params.get("format", "pdf"), english=bool(params.get("english")), progress=progress

@@ -141,6 +141,7 @@ def test_job_routes_by_role(site, role):
         ("get", f"/jobs/{mine.id}", {}, 200 if role == "admin" else 303 if role is None else 404),
         ("get", f"/api/v1/jobs/{mine.id}/file", {}, 404 if role else 401),  # not run yet: no file
         ("post", f"/api/v1/jobs/{mine.id}/cancel", {}, 200 if role == "admin" else 401 if role is None else 404),
+        ("post", f"/jobs/{mine.id}/cancel", {}, 303 if role in ("admin", None) else 404),
         ("post", "/api/v1/jobs/books", {"json": {"key": "sample_casebook_2025"}}, 202 if may_start else None),
         ("post", "/api/v1/jobs/embeddings", {}, 202 if may_start else None),
         (
@@ -179,6 +180,7 @@ def test_every_job_route_is_in_the_matrix():
         ("GET", "/jobs/{job_id}"),
         ("GET", "/api/v1/jobs/{job_id}/file"),
         ("POST", "/api/v1/jobs/{job_id}/cancel"),
+        ("POST", "/jobs/{job_id}/cancel"),
         ("POST", "/api/v1/jobs/books"),
         ("POST", "/api/v1/jobs/embeddings"),
         ("POST", "/api/v1/jobs/ingests"),

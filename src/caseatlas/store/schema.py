@@ -559,7 +559,8 @@ jobs = Table(
     Column("params", Text, nullable=False, default="{}"),  # JSON: what the task was asked to do
     Column("result", Text),  # JSON: what it did
     Column("error", Text),  # one line
-    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),  # None: the CLI
+    # None: the CLI. A removed account takes its jobs with it: a job never runs as nobody in particular.
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="CASCADE")),
     Column("created_at", String, nullable=False),
     Column("started_at", String),
     Column("finished_at", String),

@@ -43,3 +43,8 @@ async def start_ingest(request: Request, ctx: WriteContext, file: UploadFile = F
     name = file.filename or ""
     job = await run_in_threadpool(jobs.enqueue, ctx, "ingest", {"file": name}, queue_of(request), name, content)
     return _to_job(job)
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(request: Request, ctx: WriteContext, job_id: RowId) -> RedirectResponse:
+    return _to_job(jobs.cancel(ctx, job_id, queue_of(request)))

@@ -28,6 +28,8 @@
     if (job.error) { error.textContent = job.error; error.hidden = false; }
     if (job.file_name) { fileName.textContent = job.file_name; download.hidden = false; }
     if (doneLink && job.status === "done") { doneLink.hidden = false; }
+    var cancel = document.getElementById("job-cancel");
+    if (cancel && job.finished) { cancel.hidden = true; }
   }
 
   function poll() {

@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("params", sa.Text, nullable=False, server_default="{}"),
         sa.Column("result", sa.Text),
         sa.Column("error", sa.Text),
-        sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+        sa.Column("created_by", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
         sa.Column("created_at", sa.String, nullable=False),
         sa.Column("started_at", sa.String),
         sa.Column("finished_at", sa.String),

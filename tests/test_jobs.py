@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 import types
 from datetime import UTC, datetime
 
@@ -308,3 +309,22 @@ def test_publish_cli_prints_as_before(db_path, sample_file, tmp_path):
     r = CliRunner().invoke(cli, ["publish", "sample_casebook_2025", "-o", str(out), "--db", str(db_path)])
     assert r.exit_code == 0, r.output
     assert r.output.startswith("published 8 cases") and out.read_bytes().startswith(b"%PDF")
+
+
+def test_the_web_process_works_a_sqlite_queue(site, reminders, backend):
+    """`serve` on SQLite: the app's own worker runs a job queued through the API (here without the
+    periodic reminders, as the second process of `serve --workers 2`, or a test driving time)."""
+    ctx, db_path = site
+    if backend != "sqlite":
+        assert create_app(str(db_path)).state.run_worker is False  # `caseatlas worker` runs it
+        return
+    with TestClient(create_app(str(db_path), periodic=False)) as client:
+        token = client.post("/api/v1/login", json={"username": ROLE_USERS["organizer"], "password": PASSWORD}).json()[
+            "csrf_token"
+        ]
+        job = api(client, token, "post", "/api/v1/jobs/books", json={"key": "sample_casebook_2025"}).json()
+        deadline = time.time() + 90
+        while not (seen := client.get(f"/api/v1/jobs/{job['id']}").json())["finished"] and time.time() < deadline:
+            time.sleep(0.2)
+        assert seen["status"] == "done" and seen["percent"] == 100, seen
+    assert reminders == []

@@ -71,10 +71,12 @@ class Queue:
             "delete_jobs": "successful",  # our `jobs` table keeps the record; the queue need not
         }
 
-    async def work(self, install_signal_handlers: bool = False) -> None:
-        """Run the worker until cancelled (or, with signal handlers, until SIGINT/SIGTERM): every
-        queue, the periodic reminders included."""
-        options = self._options(True, None)
+    async def work(self, install_signal_handlers: bool = False, periodic: bool = True) -> None:
+        """Run the worker until cancelled (or, with signal handlers, until SIGINT/SIGTERM): the
+        people's jobs, and the periodic reminders unless `periodic` is False (the other processes of
+        `serve --workers N` on SQLite, whose in-memory queues share no lock: one sends them; a test
+        that drives time itself with `run_pending`)."""
+        options = self._options(True, None if periodic else [tasks.JOBS_QUEUE])
         options["install_signal_handlers"] = install_signal_handlers
         try:
             async with self.app.open_async():

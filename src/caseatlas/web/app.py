@@ -81,7 +81,9 @@ async def _lifespan(app: FastAPI):
     # The in-memory queue of a SQLite library is worked here, beside the requests (its jobs run in
     # the event loop's own thread pool, not in the requests' one thread); a PostgreSQL library's
     # queue is worked by `caseatlas worker` unless the app was asked to work it too.
-    worker = asyncio.create_task(app.state.queue.work()) if app.state.run_worker else None
+    worker = None
+    if app.state.run_worker:
+        worker = asyncio.create_task(app.state.queue.work(periodic=app.state.periodic))
     try:
         yield
     finally:
@@ -91,9 +93,10 @@ async def _lifespan(app: FastAPI):
                 await worker
 
 
-def create_app(db: str | None = None, worker: bool | None = None) -> FastAPI:
+def create_app(db: str | None = None, worker: bool | None = None, periodic: bool = True) -> FastAPI:
     """The app on library `db`. `worker`: run the job queue's worker in this process (default: only
-    for the in-memory queue of a SQLite library, which no other process can work)."""
+    for the in-memory queue of a SQLite library, which no other process can work); `periodic`: that
+    worker also runs the periodic reminders (one process of several does)."""
     app = FastAPI(
         lifespan=_lifespan,
         title="CaseAtlas 案例图谱 API",
@@ -108,6 +111,7 @@ def create_app(db: str | None = None, worker: bool | None = None) -> FastAPI:
     app.state.engine = open_library(db)
     app.state.queue = job_queue.for_engine(app.state.engine)
     app.state.run_worker = app.state.queue.in_process if worker is None else worker
+    app.state.periodic = periodic
     app.include_router(api.router)
     app.include_router(api_jobs.router)
     app.include_router(programme_api.router)

@@ -41,6 +41,8 @@ BOTH_BACKENDS = {
     "test_revisions_e2e",
     "test_rounds",
     "test_rounds_e2e",
+    "test_jobs",
+    "test_jobs_e2e",
 }
 
 

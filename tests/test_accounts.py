@@ -47,7 +47,7 @@ def snapshot(engine) -> dict:
     with engine.connect() as conn:
         return {
             t: conn.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
-            for t in ("collections", "cases", "outcomes", "users", "embeddings")
+            for t in ("collections", "cases", "outcomes", "users", "embeddings", "jobs")
         }
 
 
@@ -113,6 +113,24 @@ def write_requests(upload: bytes) -> list[tuple]:
             {"data": {"current_password": PASSWORD, "password": "aaaaaaaaaa", "password2": "aaaaaaaaaa"}},
             set(ROLES),
             400,
+        ),
+        # background jobs (issue 25): starting one needs the operation's permission
+        ("post", "/api/v1/jobs/books", {"json": {"key": "sample_casebook_2025"}}, {"organizer", "admin"}, 202),
+        ("post", "/api/v1/jobs/embeddings", {}, {"organizer", "admin"}, 202),
+        (
+            "post",
+            "/api/v1/jobs/ingests",
+            {"files": {"file": ("extra2.md", upload, "text/markdown")}},
+            {"organizer", "admin"},
+            202,
+        ),
+        ("post", "/jobs/books", {"data": {"key": "sample_casebook_2025"}}, {"organizer", "admin"}, 303),
+        (
+            "post",
+            "/jobs/ingests",
+            {"files": {"file": ("extra2.md", upload, "text/markdown")}},
+            {"organizer", "admin"},
+            303,
         ),
         ("post", "/password/forgot", {"data": {"login": "nobody-at-all"}}, {None, *ROLES}, 200),
         ("post", "/invite/not-a-token", {"data": {"password": PASSWORD, "password2": PASSWORD}}, {None, *ROLES}, 410),

@@ -83,8 +83,9 @@ MAY_IMPORT = {
         "programme",
         "store",
     ),
-    "web": ("services",),
-    "cli": ("services", "web"),
+    "jobs": ("services",),
+    "web": ("services", "jobs"),
+    "cli": ("services", "web", "jobs"),
 }
 # A module that is a layer of its own package (the programme's command line is a shell).
 LAYER_OF = {"programme/cli.py": "cli"}

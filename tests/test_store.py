@@ -24,7 +24,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0018"
+HEAD = "0021"
 
 
 def test_schema_is_migrated(engine):

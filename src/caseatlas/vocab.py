@@ -191,6 +191,13 @@ ENTRY_LABELS = {"in": ("本轮中", "in this round"), "advanced": ("晋级", "ad
 CHECK_VERDICT_LABELS = {"pass": ("通过", "passed"), "return": ("退回修改", "returned"), "fail": ("不通过", "failed")}
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
+# Background jobs (jobs/, services/jobs.py): the long operations the job queue runs, the action
+# each needs (asked once, when it is queued), and the states of a job's record.
+JOB_KINDS = ("book", "embed", "ingest")
+JOB_ACTIONS = {"book": "library.publish", "embed": "search.embed", "ingest": "library.ingest"}
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+JOB_FINISHED = ("done", "failed", "cancelled")
+
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.
 # Programme actions are granted by role here and then decided per resource (services/rules.py:
 # the applicant's own submission, the reviewer's assignment and conflicts, the call's phase).
@@ -273,6 +280,8 @@ CheckVerdict = Literal[CHECK_VERDICTS]  # type: ignore[valid-type]
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
 Origin = Literal[ORIGINS]  # type: ignore[valid-type]
 GroupBy = Literal[GROUP_BY]  # type: ignore[valid-type]
+JobKind = Literal[JOB_KINDS]  # type: ignore[valid-type]
+JobStatus = Literal[JOB_STATUSES]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]
 ExportFormat = Literal[EXPORT_FORMATS]  # type: ignore[valid-type]

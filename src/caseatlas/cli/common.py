@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import CaseAtlasError
 from ..services import Context, open_library, system_actor
 from ..services.context import ENV_VAR
+from ..services.jobs import Progress as ProgressFn
 
 out = Console()
 err = Console(stderr=True)
@@ -44,3 +48,26 @@ def run(fn):
         return fn()
     except CaseAtlasError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressFn]:
+    """A rich progress bar on stderr fed by the `progress(done, total, message)` callback the long
+    services accept — the callback a background job writes its record from. Shown on a terminal
+    only, and gone when done: what the command prints (its --json included) is unchanged."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[message]}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None, message="")
+
+        def progress(done: int, total: int | None, message: str = "") -> None:
+            bar.update(task, completed=done, total=total, message=message)
+
+        yield progress

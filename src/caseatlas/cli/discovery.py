@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..models import Filters
 from ..services import discovery
-from .common import DbOption, context, err, fail, out, run
+from .common import DbOption, context, fail, out, progress_bar, run
 
 app = typer.Typer()
 
@@ -135,19 +134,6 @@ def embed(
 ) -> None:
     """Compute dense vectors for the semantic leg (resumable: re-run to continue)."""
     ctx = context(db)
-    with Progress(
-        TextColumn("embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("embed", total=None)
-
-        def tick(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        n = run(lambda: discovery.embed(ctx, batch=batch, limit=limit, progress=tick))
+    with progress_bar("embedding") as progress:
+        n = run(lambda: discovery.embed(ctx, batch=batch, limit=limit, progress=progress))
     out.print(f"embedded {n} passages")

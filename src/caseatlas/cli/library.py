@@ -47,7 +47,10 @@ def ingest(
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
             progress.update(task, description=f"ingesting {path.name}")
-            results.append(library.ingest_file(ctx, path))
+            step = lambda done, total, message, name=path.name: progress.update(  # noqa: E731
+                task, description=f"ingesting {name}: {message}"
+            )
+            results.append(library.ingest_file(ctx, path, progress=step))
             progress.advance(task)
     if with_embeddings:
         out.print(f"embedded {discovery.embed(ctx)} passages")

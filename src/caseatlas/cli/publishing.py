@@ -9,7 +9,7 @@ import typer
 
 from ..services import publishing
 from ..vocab import EditionFormat
-from .common import DbOption, context, out, run
+from .common import DbOption, context, out, progress_bar, run
 
 app = typer.Typer()
 
@@ -28,7 +28,8 @@ def publish(
     chapters, each case with its sections and a table of its outcomes with their source lines."""
     ctx = context(db)
     target = output or Path(f"{key.replace(':', '_')}.pdf" if format == "pdf" else key.replace(":", "_"))
-    info = run(lambda: publishing.publish(ctx, key, format, target, english=english))
+    with progress_bar("publishing") as progress:
+        info = run(lambda: publishing.publish(ctx, key, format, target, english=english, progress=progress))
     pages = f", {info.pages} pages" if info.pages else ""
     out.print(f"published {info.cases} cases{pages} → {info.path}", highlight=False)
 

@@ -18,6 +18,14 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Processes (each keeps the search index in memory).")] = 1,
     db: DbOption = None,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run the job queue's worker in the web process (default: for a SQLite library only; "
+            "a PostgreSQL library's jobs are run by `caseatlas worker`).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the API (/api/v1, docs at /docs) on the library."""
     import uvicorn
@@ -32,4 +40,4 @@ def serve(
     else:
         from ..web import create_app
 
-        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(url, worker=worker), host=host, port=port, log_level="warning")

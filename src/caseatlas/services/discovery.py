@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 
 from ..errors import CaseAtlasError, Conflict, NotFound
 from ..models import Filters
@@ -16,6 +15,7 @@ from ..store import library as lib
 from ..store.library import CaseSummary
 from ..vocab import CHECKS, FLAG_ANY, OUTCOME_KINDS, SEARCH_MODES
 from .context import Context, require
+from .jobs import Progress, no_progress
 
 MAX_LIMIT = 100
 
@@ -143,9 +143,7 @@ def facets(ctx: Context, filters: Filters | None = None) -> dict:
     return {"total": len(pks), "facets": _facet_lists(counts)}
 
 
-def embed(
-    ctx: Context, batch: int = 32, limit: int | None = None, progress: Callable[[int, int], None] | None = None
-) -> int:
+def embed(ctx: Context, batch: int = 32, limit: int | None = None, progress: Progress = no_progress) -> int:
     """Embed passages that have no vector yet, one transaction per batch (so an interrupted
     run keeps what it did and the next run resumes). Returns how many were embedded."""
     require(ctx, "search.embed")
@@ -156,12 +154,12 @@ def embed(
     if limit is not None:
         todo = todo[:limit]
     done = 0
+    progress(0, len(todo), "计算语义向量")
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         vectors = dense.embed_texts([t for _, t in chunk])
         with ctx.engine.begin() as conn:
             dense.store_vectors(conn, [pid for pid, _ in chunk], vectors)
         done += len(chunk)
-        if progress:
-            progress(done, len(todo))
+        progress(done, len(todo), f"已计算 {done} / {len(todo)} 段")
     return done

@@ -32,6 +32,7 @@ from ..store import library as lib
 from ..store import programmes as prog_store
 from . import audit, organizations, records
 from .context import Context, can, library_url, require
+from .jobs import Progress, no_progress
 from .records import CaseDetail, CasePage, CaseRecord, Collection
 from .rules import CollectionView
 
@@ -72,23 +73,35 @@ def sample_collection_dir() -> Path:
     return Path(str(resources.files("caseatlas") / "data" / "sample"))
 
 
-def ingest_file(ctx: Context, path: str | Path) -> IngestResult:
+def ingest_file(ctx: Context, path: str | Path, progress: Progress = no_progress) -> IngestResult:
     """Read, segment, extract and store one file. A failure changes nothing in the library."""
     require(ctx, "library.ingest")
-    return _ingest(ctx, path)
+    return _ingest(ctx, path, progress=progress)
+
+
+# An ingest's steps as its progress reports them (a large upload run as a job, the CLI).
+INGEST_STEPS = 4
 
 
 def _ingest(
-    ctx: Context, path: str | Path, read: Callable[[], Document] | None = None, strict: bool = False
+    ctx: Context,
+    path: str | Path,
+    read: Callable[[], Document] | None = None,
+    strict: bool = False,
+    progress: Progress = no_progress,
 ) -> IngestResult:
     """One file; a failure is the result's error. `strict` (an upload): a book that is someone
     else's (409) or an action not allowed (401/403) is raised instead, for the web to answer."""
     try:
         _refuse_if_taken(ctx, Path(path).name)  # before the file is even read
-        book = segment(read() if read else read_document(path))
+        progress(0, INGEST_STEPS, f"读取 {Path(path).name}")
+        document = read() if read else read_document(path)
+        progress(1, INGEST_STEPS, f"切分案例（{len(document.lines)} 行）")
+        book = segment(document)
         if not book.cases:
             raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
-        return _save(ctx, book, str(path))
+        progress(2, INGEST_STEPS, f"抽取数据并核查 {len(book.cases)} 个案例")
+        return _save(ctx, book, str(path), progress=progress)
     except CaseAtlasError as exc:
         if strict and isinstance(exc, (Conflict, PermissionDenied)):
             raise
@@ -212,12 +225,15 @@ def _save(
     label: str,
     after_extract: Callable[[Book], None] | None = None,
     call_id: int | None = None,
+    progress: Progress = no_progress,
 ) -> IngestResult:
     _prepare(ctx, book, after_extract, call_id)
+    progress(3, INGEST_STEPS, f"写入资料库并建立索引（{len(book.cases)} 个案例）")
     # One unit of work, owned here: the book's rows, its search index, the organizations across
     # books and the audit record are committed together or not at all.
     with ctx.engine.begin() as conn:
         result = _store(conn, ctx, book, call_id)
+    progress(INGEST_STEPS, INGEST_STEPS, "完成")
     return replace(result, path=label)
 
 
@@ -279,11 +295,12 @@ def ingest_paths(
     return results
 
 
-def ingest_upload(ctx: Context, filename: str, content: bytes) -> IngestResult:
+def ingest_upload(ctx: Context, filename: str, content: bytes, progress: Progress = no_progress) -> IngestResult:
     """A book sent through the web app: stored under its own file name, as if ingested from disk.
     A name that is someone else's book is refused (Conflict, audited) before the file is read."""
     require(ctx, "library.ingest")
-    return _ingest(ctx, Path(filename or "").name or str(filename), lambda: read_upload(filename, content), strict=True)
+    name = Path(filename or "").name or str(filename)
+    return _ingest(ctx, name, lambda: read_upload(filename, content), strict=True, progress=progress)
 
 
 def delete_collection(ctx: Context, key: str) -> int:

@@ -19,6 +19,7 @@ from ..store import library as lib
 from ..store import programmes as prog_store
 from ..vocab import EDITION_FORMATS
 from .context import Context, require
+from .jobs import Progress, no_progress
 from .records import Result
 
 
@@ -170,25 +171,39 @@ def _english(ed: editions.Edition) -> dict:
     return {"title": ed.title, "summary": summary}
 
 
-def publish(ctx: Context, key: str, fmt: str, out: str | Path, english: bool = False) -> Published:
+# A book's steps as its progress reports them (the job page, the CLI's bar): reading the
+# records, setting the edition, writing the PDF or the HTML folder (the long one for a big book).
+BOOK_STEPS = 3
+
+
+def publish(
+    ctx: Context, key: str, fmt: str, out: str | Path, english: bool = False, progress: Progress = no_progress
+) -> Published:
     """Write the edition of `key` as `fmt` (html: a folder; pdf: a file) to `out`."""
     if fmt not in EDITION_FORMATS:
         raise CaseAtlasError(f"format '{fmt}': use {' or '.join(EDITION_FORMATS)}")
+    progress(0, BOOK_STEPS, "读取案例")
     ed = build_edition(ctx, key, english=english)
+    progress(1, BOOK_STEPS, f"编排 {len(ed.cases)} 个案例")
     out = Path(out)
+    progress(2, BOOK_STEPS, f"排版 {fmt.upper()}（{len(ed.cases)} 个案例）")
     result = render.write_pdf(ed, out) if fmt == "pdf" else render.write_html(ed, out)
+    progress(BOOK_STEPS, BOOK_STEPS, "完成")
     return Published(
         **{"title": ed.title, "slug": ed.slug, "cases": len(ed.cases), "format": fmt, "path": str(out), **result}
     )
 
 
-def publish_bytes(ctx: Context, key: str, fmt: str, english: bool = False) -> tuple[bytes, str, str]:
+def publish_bytes(
+    ctx: Context, key: str, fmt: str, english: bool = False, progress: Progress = no_progress
+) -> tuple[bytes, str, str]:
     """The edition as one download: the PDF, or the HTML folder as a zip. (content, media type, file name)"""
     import io
     import zipfile
 
     with tempfile.TemporaryDirectory(prefix="caseatlas-edition-") as tmp:
-        info = publish(ctx, key, fmt, Path(tmp) / ("book.pdf" if fmt == "pdf" else "edition"), english=english)
+        target = Path(tmp) / ("book.pdf" if fmt == "pdf" else "edition")
+        info = publish(ctx, key, fmt, target, english=english, progress=progress)
         stem = _file_stem(info.title)
         if fmt == "pdf":
             return Path(info.path).read_bytes(), "application/pdf", f"{stem}.pdf"

@@ -632,5 +632,36 @@ withdrawals = Table(
 # --- Communications: mail templates, outbox, invitations (issue 25)
 
 # --- Background jobs (issue 25)
+# A long operation (a book, embedding, a large upload) run by the job queue (jobs/queue.py), its
+# progress written by the task as it goes so any process can show it (migration 0021). The
+# queue's own tables are Procrastinate's (on PostgreSQL; in memory on SQLite): this is ours.
+# The uploaded file a job reads and the file it makes are kept in the row, so a worker on
+# another machine needs no shared disk.
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # vocab.JOB_KINDS
+    Column("status", String(16), nullable=False),  # vocab.JOB_STATUSES
+    Column("progress", Integer, nullable=False, default=0),
+    Column("total", Integer),  # None: not known yet
+    Column("message", Text),
+    Column("params", Text, nullable=False, default="{}"),  # JSON: what the task was asked to do
+    Column("result", Text),  # JSON: what it did
+    Column("error", Text),  # one line
+    # None: the CLI. A removed account takes its jobs with it: a job never runs as nobody in particular.
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("created_at", String, nullable=False),
+    Column("started_at", String),
+    Column("finished_at", String),
+    Column("queue_id", Integer),  # Procrastinate's job id
+    Column("input_name", Text),
+    Column("input_data", LargeBinary),
+    Column("file_name", Text),
+    Column("media_type", String(64)),
+    Column("file_data", LargeBinary),
+    Index("ix_jobs_created_by", "created_by", "id"),
+)
 
 # --- Final versions, proofs and the book (issue 25)

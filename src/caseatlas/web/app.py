@@ -4,6 +4,8 @@ while the server runs appear without a restart."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -24,10 +26,11 @@ from ..errors import (
     PermissionDenied,
     Throttled,
 )
+from ..jobs import queue as job_queue
 from ..programme.web import api as programme_api
 from ..programme.web import pages as programme_pages
 from ..services import open_library
-from . import api, pages
+from . import api, api_jobs, pages, pages_jobs
 from .guard import RequestGuard
 
 THREADS = 1
@@ -75,10 +78,25 @@ async def _lifespan(app: FastAPI):
     import anyio.to_thread
 
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-    yield
+    # The in-memory queue of a SQLite library is worked here, beside the requests (its jobs run in
+    # the event loop's own thread pool, not in the requests' one thread); a PostgreSQL library's
+    # queue is worked by `caseatlas worker` unless the app was asked to work it too.
+    worker = None
+    if app.state.run_worker:
+        worker = asyncio.create_task(app.state.queue.work(periodic=app.state.periodic))
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
 
 
-def create_app(db: str | None = None) -> FastAPI:
+def create_app(db: str | None = None, worker: bool | None = None, periodic: bool = True) -> FastAPI:
+    """The app on library `db`. `worker`: run the job queue's worker in this process (default: only
+    for the in-memory queue of a SQLite library, which no other process can work); `periodic`: that
+    worker also runs the periodic reminders (one process of several does)."""
     app = FastAPI(
         lifespan=_lifespan,
         title="CaseAtlas 案例图谱 API",
@@ -91,9 +109,14 @@ def create_app(db: str | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.engine = open_library(db)
+    app.state.queue = job_queue.for_engine(app.state.engine)
+    app.state.run_worker = app.state.queue.in_process if worker is None else worker
+    app.state.periodic = periodic
     app.include_router(api.router)
+    app.include_router(api_jobs.router)
     app.include_router(programme_api.router)
     app.include_router(pages.router)
+    app.include_router(pages_jobs.router)
     app.include_router(programme_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     import fastapi_offline  # its Swagger UI 5 files (reads OpenAPI 3.1; 3.x bundles cannot)

@@ -150,3 +150,15 @@ class Removed(BaseModel):
 
 class Embedded(BaseModel):
     embedded: int
+
+
+class BookJobIn(BaseModel):
+    """A book to build in the background: a collection (slug), or a programme's selection."""
+
+    key: str = Field(min_length=1, max_length=300, description="Collection slug, call:ID or a programme's slug")
+    format: Literal["pdf", "html"] = "pdf"
+    english: bool = False
+
+
+class EmbedJobIn(BaseModel):
+    batch: int = Field(default=32, ge=1, le=256, description="Passages per batch (one transaction each)")

@@ -22,18 +22,20 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _run(db: str, host: str, port: int) -> None:
+def _run(db: str, host: str, port: int, periodic: bool) -> None:
     import uvicorn
 
     from . import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(db), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(db, periodic=periodic), log_level="warning"))
     server.run(sockets=[_bind(host, port)])
 
 
 def serve_workers(db: str, host: str, port: int, workers: int) -> None:
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_run, args=(db, host, port), daemon=True) for _ in range(workers)]
+    # The periodic reminders are sent by the first process only (a SQLite library's job queues are
+    # one per process, in memory, and share no lock).
+    procs = [ctx.Process(target=_run, args=(db, host, port, i == 0), daemon=True) for i in range(workers)]
     for p in procs:
         p.start()
 

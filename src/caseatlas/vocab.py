@@ -86,8 +86,8 @@ KIND_LABELS_ZH = {
 GLANCE_FIELDS = {
     "co2e_reduction": ("减排量", ""),
     "energy_saving": ("节能量", ""),
-    "renewable_capacity": ("可再生能源", "装机"),
-    "renewable_generation": ("可再生能源", "发电"),
+    "renewable_capacity": ("装机", "可再生能源"),
+    "renewable_generation": ("发电", "可再生能源"),
     "investment_or_finance": ("投融资", ""),
     "storage_capacity": ("储能", "储能规模"),
     "cost_saving": ("经济效益", "节约成本"),

@@ -121,6 +121,16 @@ def _case_pages(pages: list[str], ed: E.Edition) -> dict[int, str]:
     return out
 
 
+def _top(page, text: str) -> float:
+    """Where on the page the first line holding `text` starts (y of its top)."""
+    squash = text.replace(" ", "")
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            if squash in "".join(s["text"] for s in line["spans"]).replace(" ", ""):
+                return line["bbox"][1]
+    raise AssertionError(f"{text!r} is not on page {page.number + 1}")
+
+
 # --- the edition's new parts, built from the stored records -----------------------------------
 
 
@@ -162,12 +172,45 @@ def test_key_figures_achieved_first_one_per_kind_by_priority():
     assert [(f.label, f.value) for f in figs[1:2]] == [("投融资", "累计560亿元")]
     assert E.key_figures(o[1:3] + o[5:6]) == [
         E.KeyFigure("co2e_reduction", "减排量", "每年100吨二氧化碳当量"),
-        E.KeyFigure("energy_saving", "节能量", "每年2万吨标准煤（目标）"),
+        E.KeyFigure("energy_saving", "节能量", "每年节约20,000吨标准煤（目标）"),
     ]
     assert E.region_of([{"kind": "region", "value": "浙江省", "detail": "杭州市"}]) == "浙江省杭州市"
     assert E.region_of([{"kind": "region", "value": "北京市", "detail": "北京市"}]) == "北京市"
     assert E.region_of([{"kind": "region", "value": "全国", "detail": "national"}]) == "全国"
     assert E.region_of([{"kind": "sector", "value": "能源"}]) is None
+
+
+@pytest.mark.parametrize("form", ["print", "screen"])
+def test_every_box_line_reads_back_as_its_figure(form):
+    """Every kind the box shows, in each unit it is stored in, with each period and status: the
+    line printed (print: "减排量　每年…"; screen, a table row: "减排量：<tab>每年…") is read by the
+    extractor as that kind, value, unit, period and status."""
+    import itertools
+
+    from caseatlas.extract import extract_case
+    from caseatlas.models import Line
+    from caseatlas.readers.normalize import normalize
+    from caseatlas.text.numbers import displayed_value
+    from caseatlas.vocab import GLANCE_FIELDS, KIND_UNITS, STOCK_KINDS
+
+    units = {k: [u] for k, u in KIND_UNITS.items()}
+    units["energy_saving"].append("kWh")
+    units["storage_capacity"].append("kWh")
+    units["investment_or_finance"].append("USD")
+    periods, statuses = ("annual", "cumulative", "unspecified"), ("achieved", "target", "projection", "hypothetical")
+    wrong = []
+    for kind, period, status, value in itertools.product(GLANCE_FIELDS, periods, statuses, (12345.678, 5.6e10)):
+        if kind in STOCK_KINDS and period == "annual":
+            continue
+        for unit in units[kind]:
+            o = {"kind": kind, "value": value, "unit": unit, "period": period, "status": status}
+            [f] = E.key_figures([o])
+            line = f"{f.label}\u3000{f.value}" if form == "print" else f"{f.label}：\t{f.value}"
+            lines = [Line(no=1, raw="案例概述", text="案例概述"), Line(no=2, raw=line, text=normalize(line))]
+            got = [(x.kind, x.value, x.unit, x.period, x.status) for x in extract_case(lines, "t", None, None).outcomes]
+            if got != [(kind, displayed_value(value), unit, period, status)]:
+                wrong.append((line, got))
+    assert wrong == []
 
 
 def test_only_a_closing_comment_is_set_apart():
@@ -198,7 +241,7 @@ def test_cover_committee_and_chapter_openers_in_print(book):
     assert cover[1:3] == ["减污降碳协同增效实践", "2022 年"]
     assert "主办单位：某气候行动促进中心、某可持续发展研究院" in pages[0] and "支持单位：某基金会" in pages[0]
     with pymupdf.open(pdf) as doc:
-        assert len(doc[0].get_images()) == 2  # the two logos
+        assert len(doc[0].get_image_info()) == 2  # the two logos
         toc = {t: p for _, t, p in doc.get_toc()}
     committee = pages[toc["编委会"] - 1]
     for name, affiliation in (("张明", "某大学"), ("李华", "某研究院"), ("王芳", "某中心")):
@@ -217,48 +260,69 @@ def test_cover_committee_and_chapter_openers_in_print(book):
 
 @needs_corpus
 def test_each_case_opens_with_its_box_photos_and_comment_once(book):
+    import pymupdf
+
     ed, pdf, _, _ = book
     pages = _pages(pdf)
     texts = _case_pages(pages, ed)
-    for c in ed.cases:
-        text = texts[c.number].replace("\n", "")
-        head = text[: text.index(c.sections[0].heading)] if c.sections and c.sections[0].heading else text
-        if c.region:
-            assert f"地区：{c.region}" in head, c.title
-        for f in c.key_figures:
-            assert f"{f.label}：{f.value}" in head, (c.title, f)
-        for k, im in enumerate(c.photos, start=1):
-            assert f"图{c.number}-{k}" in text and im.caption in text
-        if c.photos[0].credit:
-            assert f"图片来源：{c.photos[0].credit}" in text
-        assert text.count(E.COMMENT_HEADING) == 1, c.title  # set apart, never printed twice
-        assert c.comment[0][:12] in text and "点评专家：张明" in text
+    with pymupdf.open(pdf) as doc:
+        for c in ed.cases:
+            text = re.sub(r"[\s\u3000]+", "", texts[c.number])
+            if c.region:
+                assert f"地区{c.region}" in text, c.title
+            for f in c.key_figures:
+                assert f"{f.label}{f.value}".replace(" ", "") in text, (c.title, f)
+            for k, im in enumerate(c.photos, start=1):
+                assert f"图{c.number}-{k}{im.caption}" in text
+            if c.photos[0].credit:
+                assert f"图片来源：{c.photos[0].credit}" in text
+            assert text.count(E.COMMENT_HEADING) == 1, c.title  # set apart, never printed twice
+            assert re.sub(r"\s+", "", c.comment[0])[:12] in text and "点评专家：张明" in text
+            # The box opens the case: on its first page, under the title block, above the first heading.
+            page = doc[next(i for i, t in enumerate(pages) if t.startswith(c.title[:10]))]
+            if c.key_figures:
+                title, figure, heading = (
+                    _top(page, t) for t in (c.title[:8], c.key_figures[0].value, c.sections[0].heading)
+                )
+                assert title < figure < heading, c.title
 
 
 @needs_corpus
-def test_box_figures_read_back_as_printed(book, lib, tmp_path):
-    """The write/read-back contract: the republished PDF, ingested, gives each case the figures
-    its box prints — kind, value, unit, period and status."""
+def test_box_figures_read_back_as_printed(book, lib):
+    """The write/read-back contract: each line the box prints — in the PDF as a reader of it gets
+    the line, on screen as the HTML reader gets the table row — is read by the extractor as the
+    figure it shows: kind, value (as the one writer rounds it), unit, period and status."""
+    from caseatlas.extract import extract_case
+    from caseatlas.models import Line
+    from caseatlas.readers import read_document
+    from caseatlas.readers.html import read_html
+    from caseatlas.readers.normalize import normalize
     from caseatlas.store import library as lib_store
     from caseatlas.text.numbers import displayed_value
 
-    ed, pdf, _, _ = book
-    fresh = Context(open_engine(tmp_path / "back.db"), system_actor())
-    [result] = library.ingest_paths(fresh, [pdf])
-    assert result.status == "added" and result.n_cases == len(ed.cases)
-    with fresh.engine.connect() as conn:
-        back = list(lib_store.iter_cases(conn, lib_store.list_collections(conn)[0]["id"]))
-    original = {}
+    ed, pdf, html, _ = book
+    pdf_lines = {re.sub(r"\s+", " ", ln.text.strip()) for ln in read_document(pdf).lines}
+    html_lines = set(read_html(html, "book.html"))
+
+    def read(raw: str) -> list[tuple]:
+        lines = [Line(no=1, raw="案例概述", text="案例概述"), Line(no=2, raw=raw, text=normalize(raw))]
+        return [(x.kind, x.value, x.unit, x.period, x.status) for x in extract_case(lines, "标题", None, None).outcomes]
+
     with lib.engine.connect() as conn:
-        for c in lib_store.iter_cases(conn, lib_store.find_collection(conn, BOOK)["id"]):
-            original[c["title"]] = c["outcomes"]
+        stored = {
+            c["title"]: c["outcomes"] for c in lib_store.iter_cases(conn, lib_store.find_collection(conn, BOOK)["id"])
+        }
     checked = 0
-    for c, b in zip(ed.cases, back):
-        assert b["title"] == c.title
-        read = {(o["kind"], o["unit"], displayed_value(o["value"]), o["period"], o["status"]) for o in b["outcomes"]}
+    for c in ed.cases:
         for f in c.key_figures:
-            o = next(o for o in original[c.title] if E.glance_value(o) == f.value and o["kind"] == f.kind)
-            assert (o["kind"], o["unit"], displayed_value(o["value"]), o["period"], o["status"] or "achieved") in read
+            o = next(o for o in stored[c.title] if o["kind"] == f.kind and E.glance_value(o) == f.value)
+            want = [(o["kind"], displayed_value(o["value"]), o["unit"], o["period"], o["status"] or "achieved")]
+            printed = f"{f.label} {f.value}".replace("\u3000", " ")
+            assert printed in pdf_lines, printed
+            assert read(printed) == want, printed
+            row = f"{f.label}：\t{f.value}"
+            assert row in html_lines, row
+            assert read(row) == want, row
             checked += 1
     assert checked >= 40
 

@@ -85,7 +85,7 @@ KIND_LABELS_ZH = {
 # before the figure so the extractor reads the line back as that kind ("可再生能源：装机13兆瓦").
 GLANCE_FIELDS = {
     "co2e_reduction": ("减排量", ""),
-    "energy_saving": ("节能量", ""),
+    "energy_saving": ("节能量", "节约"),
     "renewable_capacity": ("装机", "可再生能源"),
     "renewable_generation": ("发电", "可再生能源"),
     "investment_or_finance": ("投融资", ""),

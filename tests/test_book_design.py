@@ -108,16 +108,18 @@ def _pages(pdf: Path) -> list[str]:
         return [p.get_text() for p in doc]
 
 
-def _case_pages(pages: list[str], ed: E.Edition) -> dict[int, str]:
-    """Each case's text: from the page it opens on to the page before the next case or chapter."""
-    starts = []
-    for c in ed.cases:
-        k = next(i for i, t in enumerate(pages) if i > (starts[-1] if starts else 0) and t.startswith(c.title[:10]))
-        starts.append(k)
-    ends = starts[1:] + [next(i for i, t in enumerate(pages) if t.startswith("索引"))]
+def _case_pages(pdf: Path, pages: list[str], ed: E.Edition) -> dict[int, str]:
+    """Each case's text: from its bookmark's page to the page before the next case, chapter
+    opener or the index."""
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        marks = [(level, p) for level, _, p in doc.get_toc()]
+    starts = [p for level, p in marks if level == 2]
     out = {}
-    for c, a, b in zip(ed.cases, starts, ends):
-        out[c.number] = "".join(p for p in pages[a:b] if not re.match(r"^第[一二三四五六七八九十]+章", p))
+    for c, a in zip(ed.cases, starts, strict=True):
+        b = min(p for level, p in marks if p > a)
+        out[c.number] = "".join(pages[a - 1 : b - 1])
     return out
 
 
@@ -183,7 +185,7 @@ def test_key_figures_achieved_first_one_per_kind_by_priority():
 @pytest.mark.parametrize("form", ["print", "screen"])
 def test_every_box_line_reads_back_as_its_figure(form):
     """Every kind the box shows, in each unit it is stored in, with each period and status: the
-    line printed (print: "减排量　每年…"; screen, a table row: "减排量：<tab>每年…") is read by the
+    line printed (print: "● 减排量 每年…"; screen, a table row: "● 减排量：<tab>每年…") is read by the
     extractor as that kind, value, unit, period and status."""
     import itertools
 
@@ -205,7 +207,7 @@ def test_every_box_line_reads_back_as_its_figure(form):
         for unit in units[kind]:
             o = {"kind": kind, "value": value, "unit": unit, "period": period, "status": status}
             [f] = E.key_figures([o])
-            line = f"{f.label}\u3000{f.value}" if form == "print" else f"{f.label}：\t{f.value}"
+            line = f"● {f.label} {f.value}" if form == "print" else f"● {f.label}：\t{f.value}"
             lines = [Line(no=1, raw="案例概述", text="案例概述"), Line(no=2, raw=line, text=normalize(line))]
             got = [(x.kind, x.value, x.unit, x.period, x.status) for x in extract_case(lines, "t", None, None).outcomes]
             if got != [(kind, displayed_value(value), unit, period, status)]:
@@ -252,7 +254,7 @@ def test_cover_committee_and_chapter_openers_in_print(book):
         page = toc[f"第{render.cn_number(ch.number)}章\u3000{ch.name}"]
         assert page % 2 == 1, (ch.name, page)
         text = pages[page - 1]
-        assert text.startswith(f"第{render.cn_number(ch.number)}章") and ch.name in text
+        assert text.startswith(f"第{render.cn_number(ch.number)}章") and ch.name in text.replace("\n", "")
         assert f"本章收录案例 {len(ch.cases)} 个。" in text
         assert all(c.title in text.replace("\n", "") for c in ch.cases)
     assert info["pages"] == len(pages)
@@ -264,14 +266,15 @@ def test_each_case_opens_with_its_box_photos_and_comment_once(book):
 
     ed, pdf, _, _ = book
     pages = _pages(pdf)
-    texts = _case_pages(pages, ed)
+    texts = _case_pages(pdf, pages, ed)
     with pymupdf.open(pdf) as doc:
-        for c in ed.cases:
+        first_pages = [p for level, _, p in doc.get_toc() if level == 2]  # each case's bookmark
+        for c, first in zip(ed.cases, first_pages, strict=True):
             text = re.sub(r"[\s\u3000]+", "", texts[c.number])
             if c.region:
                 assert f"地区{c.region}" in text, c.title
             for f in c.key_figures:
-                assert f"{f.label}{f.value}".replace(" ", "") in text, (c.title, f)
+                assert f"●{f.label}{f.value}".replace(" ", "") in text, (c.title, f)
             for k, im in enumerate(c.photos, start=1):
                 assert f"图{c.number}-{k}{im.caption}" in text
             if c.photos[0].credit:
@@ -279,7 +282,7 @@ def test_each_case_opens_with_its_box_photos_and_comment_once(book):
             assert text.count(E.COMMENT_HEADING) == 1, c.title  # set apart, never printed twice
             assert re.sub(r"\s+", "", c.comment[0])[:12] in text and "点评专家：张明" in text
             # The box opens the case: on its first page, under the title block, above the first heading.
-            page = doc[next(i for i, t in enumerate(pages) if t.startswith(c.title[:10]))]
+            page = doc[first - 1]
             if c.key_figures:
                 title, figure, heading = (
                     _top(page, t) for t in (c.title[:8], c.key_figures[0].value, c.sections[0].heading)
@@ -317,10 +320,10 @@ def test_box_figures_read_back_as_printed(book, lib):
         for f in c.key_figures:
             o = next(o for o in stored[c.title] if o["kind"] == f.kind and E.glance_value(o) == f.value)
             want = [(o["kind"], displayed_value(o["value"]), o["unit"], o["period"], o["status"] or "achieved")]
-            printed = f"{f.label} {f.value}".replace("\u3000", " ")
+            printed = f"● {f.label} {f.value}"
             assert printed in pdf_lines, printed
             assert read(printed) == want, printed
-            row = f"{f.label}：\t{f.value}"
+            row = f"● {f.label}：\t{f.value}"
             assert row in html_lines, row
             assert read(row) == want, row
             checked += 1

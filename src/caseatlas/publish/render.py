@@ -64,11 +64,14 @@ def data_uri(im: Image) -> str:
 
 
 # The at-a-glance box is read back by `caseatlas ingest` like any book, so each of its lines is one
-# a segmenter takes for what it is. On screen (HTML: DOM order) it sits between the title block and
-# the first heading as a table of fields ("机构：<tab>…": a field, never a title, and — a table row —
-# never a heading). In print (PDF: paint order) it is positioned there and painted after the page's
-# running text, so its lines fall inside the first section: plain lines, no field label to recur
-# as a heading across cases, the facts on one line that never wraps (org last, left out when long).
+# a segmenter and the extractor take for what it is. On screen (HTML: DOM order) it sits between the
+# title block and the first heading as a table of fields ("机构：<tab>…", "● 减排量：<tab>每年…": a
+# field, never a title, and — a table row — never a heading). In print (PDF: paint order) it is
+# positioned there and painted after the page's running text, so its lines fall inside the first
+# section: plain lines, no field label to recur as a heading across cases, the facts on one line
+# that never wraps (org last, left out when long), after the figures. Each figure line opens with
+# a bullet: a short line so marked is a paragraph of its own (text/paragraphs.py), so the words of
+# the next line never reach its figure.
 GLANCE_LINE_MAX = 44  # characters of the facts line in print: the box's width at its type size
 GLANCE_FIELD_MAX = 56  # a field line on screen stays within a title's length (segment/cases.py TITLE_MAX)
 GLANCE_ROW_MM = 6.5  # print: each line of the box (facts, figures)

@@ -433,9 +433,7 @@ def _index(pairs: list[tuple[str, EditionCase]]) -> list[IndexGroup]:
 
 def organization_index(ed: Edition) -> list[IndexGroup]:
     """Every organization of the book (a case naming several, "甲；乙", under each) → its cases."""
-    return _index(
-        [(o.strip(), c) for c in ed.cases for o in re.split(r"[；;]", c.organization or "") if o.strip()]
-    )
+    return _index([(o.strip(), c) for c in ed.cases for o in re.split(r"[；;]", c.organization or "") if o.strip()])
 
 
 def region_index(ed: Edition) -> list[IndexGroup]:

@@ -2,12 +2,14 @@
 and the round trip of the five corpus books (published as PDF and as HTML, ingested into a
 fresh library, compared with the library they came from).
 
-    python benchmarks/bench_publish.py [--cases 100] [--no-roundtrip] [--json]
+    python benchmarks/bench_publish.py [--cases 100] [--photos] [--no-roundtrip] [--json]
 
 The 100-case collection is the corpus's 93 cases followed by the first ones again, each a
 real case with its sections and facts table (an edition built from the library's records,
 as `caseatlas publish` builds it). The render runs in a child process so its peak resident
-memory is its own (ru_maxrss of that process).
+memory is its own (ru_maxrss of that process). With --photos (issue 25's designed book) each
+case carries a generated 1600×1000 JPEG photo with its caption and the cover two logos, the
+committee and a subtitle: what a programme's book prints.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from caseatlas.services import publishing
 from caseatlas.store import open_engine
 ctx = Context(open_engine(sys.argv[1]), system_actor())
 n = int(sys.argv[2])
-eds = [publishing.build_edition(ctx, slug) for slug in sys.argv[4:]]
+eds = [publishing.build_edition(ctx, slug) for slug in sys.argv[5:]]
 cases = [c for ed in eds for c in ed.cases]
 picked = [cases[i % len(cases)] for i in range(n)]
 chapters = []
@@ -50,6 +52,25 @@ for k, ch in enumerate(chapters, start=1):
     ch.number = k
 ed = E.Edition(title="百例气候行动案例集（基准）", year=2026, publisher="CaseAtlas 基准", foreword=eds[0].foreword,
                experts=eds[0].experts, chapters=chapters)
+if sys.argv[4] == "photos":
+    import io
+    from PIL import Image, ImageDraw
+
+    def picture(w, h, k, fmt):
+        im = Image.new("RGB", (w, h), (30 + 20 * (k % 8), 110, 90))
+        draw = ImageDraw.Draw(im)
+        for x in range(0, w, 48):
+            draw.line([(x, h), (x + h // 2, 0)], fill=(240, 240, 230), width=4)
+        buf = io.BytesIO()
+        im.save(buf, fmt, quality=85)
+        return buf.getvalue()
+
+    for k, c in enumerate(ed.cases):
+        c.photos = [E.Image(picture(1600, 1000, k, "JPEG"), "image/jpeg", caption="项目现场", credit="申报单位")]
+    ed.logos = [E.Image(picture(360, 120, k, "PNG"), "image/png", alt="主办单位标志") for k in range(2)]
+    ed.subtitle = "基准测试用书"
+    ed.organizers = ["某促进中心", "某研究院"]
+    ed.committee = [E.CommitteeMember("张明", "主任", "某大学"), E.CommitteeMember("李华", "委员", "某研究院")]
 t = time.perf_counter()
 info = write_pdf(ed, Path(sys.argv[3]))
 took = time.perf_counter() - t
@@ -61,6 +82,7 @@ print(json.dumps({"cases": len(ed.cases), "seconds": took, "rss_mb": rss_mb, **i
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=100)
+    ap.add_argument("--photos", action="store_true", help="a photo per case, logos and a committee (issue 25)")
     ap.add_argument("--no-roundtrip", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -74,7 +96,16 @@ def main() -> None:
         library.ingest_paths(ctx, sorted(CORPUS.glob("*.txt")))
         slugs = [c.slug for c in library.collections(ctx)]
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(db), str(args.cases), str(Path(tmp) / "big.pdf"), *slugs],
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(db),
+                str(args.cases),
+                str(Path(tmp) / "big.pdf"),
+                "photos" if args.photos else "plain",
+                *slugs,
+            ],
             capture_output=True,
             text=True,
             check=True,

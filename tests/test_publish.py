@@ -398,9 +398,9 @@ def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_p
     headings = [s.heading for s in first.sections if s.heading]
     template = [h for h in call["template"] if h in headings]
     assert headings[: len(template)] == template, "sections in the call's template order"
-    assert headings[-1] == "专家点评"
-    comment = next(s for s in first.sections if s.heading == "专家点评")
-    assert comment.blocks[0].text == "该项目以屋顶光伏替代外购电，减排路径清晰。"
+    # The 专家点评 closing the case is set apart (issue 25: printed in its own box, never twice).
+    assert "专家点评" not in headings
+    assert first.comment == ["该项目以屋顶光伏替代外购电，减排路径清晰。"]
 
     out = tmp_path / "programme.pdf"
     info = publishing.publish(org, f"call:{call['id']}", "pdf", out)
@@ -499,6 +499,13 @@ def test_printed_declared_figures_read_back_as_printed(value, kind, period, stat
     assert read(line) == [(kind, displayed_value(value), KIND_UNITS[kind], period, status)], line
     row = E.fact_row(o, lang)
     assert any(x[1:3] == (displayed_value(value), KIND_UNITS[kind]) for x in read(f"1. {row.label} {row.value}")), row
+    # The case's at-a-glance box (issue 25): a field line "减排量：每年5万吨二氧化碳当量" read back as
+    # the figure it prints, with its kind, period and status.
+    if lang == "zh":
+        [fig] = E.key_figures([o], lang)
+        box = f"{fig.label}：{fig.value}"
+        assert "e+" not in box and "e-" not in box
+        assert read(box) == [(kind, displayed_value(value), KIND_UNITS[kind], period, status)], box
 
 
 def test_programme_book_prints_declared_figures_and_reads_them_back(ctx, tmp_path):

@@ -79,6 +79,43 @@ KIND_LABELS_ZH = {
     "target": "目标",
     "other": "其他",
 }
+# The at-a-glance box of a published case: per kind, most telling first (the box shows one per
+# kind, achieved ones first), its field label — at most six characters, so the printed line
+# reads back as a field (segment/lines.py), never as a title or a heading — and the word put
+# before the figure so the extractor reads the line back as that kind ("可再生能源：装机13兆瓦").
+GLANCE_FIELDS = {
+    "co2e_reduction": ("减排量", ""),
+    "energy_saving": ("节能量", "节约"),
+    "renewable_capacity": ("装机", "可再生能源"),
+    "renewable_generation": ("发电", "可再生能源"),
+    "investment_or_finance": ("投融资", ""),
+    "storage_capacity": ("储能", "储能规模"),
+    "cost_saving": ("经济效益", "节约成本"),
+    "percentage_reduction": ("降幅", "降低"),
+    "revenue": ("收入", "收入"),
+    "users_or_participants": ("参与人数", ""),
+    "area": ("面积", ""),
+}
+# How a figure's status is written around it in Chinese (before, after): "预计每年…", "…（目标）";
+# the extractor reads each back as that status.
+STATUS_WORDS_ZH = {"projection": ("预计", ""), "hypothetical": ("（假设情景）", ""), "target": ("", "（目标）")}
+# The heading the programme's book prints the approved expert comment under; a published case
+# whose last section is so headed prints it set apart (publish/edition.py).
+COMMENT_HEADING = "专家点评"
+# The kinds of the at-a-glance box as an English edition labels them.
+KIND_LABELS_EN = {
+    "co2e_reduction": "Emission reduction",
+    "energy_saving": "Energy saved",
+    "renewable_capacity": "Renewable capacity",
+    "renewable_generation": "Renewable generation",
+    "investment_or_finance": "Investment",
+    "storage_capacity": "Storage",
+    "cost_saving": "Cost saved",
+    "percentage_reduction": "Reduction",
+    "revenue": "Revenue",
+    "users_or_participants": "Participants",
+    "area": "Area",
+}
 PERIODS = ("annual", "cumulative", "unspecified")
 # A period as people read it, (zh, en): pages, the published book's facts table, a declared
 # outcome's line. 每年/累计 written next to a figure are what the extractor reads back as the same

@@ -18,7 +18,14 @@ from ..segment.lines import analyse
 from ..text.cells import split_cells
 from ..text.numbers import format_quantity
 from ..text.paragraphs import paragraphs
-from ..vocab import KIND_LABELS_ZH, PERIOD_LABELS
+from ..vocab import (
+    COMMENT_HEADING,
+    GLANCE_FIELDS,
+    KIND_LABELS_EN,
+    KIND_LABELS_ZH,
+    PERIOD_LABELS,
+    STATUS_WORDS_ZH,
+)
 
 _MD_MARK = re.compile(r"^(?:#{1,6}\s*|>\s*)")
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
@@ -52,6 +59,17 @@ class FactRow:
     quote: str
     line: int
     origin: str = "extracted"  # vocab.ORIGINS: read from the text, or declared by the applicant as data
+
+
+@dataclass(slots=True)
+class KeyFigure:
+    """One figure of a case's at-a-glance box: "减排量：5万吨二氧化碳当量（每年）". The label is at
+    most six characters so the printed line reads back as a field (segment/lines.py `_LABEL`),
+    never as a title; the value is written by the one writer, so it reads back as the value."""
+
+    kind: str
+    label: str
+    value: str
 
 
 @dataclass(slots=True)
@@ -99,6 +117,7 @@ class EditionCase:
     comment: list[str] = field(default_factory=list)  # the approved 专家点评, paragraphs, set apart
     comment_by: str | None = None  # who wrote it, when the organizer names the expert
     english: EnglishCase | None = None
+    key_figures: list[KeyFigure] = field(default_factory=list)  # the at-a-glance box (3–5, by kind priority)
 
     @property
     def anchor(self) -> str:
@@ -229,6 +248,60 @@ def fact_row(o: dict, lang: str = "zh") -> FactRow:
     return FactRow(label=label, value=printed, quote=o["quote"], line=o["line"], origin=origin)
 
 
+GLANCE_MAX = 5  # key figures in a case's at-a-glance box
+_SCOPE_RANK = {"project": 0, "organization": 1}  # a sector's or a part's figure is not the case's
+
+
+def glance_value(o: dict, lang: str = "zh") -> str:
+    """A key figure as the box prints it after its field label: the one writer's figure with its
+    period and status in the words the extractor reads back ("每年5万吨二氧化碳当量", "装机13.26兆瓦
+    （目标）"; en "50,000 tCO2e (annual, target)")."""
+    figure = format_quantity(o["value"], o["unit"], lang, value_max=o.get("value_max"), qualifier=o.get("qualifier"))
+    status = o.get("status") or "achieved"
+    period = o.get("period") if o.get("period") in ("annual", "cumulative") else None
+    if lang == "en":
+        notes = [PERIOD_LABELS[period][1]] if period else []
+        notes += [STATUSES[status][1]] if status in STATUSES else []
+        return figure + (f" ({', '.join(notes)})" if notes else "")
+    before, after = STATUS_WORDS_ZH.get(status, ("", ""))
+    cue = GLANCE_FIELDS[o["kind"]][1]
+    if o["kind"] == "area" and period == "annual":
+        cue = "增加"  # an area held is a stock; one added each year is a flow (as the declared line says)
+    return f"{before}{PERIOD_LABELS[period][0] if period else ''}{cue}{figure}{after}"
+
+
+def key_figures(outcomes: list[dict], lang: str = "zh", limit: int = GLANCE_MAX) -> list[KeyFigure]:
+    """The figures a reader should see first: one per kind, an achieved figure of the project
+    before a target or an organization's figure (the largest of those), achieved kinds first,
+    then in `GLANCE_FIELDS` order."""
+    order = list(GLANCE_FIELDS)
+    best: dict[str, tuple[tuple, dict]] = {}
+    for o in outcomes:
+        kind, scope = o["kind"], o.get("scope") or "project"
+        if kind not in GLANCE_FIELDS or scope not in _SCOPE_RANK:
+            continue
+        rank = ((o.get("status") or "achieved") != "achieved", _SCOPE_RANK[scope], -o["value"])
+        if kind not in best or rank < best[kind][0]:
+            best[kind] = (rank, o)
+    chosen = sorted(best.values(), key=lambda ro: (ro[0][0], order.index(ro[1]["kind"])))[:limit]
+    chosen.sort(key=lambda ro: order.index(ro[1]["kind"]))
+    label = (lambda k: KIND_LABELS_EN.get(k, k)) if lang == "en" else (lambda k: GLANCE_FIELDS[k][0])
+    return [KeyFigure(o["kind"], label(o["kind"]), glance_value(o, lang)) for _, o in chosen]
+
+
+def region_of(attributes: list[dict]) -> str | None:
+    """The case's region as its stored region fact names it: province and city ("浙江省杭州市"),
+    or 全国 for a nationwide case."""
+    for a in attributes:
+        if a.get("kind") != "region" or not a.get("value"):
+            continue
+        province, city = a["value"], a.get("detail")
+        if city and city not in ("national", "市辖区") and city != province and not province.endswith("市"):
+            return province + city
+        return province
+    return None
+
+
 def _title_lines(case: dict, rows: list[Line]) -> int:
     """How many leading lines of a case print its title block (title, organization)."""
     parts = [squash(p) for p in (case["title"], case.get("organization") or "") if squash(p)]
@@ -272,6 +345,8 @@ def build_case(
         sections=out,
         facts=facts,
         source=source,
+        region=region_of(case.get("attributes") or []),
+        key_figures=key_figures(case["outcomes"], lang),
     )
 
 
@@ -283,6 +358,8 @@ def build(collection: dict, cases: list[dict], book_lines: list[dict], lang: str
     noise = {x.no for x in infos if x.noise}
     by_no = {ln.no: ln for ln in lines}
     ecases = [build_case(i + 1, c, by_no, noise, collection["title"], lang) for i, c in enumerate(cases)]
+    for c in ecases:
+        set_comment_apart(c)
     chapters: list[Chapter] = []
     complete = all(c.chapter for c in ecases)
     for c in ecases:
@@ -306,6 +383,62 @@ def build(collection: dict, cases: list[dict], book_lines: list[dict], lang: str
         slug=collection.get("slug", ""),
         lang=lang,
     )
+
+
+def set_comment_apart(c: EditionCase) -> None:
+    """The 专家点评 the book prints as its case's last section becomes the case's comment, printed
+    set apart in a box (and so never twice). Only the last section: one printed between others
+    stays where it is, so the book's section order is kept."""
+    if c.comment or not c.sections or c.sections[-1].heading != COMMENT_HEADING:
+        return
+    section = c.sections.pop()
+    c.comment = [b.text if b.kind != "table" else "　".join(" ".join(r) for r in b.rows) for b in section.blocks]
+    c.comment = [p for p in c.comment if p]
+
+
+def index_key(name: str) -> tuple[str, str]:
+    """How an index sorts a name: by its pinyin, as Chinese books sort their indexes (Latin
+    names by their letters), then by the name itself."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default")).lower(), name
+
+
+@dataclass(slots=True)
+class IndexEntry:
+    name: str
+    cases: list[EditionCase]
+
+
+@dataclass(slots=True)
+class IndexGroup:
+    letter: str  # the initial letter of the entries' pinyin ("#" for others)
+    entries: list[IndexEntry]
+
+
+def _index(pairs: list[tuple[str, EditionCase]]) -> list[IndexGroup]:
+    by_name: dict[str, list[EditionCase]] = {}
+    for name, c in pairs:
+        if c not in by_name.setdefault(name, []):
+            by_name[name].append(c)
+    groups: list[IndexGroup] = []
+    for name in sorted(by_name, key=index_key):
+        first = index_key(name)[0][:1].upper()
+        letter = first if "A" <= first <= "Z" else "#"
+        if not groups or groups[-1].letter != letter:
+            groups.append(IndexGroup(letter, []))
+        groups[-1].entries.append(IndexEntry(name, by_name[name]))
+    return groups
+
+
+def organization_index(ed: Edition) -> list[IndexGroup]:
+    """Every organization of the book (a case naming several, "甲；乙", under each) → its cases."""
+    return _index([(o.strip(), c) for c in ed.cases for o in re.split(r"[；;]", c.organization or "") if o.strip()])
+
+
+def region_index(ed: Edition) -> list[IndexGroup]:
+    """Every region of the book → its cases."""
+    return _index([(c.region, c) for c in ed.cases if c.region])
 
 
 def _join_foreword(parts: list[str]) -> list[str]:

@@ -23,7 +23,15 @@ from ...store import programmes as store
 from ...store import revisions as revision_store
 from ...store import rounds as round_store
 from ...text.numbers import format_quantity
-from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
+from ...vocab import (
+    COMMENT_HEADING,
+    DECISION_LABELS,
+    DECISIONS,
+    KIND_LABELS_ZH,
+    PERIOD_LABELS,
+    PROGRAMME_EXPORT_TABLES,
+    STATUS_WORDS_ZH,
+)
 from ..domain.phases import over_quota
 from ..domain.prefill import submission_lines
 from ..domain.scoring import rank, weighted_total
@@ -41,7 +49,6 @@ from .records import (
     RoundColumn,
 )
 
-COMMENT_HEADING = "专家点评"
 DECLARED_HEADING = "申报的量化成果"
 DECIDING = ("discussion", "decision")
 
@@ -363,8 +370,6 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Sele
 
 # How a declared figure's period and status are printed: words the extractor reads back the same
 # way when the published book is ingested (a "（目标）" after the figure, "预计" before it).
-STATUS_BEFORE = {"projection": "预计", "hypothetical": "（假设情景）"}
-STATUS_AFTER = {"target": "（目标）"}
 
 
 def _declared_line(o: dict) -> str:
@@ -377,7 +382,8 @@ def _declared_line(o: dict) -> str:
         label = "增加" + label  # an area held is a stock; one added each year is the flow declared
     figure = format_quantity(o["value"], o["unit"], "zh", value_max=o.get("value_max"))
     period = PERIOD_LABELS.get(o["period"], ("",))[0] if o["period"] != "unspecified" else ""
-    return f"{STATUS_BEFORE.get(status, '')}{period}{label}{figure}{STATUS_AFTER.get(status, '')}。"
+    before, after = STATUS_WORDS_ZH.get(status, ("", ""))
+    return f"{before}{period}{label}{figure}{after}。"
 
 
 def _same_figure(a: float, b: float) -> bool:

@@ -18,10 +18,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: str):
+    def __init__(self, db: str, **app_options):
+        """`app_options`: `create_app`'s (`worker`, `periodic`), e.g. for a test that works the
+        queue itself on a test clock."""
         self.db = db
         self.port = free_port()
-        config = uvicorn.Config(create_app(db), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(create_app(db, **app_options), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

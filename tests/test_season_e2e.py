@@ -1,0 +1,440 @@
+"""The acceptance test of issue 25: a whole season as the programmes run it, in headless Chromium,
+on SQLite and on PostgreSQL, on one test clock (`rules.set_clock`).
+
+Where a person would click, Chromium clicks; the JSON API (/api/v1 with the session cookie and
+X-CSRF-Token) only does the bulk setup (the panel, the applicants' typed cases, the rounds' pools).
+The web process works no queue (`worker=False, periodic=False`): the test works it, as the one
+worker of a deployment would, with `jobs.queue` at the clock's time.
+
+The season, step by step (each step a function below, run in order on one built season):
+ 1. the organizer creates a call, takes the preset season (形式审查 → 初评 → 复评 → 终评) and
+    publishes it; three applicants submit cases with declared figures;
+ 2. 形式审查: two pass, one is returned with reasons (mailed through a loopback SMTP server, and
+    shown on the applicant's page);
+ 3. 初评: the round's pool is assigned, each reviewer scores on the round's form;
+ 4. the shortlist carries both cases into 复评, whose reviewer sees the 初评 scores;
+ 5. 修改后再议: a revision request with a deadline; the applicant changes the text and a figure and
+    answers; the 复评 reviewer sees the word diff, the changed figure and the response;
+ 6. 终评: scored without earlier scores; the ranking shows each earlier round as its own column;
+ 7. decisions applied and published as a collection; the accepted case is in the library with its
+    (revised) declared figure, the rejected and the returned ones are not;
+ 8. the book is built as a job by the queue, titled and holding the accepted cases only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+
+import pytest
+from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from web_server import Server
+
+from caseatlas.jobs import queue as job_queue
+from caseatlas.services import Context, accounts, rules, system_actor
+from caseatlas.store import open_engine
+
+PASSWORD = "correct horse battery"
+# The season's clock: 1 March 2027, 10:00 in Beijing. Every service reads time from it.
+START = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
+CALL = "2027 企业气候行动案例征集"
+CASES = {  # applicant → (organization, title, domain, declared annual tCO2e)
+    "appa": ("甲能源科技有限公司", "园区屋顶分布式光伏", "能源转型", 960),
+    "appb": ("乙制造股份有限公司", "窑炉余热回收发电", "绿色制造", 540),
+    "appc": ("丙交通集团有限公司", "城市公交全面电动化", "能源转型", 300),
+}
+
+
+@pytest.fixture(autouse=True)
+def _need_chromium():
+    if CHROMIUM is None:
+        pytest.fail("Debian chromium is not installed (run scripts/test.sh as root)", pytrace=False)
+
+
+@pytest.fixture
+def clock():
+    rules.set_clock(START)
+    yield rules.set_clock
+    rules.set_clock(None)
+
+
+class Person:
+    """One browser context logged in as one account: `page` for clicking, `api` for bulk setup."""
+
+    def __init__(self, browser, url: str, username: str):  # noqa: F811
+        self.url = url
+        self.username = username
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        self.page = self.context.new_page()
+        r = self.context.request.post(f"{url}/api/v1/login", data={"username": username, "password": PASSWORD})
+        assert r.ok, r.text()
+        self.csrf = r.json()["csrf_token"]
+
+    def go(self, path: str):
+        self.page.goto(self.url + path)
+        return self.page
+
+    def api(self, method: str, path: str, body=None) -> dict | list:
+        r = self.context.request.fetch(
+            f"{self.url}/api/v1{path}", method=method, data=body, headers={"X-CSRF-Token": self.csrf}
+        )
+        assert r.ok, f"{method} {path}: {r.status} {r.text()}"
+        return r.json()
+
+    def click(self, selector: str, wait: str = "#message") -> None:
+        self.page.click(selector)
+        self.page.wait_for_selector(wait)
+
+
+def _mails(smtp, to: str) -> list[tuple[str, str]]:
+    out = []
+    for m in smtp.messages:
+        if m["To"] == to:
+            body = m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8")
+            out.append((str(make_header(decode_header(m["Subject"]))), body))
+    return out
+
+
+def _wait(condition, what: str, seconds: float = 10):
+    """A condition that becomes true after work on another thread (the server's, the SMTP server's)."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return value
+
+
+def _off_the_loop(work):
+    """Run `work` on a thread of its own: Playwright's sync API keeps an event loop running on this
+    one, and the queue's worker runs one of its own (`asyncio.run`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result(timeout=120)
+
+
+class Season:
+    """The season's people and ids, as the steps build them."""
+
+    def __init__(self, browser, url: str, engine, smtp):  # noqa: F811
+        self.browser, self.url, self.engine, self.smtp = browser, url, engine, smtp
+        self.people: dict[str, Person] = {}
+        self.call: int = 0
+        self.ids: dict[str, int] = {}
+        self.rounds: dict[str, int] = {}
+        self.first_scores: dict[int, float] = {}
+
+    def as_(self, username: str) -> Person:
+        if username not in self.people:
+            self.people[username] = Person(self.browser, self.url, username)
+        return self.people[username]
+
+    def close(self) -> None:
+        for p in self.people.values():
+            p.context.close()
+
+    def round_ids(self) -> dict[str, int]:
+        rs = self.as_("org1").api("GET", f"/calls/{self.call}/rounds")
+        return {r["key"]: r["id"] for r in rs}
+
+    def review(self, reviewer: str, sid: int, scores: dict[str, str], round_label: str, **checks) -> Person:
+        """A reviewer opens the case, checks it is the round they expect, scores on its form."""
+        rv = self.as_(reviewer)
+        page = rv.go(f"/submissions/{sid}")
+        assert page.inner_text("#review-round") == round_label
+        for key, value in scores.items():
+            page.fill(f"#score-{key}", value)
+        page.fill("#confidence", "4")
+        if page.locator("#r-expert").count():
+            page.fill("#r-expert", f"{reviewer}：减排核算清楚，做法可复制。")
+        rv.click("#submit-review")
+        return rv
+
+
+# --- the steps --------------------------------------------------------------------------------
+
+
+def step_call_and_submissions(s: Season) -> None:
+    org = s.as_("org1")
+    page = org.go("/programmes")
+    page.select_option("#preset", "cteam")
+    page.fill("#name", CALL)
+    page.fill("#year", "2027")
+    page.fill("#organizers", "某气候行动促进中心")
+    page.fill("#domains", "能源转型\n绿色制造")
+    page.fill("#submission_deadline", "2027-03-31T23:59")
+    page.fill("#k", "2")
+    org.click("#new-call button[type=submit]", "#phase")
+    s.call = int(re.search(r"/calls/(\d+)", page.url).group(1))
+    page.click("#rounds-link")
+    org.click("#use-season")
+    assert [page.get_attribute(f"#round-{k}", "data-status") for k in ("formal", "first", "second", "final")] == [
+        "pending"
+    ] * 4
+    org.go(f"/calls/{s.call}")
+    org.click("#publish-call")
+    assert page.get_attribute("#phase", "data-phase") == "submission"
+    assert page.locator("#call-rounds li").count() == 4
+    # the deadline as people read it: the call's zone, Chinese form
+    assert "2027年3月31日 23:59（北京时间）" in page.inner_text("main")
+
+    # bulk setup through the API: the panel; each applicant's typed case with a declared figure
+    for name, aff in (("rev1", "某大学"), ("rev2", "某研究院"), ("rev3", "某协会")):
+        org.api(
+            "POST",
+            f"/calls/{s.call}/panel",
+            {"username": name, "affiliation": aff, "password": PASSWORD, "email": f"{name}@example.org"},
+        )
+    call = org.api("GET", f"/calls/{s.call}")
+    for who, (_, title, domain, tco2e) in CASES.items():
+        app = s.as_(who)
+        sections = [
+            {"heading": h, "text": "" if who == "appc" and i == 2 else f"{title}项目每年减少二氧化碳排放 {tco2e} 吨。"}
+            for i, h in enumerate(call["template"])
+        ]
+        outcome = {"kind": "co2e_reduction", "value": tco2e, "unit": "tCO2e", "period": "annual"}
+        sub = app.api(
+            "POST", f"/calls/{s.call}/submissions", {"title": title, "domain": domain, "sections": sections, "outcomes": [outcome]}
+        )
+        app.api("POST", f"/submissions/{sub['id']}/submit", {})
+        s.ids[who] = sub["id"]
+    # each applicant got the receipt; and sees the case submitted on its page
+    for who, (_, title, *_r) in CASES.items():
+        receipt = _wait(lambda: [b for t, b in _mails(s.smtp, f"{who}@example.org") if "已收到" in t], "a receipt")
+        assert title in receipt[0]
+    page = s.as_("appa").go(f"/submissions/{s.ids['appa']}")
+    assert page.get_attribute("#sub-status", "data-status") == "submitted"
+    s.rounds = s.round_ids()
+    # bulk setup: 初评 over rev1 and rev2 (k=2), 复评 and 终评 by rev3 alone
+    org.api("PATCH", f"/rounds/{s.rounds['first']}", {"pool": ["rev1", "rev2"], "k": 2})
+    org.api("PATCH", f"/rounds/{s.rounds['second']}", {"pool": ["rev3"], "k": 1})
+    org.api("PATCH", f"/rounds/{s.rounds['final']}", {"pool": ["rev3"], "k": 1, "see_earlier": False})
+    # the organizer closes submissions
+    page = org.go(f"/calls/{s.call}")
+    org.click("#advance")
+    assert page.get_attribute("#phase", "data-phase") == "review"
+
+
+def step_formal_check(s: Season) -> None:
+    org = s.as_("org1")
+    a, b, c = s.ids["appa"], s.ids["appb"], s.ids["appc"]
+    page = org.go(f"/calls/{s.call}/rounds")
+    org.click("#open-formal")
+    assert page.get_attribute("#round-formal", "data-status") == "open"
+    page.click("#checks-formal")
+    # what the system can tell: C's third section is empty
+    assert page.locator(f"#check-{c} tr[data-item=sections] td.auto").inner_text().startswith("✗")
+    for sid in (a, b):
+        page.select_option(f"#ok-{sid}-eligibility", "1")
+        page.select_option(f"#verdict-{sid}", "pass")
+        org.click(f"#save-check-{sid}")
+    page.select_option(f"#ok-{c}-sections", "0")
+    page.fill(f"#note-{c}-sections", "第三部分空白")
+    page.select_option(f"#verdict-{c}", "return")
+    page.fill(f"#reasons-{c}", "请补写第三部分并上传项目证明材料。")
+    org.click(f"#save-check-{c}")
+    assert page.get_attribute(f"#check-{c}", "data-verdict") == "return"
+    def formal(to):
+        return [(t, b) for t, b in _mails(s.smtp, to) if "形式审查" in t]
+
+    mails = _wait(lambda: formal("appc@example.org"), "the formal check's mail")
+    assert len(mails) == 1
+    subject, body = mails[0]
+    assert "退回修改" in subject and "请补写第三部分" in body
+    assert not any("退回" in t for t, _ in formal("appa@example.org"))
+    page_c = s.as_("appc").go(f"/submissions/{c}")
+    assert "请补写第三部分" in page_c.inner_text("#formal-checks")
+    org.go(f"/rounds/{s.rounds['formal']}/shortlist")
+    org.click("#close-round")
+
+
+def step_first_round(s: Season) -> None:
+    org = s.as_("org1")
+    a, b = s.ids["appa"], s.ids["appb"]
+    page = org.go(f"/calls/{s.call}/rounds")
+    org.click("#open-first")
+    org.click("#assign-first", "#shortlist")
+    assert {int(x.get_attribute("data-id")) for x in page.locator("#shortlist tbody tr").all()} == {a, b}
+    for reviewer in ("rev1", "rev2"):
+        listed = s.as_(reviewer).go(f"/calls/{s.call}").locator("#submissions tbody tr").all()
+        assert {int(x.get_attribute("data-id")) for x in listed} == {a, b}  # C was returned: not in 初评
+    marks = {("rev1", a): "5", ("rev2", a): "4", ("rev1", b): "3", ("rev2", b): "4"}
+    for (reviewer, sid), v in marks.items():
+        s.review(reviewer, sid, {k: v for k in ("impact", "replicability", "sustainability")}, "初评（函评）")
+    s.first_scores = {a: 4.5, b: 3.5}
+
+
+def step_shortlist_to_second(s: Season) -> None:
+    org = s.as_("org1")
+    a, b = s.ids["appa"], s.ids["appb"]
+    page = org.go(f"/rounds/{s.rounds['first']}/shortlist")
+    page.select_option(f"#state-{a}", "advanced")
+    page.select_option(f"#state-{b}", "advanced")
+    org.click("#close-round")
+    assert page.get_attribute(f"#shortlist tr[data-id='{a}']", "data-state") == "advanced"
+    page = org.go(f"/calls/{s.call}/rounds")
+    org.click("#open-second")
+    org.click("#assign-second", "#shortlist")
+    assert page.locator("#shortlist tbody tr").count() == 2
+    # the 复评 reviewer sees 初评's mean per case, not the reviewers' names
+    page = s.as_("rev3").go(f"/submissions/{b}")
+    assert page.inner_text("#review-round") == "复评（会评/答辩）"
+    assert page.locator("#earlier-scores tr[data-round=first]").count() == 1
+    assert f"{s.first_scores[b]:.2f}" in page.inner_text("#earlier-scores")
+    assert "rev1" not in page.inner_text("#earlier-scores")
+    criteria = [x.get_attribute("id")[len("score-") :] for x in page.locator("input[id^=score-]").all()]
+    s.review("rev3", b, dict.fromkeys(criteria, "3"), "复评（会评/答辩）")
+
+
+def step_revision(s: Season) -> None:
+    """修改后再议 in 复评: the request, the applicant's answer, the diff the reviewer reads."""
+    a = s.ids["appa"]
+    org = s.as_("org1")
+    page = org.go(f"/submissions/{a}")
+    page.fill("#revision-requests-in", "1. 请说明光伏装机规模。\n2. 请补充减排量的核算依据。")
+    page.fill("#revision-deadline-in", "2027-03-20T18:00")
+    org.click("#request-revision", "#revision-state")
+    assert page.get_attribute("#revision-state", "data-state") == "open"
+    assert page.inner_text("#revision-deadline") == "2027年3月20日 18:00（北京时间）"
+    body = _wait(lambda: [b for t, b in _mails(s.smtp, "appa@example.org") if "请说明光伏装机规模" in b], "the request")[0]
+    assert "2027年3月20日 18:00（北京时间）" in body and f"/submissions/{a}" in body
+
+    app = s.as_("appa")
+    page = app.go(f"/submissions/{a}")
+    assert "请补充减排量的核算依据" in page.inner_text("#revision-requests")
+    first = page.locator("#submission-form textarea").first
+    first.fill("园区屋顶分布式光伏项目装机 12 兆瓦，每年减少二氧化碳排放 1200 吨。核算依据：国家电网排放因子。")
+    page.fill("input[name=o_value_1]", "1200")
+    page.fill("#revision-response-in", "1. 已补充：装机 12 兆瓦。\n2. 已补充核算依据，减排量更正为 1200 吨。")
+    app.click("#answer-revision")
+    assert page.get_attribute("#revision-state", "data-state") == "answered"
+
+    rv = s.as_("rev3")
+    page = rv.go(f"/submissions/{a}")
+    page.wait_for_selector("#revision-diff")
+    inserted = " ".join(page.locator("#revision-diff ins").all_inner_texts())
+    deleted = " ".join(page.locator("#revision-diff del").all_inner_texts())
+    assert "1200" in inserted and "12 兆瓦" in inserted and "960" in deleted
+    assert "已补充核算依据" in page.inner_text("#revision-response")
+    assert page.locator("#revision-outcomes li[data-change=changed]").count() == 1
+    shot(page, "season-revision-diff")
+    criteria = [x.get_attribute("id")[len("score-") :] for x in page.locator("input[id^=score-]").all()]
+    s.review("rev3", a, dict.fromkeys(criteria, "5"), "复评（会评/答辩）")
+
+
+def step_final_round(s: Season) -> None:
+    org = s.as_("org1")
+    a, b = s.ids["appa"], s.ids["appb"]
+    page = org.go(f"/rounds/{s.rounds['second']}/shortlist")
+    page.select_option(f"#state-{a}", "advanced")
+    page.select_option(f"#state-{b}", "advanced")
+    org.click("#close-round")
+    page = org.go(f"/calls/{s.call}/rounds")
+    org.click("#open-final")
+    org.click("#assign-final", "#shortlist")
+    for sid, v in ((a, "5"), (b, "2")):
+        page = s.as_("rev3").go(f"/submissions/{sid}")
+        assert page.locator("#earlier-scores").count() == 0  # 终评's panel judges afresh
+        criteria = [x.get_attribute("id")[len("score-") :] for x in page.locator("input[id^=score-]").all()]
+        s.review("rev3", sid, dict.fromkeys(criteria, v), "终评")
+    page = org.go(f"/calls/{s.call}/ranking")
+    assert "终评" in page.inner_text("#ranking-round")
+    assert page.locator("table.ranking tbody tr").count() == 2
+    assert page.locator(f"tr[data-id='{a}'] td.earlier[data-round=first]").inner_text() == f"{s.first_scores[a]:.2f}"
+    assert page.locator(f"tr[data-id='{a}'] td.earlier[data-round=second]").inner_text() == "5.00"
+
+
+def step_decisions(s: Season) -> None:
+    org = s.as_("org1")
+    a, b = s.ids["appa"], s.ids["appb"]
+    page = org.go(f"/calls/{s.call}")
+    org.click("#advance")  # end review
+    org.click("#advance")  # end discussion
+    assert page.get_attribute("#phase", "data-phase") == "decision"
+    # the chair's proposal: A accepted on its 终评 score; B (low) and C (returned) not
+    proposal = {p["submission"]: p["decision"] for p in org.api("GET", f"/calls/{s.call}/decisions/proposal")}
+    assert proposal[a] == "accept" and proposal[s.ids["appc"]] == "reject"
+    decisions = [{"submission": a, "decision": "accept"}, {"submission": b, "decision": "reject"}]
+    decisions.append({"submission": s.ids["appc"], "decision": "reject"})
+    org.api("POST", f"/calls/{s.call}/decisions", {"decisions": decisions, "preview": False})
+    page = org.go(f"/calls/{s.call}/ranking")
+    page.click("#publish-collection")
+    page.wait_for_url(re.compile(r".*/search\?collection=.*"))
+    page.wait_for_selector("ol.hits li.hit")
+    assert page.locator("ol.hits li.hit").count() == 1
+    assert "园区屋顶分布式光伏" in page.inner_text("ol.hits")
+    # the library: the revised declared figure, said to be declared
+    anon = s.as_("appb")
+    page = anon.go("/search?q=" + "屋顶分布式光伏")
+    page.click("ol.hits li.hit a:has-text('园区屋顶分布式光伏')")
+    page.wait_for_selector("ul.metrics")
+    declared = [t for t in page.locator("ul.metrics li").all_inner_texts() if "申报" in t]
+    assert len(declared) == 1 and "1,200" in declared[0], declared
+    page = anon.go("/search?q=" + "窑炉余热回收")
+    assert "窑炉余热回收发电" not in page.inner_text("main")
+    page = anon.go(f"/submissions/{b}")
+    assert page.inner_text("#sub-decision") == "未入选"
+
+
+def step_book(s: Season) -> None:
+    """The book as a job: queued from the collections page, built by the queue's worker (here the
+    test, draining the queue), its progress 100 %, its PDF holding the accepted case only."""
+    org = s.as_("org1")
+    page = org.go("/collections")
+    page.click("form.book-job button[type=submit]")
+    page.wait_for_url("**/jobs/*")
+    _off_the_loop(lambda: asyncio.run(job_queue.for_engine(s.engine).drain()))
+    page.reload()
+    assert page.get_attribute("#job-status", "data-status") == "done", page.inner_text("#job")
+    assert page.inner_text("#job-percent").strip() == "100 %"
+    with page.expect_download() as dl:
+        page.click("#job-file")
+    pdf = dl.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf)
+    assert "园区屋顶分布式光伏" in text and "窑炉余热回收发电" not in text and "城市公交全面电动化" not in text
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import pymupdf
+
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        return "".join(p.get_text() for p in doc)
+
+
+STEPS = [
+    step_call_and_submissions,
+    step_formal_check,
+    step_first_round,
+    step_shortlist_to_second,
+    step_revision,
+    step_final_round,
+    step_decisions,
+    step_book,
+]
+
+
+def test_a_season_end_to_end(db_path, browser, smtp, clock):  # noqa: F811
+    engine = open_engine(db_path)
+    root = Context(engine, system_actor())
+    accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
+    for who, (company, *_rest) in CASES.items():
+        accounts.register(Context(engine), who, PASSWORD, company, f"{who}@example.org")
+    timings = []
+    try:
+        with Server(str(db_path), worker=False, periodic=False) as site:
+            season = Season(browser, site.url, engine, smtp)
+            try:
+                for step in STEPS:
+                    t0 = time.monotonic()
+                    step(season)
+                    timings.append((step.__name__, round(time.monotonic() - t0, 2)))
+            finally:
+                season.close()
+    finally:
+        print("season steps:", timings)
+        engine.dispose()

@@ -129,6 +129,7 @@ CHECKS = (
     "duplicate-value",
     "date",
     "period",
+    "verification",  # a declared figure a site visit could not verify (programme/services/visits.py)
 )
 SEVERITIES = ("error", "warning", "note")
 VERDICTS = ("confirmed", "dismissed")
@@ -167,8 +168,31 @@ NOTIFICATION_KINDS = (
     "conflict_found",
     "invitation",
     "password_reset",
+    "visit_notice",
 )
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
+# Site visits (调研核实): a visit's state, what its evidence is, the team's verdict on a declared figure.
+VISIT_STATUSES = ("planned", "done", "cancelled")
+VISIT_STATUS_LABELS = {
+    "planned": ("已安排", "planned"),
+    "done": ("已完成", "done"),
+    "cancelled": ("已取消", "cancelled"),
+}
+EVIDENCE_KINDS = ("photo", "document")
+FIGURE_VERDICTS = ("confirmed", "adjusted", "unverifiable")
+FIGURE_VERDICT_LABELS = {
+    "confirmed": ("核实无误", "confirmed"),
+    "adjusted": ("核实调整", "adjusted"),
+    "unverifiable": ("无法核实", "not verifiable"),
+}
+# What a team checks on site unless the organizer edits the list for a visit.
+VISIT_CHECKLIST = (
+    "项目现场与申报一致",
+    "计量与监测记录",
+    "第三方核证/审计报告",
+    "能源账单/台账",
+    "访谈记录",
+)
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.
 # Programme actions are granted by role here and then decided per resource (services/rules.py:
@@ -185,6 +209,9 @@ PROGRAMME_ACTIONS = (
     "review.read",
     "discussion.write",
     "conflict.declare",
+    "visit.manage",  # plan a site visit, its team, time and place (the call's organizers)
+    "visit.record",  # fill its checklist, evidence, verdicts and report (the visit's team)
+    "visit.read",
 )
 ACTIONS = (
     "library.read",
@@ -200,7 +227,7 @@ ACTIONS = (
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
     "applicant": frozenset(
-        {"library.read", "programme.read", "submission.create", "submission.read", "submission.edit"}
+        {"library.read", "programme.read", "submission.create", "submission.read", "submission.edit", "visit.read"}
     ),
     "reviewer": frozenset(
         {
@@ -211,6 +238,8 @@ GRANTS: dict[str, frozenset[str]] = {
             "review.read",
             "discussion.write",
             "conflict.declare",
+            "visit.record",
+            "visit.read",
         }
     ),
     # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
@@ -246,3 +275,5 @@ EditionFormat = Literal[EDITION_FORMATS]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Phase = Literal[PHASES]  # type: ignore[valid-type]
 Decision = Literal[DECISIONS]  # type: ignore[valid-type]
+VisitStatus = Literal[VISIT_STATUSES]  # type: ignore[valid-type]
+FigureVerdict = Literal[FIGURE_VERDICTS]  # type: ignore[valid-type]

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ...checks import check_case
+from ...checks import check_case, check_unstated
 from ...errors import CaseAtlasError, Forbidden, NotFound
 from ...extract import extract_case
 from ...readers import read_upload
@@ -22,6 +22,7 @@ from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ...text.numbers import format_quantity, is_number, parse_number
 from ...vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
+from ..domain import verdicts
 from ..domain.prefill import prefill, submission_lines
 from . import blind as blind_view
 from .calls import call_view, conflicts_of, load_call, submission_view, submission_views
@@ -153,15 +154,18 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
     return out
 
 
-def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
-    """What the extractor finds in the submission's text: reviewers see it beside the claims."""
+def _facts(title: str, org: str | None, sections: list[dict], visited: list[dict] | None = None) -> dict:
+    """What the extractor finds in the submission's text: reviewers see it beside the claims.
+    `visited`: the declared figures with the site visit's verdicts that hold (`verified`): the
+    checks then take an adjusted figure at its value found and flag one not verifiable."""
     lines = submission_lines(title, org, sections)
     if not lines:
         return {"outcomes": [], "attributes": []}
     f = extract_case(lines, title, org, None)
     # The claim checks, as on the library's cases: the applicant sees them before submitting,
     # the reviewers beside the figures.
-    found = check_case(f.outcomes, {ln.no: ln for ln in lines})
+    checked, unstated = verdicts.for_checks(f.outcomes, visited or [])
+    found = check_case(checked, {ln.no: ln for ln in lines}) + check_unstated(unstated)
     return {
         "outcomes": [
             {
@@ -192,6 +196,14 @@ def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
             for x in found
         ],
     }
+
+
+def _visited(conn, submission_id: int, outcomes: list[dict], call: dict) -> list[dict]:
+    """The declared figures with the site visits' verdicts that hold on them."""
+    from ...store import visits as visit_store
+
+    declared = [o for o in outcomes or [] if o.get("confirmed", True)]
+    return verdicts.with_verdicts(declared, visit_store.verdicts_of(conn, [submission_id]), call["timezone"])
 
 
 def flag_key(check: str, quotes: list[str]) -> str:
@@ -341,7 +353,10 @@ def save(
         if outcomes is not None:
             values["outcomes"] = _clean_outcomes(outcomes)
         values["facts"] = _facts(
-            values.get("title", sub["title"]), sub["organization"], values.get("sections", sub["sections"])
+            values.get("title", sub["title"]),
+            sub["organization"],
+            values.get("sections", sub["sections"]),
+            _visited(conn, submission_id, values.get("outcomes", sub["outcomes"]), call),
         )
         store.update_submission(conn, submission_id, **values)
         audit.record(

@@ -37,6 +37,8 @@ BOTH_BACKENDS = {
     "test_organizations",
     "test_conflicts",
     "test_conflicts_e2e",
+    "test_visits",
+    "test_visits_e2e",
 }
 
 

@@ -463,10 +463,10 @@ def set_checklist(ctx: Context, visit_id: int, items: list) -> Visit:
 def set_report(ctx: Context, visit_id: int, report: str, done: bool = False) -> Visit:
     """The team's report; `done` marks the visit done, which puts its verdicts on the figures."""
     report = (report or "").replace("\r\n", "\n").strip()
-    if len(report) > MAX_REPORT:
-        raise CaseAtlasError(f"report: at most {MAX_REPORT} characters")
     with ctx.engine.begin() as conn:
         visit, sub, call = _recording(conn, ctx, visit_id)
+        if len(report) > MAX_REPORT:
+            raise CaseAtlasError(f"report: at most {MAX_REPORT} characters")
         values: dict = {"report": report or None, "updated_at": now_iso()}
         if done:
             if not report:
@@ -512,10 +512,10 @@ def set_verdict(
     """The team's verdict on one declared figure (by its key): confirmed, adjusted to the value
     found (with why), not verifiable (with why); none takes it back."""
     note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise CaseAtlasError(f"note: at most {MAX_NOTE} characters")
     with ctx.engine.begin() as conn:
         visit, sub, call = _recording(conn, ctx, visit_id)
+        if len(note) > MAX_NOTE:
+            raise CaseAtlasError(f"note: at most {MAX_NOTE} characters")
         declared = {V.figure_key(o): o for o in sub["outcomes"] or [] if o.get("confirmed", True)}
         if figure not in declared:
             raise NotFound(f"no declared figure '{figure}' in submission {sub['id']}")
@@ -587,10 +587,10 @@ def add_evidence(ctx: Context, visit_id: int, filename: str, content: bytes, cap
     thumbnail; a document must be a PDF, DOCX or XLSX within the readers' bounds."""
     name = Path(filename or "").name.replace("\n", " ")[:120] or "evidence"
     caption = (caption or "").strip() or None
-    if caption and len(caption) > MAX_CAPTION:
-        raise CaseAtlasError(f"caption: at most {MAX_CAPTION} characters")
     with ctx.engine.connect() as conn:  # the permission before the costly part
         _recording(conn, ctx, visit_id)
+    if caption and len(caption) > MAX_CAPTION:
+        raise CaseAtlasError(f"caption: at most {MAX_CAPTION} characters")
     if not content:
         raise CaseAtlasError(f"'{name}': the file is empty")
     ext = None

@@ -342,3 +342,8 @@ def export(
     data, media = selection.export_bytes(ctx, call_id, format, table)
     name = f"call-{call_id}-{table}.csv" if format == "csv" else f"call-{call_id}.xlsx"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+from . import api_visits  # noqa: E402  (site visits: their own router)
+
+router.include_router(api_visits.router)

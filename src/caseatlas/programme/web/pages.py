@@ -18,7 +18,7 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
-from ..services import calls, reviews, selection, submissions
+from ..services import calls, reviews, selection, submissions, visits
 
 router = APIRouter(include_in_schema=False)
 # The one writer of numbers on the programme's pages: values in form fields with every digit and
@@ -341,6 +341,7 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
         kind_units=KIND_UNITS,
         blank_rows=BLANK_OUTCOME_ROWS,
         message=message,
+        visits=visits.list_for_submission(ctx, submission_id),
     )
 
 
@@ -436,3 +437,8 @@ async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId
     f = await _form(request)
     reviews.assign(ctx, submission_id, f.get("username", "").strip())
     return _go(f"/submissions/{submission_id}", "已分配评审专家")
+
+
+from . import pages_visits  # noqa: E402  (site visits: their own pages)
+
+router.include_router(pages_visits.router)

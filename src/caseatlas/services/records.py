@@ -81,7 +81,7 @@ def _verification(o: dict) -> dict | None:
     v = o.get("verification")
     if not v:
         return None
-    from ..programme.domain.verdicts import adjustment_words
+    from ..text.provenance import adjustment_words
 
     return {**v, "words": adjustment_words(o, "zh"), "words_en": adjustment_words(o, "en")}
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import hashlib
 
-from ...text.numbers import format_quantity
+from ...text.provenance import adjustment_words, printed_note  # noqa: F401  (the words, for the programme)
 from ...text.times import local_time
-from ...vocab import FIGURE_VERDICT_LABELS
-
-VERIFIED_BY = "调研核实"
 
 
 def figure_key(o: dict) -> str:
@@ -77,36 +74,6 @@ def with_verdicts(outcomes: list[dict], verdicts: list[dict], tz: str | None) ->
             shown["declared_value"] = float(o["value"])
         out.append(shown)
     return out
-
-
-def adjustment_words(o: dict, lang: str = "zh") -> str | None:
-    """What a page or the API says of a verified figure: "现场核查调整：申报 1.5万吨二氧化碳当量 → 核实
-    1.2万吨二氧化碳当量（调研核实，2027年4月2日，说明）"; None when it has no verdict."""
-    v = o.get("verified") or o.get("verification")
-    if not v:
-        return None
-    unit = v["unit"]
-    said = format_quantity(v["declared_value"], unit, lang)
-    why = "，".join(x for x in (VERIFIED_BY, v.get("date"), v.get("note")) if x)
-    if v["verdict"] == "adjusted":
-        found = format_quantity(o["value"], unit, lang)
-        if lang == "zh":
-            return f"现场核查调整：申报 {said} → 核实 {found}（{why}）"
-        return f"Adjusted on site: declared {said} → verified {found} ({v.get('date') or ''}; {v.get('note') or ''})"
-    label = FIGURE_VERDICT_LABELS[v["verdict"]][0 if lang == "zh" else 1]
-    if lang == "zh":
-        return f"现场核查{label}：申报 {said}（{why}）"
-    return f"Site visit: {label}, declared {said} ({v.get('date') or ''}; {v.get('note') or ''})"
-
-
-def printed_note(o: dict) -> str:
-    """What the book prints after a verified figure, on its line: words and a date only — never a
-    second figure, so the extractor reads the line back as the one value printed."""
-    v = o.get("verified")
-    if not v:
-        return ""
-    label = FIGURE_VERDICT_LABELS[v["verdict"]][0]
-    return f"（{VERIFIED_BY}：{label}，{v['date']}）" if v.get("date") else f"（{VERIFIED_BY}：{label}）"
 
 
 def _same(a: float, b: float) -> bool:

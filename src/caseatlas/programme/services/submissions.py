@@ -198,6 +198,15 @@ def _facts(title: str, org: str | None, sections: list[dict], visited: list[dict
     }
 
 
+def refresh_checks(conn, submission_id: int, visited: list[dict]) -> None:
+    """The submission's facts and claim checks computed again, with `visited` (the declared figures
+    with the site visits' verdicts that hold: programme/services/visits.py), in the caller's transaction."""
+    sub = store.get_submission(conn, submission_id)
+    store.update_submission(
+        conn, submission_id, facts=_facts(sub["title"], sub["organization"], sub["sections"], visited)
+    )
+
+
 def _visited(conn, submission_id: int, outcomes: list[dict], call: dict) -> list[dict]:
     """The declared figures with the site visits' verdicts that hold on them."""
     from ...store import visits as visit_store

@@ -54,6 +54,7 @@ DOCUMENT_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+MAX_UPLOAD = max(MAX_PHOTO, MAX_DOCUMENT)  # what the shells read of an upload before the service checks it
 WITHHELD = "盲评期间不向评审专家提供（照片和文件无法可靠地隐去其中的单位信息）"
 # Money, energy and mass figures may be typed in a unit of the same family as the declared one.
 _SAME_TONNES = ("tCO2e", "tce", "t")
@@ -551,11 +552,9 @@ def set_verdict(
 
 def _recheck(conn, sub: dict, call: dict) -> None:
     """The submission's claim checks computed again with the verdicts that now hold."""
-    from .submissions import _facts
+    from .submissions import refresh_checks
 
-    fresh = store.get_submission(conn, sub["id"])
-    facts = _facts(fresh["title"], fresh["organization"], fresh["sections"], _figures(conn, fresh, call))
-    store.update_submission(conn, sub["id"], facts=facts)
+    refresh_checks(conn, sub["id"], _figures(conn, store.get_submission(conn, sub["id"]), call))
 
 
 # --- evidence

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, StringConstraints
 from ...vocab import FigureVerdict, VisitStatus
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.schemas import ErrorBody
-from ..domain.images import MAX_BYTES as MAX_PHOTO
 from ..services import records, visits
 
 _ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
@@ -134,7 +133,7 @@ async def visit_evidence_add(
     file: Annotated[UploadFile, File()],
     caption: Annotated[str | None, Form(max_length=400)] = None,
 ) -> records.Evidence:
-    content = await file.read(MAX_PHOTO + 1)
+    content = await file.read(visits.MAX_UPLOAD + 1)
     return visits.add_evidence(ctx, visit_id, file.filename or "", content, caption)
 
 

@@ -12,7 +12,6 @@ from ...errors import CaseAtlasError
 from ...vocab import FIGURE_VERDICT_LABELS, FIGURE_VERDICTS, VISIT_STATUS_LABELS, VISIT_STATUSES
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.pages import render
-from ..domain.images import MAX_BYTES as MAX_PHOTO
 from ..services import visits
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +90,7 @@ async def visit_evidence(request: Request, ctx: WriteContext, visit_id: RowId):
     upload = f.get("file")
     if upload is None or not getattr(upload, "filename", ""):
         raise CaseAtlasError("choose a photo or a document to upload")
-    e = visits.add_evidence(ctx, visit_id, upload.filename, await upload.read(MAX_PHOTO + 1), f.get("caption"))
+    e = visits.add_evidence(ctx, visit_id, upload.filename, await upload.read(visits.MAX_UPLOAD + 1), f.get("caption"))
     what = "照片（已去除 EXIF 位置信息）" if e.kind == "photo" else "文件"
     return _go(f"/visits/{visit_id}", f"已上传{what}：{e.filename}")
 

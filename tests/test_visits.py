@@ -278,3 +278,23 @@ def test_a_printed_verified_figure_reads_back_as_the_value_printed(declared, fou
     got = [(x.kind, x.value, x.unit, x.period, x.status) for x in extract_case(lines, "标题", None, None).outcomes]
     value = found if verdict == "adjusted" else declared
     assert got == [(kind, displayed_value(value), KIND_UNITS[kind], period, status)], line
+
+
+def test_the_cli_plans_and_lists_visits(ctx, smtp):
+    from typer.testing import CliRunner
+
+    from caseatlas.cli import app
+
+    w = setup(ctx)
+    runner = CliRunner()
+    got = runner.invoke(
+        app,
+        ["programme", "visit-plan", str(w["sub"]), "--at", "2027-04-02T09:30", "--place", "产业园", "--team", "rev2"],
+    )
+    assert got.exit_code == 0 and "2027年4月2日 09:30（北京时间）" in got.stdout, got.output
+    listed = runner.invoke(app, ["programme", "visits", str(w["call"]["id"])])
+    assert listed.exit_code == 0 and "产业园" in listed.stdout and "rev2*" in listed.stdout, listed.output
+    bad = runner.invoke(
+        app, ["programme", "visit-plan", str(w["sub"]), "--at", "0001-01-01T00:00", "--place", "x", "--team", "rev2"]
+    )
+    assert bad.exit_code != 0 and "a year from" in bad.output and "Traceback" not in bad.output

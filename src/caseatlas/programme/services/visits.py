@@ -42,6 +42,7 @@ from .calls import conflicts_of, load_call, parse_deadline, submission_view
 from .records import ChecklistItem, Evidence, FigureCheck, Visit, VisitMember
 
 MAX_PLACE = 300
+MIN_YEAR, MAX_YEAR = 2000, 2100  # a visit's year (and no instant a time zone pushes out of datetime's range)
 MAX_ITEMS = 30
 MAX_ITEM = 100
 MAX_NOTE = 2000
@@ -97,6 +98,8 @@ def parse_local(value: str | None, tz: str | None) -> str:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise CaseAtlasError(f"time of the visit '{str(value)[:40]}': use YYYY-MM-DDTHH:MM") from None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise CaseAtlasError(f"time of the visit '{str(value)[:40]}': a year from {MIN_YEAR} to {MAX_YEAR}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone(tz))
     return parse_deadline(dt.isoformat())

@@ -159,6 +159,12 @@ def test_a_visit_adjusts_a_figure_and_the_library_shows_the_value_found_and_why(
     # The submission's checks: the figure not verifiable is flagged with the reason
     flags = [f for f in submissions.get(org, sid)["facts"]["flags"] if f["check"] == "verification"]
     assert len(flags) == 1 and "未能提供投资审计报告" in flags[0]["message"], flags
+    # The submission's outcome keeps its declared value and gains the one found, with its provenance
+    held = next(o for o in submissions.get(app, sid)["outcomes"] if o["kind"] == "co2e_reduction")
+    assert held["value"] == 15000 and held["verified"]["value"] == 12000 and held["verified"]["visit"] == v.id
+    assert (
+        held["verified"]["by"] == "rev2" and held["verified"]["note"] == why and held["verified"]["words"] == co2.words
+    )
     # The applicant now sees the verdicts on their figures, not the team's working papers
     mine = visits.get(app, v.id)
     assert {f.kind: f.verdict for f in mine.figures} == {
@@ -222,6 +228,8 @@ def test_a_blind_calls_reviewer_reads_the_visit_through_the_projection(ctx, smtp
     visits.set_checklist(rev2, v.id, [{"item": "访谈记录", "done": True, "note": f"访谈了{ORG}的运营负责人"}])
     visits.set_report(rev2, v.id, f"{ORG}现场情况与申报基本一致。", done=True)
     seen = visits.get(w["rev1"], v.id)
+    as_json = str(submissions.get(w["rev1"], sid))
+    assert "××的台账" in as_json and ORG not in as_json, "the verdict's note on the submission, redacted"
     dumped = seen.model_dump_json()
     assert ORG not in dumped and "甲能源" not in dumped, dumped
     assert seen.blind and "××" in seen.report and "××" in seen.place

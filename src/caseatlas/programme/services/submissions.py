@@ -215,6 +215,22 @@ def _visited(conn, submission_id: int, outcomes: list[dict], call: dict) -> list
     return verdicts.with_verdicts(declared, visit_store.verdicts_of(conn, [submission_id]), call["timezone"])
 
 
+def _with_verified(conn, submission_id: int, outcomes: list[dict], call: dict) -> list[dict]:
+    """Each declared outcome as declared, with what a done site visit found of it (`verified`: the
+    verdict, the value found, which visit, who, when, why, and the words pages show), else None."""
+    held = {
+        verdicts.figure_key({**o, "value": o.get("declared_value", o["value"])}): o
+        for o in _visited(conn, submission_id, outcomes, call)
+        if o.get("verified")
+    }
+    out = []
+    for o in outcomes or []:
+        v = held.get(verdicts.figure_key(o)) if o.get("confirmed", True) else None
+        found = {**v["verified"], "value": v["value"], "words": verdicts.adjustment_words(v)} if v else None
+        out.append({**o, "verified": found})
+    return out
+
+
 def flag_key(check: str, quotes: list[str]) -> str:
     """A submission flag's key: its check and quotes, not its lines, so an answer stays with
     its flag while the applicant edits other parts of the text."""
@@ -504,6 +520,7 @@ def get(ctx: Context, submission_id: int) -> dict:
         for f in (out["facts"] or {}).get("flags", []):  # each flag with the applicant's answer, if any
             f["key"] = flag_key(f["check"], f["quotes"])
             f["answer"] = answers.get(f["key"], {}).get("answer")
+        out["outcomes"] = _with_verified(conn, submission_id, out["outcomes"], call)
         out["organization"] = sub["organization"]
         out["applicant"] = sub["applicant"]
         out["blind"] = blind

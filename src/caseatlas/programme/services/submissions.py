@@ -217,7 +217,7 @@ def _visited(conn, submission_id: int, outcomes: list[dict], call: dict) -> list
 
 def _with_verified(conn, submission_id: int, outcomes: list[dict], call: dict) -> list[dict]:
     """Each declared outcome as declared, with what a done site visit found of it (`verified`: the
-    verdict, the value found, which visit, who, when, why, and the words pages show), else None."""
+    verdict, the value found, which visit, who, when, why, and the words pages show)."""
     held = {
         verdicts.figure_key({**o, "value": o.get("declared_value", o["value"])}): o
         for o in _visited(conn, submission_id, outcomes, call)
@@ -227,7 +227,7 @@ def _with_verified(conn, submission_id: int, outcomes: list[dict], call: dict) -
     for o in outcomes or []:
         v = held.get(verdicts.figure_key(o)) if o.get("confirmed", True) else None
         found = {**v["verified"], "value": v["value"], "words": verdicts.adjustment_words(v)} if v else None
-        out.append({**o, "verified": found})
+        out.append({**o, "verified": found} if found else o)  # unvisited: as declared, nothing added
     return out
 
 

@@ -44,6 +44,8 @@ BOTH_BACKENDS = {
     "test_rounds_e2e",
     "test_jobs",
     "test_jobs_e2e",
+    "test_visits",
+    "test_visits_e2e",
 }
 
 

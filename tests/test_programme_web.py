@@ -75,6 +75,7 @@ def build(db_path, phase: str) -> dict:
     # Rounds of review: the call's one review round (current, open) and a check round after it (pending).
     review_round = rounds.current_round(org, call["id"]).id
     check_round = rounds.create_round(org, call["id"], {"key": "formal", "label": "形式审查", "kind": "check"}).id
+    visit = build_visit(engine, org, ids["appa"])
     engine.dispose()
     return {
         "call": call["id"],
@@ -83,6 +84,7 @@ def build(db_path, phase: str) -> dict:
         "att": att["id"],
         "round": review_round,
         "check": check_round,
+        **visit,
     }
 
 
@@ -119,6 +121,7 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "round.get": set(ROLES),
         "a.earlier": MANAGERS | ({"rev1", "rev3"} if after else set()),
     }
+    table |= visit_table(phase)
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
 
 
@@ -132,7 +135,7 @@ def hidden(endpoint: str, role: str, phase: str) -> bool:
         "a": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
         "attachment": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
         "b": MANAGERS | {"appb"} | ({"rev1", "rev2"} if after else set()),
-    }
+    } | visit_readers(phase)
     resource = endpoint.split(".")[0]
     return role != "anonymous" and resource in readers and role not in readers[resource]
 
@@ -144,6 +147,8 @@ def _unknown(name: str, ids: dict) -> str:
         return f"no submission {ids[resource]}"
     if resource == "attachment":
         return f"no attachment {ids['att']}"
+    if resource in ("visit", "evidence"):
+        return f"no {resource} {ids[resource]}"
     return f"no call {ids['call']}"
 
 
@@ -246,8 +251,98 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("round.ranking", "GET", f"/api/v1/rounds/{r}/ranking", {}),
         ("a.earlier", "GET", f"/api/v1/submissions/{a}/earlier-scores", {}),
         # --- end of rounds of review
+        *visit_requests(ids),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
+
+
+# --- site visits (调研核实): a visit to a's site by rev2 (lead; not a's reviewer), with a photo
+
+
+def build_visit(engine, org, a: int) -> dict:
+    import io
+
+    from PIL import Image
+
+    from caseatlas.programme.services import visits
+
+    v = visits.plan(org, a, "2099-03-01T09:00", "现场", ["rev2"], lead="rev2")
+    photo = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 200, 10)).save(photo, "JPEG")
+    e = visits.add_evidence(_as(engine, "rev2"), v.id, "p.jpg", photo.getvalue())
+    return {"visit": v.id, "evidence": e.id}
+
+
+def visit_readers(phase: str) -> dict[str, set[str]]:
+    """Who knows a visit exists: the organizers, its team, the applicant and the submission's panel
+    once submissions close; its evidence likewise (the applicant is refused the files, not told of none)."""
+    readers = MANAGERS | {"appa", "rev2"} | ({"rev1", "rev3"} if phase in AFTER else set())
+    return {"visit": readers, "evidence": readers}
+
+
+def visit_table(phase: str) -> dict[str, set[str]]:
+    after = phase in AFTER
+    team = MANAGERS | {"rev2"}
+    return {
+        "a.visit.plan": MANAGERS,
+        "a.visits": MANAGERS | {"appa"} | ({"rev1", "rev3"} if after else set()),
+        "call.visits": set(ROLES) - {"anonymous"},  # each sees the visits they manage or are on the team of
+        "visit.get": visit_readers(phase)["visit"],
+        "visit.patch": MANAGERS,
+        "visit.checklist": team,
+        "visit.verdict": team,  # 404 (no such figure) when allowed
+        "visit.report": team,
+        "visit.evidence": team,
+        "evidence.get": team | ({"rev1", "rev3"} if after else set()),
+        "evidence.thumbnail": team | ({"rev1", "rev3"} if after else set()),
+    }
+
+
+def visit_requests(ids: dict) -> list[tuple[str, str, str, dict]]:
+    a, c, v, e = ids["a"], ids["call"], ids["visit"], ids["evidence"]
+    return [
+        (
+            "a.visit.plan",
+            "POST",
+            f"/api/v1/submissions/{a}/visits",
+            {"json": {"starts_at": "not a date", "place": "现场", "team": ["rev2"]}},
+        ),
+        ("a.visits", "GET", f"/api/v1/submissions/{a}/visits", {}),
+        ("call.visits", "GET", f"/api/v1/calls/{c}/visits", {}),
+        ("visit.get", "GET", f"/api/v1/visits/{v}", {}),
+        ("visit.patch", "PATCH", f"/api/v1/visits/{v}", {"json": {"starts_at": "not a date"}}),
+        ("visit.checklist", "PUT", f"/api/v1/visits/{v}/checklist", {"json": {"items": [{"item": ""}]}}),
+        ("visit.verdict", "PUT", f"/api/v1/visits/{v}/verdicts/nosuchuser", {"json": {"verdict": "confirmed"}}),
+        ("visit.report", "PUT", f"/api/v1/visits/{v}/report", {"json": {"report": "长" * 20_001}}),
+        (
+            "visit.evidence",
+            "POST",
+            f"/api/v1/visits/{v}/evidence",
+            {"files": {"file": ("x.jpg", b"<script></script>", "image/jpeg")}},
+        ),
+        ("evidence.get", "GET", f"/api/v1/visit-evidence/{e}", {}),
+        ("evidence.thumbnail", "GET", f"/api/v1/visit-evidence/{e}/thumbnail", {}),
+    ]
+
+
+def blind_visit(engine, org, a: int) -> dict:
+    """A visit to a blind call's submission whose team writes the organization's name everywhere."""
+    import io
+
+    from PIL import Image
+
+    from caseatlas.programme.services import visits
+
+    v = visits.plan(org, a, "2099-03-01T09:00", f"{ORG_A}宜宾基地", ["org1"])
+    photo = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 200, 10)).save(photo, "JPEG")
+    e = visits.add_evidence(org, v.id, f"{ORG_A}.jpg", photo.getvalue(), caption=f"{ORG_A}的厂房")
+    visits.set_checklist(org, v.id, [{"item": "访谈记录", "done": True, "note": f"访谈了{ORG_A}的负责人"}])
+    visits.set_report(org, v.id, f"{ORG_A}现场情况与申报一致。", done=True)
+    return {"visit": v.id, "evidence": e.id}
+
+
+# --- end of site visits
 
 
 def clients(db_path) -> dict[str, tuple[TestClient, str]]:
@@ -359,7 +454,7 @@ def test_every_programme_route_is_in_the_matrix():
     """A new programme endpoint must be added to the permission matrix."""
     from caseatlas.programme.web import api as programme_api
 
-    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6}
+    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6, "visit": 7, "evidence": 8}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}
     public = {
         ("GET", "/api/v1/presets"),
@@ -570,8 +665,9 @@ def build_blind(db_path, phase: str) -> dict:
         from caseatlas.store import programmes as pstore
 
         atts = [x["id"] for s in (a, b) for x in pstore.list_attachments(conn, s["id"])]
+    visit = blind_visit(engine, org, a["id"])
     engine.dispose()
-    return {"call": call["id"], "a": a["id"], "b": b["id"], "atts": atts}
+    return {"call": call["id"], "a": a["id"], "b": b["id"], "atts": atts, **visit}
 
 
 def _login(app, username: str) -> TestClient:
@@ -582,15 +678,16 @@ def _login(app, username: str) -> TestClient:
     return client
 
 
-def _routes(routes) -> list[tuple[str, set[str]]]:
-    """(path, methods) of every route, included routers walked (their routes carry their prefix)."""
+def _routes(routes, prefix: str = "") -> list[tuple[str, set[str]]]:
+    """(path, methods) of every route, included routers walked (FastAPI keeps an included router as
+    one entry: its routes carry their own router's prefix, the including router's comes with it)."""
     out = []
     for r in routes:
         inner = getattr(r, "original_router", None)
         if inner is not None:
-            out += _routes(inner.routes)
+            out += _routes(inner.routes, prefix + r.include_context.prefix)
         elif getattr(r, "methods", None):
-            out.append((r.path, set(r.methods)))
+            out.append((prefix + r.path, set(r.methods)))
     return out
 
 
@@ -603,6 +700,7 @@ def _fill(path: str, ids: dict) -> list[str]:
         "submission_id": [ids["a"], ids["b"]],
         "attachment_id": ids["atts"],
         "key": [f"call:{ids['call']}"],
+        **({"visit_id": [ids["visit"]], "evidence_id": [ids["evidence"]]} if "visit" in ids else {}),
     }
     urls = [path]
     for param in re.findall(r"\{(\w+)(?::\w+)?\}", path):

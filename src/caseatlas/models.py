@@ -148,6 +148,9 @@ class Outcome:
     scope: str = "project"  # vocab.SCOPES: project, organization, sector, part
     origin: str = "extracted"  # vocab.ORIGINS: extracted (read from the text) or declared (stated as data)
     span: tuple[int, int] | None = None  # first and last year a figure covers, when the text says so
+    # A declared figure's site-visit verdict (调研核实): {verdict, declared_value, unit, visit, by, at,
+    # note}; an adjusted figure's `value` is the value found. None: not visited (or not declared).
+    verification: dict | None = None
 
 
 @dataclass(slots=True)

@@ -166,6 +166,7 @@ CHECKS = (
     "duplicate-value",
     "date",
     "period",
+    "verification",  # a declared figure a site visit could not verify (programme/services/visits.py)
 )
 SEVERITIES = ("error", "warning", "note")
 VERDICTS = ("confirmed", "dismissed")
@@ -211,6 +212,7 @@ NOTIFICATION_KINDS = (
     "revision_answered",  # to the organizers: the applicant resubmitted with a response
     "submission_withdrawn",  # to the organizers
     "formal_check",  # a 形式审查 verdict other than pass, with its reasons (programme/services/rounds.py)
+    "visit_notice",
 )
 # A revision request's state: open until answered or its deadline passes (expired: computed from
 # the time, never stored); closed when the submission is withdrawn.
@@ -227,6 +229,28 @@ ROUND_LABELS = {"check": ("形式审查", "formal check"), "review": ("评审", 
 ENTRY_LABELS = {"in": ("本轮中", "in this round"), "advanced": ("晋级", "advanced"), "out": ("未晋级", "out")}
 CHECK_VERDICT_LABELS = {"pass": ("通过", "passed"), "return": ("退回修改", "returned"), "fail": ("不通过", "failed")}
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
+# Site visits (调研核实): a visit's state, what its evidence is, the team's verdict on a declared figure.
+VISIT_STATUSES = ("planned", "done", "cancelled")
+VISIT_STATUS_LABELS = {
+    "planned": ("已安排", "planned"),
+    "done": ("已完成", "done"),
+    "cancelled": ("已取消", "cancelled"),
+}
+EVIDENCE_KINDS = ("photo", "document")
+FIGURE_VERDICTS = ("confirmed", "adjusted", "unverifiable")
+FIGURE_VERDICT_LABELS = {
+    "confirmed": ("核实无误", "confirmed"),
+    "adjusted": ("核实调整", "adjusted"),
+    "unverifiable": ("无法核实", "not verifiable"),
+}
+# What a team checks on site unless the organizer edits the list for a visit.
+VISIT_CHECKLIST = (
+    "项目现场与申报一致",
+    "计量与监测记录",
+    "第三方核证/审计报告",
+    "能源账单/台账",
+    "访谈记录",
+)
 
 # Background jobs (jobs/, services/jobs.py): the long operations the job queue runs, the action
 # each needs (asked once, when it is queued), and the states of a job's record.
@@ -252,6 +276,9 @@ PROGRAMME_ACTIONS = (
     "review.earlier",  # the scores of a submission's earlier rounds (the round's visibility decides)
     "discussion.write",
     "conflict.declare",
+    "visit.manage",  # plan a site visit, its team, time and place (the call's organizers)
+    "visit.record",  # fill its checklist, evidence, verdicts and report (the visit's team)
+    "visit.read",
 )
 ACTIONS = (
     "library.read",
@@ -274,6 +301,7 @@ GRANTS: dict[str, frozenset[str]] = {
             "submission.read",
             "submission.edit",
             "submission.withdraw",
+            "visit.read",
         }
     ),
     "reviewer": frozenset(
@@ -286,6 +314,8 @@ GRANTS: dict[str, frozenset[str]] = {
             "review.earlier",
             "discussion.write",
             "conflict.declare",
+            "visit.record",
+            "visit.read",
         }
     ),
     # Publishing a book (HTML/PDF) is the organizers' last step (传播); rendering a PDF is also
@@ -327,3 +357,5 @@ EditionFormat = Literal[EDITION_FORMATS]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Phase = Literal[PHASES]  # type: ignore[valid-type]
 Decision = Literal[DECISIONS]  # type: ignore[valid-type]
+VisitStatus = Literal[VISIT_STATUSES]  # type: ignore[valid-type]
+FigureVerdict = Literal[FIGURE_VERDICTS]  # type: ignore[valid-type]

@@ -74,6 +74,12 @@ def check_case(
     return flags
 
 
+def check_unstated(outcomes: list[Outcome]) -> list[Flag]:
+    """The flags of figures no line of the text states (a declared figure with a site visit's
+    verdict the text never writes): only the checks that read a figure's own record apply."""
+    return RULES["verification"](CaseView(outcomes, {}, [], [])) if outcomes else []
+
+
 def check_book(book) -> None:
     """Fill `case.flags` for every case of an extracted book (page furniture left out)."""
     by_no = {line.no: line for line in book.document.lines}
@@ -90,4 +96,4 @@ from . import rules as _rules  # noqa: E402, F401, I001  (they import Flag and r
 from . import repeats as _repeats  # noqa: E402, F401
 from . import tables as _tables  # noqa: E402, F401
 
-__all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "rule"]
+__all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "check_unstated", "rule"]

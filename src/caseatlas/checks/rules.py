@@ -589,3 +589,35 @@ def traded_beyond_reduced(view: CaseView) -> list[Flag]:
                     )
                 )
     return flags
+
+
+@rule("verification")
+def not_verifiable_on_site(view: CaseView) -> list[Flag]:
+    """A declared figure the site visit (调研核实) could not verify: flagged with the team's reason,
+    on the line that states it when the text does (`Outcome.verification`, set from the visit's
+    verdict when a call is published or a submission's checks are computed)."""
+    from ..text.numbers import format_quantity
+    from ..vocab import KIND_LABELS_ZH
+
+    out = []
+    for o in view.outcomes:
+        v = o.verification or {}
+        if v.get("verdict") != "unverifiable":
+            continue
+        on_line = o.line in view.lines and o.quote and o.quote in view.lines[o.line].raw
+        figure = format_quantity(o.value, o.unit, "zh")
+        when = "，".join(x for x in ("调研核实", v.get("date")) if x)
+        out.append(
+            Flag(
+                "verification",
+                "warning",
+                f"现场核查无法核实申报的{KIND_LABELS_ZH.get(o.kind, o.kind)} {figure}（{when}）："
+                f"{v.get('note') or '未说明原因'}",
+                f"The site visit could not verify the declared {format_quantity(o.value, o.unit, 'en')}"
+                f" ({v.get('date') or 'date not given'}): {v.get('note') or 'no reason given'}",
+                [o.line] if on_line else [],
+                [o.quote] if on_line else [],
+                {"declared": o.value},
+            )
+        )
+    return out

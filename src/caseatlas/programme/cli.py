@@ -495,3 +495,41 @@ def rounds_check(
         mark = {True: "✓", False: "✗", None: "—"}[i.auto]
         out.print(f"{mark} {escape(i.label)}: {escape(i.detail)}", highlight=False)
     out.print(f"verdict: {c.verdict or '—'} ({c.state})", highlight=False)
+
+
+# --- site visits (调研核实)
+
+
+@app.command("visits")
+def visits_cmd(call_id: CallArg, db: DbOption = None) -> None:
+    """A call's site visits: time (in the call's zone), place, status, team, and the verdicts."""
+    from .services import visits
+
+    table = Table("id", "submission", "time", "place", "status", "team", "verdicts")
+    for v in run(lambda: visits.list_for_call(context(db), call_id)):
+        table.add_row(
+            str(v.id),
+            escape(v.submission_title),
+            v.starts_local,
+            escape(v.place),
+            v.status,
+            "、".join(m.username + ("*" if m.lead else "") for m in v.team),
+            escape("\n".join(f.words or f.summary for f in v.figures or [] if f.verdict)),
+        )
+    out.print(table)
+
+
+@app.command("visit-plan")
+def visit_plan(
+    submission_id: Annotated[int, typer.Argument(help="Submission id.")],
+    at: Annotated[str, typer.Option("--at", help="Local time in the call's zone: YYYY-MM-DDTHH:MM.")],
+    place: Annotated[str, typer.Option("--place")],
+    team: Annotated[list[str], typer.Option("--team", help="A team member's user name (repeat).")],
+    lead: Annotated[str | None, typer.Option("--lead", help="The lead (default: the first).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Plan a site visit to a submitted case; the applicant and the team are sent the notice."""
+    from .services import visits
+
+    v = run(lambda: visits.plan(context(db), submission_id, at, place, team, lead))
+    out.print(f"visit {v.id} planned: {v.starts_local}, {v.place}", highlight=False)

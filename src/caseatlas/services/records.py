@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from ..vocab import VERDICTS, Origin, OutcomeKind, Period, Scope, Status
+from ..vocab import VERDICTS, FigureVerdict, Origin, OutcomeKind, Period, Scope, Status
 
 
 class Result(BaseModel):
@@ -60,6 +60,32 @@ class Evidence(Result):
     line: int
 
 
+class Verification(Result):
+    """What a site visit (调研核实) found of a declared figure: confirmed, adjusted (the metric's
+    value is the one found; `declared_value` the one declared) or not verifiable; which visit,
+    who, when (UTC), why."""
+
+    verdict: FigureVerdict
+    declared_value: float
+    unit: str
+    visit: int
+    by: str | None = None
+    at: str
+    date: str | None = None  # the visit's day in the call's zone, as printed ("2027年4月2日")
+    note: str | None = None
+    words: str | None = None  # "现场核查调整：申报 X → 核实 Y（调研核实，日期，说明）"
+    words_en: str | None = None
+
+
+def _verification(o: dict) -> dict | None:
+    v = o.get("verification")
+    if not v:
+        return None
+    from ..text.provenance import adjustment_words
+
+    return {**v, "words": adjustment_words(o, "zh"), "words_en": adjustment_words(o, "en")}
+
+
 class Metric(Result):
     id: str  # stable fact id
     value: float
@@ -75,6 +101,7 @@ class Metric(Result):
     evidence: list[Evidence]
     origin: Origin = "extracted"  # extracted from the text, or declared by the applicant as data
     span: list[int] | None = None  # [first year, last year] a figure covers, when the text says so
+    verification: Verification | None = None  # a declared figure's site-visit verdict, with its provenance
 
 
 class Measure(Result):
@@ -243,6 +270,7 @@ def _facts_fields(row: dict) -> dict:
                 evidence=o["evidence"],
                 origin=o.get("origin") or "extracted",
                 span=[o["span_start"], o["span_end"]] if o.get("span_start") is not None else None,
+                verification=_verification(o),
             )
             for o in row.get("outcomes", [])
         ],

@@ -68,6 +68,16 @@ class SubmissionView:
 
 
 @dataclass(frozen=True, slots=True)
+class VisitView:
+    """A site visit (调研核实) of a submission: its team records it, the call's organizers manage it."""
+
+    submission: SubmissionView
+    visit_id: int
+    team: frozenset[int]
+    status: str  # vocab.VISIT_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionView:
     """Whose book a collection is: a user's upload, a call's published selection, or (both
     None) the system's — added by the CLI or before books had owners."""
@@ -113,6 +123,19 @@ def allowed(actor, action: str, resource) -> bool:
             and actor.user_id == resource.owner_user_id
             and resource.owner_call_id is None
         )
+    if isinstance(resource, VisitView):
+        # Organizers manage a visit; its team records it while it is planned (the report marks it done;
+        # an organizer may reopen it); the team, the submission's applicant and whoever may read the
+        # submission read it — the applicant and the panel each their part (programme/services/visits.py).
+        s, manager = resource.submission, _manager(actor, resource.submission.call)
+        team = actor.user_id is not None and actor.user_id in resource.team
+        if action == "visit.manage":
+            return manager
+        if action == "visit.record":
+            return manager or (team and resource.status == "planned")
+        if action == "visit.read":
+            return manager or team or allowed(actor, "submission.read", s)
+        return False
     if isinstance(resource, SubmissionView):
         s, call = resource, resource.call
         manager = _manager(actor, call)
@@ -143,6 +166,8 @@ def allowed(actor, action: str, resource) -> bool:
             return manager or (_panel(actor, s) and actor.user_id in s.reviewed and call.phase in AFTER_SUBMISSION[:3])
         if action == "conflict.declare":
             return actor.user_id in s.assigned or actor.user_id in call.reviewers
+        if action == "visit.read":  # a submission's visits: as the submission (the team reads its own visit)
+            return allowed(actor, "submission.read", s)
         return manager
     if isinstance(resource, CallView):
         manager = _manager(actor, resource)

@@ -253,6 +253,7 @@ def _sync_facts(conn: Connection, case_pk: int, case_id: str, facts: CaseFacts) 
                 "origin": o.origin,
                 "span_start": o.span[0] if o.span else None,
                 "span_end": o.span[1] if o.span else None,
+                "verification": json.dumps(o.verification, ensure_ascii=False) if o.verification else None,
             }
             for k, (fid, o) in enumerate(zip(ids, facts.outcomes))
         ],
@@ -542,6 +543,7 @@ def _facts_for(conn: Connection, case_pks: list[int] | None) -> tuple[dict, dict
     for o in _rows(conn, select(outcomes).order_by(outcomes.c.case_pk, outcomes.c.seq), outcomes.c.case_pk, case_pks):
         d = dict(o)
         d["evidence"] = json.loads(d["evidence"])
+        d["verification"] = json.loads(d["verification"]) if d.get("verification") else None
         outs.setdefault(d.pop("case_pk"), []).append(d)
     attrs: dict[int, list[dict]] = {}
     for a in _rows(

@@ -121,6 +121,9 @@ outcomes = Table(
     Column("origin", String(16), nullable=False, server_default="extracted"),  # vocab.ORIGINS
     Column("span_start", Integer),  # the years a figure covers, when the text says so (2010年至2020年)
     Column("span_end", Integer),
+    # JSON: a declared figure's site-visit verdict (confirmed / adjusted / not verifiable), the value
+    # declared, which visit, who, when, why (programme/services/visits.py; migration 0019)
+    Column("verification", Text),
     Index("ix_outcomes_case", "case_pk", "seq"),
     Index("ux_outcomes_fact_id", "fact_id", unique=True),
     Index("ix_outcomes_status_kind", "status", "kind"),
@@ -628,6 +631,73 @@ withdrawals = Table(
 )
 
 # --- Site visits (issue 25)
+# A visit to a submission's site (调研核实, migration 0019): its team, time and place, a checklist,
+# evidence (photos re-encoded without EXIF, with thumbnails; documents checked as attachments are),
+# the team's report, and a verdict on each declared figure, keyed by the figure (kind, value,
+# unit, period, status: programme/domain/verdicts.py), so an edit of other figures keeps it.
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("starts_at", String, nullable=False),  # UTC; shown in the call's zone
+    Column("place", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # vocab.VISIT_STATUSES
+    Column("lead_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("checklist", Text, nullable=False, default="[]"),  # JSON [{item, done, note}]
+    Column("report", Text),
+    Column("notice", Text),  # the visit notice as mailed (the applicant reads it on their page)
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("done_at", String),
+    Index("ix_visits_submission", "submission_id"),
+    Index("ix_visits_call", "call_id"),
+)
+
+visit_team = Table(
+    "visit_team",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+visit_evidence = Table(
+    "visit_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("visit_id", Integer, ForeignKey("visits.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # vocab.EVIDENCE_KINDS: photo, document
+    Column("filename", Text, nullable=False),
+    Column("content_type", String(80), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("thumbnail", LargeBinary),  # photos only
+    Column("thumbnail_type", String(32)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("caption", Text),
+    Column("uploaded_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", String, nullable=False),
+    Index("ix_visit_evidence_visit", "visit_id"),
+)
+
+visit_verdicts = Table(
+    "visit_verdicts",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True),
+    Column("figure", String(16), primary_key=True),  # the declared figure's key
+    Column("declared", Text, nullable=False),  # JSON: the declared outcome the verdict is on
+    Column("verdict", String(16), nullable=False),  # vocab.FIGURE_VERDICTS
+    Column("value", Float),  # adjusted: the value found, in `unit`
+    Column("unit", String(16)),
+    Column("note", Text),
+    Column("by_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("at", String, nullable=False),
+)
 
 # --- Communications: mail templates, outbox, invitations (issue 25)
 

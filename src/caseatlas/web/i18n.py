@@ -110,6 +110,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_product": ("乘积", "Product"),
     "check_missing-unit": ("缺少单位", "Missing unit"),
     "check_plausibility": ("合理性", "Plausibility"),
+    "check_verification": ("现场核查", "Site visit"),
     "check_any": ("有核查提示", "Has a flag"),
     "without_flagged": ("不计有核查提示的数字", "Leave out flagged figures"),
     "with_flagged": ("计入全部数字", "Count every figure"),

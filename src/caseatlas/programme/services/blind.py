@@ -161,7 +161,7 @@ class Mask:
         out["source_file"] = None
         out["blind"] = True
         out["sections"] = [self.section(s) for s in out["sections"]]
-        out["outcomes"] = [{**o, "quote": self.text(o.get("quote"))} for o in out["outcomes"] or []]
+        out["outcomes"] = [self.outcome(o) for o in out["outcomes"] or []]
         out["facts"] = self.facts(out.get("facts"))
         out["changes_since_first_submission"] = [
             {
@@ -175,6 +175,14 @@ class Mask:
         out["attachments"] = [self.attachment_entry(a, i) for i, a in enumerate(out.get("attachments") or [], 1)]
         out["final_comment"] = self.text(out.get("final_comment"))
         return out
+
+    def outcome(self, o: dict) -> dict:
+        """A declared outcome: its quote, and a site visit's note on it (`verified`), redacted."""
+        shown = {**o, "quote": self.text(o.get("quote"))}
+        if o.get("verified"):
+            v = o["verified"]
+            shown["verified"] = {**v, "note": self.text(v.get("note")), "words": self.text(v.get("words"))}
+        return shown
 
     def section(self, s: dict) -> dict:
         if PROFILE.search(s.get("heading") or ""):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from ...services.records import Result  # the house's one base: frozen, a caller reads it
-from ...vocab import Decision
+from ...vocab import Decision, FigureVerdict, VisitStatus
 
 
 class RankedSubmission(Result):
@@ -82,3 +82,71 @@ class Published(Result):
     collection: str  # the book's slug
     cases: int
     status: str  # added, replaced or unchanged
+
+
+# --- site visits (调研核实): what programme/services/visits.py returns
+
+
+class VisitMember(Result):
+    username: str  # in a blind call, a reviewer reads the panel's pseudonyms (评审专家 A …)
+    display_name: str | None
+    lead: bool
+
+
+class ChecklistItem(Result):
+    item: str
+    done: bool = False
+    note: str | None = None
+
+
+class Evidence(Result):
+    id: int
+    kind: str  # vocab.EVIDENCE_KINDS: photo, document
+    filename: str  # 照片 N / 文件 N for a reviewer of a blind call
+    content_type: str
+    size: int | None
+    width: int | None = None
+    height: int | None = None
+    caption: str | None = None
+    created_at: str
+    withheld: bool = False  # a blind call's reviewer: not served (a photo or document cannot be redacted)
+    note: str | None = None
+
+
+class FigureCheck(Result):
+    """One declared figure and the visit's verdict on it."""
+
+    figure: str  # the figure's key (programme/domain/verdicts.py): the path of its verdict
+    kind: str
+    declared_value: float
+    unit: str
+    period: str
+    status: str
+    summary: str  # the declared figure in a line ("减排量 1.5万吨二氧化碳当量（每年）")
+    verdict: FigureVerdict | None = None
+    value: float | None = None  # adjusted: the value found, in `unit`
+    note: str | None = None
+    by: str | None = None
+    at: str | None = None
+    words: str | None = None  # "现场核查调整：申报 X → 核实 Y（调研核实，日期，说明）"
+
+
+class Visit(Result):
+    id: int
+    call: int
+    submission: int
+    submission_title: str
+    timezone: str
+    starts_at: str  # UTC
+    starts_local: str  # in the call's zone, named ("2027年4月2日 09:30（北京时间）")
+    place: str
+    status: VisitStatus
+    team: list[VisitMember]
+    notice: str | None  # the notice as mailed
+    checklist: list[ChecklistItem] | None  # None: not shown to this reader (the applicant)
+    report: str | None
+    evidence: list[Evidence] | None
+    figures: list[FigureCheck] | None  # the applicant sees them once the visit is done
+    done_at: str | None
+    blind: bool
+    can: dict[str, bool]  # visit.manage, visit.record for this reader

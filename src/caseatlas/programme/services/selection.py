@@ -11,6 +11,7 @@ exist yet); once published, decisions are fixed until an organizer reopens them 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ from ...services.rules import now_iso
 from ...store import programmes as store
 from ...store import revisions as revision_store
 from ...store import rounds as round_store
+from ...store import visits as visit_store
 from ...text.numbers import format_quantity
 from ...vocab import (
     COMMENT_HEADING,
@@ -32,6 +34,7 @@ from ...vocab import (
     PROGRAMME_EXPORT_TABLES,
     STATUS_WORDS_ZH,
 )
+from ..domain import verdicts
 from ..domain.phases import over_quota
 from ..domain.prefill import submission_lines
 from ..domain.scoring import rank, weighted_total
@@ -346,11 +349,15 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Sele
     for c in cases:
         c.text = "\n".join(lines[n - 1].text for n in range(c.start_line, c.end_line + 1))
     text = "\n".join(raws)
+    # A verdict's provenance (who, why) is stored with the figure, not printed: it changes the book too.
+    checked = json.dumps([d.outcome.get("verified") for d in stated], ensure_ascii=False, sort_keys=True)
     doc = Document(
         source_file=f"programme-{prog['slug']}.md",
         source_path=f"programme:{prog['slug']}/call:{call['id']}",
         format="md",
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sha256=hashlib.sha256(
+            (text + checked if any(d.outcome.get("verified") for d in stated) else text).encode()
+        ).hexdigest(),
         lines=lines,
         encoding="utf-8",
     )
@@ -383,7 +390,10 @@ def _declared_line(o: dict) -> str:
     figure = format_quantity(o["value"], o["unit"], "zh", value_max=o.get("value_max"))
     period = PERIOD_LABELS.get(o["period"], ("",))[0] if o["period"] != "unspecified" else ""
     before, after = STATUS_WORDS_ZH.get(status, ("", ""))
-    return f"{before}{period}{label}{figure}{after}。"
+    # A figure a site visit verified is printed at the value found, its verdict and day after it in
+    # words (never the declared figure beside it: the line is read back as one value).
+    note = verdicts.printed_note(o)
+    return f"{before}{period}{label}{figure}{after}{note}。"
 
 
 def _same_figure(a: float, b: float) -> bool:
@@ -411,12 +421,13 @@ def _add_declared(stated: list[Declared]):
             facts = case.facts
             quote = by_no[line].raw
             evidence = [Evidence(quote, line)]
+            said_value = o.get("declared_value", o["value"])  # what the text states: the value declared
             same = [
                 x
                 for x in facts.outcomes
                 if x.origin != "declared"
                 and x.unit == o["unit"]
-                and _same_figure(x.value, o["value"])
+                and _same_figure(x.value, said_value)
                 and x.value_max is None
             ]
             for x in same:
@@ -443,6 +454,7 @@ def _add_declared(stated: list[Declared]):
                 evidence=evidence,
                 status=o.get("status") or "achieved",
                 origin="declared",
+                verification=o.get("verified"),  # a site visit's verdict, with the value declared and why
             )
             gone = {id(x) for x in same}  # the declared record takes the place of the first one it replaces
             at = next((k for k, x in enumerate(facts.outcomes) if id(x) in gone), len(facts.outcomes))
@@ -485,6 +497,13 @@ def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
         )
     check_quota(conn, call)
     chosen = [dict(s) for s in subs if s["decision"] == "accept"]
+    # Each declared figure with the site visits' verdict that holds: an adjusted one is published at
+    # the value found, with the value declared and why (programme/domain/verdicts.py).
+    found = visit_store.verdicts_of(conn, [s["id"] for s in chosen])
+    for s in chosen:
+        mine = [v for v in found if v["submission_id"] == s["id"]]
+        if mine:
+            s["outcomes"] = verdicts.with_verdicts(s["outcomes"], mine, call["timezone"])
     if not chosen:
         raise CaseAtlasError("no submission is accepted: nothing to publish")
     revs = store.reviews_of(conn, call_id)

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ...checks import check_case
+from ...checks import check_case, check_unstated
 from ...errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from ...extract import extract_case
 from ...readers import read_upload
@@ -23,6 +23,7 @@ from ...store import programmes as store
 from ...text.numbers import format_quantity, is_number, parse_number
 from ...text.times import local_time
 from ...vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
+from ..domain import verdicts
 from ..domain.prefill import prefill, submission_lines
 from . import blind as blind_view
 from . import rounds
@@ -155,15 +156,18 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
     return out
 
 
-def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
-    """What the extractor finds in the submission's text: reviewers see it beside the claims."""
+def _facts(title: str, org: str | None, sections: list[dict], visited: list[dict] | None = None) -> dict:
+    """What the extractor finds in the submission's text: reviewers see it beside the claims.
+    `visited`: the declared figures with the site visit's verdicts that hold (`verified`): the
+    checks then take an adjusted figure at its value found and flag one not verifiable."""
     lines = submission_lines(title, org, sections)
     if not lines:
         return {"outcomes": [], "attributes": []}
     f = extract_case(lines, title, org, None)
     # The claim checks, as on the library's cases: the applicant sees them before submitting,
     # the reviewers beside the figures.
-    found = check_case(f.outcomes, {ln.no: ln for ln in lines})
+    checked, unstated = verdicts.for_checks(f.outcomes, visited or [])
+    found = check_case(checked, {ln.no: ln for ln in lines}) + check_unstated(unstated)
     return {
         "outcomes": [
             {
@@ -194,6 +198,39 @@ def _facts(title: str, org: str | None, sections: list[dict]) -> dict:
             for x in found
         ],
     }
+
+
+def refresh_checks(conn, submission_id: int, visited: list[dict]) -> None:
+    """The submission's facts and claim checks computed again, with `visited` (the declared figures
+    with the site visits' verdicts that hold: programme/services/visits.py), in the caller's transaction."""
+    sub = store.get_submission(conn, submission_id)
+    store.update_submission(
+        conn, submission_id, facts=_facts(sub["title"], sub["organization"], sub["sections"], visited)
+    )
+
+
+def _visited(conn, submission_id: int, outcomes: list[dict], call: dict) -> list[dict]:
+    """The declared figures with the site visits' verdicts that hold on them."""
+    from ...store import visits as visit_store
+
+    declared = [o for o in outcomes or [] if o.get("confirmed", True)]
+    return verdicts.with_verdicts(declared, visit_store.verdicts_of(conn, [submission_id]), call["timezone"])
+
+
+def _with_verified(conn, submission_id: int, outcomes: list[dict], call: dict) -> list[dict]:
+    """Each declared outcome as declared, with what a done site visit found of it (`verified`: the
+    verdict, the value found, which visit, who, when, why, and the words pages show)."""
+    held = {
+        verdicts.figure_key({**o, "value": o.get("declared_value", o["value"])}): o
+        for o in _visited(conn, submission_id, outcomes, call)
+        if o.get("verified")
+    }
+    out = []
+    for o in outcomes or []:
+        v = held.get(verdicts.figure_key(o)) if o.get("confirmed", True) else None
+        found = {**v["verified"], "value": v["value"], "words": verdicts.adjustment_words(v)} if v else None
+        out.append({**o, "verified": found} if found else o)  # unvisited: as declared, nothing added
+    return out
 
 
 def flag_key(check: str, quotes: list[str]) -> str:
@@ -358,7 +395,10 @@ def save(
         if outcomes is not None:
             values["outcomes"] = _clean_outcomes(outcomes)
         values["facts"] = _facts(
-            values.get("title", sub["title"]), sub["organization"], values.get("sections", sub["sections"])
+            values.get("title", sub["title"]),
+            sub["organization"],
+            values.get("sections", sub["sections"]),
+            _visited(conn, submission_id, values.get("outcomes", sub["outcomes"]), call),
         )
         store.update_submission(conn, submission_id, **values)
         audit.record(
@@ -527,6 +567,7 @@ def get(ctx: Context, submission_id: int) -> dict:
         for f in (out["facts"] or {}).get("flags", []):  # each flag with the applicant's answer, if any
             f["key"] = flag_key(f["check"], f["quotes"])
             f["answer"] = answers.get(f["key"], {}).get("answer")
+        out["outcomes"] = _with_verified(conn, submission_id, out["outcomes"], call)
         out["organization"] = sub["organization"]
         out["applicant"] = sub["applicant"]
         out["blind"] = blind

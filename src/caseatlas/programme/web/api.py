@@ -360,3 +360,6 @@ from . import api_revisions  # noqa: E402  (revision requests and withdrawal, is
 
 router.include_router(api_revisions.router)
 router.include_router(api_rounds.router)  # rounds of review (issue 25)
+from . import api_visits  # noqa: E402  (site visits: their own router)
+
+router.include_router(api_visits.router)

@@ -18,7 +18,7 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
-from ..services import calls, reviews, revisions, rounds, selection, submissions
+from ..services import calls, reviews, revisions, rounds, selection, submissions, visits
 from . import pages_rounds
 from .api_rounds import RoundQuery
 
@@ -361,6 +361,7 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
         kind_units=KIND_UNITS,
         blank_rows=BLANK_OUTCOME_ROWS,
         message=message,
+        visits=visits.list_for_submission(ctx, submission_id),
     )
 
 
@@ -467,3 +468,6 @@ from . import pages_revisions  # noqa: E402  (revision requests and withdrawal, 
 
 router.include_router(pages_revisions.router)
 router.include_router(pages_rounds.router)  # rounds of review (issue 25)
+from . import pages_visits  # noqa: E402  (site visits: their own pages)
+
+router.include_router(pages_visits.router)

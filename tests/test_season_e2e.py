@@ -127,6 +127,7 @@ class Season:
         self.ids: dict[str, int] = {}
         self.rounds: dict[str, int] = {}
         self.first_scores: dict[int, float] = {}
+        self.case_path = ""
 
     def as_(self, username: str) -> Person:
         if username not in self.people:
@@ -326,6 +327,41 @@ def step_revision(s: Season) -> None:
     s.review("rev3", a, dict.fromkeys(criteria, "5"), "复评（会评/答辩）")
 
 
+def step_site_visit(s: Season) -> None:
+    """调研核实 of A's revised figure: planned from the submission's page (the notice mailed to the
+    applicant and the team), the team's lead adjusts the figure, files the report, marks it done."""
+    a = s.ids["appa"]
+    org = s.as_("org1")
+    page = org.go(f"/submissions/{a}")
+    page.click("#visit-plan summary")
+    page.fill("#p-time", "2027-03-12T09:30")
+    page.fill("#p-place", "甲能源科技有限公司屋顶光伏电站")
+    page.fill("#p-team", "rev3, org1")
+    page.fill("#p-lead", "rev3")
+    page.click("#visit-plan-form button[type=submit]")
+    page.wait_for_selector("#visit-facts")
+    assert "2027年3月12日 09:30（北京时间）" in page.inner_text("#visit-time")
+    visit_path = page.url.split(s.url, 1)[1].split("?")[0]
+
+    def noticed():
+        return sorted(to for to in ("appa", "rev3", "org1") for t, _ in _mails(s.smtp, f"{to}@example.org") if "调研核实" in t)
+
+    assert _wait(lambda: noticed() == ["appa", "org1", "rev3"], "the visit notices")
+    rv = s.as_("rev3")
+    page = rv.go(visit_path)
+    row = page.locator("tr[data-kind=co2e_reduction]")
+    assert "1,200" in row.inner_text()  # the revised figure is the one verified
+    row.locator("select[name=verdict]").select_option("adjusted")
+    row.locator("input[name=value]").fill("1100吨")
+    row.locator("input[name=note]").fill("按电表读数核算")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#message")
+    page.fill("#report-text", "现场核查完成：装机属实，减排量按电表读数调整为 1100 吨。")
+    rv.click("#visit-done")
+    assert page.get_attribute("#visit-status", "data-status") == "done"
+    shot(page, "season-visit-done")
+
+
 def step_final_round(s: Season) -> None:
     org = s.as_("org1")
     a, b = s.ids["appa"], s.ids["appb"]
@@ -339,6 +375,10 @@ def step_final_round(s: Season) -> None:
     for sid, v in ((a, "5"), (b, "2")):
         page = s.as_("rev3").go(f"/submissions/{sid}")
         assert page.locator("#earlier-scores").count() == 0  # 终评's panel judges afresh
+        if sid == a:  # the visit report feeds the round: the value found and why
+            visits = page.inner_text("#visits")
+            assert "申报 1,200吨二氧化碳当量 → 核实 1,100吨二氧化碳当量" in visits and "按电表读数核算" in visits
+            assert "按电表读数调整" in page.text_content("#visits .visit-report")
         criteria = [x.get_attribute("id")[len("score-") :] for x in page.locator("input[id^=score-]").all()]
         s.review("rev3", sid, dict.fromkeys(criteria, v), "终评")
     page = org.go(f"/calls/{s.call}/ranking")
@@ -367,13 +407,16 @@ def step_decisions(s: Season) -> None:
     page.wait_for_selector("ol.hits li.hit")
     assert page.locator("ol.hits li.hit").count() == 1
     assert "园区屋顶分布式光伏" in page.inner_text("ol.hits")
-    # the library: the revised declared figure, said to be declared
+    # the library: the figure as the visit found it, with the declared (revised) value and why
     anon = s.as_("appb")
     page = anon.go("/search?q=" + "屋顶分布式光伏")
     page.click("ol.hits li.hit a:has-text('园区屋顶分布式光伏')")
     page.wait_for_selector("ul.metrics")
     declared = [t for t in page.locator("ul.metrics li").all_inner_texts() if "申报" in t]
-    assert len(declared) == 1 and "1,200" in declared[0], declared
+    assert len(declared) == 1, declared
+    assert "1,100" in declared[0] and "现场核查调整：申报 1,200吨二氧化碳当量 → 核实 1,100吨二氧化碳当量" in declared[0]
+    assert "调研核实，2027年3月12日" in declared[0] and "按电表读数核算" in declared[0], declared
+    s.case_path = page.url.split(s.url, 1)[1]
     page = anon.go("/search?q=" + "窑炉余热回收")
     assert "窑炉余热回收发电" not in page.inner_text("main")
     page = anon.go(f"/submissions/{b}")
@@ -397,6 +440,8 @@ def step_book(s: Season) -> None:
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)
     assert "园区屋顶分布式光伏" in text and "窑炉余热回收发电" not in text and "城市公交全面电动化" not in text
+    flat = re.sub(r"\s+", "", text)
+    assert "1,100吨二氧化碳当量（调研核实" in flat, flat[:4000]  # the figure as the visit found it
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -412,6 +457,7 @@ STEPS = [
     step_first_round,
     step_shortlist_to_second,
     step_revision,
+    step_site_visit,
     step_final_round,
     step_decisions,
     step_book,

@@ -199,13 +199,17 @@ def step_call_and_submissions(s: Season) -> None:
         ]
         outcome = {"kind": "co2e_reduction", "value": tco2e, "unit": "tCO2e", "period": "annual"}
         sub = app.api(
-            "POST", f"/calls/{s.call}/submissions", {"title": title, "domain": domain, "sections": sections, "outcomes": [outcome]}
+            "POST",
+            f"/calls/{s.call}/submissions",
+            {"title": title, "domain": domain, "sections": sections, "outcomes": [outcome]},
         )
         app.api("POST", f"/submissions/{sub['id']}/submit", {})
         s.ids[who] = sub["id"]
     # each applicant got the receipt; and sees the case submitted on its page
     for who, (_, title, *_r) in CASES.items():
-        receipt = _wait(lambda: [b for t, b in _mails(s.smtp, f"{who}@example.org") if "已收到" in t], "a receipt")
+        receipt = _wait(
+            lambda who=who: [b for t, b in _mails(s.smtp, f"{who}@example.org") if "已收到" in t], "a receipt"
+        )
         assert title in receipt[0]
     page = s.as_("appa").go(f"/submissions/{s.ids['appa']}")
     assert page.get_attribute("#sub-status", "data-status") == "submitted"
@@ -239,6 +243,7 @@ def step_formal_check(s: Season) -> None:
     page.fill(f"#reasons-{c}", "请补写第三部分并上传项目证明材料。")
     org.click(f"#save-check-{c}")
     assert page.get_attribute(f"#check-{c}", "data-verdict") == "return"
+
     def formal(to):
         return [(t, b) for t, b in _mails(s.smtp, to) if "形式审查" in t]
 
@@ -301,7 +306,9 @@ def step_revision(s: Season) -> None:
     org.click("#request-revision", "#revision-state")
     assert page.get_attribute("#revision-state", "data-state") == "open"
     assert page.inner_text("#revision-deadline") == "2027年3月20日 18:00（北京时间）"
-    body = _wait(lambda: [b for t, b in _mails(s.smtp, "appa@example.org") if "请说明光伏装机规模" in b], "the request")[0]
+    body = _wait(
+        lambda: [b for t, b in _mails(s.smtp, "appa@example.org") if "请说明光伏装机规模" in b], "the request"
+    )[0]
     assert "2027年3月20日 18:00（北京时间）" in body and f"/submissions/{a}" in body
 
     app = s.as_("appa")
@@ -344,7 +351,9 @@ def step_site_visit(s: Season) -> None:
     visit_path = page.url.split(s.url, 1)[1].split("?")[0]
 
     def noticed():
-        return sorted(to for to in ("appa", "rev3", "org1") for t, _ in _mails(s.smtp, f"{to}@example.org") if "调研核实" in t)
+        return sorted(
+            to for to in ("appa", "rev3", "org1") for t, _ in _mails(s.smtp, f"{to}@example.org") if "调研核实" in t
+        )
 
     assert _wait(lambda: noticed() == ["appa", "org1", "rev3"], "the visit notices")
     rv = s.as_("rev3")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header, make_header
 
 import pytest
@@ -40,12 +40,23 @@ from caseatlas.store import open_engine
 PASSWORD = "correct horse battery"
 # The season's clock: 1 March 2027, 10:00 in Beijing. Every service reads time from it.
 START = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
+BEIJING = timezone(timedelta(hours=8))
+SUBMISSION_DEADLINE = "2027-03-10T23:59"  # as typed, Beijing time
+REVIEW_DEADLINE = "2027-03-25T23:59"
+
+
+def beijing(text: str) -> datetime:
+    """A moment written in Beijing time."""
+    return datetime.fromisoformat(text).replace(tzinfo=BEIJING)
+
+
 CALL = "2027 企业气候行动案例征集"
 CASES = {  # applicant → (organization, title, domain, declared annual tCO2e)
     "appa": ("甲能源科技有限公司", "园区屋顶分布式光伏", "能源转型", 960),
     "appb": ("乙制造股份有限公司", "窑炉余热回收发电", "绿色制造", 540),
     "appc": ("丙交通集团有限公司", "城市公交全面电动化", "能源转型", 300),
 }
+DRAFT = ("丁建材有限公司", "低碳水泥试点", "绿色制造")  # appd's, never submitted
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +79,7 @@ class Person:
         self.url = url
         self.username = username
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        self.context.set_default_timeout(10_000)  # a step that hangs fails fast, with its page
         self.page = self.context.new_page()
         r = self.context.request.post(f"{url}/api/v1/login", data={"username": username, "password": PASSWORD})
         assert r.ok, r.text()
@@ -120,8 +132,8 @@ def _off_the_loop(work):
 class Season:
     """The season's people and ids, as the steps build them."""
 
-    def __init__(self, browser, url: str, engine, smtp):  # noqa: F811
-        self.browser, self.url, self.engine, self.smtp = browser, url, engine, smtp
+    def __init__(self, browser, url: str, engine, smtp, set_clock):  # noqa: F811
+        self.browser, self.url, self.engine, self.smtp, self.set_clock = browser, url, engine, smtp, set_clock
         self.people: dict[str, Person] = {}
         self.call: int = 0
         self.ids: dict[str, int] = {}
@@ -167,7 +179,8 @@ def step_call_and_submissions(s: Season) -> None:
     page.fill("#year", "2027")
     page.fill("#organizers", "某气候行动促进中心")
     page.fill("#domains", "能源转型\n绿色制造")
-    page.fill("#submission_deadline", "2027-03-31T23:59")
+    page.fill("#submission_deadline", SUBMISSION_DEADLINE)
+    page.fill("#review_deadline", REVIEW_DEADLINE)
     page.fill("#k", "2")
     org.click("#new-call button[type=submit]", "#phase")
     s.call = int(re.search(r"/calls/(\d+)", page.url).group(1))
@@ -181,7 +194,7 @@ def step_call_and_submissions(s: Season) -> None:
     assert page.get_attribute("#phase", "data-phase") == "submission"
     assert page.locator("#call-rounds li").count() == 4
     # the deadline as people read it: the call's zone, Chinese form
-    assert "2027年3月31日 23:59（北京时间）" in page.inner_text("main")
+    assert "2027年3月10日 23:59（北京时间）" in page.inner_text("main")
 
     # bulk setup through the API: the panel; each applicant's typed case with a declared figure
     for name, aff in (("rev1", "某大学"), ("rev2", "某研究院"), ("rev3", "某协会")):
@@ -205,6 +218,11 @@ def step_call_and_submissions(s: Season) -> None:
         )
         app.api("POST", f"/submissions/{sub['id']}/submit", {})
         s.ids[who] = sub["id"]
+    # a fourth applicant leaves a draft (the draft reminders are for them)
+    draft = s.as_("appd").api(
+        "POST", f"/calls/{s.call}/submissions", {"title": DRAFT[1], "domain": DRAFT[2], "sections": [], "outcomes": []}
+    )
+    s.ids["appd"] = draft["id"]
     # each applicant got the receipt; and sees the case submitted on its page
     for who, (_, title, *_r) in CASES.items():
         receipt = _wait(
@@ -218,10 +236,19 @@ def step_call_and_submissions(s: Season) -> None:
     org.api("PATCH", f"/rounds/{s.rounds['first']}", {"pool": ["rev1", "rev2"], "k": 2})
     org.api("PATCH", f"/rounds/{s.rounds['second']}", {"pool": ["rev3"], "k": 1})
     org.api("PATCH", f"/rounds/{s.rounds['final']}", {"pool": ["rev3"], "k": 1, "see_earlier": False})
-    # the organizer closes submissions
-    page = org.go(f"/calls/{s.call}")
-    org.click("#advance")
+
+
+def step_deadline_passes(s: Season) -> None:
+    """The submission deadline closes the call by the clock alone: the review phase, the draft
+    left out of the season."""
+    s.set_clock(beijing("2027-03-11T09:00"))
+    page = s.as_("org1").go(f"/calls/{s.call}")
     assert page.get_attribute("#phase", "data-phase") == "review"
+    r = s.as_("appd").context.request.post(
+        f"{s.url}/api/v1/submissions/{s.ids['appd']}/submit", headers={"X-CSRF-Token": s.as_("appd").csrf}
+    )
+    assert r.status == 403, r.text()  # the deadline has passed: the draft can no longer be submitted
+    assert s.as_("appd").go(f"/submissions/{s.ids['appd']}").locator("#submit").count() == 0
 
 
 def step_formal_check(s: Season) -> None:
@@ -268,6 +295,12 @@ def step_first_round(s: Season) -> None:
     for reviewer in ("rev1", "rev2"):
         listed = s.as_(reviewer).go(f"/calls/{s.call}").locator("#submissions tbody tr").all()
         assert {int(x.get_attribute("data-id")) for x in listed} == {a, b}  # C was returned: not in 初评
+
+
+def step_first_round_scores(s: Season) -> None:
+    """Two days before the review deadline, the 初评 reviewers score."""
+    s.set_clock(beijing("2027-03-23T12:00"))
+    a, b = s.ids["appa"], s.ids["appb"]
     marks = {("rev1", a): "5", ("rev2", a): "4", ("rev1", b): "3", ("rev2", b): "4"}
     for (reviewer, sid), v in marks.items():
         s.review(reviewer, sid, {k: v for k in ("impact", "replicability", "sustainability")}, "初评（函评）")
@@ -302,14 +335,14 @@ def step_revision(s: Season) -> None:
     org = s.as_("org1")
     page = org.go(f"/submissions/{a}")
     page.fill("#revision-requests-in", "1. 请说明光伏装机规模。\n2. 请补充减排量的核算依据。")
-    page.fill("#revision-deadline-in", "2027-03-20T18:00")
+    page.fill("#revision-deadline-in", "2027-03-24T18:00")
     org.click("#request-revision", "#revision-state")
     assert page.get_attribute("#revision-state", "data-state") == "open"
-    assert page.inner_text("#revision-deadline") == "2027年3月20日 18:00（北京时间）"
+    assert page.inner_text("#revision-deadline") == "2027年3月24日 18:00（北京时间）"
     body = _wait(
         lambda: [b for t, b in _mails(s.smtp, "appa@example.org") if "请说明光伏装机规模" in b], "the request"
     )[0]
-    assert "2027年3月20日 18:00（北京时间）" in body and f"/submissions/{a}" in body
+    assert "2027年3月24日 18:00（北京时间）" in body and f"/submissions/{a}" in body
 
     app = s.as_("appa")
     page = app.go(f"/submissions/{a}")
@@ -341,13 +374,13 @@ def step_site_visit(s: Season) -> None:
     org = s.as_("org1")
     page = org.go(f"/submissions/{a}")
     page.click("#visit-plan summary")
-    page.fill("#p-time", "2027-03-12T09:30")
+    page.fill("#p-time", "2027-03-24T09:30")
     page.fill("#p-place", "甲能源科技有限公司屋顶光伏电站")
     page.fill("#p-team", "rev3, org1")
     page.fill("#p-lead", "rev3")
     page.click("#visit-plan-form button[type=submit]")
     page.wait_for_selector("#visit-facts")
-    assert "2027年3月12日 09:30（北京时间）" in page.inner_text("#visit-time")
+    assert "2027年3月24日 09:30（北京时间）" in page.inner_text("#visit-time")
     visit_path = page.url.split(s.url, 1)[1].split("?")[0]
 
     def noticed():
@@ -356,6 +389,7 @@ def step_site_visit(s: Season) -> None:
         )
 
     assert _wait(lambda: noticed() == ["appa", "org1", "rev3"], "the visit notices")
+    s.set_clock(beijing("2027-03-24T14:00"))  # the team is back from the site
     rv = s.as_("rev3")
     page = rv.go(visit_path)
     row = page.locator("tr[data-kind=co2e_reduction]")
@@ -424,7 +458,7 @@ def step_decisions(s: Season) -> None:
     declared = [t for t in page.locator("ul.metrics li").all_inner_texts() if "申报" in t]
     assert len(declared) == 1, declared
     assert "1,100" in declared[0] and "现场核查调整：申报 1,200吨二氧化碳当量 → 核实 1,100吨二氧化碳当量" in declared[0]
-    assert "调研核实，2027年3月12日" in declared[0] and "按电表读数核算" in declared[0], declared
+    assert "调研核实，2027年3月24日" in declared[0] and "按电表读数核算" in declared[0], declared
     s.case_path = page.url.split(s.url, 1)[1]
     page = anon.go("/search?q=" + "窑炉余热回收")
     assert "窑炉余热回收发电" not in page.inner_text("main")
@@ -462,8 +496,10 @@ def _pdf_text(pdf: bytes) -> str:
 
 STEPS = [
     step_call_and_submissions,
+    step_deadline_passes,
     step_formal_check,
     step_first_round,
+    step_first_round_scores,
     step_shortlist_to_second,
     step_revision,
     step_site_visit,
@@ -477,12 +513,12 @@ def test_a_season_end_to_end(db_path, browser, smtp, clock):  # noqa: F811
     engine = open_engine(db_path)
     root = Context(engine, system_actor())
     accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
-    for who, (company, *_rest) in CASES.items():
+    for who, (company, *_rest) in [*CASES.items(), ("appd", DRAFT)]:
         accounts.register(Context(engine), who, PASSWORD, company, f"{who}@example.org")
     timings = []
     try:
         with Server(str(db_path), worker=False, periodic=False) as site:
-            season = Season(browser, site.url, engine, smtp)
+            season = Season(browser, site.url, engine, smtp, clock)
             try:
                 for step in STEPS:
                     t0 = time.monotonic()

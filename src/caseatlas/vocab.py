@@ -165,9 +165,24 @@ NOTIFICATION_KINDS = (
     "review_assigned",
     "decision",
     "conflict_found",
-    "invitation",
+    "invitation",  # to a call's panel: accept or decline (issue 25)
+    "account_invitation",  # an account made without a password: choose one
     "password_reset",
+    "reminder_draft",
+    "reminder_review",
+    "revision_request",
+    "visit_notice",
+    "formal_check",
 )
+# Kinds whose mail carries a secret link: the outbox keeps the body without it, and a resend or
+# retry issues a fresh link rather than sending what is stored.
+SECRET_NOTIFICATION_KINDS = ("invitation", "account_invitation", "password_reset")
+# Reminders are automatic mails (RFC 3834 Auto-Submitted: auto-generated): nobody should reply.
+AUTOMATIC_NOTIFICATION_KINDS = ("reminder_draft", "reminder_review")
+NOTIFICATION_STATUSES = ("queued", "sent", "failed", "unsent")
+MAIL_LANGS = ("zh", "en")
+INVITATION_STATUSES = ("pending", "accepted", "declined")
+REMINDER_OFFSETS = (3, 1)  # days before a deadline a reminder goes, unless the call sets its own
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 
 # Who may do what. Anonymous readers can read the public library, as before accounts existed.

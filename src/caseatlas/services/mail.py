@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
@@ -374,7 +374,7 @@ def _split(text: str, name: str) -> tuple[str, str]:
     return head.removeprefix("Subject:").strip(), body
 
 
-@lru_cache(maxsize=None)
+@cache
 def default(kind: str, lang: str) -> Template:
     """The template shipped with the package."""
     if kind not in NOTIFICATION_KINDS or lang not in MAIL_LANGS:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from ...errors import CaseAtlasError, Conflict, NotFound
-from ...services import accounts, audit, notify
+from ...services import accounts, audit, mail, notify
 from ...services.context import Actor, Context, require
 from ...services.rules import CallView, SubmissionView, now_iso
 from ...store import accounts as accounts_store
@@ -429,14 +429,14 @@ def publish(ctx: Context, call_id: int) -> dict:
             raise CaseAtlasError("set a submission deadline before publishing the call")
         store.update_call(conn, call_id, published_at=now_iso())
         for m in store.members(conn, call_id):
-            notify.queue(
+            notify.queue_template(
                 conn,
-                call_id,
+                call,
                 "call_published",
                 m["email"],
-                f"[案例征集] {call['title']} 已发布",
-                f"案例征集“{call['title']}”已发布，申报截止时间：{call['submission_deadline']}。",
+                {"name": m["display_name"] or m["username"], "deadline": mail.At(call["submission_deadline"])},
                 pending,
+                recipient_id=m["user_id"],
             )
         audit.record(conn, ctx, "programme.publish", f"call:{call_id}")
         out = _public(conn, store.get_call(conn, call_id), ctx.actor)

@@ -4,7 +4,7 @@ per-criterion scores, confidence and a draft 专家点评, and a discussion per 
 from __future__ import annotations
 
 from ...errors import CaseAtlasError, Conflict, NotFound
-from ...services import audit, notify
+from ...services import audit, mail, notify
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
@@ -54,22 +54,27 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         )
         result = solve(problem)
         stamp = now_iso()
-        emails = {m["user_id"]: m["email"] for m in panel}
+        people = {m["user_id"]: m for m in panel}
         by_id = {s["id"]: s for s in subs}  # the mail names each case as its reviewer sees it (blind calls)
         titles = {(s, r): blind.reviewer_title(conn, call, by_id[s], r) for s, r in result.pairs}
         for s, r in result.pairs:
             store.add_assignment(conn, s, r, "auto", stamp)
-        for r in {r for _, r in result.pairs}:
-            n = sum(1 for _, x in result.pairs if x == r)
-            notify.queue(
+        for r in sorted({r for _, r in result.pairs}):
+            mine = [{"title": titles[s, x], "link": mail.link(f"/submissions/{s}")} for s, x in result.pairs if x == r]
+            notify.queue_template(
                 conn,
-                call_id,
+                call,
                 "review_assigned",
-                emails.get(r),
-                f"[案例评审] 您有 {n} 个新的评审任务",
-                f"“{call['title']}”为您分配了 {n} 个案例：\n"
-                + "\n".join(f"- {titles[s, x]}" for s, x in result.pairs if x == r),
+                people[r]["email"],
+                {
+                    "name": people[r]["display_name"] or people[r]["username"],
+                    "count": len(mine),
+                    "submissions": mine,
+                    "deadline": mail.At(call["review_deadline"] or ""),
+                    "link": mail.link(f"/calls/{call_id}"),
+                },
                 pending,
+                recipient_id=r,
             )
         audit.record(
             conn, ctx, "review.assign", f"call:{call_id}", new=len(result.pairs), short=sum(result.short.values())

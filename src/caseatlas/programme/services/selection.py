@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ...errors import CaseAtlasError, Conflict, NotFound
 from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ...services import audit, library, notify, sheets
+from ...services import audit, library, mail, notify, sheets
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
@@ -417,6 +417,17 @@ class _ToPublish:
     panel: list[dict]
 
 
+def _opinions(conn, call_id: int) -> dict[int, str]:
+    """The panel's opinion of each submission for its decision letter, until the organizer
+    writes one: the submitted reviews' comments, one a line, unsigned (a letter never names a
+    reviewer)."""
+    out: dict[int, list[str]] = {}
+    for r in store.reviews_of(conn, call_id):
+        if r["status"] == "submitted" and (r["comment"] or "").strip():
+            out.setdefault(r["submission_id"], []).append("- " + " ".join(r["comment"].split()))
+    return {sid: "\n".join(lines) for sid, lines in out.items()}
+
+
 def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
     call = load_call(conn, call_id)
     cv = call_view(conn, call)
@@ -496,15 +507,26 @@ def publish(ctx: Context, call_id: int) -> Published:
             conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"], reopened_at=None
         )
         if first_time:
+            comments = _opinions(conn, call_id)
             for s in subs:
-                notify.queue(
+                lang = notify.lang_for(call, s["applicant_id"])
+                notify.queue_template(
                     conn,
-                    call_id,
+                    call,
                     "decision",
                     s["applicant_email"],
-                    f"[案例征集] 评审结果：{s['title']}",
-                    f"您申报的案例“{s['title']}”评审结果：{DECISION_LABELS[s['decision']][0]}。",
+                    {
+                        "name": s["applicant"],
+                        "title": s["title"],
+                        "link": mail.link(f"/submissions/{s['id']}"),
+                        "decision": DECISION_LABELS[s["decision"]][0 if lang == "zh" else 1],
+                        "accepted": s["decision"] == "accept",
+                        "opinion": s.get("opinion") or comments.get(s["id"], ""),
+                        "expert_comment": (by_id.get(s["id"]) or {}).get("final_comment") or "",
+                    },
                     pending,
+                    recipient_id=s["applicant_id"],
+                    lang=lang,
                 )
         audit.record(
             conn,

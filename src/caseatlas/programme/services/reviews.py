@@ -10,7 +10,7 @@ from ...services.rules import now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ..domain.assign import Problem, solve
-from . import blind
+from . import blind, invitations
 from . import conflicts as coi
 from .calls import call_view, conflicts_of, load_call, submission_view
 
@@ -38,7 +38,8 @@ def auto_assign(ctx: Context, call_id: int) -> dict:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
         subs = store.list_submissions(conn, call_id, status="submitted")
-        panel = store.members(conn, call_id, "reviewer")
+        out_of_panel = invitations.declined(conn, call_id)  # declined the invitation: never assigned
+        panel = [m for m in store.members(conn, call_id, "reviewer") if m["user_id"] not in out_of_panel]
         if not subs or not panel:
             raise CaseAtlasError("nothing to assign: the call needs submitted cases and reviewers")
         removed = coi.refresh(conn, call, pending)
@@ -106,6 +107,8 @@ def assign(ctx: Context, submission_id: int, username: str) -> dict:
         sub, call = _load(conn, submission_id)
         require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
         rid = _reviewer(conn, call["id"], username)
+        if rid in invitations.declined(conn, call["id"]):
+            raise Conflict(f"'{username}' declined the invitation to this call's panel")
         why = conflicts_of(conn, call, [sub], write=True).get((submission_id, rid))
         if why:
             raise Conflict(f"'{username}' has a conflict with this submission ({why})")

@@ -13,6 +13,7 @@ from ...vocab import PROGRAMME_EXPORT_TABLES
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.schemas import ErrorBody
 from ..services import calls, records, reviews, selection, submissions
+from . import api_mail
 from . import schemas as s
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -68,6 +69,9 @@ def calls_create(ctx: WriteContext, body: s.CallCreate) -> dict:
         body.quotas,
         body.template,
         [c.model_dump() for c in body.criteria] if body.criteria else None,
+        timezone=body.timezone,
+        reminder_offsets=body.reminder_offsets,
+        mail_lang=body.mail_lang,
     )
 
 
@@ -342,3 +346,6 @@ def export(
     data, media = selection.export_bytes(ctx, call_id, format, table)
     name = f"call-{call_id}-{table}.csv" if format == "csv" else f"call-{call_id}.xlsx"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+router.include_router(api_mail.router)

@@ -37,6 +37,8 @@ BOTH_BACKENDS = {
     "test_organizations",
     "test_conflicts",
     "test_conflicts_e2e",
+    "test_mail",  # the communications centre (issue 25)
+    "test_mail_e2e",
 }
 
 

@@ -321,7 +321,11 @@ def _parse(source: str, kind: str, what: str):
     except TemplateSyntaxError as exc:
         raise TemplateRefused(f"{what}: line {exc.lineno}: {exc.message}") from None
     known = placeholders(kind)
-    unknown = sorted(meta.find_undeclared_variables(ast) - set(known))
+    try:
+        used = meta.find_undeclared_variables(ast)
+    except TemplateError as exc:  # an unknown filter or test
+        raise TemplateRefused(f"{what}: {str(exc).splitlines()[0][:200]}") from None
+    unknown = sorted(used - set(known))
     if unknown:
         raise TemplateRefused(
             f"{what}: unknown placeholder {{{{ {unknown[0]} }}}} for {kind} (known: {', '.join(known)})"

@@ -1,4 +1,4 @@
-"""The communications centre's API, /api/v1: a call's mail templates, the outbox (a call's for
+"""The communications centre's API (under /api/v1): a call's mail templates, the outbox (a call's for
 its organizers, the site's for admins) with retries and resends, the panel's invitations and
 the invitee's answer. Thin shells over `programme/services/communications.py` and
 `invitations.py`, which ask the permission."""
@@ -16,7 +16,8 @@ from ...web.schemas import ErrorBody
 from ..services import communications, invitations, records
 
 _ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
-router = APIRouter(prefix="/api/v1", tags=["communications"], responses=_ERRORS)
+# No prefix of its own: included in `api.router`, whose /api/v1 its paths get.
+router = APIRouter(tags=["communications"], responses=_ERRORS)
 Kind = Literal[NOTIFICATION_KINDS]  # type: ignore[valid-type]
 Lang = Literal[MAIL_LANGS]  # type: ignore[valid-type]
 MailStatus = Literal[NOTIFICATION_STATUSES]  # type: ignore[valid-type]

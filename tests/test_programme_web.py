@@ -72,8 +72,12 @@ def build(db_path, phase: str) -> dict:
         calls.advance(org, call["id"])
     if phase == "decision":
         calls.advance(org, call["id"])
+    with engine.connect() as conn:  # a message of the call (a receipt, unsent: no SMTP server here)
+        from caseatlas.store import mail as mail_store
+
+        mail = mail_store.outbox(conn, call["id"], kind="submission_received")[0]["id"]
     engine.dispose()
-    return {"call": call["id"], "a": ids["appa"], "b": ids["appb"], "att": att["id"]}
+    return {"call": call["id"], "a": ids["appa"], "b": ids["appb"], "att": att["id"], "mail": mail}
 
 
 def allowed(endpoint: str, role: str, phase: str) -> bool:
@@ -99,6 +103,10 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "a.comment": MANAGERS | ({"rev1"} if after else set()),
         "my-conflicts": PANEL,
         "b.conflict": PANEL,
+        # --- communications centre (issue 25): the site's outbox is the admins'; anyone holding
+        # an invitation's link answers it (a made-up token: 404, not a refusal)
+        "outbox.all": {"admin1"},
+        "invitation.answer": set(ROLES),
     }
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
 
@@ -182,6 +190,28 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
         ("my-conflicts", "PUT", f"/api/v1/calls/{c}/my-conflicts", {"json": {"organizations": []}}),
+        # --- communications centre (issue 25): templates, the outbox, invitations
+        ("call.mail_templates", "GET", f"/api/v1/calls/{c}/mail-templates", {}),
+        (
+            "call.mail_template.save",  # an unknown placeholder: 400 when allowed
+            "PUT",
+            f"/api/v1/calls/{c}/mail-templates/decision/zh",
+            {"json": {"subject": "x", "body": "{{ nosuch }}"}},
+        ),
+        (
+            "call.mail_template.preview",
+            "POST",
+            f"/api/v1/calls/{c}/mail-templates/decision/zh/preview",
+            {"json": {"subject": "x", "body": "{{ nosuch }}"}},
+        ),
+        ("call.mail_template.reset", "DELETE", f"/api/v1/calls/{c}/mail-templates/decision/en", {}),  # no change
+        ("call.outbox", "GET", f"/api/v1/calls/{c}/outbox?status=unsent", {}),
+        ("outbox.all", "GET", "/api/v1/outbox", {}),
+        ("mail.get", "GET", f"/api/v1/outbox/{ids['mail']}", {}),
+        ("mail.resend", "POST", f"/api/v1/outbox/{ids['mail']}/resend", {}),  # unsent: 409 when allowed
+        ("mail.retry", "POST", f"/api/v1/outbox/{ids['mail']}/retry", {}),  # unsent again (no SMTP here)
+        ("call.invitations", "GET", f"/api/v1/calls/{c}/invitations", {}),
+        ("invitation.answer", "POST", "/api/v1/invitations/answer", {"json": {"token": "nosuch", "answer": "accept"}}),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
 
@@ -295,7 +325,7 @@ def test_every_programme_route_is_in_the_matrix():
     """A new programme endpoint must be added to the permission matrix."""
     from caseatlas.programme.web import api as programme_api
 
-    ids = {"call": 1, "a": 2, "b": 3, "att": 4}
+    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "mail": 5}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}
     public = {
         ("GET", "/api/v1/presets"),
@@ -330,7 +360,8 @@ def _api_routes(router) -> list[tuple[str, set[str]]]:
 def _shape(url: str) -> str:
     import re
 
-    return re.sub(r"\{[^}]+\}|(?<=/)\d+|(?<=/)nosuchuser", "{}", url.split("?")[0])
+    url = re.sub(r"/mail-templates/[a-z_]+/[a-z]{2}", "/mail-templates/{}/{}", url.split("?")[0])  # issue 25
+    return re.sub(r"\{[^}]+\}|(?<=/)\d+|(?<=/)nosuchuser", "{}", url)
 
 
 def test_applicant_lists_only_own_and_reviewer_never_sees_conflicted(db_path):

@@ -21,6 +21,7 @@ from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
 from ...text.numbers import format_quantity
+from ...text.times import local_time
 from ...vocab import DECISION_LABELS, DECISIONS, KIND_LABELS_ZH, PERIOD_LABELS, PROGRAMME_EXPORT_TABLES
 from ..domain.phases import over_quota
 from ..domain.prefill import submission_lines
@@ -565,8 +566,14 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
         subs = store.list_submissions(conn, call_id)
-        if table == "submissions":
-            return SUBMISSION_COLUMNS, [{c: s.get(c) for c in SUBMISSION_COLUMNS} for s in subs]
+        if table == "submissions":  # a time as people read it: in the call's zone, named
+            return SUBMISSION_COLUMNS, [
+                {
+                    c: local_time(s[c], call["timezone"], empty="") if c == "submitted_at" else s.get(c)
+                    for c in SUBMISSION_COLUMNS
+                }
+                for s in subs
+            ]
         if table == "scores":
             keys = [c["key"] for c in call["criteria"]]
             cols = ["submission", "title", "reviewer", *keys, "total", "confidence", "status", "comment"]

@@ -17,7 +17,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from caseatlas.errors import CaseAtlasError, Conflict
-from caseatlas.programme.services import calls, communications, invitations, reminders, reviews, submissions
+from caseatlas.programme.services import (
+    calls,
+    communications,
+    invitations,
+    reminders,
+    reviews,
+    selection,
+    submissions,
+)
 from caseatlas.services import Actor, Context, accounts, mail, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
@@ -308,6 +316,39 @@ def test_invitation_accept_and_decline_from_the_link(season, smtp, db_path):
     reviews.auto_assign(org, call["id"])
     assigned = {a["reviewer"] for a in reviews.assignments(org, call["id"])}
     assert assigned == {"rev2", "rev3"}
+
+
+def test_decision_letters_carry_the_panels_opinion_and_the_expert_comment(season, smtp):
+    engine, call, org, subs = season
+    for user in subs:
+        submissions.submit(as_user(engine, user), subs[user])
+    calls.advance(org, call["id"])  # submissions close
+    for sid in subs.values():
+        reviews.assign(org, sid, "rev1")
+    rv = as_user(engine, "rev1")
+    scores = {"impact": 4, "replicability": 3, "sustainability": 5}
+    reviews.save_review(rv, subs["appa"], scores, comment="数据翔实，\n可复制。", confidence=3, submit=True)
+    reviews.save_review(rv, subs["appb"], scores, comment="缺少计算依据。", confidence=3, submit=True)
+    calls.advance(org, call["id"])
+    communications.set_opinion(org, subs["appa"], "专家组一致认为该案例路径清晰、可推广。")
+    selection.set_final_comment(org, subs["appa"], "该案例以分布式光伏带动园区减排。")
+    selection.decide(
+        org,
+        call["id"],
+        [{"submission": subs["appa"], "decision": "accept"}, {"submission": subs["appb"], "decision": "reject"}],
+        preview=False,
+    )
+    calls.advance(org, call["id"])
+    selection.publish(org, call["id"])
+    accepted = next(m for m in _mails(smtp, "appa@example.org", 2) if "评审结果" in _subject(m))
+    body = _body(accepted)
+    assert "入选" in body and "专家组一致认为该案例路径清晰、可推广。" in body
+    assert "专家点评" in body and "该案例以分布式光伏带动园区减排。" in body
+    assert "数据翔实" not in body  # the organizer's opinion, not the reviews'
+    rejected = next(m for m in _mails(smtp, "appb@example.org", 2) if "评审结果" in _subject(m))
+    body = _body(rejected)
+    assert "未入选" in body and "- 缺少计算依据。" in body  # no opinion written: the reviews' comments
+    assert "rev1" not in body and "专家点评" not in body  # unsigned; no 专家点评 for a rejected case
 
 
 # --- reminders

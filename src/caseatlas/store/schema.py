@@ -421,6 +421,7 @@ submissions = Table(
     Column("version", Integer, nullable=False, default=0),  # submitted versions so far
     Column("decision", String(16)),  # accept, revise, reject
     Column("final_comment", Text),  # the 专家点评 printed with the case
+    Column("opinion", Text),  # the panel's opinion the organizer writes for the decision letter (migration 0020)
     Column("case_id", String),  # in the published collection
     Column("created_at", String, nullable=False),
     Column("updated_at", String, nullable=False),

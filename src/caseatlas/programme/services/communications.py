@@ -12,11 +12,12 @@ from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
 from ...store import mail as mail_store
+from ...store import programmes as store
 from ...text.times import local_time
 from ...vocab import MAIL_LANGS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES, SECRET_NOTIFICATION_KINDS
 from . import invitations
-from .calls import call_view, load_call
-from .records import MailTemplate, OutboxEntry, OutboxMessage, RenderedMail
+from .calls import call_view, load_call, submission_view
+from .records import MailTemplate, Opinion, OutboxEntry, OutboxMessage, RenderedMail
 
 PAGE = 200
 
@@ -88,6 +89,39 @@ def preview(ctx: Context, call_id: int, kind: str, lang: str, subject: str, body
     subject, body = mail.validate(kind, lang, subject, body)
     s, b = mail.render(mail.Template(kind, lang, subject, body), mail.sample(kind), call["timezone"])
     return RenderedMail(subject=s, body=b)
+
+
+# --- the decision letter's opinion
+
+MAX_OPINION = 10_000
+
+
+def _managed_submission(conn, ctx: Context, submission_id: int) -> dict:
+    sub = store.get_submission(conn, submission_id)
+    if sub is None:
+        raise NotFound(f"no submission {submission_id}")
+    call = load_call(conn, sub["call_id"])
+    require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
+    return sub
+
+
+def opinion(ctx: Context, submission_id: int) -> Opinion:
+    with ctx.engine.connect() as conn:
+        sub = _managed_submission(conn, ctx, submission_id)
+        return Opinion(submission=submission_id, opinion=sub["opinion"])
+
+
+def set_opinion(ctx: Context, submission_id: int, text: str | None) -> Opinion:
+    """The panel's opinion the organizer writes for the decision letter (empty: the submitted
+    reviews' comments go, unsigned)."""
+    text = (text or "").replace("\r\n", "\n").strip() or None
+    if text and len(text) > MAX_OPINION:
+        raise CaseAtlasError(f"opinion: at most {MAX_OPINION} characters")
+    with ctx.engine.begin() as conn:
+        _managed_submission(conn, ctx, submission_id)
+        store.update_submission(conn, submission_id, opinion=text)
+        audit.record(conn, ctx, "selection.opinion", f"submission:{submission_id}")
+        return Opinion(submission=submission_id, opinion=text)
 
 
 # --- the outbox

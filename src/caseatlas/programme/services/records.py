@@ -87,6 +87,14 @@ class MailTemplate(Result):
     updated: str = ""  # when, in the call's zone
 
 
+class Opinion(Result):
+    """The panel's opinion of a submission as its decision letter carries it (None: the reviews'
+    comments go instead)."""
+
+    submission: int
+    opinion: str | None
+
+
 class RenderedMail(Result):
     subject: str
     body: str

@@ -28,6 +28,10 @@ class TemplateIn(BaseModel):
     body: Annotated[str, StringConstraints(max_length=20_000)]
 
 
+class OpinionIn(BaseModel):
+    text: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
 class InvitationAnswerIn(BaseModel):
     token: Annotated[str, StringConstraints(max_length=128)]  # in the body: a secret is never in a URL
     answer: Literal["accept", "decline"]
@@ -116,6 +120,15 @@ def outbox_retry(ctx: WriteContext, notification_id: RowId) -> records.OutboxMes
 )
 def outbox_resend(ctx: WriteContext, notification_id: RowId) -> records.OutboxMessage:
     return communications.resend(ctx, notification_id)
+
+
+@router.put(
+    "/submissions/{submission_id}/opinion",
+    summary="The panel's opinion the decision letter carries (empty: the reviews' comments)",
+    response_model=records.Opinion,
+)
+def opinion_set(ctx: WriteContext, submission_id: RowId, body: OpinionIn) -> records.Opinion:
+    return communications.set_opinion(ctx, submission_id, body.text)
 
 
 @router.get(

@@ -18,7 +18,7 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
-from ..services import calls, invitations, reviews, selection, submissions
+from ..services import calls, communications, invitations, reviews, selection, submissions
 from . import pages_mail
 
 router = APIRouter(include_in_schema=False)
@@ -357,6 +357,8 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
         kind_units=KIND_UNITS,
         blank_rows=BLANK_OUTCOME_ROWS,
         message=message,
+        # the decision letter's opinion, for those who manage the call (issue 25)
+        opinion=communications.opinion(ctx, submission_id) if sub["can"].get("programme.manage") else None,
     )
 
 

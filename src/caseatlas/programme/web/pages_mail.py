@@ -133,6 +133,13 @@ def outbox_resend(ctx: WriteContext, notification_id: RowId):
     return _go(f"/outbox/{m.id}", f"{m.status}")
 
 
+@router.post("/submissions/{submission_id}/opinion")
+async def opinion_post(request: Request, ctx: WriteContext, submission_id: RowId):
+    f = await _form(request)
+    communications.set_opinion(ctx, submission_id, f.get("text", ""))
+    return _go(f"/submissions/{submission_id}", "已保存专家组意见")
+
+
 @router.get("/panel-invitations/{token}", response_class=HTMLResponse)
 def invitation_page(request: Request, token: str):
     try:

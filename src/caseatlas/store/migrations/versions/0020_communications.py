@@ -1,6 +1,7 @@
 """The communications centre: per-call mail templates, the outbox's columns (attempts,
 Message-ID, sent time, language, recipient, resend of), panel invitations with accept/decline,
-the reminders' once-only keys, and a call's reminder offsets and mail language.
+the reminders' once-only keys, a call's reminder offsets and mail language, and the panel's
+opinion of a submission that its decision letter carries.
 
 Revision ID: 0020
 Revises: 0016
@@ -19,6 +20,8 @@ def upgrade() -> None:
     with op.batch_alter_table("calls") as batch:
         batch.add_column(sa.Column("reminder_offsets", sa.Text, nullable=False, server_default="[3, 1]"))
         batch.add_column(sa.Column("mail_lang", sa.String(8), nullable=False, server_default="zh"))
+    with op.batch_alter_table("submissions") as batch:
+        batch.add_column(sa.Column("opinion", sa.Text))
     with op.batch_alter_table("notifications") as batch:
         batch.add_column(sa.Column("attempts", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("message_id", sa.Text))
@@ -84,6 +87,8 @@ def downgrade() -> None:
         batch.drop_constraint("fk_notifications_recipient", type_="foreignkey")
         for c in ("resend_of", "recipient_id", "lang", "sent_at", "message_id", "attempts"):
             batch.drop_column(c)
+    with op.batch_alter_table("submissions") as batch:
+        batch.drop_column("opinion")
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("mail_lang")
         batch.drop_column("reminder_offsets")

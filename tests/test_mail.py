@@ -149,6 +149,10 @@ HOSTILE = [
     "{{ config }}",
     "{{ self.__init__.__globals__ }}",
     "{% for s in submissions recursive %}{{ loop(submissions) }}{% endfor %}",
+    "{% set a = name ~ name %}{% set b = a ~ a %}{{ b }}",  # doubling, step by step
+    "{{ '%1000000000s' % name }}",
+    "{{ " + " ~ ".join(["link"] * 40) + " }}",
+    "{{ " + "(" * 3000 + "name" + ")" * 3000 + " }}",
 ]
 
 
@@ -172,6 +176,10 @@ def test_output_is_cut_at_its_limit():
     )
     with pytest.raises(mail.TemplateRefused, match="longer than"):
         mail.render(t, {**mail.sample("review_assigned"), **big}, None)
+    # a filter that would square a long value is stopped before it makes it
+    square = mail.Template("review_assigned", "zh", "s", "{{ name|replace('', name) }}")
+    with pytest.raises(mail.TemplateRefused, match="replace"):
+        mail.render(square, {**mail.sample("review_assigned"), "name": "长" * 5000}, None)
 
 
 def test_unknown_placeholder_is_named_in_a_one_line_400(season, db_path):

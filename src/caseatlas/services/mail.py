@@ -260,9 +260,18 @@ def placeholders(kind: str) -> dict[str, str]:
 
 
 class _Sandbox(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context, operator, left, right):
+        if operator == "%":
+            if isinstance(left, str):  # "%1000000000s" % name
+                raise SecurityError("formatting with '%' is not allowed in a mail template")
+            return left % right
+        if operator == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                if len(left) + len(right) > MAX_OUTPUT:
+                    raise SecurityError(f"'+' making more than {MAX_OUTPUT} characters is not allowed")
+            return left + right
         if operator == "**":
             if isinstance(left, int | float) and isinstance(right, int | float) and abs(right) > 64:
                 raise SecurityError("'**' with an exponent over 64 is not allowed")
@@ -285,14 +294,37 @@ def _env() -> _Sandbox:
     env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict
     env.filters = {k: env.filters[k] for k in FILTERS}
+    env.filters["replace"] = _replace
     return env
+
+
+def _replace(value, old, new, count=None):
+    """Jinja's `replace`, bounded: `opinion|replace("", opinion)` would square a long text."""
+    text, old, new = str(value), str(old), str(new)
+    n = text.count(old) if count is None else min(int(count), text.count(old))
+    if len(text) + n * (len(new) - len(old)) > MAX_OUTPUT:
+        raise SecurityError(f"'replace' making more than {MAX_OUTPUT} characters is not allowed")
+    return text.replace(old, new) if count is None else text.replace(old, new, int(count))
 
 
 class TemplateRefused(CaseAtlasError):
     """A mail template that is not valid for its kind (400), with the reason in one line."""
 
 
-_REFUSED_NODES = (nodes.Macro, nodes.CallBlock, nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+# No macros (recursion), includes or imports (files), and no variables (`set`, `with`): a value
+# built up step by step is how a short template would make a huge mail.
+_REFUSED_NODES = (
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Include,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.Extends,
+    nodes.Assign,
+    nodes.AssignBlock,
+    nodes.With,
+)
+MAX_OPERATIONS = 30  # `~`, `+`, `*` … in a template: each at most adds one value's length to one output
 
 
 def _check_loops(node: nodes.Node, depth: int, kind: str) -> None:
@@ -312,6 +344,12 @@ def _check_loops(node: nodes.Node, depth: int, kind: str) -> None:
             _check_loops(child, depth, kind)
 
 
+def _check_operations(ast: nodes.Node, what: str) -> None:
+    n = sum(len(c.nodes) - 1 for c in ast.find_all(nodes.Concat)) + sum(1 for _ in ast.find_all(nodes.BinExpr))
+    if n > MAX_OPERATIONS:
+        raise TemplateRefused(f"{what}: more than {MAX_OPERATIONS} operations (~, +, * …)")
+
+
 def _parse(source: str, kind: str, what: str):
     env = _env()
     if len(source) > MAX_TEMPLATE:
@@ -320,9 +358,13 @@ def _parse(source: str, kind: str, what: str):
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateRefused(f"{what}: line {exc.lineno}: {exc.message}") from None
+    except RecursionError:  # "((((…" thousands deep
+        raise TemplateRefused(f"{what}: nested too deeply") from None
     known = placeholders(kind)
     try:
         used = meta.find_undeclared_variables(ast)
+    except RecursionError:
+        raise TemplateRefused(f"{what}: nested too deeply") from None
     except TemplateError as exc:  # an unknown filter or test
         raise TemplateRefused(f"{what}: {str(exc).splitlines()[0][:200]}") from None
     unknown = sorted(used - set(known))
@@ -331,8 +373,11 @@ def _parse(source: str, kind: str, what: str):
             f"{what}: unknown placeholder {{{{ {unknown[0]} }}}} for {kind} (known: {', '.join(known)})"
         )
     _check_loops(ast, 0, kind)
+    _check_operations(ast, what)
     try:
         return env.from_string(ast)
+    except RecursionError:
+        raise TemplateRefused(f"{what}: nested too deeply") from None
     except TemplateError as exc:  # an unknown filter or test
         raise TemplateRefused(f"{what}: {str(exc).splitlines()[0][:200]}") from None
 

@@ -20,6 +20,14 @@ from .calls import call_view, load_call, submission_view
 from .records import MailTemplate, Opinion, OutboxEntry, OutboxMessage, RenderedMail
 
 PAGE = 200
+# The kinds a call may word its own way: all but the site's own (a password reset names no call).
+CALL_KINDS = tuple(k for k in NOTIFICATION_KINDS if k != "password_reset")
+
+
+def _call_kind(kind: str, lang: str) -> None:
+    mail.check_kind(kind, lang)
+    if kind not in CALL_KINDS:
+        raise CaseAtlasError(f"{kind} mails are the site's, not a call's: their wording is not set per call")
 
 
 # --- templates
@@ -50,11 +58,11 @@ def templates(ctx: Context, call_id: int) -> list[MailTemplate]:
     with ctx.engine.connect() as conn:
         call = _managed(conn, ctx, call_id)
         own = {(t["kind"], t["lang"]): t for t in mail_store.templates_of(conn, call_id)}
-        return [_template(call, k, lang, own.get((k, lang))) for k in NOTIFICATION_KINDS for lang in MAIL_LANGS]
+        return [_template(call, k, lang, own.get((k, lang))) for k in CALL_KINDS for lang in MAIL_LANGS]
 
 
 def template(ctx: Context, call_id: int, kind: str, lang: str) -> MailTemplate:
-    mail.check_kind(kind, lang)
+    _call_kind(kind, lang)
     with ctx.engine.connect() as conn:
         call = _managed(conn, ctx, call_id)
         return _template(call, kind, lang, mail_store.get_template(conn, call_id, kind, lang))
@@ -62,7 +70,7 @@ def template(ctx: Context, call_id: int, kind: str, lang: str) -> MailTemplate:
 
 def save_template(ctx: Context, call_id: int, kind: str, lang: str, subject: str, body: str) -> MailTemplate:
     """The call's own wording of a kind of mail, checked (placeholders, sandbox, the kind's sample)."""
-    mail.check_kind(kind, lang)
+    _call_kind(kind, lang)
     with ctx.engine.begin() as conn:
         call = _managed(conn, ctx, call_id)
         subject, body = mail.validate(kind, lang, subject, body)
@@ -73,7 +81,7 @@ def save_template(ctx: Context, call_id: int, kind: str, lang: str, subject: str
 
 def reset_template(ctx: Context, call_id: int, kind: str, lang: str) -> MailTemplate:
     """Back to the default wording."""
-    mail.check_kind(kind, lang)
+    _call_kind(kind, lang)
     with ctx.engine.begin() as conn:
         call = _managed(conn, ctx, call_id)
         if mail_store.delete_template(conn, call_id, kind, lang):
@@ -83,7 +91,7 @@ def reset_template(ctx: Context, call_id: int, kind: str, lang: str) -> MailTemp
 
 def preview(ctx: Context, call_id: int, kind: str, lang: str, subject: str, body: str) -> RenderedMail:
     """A template rendered with the kind's sample context, without saving it."""
-    mail.check_kind(kind, lang)
+    _call_kind(kind, lang)
     with ctx.engine.connect() as conn:
         call = _managed(conn, ctx, call_id)
     subject, body = mail.validate(kind, lang, subject, body)

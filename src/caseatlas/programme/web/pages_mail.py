@@ -30,7 +30,8 @@ async def _form(request: Request) -> dict:
 
 
 def _pick(kind: str | None, lang: str | None) -> tuple[str, str]:
-    return (kind if kind in NOTIFICATION_KINDS else NOTIFICATION_KINDS[0], lang if lang in MAIL_LANGS else "zh")
+    kinds = communications.CALL_KINDS
+    return (kind if kind in kinds else kinds[0], lang if lang in MAIL_LANGS else "zh")
 
 
 def _editor(request: Request, ctx, call_id: int, kind: str, lang: str, **extra) -> HTMLResponse:
@@ -45,7 +46,7 @@ def _editor(request: Request, ctx, call_id: int, kind: str, lang: str, **extra) 
         subject=extra.pop("subject", chosen.subject),
         body=extra.pop("body", chosen.body),
         fields=placeholders(kind),
-        kinds=NOTIFICATION_KINDS,
+        kinds=communications.CALL_KINDS,
         **extra,
     )
 

@@ -306,11 +306,11 @@ def test_invitation_accept_and_decline_from_the_link(season, smtp, db_path):
     token = links["rev2"].rsplit("/", 1)[1]
     csrf = browser.cookies.get("caseatlas_csrf")
     r = browser.post(
-        "/api/v1/invitations/answer", json={"token": token, "answer": "accept"}, headers={"X-CSRF-Token": csrf}
+        "/api/v1/panel-invitations/answer", json={"token": token, "answer": "accept"}, headers={"X-CSRF-Token": csrf}
     )
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     r = browser.post(
-        "/api/v1/invitations/answer", json={"token": token, "answer": "decline"}, headers={"X-CSRF-Token": csrf}
+        "/api/v1/panel-invitations/answer", json={"token": token, "answer": "decline"}, headers={"X-CSRF-Token": csrf}
     )
     assert r.status_code == 404
     # the organizers see each answer; a declined reviewer is not assigned, by hand or automatically

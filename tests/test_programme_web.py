@@ -212,7 +212,12 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("mail.retry", "POST", f"/api/v1/outbox/{ids['mail']}/retry", {}),  # unsent again (no SMTP here)
         ("call.invitations", "GET", f"/api/v1/calls/{c}/invitations", {}),
         ("a.opinion", "PUT", f"/api/v1/submissions/{a}/opinion", {"json": {"text": ""}}),
-        ("invitation.answer", "POST", "/api/v1/invitations/answer", {"json": {"token": "nosuch", "answer": "accept"}}),
+        (
+            "invitation.answer",
+            "POST",
+            "/api/v1/panel-invitations/answer",
+            {"json": {"token": "nosuch", "answer": "accept"}},
+        ),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
 

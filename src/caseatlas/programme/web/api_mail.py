@@ -141,7 +141,7 @@ def invitations_list(ctx: ReadContext, call_id: RowId) -> list[records.PanelInvi
 
 
 @router.post(
-    "/invitations/answer",
+    "/panel-invitations/answer",
     summary="Accept or decline an invitation to a panel (the token from the mail's link, in the body)",
     response_model=records.InvitationAnswer,
 )

@@ -30,7 +30,7 @@ from caseatlas.services import Actor, Context, accounts, mail, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
 from caseatlas.store import programmes as pstore
-from caseatlas.vocab import NOTIFICATION_KINDS
+from caseatlas.vocab import NOTIFICATION_KIND_LABELS, NOTIFICATION_KINDS
 from caseatlas.web import create_app
 
 PASSWORD = "correct horse battery"
@@ -128,6 +128,7 @@ def test_every_kind_renders_with_its_sample(lang):
                 assert not ISO_UTC.search(body)
             elif name == "link":
                 assert value in body, (kind, name)  # every link is in the mail, absolute
+        assert kind in NOTIFICATION_KIND_LABELS  # named for people in the editor and the outbox
         # the editor lists each placeholder the default uses, and the check accepts the default
         assert mail.validate(kind, lang, t.subject, t.body) == (t.subject, t.body)
 

@@ -174,6 +174,22 @@ NOTIFICATION_KINDS = (
     "visit_notice",
     "formal_check",
 )
+# Each kind's name for people (Chinese, English): the mail-template editor and the outbox.
+NOTIFICATION_KIND_LABELS = {
+    "call_published": ("征集发布", "Call published"),
+    "submission_received": ("申报回执", "Submission received"),
+    "review_assigned": ("评审分配", "Reviews assigned"),
+    "decision": ("评审结果通知", "Decision letter"),
+    "conflict_found": ("利益冲突", "Conflict found"),
+    "invitation": ("评审邀请", "Invitation to the panel"),
+    "account_invitation": ("账号邀请（设置密码）", "Account invitation"),
+    "password_reset": ("重设密码", "Password reset"),
+    "reminder_draft": ("草稿提醒", "Draft reminder"),
+    "reminder_review": ("评审提醒", "Review reminder"),
+    "revision_request": ("修改要求", "Revision request"),
+    "visit_notice": ("调研核实通知", "Site visit notice"),
+    "formal_check": ("形式审查结果", "Formal check result"),
+}
 # Kinds whose mail carries a secret link: the outbox keeps the body without it, and a resend or
 # retry issues a fresh link rather than sending what is stored.
 SECRET_NOTIFICATION_KINDS = ("invitation", "account_invitation", "password_reset")

@@ -13,12 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ...services import accounts
 from ...services.mail import TemplateRefused, placeholders
-from ...vocab import MAIL_LANGS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES
+from ...vocab import MAIL_LANGS, NOTIFICATION_KIND_LABELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES
 from ...web.deps import ReadContext, RowId, WriteContext, read_context
-from ...web.pages import render
+from ...web.pages import TEMPLATES, render
 from ..services import calls, communications, invitations
 
 router = APIRouter(include_in_schema=False)
+TEMPLATES.env.globals["kind_labels"] = NOTIFICATION_KIND_LABELS
 
 
 def _go(url: str, message: str | None = None) -> RedirectResponse:

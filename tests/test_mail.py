@@ -515,3 +515,16 @@ def test_outbox_permissions(season, db_path):
         communications.site_outbox(org)
     assert type(err.value).__name__ == "Forbidden"
     assert communications.site_outbox(as_user(engine, "admin1"))
+
+
+def test_due_offset_is_the_nearest_reminder_whose_moment_has_come():
+    d = datetime(2099, 3, 31, 15, 59, tzinfo=datetime.now().astimezone().tzinfo).astimezone()
+    days = [3, 1]
+    assert reminders.due_offset(d, d - timedelta(days=3, seconds=1), days) is None
+    assert reminders.due_offset(d, d - timedelta(days=3), days) == 3
+    assert reminders.due_offset(d, d - timedelta(days=1, seconds=1), days) == 3
+    assert reminders.due_offset(d, d - timedelta(days=1), days) == 1
+    assert reminders.due_offset(d, d - timedelta(seconds=1), days) == 1
+    assert reminders.due_offset(d, d, days) == -1  # the first day overdue
+    assert reminders.due_offset(d, d + timedelta(days=1), days) == -2
+    assert reminders.due_offset(d, d + timedelta(days=6, hours=23), days) == -7

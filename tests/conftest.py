@@ -45,6 +45,8 @@ BOTH_BACKENDS = {
     "test_jobs_e2e",
     "test_visits",
     "test_visits_e2e",
+    "test_mail",  # the communications centre (issue 25)
+    "test_mail_e2e",
 }
 
 

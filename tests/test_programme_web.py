@@ -76,6 +76,10 @@ def build(db_path, phase: str) -> dict:
     review_round = rounds.current_round(org, call["id"]).id
     check_round = rounds.create_round(org, call["id"], {"key": "formal", "label": "形式审查", "kind": "check"}).id
     visit = build_visit(engine, org, ids["appa"])
+    with engine.connect() as conn:  # a message of the call (a receipt, unsent: no SMTP server here)
+        from caseatlas.store import mail as mail_store
+
+        mail = mail_store.outbox(conn, call["id"], kind="submission_received")[0]["id"]
     engine.dispose()
     return {
         "call": call["id"],
@@ -85,6 +89,7 @@ def build(db_path, phase: str) -> dict:
         "round": review_round,
         "check": check_round,
         **visit,
+        "mail": mail,
     }
 
 
@@ -120,6 +125,10 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "call.rounds": set(ROLES),
         "round.get": set(ROLES),
         "a.earlier": MANAGERS | ({"rev1", "rev3"} if after else set()),
+        # --- communications centre (issue 25): the site's outbox is the admins'; anyone holding
+        # an invitation's link answers it (a made-up token: 404, not a refusal)
+        "outbox.all": {"admin1"},
+        "invitation.answer": set(ROLES),
     }
     table |= visit_table(phase)
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
@@ -252,6 +261,34 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("a.earlier", "GET", f"/api/v1/submissions/{a}/earlier-scores", {}),
         # --- end of rounds of review
         *visit_requests(ids),
+        # --- communications centre (issue 25): templates, the outbox, invitations
+        ("call.mail_templates", "GET", f"/api/v1/calls/{c}/mail-templates", {}),
+        (
+            "call.mail_template.save",  # an unknown placeholder: 400 when allowed
+            "PUT",
+            f"/api/v1/calls/{c}/mail-templates/decision/zh",
+            {"json": {"subject": "x", "body": "{{ nosuch }}"}},
+        ),
+        (
+            "call.mail_template.preview",
+            "POST",
+            f"/api/v1/calls/{c}/mail-templates/decision/zh/preview",
+            {"json": {"subject": "x", "body": "{{ nosuch }}"}},
+        ),
+        ("call.mail_template.reset", "DELETE", f"/api/v1/calls/{c}/mail-templates/decision/en", {}),  # no change
+        ("call.outbox", "GET", f"/api/v1/calls/{c}/outbox?status=unsent", {}),
+        ("outbox.all", "GET", "/api/v1/outbox", {}),
+        ("mail.get", "GET", f"/api/v1/outbox/{ids['mail']}", {}),
+        ("mail.resend", "POST", f"/api/v1/outbox/{ids['mail']}/resend", {}),  # unsent: 409 when allowed
+        ("mail.retry", "POST", f"/api/v1/outbox/{ids['mail']}/retry", {}),  # unsent again (no SMTP here)
+        ("call.invitations", "GET", f"/api/v1/calls/{c}/invitations", {}),
+        ("a.opinion", "PUT", f"/api/v1/submissions/{a}/opinion", {"json": {"text": ""}}),
+        (
+            "invitation.answer",
+            "POST",
+            "/api/v1/panel-invitations/answer",
+            {"json": {"token": "nosuch", "answer": "accept"}},
+        ),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
 
@@ -454,7 +491,7 @@ def test_every_programme_route_is_in_the_matrix():
     """A new programme endpoint must be added to the permission matrix."""
     from caseatlas.programme.web import api as programme_api
 
-    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6, "visit": 7, "evidence": 8}
+    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6, "visit": 7, "evidence": 8, "mail": 9}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}
     public = {
         ("GET", "/api/v1/presets"),
@@ -488,7 +525,8 @@ def _api_routes(routes, prefix: str = ""):
 def _shape(url: str) -> str:
     import re
 
-    return re.sub(r"\{[^}]+\}|(?<=/)\d+|(?<=/)nosuchuser", "{}", url.split("?")[0])
+    url = re.sub(r"/mail-templates/[a-z_]+/[a-z]{2}", "/mail-templates/{}/{}", url.split("?")[0])  # issue 25
+    return re.sub(r"\{[^}]+\}|(?<=/)\d+|(?<=/)nosuchuser", "{}", url)
 
 
 def test_applicant_lists_only_own_and_reviewer_never_sees_conflicted(db_path):

@@ -206,8 +206,11 @@ NOTIFICATION_KINDS = (
     "review_assigned",
     "decision",
     "conflict_found",
-    "invitation",
+    "invitation",  # to a call's panel: accept or decline (issue 25)
+    "account_invitation",  # an account made without a password: choose one
     "password_reset",
+    "reminder_draft",
+    "reminder_review",
     "revision_request",  # to the applicant: the panel's requests and the deadline
     "revision_answered",  # to the organizers: the applicant resubmitted with a response
     "submission_withdrawn",  # to the organizers
@@ -228,6 +231,33 @@ CHECK_VERDICTS = ("pass", "return", "fail")  # 通过 / 退回修改 / 不通过
 ROUND_LABELS = {"check": ("形式审查", "formal check"), "review": ("评审", "review")}
 ENTRY_LABELS = {"in": ("本轮中", "in this round"), "advanced": ("晋级", "advanced"), "out": ("未晋级", "out")}
 CHECK_VERDICT_LABELS = {"pass": ("通过", "passed"), "return": ("退回修改", "returned"), "fail": ("不通过", "failed")}
+# Each kind's name for people (Chinese, English): the mail-template editor and the outbox.
+NOTIFICATION_KIND_LABELS = {
+    "call_published": ("征集发布", "Call published"),
+    "submission_received": ("申报回执", "Submission received"),
+    "review_assigned": ("评审分配", "Reviews assigned"),
+    "decision": ("评审结果通知", "Decision letter"),
+    "conflict_found": ("利益冲突", "Conflict found"),
+    "invitation": ("评审邀请", "Invitation to the panel"),
+    "account_invitation": ("账号邀请（设置密码）", "Account invitation"),
+    "password_reset": ("重设密码", "Password reset"),
+    "reminder_draft": ("草稿提醒", "Draft reminder"),
+    "reminder_review": ("评审提醒", "Review reminder"),
+    "revision_request": ("修改要求", "Revision request"),
+    "visit_notice": ("调研核实通知", "Site visit notice"),
+    "formal_check": ("形式审查结果", "Formal check result"),
+    "revision_answered": ("修改稿已提交", "Revision answered"),
+    "submission_withdrawn": ("申报已撤回", "Submission withdrawn"),
+}
+# Kinds whose mail carries a secret link: the outbox keeps the body without it, and a resend or
+# retry issues a fresh link rather than sending what is stored.
+SECRET_NOTIFICATION_KINDS = ("invitation", "account_invitation", "password_reset")
+# Reminders are automatic mails (RFC 3834 Auto-Submitted: auto-generated): nobody should reply.
+AUTOMATIC_NOTIFICATION_KINDS = ("reminder_draft", "reminder_review")
+NOTIFICATION_STATUSES = ("queued", "sent", "failed", "unsent")
+MAIL_LANGS = ("zh", "en")
+INVITATION_STATUSES = ("pending", "accepted", "declined")
+REMINDER_OFFSETS = (3, 1)  # days before a deadline a reminder goes, unless the call sets its own
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 # Site visits (调研核实): a visit's state, what its evidence is, the team's verdict on a declared figure.
 VISIT_STATUSES = ("planned", "done", "cancelled")

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ..cli.common import DbOption, context, err, fail, out, run
 from ..text.numbers import format_number
+from ..text.times import local_time
 from ..vocab import DECISIONS
 from .services import calls, reviews, revisions, rounds, selection
 
@@ -51,6 +52,9 @@ def create(
     deadline: Annotated[str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")] = None,
     review_deadline: Annotated[str | None, typer.Option()] = None,
     discussion_deadline: Annotated[str | None, typer.Option()] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA time zone deadlines are typed and shown in.")
+    ] = "Asia/Shanghai",
     k: Annotated[int, typer.Option("--k", help="Reviewers per submission.")] = 3,
     blind: Annotated[bool, typer.Option("--blind", help="Reviewers do not see the applicant.")] = False,
     owner: Annotated[
@@ -82,6 +86,7 @@ def create(
             reviewers_per_submission=k,
             blind=blind,
             rounds=rounds_,
+            timezone=timezone,
         )
     )
     if owner:
@@ -99,7 +104,7 @@ def list_cmd(db: DbOption = None) -> None:
             escape(c["title"]),
             str(c["programme"]["year"] or ""),
             c["phase"],
-            c["submission_deadline"] or "",
+            local_time(c["submission_deadline"], c["timezone"], empty=""),
             str(c["n_submissions"] or 0),
         )
     out.print(table)
@@ -109,7 +114,10 @@ def list_cmd(db: DbOption = None) -> None:
 def publish(call_id: CallArg, db: DbOption = None) -> None:
     """Open the call for submissions."""
     c = run(lambda: calls.publish(context(db), call_id))
-    out.print(f"call {call_id} published; submissions close {c['submission_deadline']}", highlight=False)
+    out.print(
+        f"call {call_id} published; submissions close {local_time(c['submission_deadline'], c['timezone'])}",
+        highlight=False,
+    )
 
 
 @app.command("advance")

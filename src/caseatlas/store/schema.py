@@ -387,6 +387,10 @@ calls = Table(
     Column("reopened_at", String),  # published decisions reopened (who and why: the audit log); migration 0013
     # IANA zone people see times in (text/times.py); stored instants stay UTC. Migration 0016.
     Column("timezone", String(64), nullable=False, default="Asia/Shanghai", server_default="Asia/Shanghai"),
+    # Days before a deadline reminders go (JSON list) and the language of mails to people without
+    # a preference (migration 0020).
+    Column("reminder_offsets", Text, nullable=False, default="[3, 1]", server_default="[3, 1]"),
+    Column("mail_lang", String(8), nullable=False, default="zh", server_default="zh"),
     Column("created_at", String, nullable=False),
     Index("ix_calls_programme", "programme_id"),
 )
@@ -421,6 +425,7 @@ submissions = Table(
     Column("version", Integer, nullable=False, default=0),  # submitted versions so far
     Column("decision", String(16)),  # accept, revise, reject
     Column("final_comment", Text),  # the 专家点评 printed with the case
+    Column("opinion", Text),  # the panel's opinion the organizer writes for the decision letter (migration 0020)
     Column("case_id", String),  # in the published collection
     Column("created_at", String, nullable=False),
     Column("updated_at", String, nullable=False),
@@ -535,9 +540,18 @@ notifications = Table(
     Column("to_addr", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # sent, failed, unsent (no SMTP configured)
+    Column("status", String(16), nullable=False),  # queued, sent, failed, unsent (no SMTP configured)
     Column("error", Text),
     Column("at", String, nullable=False),
+    # The outbox (issue 25, migration 0020): how often it was tried, the Message-ID it left with,
+    # when it was sent, the template's language, the recipient's account, and the row it re-sends.
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("message_id", Text),
+    Column("sent_at", String),
+    Column("lang", String(8)),
+    Column("recipient_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("resend_of", Integer, ForeignKey("notifications.id", ondelete="SET NULL")),
+    Index("ix_notifications_call", "call_id"),
 )
 
 # --- Rounds of review (issue 25; migration 0017). A call's ordered rounds, each with its own form
@@ -700,6 +714,48 @@ visit_verdicts = Table(
 )
 
 # --- Communications: mail templates, outbox, invitations (issue 25)
+
+# A call's own wording of a message (services/mail.py holds the defaults and the placeholders).
+mail_templates = Table(
+    "mail_templates",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # vocab.NOTIFICATION_KINDS
+    Column("lang", String(8), primary_key=True),  # zh or en
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("updated_at", String, nullable=False),
+)
+
+# An invitation to a call's panel: the invitee accepts or declines from a single-use link (its
+# SHA-256 kept, never the token); a declined reviewer is not assigned.
+panel_invitations = Table(
+    "panel_invitations",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("token_hash", String(64), unique=True),  # None once answered
+    Column("status", String(16), nullable=False),  # vocab.INVITATION_STATUSES
+    Column("reason", Text),  # why declined (optional)
+    Column("invited_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Column("responded_at", String),
+)
+
+# One row per reminder sent: the key makes a reminder go once, however often or concurrently the
+# job runs (the second insert of a key fails and its mail is never queued).
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # reminder_draft, reminder_review
+    Column("recipient_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("deadline", String, primary_key=True),  # the deadline reminded of (a moved deadline reminds again)
+    Column("offset_days", Integer, primary_key=True),  # days before it; -d: the d-th day overdue
+    Column("notification_id", Integer, ForeignKey("notifications.id", ondelete="SET NULL")),
+    Column("at", String, nullable=False),
+)
 
 # --- Background jobs (issue 25)
 # A long operation (a book, embedding, a large upload) run by the job queue (jobs/queue.py), its

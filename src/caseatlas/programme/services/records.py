@@ -150,3 +150,102 @@ class Visit(Result):
     done_at: str | None
     blind: bool
     can: dict[str, bool]  # visit.manage, visit.record for this reader
+
+
+# --- the communications centre (issue 25): templates, the outbox, panel invitations, reminders
+
+
+class MailTemplate(Result):
+    """One kind of mail in one language as a call sends it: its own wording or the default."""
+
+    kind: str
+    lang: str
+    subject: str
+    body: str
+    custom: bool  # the call's own (else the default shipped with CaseAtlas)
+    placeholders: dict[str, str]  # name → what it holds
+    updated_at: str | None = None
+    updated: str = ""  # when, in the call's zone
+
+
+class Opinion(Result):
+    """The panel's opinion of a submission as its decision letter carries it (None: the reviews'
+    comments go instead)."""
+
+    submission: int
+    opinion: str | None
+
+
+class RenderedMail(Result):
+    subject: str
+    body: str
+
+
+class OutboxEntry(Result):
+    """A message in the outbox (times in the call's zone, else the default zone)."""
+
+    id: int
+    call_id: int | None
+    call_title: str | None
+    kind: str
+    to: str
+    subject: str
+    status: str  # queued, sent, failed, unsent
+    attempts: int
+    error: str | None
+    lang: str | None
+    message_id: str | None
+    resend_of: int | None
+    at: str  # queued (ISO-8601 UTC)
+    queued: str  # when it was queued, for people
+    sent_at: str | None
+    sent: str  # when it was sent, for people ('' if not)
+
+
+class OutboxMessage(OutboxEntry):
+    """A message with its body as the outbox keeps it (a secret link cut out)."""
+
+    body: str
+
+
+class PanelInvitation(Result):
+    username: str
+    display_name: str | None
+    email: str | None
+    status: str  # pending, accepted, declined
+    reason: str | None
+    invited_at: str
+    invited: str
+    expires: str
+    responded: str
+
+
+class InvitationLink(Result):
+    """What an invitation link is for, shown before it is answered."""
+
+    call_id: int
+    call_title: str
+    username: str
+    display_name: str | None
+    review_deadline: str
+    expires: str
+
+
+class InvitationAnswer(Result):
+    call_id: int
+    call_title: str
+    status: str
+    removed_assignments: int
+
+
+class ReminderSent(Result):
+    """A reminder `reminders.run_due` queued and sent (once per call, kind, recipient, deadline, offset)."""
+
+    call_id: int
+    kind: str  # reminder_draft, reminder_review
+    recipient: str  # user name
+    to: str | None
+    deadline: str  # the deadline reminded of (ISO-8601 UTC)
+    offset_days: int  # days before it; -d: the d-th day overdue
+    items: int  # drafts or reviews the mail lists
+    notification_id: int | None

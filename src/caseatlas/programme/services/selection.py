@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from ...errors import CaseAtlasError, Conflict, NotFound
 from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ...services import audit, library, notify, rules, sheets
+from ...services import audit, library, mail, notify, rules, sheets
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
@@ -25,6 +25,7 @@ from ...store import revisions as revision_store
 from ...store import rounds as round_store
 from ...store import visits as visit_store
 from ...text.numbers import format_quantity
+from ...text.times import local_time
 from ...vocab import (
     COMMENT_HEADING,
     DECISION_LABELS,
@@ -478,6 +479,17 @@ class _ToPublish:
     panel: list[dict]
 
 
+def _opinions(conn, call_id: int) -> dict[int, str]:
+    """The panel's opinion of each submission for its decision letter, until the organizer
+    writes one: the submitted reviews' comments, one a line, unsigned (a letter never names a
+    reviewer)."""
+    out: dict[int, list[str]] = {}
+    for r in store.reviews_of(conn, call_id):
+        if r["status"] == "submitted" and (r["comment"] or "").strip():
+            out.setdefault(r["submission_id"], []).append("- " + " ".join(r["comment"].split()))
+    return {sid: "\n".join(lines) for sid, lines in out.items()}
+
+
 def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
     call = load_call(conn, call_id)
     cv = call_view(conn, call)
@@ -564,15 +576,26 @@ def publish(ctx: Context, call_id: int) -> Published:
             conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"], reopened_at=None
         )
         if first_time:
+            comments = _opinions(conn, call_id)
             for s in subs:
-                notify.queue(
+                lang = notify.lang_for(call, s["applicant_id"])
+                notify.queue_template(
                     conn,
-                    call_id,
+                    call,
                     "decision",
                     s["applicant_email"],
-                    f"[案例征集] 评审结果：{s['title']}",
-                    f"您申报的案例“{s['title']}”评审结果：{DECISION_LABELS[s['decision']][0]}。",
+                    {
+                        "name": s["applicant"],
+                        "title": s["title"],
+                        "link": mail.link(f"/submissions/{s['id']}"),
+                        "decision": DECISION_LABELS[s["decision"]][0 if lang == "zh" else 1],
+                        "accepted": s["decision"] == "accept",
+                        "opinion": s.get("opinion") or comments.get(s["id"], ""),
+                        "expert_comment": (by_id.get(s["id"]) or {}).get("final_comment") or "",
+                    },
                     pending,
+                    recipient_id=s["applicant_id"],
+                    lang=lang,
                 )
         audit.record(
             conn,
@@ -611,8 +634,14 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
         subs = store.list_submissions(conn, call_id)
-        if table == "submissions":
-            return SUBMISSION_COLUMNS, [{c: s.get(c) for c in SUBMISSION_COLUMNS} for s in subs]
+        if table == "submissions":  # a time as people read it: in the call's zone, named
+            return SUBMISSION_COLUMNS, [
+                {
+                    c: local_time(s[c], call["timezone"], empty="") if c == "submitted_at" else s.get(c)
+                    for c in SUBMISSION_COLUMNS
+                }
+                for s in subs
+            ]
         if table == "scores":  # every round's reviews, each on its round's criteria
             forms = {r["id"]: r for r in round_store.rounds_of(conn, call_id)}
             keys = list(dict.fromkeys(c["key"] for r in forms.values() for c in r["criteria"]))

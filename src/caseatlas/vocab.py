@@ -185,6 +185,10 @@ PROGRAMME_ACTIONS = (
     "review.read",
     "discussion.write",
     "conflict.declare",
+    # final versions and proofs (issue 25): the accepted applicant's own final text, photos and sign-off
+    "final.read",
+    "final.write",
+    "proof.sign",
 )
 ACTIONS = (
     "library.read",
@@ -200,7 +204,16 @@ ACTIONS = (
 GRANTS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"library.read", "programme.read"}),
     "applicant": frozenset(
-        {"library.read", "programme.read", "submission.create", "submission.read", "submission.edit"}
+        {
+            "library.read",
+            "programme.read",
+            "submission.create",
+            "submission.read",
+            "submission.edit",
+            "final.read",
+            "final.write",
+            "proof.sign",
+        }
     ),
     "reviewer": frozenset(
         {
@@ -246,3 +259,21 @@ EditionFormat = Literal[EDITION_FORMATS]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Phase = Literal[PHASES]  # type: ignore[valid-type]
 Decision = Literal[DECISIONS]  # type: ignore[valid-type]
+
+# Final versions of accepted cases (issue 25): awaiting the applicant's final text → submitted by
+# the applicant → edited by the organizer (copy-edit; the applicant sees the diff) → approved by the
+# organizer (the book prints only an approved text). Labels for people: zh, en.
+FINAL_STATES = ("awaiting", "submitted", "edited", "approved")
+FINAL_STATE_LABELS = {
+    "awaiting": ("待提交定稿", "awaiting the final text"),
+    "submitted": ("已提交定稿", "final text submitted"),
+    "edited": ("编辑已修改", "copy-edited"),
+    "approved": ("定稿已确认", "approved"),
+}
+# A proof of a case: waiting for the applicant, signed off (签字确认), or changes asked for.
+PROOF_STATUSES = ("pending", "signed", "changes")
+PROOF_STATUS_LABELS = {
+    "pending": ("待确认", "awaiting sign-off"),
+    "signed": ("已签字确认", "signed off"),
+    "changes": ("要求修改", "changes requested"),
+}

@@ -199,3 +199,19 @@ def get_proof(conn: Connection, proof_id: int) -> dict | None:
 
 def update_proof(conn: Connection, proof_id: int, **values) -> None:
     conn.execute(update(proofs).where(proofs.c.id == proof_id).values(**values))
+
+
+def usernames(conn: Connection, user_ids) -> dict[int, str]:
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    q = select(users.c.id, users.c.username, users.c.display_name).where(users.c.id.in_(ids))
+    return {r.id: r.username for r in conn.execute(q)}
+
+
+def display_names(conn: Connection, user_ids) -> dict[int, str]:
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    q = select(users.c.id, users.c.username, users.c.display_name).where(users.c.id.in_(ids))
+    return {r.id: r.display_name or r.username for r in conn.execute(q)}

@@ -22,9 +22,7 @@ def _user(name: str) -> sa.Column:
 
 
 def _submission() -> sa.Column:
-    return sa.Column(
-        "submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False
-    )
+    return sa.Column("submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False)
 
 
 def upgrade() -> None:
@@ -57,9 +55,7 @@ def upgrade() -> None:
     op.create_index("ix_book_logos_call", "book_logos", ["call_id"])
     op.create_table(
         "finals",
-        sa.Column(
-            "submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("approved_version", sa.Integer()),
@@ -79,9 +75,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "final_versions",
-        sa.Column(
-            "submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("version", sa.Integer(), primary_key=True),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),

@@ -465,10 +465,10 @@ def add_photo(
 ) -> Photo:
     """A photo or figure of the final text (the applicant's, until approval): cleaned — type
     read from the bytes, re-encoded without EXIF — with a thumbnail. It joins the next version."""
-    clean = clean_image(data, filename)  # refuses before anything is stored
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "final.write", _view(conn, call, sub))
+        clean = clean_image(data, filename)  # refuses before anything is stored
         if len(fstore.photos(conn, submission_id)) >= MAX_PHOTOS:
             raise CaseAtlasError(f"at most {MAX_PHOTOS} photos per case")
         pid = fstore.add_photo(
@@ -491,28 +491,32 @@ def add_photo(
         return _photo(fstore.get_photo(conn, pid))
 
 
-def remove_photo(ctx: Context, photo_id: int) -> FinalDetail:
+def _own_photo(conn, submission_id: int, photo_id: int) -> dict:
+    p = fstore.get_photo(conn, photo_id)
+    if p is None or p["submission_id"] != submission_id or p["removed_at"]:
+        raise NotFound(f"no photo {photo_id}")
+    return p
+
+
+def remove_photo(ctx: Context, submission_id: int, photo_id: int) -> FinalDetail:
     """Take a photo out of the next versions (versions that list it keep it)."""
     with ctx.engine.begin() as conn:
-        p = fstore.get_photo(conn, photo_id)
-        if p is None or p["removed_at"]:
-            raise NotFound(f"no photo {photo_id}")
-        sub, call = _load(conn, p["submission_id"])
+        sub, call = _load(conn, submission_id)
         require(ctx, "final.write", _view(conn, call, sub))
+        _own_photo(conn, submission_id, photo_id)
         fstore.update_photo(conn, photo_id, removed_at=now_iso())
-        audit.record(conn, ctx, "finals.photo_remove", f"submission:{sub['id']}", photo=photo_id)
-        return _detail(conn, ctx, sub["id"])
+        audit.record(conn, ctx, "finals.photo_remove", f"submission:{submission_id}", photo=photo_id)
+        return _detail(conn, ctx, submission_id)
 
 
-def photo(ctx: Context, photo_id: int, thumbnail: bool = False) -> tuple[bytes, str]:
+def photo(ctx: Context, submission_id: int, photo_id: int, thumbnail: bool = False) -> tuple[bytes, str]:
+    """A photo of the case (or its thumbnail), also one a kept version lists after its removal."""
     with ctx.engine.connect() as conn:
+        sub, call = _load(conn, submission_id)
+        require(ctx, "final.read", _view(conn, call, sub))
         p = fstore.get_photo(conn, photo_id)
-        if p is None:
+        if p is None or p["submission_id"] != submission_id:
             raise NotFound(f"no photo {photo_id}")
-        sub, call = _load(conn, p["submission_id"])
-        view = _view(conn, call, sub)
-        if not (can(ctx.actor, "final.read", view)):
-            raise NotFound(f"no photo {photo_id}")  # nobody learns which photos exist
         return (p["thumbnail"], p["thumbnail_type"]) if thumbnail else (p["data"], p["content_type"])
 
 
@@ -526,8 +530,6 @@ def write_comment(
     `approve`, written and approved at once by this organizer (the 专家点评 field of the submission
     page and `PUT …/final-comment`: the organizer's own words)."""
     text = (text or "").strip()
-    if len(text) > MAX_COMMENT:
-        raise CaseAtlasError(f"专家点评: at most {MAX_COMMENT} characters")
     return _set_comment(ctx, submission_id, text or None, None, comment_by, "finals.comment", approve and bool(text))
 
 
@@ -554,6 +556,8 @@ def _set_comment(
         sub, call = _load(conn, submission_id)
         final = fstore.get_final(conn, submission_id) or {}
         require(ctx, "programme.manage", _view(conn, call, sub, final))
+        if text and len(text) > MAX_COMMENT:
+            raise CaseAtlasError(f"专家点评: at most {MAX_COMMENT} characters")
         stamp = now_iso()
         values = dict(
             comment=text,
@@ -676,29 +680,31 @@ def make_proof(ctx: Context, submission_id: int) -> Proof:
         return _proof(fstore.get_proof(conn, pid), now_final)
 
 
-def proof_pdf(ctx: Context, proof_id: int) -> tuple[bytes, str]:
+def _own_proof(conn, submission_id: int, proof_id: int) -> dict:
+    p = fstore.get_proof(conn, proof_id)
+    if p is None or p["submission_id"] != submission_id:
+        raise NotFound(f"no proof {proof_id}")
+    return p
+
+
+def proof_pdf(ctx: Context, submission_id: int, proof_id: int) -> tuple[bytes, str]:
     """A proof's PDF as it was made (bytes and file name)."""
     with ctx.engine.connect() as conn:
-        p = fstore.get_proof(conn, proof_id)
-        if p is None:
-            raise NotFound(f"no proof {proof_id}")
-        sub, call = _load(conn, p["submission_id"])
-        if not can(ctx.actor, "final.read", _view(conn, call, sub)):
-            raise NotFound(f"no proof {proof_id}")
+        sub, call = _load(conn, submission_id)
+        require(ctx, "final.read", _view(conn, call, sub))
+        p = _own_proof(conn, submission_id, proof_id)
         return p["pdf"], f"proof-{sub['id']}-v{p['version']}.pdf"
 
 
-def answer_proof(ctx: Context, proof_id: int, signed: bool, note: str | None = None) -> FinalDetail:
+def answer_proof(ctx: Context, submission_id: int, proof_id: int, signed: bool, note: str | None = None) -> FinalDetail:
     """The applicant signs off the current proof (签字确认), or asks for changes with a note."""
     note = (note or "").strip()
     pending: list[notify.Mail] = []
     with ctx.engine.begin() as conn:
-        p = fstore.get_proof(conn, proof_id)
-        if p is None:
-            raise NotFound(f"no proof {proof_id}")
-        sub, call = _load(conn, p["submission_id"])
+        sub, call = _load(conn, submission_id)
         final = fstore.get_final(conn, sub["id"]) or {}
         require(ctx, "proof.sign", _view(conn, call, sub, final))
+        p = _own_proof(conn, submission_id, proof_id)
         latest = fstore.latest_proofs(conn, [sub["id"]])[sub["id"]]
         if latest["id"] != proof_id:
             raise Conflict("a newer proof of this case exists: answer that one")
@@ -859,12 +865,12 @@ def set_settings(
 def add_logo(ctx: Context, call_id: int, name: str, filename: str, data: bytes) -> BookSettings:
     """An organizer's logo for the cover (cleaned as every uploaded image)."""
     name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise CaseAtlasError("name: whose logo it is (1 to 120 characters)")
-    clean = clean_image(data, filename)
     with ctx.engine.begin() as conn:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
+        if not name or len(name) > 120:
+            raise CaseAtlasError("name: whose logo it is (1 to 120 characters)")
+        clean = clean_image(data, filename)
         if len(fstore.logos(conn, call_id)) >= MAX_LOGOS:
             raise CaseAtlasError(f"at most {MAX_LOGOS} logos")
         fstore.add_logo(

@@ -342,3 +342,8 @@ def export(
     data, media = selection.export_bytes(ctx, call_id, format, table)
     name = f"call-{call_id}-{table}.csv" if format == "csv" else f"call-{call_id}.xlsx"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+from . import api_finals  # noqa: E402  (final versions, proofs, the book: issue 25)
+
+router.include_router(api_finals.router)

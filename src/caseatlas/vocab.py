@@ -167,6 +167,13 @@ NOTIFICATION_KINDS = (
     "conflict_found",
     "invitation",
     "password_reset",
+    # final versions (issue 25): finals open (the case accepted), text submitted, copy-edited,
+    # approved (the proof waits), the applicant's answer to a proof
+    "finals_open",
+    "final_submitted",
+    "final_edited",
+    "final_approved",
+    "proof_answer",
 )
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 

@@ -436,3 +436,8 @@ async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId
     f = await _form(request)
     reviews.assign(ctx, submission_id, f.get("username", "").strip())
     return _go(f"/submissions/{submission_id}", "已分配评审专家")
+
+
+from . import pages_finals  # noqa: E402  (final versions, proofs, the book: issue 25)
+
+router.include_router(pages_finals.router)

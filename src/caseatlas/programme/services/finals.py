@@ -776,6 +776,11 @@ def overview(ctx: Context, call_id: int) -> FinalsOverview:
         )
 
 
+def committee_form(book: BookSettings) -> str:
+    """The 编委会 as the settings form's text (one member a line), read back by `set_settings`."""
+    return rules_of.committee_text([m.model_dump() for m in book.committee])
+
+
 def settings(ctx: Context, call_id: int) -> BookSettings:
     with ctx.engine.connect() as conn:
         call = load_call(conn, call_id)

@@ -14,7 +14,6 @@ from ...errors import CaseAtlasError
 from ...vocab import FINAL_STATE_LABELS, PROOF_STATUS_LABELS
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.pages import render
-from ..domain.finals import committee_text
 from ..services import calls, finals
 
 router = APIRouter(include_in_schema=False)
@@ -170,7 +169,7 @@ def finals_page(request: Request, ctx: ReadContext, call_id: RowId, message: str
         "finals.html",
         view=view,
         call=call,
-        committee=committee_text([m.model_dump() for m in view.book.committee]),
+        committee=finals.committee_form(view.book),
         state_labels=FINAL_STATE_LABELS,
         proof_labels=PROOF_STATUS_LABELS,
         message=message,

@@ -341,3 +341,34 @@ def test_finals_mails_and_the_deadline_in_the_calls_zone(accepted, ctx, monkeypa
     assert "2099年6月30日 18:00" in mails[0]["body"] and f"/submissions/{ids['appa']}/final" in mails[0]["body"]
     assert house_rules.now_iso() < finals.settings(org, call["id"]).finals_deadline
     assert PASSWORD
+
+
+def test_cli_book_finals_and_approve(accepted, ctx, db_path, tmp_path):
+    from test_programme import cli
+
+    call, org, ids = accepted
+    cid = str(call["id"])
+    members = tmp_path / "committee.txt"
+    members.write_text("张三 | 主任 | 某大学\n", encoding="utf-8")
+    r = cli(
+        db_path,
+        "programme",
+        "book",
+        cid,
+        "--title",
+        "企业案例集",
+        "--committee",
+        str(members),
+        "--finals-deadline",
+        "2099-06-30T18:00",
+    )
+    assert r.exit_code == 0, r.output
+    assert "企业案例集" in r.output and "张三 | 主任 | 某大学" in r.output and "2099年6月30日 18:00" in r.output
+    r = cli(db_path, "programme", "publish-collection", cid)
+    assert r.exit_code == 1 and f"#{ids['appa']}" in r.output
+    r = cli(db_path, "programme", "approve-finals", cid)
+    assert r.exit_code == 0 and "1 case" in r.output
+    r = cli(db_path, "programme", "finals", cid)
+    assert r.exit_code == 0 and "approved 1/1" in r.output
+    r = cli(db_path, "programme", "publish-collection", cid)
+    assert r.exit_code == 0 and "without a signed-off proof" in r.output

@@ -118,6 +118,7 @@ def _settings(conn, call: dict) -> BookSettings:
         ],
         finals_deadline=b.get("finals_deadline"),
         english=bool(b.get("english")),
+        timezone=call.get("timezone") or "Asia/Shanghai",
     )
 
 

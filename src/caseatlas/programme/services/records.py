@@ -106,6 +106,7 @@ class BookSettings(Result):
     logos: list[Logo]
     finals_deadline: str | None  # ISO UTC; set: the finals stage is open
     english: bool
+    timezone: str  # the call's zone, where people read the deadline
 
 
 class Photo(Result):

@@ -424,7 +424,10 @@ def approve(ctx: Context, submission_id: int, proof: bool = True) -> FinalDetail
         )
     notify.send(ctx.engine, pending)
     if proof:
-        make_proof(ctx, submission_id)
+        try:
+            make_proof(ctx, submission_id, automatic=True)
+        except CaseAtlasError:  # e.g. the PDF fonts are missing: the approval stands, the page offers "make a proof"
+            pass
     return get(ctx, submission_id)
 
 
@@ -649,8 +652,9 @@ def _images(conn, listed: list[dict]) -> list[editions.Image]:
     ]
 
 
-def make_proof(ctx: Context, submission_id: int) -> Proof:
-    """Render the approved final text as a PDF proof (WeasyPrint) and keep it for the applicant."""
+def make_proof(ctx: Context, submission_id: int, automatic: bool = False) -> Proof:
+    """Render the approved final text as a PDF proof (WeasyPrint) and keep it for the applicant
+    (`automatic`: made by the system on approval — no one's name on it)."""
     with ctx.engine.connect() as conn:
         sub, call = _load(conn, submission_id)
         final = fstore.get_final(conn, submission_id) or {}
@@ -674,7 +678,7 @@ def make_proof(ctx: Context, submission_id: int) -> Proof:
             pdf=pdf,
             pages=info["pages"],
             made_at=now_iso(),
-            made_by=ctx.actor.user_id,
+            made_by=None if automatic else ctx.actor.user_id,
             status="pending",
         )
         audit.record(conn, ctx, "finals.proof", f"submission:{submission_id}", proof=pid)

@@ -34,6 +34,8 @@ BOTH_BACKENDS = {
     "test_programme",
     "test_programme_web",
     "test_programme_e2e",
+    "test_finals",
+    "test_finals_e2e",
     "test_organizations",
     "test_conflicts",
     "test_conflicts_e2e",

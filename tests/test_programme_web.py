@@ -129,6 +129,12 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         # an invitation's link answers it (a made-up token: 404, not a refusal)
         "outbox.all": {"admin1"},
         "invitation.answer": set(ROLES),
+        # final versions (issue 25): the applicant's own, once accepted and the finals are open —
+        # in none of these phases; reading and managing them is the call's organizers' (the default)
+        "a.final.submit": set(),
+        "a.final.photo": set(),
+        "a.final.photo.remove": set(),
+        "a.final.proof.answer": set(),
     }
     table |= visit_table(phase)
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
@@ -215,6 +221,48 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.collection", "POST", f"/api/v1/calls/{c}/collection", {}),
         ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
+        # --- final versions, proofs and the book (issue 25): bodies fail after the permission check
+        ("a.final.get", "GET", f"/api/v1/submissions/{a}/final", {}),
+        ("a.final.submit", "PUT", f"/api/v1/submissions/{a}/final", {"json": {"title": ""}}),
+        ("a.final.edit", "POST", f"/api/v1/submissions/{a}/final/edit", {"json": {"title": "x"}}),  # none yet: 409
+        ("a.final.approve", "POST", f"/api/v1/submissions/{a}/final/approve", {}),  # nothing to approve: 409
+        (
+            "a.final.photo",
+            "POST",
+            f"/api/v1/submissions/{a}/final/photos",
+            {"files": {"file": ("x.png", b"not an image", "image/png")}},
+        ),
+        ("a.final.photo.get", "GET", f"/api/v1/submissions/{a}/final/photos/99999", {}),
+        ("a.final.photo.remove", "DELETE", f"/api/v1/submissions/{a}/final/photos/99999", {}),
+        ("a.final.comment", "PUT", f"/api/v1/submissions/{a}/final/comment", {"json": {"text": "长" * 3001}}),
+        (
+            "a.final.comment.choose",
+            "POST",
+            f"/api/v1/submissions/{a}/final/comment/choose",
+            {"json": {"reviewer": "nosuchuser"}},
+        ),
+        ("a.final.comment.approve", "POST", f"/api/v1/submissions/{a}/final/comment/approve", {}),  # none: 409
+        ("a.final.proof", "POST", f"/api/v1/submissions/{a}/final/proofs", {}),  # not approved: 409
+        ("a.final.proof.get", "GET", f"/api/v1/submissions/{a}/final/proofs/99999", {}),
+        (
+            "a.final.proof.answer",
+            "POST",
+            f"/api/v1/submissions/{a}/final/proofs/99999/answer",
+            {"json": {"signed": True}},
+        ),
+        ("call.finals", "GET", f"/api/v1/calls/{c}/finals", {}),
+        ("call.finals.approve", "POST", f"/api/v1/calls/{c}/finals/approve-as-submitted", {}),  # none accepted yet
+        ("call.book", "GET", f"/api/v1/calls/{c}/book", {}),
+        ("call.book.patch", "PATCH", f"/api/v1/calls/{c}/book", {"json": {"year": "not a year"}}),
+        (
+            "call.book.logo",
+            "POST",
+            f"/api/v1/calls/{c}/book/logos",
+            {"data": {"name": "某中心"}, "files": {"file": ("l.png", b"not an image", "image/png")}},
+        ),
+        ("call.book.logo.get", "GET", f"/api/v1/calls/{c}/book/logos/99999", {}),
+        ("call.book.logo.remove", "DELETE", f"/api/v1/calls/{c}/book/logos/99999", {}),
+        # --- end of final versions
         ("my-conflicts", "PUT", f"/api/v1/calls/{c}/my-conflicts", {"json": {"organizations": []}}),
         # --- revision requests and withdrawal (issue 25): probes that fail after the permission check
         (

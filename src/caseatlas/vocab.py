@@ -216,6 +216,13 @@ NOTIFICATION_KINDS = (
     "submission_withdrawn",  # to the organizers
     "formal_check",  # a 形式审查 verdict other than pass, with its reasons (programme/services/rounds.py)
     "visit_notice",
+    # final versions (issue 25): finals open (the case accepted), text submitted, copy-edited,
+    # approved (the proof waits), the applicant's answer to a proof
+    "finals_open",
+    "final_submitted",
+    "final_edited",
+    "final_approved",
+    "proof_answer",
 )
 # A revision request's state: open until answered or its deadline passes (expired: computed from
 # the time, never stored); closed when the submission is withdrawn.
@@ -309,6 +316,10 @@ PROGRAMME_ACTIONS = (
     "visit.manage",  # plan a site visit, its team, time and place (the call's organizers)
     "visit.record",  # fill its checklist, evidence, verdicts and report (the visit's team)
     "visit.read",
+    # final versions and proofs (issue 25): the accepted applicant's own final text, photos and sign-off
+    "final.read",
+    "final.write",
+    "proof.sign",
 )
 ACTIONS = (
     "library.read",
@@ -332,6 +343,9 @@ GRANTS: dict[str, frozenset[str]] = {
             "submission.edit",
             "submission.withdraw",
             "visit.read",
+            "final.read",
+            "final.write",
+            "proof.sign",
         }
     ),
     "reviewer": frozenset(
@@ -389,3 +403,21 @@ Phase = Literal[PHASES]  # type: ignore[valid-type]
 Decision = Literal[DECISIONS]  # type: ignore[valid-type]
 VisitStatus = Literal[VISIT_STATUSES]  # type: ignore[valid-type]
 FigureVerdict = Literal[FIGURE_VERDICTS]  # type: ignore[valid-type]
+
+# Final versions of accepted cases (issue 25): awaiting the applicant's final text → submitted by
+# the applicant → edited by the organizer (copy-edit; the applicant sees the diff) → approved by the
+# organizer (the book prints only an approved text). Labels for people: zh, en.
+FINAL_STATES = ("awaiting", "submitted", "edited", "approved")
+FINAL_STATE_LABELS = {
+    "awaiting": ("待提交定稿", "awaiting the final text"),
+    "submitted": ("已提交定稿", "final text submitted"),
+    "edited": ("编辑已修改", "copy-edited"),
+    "approved": ("定稿已确认", "approved"),
+}
+# A proof of a case: waiting for the applicant, signed off (签字确认), or changes asked for.
+PROOF_STATUSES = ("pending", "signed", "changes")
+PROOF_STATUS_LABELS = {
+    "pending": ("待确认", "awaiting sign-off"),
+    "signed": ("已签字确认", "signed off"),
+    "changes": ("要求修改", "changes requested"),
+}

@@ -791,3 +791,115 @@ jobs = Table(
 )
 
 # --- Final versions, proofs and the book (issue 25)
+# An accepted case's final text goes through versions (kept, never overwritten: the applicant's
+# final text, the organizer's copy-edits, the text as submitted for a call that skips the finals
+# stage), approved by an organizer; its 专家点评 is written or chosen from a reviewer's draft and
+# approved; a PDF proof of the approved text is signed off by the applicant. The book's own front
+# matter (title, subtitle, 编委会, foreword, logos) and the finals deadline are per call. Migration 0022.
+
+call_books = Table(
+    "call_books",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("finals_deadline", String),  # ISO UTC; set = the finals stage is open
+    Column("english", Boolean, nullable=False, default=False),  # the call collects English texts
+    Column("title", Text),  # the book's own title (None: from the programme's name)
+    Column("subtitle", Text),
+    Column("year", Integer),
+    Column("english_title", Text),
+    Column("committee", Text, nullable=False, default="[]"),  # JSON [{name, role, affiliation}], in order
+    Column("foreword", Text),  # 前言, paragraphs separated by blank lines or newlines
+    Column("updated_at", String, nullable=False),
+)
+
+book_logos = Table(
+    "book_logos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),  # whose logo (alt text)
+    Column("content_type", String(40), nullable=False),
+    Column("data", LargeBinary, nullable=False),  # cleaned: re-encoded, no EXIF
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", String, nullable=False),
+    Index("ix_book_logos_call", "call_id"),
+)
+
+finals = Table(
+    "finals",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), nullable=False),  # vocab.FINAL_STATES
+    Column("version", Integer, nullable=False, default=0),  # the latest final version
+    Column("approved_version", Integer),  # the version the book prints
+    Column("submitted_at", String),
+    Column("submitted_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("edited_at", String),
+    Column("edited_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("approved_at", String),
+    Column("approved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    # the 专家点评: the text, where it came from (the organizer's own, or a reviewer's draft), to whom
+    # the book attributes it, and its approval (who/when; cleared when the text changes)
+    Column("comment", Text),
+    Column("comment_reviewer_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("comment_by", Text),  # 点评专家, printed when given
+    Column("comment_written_at", String),
+    Column("comment_written_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("comment_approved_at", String),
+    Column("comment_approved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+)
+
+final_versions = Table(
+    "final_versions",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    # JSON {title, organization, sections, outcomes, english_title, english_sections, photos: [{id, caption, credit}]}
+    Column("data", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # submitted (applicant), edited (organizer), as_submitted
+    Column("by_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("note", Text),
+    Column("at", String, nullable=False),
+)
+
+final_photos = Table(
+    "final_photos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("data", LargeBinary, nullable=False),  # cleaned: re-encoded, no EXIF
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("thumbnail", LargeBinary, nullable=False),
+    Column("thumbnail_type", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("caption", Text),
+    Column("credit", Text),
+    Column("uploaded_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", String, nullable=False),
+    Column("removed_at", String),  # removed from the next versions; versions that list it keep it
+    Index("ix_final_photos_submission", "submission_id"),
+)
+
+proofs = Table(
+    "proofs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),  # the approved final version it prints
+    Column("sha256", String(64), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),  # the bytes the applicant saw and signed
+    Column("pages", Integer, nullable=False),
+    Column("made_at", String, nullable=False),
+    Column("made_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),  # None: the system, on approval
+    Column("status", String(16), nullable=False),  # vocab.PROOF_STATUSES
+    Column("note", Text),  # the applicant's changes asked for
+    Column("answered_at", String),
+    Column("answered_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Index("ix_proofs_submission", "submission_id"),
+)

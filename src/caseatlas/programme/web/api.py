@@ -367,3 +367,6 @@ from . import api_visits  # noqa: E402  (site visits: their own router)
 
 router.include_router(api_visits.router)
 router.include_router(api_mail.router)
+from . import api_finals  # noqa: E402  (final versions, proofs, the book: issue 25)
+
+router.include_router(api_finals.router)

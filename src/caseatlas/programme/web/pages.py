@@ -489,3 +489,6 @@ from . import pages_visits  # noqa: E402  (site visits: their own pages)
 
 router.include_router(pages_visits.router)
 router.include_router(pages_mail.router)
+from . import pages_finals  # noqa: E402  (final versions, proofs, the book: issue 25)
+
+router.include_router(pages_finals.router)

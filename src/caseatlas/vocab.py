@@ -255,6 +255,11 @@ NOTIFICATION_KIND_LABELS = {
     "formal_check": ("形式审查结果", "Formal check result"),
     "revision_answered": ("修改稿已提交", "Revision answered"),
     "submission_withdrawn": ("申报已撤回", "Submission withdrawn"),
+    "finals_open": ("入选并提交定稿", "Selected: send the final text"),
+    "final_submitted": ("定稿已提交", "Final text submitted"),
+    "final_edited": ("定稿已编辑", "Final text copy-edited"),
+    "final_approved": ("定稿已确认", "Final text approved"),
+    "proof_answer": ("校样答复", "Proof answered"),
 }
 # Kinds whose mail carries a secret link: the outbox keeps the body without it, and a resend or
 # retry issues a fresh link rather than sending what is stored.

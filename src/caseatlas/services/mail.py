@@ -143,6 +143,33 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "deadline": "修改截止时间 / the revision deadline",
         "requests": "专家组的修改要求 / the panel's requests",
     },
+    "finals_open": {
+        "title": "案例标题 / the case's title",
+        "link": "提交定稿的链接 / link to submit the final text",
+        "deadline": "定稿截止时间 / the finals deadline",
+    },
+    "final_submitted": {
+        "title": "案例标题 / the case's title",
+        "link": "定稿页面链接 / link to the final text",
+        "version": "定稿版本号 / the version",
+    },
+    "final_edited": {
+        "title": "案例标题 / the case's title",
+        "link": "定稿页面链接 / link to the final text",
+        "version": "定稿版本号 / the version",
+    },
+    "final_approved": {
+        "title": "案例标题 / the case's title",
+        "link": "定稿与校样页面链接 / link to the final text and proof",
+        "version": "定稿版本号 / the version",
+    },
+    "proof_answer": {
+        "title": "案例标题 / the case's title",
+        "link": "定稿与校样页面链接 / link to the final text and proof",
+        "version": "校样所印的版本号 / the version the proof prints",
+        "signed": "是否已签字确认（真/假） / signed off (true) or changes asked (false)",
+        "note": "申报单位的修改意见 / what the applicant asks to change",
+    },
     "revision_answered": {
         "title": "案例标题 / the case's title",
         "link": "修改对照与回复的链接 / link to the diff and the response",
@@ -229,6 +256,21 @@ SAMPLES: dict[str, dict] = {
         "link": f"{_S}/submissions/1",
         "deadline": At("2027-05-15T15:59:00+00:00"),
         "requests": "请补充减排量的计算依据。",
+    },
+    "finals_open": {
+        "title": "某市公交电动化",
+        "link": f"{_S}/submissions/1/final",
+        "deadline": At("2027-06-30T15:59:00+00:00"),
+    },
+    "final_submitted": {"title": "某市公交电动化", "link": f"{_S}/submissions/1/final", "version": 1},
+    "final_edited": {"title": "某市公交电动化", "link": f"{_S}/submissions/1/final", "version": 2},
+    "final_approved": {"title": "某市公交电动化", "link": f"{_S}/submissions/1/final", "version": 2},
+    "proof_answer": {
+        "title": "某市公交电动化",
+        "link": f"{_S}/submissions/1/final",
+        "version": 2,
+        "signed": False,
+        "note": "图1的图注请改为“车队”。",
     },
     "revision_answered": {
         "title": "某市公交电动化",

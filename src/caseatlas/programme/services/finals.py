@@ -27,12 +27,11 @@ from pathlib import Path
 from ...errors import CaseAtlasError, Conflict, NotFound
 from ...publish import edition as editions
 from ...publish import render
-from ...services import audit, notify
+from ...services import audit, mail, notify
 from ...services.context import Context, can, require
 from ...services.rules import FinalView, now_iso
 from ...store import finals as fstore
 from ...store import programmes as store
-from ...text.times import local_time
 from ...vocab import FINAL_STATE_LABELS
 from ..domain import finals as rules_of
 from ..domain.images import clean_image
@@ -323,14 +322,19 @@ def submit(
         )
         audit.record(conn, ctx, "finals.submit", f"submission:{submission_id}", version=number)
         for m in store.members(conn, call["id"], "organizer"):
-            notify.queue(
+            notify.queue_template(
                 conn,
-                call["id"],
+                call,
                 "final_submitted",
                 m["email"],
-                f"[案例集] 定稿已提交：{data['title']}",
-                f"申报单位已提交案例“{data['title']}”的定稿（第 {number} 版），请审校并确认。",
+                {
+                    "name": m["display_name"] or m["username"],
+                    "title": data["title"],
+                    "version": number,
+                    "link": mail.link(f"/submissions/{submission_id}/final"),
+                },
                 pending,
+                recipient_id=m["user_id"],
             )
         out = _detail(conn, ctx, submission_id)
     notify.send(ctx.engine, pending)
@@ -377,14 +381,19 @@ def edit(
             conn, submission_id, state="edited", version=number, edited_at=now_iso(), edited_by=ctx.actor.user_id
         )
         audit.record(conn, ctx, "finals.edit", f"submission:{submission_id}", version=number)
-        notify.queue(
+        notify.queue_template(
             conn,
-            call["id"],
+            call,
             "final_edited",
             sub["applicant_email"],
-            f"[案例集] 定稿已编辑：{data['title']}",
-            f"组织方已审校您的案例“{data['title']}”定稿（第 {number} 版），修改之处可在定稿页面查看。",
+            {
+                "name": sub["applicant"],
+                "title": data["title"],
+                "version": number,
+                "link": mail.link(f"/submissions/{submission_id}/final"),
+            },
             pending,
+            recipient_id=sub["applicant_id"],
         )
         out = _detail(conn, ctx, submission_id)
     notify.send(ctx.engine, pending)
@@ -413,14 +422,19 @@ def approve(ctx: Context, submission_id: int, proof: bool = True) -> FinalDetail
             approved_by=ctx.actor.user_id,
         )
         audit.record(conn, ctx, "finals.approve", f"submission:{submission_id}", version=final["version"])
-        notify.queue(
+        notify.queue_template(
             conn,
-            call["id"],
+            call,
             "final_approved",
             sub["applicant_email"],
-            f"[案例集] 定稿已确认：{sub['title']}",
-            f"您的案例“{sub['title']}”定稿（第 {final['version']} 版）已确认，请查看校样并签字确认。",
+            {
+                "name": sub["applicant"],
+                "title": sub["title"],
+                "version": final["version"],
+                "link": mail.link(f"/submissions/{submission_id}/final"),
+            },
             pending,
+            recipient_id=sub["applicant_id"],
         )
     notify.send(ctx.engine, pending)
     if proof:
@@ -723,15 +737,21 @@ def answer_proof(ctx: Context, submission_id: int, proof_id: int, signed: bool, 
         )
         audit.record(conn, ctx, f"finals.proof_{status}", f"submission:{sub['id']}", proof=proof_id)
         for m in store.members(conn, call["id"], "organizer"):
-            notify.queue(
+            notify.queue_template(
                 conn,
-                call["id"],
+                call,
                 "proof_answer",
                 m["email"],
-                f"[案例集] 校样{'已签字确认' if signed else '需修改'}：{sub['title']}",
-                f"案例“{sub['title']}”的校样（第 {p['version']} 版）"
-                + ("已由申报单位签字确认。" if signed else f"申报单位要求修改：{note}"),
+                {
+                    "name": m["display_name"] or m["username"],
+                    "title": sub["title"],
+                    "version": p["version"],
+                    "signed": bool(signed),
+                    "note": note or "",
+                    "link": mail.link(f"/submissions/{sub['id']}/final"),
+                },
                 pending,
+                recipient_id=m["user_id"],
             )
         out = _detail(conn, ctx, sub["id"])
     notify.send(ctx.engine, pending)
@@ -842,27 +862,29 @@ def set_settings(
         if english is not _UNSET:
             values["english"] = bool(english)
         if finals_deadline is not _UNSET:
-            deadline = parse_deadline(finals_deadline)
+            deadline = parse_deadline(finals_deadline, call.get("timezone"))
             if deadline and cv.phase not in ("decision", "published"):
                 raise CaseAtlasError(f"the finals stage opens once decisions are made (the call is in {cv.phase})")
             values["finals_deadline"] = deadline
         values["updated_at"] = now_iso()
         fstore.save_book_settings(conn, call_id, **values)
         if values.get("finals_deadline") and not old.get("finals_deadline"):
-            tz = call.get("timezone") or "Asia/Shanghai"
-            due = local_time(values["finals_deadline"], tz)
             for s in store.list_submissions(conn, call_id, status="submitted"):
                 if s["decision"] != "accept":
                     continue
-                notify.queue(
+                notify.queue_template(
                     conn,
-                    call_id,
+                    call,
                     "finals_open",
                     s["applicant_email"],
-                    f"[案例集] 案例入选，请提交定稿：{s['title']}",
-                    f"您申报的案例“{s['title']}”已入选。请于 {due} 前登录提交定稿（正文、照片及图注）："
-                    f"/submissions/{s['id']}/final",
+                    {
+                        "name": s["applicant"],
+                        "title": s["title"],
+                        "deadline": mail.At(values["finals_deadline"]),
+                        "link": mail.link(f"/submissions/{s['id']}/final"),
+                    },
                     pending,
+                    recipient_id=s["applicant_id"],
                 )
         audit.record(
             conn, ctx, "finals.settings", f"call:{call_id}", fields=sorted(k for k in values if k != "updated_at")

@@ -26,6 +26,7 @@ from caseatlas.programme.services import (
     selection,
     submissions,
 )
+from caseatlas.programme.services.calls import current_round_row
 from caseatlas.services import Actor, Context, accounts, mail, system_actor
 from caseatlas.store import accounts as accounts_store
 from caseatlas.store import open_engine
@@ -411,7 +412,10 @@ def test_review_reminders_before_the_deadline_and_once_a_day_overdue(season, smt
     # rev2's review is in (stored directly: in the real now the call is still taking submissions)
     with engine.begin() as conn:
         rev2 = accounts_store.get_user(conn, "rev2").id
-        pstore.upsert_review(conn, subs["appa"], rev2, scores={}, status="submitted", updated_at=SUBMISSION_DEADLINE)
+        round_id = current_round_row(conn, call["id"])["id"]
+        pstore.upsert_review(
+            conn, subs["appa"], rev2, round_id, scores={}, status="submitted", updated_at=SUBMISSION_DEADLINE
+        )
     day1 = reminders.run_due(engine, rd + timedelta(hours=1))
     assert [(r.recipient, r.offset_days) for r in day1] == [("rev1", -1)]
     assert reminders.run_due(engine, rd + timedelta(hours=5)) == []  # once a day

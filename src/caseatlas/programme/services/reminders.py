@@ -26,6 +26,7 @@ from ...store import programmes as store
 from ...vocab import REMINDER_OFFSETS
 from ..domain.phases import phase
 from . import blind
+from .calls import current_round_row
 from .records import ReminderSent
 
 DAY = timedelta(days=1)
@@ -120,19 +121,28 @@ def _drafts(engine: Engine, call: dict, now: datetime, at: str, pending: list) -
 
 
 def _reviews(engine: Engine, call: dict, now: datetime, at: str, pending: list) -> list[ReminderSent]:
-    deadline = call["review_deadline"]
+    """Reviews of the call's current round (an open review round) not yet in: its deadline is the
+    round's own, else the call's review deadline."""
+    with engine.connect() as conn:
+        rnd = current_round_row(conn, call["id"])
+    if rnd is not None and (rnd["kind"] != "review" or rnd["status"] != "open"):
+        return []
+    round_id = rnd["id"] if rnd else None
+    deadline = (rnd or {}).get("deadline") or call["review_deadline"]
+    if not deadline:
+        return []
     offset = due_offset(_instant(deadline), now, offsets(call))
     if offset is None:
         return []
     with engine.connect() as conn:
         done = {
             (r["submission_id"], r["reviewer_id"])
-            for r in store.reviews_of(conn, call["id"])
+            for r in store.reviews_of(conn, call["id"], round_id=round_id)
             if r["status"] == "submitted"
         }
         open_ = defaultdict(list)
         subs = {s["id"]: s for s in store.list_submissions(conn, call["id"], status="submitted")}
-        for a in store.assignments_of(conn, call["id"]):
+        for a in store.assignments_of(conn, call["id"], round_id=round_id):
             pair = (a["submission_id"], a["reviewer_id"])
             if pair not in done and a["submission_id"] in subs:
                 open_[a["reviewer_id"]].append(a["submission_id"])
@@ -184,7 +194,7 @@ def run_due(engine: Engine, now: datetime) -> list[ReminderSent]:
         now_phase = phase(call, at)
         if now_phase == "submission" and call["submission_deadline"]:
             out += _drafts(engine, call, now, at, pending)
-        if now_phase in ("review", "discussion") and call["review_deadline"]:
+        if now_phase in ("review", "discussion"):
             out += _reviews(engine, call, now, at, pending)
     notify.send(engine, pending)
     return out

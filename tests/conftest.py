@@ -35,6 +35,8 @@ BOTH_BACKENDS = {
     "test_programme_web",
     "test_programme_e2e",
     "test_season_e2e",
+    "test_finals",
+    "test_finals_e2e",
     "test_organizations",
     "test_conflicts",
     "test_conflicts_e2e",
@@ -46,6 +48,8 @@ BOTH_BACKENDS = {
     "test_jobs_e2e",
     "test_visits",
     "test_visits_e2e",
+    "test_mail",  # the communications centre (issue 25)
+    "test_mail_e2e",
 }
 
 

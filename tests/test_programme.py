@@ -16,7 +16,7 @@ from caseatlas.organizations import same_group
 from caseatlas.organizations.names import key as core
 from caseatlas.programme.domain.assign import Problem, solve
 from caseatlas.programme.domain.scoring import rank, weighted_total
-from caseatlas.programme.services import calls, reviews, selection, submissions
+from caseatlas.programme.services import calls, finals, reviews, selection, submissions
 from caseatlas.services import Actor, Context, accounts, discovery, exports, library
 from caseatlas.store import accounts as accounts_store
 
@@ -188,6 +188,11 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     )
     accounts.register(Context(e), "appc", PASSWORD, "丙公司", "c@example.org")
     calls.advance(org, call["id"])  # end discussion → decision
+    finals.approve_as_submitted(org, call["id"])  # no finals stage: as submitted
+    # the book prints an approved 专家点评 only: sa's is rev2's draft, chosen and approved; sb's
+    # reviewers' drafts stay drafts, so sb is printed without one
+    finals.choose_comment(org, sa["id"], "rev2", comment_by="评审专家乙")
+    finals.approve_comment(org, sa["id"])
     result = selection.publish(org, call["id"])
     assert result.cases == 2
     cols = {c.slug: c for c in library.collections(ctx)}
@@ -196,6 +201,8 @@ def test_programme_end_to_end(programme, ctx, monkeypatch):
     assert any(h["title"] == "园区储能与绿电交易" for h in hits["hits"])
     case = library.case_detail(ctx, submissions.get(org, sa["id"])["case_id"])
     assert case.chapter == "绿色制造" and any(s.heading == "专家点评" for s in case.sections)
+    other = library.case_detail(ctx, submissions.get(org, sb["id"])["case_id"])
+    assert not any(s.heading == "专家点评" for s in other.sections), "an unapproved draft is never printed"
     assert any(m.kind == "co2e_reduction" for m in case.metrics)
     assert submissions.get(a, sa["id"])["decision"] == "accept"
 
@@ -437,6 +444,10 @@ def publish_declared(org: Context, declared: list[dict], text: str) -> tuple[dic
     calls.advance(org, call["id"])
     selection.decide(org, call["id"], [{"submission": i, "decision": "accept"} for i in ids], preview=False)
     calls.advance(org, call["id"])
+    for sid in ids:  # the 专家点评: rev1's draft, chosen and approved by the organizer
+        finals.choose_comment(org, sid, "rev1")
+        finals.approve_comment(org, sid)
+    finals.approve_as_submitted(org, call["id"])  # no finals stage: as submitted
     selection.publish(org, call["id"])
     return call, ids
 
@@ -688,6 +699,7 @@ def test_publishing_over_quota_is_refused(programme, ctx, db_path):
     with ctx.engine.begin() as conn:  # a library written before the invariant held everywhere
         pstore.update_call(conn, call["id"], quotas={"能源转型": 1})
     with pytest.raises(Conflict, match="over quota"):
+        finals.approve_as_submitted(org, call["id"])  # no finals stage: as submitted
         selection.publish(org, call["id"])
     client, h = web_as(db_path, "org1")
     assert client.post(f"/api/v1/calls/{call['id']}/collection", headers=h).status_code == 409
@@ -731,8 +743,10 @@ def test_revise_is_not_offered_and_refused(programme, ctx, db_path):
     assert "已不再提供" in client.get(f"/calls/{cid}/ranking").text
     assert client.get(f"/submissions/{ids[0]}").status_code == 200
     with pytest.raises(Conflict, match="not a decision any more"):
+        finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
         selection.publish(org, cid)
     selection.decide(org, cid, [{"submission": ids[0], "decision": "reject"}], preview=False)
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     assert selection.publish(org, cid).cases == 1
 
 
@@ -755,6 +769,7 @@ def test_publishing_is_one_unit_of_work(programme, ctx, monkeypatch):
 
     monkeypatch.setattr(sel.audit, "record", failing)
     with pytest.raises(RuntimeError, match="disk is full"):
+        finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
         selection.publish(org, cid)
     monkeypatch.setattr(sel.audit, "record", record)
     assert len(library.collections(ctx)) == books, "the book was stored without its results"
@@ -772,9 +787,11 @@ def test_publishing_is_one_unit_of_work(programme, ctx, monkeypatch):
 
     monkeypatch.setattr(sel.library, "prepare_segmented", meanwhile)
     with pytest.raises(Conflict, match="changed while its book was being made"):
+        finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
         selection.publish(org, cid)
     monkeypatch.setattr(sel.library, "prepare_segmented", prepare)
     assert len(library.collections(ctx)) == books
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     assert selection.publish(org, cid).cases == 1  # as decided now
 
 
@@ -783,6 +800,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
 
     call, org, ids = accepted_two(programme, ctx)
     cid = call["id"]
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     first = selection.publish(org, cid)
     assert first.cases == 2
     cases = [submissions.get(org, i)["case_id"] for i in ids]
@@ -824,6 +842,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
         selection.reopen(org, cid, "again")  # already reopened
     r = client.post(f"/api/v1/calls/{cid}/decisions", headers=h, json={"decisions": change, "preview": False})
     assert r.status_code == 200 and r.json()["applied"]
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     again = selection.publish(org, cid)
     assert again.collection == first.collection and again.cases == 1  # the same book, updated
     assert calls.get_call(org, cid)["phase"] == "published" and calls.get_call(org, cid)["reopened_at"] is None
@@ -835,6 +854,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
         f"/calls/{cid}/reopen", data={"reason": "再议", "csrf_token": h["X-CSRF-Token"]}, follow_redirects=False
     )
     assert r.status_code == 303 and calls.get_call(org, cid)["phase"] == "decision"
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     selection.publish(org, cid)
     r = cli(db_path, "programme", "reopen", str(cid), "--reason", "命令行再议")
     assert r.exit_code == 0 and "reopened" in r.output
@@ -848,6 +868,7 @@ def test_decisions_are_fixed_once_published_unless_reopened(programme, ctx, db_p
 def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db_path, tmp_path):
     call, org, ids = accepted_two(programme, ctx)
     cid = call["id"]
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     out = selection.publish(org, cid)
     col = next(c for c in library.books(ctx) if c.slug == out.collection)
     assert col.owner_call_id == cid and col.owner_user_id is None
@@ -872,6 +893,7 @@ def test_a_calls_book_is_replaced_only_by_publishing_the_call(programme, ctx, db
     admin, ah = web_as(db_path, "admin1")
     assert admin.delete(f"/api/v1/collections/{out.collection}", headers=ah).status_code == 200
     assert calls.get_call(org, cid)["phase"] == "decision"
+    finals.approve_as_submitted(org, cid)  # no finals stage: as submitted
     assert selection.publish(org, cid).cases == 2
     # a programme's book name is taken even before its call publishes
     other = calls.create(org, "cteam", "另一个征集", 2027, deadlines={"submission_deadline": "2099-01-01"})

@@ -229,6 +229,13 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             org.click("#apply-decisions")
             org.wait_for_selector("#message")
             shot(org, "programme-ranking")
+            # no finals stage in this season: the submitted texts are approved as final (the book
+            # prints approved texts only)
+            org.click("#finals-link")
+            org.click("#approve-as-submitted")
+            org.wait_for_selector("#message")
+            assert org.inner_text("#n-approved") == "2"
+            org.goto(call_url + "/ranking")
             org.click("#publish-collection")
             org.wait_for_url(re.compile(r".*/search\?collection=.*"))
             org.wait_for_selector("ol.hits li.hit")

@@ -76,6 +76,10 @@ def build(db_path, phase: str) -> dict:
     review_round = rounds.current_round(org, call["id"]).id
     check_round = rounds.create_round(org, call["id"], {"key": "formal", "label": "形式审查", "kind": "check"}).id
     visit = build_visit(engine, org, ids["appa"])
+    with engine.connect() as conn:  # a message of the call (a receipt, unsent: no SMTP server here)
+        from caseatlas.store import mail as mail_store
+
+        mail = mail_store.outbox(conn, call["id"], kind="submission_received")[0]["id"]
     engine.dispose()
     return {
         "call": call["id"],
@@ -85,6 +89,7 @@ def build(db_path, phase: str) -> dict:
         "round": review_round,
         "check": check_round,
         **visit,
+        "mail": mail,
     }
 
 
@@ -120,6 +125,16 @@ def allowed(endpoint: str, role: str, phase: str) -> bool:
         "call.rounds": set(ROLES),
         "round.get": set(ROLES),
         "a.earlier": MANAGERS | ({"rev1", "rev3"} if after else set()),
+        # --- communications centre (issue 25): the site's outbox is the admins'; anyone holding
+        # an invitation's link answers it (a made-up token: 404, not a refusal)
+        "outbox.all": {"admin1"},
+        "invitation.answer": set(ROLES),
+        # final versions (issue 25): the applicant's own, once accepted and the finals are open —
+        # in none of these phases; reading and managing them is the call's organizers' (the default)
+        "a.final.submit": set(),
+        "a.final.photo": set(),
+        "a.final.photo.remove": set(),
+        "a.final.proof.answer": set(),
     }
     table |= visit_table(phase)
     return role in table.get(endpoint, MANAGERS)  # the rest is the organizers' of this call
@@ -206,6 +221,48 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("call.collection", "POST", f"/api/v1/calls/{c}/collection", {}),
         ("call.reopen", "POST", f"/api/v1/calls/{c}/reopen", {"json": {"reason": "测试"}}),  # not published: 400
         ("call.export", "GET", f"/api/v1/calls/{c}/export?format=csv&table=scores", {}),
+        # --- final versions, proofs and the book (issue 25): bodies fail after the permission check
+        ("a.final.get", "GET", f"/api/v1/submissions/{a}/final", {}),
+        ("a.final.submit", "PUT", f"/api/v1/submissions/{a}/final", {"json": {"title": ""}}),
+        ("a.final.edit", "POST", f"/api/v1/submissions/{a}/final/edit", {"json": {"title": "x"}}),  # none yet: 409
+        ("a.final.approve", "POST", f"/api/v1/submissions/{a}/final/approve", {}),  # nothing to approve: 409
+        (
+            "a.final.photo",
+            "POST",
+            f"/api/v1/submissions/{a}/final/photos",
+            {"files": {"file": ("x.png", b"not an image", "image/png")}},
+        ),
+        ("a.final.photo.get", "GET", f"/api/v1/submissions/{a}/final/photos/99999", {}),
+        ("a.final.photo.remove", "DELETE", f"/api/v1/submissions/{a}/final/photos/99999", {}),
+        ("a.final.comment", "PUT", f"/api/v1/submissions/{a}/final/comment", {"json": {"text": "长" * 3001}}),
+        (
+            "a.final.comment.choose",
+            "POST",
+            f"/api/v1/submissions/{a}/final/comment/choose",
+            {"json": {"reviewer": "nosuchuser"}},
+        ),
+        ("a.final.comment.approve", "POST", f"/api/v1/submissions/{a}/final/comment/approve", {}),  # none: 409
+        ("a.final.proof", "POST", f"/api/v1/submissions/{a}/final/proofs", {}),  # not approved: 409
+        ("a.final.proof.get", "GET", f"/api/v1/submissions/{a}/final/proofs/99999", {}),
+        (
+            "a.final.proof.answer",
+            "POST",
+            f"/api/v1/submissions/{a}/final/proofs/99999/answer",
+            {"json": {"signed": True}},
+        ),
+        ("call.finals", "GET", f"/api/v1/calls/{c}/finals", {}),
+        ("call.finals.approve", "POST", f"/api/v1/calls/{c}/finals/approve-as-submitted", {}),  # none accepted yet
+        ("call.book", "GET", f"/api/v1/calls/{c}/book", {}),
+        ("call.book.patch", "PATCH", f"/api/v1/calls/{c}/book", {"json": {"year": "not a year"}}),
+        (
+            "call.book.logo",
+            "POST",
+            f"/api/v1/calls/{c}/book/logos",
+            {"data": {"name": "某中心"}, "files": {"file": ("l.png", b"not an image", "image/png")}},
+        ),
+        ("call.book.logo.get", "GET", f"/api/v1/calls/{c}/book/logos/99999", {}),
+        ("call.book.logo.remove", "DELETE", f"/api/v1/calls/{c}/book/logos/99999", {}),
+        # --- end of final versions
         ("my-conflicts", "PUT", f"/api/v1/calls/{c}/my-conflicts", {"json": {"organizations": []}}),
         # --- revision requests and withdrawal (issue 25): probes that fail after the permission check
         (
@@ -252,6 +309,34 @@ def requests(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("a.earlier", "GET", f"/api/v1/submissions/{a}/earlier-scores", {}),
         # --- end of rounds of review
         *visit_requests(ids),
+        # --- communications centre (issue 25): templates, the outbox, invitations
+        ("call.mail_templates", "GET", f"/api/v1/calls/{c}/mail-templates", {}),
+        (
+            "call.mail_template.save",  # an unknown placeholder: 400 when allowed
+            "PUT",
+            f"/api/v1/calls/{c}/mail-templates/decision/zh",
+            {"json": {"subject": "x", "body": "{{ nosuch }}"}},
+        ),
+        (
+            "call.mail_template.preview",
+            "POST",
+            f"/api/v1/calls/{c}/mail-templates/decision/zh/preview",
+            {"json": {"subject": "x", "body": "{{ nosuch }}"}},
+        ),
+        ("call.mail_template.reset", "DELETE", f"/api/v1/calls/{c}/mail-templates/decision/en", {}),  # no change
+        ("call.outbox", "GET", f"/api/v1/calls/{c}/outbox?status=unsent", {}),
+        ("outbox.all", "GET", "/api/v1/outbox", {}),
+        ("mail.get", "GET", f"/api/v1/outbox/{ids['mail']}", {}),
+        ("mail.resend", "POST", f"/api/v1/outbox/{ids['mail']}/resend", {}),  # unsent: 409 when allowed
+        ("mail.retry", "POST", f"/api/v1/outbox/{ids['mail']}/retry", {}),  # unsent again (no SMTP here)
+        ("call.invitations", "GET", f"/api/v1/calls/{c}/invitations", {}),
+        ("a.opinion", "PUT", f"/api/v1/submissions/{a}/opinion", {"json": {"text": ""}}),
+        (
+            "invitation.answer",
+            "POST",
+            "/api/v1/panel-invitations/answer",
+            {"json": {"token": "nosuch", "answer": "accept"}},
+        ),
         ("b.conflict", "POST", f"/api/v1/submissions/{b}/conflict", {"json": {"reason": "测试"}}),  # last: it changes b
     ]
 
@@ -454,7 +539,7 @@ def test_every_programme_route_is_in_the_matrix():
     """A new programme endpoint must be added to the permission matrix."""
     from caseatlas.programme.web import api as programme_api
 
-    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6, "visit": 7, "evidence": 8}
+    ids = {"call": 1, "a": 2, "b": 3, "att": 4, "round": 5, "check": 6, "visit": 7, "evidence": 8, "mail": 9}
     covered = {(m, _shape(url)) for _, m, url, _ in requests(ids)}
     public = {
         ("GET", "/api/v1/presets"),
@@ -488,7 +573,8 @@ def _api_routes(routes, prefix: str = ""):
 def _shape(url: str) -> str:
     import re
 
-    return re.sub(r"\{[^}]+\}|(?<=/)\d+|(?<=/)nosuchuser", "{}", url.split("?")[0])
+    url = re.sub(r"/mail-templates/[a-z_]+/[a-z]{2}", "/mail-templates/{}/{}", url.split("?")[0])  # issue 25
+    return re.sub(r"\{[^}]+\}|(?<=/)\d+|(?<=/)nosuchuser", "{}", url)
 
 
 def test_applicant_lists_only_own_and_reviewer_never_sees_conflicted(db_path):

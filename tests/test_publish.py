@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseatlas.errors import CaseAtlasError, Forbidden, LoginRequired, NotFound
-from caseatlas.programme.services import calls, reviews, selection, submissions
+from caseatlas.programme.services import calls, finals, reviews, selection, submissions
 from caseatlas.publish import edition as E
 from caseatlas.publish import render
 from caseatlas.services import Actor, Context, accounts, library, publishing
@@ -385,6 +385,7 @@ def test_programme_selection_publishes_with_panel_quotas_and_comments(ctx, tmp_p
     calls.advance(org, call["id"])
     with pytest.raises(CaseAtlasError, match="has not published its selection"):
         publishing.publish(org, f"call:{call['id']}", "html", tmp_path / "early")
+    finals.approve_as_submitted(org, call["id"])  # no finals stage: as submitted
     selection.publish(org, call["id"])
     with pytest.raises(Forbidden):
         publishing.publish(a, f"call:{call['id']}", "html", tmp_path / "nope")

@@ -24,7 +24,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0021"
+HEAD = "0022"
 
 
 def test_schema_is_migrated(engine):

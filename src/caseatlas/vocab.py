@@ -206,13 +206,23 @@ NOTIFICATION_KINDS = (
     "review_assigned",
     "decision",
     "conflict_found",
-    "invitation",
+    "invitation",  # to a call's panel: accept or decline (issue 25)
+    "account_invitation",  # an account made without a password: choose one
     "password_reset",
+    "reminder_draft",
+    "reminder_review",
     "revision_request",  # to the applicant: the panel's requests and the deadline
     "revision_answered",  # to the organizers: the applicant resubmitted with a response
     "submission_withdrawn",  # to the organizers
     "formal_check",  # a 形式审查 verdict other than pass, with its reasons (programme/services/rounds.py)
     "visit_notice",
+    # final versions (issue 25): finals open (the case accepted), text submitted, copy-edited,
+    # approved (the proof waits), the applicant's answer to a proof
+    "finals_open",
+    "final_submitted",
+    "final_edited",
+    "final_approved",
+    "proof_answer",
 )
 # A revision request's state: open until answered or its deadline passes (expired: computed from
 # the time, never stored); closed when the submission is withdrawn.
@@ -228,6 +238,38 @@ CHECK_VERDICTS = ("pass", "return", "fail")  # 通过 / 退回修改 / 不通过
 ROUND_LABELS = {"check": ("形式审查", "formal check"), "review": ("评审", "review")}
 ENTRY_LABELS = {"in": ("本轮中", "in this round"), "advanced": ("晋级", "advanced"), "out": ("未晋级", "out")}
 CHECK_VERDICT_LABELS = {"pass": ("通过", "passed"), "return": ("退回修改", "returned"), "fail": ("不通过", "failed")}
+# Each kind's name for people (Chinese, English): the mail-template editor and the outbox.
+NOTIFICATION_KIND_LABELS = {
+    "call_published": ("征集发布", "Call published"),
+    "submission_received": ("申报回执", "Submission received"),
+    "review_assigned": ("评审分配", "Reviews assigned"),
+    "decision": ("评审结果通知", "Decision letter"),
+    "conflict_found": ("利益冲突", "Conflict found"),
+    "invitation": ("评审邀请", "Invitation to the panel"),
+    "account_invitation": ("账号邀请（设置密码）", "Account invitation"),
+    "password_reset": ("重设密码", "Password reset"),
+    "reminder_draft": ("草稿提醒", "Draft reminder"),
+    "reminder_review": ("评审提醒", "Review reminder"),
+    "revision_request": ("修改要求", "Revision request"),
+    "visit_notice": ("调研核实通知", "Site visit notice"),
+    "formal_check": ("形式审查结果", "Formal check result"),
+    "revision_answered": ("修改稿已提交", "Revision answered"),
+    "submission_withdrawn": ("申报已撤回", "Submission withdrawn"),
+    "finals_open": ("入选并提交定稿", "Selected: send the final text"),
+    "final_submitted": ("定稿已提交", "Final text submitted"),
+    "final_edited": ("定稿已编辑", "Final text copy-edited"),
+    "final_approved": ("定稿已确认", "Final text approved"),
+    "proof_answer": ("校样答复", "Proof answered"),
+}
+# Kinds whose mail carries a secret link: the outbox keeps the body without it, and a resend or
+# retry issues a fresh link rather than sending what is stored.
+SECRET_NOTIFICATION_KINDS = ("invitation", "account_invitation", "password_reset")
+# Reminders are automatic mails (RFC 3834 Auto-Submitted: auto-generated): nobody should reply.
+AUTOMATIC_NOTIFICATION_KINDS = ("reminder_draft", "reminder_review")
+NOTIFICATION_STATUSES = ("queued", "sent", "failed", "unsent")
+MAIL_LANGS = ("zh", "en")
+INVITATION_STATUSES = ("pending", "accepted", "declined")
+REMINDER_OFFSETS = (3, 1)  # days before a deadline a reminder goes, unless the call sets its own
 PROGRAMME_EXPORT_TABLES = ("submissions", "scores", "decisions")
 # Site visits (调研核实): a visit's state, what its evidence is, the team's verdict on a declared figure.
 VISIT_STATUSES = ("planned", "done", "cancelled")
@@ -279,6 +321,10 @@ PROGRAMME_ACTIONS = (
     "visit.manage",  # plan a site visit, its team, time and place (the call's organizers)
     "visit.record",  # fill its checklist, evidence, verdicts and report (the visit's team)
     "visit.read",
+    # final versions and proofs (issue 25): the accepted applicant's own final text, photos and sign-off
+    "final.read",
+    "final.write",
+    "proof.sign",
 )
 ACTIONS = (
     "library.read",
@@ -302,6 +348,9 @@ GRANTS: dict[str, frozenset[str]] = {
             "submission.edit",
             "submission.withdraw",
             "visit.read",
+            "final.read",
+            "final.write",
+            "proof.sign",
         }
     ),
     "reviewer": frozenset(
@@ -359,3 +408,21 @@ Phase = Literal[PHASES]  # type: ignore[valid-type]
 Decision = Literal[DECISIONS]  # type: ignore[valid-type]
 VisitStatus = Literal[VISIT_STATUSES]  # type: ignore[valid-type]
 FigureVerdict = Literal[FIGURE_VERDICTS]  # type: ignore[valid-type]
+
+# Final versions of accepted cases (issue 25): awaiting the applicant's final text → submitted by
+# the applicant → edited by the organizer (copy-edit; the applicant sees the diff) → approved by the
+# organizer (the book prints only an approved text). Labels for people: zh, en.
+FINAL_STATES = ("awaiting", "submitted", "edited", "approved")
+FINAL_STATE_LABELS = {
+    "awaiting": ("待提交定稿", "awaiting the final text"),
+    "submitted": ("已提交定稿", "final text submitted"),
+    "edited": ("编辑已修改", "copy-edited"),
+    "approved": ("定稿已确认", "approved"),
+}
+# A proof of a case: waiting for the applicant, signed off (签字确认), or changes asked for.
+PROOF_STATUSES = ("pending", "signed", "changes")
+PROOF_STATUS_LABELS = {
+    "pending": ("待确认", "awaiting sign-off"),
+    "signed": ("已签字确认", "signed off"),
+    "changes": ("要求修改", "changes requested"),
+}

@@ -16,8 +16,9 @@ from rich.table import Table
 
 from ..cli.common import DbOption, context, err, fail, out, run
 from ..text.numbers import format_number
+from ..text.times import local_time
 from ..vocab import DECISIONS
-from .services import calls, reviews, revisions, rounds, selection
+from .services import calls, finals, reviews, revisions, rounds, selection
 
 app = typer.Typer(no_args_is_help=True, help="Calls for cases: create, panel, assign, rank, decide, export, publish.")
 CallArg = Annotated[int, typer.Argument(help="Call id (see `caseatlas programme list`).")]
@@ -51,6 +52,9 @@ def create(
     deadline: Annotated[str | None, typer.Option("--deadline", help="Submission deadline: YYYY-MM-DD[THH:MM].")] = None,
     review_deadline: Annotated[str | None, typer.Option()] = None,
     discussion_deadline: Annotated[str | None, typer.Option()] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA time zone deadlines are typed and shown in.")
+    ] = "Asia/Shanghai",
     k: Annotated[int, typer.Option("--k", help="Reviewers per submission.")] = 3,
     blind: Annotated[bool, typer.Option("--blind", help="Reviewers do not see the applicant.")] = False,
     owner: Annotated[
@@ -82,6 +86,7 @@ def create(
             reviewers_per_submission=k,
             blind=blind,
             rounds=rounds_,
+            timezone=timezone,
         )
     )
     if owner:
@@ -99,7 +104,7 @@ def list_cmd(db: DbOption = None) -> None:
             escape(c["title"]),
             str(c["programme"]["year"] or ""),
             c["phase"],
-            c["submission_deadline"] or "",
+            local_time(c["submission_deadline"], c["timezone"], empty=""),
             str(c["n_submissions"] or 0),
         )
     out.print(table)
@@ -109,7 +114,10 @@ def list_cmd(db: DbOption = None) -> None:
 def publish(call_id: CallArg, db: DbOption = None) -> None:
     """Open the call for submissions."""
     c = run(lambda: calls.publish(context(db), call_id))
-    out.print(f"call {call_id} published; submissions close {c['submission_deadline']}", highlight=False)
+    out.print(
+        f"call {call_id} published; submissions close {local_time(c['submission_deadline'], c['timezone'])}",
+        highlight=False,
+    )
 
 
 @app.command("advance")
@@ -282,6 +290,8 @@ def publish_collection(call_id: CallArg, db: DbOption = None) -> None:
     """Announce the decisions and add the accepted cases to the library as a collection."""
     r = run(lambda: selection.publish(context(db), call_id))
     out.print(f"collection {r.collection}: {r.cases} cases ({r.status})", highlight=False)
+    if r.unsigned:
+        err.print(f"warning: {len(r.unsigned)} case(s) printed without a signed-off proof: " + "；".join(r.unsigned))
 
 
 @app.command("revision-request")
@@ -533,3 +543,69 @@ def visit_plan(
 
     v = run(lambda: visits.plan(context(db), submission_id, at, place, team, lead))
     out.print(f"visit {v.id} planned: {v.starts_local}, {v.place}", highlight=False)
+
+
+# --- final versions, proofs and the book (issue 25)
+
+
+@app.command("finals")
+def finals_cmd(call_id: CallArg, db: DbOption = None) -> None:
+    """Each accepted case's final text, 专家点评 and proof; the book's settings."""
+    v = run(lambda: finals.overview(context(db), call_id))
+    table = Table("submission", "title", "final text", "version", "comment", "proof", title=escape(v.book.title))
+    for r in v.rows:
+        table.add_row(
+            str(r.submission),
+            escape(r.title),
+            r.state,
+            str(r.version or ""),
+            r.comment,
+            r.proof or "",
+            end_section=False,
+        )
+    out.print(table)
+    out.print(f"approved {v.approved}/{len(v.rows)}; signed off {v.signed}/{len(v.rows)}", highlight=False)
+
+
+@app.command("approve-finals")
+def approve_finals(call_id: CallArg, db: DbOption = None) -> None:
+    """Approve the submitted text as final for every accepted case without a final text (a call
+    without a finals stage)."""
+    r = run(lambda: finals.approve_as_submitted(context(db), call_id))
+    out.print(f"approved as submitted: {len(r.approved)} case(s)", highlight=False)
+
+
+@app.command("book")
+def book(
+    call_id: CallArg,
+    title: Annotated[str | None, typer.Option("--title", help="The book's own title.")] = None,
+    subtitle: Annotated[str | None, typer.Option("--subtitle")] = None,
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    foreword: Annotated[Path | None, typer.Option("--foreword", help="A UTF-8 text file: the 前言.")] = None,
+    committee: Annotated[
+        Path | None,
+        typer.Option("--committee", help="A UTF-8 text file: one member a line, name | role | affiliation."),
+    ] = None,
+    finals_deadline: Annotated[
+        str | None, typer.Option("--finals-deadline", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM, local time.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Show or set the book's own title, subtitle, year, 编委会, foreword and the finals deadline."""
+    given = {
+        k: v
+        for k, v in (("title", title), ("subtitle", subtitle), ("year", year), ("finals_deadline", finals_deadline))
+        if v is not None
+    }
+    if foreword is not None:
+        given["foreword"] = foreword.read_text(encoding="utf-8")
+    if committee is not None:
+        given["committee"] = committee.read_text(encoding="utf-8")
+    ctx = context(db)
+    b = run(lambda: finals.set_settings(ctx, call_id, **given) if given else finals.settings(ctx, call_id))
+    out.print(
+        f"{b.title}" + (f" — {b.subtitle}" if b.subtitle else "") + (f" ({b.year})" if b.year else ""), highlight=False
+    )
+    for m in b.committee:
+        out.print("  " + " | ".join(x for x in (m.name, m.role, m.affiliation) if x), highlight=False)
+    out.print(f"finals deadline: {local_time(b.finals_deadline, b.timezone)}; logos: {len(b.logos)}", highlight=False)

@@ -447,3 +447,16 @@ def _join_foreword(parts: list[str]) -> list[str]:
         return []
     lines = [Line(no=i + 1, raw=p, text=p) for i, p in enumerate(parts)]
     return [_clean(p.text) for p in paragraphs(lines) if p.text.strip()]
+
+
+def text_sections(parts: list[tuple[str | None, str]]) -> list[EditionSection]:
+    """Sections typed as text (a final version's, an English text) → the edition's sections:
+    paragraphs as written, tab-separated rows kept as a table; empty sections left out."""
+    out = []
+    for heading, text in parts:
+        rows = [t for t in (text or "").splitlines()]
+        lines = [Line(no=i + 1, raw=t, text=t) for i, t in enumerate(rows)]
+        blocks = _paragraphs(lines)
+        if blocks:
+            out.append(EditionSection(_clean(heading) if heading else None, blocks))
+    return out

@@ -16,7 +16,6 @@ zxcvbn (score ≥ `MIN_SCORE`, with the account's own names as context)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import threading
@@ -31,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, Forbidden, LoginRequired, NotFound, Throttled
 from ..store import accounts as store
 from ..vocab import ROLES, Role
-from . import audit, notify
+from . import audit, mail, notify
 from .context import Actor, Context, require
 from .records import Result
 
@@ -185,7 +184,7 @@ def check_password(password: str | None, *own: str | None) -> None:
 
 def base_url() -> str:
     """Where the links in mails point: CASEATLAS_BASE_URL (the site as its users reach it)."""
-    return (os.environ.get("CASEATLAS_BASE_URL") or BASE_URL).rstrip("/")
+    return mail.base_url()
 
 
 def add_user(
@@ -271,22 +270,15 @@ def _invite(conn, ctx: Context, user: store.UserRow, pending: list[notify.Mail],
     """Issue an invitation and queue its mail (to the account's address, if any): the link."""
     token = _issue(conn, user, "invite", timedelta(days=INVITE_DAYS))
     link = f"{base_url()}/invite/{token}"
-    what = f"“{call['title']}”的评审专家" if call else "CaseAtlas 案例图谱"
-    body = (
-        f"{user.display_name or user.username}，您好：\n\n您已受邀成为{what}（账号：{user.username}）。"
-        f"请在 {INVITE_DAYS} 天内打开下面的链接设置密码，链接只能使用一次：\n\n{{link}}\n\n"
-        f"You are invited to CaseAtlas (account: {user.username}). Open the link above within "
-        f"{INVITE_DAYS} days to choose your password; it works once.\n"
-    )
-    notify.queue(
+    notify.queue_template(
         conn,
-        call["id"] if call else None,
-        "invitation",
+        call,
+        "account_invitation",
         user.email,
-        "[CaseAtlas 案例图谱] 设置密码 / Your invitation",
-        body.format(link=link),
+        {"name": user.display_name or user.username, "username": user.username, "link": link, "days": INVITE_DAYS},
         pending,
-        recorded=body.format(link=f"{base_url()}/invite/…（链接不存档 / not kept）"),
+        recipient_id=user.id,
+        secret=token,
     )
     audit.record(conn, ctx, "users.invite", user.username, expires_days=INVITE_DAYS, mailed=bool(user.email))
     return link
@@ -544,28 +536,61 @@ def request_reset(ctx: Context, login: str, client: str | None = None) -> None:
             and store.count_tokens_since(conn, user.id, "reset", since) < RESET_MAILS
         )
         if sent:
-            token = _issue(conn, user, "reset", timedelta(minutes=RESET_MINUTES))
-            body = (
-                f"{user.display_name or user.username}，您好：\n\n有人（希望是您）申请重设 CaseAtlas 案例图谱账号 "
-                f"{user.username} 的密码。请在 {RESET_MINUTES // 60} 小时内打开下面的链接设置新密码，链接只能使用一次；"
-                f"设置后，该账号的所有登录会话都将结束。如果不是您申请的，请忽略本邮件，密码不会改变。\n\n{{link}}\n\n"
-                f"Someone (you, we hope) asked to reset the password of CaseAtlas account {user.username}. "
-                f"Open the link above within {RESET_MINUTES // 60} hours to choose a new one; it works once and "
-                f"ends every session of the account. If it was not you, ignore this mail.\n"
-            )
-            notify.queue(
-                conn,
-                None,
-                "password_reset",
-                user.email,
-                "[CaseAtlas 案例图谱] 重设密码 / Password reset",
-                body.format(link=f"{base_url()}/reset/{token}"),
-                pending,
-                recorded=body.format(link=f"{base_url()}/reset/…（链接不存档 / not kept）"),
-            )
+            _reset_mail(conn, user, pending)
         audit.record(conn, ctx, "users.reset_requested", user.username if user else None, client=client, mailed=sent)
     if pending:  # after the answer: the time it takes says nothing about the account
         threading.Thread(target=notify.send, args=(ctx.engine, pending), daemon=True).start()
+
+
+def _reset_mail(conn, user: store.UserRow, pending: list[notify.Mail], resend_of: int | None = None) -> None:
+    """A new reset link for the account (its older ones void), mailed through the template."""
+    token = _issue(conn, user, "reset", timedelta(minutes=RESET_MINUTES))
+    notify.queue_template(
+        conn,
+        None,
+        "password_reset",
+        user.email,
+        {
+            "name": user.display_name or user.username,
+            "username": user.username,
+            "link": f"{base_url()}/reset/{token}",
+            "hours": RESET_MINUTES // 60,
+        },
+        pending,
+        recipient_id=user.id,
+        secret=token,
+        resend_of=resend_of,
+    )
+
+
+def reissue_link(conn, ctx: Context, kind: str, user_id: int, call: dict | None, pending: list, resend_of: int) -> None:
+    """A fresh link for a mail that carried one (an account invitation or a reset), mailed again:
+    the outbox never kept the first link, and a link is never sent twice."""
+    user = store.get_user(conn, user_id=user_id)
+    if user is None or not user.active:
+        raise CaseAtlasError("the account this mail went to is gone or disabled: nothing to resend")
+    if kind == "password_reset":
+        _reset_mail(conn, user, pending, resend_of)
+        audit.record(conn, ctx, "users.reset_resent", user.username)
+        return
+    token = _issue(conn, user, "invite", timedelta(days=INVITE_DAYS))
+    notify.queue_template(
+        conn,
+        call,
+        "account_invitation",
+        user.email,
+        {
+            "name": user.display_name or user.username,
+            "username": user.username,
+            "link": f"{base_url()}/invite/{token}",
+            "days": INVITE_DAYS,
+        },
+        pending,
+        recipient_id=user.id,
+        secret=token,
+        resend_of=resend_of,
+    )
+    audit.record(conn, ctx, "users.invite", user.username, expires_days=INVITE_DAYS, resent=True)
 
 
 def change_password(

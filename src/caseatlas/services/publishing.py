@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field
 
 from ..errors import CaseAtlasError, NotFound
+from ..organizations.names import place_prefix
+from ..programme.services import finals
 from ..programme.services.calls import call_view, load_call
 from ..publish import edition as editions
 from ..publish import render
@@ -117,11 +119,15 @@ def _call_of_collection(conn, slug: str) -> dict | None:
 
 
 def _programme_front(conn, ed: editions.Edition, call: dict) -> None:
-    """A programme's book: organizers and supporters on the cover, the panel with
-    affiliations, the call's criteria and each chapter's quota in the front matter."""
+    """A programme's book: its own title, subtitle, year, 编委会, foreword and the organizers'
+    logos as the organizer set them (book settings, read now: changing them needs no new
+    selection); organizers and supporters on the cover, the panel with affiliations, the call's
+    criteria and each chapter's quota in the front matter; each case's approved photos, English
+    text, attributed 专家点评 and region."""
     prog = prog_store.get_programme(conn, call["programme_id"])
     ed.organizers = list(prog["organizers"] or [])
     ed.supporters = list(prog["supporters"] or [])
+    _book_settings(conn, ed, call)
     panel = prog_store.members(conn, call["id"], "reviewer")
     if panel:
         ed.experts = [
@@ -154,6 +160,36 @@ def _programme_front(conn, ed: editions.Edition, call: dict) -> None:
         )
 
 
+def _book_settings(conn, ed: editions.Edition, call: dict) -> None:
+    by_case = {
+        s["case_id"]: s["id"]
+        for s in prog_store.list_submissions(conn, call["id"], status="submitted")
+        if s["case_id"] and s["decision"] == "accept"
+    }
+    front = finals.book_front(conn, call, by_case)
+    book = front["book"]
+    ed.title, ed.subtitle, ed.year = book.title, book.subtitle, book.year
+    ed.committee = [editions.CommitteeMember(m.name, m.role, m.affiliation) for m in book.committee]
+    if book.foreword:
+        ed.foreword = list(book.foreword)
+    if book.english_title:
+        ed.english = {"title": book.english_title, "summary": []}
+    ed.logos = front["logos"]
+    ed.bilingual = front["english"]
+    for case in ed.cases:
+        if case.organization:
+            n = place_prefix(case.organization)
+            case.region = case.organization[:n] or None
+        got = front["cases"].get(case.case_id)
+        if got is None:
+            continue
+        case.photos = got["photos"]
+        case.comment, case.comment_by = got["comment"], got["comment_by"]
+        if front["english"] and got["english_title"]:
+            sections = [(x["heading"], x["text"]) for x in got["english_sections"]]
+            case.english = editions.EnglishCase(got["english_title"], editions.text_sections(sections))
+
+
 def _english(ed: editions.Edition) -> dict:
     chapters = [ch.name for ch in ed.chapters if ch.name]
     summary = [
@@ -168,7 +204,7 @@ def _english(ed: editions.Edition) -> dict:
         ),
         "The text is in Simplified Chinese; titles and organizations are given as printed.",
     ]
-    return {"title": ed.title, "summary": summary}
+    return {"title": (ed.english or {}).get("title") or ed.title, "summary": summary}
 
 
 # A book's steps as its progress reports them (the job page, the CLI's bar): reading the

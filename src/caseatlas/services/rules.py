@@ -78,6 +78,19 @@ class VisitView:
 
 
 @dataclass(frozen=True, slots=True)
+class FinalView(SubmissionView):
+    """An accepted case's final version (issue 25): a submission as the rules see it, and where its
+    finals stand. Reading it as a submission (`submission.read`, what is hidden) is the submission's
+    rule; the final.* and proof.* actions are decided here."""
+
+    accepted: bool = False
+    finals_open: bool = False  # the organizer opened the finals stage (set its deadline)
+    before_deadline: bool = False
+    approved: bool = False  # the organizer approved the current final text
+    proof_pending: bool = False  # a proof of the approved text waits for the applicant
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionView:
     """Whose book a collection is: a user's upload, a call's published selection, or (both
     None) the system's — added by the CLI or before books had owners."""
@@ -110,6 +123,18 @@ def _admin(actor) -> bool:
     return actor.kind == "system" or actor.role == "admin"
 
 
+def _final(actor, action: str, f: FinalView) -> bool:
+    """The accepted applicant's own final text: read once the finals are open (that is how they
+    learn their case is accepted), written until the deadline and until the organizer approves it;
+    a proof signed off (or changes asked for) while it waits. Organizers read every case's."""
+    own = actor.user_id is not None and actor.user_id == f.applicant_id and f.accepted and f.finals_open
+    if action == "final.read":
+        return _manager(actor, f.call) or own
+    if action == "final.write":
+        return own and f.before_deadline and not f.approved
+    return own and f.proof_pending  # proof.sign
+
+
 def allowed(actor, action: str, resource) -> bool:
     if isinstance(resource, CollectionView):
         # Replace (ingest a file of the same name) or remove a book: its owner, or an admin. A call's
@@ -136,6 +161,8 @@ def allowed(actor, action: str, resource) -> bool:
         if action == "visit.read":
             return manager or team or allowed(actor, "submission.read", s)
         return False
+    if isinstance(resource, FinalView) and action in ("final.read", "final.write", "proof.sign"):
+        return _final(actor, action, resource)
     if isinstance(resource, SubmissionView):
         s, call = resource, resource.call
         manager = _manager(actor, call)

@@ -387,6 +387,10 @@ calls = Table(
     Column("reopened_at", String),  # published decisions reopened (who and why: the audit log); migration 0013
     # IANA zone people see times in (text/times.py); stored instants stay UTC. Migration 0016.
     Column("timezone", String(64), nullable=False, default="Asia/Shanghai", server_default="Asia/Shanghai"),
+    # Days before a deadline reminders go (JSON list) and the language of mails to people without
+    # a preference (migration 0020).
+    Column("reminder_offsets", Text, nullable=False, default="[3, 1]", server_default="[3, 1]"),
+    Column("mail_lang", String(8), nullable=False, default="zh", server_default="zh"),
     Column("created_at", String, nullable=False),
     Index("ix_calls_programme", "programme_id"),
 )
@@ -421,6 +425,7 @@ submissions = Table(
     Column("version", Integer, nullable=False, default=0),  # submitted versions so far
     Column("decision", String(16)),  # accept, revise, reject
     Column("final_comment", Text),  # the 专家点评 printed with the case
+    Column("opinion", Text),  # the panel's opinion the organizer writes for the decision letter (migration 0020)
     Column("case_id", String),  # in the published collection
     Column("created_at", String, nullable=False),
     Column("updated_at", String, nullable=False),
@@ -535,9 +540,18 @@ notifications = Table(
     Column("to_addr", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # sent, failed, unsent (no SMTP configured)
+    Column("status", String(16), nullable=False),  # queued, sent, failed, unsent (no SMTP configured)
     Column("error", Text),
     Column("at", String, nullable=False),
+    # The outbox (issue 25, migration 0020): how often it was tried, the Message-ID it left with,
+    # when it was sent, the template's language, the recipient's account, and the row it re-sends.
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("message_id", Text),
+    Column("sent_at", String),
+    Column("lang", String(8)),
+    Column("recipient_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("resend_of", Integer, ForeignKey("notifications.id", ondelete="SET NULL")),
+    Index("ix_notifications_call", "call_id"),
 )
 
 # --- Rounds of review (issue 25; migration 0017). A call's ordered rounds, each with its own form
@@ -701,6 +715,48 @@ visit_verdicts = Table(
 
 # --- Communications: mail templates, outbox, invitations (issue 25)
 
+# A call's own wording of a message (services/mail.py holds the defaults and the placeholders).
+mail_templates = Table(
+    "mail_templates",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # vocab.NOTIFICATION_KINDS
+    Column("lang", String(8), primary_key=True),  # zh or en
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("updated_at", String, nullable=False),
+)
+
+# An invitation to a call's panel: the invitee accepts or declines from a single-use link (its
+# SHA-256 kept, never the token); a declined reviewer is not assigned.
+panel_invitations = Table(
+    "panel_invitations",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("token_hash", String(64), unique=True),  # None once answered
+    Column("status", String(16), nullable=False),  # vocab.INVITATION_STATUSES
+    Column("reason", Text),  # why declined (optional)
+    Column("invited_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Column("responded_at", String),
+)
+
+# One row per reminder sent: the key makes a reminder go once, however often or concurrently the
+# job runs (the second insert of a key fails and its mail is never queued).
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # reminder_draft, reminder_review
+    Column("recipient_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("deadline", String, primary_key=True),  # the deadline reminded of (a moved deadline reminds again)
+    Column("offset_days", Integer, primary_key=True),  # days before it; -d: the d-th day overdue
+    Column("notification_id", Integer, ForeignKey("notifications.id", ondelete="SET NULL")),
+    Column("at", String, nullable=False),
+)
+
 # --- Background jobs (issue 25)
 # A long operation (a book, embedding, a large upload) run by the job queue (jobs/queue.py), its
 # progress written by the task as it goes so any process can show it (migration 0021). The
@@ -735,3 +791,115 @@ jobs = Table(
 )
 
 # --- Final versions, proofs and the book (issue 25)
+# An accepted case's final text goes through versions (kept, never overwritten: the applicant's
+# final text, the organizer's copy-edits, the text as submitted for a call that skips the finals
+# stage), approved by an organizer; its 专家点评 is written or chosen from a reviewer's draft and
+# approved; a PDF proof of the approved text is signed off by the applicant. The book's own front
+# matter (title, subtitle, 编委会, foreword, logos) and the finals deadline are per call. Migration 0022.
+
+call_books = Table(
+    "call_books",
+    metadata,
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("finals_deadline", String),  # ISO UTC; set = the finals stage is open
+    Column("english", Boolean, nullable=False, default=False),  # the call collects English texts
+    Column("title", Text),  # the book's own title (None: from the programme's name)
+    Column("subtitle", Text),
+    Column("year", Integer),
+    Column("english_title", Text),
+    Column("committee", Text, nullable=False, default="[]"),  # JSON [{name, role, affiliation}], in order
+    Column("foreword", Text),  # 前言, paragraphs separated by blank lines or newlines
+    Column("updated_at", String, nullable=False),
+)
+
+book_logos = Table(
+    "book_logos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),  # whose logo (alt text)
+    Column("content_type", String(40), nullable=False),
+    Column("data", LargeBinary, nullable=False),  # cleaned: re-encoded, no EXIF
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", String, nullable=False),
+    Index("ix_book_logos_call", "call_id"),
+)
+
+finals = Table(
+    "finals",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), nullable=False),  # vocab.FINAL_STATES
+    Column("version", Integer, nullable=False, default=0),  # the latest final version
+    Column("approved_version", Integer),  # the version the book prints
+    Column("submitted_at", String),
+    Column("submitted_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("edited_at", String),
+    Column("edited_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("approved_at", String),
+    Column("approved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    # the 专家点评: the text, where it came from (the organizer's own, or a reviewer's draft), to whom
+    # the book attributes it, and its approval (who/when; cleared when the text changes)
+    Column("comment", Text),
+    Column("comment_reviewer_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("comment_by", Text),  # 点评专家, printed when given
+    Column("comment_written_at", String),
+    Column("comment_written_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("comment_approved_at", String),
+    Column("comment_approved_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+)
+
+final_versions = Table(
+    "final_versions",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    # JSON {title, organization, sections, outcomes, english_title, english_sections, photos: [{id, caption, credit}]}
+    Column("data", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # submitted (applicant), edited (organizer), as_submitted
+    Column("by_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("note", Text),
+    Column("at", String, nullable=False),
+)
+
+final_photos = Table(
+    "final_photos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("data", LargeBinary, nullable=False),  # cleaned: re-encoded, no EXIF
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("thumbnail", LargeBinary, nullable=False),
+    Column("thumbnail_type", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("caption", Text),
+    Column("credit", Text),
+    Column("uploaded_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", String, nullable=False),
+    Column("removed_at", String),  # removed from the next versions; versions that list it keep it
+    Index("ix_final_photos_submission", "submission_id"),
+)
+
+proofs = Table(
+    "proofs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),  # the approved final version it prints
+    Column("sha256", String(64), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),  # the bytes the applicant saw and signed
+    Column("pages", Integer, nullable=False),
+    Column("made_at", String, nullable=False),
+    Column("made_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),  # None: the system, on approval
+    Column("status", String(16), nullable=False),  # vocab.PROOF_STATUSES
+    Column("note", Text),  # the applicant's changes asked for
+    Column("answered_at", String),
+    Column("answered_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Index("ix_proofs_submission", "submission_id"),
+)

@@ -4,24 +4,27 @@ phase on, and the people of a call (organizers and the review panel)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from ...errors import CaseAtlasError, Conflict, NotFound
-from ...services import accounts, audit, notify
+from ...services import accounts, audit, mail, notify
 from ...services.context import Actor, Context, require
 from ...services.rules import CallView, SubmissionView, now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ...store import revisions as revision_store
 from ...store import rounds as rounds_store
-from ...vocab import DEADLINES
+from ...text.times import DEFAULT_TZ, valid_zone
+from ...vocab import DEADLINES, MAIL_LANGS
 from ..domain import presets
 from ..domain import rounds as rounds_logic
 from ..domain.phases import over_quota, phase
 from . import conflicts as coi
+from . import invitations
 
 MAX_DOMAINS = 30
 MAX_CRITERIA = 12
@@ -29,9 +32,9 @@ PRESETS = presets.PRESETS  # what a call starts from; the shells list and name t
 LOCAL_TZ = os.environ.get("CASEATLAS_TZ", "Asia/Shanghai")  # how deadlines typed without a zone are read
 
 
-def parse_deadline(value: str | None) -> str | None:
-    """'2027-01-31' (end of that day), '2027-01-31T18:00' (local time, CASEATLAS_TZ) or an ISO
-    time with a zone → ISO-8601 UTC. Empty → None."""
+def parse_deadline(value: str | None, tz: str | None = None) -> str | None:
+    """'2027-01-31' (end of that day), '2027-01-31T18:00' (local time in the call's zone `tz`,
+    else CASEATLAS_TZ) or an ISO time with a zone → ISO-8601 UTC. Empty → None."""
     if value is None or not str(value).strip():
         return None
     text = str(value).strip().replace(" ", "T")
@@ -43,8 +46,36 @@ def parse_deadline(value: str | None) -> str | None:
     except ValueError:
         raise CaseAtlasError(f"deadline '{value}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=ZoneInfo(LOCAL_TZ))
+        dt = dt.replace(tzinfo=ZoneInfo(tz if tz and valid_zone(tz) else LOCAL_TZ))
     return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def check_zone(tz: str | None) -> str:
+    """A call's time zone: an IANA key (Asia/Shanghai when none is given)."""
+    tz = (tz or "").strip() or DEFAULT_TZ
+    if len(tz) > 64 or not valid_zone(tz):
+        raise CaseAtlasError(f"timezone '{tz[:64]}': not a time zone (an IANA name such as Asia/Shanghai)")
+    return tz
+
+
+def check_offsets(values) -> list[int]:
+    """Reminder offsets: whole days before a deadline, 1 to 60, at most 5 (from a list or '3, 1')."""
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[\s,，;；、]+", values) if v]
+    try:
+        days = sorted({int(v) for v in values or []}, reverse=True)
+    except (TypeError, ValueError):
+        raise CaseAtlasError("reminder days: whole numbers of days, such as 3, 1") from None
+    if len(days) > 5 or any(not 1 <= d <= 60 for d in days):
+        raise CaseAtlasError("reminder days: at most 5, each 1 to 60 days before the deadline")
+    return days
+
+
+def check_lang(lang: str | None) -> str:
+    lang = lang or "zh"
+    if lang not in MAIL_LANGS:
+        raise CaseAtlasError("mail language: zh or en")
+    return lang
 
 
 def _names(values) -> list[str]:
@@ -96,8 +127,12 @@ def create(
     template=None,
     criteria: list[dict] | None = None,
     rounds: str = "single",
+    timezone: str | None = None,
+    reminder_offsets=None,
+    mail_lang: str | None = None,
 ) -> dict:
     """A programme and its call, from a preset (template, criteria, domains) with overrides.
+    Deadlines typed without a zone are read in the call's `timezone` (Asia/Shanghai by default).
     `rounds`: "single" (one review round, open: the call's criteria and k) or "season" (the
     preset's rounds 形式审查 → 初评 → 复评 → 终评, pending: programme/services/rounds.py)."""
     from . import rounds as review_rounds  # rounds reads calls; a call is made with its rounds
@@ -117,7 +152,10 @@ def create(
     if not isinstance(reviewers_per_submission, int) or not 1 <= reviewers_per_submission <= 10:
         raise CaseAtlasError("reviewers per submission: 1 to 10")
     quotas = _quotas(quotas or {}, domains)
-    dl = {k: parse_deadline((deadlines or {}).get(k)) for k in DEADLINES}
+    tz = check_zone(timezone)
+    offsets = check_offsets(reminder_offsets) if reminder_offsets is not None else [3, 1]
+    lang = check_lang(mail_lang)
+    dl = {k: parse_deadline((deadlines or {}).get(k), tz) for k in DEADLINES}
     _check_order(dl)
     with ctx.engine.begin() as conn:
         slug = _slug(conn, name, year)
@@ -148,6 +186,9 @@ def create(
             reviewers_per_submission=int(reviewers_per_submission),
             blind=bool(blind),
             aliases=[],
+            timezone=tz,
+            reminder_offsets=json.dumps(offsets),
+            mail_lang=lang,
             created_at=now_iso(),
             **dl,
         )
@@ -360,9 +401,12 @@ def _public(conn, call: dict, actor: Actor) -> dict:
             "results_at",
             "collection_slug",
             "reopened_at",
+            "timezone",
+            "mail_lang",
             *DEADLINES,
         )
     }
+    out["reminder_offsets"] = json.loads(call["reminder_offsets"] or "[3, 1]")
     out["phase"] = cv.phase
     out["programme"] = {
         k: prog[k] for k in ("id", "slug", "name", "year", "organizers", "supporters", "description", "contact")
@@ -412,9 +456,16 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
         values: dict = {}
+        if changes.get("timezone") is not None:
+            values["timezone"] = check_zone(changes["timezone"])
+        if changes.get("reminder_offsets") is not None:
+            values["reminder_offsets"] = json.dumps(check_offsets(changes["reminder_offsets"]))
+        if changes.get("mail_lang") is not None:
+            values["mail_lang"] = check_lang(changes["mail_lang"])
+        tz = values.get("timezone", call["timezone"])
         for k in DEADLINES:
             if k in changes:
-                values[k] = parse_deadline(changes[k])
+                values[k] = parse_deadline(changes[k], tz)
         changes = {k: v for k, v in changes.items() if v is not None or k in DEADLINES}  # None: leave as is
         if "domains" in changes:
             values["domains"] = _names(changes["domains"])
@@ -477,14 +528,14 @@ def publish(ctx: Context, call_id: int) -> dict:
             raise CaseAtlasError("set a submission deadline before publishing the call")
         store.update_call(conn, call_id, published_at=now_iso())
         for m in store.members(conn, call_id):
-            notify.queue(
+            notify.queue_template(
                 conn,
-                call_id,
+                call,
                 "call_published",
                 m["email"],
-                f"[案例征集] {call['title']} 已发布",
-                f"案例征集“{call['title']}”已发布，申报截止时间：{call['submission_deadline']}。",
+                {"name": m["display_name"] or m["username"], "deadline": mail.At(call["submission_deadline"])},
                 pending,
+                recipient_id=m["user_id"],
             )
         audit.record(conn, ctx, "programme.publish", f"call:{call_id}")
         out = _public(conn, store.get_call(conn, call_id), ctx.actor)
@@ -555,6 +606,8 @@ def add_member(
         audit.record(conn, ctx, "programme.member", f"call:{call_id}", user=username, role=role)
         if role == "reviewer":  # a new affiliation may conflict with cases already assigned
             coi.refresh(conn, call, pending)
+            if invitations.should_invite(conn, call_id, user.id):  # asked to accept or decline
+                invitations.invite_in(conn, ctx, call, user.id, pending)
     notify.send(ctx.engine, pending)
     return {
         "username": username,
@@ -592,6 +645,7 @@ def panel(ctx: Context, call_id: int) -> list[dict]:
         loads: dict[int, int] = {}
         for a in store.assignments_of(conn, call_id):
             loads[a["reviewer_id"]] = loads.get(a["reviewer_id"], 0) + 1
+        answers = invitations.status_of(conn, call_id)
         return [
             {
                 "username": m["username"],
@@ -601,6 +655,7 @@ def panel(ctx: Context, call_id: int) -> list[dict]:
                 "topics": m["topics"],
                 "declared_orgs": m["declared_orgs"],
                 "load": loads.get(m["user_id"], 0),
+                "invitation": answers.get(m["user_id"]) if m["role"] == "reviewer" else None,
             }
             for m in store.members(conn, call_id)
         ]

@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...organizations.resolve import known_text
-from ...services import notify
+from ...services import mail, notify
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
 from ...store import organizations as org_store
@@ -176,23 +176,37 @@ def tell_organizers(conn: Connection, call: dict, removed: list[dict], pending: 
     titles = {
         s["id"]: s["title"] for s in store.list_submissions(conn, call["id"], ids=[r["submission"] for r in removed])
     }
-    subject = f"[案例评审] 回避：已撤下 {len(removed)} 项评审分配"
-    body = (
-        f"“{call['title']}”发现利益冲突，以下评审分配已撤下，请重新分配（每个案例仍需 "
-        f"{call['reviewers_per_submission']} 位评审专家）：\n"
-        + "\n".join(
-            f"- {r['reviewer']} × 《{titles.get(r['submission'], r['submission'])}》：{r['reason']}" for r in removed
-        )
-    )
+    context = {
+        "count": len(removed),
+        "removed": [
+            {
+                "reviewer": r["reviewer"],
+                "title": titles.get(r["submission"], str(r["submission"])),
+                "reason": r["reason"],
+            }
+            for r in removed
+        ],
+        "k": call["reviewers_per_submission"],
+        "link": mail.link(f"/calls/{call['id']}/assign"),
+    }
     people = {m["user_id"]: m for m in store.members(conn, call["id"], "organizer")}
     if not people:
-        people = {0: {"email": None}}
+        people = {0: {"email": None, "username": "", "display_name": None, "user_id": None}}
     for m in people.values():
+        name = {"name": m["display_name"] or m["username"]}
         if m.get("email"):
-            notify.queue(
-                conn, call["id"], NOTICE_KIND, m["email"], subject, body, pending if pending is not None else []
+            notify.queue_template(
+                conn,
+                call,
+                NOTICE_KIND,
+                m["email"],
+                context | name,
+                pending if pending is not None else [],
+                recipient_id=m["user_id"],
             )
         else:
+            lang = notify.lang_for(call)
+            subject, body = notify.compose(conn, call, NOTICE_KIND, lang, context | name)
             store.add_notification(
                 conn,
                 call_id=call["id"],
@@ -202,6 +216,8 @@ def tell_organizers(conn: Connection, call: dict, removed: list[dict], pending: 
                 body=body,
                 status="unsent",
                 at=now_iso(),
+                lang=lang,
+                recipient_id=m["user_id"],
             )
 
 

@@ -150,3 +150,248 @@ class Visit(Result):
     done_at: str | None
     blind: bool
     can: dict[str, bool]  # visit.manage, visit.record for this reader
+
+
+# --- the communications centre (issue 25): templates, the outbox, panel invitations, reminders
+
+
+class MailTemplate(Result):
+    """One kind of mail in one language as a call sends it: its own wording or the default."""
+
+    kind: str
+    lang: str
+    subject: str
+    body: str
+    custom: bool  # the call's own (else the default shipped with CaseAtlas)
+    placeholders: dict[str, str]  # name → what it holds
+    updated_at: str | None = None
+    updated: str = ""  # when, in the call's zone
+
+
+class Opinion(Result):
+    """The panel's opinion of a submission as its decision letter carries it (None: the reviews'
+    comments go instead)."""
+
+    submission: int
+    opinion: str | None
+
+
+class RenderedMail(Result):
+    subject: str
+    body: str
+
+
+class OutboxEntry(Result):
+    """A message in the outbox (times in the call's zone, else the default zone)."""
+
+    id: int
+    call_id: int | None
+    call_title: str | None
+    kind: str
+    to: str
+    subject: str
+    status: str  # queued, sent, failed, unsent
+    attempts: int
+    error: str | None
+    lang: str | None
+    message_id: str | None
+    resend_of: int | None
+    at: str  # queued (ISO-8601 UTC)
+    queued: str  # when it was queued, for people
+    sent_at: str | None
+    sent: str  # when it was sent, for people ('' if not)
+
+
+class OutboxMessage(OutboxEntry):
+    """A message with its body as the outbox keeps it (a secret link cut out)."""
+
+    body: str
+
+
+class PanelInvitation(Result):
+    username: str
+    display_name: str | None
+    email: str | None
+    status: str  # pending, accepted, declined
+    reason: str | None
+    invited_at: str
+    invited: str
+    expires: str
+    responded: str
+
+
+class InvitationLink(Result):
+    """What an invitation link is for, shown before it is answered."""
+
+    call_id: int
+    call_title: str
+    username: str
+    display_name: str | None
+    review_deadline: str
+    expires: str
+
+
+class InvitationAnswer(Result):
+    call_id: int
+    call_title: str
+    status: str
+    removed_assignments: int
+
+
+class ReminderSent(Result):
+    """A reminder `reminders.run_due` queued and sent (once per call, kind, recipient, deadline, offset)."""
+
+    call_id: int
+    kind: str  # reminder_draft, reminder_review
+    recipient: str  # user name
+    to: str | None
+    deadline: str  # the deadline reminded of (ISO-8601 UTC)
+    offset_days: int  # days before it; -d: the d-th day overdue
+    items: int  # drafts or reviews the mail lists
+    notification_id: int | None
+    # cases printed without the applicant's sign-off of a current proof (a warning, not a refusal:
+    # a call that skips the finals stage has no proofs)
+    unsigned: list[str] = []
+
+
+# --- final versions, 专家点评, proofs and the book's settings (issue 25: services/finals.py)
+
+
+class CommitteeRow(Result):
+    name: str
+    role: str | None = None
+    affiliation: str | None = None
+
+
+class Logo(Result):
+    id: int
+    name: str
+    content_type: str
+    width: int
+    height: int
+
+
+class BookSettings(Result):
+    """A call's book: its own title (default: the programme's name without 征集), front matter,
+    and the finals stage (deadline, English texts collected)."""
+
+    call: int
+    title: str
+    default_title: str
+    subtitle: str | None
+    year: int | None
+    english_title: str | None
+    committee: list[CommitteeRow]
+    foreword: list[str]
+    logos: list[Logo]
+    finals_deadline: str | None  # ISO UTC; set: the finals stage is open
+    english: bool
+    timezone: str  # the call's zone, where people read the deadline
+
+
+class Photo(Result):
+    id: int
+    filename: str
+    content_type: str
+    width: int
+    height: int
+    caption: str | None
+    credit: str | None
+
+
+class FinalVersion(Result):
+    version: int
+    kind: str  # submitted (applicant), edited (organizer), as_submitted
+    by: str | None
+    at: str
+    note: str | None
+
+
+class Change(Result):
+    what: str
+    removed: list[str]
+    added: list[str]
+
+
+class ReviewerDraft(Result):
+    reviewer_id: int
+    reviewer: str
+    text: str
+
+
+class ExpertComment(Result):
+    text: str | None
+    source: str | None  # organizer, or the reviewer whose draft it is
+    comment_by: str | None  # 点评专家, as printed
+    approved: bool
+    approved_at: str | None
+    approved_by: str | None
+
+
+class Proof(Result):
+    id: int
+    version: int
+    sha256: str
+    pages: int
+    made_at: str
+    status: str  # vocab.PROOF_STATUSES
+    note: str | None
+    answered_at: str | None
+    current: bool  # prints the approved text of now (a newer approval makes an older sign-off void)
+
+
+class FinalDetail(Result):
+    submission: int
+    call: int
+    state: str  # vocab.FINAL_STATES
+    title: str
+    organization: str | None
+    domain: str | None
+    text: dict  # the latest final text (or the submitted text as a start): title, sections, outcomes, english_*
+    template: list[str]
+    english: bool
+    finals_deadline: str | None
+    timezone: str
+    version: int
+    approved_version: int | None
+    submitted_at: str | None
+    edited_at: str | None
+    approved_at: str | None
+    approved_by: str | None
+    versions: list[FinalVersion]
+    changes: list[Change]  # the latest version against the one before (the organizer's copy-edits)
+    photos: list[Photo]
+    comment: ExpertComment | None  # the applicant sees only an approved one
+    drafts: list[ReviewerDraft]  # organizers only: the reviewers' drafts to choose from
+    proofs: list[Proof]
+    can_write: bool
+    can_sign: bool
+    can_manage: bool
+
+
+class FinalRow(Result):
+    submission: int
+    title: str
+    organization: str | None
+    domain: str | None
+    state: str
+    version: int
+    approved_version: int | None
+    comment: str  # none, draft or approved
+    proof: str | None  # the latest current proof's status
+    signed: bool
+
+
+class FinalsOverview(Result):
+    call: int
+    book: BookSettings
+    rows: list[FinalRow]
+    approved: int
+    signed: int
+
+
+class Approved(Result):
+    """What a bulk approval did: the submissions whose submitted text became their approved final."""
+
+    call: int
+    approved: list[int]

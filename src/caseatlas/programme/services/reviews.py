@@ -4,12 +4,12 @@ per-criterion scores, confidence and a draft 专家点评, and a discussion per 
 from __future__ import annotations
 
 from ...errors import CaseAtlasError, Conflict, NotFound
-from ...services import audit, notify
+from ...services import audit, mail, notify
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
 from ..domain.assign import Problem, solve
-from . import blind, rounds
+from . import blind, invitations, rounds
 from . import conflicts as coi
 from .calls import call_view, conflicts_of, load_call, submission_view
 
@@ -42,7 +42,8 @@ def auto_assign(ctx: Context, call_id: int, round_id: int | None = None) -> dict
             raise Conflict(f"round '{rnd['label']}' is closed")
         ids = rounds.in_round(conn, call, rnd)
         subs = store.list_submissions(conn, call_id, ids=ids, status="submitted") if ids else []
-        panel = rounds.pool(conn, call, rnd)
+        out_of_panel = invitations.declined(conn, call_id)  # declined the invitation: never assigned
+        panel = [m for m in rounds.pool(conn, call, rnd) if m["user_id"] not in out_of_panel]
         if not subs or not panel:
             raise CaseAtlasError("nothing to assign: the round needs submitted cases and reviewers")
         removed = coi.refresh(conn, call, pending)
@@ -60,22 +61,28 @@ def auto_assign(ctx: Context, call_id: int, round_id: int | None = None) -> dict
         )
         result = solve(problem)
         stamp = now_iso()
-        emails = {m["user_id"]: m["email"] for m in panel}
+        people = {m["user_id"]: m for m in panel}
         by_id = {s["id"]: s for s in subs}  # the mail names each case as its reviewer sees it (blind calls)
         titles = {(s, r): blind.reviewer_title(conn, call, by_id[s], r) for s, r in result.pairs}
         for s, r in result.pairs:
             store.add_assignment(conn, s, r, "auto", stamp, round_id=rnd["id"])
-        for r in {r for _, r in result.pairs}:
-            n = sum(1 for _, x in result.pairs if x == r)
-            notify.queue(
+        for r in sorted({r for _, r in result.pairs}):
+            mine = [{"title": titles[s, x], "link": mail.link(f"/submissions/{s}")} for s, x in result.pairs if x == r]
+            notify.queue_template(
                 conn,
-                call_id,
+                call,
                 "review_assigned",
-                emails.get(r),
-                f"[案例评审] 您有 {n} 个新的评审任务",
-                f"“{call['title']}”{rnd['label']}为您分配了 {n} 个案例：\n"
-                + "\n".join(f"- {titles[s, x]}" for s, x in result.pairs if x == r),
+                people[r]["email"],
+                {
+                    "name": people[r]["display_name"] or people[r]["username"],
+                    "count": len(mine),
+                    "submissions": mine,
+                    "round": rnd["label"],
+                    "deadline": mail.At(rnd.get("deadline") or call["review_deadline"] or ""),
+                    "link": mail.link(f"/calls/{call_id}"),
+                },
                 pending,
+                recipient_id=r,
             )
         audit.record(
             conn,
@@ -121,6 +128,8 @@ def assign(ctx: Context, submission_id: int, username: str, round_id: int | None
             raise Conflict(f"'{username}' is not in the pool of round '{rnd['label']}'")
         if submission_id not in rounds.in_round(conn, call, rnd):
             raise Conflict(f"submission {submission_id} is not in round '{rnd['label']}'")
+        if rid in invitations.declined(conn, call["id"]):
+            raise Conflict(f"'{username}' declined the invitation to this call's panel")
         why = conflicts_of(conn, call, [sub], write=True).get((submission_id, rid))
         if why:
             raise Conflict(f"'{username}' has a conflict with this submission ({why})")

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, time
 from typing import Literal
 
 from ...errors import CaseAtlasError, Conflict, NotFound
-from ...services import accounts, audit, notify, rules
+from ...services import audit, mail, notify, rules
 from ...services.context import Context, can, require
 from ...services.records import Result
 from ...store import programmes as store
@@ -114,37 +114,9 @@ class Withdrawal(Result):
 # --- the one writer of this module's mails
 
 
-def message(
-    kind: str, call: dict, sub: dict, request: dict | None = None, reason: str | None = None
-) -> tuple[str, str]:
-    """(subject, body) of a mail about a revision or a withdrawal: `revision_request` (to the
-    applicant: the requests and the deadline in the call's zone), `revision_answered` and
-    `submission_withdrawn` (to the organizers). One function, so the mail templates can take it over."""
-    link = f"{accounts.base_url()}/submissions/{sub['id']}"
-    tz = call.get("timezone")
-    if kind == "revision_request":
-        return (
-            f"[案例征集] 请修改后再提交：{sub['title']}",
-            f"您为“{call['title']}”提交的案例“{sub['title']}”经评审，请按以下意见修改后再提交（修改后再议）。\n\n"
-            f"修改意见：\n{request['requests']}\n\n"
-            f"截止时间：{local_time(request['deadline'], tz)}\n\n"
-            f"请在截止前登录修改，并附逐条回复后提交：{link}\n"
-            "截止后未提交的，按原提交版本继续评审。",
-        )
-    if kind == "revision_answered":
-        return (
-            f"[案例征集] 申报方已提交修改稿：{sub['title']}",
-            f"“{sub['title']}”（{call['title']}）的申报方已按修改意见提交修改稿（第 {request['answered_version']} 版）"
-            f"并附逐条回复，提交时间：{local_time(request['answered_at'], tz)}。\n\n修改对照与回复：{link}",
-        )
-    if kind == "submission_withdrawn":
-        return (
-            f"[案例征集] 申报已撤回：{sub['title']}",
-            f"“{sub['title']}”（{call['title']}）已由申报方撤回，不再参与评审、排名与入选。"
-            + (f"\n\n撤回理由：{reason}" if reason else "")
-            + f"\n\n{link}",
-        )
-    raise ValueError(f"no message for {kind!r}")
+def _context(call: dict, sub: dict, **more) -> dict:
+    """What every revision mail's template reads (services/mail.py PLACEHOLDERS)."""
+    return {"title": sub["title"], "link": mail.link(f"/submissions/{sub['id']}"), **more}
 
 
 # --- reading
@@ -255,8 +227,15 @@ def request_revision(
             requested_at=now,
         )
         req = next(r for r in revision_store.requests_of(conn, submission_id) if r["id"] == rid)
-        subject, body = message("revision_request", call, sub, req)
-        notify.queue(conn, call["id"], "revision_request", sub["applicant_email"], subject, body, pending)
+        notify.queue_template(
+            conn,
+            call,
+            "revision_request",
+            sub["applicant_email"],
+            _context(call, sub, name=sub["applicant"], deadline=mail.At(req["deadline"]), requests=req["requests"]),
+            pending,
+            recipient_id=sub["applicant_id"],
+        )
         audit.record(
             conn,
             ctx,
@@ -300,9 +279,16 @@ def answer(ctx: Context, submission_id: int, response: str) -> RevisionRequest:
             conn, latest["id"], status="answered", response=text, answered_version=version, answered_at=stamp
         )
         req = {**latest, "status": "answered", "response": text, "answered_version": version, "answered_at": stamp}
-        subject, body = message("revision_answered", call, sub, req)
         for m in store.members(conn, call["id"], "organizer"):
-            notify.queue(conn, call["id"], "revision_answered", m["email"], subject, body, pending)
+            notify.queue_template(
+                conn,
+                call,
+                "revision_answered",
+                m["email"],
+                _context(call, sub, name=m["display_name"] or m["username"], version=version, answered=mail.At(stamp)),
+                pending,
+                recipient_id=m["user_id"],
+            )
         audit.record(conn, ctx, "revision.answer", f"submission:{submission_id}", request=latest["id"], version=version)
         out = _record(req, call)
     notify.send(ctx.engine, pending)
@@ -486,9 +472,16 @@ def withdraw(ctx: Context, submission_id: int, reason: str | None = None) -> Wit
             prior_decision=sub["decision"],
         )
         store.update_submission(conn, submission_id, status="withdrawn", decision=None, updated_at=stamp)
-        subject, body = message("submission_withdrawn", call, sub, reason=why)
         for m in store.members(conn, call["id"], "organizer"):
-            notify.queue(conn, call["id"], "submission_withdrawn", m["email"], subject, body, pending)
+            notify.queue_template(
+                conn,
+                call,
+                "submission_withdrawn",
+                m["email"],
+                _context(call, sub, name=m["display_name"] or m["username"], reason=why or ""),
+                pending,
+                recipient_id=m["user_id"],
+            )
         audit.record(
             conn,
             ctx,

@@ -18,7 +18,7 @@ import re
 import statistics
 
 from ...errors import CaseAtlasError, Conflict, NotFound
-from ...services import audit, notify
+from ...services import audit, mail, notify
 from ...services.context import Context, can, require
 from ...services.records import Result
 from ...services.rules import now_iso
@@ -643,22 +643,6 @@ def _shortlist(conn, call: dict, r: dict, carried: list[int]) -> Shortlist:
 # --- the formal check (形式审查)
 
 
-def formal_message(call: dict, sub: dict, round_label: str, verdict: str, reasons: str | None) -> tuple[str, str]:
-    """The mail to the applicant after a formal check: (subject, body). The one writer of it, so
-    the communications centre can move it to an editable template."""
-    word = CHECK_VERDICT_LABELS[verdict][0]
-    subject = f"[案例征集] {round_label}结果：{word}——{sub['title']}"
-    then = {
-        "return": "请按以下意见修改申报材料后重新提交：",
-        "fail": "很遗憾，您的申报未通过形式审查，原因如下：",
-        "pass": "您的申报已通过形式审查，将进入下一轮评审。",
-    }[verdict]
-    body = f"您为“{call['title']}”申报的案例“{sub['title']}”{round_label}结果：{word}。\n{then}"
-    if reasons:
-        body += "\n\n" + reasons
-    return subject, body
-
-
 def _check(conn, call: dict, r: dict, sub: dict, row: dict | None, state: str, names: dict[int, str]) -> FormalCheck:
     row = row or {}
     ticks = row.get("items") or {}
@@ -774,8 +758,23 @@ def save_formal_check(
             if state == "advanced":
                 _carry(conn, ctx, call, round_store.get_round(conn, round_id), stamp)
             if verdict != "pass" or (old or {}).get("verdict") not in (None, "pass"):
-                subject, body = formal_message(call, sub, r["label"], verdict, reasons)
-                notify.queue(conn, call["id"], "formal_check", sub["applicant_email"], subject, body, pending)
+                notify.queue_template(
+                    conn,
+                    call,
+                    "formal_check",
+                    sub["applicant_email"],
+                    {
+                        "name": sub["applicant"],
+                        "title": sub["title"],
+                        "link": mail.link(f"/submissions/{submission_id}"),
+                        "passed": verdict == "pass",
+                        "returned": verdict == "return",
+                        "reasons": [x.strip() for x in (reasons or "").splitlines() if x.strip()],
+                        "deadline": mail.At(r.get("deadline") or call["submission_deadline"] or ""),
+                    },
+                    pending,
+                    recipient_id=sub["applicant_id"],
+                )
         audit.record(conn, ctx, "round.check", f"submission:{submission_id}", round=r["key"], verdict=verdict)
         out = _one_check(conn, call, r, submission_id)
     notify.send(ctx.engine, pending)

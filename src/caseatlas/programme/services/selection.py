@@ -15,9 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ...errors import CaseAtlasError, Conflict, NotFound
+from ...errors import CaseAtlasError, Conflict
 from ...models import Book, Case, CollectionMeta, Document, Evidence, Outcome, Section
-from ...services import audit, library, notify, rules, sheets
+from ...services import audit, library, mail, notify, rules, sheets
 from ...services.context import Context, require
 from ...services.rules import now_iso
 from ...store import programmes as store
@@ -25,6 +25,7 @@ from ...store import revisions as revision_store
 from ...store import rounds as round_store
 from ...store import visits as visit_store
 from ...text.numbers import format_quantity
+from ...text.times import local_time
 from ...vocab import (
     COMMENT_HEADING,
     DECISION_LABELS,
@@ -38,8 +39,9 @@ from ..domain import verdicts
 from ..domain.phases import over_quota
 from ..domain.prefill import submission_lines
 from ..domain.scoring import rank, weighted_total
+from . import finals
 from . import rounds as review_rounds
-from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call, submission_view
+from .calls import accepted_by_domain, call_view, check_quota, get_call, load_call
 from .records import (
     DecisionChange,
     Decisions,
@@ -248,15 +250,10 @@ def reopen(ctx: Context, call_id: int, reason: str) -> dict:
 
 
 def set_final_comment(ctx: Context, submission_id: int, text: str) -> FinalComment:
-    with ctx.engine.begin() as conn:
-        sub = store.get_submission(conn, submission_id)
-        if sub is None:
-            raise NotFound(f"no submission {submission_id}")
-        call = load_call(conn, sub["call_id"])
-        require(ctx, "programme.manage", submission_view(conn, call, sub))  # unseen: 404
-        store.update_submission(conn, submission_id, final_comment=(text or "").strip() or None)
-        audit.record(conn, ctx, "selection.comment", f"submission:{submission_id}")
-        return FinalComment(submission=submission_id, final_comment=(text or "").strip() or None)
+    """The organizer's own 专家点评, written and approved in one step (services/finals.py keeps it;
+    empty: none). A reviewer's draft is never printed unless an organizer chooses and approves it."""
+    out = finals.write_comment(ctx, submission_id, text or "", approve=True)
+    return FinalComment(submission=submission_id, final_comment=out.comment.text if out.comment else None)
 
 
 class Declared(NamedTuple):
@@ -276,11 +273,12 @@ class SelectionBook:
     submissions: list[int]  # the submission of each case, in the book's order
 
 
-def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> SelectionBook:
-    """The selected cases as a book: front matter (title, organizers, supporters, panel), then
-    each domain as a chapter with its cases, each followed by its declared outcomes and its
+def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict], title: str | None = None) -> SelectionBook:
+    """The selected cases as a book: front matter (the book's title, organizers, supporters, panel),
+    then each domain as a chapter with its cases, each followed by its declared outcomes and its
     专家点评; domains in the call's order."""
-    raws: list[str] = [prog["name"]]
+    title = title or prog["name"]
+    raws: list[str] = [title]
     if prog["year"]:
         raws.append(f"{prog['year']} 年")
     if prog["organizers"]:
@@ -362,7 +360,7 @@ def _book(call: dict, prog: dict, panel: list[dict], chosen: list[dict]) -> Sele
         encoding="utf-8",
     )
     meta = CollectionMeta(
-        title=prog["name"],
+        title=title,
         publisher="、".join(prog["organizers"]) or None,
         year=prog["year"],
         foreword=prog["description"],
@@ -474,8 +472,20 @@ class _ToPublish:
     call: dict
     prog: dict
     subs: list[dict]  # every submitted submission
-    chosen: list[dict]  # the accepted ones, each with its final 专家点评 (else the first reviewer's draft)
+    chosen: list[dict]  # the accepted ones as approved: final text and approved 专家点评 (finals.approved_for_book)
     panel: list[dict]
+    title: str  # the book's own title (book settings; default: the programme's name without 征集)
+
+
+def _opinions(conn, call_id: int) -> dict[int, str]:
+    """The panel's opinion of each submission for its decision letter, until the organizer
+    writes one: the submitted reviews' comments, one a line, unsigned (a letter never names a
+    reviewer)."""
+    out: dict[int, list[str]] = {}
+    for r in store.reviews_of(conn, call_id):
+        if r["status"] == "submitted" and (r["comment"] or "").strip():
+            out.setdefault(r["submission_id"], []).append("- " + " ".join(r["comment"].split()))
+    return {sid: "\n".join(lines) for sid, lines in out.items()}
 
 
 def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
@@ -506,26 +516,16 @@ def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
             s["outcomes"] = verdicts.with_verdicts(s["outcomes"], mine, call["timezone"])
     if not chosen:
         raise CaseAtlasError("no submission is accepted: nothing to publish")
-    revs = store.reviews_of(conn, call_id)
-    for s in chosen:
-        if not s["final_comment"]:
-            draft = next(
-                (
-                    r["expert_comment"]
-                    for r in revs
-                    if r["submission_id"] == s["id"]
-                    and r["status"] == "submitted"
-                    and (r["expert_comment"] or "").strip()
-                ),
-                None,
-            )
-            s["final_comment"] = draft
-    return _ToPublish(call, prog, subs, chosen, store.members(conn, call_id, "reviewer"))
+    # The book prints approved final texts and approved 专家点评 only (services/finals.py): never the
+    # submitted text unless approved as final, never a reviewer's unapproved draft.
+    chosen = finals.approved_for_book(conn, chosen)
+    return _ToPublish(call, prog, subs, chosen, store.members(conn, call_id, "reviewer"), finals.book_title(conn, call))
 
 
 def publish(ctx: Context, call_id: int) -> Published:
-    """Announce the decisions (applicants are told) and add the accepted cases, with their final
-    专家点评 (else the first reviewer's draft), to the library as a collection. Publishing
+    """Announce the decisions (applicants are told) and add the accepted cases, as their approved
+    final texts with their approved 专家点评, to the library as a collection (409 naming the accepted
+    cases without an approved final text). Publishing
     again after a change updates that collection in place (case ids kept).
 
     One unit of work: the book, its cases tied to their submissions, the call's results, the
@@ -534,7 +534,7 @@ def publish(ctx: Context, call_id: int) -> Published:
     refuses if anything the book is made of changed meanwhile."""
     with ctx.engine.connect() as conn:
         read = _to_publish(conn, ctx, call_id)
-    made = _book(read.call, read.prog, read.panel, read.chosen)
+    made = _book(read.call, read.prog, read.panel, read.chosen, read.title)
     if sorted(made.submissions) != sorted(s["id"] for s in read.chosen):
         raise CaseAtlasError("the book would not hold each accepted submission once")  # a bug, not the user's
     library.prepare_segmented(ctx, made.book, _add_declared(made.declared), call_id=call_id)
@@ -564,15 +564,26 @@ def publish(ctx: Context, call_id: int) -> Published:
             conn, call_id, results_at=call["results_at"] or now_iso(), collection_slug=col["slug"], reopened_at=None
         )
         if first_time:
+            comments = _opinions(conn, call_id)
             for s in subs:
-                notify.queue(
+                lang = notify.lang_for(call, s["applicant_id"])
+                notify.queue_template(
                     conn,
-                    call_id,
+                    call,
                     "decision",
                     s["applicant_email"],
-                    f"[案例征集] 评审结果：{s['title']}",
-                    f"您申报的案例“{s['title']}”评审结果：{DECISION_LABELS[s['decision']][0]}。",
+                    {
+                        "name": s["applicant"],
+                        "title": s["title"],
+                        "link": mail.link(f"/submissions/{s['id']}"),
+                        "decision": DECISION_LABELS[s["decision"]][0 if lang == "zh" else 1],
+                        "accepted": s["decision"] == "accept",
+                        "opinion": s.get("opinion") or comments.get(s["id"], ""),
+                        "expert_comment": (by_id.get(s["id"]) or {}).get("final_comment") or "",
+                    },
                     pending,
+                    recipient_id=s["applicant_id"],
+                    lang=lang,
                 )
         audit.record(
             conn,
@@ -583,8 +594,9 @@ def publish(ctx: Context, call_id: int) -> Published:
             cases=len(read.chosen),
             **({"after_reopen": call["reopened_at"]} if call["reopened_at"] else {}),
         )
+        unsigned = finals.unsigned(conn, read.chosen)
     notify.send(ctx.engine, pending)
-    return Published(collection=col["slug"], cases=len(read.chosen), status=result.status)
+    return Published(collection=col["slug"], cases=len(read.chosen), status=result.status, unsigned=unsigned)
 
 
 # --- exports
@@ -611,8 +623,14 @@ def export_rows(ctx: Context, call_id: int, table: str) -> tuple[list[str], list
         call = load_call(conn, call_id)
         require(ctx, "programme.manage", call_view(conn, call))
         subs = store.list_submissions(conn, call_id)
-        if table == "submissions":
-            return SUBMISSION_COLUMNS, [{c: s.get(c) for c in SUBMISSION_COLUMNS} for s in subs]
+        if table == "submissions":  # a time as people read it: in the call's zone, named
+            return SUBMISSION_COLUMNS, [
+                {
+                    c: local_time(s[c], call["timezone"], empty="") if c == "submitted_at" else s.get(c)
+                    for c in SUBMISSION_COLUMNS
+                }
+                for s in subs
+            ]
         if table == "scores":  # every round's reviews, each on its round's criteria
             forms = {r["id"]: r for r in round_store.rounds_of(conn, call_id)}
             keys = list(dict.fromkeys(c["key"] for r in forms.values() for c in r["criteria"]))

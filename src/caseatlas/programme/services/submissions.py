@@ -15,7 +15,7 @@ from ...checks import check_case, check_unstated
 from ...errors import CaseAtlasError, Conflict, Forbidden, NotFound
 from ...extract import extract_case
 from ...readers import read_upload
-from ...services import audit, notify, rules
+from ...services import audit, mail, notify, rules
 from ...services.context import Context, can, require
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
@@ -456,16 +456,21 @@ def new_version(
     store.update_submission(
         conn, submission_id, status="submitted", version=version, submitted_at=stamp, updated_at=stamp
     )
-    notify.queue(
+    notify.queue_template(
         conn,
-        call["id"],
+        call,
         "submission_received",
         sub["applicant_email"],
-        f"[案例征集] 已收到您的申报：{sub['title']}",
-        f"您为“{call['title']}”提交的案例“{sub['title']}”已收到（第 {version} 版）。"
-        + note
-        + _declared_for_mail(sub["outcomes"]),
+        {
+            "name": sub["applicant"],
+            "title": sub["title"],
+            "version": version,
+            "deadline": mail.At(call["submission_deadline"] or ""),
+            "link": mail.link(f"/submissions/{submission_id}"),
+            "declared": _declared_for_mail(sub["outcomes"]).strip(),
+        },
         pending,
+        recipient_id=sub["applicant_id"],
     )
     audit.record(conn, ctx, "submission.submit", f"submission:{submission_id}", version=version)
     return version
@@ -804,3 +809,8 @@ def attachment(ctx: Context, attachment_id: int) -> dict:
         if shown["withheld"]:
             raise Forbidden(f"attachment {n} is withheld from reviewers in a blind call")
         return shown
+
+
+# The final versions of accepted cases (services/finals.py) are read and checked as submissions are.
+clean_sections = _clean_sections
+clean_outcomes = _clean_outcomes

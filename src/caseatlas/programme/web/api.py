@@ -13,7 +13,7 @@ from ...vocab import PROGRAMME_EXPORT_TABLES
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.schemas import ErrorBody
 from ..services import calls, records, reviews, selection, submissions
-from . import api_rounds
+from . import api_mail, api_rounds
 from . import schemas as s
 from .api_rounds import RoundQuery
 
@@ -71,6 +71,9 @@ def calls_create(ctx: WriteContext, body: s.CallCreate) -> dict:
         body.template,
         [c.model_dump() for c in body.criteria] if body.criteria else None,
         body.rounds,
+        timezone=body.timezone,
+        reminder_offsets=body.reminder_offsets,
+        mail_lang=body.mail_lang,
     )
 
 
@@ -363,3 +366,7 @@ router.include_router(api_rounds.router)  # rounds of review (issue 25)
 from . import api_visits  # noqa: E402  (site visits: their own router)
 
 router.include_router(api_visits.router)
+router.include_router(api_mail.router)
+from . import api_finals  # noqa: E402  (final versions, proofs, the book: issue 25)
+
+router.include_router(api_finals.router)

@@ -18,8 +18,8 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
-from ..services import calls, reviews, revisions, rounds, selection, submissions, visits
-from . import pages_rounds
+from ..services import calls, communications, invitations, reviews, revisions, rounds, selection, submissions, visits
+from . import pages_mail, pages_rounds
 from .api_rounds import RoundQuery
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +29,17 @@ TEMPLATES.env.globals.update(input_number=input_number, quantity=format_quantity
 # `{{ call.submission_deadline|localtime(call.timezone) }}`: every time a person reads, in the call's zone
 TEMPLATES.env.filters["localtime"] = local_time
 TEMPLATES.env.filters["localinput"] = local_input
+# Zones offered on the call's form (any IANA key is accepted): where Chinese programmes run.
+TEMPLATES.env.globals["zones"] = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Macau",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "UTC",
+)
 BLANK_OUTCOME_ROWS = 3
 
 
@@ -81,6 +92,7 @@ async def programme_create(request: Request, ctx: WriteContext):
         },
         reviewers_per_submission=_int(f.get("k"), "reviewers per submission", 3),
         blind=f.get("blind") == "1",
+        timezone=f.get("timezone") or None,
     )
     return _go(f"/calls/{call['id']}", "已创建征集")
 
@@ -138,8 +150,9 @@ async def call_settings(request: Request, ctx: WriteContext, call_id: RowId):
         for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
         if k in f
     }
-    if "aliases" in f:
-        changes["aliases"] = f["aliases"]
+    for k in ("aliases", "timezone", "reminder_offsets", "mail_lang"):
+        if k in f:
+            changes[k] = f[k]
     if "blind" in f:
         changes["blind"] = f["blind"] == "1"
     quotas = {k[6:]: v for k, v in f.items() if k.startswith("quota_")}
@@ -195,6 +208,7 @@ def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str 
         "panel.html",
         call=call,
         members=calls.panel(ctx, call_id),
+        invitations={i.username: i for i in invitations.list_invitations(ctx, call_id)},
         by_submission=by_submission,
         subs=submissions.list_for(ctx, call_id),
         message=message,
@@ -225,6 +239,7 @@ async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
         "panel.html",
         call=calls.get_call(ctx, call_id),
         members=calls.panel(ctx, call_id),
+        invitations={i.username: i for i in invitations.list_invitations(ctx, call_id)},
         assignments=reviews.assignments(ctx, call_id),
         subs=submissions.list_for(ctx, call_id),
         message=f"已添加 {out['username']}{mailed}",
@@ -362,6 +377,8 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
         blank_rows=BLANK_OUTCOME_ROWS,
         message=message,
         visits=visits.list_for_submission(ctx, submission_id),
+        # the decision letter's opinion, for those who manage the call (issue 25)
+        opinion=communications.opinion(ctx, submission_id) if sub["can"].get("programme.manage") else None,
     )
 
 
@@ -471,3 +488,7 @@ router.include_router(pages_rounds.router)  # rounds of review (issue 25)
 from . import pages_visits  # noqa: E402  (site visits: their own pages)
 
 router.include_router(pages_visits.router)
+router.include_router(pages_mail.router)
+from . import pages_finals  # noqa: E402  (final versions, proofs, the book: issue 25)
+
+router.include_router(pages_finals.router)

@@ -31,6 +31,9 @@ class Deadlines(BaseModel):
     decision_deadline: str | None = None
 
 
+Zone = Annotated[str, StringConstraints(min_length=1, max_length=64)]  # an IANA key, checked by the service
+
+
 class CallCreate(BaseModel):
     preset: Literal[tuple(PRESETS)] = "cteam"  # type: ignore[valid-type]
     name: Name
@@ -48,6 +51,9 @@ class CallCreate(BaseModel):
     criteria: list[CriterionIn] | None = Field(None, max_length=12)
     # single: one review round (the call's criteria and k); season: 形式审查 → 初评 → 复评 → 终评
     rounds: Literal["single", "season"] = "single"
+    timezone: Zone | None = None  # deadlines without a zone are read in it; Asia/Shanghai by default
+    reminder_offsets: list[int] | None = Field(None, max_length=5)  # days before a deadline
+    mail_lang: Literal["zh", "en"] | None = None
 
 
 class CallUpdate(Deadlines):
@@ -56,6 +62,9 @@ class CallUpdate(Deadlines):
     blind: StrictBool | None = None
     reviewers_per_submission: int | None = Field(None, ge=1, le=10)
     aliases: list[list[Name]] | None = Field(None, max_length=200)
+    timezone: Zone | None = None
+    reminder_offsets: list[int] | None = Field(None, max_length=5)
+    mail_lang: Literal["zh", "en"] | None = None
 
 
 class ProgrammeOut(BaseModel):

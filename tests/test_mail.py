@@ -532,3 +532,23 @@ def test_due_offset_is_the_nearest_reminder_whose_moment_has_come():
     assert reminders.due_offset(d, d, days) == -1  # the first day overdue
     assert reminders.due_offset(d, d + timedelta(days=1), days) == -2
     assert reminders.due_offset(d, d + timedelta(days=6, hours=23), days) == -7
+
+
+def test_a_mail_is_dated_by_the_programme_clock():
+    """A mail's Date is the moment of the one clock (`rules.set_clock`), as its outbox row's
+    sent_at is: a reminder sent at a test clock's moment says that moment."""
+    from datetime import UTC
+    from email.utils import parsedate_to_datetime
+
+    from caseatlas.services import notify, rules
+
+    at = datetime(2027, 3, 8, 0, 30, tzinfo=UTC)
+    rules.set_clock(at)
+    try:
+        msg = notify.message(notify.Mail(1, "a@example.org", "主题", "正文", "reminder_draft"), "cases@example.org")
+    finally:
+        rules.set_clock(None)
+    assert parsedate_to_datetime(msg["Date"]) == at
+    assert msg["Message-ID"].endswith("@example.org>")
+    later = notify.message(notify.Mail(2, "a@example.org", "主题", "正文"), "cases@example.org")
+    assert parsedate_to_datetime(later["Date"]).year >= 2026 and later["Message-ID"] != msg["Message-ID"]

@@ -22,15 +22,16 @@ import logging
 import os
 import smtplib
 from dataclasses import dataclass
+from datetime import UTC
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import Connection, Engine
 
 from ..store import mail as mail_store
 from ..store import programmes as store
 from ..vocab import AUTOMATIC_NOTIFICATION_KINDS, MAIL_LANGS, NOTIFICATION_KINDS
-from . import mail
+from . import mail, rules
 from .rules import now_iso
 
 log = logging.getLogger("caseatlas.notify")
@@ -152,7 +153,9 @@ def message(m: Mail, sender: str) -> EmailMessage:
     msg["From"] = sender
     msg["To"] = m.to
     msg["Subject"] = m.subject
-    msg["Date"] = formatdate(localtime=False)
+    # The programme's one clock (the system clock unless a test or a dry run set it), so a mail's
+    # Date agrees with the outbox's sent_at and with the reminder that was due at that moment.
+    msg["Date"] = format_datetime(rules.now().astimezone(UTC))
     domain = sender.rpartition("@")[2].strip(" >") or "localhost"
     msg["Message-ID"] = make_msgid(domain=domain)
     if m.kind in AUTOMATIC_NOTIFICATION_KINDS:

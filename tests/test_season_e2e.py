@@ -28,6 +28,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header, make_header
+from email.utils import parsedate_to_datetime
 
 import pytest
 from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
@@ -42,7 +43,10 @@ PASSWORD = "correct horse battery"
 START = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
 BEIJING = timezone(timedelta(hours=8))
 SUBMISSION_DEADLINE = "2027-03-10T23:59"  # as typed, Beijing time
-REVIEW_DEADLINE = "2027-03-25T23:59"
+REVIEW_DEADLINE = "2027-04-15T23:59"  # the call's; 初评 has its own, earlier
+FIRST_DEADLINE = "2027-03-25T18:00"
+BOOK_TITLE = "企业气候行动优秀案例集（2027）"
+OPINION_A = "专家组一致认为：减排核算清楚，经现场核实，建议入选。"
 
 
 def beijing(text: str) -> datetime:
@@ -110,6 +114,28 @@ def _mails(smtp, to: str) -> list[tuple[str, str]]:
     return out
 
 
+def _subject(m) -> str:
+    return str(make_header(decode_header(m["Subject"])))
+
+
+def _body(m) -> str:
+    return m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8")
+
+
+def _date(m) -> datetime:
+    return parsedate_to_datetime(m["Date"])
+
+
+def _messages(smtp, to: str, subject_has: str) -> list:
+    """(message, body) of the mails to `to` whose subject says `subject_has`."""
+    return [(m, _body(m)) for m in smtp.messages if m["To"] == to and subject_has in _subject(m)]
+
+
+def expert_draft(reviewer: str, round_label: str) -> str:
+    """The 专家点评 draft a reviewer writes in a round: each its own, so the book shows whose it printed."""
+    return f"{round_label[:2]}点评（{reviewer}）：屋顶资源利用充分，减排路径可复制推广。"
+
+
 def _wait(condition, what: str, seconds: float = 10):
     """A condition that becomes true after work on another thread (the server's, the SMTP server's)."""
     deadline = time.monotonic() + seconds
@@ -150,11 +176,18 @@ class Season:
         for p in self.people.values():
             p.context.close()
 
+    def work_queue(self) -> list:
+        """The queue's worker at the clock's moment (`run_pending`): the periodic reminders, then
+        the queued jobs. The mails that reached the SMTP server meanwhile."""
+        before = len(self.smtp.messages)
+        _off_the_loop(lambda: job_queue.run_pending(self.engine, rules.now()))
+        return list(self.smtp.messages[before:])
+
     def round_ids(self) -> dict[str, int]:
         rs = self.as_("org1").api("GET", f"/calls/{self.call}/rounds")
         return {r["key"]: r["id"] for r in rs}
 
-    def review(self, reviewer: str, sid: int, scores: dict[str, str], round_label: str, **checks) -> Person:
+    def review(self, reviewer: str, sid: int, scores: dict[str, str], round_label: str) -> Person:
         """A reviewer opens the case, checks it is the round they expect, scores on its form."""
         rv = self.as_(reviewer)
         page = rv.go(f"/submissions/{sid}")
@@ -162,8 +195,8 @@ class Season:
         for key, value in scores.items():
             page.fill(f"#score-{key}", value)
         page.fill("#confidence", "4")
-        if page.locator("#r-expert").count():
-            page.fill("#r-expert", f"{reviewer}：减排核算清楚，做法可复制。")
+        page.fill("#r-comment", f"{round_label[:2]}意见：材料完整，减排数据可核。")
+        page.fill("#r-expert", expert_draft(reviewer, round_label))
         rv.click("#submit-review")
         return rv
 
@@ -197,7 +230,7 @@ def step_call_and_submissions(s: Season) -> None:
     assert "2027年3月10日 23:59（北京时间）" in page.inner_text("main")
 
     # bulk setup through the API: the panel; each applicant's typed case with a declared figure
-    for name, aff in (("rev1", "某大学"), ("rev2", "某研究院"), ("rev3", "某协会")):
+    for name, aff in (("rev1", "某大学"), ("rev2", "某研究院"), ("rev3", "某协会"), ("rev4", "某设计院")):
         org.api(
             "POST",
             f"/calls/{s.call}/panel",
@@ -232,10 +265,57 @@ def step_call_and_submissions(s: Season) -> None:
     page = s.as_("appa").go(f"/submissions/{s.ids['appa']}")
     assert page.get_attribute("#sub-status", "data-status") == "submitted"
     s.rounds = s.round_ids()
-    # bulk setup: 初评 over rev1 and rev2 (k=2), 复评 and 终评 by rev3 alone
-    org.api("PATCH", f"/rounds/{s.rounds['first']}", {"pool": ["rev1", "rev2"], "k": 2})
+    # bulk setup: 初评 over rev1, rev2 and rev4 (k=2, its own deadline), 复评 and 终评 by rev3 alone
+    org.api(
+        "PATCH", f"/rounds/{s.rounds['first']}", {"pool": ["rev1", "rev2", "rev4"], "k": 2, "deadline": FIRST_DEADLINE}
+    )
     org.api("PATCH", f"/rounds/{s.rounds['second']}", {"pool": ["rev3"], "k": 1})
     org.api("PATCH", f"/rounds/{s.rounds['final']}", {"pool": ["rev3"], "k": 1, "see_earlier": False})
+
+
+def step_invitations(s: Season) -> None:
+    """Each reviewer put on the panel was mailed an invitation; three accept from its link, rev4
+    declines with a reason; the organizer's panel page shows the answers."""
+    for name in ("rev1", "rev2", "rev3", "rev4"):
+        mails = _wait(lambda name=name: _messages(s.smtp, f"{name}@example.org", "邀请"), f"{name}'s invitation")
+        assert len(mails) == 1
+        m, body = mails[0]
+        assert m["Message-ID"] and _date(m) == rules.now()
+        assert CALL in body and "2027年4月15日 23:59（北京时间）" in body  # the review deadline, Beijing time
+        path = re.search(r"https://cases\.example\.org(/panel-invitations/[\w-]+)", body).group(1)
+        page = s.as_(name).go(path)
+        assert CALL in page.inner_text("#invitation-for")
+        if name == "rev4":
+            page.fill("#reason", "三月份在外地出差，无法按时评审。")
+            page.click("#decline")
+        else:
+            page.click("#accept")
+        page.wait_for_selector("#answered")
+        assert page.get_attribute("#answered", "data-status") == ("declined" if name == "rev4" else "accepted")
+        assert s.as_(name).go(path).locator("#link-invalid").count() == 1  # a link works once
+    page = s.as_("org1").go(f"/calls/{s.call}/panel")
+    assert "已接受" in page.inner_text("tr[data-user=rev1] .invitation-status")
+    assert "已谢绝" in page.inner_text("tr[data-user=rev4] .invitation-status")
+
+
+def step_draft_reminders(s: Season) -> None:
+    """The queue sends the draft reminders at their times: 3 days and 1 day before the submission
+    deadline, once each, to the one applicant whose case is still a draft."""
+    d = s.ids["appd"]
+    for moment, days in (("2027-03-08T00:30", 3), ("2027-03-10T00:30", 1)):
+        s.set_clock(beijing(moment))
+        sent = s.work_queue()
+        assert [(m["To"], _subject(m)) for m in sent] == [
+            ("appd@example.org", f"[案例征集] 提醒：您的申报尚未提交（{days} 天后截止）")
+        ], [(m["To"], _subject(m)) for m in sent]
+        m = sent[0]
+        assert _date(m) == beijing(moment) and m["Message-ID"].endswith("@example.org>")
+        body = _body(m)
+        assert DRAFT[1] in body and f"https://cases.example.org/submissions/{d}" in body
+        assert "2027年3月10日 23:59（北京时间）" in body
+        assert s.work_queue() == []  # run again at the same moment: nothing twice
+    ids = [m["Message-ID"] for m in s.smtp.messages if "提醒" in _subject(m)]
+    assert len(ids) == len(set(ids)) == 2
 
 
 def step_deadline_passes(s: Season) -> None:
@@ -277,8 +357,9 @@ def step_formal_check(s: Season) -> None:
     mails = _wait(lambda: formal("appc@example.org"), "the formal check's mail")
     assert len(mails) == 1
     subject, body = mails[0]
-    assert "退回修改" in subject and "请补写第三部分" in body
-    assert not any("退回" in t for t, _ in formal("appa@example.org"))
+    assert "城市公交全面电动化" in subject and "未通过形式审查" in body and "请补写第三部分" in body
+    assert f"https://cases.example.org/submissions/{c}" in body
+    assert not formal("appa@example.org")  # a pass is not mailed: the case goes on to 初评
     page_c = s.as_("appc").go(f"/submissions/{c}")
     assert "请补写第三部分" in page_c.inner_text("#formal-checks")
     org.go(f"/rounds/{s.rounds['formal']}/shortlist")
@@ -295,11 +376,27 @@ def step_first_round(s: Season) -> None:
     for reviewer in ("rev1", "rev2"):
         listed = s.as_(reviewer).go(f"/calls/{s.call}").locator("#submissions tbody tr").all()
         assert {int(x.get_attribute("data-id")) for x in listed} == {a, b}  # C was returned: not in 初评
+    assigned = {x["reviewer"] for x in s.as_("org1").api("GET", f"/calls/{s.call}/assignments")}
+    assert assigned == {"rev1", "rev2"}  # rev4 declined the invitation: never assigned
+
+
+def step_review_reminders(s: Season) -> None:
+    """Three days before 初评's own deadline the queue reminds its two reviewers of their open
+    reviews (rev4 declined and has none; rev3 is not in the round); once."""
+    a, b = s.ids["appa"], s.ids["appb"]
+    s.set_clock(beijing("2027-03-23T12:00"))
+    sent = s.work_queue()
+    assert sorted(m["To"] for m in sent) == ["rev1@example.org", "rev2@example.org"], [m["To"] for m in sent]
+    for m in sent:
+        assert _subject(m) == "[案例评审] 提醒：评审 3 天后截止" and _date(m) == rules.now()
+        body = _body(m)
+        assert "2027年3月25日 18:00（北京时间）" in body
+        assert f"/submissions/{a}" in body and f"/submissions/{b}" in body
+    assert s.work_queue() == []
 
 
 def step_first_round_scores(s: Season) -> None:
-    """Two days before the review deadline, the 初评 reviewers score."""
-    s.set_clock(beijing("2027-03-23T12:00"))
+    """Two days before 初评's deadline, its reviewers score."""
     a, b = s.ids["appa"], s.ids["appb"]
     marks = {("rev1", a): "5", ("rev2", a): "4", ("rev1", b): "3", ("rev2", b): "4"}
     for (reviewer, sid), v in marks.items():
@@ -432,24 +529,101 @@ def step_final_round(s: Season) -> None:
 
 
 def step_decisions(s: Season) -> None:
+    """The discussion ends; the organizer writes the panel's opinion for A's letter and applies the
+    decisions from the ranking page (A in, B out; C, returned in 形式审查, out)."""
     org = s.as_("org1")
-    a, b = s.ids["appa"], s.ids["appb"]
+    a, b, c = s.ids["appa"], s.ids["appb"], s.ids["appc"]
     page = org.go(f"/calls/{s.call}")
     org.click("#advance")  # end review
     org.click("#advance")  # end discussion
     assert page.get_attribute("#phase", "data-phase") == "decision"
-    # the chair's proposal: A accepted on its 终评 score; B (low) and C (returned) not
+    page = org.go(f"/submissions/{a}")
+    page.fill("#opinion", OPINION_A)
+    org.click("#opinion-form button[type=submit]")
     proposal = {p["submission"]: p["decision"] for p in org.api("GET", f"/calls/{s.call}/decisions/proposal")}
-    assert proposal[a] == "accept" and proposal[s.ids["appc"]] == "reject"
-    decisions = [{"submission": a, "decision": "accept"}, {"submission": b, "decision": "reject"}]
-    decisions.append({"submission": s.ids["appc"], "decision": "reject"})
-    org.api("POST", f"/calls/{s.call}/decisions", {"decisions": decisions, "preview": False})
+    assert proposal[a] == "accept" and proposal[c] == "reject"
+    page = org.go(f"/calls/{s.call}/ranking?propose=raw")
+    page.select_option(f"select[name=decision_{a}]", "accept")
+    page.select_option(f"select[name=decision_{b}]", "reject")
+    page.click("#preview-decisions")
+    page.wait_for_selector("#preview")
+    page.click("#apply-decisions")
+    page.wait_for_selector("#message")
+    decided = {x["id"]: x["decision"] for x in org.api("GET", f"/calls/{s.call}/submissions")}
+    if decided.get(c) is None:  # not in 终评's table: decided with the rest of the season's out
+        org.api("POST", f"/calls/{s.call}/decisions", {"decisions": [{"submission": c, "decision": "reject"}]})
+        decided = {x["id"]: x["decision"] for x in org.api("GET", f"/calls/{s.call}/submissions")}
+    assert (decided[a], decided[b], decided[c]) == ("accept", "reject", "reject"), decided
+
+
+def step_finals(s: Season) -> None:
+    """The book's own front matter; A's final text submitted, copy-edited and approved (a proof is
+    made); rev1's 专家点评 draft chosen and approved; the applicant signs the proof off."""
+    a = s.ids["appa"]
+    org = s.as_("org1")
+    page = org.go(f"/calls/{s.call}/ranking")
+    page.click("#finals-link")
+    page.fill("#b-title", BOOK_TITLE)
+    page.fill("#b-committee", "主任：张三，某大学\n李四 | 主编 | 某研究院")
+    page.fill("#b-foreword", "本书收录经四轮评审与现场核实入选、并经申报单位确认定稿的案例。")
+    page.fill("#b-deadline", "2027-04-10T18:00")
+    org.click("#save-book")
+    assert "2027年4月10日 18:00" in page.inner_text("#finals-deadline")
+    r = org.context.request.post(f"{s.url}/api/v1/calls/{s.call}/collection", headers={"X-CSRF-Token": org.csrf})
+    assert r.status == 409 and f"#{a}" in r.json()["error"]["message"]  # no approved text yet
+
+    app = s.as_("appa")
+    page = app.go(f"/submissions/{a}/final")
+    assert page.get_attribute("#final-state", "data-state") == "awaiting"
+    page.fill("#fs-1", "定稿：园区屋顶分布式光伏项目装机 12 兆瓦，每年减少二氧化碳排放 1100 吨。")
+    app.click("#submit-final")
+    assert page.get_attribute("#final-state", "data-state") == "submitted"
+
+    page = org.go(f"/submissions/{a}/final")
+    page.fill("#fs-1", "定稿：园区屋顶分布式光伏项目装机 12 兆瓦，投运后每年减少二氧化碳排放 1100 吨。")
+    page.fill("#ff-note", "统一表述")
+    org.click("#edit-final")
+    assert page.get_attribute("#final-state", "data-state") == "edited"
+    org.click("#approve-final")
+    assert page.get_attribute("#final-state", "data-state") == "approved"
+    assert page.locator("#proofs li[data-proof]").count() == 1
+    page.click(".draft[data-reviewer='rev1'] button.choose-comment")
+    page.wait_for_selector("#approve-comment")
+    assert page.get_attribute("#comment-state", "data-approved") == "no"
+    page.click("#approve-comment")
+    page.wait_for_selector("#comment-state[data-approved='yes']")
+
+    page = app.go(f"/submissions/{a}/final")
+    assert "投运后" in page.inner_text("#final-diff")
+    pdf = app.context.request.get(s.url + page.get_attribute("#proofs a.proof-pdf", "href"))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    app.click("#sign-proof")
+    assert page.get_attribute("#proofs .proof-status", "data-status") == "signed"
+    page = org.go(f"/calls/{s.call}/finals")
+    assert page.inner_text("#n-signed") == "1" and page.inner_text("#n-approved") == "1"
+
+
+def step_publish(s: Season) -> None:
+    """Published: decision letters with the panel's opinion (and A's approved 专家点评); the library
+    holds A as approved, with the figure as the visit found it and why; not B, not C."""
+    b = s.ids["appb"]
+    org = s.as_("org1")
     page = org.go(f"/calls/{s.call}/ranking")
     page.click("#publish-collection")
     page.wait_for_url(re.compile(r".*/search\?collection=.*"))
     page.wait_for_selector("ol.hits li.hit")
     assert page.locator("ol.hits li.hit").count() == 1
     assert "园区屋顶分布式光伏" in page.inner_text("ol.hits")
+    # the decision letters
+    ((m_a, letter_a),) = _wait(lambda: _messages(s.smtp, "appa@example.org", "评审结果"), "A's letter")
+    assert "园区屋顶分布式光伏" in _subject(m_a) and "评审结果：入选" in letter_a
+    assert OPINION_A in letter_a and "专家点评：" in letter_a and expert_draft("rev1", "初评（函评）") in letter_a
+    assert expert_draft("rev3", "终评") not in letter_a
+    ((_, letter_b),) = _wait(lambda: _messages(s.smtp, "appb@example.org", "评审结果"), "B's letter")
+    assert "评审结果：未入选" in letter_b and "专家点评" not in letter_b
+    assert "材料完整，减排数据可核" in letter_b and not re.search(r"rev\d", letter_b)  # the reviews' comments, unsigned
+    assert len(_wait(lambda: _messages(s.smtp, "appc@example.org", "评审结果"), "C's letter")) == 1
+    assert not _messages(s.smtp, "appd@example.org", "评审结果")  # a draft was never in the season
     # the library: the figure as the visit found it, with the declared (revised) value and why
     anon = s.as_("appb")
     page = anon.go("/search?q=" + "屋顶分布式光伏")
@@ -459,7 +633,7 @@ def step_decisions(s: Season) -> None:
     assert len(declared) == 1, declared
     assert "1,100" in declared[0] and "现场核查调整：申报 1,200吨二氧化碳当量 → 核实 1,100吨二氧化碳当量" in declared[0]
     assert "调研核实，2027年3月24日" in declared[0] and "按电表读数核算" in declared[0], declared
-    s.case_path = page.url.split(s.url, 1)[1]
+    assert "投运后每年减少二氧化碳排放" in page.inner_text("main")  # the approved copy-edit
     page = anon.go("/search?q=" + "窑炉余热回收")
     assert "窑炉余热回收发电" not in page.inner_text("main")
     page = anon.go(f"/submissions/{b}")
@@ -485,6 +659,11 @@ def step_book(s: Season) -> None:
     assert "园区屋顶分布式光伏" in text and "窑炉余热回收发电" not in text and "城市公交全面电动化" not in text
     flat = re.sub(r"\s+", "", text)
     assert "1,100吨二氧化碳当量（调研核实" in flat, flat[:4000]  # the figure as the visit found it
+    assert BOOK_TITLE in flat and "2027企业气候行动案例征集" not in flat[:200]  # its own title on the cover
+    assert "投运后每年减少二氧化碳排放" in flat  # the approved final text
+    assert re.sub(r"\s+", "", expert_draft("rev1", "初评（函评）")) in flat  # the approved 专家点评
+    for reviewer, label in (("rev2", "初评（函评）"), ("rev3", "复评（会评/答辩）"), ("rev3", "终评")):
+        assert re.sub(r"\s+", "", expert_draft(reviewer, label)) not in flat  # never an unapproved draft
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -496,15 +675,20 @@ def _pdf_text(pdf: bytes) -> str:
 
 STEPS = [
     step_call_and_submissions,
+    step_invitations,
+    step_draft_reminders,
     step_deadline_passes,
     step_formal_check,
     step_first_round,
+    step_review_reminders,
     step_first_round_scores,
     step_shortlist_to_second,
     step_revision,
     step_site_visit,
     step_final_round,
     step_decisions,
+    step_finals,
+    step_publish,
     step_book,
 ]
 

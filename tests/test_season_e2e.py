@@ -551,7 +551,11 @@ def step_decisions(s: Season) -> None:
     page.wait_for_selector("#message")
     decided = {x["id"]: x["decision"] for x in org.api("GET", f"/calls/{s.call}/submissions")}
     if decided.get(c) is None:  # not in 终评's table: decided with the rest of the season's out
-        org.api("POST", f"/calls/{s.call}/decisions", {"decisions": [{"submission": c, "decision": "reject"}]})
+        org.api(
+            "POST",
+            f"/calls/{s.call}/decisions",
+            {"decisions": [{"submission": c, "decision": "reject"}], "preview": False},
+        )
         decided = {x["id"]: x["decision"] for x in org.api("GET", f"/calls/{s.call}/submissions")}
     assert (decided[a], decided[b], decided[c]) == ("accept", "reject", "reject"), decided
 

@@ -2,23 +2,43 @@
 on SQLite and on PostgreSQL, on one test clock (`rules.set_clock`).
 
 Where a person would click, Chromium clicks; the JSON API (/api/v1 with the session cookie and
-X-CSRF-Token) only does the bulk setup (the panel, the applicants' typed cases, the rounds' pools).
+X-CSRF-Token) only does the bulk setup (the panel, the applicants' typed cases, the rounds' pools,
+one decision the page cannot make).
 The web process works no queue (`worker=False, periodic=False`): the test works it, as the one
 worker of a deployment would, with `jobs.queue` at the clock's time.
 
-The season, step by step (each step a function below, run in order on one built season):
- 1. the organizer creates a call, takes the preset season (形式审查 → 初评 → 复评 → 终评) and
-    publishes it; three applicants submit cases with declared figures;
- 2. 形式审查: two pass, one is returned with reasons (mailed through a loopback SMTP server, and
-    shown on the applicant's page);
- 3. 初评: the round's pool is assigned, each reviewer scores on the round's form;
- 4. the shortlist carries both cases into 复评, whose reviewer sees the 初评 scores;
- 5. 修改后再议: a revision request with a deadline; the applicant changes the text and a figure and
-    answers; the 复评 reviewer sees the word diff, the changed figure and the response;
- 6. 终评: scored without earlier scores; the ranking shows each earlier round as its own column;
- 7. decisions applied and published as a collection; the accepted case is in the library with its
-    (revised) declared figure, the rejected and the returned ones are not;
- 8. the book is built as a job by the queue, titled and holding the accepted cases only.
+The season, step by step (each step a function below, `STEPS`, run in order on one season):
+ 1. the organizer creates a call (deadlines typed in Beijing time), takes the preset season
+    (形式审查 → 初评 → 复评 → 终评) and publishes it; the panel (four reviewers) and three typed
+    cases with a declared figure come through the API, each receipt mailed; a fourth applicant
+    leaves a draft;
+ 2. invitations: each reviewer follows the mail's link; three accept, rev4 declines with a reason
+    (the link works once); the panel page shows the answers;
+ 3. draft reminders by the queue: at 3 days and at 1 day before the submission deadline exactly
+    one mail each, to the draft's applicant, dated at the clock's moment, with a Message-ID; a
+    second run at the same moment sends nothing;
+ 4. the deadline passes by the clock alone: the review phase; the draft can no longer be submitted;
+ 5. 形式审查: two pass, one is returned with reasons (mailed, shown on the applicant's page);
+ 6. 初评 is assigned from its pool without rev4, who declined;
+ 7. review reminders by the queue: 3 days before 初评's own deadline, to its two reviewers, once;
+ 8. the 初评 reviewers score on the round's form (comments and 专家点评 drafts, each its own);
+ 9. the shortlist carries both cases into 复评, whose reviewer sees the 初评 means, not names;
+10. 修改后再议 in 复评: a request with a deadline (mailed); the applicant changes the text and a
+    figure and answers; the 复评 reviewer sees the word diff, the changed figure and the response;
+11. 调研核实: a visit planned from the submission page (notices mailed to the applicant and the
+    team), the team's lead adjusts the revised figure and files the report;
+12. 终评: its panel sees the visit's finding but not the earlier scores; the ranking shows 初评 and
+    复评 as columns;
+13. decisions: the discussion ends; the panel's opinion written for A; decisions applied on the
+    ranking page (the case returned in 形式审查 through the API: the page has no row for it);
+14. finals: the book's own title, 编委会, foreword and finals deadline; publishing refused while A
+    has no approved text; A's final text submitted, copy-edited, approved (a proof made); rev1's
+    专家点评 draft chosen and approved; the applicant sees the edit and signs the proof off;
+15. publish: decision letters (A: 入选, the opinion, the approved 专家点评; B: 未入选, the reviews'
+    comments unsigned; C too; the draft's applicant none); the library's case shows the approved
+    text and the figure as the visit found it, with the declared value and why; B is not there;
+16. the book as a job worked by the queue: 100 %, its own title, the approved text and 专家点评,
+    the adjusted figure; no unapproved draft, no rejected case.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from caseatlas.errors import CaseAtlasError, Forbidden, NotFound
-from caseatlas.programme.services import calls, reviews, selection, submissions, visits
+from caseatlas.programme.services import calls, finals, reviews, selection, submissions, visits
 from caseatlas.services import Actor, Context, accounts, library
 from caseatlas.store import accounts as accounts_store
 
@@ -186,6 +186,7 @@ def test_a_visit_adjusts_a_figure_and_the_library_shows_the_value_found_and_why(
     calls.advance(org, w["call"]["id"])
     selection.decide(org, w["call"]["id"], [{"submission": sid, "decision": "accept"}], preview=False)
     calls.advance(org, w["call"]["id"])
+    finals.approve_as_submitted(org, w["call"]["id"])  # no finals stage: the submitted texts are the final ones
     selection.publish(org, w["call"]["id"])
     case_id = submissions.get(org, sid)["case_id"]
     case = library.case_detail(ctx, case_id)

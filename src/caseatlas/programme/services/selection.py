@@ -507,18 +507,19 @@ def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
         )
     check_quota(conn, call)
     chosen = [dict(s) for s in subs if s["decision"] == "accept"]
-    # Each declared figure with the site visits' verdict that holds: an adjusted one is published at
-    # the value found, with the value declared and why (programme/domain/verdicts.py).
-    found = visit_store.verdicts_of(conn, [s["id"] for s in chosen])
-    for s in chosen:
-        mine = [v for v in found if v["submission_id"] == s["id"]]
-        if mine:
-            s["outcomes"] = verdicts.with_verdicts(s["outcomes"], mine, call["timezone"])
     if not chosen:
         raise CaseAtlasError("no submission is accepted: nothing to publish")
     # The book prints approved final texts and approved 专家点评 only (services/finals.py): never the
     # submitted text unless approved as final, never a reviewer's unapproved draft.
     chosen = finals.approved_for_book(conn, chosen)
+    # Each declared figure of the approved text with the site visits' verdict that holds: an adjusted
+    # one is published at the value found, with the value declared and why (programme/domain/verdicts.py).
+    # A verdict is on the figure itself, so a figure the final text changed carries none.
+    found = visit_store.verdicts_of(conn, [s["id"] for s in chosen])
+    for s in chosen:
+        mine = [v for v in found if v["submission_id"] == s["id"]]
+        if mine:
+            s["outcomes"] = verdicts.with_verdicts(s["outcomes"], mine, call["timezone"])
     return _ToPublish(call, prog, subs, chosen, store.members(conn, call_id, "reviewer"), finals.book_title(conn, call))
 
 

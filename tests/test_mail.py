@@ -20,6 +20,7 @@ from caseatlas.errors import CaseAtlasError, Conflict
 from caseatlas.programme.services import (
     calls,
     communications,
+    finals,
     invitations,
     reminders,
     reviews,
@@ -350,6 +351,7 @@ def test_decision_letters_carry_the_panels_opinion_and_the_expert_comment(season
         preview=False,
     )
     calls.advance(org, call["id"])
+    finals.approve_as_submitted(org, call["id"])  # no finals stage: the submitted texts are the final ones
     selection.publish(org, call["id"])
     accepted = next(m for m in _mails(smtp, "appa@example.org", 2) if "评审结果" in _subject(m))
     body = _body(accepted)

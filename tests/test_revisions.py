@@ -11,7 +11,7 @@ import re
 import pytest
 
 from caseatlas.errors import CaseAtlasError, Conflict, Forbidden, NotFound
-from caseatlas.programme.services import calls, reviews, revisions, selection, submissions
+from caseatlas.programme.services import calls, finals, reviews, revisions, selection, submissions
 from caseatlas.services import Actor, Context, accounts, audit
 from caseatlas.services import rules as rules_module
 from caseatlas.store import accounts as accounts_store
@@ -261,6 +261,7 @@ def test_no_withdrawal_after_the_book_is_published(season, ctx):
         preview=False,
     )
     calls.advance(org, call["id"])  # decision
+    finals.approve_as_submitted(org, call["id"])  # no finals stage: the submitted texts are the final ones
     selection.publish(org, call["id"])
     with pytest.raises(Conflict, match="book is published"):
         revisions.withdraw(as_user(ctx.engine, "appb"), ids["appb"], None)

@@ -186,8 +186,7 @@ def test_a_visit_adjusts_a_figure_and_the_library_shows_the_value_found_and_why(
     calls.advance(org, w["call"]["id"])
     selection.decide(org, w["call"]["id"], [{"submission": sid, "decision": "accept"}], preview=False)
     calls.advance(org, w["call"]["id"])
-    # The book prints approved final texts: the verdicts hold on the approved text's figures too.
-    finals.approve_as_submitted(org, w["call"]["id"])
+    finals.approve_as_submitted(org, w["call"]["id"])  # no finals stage: the submitted texts are the final ones
     selection.publish(org, w["call"]["id"])
     case_id = submissions.get(org, sid)["case_id"]
     case = library.case_detail(ctx, case_id)

@@ -82,6 +82,9 @@ class Published(Result):
     collection: str  # the book's slug
     cases: int
     status: str  # added, replaced or unchanged
+    # cases printed without the applicant's sign-off of a current proof (a warning, not a refusal:
+    # a call that skips the finals stage has no proofs)
+    unsigned: list[str] = []
 
 
 # --- site visits (调研核实): what programme/services/visits.py returns

@@ -513,8 +513,8 @@ def _to_publish(conn, ctx: Context, call_id: int) -> _ToPublish:
     # submitted text unless approved as final, never a reviewer's unapproved draft.
     chosen = finals.approved_for_book(conn, chosen)
     # Each declared figure of the approved text with the site visits' verdict that holds: an adjusted
-    # one is published at the value found, with the value declared and why (programme/domain/
-    # verdicts.py). After the final text is taken, whose outcomes replace the submitted ones.
+    # one is published at the value found, with the value declared and why (programme/domain/verdicts.py).
+    # A verdict is on the figure itself, so a figure the final text changed carries none.
     found = visit_store.verdicts_of(conn, [s["id"] for s in chosen])
     for s in chosen:
         mine = [v for v in found if v["submission_id"] == s["id"]]

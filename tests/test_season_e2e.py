@@ -336,6 +336,10 @@ def step_draft_reminders(s: Season) -> None:
         assert s.work_queue() == []  # run again at the same moment: nothing twice
     ids = [m["Message-ID"] for m in s.smtp.messages if "提醒" in _subject(m)]
     assert len(ids) == len(set(ids)) == 2
+    # the organizer's outbox shows both, sent
+    page = s.as_("org1").go(f"/calls/{s.call}/outbox?kind=reminder_draft")
+    rows = page.locator("#outbox tbody tr")
+    assert rows.count() == 2 and all(t.strip() == "sent" for t in page.locator("#outbox td.status").all_inner_texts())
 
 
 def step_deadline_passes(s: Season) -> None:

@@ -689,6 +689,7 @@ def step_book(s: Season) -> None:
     assert "1,100吨二氧化碳当量（调研核实" in flat, flat[:4000]  # the figure as the visit found it
     assert BOOK_TITLE in flat and "2027企业气候行动案例征集" not in flat[:200]  # its own title on the cover
     assert "投运后每年减少二氧化碳排放" in flat  # the approved final text
+    assert "张三" in flat and "本书收录经四轮评审与现场核实入选" in flat  # its 编委会 and foreword
     assert re.sub(r"\s+", "", expert_draft("rev1", "初评（函评）")) in flat  # the approved 专家点评
     for reviewer, label in (("rev2", "初评（函评）"), ("rev3", "复评（会评/答辩）"), ("rev3", "终评")):
         assert re.sub(r"\s+", "", expert_draft(reviewer, label)) not in flat  # never an unapproved draft

@@ -284,8 +284,17 @@ def ranking_page(
         message=message,
         deciding=deciding,
         **_revision_states(ctx, call_id),
+        left_out=_left_out(ctx, call_id, table),
         review_rounds=[r for r in rounds.list_rounds(ctx, call_id) if r.kind == "review"],
     )
+
+
+def _left_out(ctx, call_id: int, table) -> list[dict]:
+    """Submitted cases the ranked round does not hold (returned or failed in 形式审查, left out of an
+    earlier round's shortlist): still to be decided — rejected, unless the organizer decides
+    otherwise — or the book cannot be published. Listed apart, each with its decision."""
+    ranked = {r.submission for d in table.domains for r in d.rows}
+    return [s for s in submissions.list_for(ctx, call_id) if s["status"] == "submitted" and s["id"] not in ranked]
 
 
 def _revision_states(ctx, call_id: int) -> dict:
@@ -343,6 +352,7 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
         error=error,
         deciding=deciding,
         **_revision_states(ctx, call_id),
+        left_out=_left_out(ctx, call_id, table),
     )
 
 

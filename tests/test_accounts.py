@@ -539,6 +539,24 @@ def test_weak_passwords_are_refused_everywhere_with_the_reason(site, smtp):
     assert anon.get(path).status_code == 200 and anon.get(reset).status_code == 200
 
 
+def test_a_long_password_is_scored_on_its_start_never_a_500(site):
+    # schemathesis: a 73+ character password made zxcvbn 4.5 raise ValueError (500 on /users, /register)
+    ctx, db_path = site
+    long_strong = "Qz7#vk2!mW9p" + "x" * (accounts.MAX_PASSWORD - 12)
+    assert accounts.add_user(ctx, "longpass", long_strong, "reviewer").username == "longpass"
+    with pytest.raises(accounts.WeakPassword, match="too easy to guess"):
+        accounts.add_user(ctx, "longweak", "a" * accounts.MAX_PASSWORD, "reviewer")
+    admin, token = client_for(db_path, "admin")
+    r = admin.post(
+        "/api/v1/users", json={"username": "longapi", "password": long_strong}, headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 201, r.text
+    anon, anon_token = client_for(db_path, None)
+    body = {"username": "longreg", "password": "0" * 100, "organization": "某公司", "email": "l@example.org"}
+    r = anon.post("/api/v1/register", json=body, headers={"X-CSRF-Token": anon_token})
+    assert r.status_code == 400 and _weak(r.json()["error"]["message"]), r.text
+
+
 def test_panel_invites_a_reviewer_by_mail_link_works_once_and_expires(site, smtp):
     """An organizer adds a new reviewer on the panel page: no password is made, the invitation
     link is shown once in the page body (never in a Location header or a URL) and mailed through

@@ -9,22 +9,11 @@ import json
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from .rows import JsonColumns
 from .schema import book_logos, call_books, final_photos, final_versions, finals, proofs, users
 
-_JSON = {"committee", "data"}
-
-
-def _row(r) -> dict | None:
-    if r is None:
-        return None
-    d = dict(r._mapping)
-    for k in _JSON & d.keys():
-        d[k] = json.loads(d[k]) if d[k] is not None else None
-    return d
-
-
-def _enc(values: dict) -> dict:
-    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON and v is not None else v for k, v in values.items()}
+_JSON = JsonColumns("committee", "data")
+_row, _enc = _JSON.row, _JSON.encode
 
 
 # --- the book's settings

@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
+from .rows import JsonColumns
 from .schema import (
     assignments,
     attachments,
@@ -26,7 +27,7 @@ from .schema import (
     users,
 )
 
-_JSON = {
+_JSON = JsonColumns(
     "organizers",
     "supporters",
     "domains",
@@ -44,33 +45,8 @@ _JSON = {
     "data",
     "flag_answers",
     "fields",
-}
-
-
-def _row(r) -> dict:
-    d = dict(r._mapping)
-    for k in _JSON & d.keys():
-        d[k] = json.loads(d[k]) if d[k] is not None else None
-    return d
-
-
-def _rows(result) -> list[dict]:
-    """Every row of a result as `_row` gives it, reading the column names once (not per row:
-    300 submissions × their JSON columns are a season's pages)."""
-    keys = list(result.keys())
-    coded = [i for i, k in enumerate(keys) if k in _JSON]
-    out = []
-    for r in result:
-        values = list(r)
-        for i in coded:
-            if values[i] is not None:
-                values[i] = json.loads(values[i])
-        out.append(dict(zip(keys, values)))
-    return out
-
-
-def _enc(values: dict) -> dict:
-    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON and v is not None else v for k, v in values.items()}
+)
+_row, _rows, _enc = _JSON.row, _JSON.rows, _JSON.encode
 
 
 # --- programmes and calls

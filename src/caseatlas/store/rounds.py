@@ -3,24 +3,13 @@ round's checklist per submission. Rows come back as plain dicts with JSON column
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
+from .rows import JsonColumns
 from .schema import formal_checks, review_rounds, round_entries
 
-_JSON = {"criteria", "fields", "pool", "visibility", "items"}
-
-
-def _row(r) -> dict:
-    d = dict(r._mapping)
-    for k in _JSON & d.keys():
-        d[k] = json.loads(d[k]) if d[k] is not None else None
-    return d
-
-
-def _enc(values: dict) -> dict:
-    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON and v is not None else v for k, v in values.items()}
+_JSON = JsonColumns("criteria", "fields", "pool", "visibility", "items")
+_row, _enc = _JSON.row, _JSON.encode
 
 
 # --- rounds

@@ -5,6 +5,7 @@ import them from here and never from one another (no import cycle)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -55,3 +56,39 @@ def sync_rows(conn: Connection, table: Table, scope, key: str, rows: list[dict])
     if new:
         conn.execute(insert(table), new)
     return dict(conn.execute(select(table.c[key], table.c.id).where(scope)).all())
+
+
+class JsonColumns:
+    """The columns of a store module kept as JSON text (lists and structured parts read and written
+    whole, never queried inside): `row` decodes them in a result row (None stays None; no row →
+    None), `encode` writes them in values for an insert or update. One definition for every module."""
+
+    def __init__(self, *names: str):
+        self.names = frozenset(names)
+
+    def row(self, r) -> dict | None:
+        if r is None:
+            return None
+        d = dict(r._mapping)
+        for k in self.names & d.keys():
+            d[k] = json.loads(d[k]) if d[k] is not None else None
+        return d
+
+    def rows(self, result) -> list[dict]:
+        """Every row of a result as `row` gives it, reading the column names once (not per row:
+        300 submissions × their JSON columns are a season's pages)."""
+        keys = list(result.keys())
+        coded = [i for i, k in enumerate(keys) if k in self.names]
+        out = []
+        for r in result:
+            values = list(r)
+            for i in coded:
+                if values[i] is not None:
+                    values[i] = json.loads(values[i])
+            out.append(dict(zip(keys, values)))
+        return out
+
+    def encode(self, values: dict) -> dict:
+        return {
+            k: json.dumps(v, ensure_ascii=False) if k in self.names and v is not None else v for k, v in values.items()
+        }

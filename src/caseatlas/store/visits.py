@@ -4,24 +4,13 @@ Rows come back as plain dicts with JSON columns decoded; callers never see SQL."
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
+from .rows import JsonColumns
 from .schema import users, visit_evidence, visit_team, visit_verdicts, visits
 
-_JSON = {"checklist", "declared"}
-
-
-def _row(r) -> dict:
-    d = dict(r._mapping)
-    for k in _JSON & d.keys():
-        d[k] = json.loads(d[k]) if d[k] is not None else None
-    return d
-
-
-def _enc(values: dict) -> dict:
-    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON and v is not None else v for k, v in values.items()}
+_JSON = JsonColumns("checklist", "declared")
+_row, _enc = _JSON.row, _JSON.encode
 
 
 # --- visits

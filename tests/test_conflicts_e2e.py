@@ -11,7 +11,7 @@ assigning again gives every case k reviewers, none conflicted."""
 from __future__ import annotations
 
 import pytest
-from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from test_e2e import CHROMIUM, browser, new_page, shot  # noqa: F401  (fixtures)
 from test_programme_e2e import login
 from web_server import Server
 
@@ -50,7 +50,7 @@ def _assigned(engine, call_id) -> dict[int, set[str]]:
         return out
 
 
-def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
+def test_conflicts_in_the_browser(db_path, new_page):  # noqa: F811
     engine = open_engine(db_path)
     root = Context(engine, system_actor())
     accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
@@ -87,13 +87,6 @@ def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
         ids[user] = s["id"]
     calls.advance(org, call["id"])  # submissions close
     c = call["id"]
-    contexts = []
-
-    def new_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        contexts.append(ctx)
-        return ctx.new_page()
-
     try:
         with Server(str(db_path)) as site:
             url = site.url
@@ -156,8 +149,6 @@ def test_conflicts_in_the_browser(db_path, browser):  # noqa: F811
             assert all(len(v) == 2 for v in again.values())
             assert victim not in again[ids["appa"]] and "rev3" not in again[ids["appb"]]
     finally:
-        for x in contexts:
-            x.close()
         with engine.connect() as conn:
             notes = [n for n in pstore.notifications_of(conn, c) if n["kind"] == "conflict_found"]
         engine.dispose()

@@ -70,6 +70,22 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def new_page(browser):
+    """A factory of pages, each in its own browser context (one person signed in per page, as
+    several people use the site at once); every context is closed after the test."""
+    contexts = []
+
+    def make():
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN")
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)

@@ -15,7 +15,7 @@ import re
 import zipfile
 
 import pytest
-from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from test_e2e import CHROMIUM, browser, new_page, shot  # noqa: F401  (fixtures)
 from test_finals import GPS_MAKER, jpeg_with_exif, png_logo
 from test_programme import _sections, as_user
 from test_programme_e2e import PASSWORD, login
@@ -71,20 +71,13 @@ def accepted_case(engine) -> tuple[dict, int]:
     return call, s["id"]
 
 
-def test_final_version_proof_and_book_in_the_browser(db_path, browser, tmp_path):  # noqa: F811
+def test_final_version_proof_and_book_in_the_browser(db_path, new_page, tmp_path):  # noqa: F811
     engine = open_engine(db_path)
     call, sid = accepted_case(engine)
     cid = call["id"]
     photo_path, logo_path = tmp_path / "site.jpg", tmp_path / "logo.png"
     photo_path.write_bytes(jpeg_with_exif())
     logo_path.write_bytes(png_logo())
-    contexts = []
-
-    def new_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        contexts.append(ctx)
-        return ctx.new_page()
-
     try:
         with Server(str(db_path)) as site:
             url = site.url
@@ -177,6 +170,4 @@ def test_final_version_proof_and_book_in_the_browser(db_path, browser, tmp_path)
             settings = org.request.get(f"{url}/api/v1/calls/{cid}/book").json()
             assert [m["name"] for m in settings["committee"]] == ["张三", "李四"] and len(settings["logos"]) == 1
     finally:
-        for c in contexts:
-            c.close()
         engine.dispose()

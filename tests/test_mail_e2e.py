@@ -10,7 +10,7 @@ import re
 import time
 
 import pytest
-from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from test_e2e import CHROMIUM, browser, new_page, shot  # noqa: F401  (fixtures)
 from web_server import Server
 
 from caseatlas.programme.services import calls
@@ -40,7 +40,7 @@ def _body(m) -> str:
     return m.get_payload(decode=True).decode(m.get_content_charset())
 
 
-def test_templates_outbox_resend_and_an_accepted_invitation(db_path, browser, smtp):  # noqa: F811
+def test_templates_outbox_resend_and_an_accepted_invitation(db_path, new_page, smtp):  # noqa: F811
     engine = open_engine(db_path)
     root = Context(engine, system_actor())
     accounts.add_user(root, "org1", PASSWORD, "organizer", email="org1@example.org")
@@ -56,93 +56,80 @@ def test_templates_outbox_resend_and_an_accepted_invitation(db_path, browser, sm
         deadlines={"submission_deadline": "2099-03-31T23:59", "review_deadline": "2099-04-30T23:59"},
     )
     engine.dispose()
-    contexts = []
-
-    def new_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    try:
-        with Server(str(db_path)) as site:
-            url = site.url
-            org = new_page()
-            org.goto(url + "/login")
-            org.fill("#username", "org1")
-            org.fill("#password", PASSWORD)
-            org.click("form.login-form button[type=submit]")
-            org.wait_for_load_state()
-            # --- the call's own invitation: a hostile edit is refused with why, a good one saved
-            org.goto(f"{url}/calls/{call['id']}")
-            org.click("#mail-link")
-            org.click("#edit-invitation-zh")
-            assert org.locator("#placeholders").inner_text().count("{{") >= 8  # the kind's placeholders
-            org.fill("#t-body", "{{ ''.__class__.__mro__ }}")
-            org.click("#t-save")
-            org.wait_for_selector("#error")
-            assert "unsafe" in org.inner_text("#error")
-            org.fill("#t-subject", "【特邀】{{ call_title }} 评审邀请")
-            org.fill(
-                "#t-body",
-                "{{ name }}老师：\n诚邀您担任“{{ call_title }}”评审专家，评审截止 {{ review_deadline }}。\n"
-                "接受或谢绝：{{ link }}\n",
-            )
-            org.click("#t-preview")
-            org.wait_for_selector("#preview")
-            assert "https://cases.example.org/panel-invitations/abc" in org.inner_text("#preview")
-            org.click("#t-save")
-            org.wait_for_selector("#message")
-            assert "custom" in org.inner_text("#edit-invitation-zh") or "自定义" in org.inner_text(
-                "#edit-invitation-zh"
-            )
-            shot(org, "mail-templates")
-            # --- a reviewer on the panel: the mail says what the organizer wrote
-            org.goto(f"{url}/calls/{call['id']}/panel")
-            org.fill("#m-username", "rev1")
-            org.fill("#m-aff", "某大学")
-            org.click("#add-member button[type=submit]")
-            org.wait_for_selector("#message")
-            mail = _mails(smtp, "rev1@example.org", 1)[0]
-            body = _body(mail)
-            assert "李专家老师" in body and "2099年4月30日 23:59（北京时间）" in body
-            path = re.search(r"https://cases\.example\.org(/panel-invitations/[\w-]+)", body).group(1)
-            assert mail["Message-ID"] and mail["Date"]
-            # --- the outbox: the invitation, sent; resend it (a new message with a fresh link)
-            org.goto(f"{url}/calls/{call['id']}/outbox")
-            org.select_option("#f-kind", "invitation")
-            org.click("#outbox-filter button[type=submit]")
-            org.wait_for_load_state()
-            rows = org.locator("#outbox tbody tr")
-            assert rows.count() == 1 and "sent" in rows.first.inner_text()
-            shot(org, "outbox")
-            rows.first.locator("a").first.click()
-            org.wait_for_selector("#body")
-            old = path.rsplit("/", 1)[1]
-            assert "…" in org.inner_text("#body") and old not in org.content()  # the link was never kept
-            first_id = org.url.split("?")[0].rstrip("/").rsplit("/", 1)[1]
-            org.click("#resend")
-            org.wait_for_selector("#message-meta")
-            assert org.inner_text("#status").startswith("sent")
-            assert f"#{first_id}" in org.inner_text("#message-meta")  # a resend of the first
-            again = _mails(smtp, "rev1@example.org", 2)
-            fresh = re.search(r"https://cases\.example\.org(/panel-invitations/[\w-]+)", _body(again[-1])).group(1)
-            assert len(again) == 2 and fresh != path
-            # --- the first link no longer works; the reviewer accepts from the fresh one (no login)
-            rv = new_page()
-            rv.goto(url + path)
-            assert rv.locator("#link-invalid").count() == 1
-            rv.goto(url + fresh)
-            assert "2099 城市气候行动案例征集" in rv.inner_text("#invitation-for")
-            rv.click("#accept")
-            rv.wait_for_selector("#answered")
-            assert rv.get_attribute("#answered", "data-status") == "accepted"
-            assert fresh.rsplit("/", 1)[1] not in rv.content()  # the answer page carries no secret
-            rv.goto(url + fresh)
-            assert rv.locator("#link-invalid").count() == 1  # it works once
-            # --- the organizer sees the answer on the panel page
-            org.goto(f"{url}/calls/{call['id']}/panel")
-            assert "已接受" in org.inner_text("tr[data-user=rev1] .invitation-status")
-            shot(org, "panel-invitations")
-    finally:
-        for c in contexts:
-            c.close()
+    with Server(str(db_path)) as site:
+        url = site.url
+        org = new_page()
+        org.goto(url + "/login")
+        org.fill("#username", "org1")
+        org.fill("#password", PASSWORD)
+        org.click("form.login-form button[type=submit]")
+        org.wait_for_load_state()
+        # --- the call's own invitation: a hostile edit is refused with why, a good one saved
+        org.goto(f"{url}/calls/{call['id']}")
+        org.click("#mail-link")
+        org.click("#edit-invitation-zh")
+        assert org.locator("#placeholders").inner_text().count("{{") >= 8  # the kind's placeholders
+        org.fill("#t-body", "{{ ''.__class__.__mro__ }}")
+        org.click("#t-save")
+        org.wait_for_selector("#error")
+        assert "unsafe" in org.inner_text("#error")
+        org.fill("#t-subject", "【特邀】{{ call_title }} 评审邀请")
+        org.fill(
+            "#t-body",
+            "{{ name }}老师：\n诚邀您担任“{{ call_title }}”评审专家，评审截止 {{ review_deadline }}。\n"
+            "接受或谢绝：{{ link }}\n",
+        )
+        org.click("#t-preview")
+        org.wait_for_selector("#preview")
+        assert "https://cases.example.org/panel-invitations/abc" in org.inner_text("#preview")
+        org.click("#t-save")
+        org.wait_for_selector("#message")
+        assert "custom" in org.inner_text("#edit-invitation-zh") or "自定义" in org.inner_text("#edit-invitation-zh")
+        shot(org, "mail-templates")
+        # --- a reviewer on the panel: the mail says what the organizer wrote
+        org.goto(f"{url}/calls/{call['id']}/panel")
+        org.fill("#m-username", "rev1")
+        org.fill("#m-aff", "某大学")
+        org.click("#add-member button[type=submit]")
+        org.wait_for_selector("#message")
+        mail = _mails(smtp, "rev1@example.org", 1)[0]
+        body = _body(mail)
+        assert "李专家老师" in body and "2099年4月30日 23:59（北京时间）" in body
+        path = re.search(r"https://cases\.example\.org(/panel-invitations/[\w-]+)", body).group(1)
+        assert mail["Message-ID"] and mail["Date"]
+        # --- the outbox: the invitation, sent; resend it (a new message with a fresh link)
+        org.goto(f"{url}/calls/{call['id']}/outbox")
+        org.select_option("#f-kind", "invitation")
+        org.click("#outbox-filter button[type=submit]")
+        org.wait_for_load_state()
+        rows = org.locator("#outbox tbody tr")
+        assert rows.count() == 1 and "sent" in rows.first.inner_text()
+        shot(org, "outbox")
+        rows.first.locator("a").first.click()
+        org.wait_for_selector("#body")
+        old = path.rsplit("/", 1)[1]
+        assert "…" in org.inner_text("#body") and old not in org.content()  # the link was never kept
+        first_id = org.url.split("?")[0].rstrip("/").rsplit("/", 1)[1]
+        org.click("#resend")
+        org.wait_for_selector("#message-meta")
+        assert org.inner_text("#status").startswith("sent")
+        assert f"#{first_id}" in org.inner_text("#message-meta")  # a resend of the first
+        again = _mails(smtp, "rev1@example.org", 2)
+        fresh = re.search(r"https://cases\.example\.org(/panel-invitations/[\w-]+)", _body(again[-1])).group(1)
+        assert len(again) == 2 and fresh != path
+        # --- the first link no longer works; the reviewer accepts from the fresh one (no login)
+        rv = new_page()
+        rv.goto(url + path)
+        assert rv.locator("#link-invalid").count() == 1
+        rv.goto(url + fresh)
+        assert "2099 城市气候行动案例征集" in rv.inner_text("#invitation-for")
+        rv.click("#accept")
+        rv.wait_for_selector("#answered")
+        assert rv.get_attribute("#answered", "data-status") == "accepted"
+        assert fresh.rsplit("/", 1)[1] not in rv.content()  # the answer page carries no secret
+        rv.goto(url + fresh)
+        assert rv.locator("#link-invalid").count() == 1  # it works once
+        # --- the organizer sees the answer on the panel page
+        org.goto(f"{url}/calls/{call['id']}/panel")
+        assert "已接受" in org.inner_text("tr[data-user=rev1] .invitation-status")
+        shot(org, "panel-invitations")

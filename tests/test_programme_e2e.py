@@ -16,7 +16,7 @@ import time
 
 import pytest
 from conftest import CORPUS, needs_corpus
-from test_e2e import CHROMIUM, browser, shot  # noqa: F401  (fixtures)
+from test_e2e import CHROMIUM, browser, new_page, shot  # noqa: F401  (fixtures)
 from web_server import Server
 
 from caseatlas.extract import extract_book
@@ -61,19 +61,12 @@ def login(page, url, username):
 
 
 @needs_corpus
-def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F811
+def test_programme_in_the_browser(db_path, new_page, tmp_path, smtp):  # noqa: F811
     engine = open_engine(db_path)
     accounts.add_user(Context(engine, system_actor()), "org1", PASSWORD, "organizer", email="org1@example.org")
     docx_path, case = corpus_case_docx(tmp_path)
     group = case.organization.split("集团")[0] + "集团"  # the same group under another name
     assert group != case.organization
-    contexts = []
-
-    def new_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        contexts.append(ctx)
-        return ctx.new_page()
-
     try:
         with Server(str(db_path)) as site:
             url = site.url
@@ -255,8 +248,6 @@ def test_programme_in_the_browser(db_path, browser, tmp_path, smtp):  # noqa: F8
             b.goto(f"{url}/submissions/{b_id}")
             assert b.inner_text("#sub-decision") == "入选"
     finally:
-        for c in contexts:
-            c.close()
         engine.dispose()
     deadline = time.time() + 5
     while time.time() < deadline and len(smtp.messages) < 8:

@@ -127,6 +127,18 @@ def _refused(data: bytes, name: str = "x.jpg", **kw) -> str:
     return msg
 
 
+def test_a_truncated_photo_is_refused_even_after_weasyprint_is_imported():
+    """WeasyPrint switches Pillow's truncated-image loading on for the whole process when imported;
+    the cleaner must still refuse half a photo (it passed alone and failed after the book tests)."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # the switch as WeasyPrint leaves it
+    whole = image_bytes("RGB", (400, 300), "JPEG")
+    assert "truncated" in _refused(whole[: len(whole) // 2], "cut.jpg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # and as the cleaner leaves it
+
+
 def test_hostile_files_are_refused_with_one_line_quickly():
     # decompression bombs: a few hundred bytes claiming 100k × 100k pixels, and just above the bound
     assert "pixels" in _refused(_png_header_only(100_000, 100_000), "bomb.png")

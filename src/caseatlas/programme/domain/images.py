@@ -11,10 +11,11 @@ One function, `clean_image`; every refusal is a one-line `CaseAtlasError` naming
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from ...errors import CaseAtlasError
 
@@ -75,6 +76,23 @@ def _encode(img: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+# Pillow's "load truncated images" is one switch for the whole process, and WeasyPrint turns it on
+# when it is imported (the book and the proofs import it): a half photo would then decode grey-filled
+# without an error. Our load sets it off for its own decode, under a lock so two uploads never
+# interleave; the images a book prints have all passed here, so WeasyPrint never needs it on for them.
+_STRICT = threading.Lock()
+
+
+def _load_strictly(img: Image.Image) -> None:
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            img.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def clean_image(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> CleanImage:
     """`data` as a clean image and its thumbnail, or a one-line refusal: not an image (whatever
     the name says), an image type not taken, larger than `max_bytes`, more than `MAX_PIXELS`
@@ -105,7 +123,7 @@ def clean_image(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> Clean
                     name, f"refused: {width}×{height} pixels is more than {MAX_PIXELS:,} (a decompression bomb?)"
                 )
             try:
-                img.load()  # decode all of it now: a truncated file fails here, never later on a page
+                _load_strictly(img)  # decode all of it now: a truncated file fails here, never later on a page
                 img = ImageOps.exif_transpose(img)  # as the camera meant it to be seen, before its tag goes
                 alpha = _has_alpha(img)
                 if alpha and fmt == "JPEG":

@@ -188,6 +188,8 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "place": "地点 / where",
         "team": "核查组成员 / the visit team",
         "notes": "需准备的材料等说明 / what to prepare",
+        "changed": "安排是否有变更（真/假） / whether the arrangements changed",
+        "cancelled": "是否已取消（真/假） / whether the visit is cancelled",
     },
     "formal_check": {
         "title": "案例标题 / the case's title",
@@ -290,6 +292,8 @@ SAMPLES: dict[str, dict] = {
         "place": "某市公交集团",
         "team": "张三、李四",
         "notes": "请准备运行记录和电费单据。",
+        "changed": False,
+        "cancelled": False,
     },
     "formal_check": {
         "title": "某市公交电动化",

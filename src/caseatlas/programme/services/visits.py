@@ -25,7 +25,7 @@ from pathlib import Path
 from ...errors import CaseAtlasError, Forbidden, LoginRequired, NotFound
 from ...extract.quantities import find_quantities
 from ...readers.limits import check_pdf_streams, check_zip
-from ...services import audit, notify
+from ...services import audit, mail, notify
 from ...services.context import Context, can, require
 from ...services.rules import VisitView, now_iso
 from ...store import accounts as accounts_store
@@ -308,37 +308,39 @@ def _team(conn, call: dict, sub: dict, usernames: list[str], lead: str | None) -
     return ids, ids[names.index(lead)]
 
 
-def notice_message(call: dict, sub: dict, visit: dict, team: list[dict], changed: bool = False) -> tuple[str, str]:
-    """The visit notice, (subject, body): the one place it is written (a template may take its
-    place; the communications centre owns the templates)."""
-    when = local_time(visit["starts_at"], call["timezone"], "zh")
+def notice_context(sub: dict, visit: dict, team: list[dict], changed: bool = False) -> dict:
+    """What the visit notice's template reads (services/mail.py: visit_notice): the time as an
+    instant the template writes in the call's zone, the place, the team with its lead marked, what
+    to prepare (the visit's checklist), and whether the visit changed or was cancelled."""
     lead = next((m for m in team if m["user_id"] == visit["lead_id"]), None)
-    names = "、".join((m["display_name"] or m["username"]) + ("（组长）" if m is lead else "") for m in team)
-    head = "调研核实安排变更" if changed else "调研核实通知"
-    if visit["status"] == "cancelled":
-        head = "调研核实取消"
-    subject = f"[案例征集] {head}：{sub['title']}"
-    lines = [
-        f"“{call['title']}”将对申报案例“{sub['title']}”（{sub['organization']}）进行现场调研核实。"
-        if visit["status"] != "cancelled"
-        else f"“{call['title']}”对申报案例“{sub['title']}”的现场调研核实已取消。",
-        f"时间：{when}",
-        f"地点：{visit['place']}",
-        f"调研组：{names}",
-    ]
-    if visit["status"] != "cancelled":
-        items = "；".join(c["item"] for c in visit["checklist"])
-        lines.append(f"请申报单位届时备好以下材料，并安排熟悉项目的人员陪同：{items}。")
-        lines.append("核查将逐项核对申报的量化成果；核实结果将在调研完成后告知。")
-    return subject, "\n".join(lines)
+    cancelled = visit["status"] == "cancelled"
+    items = "；".join(c["item"] for c in visit["checklist"])
+    return {
+        "title": sub["title"],
+        "link": mail.link(f"/submissions/{sub['id']}"),
+        "date": mail.At(visit["starts_at"]),
+        "place": visit["place"],
+        "team": "、".join((m["display_name"] or m["username"]) + ("（组长）" if m is lead else "") for m in team),
+        "notes": "" if cancelled else f"{items}；并安排熟悉项目的人员陪同。核查将逐项核对申报的量化成果。",
+        "changed": changed,
+        "cancelled": cancelled,
+    }
 
 
 def _send_notice(conn, call: dict, sub: dict, visit: dict, pending: list, changed: bool = False) -> str:
+    """Mail the notice to the applicant and the team, each in their words; what the applicant was
+    sent is kept with the visit."""
     team = vstore.teams(conn, [visit["id"]])[visit["id"]]
-    subject, body = notice_message(call, sub, visit, team, changed)
-    for to in dict.fromkeys([sub["applicant_email"], *(m["email"] for m in team)]):
-        notify.queue(conn, call["id"], "visit_notice", to, subject, body, pending)
-    return body
+    context = notice_context(sub, visit, team, changed)
+    people = [(sub["applicant_email"], sub["applicant"], sub["applicant_id"])]
+    people += [(m["email"], m["display_name"] or m["username"], m["user_id"]) for m in team]
+    sent: set[str] = set()
+    for to, name, uid in people:
+        if to and to not in sent:
+            sent.add(to)
+            notify.queue_template(conn, call, "visit_notice", to, {**context, "name": name}, pending, recipient_id=uid)
+    lang = notify.lang_for(call, sub["applicant_id"])
+    return notify.compose(conn, call, "visit_notice", lang, {**context, "name": sub["applicant"]})[1]
 
 
 def plan(

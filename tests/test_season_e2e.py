@@ -381,7 +381,12 @@ def step_formal_check(s: Season) -> None:
     mails = _wait(lambda: formal("appc@example.org"), "the formal check's mail")
     assert len(mails) == 1
     subject, body = mails[0]
-    assert "城市公交全面电动化" in subject and "未通过形式审查" in body and "请补写第三部分" in body
+    assert (
+        "城市公交全面电动化" in subject
+        and "退回修改" in subject
+        and "形式审查结果为退回修改" in body
+        and "请补写第三部分" in body
+    )
     assert f"https://cases.example.org/submissions/{c}" in body
     assert not formal("appa@example.org")  # a pass is not mailed: the case goes on to 初评
     page_c = s.as_("appc").go(f"/submissions/{c}")

@@ -12,6 +12,8 @@ for `<owner>+<name>*` under --mirrors. Missing snapshots are listed, not fatal."
 from __future__ import annotations
 
 import argparse
+import hashlib
+import re
 import subprocess
 import sys
 import tomllib
@@ -20,13 +22,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def records() -> list[dict]:
+def records(folder: Path = HERE / "docs") -> list[dict]:
     out = []
-    for f in sorted((HERE / "docs").glob("*.toml")):
+    for f in sorted(folder.glob("*.toml")):
         rec = tomllib.loads(f.read_text(encoding="utf-8"))
         rec["id"] = f.stem
         out.append(rec)
     return out
+
+
+def suffix(rec: dict) -> str:
+    """The file type CaseAtlas reads it as: the record's `format` when it names one, else the path's."""
+    known = {"txt": "txt", "text": "txt", "md": "md", "markdown": "md", "pdf": "pdf", "docx": "docx"}
+    known |= {"html": "html", "htm": "html"}
+    words = re.findall(r"[a-z]+", str(rec.get("format", "")).lower()) + [Path(rec["path"]).suffix.lower().lstrip(".")]
+    return "." + next((known[w] for w in words if w in known), "txt")
 
 
 def git_dir(mirrors: Path, repo: str) -> Path | None:
@@ -39,12 +49,16 @@ def git_dir(mirrors: Path, repo: str) -> Path | None:
 
 
 def main() -> int:
+    """Copy every recorded document out of its snapshot; exit 1 when a copy's sha256 differs from
+    the record (the snapshot is not the version that was annotated)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--out", type=Path, default=Path("/work/realdocs"))
+    ap.add_argument("--records", type=Path, default=HERE / "docs", help="folder of <id>.toml records")
     args = ap.parse_args()
     missing = []
-    for rec in records():
+    bad = 0
+    for rec in records(args.records):
         gd = git_dir(args.mirrors, rec["repo"])
         if gd is None:
             missing.append(rec["repo"])
@@ -52,13 +66,17 @@ def main() -> int:
         data = subprocess.run(
             ["git", "--git-dir", str(gd), "show", f"{rec['commit']}:{rec['path']}"], capture_output=True, check=True
         ).stdout
-        target = args.out / rec["split"] / f"{rec['id']}{Path(rec['path']).suffix.lower()}"
+        target = args.out / rec["split"] / f"{rec['id']}{suffix(rec)}"
         target.parent.mkdir(parents=True, exist_ok=True)
+        if rec.get("sha256") and hashlib.sha256(data).hexdigest() != rec["sha256"]:
+            print(f"{rec['id']}: bytes differ from the annotated version (sha256)", file=sys.stderr)
+            bad += 1
+            continue
         target.write_bytes(data)
         print(f"{rec['id']}: {len(data):,} bytes -> {target}")
     for repo in sorted(set(missing)):
         print(f"no snapshot of {repo} under {args.mirrors}", file=sys.stderr)
-    return 0
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def _snapshot(tmp_path: Path, content: bytes) -> tuple[Path, str]:
     subprocess.run([*git, "commit", "-qm", "a report"], check=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
     mirrors = tmp_path / "mirrors"
-    subprocess.run(["git", "clone", "-q", "--mirror", str(work), str(mirrors / "someone+reports.git")], check=True)
+    subprocess.run(["git", "clone", "-q", "--mirror", str(work), str(mirrors / "someone+reports" / "repo")], check=True)
     return mirrors, commit
 
 

@@ -40,10 +40,12 @@ def suffix(rec: dict) -> str:
 
 
 def git_dir(mirrors: Path, repo: str) -> Path | None:
+    """The bare git directory of `repo`'s snapshot under `mirrors`: `<owner>+<name>` itself, a
+    `*.git` beside it, or any git directory inside it (e.g. `<owner>+<name>/repo`)."""
     owner_name = repo.replace("/", "+")
     for cand in sorted(mirrors.glob(f"{owner_name}*")):
-        for d in [cand, *cand.rglob("*.git")]:
-            if (d / "HEAD").exists() and (d / "objects").exists():
+        for d in [cand, *sorted(p for p in cand.rglob("*") if p.is_dir())]:
+            if (d / "HEAD").is_file() and (d / "objects").is_dir():
                 return d
     return None
 

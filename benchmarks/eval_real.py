@@ -57,7 +57,9 @@ def measure(src: Path, docs: Path, split: str, tmp: Path, hybrid: bool) -> dict:
         "facts": json.loads(caseatlas(src, "eval", "facts", "--db", db, "--gold", gold, "--json")),
     }
     claims = joined(base / "claims", tmp, f"claims-{split}.json")
-    result["checks"] = json.loads(caseatlas(src, "eval", "checks", "--db", db, "--gold", str(claims), "--json"))
+    result["checks"] = json.loads(
+        caseatlas(src, "eval", "checks", "--db", db, "--gold", str(claims), "--cases", gold, "--json")
+    )
     queries_path = joined(base / "queries", tmp, f"queries-{split}.json")
     queries = json.loads(queries_path.read_text(encoding="utf-8"))
     modes = "text"

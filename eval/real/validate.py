@@ -28,9 +28,9 @@ def check(doc: Path, base: Path) -> list[str]:
         lo, hi = case["start_line"], case["end_line"]
         body = lines[lo - 1 : hi]
         if case.get("title_printed", True):
-            head = squash("".join(lines[lo - 1 : min(hi, lo + 5)]))
+            head = squash("".join(lines[lo - 1 : min(hi, lo + 12)]))
             if squash(case["title"]) not in head:
-                problems.append(f"{doc.stem}#{i}: title not within lines {lo}-{lo + 5}: {case['title'][:40]}")
+                problems.append(f"{doc.stem}#{i}: title not within lines {lo}-{lo + 12}: {case['title'][:40]}")
         for m in case.get("metrics", []):
             where = [lines[m["line"] - 1]] if m.get("line") else body
             if not any(m["quote"] in w for w in where):

@@ -71,6 +71,7 @@ def measure(src: Path, docs: Path, split: str, tmp: Path, hybrid: bool) -> dict:
         "facts": json.loads(caseatlas(src, "eval", "facts", "--db", db, "--gold", gold, "--json")),
     }
     claims = joined(base / "claims", tmp, f"claims-{split}.json")
+    result["claims_annotated"] = len(json.loads(claims.read_text(encoding="utf-8")))
     result["checks"] = json.loads(
         caseatlas(src, "eval", "checks", "--db", db, "--gold", str(claims), "--cases", gold, "--json")
     )
@@ -157,7 +158,11 @@ def table(results: dict[str, dict], split: str) -> None:
     for rev in revs:
         ch = results[rev]["checks"]
         per = ", ".join(f"{k} {v}" for k, v in sorted(ch.get("per_check", {}).items()))
-        print(f"- {rev}: recall {ch['caught']}/{ch['items']} ({ch['recall']:.2f}), flags {ch['flags']}; {per}")
+        total = results[rev]["claims_annotated"]  # eval checks leaves out books read as no case
+        print(
+            f"- {rev}: caught {ch['caught']} of {total} annotated ({ch['items']} in books read), "
+            f"flags {ch['flags']}; {per}"
+        )
     if any("search" in results[r] for r in revs):
         print("\nsearch nDCG@10 per language:")
         for rev in revs:

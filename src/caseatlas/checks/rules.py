@@ -40,6 +40,7 @@ from .figures import (
     same_sentence,
     statements,
 )
+from .ranges import grid_low
 
 SPREAD = 1.5  # CO2-per-tce ratios of one case this far apart are not one fuel's factor
 # CO2-per-kWh ratios this far apart are not one grid's factor: a grid's published factor moves
@@ -86,7 +87,10 @@ def implied_factor(view: CaseView) -> list[Flag]:
     for p in pairs(view):
         co2, d, kind, f = p.co2, p.driver, p.kind, p.factor
         ref = refs[kind]
-        if ref["low"] <= f <= ref["high"] or _sum_fits(p, refs):
+        # the case's province sets how low a grid's factor may be (hydro grids: 云南 0.11 kg/kWh)
+        grid = grid_low(view.region) if kind == "per_kwh" else None
+        low = grid[0] if grid else ref["low"]
+        if low <= f <= ref["high"] or _sum_fits(p, refs):
             continue
         key = (kind, d.value, co2.value)
         # the same pair stated again elsewhere, or rows giving the same wrong factor (a table, one
@@ -112,6 +116,9 @@ def implied_factor(view: CaseView) -> list[Flag]:
         if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
             msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
             msg_en += ", and outside the range even with the other savings listed beside it"
+        if grid and f < low:
+            msg += f"，也低于{grid[1]}电网因子与全国因子中较低者的一半（{_fmt(low)} {ref['unit']}）"
+            msg_en += f", and below half the lower of {grid[1]}'s grid factor and the national one ({_fmt(low, 'en')})"
         if slip:
             msg += "：可能把 kg 写成了 t" if ratio > 1 else "：可能把 t 写成了 kg"
             msg_en += ": kg probably printed as t" if ratio > 1 else ": t probably printed as kg"

@@ -1,0 +1,271 @@
+"""Ratios a case implies against reference ranges (`data/checks/ranges.toml`, each with its
+source): annual full-load hours of a renewable plant by technology (and, for PV, by the solar
+resource zone of the case's province), PV capacity and generation per m² of the area it is
+stated to cover, energy saved per m² of building floor. The ranges are wide on purpose: what
+falls outside is a figure that cannot be right (a 万 dropped, kW read as MW, a cumulative
+figure called annual), and the flag carries the division that shows it.
+
+Which figures go together is read the way the factor pairs are (`figures.py`): a capacity and
+an annual generation, or a figure and an area, in one sentence (wrapped lines joined). A
+sentence with two capacities (two plants, or a part beside its total), two technologies
+(风光互补), a part (其中) or a cumulative or range figure is left alone: its ratio is not one
+plant's.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+from ..text.numbers import format_number
+from ..text.sentences import SENTENCE_END_RE
+from . import CaseView, Flag, rule
+from .figures import NEAR_LINES, Stated, between, context, position, same_sentence, statements
+
+_PART = re.compile(r"其中|包括|包含|部分|一期|二期|首期")  # a part of a plant, or one stage of several
+_ROOF = re.compile(r"屋顶|屋面|车棚|厂房|面积|占地|roof|area")
+_BUILDING = re.compile(r"建筑|改造面积|供暖面积|供热面积|采暖面积|楼宇|公共机构|住宅|building|floor")
+_NOT_A_BUILDING = re.compile(
+    r"数据中心|机房|园区|厂区|工厂|车间|占地|data cent"
+)  # their energy per m² is not a building's
+
+
+def _n(x: float, lang: str = "zh") -> str:
+    """A figure a message quotes back, by the one writer."""
+    return format_number(x, lang)
+
+
+def _fmt(x: float, lang: str = "zh") -> str:
+    """A computed ratio: three significant figures, by the one writer."""
+    return format_number(x, lang, digits=3)
+
+
+@lru_cache(maxsize=1)
+def ranges() -> dict:
+    text = (resources.files("caseatlas") / "data" / "checks" / "ranges.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    for tech in data["hours"].values():
+        tech["rx"] = re.compile(tech["words"], re.IGNORECASE)
+    return data
+
+
+def province_key(region: str | None) -> str | None:
+    """The province of a case's region fact as ranges.toml names it ("内蒙古自治区" → 内蒙古)."""
+    if not region:
+        return None
+    names = ranges()["grid"]["provinces"]
+    return next((p for p in names if region.startswith(p)), None)
+
+
+def grid_low(region: str | None) -> tuple[float, str] | None:
+    """The lowest CO2 per kWh a case in this province may imply (kg/kWh), and why: half the lowest
+    of its grid's 2021/2022 factors and the national one (a case may use any of them)."""
+    p = province_key(region)
+    if p is None:
+        return None
+    g = ranges()["grid"]
+    lowest = min([*g["provinces"][p], g["national"]])
+    return lowest * g["low_share"], p
+
+
+def _sentence(view: CaseView, a: Stated, b: Stated) -> str:
+    """The text of the sentence(s) holding statements a and b (a before b): from the last
+    sentence end before a to the first one after b, across lines."""
+    first = view.lines[a.line].raw
+    head = SENTENCE_END_RE.split(first[: position(view, a)])[-1]
+    if head == first[: position(view, a)] and a.line - 1 in view.lines:  # the sentence began above
+        head = SENTENCE_END_RE.split(view.lines[a.line - 1].raw)[-1] + head
+    last = view.lines[b.line].raw[position(view, b) + len(b.quote) :]
+    tail = SENTENCE_END_RE.split(last)[0]
+    return head + a.quote + (between(view, a, b) + b.quote if b is not a else "") + tail
+
+
+def _technology(text: str) -> str | None:
+    """The one technology the text names (the first entry of ranges.toml that matches); None
+    when it names none or two that are not one (风光互补: hours of a mix)."""
+    found = [name for name, t in ranges()["hours"].items() if t["rx"].search(text)]
+    if not found:
+        return None
+    first = found[0]
+    rest = [n for n in found[1:] if not (first == "offshore_wind" and n == "wind")]
+    return None if rest else first
+
+
+def _plain(s: Stated) -> bool:
+    """A single figure: positive, not a range, not a part."""
+    return s.value > 0 and s.outcome.value_max is None and s.outcome.scope != "part"
+
+
+def _partners(view: CaseView, kinds_a, kinds_b) -> list[tuple[Stated, Stated, str]]:
+    """(a, b, sentence text) for each statement a of kinds_a with the statement b of kinds_b
+    stated after it in its sentence (a wrapped line included), with no other statement of a's
+    kind between. A sentence holding two of either kind is left alone."""
+    figures = [s for s in statements(view) if _plain(s)]
+    out = []
+    for i, a in enumerate(figures):
+        if not kinds_a(a):
+            continue
+        for b in figures[i + 1 :]:
+            if b.line - a.line > NEAR_LINES:
+                break
+            if kinds_a(b):
+                break  # another of a's kind before b: b is that one's
+            if not kinds_b(b):
+                continue
+            if not same_sentence(view, a, b):
+                break
+            text = _sentence(view, a, b)
+            if sum(1 for s in figures if kinds_a(s) and _in(view, s, text)) > 1:
+                break
+            if sum(1 for s in figures if kinds_b(s) and _in(view, s, text)) > 1:
+                break
+            out.append((a, b, text))
+            break
+    return out
+
+
+def _in(view: CaseView, s: Stated, text: str) -> bool:
+    return s.quote in text
+
+
+def _capacity(s: Stated) -> bool:
+    return s.outcome.kind == "renewable_capacity" and s.outcome.unit == "MW"
+
+
+def _generation(s: Stated) -> bool:
+    return s.outcome.unit == "kWh" and s.outcome.kind == "renewable_generation" and s.outcome.period == "annual"
+
+
+def _area(s: Stated) -> bool:
+    return s.outcome.unit == "m2"
+
+
+@rule("full-load-hours")
+def full_load_hours(view: CaseView) -> list[Flag]:
+    """A plant's annual generation over its capacity: hours a year at full power, against the
+    range of its technology (PV: of the solar resource zone of the case's province)."""
+    data = ranges()
+    flags = []
+    for cap, gen, text in _partners(view, _capacity, _generation):
+        if _PART.search(text):
+            continue
+        tech = _technology(text)
+        if tech is None:
+            continue
+        ref = data["hours"][tech]
+        low, high, where = ref["low"], ref["high"], None
+        province = province_key(view.region)
+        if tech == "pv" and province:
+            zone = next(z for z in data["pv_zones"].values() if isinstance(z, dict) and province in z["provinces"])
+            high, where = zone["high"], province
+        hours = gen.value / (cap.value * 1000)
+        if low <= hours <= high:
+            continue
+        zh, en = ref["label"]
+        where_zh = f"（{where}所在资源区上限 {_n(high)} 小时）" if where else ""
+        where_en = f" (upper bound {_n(high, 'en')} h in {where}'s solar zone)" if where else ""
+        flags.append(
+            Flag(
+                "plausibility",
+                "warning",
+                f"年发电量 {_n(gen.value)} 千瓦时 ÷ 装机 {_n(cap.value * 1000)} 千瓦 = 每年满发 {_fmt(hours)} 小时，"
+                f"超出{zh}的合理范围 {_n(low)}–{_n(high)} 小时{where_zh}（全国参考 {_n(ref['reference'])} 小时）。",
+                f"Annual generation {_n(gen.value, 'en')} kWh ÷ capacity {_n(cap.value * 1000, 'en')} kW = "
+                f"{_fmt(hours, 'en')} full-load hours a year, outside the plausible {_n(low, 'en')}–{_n(high, 'en')} h "
+                f"for {en}{where_en} (national reference {_n(ref['reference'], 'en')} h).",
+                [cap.line, gen.line],
+                [cap.quote, gen.quote],
+                {"capacity_kw": cap.value * 1000, "generation_kwh": gen.value, "hours": hours},
+                data["pv_zones"]["source"] if where else ref["source"],
+            )
+        )
+    return flags
+
+
+def _per_area_flag(key: str, value: float, figure: Stated, area: Stated, what: tuple[str, str], per: float) -> Flag:
+    ref = ranges()["per_area"][key]
+    zh, en = what
+    unit = ref["unit"]
+    return Flag(
+        "plausibility",
+        "warning",
+        f"{zh} {_n(value)} ÷ 面积 {_n(area.value)} 平方米 = 每平方米 {_fmt(per)} {unit.split('/')[0]}，"
+        f"超出合理范围 {_n(ref['low'])}–{_n(ref['high'])} {unit}（参考 {_n(ref['reference'])} {unit}）。",
+        f"{en} {_n(value, 'en')} ÷ area {_n(area.value, 'en')} m² = {_fmt(per, 'en')} {unit}, outside the plausible "
+        f"{_n(ref['low'], 'en')}–{_n(ref['high'], 'en')} {unit} (reference {_n(ref['reference'], 'en')} {unit}).",
+        sorted([figure.line, area.line]),
+        [figure.quote, area.quote] if figure.line <= area.line else [area.quote, figure.quote],
+        {"figure": value, "area_m2": area.value, "per_m2": per},
+        ref["source"],
+    )
+
+
+def _outside(key: str, per: float) -> bool:
+    ref = ranges()["per_area"][key]
+    return not ref["low"] <= per <= ref["high"]
+
+
+@rule("per-area")
+def per_area(view: CaseView) -> list[Flag]:
+    """PV capacity and annual generation per m² of the roof or ground they are stated to
+    cover; annual energy saved per m² of building floor."""
+    flags = []
+    pv = ranges()["hours"]["pv"]["rx"]
+
+    def pv_figure(s: Stated) -> bool:
+        return _capacity(s) or _generation(s)
+
+    def saving(s: Stated) -> bool:
+        o = s.outcome
+        return o.kind == "energy_saving" and o.unit in ("kWh", "tce") and o.period == "annual"
+
+    seen: set[tuple[int, int]] = set()
+    for first_kind, second_kind in ((pv_figure, _area), (_area, pv_figure), (saving, _area), (_area, saving)):
+        for a, b, text in _partners(view, first_kind, second_kind):
+            figure, area = (a, b) if _area(b) else (b, a)
+            if (id(figure), id(area)) in seen or _PART.search(text):
+                continue
+            seen.add((id(figure), id(area)))
+            near_area = context(view, area, before=10)
+            if pv_figure(figure):
+                if _technology(text) != "pv" or not pv.search(text) or not _ROOF.search(near_area):
+                    continue
+                if _capacity(figure):
+                    per = figure.value * 1e6 / area.value
+                    if _outside("pv_watts", per):
+                        flags.append(
+                            _per_area_flag(
+                                "pv_watts", figure.value * 1e6, figure, area, ("光伏装机（瓦）", "PV capacity (W)"), per
+                            )
+                        )
+                else:
+                    per = figure.value / area.value
+                    if _outside("pv_kwh", per):
+                        flags.append(
+                            _per_area_flag(
+                                "pv_kwh",
+                                figure.value,
+                                figure,
+                                area,
+                                ("光伏年发电量（千瓦时）", "PV generation (kWh)"),
+                                per,
+                            )
+                        )
+                continue
+            if not _BUILDING.search(near_area) or _NOT_A_BUILDING.search(text):
+                continue
+            if figure.outcome.unit == "kWh":
+                per, key, what = (
+                    figure.value / area.value,
+                    "building_kwh",
+                    ("年节电（千瓦时）", "Electricity saved (kWh)"),
+                )
+                shown = figure.value
+            else:
+                per, key = figure.value * 1000 / area.value, "building_tce"
+                what, shown = ("年节能（千克标准煤）", "Energy saved (kgce)"), figure.value * 1000
+            if _outside(key, per):
+                flags.append(_per_area_flag(key, shown, figure, area, what, per))
+    return flags

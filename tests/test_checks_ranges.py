@@ -1,0 +1,150 @@
+"""Claim checks beyond the dev list (issue 26): ratios against reference ranges with sources
+(full-load hours by technology and solar zone, per-area ranges, grid factors by province), one
+result stated with two values whatever the wording, and parts in other sections that exceed
+their total. Every row is written here; each rule is shown firing and shown holding back."""
+
+from __future__ import annotations
+
+import pytest
+
+from caseatlas.checks import check_case
+from caseatlas.checks.ranges import grid_low, province_key, ranges
+from caseatlas.extract import extract_case
+from caseatlas.models import Line
+
+
+def flags(*rows: str, check: str | None = None, sections: list[int] | None = None, region: str | None = None):
+    lines = [Line(i + 1, r, r) for i, r in enumerate(rows)]
+    facts = extract_case(lines, "案例", None, None)
+    found = check_case(facts.outcomes, {ln.no: ln for ln in lines}, sections, region=region)
+    return [f for f in found if check is None or f.check == check]
+
+
+def test_every_reference_has_its_source():
+    data = ranges()
+    for group in ("hours", "per_area"):
+        for name, ref in data[group].items():
+            assert ref["source"] and ref["source_en"] and ref["low"] < ref["reference"] < ref["high"], name
+    assert data["pv_zones"]["source"] and data["grid"]["source_en"]
+    zoned = [p for z in data["pv_zones"].values() if isinstance(z, dict) for p in z["provinces"]]
+    assert len(zoned) == len(set(zoned)) and set(data["grid"]["provinces"]) <= set(zoned)
+
+
+def test_full_load_hours_of_a_pv_plant():
+    (f,) = flags("项目建设屋顶分布式光伏 2 兆瓦，年发电量 2200 万千瓦时。", check="plausibility")
+    assert f.values["hours"] == pytest.approx(11000) and "11,000 小时" in f.message and "500–2,200" in f.message
+    assert "11,000 full-load hours" in f.message_en and f.lines == [1, 1]
+    assert f.quotes[0] in "项目建设屋顶分布式光伏 2 兆瓦" and "2200 万千瓦时" in f.quotes[1]
+    assert flags("项目建设屋顶分布式光伏 2 兆瓦，年发电量 220 万千瓦时。", check="plausibility") == []
+    # the same wording in kW and 度
+    assert flags("屋顶光伏装机 2000 千瓦，每年发电 2200 万度。", check="plausibility")
+
+
+def test_the_province_sets_the_solar_zone():
+    row = "项目建设屋顶分布式光伏 2 兆瓦，年发电量 380 万千瓦时。"  # 1,900 h
+    (f,) = flags(row, check="plausibility", region="浙江省")
+    assert "浙江" in f.message and "1,700" in f.message
+    assert flags(row, check="plausibility", region="青海省") == []
+    assert flags(row, check="plausibility") == []  # no province: the national range
+
+
+def test_full_load_hours_by_technology():
+    assert flags("风电场装机 10 万千瓦，年上网电量 24 亿度。", check="plausibility")  # 24,000 h
+    assert flags("风电场装机 10 万千瓦，年上网电量 2.4 亿度。", check="plausibility") == []
+    # offshore wind is held to its own range, not onshore's
+    assert flags("海上风电项目装机 30 万千瓦，年发电量 12 亿千瓦时。", check="plausibility") == []
+    assert flags("陆上风电项目装机 30 万千瓦，年发电量 12 亿千瓦时。", check="plausibility")
+
+
+def test_full_load_hours_leave_mixed_and_unclear_figures_alone():
+    # two technologies (a mix), two capacities, a cumulative figure, a part: not one plant's hours
+    assert flags("风光互补项目装机 2 兆瓦，年发电量 2200 万千瓦时。", check="plausibility") == []
+    assert flags("建设光伏 2 兆瓦和光伏车棚 5 兆瓦，年发电量 2200 万千瓦时。", check="plausibility") == []
+    assert flags("项目建设光伏 2 兆瓦，累计发电量 2200 万千瓦时。", check="plausibility") == []
+    assert flags("项目一期建设光伏 2 兆瓦，年发电量 2200 万千瓦时。", check="plausibility") == []
+    # generation stated in another sentence is not paired
+    assert flags("项目建设屋顶光伏 2 兆瓦。园区年发电量 2200 万千瓦时。", check="plausibility") == []
+
+
+def test_pv_per_m2_of_roof():
+    (f,) = flags("利用厂房屋顶面积 3 万平方米建设光伏电站，装机容量 50MW。", check="plausibility")
+    assert f.values["per_m2"] == pytest.approx(50e6 / 30000) and "W/m²" in f.message
+    assert flags("利用厂房屋顶面积 3 万平方米建设光伏电站，装机容量 5MW。", check="plausibility") == []
+    assert flags("屋顶面积 2000 平方米铺设光伏板，年发电量 200 万千瓦时。", check="plausibility")  # 1,000 kWh/m²
+    assert flags("屋顶面积 2000 平方米铺设光伏板，年发电量 40 万千瓦时。", check="plausibility") == []
+
+
+def test_energy_saved_per_m2_of_building():
+    (f,) = flags("完成既有建筑节能改造面积 4.6 万平方米，年节约用电 3000 万千瓦时。", check="plausibility")
+    assert "652" in f.message and f.values["area_m2"] == 46000
+    assert flags("完成既有建筑节能改造面积 46 万平方米，年节约用电 3000 万千瓦时。", check="plausibility") == []
+    assert flags("完成既有建筑节能改造面积 4.6 万平方米，年节约标准煤 3000 吨。", check="plausibility")
+    # a data centre's energy per m² is not a building's
+    assert flags("数据中心建筑面积 4.6 万平方米，年节约用电 3000 万千瓦时。", check="plausibility") == []
+
+
+def test_the_province_chooses_the_grid():
+    row = "光伏年发电量 100 万千瓦时，减少二氧化碳排放 200 吨。"  # 0.2 kg/kWh
+    assert province_key("内蒙古自治区") == "内蒙古" and province_key("全国") is None
+    assert grid_low("云南省")[0] == pytest.approx(0.1073 * 0.5)
+    assert flags(row, check="factor", region="云南省") == []  # a hydro grid: 0.2 is possible
+    (f,) = flags(row, check="factor", region="河北省")
+    assert "河北" in f.message and "0.268" in f.message
+    assert flags(row, check="factor")  # no province: the national range
+    assert flags(row.replace("200 吨", "20 吨"), check="factor", region="云南省")  # below even Yunnan's
+
+
+OVERVIEW, RESULTS = "项目概况", "项目成效"
+
+
+def dup(first: str, second: str):
+    return flags(OVERVIEW, first, RESULTS, second, check="duplicate-value", sections=[1, 3])
+
+
+def test_one_result_with_two_values_whatever_the_wording():
+    (f,) = dup(
+        "项目建成后年减排二氧化碳 1.2 万吨，带动周边企业绿色转型。", "通过余热回收，每年减少二氧化碳排放约 15,000 吨。"
+    )
+    assert f.lines == [2, 4] and "25.0%" in f.message and "1.2 万吨" in f.quotes[0]
+    assert dup("项目建成后年减排二氧化碳 1.2 万吨。", "减少二氧化碳排放 15,000 吨/年。")
+    # the same value in other number forms is not a contradiction
+    assert dup("项目建成后年减排二氧化碳 1.2 万吨。", "通过余热回收，每年减少二氧化碳排放约 12,000 吨。") == []
+    assert dup("项目建成后年减排二氧化碳一万二千吨。", "每年减少二氧化碳排放 1.2 万吨。") == []
+
+
+def test_two_values_that_are_not_one_quantity():
+    assert dup("项目年减排二氧化碳 1.2 万吨。", "其中一期工程每年减少二氧化碳排放约 1 万吨。") == []  # a stage
+    assert (
+        dup("预计项目年减排二氧化碳 1.5 万吨。", "项目实际每年减少二氧化碳排放 1.2 万吨。") == []
+    )  # target vs achieved
+    assert dup("2021 年项目减排二氧化碳 1.5 万吨。", "2022 年项目减少二氧化碳排放 1.2 万吨。") == []  # two years
+    assert dup("项目年节约标准煤 5000 吨。", "项目年减少二氧化碳排放 1.2 万吨。") == []  # two measures
+    # parts in one section that add up to the other's total
+    assert dup("项目年减排二氧化碳 1.5 万吨。", "余热回收年减排二氧化碳 1 万吨，光伏年减排二氧化碳 0.5 万吨。") == []
+
+
+SITES = [
+    "概况",
+    "甲公司在两个基地实施余热利用，项目共节约电能 1000 万千瓦时/年。",
+    "基地一",
+    "改造冷却系统后，每年节约用电 700 万千瓦时。",
+    "基地二",
+    "空压机余热回收每年节约用电 400 万千瓦时。",
+]
+
+
+def test_parts_in_other_sections_beyond_their_total():
+    found = flags(*SITES, sections=[1, 3, 5])
+    (f,) = [f for f in found if f.check == "sum"]
+    assert f.lines == [2, 4, 6] and f.values == {"total": 1e7, "parts_sum": 1.1e7}
+    assert "1,100万千瓦时" in f.message and "10%" in f.message and "1,100万千瓦时" not in f.message_en
+    assert not [f for f in found if f.check == "duplicate-value"]  # a total and its part are not one quantity
+
+
+def test_parts_that_add_up_or_a_total_that_counts_only_some():
+    assert flags(*[r.replace("400", "300") for r in SITES], check="sum", sections=[1, 3, 5]) == []
+    assert flags(*[r.replace("400", "320") for r in SITES], check="sum", sections=[1, 3, 5]) == []  # rounding
+    assert flags(*[r.replace("项目共节约", "其中主要基地共节约") for r in SITES], check="sum", sections=[1, 3, 5]) == []
+    # one measure's own total beside a larger figure of the case is not the case's total
+    rows = [*SITES, "成效", "项目每年节约用电 2000 万千瓦时。"]
+    assert flags(*rows, check="sum", sections=[1, 3, 5, 7]) == []

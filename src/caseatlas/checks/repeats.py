@@ -263,6 +263,13 @@ class _Figure:
 
 
 def _figures(view: CaseView) -> list[_Figure]:
+    """The case's figures with their sections and contexts, read once per case (two rules read them)."""
+    if "repeat_figures" not in view.memo:
+        view.memo["repeat_figures"] = _read_figures(view)
+    return view.memo["repeat_figures"]
+
+
+def _read_figures(view: CaseView) -> list[_Figure]:
     from .figures import position, statements
 
     text, starts = _case_text(view)

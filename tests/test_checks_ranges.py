@@ -148,3 +148,33 @@ def test_parts_that_add_up_or_a_total_that_counts_only_some():
     # one measure's own total beside a larger figure of the case is not the case's total
     rows = [*SITES, "成效", "项目每年节约用电 2000 万千瓦时。"]
     assert flags(*rows, check="sum", sections=[1, 3, 5, 7]) == []
+
+
+def test_english_wording():
+    (f,) = flags("The rooftop solar array of 2 MW generates 22 million kWh a year.", check="plausibility")
+    assert f.values["hours"] == pytest.approx(11000) and "full-load hours" in f.message_en
+    rows = [
+        "Overview",
+        "In total the two sites save 10 million kWh of electricity a year.",
+        "Site one",
+        "The chiller upgrade saves 7 million kWh a year.",
+        "Site two",
+        "Compressor heat recovery saves 4 million kWh a year.",
+    ]
+    found = flags(*rows, sections=[1, 3, 5])
+    assert [f.check for f in found if f.check in ("sum", "duplicate-value")] == ["sum"]
+    assert flags(*[r.replace("4 million", "3 million") for r in rows], check="sum", sections=[1, 3, 5]) == []
+
+
+def test_an_amount_a_year_in_a_unit_of_power():
+    (f,) = flags("The partners agreed to buy 88 gigawatts of electricity annually from a wind farm.", check="unit-type")
+    assert f.quotes == ["88 gigawatts of electricity annually"] and "unit of power" in f.message_en
+    assert flags("The new turbines generate 38 megawatts of power per year.", check="unit-type")
+    # a capacity, a rate of building and an amount in watt-hours are not
+    for row in (
+        "The city adds 500 MW of solar a year.",
+        "Its current capacity is about 116 gigawatts.",
+        "A 5 MW plant generating 6,000 MWh a year.",
+        "The farm produces 12 GWh a year.",
+    ):
+        assert flags(row, check="unit-type") == [], row

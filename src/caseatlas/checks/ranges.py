@@ -19,14 +19,15 @@ import tomllib
 from functools import lru_cache
 from importlib import resources
 
-from ..text.numbers import format_number
+from ..text.numbers import format_number, format_quantity
 from ..text.sentences import SENTENCE_END_RE
 from . import CaseView, Flag, rule
 from .figures import NEAR_LINES, Stated, between, context, position, same_sentence, statements
 
-_PART = re.compile(r"其中|包括|包含|部分|一期|二期|首期")  # a part of a plant, or one stage of several
-_ROOF = re.compile(r"屋顶|屋面|车棚|厂房|面积|占地|roof|area")
-_BUILDING = re.compile(r"建筑|改造面积|供暖面积|供热面积|采暖面积|楼宇|公共机构|住宅|building|floor")
+# a part of a plant, or one stage of several
+_PART = re.compile(r"其中|包括|包含|部分|一期|二期|首期|\b(?:of which|including|phase|stage)\b", re.IGNORECASE)
+_ROOF = re.compile(r"屋顶|屋面|车棚|厂房|面积|占地|roof|area|carport", re.IGNORECASE)
+_BUILDING = re.compile(r"建筑|改造面积|供暖面积|供热面积|采暖面积|楼宇|公共机构|住宅|building|floor", re.IGNORECASE)
 _NOT_A_BUILDING = re.compile(
     r"数据中心|机房|园区|厂区|工厂|车间|占地|data cent"
 )  # their energy per m² is not a building's
@@ -170,11 +171,11 @@ def full_load_hours(view: CaseView) -> list[Flag]:
             Flag(
                 "plausibility",
                 "warning",
-                f"年发电量 {_n(gen.value)} 千瓦时 ÷ 装机 {_n(cap.value * 1000)} 千瓦 = 每年满发 {_fmt(hours)} 小时，"
+                f"年发电量 {format_quantity(gen.value, 'kWh')} ÷ 装机 {_n(cap.value * 1000)} 千瓦 = 每年满发 {_fmt(hours)} 小时，"
                 f"超出{zh}的合理范围 {_n(low)}–{_n(high)} 小时{where_zh}（全国参考 {_n(ref['reference'])} 小时）。",
-                f"Annual generation {_n(gen.value, 'en')} kWh ÷ capacity {_n(cap.value * 1000, 'en')} kW = "
+                f"Annual generation {format_quantity(gen.value, 'kWh', 'en')} ÷ capacity {_n(cap.value * 1000, 'en')} kW = "
                 f"{_fmt(hours, 'en')} full-load hours a year, outside the plausible {_n(low, 'en')}–{_n(high, 'en')} h "
-                f"for {en}{where_en} (national reference {_n(ref['reference'], 'en')} h).",
+                f"for {en}{where_en} (China's national reference {_n(ref['reference'], 'en')} h).",
                 [cap.line, gen.line],
                 [cap.quote, gen.quote],
                 {"capacity_kw": cap.value * 1000, "generation_kwh": gen.value, "hours": hours},

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..text.numbers import format_quantity
-from ..text.sentences import CLAUSE_END_RE, SENTENCE_END_RE
+from ..text.sentences import CLAUSE_END, SENTENCE_END_RE
 from ..text.tokenizer import tokenizer
 from ..vocab import KIND_LABELS_EN, KIND_LABELS_ZH
 from . import CaseView, Flag, rule
@@ -230,7 +230,11 @@ DUP_OVERLAP = 0.3  # share of the smaller context's (idf-weighted) words found i
 RARE_WORD = 3  # a word occurring at most this often in the case names this thing, not the case's topic
 _PART = re.compile(r"其中|包括|包含|含")  # "其中光伏发电区占地 7 万亩": a part of a total beside it
 # a stage, a share or a main part of something: not the whole the other section states
-_STAGE = re.compile(r"一期|二期|三期|首期|部分|主要|约占|单个|每个|每家|每户|人均|平均")
+_STAGE = re.compile(
+    r"一期|二期|三期|首期|部分|主要|约占|单个|每个|每家|每户|人均|平均"
+    r"|\b(?:phase|stage|part of|share of|of which|on average|average|per (?:capita|person|household|site))\b",
+    re.IGNORECASE,
+)
 # the results of a case whose kind alone says what they measure (the CO2 it avoided, the energy it
 # saved, the capacity it built, what that generates): stated once in the overview and once in the
 # results, they are one quantity whatever the words around them
@@ -239,10 +243,19 @@ _ONE_PER_CASE = ("co2e_reduction", "energy_saving", "renewable_capacity", "renew
 # a figure that says it is the whole: "项目共节约电能", "合计减排", "总减排量" (not 累计: a span, not a sum)
 _WHOLE = re.compile(
     r"总量|总计|合计|共计|总共|总减排|总节约|总装机|总规模|共(?:节约|节省|减少|减排|降低|实现|建成|建设|装机|发电)"
+    r"|\b(?:in total|a total of|total(?:ling)?|combined|altogether|all together)\b",
+    re.IGNORECASE,
 )
 # a whole that says it counts only some of them: its parts may exceed it
-_PARTIAL_WHOLE = re.compile(r"其中|主要|部分|约占|以上|超过|逾|不少于|至少")
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+_PARTIAL_WHOLE = re.compile(
+    r"其中|主要|部分|约占|以上|超过|逾|不少于|至少|\b(?:of which|including|mainly|mostly|more than|over|at least)\b",
+    re.IGNORECASE,
+)
+# the year a figure is of: "2021 年", "in 2021" (a bare 2021 may be an amount: "2021 吨")
+# where a figure's clause begins and ends: a clause end, or an English full stop (a period after a
+# lower-case letter, then a space or the line's end: the case's lines are joined with newlines)
+_CLAUSE_CUT = re.compile(f"[{re.escape(CLAUSE_END)}]|(?<=[a-z])\\.(?=\\s)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年|\b(?:in|by|since|during|until|for|from|to|of)\s+((?:19|20)\d{2})\b")
 
 
 @dataclass(slots=True)
@@ -279,10 +292,10 @@ def _read_figures(view: CaseView) -> list[_Figure]:
         if s.value <= 0 or s.outcome.kind in ("other", "intensity") or s.line not in at_line:
             continue
         at = at_line[s.line] + position(view, s)
-        cuts = [m.end() for m in CLAUSE_END_RE.finditer(text, 0, at)]
+        cuts = [m.end() for m in _CLAUSE_CUT.finditer(text, 0, at)]
         if _PART.search(text[(cuts[-1] if cuts else 0) : at + len(s.quote)]):
             continue
-        end = CLAUSE_END_RE.search(text, at + len(s.quote))
+        end = _CLAUSE_CUT.search(text, at + len(s.quote))
         context = text[(cuts[-2] if len(cuts) > 1 else 0) : (end.start() if end else len(text))].replace("\n", "")
         unit_words = _words(re.split(r"\d[\d.,]*", s.quote)[-1])  # "亿平方米": what the number is in, not of
         own = set(_NUMBER.findall(s.quote))
@@ -294,7 +307,7 @@ def _read_figures(view: CaseView) -> list[_Figure]:
                 s,
                 _section(view, s.line),
                 _words(context) - unit_words,
-                frozenset(_YEAR.findall(context)),
+                frozenset(a or b for a, b in _YEAR.findall(context)),
                 others,
                 bool(_STAGE.search(clause)),
                 bool(_WHOLE.search(lead)) and not _PARTIAL_WHOLE.search(lead),

@@ -323,13 +323,39 @@ def _matches(view: CaseView, rx: re.Pattern[str]):
             yield no, line.raw, m
 
 
+# English: an amount a year in a unit of power ("buy 88 gigawatts of electricity annually",
+# "generate 38 megawatts of power per year"); a rate of building ("adds 500 MW a year") is not one
+_POWER_A_YEAR_EN = re.compile(
+    r"(?<![\w.])\d[\d.,]*\s*(?:(?:million|billion|thousand)\s+)?(?:kilowatts?|megawatts?|gigawatts?|terawatts?|[kMGT]W)"
+    r"(?![\w-])(?!\s*(?:-?hours?|h)\b)[^.;:!?\d]{0,30}?"
+    r"\b(?:annually|each year|per year|a year|every year|per annum|yearly)\b",
+    re.IGNORECASE,
+)
+_BUILDING_RATE_EN = re.compile(r"\b(?:install|add|build|built|deploy|commission|capacity)\w*\b[^.;:!?\d]{0,30}$", re.I)
+
+
 @rule("unit-type")
 def unit_types(view: CaseView) -> list[Flag]:
-    return [
+    flags = [
         Flag("unit-type", severity, zh.format(q=m.group(0)), en.format(q=m.group(0)), [no], [m.group(0)])
         for rx, severity, zh, en in _UNIT_TYPES
         for no, _, m in _matches(view, rx)
     ]
+    for no, raw, m in _matches(view, _POWER_A_YEAR_EN):
+        if _BUILDING_RATE_EN.search(raw[max(0, m.start() - 40) : m.start()]):
+            continue
+        q = m.group(0)
+        flags.append(
+            Flag(
+                "unit-type",
+                "warning",
+                f"“{q}”：每年的电量应以千瓦时（kWh、GWh）计，这里写成了功率单位。",
+                f"'{q}': an amount of energy a year is stated in a unit of power (kWh, GWh are meant).",
+                [no],
+                [q],
+            )
+        )
+    return flags
 
 
 _TWO_POINTS = re.compile(r"(?<![\d.A-Za-z])(\d+\.\d+\.\d+)(?![\d.])")

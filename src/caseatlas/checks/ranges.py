@@ -171,9 +171,11 @@ def full_load_hours(view: CaseView) -> list[Flag]:
             Flag(
                 "plausibility",
                 "warning",
-                f"年发电量 {format_quantity(gen.value, 'kWh')} ÷ 装机 {_n(cap.value * 1000)} 千瓦 = 每年满发 {_fmt(hours)} 小时，"
+                f"年发电量 {format_quantity(gen.value, 'kWh')} ÷ 装机 {_n(cap.value * 1000)} 千瓦 = "
+                f"每年满发 {_fmt(hours)} 小时，"
                 f"超出{zh}的合理范围 {_n(low)}–{_n(high)} 小时{where_zh}（全国参考 {_n(ref['reference'])} 小时）。",
-                f"Annual generation {format_quantity(gen.value, 'kWh', 'en')} ÷ capacity {_n(cap.value * 1000, 'en')} kW = "
+                f"Annual generation {format_quantity(gen.value, 'kWh', 'en')} ÷ "
+                f"capacity {_n(cap.value * 1000, 'en')} kW = "
                 f"{_fmt(hours, 'en')} full-load hours a year, outside the plausible {_n(low, 'en')}–{_n(high, 'en')} h "
                 f"for {en}{where_en} (China's national reference {_n(ref['reference'], 'en')} h).",
                 [cap.line, gen.line],

@@ -178,3 +178,21 @@ def test_an_amount_a_year_in_a_unit_of_power():
         "The farm produces 12 GWh a year.",
     ):
         assert flags(row, check="unit-type") == [], row
+
+
+def test_nearly_the_same_figure_of_one_thing_in_two_sections():
+    (f,) = dup("一期工程投运后，示范区供暖面积达 46 万平方米。", "目前可满足 46.4 万平方米的居民供暖需求。")
+    assert "供暖" in f.message and "0.9%" in f.message
+    # "40% 以上" and 42 %: the one is what the other says it is at least
+    assert dup("改造后能耗降低 40% 以上。", "改造后能耗降低了 42%。") == []
+    # restated in a third section with one of the two values: one flag, every place
+    rows = [
+        OVERVIEW,
+        "年减排二氧化碳 1.9 万吨，带动商户参与。",
+        RESULTS,
+        "每年减少二氧化碳排放 1.97 万吨。",
+        "展望",
+        "年减排二氧化碳 1.9 万吨。",
+    ]
+    (f,) = flags(*rows, check="duplicate-value", sections=[1, 3, 5])
+    assert sorted(f.lines) == [2, 4, 6]

@@ -226,6 +226,9 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
 
 
 DUP_RATIO = 1.6  # restatements differ by rounding or a slip; a figure 2× another is usually another quantity
+# figures of one kind and unit in two sections this close (5 %) that share a word of their clause are one
+# quantity printed twice (46 万 and 46.4 万 平方米 of heating): two things rarely come out that close
+DUP_CLOSE = 1.05
 DUP_OVERLAP = 0.3  # share of the smaller context's (idf-weighted) words found in the other
 RARE_WORD = 3  # a word occurring at most this often in the case names this thing, not the case's topic
 _PART = re.compile(r"其中|包括|包含|含")  # "其中光伏发电区占地 7 万亩": a part of a total beside it
@@ -316,6 +319,11 @@ def _read_figures(view: CaseView) -> list[_Figure]:
     return out
 
 
+def _at_least(bound, value) -> bool:
+    """`bound` is a lower bound ("40% 以上", "超过 10 万") that `value` satisfies."""
+    return bound.qualifier == "lower_bound" and value.value >= bound.value
+
+
 PARTS_TOL = 0.02  # parts add up to a total within rounding
 
 
@@ -363,6 +371,7 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
         return sum(idf.get(w, 0.0) for w in ws)
 
     flags = []
+    told: dict[tuple, Flag] = {}
     for i, a in enumerate(figures):
         for j, b in enumerate(figures[i + 1 :], i + 1):
             oa, ob = a.stated.outcome, b.stated.outcome
@@ -377,6 +386,8 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
                 continue  # different years' figures
             if oa.status != ob.status:
                 continue  # a target or a projection beside what was achieved
+            if _at_least(oa, ob) or _at_least(ob, oa):
+                continue  # "40% 以上" and 42%: the one is what the other says it is at least
             if a.whole != b.whole:
                 continue  # a sum and one of its parts (the sums rule reads them)
             if _parts_of(a, b, sums) or _parts_of(b, a, sums):
@@ -385,7 +396,13 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
             smaller = min(weight(a.words), weight(b.words))
             naming = sorted(w for w in shared if counts[w] <= RARE_WORD)
             naming = [w for w in naming if not any(w != v and w in v for v in naming)]  # 二氧化碳, not 二氧 too
-            if i in alone and j in alone and a.key == b.key:
+            close = hi / lo <= DUP_CLOSE and bool(shared) and a.key == b.key and not (a.stage or b.stage)
+            if close and not naming:
+                # nearly the same figure of the same thing, in two sections: one quantity, printed twice
+                quoted = a.stated.quote + b.stated.quote  # the words next to the numbers name them best
+                naming = sorted(shared, key=lambda w: (w not in quoted, -idf.get(w, 0.0), w))[:3]
+                label_en = ", ".join(naming)
+            elif i in alone and j in alone and a.key == b.key:
                 # the one value of this result in each of two sections: one quantity, whatever the words
                 naming = naming or [KIND_LABELS_ZH.get(oa.kind, oa.kind)]
                 label_en = KIND_LABELS_EN.get(oa.kind, oa.kind)
@@ -395,21 +412,26 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
                 label_en = ", ".join(naming[:3])
             qa, qb = a.stated.quote, b.stated.quote
             diff = hi / lo - 1
-            flags.append(
-                Flag(
-                    "duplicate-value",
-                    "note",
-                    f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”"
-                    f"（{format_quantity(oa.value, oa.unit)} 与 {format_quantity(ob.value, ob.unit)}，"
-                    f"相差 {diff:.1%}）。",
-                    f"The same quantity ({label_en}) is stated as '{qa}' and as '{qb}' "
-                    f"({format_quantity(oa.value, oa.unit, 'en')} and {format_quantity(ob.value, ob.unit, 'en')}, "
-                    f"{diff:.1%} apart).",
-                    [a.stated.line, b.stated.line],
-                    [qa, qb],
-                    {"value_a": a.stated.value, "value_b": b.stated.value},
-                )
+            pair = (oa.kind, oa.unit, lo, hi)
+            if pair in told:  # the same two values again (one restated in a third section): one flag, every place
+                f = told[pair]
+                f.lines += [n for n in (a.stated.line, b.stated.line) if n not in f.lines]
+                f.quotes += [q for q in (qa, qb) if q not in f.quotes]
+                continue
+            told[pair] = Flag(
+                "duplicate-value",
+                "note",
+                f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”"
+                f"（{format_quantity(oa.value, oa.unit)} 与 {format_quantity(ob.value, ob.unit)}，"
+                f"相差 {diff:.1%}）。",
+                f"The same quantity ({label_en}) is stated as '{qa}' and as '{qb}' "
+                f"({format_quantity(oa.value, oa.unit, 'en')} and {format_quantity(ob.value, ob.unit, 'en')}, "
+                f"{diff:.1%} apart).",
+                [a.stated.line, b.stated.line],
+                [qa, qb],
+                {"value_a": a.stated.value, "value_b": b.stated.value},
             )
+            flags.append(told[pair])
     return flags
 
 

@@ -196,3 +196,19 @@ def test_nearly_the_same_figure_of_one_thing_in_two_sections():
     ]
     (f,) = flags(*rows, check="duplicate-value", sections=[1, 3, 5])
     assert sorted(f.lines) == [2, 4, 6]
+
+
+def test_a_capacity_beyond_a_country_s():
+    row = "The strategy will boost their renewable capacity from 0.7 terawatts in 2018 to 2.7 terawatts by 2030."
+    (f,) = flags(row, check="plausibility")
+    assert f.quotes == ["2.7 terawatts"] and f.values["capacity_mw"] == 2.7e6 and "2,700,000 MW" in f.message_en
+    (f,) = flags("项目所在城市规划新增光伏装机 200 亿千瓦。", check="plausibility")
+    assert f.values["capacity_mw"] == 2e7 and "20,000,000" not in f.message
+    # a country's or the world's capacity, and a city's in gigawatts, are left alone
+    for row in (
+        "Global renewable capacity reached 3.4 terawatts in 2022.",
+        "截至 2023 年底，全国可再生能源装机突破 15 亿千瓦。",
+        "The city will install 1.2 GW of rooftop solar.",
+        "The grid delivered 2.7 TWh in 2022.",
+    ):
+        assert flags(row, check="plausibility") == [], row

@@ -272,3 +272,63 @@ def per_area(view: CaseView) -> list[Flag]:
             if _outside(key, per):
                 flags.append(_per_area_flag(key, shown, figure, area, what, per))
     return flags
+
+
+# a figure of a country or the world: its scale is not a case's
+_NATIONAL = re.compile(
+    r"全国|我国|中国|全球|世界|国家|national|global|world|country|countries|nationwide", re.IGNORECASE
+)
+# English capacities the extractor does not read as outcomes: "2.7 terawatts", "1,200 GW" (not GWh)
+_POWER_EN = re.compile(
+    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(terawatts?|TW|gigawatts?|GW)(?![\w-])(?!\s*(?:-?hours?|h)\b)", re.IGNORECASE
+)
+_MW_PER = {"t": 1e6, "g": 1e3}
+# a figure the extractor keeps as "other" MW is a capacity when its words say so (a figure too large
+# for the kind's thresholds)
+_CAPACITY_WORD = re.compile(r"装机|容量|规模|capacity", re.IGNORECASE)
+
+
+def _capacity_flag(mw: float, quote: str, line: int) -> Flag:
+    ref = ranges()["capacity"]
+    return Flag(
+        "plausibility",
+        "warning",
+        f"“{quote}”即 {_n(mw)} 兆瓦，超过全国风电与光伏的总装机（约 {_n(ref['reference_mw'])} 兆瓦）："
+        f"一个案例不会有这么大的装机，可能是电量写成了功率，或单位错了 1,000 倍。",
+        f"'{quote}' is {_n(mw, 'en')} MW, more than all of China's wind and solar capacity "
+        f"(~{_n(ref['reference_mw'], 'en')} MW): no single case has that much; energy written as power, "
+        f"or a unit 1,000× off?",
+        [line],
+        [quote],
+        {"capacity_mw": mw, "reference_mw": ref["reference_mw"]},
+        ref["source"],
+    )
+
+
+@rule("capacity-scale")
+def capacity_beyond_a_country(view: CaseView) -> list[Flag]:
+    """A case's capacity beyond all of China's wind and solar (ranges.toml `capacity`), unless
+    its sentence is about a country or the world."""
+    high = ranges()["capacity"]["high_mw"]
+    flags, seen = [], set()
+    for s in statements(view):
+        o = s.outcome
+        if o.unit != "MW" or o.value < high or o.scope == "sector":
+            continue
+        if o.kind not in ("renewable_capacity", "storage_capacity") and not _CAPACITY_WORD.search(s.quote):
+            continue  # electricity in kW ("用电 65 亿千瓦") is the unit-type check's
+        if _NATIONAL.search(_sentence(view, s, s)) or (s.line, s.quote) in seen:
+            continue
+        seen.add((s.line, s.quote))
+        flags.append(_capacity_flag(o.value, s.quote, s.line))
+    for no, line in sorted(view.lines.items()):
+        for m in _POWER_EN.finditer(line.raw):
+            mw = float(m.group(1).replace(",", "")) * _MW_PER[m.group(2)[0].lower()]
+            if mw < high or any(no == n and m.group(0) in q for n, q in seen):
+                continue
+            start = max((k.end() for k in SENTENCE_END_RE.finditer(line.raw, 0, m.start())), default=0)
+            if _NATIONAL.search(line.raw[start : m.end() + 80]):
+                continue
+            seen.add((no, m.group(0)))
+            flags.append(_capacity_flag(mw, m.group(0), no))
+    return flags

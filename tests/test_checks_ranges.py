@@ -212,3 +212,17 @@ def test_a_capacity_beyond_a_country_s():
         "The grid delivered 2.7 TWh in 2022.",
     ):
         assert flags(row, check="plausibility") == [], row
+
+
+def test_co2_avoided_per_vehicle_and_per_person():
+    (f,) = flags("推广新能源公交车 500 辆，每年减少二氧化碳排放 20 万吨。", check="plausibility")
+    assert f.values["per_unit_t"] == pytest.approx(400) and f.quotes == ["500 辆", "每年减少二氧化碳排放 20 万吨"]
+    assert flags("推广新能源公交车 500 辆，每年减少二氧化碳排放 2 万吨。", check="plausibility") == []
+    (f,) = flags("It replaced its 1,000 diesel buses with electric ones, cutting CO2 by 500,000 tCO2e a year.")
+    assert f.values["count"] == 1000
+    (f,) = flags("平台带动 1 万名用户参与低碳出行，每年减少二氧化碳排放 50 万吨。", check="plausibility")
+    assert f.values["per_unit_t"] == pytest.approx(50) and "每人每年 50 吨" in f.message
+    assert flags("平台带动 1 万名用户参与低碳出行，每年减少二氧化碳排放 5000 吨。", check="plausibility") == []
+    # visits are not people; a cumulative figure is not a year's
+    assert flags("活动吸引 5 千人次参与，年减排 10 万吨二氧化碳。", check="plausibility") == []
+    assert flags("推广新能源公交车 500 辆，累计减少二氧化碳排放 20 万吨。", check="plausibility") == []

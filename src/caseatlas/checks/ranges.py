@@ -332,3 +332,73 @@ def capacity_beyond_a_country(view: CaseView) -> list[Flag]:
             seen.add((no, m.group(0)))
             flags.append(_capacity_flag(mw, m.group(0), no))
     return flags
+
+
+# vehicles a sentence counts: "500 辆新能源公交车", "公交车 1.2 万辆", "16,359 public buses"
+_VEHICLES_ZH = re.compile(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*(万)?\s*辆")
+_VEHICLES_EN = re.compile(
+    r"(?<![\w.])(\d[\d,]*)\s+(?:[A-Za-z-]+\s+){0,3}?(?:buses|cars|vehicles|taxis|trucks|lorries|vans)\b", re.IGNORECASE
+)
+_VISITS = re.compile(r"人次|次")  # person-times are visits, not people
+
+
+def _per_unit_flag(view: CaseView, key: str, co2: Stated, count: float, count_quote: str, count_line: int) -> Flag:
+    ref = ranges()["per_unit"][key]
+    where = (count_line, view.lines[count_line].raw.find(count_quote)) < (co2.line, position(view, co2))
+    per = co2.value / count
+    what = {"vehicle": ("辆车", "vehicle"), "person": ("人", "person")}[key]
+    lines = sorted({co2.line, count_line})
+    return Flag(
+        "plausibility",
+        "warning",
+        f"每年减排 {format_quantity(co2.value, 'tCO2e')} ÷ {_n(count)} {what[0]} = 每{what[0]}每年 {_fmt(per)} 吨，"
+        f"超过一{what[0]}一年可能少排的上限 {_n(ref['high'])} 吨（参考 {_n(ref['reference'])} 吨）。",
+        f"{format_quantity(co2.value, 'tCO2e', 'en')} a year ÷ {_n(count, 'en')} = {_fmt(per, 'en')} t per {what[1]} "
+        f"a year, above the most one {what[1]} could avoid ({_n(ref['high'], 'en')} t; reference "
+        f"{_n(ref['reference'], 'en')} t).",
+        lines,
+        [count_quote, co2.quote] if where else [co2.quote, count_quote],  # in reading order
+        {"co2_t": co2.value, "count": count, "per_unit_t": per},
+        ref["source"],
+    )
+
+
+@rule("per-unit")
+def per_vehicle_or_person(view: CaseView) -> list[Flag]:
+    """CO2 avoided a year over the vehicles or the people its sentence counts: no vehicle or
+    person emits more than ranges.toml's `per_unit` bound in a year, so none can avoid more."""
+    data = ranges()["per_unit"]
+    figures = [s for s in statements(view) if _plain(s)]
+    flags = []
+    for s in figures:
+        o = s.outcome
+        if o.kind != "co2e_reduction" or o.unit != "tCO2e" or o.period != "annual":
+            continue
+        text = _sentence(view, s, s)
+        if _PART.search(text):
+            continue
+        vehicles = [
+            (float(m.group(1).replace(",", "")) * (1e4 if m.group(2) else 1), m.group(0))
+            for m in _VEHICLES_ZH.finditer(text)
+        ] + [(float(m.group(1).replace(",", "")), m.group(0)) for m in _VEHICLES_EN.finditer(text)]
+        if vehicles:
+            count = sum(v for v, _ in vehicles)
+            if count > 0 and s.value / count > data["vehicle"]["high"]:
+                quote = vehicles[0][1]
+                line = next(
+                    (n for n in (s.line, s.line - 1, s.line + 1) if n in view.lines and quote in view.lines[n].raw),
+                    s.line,
+                )
+                flags.append(_per_unit_flag(view, "vehicle", s, count, quote, line))
+            continue
+        people = [
+            p
+            for p in figures
+            if p.outcome.kind == "users_or_participants"
+            and p.outcome.unit == "persons"
+            and p.quote in text
+            and not _VISITS.search(p.quote)
+        ]
+        if len(people) == 1 and s.value / people[0].value > data["person"]["high"]:
+            flags.append(_per_unit_flag(view, "person", s, people[0].value, people[0].quote, people[0].line))
+    return flags

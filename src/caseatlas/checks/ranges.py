@@ -322,6 +322,8 @@ def capacity_beyond_a_country(view: CaseView) -> list[Flag]:
         seen.add((s.line, s.quote))
         flags.append(_capacity_flag(o.value, s.quote, s.line))
     for no, line in sorted(view.lines.items()):
+        if "w" not in line.raw.lower():
+            continue  # no watts on the line: skip the pattern
         for m in _POWER_EN.finditer(line.raw):
             mw = float(m.group(1).replace(",", "")) * _MW_PER[m.group(2)[0].lower()]
             if mw < high or any(no == n and m.group(0) in q for n, q in seen):

@@ -290,20 +290,23 @@ def _read_figures(view: CaseView) -> list[_Figure]:
 
     text, starts = _case_text(view)
     at_line = {no: off for off, no in starts}
+    all_cuts = [m.end() for m in _CLAUSE_CUT.finditer(text)]  # once per case: each figure bisects it
     out = []
     for s in statements(view):
         if s.value <= 0 or s.outcome.kind in ("other", "intensity") or s.line not in at_line:
             continue
         at = at_line[s.line] + position(view, s)
-        cuts = [m.end() for m in _CLAUSE_CUT.finditer(text, 0, at)]
+        k = bisect_right(all_cuts, at)
+        cuts = all_cuts[max(0, k - 2) : k]  # the clause ends before the figure (the last two)
         if _PART.search(text[(cuts[-1] if cuts else 0) : at + len(s.quote)]):
             continue
-        end = _CLAUSE_CUT.search(text, at + len(s.quote))
-        context = text[(cuts[-2] if len(cuts) > 1 else 0) : (end.start() if end else len(text))].replace("\n", "")
+        after = bisect_right(all_cuts, at + len(s.quote))
+        end_at = all_cuts[after] - 1 if after < len(all_cuts) else len(text)  # where the next clause end starts
+        context = text[(cuts[-2] if len(cuts) > 1 else 0) : end_at].replace("\n", "")
         unit_words = _words(re.split(r"\d[\d.,]*", s.quote)[-1])  # "亿平方米": what the number is in, not of
         own = set(_NUMBER.findall(s.quote))
         others = frozenset(x for x in _NUMBER.findall(context) if not re.fullmatch(r"(?:19|20)\d{2}", x)) - own
-        clause = text[(cuts[-1] if cuts else 0) : (end.start() if end else len(text))]
+        clause = text[(cuts[-1] if cuts else 0) : end_at]
         lead = text[(cuts[-1] if cuts else 0) : at + len(s.quote)].replace("\n", "")
         out.append(
             _Figure(

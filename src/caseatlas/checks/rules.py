@@ -316,9 +316,12 @@ _UNIT_TYPES = (
 )
 
 
-def _matches(view: CaseView, rx: re.Pattern[str]):
-    """(line number, raw line, match) for every match of `rx` in the case's lines."""
+def _matches(view: CaseView, rx: re.Pattern[str], needs: str = ""):
+    """(line number, raw line, match) for every match of `rx` in the case's lines (those holding
+    `needs`, in any case, when given: a cheap test before a costly pattern)."""
     for no, line in sorted(view.lines.items()):
+        if needs and needs not in line.raw.lower():
+            continue
         for m in rx.finditer(line.raw):
             yield no, line.raw, m
 
@@ -341,7 +344,7 @@ def unit_types(view: CaseView) -> list[Flag]:
         for rx, severity, zh, en in _UNIT_TYPES
         for no, _, m in _matches(view, rx)
     ]
-    for no, raw, m in _matches(view, _POWER_A_YEAR_EN):
+    for no, raw, m in _matches(view, _POWER_A_YEAR_EN, "w"):
         if _BUILDING_RATE_EN.search(raw[max(0, m.start() - 40) : m.start()]):
             continue
         q = m.group(0)

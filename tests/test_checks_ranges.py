@@ -226,3 +226,15 @@ def test_co2_avoided_per_vehicle_and_per_person():
     # visits are not people; a cumulative figure is not a year's
     assert flags("活动吸引 5 千人次参与，年减排 10 万吨二氧化碳。", check="plausibility") == []
     assert flags("推广新能源公交车 500 辆，累计减少二氧化碳排放 20 万吨。", check="plausibility") == []
+
+
+def test_a_heading_s_number_or_a_reference_to_one_is_not_a_malformed_number():
+    (f,) = flags("项目总投资 530.32.90 万元。", check="format")
+    assert f.quotes == ["530.32.90"]
+    for row in (
+        "## 3.2.1 项目背景",
+        "13.2.2 Total greenhouse gas emissions",
+        "详见第 3.2.1 节。",
+        "SDG indicator 6.4.1 (water).",
+    ):
+        assert flags(row, check="format") == [], row

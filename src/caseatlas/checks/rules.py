@@ -363,6 +363,10 @@ def unit_types(view: CaseView) -> list[Flag]:
 
 _TWO_POINTS = re.compile(r"(?<![\d.A-Za-z])(\d+\.\d+\.\d+)(?![\d.])")
 _DATE_LIKE = re.compile(r"^(19|20)\d{2}\.\d{1,2}\.\d{1,2}$")
+# a numbered heading: the number opens the line (after Markdown marks) and a title follows
+_HEADING_NUMBER = re.compile(r"^[\s#*]*$")
+_HEADING_NUMBER_AFTER = re.compile(r"^\s+[^\W\d_]")
+_SECTION_REFERENCE = re.compile(r"(?:第|见|章|节|section|indicator|target|clause|paragraph|sdg|§)\s*$", re.IGNORECASE)
 
 
 @rule("format")
@@ -371,6 +375,10 @@ def malformed_numbers(view: CaseView) -> list[Flag]:
     for no, raw, m in _matches(view, _TWO_POINTS):
         if _DATE_LIKE.match(m.group(1)) or raw[max(0, m.start() - 2) : m.start()].lower().endswith(("v", "版")):
             continue
+        if _HEADING_NUMBER.match(raw[: m.start()]) and _HEADING_NUMBER_AFTER.match(raw[m.end() :]):
+            continue  # "3.2.1 项目背景", "13.2.2 Total greenhouse gas emissions": a heading's number
+        if _SECTION_REFERENCE.search(raw[max(0, m.start() - 12) : m.start()]):
+            continue  # "见第 3.2.1 节", "indicator 13.2.2", "Section 6.4.1": a reference to one
         flags.append(
             Flag(
                 "format",

@@ -238,3 +238,10 @@ def test_a_heading_s_number_or_a_reference_to_one_is_not_a_malformed_number():
         "SDG indicator 6.4.1 (water).",
     ):
         assert flags(row, check="format") == [], row
+
+
+def test_a_total_row_inside_its_rows_range_is_their_average():
+    table = ["单位\t上年\t本年", "甲\t173.2\t167.7", "乙\t100.9\t103.2", "丙\t165.0\t135.0"]
+    assert flags(*table, "合计\t146.4\t135.3", check="sum") == []  # an intensity table's overall figure
+    (f,) = flags(*table, "合计\t449.1\t405.9", check="sum")  # a sum, 10 over in its first column
+    assert f.values["total"] == 449.1 and f.values["sum_of_rows"] == pytest.approx(439.1)

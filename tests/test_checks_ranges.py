@@ -245,3 +245,17 @@ def test_a_total_row_inside_its_rows_range_is_their_average():
     assert flags(*table, "合计\t146.4\t135.3", check="sum") == []  # an intensity table's overall figure
     (f,) = flags(*table, "合计\t449.1\t405.9", check="sum")  # a sum, 10 over in its first column
     assert f.values["total"] == 449.1 and f.values["sum_of_rows"] == pytest.approx(439.1)
+
+
+def test_an_electric_vehicle_s_consumption():
+    (f,) = flags("纯电动公交车百公里电耗约 650 千瓦时。", check="plausibility")
+    assert f.values == {"kwh_per_100km": 650} and f.quotes == ["百公里电耗约 650 千瓦时"]
+    (f,) = flags("新能源出租车每公里耗电 15 千瓦时。", check="plausibility")
+    assert f.values["kwh_per_100km"] == pytest.approx(1500)
+    assert flags("The electric buses use 18 kWh/km on average.", check="plausibility")
+    for row in (
+        "纯电动公交车百公里电耗约 65 千瓦时。",
+        "新能源出租车每公里耗电 0.15 千瓦时。",
+        "The electric buses use 1.1 kWh/km.",
+    ):
+        assert flags(row, check="plausibility") == [], row

@@ -404,3 +404,50 @@ def per_vehicle_or_person(view: CaseView) -> list[Flag]:
         if len(people) == 1 and s.value / people[0].value > data["person"]["high"]:
             flags.append(_per_unit_flag(view, "person", s, people[0].value, people[0].quote, people[0].line))
     return flags
+
+
+# an electric vehicle's consumption as a case states it: "百公里电耗 15 千瓦时", "百公里耗电约 60 度",
+# "每公里耗电 1.2 千瓦时", "0.9 kWh/km", "18 kWh/100 km", "18 kWh per 100 km"
+_KWH = r"(?:千瓦时|度|kWh|kW·h|kW\s*h)"
+_EV_PER_100KM = re.compile(
+    rf"百公里(?:平均)?(?:电耗|耗电量?|能耗|用电量?)[^\d，。；]{{0,4}}?(\d+(?:\.\d+)?)\s*{_KWH}"
+    rf"|(\d+(?:\.\d+)?)\s*{_KWH}\s*(?:/|per|每)\s*(?:100|一百|百)\s*(?:km|公里|千米)",
+    re.IGNORECASE,
+)
+_EV_PER_KM = re.compile(
+    rf"每公里(?:平均)?(?:电耗|耗电量?|能耗|用电量?)[^\d，。；]{{0,4}}?(\d+(?:\.\d+)?)\s*{_KWH}"
+    rf"|(\d+(?:\.\d+)?)\s*{_KWH}\s*(?:/|per|每)\s*(?:km|公里|千米)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+@rule("ev-consumption")
+def ev_consumption(view: CaseView) -> list[Flag]:
+    """An electric vehicle's stated kWh per 100 km (or per km) against the range of any vehicle."""
+    ref = ranges()["per_unit"]["ev_kwh_per_100km"]
+    flags = []
+    for no, line in sorted(view.lines.items()):
+        raw = line.raw
+        if "公里" not in raw and "km" not in raw.lower() and "千米" not in raw:
+            continue
+        for rx, scale in ((_EV_PER_100KM, 1.0), (_EV_PER_KM, 100.0)):
+            for m in rx.finditer(raw):
+                per_100 = float(m.group(1) or m.group(2)) * scale
+                if ref["low"] <= per_100 <= ref["high"]:
+                    continue
+                flags.append(
+                    Flag(
+                        "plausibility",
+                        "warning",
+                        f"“{m.group(0)}”即每百公里 {_fmt(per_100)} 千瓦时，超出电动车辆的合理范围 "
+                        f"{_n(ref['low'])}–{_n(ref['high'])} 千瓦时/百公里（乘用车约 {_n(ref['reference'])}）。",
+                        f"'{m.group(0)}' is {_fmt(per_100, 'en')} kWh per 100 km, outside the plausible "
+                        f"{_n(ref['low'], 'en')}–{_n(ref['high'], 'en')} kWh/100 km of any electric vehicle "
+                        f"(a car ~{_n(ref['reference'], 'en')}).",
+                        [no],
+                        [m.group(0)],
+                        {"kwh_per_100km": per_100},
+                        ref["source"],
+                    )
+                )
+    return flags

@@ -62,6 +62,10 @@ def test_full_load_hours_leave_mixed_and_unclear_figures_alone():
     assert flags("建设光伏 2 兆瓦和光伏车棚 5 兆瓦，年发电量 2200 万千瓦时。", check="plausibility") == []
     assert flags("项目建设光伏 2 兆瓦，累计发电量 2200 万千瓦时。", check="plausibility") == []
     assert flags("项目一期建设光伏 2 兆瓦，年发电量 2200 万千瓦时。", check="plausibility") == []
+    assert (
+        flags("2022 年新增光伏装机 50 兆瓦，全市光伏年发电量 2 亿千瓦时。", check="plausibility") == []
+    )  # an addition
+    assert flags("2022 年光伏装机 50 兆瓦，全市光伏年发电量 2 亿千瓦时。", check="plausibility")
     # generation stated in another sentence is not paired
     assert flags("项目建设屋顶光伏 2 兆瓦。园区年发电量 2200 万千瓦时。", check="plausibility") == []
 

@@ -26,6 +26,8 @@ from .figures import NEAR_LINES, Stated, between, context, position, same_senten
 
 # a part of a plant, or one stage of several
 _PART = re.compile(r"其中|包括|包含|部分|一期|二期|首期|\b(?:of which|including|phase|stage)\b", re.IGNORECASE)
+# capacity added in a year beside the whole fleet's generation: not one plant's hours
+_ADDED = re.compile(r"新增|增加|扩建|added|additional|expan", re.IGNORECASE)
 _ROOF = re.compile(r"屋顶|屋面|车棚|厂房|面积|占地|roof|area|carport", re.IGNORECASE)
 _BUILDING = re.compile(r"建筑|改造面积|供暖面积|供热面积|采暖面积|楼宇|公共机构|住宅|building|floor", re.IGNORECASE)
 _NOT_A_BUILDING = re.compile(
@@ -150,7 +152,7 @@ def full_load_hours(view: CaseView) -> list[Flag]:
     data = ranges()
     flags = []
     for cap, gen, text in _partners(view, _capacity, _generation):
-        if _PART.search(text):
+        if _PART.search(text) or _ADDED.search(context(view, cap, before=8)):
             continue
         tech = _technology(text)
         if tech is None:

@@ -41,6 +41,7 @@ class CaseView:
             self.tables = read_tables([self.lines[n] for n in sorted(self.lines)])
 
     memo: dict = field(default_factory=dict)  # what several rules derive from the case (pairs)
+    region: str | None = None  # the case's province (its region fact): which grid, which solar zone
 
 
 Rule = Callable[[CaseView], list[Flag]]
@@ -60,9 +61,11 @@ def check_case(
     lines: dict[int, Line],
     sections: list[int] | None = None,
     tables: list[Table] | None = None,
+    region: str | None = None,
 ) -> list[Flag]:
-    """The flags of one case; `tables` are those read with the case, read from `lines` when not given."""
-    view = CaseView(outcomes, lines, sorted(sections or []), tables)
+    """The flags of one case; `tables` are those read with the case, read from `lines` when not
+    given; `region`, the case's province when known (the grid and solar zone its ratios are held to)."""
+    view = CaseView(outcomes, lines, sorted(sections or []), tables, region=region)
     flags: list[Flag] = []
     seen: set[tuple] = set()
     for fn in RULES.values():
@@ -86,8 +89,9 @@ def check_book(book) -> None:
     for case in book.cases:
         lines = {n: by_no[n] for n in range(case.start_line, case.end_line + 1) if n not in book.furniture}
         outcomes = case.facts.outcomes if case.facts else []
+        region = next((a.value for a in case.facts.attributes if a.kind == "region"), None) if case.facts else None
         case.flags = check_case(
-            outcomes, lines, [s.start_line for s in case.sections], case.tables if case.facts else None
+            outcomes, lines, [s.start_line for s in case.sections], case.tables if case.facts else None, region
         )
 
 
@@ -95,5 +99,6 @@ def check_book(book) -> None:
 from . import rules as _rules  # noqa: E402, F401, I001  (they import Flag and rule from above)
 from . import repeats as _repeats  # noqa: E402, F401
 from . import tables as _tables  # noqa: E402, F401
+from . import ranges as _ranges  # noqa: E402, F401
 
 __all__ = ["RULES", "CaseView", "Flag", "check_book", "check_case", "check_unstated", "rule"]

@@ -20,8 +20,10 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
-from ..text.sentences import CLAUSE_END_RE, SENTENCE_END_RE
+from ..text.numbers import format_quantity
+from ..text.sentences import CLAUSE_END, SENTENCE_END_RE
 from ..text.tokenizer import tokenizer
+from ..vocab import KIND_LABELS_EN, KIND_LABELS_ZH
 from . import CaseView, Flag, rule
 
 DATE_OVERLAP = 0.5  # share of the smaller scope's (idf-weighted) words found in the other
@@ -224,10 +226,39 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
 
 
 DUP_RATIO = 1.6  # restatements differ by rounding or a slip; a figure 2× another is usually another quantity
+# figures of one kind and unit in two sections this close (5 %) that share a word of their clause are one
+# quantity printed twice (46 万 and 46.4 万 平方米 of heating): two things rarely come out that close
+DUP_CLOSE = 1.05
 DUP_OVERLAP = 0.3  # share of the smaller context's (idf-weighted) words found in the other
 RARE_WORD = 3  # a word occurring at most this often in the case names this thing, not the case's topic
 _PART = re.compile(r"其中|包括|包含|含")  # "其中光伏发电区占地 7 万亩": a part of a total beside it
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+# a stage, a share or a main part of something: not the whole the other section states
+_STAGE = re.compile(
+    r"一期|二期|三期|首期|部分|主要|约占|单个|每个|每家|每户|人均|平均"
+    r"|\b(?:phase|stage|part of|share of|of which|on average|average|per (?:capita|person|household|site))\b",
+    re.IGNORECASE,
+)
+# the results of a case whose kind alone says what they measure (the CO2 it avoided, the energy it
+# saved, the capacity it built, what that generates): stated once in the overview and once in the
+# results, they are one quantity whatever the words around them
+_ONE_PER_CASE = ("co2e_reduction", "energy_saving", "renewable_capacity", "renewable_generation")
+
+# a figure that says it is the whole: "项目共节约电能", "合计减排", "总减排量" (not 累计: a span, not a sum)
+_WHOLE = re.compile(
+    r"总量|总计|合计|共计|总共|总减排|总节约|总装机|总规模|共(?:节约|节省|减少|减排|降低|实现|建成|建设|装机|发电)"
+    r"|\b(?:in total|a total of|total(?:ling)?|combined|altogether|all together)\b",
+    re.IGNORECASE,
+)
+# a whole that says it counts only some of them: its parts may exceed it
+_PARTIAL_WHOLE = re.compile(
+    r"其中|主要|部分|约占|以上|超过|逾|不少于|至少|\b(?:of which|including|mainly|mostly|more than|over|at least)\b",
+    re.IGNORECASE,
+)
+# the year a figure is of: "2021 年", "in 2021" (a bare 2021 may be an amount: "2021 吨")
+# where a figure's clause begins and ends: a clause end, or an English full stop (a period after a
+# lower-case letter, then a space or the line's end: the case's lines are joined with newlines)
+_CLAUSE_CUT = re.compile(f"[{re.escape(CLAUSE_END)}]|(?<=[a-z])\\.(?=\\s)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年|\b(?:in|by|since|during|until|for|from|to|of)\s+((?:19|20)\d{2})\b")
 
 
 @dataclass(slots=True)
@@ -237,30 +268,90 @@ class _Figure:
     words: frozenset[str]  # of its clause and the clause before it
     years: frozenset[str]
     others: frozenset[str]  # the other numbers of that context (not years)
+    stage: bool = False  # its clause names a stage, a share or an average (一期, 主要, 人均 …)
+    whole: bool = False  # it says it is a sum (共节约…, 合计…, 总减排量…)
+
+    @property
+    def key(self) -> tuple:
+        """What it measures when its kind says it: kind, unit, period, status, scope."""
+        o = self.stated.outcome
+        return (o.kind, o.unit, o.period, o.status, o.scope)
 
 
 def _figures(view: CaseView) -> list[_Figure]:
+    """The case's figures with their sections and contexts, read once per case (two rules read them)."""
+    if "repeat_figures" not in view.memo:
+        view.memo["repeat_figures"] = _read_figures(view)
+    return view.memo["repeat_figures"]
+
+
+def _read_figures(view: CaseView) -> list[_Figure]:
     from .figures import position, statements
 
     text, starts = _case_text(view)
     at_line = {no: off for off, no in starts}
+    all_cuts = [m.end() for m in _CLAUSE_CUT.finditer(text)]  # once per case: each figure bisects it
     out = []
     for s in statements(view):
         if s.value <= 0 or s.outcome.kind in ("other", "intensity") or s.line not in at_line:
             continue
         at = at_line[s.line] + position(view, s)
-        cuts = [m.end() for m in CLAUSE_END_RE.finditer(text, 0, at)]
+        k = bisect_right(all_cuts, at)
+        cuts = all_cuts[max(0, k - 2) : k]  # the clause ends before the figure (the last two)
         if _PART.search(text[(cuts[-1] if cuts else 0) : at + len(s.quote)]):
             continue
-        end = CLAUSE_END_RE.search(text, at + len(s.quote))
-        context = text[(cuts[-2] if len(cuts) > 1 else 0) : (end.start() if end else len(text))].replace("\n", "")
+        after = bisect_right(all_cuts, at + len(s.quote))
+        end_at = all_cuts[after] - 1 if after < len(all_cuts) else len(text)  # where the next clause end starts
+        context = text[(cuts[-2] if len(cuts) > 1 else 0) : end_at].replace("\n", "")
         unit_words = _words(re.split(r"\d[\d.,]*", s.quote)[-1])  # "亿平方米": what the number is in, not of
         own = set(_NUMBER.findall(s.quote))
         others = frozenset(x for x in _NUMBER.findall(context) if not re.fullmatch(r"(?:19|20)\d{2}", x)) - own
+        clause = text[(cuts[-1] if cuts else 0) : end_at]
+        lead = text[(cuts[-1] if cuts else 0) : at + len(s.quote)].replace("\n", "")
         out.append(
-            _Figure(s, _section(view, s.line), _words(context) - unit_words, frozenset(_YEAR.findall(context)), others)
+            _Figure(
+                s,
+                _section(view, s.line),
+                _words(context) - unit_words,
+                frozenset(a or b for a, b in _YEAR.findall(context)),
+                others,
+                bool(_STAGE.search(clause)),
+                bool(_WHOLE.search(lead)) and not _PARTIAL_WHOLE.search(lead),
+            )
         )
     return out
+
+
+def _at_least(bound, value) -> bool:
+    """`bound` is a lower bound ("40% 以上", "超过 10 万") that `value` satisfies."""
+    return bound.qualifier == "lower_bound" and value.value >= bound.value
+
+
+PARTS_TOL = 0.02  # parts add up to a total within rounding
+
+
+def _parts_of(part: _Figure, whole: _Figure, sums: dict[tuple, list[float]]) -> bool:
+    """`part` is one of several values of its kind in its section that add up to `whole`."""
+    values = set(sums[(part.key, part.section)])
+    return len(values) > 1 and abs(sum(values) / whole.stated.value - 1) <= PARTS_TOL
+
+
+def _alone_in_sections(figures: list[_Figure]) -> set[int]:
+    """The figures (by index) that are the only value of their key in their section, for the
+    kinds a case states once (`_ONE_PER_CASE`): in two sections, they are one quantity twice."""
+    values: dict[tuple, set[float]] = {}
+    for f in figures:
+        values.setdefault((f.key, f.section), set()).add(f.stated.value)
+    return {
+        i
+        for i, f in enumerate(figures)
+        if f.key[0] in _ONE_PER_CASE
+        and f.key[2] != "unspecified"
+        and f.key[4] == "project"
+        and not f.stage
+        and f.section >= 0
+        and len(values[(f.key, f.section)]) == 1
+    }
 
 
 @rule("duplicate-value")
@@ -274,13 +365,18 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
     if len(figures) < 2:
         return []
     counts, idf = _vocabulary(view)
+    alone = _alone_in_sections(figures)
+    sums: dict[tuple, list[float]] = {}
+    for f in figures:
+        sums.setdefault((f.key, f.section), []).append(f.stated.value)
 
     def weight(ws) -> float:
         return sum(idf.get(w, 0.0) for w in ws)
 
     flags = []
+    told: dict[tuple, Flag] = {}
     for i, a in enumerate(figures):
-        for b in figures[i + 1 :]:
+        for j, b in enumerate(figures[i + 1 :], i + 1):
             oa, ob = a.stated.outcome, b.stated.outcome
             if a.section == b.section or oa is ob or oa.unit != ob.unit or oa.kind != ob.kind:
                 continue
@@ -289,21 +385,109 @@ def one_quantity_two_values(view: CaseView) -> list[Flag]:
                 continue
             if a.others and b.others and not a.others & b.others:
                 continue  # each beside its own other figures (6 兆瓦 here, 15 兆瓦 there): two things
+            if oa.span != ob.span and oa.span and ob.span:
+                continue  # different years' figures
+            if oa.status != ob.status:
+                continue  # a target or a projection beside what was achieved
+            if _at_least(oa, ob) or _at_least(ob, oa):
+                continue  # "40% 以上" and 42%: the one is what the other says it is at least
+            if a.whole != b.whole:
+                continue  # a sum and one of its parts (the sums rule reads them)
+            if _parts_of(a, b, sums) or _parts_of(b, a, sums):
+                continue  # one section's parts add up to the other's total
             shared = a.words & b.words
             smaller = min(weight(a.words), weight(b.words))
             naming = sorted(w for w in shared if counts[w] <= RARE_WORD)
-            if not naming or not smaller or weight(shared) / smaller < DUP_OVERLAP:
+            naming = [w for w in naming if not any(w != v and w in v for v in naming)]  # 二氧化碳, not 二氧 too
+            close = hi / lo <= DUP_CLOSE and bool(shared) and a.key == b.key and not (a.stage or b.stage)
+            if close and not naming:
+                # nearly the same figure of the same thing, in two sections: one quantity, printed twice
+                quoted = a.stated.quote + b.stated.quote  # the words next to the numbers name them best
+                naming = sorted(shared, key=lambda w: (w not in quoted, -idf.get(w, 0.0), w))[:3]
+                label_en = ", ".join(naming)
+            elif i in alone and j in alone and a.key == b.key:
+                # the one value of this result in each of two sections: one quantity, whatever the words
+                naming = naming or [KIND_LABELS_ZH.get(oa.kind, oa.kind)]
+                label_en = KIND_LABELS_EN.get(oa.kind, oa.kind)
+            elif not naming or not smaller or weight(shared) / smaller < DUP_OVERLAP:
                 continue
+            else:
+                label_en = ", ".join(naming[:3])
             qa, qb = a.stated.quote, b.stated.quote
-            flags.append(
-                Flag(
-                    "duplicate-value",
-                    "note",
-                    f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”。",
-                    f"The same quantity ({', '.join(naming[:3])}) is stated as '{qa}' and as '{qb}'.",
-                    [a.stated.line, b.stated.line],
-                    [qa, qb],
-                    {"value_a": a.stated.value, "value_b": b.stated.value},
-                )
+            diff = hi / lo - 1
+            pair = (oa.kind, oa.unit, lo, hi)
+            if pair in told:  # the same two values again (one restated in a third section): one flag, every place
+                f = told[pair]
+                f.lines += [n for n in (a.stated.line, b.stated.line) if n not in f.lines]
+                f.quotes += [q for q in (qa, qb) if q not in f.quotes]
+                continue
+            told[pair] = Flag(
+                "duplicate-value",
+                "note",
+                f"同一数量（{'、'.join(naming[:3])}）前后不一：一处是“{qa}”，另一处是“{qb}”"
+                f"（{format_quantity(oa.value, oa.unit)} 与 {format_quantity(ob.value, ob.unit)}，"
+                f"相差 {diff:.1%}）。",
+                f"The same quantity ({label_en}) is stated as '{qa}' and as '{qb}' "
+                f"({format_quantity(oa.value, oa.unit, 'en')} and {format_quantity(ob.value, ob.unit, 'en')}, "
+                f"{diff:.1%} apart).",
+                [a.stated.line, b.stated.line],
+                [qa, qb],
+                {"value_a": a.stated.value, "value_b": b.stated.value},
             )
+            flags.append(told[pair])
+    return flags
+
+
+SUM_TOL = 0.05  # parts rounded ("约 1,200 万") add up within 5 % of their total; beyond it they exceed it
+
+
+@rule("sum-across-sections")
+def parts_beyond_their_total(view: CaseView) -> list[Flag]:
+    """A whole stated in one section (共节约…, 合计…, 总减排量…) and the parts of the same
+    result — same kind, unit, period and status — stated in other sections, each smaller than
+    it, that add up to more. The whole is the largest figure of its result in the case (else it
+    is one measure's total: "…两项合计，总减排量约 5 万吨" beside a larger one). Parts stated
+    twice with one value count once; a part that equals the whole or exceeds it alone is
+    another level (the organization's total, a restatement) and is left to the other rules; a
+    whole that counts only some (其中, 主要, 以上) is left alone."""
+    figures = _figures(view)
+    if len(figures) < 3:
+        return []
+    flags = []
+    for w in figures:
+        o = w.stated.outcome
+        if o.kind not in _ONE_PER_CASE or o.period == "unspecified" or w.section < 0:
+            continue
+        if not w.whole or w.stage:
+            continue
+        if any(p.key == w.key and p.stated.value > w.stated.value * (1 + 1e-9) for p in figures):
+            continue  # a larger figure of this result: this "total" is one measure's, not the case's
+        parts: dict[float, _Figure] = {}
+        for p in figures:
+            if p.section == w.section or p.key != w.key or p.stage or p.stated.value >= w.stated.value * (1 - 1e-9):
+                continue
+            parts.setdefault(p.stated.value, p)
+        if len(parts) < 2:
+            continue
+        total = sum(parts)
+        if total <= w.stated.value * (1 + SUM_TOL):
+            continue
+        ps = sorted(parts.values(), key=lambda p: p.stated.line)
+        u = o.unit
+        listed = " + ".join(format_quantity(p.stated.value, u) for p in ps)
+        listed_en = " + ".join(format_quantity(p.stated.value, u, "en") for p in ps)
+        flags.append(
+            Flag(
+                "sum",
+                "warning",
+                f"各部分 {listed} = {format_quantity(total, u)}，多于另一处所写的总数“{w.stated.quote}”"
+                f"（{format_quantity(w.stated.value, u)}，超出 {total / w.stated.value - 1:.0%}）。",
+                f"The parts {listed_en} = {format_quantity(total, u, 'en')}, more than the total stated elsewhere, "
+                f"'{w.stated.quote}' ({format_quantity(w.stated.value, u, 'en')}, "
+                f"{total / w.stated.value - 1:.0%} over).",
+                [w.stated.line] + [p.stated.line for p in ps],
+                [w.stated.quote] + [p.stated.quote for p in ps],
+                {"total": w.stated.value, "parts_sum": total},
+            )
+        )
     return flags

@@ -40,6 +40,7 @@ from .figures import (
     same_sentence,
     statements,
 )
+from .ranges import grid_low
 
 SPREAD = 1.5  # CO2-per-tce ratios of one case this far apart are not one fuel's factor
 # CO2-per-kWh ratios this far apart are not one grid's factor: a grid's published factor moves
@@ -86,7 +87,10 @@ def implied_factor(view: CaseView) -> list[Flag]:
     for p in pairs(view):
         co2, d, kind, f = p.co2, p.driver, p.kind, p.factor
         ref = refs[kind]
-        if ref["low"] <= f <= ref["high"] or _sum_fits(p, refs):
+        # the case's province sets how low a grid's factor may be (hydro grids: 云南 0.11 kg/kWh)
+        grid = grid_low(view.region) if kind == "per_kwh" else None
+        low = grid[0] if grid else ref["low"]
+        if low <= f <= ref["high"] or _sum_fits(p, refs):
             continue
         key = (kind, d.value, co2.value)
         # the same pair stated again elsewhere, or rows giving the same wrong factor (a table, one
@@ -112,6 +116,9 @@ def implied_factor(view: CaseView) -> list[Flag]:
         if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
             msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
             msg_en += ", and outside the range even with the other savings listed beside it"
+        if grid and f < low:
+            msg += f"，也低于{grid[1]}电网因子与全国因子中较低者的一半（{_fmt(low)} {ref['unit']}）"
+            msg_en += f", and below half the lower of {grid[1]}'s grid factor and the national one ({_fmt(low, 'en')})"
         if slip:
             msg += "：可能把 kg 写成了 t" if ratio > 1 else "：可能把 t 写成了 kg"
             msg_en += ": kg probably printed as t" if ratio > 1 else ": t probably printed as kg"
@@ -309,24 +316,57 @@ _UNIT_TYPES = (
 )
 
 
-def _matches(view: CaseView, rx: re.Pattern[str]):
-    """(line number, raw line, match) for every match of `rx` in the case's lines."""
+def _matches(view: CaseView, rx: re.Pattern[str], needs: str = ""):
+    """(line number, raw line, match) for every match of `rx` in the case's lines (those holding
+    `needs`, in any case, when given: a cheap test before a costly pattern)."""
     for no, line in sorted(view.lines.items()):
+        if needs and needs not in line.raw.lower():
+            continue
         for m in rx.finditer(line.raw):
             yield no, line.raw, m
 
 
+# English: an amount a year in a unit of power ("buy 88 gigawatts of electricity annually",
+# "generate 38 megawatts of power per year"); a rate of building ("adds 500 MW a year") is not one
+_POWER_A_YEAR_EN = re.compile(
+    r"(?<![\w.])\d[\d.,]*\s*(?:(?:million|billion|thousand)\s+)?(?:kilowatts?|megawatts?|gigawatts?|terawatts?|[kMGT]W)"
+    r"(?![\w-])(?!\s*(?:-?hours?|h)\b)[^.;:!?\d]{0,30}?"
+    r"\b(?:annually|each year|per year|a year|every year|per annum|yearly)\b",
+    re.IGNORECASE,
+)
+_BUILDING_RATE_EN = re.compile(r"\b(?:install|add|build|built|deploy|commission|capacity)\w*\b[^.;:!?\d]{0,30}$", re.I)
+
+
 @rule("unit-type")
 def unit_types(view: CaseView) -> list[Flag]:
-    return [
+    flags = [
         Flag("unit-type", severity, zh.format(q=m.group(0)), en.format(q=m.group(0)), [no], [m.group(0)])
         for rx, severity, zh, en in _UNIT_TYPES
         for no, _, m in _matches(view, rx)
     ]
+    for no, raw, m in _matches(view, _POWER_A_YEAR_EN, "w"):
+        if _BUILDING_RATE_EN.search(raw[max(0, m.start() - 40) : m.start()]):
+            continue
+        q = m.group(0)
+        flags.append(
+            Flag(
+                "unit-type",
+                "warning",
+                f"“{q}”：每年的电量应以千瓦时（kWh、GWh）计，这里写成了功率单位。",
+                f"'{q}': an amount of energy a year is stated in a unit of power (kWh, GWh are meant).",
+                [no],
+                [q],
+            )
+        )
+    return flags
 
 
 _TWO_POINTS = re.compile(r"(?<![\d.A-Za-z])(\d+\.\d+\.\d+)(?![\d.])")
 _DATE_LIKE = re.compile(r"^(19|20)\d{2}\.\d{1,2}\.\d{1,2}$")
+# a numbered heading: the number opens the line (after Markdown marks) and a title follows
+_HEADING_NUMBER = re.compile(r"^[\s#*]*$")
+_HEADING_NUMBER_AFTER = re.compile(r"^\s+[^\W\d_]")
+_SECTION_REFERENCE = re.compile(r"(?:第|见|章|节|section|indicator|target|clause|paragraph|sdg|§)\s*$", re.IGNORECASE)
 
 
 @rule("format")
@@ -335,6 +375,10 @@ def malformed_numbers(view: CaseView) -> list[Flag]:
     for no, raw, m in _matches(view, _TWO_POINTS):
         if _DATE_LIKE.match(m.group(1)) or raw[max(0, m.start() - 2) : m.start()].lower().endswith(("v", "版")):
             continue
+        if _HEADING_NUMBER.match(raw[: m.start()]) and _HEADING_NUMBER_AFTER.match(raw[m.end() :]):
+            continue  # "3.2.1 项目背景", "13.2.2 Total greenhouse gas emissions": a heading's number
+        if _SECTION_REFERENCE.search(raw[max(0, m.start() - 12) : m.start()]):
+            continue  # "见第 3.2.1 节", "indicator 13.2.2", "Section 6.4.1": a reference to one
         flags.append(
             Flag(
                 "format",

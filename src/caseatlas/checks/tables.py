@@ -21,6 +21,7 @@ from . import CaseView, Flag, rule
 
 MAX_ROWS = 60  # a flattened table is read upwards this far from its total at most
 MIN_ROWS = 2  # a "total" of one row is a restatement, not a sum
+AVERAGE_ROWS = 3  # a total row inside the range of at least this many non-negative rows is their average
 SUM_TOL = 0.001  # cells are exact to their printed digits: beyond that rounding and 0.1 % the rows do not add up
 
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
@@ -92,7 +93,10 @@ def _sum_flag(
     """A flag when the column's cells do not add up to the total beyond rounding and SUM_TOL."""
     if len(column) < MIN_ROWS:
         return None
-    got = sum(v for _, v in column)
+    values = [v for _, v in column]
+    if len(values) >= AVERAGE_ROWS and min(values) >= 0 and min(values) <= total <= max(values):
+        return None  # inside its rows' range: the table's overall average (an intensity's TOTAL row), not a sum
+    got = sum(values)
     rounding = 0.5 * 10 ** -max([_decimals(cell)] + [_decimals(c) for c, _ in column]) * (len(column) + 1)
     if abs(got - total) <= max(SUM_TOL * abs(total), rounding):
         return None

@@ -103,6 +103,9 @@ def eval_checks(
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    unmatched: Annotated[
+        bool, typer.Option("--unmatched", help="List the flags that catch no annotated item, to be read")
+    ] = False,
 ) -> None:
     """Claim checks: recall of annotated inconsistencies (a flag of the case citing one of
     their lines), precision of the flags on the annotated books, per check type."""
@@ -114,9 +117,18 @@ def eval_checks(
         "items",
         "caught",
         "recall",
+        "flags",
+        "catching",
+        "precision",
         title=f"recall {r.recall:.3f} ({r.caught}/{r.items}), precision {r.precision:.3f} of {r.flags} flags",
     )
-    for name, row in sorted(r.per_check.items()):
-        table.add_row(name, str(row.items), str(row.caught), f"{row.caught / row.items:.2f}")
+    for name in sorted(set(r.per_check) | set(r.precision_per_check)):
+        row, p = r.per_check.get(name), r.precision_per_check.get(name)
+        recall = (str(row.items), str(row.caught), f"{row.caught / row.items:.2f}") if row else ("0", "0", "-")
+        flagged = (str(p.flags), str(p.catching), f"{p.precision:.2f}") if p else ("0", "0", "-")
+        table.add_row(name, *recall, *flagged)
     out.print(table)
+    if unmatched:
+        for f in r.unmatched:
+            out.print(f"{f.book} | {f.case} | {f.check} | lines {f.lines} | {f.message}", highlight=False)
     out.print("flags per book: " + ", ".join(f"{k} {v}" for k, v in r.flags_per_book.items()), highlight=False)

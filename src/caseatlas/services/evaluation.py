@@ -76,6 +76,25 @@ class CheckCatch(Result):
     caught: int
 
 
+class CheckPrecision(Result):
+    """The flags of one check on the annotated books and how many of them catch an annotated item."""
+
+    flags: int
+    catching: int
+    precision: float
+
+
+class UnmatchedFlag(Result):
+    """A flag on an annotated book that catches no annotated item: to be read (the list is not
+    exhaustive, so it may be right)."""
+
+    book: str
+    case: str
+    check: str
+    lines: list[int]
+    message: str
+
+
 class CheckScores(Result):
     """Claim checks against annotated inconsistencies: recall, precision, per book and per check."""
 
@@ -86,8 +105,10 @@ class CheckScores(Result):
     precision: float
     books: dict[str, BookCatch]
     per_check: dict[str, CheckCatch]
+    precision_per_check: dict[str, CheckPrecision]
     flags_per_book: dict[str, int]
     missed: list[str]
+    unmatched: list[UnmatchedFlag]
 
 
 def _squash(text: str | None) -> str:
@@ -245,7 +266,8 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
     """Claim checks against annotated inconsistencies (shared/eval/README.md): a gold item is
     caught when a flag of its case (matched by line ranges) cites one of its lines (±1).
     Precision: flags on the annotated books that catch some item (the list is not exhaustive,
-    so an unmatched flag is not necessarily wrong). Per check type and per book; flag counts
+    so an unmatched flag is not necessarily wrong: they are listed, `unmatched`, to be read).
+    Recall per annotated check type, precision per flagged check type, per book; flag counts
     for every book in the library."""
     require(ctx, "library.read")
     claims_file = Path(claims_file)
@@ -260,6 +282,7 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
     caught: set[str] = set()
     useful: set[tuple[str, str]] = set()
     books: dict[str, dict] = {}
+    annotated_flags: list[tuple[str, CaseRecord, object]] = []  # (book, case, flag) of the annotated books
     for stem in sorted({i["case"].split("#")[0] for i in items if i.get("case")}):
         pred = by_stem.get(stem, [])
         gold_file = gold_dir / f"{stem}.json"
@@ -277,6 +300,7 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
                     caught.add(item["id"])
                     useful.add((pred[k].id, f.id))
         n_flags = sum(len(c.flags) for c in pred)
+        annotated_flags += [(stem, c, f) for c in pred for f in c.flags]
         books[stem] = {
             "items": len(mine),
             "caught": sum(i["id"] in caught for i in mine),
@@ -289,6 +313,17 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
         row = per_check.setdefault(i["check"], {"items": 0, "caught": 0})
         row["items"] += 1
         row["caught"] += i["id"] in caught
+    precision_per_check: dict[str, dict] = {}
+    unmatched = []
+    for stem, c, f in annotated_flags:
+        row = precision_per_check.setdefault(f.check, {"flags": 0, "catching": 0})
+        row["flags"] += 1
+        if (c.id, f.id) in useful:
+            row["catching"] += 1
+        else:
+            unmatched.append(UnmatchedFlag(book=stem, case=c.title, check=f.check, lines=f.lines, message=f.message))
+    for row in precision_per_check.values():
+        row["precision"] = round(row["catching"] / row["flags"], 4)
     flags_total = sum(b["flags"] for b in books.values())
     flags_useful = sum(b["flags_catching"] for b in books.values())
     counts = {stem: sum(len(c.flags) for c in cs) for stem, cs in sorted(by_stem.items())}
@@ -300,6 +335,8 @@ def eval_checks(ctx: Context, claims_file: str | Path, gold_dir: str | Path | No
         precision=round(flags_useful / flags_total, 4) if flags_total else 0.0,
         books=books,
         per_check=per_check,
+        precision_per_check=dict(sorted(precision_per_check.items())),
         flags_per_book=counts,
         missed=sorted(i["id"] for i in annotated if i["id"] not in caught),
+        unmatched=unmatched,
     )

@@ -152,37 +152,50 @@ class Analyzer:
         """The query as concepts, each a list of alternatives; an alternative is a tuple of
         tokens that must all occur. A concept is a query word or phrase with its synonyms,
         plus — for a compound word — its parts ("屋顶光伏" also matches 屋顶 … 光伏 said apart)."""
+        return [g for g, _ in self.concepts_of(query)]
+
+    def concepts_of(self, query: str) -> list[tuple[list[tuple[str, ...]], tuple[str, ...]]]:
+        """`expand`'s concepts, each with the query words it was read from."""
         text = self._join_known(self.normalize(query))
         # Query words are cut in precise mode (one token per concept: "余热回收", not also
         # "余热", "回收"); the index was cut in search mode, which also holds these words.
         words = self._words(text)
         phrases, longest = self._phrases
-        groups: list[list[tuple[str, ...]]] = []
+        out: list[tuple[list[tuple[str, ...]], tuple[str, ...]]] = []
         seen: set[str] = set()
         i = 0
         while i < len(words):
             # The longest vocabulary phrase starting here ("zero carbon factory", "shore
-            # power", 电动 公交): one concept, not its words one by one.
+            # power"): one concept, not its words one by one.
             n, term = 1, words[i]
             for m in range(min(longest, len(words) - i), 1, -1):
                 found = phrases.get(words[i : i + m])
                 if found is not None:
                     n, term = m, found
                     break
+            span = words[i : i + n]
             i += n
             if term in seen:
                 continue
             seen.add(term)
-            groups.append(self._group(term))
-        return [g for g in groups if g]
+            group = self._group(term)
+            if group:
+                out.append((group, span))
+        return out
+
+    def words(self, text: str) -> tuple[str, ...]:
+        """The query words of `text` as `expand` reads them (precise mode, lemmas)."""
+        return self._words(self._join_known(self.normalize(text)))
 
     @cached_property
     def _phrases(self) -> tuple[dict[tuple[str, ...], str], int]:
-        """Every vocabulary term of several words, by its words; and the most words one has."""
+        """Every English vocabulary term of several words, by its words; and the most words
+        one has. Chinese query words stay as cut: a word the vocabulary knows is one token
+        already, and joining others (二氧化碳 + 排放) would drop a case that says only one."""
         out: dict[tuple[str, ...], str] = {}
         for term in self.synonyms:
             said = self._words(term)
-            if len(said) > 1:
+            if len(said) > 1 and term.isascii():
                 out.setdefault(said, term)
         return out, max((len(k) for k in out), default=1)
 

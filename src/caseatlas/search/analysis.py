@@ -54,6 +54,9 @@ def lemmas(tokens: Iterable[str]) -> list[str]:
     return [lemma(t) for t in tokens]
 
 
+# A concept's index token is this prefix and the concept's number (no text says it).
+CONCEPT = "zzconcept"
+
 # Parts of a Chinese term found apart: at most this many tokens between one part and the
 # next (a search-mode cut puts a compound's sub-words before it: 新能源公交车 → 能源, 新能源,
 # 公交, 公交车; a filler word or two sits between the parts: 零碳 包装 工厂).
@@ -254,7 +257,19 @@ class Analyzer:
                 if spelled not in out:
                     out.append(spelled)
                 break
+        # An English phrase also matches a case that says each of its words' concepts, in
+        # any language and order ("electric bus": 公交车 … 纯电动), scored as one concept.
+        said = self._words(term)
+        if term.isascii() and len(said) > 1:
+            spelled = tuple(self.concepts.get((w,), ("",))[0] for w in said)
+            if all(spelled) and spelled not in out:
+                out.append(spelled)
         return out
+
+    def apart(self, alt: tuple[str, ...]) -> bool:
+        """An alternative that spells a term out in the concepts of its parts (a compound's,
+        an English phrase's words): scored as one concept, the mean of its parts."""
+        return alt in self._compound_alternatives or all(t.startswith(CONCEPT) for t in alt)
 
 
 def vocabulary_groups() -> list[list[str]]:
@@ -290,7 +305,7 @@ def analyzer() -> Analyzer:
             synonyms[t] = tuple(dict.fromkeys(synonyms.get(t, ()) + others))
     concepts: dict[tuple[str, ...], tuple[str, ...]] = {}
     for k, g in enumerate(keyed):
-        token = f"zzconcept{k}"
+        token = f"{CONCEPT}{k}"
         for term in g:
             said = probe._words(term)
             if said:

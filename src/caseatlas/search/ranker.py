@@ -110,7 +110,6 @@ def text_scores(
     times the IDF-weighted share of concepts the case covers — a case about all of 乳业,
     奶牛, 减碳 beats one that says 减碳 many times."""
     an = analyzer()
-    compound_alts = an.compound_alternatives()
     per_group = []
     for g in groups:
         concepts = an.concepts.get(g[0], ())
@@ -118,8 +117,9 @@ def text_scores(
         best = np.zeros(index.n, dtype=np.float32)
         for alt in alts:
             # Words said apart count as one concept: their mean, not their sum (a case that
-            # spells 光伏 … 储能 … 充电 out does not outscore one that says 光储充).
-            np.maximum(best, index.scores(alt) / (len(alt) if alt in compound_alts else 1), out=best)
+            # spells 光伏 … 储能 … 充电 out does not outscore one that says 光储充; nor one
+            # that says 公交车 … 纯电动 one that says "electric buses").
+            np.maximum(best, index.scores(alt) / (len(alt) if an.apart(alt) else 1), out=best)
         per_group.append(best)
     matrix = np.vstack(per_group)  # concepts × cases
     present = matrix > 0

@@ -171,3 +171,15 @@ def test_eval_search_reports_each_language(ctx, book, tmp_path):
     assert set(per["per_lang"]) == {"zh", "en"}
     assert per["per_lang"]["en"] == pytest.approx(per["per_query"]["b"], abs=1e-3)
     assert language({"query": "CATL"}) == "en" and language({"query": "CATL", "lang": "zh"}) == "zh"
+
+
+def test_auto_mode_ranks_an_english_query_by_the_text_leg(book):
+    """The dense leg ranks English queries poorly (docs/benchmarks.md, issue 26): with vectors,
+    `auto` fuses it for a query with Chinese in it and leaves an English one to the text leg;
+    asked for by name, the hybrid is still there."""
+    discovery.embed(book)
+    assert discovery.search(book, "电动公交", mode="auto")["mode"] == "hybrid"
+    english = discovery.search(book, "electric buses", mode="auto")
+    assert english["mode"] == "text"
+    assert [h["case_id"] for h in english["hits"]] == found(book, "electric buses")
+    assert discovery.search(book, "electric buses", mode="hybrid")["mode"] == "hybrid"

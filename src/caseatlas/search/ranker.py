@@ -11,6 +11,7 @@ it was tuned with come in a `Tuning` (default `TUNING`)."""
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ if TYPE_CHECKING:  # the arrays' types; their loaders (which read the store) are
 # Whether `mode="auto"` fuses the dense leg when vectors exist: decided by measuring the
 # hybrid against BM25 on the dev queries (docs/benchmarks.md).
 HYBRID_BY_DEFAULT = True
+# ... and for a query with no Chinese in it. Measured (issue 26, docs/benchmarks.md): e5-small
+# ranks English queries poorly (dense leg alone nDCG@10 0.51 on the dev queries in English,
+# 0.24 on the real documents' English queries, against 0.76 / 0.54 for Chinese ones), and
+# fusing it costs English queries what the bilingual concepts won in the text leg (dev 0.901
+# text → 0.879 hybrid; real documents 0.735 → 0.573), while Chinese queries keep the fusion
+# (dev 0.923 → 0.923; real 0.629 → 0.638). An English query in `auto` mode is the text leg.
+HYBRID_FOR_ENGLISH = False
+_CJK = re.compile(r"[\u3400-\u9fff]")
 # Queries of several words show the cases with all of them (issue 13); off only to measure.
 ALL_TERMS = True
 FILL_TO = 10  # one page: a case with fewer of the words stays when it ranks on it anyway
@@ -376,7 +385,11 @@ class Ranker:
             allowed = src.matching(every, parsed)
         vec = src.vectors() if mode != "text" else None
         use_dense = mode in ("hybrid", "semantic") or (
-            mode == "auto" and HYBRID_BY_DEFAULT and vec is not None and len(vec.case_keys) > 0
+            mode == "auto"
+            and HYBRID_BY_DEFAULT
+            and (HYBRID_FOR_ENGLISH or bool(_CJK.search(query)))
+            and vec is not None
+            and len(vec.case_keys) > 0
         )
         # A case found by meaning alone must stand out from a library of this size.
         floor = min_z(len(vec.case_keys), tuning) if use_dense and vec is not None else None

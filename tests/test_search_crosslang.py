@@ -121,6 +121,17 @@ def test_concepts_join_english_and_chinese_terms():
     assert an.expand("zero-carbon factories") == an.expand("zero carbon factory")
 
 
+def test_places_in_pinyin_are_the_gazetteers_names():
+    from caseatlas.search.ranker import places
+
+    an = analyzer()
+    (haiyan,) = an.expand("Haiyan")
+    assert ("海盐",) in haiyan  # a county: from the gazetteer, not from a list kept by hand
+    (songjiang,) = an.expand("松江")
+    assert ("songjiang",) in songjiang
+    assert places(an.expand("Qingdao")) == places(an.expand("青岛")) != []
+
+
 def test_a_chinese_term_said_with_words_between_its_parts_is_indexed_as_the_term():
     an = analyzer()
     wanted = set(an.concept_tokens("零碳工厂"))

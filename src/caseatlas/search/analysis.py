@@ -55,7 +55,8 @@ def lemmas(tokens: Iterable[str]) -> list[str]:
 
 
 # What an administrative division's name ends in (广西壮族自治区 → 广西, 海盐县 → 海盐), and
-# the shortest pinyin read as a place name (two syllables: "xian" is 西安 and also a word).
+# the fewest letters an English word needs to be read as a place's pinyin (a name has two
+# syllables or more; a short word — "an", "he", "bus" — is never a place).
 _DIVISION = re.compile(
     r"(?:[\u4e00-\u9fff]{1,3}族)*(?:自治区|特别行政区|自治州|自治县|自治旗|地区|新区|林区|矿区|省|市|区|县|盟|旗)$"
 )

@@ -130,6 +130,8 @@ def test_places_in_pinyin_are_the_gazetteers_names():
     (songjiang,) = an.expand("松江")
     assert ("songjiang",) in songjiang
     assert places(an.expand("Qingdao")) == places(an.expand("青岛")) != []
+    # An English word spelled like a place's pinyin stays the word (贵德 is "guide" in pinyin).
+    assert all(a[0].isascii() for a in an.expand("guide")[0])
 
 
 def test_a_chinese_term_said_with_words_between_its_parts_is_indexed_as_the_term():

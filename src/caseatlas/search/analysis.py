@@ -290,6 +290,7 @@ class Analyzer:
         by their toneless pinyin ("haiyan" → 海盐, 海晏), and each name's pinyin."""
         import csv
 
+        import simplemma
         from pypinyin import lazy_pinyin
 
         by_pinyin: dict[str, set[str]] = {}
@@ -300,7 +301,9 @@ class Analyzer:
                 if len(name) < 2:
                     continue
                 said = "".join(lazy_pinyin(name))
-                if said.isascii() and said.isalpha():
+                # A pinyin that is also an English word ("guide" 贵德, "mile" 弥勒, "yuan")
+                # is the word: a place that is also a word is in concepts.toml when it matters.
+                if said.isascii() and said.isalpha() and not simplemma.is_known(said, lang="en"):
                     by_pinyin.setdefault(said, set()).add(name)
                     pinyin_of[name] = said
         return {k: tuple(sorted(v)) for k, v in by_pinyin.items()}, pinyin_of

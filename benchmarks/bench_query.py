@@ -1,10 +1,11 @@
 """In-process cost of one search on the five corpus books (no HTTP): the 20 dev queries ×
 --repeat through `services.discovery.search`, text leg, after one warm-up query.
 
-    python benchmarks/bench_query.py [--repeat 5] [--db URL]
+    python benchmarks/bench_query.py [--repeat 5] [--db URL] [--queries FILE]
 
 Without --db a fresh SQLite library in a temp dir is filled with the five books; with --db
-the given (empty or already ingested) library is used.
+the given (empty or already ingested) library is used. --queries: another query file of the
+same format (eval/queries-en-dev.json: the dev queries in English).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--db")
+    ap.add_argument("--queries", type=Path, default=SHARED / "eval" / "queries-dev.json")
     args = ap.parse_args()
-    queries = [q["query"] for q in json.loads((SHARED / "eval" / "queries-dev.json").read_text(encoding="utf-8"))]
+    queries = [q["query"] for q in json.loads(args.queries.read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Context(open_library(args.db or str(Path(tmp) / "lib.db")), system_actor())
         library.ingest_paths(ctx, sorted((SHARED / "corpus").glob("*.txt")))

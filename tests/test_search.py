@@ -274,9 +274,9 @@ def test_parse_query_structure():
     assert q.exclude == ["治沙"] and q.phrases == ["零碳 园区"]
     assert q.fields == [("title", "啤酒"), ("organization", "美团")]
     assert q.words == ["光伏", "零碳 园区", "shore", "power"]
-    # "shore power" is one concept (a multi-word synonym), so it is not two required words.
+    # "shore power" is one concept (a multi-word synonym), so it is one required word, not two.
     assert any(("shore", "power") in g for g in q.groups)
-    assert len(q.terms) == 2  # 光伏, and the phrase's concepts
+    assert len(q.terms) == 3  # 光伏, the quoted phrase's concepts, shore power
 
 
 @needs_corpus

@@ -155,9 +155,17 @@ def coverage_cases(t: Tuning):
 
 def place_cases(t: Tuning):
     """place_boost, doubled: a case located in Qingdao that only touches on the topic (half
-    the score) does not outrank the case about the topic that names Qingdao."""
-    table = {1: {"青岛": 0.5, "alpha": 0.5}, 2: {"青岛": 1.0, "alpha": 1.0}}
-    return ArraySource(weights_index(with_fillers(table, 6)), regions={1: "青岛市"}), [("青岛 alpha", "text", {2: 1})]
+    the score) does not outrank the case about the topic that names Qingdao ("alpha").
+    Halved: a case located in Qingdao that says the topic nearly as strongly (0.8 of the
+    score) as one elsewhere that names Qingdao outranks it ("beta")."""
+    table = {
+        1: {"青岛": 0.5, "alpha": 0.5},
+        2: {"青岛": 1.0, "alpha": 1.0},
+        3: {"青岛": 0.8, "beta": 0.8},
+        4: {"青岛": 1.0, "beta": 1.0},
+    }
+    queries = [("青岛 alpha", "text", {2: 1}), ("青岛 beta", "text", {3: 1})]
+    return ArraySource(weights_index(with_fillers(table, 6)), regions={1: "青岛市", 3: "青岛市"}), queries
 
 
 def fusion_cases(t: Tuning):
@@ -285,7 +293,7 @@ def dev(tmp_path_factory):
 GUARDS = {
     "title_weight": {"zero": "title", "half": "dev", "double": "dev"},
     "coverage_floor": {"zero": "coverage", "half": "coverage", "double": "coverage"},
-    "place_boost": {"zero": "dev", "half": "dev", "double": "place"},
+    "place_boost": {"zero": "dev", "half": "place", "double": "place"},
     "passage_weight": {"zero": "dev", "half": "dev", "double": "dev"},
     "rrf_k": {"zero": "fusion", "half": "fusion", "double": "fusion"},
     "dense_weight": {"zero": "fusion", "half": "fusion", "double": "fusion"},

@@ -89,9 +89,15 @@ def eval_search(
     report = run(lambda: evaluation.eval_search(context(db), queries, gold, wanted))
     if as_json:
         return _dump(report)
-    table = Table("system", "nDCG@10", "Recall@10", "MRR", title=f"{report.queries} queries")
+    # Queries in several languages: nDCG@10 of each language beside the overall figures.
+    langs = sorted(report.languages) if len(report.languages) > 1 else []
+    title = f"{report.queries} queries" + (
+        " (" + ", ".join(f"{k} {report.languages[k]}" for k in langs) + ")" if langs else ""
+    )
+    table = Table("system", "nDCG@10", *(f"nDCG@10 {k}" for k in langs), "Recall@10", "MRR", title=title)
     for name, m in report.systems.items():
-        table.add_row(name, f"{m.ndcg:.3f}", f"{m.recall:.3f}", f"{m.mrr:.3f}")
+        by_lang = [f"{m.per_lang.get(k, 0.0):.3f}" for k in langs]
+        table.add_row(name, f"{m.ndcg:.3f}", *by_lang, f"{m.recall:.3f}", f"{m.mrr:.3f}")
     out.print(table)
 
 

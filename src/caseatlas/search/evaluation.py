@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from ..errors import CaseAtlasError
 from ..models import Filters
 from ..store import library
 from .engine import search
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _gold_ranges(gold_dir: Path) -> dict[str, list[tuple[int, int]]]:
@@ -72,12 +76,23 @@ def evaluate(
         systems[f"caseatlas-{mode}"] = _caseatlas(engine, key_of, mode)
     systems["bm25s-jieba"] = _bm25s(table, key_of)
     systems["fts5-trigram"] = _trigram(table, key_of)
-    report: dict = {"queries": len(queries), "systems": {}}
+    langs = [language(q) for q in queries]
+    report: dict = {"queries": len(queries), "languages": dict(Counter(langs)), "systems": {}}
     for name, run in systems.items():
         per = [metrics(run(q["query"]), q["relevant"]) for q in queries]
         report["systems"][name] = {m: round(sum(p[m] for p in per) / len(per), 4) for m in per[0]}
         report["systems"][name]["per_query"] = {q["id"]: round(p["ndcg@10"], 3) for q, p in zip(queries, per)}
+        by_lang: dict[str, list[float]] = {}
+        for lang, p in zip(langs, per):
+            by_lang.setdefault(lang, []).append(p["ndcg@10"])
+        report["systems"][name]["per_lang"] = {k: round(sum(v) / len(v), 4) for k, v in sorted(by_lang.items())}
     return report
+
+
+def language(query: dict) -> str:
+    """A query's language: its "lang" field; else "zh" when it has Chinese characters, "en"
+    when not (a file of queries written in both languages, some without the field)."""
+    return query.get("lang") or ("zh" if _CJK.search(query["query"]) else "en")
 
 
 def _caseatlas(engine: Engine, key_of: dict[int, str], mode: str) -> Callable[[str], list[str]]:

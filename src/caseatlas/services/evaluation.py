@@ -57,10 +57,12 @@ class SystemScores(Result):
     recall: float = Field(alias="recall@10")
     mrr: float
     per_query: dict[str, float] = Field(description="nDCG@10 of each query")
+    per_lang: dict[str, float] = Field(default_factory=dict, description="nDCG@10 over the queries of each language")
 
 
 class SearchScores(Result):
     queries: int
+    languages: dict[str, int] = Field(default_factory=dict, description="how many queries of each language")
     systems: dict[str, SystemScores]
 
 

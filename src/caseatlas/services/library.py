@@ -40,7 +40,7 @@ MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes r
 
 # Bump when reading, segmentation, extraction or indexing changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "18"  # 18: a case's tables are stored with it (case_tables)
+PIPELINE = "19"  # 19: search indexes English lemmas and the bilingual concepts (concepts.toml)
 MAX_PAGE_SIZE = 100
 
 

@@ -304,3 +304,22 @@ def test_uploaded_book_source_is_not_a_dangling_path(ctx, engine, sample_file, t
     assert [c.text for c in sent_book] == [c.text for c in disk_book]
     with engine.connect() as conn:
         assert len({r.sha256 for r in conn.execute(text("SELECT sha256 FROM collections"))}) == 1
+
+
+def test_an_edited_word_list_changes_the_pipeline_version(tmp_path):
+    """The version stored with a book includes a digest of the data files that decide what ingest
+    derives, so editing a vocabulary re-derives stored books; files ingest never reads do not."""
+    import shutil
+    from importlib import resources
+
+    from caseatlas.services import library
+
+    data = tmp_path / "data"
+    shutil.copytree(str(resources.files("caseatlas") / "data"), data)
+    before = library.data_digest(data)
+    assert library.PIPELINE.endswith("." + library.data_digest()) and len(library.PIPELINE) <= 32
+    (data / "mail" / "decision.zh.txt").write_text("改了", encoding="utf-8")
+    assert library.data_digest(data) == before
+    synonyms = data / "search" / "synonyms.toml"
+    synonyms.write_text(synonyms.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert library.data_digest(data) != before

@@ -12,6 +12,7 @@ next, from here, so a failure anywhere leaves the library as it was."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from importlib import resources
@@ -38,9 +39,29 @@ from .rules import CollectionView
 
 MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes request bodies by it)
 
-# Bump when reading, segmentation, extraction or indexing changes what a file produces:
+# Bump when reading, segmentation, extraction or indexing code changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE = "19"  # 19: search indexes English lemmas and the bilingual concepts (concepts.toml)
+PIPELINE_CODE = "20"  # 20: cases as boxes, list items, title lines, thematic paragraphs; field titles
+# The data files whose words decide what ingest derives — search vocabulary (concept tokens are
+# numbered by position), taxonomy, reference ranges of the checks, known organizations. Their
+# digest is part of the version, so an edited word list re-derives stored books on the next
+# ingest without anyone having to remember a bump. (Mail templates and the sample are not read
+# by ingest.)
+DERIVING_DATA = ("search", "taxonomy", "checks", "organizations")
+
+
+def data_digest(root: Path | None = None) -> str:
+    """First 8 hex digits of the sha256 over the deriving data files (names and bytes, sorted)."""
+    base = Path(root) if root is not None else Path(str(resources.files("caseatlas") / "data"))
+    h = hashlib.sha256()
+    for sub in DERIVING_DATA:
+        for f in sorted((base / sub).rglob("*")):
+            if f.is_file() and not f.name.startswith("."):
+                h.update(f.relative_to(base).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:8]
+
+
+PIPELINE = f"{PIPELINE_CODE}.{data_digest()}"  # fits collections.pipeline (String(32))
 MAX_PAGE_SIZE = 100
 
 

@@ -29,8 +29,12 @@ _PRE = (
 # 余/多 after the unit qualify the number only where no word goes on: "9兆瓦余热" is waste heat,
 # "100吨多晶硅" polysilicon ("300余吨", "十余万" put it before the unit or multiplier).
 _POST = r"(?P<post>以上|左右|余(?![\u4e00-\u9fff])|多(?![\u4e00-\u9fff])|之多|上下)?"
-# A currency written before the number (English books): "RMB 96 million", "US$ 2.5 bn".
-_CURRENCY = r"(?P<cur>RMB|CNY|USD|US\$|EUR|€|¥)?"
+# A currency written before the number (English books): "RMB 96 million", "US$ 2.5 bn", "AUD $500,000",
+# "£304", "$12 million" (a bare dollar sign is the US dollar).
+_CURRENCY = (
+    r"(?P<cur>RMB|CNY|USD\s*\$?|US\$|EUR|€|¥|£|GBP|HKD\s*\$?|HK\$|AUD\s*\$?|A\$|CAD\s*\$?|C\$|SGD\s*\$?|S\$|"
+    r"NZD\s*\$?|NZ\$|MYR|INR|KRW|CHF|SEK|NOK|DKK|\$)?"
+)
 _SEP = r"\s*(?:~|～|〜|-|—|–|至|到)\s*"
 
 QUANTITY = re.compile(
@@ -125,6 +129,8 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
     # "百万吨级", "10万吨级码头", "兆瓦级": a class of size, not a measured amount.
     if text.startswith("级", m.end()):
         return None
+    if (m.group("cur") or "").strip() == "$" and text[m.end("n1") : m.end("n1") + 1] in ("^", "\\", "{", "$"):
+        return None  # "$2^{\circ}$": TeX math, not dollars
     u1, u2 = m.group("u1"), m.group("u2")
     m1, m2 = m.group("m1"), m.group("m2")
     n2 = parse_number(m.group("n2")) if m.group("n2") else None

@@ -25,6 +25,8 @@ from difflib import SequenceMatcher
 
 from ..models import Case, Section
 from ..text.sentences import CJK_SENTENCE_END
+from .fields import FIELD_LINES, ORG_LABEL, TITLE_LABEL, field_of, is_code, known_field
+from .items import find_items
 from .lines import NUMBERING, PROSE_END, LineInfo, side_tab_labels
 from .toc import Toc, chapter_name, is_back_word, is_front_word
 
@@ -66,9 +68,17 @@ def _continues(body: str) -> bool:
     return body.startswith(_CONTINUATION) or body.count("）") + body.count(")") > body.count("（") + body.count("(")
 
 
+def has_words(text: str) -> bool:
+    """A line with a letter, a digit or a character in it: a rule ("---", "***") or a row of
+    marks is layout, never a heading or a title."""
+    return any(ch.isalnum() for ch in text)
+
+
 def _is_heading_candidate(x: LineInfo) -> bool:
     if x.blank or x.noise or x.numbering or _continues(x.body) or "\t" in x.line.raw.strip():
         return False  # (a tab-separated line is a table row, however often it recurs)
+    if not has_words(x.body):
+        return False
     if x.label:
         return True
     return (
@@ -175,7 +185,7 @@ def anchors_from_numbering(infos: list[LineInfo], start: int, end: int) -> list[
 
 def _titleish(x: LineInfo, keys: Counter[str]) -> bool:
     body = x.body
-    if x.key in keys or x.numbering or len(body) > TITLE_MAX or x.ends_sentence:
+    if x.key in keys or x.numbering or len(body) > TITLE_MAX or x.ends_sentence or not has_words(body):
         return False
     if (x.marker and x.marker in _BULLETS) or x.line.text.startswith(("- ", "* ", "+ ")):
         return False
@@ -360,7 +370,7 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
         anchors = anchors_from_numbering(infos, body_start, body_end)
         section_mode = "numbering"
     if not anchors:
-        return []
+        return _cases_from_items(infos, body_start, toc)
     chapter_names = {squash(c) for c in (toc.chapters if toc else [])}
     drafts: list[_Draft] = []
     lower = body_start
@@ -387,6 +397,50 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     section_keys = Counter({k: c for k, c in keys.items() if spread[k] >= 2})
     cases = [_build(infos, k + 1, d, section_keys, section_mode) for k, d in enumerate(drafts)]
     _apply_toc_orgs(cases, toc)
+    return cases
+
+
+def _cases_from_items(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[Case]:
+    """No heading recurs in every case and no numbering restarts: cases are title lines of one
+    style or paragraphs under thematic headings (`items.py`)."""
+    items = find_items(infos, body_start, len(infos))
+    if not items:
+        return []
+    back = _back_matter_start(infos, items[-1].start + 1, toc)
+    cases = []
+    for seq, item in enumerate(items, 1):
+        end = _trim_end(infos, item.start, min(item.end, back - 1), set())
+        d = _Draft(anchor=item.start, block=[], start=item.start, end=end, chapter=item.chapter)
+        title, org = _fields(infos, d)
+        heads = [
+            i
+            for i in range(item.start + 1, end + 1)
+            if not infos[i].blank and not infos[i].noise and (infos[i].md_level or infos[i].bold)
+        ]
+        sections = [
+            Section(
+                heading=infos[i].heading_text,
+                start_line=infos[i].no,
+                end_line=infos[_trim_end(infos, i, (heads[k + 1] - 1) if k + 1 < len(heads) else end, set())].no,
+            )
+            for k, i in enumerate(heads)
+        ]
+        text = "\n".join(
+            infos[i].line.text for i in range(item.start, end + 1) if not infos[i].blank and not infos[i].noise
+        )
+        cases.append(
+            Case(
+                seq=seq,
+                title=(title if item.heading and title and is_code(item.title) else item.title),
+                organization=item.organization or org,
+                chapter=item.chapter,
+                start_line=infos[item.start].no,
+                end_line=infos[end].no,
+                page=infos[item.start].line.page,
+                sections=sections,
+                text=text,
+            )
+        )
     return cases
 
 
@@ -466,22 +520,37 @@ def _apply_toc_orgs(cases: list[Case], toc: Toc | None) -> None:
                     break
 
 
-# A field naming who carried the case out: 申报单位, 实施单位, 单位名称, 企业名称, 申报主体 …
-_ORG_LABEL = re.compile(
-    r"^(申报|实施|建设|牵头|案例|项目|报送|完成|承担|主办)?(单位|机构|企业|主体|公司)(名称)?$"
-    r"|^(organi[sz]ation|company|implementer)$",
-    re.IGNORECASE,
-)
-
-
-def _org_field(infos: list[LineInfo], d: _Draft) -> str | None:
-    """The organization a field line between the title and the first heading names."""
-    for i in range(d.start, min(d.anchor + 1, d.end + 1)):
+def _fields(infos: list[LineInfo], d: _Draft) -> tuple[str | None, str | None]:
+    """The case's title and organization as its leading field block gives them (项目名称：…,
+    实施主体：…, Organization: …), wherever in the block they stand: above the first heading,
+    after it, or as rows of a table sheet. The block is the head of the case up to its first
+    running text that is not a field's."""
+    title = org = None
+    seen = 0
+    i = d.start
+    while i <= d.end and seen < FIELD_LINES:
         x = infos[i]
-        if x.label and not x.lone_label and _ORG_LABEL.match(x.label):
-            value = re.split(r"[：:】]", x.body, maxsplit=1)[1].strip().rstrip("。；;")
-            return value or None
-    return None
+        i += 1
+        if x.blank or x.noise:
+            continue
+        seen += 1
+        got = field_of(x)
+        if got is None:
+            if _is_prose(x) and i - 1 > d.anchor:
+                break  # the case's text has begun
+            continue
+        label, value = got
+        if not value:  # "项目名称" over its value (a table read one cell per line)
+            k = i
+            while k <= d.end and (infos[k].blank or infos[k].noise):
+                k += 1
+            value = infos[k].body.strip() if k <= d.end and field_of(infos[k]) is None else ""
+        if value and len(value) <= TITLE_MAX * 2:
+            if title is None and TITLE_LABEL.match(label):
+                title = value
+            elif org is None and ORG_LABEL.match(label):
+                org = value
+    return title, org
 
 
 _CASE_NUMBER = re.compile(r"^(?:case(?:\s+study)?|案例)\s*[\d一二三四五六七八九十]+\s*[:：.、]\s*(?=\S)", re.IGNORECASE)
@@ -501,12 +570,23 @@ def _org_text(infos: list[LineInfo], i: int) -> str:
     """An organization line without its field name ("Organization: Northgate…" → "Northgate…")."""
     text = infos[i].heading_text.rstrip("；;、，, ")
     m = re.match(r"^\s*([^：:]{2,14}?)\s*[：:]\s*(\S.*)$", text)
-    return m.group(2).strip() if m and _ORG_LABEL.match(m.group(1).strip()) else text
+    return m.group(2).strip() if m and ORG_LABEL.match(m.group(1).strip()) else text
 
 
 def _build(infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode: str) -> Case:
-    title = "".join(_join_title(_title_text(infos, i) for i in d.title_lines)) or f"案例 {seq}"
-    org = "；".join(_org_text(infos, i) for i in d.org_lines) or _org_field(infos, d)
+    printed = "".join(_join_title(_title_text(infos, i) for i in d.title_lines))
+    field_title, field_org = _fields(infos, d)
+    if any(known_field(infos[i]) for i in d.title_lines):
+        printed = ""  # a field line ("案例编号：…") above the first heading is not the title
+    title = (field_title if is_code(printed) and field_title else printed) or f"案例 {seq}"
+    org = (
+        "；".join(
+            _org_text(infos, i)
+            for i in d.org_lines
+            if field_of(infos[i]) is None or ORG_LABEL.match(field_of(infos[i])[0])
+        )
+        or field_org
+    )
     sections = _sections(infos, d, keys, mode)
     text = "\n".join(infos[i].line.text for i in range(d.start, d.end + 1) if not infos[i].blank and not infos[i].noise)
     page = infos[d.start].line.page

@@ -1,0 +1,287 @@
+"""Cases in books whose cases share no section headings: a case is a title line, or a paragraph.
+
+When no heading recurs in every case and no 一、 numbering starts again (`cases.py`), a reader
+still sees the cases of
+- a feature or report whose cases are headings of one style ("## 1. Copenhagen", Word's Heading
+  2, a line all in bold), numbered items ("1. …", "案例三 …", "Case 3: …") or paragraphs opening
+  with their title in bold ("**1. Copenhagen** The city…", "**案例：…**…"): the lines of one style
+  that each have running text under them, apart from front and back matter ("Introduction",
+  "About this report", 前言 …) and a lead before the first of them;
+- a feature whose cases are paragraphs under thematic headings ("## Clean transport", then "In
+  Oslo, the city…", "London in Britain, for its part, …"): when most of the headings hold two
+  or more paragraphs that each open with a named city or organization, those paragraphs are the
+  cases (a paragraph that names no one continues the case before it) and the headings their
+  chapters.
+Of several heading styles, the outermost one with two or more members is taken, unless every
+member holds two or more of a deeper style (then they are chapters of those); a style whose
+members count up (1, 2, 3 … or 案例一、二 …) is preferred to one that does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text.sentences import FULL_STOP
+from .lines import PROSE_END, LineInfo
+from .toc import is_back_word, is_front_word
+
+TITLE_LIMIT = 120  # characters: an English case title is longer than a Chinese one
+MIN_PARAGRAPH = 40  # characters of running text a case paragraph has at least
+_CN_DIGITS = "〇一二三四五六七八九十"
+# A title's number as printed: "01: …", "1. …", "3) …", "Case 3: …", "Case Study 3 – …", "案例三 …", "案例3：…"
+_NUMBERED = re.compile(
+    rf"^(?:(?P<word>case(?:\s+study)?|example|project|no\.?|案例|项目|实践)\s*)?"
+    rf"(?P<n>\d{{1,3}}|[{_CN_DIGITS}]{{1,3}})(?:\s*[:：.．、)）]|\s+[-–—]\s|(?(word)\s|(?!)))",
+    re.IGNORECASE,
+)
+_FRONT_EN = re.compile(
+    r"^(introduction|foreword|preface|executive summary|summary|overview|abstract|methodology|methods?|"
+    r"about (this|the) (report|feature|guide|study|publication|series|collection|book)|contents|"
+    r"table of contents|key (findings|takeaways|messages)|editor'?s note|acknowledge?ments?|"
+    r"how (we|to) (use|read|chose|selected)\b.*)\s*:?$",
+    re.IGNORECASE,
+)
+_IMAGE = re.compile(r"^!\[")  # a Markdown image with its caption: "![alt](path)**caption** © …"
+
+
+@dataclass(slots=True)
+class Item:
+    start: int  # index of the case's first line (its title line, or its paragraph)
+    end: int  # index of its last line
+    title: str
+    organization: str | None = None
+    chapter: str | None = None
+    heading: bool = True  # opened by a printed title line (else a paragraph under a thematic heading)
+
+
+def is_front_matter(text: str) -> bool:
+    """Front matter by its heading: 前言, 引言 …, "Introduction", "About this report", "Contents"."""
+    t = text.strip().rstrip("：:")
+    return is_front_word(t) or bool(_FRONT_EN.match(t))
+
+
+def number_of(text: str) -> int | None:
+    """The number a title is printed with ("01: Empower…" → 1, "案例三 …" → 3), else None."""
+    m = _NUMBERED.match(text.strip())
+    if not m:
+        return None
+    n = m.group("n")
+    if n.isdigit():
+        return int(n)
+    from .lines import cn_to_int
+
+    return cn_to_int(n) or None
+
+
+def _style(x: LineInfo) -> tuple[tuple, str] | None:
+    """(style, title text) of a line that could open a case: a heading, a line in bold, a bold
+    run-in title, a numbered item."""
+    if x.blank or x.noise or "\t" in x.line.raw.strip() or x.line.text.lstrip().startswith((">", "|")):
+        return None
+    if x.lead:
+        style, text = ("lead",), x.lead
+    elif x.md_level:
+        style, text = ("md", x.md_level), x.heading_text
+    elif x.bold:
+        style, text = ("bold",), x.heading_text
+    elif x.numbering in ("cn", "arabic") or number_of(x.body) is not None:
+        style, text = ("num", x.numbering), x.body
+        if text.endswith(PROSE_END) or len(text) > TITLE_LIMIT:
+            return None  # a numbered sentence is a list item, not a title
+    else:
+        return None
+    text = text.strip().rstrip("*").strip()
+    if not any(ch.isalnum() for ch in text) or _IMAGE.match(text) or len(text) > TITLE_LIMIT:
+        return None
+    if style[0] != "lead" and text.endswith(tuple("。；;，,")):
+        return None
+    return style, text
+
+
+def _is_text(x: LineInfo) -> bool:
+    """Running text: a sentence ends on the line, or it is longer than a title."""
+    if x.blank or x.noise or "\t" in x.line.raw.strip():
+        return False
+    return len(x.body) >= MIN_PARAGRAPH or x.body.endswith(tuple(FULL_STOP + "."))
+
+
+def _counts_up(numbers: list[int | None]) -> bool:
+    """1, 2, 3 … (maybe from 1 again in a new chapter)."""
+    if len(numbers) < 2 or any(n is None for n in numbers) or numbers[0] != 1:
+        return False
+    return all(b in (a + 1, 1) for a, b in zip(numbers, numbers[1:]))
+
+
+def find_items(infos: list[LineInfo], start: int, end: int) -> list[Item]:
+    found: dict[tuple, list[tuple[int, str]]] = {}
+    for i in range(start, end):
+        got = _style(infos[i])
+        if got:
+            found.setdefault(got[0], []).append((i, got[1]))
+    groups: dict[tuple, list[tuple[int, str]]] = {}
+    for style, members in found.items():
+        kept = [(i, t) for i, t in members if not is_front_matter(t) and not is_back_word(t)]
+        with_text = [k for k, (i, _) in enumerate(kept) if _text_after(infos, i, _next(kept, k, end))]
+        if len(kept) >= 2 and len(with_text) >= 2:
+            groups[style] = kept
+    if not groups:
+        return []
+    numbered = [s for s, m in groups.items() if _counts_up([number_of(t) for _, t in m])]
+    if numbered:
+        style = max(numbered, key=lambda s: len(groups[s]))
+    else:
+        style = min(groups, key=_rank)
+        while True:  # members that each hold two or more of a deeper style are chapters
+            deeper = [s for s in groups if _rank(s) > _rank(style) and _nested(groups[style], groups[s], end) >= 2]
+            if not deeper:
+                break
+            style = min(deeper, key=_rank)
+    members = groups[style]
+    outer = sorted(
+        (i, t) for s, m in groups.items() if _rank(s) < _rank(style) and s[0] != "num" for i, t in m
+    )  # chapters: headings of an outer style
+    items = _thematic(infos, members, outer, end)
+    if items:
+        return items
+    items = []
+    for k, (i, title) in enumerate(members):
+        stop = _next(members, k, end)
+        stop = min([stop] + [j for j, _ in outer if i < j < stop])
+        items.append(Item(start=i, end=stop - 1, title=title, chapter=_chapter(outer, i)))
+    return items
+
+
+def _rank(style: tuple) -> float:
+    """Outermost first: Markdown/Word heading levels, then a bold line, a bold run-in title, a
+    numbered item."""
+    return {"md": 0.0, "bold": 7.0, "lead": 8.0, "num": 9.0}[style[0]] + (style[1] if style[0] == "md" else 0)
+
+
+def _next(members: list[tuple[int, str]], k: int, end: int) -> int:
+    return members[k + 1][0] if k + 1 < len(members) else end
+
+
+def _text_after(infos: list[LineInfo], i: int, stop: int) -> bool:
+    return (bool(infos[i].lead) and _is_text(infos[i])) or any(_is_text(infos[j]) for j in range(i + 1, stop))
+
+
+def _nested(outer: list[tuple[int, str]], inner: list[tuple[int, str]], end: int) -> float:
+    """How many inner members each outer member holds, at least (0 when one holds none)."""
+    counts = []
+    for k, (i, _) in enumerate(outer):
+        stop = _next(outer, k, end)
+        counts.append(sum(i < j < stop for j, _ in inner))
+    return min(counts) if counts else 0
+
+
+def _chapter(outer: list[tuple[int, str]], i: int) -> str | None:
+    before = [t for j, t in outer if j < i]
+    return before[-1] if before else None
+
+
+# Who a paragraph is about, as an English feature introduces a city or an organization in its
+# first sentences: "The city of Cambridge …", "The city-state of Singapore …", "Hamburg in Germany
+# is one example", "learn from Boston in the United States", "In Australia, Melbourne pioneered …",
+# "In Oslo, Norway, where …"; else a paragraph that opens with a name ("Barcelona's low-emissions
+# zone …", "Copenhagen has …"); else "In the United States, …". Chinese: "深圳市…", "在杭州市，…",
+# "某某集团有限公司…".
+_NAME = r"[A-Z][\w’'.-]*(?:\s+(?:of|de|del|la|am|upon|[A-Z][\w’'.-]*))*"
+_OF = re.compile(
+    rf"\b(?:city|cities|city-state|town|municipality|capital|coastal city|port city|government|council|region|"
+    rf"province|district)\s+of\s+(?P<n>{_NAME})"
+)
+_IN = re.compile(rf"(?P<n>{_NAME})\s+in\s+(?:the\s+)?[A-Z]")
+_IN_AB = re.compile(rf"\bIn\s+(?:the\s+)?(?P<a>{_NAME}),\s+(?P<b>{_NAME})(?P<after>,|\s+[a-z])")
+_OPENS = re.compile(
+    rf"^(?P<n>{_NAME})(?=\s*(?:,|’s|'s|\s+(?:has|have|is|was|were|will|had|pioneered|launched|set|created|"
+    rf"introduced|built|became|aims|plans|announced|adopted|started|began)\b))"
+)
+_IN_A = re.compile(rf"(?:^|(?<=[.!?]\s))In\s+(?:the\s+)?(?P<n>{_NAME}),")
+_EN_SENTENCE = re.compile(r"(?<=[a-z0-9)\]”’\"])[.!?]\s+(?=[A-Z\[‘“\"])")
+SUBJECT_SENTENCES = 3  # a paragraph introduces who it is about within its first sentences
+_NOT_NAMES = {
+    w.lower()
+    for w in (
+        "The This That These Those It Its In At On By For With As Many Most Some Several Other Others Such One "
+        "Another A An However Also Since Over Across Today Cities City Our We They He She There Here When While "
+        "Although If After Before During Under Between Among Compared According Additionally Meanwhile Still Yet "
+        "Previously Similarly Likewise Instead Besides Moreover Furthermore Finally First Second Third Last Next "
+        "Globally Overall Together Each Every Both All Almost Nearly About Around Only Even Just Now Then Thus "
+        "To From Governments Residents People Households Buildings Transport Transportation Officials Experts Studies "
+        "Mr Mrs Ms Dr January February March April May June July August September October November December"
+    ).split()
+}
+_ZH_SUBJECT = re.compile(
+    r"^(?:在|由)?(?P<name>[\u4e00-\u9fff（）()]{2,20}?(?:省|市|县|区|州|镇|乡|村|街道|社区|公司|集团|政府|银行|大学|"
+    r"学院|医院|园区|开发区|新区|管委会|委员会|局|中心))(?=[\u4e00-\u9fff，,、])"
+)
+
+
+def _name(text: str | None) -> str | None:
+    if not text:
+        return None
+    name = text.strip(" .")
+    words = name.split()
+    return name if words and words[0].lower() not in _NOT_NAMES else None
+
+
+def subject(text: str) -> str | None:
+    """The city or organization a paragraph is about, when it names one in its first sentences."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text.strip()).replace("**", "")  # a link's words, not its address
+    m = _ZH_SUBJECT.match(text)
+    if m:
+        return m.group("name")
+    head = ". ".join(_EN_SENTENCE.split(text)[:SUBJECT_SENTENCES])
+    found = []
+    for rx in (_OF, _IN):
+        found += [(m.start(), _name(m.group("n"))) for m in rx.finditer(head)]
+    for m in _IN_AB.finditer(head):
+        found.append((m.start(), _name(m.group("b") if m.group("after") != "," else m.group("a"))))
+    found = sorted((at, n) for at, n in found if n)
+    if found:
+        return found[0][1]
+    m = _OPENS.match(text)
+    if m and _name(m.group("n")):
+        return _name(m.group("n"))
+    m = _IN_A.search(head)
+    return _name(m.group("n")) if m else None
+
+
+def _plain_paragraph(x: LineInfo) -> bool:
+    """Running text as its own block: not a heading, a quote, an image or a page's markup."""
+    return _is_text(x) and not x.md_level and not x.line.text.lstrip().startswith((">", "<", "!["))
+
+
+def _thematic(
+    infos: list[LineInfo], members: list[tuple[int, str]], outer: list[tuple[int, str]], end: int
+) -> list[Item]:
+    """Paragraphs under thematic headings, each opening with a named city or organization."""
+    per_member: list[list[tuple[int, str]]] = []
+    for k, (i, _) in enumerate(members):
+        stop = _next(members, k, end)
+        opened = [(j, subject(infos[j].body)) for j in range(i + 1, stop) if _plain_paragraph(infos[j])]
+        named_here = []
+        for j, name in opened:
+            if name and (not named_here or named_here[-1][1] != name):  # the same name again continues
+                named_here.append((j, name))
+        per_member.append(named_here)
+    named = sum(len({s for _, s in found}) >= 2 for found in per_member)
+    if 2 * named < len(members):
+        return []
+    items: list[Item] = []
+    for k, (i, heading) in enumerate(members):
+        stop = _next(members, k, end)
+        stop = min([stop] + [j for j, _ in outer if i < j < stop])
+        found = [(j, s) for j, s in per_member[k] if j < stop]
+        for n, (j, name) in enumerate(found):
+            last = j  # the paragraph and those after it that name no one else, up to a quote or a heading
+            limit = found[n + 1][0] if n + 1 < len(found) else stop
+            for k2 in range(j + 1, limit):
+                if infos[k2].blank or infos[k2].noise:
+                    continue
+                if not _plain_paragraph(infos[k2]):
+                    break
+                last = k2
+            items.append(Item(start=j, end=last, title=name, chapter=heading, heading=False))
+    return items

@@ -20,6 +20,7 @@ members count up (1, 2, 3 … or 案例一、二 …) is preferred to one that d
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ..text.sentences import FULL_STOP
@@ -42,6 +43,13 @@ _FRONT_EN = re.compile(
     r"how (we|to) (use|read|chose|selected)\b.*)\s*:?$",
     re.IGNORECASE,
 )
+# A case or a box named by its label: "专栏1：…", "专栏：…", "案例三：…", "Case 3: …", "Box 2. …"
+_LABELLED = re.compile(
+    rf"^(?P<word>专栏|典型案例|示范案例|案例|box|case(?:\s+study)?|example|sidebar)\s*(?P<n>\d{{1,3}}|[{_CN_DIGITS}]{{1,3}})?"
+    rf"\s*(?:[:：.．、]\s*|(?(n)\s+|(?!)))(?=\S)",
+    re.IGNORECASE,
+)
+_BOX_WORDS = ("专栏", "box", "sidebar")  # a box stands beside the running text, which goes on after it
 _IMAGE = re.compile(r"^!\[")  # a Markdown image with its caption: "![alt](path)**caption** © …"
 
 
@@ -79,6 +87,10 @@ def _style(x: LineInfo) -> tuple[tuple, str] | None:
     run-in title, a numbered item."""
     if x.blank or x.noise or "\t" in x.line.raw.strip() or x.line.text.lstrip().startswith((">", "|")):
         return None
+    m = _LABELLED.match(x.lead or x.heading_text)
+    if m and len(x.lead or x.heading_text) <= TITLE_LIMIT and not (x.lead or x.heading_text).endswith(PROSE_END):
+        word = m.group("word").lower()
+        return ("label", "box" if word in _BOX_WORDS else "case"), (x.lead or x.heading_text).strip().strip("*")
     if x.lead:
         style, text = ("lead",), x.lead
     elif x.md_level:
@@ -113,6 +125,21 @@ def _counts_up(numbers: list[int | None]) -> bool:
     return all(b in (a + 1, 1) for a, b in zip(numbers, numbers[1:]))
 
 
+def find_boxes(infos: list[LineInfo], start: int, end: int) -> list[Item]:
+    """Boxes a running document sets beside its text ("专栏1：…", "专栏：…", "Box 2: …"), when it
+    has two or more with different titles: they are its cases, whatever else recurs in it (a box
+    that every case repeats, "专栏：专家点评", is a section of those cases instead)."""
+    members = []
+    for i in range(start, end):
+        got = _style(infos[i])
+        if got and got[0] == ("label", "box"):
+            members.append((i, got[1]))
+    titles = Counter(_LABELLED.sub("", t) for _, t in members)
+    if len(members) < 2 or max(titles.values()) > 1:
+        return []
+    return _labelled(infos, members, True, start, end)
+
+
 def find_items(infos: list[LineInfo], start: int, end: int) -> list[Item]:
     found: dict[tuple, list[tuple[int, str]]] = {}
     for i in range(start, end):
@@ -127,6 +154,10 @@ def find_items(infos: list[LineInfo], start: int, end: int) -> list[Item]:
             groups[style] = kept
     if not groups:
         return []
+    labelled = [s for s in groups if s[0] == "label"]
+    if labelled:  # cases or boxes named as such
+        style = max(labelled, key=lambda s: len(groups[s]))
+        return _labelled(infos, groups[style], style[1] == "box", start, end)
     numbered = [s for s, m in groups.items() if _counts_up([number_of(t) for _, t in m])]
     if numbered:
         style = max(numbered, key=lambda s: len(groups[s]))
@@ -152,10 +183,100 @@ def find_items(infos: list[LineInfo], start: int, end: int) -> list[Item]:
     return items
 
 
+def _labelled(infos: list[LineInfo], members: list[tuple[int, str]], boxes: bool, start: int, end: int) -> list[Item]:
+    """Cases named by a label ("案例三：…", "Case 3: …") run to the next one; a box ("专栏1：…", "Box 2:
+    …") holds its paragraphs while they open as its first one does (a field "宁东基地：…", an
+    ordinal "一是…", a lead sentence, plain text) and ends at a heading or at a paragraph that opens
+    otherwise: the running text resumes there. The chapter is the nearest heading above."""
+    heads = [i for i in range(start, end) if _is_chapter_heading(infos[i])]
+    items = []
+    for k, (i, title) in enumerate(members):
+        stop = _next(members, k, end)
+        last = i
+        if boxes:
+            kind = None
+            for j in _paragraph_starts(infos, i + 1, stop):
+                if _is_chapter_heading(infos[j]) or infos[j].md_level or infos[j].bold or _numbered_heading(infos[j]):
+                    break
+                opening = _opening(infos, j)
+                if kind is None:
+                    kind = opening
+                elif opening != kind:
+                    break
+                last = _paragraph_end(infos, j, stop)
+        else:
+            last = max([i] + [j for j in range(i + 1, stop) if not infos[j].blank and not infos[j].noise])
+            later = [h for h in heads if i < h <= last]
+            if later:
+                last = max([i] + [j for j in range(i + 1, later[0]) if not infos[j].blank and not infos[j].noise])
+        above = [h for h in heads if h < i]
+        chapter = infos[above[-1]].heading_text if above else None
+        items.append(Item(start=i, end=last, title=title, chapter=chapter))
+    return items
+
+
+def _is_chapter_heading(x: LineInfo) -> bool:
+    """A heading of the document's own outline: 第一章, 一、, （一）, a Markdown/Word heading."""
+    if x.blank or x.noise:
+        return False
+    return bool(x.md_level) or (x.numbering in ("chapter", "cn", "cn_paren") and len(x.body) <= 40)
+
+
+def _numbered_heading(x: LineInfo) -> bool:
+    """ "3.补齐短板、优化布局，加快…建设": a numbered line as short as a heading, no sentence ending it."""
+    return bool(x.numbering) and len(x.body) <= 40 and not x.body.endswith(PROSE_END)
+
+
+def _paragraph_starts(infos: list[LineInfo], begin: int, stop: int) -> list[int]:
+    """Lines that open a paragraph: the first, and each after a line that ends a sentence (a PDF
+    or a plain-text file wraps a paragraph over lines; a Markdown file gives one per line)."""
+    out = []
+    prev: LineInfo | None = None
+    for j in range(begin, stop):
+        x = infos[j]
+        if x.blank or x.noise:
+            continue
+        ended = prev is None or prev.body.endswith(tuple(FULL_STOP + ".")) or prev.md_level or prev.bold
+        if ended or x.numbering or _is_chapter_heading(prev):
+            out.append(j)
+        prev = x
+    return out
+
+
+def _paragraph_end(infos: list[LineInfo], j: int, stop: int) -> int:
+    last = j
+    for k in range(j, stop):
+        x = infos[k]
+        if x.blank or x.noise:
+            continue
+        if k > j and (infos[last].body.endswith(tuple(FULL_STOP + ".")) or x.numbering):
+            break
+        last = k
+    return last
+
+
+_ORDINAL = re.compile(r"^[一二三四五六七八九十]+是|^(首先|其次|再次|最后|第[一二三四五六七八九十]+)[，,]")
+_FIELD_LEAD = re.compile(r"^[^，,。；;：:]{2,24}[：:]")
+
+
+def _opening(infos: list[LineInfo], j: int) -> str:
+    """How a paragraph opens: with a field ("宁东基地：…"), an ordinal ("一是…"), a lead sentence
+    ("推动传统产业转型升级。实施…") or plain text."""
+    text = infos[j].body
+    if _ORDINAL.match(text):
+        return "ordinal"
+    if _FIELD_LEAD.match(text):
+        return "field"
+    stop = text.find("。")
+    return "lead" if 0 < stop <= 32 and not re.search("[，,；;]", text[:stop]) else "plain"  # a title-like sentence
+
+
 def _rank(style: tuple) -> float:
     """Outermost first: Markdown/Word heading levels, then a bold line, a bold run-in title, a
     numbered item."""
-    return {"md": 0.0, "bold": 7.0, "lead": 8.0, "num": 9.0}[style[0]] + (style[1] if style[0] == "md" else 0)
+    return {"label": 0.0, "md": 0.0, "bold": 7.0, "lead": 8.0, "num": 9.0}[style[0]] + (
+        style[1] if style[0] == "md" else 0
+    )
 
 
 def _next(members: list[tuple[int, str]], k: int, end: int) -> int:

@@ -26,7 +26,7 @@ from difflib import SequenceMatcher
 from ..models import Case, Section
 from ..text.sentences import CJK_SENTENCE_END
 from .fields import FIELD_LINES, ORG_LABEL, TITLE_LABEL, field_of, is_code, known_field
-from .items import find_boxes, find_items
+from .items import find_boxes, find_items, find_lists
 from .lines import NUMBERING, PROSE_END, LineInfo, side_tab_labels
 from .toc import Toc, chapter_name, is_back_word, is_front_word
 
@@ -405,7 +405,8 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
 def _cases_from_items(infos: list[LineInfo], body_start: int, toc: Toc | None, boxes: bool = False) -> list[Case]:
     """No heading recurs in every case and no numbering restarts: cases are title lines of one
     style or paragraphs under thematic headings (`items.py`), or a running document's boxes."""
-    items = (find_boxes if boxes else find_items)(infos, body_start, len(infos))
+    items = find_boxes(infos, body_start, len(infos)) if boxes else None
+    items = items or find_lists(infos, body_start, len(infos)) or find_items(infos, body_start, len(infos))
     if not items:
         return []
     back = _back_matter_start(infos, items[-1].start + 1, toc)

@@ -82,7 +82,25 @@ def number_of(text: str) -> int | None:
     return cn_to_int(n) or None
 
 
-def _style(x: LineInfo) -> tuple[tuple, str] | None:
+def _runs_on(x: LineInfo, width: float) -> bool:
+    """A line as long as the page's lines that ends with no stop: the paragraph wraps on to the next."""
+    return bool(width) and len(x.body) >= 0.85 * width and not x.body.endswith(tuple(FULL_STOP + ".:："))
+
+
+def line_width(infos: list[LineInfo], start: int, end: int) -> float:
+    """How long a wrapped line of running text is (the median of the lines that do not end a
+    paragraph), where a layout wraps paragraphs over lines (a PDF); 0 where it gives one per line."""
+    import statistics
+
+    wrapped = [
+        len(x.body)
+        for x in infos[start:end]
+        if not x.blank and not x.noise and x.line.page is not None and not x.body.endswith(PROSE_END)
+    ]
+    return statistics.median(wrapped) if len(wrapped) >= 20 else 0.0
+
+
+def _style(x: LineInfo, width: float = 0.0) -> tuple[tuple, str] | None:
     """(style, title text) of a line that could open a case: a heading, a line in bold, a bold
     run-in title, a numbered item."""
     if x.blank or x.noise or "\t" in x.line.raw.strip() or x.line.text.lstrip().startswith((">", "|")):
@@ -99,8 +117,8 @@ def _style(x: LineInfo) -> tuple[tuple, str] | None:
         style, text = ("bold",), x.heading_text
     elif x.numbering in ("cn", "arabic") or number_of(x.body) is not None:
         style, text = ("num", x.numbering), x.body
-        if text.endswith(PROSE_END) or len(text) > TITLE_LIMIT:
-            return None  # a numbered sentence is a list item, not a title
+        if text.endswith(PROSE_END) or len(text) > TITLE_LIMIT or _runs_on(x, width):
+            return None  # a numbered sentence is a list item, and a line a paragraph wraps is not a title
     else:
         return None
     text = text.strip().rstrip("*").strip()
@@ -140,10 +158,141 @@ def find_boxes(infos: list[LineInfo], start: int, end: int) -> list[Item]:
     return _labelled(infos, members, True, start, end)
 
 
+# A heading that names a list of cases: "…创建名单", "…立项项目清单", "…名录", "List of projects"
+_LIST_HEAD = re.compile(r"(名单|清单|名录|一览表|项目表)$|^(list|directory) of\b", re.IGNORECASE)
+_ANNEX = re.compile(r"^(附件|附表|附录|annex|appendix)\s*[\d一二三四五六七八九十]*\s*[:：]?$|^附$|^件$", re.IGNORECASE)
+_ROW_NUMBER = re.compile(r"^(\d{1,3})(?:\s+|[.、．]\s*)(?=\S)")
+LIST_ITEM_MAX = 40  # characters: an item of a list of names is one short line
+
+
+def find_lists(infos: list[LineInfo], start: int, end: int) -> list[Item]:
+    """Lists whose items are the cases: under a heading that names a list (名单, 清单, 名录, "List
+    of …"), either rows numbered 1, 2, 3 … (a table read one cell per line: a row runs to the next
+    number) or one short name per line (a notice's annex of the units it names). The heading is
+    the items' chapter; a heading wrapped over two lines is joined."""
+    heads = [i for i in range(start, end) if _is_list_head(infos[i])]
+    items: list[Item] = []
+    for k, h in enumerate(heads):
+        stop = heads[k + 1] if k + 1 < len(heads) else end
+        chapter = infos[h].heading_text
+        above = _previous_text(infos, h, start)
+        if (
+            above is not None
+            and len(chapter) <= 8
+            and not infos[above].body.endswith(PROSE_END)
+            and not _ANNEX.match(infos[above].body.replace(" ", ""))
+        ):
+            chapter = infos[above].heading_text + chapter  # "…立项项目" / "清单"
+        lines = [j for j in range(h + 1, stop) if not infos[j].blank and not infos[j].noise]
+        numbered = [j for j in lines if _ROW_NUMBER.match(infos[j].body)]
+        numbers = [int(_ROW_NUMBER.match(infos[j].body).group(1)) for j in numbered]
+        rows = _counting_run(numbered, numbers)
+        if len(rows) >= 3:
+            for n, j in enumerate(rows):
+                row = [x for x in lines if j <= x < (rows[n + 1] if n + 1 < len(rows) else stop)]
+                title, org = _row_cells(infos, row)
+                items.append(Item(start=j, end=row[-1], title=title, organization=org, chapter=chapter))
+            continue
+        names = []
+        for j in lines:
+            x = infos[j]
+            if _ANNEX.match(x.body.replace(" ", "")):
+                continue
+            if len(x.body) > LIST_ITEM_MAX or x.body.endswith(PROSE_END) or "\t" in x.line.raw.strip() or x.label:
+                break  # (a label line, "信息公开属性：…", is the notice's imprint after its lists)
+            names.append(j)
+        if len(names) >= 3:
+            items += [Item(start=j, end=j, title=infos[j].heading_text, chapter=chapter) for j in names]
+    return items
+
+
+def _width(text: str) -> int:
+    """Printed width: a Chinese character is two Latin ones wide."""
+    return sum(
+        2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u2018" <= ch <= "\u201f" else 1
+        for ch in text
+    )
+
+
+def _row_cells(infos: list[LineInfo], row: list[int]) -> tuple[str, str | None]:
+    """Title and organization of a numbered row of a table read one line per printed line, its
+    narrow cells wrapped: a column wraps at its width, so a cell is lines of one width and a
+    last one no wider. The title is the first cell after the row's number and codes; the
+    organization the first cell that reads as one ("…有限公司", "…研究院")."""
+    texts = [infos[j].body for j in row]
+    first = _ROW_NUMBER.sub("", texts[0], count=1).strip()
+    rest = texts[1:]
+    if first and not any(ch.isdigit() for ch in first):
+        rest = [first] + rest  # the title begins on the number's line
+    while rest and is_code_cell(rest[0]):
+        rest = rest[1:]
+    title = ""
+    if rest:
+        widest = _width(rest[0])
+        cell = [rest[0]]
+        for text in rest[1:]:  # (punctuation and Latin letters make a line a little narrower or wider)
+            if _width(text) > widest + 2 or _width(cell[-1]) < widest - 2:
+                break
+            cell.append(text)
+            widest = max(widest, _width(text))
+        title = "".join(cell)
+    org = None
+    for k in range(1, len(texts)):
+        joined = "".join(texts[max(1, k - 1) : k + 1])
+        ends_cell = k + 1 == len(texts) or _width(texts[k]) < _width(texts[k - 1]) - 1 or _LEGAL_END.search(joined)
+        if ends_cell and _ORG_END.search(joined):
+            full = _width(texts[k - 1])  # the column's width: the lines above the cell's last
+            m = k - 1
+            while m >= 1 and abs(_width(texts[m]) - full) <= 1:
+                m -= 1
+            org = "".join(texts[m + 1 : k + 1])
+            break
+    return title or first, org
+
+
+_LEGAL_END = re.compile(r"(有限公司|有限责任公司|股份公司)$")  # a legal name's last words: the cell ends there
+_ORG_END = re.compile(r"(公司|集团|研究院|设计院|大学|学院|研究所|中心|医院|委员会|政府|局)$")
+
+
+def is_code_cell(text: str) -> bool:
+    """A cell that is a code or a number ("202203f07020001", "2022-03"), not words."""
+    t = text.replace(" ", "")
+    return bool(t) and sum(ch.isdigit() for ch in t) >= len(t) / 2
+
+
+def _is_list_head(x: LineInfo) -> bool:
+    return (
+        not x.blank
+        and not x.noise
+        and len(x.body) <= 60
+        and not x.body.endswith(PROSE_END)
+        and bool(_LIST_HEAD.search(x.body.strip()))
+    )
+
+
+def _previous_text(infos: list[LineInfo], i: int, start: int) -> int | None:
+    j = i - 1
+    while j >= start and (infos[j].blank or infos[j].noise):
+        j -= 1
+    return j if j >= start and infos[j].line.page == infos[i].line.page else None
+
+
+def _counting_run(lines: list[int], numbers: list[int]) -> list[int]:
+    """The lines whose numbers count 1, 2, 3 … (other numbered lines between them are cells)."""
+    run: list[int] = []
+    want = 1
+    for j, n in zip(lines, numbers):
+        if n == want:
+            run.append(j)
+            want += 1
+    return run
+
+
 def find_items(infos: list[LineInfo], start: int, end: int) -> list[Item]:
     found: dict[tuple, list[tuple[int, str]]] = {}
+    width = line_width(infos, start, end)
     for i in range(start, end):
-        got = _style(infos[i])
+        got = _style(infos[i], width)
         if got:
             found.setdefault(got[0], []).append((i, got[1]))
     groups: dict[tuple, list[tuple[int, str]]] = {}

@@ -397,7 +397,8 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     for d in drafts:
         spread.update({infos[i].key for i in range(d.anchor, d.end + 1) if infos[i].key in keys})
     section_keys = Counter({k: c for k, c in keys.items() if spread[k] >= 2})
-    cases = [_build(infos, k + 1, d, section_keys, section_mode) for k, d in enumerate(drafts)]
+    fields_name = _fields_name_cases(infos, drafts)
+    cases = [_build(infos, k + 1, d, section_keys, section_mode, fields_name) for k, d in enumerate(drafts)]
     _apply_toc_orgs(cases, toc)
     return cases
 
@@ -527,20 +528,27 @@ def _fields(infos: list[LineInfo], d: _Draft) -> tuple[str | None, str | None]:
     """The case's title and organization as its leading field block gives them (项目名称：…,
     实施主体：…, Organization: …), wherever in the block they stand: above the first heading,
     after it, or as rows of a table sheet. The block is the head of the case up to its first
-    running text that is not a field's."""
+    running text that is not a field's; a table sheet's rows ("项目名称<tab>…") count after it too,
+    as far as the case's first table goes (one project per table)."""
     title = org = None
     seen = 0
+    prose = False
     i = d.start
-    while i <= d.end and seen < FIELD_LINES:
+    while i <= d.end and seen < FIELD_LINES * (2 if prose else 1):
         x = infos[i]
         i += 1
         if x.blank or x.noise:
             continue
         seen += 1
         got = field_of(x)
+        row = "\t" in x.line.raw.strip()
+        if prose and not row:
+            if got is None and title is None and org is None:
+                continue  # still looking for the case's table sheet
+            break
         if got is None:
             if _is_prose(x) and i - 1 > d.anchor:
-                break  # the case's text has begun
+                prose = True  # the case's text has begun: only a table sheet's rows from here
             continue
         label, value = got
         if not value:  # "项目名称" over its value (a table read one cell per line)
@@ -576,12 +584,27 @@ def _org_text(infos: list[LineInfo], i: int) -> str:
     return m.group(2).strip() if m and ORG_LABEL.match(m.group(1).strip()) else text
 
 
-def _build(infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode: str) -> Case:
-    printed = "".join(_join_title(_title_text(infos, i) for i in d.title_lines))
-    field_title, field_org = _fields(infos, d)
+def _printed_title(infos: list[LineInfo], d: _Draft) -> str:
     if any(known_field(infos[i]) for i in d.title_lines):
-        printed = ""  # a field line ("案例编号：…") above the first heading is not the title
-    title = (field_title if is_code(printed) and field_title else printed) or f"案例 {seq}"
+        return ""  # a field line ("案例编号：…") above the first heading is not the title
+    return "".join(_join_title(_title_text(infos, i) for i in d.title_lines))
+
+
+def _fields_name_cases(infos: list[LineInfo], drafts: list[_Draft]) -> bool:
+    """The book names its cases by a field (项目名称：…) where most cases that print one have no
+    other title (none, or only a number or a code): then that field names every case printing it,
+    the first too (whose "title block" may be the book's own title above its first field)."""
+    named = [(_printed_title(infos, d), _fields(infos, d)[0]) for d in drafts]
+    with_field = [printed for printed, field_title in named if field_title]
+    return bool(with_field) and 2 * sum(is_code(p) for p in with_field) > len(with_field)
+
+
+def _build(
+    infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode: str, fields_name: bool = False
+) -> Case:
+    printed = _printed_title(infos, d)
+    field_title, field_org = _fields(infos, d)
+    title = (field_title if (fields_name or is_code(printed)) and field_title else printed) or f"案例 {seq}"
     org = (
         "；".join(
             _org_text(infos, i)

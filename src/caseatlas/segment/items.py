@@ -483,9 +483,12 @@ _NOT_NAMES = {
     ).split()
 }
 _ZH_SUBJECT = re.compile(
-    r"^(?:在|由)?(?P<name>[\u4e00-\u9fff（）()]{2,20}?(?:省|市|县|区|州|镇|乡|村|街道|社区|公司|集团|政府|银行|大学|"
+    r"^(?:在|由)?(?P<name>[^\W\d_是的了和与及或等为对将已被把从向于以之其最多个这该各全我本][\u4e00-\u9fff（）()]{1,19}?(?:省|市|县|区|州|镇|乡|村|街道|社区|公司|集团|政府|银行|大学|"
     r"学院|医院|园区|开发区|新区|管委会|委员会|局|中心))(?=[\u4e00-\u9fff，,、])"
 )
+
+
+_ZH_NOT_NAME = re.compile("[是的了和与及或等为对将已被把从向于以之其最多个这该]")  # a clause, not a name
 
 
 def _name(text: str | None) -> str | None:
@@ -500,7 +503,7 @@ def subject(text: str) -> str | None:
     """The city or organization a paragraph is about, when it names one in its first sentences."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text.strip()).replace("**", "")  # a link's words, not its address
     m = _ZH_SUBJECT.match(text)
-    if m:
+    if m and not _ZH_NOT_NAME.search(m.group("name")):
         return m.group("name")
     head = ". ".join(_EN_SENTENCE.split(text)[:SUBJECT_SENTENCES])
     found = []

@@ -253,6 +253,8 @@ def _mark_running_heads(infos: list[LineInfo]) -> None:
         for i in {idx[0], idx[-1]}:
             edge.setdefault(infos[i].body.replace(" ", ""), []).append(i)
     for key, lines in edge.items():
+        if key.endswith(PROSE_END) or not key:
+            continue  # the end of a page's last paragraph, however alike, is text
         if len(lines) >= max(3, RUNNING_SHARE * len(by_page)) and len(lines) >= 0.8 * everywhere[key]:
             for i in lines:
                 infos[i].noise = True

@@ -371,6 +371,16 @@ def _is_chapter_heading(x: LineInfo) -> bool:
     return bool(x.md_level) or (x.numbering in ("chapter", "cn", "cn_paren") and len(x.body) <= 40)
 
 
+_LINK = re.compile(r"\]\([^)]*\)")  # a Markdown link's address
+_CLOSING = ")）]】”’\"'」』*"
+
+
+def ends_paragraph(text: str) -> bool:
+    """A line that ends a sentence, maybe inside a closing quote or bracket ("…sustainable.”", a
+    link "…[a report](…).")."""
+    return _LINK.sub("]", text).rstrip().rstrip(_CLOSING).endswith(tuple(FULL_STOP + "."))
+
+
 def _numbered_heading(x: LineInfo) -> bool:
     """ "3.补齐短板、优化布局，加快…建设": a numbered line as short as a heading, no sentence ending it."""
     return bool(x.numbering) and len(x.body) <= 40 and not x.body.endswith(PROSE_END)
@@ -385,7 +395,7 @@ def _paragraph_starts(infos: list[LineInfo], begin: int, stop: int) -> list[int]
         x = infos[j]
         if x.blank or x.noise:
             continue
-        ended = prev is None or prev.body.endswith(tuple(FULL_STOP + ".")) or prev.md_level or prev.bold
+        ended = prev is None or ends_paragraph(prev.body) or prev.md_level or prev.bold
         if ended or x.numbering or _is_chapter_heading(prev):
             out.append(j)
         prev = x
@@ -398,7 +408,7 @@ def _paragraph_end(infos: list[LineInfo], j: int, stop: int) -> int:
         x = infos[k]
         if x.blank or x.noise:
             continue
-        if k > j and (infos[last].body.endswith(tuple(FULL_STOP + ".")) or x.numbering):
+        if k > j and (ends_paragraph(infos[last].body) or x.numbering or _markup(x)):
             break
         last = k
     return last
@@ -521,26 +531,46 @@ def subject(text: str) -> str | None:
     return _name(m.group("n")) if m else None
 
 
+def _markup(x: LineInfo) -> bool:
+    """A heading, a quote, an image or a page's markup: not a paragraph's text."""
+    return bool(x.md_level) or x.bold or x.line.text.lstrip().startswith((">", "<", "!["))
+
+
 def _plain_paragraph(x: LineInfo) -> bool:
     """Running text as its own block: not a heading, a quote, an image or a page's markup."""
-    return _is_text(x) and not x.md_level and not x.line.text.lstrip().startswith((">", "<", "!["))
+    return _is_text(x) and not _markup(x)
+
+
+NAMED_SHARE = 0.25
+
+
+def _paragraph_head(infos: list[LineInfo], j: int, stop: int) -> str:
+    """The first lines of the paragraph at j, joined (a PDF wraps a sentence over lines)."""
+    parts = [infos[k].body for k in range(j, _paragraph_end(infos, j, stop) + 1) if not infos[k].blank]
+    return (" " if parts[0].isascii() else "").join(parts[:6])
 
 
 def _thematic(
     infos: list[LineInfo], members: list[tuple[int, str]], outer: list[tuple[int, str]], end: int
 ) -> list[Item]:
-    """Paragraphs under thematic headings, each opening with a named city or organization."""
+    """Paragraphs under thematic headings, each opening with a named city or organization: when
+    most headings hold two or more such paragraphs naming different ones, and such paragraphs
+    are a good part (`NAMED_SHARE`) of all the paragraphs under the headings (a plan whose
+    paragraphs now and then open with a place is not a feature of cases)."""
     per_member: list[list[tuple[int, str]]] = []
+    paragraphs = 0
     for k, (i, _) in enumerate(members):
         stop = _next(members, k, end)
-        opened = [(j, subject(infos[j].body)) for j in range(i + 1, stop) if _plain_paragraph(infos[j])]
+        starts = [j for j in _paragraph_starts(infos, i + 1, stop) if _plain_paragraph(infos[j])]
+        paragraphs += len(starts)
+        opened = [(j, subject(_paragraph_head(infos, j, stop))) for j in starts]
         named_here = []
         for j, name in opened:
             if name and (not named_here or named_here[-1][1] != name):  # the same name again continues
                 named_here.append((j, name))
         per_member.append(named_here)
     named = sum(len({s for _, s in found}) >= 2 for found in per_member)
-    if 2 * named < len(members):
+    if 2 * named < len(members) or sum(len(found) for found in per_member) < NAMED_SHARE * paragraphs:
         return []
     items: list[Item] = []
     for k, (i, heading) in enumerate(members):
@@ -548,13 +578,12 @@ def _thematic(
         stop = min([stop] + [j for j, _ in outer if i < j < stop])
         found = [(j, s) for j, s in per_member[k] if j < stop]
         for n, (j, name) in enumerate(found):
-            last = j  # the paragraph and those after it that name no one else, up to a quote or a heading
+            # the paragraph and those after it that name no one else, up to a quote or a heading
             limit = found[n + 1][0] if n + 1 < len(found) else stop
-            for k2 in range(j + 1, limit):
-                if infos[k2].blank or infos[k2].noise:
-                    continue
+            last = _paragraph_end(infos, j, limit)
+            for k2 in _paragraph_starts(infos, last + 1, limit):
                 if not _plain_paragraph(infos[k2]):
                     break
-                last = k2
+                last = _paragraph_end(infos, k2, limit)
             items.append(Item(start=j, end=last, title=name, chapter=heading, heading=False))
     return items

@@ -440,6 +440,13 @@ def test_a_running_head_without_a_page_number_is_furniture():
         ("The fund has loaned over AUD $30 million to projects.", "investment_or_finance", "AUD", 3e7),
         ("The city invested $12 million in the scheme.", "investment_or_finance", "USD", 1.2e7),
         ("The plant saves 120 GWh a year.", "energy_saving", "kWh", 1.2e8),
+        (
+            "Panels cut the city’s emissions by more than half a million tonnes per year.",
+            "co2e_reduction",
+            "tCO2e",
+            5e5,
+        ),
+        ("The bond raised a billion dollars for the metro.", "investment_or_finance", "USD", 1e9),
     ],
 )
 def test_english_units_and_what_the_tonnes_are_of(sentence, kind, unit, value):
@@ -456,3 +463,40 @@ def test_levels_an_emission_went_from_and_to_are_not_reductions():
 def test_tex_math_is_not_dollars():
     sentence = "控制温升在工业化前水平 $2^{\\circ}\\text{C}$ 以内，力争 $1.5^{\\circ}\\text{C}$。"
     assert not [o for o in extract_outcomes([Line(1, sentence, normalize(sentence))]) if o.unit == "USD"]
+
+
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [
+        (
+            "case.md",
+            [
+                "# 某某公司园区节能改造",
+                "## 机构简介",
+                "公司现有员工一万余人。",
+                "## 项目成果",
+                "每年节约标准煤四万吨。",
+            ],
+        ),
+        (
+            "case_numbered.md",
+            [
+                "# 园区节能改造",
+                "一、项目概况",
+                "园区建于2010年。",
+                "二、主要做法",
+                "改造锅炉。",
+                "三、取得成效",
+                "年节煤4万吨。",
+            ],
+        ),
+        (
+            "case_en.md",
+            ["# Heat recovery at a mill", "## Background", "The mill vented heat.", "## Results", "It saves 4 GWh."],
+        ),
+    ],
+)
+def test_one_case_s_sections_are_not_a_list_of_cases(name, lines):
+    """Headings as short as a section's name (项目概况, 主要做法, "Background", "Results") with no
+    paragraph naming a city or an organization under them: an applicant's file of one case."""
+    assert _cases(name, lines) == []

@@ -98,6 +98,14 @@ class Quantity:
 # "近百万元", "超亿元": an order of magnitude written without a digit.
 _IDIOM = re.compile(rf"(?P<pre>近|超过|超|逾|上)(?P<mult>百万|千万|十万|百亿|千亿|万|亿)(?P<u1>{UNIT_PATTERN})")
 _IDIOM_VALUE = {"百万": 1e6, "千万": 1e7, "十万": 1e5, "百亿": 1e10, "千亿": 1e11, "万": 1e4, "亿": 1e8}
+# English writes a round amount in words: "half a million tonnes", "a billion dollars", "two million kWh".
+_WORDS = {"half a": 0.5, "a quarter of a": 0.25, "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_EN_IDIOM = re.compile(
+    rf"(?P<pre>\b(?:about|approximately|around|nearly|almost|over|more\s+than)\s+)?"
+    rf"\b(?P<n>{'|'.join(sorted(_WORDS, key=len, reverse=True))})\s+(?P<mult>million|billion)\s+(?P<u1>{UNIT_PATTERN})",
+    re.IGNORECASE,
+)
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -117,6 +125,18 @@ def find_quantities(text: str) -> list[Quantity]:
             Quantity(
                 value, None, unit, m.group("u1"), form.family, qualifier, False, m.start(), m.end(), m.start("mult")
             )
+        )
+    for m in _EN_IDIOM.finditer(text):
+        form = lookup(m.group("u1"))
+        if form is None or any(q.start <= m.start("n") < q.end for q in out):
+            continue
+        scale = 1e6 if m.group("mult").lower() == "million" else 1e9
+        value, unit = to_canonical(_WORDS[m.group("n").lower()] * scale, form.unit)
+        pre = " ".join((m.group("pre") or "").split()).lower()
+        qualifier = "lower_bound" if pre in _LOWER else "approx" if pre in _APPROX else None
+        start = m.start("pre") if m.group("pre") else m.start("n")
+        out.append(
+            Quantity(value, None, unit, m.group("u1"), form.family, qualifier, False, start, m.end(), m.start("n"))
         )
     out.sort(key=lambda q: q.start)
     return out

@@ -322,8 +322,8 @@ def find_items(infos: list[LineInfo], start: int, end: int) -> list[Item]:
         (i, t) for s, m in groups.items() if _rank(s) < _rank(style) and s[0] != "num" for i, t in m
     )  # chapters: headings of an outer style
     items = _thematic(infos, members, outer, end)
-    if items:
-        return items
+    if items or _section_names(members):
+        return items  # (headings as short as section names, and no paragraph cases under them: one case's sections)
     items = []
     for k, (i, title) in enumerate(members):
         stop = _next(members, k, end)
@@ -428,6 +428,30 @@ def _opening(infos: list[LineInfo], j: int) -> str:
         return "field"
     stop = text.find("。")
     return "lead" if 0 < stop <= 32 and not re.search("[，,；;]", text[:stop]) else "plain"  # a title-like sentence
+
+
+_EN_SECTION_WORDS = set(
+    "background introduction overview context summary approach actions action measures solution solutions "
+    "results outcomes impact impacts benefits lessons learned challenges key facts figures next steps project "
+    "description organisation organization profile about comment comments expert partners funding timeline "
+    "conclusion conclusions and the of what we did how it works".split()
+)
+SECTION_NAME = 6  # characters: 项目概况, 主要做法, 取得成效 — a case's sections, not its title
+
+
+def _section_names(members: list[tuple[int, str]]) -> bool:
+    """Headings as short as a section's name (机构简介, 项目成果, 一、主要做法; "Background",
+    "Key results"): the sections of one case (an applicant's file), not a list of cases, which
+    name what each one did."""
+    cores = [_NUMBERED.sub("", t).strip() for _, t in members]
+    lengths = []
+    for core in cores:
+        if core.isascii():
+            words = re.findall(r"[a-z]+", core.lower())
+            lengths.append(0 if words and len(words) <= 3 and set(words) <= _EN_SECTION_WORDS else 99)
+        else:
+            lengths.append(len(re.sub(r"[\s\W]", "", core)))
+    return sorted(lengths)[len(lengths) // 2] <= SECTION_NAME
 
 
 def _rank(style: tuple) -> float:

@@ -500,3 +500,24 @@ def test_one_case_s_sections_are_not_a_list_of_cases(name, lines):
     """Headings as short as a section's name (项目概况, 主要做法, "Background", "Results") with no
     paragraph naming a city or an organization under them: an applicant's file of one case."""
     assert _cases(name, lines) == []
+
+
+@pytest.mark.parametrize(
+    "lines", [FEATURE_EN, FEATURE_ZH, THEMATIC_EN, THEMATIC_ZH, FIELDS_ZH, FIELDS_EN, PLAN_ZH], ids=lambda v: v[0][:12]
+)
+def test_the_new_layouts_read_the_same_with_blank_lines_in_word_and_in_html(lines, tmp_path):
+    """Layout is not structure: a blank line after every line, a Word file and a web page of the
+    same text give the same cases (titles, organizations, chapters)."""
+    from render import render_docx, render_html
+
+    def shape(book):
+        return [(c.title, c.organization, c.chapter) for c in book.cases]
+
+    reference = shape(segment(read_upload("a.md", "\n".join(lines).encode())))
+    assert reference
+    spaced = segment(read_upload("b.md", "\n\n".join(lines).encode()))
+    word = segment(read_upload("c.docx", render_docx(lines, tmp_path / "c.docx").read_bytes()))
+    page = segment(read_upload("d.html", render_html(lines, tmp_path / "d.html").read_bytes()))
+    assert shape(spaced) == reference
+    assert shape(word) == reference
+    assert shape(page) == reference

@@ -435,6 +435,12 @@ def test_a_running_head_without_a_page_number_is_furniture():
         ("The solar farm can generate 38 megawatts of power.", "renewable_capacity", "MW", 38.0),
         ("The wind farm has 2.7 terawatts of capacity.", "renewable_capacity", "MW", 2.7e6),
         ("The project forestalled over 300,000 tonnes of emissions.", "co2e_reduction", "tCO2e", 3e5),
+        (
+            "Ships could prevent four percent, or 134,000 tonnes, of emissions every year.",
+            "co2e_reduction",
+            "tCO2e",
+            1.34e5,
+        ),
         ("Electric taxis cut the city’s emissions by 2.2 million tonnes per year.", "co2e_reduction", "tCO2e", 2.2e6),
         ("The array will reduce the city’s emissions by about 32 kilotonnes.", "co2e_reduction", "tCO2e", 32000.0),
         ("The fund has loaned over AUD $30 million to projects.", "investment_or_finance", "AUD", 3e7),

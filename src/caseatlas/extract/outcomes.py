@@ -170,9 +170,12 @@ def _clause_before(text: str, pos: int, limit: int = 40) -> str:
     return clause
 
 
-def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 12) -> tuple[str, str] | None:
+def classify(
+    q: Quantity, clause: str, sentence: str, after: str, reach: int = 12, rest: str = ""
+) -> tuple[str, str] | None:
     """(kind, unit) for a quantity in context, or None when it is not an outcome we keep.
-    `reach`: how many characters before the number may name the substance."""
+    `reach`: how many characters before the number may name the substance; `rest`: the sentence
+    after the number (English names what tonnes are of after them, maybe past a comma)."""
     fam, unit = q.family, q.unit
     near = clause[
         -(3 * reach if _LATIN_BEFORE.search(clause) else reach) :
@@ -183,7 +186,8 @@ def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 1
         if coal >= 0 and coal >= other - 1:
             fam, unit = "coal", "tce"
         elif co2 > other or (
-            other < 0 and (_CO2_GENERIC.search(near) or _CO2_SUBSTANCE.search(after[:6]) or _EN_OF_CO2.match(after))
+            other < 0
+            and (_CO2_GENERIC.search(near) or _CO2_SUBSTANCE.search(after[:6]) or _EN_OF_CO2.match(rest or after))
         ):
             fam, unit = "co2", "tCO2e"
     both = clause + after[:8]
@@ -551,7 +555,8 @@ def extract_outcomes(
             prefix = words_before(text, q.number_start, SENTENCE_END, 120)  # the sentence up to the number
             sentence = prefix + words_after(text, q.end, SENTENCE_END, 60)
             after = words_after(text, q.end, _CLAUSE_END, 20)
-            kinds = classify(q, clause, sentence, after)
+            # (English may name what the tonnes are of past a comma: "134,000 tonnes, of emissions")
+            kinds = classify(q, clause, sentence, after, rest=words_after(text, q.end, SENTENCE_END, 30))
             if kinds is None:
                 continue
             kind, unit = kinds

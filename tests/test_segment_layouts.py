@@ -527,3 +527,27 @@ def test_the_new_layouts_read_the_same_with_blank_lines_in_word_and_in_html(line
     assert shape(spaced) == reference
     assert shape(word) == reference
     assert shape(page) == reference
+
+
+def test_english_organizations_printed_above_their_titles():
+    """ "Lakemouth City Council", "Hillford Heat Company", "City of Port Edge": English names of
+    organizations tell the book prints organizations before titles."""
+    cases = [
+        ("Lakemouth City Council", "River heat for three thousand homes"),
+        ("Hillford Heat Company", "District heat from a steel plant"),
+        ("City of Port Edge", "Solar power at the bus depot"),
+    ]
+    lines = []
+    for org, title in cases:
+        lines += [
+            org,
+            title,
+            "Background",
+            "Waste heat and sunshine went unused, and the town wanted to cut its bills.",
+            "Results",
+            "The scheme now cuts emissions by 1,500 tonnes of CO2 a year.",
+            "Lessons",
+            "Start small, measure everything and share the savings with residents.",
+        ]
+    got = [(c.organization, c.title) for c in _cases("book.txt", lines)]
+    assert got == cases

@@ -50,10 +50,24 @@ def squash(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", text)
 
 
+# English organizations: "Northgate Cement Co., Ltd.", "Lakemouth City Council", "X Municipality",
+# "City of Lakemouth", "Port of Rotterdam Authority", "Organization: …"
+_ORG_EN = re.compile(
+    r"\b(?:co\.?,?\s*ltd|ltd|limited|inc|corp|corporation|company|co|group|plc|llc|gmbh|ag|sa|holdings?|"
+    r"municipality|council|authority|agency|ministry|department|government|university|college|institute|"
+    r"foundation|association|bank|utility|utilities|commission|board|trust)\.?$"
+    r"|^(?:the\s+)?(?:city|municipality|government|port|province|state|county|district|town|ministry) of\s+[A-Z]"
+    r"|^(?:organi[sz]ation|company|implementer|lead organi[sz]ation)\s*:",
+    re.IGNORECASE,
+)
+
+
 def is_org_like(text: str) -> bool:
     t = _TRAILING_PAREN.sub("", text.replace(" ", "")).rstrip("™®")
     if not t:
         return False
+    if text.isascii():
+        return bool(_ORG_EN.search(_TRAILING_PAREN.sub("", text).strip()))
     return bool(_ORG_SUFFIX.search(t)) or "有限公司" in t or "有限责任公司" in t
 
 

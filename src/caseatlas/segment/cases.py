@@ -12,6 +12,10 @@ How a human finds cases in a collection, and so how this module does:
    order (title→org or org→title) decided by a vote over the whole book.
 4. The TOC, when there is one, gives chapters (and "组织：标题" splits) by aligning
    its case entries with the cases found in the body.
+5. A case's title and organization may be the values of its fields (`fields.py`).
+6. A running document's boxes come before all of this, and when neither headings nor
+   numbering give cases, lists, title lines and paragraphs under thematic headings do
+   (`items.py`).
 No rule names a particular book, heading word list, or line number.
 """
 

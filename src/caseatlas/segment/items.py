@@ -1,20 +1,26 @@
-"""Cases in books whose cases share no section headings: a case is a title line, or a paragraph.
+"""Cases in layouts whose cases share no section headings: boxes, lists, title lines, paragraphs.
 
-When no heading recurs in every case and no 一、 numbering starts again (`cases.py`), a reader
-still sees the cases of
+A reader still sees the cases of
+- a running document (a plan, a report) that sets boxes beside its text ("专栏1：…", "Box 2: …"):
+  each box holds its paragraphs while they open as its first does (`find_boxes`, tried first);
+and, when no heading recurs in every case and no 一、 numbering starts again (`cases.py`), of
+- a list under a heading that names one (名单, 清单, "List of …"): rows numbered 1, 2, 3 … of a
+  table read one printed line per line, or one name per line (`find_lists`);
 - a feature or report whose cases are headings of one style ("## 1. Copenhagen", Word's Heading
   2, a line all in bold), numbered items ("1. …", "案例三 …", "Case 3: …") or paragraphs opening
   with their title in bold ("**1. Copenhagen** The city…", "**案例：…**…"): the lines of one style
   that each have running text under them, apart from front and back matter ("Introduction",
-  "About this report", 前言 …) and a lead before the first of them;
+  "About this report", 前言 …) and a lead before the first of them (`find_items`);
 - a feature whose cases are paragraphs under thematic headings ("## Clean transport", then "In
   Oslo, the city…", "London in Britain, for its part, …"): when most of the headings hold two
-  or more paragraphs that each open with a named city or organization, those paragraphs are the
-  cases (a paragraph that names no one continues the case before it) and the headings their
-  chapters.
+  or more paragraphs that each name a different city or organization in their first sentences,
+  those paragraphs are the cases (a paragraph that names no one continues the case before it)
+  and the headings their chapters.
 Of several heading styles, the outermost one with two or more members is taken, unless every
 member holds two or more of a deeper style (then they are chapters of those); a style whose
-members count up (1, 2, 3 … or 案例一、二 …) is preferred to one that does not.
+members count up (1, 2, 3 … or 案例一、二 …) is preferred to one that does not. Headings as short
+as section names (项目概况, 主要做法, "Background") with no named paragraphs under them are one
+case's sections, not cases.
 """
 
 from __future__ import annotations

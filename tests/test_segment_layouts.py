@@ -551,3 +551,14 @@ def test_english_organizations_printed_above_their_titles():
         ]
     got = [(c.organization, c.title) for c in _cases("book.txt", lines)]
     assert got == cases
+
+
+def test_a_box_in_every_case_of_a_collection_is_part_of_its_case():
+    book = []
+    for k, (name, box) in enumerate(
+        [("屋顶光伏", "光伏组件回收"), ("余热回收", "烟气余热测算"), ("电动公交", "换电站运营")], 1
+    ):
+        book += [f"{name}示范项目", "项目背景", "企业用能负荷高，需要改造。", "主要做法", "实施改造工程，运行稳定。"]
+        book += [f"专栏{k}：{box}", "介绍相关做法，供参考。", "取得成效", "每年节约标准煤1000吨。"]
+    cases = _cases("book.md", book)
+    assert [c.title for c in cases] == ["屋顶光伏示范项目", "余热回收示范项目", "电动公交示范项目"]

@@ -381,14 +381,15 @@ def _back_matter_start(infos: list[LineInfo], begin: int, toc: Toc | None) -> in
 def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[Case]:
     n = len(infos)
     body_end = n
-    if find_boxes(infos, body_start, body_end):  # a running document's boxes are its cases
-        return _cases_from_items(infos, body_start, toc, boxes=True)
     keys = recurring_keys(infos, body_start, body_end)
     anchors = anchors_from_headings(infos, body_start, body_end, keys)
     section_mode = "headings"
     if not anchors:
         anchors = anchors_from_numbering(infos, body_start, body_end)
         section_mode = "numbering"
+    boxes = [b.start for b in find_boxes(infos, body_start, body_end)]
+    if boxes and not _inside_every_case(boxes, anchors):
+        return _cases_from_items(infos, body_start, toc, boxes=True)  # a running document's boxes are its cases
     if not anchors:
         return _cases_from_items(infos, body_start, toc)
     chapter_names = {squash(c) for c in (toc.chapters if toc else [])}
@@ -419,6 +420,15 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     cases = [_build(infos, k + 1, d, section_keys, section_mode, fields_name) for k, d in enumerate(drafts)]
     _apply_toc_orgs(cases, toc)
     return cases
+
+
+def _inside_every_case(boxes: list[int], anchors: list[int]) -> bool:
+    """Every case the headings give holds a box: the boxes are parts of cases (a collection whose
+    cases each set a box aside), not the cases of a running document."""
+    if not anchors:
+        return False
+    bounds = anchors + [float("inf")]
+    return all(any(a <= b < z for b in boxes) for a, z in zip(bounds, bounds[1:]))
 
 
 def _cases_from_items(infos: list[LineInfo], body_start: int, toc: Toc | None, boxes: bool = False) -> list[Case]:

@@ -27,10 +27,21 @@ _CLAUSE_END = CLAUSE_END + "、（）()"
 # English books say the same with other words (each cue below has its English alternatives).
 _REDUCE = re.compile(
     r"减|降|少|抵消|抵销|避免|节约|节省|节能|碳汇|固碳|吸收|中和|捕集|捕捉|封存|替代|削减|压减|消纳|回收"
-    r"|(?i:reduc|\bcut|avoid|sav(?:e|es|ed|ing)\b|lower|abat|offset|decreas|\bfell\b|sequest|captur)"
+    r"|(?i:reduc|\bcut|avoid|sav(?:e|es|ed|ing)\b|lower|abat|offset|decreas|\bfell\b|sequest|captur|avert|forestall"
+    r"|prevent|curb|mitigat|slash|eliminat)"
 )
 _CO2_SUBSTANCE = re.compile(r"二氧化碳|CO2|co2|碳|温室气体|(?i:carbon|greenhouse|\bghg)")
 _CO2_GENERIC = re.compile(r"减排|排放|(?i:emission)")
+# English names what the tonnes are of after them: "300,000 tonnes of emissions", "tonnes of carbon".
+_EN_OF_CO2 = re.compile(
+    r"\s*,?\s*(?:of\s+)(?:the\s+city[’']s\s+)?(?:carbon|greenhouse|ghg|co2|emissions?\b)", re.IGNORECASE
+)
+# "from 10.3 tonnes to 2.5 tonnes": two levels of emissions, neither of them a reduction; "capacity
+# from 0.7 terawatts to 2.7 terawatts": the level it starts from is not what was built.
+_FROM_LEVEL = re.compile(r"(?i:\bfrom)\s*$")
+_TO_LEVEL_AFTER = re.compile(r"^\s*(?:\w+\s+){0,3}?to\s+(?:about\s+|around\s+|just\s+)?[\d.]", re.IGNORECASE)
+_TO_LEVEL = re.compile(r"(?i:\bfrom)\s+[\d.,]+\s*(?:[A-Za-z%]+\s+){0,4}?to\s+(?:about\s+|around\s+|just\s+)?$")
+_LATIN_BEFORE = re.compile(r"[A-Za-z]{2,}[\s,’']*$")  # English words right before the number
 _NOT_CO2 = re.compile(
     r"标煤|标准煤|原煤|燃煤|煤炭|柴油|汽油|燃油|石油|天然气|水(?!电)|垃圾|废物|废弃物|固废|塑料|污泥|粮|铝|钢|纸|衣|产能|沼|粪|秸秆|餐厨|"
     r"二氧化硫|SO_?2|氮氧化物|NO_?x|NOₓ|颗粒物|粉尘|烟尘|灰尘|COD|氨氮|总磷|总氮|硫氧化物|一氧化碳|碳氢|VOC|挥发性|废气|污染物|有害|矿|产量|产品|物料|材料|食物|原料|包装|饲料|肥"
@@ -159,19 +170,31 @@ def _clause_before(text: str, pos: int, limit: int = 40) -> str:
     return clause
 
 
-def classify(q: Quantity, clause: str, sentence: str, after: str, reach: int = 12) -> tuple[str, str] | None:
+def classify(
+    q: Quantity, clause: str, sentence: str, after: str, reach: int = 12, rest: str = ""
+) -> tuple[str, str] | None:
     """(kind, unit) for a quantity in context, or None when it is not an outcome we keep.
-    `reach`: how many characters before the number may name the substance."""
+    `reach`: how many characters before the number may name the substance; `rest`: the sentence
+    after the number (English names what tonnes are of after them, maybe past a comma)."""
     fam, unit = q.family, q.unit
-    near = clause[-reach:]
+    near = clause[
+        -(3 * reach if _LATIN_BEFORE.search(clause) else reach) :
+    ]  # an English word is ~3 characters of Chinese
     if fam == "mass":
         # The substance named closest before the number decides what the tonnes are of.
         coal, co2, other = _last(_COAL_CONTEXT, near), _last(_CO2_SUBSTANCE, near), _last(_NOT_CO2, near)
         if coal >= 0 and coal >= other - 1:
             fam, unit = "coal", "tce"
-        elif co2 > other or (other < 0 and (_CO2_GENERIC.search(near) or _CO2_SUBSTANCE.search(after[:6]))):
+        elif co2 > other or (
+            other < 0
+            and (_CO2_GENERIC.search(near) or _CO2_SUBSTANCE.search(after[:6]) or _EN_OF_CO2.match(rest or after))
+        ):
             fam, unit = "co2", "tCO2e"
     both = clause + after[:8]
+    if (_FROM_LEVEL.search(clause) and _TO_LEVEL_AFTER.match(after)) or (
+        fam in ("co2", "coal", "mass") and _TO_LEVEL.search(clause)
+    ):
+        return "other", unit  # a level it went from (or emissions went to), not a reduction
     if fam in ("co2", "coal"):
         if _CONSUMPTION.search(clause) and not _REDUCE.search(clause):
             return "other", unit  # an emission or consumption total, not a reduction
@@ -532,7 +555,8 @@ def extract_outcomes(
             prefix = words_before(text, q.number_start, SENTENCE_END, 120)  # the sentence up to the number
             sentence = prefix + words_after(text, q.end, SENTENCE_END, 60)
             after = words_after(text, q.end, _CLAUSE_END, 20)
-            kinds = classify(q, clause, sentence, after)
+            # (English may name what the tonnes are of past a comma: "134,000 tonnes, of emissions")
+            kinds = classify(q, clause, sentence, after, rest=words_after(text, q.end, SENTENCE_END, 30))
             if kinds is None:
                 continue
             kind, unit = kinds

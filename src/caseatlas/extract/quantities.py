@@ -29,8 +29,12 @@ _PRE = (
 # 余/多 after the unit qualify the number only where no word goes on: "9兆瓦余热" is waste heat,
 # "100吨多晶硅" polysilicon ("300余吨", "十余万" put it before the unit or multiplier).
 _POST = r"(?P<post>以上|左右|余(?![\u4e00-\u9fff])|多(?![\u4e00-\u9fff])|之多|上下)?"
-# A currency written before the number (English books): "RMB 96 million", "US$ 2.5 bn".
-_CURRENCY = r"(?P<cur>RMB|CNY|USD|US\$|EUR|€|¥)?"
+# A currency written before the number (English books): "RMB 96 million", "US$ 2.5 bn", "AUD $500,000",
+# "£304", "$12 million" (a bare dollar sign is the US dollar).
+_CURRENCY = (
+    r"(?P<cur>RMB|CNY|USD\s*\$?|US\$|EUR|€|¥|£|GBP|HKD\s*\$?|HK\$|AUD\s*\$?|A\$|CAD\s*\$?|C\$|SGD\s*\$?|S\$|"
+    r"NZD\s*\$?|NZ\$|MYR|INR|KRW|CHF|SEK|NOK|DKK|\$)?"
+)
 _SEP = r"\s*(?:~|～|〜|-|—|–|至|到)\s*"
 
 QUANTITY = re.compile(
@@ -94,6 +98,14 @@ class Quantity:
 # "近百万元", "超亿元": an order of magnitude written without a digit.
 _IDIOM = re.compile(rf"(?P<pre>近|超过|超|逾|上)(?P<mult>百万|千万|十万|百亿|千亿|万|亿)(?P<u1>{UNIT_PATTERN})")
 _IDIOM_VALUE = {"百万": 1e6, "千万": 1e7, "十万": 1e5, "百亿": 1e10, "千亿": 1e11, "万": 1e4, "亿": 1e8}
+# English writes a round amount in words: "half a million tonnes", "a billion dollars", "two million kWh".
+_WORDS = {"half a": 0.5, "a quarter of a": 0.25, "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_EN_IDIOM = re.compile(
+    rf"(?P<pre>\b(?:about|approximately|around|nearly|almost|over|more\s+than)\s+)?"
+    rf"\b(?P<n>{'|'.join(sorted(_WORDS, key=len, reverse=True))})\s+(?P<mult>million|billion)\s+(?P<u1>{UNIT_PATTERN})",
+    re.IGNORECASE,
+)
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -114,6 +126,18 @@ def find_quantities(text: str) -> list[Quantity]:
                 value, None, unit, m.group("u1"), form.family, qualifier, False, m.start(), m.end(), m.start("mult")
             )
         )
+    for m in _EN_IDIOM.finditer(text):
+        form = lookup(m.group("u1"))
+        if form is None or any(q.start <= m.start("n") < q.end for q in out):
+            continue
+        scale = 1e6 if m.group("mult").lower() == "million" else 1e9
+        value, unit = to_canonical(_WORDS[m.group("n").lower()] * scale, form.unit)
+        pre = " ".join((m.group("pre") or "").split()).lower()
+        qualifier = "lower_bound" if pre in _LOWER else "approx" if pre in _APPROX else None
+        start = m.start("pre") if m.group("pre") else m.start("n")
+        out.append(
+            Quantity(value, None, unit, m.group("u1"), form.family, qualifier, False, start, m.end(), m.start("n"))
+        )
     out.sort(key=lambda q: q.start)
     return out
 
@@ -125,6 +149,8 @@ def _quantity(m: re.Match[str], text: str) -> Quantity | None:
     # "百万吨级", "10万吨级码头", "兆瓦级": a class of size, not a measured amount.
     if text.startswith("级", m.end()):
         return None
+    if (m.group("cur") or "").strip() == "$" and text[m.end("n1") : m.end("n1") + 1] in ("^", "\\", "{", "$"):
+        return None  # "$2^{\circ}$": TeX math, not dollars
     u1, u2 = m.group("u1"), m.group("u2")
     m1, m2 = m.group("m1"), m.group("m2")
     n2 = parse_number(m.group("n2")) if m.group("n2") else None

@@ -22,7 +22,8 @@ _REG.define("gCO2e = 1e-6 * tCO2e")
 _REG.define("tce = [coal_equivalent]")
 _REG.define("kgce = 1e-3 * tce")
 _REG.define("CNY = [currency_cny]")
-for code in ("USD", "EUR", "HKD", "GBP", "JPY"):
+_OTHER_CURRENCIES = ("AUD", "CAD", "SGD", "MYR", "INR", "NZD", "KRW", "CHF", "SEK", "NOK", "DKK")
+for code in ("USD", "EUR", "HKD", "GBP", "JPY", *_OTHER_CURRENCIES):
     _REG.define(f"{code} = [currency_{code.lower()}]")
 _REG.define("mu = 10000 / 15 * meter ** 2")  # 亩: 1/15 hectare
 _REG.define("percent_ = [percent_dim]")
@@ -47,6 +48,11 @@ CANONICAL = {
     "HKD": "HKD",
     "GBP": "GBP",
     "JPY": "JPY",
+    **{code: code for code in _OTHER_CURRENCIES},
+    "TWh": "kWh",
+    "TW": "MW",
+    "kilotonne": "t",
+    "megatonne": "t",
     "m**2": "m2",
     "km**2": "m2",
     "mu": "m2",
@@ -103,12 +109,14 @@ _FORMS = [
     UnitForm(r"kgce\b", "kgce", "coal"),
     # electricity / energy
     UnitForm(r"千瓦\s*[·.•]?\s*时|kWh|KWh|kwh|kilowatt[- ]hours?|度电|度", "kWh", "energy"),
-    UnitForm(r"兆瓦\s*[·.•]?\s*时|MWh|mwh", "MWh", "energy"),
-    UnitForm(r"吉瓦\s*[·.•]?\s*时|GWh|gwh", "GWh", "energy"),
-    # power
-    UnitForm(r"吉瓦|GWp?\b", "GW", "power"),
-    UnitForm(r"兆瓦|MWp?\b|mw\b", "MW", "power"),
-    UnitForm(r"千瓦|kWp?\b|KWp?\b|kw\b", "kW", "power"),
+    UnitForm(r"兆瓦\s*[·.•]?\s*时|MWh|mwh|megawatt[- ]hours?", "MWh", "energy"),
+    UnitForm(r"吉瓦\s*[·.•]?\s*时|GWh|gwh|gigawatt[- ]hours?", "GWh", "energy"),
+    UnitForm(r"TWh\b|terawatt[- ]hours?", "TWh", "energy"),
+    # power ("megawatts", "gigawatts": English writes the words too)
+    UnitForm(r"terawatts?\b|TWp?\b", "TW", "power"),
+    UnitForm(r"吉瓦|GWp?\b|gigawatts?\b", "GW", "power"),
+    UnitForm(r"兆瓦|MWp?\b|mw\b|megawatts?\b", "MW", "power"),
+    UnitForm(r"千瓦|kWp?\b|KWp?\b|kw\b|kilowatts?\b", "kW", "power"),
     UnitForm(r"瓦(?!时)|Wp?\b", "W", "power"),
     # money
     UnitForm(r"元(?:人民币)?|人民币", "CNY", "money"),
@@ -118,10 +126,21 @@ _FORMS = [
     UnitForm(r"英镑", "GBP", "money"),
     UnitForm(r"日元", "JPY", "money"),
     UnitForm(r"RMB|CNY|yuan\b", "CNY", "money"),  # English books: "RMB 96 million", "5 million yuan"
-    UnitForm(r"USD|US\$|dollars?\b", "USD", "money"),
+    UnitForm(r"AUD\s*\$?|A\$", "AUD", "money"),
+    UnitForm(r"CAD\s*\$?|C\$", "CAD", "money"),
+    UnitForm(r"SGD\s*\$?|S\$", "SGD", "money"),
+    UnitForm(r"NZD\s*\$?|NZ\$", "NZD", "money"),
+    UnitForm(r"MYR\b", "MYR", "money"),
+    UnitForm(r"INR\b|rupees?\b", "INR", "money"),
+    UnitForm(r"KRW\b", "KRW", "money"),
+    UnitForm(r"CHF\b", "CHF", "money"),
+    UnitForm(r"SEK\b", "SEK", "money"),
+    UnitForm(r"NOK\b", "NOK", "money"),
+    UnitForm(r"DKK\b", "DKK", "money"),
+    UnitForm(r"USD\s*\$?|US\$|\$|dollars?\b", "USD", "money"),
     UnitForm(r"EUR|euros?\b|€", "EUR", "money"),
     UnitForm(r"HKD\b", "HKD", "money"),
-    UnitForm(r"GBP\b", "GBP", "money"),
+    UnitForm(r"GBP\b|£|pounds?\s+sterling", "GBP", "money"),
     UnitForm(r"JPY\b", "JPY", "money"),
     # area
     UnitForm(r"平方公里|km2|km²", "km**2", "area"),
@@ -131,6 +150,8 @@ _FORMS = [
     # volume
     UnitForm(r"立方米|m3\b|m³|立方(?!米)|方(?=[，。；、/\s]|$)", "m**3", "volume"),
     # mass
+    UnitForm(r"(?:metric\s+)?(?:kilotonnes?|kilotons?)\b", "kilotonne", "mass"),
+    UnitForm(r"(?:metric\s+)?(?:megatonnes?|megatons?)\b", "megatonne", "mass"),
     UnitForm(r"吨|t\b|(?:metric\s+)?tonnes?\b|tons?\b", "t", "mass"),
     UnitForm(r"千克|公斤|kg\b|KG\b|Kg\b", "kg", "mass"),
     # percent

@@ -6,7 +6,8 @@ What a reader of the printed page sees, written into the line the way a Markdown
 - automatic numbering (a list whose "一、", "1." or "（二）" Word draws from numbering.xml) → the
   label as Word prints it, before the text;
 - a paragraph whose every run is bold (directly, by character style or by paragraph style) →
-  `**text**`;
+  `**text**`; the bold runs a paragraph opens with, plain text after them (a run-in title) →
+  `**lead** rest`;
 - a table row → its cells joined by tabs (a merged cell once per grid column it covers, as the
   columns line up); content controls (`w:sdt`) are read through.
 """
@@ -18,6 +19,7 @@ import re
 
 from ..errors import ReadError
 from .limits import check_zip
+from .normalize import run_in_title
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CN = "一二三四五六七八九"
@@ -49,8 +51,11 @@ def read_docx(data: bytes, name: str) -> list[str]:
                 lines.append("#" * level + " " + label + text.strip().replace("\n", " "))
                 continue
             bold = styles.all_bold(block, style)
+            lead = "" if bold else styles.bold_lead(block, style)
             for k, part in enumerate(text.split("\n")):
                 if k == 0:
+                    if "\n" not in lead and part.startswith(lead) and run_in_title(lead, part[len(lead) :]):
+                        part = f"**{lead}**{part[len(lead) :]}"  # a run-in title, spacing as printed
                     part = label + part
                 lines.append(f"**{part.strip()}**" if bold and part.strip() else part)
         else:
@@ -147,18 +152,18 @@ class _Styles:
         """A list style ("List Number") numbers its paragraphs."""
         return next((self.num_pr[s] for s in self._chain(sid) if self.num_pr.get(s, (None, None))[0]), (None, None))
 
-    def all_bold(self, p, sid: str | None) -> bool:
-        """Every run with text is bold (directly, by character style, or by paragraph style): a
-        title or a heading set in bold type. Text outside plain runs (a hyperlink's) is not known
-        to be bold."""
+    def runs(self, p, sid: str | None) -> list[tuple[str, bool]] | None:
+        """The paragraph's runs with text, each with whether it is bold (directly, by character
+        style, or by paragraph style); None when text stands outside plain runs (a hyperlink's,
+        not known to be bold)."""
         from docx.text.run import Run
 
         para_bold = self.style_bold(sid)
-        seen = False
+        out = []
         for child in p.iterchildren():
             if child.tag == _W + "hyperlink" and "".join(child.itertext()).strip():
-                return False
-            if child.tag != _W + "r" or not Run(child, None).text.strip():
+                return None
+            if child.tag != _W + "r" or not (text := Run(child, None).text).strip():
                 continue
             rpr = child.find(_W + "rPr")
             bold = _on(rpr.find(_W + "b")) if rpr is not None else None
@@ -166,10 +171,20 @@ class _Styles:
                 bold = self.style_bold(rpr.find(_W + "rStyle").get(_W + "val"))
             if bold is None:
                 bold = para_bold
-            if not bold:
-                return False
-            seen = True
-        return seen
+            out.append((text, bool(bold)))
+        return out
+
+    def all_bold(self, p, sid: str | None) -> bool:
+        """Every run with text is bold: a title or a heading set in bold type."""
+        runs = self.runs(p, sid)
+        return bool(runs) and all(bold for _, bold in runs)
+
+    def bold_lead(self, p, sid: str | None) -> str:
+        """The bold runs a paragraph opens with when plain text follows them ("1. Copenhagen"
+        before "The city…"): a run-in title."""
+        runs = self.runs(p, sid) or []
+        k = next((k for k, (_, bold) in enumerate(runs) if not bold), 0)
+        return "".join(text for text, _ in runs[:k]).strip()
 
 
 def _cn(n: int) -> str:

@@ -1,5 +1,6 @@
 """HTML: block elements become lines; <h1>-<h6> become Markdown-style '#' marks, a block all in
-<b>/<strong> is `**…**` (as a Word paragraph set in bold), table rows and tabs typed inside a line
+<b>/<strong> is `**…**` (as a Word paragraph set in bold) and so are the bold words a block opens
+with (a run-in title: `**1. Copenhagen** The city…`), table rows and tabs typed inside a line
 are tab-separated cells, a <br> ends a line (as a soft line break in Word), a <div> without
 blocks inside is a block."""
 
@@ -9,6 +10,7 @@ import re
 
 from ..errors import ReadError
 from .limits import check_html_depth
+from .normalize import run_in_title
 
 _WRAP = re.compile(r"\s*\n\s*")  # a line break in the source is a space on the page
 _TAB = re.compile(r"[ \t]*\t[ \t]*")  # a tab within a line separates cells (a dump of a table)
@@ -33,6 +35,26 @@ def _all_bold(el) -> bool:
             return False
         seen = True
     return seen
+
+
+def _bold_lead(el) -> str:
+    """The words a block opens with in <b>/<strong> when plain text follows them ("<strong>1.
+    Copenhagen</strong> The city…"): a run-in title, written `**…**` before the rest."""
+    lead: list[str] = []
+    for piece in el.find_all(string=True):
+        if _BR in piece and lead:
+            return ""  # a lead over a line break is a bold line, not a run-in title
+        if not piece.replace(_BR, "").strip():
+            if lead:
+                lead.append(piece)
+            continue
+        parent = piece.parent
+        while parent is not None and parent is not el and parent.name not in ("b", "strong"):
+            parent = parent.parent
+        if parent is None or parent is el:
+            return _collapse("".join(lead)) if lead else ""
+        lead.append(piece)
+    return ""  # all in bold, or none
 
 
 _BLOCKS = [
@@ -91,6 +113,13 @@ def read_html(text: str, name: str) -> list[str]:
             parts = ["#" * int(el.name[1]) + " " + " ".join(p for p in parts if p)]  # a heading is one line
         elif content and _all_bold(el):
             parts = [f"**{p}**" if p else p for p in parts]
+        elif (
+            content
+            and (lead := _bold_lead(el))
+            and parts[0].startswith(lead)
+            and run_in_title(lead, rest := parts[0][len(lead) :])
+        ):
+            parts[0] = f"**{lead}**" + (" " + rest.lstrip() if rest[:1].isspace() else rest)  # spacing as printed
         lines.extend(p for p in parts if p or len(parts) == 1)  # (a <br> line break: lines of one block)
         lines.append("")
     if not any(line.strip() for line in lines):

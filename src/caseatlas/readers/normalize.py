@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 
+from ..text.sentences import SENTENCE_END
+
 # Full-width ASCII digits, letters and a few symbols → half-width. Chinese punctuation
 # (，。：（）) is deliberately left alone: it carries sentence structure.
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
@@ -43,3 +45,16 @@ def normalize(raw: str) -> str:
     if " " in text:
         text = _LETTER_SPACED.sub(_unspace, text)
     return text
+
+
+_RUN_IN_END = tuple(SENTENCE_END + "：:.．、—-")
+
+
+def run_in_title(lead: str, rest: str) -> bool:
+    """Bold words a paragraph opens with are a run-in title ("**1. Copenhagen** The city…",
+    "**案例一：**…") when they stand apart from what follows: they end with a stop or a colon, or a
+    space or a stop follows them. Bold words inside a sentence ("**年减排**二氧化碳…") are emphasis."""
+    lead = lead.strip()
+    return bool(lead and rest.strip()) and (
+        lead.endswith(_RUN_IN_END) or rest[:1].isspace() or rest.lstrip()[:1] in "。：:，,;；—-"
+    )

@@ -12,6 +12,10 @@ How a human finds cases in a collection, and so how this module does:
    order (title→org or org→title) decided by a vote over the whole book.
 4. The TOC, when there is one, gives chapters (and "组织：标题" splits) by aligning
    its case entries with the cases found in the body.
+5. A case's title and organization may be the values of its fields (`fields.py`).
+6. A running document's boxes come before all of this, and when neither headings nor
+   numbering give cases, lists, title lines and paragraphs under thematic headings do
+   (`items.py`).
 No rule names a particular book, heading word list, or line number.
 """
 
@@ -25,6 +29,8 @@ from difflib import SequenceMatcher
 
 from ..models import Case, Section
 from ..text.sentences import CJK_SENTENCE_END
+from .fields import FIELD_LINES, ORG_LABEL, TITLE_LABEL, field_of, is_code, known_field
+from .items import find_boxes, find_items, find_lists
 from .lines import NUMBERING, PROSE_END, LineInfo, side_tab_labels
 from .toc import Toc, chapter_name, is_back_word, is_front_word
 
@@ -48,10 +54,24 @@ def squash(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", text)
 
 
+# English organizations: "Northgate Cement Co., Ltd.", "Lakemouth City Council", "X Municipality",
+# "City of Lakemouth", "Port of Rotterdam Authority", "Organization: …"
+_ORG_EN = re.compile(
+    r"\b(?:co\.?,?\s*ltd|ltd|limited|inc|corp|corporation|company|co|group|plc|llc|gmbh|ag|sa|holdings?|"
+    r"municipality|council|authority|agency|ministry|department|government|university|college|institute|"
+    r"foundation|association|bank|utility|utilities|commission|board|trust)\.?$"
+    r"|^(?:the\s+)?(?:city|municipality|government|port|province|state|county|district|town|ministry) of\s+[A-Z]"
+    r"|^(?:organi[sz]ation|company|implementer|lead organi[sz]ation)\s*:",
+    re.IGNORECASE,
+)
+
+
 def is_org_like(text: str) -> bool:
     t = _TRAILING_PAREN.sub("", text.replace(" ", "")).rstrip("™®")
     if not t:
         return False
+    if text.isascii():
+        return bool(_ORG_EN.search(_TRAILING_PAREN.sub("", text).strip()))
     return bool(_ORG_SUFFIX.search(t)) or "有限公司" in t or "有限责任公司" in t
 
 
@@ -66,9 +86,17 @@ def _continues(body: str) -> bool:
     return body.startswith(_CONTINUATION) or body.count("）") + body.count(")") > body.count("（") + body.count("(")
 
 
+def has_words(text: str) -> bool:
+    """A line with a letter, a digit or a character in it: a rule ("---", "***") or a row of
+    marks is layout, never a heading or a title."""
+    return any(ch.isalnum() for ch in text)
+
+
 def _is_heading_candidate(x: LineInfo) -> bool:
     if x.blank or x.noise or x.numbering or _continues(x.body) or "\t" in x.line.raw.strip():
         return False  # (a tab-separated line is a table row, however often it recurs)
+    if not has_words(x.body):
+        return False
     if x.label:
         return True
     return (
@@ -175,7 +203,7 @@ def anchors_from_numbering(infos: list[LineInfo], start: int, end: int) -> list[
 
 def _titleish(x: LineInfo, keys: Counter[str]) -> bool:
     body = x.body
-    if x.key in keys or x.numbering or len(body) > TITLE_MAX or x.ends_sentence:
+    if x.key in keys or x.numbering or len(body) > TITLE_MAX or x.ends_sentence or not has_words(body):
         return False
     if (x.marker and x.marker in _BULLETS) or x.line.text.startswith(("- ", "* ", "+ ")):
         return False
@@ -359,8 +387,11 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     if not anchors:
         anchors = anchors_from_numbering(infos, body_start, body_end)
         section_mode = "numbering"
+    boxes = [b.start for b in find_boxes(infos, body_start, body_end)]
+    if boxes and not _inside_every_case(boxes, anchors):
+        return _cases_from_items(infos, body_start, toc, boxes=True)  # a running document's boxes are its cases
     if not anchors:
-        return []
+        return _cases_from_items(infos, body_start, toc)
     chapter_names = {squash(c) for c in (toc.chapters if toc else [])}
     drafts: list[_Draft] = []
     lower = body_start
@@ -385,8 +416,63 @@ def find_cases(infos: list[LineInfo], body_start: int, toc: Toc | None) -> list[
     for d in drafts:
         spread.update({infos[i].key for i in range(d.anchor, d.end + 1) if infos[i].key in keys})
     section_keys = Counter({k: c for k, c in keys.items() if spread[k] >= 2})
-    cases = [_build(infos, k + 1, d, section_keys, section_mode) for k, d in enumerate(drafts)]
+    fields_name = _fields_name_cases(infos, drafts)
+    cases = [_build(infos, k + 1, d, section_keys, section_mode, fields_name) for k, d in enumerate(drafts)]
     _apply_toc_orgs(cases, toc)
+    return cases
+
+
+def _inside_every_case(boxes: list[int], anchors: list[int]) -> bool:
+    """Every case the headings give holds a box: the boxes are parts of cases (a collection whose
+    cases each set a box aside), not the cases of a running document."""
+    if not anchors:
+        return False
+    bounds = anchors + [float("inf")]
+    return all(any(a <= b < z for b in boxes) for a, z in zip(bounds, bounds[1:]))
+
+
+def _cases_from_items(infos: list[LineInfo], body_start: int, toc: Toc | None, boxes: bool = False) -> list[Case]:
+    """No heading recurs in every case and no numbering restarts: cases are title lines of one
+    style or paragraphs under thematic headings (`items.py`), or a running document's boxes."""
+    items = find_boxes(infos, body_start, len(infos)) if boxes else None
+    items = items or find_lists(infos, body_start, len(infos)) or find_items(infos, body_start, len(infos))
+    if not items:
+        return []
+    back = _back_matter_start(infos, items[-1].start + 1, toc)
+    cases = []
+    for seq, item in enumerate(items, 1):
+        end = _trim_end(infos, item.start, min(item.end, back - 1), set())
+        d = _Draft(anchor=item.start, block=[], start=item.start, end=end, chapter=item.chapter)
+        title, org = _fields(infos, d)
+        heads = [
+            i
+            for i in range(item.start + 1, end + 1)
+            if not infos[i].blank and not infos[i].noise and (infos[i].md_level or infos[i].bold)
+        ]
+        sections = [
+            Section(
+                heading=infos[i].heading_text,
+                start_line=infos[i].no,
+                end_line=infos[_trim_end(infos, i, (heads[k + 1] - 1) if k + 1 < len(heads) else end, set())].no,
+            )
+            for k, i in enumerate(heads)
+        ]
+        text = "\n".join(
+            infos[i].line.text for i in range(item.start, end + 1) if not infos[i].blank and not infos[i].noise
+        )
+        cases.append(
+            Case(
+                seq=seq,
+                title=(title if item.heading and title and is_code(item.title) else item.title),
+                organization=item.organization or org,
+                chapter=item.chapter,
+                start_line=infos[item.start].no,
+                end_line=infos[end].no,
+                page=infos[item.start].line.page,
+                sections=sections,
+                text=text,
+            )
+        )
     return cases
 
 
@@ -466,22 +552,44 @@ def _apply_toc_orgs(cases: list[Case], toc: Toc | None) -> None:
                     break
 
 
-# A field naming who carried the case out: 申报单位, 实施单位, 单位名称, 企业名称, 申报主体 …
-_ORG_LABEL = re.compile(
-    r"^(申报|实施|建设|牵头|案例|项目|报送|完成|承担|主办)?(单位|机构|企业|主体|公司)(名称)?$"
-    r"|^(organi[sz]ation|company|implementer)$",
-    re.IGNORECASE,
-)
-
-
-def _org_field(infos: list[LineInfo], d: _Draft) -> str | None:
-    """The organization a field line between the title and the first heading names."""
-    for i in range(d.start, min(d.anchor + 1, d.end + 1)):
+def _fields(infos: list[LineInfo], d: _Draft) -> tuple[str | None, str | None]:
+    """The case's title and organization as its leading field block gives them (项目名称：…,
+    实施主体：…, Organization: …), wherever in the block they stand: above the first heading,
+    after it, or as rows of a table sheet. The block is the head of the case up to its first
+    running text that is not a field's; a table sheet's rows ("项目名称<tab>…") count after it too,
+    as far as the case's first table goes (one project per table)."""
+    title = org = None
+    seen = 0
+    prose = False
+    i = d.start
+    while i <= d.end and seen < FIELD_LINES * (2 if prose else 1):
         x = infos[i]
-        if x.label and not x.lone_label and _ORG_LABEL.match(x.label):
-            value = re.split(r"[：:】]", x.body, maxsplit=1)[1].strip().rstrip("。；;")
-            return value or None
-    return None
+        i += 1
+        if x.blank or x.noise:
+            continue
+        seen += 1
+        got = field_of(x)
+        row = "\t" in x.line.raw.strip()
+        if prose and not row:
+            if got is None and title is None and org is None:
+                continue  # still looking for the case's table sheet
+            break
+        if got is None:
+            if _is_prose(x) and i - 1 > d.anchor:
+                prose = True  # the case's text has begun: only a table sheet's rows from here
+            continue
+        label, value = got
+        if not value:  # "项目名称" over its value (a table read one cell per line)
+            k = i
+            while k <= d.end and (infos[k].blank or infos[k].noise):
+                k += 1
+            value = infos[k].body.strip() if k <= d.end and field_of(infos[k]) is None else ""
+        if value and len(value) <= TITLE_MAX * 2:
+            if title is None and TITLE_LABEL.match(label):
+                title = value
+            elif org is None and ORG_LABEL.match(label):
+                org = value
+    return title, org
 
 
 _CASE_NUMBER = re.compile(r"^(?:case(?:\s+study)?|案例)\s*[\d一二三四五六七八九十]+\s*[:：.、]\s*(?=\S)", re.IGNORECASE)
@@ -501,12 +609,38 @@ def _org_text(infos: list[LineInfo], i: int) -> str:
     """An organization line without its field name ("Organization: Northgate…" → "Northgate…")."""
     text = infos[i].heading_text.rstrip("；;、，, ")
     m = re.match(r"^\s*([^：:]{2,14}?)\s*[：:]\s*(\S.*)$", text)
-    return m.group(2).strip() if m and _ORG_LABEL.match(m.group(1).strip()) else text
+    return m.group(2).strip() if m and ORG_LABEL.match(m.group(1).strip()) else text
 
 
-def _build(infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode: str) -> Case:
-    title = "".join(_join_title(_title_text(infos, i) for i in d.title_lines)) or f"案例 {seq}"
-    org = "；".join(_org_text(infos, i) for i in d.org_lines) or _org_field(infos, d)
+def _printed_title(infos: list[LineInfo], d: _Draft) -> str:
+    if any(known_field(infos[i]) for i in d.title_lines):
+        return ""  # a field line ("案例编号：…") above the first heading is not the title
+    return "".join(_join_title(_title_text(infos, i) for i in d.title_lines))
+
+
+def _fields_name_cases(infos: list[LineInfo], drafts: list[_Draft]) -> bool:
+    """The book names its cases by a field (项目名称：…) where most cases that print one have no
+    other title (none, or only a number or a code): then that field names every case printing it,
+    the first too (whose "title block" may be the book's own title above its first field)."""
+    named = [(_printed_title(infos, d), _fields(infos, d)[0]) for d in drafts]
+    with_field = [printed for printed, field_title in named if field_title]
+    return bool(with_field) and 2 * sum(is_code(p) for p in with_field) > len(with_field)
+
+
+def _build(
+    infos: list[LineInfo], seq: int, d: _Draft, keys: Counter[str], mode: str, fields_name: bool = False
+) -> Case:
+    printed = _printed_title(infos, d)
+    field_title, field_org = _fields(infos, d)
+    title = (field_title if (fields_name or is_code(printed)) and field_title else printed) or f"案例 {seq}"
+    org = (
+        "；".join(
+            _org_text(infos, i)
+            for i in d.org_lines
+            if field_of(infos[i]) is None or ORG_LABEL.match(field_of(infos[i])[0])
+        )
+        or field_org
+    )
     sections = _sections(infos, d, keys, mode)
     text = "\n".join(infos[i].line.text for i in range(d.start, d.end + 1) if not infos[i].blank and not infos[i].noise)
     page = infos[d.start].line.page

@@ -72,6 +72,7 @@ class LineInfo:
     bold: bool = False  # the whole line is bold ("**…**"; a Word paragraph set in bold reads so)
     noise: bool = False  # page header/footer, page number, side tab
     blank: bool = False
+    lead: str = ""  # "**1. Copenhagen** The city…": the bold words a paragraph opens with, when text follows
 
     @property
     def no(self) -> int:
@@ -115,6 +116,7 @@ def _features(line: Line) -> LineInfo:
         md_level = len(m.group(1))
         text = text[m.end() :]
     bold = bold or bool(_ALL_BOLD.match(text.strip()))
+    lead = "" if bold else _lead(text)
     text = _BOLD.sub("", text).strip().strip("*").strip()
     if text.startswith("\\*"):
         text = text[2:].strip()
@@ -123,7 +125,7 @@ def _features(line: Line) -> LineInfo:
     if m:
         marker = m.group(1)
         text = text[m.end() :]
-    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker, bold=bold)
+    info = LineInfo(line=line, body=text, md_level=md_level, marker=marker, bold=bold, lead=lead)
     if not text:
         info.blank = True
         return info
@@ -138,6 +140,16 @@ def _features(line: Line) -> LineInfo:
         info.label = m.group(1)
         info.lone_label = not m.group(2)
     return info
+
+
+_LEAD = re.compile(r"^(\*\*|__)(?=\S)((?:(?!\1).){2,80}?)(?<=\S)\1(?=\s*\S)")
+
+
+def _lead(text: str) -> str:
+    """The bold words a paragraph opens with ("**1. Copenhagen** The city…", "**案例：某某**…"), when
+    more text follows them on the line: a run-in title."""
+    m = _LEAD.match(text.strip())
+    return m.group(2).strip() if m else ""
 
 
 def _mark_noise(infos: list[LineInfo]) -> None:
@@ -162,6 +174,7 @@ def _mark_noise(infos: list[LineInfo]) -> None:
         if len(furniture[label]) >= 2:
             infos[i].noise = True
     _mark_page_edges(infos)
+    _mark_running_heads(infos)
     # Side tabs: a vertical run of single characters ("绿/色/制/造"), maybe after a number — but
     # not beside a row of numbers, where they are a table's cell printed in a narrow column.
     # Blank lines between the characters are layout (a page exported one block per line).
@@ -215,6 +228,36 @@ def _mark_page_edges(infos: list[LineInfo]) -> None:
     for i, _, off in found:
         if off == offset:
             infos[i].noise = True
+
+
+RUNNING_SHARE = 0.5  # a running head is printed over at least this share of the pages
+
+
+def _mark_running_heads(infos: list[LineInfo]) -> None:
+    """Where a document has pages: a line printed first or last on many pages (at least three and
+    `RUNNING_SHARE` of them, page numbers aside) and almost nowhere else is a running head or
+    footer even with no page number beside it (a scanned plan's title over every page, crossing
+    the tables that run over page breaks). A section heading that opens a case on a new page is
+    printed under the case's title, not first."""
+    by_page: dict[int, list[int]] = {}
+    for i, x in enumerate(infos):
+        if x.line.page is not None and not x.blank and not x.noise:
+            by_page.setdefault(x.line.page, []).append(i)
+    if len(by_page) < 3:
+        return
+    edge: dict[str, list[int]] = {}
+    everywhere: Counter[str] = Counter()
+    for idx in by_page.values():
+        for i in idx:
+            everywhere[infos[i].body.replace(" ", "")] += 1
+        for i in {idx[0], idx[-1]}:
+            edge.setdefault(infos[i].body.replace(" ", ""), []).append(i)
+    for key, lines in edge.items():
+        if key.endswith(PROSE_END) or not key:
+            continue  # the end of a page's last paragraph, however alike, is text
+        if len(lines) >= max(3, RUNNING_SHARE * len(by_page)) and len(lines) >= 0.8 * everywhere[key]:
+            for i in lines:
+                infos[i].noise = True
 
 
 def _in_table(infos: list[LineInfo], i: int, j: int) -> bool:

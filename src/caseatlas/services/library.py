@@ -120,7 +120,10 @@ def _ingest(
         progress(1, INGEST_STEPS, f"切分案例（{len(document.lines)} 行）")
         book = segment(document)
         if not book.cases:
-            raise CaseAtlasError(f"{Path(path).name}: no cases found (no recurring case headings or numbered sections)")
+            raise CaseAtlasError(
+                f"{Path(path).name}: no cases found "
+                "(no recurring case headings, numbered sections, case titles, boxes or lists)"
+            )
         progress(2, INGEST_STEPS, f"抽取数据并核查 {len(book.cases)} 个案例")
         return _save(ctx, book, str(path), progress=progress)
     except CaseAtlasError as exc:

@@ -432,22 +432,32 @@ def test_a_running_head_without_a_page_number_is_furniture():
 @pytest.mark.parametrize(
     ("sentence", "kind", "unit", "value"),
     [
-        ("The solar farm can generate 38 megawatts of power.", "renewable_capacity", "MW", 38.0),
-        ("The wind farm has 2.7 terawatts of capacity.", "renewable_capacity", "MW", 2.7e6),
-        ("The project forestalled over 300,000 tonnes of emissions.", "co2e_reduction", "tCO2e", 3e5),
+        ("The canal-top solar array can deliver 17 megawatts of power.", "renewable_capacity", "MW", 17.0),
+        ("The region's wind fleet has 1.3 terawatts of capacity.", "renewable_capacity", "MW", 1.3e6),
+        ("The retrofit averted over 420,000 tonnes of emissions.", "co2e_reduction", "tCO2e", 4.2e5),
         (
-            "Ships could prevent four percent, or 134,000 tonnes, of emissions every year.",
+            "Shore power could avoid six percent, or 71,000 tonnes, of emissions every year.",
             "co2e_reduction",
             "tCO2e",
-            1.34e5,
+            7.1e4,
         ),
-        ("Electric taxis cut the city’s emissions by 2.2 million tonnes per year.", "co2e_reduction", "tCO2e", 2.2e6),
-        ("The array will reduce the city’s emissions by about 32 kilotonnes.", "co2e_reduction", "tCO2e", 32000.0),
-        ("The fund has loaned over AUD $30 million to projects.", "investment_or_finance", "AUD", 3e7),
+        (
+            "Electric ferries cut the region’s emissions by 1.6 million tonnes per year.",
+            "co2e_reduction",
+            "tCO2e",
+            1.6e6,
+        ),
+        (
+            "The heat network will lower the town’s emissions by about 45 kilotonnes.",
+            "co2e_reduction",
+            "tCO2e",
+            45000.0,
+        ),
+        ("The green bank has lent over AUD $18 million to schools.", "investment_or_finance", "AUD", 1.8e7),
         ("The city invested $12 million in the scheme.", "investment_or_finance", "USD", 1.2e7),
         ("The plant saves 120 GWh a year.", "energy_saving", "kWh", 1.2e8),
         (
-            "Panels cut the city’s emissions by more than half a million tonnes per year.",
+            "Heat pumps cut the district’s emissions by more than half a million tonnes per year.",
             "co2e_reduction",
             "tCO2e",
             5e5,
@@ -461,7 +471,7 @@ def test_english_units_and_what_the_tonnes_are_of(sentence, kind, unit, value):
 
 
 def test_levels_an_emission_went_from_and_to_are_not_reductions():
-    sentence = "Residents should cut their footprint from 10.3 tonnes to 2.5 tonnes by 2030."
+    sentence = "Each household should bring its footprint from 8.7 tonnes to 3.1 tonnes by 2035."
     found = extract_outcomes([Line(1, sentence, normalize(sentence))])
     assert found and all(o.kind not in ("co2e_reduction",) for o in found), found
 
@@ -562,3 +572,10 @@ def test_a_box_in_every_case_of_a_collection_is_part_of_its_case():
         book += [f"专栏{k}：{box}", "介绍相关做法，供参考。", "取得成效", "每年节约标准煤1000吨。"]
     cases = _cases("book.md", book)
     assert [c.title for c in cases] == ["屋顶光伏示范项目", "余热回收示范项目", "电动公交示范项目"]
+
+
+@pytest.mark.parametrize("verb", ["lent", "lends", "is lending", "borrowed", "loaned"])
+def test_money_lent_or_borrowed_is_finance(verb):
+    sentence = f"The city fund {verb} SGD 12 million for rooftop solar on schools."
+    found = extract_outcomes([Line(1, sentence, normalize(sentence))])
+    assert [(o.kind, o.unit, o.value) for o in found] == [("investment_or_finance", "SGD", 1.2e7)], found

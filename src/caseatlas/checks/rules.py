@@ -326,7 +326,7 @@ def _matches(view: CaseView, rx: re.Pattern[str], needs: str = ""):
             yield no, line.raw, m
 
 
-# English: an amount a year in a unit of power ("buy 88 gigawatts of electricity annually",
+# English: an amount a year in a unit of power ("purchases 64 gigawatts of electricity annually",
 # "generate 38 megawatts of power per year"); a rate of building ("adds 500 MW a year") is not one
 _POWER_A_YEAR_EN = re.compile(
     r"(?<![\w.])\d[\d.,]*\s*(?:(?:million|billion|thousand)\s+)?(?:kilowatts?|megawatts?|gigawatts?|terawatts?|[kMGT]W)"
@@ -376,9 +376,9 @@ def malformed_numbers(view: CaseView) -> list[Flag]:
         if _DATE_LIKE.match(m.group(1)) or raw[max(0, m.start() - 2) : m.start()].lower().endswith(("v", "版")):
             continue
         if _HEADING_NUMBER.match(raw[: m.start()]) and _HEADING_NUMBER_AFTER.match(raw[m.end() :]):
-            continue  # "3.2.1 项目背景", "13.2.2 Total greenhouse gas emissions": a heading's number
+            continue  # "3.2.1 项目背景", "14.3.1 Water use by agency": a heading's number
         if _SECTION_REFERENCE.search(raw[max(0, m.start() - 12) : m.start()]):
-            continue  # "见第 3.2.1 节", "indicator 13.2.2", "Section 6.4.1": a reference to one
+            continue  # "见第 3.2.1 节", "indicator 14.3.1", "Section 5.2.4": a reference to one
         flags.append(
             Flag(
                 "format",

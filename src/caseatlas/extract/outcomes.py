@@ -36,7 +36,7 @@ _CO2_GENERIC = re.compile(r"减排|排放|(?i:emission)")
 _EN_OF_CO2 = re.compile(
     r"\s*,?\s*(?:of\s+)(?:the\s+city[’']s\s+)?(?:carbon|greenhouse|ghg|co2|emissions?\b)", re.IGNORECASE
 )
-# "from 10.3 tonnes to 2.5 tonnes": two levels of emissions, neither of them a reduction; "capacity
+# "from 8.7 tonnes to 3.1 tonnes": two levels of emissions, neither of them a reduction; "capacity
 # from 0.7 terawatts to 2.7 terawatts": the level it starts from is not what was built.
 _FROM_LEVEL = re.compile(r"(?i:\bfrom)\s*$")
 _TO_LEVEL_AFTER = re.compile(r"^\s*(?:\w+\s+){0,3}?to\s+(?:about\s+|around\s+|just\s+)?[\d.]", re.IGNORECASE)
@@ -121,7 +121,7 @@ _GENERATION = re.compile(
 _SAVING = re.compile(r"节电|节约|节省|节能|减少|降低|下降|省电|节约用电|(?i:sav(?:e|es|ed|ing)\b|reduc|\bcut\b|lower)")
 _FINANCE = re.compile(
     r"投资|融资|贷款|信贷|债券|发行|募集|资金|补贴|补助|奖励|捐|基金|授信|余额|资助|投入|拨付|专项|出资|注资|认购|保费|保额|保险|绿债|金额|发放|规模"
-    r"|(?i:invest|financ|fund|loan|\bbonds?\b|raised|capital|\bcost\b|grant|subsid)"
+    r"|(?i:invest|financ|fund|loan|\blen(?:d|ds|t|ding)\b|borrow|\bbonds?\b|raised|capital|\bcost\b|grant|subsid)"
 )
 # Money saved ("年节约电费 30 万元", "节省运行成本") and money earned ("年收入", "营收", "产值").
 _COST_SAVING = re.compile(

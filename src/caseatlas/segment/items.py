@@ -12,7 +12,7 @@ and, when no heading recurs in every case and no 一、 numbering starts again (
   that each have running text under them, apart from front and back matter ("Introduction",
   "About this report", 前言 …) and a lead before the first of them (`find_items`);
 - a feature whose cases are paragraphs under thematic headings ("## Clean transport", then "In
-  Oslo, the city…", "London in Britain, for its part, …"): when most of the headings hold two
+  Oslo, the city…", "Lyon in France, for its part, …"): when most of the headings hold two
   or more paragraphs that each name a different city or organization in their first sentences,
   those paragraphs are the cases (a paragraph that names no one continues the case before it)
   and the headings their chapters.

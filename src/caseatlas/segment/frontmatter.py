@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..models import CollectionMeta
+from .cases import has_words, is_org_like
 from .lines import LineInfo, running_title
 from .toc import Toc, is_front_word
 
@@ -38,8 +39,9 @@ _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: str) -> CollectionMeta:
     skip = range(toc.start, toc.end + 1) if toc else range(0)
     lines = [x for i, x in enumerate(infos[:end]) if not x.blank and not x.noise and i not in skip]
-    printed = _title(lines) or running_title(infos)
-    title = printed or Path(source_file).stem
+    printed = printed_title(infos, end, skip)
+    header = None if printed else running_title(infos)
+    title = printed or header or Path(source_file).stem
     meta = CollectionMeta(title=title)
     m = _YEAR.search(title)
     meta.year = int(m.group(1)) if m else None
@@ -71,22 +73,96 @@ def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: 
                 break
     if toc:
         meta.chapters = toc.chapters
-    if not printed and meta.publisher:
-        # No title printed (a dump without its cover): name the book by who published it and
-        # when, as a reader would, rather than by its file name.
-        meta.title = f"{meta.publisher} 案例集" + (f"（{meta.year}）" if meta.year else "")
+    genre = _genre(meta.foreword or "")
+    if header and genre and not _GENRE_END.search(header):
+        # A running header is the title shortened to fit the page head ("2023 企业气候行动");
+        # the book says what it is in its foreword ("本案例集…"), so the full name is both.
+        meta.title = f"{header} {genre}"
+    elif not printed and not header and meta.publisher:
+        # No title printed anywhere (a dump without its cover): name the book after the programme
+        # a secretariat signs for ("X（ABC）秘书处" runs the programme "X（ABC）"), or, failing
+        # that, after who published it: what it is, not who signed, and never the file name.
+        owner = meta.publisher.split("；")[0].strip()
+        owner = _PROGRAMME_OFFICE.sub("", owner).strip() or owner
+        meta.title = f"{owner}{genre or '案例集'}"
     return meta
 
 
-def _title(lines: list[LineInfo]) -> str | None:
-    for x in lines[:15]:
-        if x.md_level == 1:
-            return x.heading_text
-    for x in lines[:3]:
-        if is_front_word(x.body) or len(x.body) > 40 or x.ends_sentence or "。" in x.body:
-            return None
-        return x.body
+# A line of the cover that names who made the book, not what it is.
+_BY_LINE = re.compile(
+    r"^(联合)?(发起|主办|承办|支持|指导|编写|主编|出品|编制|协办|合作)(单位|机构|方)?\s*[：:]?$|^(编写|主办|出品|发布)(单位|机构)?[：:]"
+)
+_ONLY_YEAR = re.compile(r"^[（(]?\s*(19|20)\d{2}\s*(年|年度|年版)?\s*[）)]?$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TITLE_MAX = 60
+# What a book calls itself in its foreword ("本案例集", "本年度的案例集", "本手册"): the genre word
+# a title from a running header leaves out.
+_SELF = re.compile(r"本(?:年度|届|期|次)?的?(案例集|案例汇编|案例选编|手册|报告|白皮书)")
+_GENRE_END = re.compile(r"(案例集|案例汇编|案例选编|案例|手册|报告|白皮书|汇编|文集)\s*[（(]?\s*(\d{4})?\s*[）)]?$")
+_PROGRAMME_OFFICE = re.compile(r"(秘书处|办公室|组委会|执行委员会)$")
+
+
+def _genre(foreword: str) -> str | None:
+    m = _SELF.search(foreword)
+    return m.group(1) if m else None
+
+
+def _by_line(body: str) -> bool:
+    return bool(_BY_LINE.match(body.replace(" ", "")) or _PUBLISHER_LABEL.match(body))
+
+
+def _title_like(x: LineInfo) -> bool:
+    body = x.body
+    return bool(
+        body
+        and has_words(body)
+        and len(body) <= _TITLE_MAX
+        and not x.ends_sentence
+        and "。" not in body
+        and not is_front_word(body)
+        and not _by_line(body)
+        and not _DATE.match(body)
+        and not is_org_like(body)
+    )
+
+
+def printed_title(infos: list[LineInfo], end: int, skip: range = range(0)) -> str | None:
+    """The title as the cover prints it: the first title-like line before the first case
+    (publisher, organizer and date lines above it passed over), with the lines it wraps onto
+    joined ("2023 企业气候行动" / "案例集"); a translation in another script below it is not part
+    of it. A Markdown level-1 heading near the top is the title wherever it sits."""
+    seen = [i for i in range(min(end, len(infos))) if not infos[i].blank and not infos[i].noise and i not in skip]
+    heads = [k for k, i in enumerate(seen[:15]) if infos[i].md_level == 1]
+    if heads:
+        return _wrapped(infos, seen, heads[0], lambda x: x.md_level == 1 and _title_like(x), heading=True)
+    for k, i in enumerate(seen[:6]):
+        x = infos[i]
+        if is_org_like(x.body) or _by_line(x.body) or _DATE.match(x.body):
+            continue  # the publisher, an organizer label or a date printed above the title
+        if not _title_like(x):
+            return None  # prose first: the dump starts past the cover
+        return _wrapped(infos, seen, k, _title_like)
     return None
+
+
+def _wrapped(infos: list[LineInfo], seen: list[int], k: int, fits, heading: bool = False) -> str:
+    first = infos[seen[k]]
+    title = first.heading_text if heading else first.body
+    prev = seen[k]
+    for i in seen[k + 1 :]:
+        x = infos[i]
+        text = x.heading_text if heading else x.body
+        gap = i - prev - 1
+        if gap > 1 or any(not infos[j].blank for j in range(prev + 1, i)) or not fits(x):
+            break  # a wrapped line follows its line (a dump may put one blank line between)
+        if bool(_CJK.search(text)) != bool(_CJK.search(title)) and not _ONLY_YEAR.match(text):
+            break  # "碳达峰…" over "Case Collection on…": the translation, not more title
+        if text.replace(" ", "") in title.replace(" ", "") or len(title) + len(text) > _TITLE_MAX:
+            break  # the cover printed twice, or running on into other text
+        glue = "" if _CJK.search(title[-1:]) and _CJK.search(text[:1]) else " "
+        title = f"{title}{glue}{text}"
+        prev = i
+    return title.strip()
 
 
 def _split_sections(lines: list[LineInfo]) -> list[tuple[str | None, list[LineInfo]]]:

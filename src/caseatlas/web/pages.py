@@ -16,6 +16,7 @@ from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..services.organizations import OrgOutcome
 from ..services.records import Metric
+from ..text.labels import case_count, collection_label
 from ..text.numbers import DIGITS, format_number, format_quantity
 from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
@@ -96,6 +97,9 @@ def display_line(raw: str) -> Markup:
 
 
 TEMPLATES.env.filters["display_line"] = display_line
+# One writer of a book's label and of a case count, for every page (labels: collection_label).
+TEMPLATES.env.globals["collection_label"] = collection_label
+TEMPLATES.env.globals["case_count"] = case_count
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -243,10 +247,35 @@ def flag_verdict(
 
 
 @router.get("/organizations", response_class=HTMLResponse)
-def organizations_page(request: Request, ctx: ReadContext):
-    """Organizations found in two or more books first (with their groups), then the rest."""
-    rows = organizations.organizations(ctx, 1, top_only=request.query_params.get("all") != "1")
-    return render(request, "organizations.html", orgs=rows, show_all=request.query_params.get("all") == "1")
+def organizations_page(request: Request, ctx: ReadContext, group: str = ""):
+    """Groups with their member units by default (the 所属集团 column was always empty there: a
+    group has no group); `all=1` every organization with the group it belongs to; `group=<id>`
+    one group and its members."""
+    rows = organizations.organizations(ctx, 1)
+    by_id = {r.id: r for r in rows}
+    members: dict[str, list] = {}
+    for r in rows:
+        if r.group_id != r.id:
+            members.setdefault(r.group_id, []).append(r)
+    chosen = by_id.get(group)
+    if chosen is not None:
+        root = chosen.group_id
+        shown = [r for r in rows if r.group_id == root]
+        shown.sort(key=lambda r: (r.id != root, -r.group_cases, r.name))
+        mode = "group"
+    elif request.query_params.get("all") == "1":
+        shown, mode, root = rows, "all", None
+    else:
+        shown, mode, root = [r for r in rows if r.parent_id is None], "groups", None
+    return render(
+        request,
+        "organizations.html",
+        orgs=shown,
+        mode=mode,
+        group=by_id.get(root) if root else None,
+        members=members,
+        groups={r.group_id: by_id.get(r.group_id) for r in rows},
+    )
 
 
 @router.get("/organizations/{org_id}", response_class=HTMLResponse)

@@ -190,6 +190,7 @@ def measures(paragraphs: list[Paragraph], title: str) -> list[Attribute]:
             if name not in first:
                 first[name] = _clause_quote(p, m.start(), m.end())
     kept = [n for n, c in counts.most_common() if c >= 2] or [n for n, _ in counts.most_common(1)]
+    kept = longest_forms(kept)  # one measure under one name, as for systems
     return [Attribute("measure", n, vocab.info[n]["category"], *first.get(n, (title, 0))) for n in kept]
 
 
@@ -209,7 +210,9 @@ _SYSTEM = re.compile(
     r"|((?:[A-Za-z][A-Za-z0-9™®+\-]{1,15}\s*)?[\u4e00-\u9fffA-Za-z0-9™]{0,12}(?:管理系统|控制系统|监测系统|系统平台|管理平台|云平台|服务平台|数字平台|操作系统|系统|平台|大脑|APP|小程序))"
 )
 _LEAD_VERBS = re.compile(
-    r"^.*?(?:自主研发的?|研发的?|建立了?|搭建了?|打造了?|开发了?|上线了?|引入了?|通过|基于|利用|采用|依托|借助|建设了?|部署了?|推出了?|构建了?|上线|运用|应用)"
+    r"^.*?(?:自主研发的?|研发的?|建立了?|搭建了?|打造了?|开发了?|上线了?|引入了?|引进了?|通过|基于|利用|采用|依托|借助|"
+    r"建设了?|部署了?|推出了?|构建了?|上线|运用|应用|已?建有|设置了?|完成了?|接入|结合|实现了?|纳入|增加了?|"
+    r"启用了?|发挥|加强|推动|开展了?)"
 )
 _SPECIFIC = re.compile(r"[A-Za-z]{2,}|智慧|智能|数字|云|碳|能源|能碳|能耗|管控")
 _GENERIC_SYSTEM = {
@@ -234,13 +237,95 @@ _BAD_START = re.compile(
 )
 
 
+# An enumeration's tail ("AI 视觉检测系统等系统", "…等六大系统", "…共六大系统"): the name is what
+# comes before it, when that is itself a system's name; otherwise the words were a list, no name.
+_ENUM_TAIL = re.compile(r"\s*(?:等等?|共)?(?:[一二三四五六七八九十两几多数各\d]+[大类种个套项])?(?:系统|平台)?$")
+_ETC = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9])(?<![平相同均对])等")
+_COUNTED = re.compile(r"等|共|[一二三四五六七八九十两几多数各\d]+[大类种个套项](?:系统|平台)?$")
+# Words a sentence puts before a name that are not part of it ("于能源管理系统", "让…").
+_LEAD_PARTICLE = re.compile(r"^(?:即可与|于|到|令|让|与|和|及|在)")
+# Words that make a longer match a phrase around a name rather than a fuller name of it.
+_PHRASE = re.compile(r"[的让与和及到在于把被将对从向是了]|可以|我们|以及")
+_SYSTEM_END = re.compile(r"(?:系统|平台|大脑|APP|小程序|[”」\"])$")
+# A name printed with the generic word alone ("CFMS 系统") is the short form of the full one.
+_GENERIC_TAIL = re.compile(r"\s*(?:管理系统|系统平台|管理平台|系统|平台|APP|小程序)$")
+
+
+def clean_system_name(raw: str) -> str | None:
+    """A system's name without the words before it that are not part of it (verbs, "通过打造"
+    stripped until none is left) and without an enumeration tail; None when nothing named is left."""
+    name = raw.strip()
+    while True:
+        shorter = _LEAD_PARTICLE.sub("", _LEAD_VERBS.sub("", name)).strip(" 的、")
+        if shorter == name:
+            break
+        name = shorter
+    m = _ENUM_TAIL.search(name)
+    if m and m.start() > 0 and _COUNTED.search(m.group(0)):
+        name = name[: m.start()].strip(" 的、")
+        if not _SYSTEM_END.search(name):
+            return None
+    etc = _ETC.search(name)
+    if etc:  # "视觉监测等数字化生产系统": items of a list, then the kind they are: no one name
+        return None
+    if re.search(r"的(?:系统|平台)$", name):
+        return None  # "…建筑的系统": a description, not a name
+    return name or None
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s“”「」\"]", "", name).lower()
+
+
+def _short_form_of(short: str, long: str) -> bool:
+    """`short` names the same thing as the longer `long`: contained in it ("智慧运维平台" in
+    "XX 智慧运维平台"), or its distinctive part followed by the generic word only ("CFMS 系统"
+    for "CFMS 智慧厂房管理系统")."""
+    a, b = _key(short), _key(long)
+    if len(a) >= len(b):
+        return False
+    if a in b:
+        # The rest of the longer match is more name ("低碳园区" + "智慧能源管理系统"), not the
+        # sentence around it ("我们让" + …): then the shorter is the name, see `_phrase_around`.
+        return not _PHRASE.search(b.replace(a, "", 1))
+    head = _key(_GENERIC_TAIL.sub("", short))
+    head = _key(_GENERIC_TAIL.sub("", short))
+    return head != a and len(head) >= 2 and b.startswith(head) and bool(_SYSTEM_END.search(long.strip()))
+
+
+def _phrase_around(short: str, long: str) -> bool:
+    """`long` is `short` with words of its sentence around it ("我们让低碳星球小程序")."""
+    a, b = _key(short), _key(long)
+    return len(a) >= 4 and len(a) < len(b) and a in b and bool(_PHRASE.search(b.replace(a, "", 1)))
+
+
+def longest_forms(names: list[str]) -> list[str]:
+    """Each thing under its longest name: a name that is a short form of a longer one in the
+    list collapses into it; names in first-mention order, the longest form taking the place
+    of the first of its forms. Distinct names (neither a short form of the other) all stay."""
+    out: list[str] = []
+    for name in names:
+        if any(_short_form_of(name, k) or _phrase_around(k, name) for k in names):
+            continue
+        if any(_key(name) == _key(k) for k in out):
+            continue  # the same name spelt with other spaces or quotes: the first spelling stands
+        out.append(name)
+    # A longer form seen after its short one takes the short one's place (first mention first).
+    order = {
+        n: min(i for i, m in enumerate(names) if m == n or _short_form_of(m, n) or _phrase_around(n, m)) for n in out
+    }
+    return sorted(out, key=lambda n: order[n])
+
+
 def systems(paragraphs: list[Paragraph]) -> list[Attribute]:
-    """Named digital systems ("CFMS 智慧厂房管理系统", "“绿碳宝贝”平台")."""
+    """Named digital systems ("CFMS 智慧厂房管理系统", "“绿碳宝贝”平台"), each under its longest name."""
     out: dict[str, Attribute] = {}
     for p in paragraphs:
         for m in _SYSTEM.finditer(p.text):
             raw_name = (m.group(1) or m.group(2) or "").strip()
-            name = _LEAD_VERBS.sub("", raw_name).strip(" 的、")
+            name = clean_system_name(raw_name) if not m.group(1) else raw_name
+            if not name:
+                continue
             cut = name != raw_name
             if not m.group(1):
                 if (
@@ -257,10 +342,11 @@ def systems(paragraphs: list[Paragraph]) -> list[Attribute]:
                     continue
             if m.group(1):
                 name = f"“{name}”"
-            key = name.replace(" ", "")
-            if key not in out and not any(key in k for k in out):
+            key = _key(name)
+            if key not in out:
                 out[key] = Attribute("system", name, None, *_clause_quote(p, m.start(), m.end()))
-    return list(out.values())[:12]
+    kept = longest_forms([a.value for a in out.values()])
+    return [out[_key(n)] for n in kept][:12]
 
 
 _TARGET = re.compile(

@@ -75,6 +75,20 @@ class _Dated:
     words: frozenset[str]
     head: frozenset[str]
     figures: frozenset[str]
+    clause: str = ""  # the date and the words after it, as printed (what a message quotes)
+    subject: str | None = None  # the facility the clause names ("苏州工厂"), when it names one
+
+    def same_subject(self, other: _Dated) -> bool:
+        """Both clauses about the same facility, or at least one names none: "宜昌工厂" and
+        "苏州工厂" are two subjects, "苏州工厂" and "欧莱雅苏州尚美工厂" one."""
+        if not self.subject or not other.subject:
+            return True
+        a, b = _FACILITY_KIND.sub("", self.subject), _FACILITY_KIND.sub("", other.subject)
+        return any(a[i : i + 2] in b for i in range(len(a) - 1))
+
+    @property
+    def label_en(self) -> str:
+        return f"{_MONTHS[self.month - 1]} {self.year}" if self.month and 1 <= self.month <= 12 else str(self.year)
 
     def same_date(self, other: _Dated) -> bool:
         return self.year == other.year and (self.month is None or other.month is None or self.month == other.month)
@@ -85,6 +99,13 @@ class _Dated:
 
 
 _DIGIT = re.compile(r"\d")
+# A facility a sentence is about: the shortest name before one of these words.
+_FACILITY = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]{2,6}?(?:工厂|厂区|园区|基地|电站|电厂|码头|港区|车间|大楼|大厦|校区|门店)"
+)
+_FACILITY_KIND = re.compile(r"(?:工厂|厂区|园区|基地|电站|电厂|码头|港区|车间|大楼|大厦|校区|门店)$")
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+CLAUSE_CHARS = 24  # how much of the sentence after a date a message quotes
 
 
 def _words(text: str) -> frozenset[str]:
@@ -144,6 +165,10 @@ def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
         stop = min(end.start() if end else len(text), found[k + 1].start() if k + 1 < len(found) else len(text))
         scope = text[m.end() : stop].replace("\n", "")
         line = starts[_index_at(offsets, m.start())][1]
+        back = SENTENCE_END_RE.split(text[max(0, m.start() - 40) : m.start()])[-1].replace("\n", "")
+        facility = _FACILITY.search(back + "，" + scope)
+        clause = (m.group(0) + scope).replace("\n", "").strip()
+        clause = clause if len(clause) <= CLAUSE_CHARS else clause[:CLAUSE_CHARS] + "…"
         out.append(
             _Dated(
                 int(m.group(1)),
@@ -154,6 +179,8 @@ def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
                 _words(scope),
                 _words(scope.lstrip("，, ")[:HEAD_CHARS]),
                 frozenset(_NUMBER.findall(scope)),
+                clause,
+                facility.group(0) if facility else None,
             )
         )
     return out, idf
@@ -181,7 +208,12 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
 
     flags = []
     for i, a in enumerate(dated):
-        others = [(told_again(a, b), j) for j, b in enumerate(dated) if j != i and b.section != a.section]
+        # Only dates of one subject are compared: two factories' years are two facts, not one.
+        others = [
+            (told_again(a, b), j)
+            for j, b in enumerate(dated)
+            if j != i and b.section != a.section and a.same_subject(b)
+        ]
         if not others:
             continue
         if any(
@@ -211,12 +243,17 @@ def dates_that_contradict(view: CaseView) -> list[Flag]:
         words = "、".join(
             sorted(shared, key=lambda w: (-idf.get(w, 0), w))[:4]
         )  # ties by the word: the same message every run
+        subject = a.subject if a.subject and b.subject else None
+        about = f"都讲{subject}" if subject else f"都提到{words}"
+        about_en = f"both about {subject}" if subject else f"both mention {words.replace('、', ', ')}"
         flags.append(
             Flag(
                 "date",
                 "warning",
-                f"同一件事（{words}……）在一处写作 {a.label}，在另一处写作 {b.label}。",
-                f"The same event ({words}…) is dated {a.label} in one place and {b.label} in another.",
+                f"两处像是在说同一件事（{about}），日期却不同：一处是 {a.label}（“{a.clause}”），"
+                f"另一处是 {b.label}（“{b.clause}”）。",
+                f"Two places seem to tell the same event ({about_en}) with different dates: {a.label_en} "
+                f"('{a.clause}') and {b.label_en} ('{b.clause}').",
                 [a.line, b.line],
                 [a.quote, b.quote],
                 {"year_a": a.year, "year_b": b.year},

@@ -74,6 +74,24 @@ def _fmt(x: float, lang: str = "zh") -> str:
     return format_number(x, lang, digits=3)
 
 
+def times_of(ratio: float, lang: str = "zh") -> str:
+    """How a value compares with another, as a person writes it after "是…的" / "… the":
+    2.55 → "2.55 倍" / "2.55×"; below 1 a percentage, never "2.55 分之一" or "0.392×":
+    0.392 → "39%", 0.0012 → "0.12%" (the one number writer, two significant digits)."""
+    if ratio >= 1:
+        return f"{_fmt(ratio)} 倍" if lang == "zh" else f"{_fmt(ratio, 'en')}×"
+    return f"{format_number(ratio * 100, lang, digits=2)}%"
+
+
+def _against(value: float, lo: float, hi: float, lang: str = "zh") -> str:
+    """A stated figure against the range it should be in: "是应得值的 3.2 倍" / "只有应得值的 40%"."""
+    if value > hi:
+        r = value / hi
+        return f"是应得值的 {times_of(r)}" if lang == "zh" else f"{times_of(r, 'en')} what it should be"
+    r = value / lo
+    return f"只有应得值的 {times_of(r)}" if lang == "zh" else f"only {times_of(r, 'en')} of what it should be"
+
+
 def _n(x: float, lang: str = "zh") -> str:
     """A figure a message quotes back, by the one writer (1,780万 / 17,800,000)."""
     return format_number(x, lang)
@@ -107,11 +125,14 @@ def implied_factor(view: CaseView) -> list[Flag]:
         check, severity = (
             ("magnitude", "error") if slip else ("factor", "error" if not 1 / 3 <= ratio <= 3 else "warning")
         )
-        times = f"{_fmt(ratio)} 倍" if ratio >= 1 else f"{_fmt(1 / ratio)} 分之一"
-        msg = f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 {times}"
+        below = "，不到一半" if ratio < 0.5 else ""
+        msg = (
+            f"隐含排放因子 {_fmt(f)} {ref['unit']}（{zh}），约为参考值 {ref['reference']} {ref['unit']} 的 "
+            f"{times_of(ratio)}{below}"
+        )
         msg_en = (
-            f"Implied factor {_fmt(f, 'en')} {ref['unit']} ({en}), {_fmt(ratio, 'en')}× the reference "
-            f"{ref['reference']} {ref['unit']}"
+            f"Implied factor {_fmt(f, 'en')} {ref['unit']} ({en}), {times_of(ratio, 'en')}"
+            f"{' of' if ratio < 1 else ''} the reference {ref['reference']} {ref['unit']}"
         )
         if p.others:  # drivers listed beside it: the sum of their ranges does not reach it either
             msg += f"；连同同句所列的“{'”“'.join(o.quote for o, _ in p.others)}”一并计算也在参考范围之外"
@@ -180,9 +201,9 @@ def ratio_spread(view: CaseView) -> list[Flag]:
             Flag(
                 "factor",
                 "warning",
-                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（相差 {hi / lo:.2f} 倍），"
+                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（最高是最低的 {times_of(hi / lo)}），"
                 f"不是用同一排放因子算出的。",
-                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({hi / lo:.2f}×): not "
+                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({times_of(hi / lo, 'en')}): not "
                 f"one emission factor.",
                 lines,
                 quotes,
@@ -519,9 +540,9 @@ def rate_times_quantity(view: CaseView) -> list[Flag]:
                     "product",
                     "warning",
                     f"按“{rate.quote}”乘以“{base.quote}”应得约 {shown} {u}，而文中写的是 {_n(result.value)} {u}"
-                    f"（相差 {max(result.value / hi, lo / result.value):.2f} 倍）。",
+                    f"（{_against(result.value, lo, hi)}）。",
                     f"'{rate.quote}' times '{base.quote}' gives about {shown_en} {u}, but the text states "
-                    f"{_n(result.value, 'en')} {u}.",
+                    f"{_n(result.value, 'en')} {u} ({_against(result.value, lo, hi, 'en')}).",
                     [rate.line, base.line, result.line],
                     [rate.quote, base.quote, result.quote],
                     {

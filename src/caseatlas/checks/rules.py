@@ -201,10 +201,10 @@ def ratio_spread(view: CaseView) -> list[Flag]:
             Flag(
                 "factor",
                 "warning",
-                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等（最高是最低的 {times_of(hi / lo)}），"
-                f"不是用同一排放因子算出的。",
-                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} ({times_of(hi / lo, 'en')}): not "
-                f"one emission factor.",
+                f"同一案例中{zh}对应的减排量从 {_fmt(lo)} 到 {_fmt(hi)} {unit} CO2 不等"
+                f"（最高是最低的 {times_of(hi / lo)}），不是用同一排放因子算出的。",
+                f"The case's CO2 {en} ranges from {_fmt(lo, 'en')} to {_fmt(hi, 'en')} {unit} "
+                f"({times_of(hi / lo, 'en')}): not one emission factor.",
                 lines,
                 quotes,
                 {f"min_{key}": lo, f"max_{key}": hi},

@@ -107,6 +107,15 @@ def _genre(foreword: str) -> str | None:
     return m.group(1) if m else None
 
 
+# How the name of who made a book ends, beyond a case's organizations (is_org_like): a society
+# (研究会, 促进会), a centre, an institute, a secretariat. A book's title ends otherwise (案例集, 行动…).
+_MAKER_END = re.compile(r"(?:会|中心|研究院|研究所|秘书处|办公室|联盟|组织|机构|出版社)(?:[（(][^（）()]{1,30}[）)])?$")
+
+
+def _maker(body: str) -> bool:
+    return is_org_like(body) or bool(_MAKER_END.search(body.replace(" ", "")))
+
+
 def _by_line(body: str) -> bool:
     return bool(_BY_LINE.match(body.replace(" ", "")) or _PUBLISHER_LABEL.match(body))
 
@@ -122,7 +131,7 @@ def _title_like(x: LineInfo) -> bool:
         and not is_front_word(body)
         and not _by_line(body)
         and not _DATE.match(body)
-        and not is_org_like(body)
+        and not _maker(body)
     )
 
 
@@ -137,7 +146,7 @@ def printed_title(infos: list[LineInfo], end: int, skip: range = range(0)) -> st
         return _wrapped(infos, seen, heads[0], lambda x: x.md_level == 1 and _title_like(x), heading=True)
     for k, i in enumerate(seen[:6]):
         x = infos[i]
-        if is_org_like(x.body) or _by_line(x.body) or _DATE.match(x.body):
+        if _maker(x.body) or _by_line(x.body) or _DATE.match(x.body):
             continue  # the publisher, an organizer label or a date printed above the title
         if not _title_like(x):
             return None  # prose first: the dump starts past the cover

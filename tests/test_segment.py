@@ -13,6 +13,7 @@ from caseatlas.readers import read_document
 from caseatlas.segment import segment
 from caseatlas.segment.toc import is_back_word, is_front_word
 from caseatlas.services.evaluation import match_cases
+from caseatlas.text.labels import collection_label
 
 
 def _squash(s):
@@ -83,7 +84,10 @@ def test_collection_metadata(books):
     assert "大道应对气候变化促进中心" in (books["001_f02f5e06c1bf9f20"].meta.publisher or "")
     # A dump without its cover is named by its publisher and year, not by its file name.
     b2 = books["002_a4fd6ddde31361f7"].meta
-    assert b2.title != "002_a4fd6ddde31361f7" and "CBCA" in b2.title and "2021" in b2.title
+    # no cover printed: named after the programme its secretariat signs for, the year in its own
+    # field and in the label (issue 27: not the secretariat's name glued to "案例集（2021）")
+    assert b2.title != "002_a4fd6ddde31361f7" and "CBCA" in b2.title and "秘书处" not in b2.title
+    assert "2021" in collection_label(b2.title, b2.year)
 
 
 @needs_corpus

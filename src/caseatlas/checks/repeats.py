@@ -104,6 +104,8 @@ _FACILITY = re.compile(
     r"[\u4e00-\u9fffA-Za-z0-9]{2,6}?(?:工厂|厂区|园区|基地|电站|电厂|码头|港区|车间|大楼|大厦|校区|门店)"
 )
 _FACILITY_KIND = re.compile(r"(?:工厂|厂区|园区|基地|电站|电厂|码头|港区|车间|大楼|大厦|校区|门店)$")
+# Verbs and particles a facility's name can be caught with ("完成小针车间"): not part of it.
+_FACILITY_LEAD = re.compile(r"^(?:完成|建成|建设|实现|启动|开展|投运|投产|在|于|对|将|把|使|让|由|从|向|其|的)+")
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 CLAUSE_CHARS = 24  # how much of the sentence after a date a message quotes
 
@@ -180,7 +182,7 @@ def _dated(view: CaseView) -> tuple[list[_Dated], dict[str, float]]:
                 _words(scope.lstrip("，, ")[:HEAD_CHARS]),
                 frozenset(_NUMBER.findall(scope)),
                 clause,
-                facility.group(0) if facility else None,
+                _FACILITY_LEAD.sub("", facility.group(0)) if facility else None,
             )
         )
     return out, idf

@@ -84,6 +84,8 @@ class _Dated:
         if not self.subject or not other.subject:
             return True
         a, b = _FACILITY_KIND.sub("", self.subject), _FACILITY_KIND.sub("", other.subject)
+        if len(a) < 2 or len(b) < 2:
+            return True  # "车间" alone names no particular one
         return any(a[i : i + 2] in b for i in range(len(a) - 1))
 
     @property

@@ -89,3 +89,15 @@ def test_an_enumeration_tail_is_cut(head, mid, tail, etc):
     name = f"{head} {mid}{tail}"
     assert clean_system_name(name + etc) == name
     assert clean_system_name(name) == name
+
+
+def test_a_society_named_after_a_group_is_not_its_unit():
+    from caseatlas.organizations.resolve import Resolver, Use
+
+    printed = ["中国石化", "中国石化节能协会", "中国石化经济技术研究院", "国网能源汽车联盟"]
+    res = Resolver((), use_known=True).resolve([Use(i, p, "") for i, p in enumerate(printed)])
+    root = {printed[link.case]: (link.org, res.root(link.org)) for link in res.links}
+    society, institute, group = root["中国石化节能协会"], root["中国石化经济技术研究院"], root["中国石化"]
+    assert society[1] == society[0] != group[0]  # a body of its own, no group above it
+    assert institute[1] == group[1] and institute[0] != group[0]  # the institute is the group's unit
+    assert root["国网能源汽车联盟"][1] == root["国网能源汽车联盟"][0]

@@ -64,6 +64,9 @@ GENERIC = frozenset(
 )
 DECISIONS = ("same", "different")
 SCHOOLS = ("大学", "学院", "学校")  # named after a group's name without a word boundary, yet not its units
+# Societies, associations and alliances are bodies of their own, whoever's name they start with
+# (中国建筑│节能协会 is not a unit of 中国建筑); a company's foundation may well be its group's.
+SOCIETIES = ("协会", "学会", "商会", "联合会", "研究会", "促进会", "联盟")
 # Why two names were linked: shown with a conflict of interest (zh, as the organizers read it).
 RULES = {
     "key": "名称相同（法定形式、括号、繁简之外）",
@@ -390,6 +393,8 @@ class Resolver:
                     continue
                 if all(w in GENERIC for w in words[i:]):
                     g.union(k, node, "generic")
+                elif k.endswith(SOCIETIES):
+                    return False
                 else:
                     g.claim_parent(k, node, "prefix")
                 return True
@@ -399,7 +404,7 @@ class Resolver:
     def _member_by_mark(g: _Graph, k: str, marks: dict[str, str]) -> bool:
         """中石油│勘探开发研究院 → 中国石油: the longest known name (3 characters or more) the name
         starts with; none when the whole name is a longer known name (京东方 is not 京东's)."""
-        if k.endswith(SCHOOLS):
+        if k.endswith(SCHOOLS + SOCIETIES):
             return False  # 中国石油│大学 is a university, not a unit the group's short name marks
         for form in g.forms(k):
             for i in range(len(form), MIN_PREFIX_CHARS - 1, -1):

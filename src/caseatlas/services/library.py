@@ -41,7 +41,7 @@ MAX_UPLOAD = MAX_BYTES  # the largest file a reader takes (the web guard sizes r
 
 # Bump when reading, segmentation, extraction or indexing code changes what a file produces:
 # unchanged files ingested by an older pipeline are then processed again (in place: ids kept).
-PIPELINE_CODE = "21"  # 21: cover titles as printed, systems under their longest form, flag wording
+PIPELINE_CODE = "21"  # 21: cover titles as printed, systems under their longest form, flag wording, societies
 # (20: cases as boxes, list items, title lines, thematic paragraphs; field titles)
 # The data files whose words decide what ingest derives — search vocabulary (concept tokens are
 # numbered by position), taxonomy, reference ranges of the checks, known organizations. Their

@@ -377,7 +377,8 @@ def snippets(
     out = []
     an = analyzer()
     for r in [r for r in rows if r.kind == "text"][:n] or rows[:1]:
-        body = r.text.replace("\n", " ")
+        # Words are found in the plain text, so the highlights are positions in what is shown.
+        body = plain_text(r.text)
         norm = an.normalize(body) if len(an.normalize(body)) == len(body) else body.lower()
         spans = _find_terms(norm, terms)
         center = spans[0][0] if spans else 0
@@ -397,6 +398,45 @@ def snippets(
             )
         )
     return out
+
+
+# Markdown a document converted to text may carry (headings, bullets, emphasis, tables,
+# links): a snippet shows what it says, not its marks. A paragraph's lines are joined without
+# a break, so a mark can stand mid-text too ("…储能图| 指标 | 容量 ||---|---:||…").
+_LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|>\s?|[-*+•]\s+)")
+_MID_MARKS = re.compile(r"#{2,6}\s+|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef*])[-*+•]\s+|•\s*")
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
+_RULE = re.compile(r"-{3,}|(?:^|(?<=\s))[*_]{3,}(?=\s|$)")
+_INLINE = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url), ![alt](src)
+    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # <http://…>
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # **bold**, __bold__
+    (re.compile(r"(?<![A-Za-z0-9*])\*(?=\S)([^*]+?)(?<=\S)\*(?![A-Za-z0-9*])"), r"\1"),  # *italic*
+    (re.compile(r"(?<![A-Za-z0-9_])_(?=\S)([^_]+?)(?<=\S)_(?![A-Za-z0-9_])"), r"\1"),  # _italic_
+    (re.compile(r"`([^`]+)`"), r"\1"),  # `code`
+]
+
+
+def plain_text(text_: str) -> str:
+    """A passage as plain text on one line: Markdown marks removed (heading #, list bullets,
+    quote >, rules, emphasis, links, code; a table's cells joined by " · "), lines joined by
+    spaces."""
+    out = []
+    for line in text_.split("\n"):
+        line = _RULE.sub(" ", _TABLE_RULE.sub(" | ", line))
+        if not line.strip(" |"):  # a table's rule line alone
+            continue
+        parts = []
+        for cell in line.split("|") if line.count("|") >= 2 else [line]:
+            cell = _MID_MARKS.sub("", _LINE_MARKS.sub("", cell.strip()))
+            cell = re.sub(r"\s+#+$", "", cell)  # closing hashes of "## Heading ##"
+            for pattern, repl in _INLINE:
+                cell = pattern.sub(repl, cell)
+            if cell.strip():
+                parts.append(cell.strip())
+        if parts:
+            out.append(" · ".join(parts))
+    return " ".join(out)
 
 
 def _find_terms(text_: str, terms: list[str]) -> list[tuple[int, int]]:

@@ -255,7 +255,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "勾选“任一词”或在词间写 OR：出现其中任一词即可；"
         '"短语" 精确匹配；-词 排除；title:词、org:词 限定标题或机构',
         "Space-separated words must all appear (a synonym or the Chinese or English equivalent counts: "
-        "减碳 = emission reduction); tick “Any word” or put OR between words to match any of them; "
+        '减碳 = emission reduction); tick "Any word" or put OR between words to match any of them; '
         '"phrase" matches exactly; -word excludes; title:word, org:word search titles or organizations',
     ),
     "search_any": ("任一词", "Any word"),

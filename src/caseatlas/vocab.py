@@ -177,6 +177,7 @@ FLAG_ANY = "any"  # the flag facet's "has a flag" value; its others are checks (
 # Facet name → the attribute kind it counts (the others come from cases and collections).
 FACET_ATTRIBUTE = {"sector": "sector", "province": "region", "measure": "measure", "standard": "standard"}
 SEARCH_MODES = ("auto", "text", "hybrid", "semantic")
+SEARCH_MATCH = ("all", "any")  # every typed word must match, or any of them (issue 27)
 EXPORT_FORMATS = ("jsonl", "csv", "xlsx")
 EDITION_FORMATS = ("html", "pdf")  # a published book: a static HTML folder, or a print PDF
 
@@ -400,6 +401,7 @@ JobKind = Literal[JOB_KINDS]  # type: ignore[valid-type]
 JobStatus = Literal[JOB_STATUSES]  # type: ignore[valid-type]
 AttributeKind = Literal[ATTRIBUTE_KINDS]  # type: ignore[valid-type]
 SearchMode = Literal[SEARCH_MODES]  # type: ignore[valid-type]
+SearchMatch = Literal[SEARCH_MATCH]  # type: ignore[valid-type]
 ExportFormat = Literal[EXPORT_FORMATS]  # type: ignore[valid-type]
 FlagFilter = Literal[(FLAG_ANY, *CHECKS)]  # type: ignore[valid-type]
 EditionFormat = Literal[EDITION_FORMATS]  # type: ignore[valid-type]

@@ -35,8 +35,17 @@ def embed_query(query: str) -> np.ndarray:
     return np.asarray(_model().query(query[:MAX_CHARS]), dtype=np.float32).reshape(-1)
 
 
-def pending(conn: Connection) -> list[tuple[int, str]]:
-    return store.pending_embeddings(conn)
+def pending(conn: Connection, collection: str | None = None) -> list[tuple[int, str]]:
+    """Passages still to embed; `collection` (slug, file name or title): that book's only."""
+    if collection is None:
+        return store.pending_embeddings(conn)
+    from ..errors import NotFound
+    from ..store.library import find_collection
+
+    found = find_collection(conn, collection)
+    if found is None:
+        raise NotFound(f"no collection '{collection}'")
+    return store.pending_embeddings(conn, found["id"])
 
 
 def store_vectors(conn: Connection, ids: list[int], vectors: np.ndarray) -> None:

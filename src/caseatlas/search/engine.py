@@ -21,10 +21,11 @@ def search(
     mode: str = "auto",
     with_snippets: bool = True,
     tuning: Tuning = TUNING,
+    match: str = "all",
 ) -> Result:
     """Ranked cases for a query; `limit=None` returns every result (exports), and snippets
-    are made only for the page returned."""
-    return Ranker(StoreSource(conn, tuning), tuning).search(query, filters, limit, offset, mode, with_snippets)
+    are made only for the page returned; `match="any"`: any of the words suffices."""
+    return Ranker(StoreSource(conn, tuning), tuning).search(query, filters, limit, offset, mode, with_snippets, match)
 
 
 def similar(conn: Connection, case_pk: int, limit: int = 5) -> list[Hit]:

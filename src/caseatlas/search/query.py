@@ -3,9 +3,12 @@ only ever meets the analyzer or a bound LIKE parameter (never SQL), and input be
 MAX_QUERY_CHARS is ignored.
 
 Syntax (docs/architecture.md, "Query syntax"):
-- words separated by spaces must all match (`钢铁 减碳`); when no case has them all, the
-  cases with the most of them are shown; a sentence without spaces is ranked by how much of
-  it a case covers;
+- words separated by spaces must all match (`钢铁 减碳`): a case is a result only when it has
+  every word, each word counting through its synonyms and its other language's forms (the
+  concepts of `analysis`: 减碳 is also 降碳, "emission reduction"); a sentence without spaces is
+  one word, met by any of its concepts and ranked by how much of it a case covers;
+- `OR` (or `或`, `|`) standing alone between words asks for any of the words instead (for the
+  whole query; the search page's "any word" switch does the same);
 - `"exact phrase"` must occur as written (its words also rank);
 - `-word` or `-"phrase"` excludes cases that contain it;
 - `title:word`, `org:word` (also `标题:` `机构:`) require the word in the title or organization.
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from .analysis import analyzer
 
 MAX_QUERY_CHARS = 500  # nobody types more; a pasted page would only be slow
+ANY_WORD = {"OR", "或", "|"}  # standing alone: any of the words (upper-case only: "or" in a sentence is a word)
 FIELDS = {
     "title": "title",
     "标题": "title",
@@ -39,6 +43,7 @@ class Query:
     exclude: list[str] = field(default_factory=list)  # must not occur
     fields: list[tuple[str, str]] = field(default_factory=list)  # (column, text it must contain)
     words: list[str] = field(default_factory=list)  # the words and phrases, without syntax (for the dense leg)
+    any: bool = False  # `OR` typed: any of the words suffices
 
     @property
     def restricts(self) -> bool:
@@ -52,6 +57,9 @@ def parse_query(query: str) -> Query:
     for m in _PART.finditer(query):
         neg, fld, quoted, word = m.group("neg"), m.group("field"), m.group("quoted"), m.group("word")
         value = quoted if quoted is not None else word
+        if word in ANY_WORD and not neg and not fld:
+            q.any = True
+            continue
         column = FIELDS.get(fld.lower()) if fld else None
         if fld and column is None:  # "http://…", "CO2:": not a field, just text
             value, quoted = (m.group(0)[1:] if neg else m.group(0)), None

@@ -40,10 +40,16 @@ HYBRID_BY_DEFAULT = True
 # (dev 0.923 → 0.923; real 0.629 → 0.638). An English query in `auto` mode is the text leg.
 HYBRID_FOR_ENGLISH = False
 _CJK = re.compile(r"[\u3400-\u9fff]")
-# Queries of several words show the cases with all of them (issue 13); off only to measure.
+# Queries of several words show exactly the cases with all of them (issue 27: the hint says
+# so; before, a case with fewer words stayed when it ranked on the first page, and the dense
+# leg added cases with none). Off only to measure the old behaviour (benchmarks/search_coverage.py).
 ALL_TERMS = True
-FILL_TO = 10  # one page: a case with fewer of the words stays when it ranks on it anyway
-TOP = 200  # text candidates kept after scoring
+FILL_TO = 10  # the old rule (ALL_TERMS off): a case with fewer words stayed within the first page
+# With vectors for only some cases, the dense leg reorders those cases among the places the
+# text leg gave them, never lifting them over the cases without vectors (issue 27). Off only to
+# measure the old fusion, which gave every embedded case a bonus the others could not get.
+COVERAGE_AWARE = True
+TOP = 200  # text candidates whose passages may be read and ranked in full; the rest follow by score
 DENSE_TOP = 50  # dense candidates per query
 # The leading cases whose passages are read for the best passage (the snippets' source and
 # the passage bonus): bounds the per-query reads; 15, 30 and 60 rank the dev queries alike.
@@ -141,9 +147,10 @@ def text_scores(
         score = np.where(np.isin(index.case_pks, np.fromiter(allowed, dtype=np.int64, count=len(allowed))), score, 0.0)
     n_words = None
     if query is not None and len(query.terms) > 1 and (score > 0).any():
-        # How many of the words the user typed (that the library knows) each case has; a word
-        # matches through any of its concepts; a sentence without spaces is one word.
-        words = np.vstack([present[idx].any(axis=0) for idx in query.terms if df[idx].any()] or [present.any(axis=0)])
+        # How many of the words the user typed each case has; a word matches through any of its
+        # concepts; a sentence without spaces is one word. A word no case has counts too: the
+        # rule "every word" then finds nothing, as the hint says.
+        words = np.vstack([present[idx].any(axis=0) for idx in query.terms])
         n_words = words.sum(axis=0)
     return TextScores(score, present, weights, n_words)
 
@@ -191,6 +198,7 @@ def add_passages(
     groups: list[list[tuple[str, ...]]],
     weights: np.ndarray,
     tuning: Tuning = TUNING,
+    bonus: bool = True,
 ) -> None:
     """For the given (leading) cases: which passages match the query best (for snippets and
     "why"), and a bonus for a case with one passage that says all of it."""
@@ -216,7 +224,7 @@ def add_passages(
     for h in hits:
         ps = sorted(by_case.get(h.case_pk, []), reverse=True)
         h.passage_ids = [pid for _, pid in ps[:3]]
-        if ps:
+        if ps and bonus:
             h.score *= 1.0 + tuning.passage_weight * max(ps[0][0], 0.0)
 
 
@@ -270,10 +278,8 @@ def min_z(n_cases: int, tuning: Tuning = TUNING) -> float:
 
 
 def all_words_first(hits: list[Hit], min_z: float | None = None) -> list[Hit]:
-    """For a query of several words: the cases with all of them (or, when none has all, the
-    most of them) are the results, in rank order, as a reader of "钢铁 减碳" expects — and so
-    are cases whose meaning stands out (z ≥ `min_z`). A case with fewer of the words stays
-    only if it ranks on the first page anyway (so a strong partial match is not hidden)."""
+    """The old rule, kept to measure against (ALL_TERMS off): the cases with the most of the
+    words, plus any case on the first page and dense-only cases over `min_z`."""
     counts = [h.words for h in hits if h.words is not None]
     if not counts:
         return hits
@@ -285,9 +291,60 @@ def all_words_first(hits: list[Hit], min_z: float | None = None) -> list[Hit]:
     return [h for rank, h in enumerate(hits) if rank < FILL_TO or full_match(h)]
 
 
-def fuse(text_hits: list[Hit], dense_hits: list[Hit], min_z: float | None = None, tuning: Tuning = TUNING) -> list[Hit]:
+def fuse(
+    text_hits: list[Hit],
+    dense_hits: list[Hit],
+    min_z: float | None = None,
+    tuning: Tuning = TUNING,
+    covered: set[int] | None = None,
+    add_dense_only: bool = True,
+) -> list[Hit]:
     """Reciprocal rank fusion; a case keeps its text explanation and gains its dense score.
-    A case only the dense leg found joins the results when its z-score reaches `min_z`."""
+
+    `covered`: the cases that have vectors, when not all do. The dense leg can only speak for
+    those, so fusion happens among them alone: they are reordered by text rank (among
+    themselves) plus dense rank, and put back into the places the text leg gave them — a case
+    without vectors keeps its place, and the share of covered cases on any page is the text
+    leg's. With every case covered this is plain fusion. A case only the dense leg found joins
+    (when `add_dense_only` and its z-score reaches `min_z`) only when every case is covered:
+    else only embedded cases could join that way."""
+    k = tuning.rrf_k
+    slots = [i for i, h in enumerate(text_hits) if covered is None or h.case_pk in covered]
+    sub = [text_hits[i] for i in slots]
+    score: dict[int, float] = defaultdict(float)
+    merged: dict[int, Hit] = {}
+    for rank, h in enumerate(sub):
+        score[h.case_pk] += 1.0 / (k + rank + 1)
+        merged[h.case_pk] = h
+    extra: list[Hit] = []
+    for rank, h in enumerate(dense_hits):
+        if h.case_pk in merged:
+            score[h.case_pk] += tuning.dense_weight / (k + rank + 1)
+            merged[h.case_pk].semantic = h.semantic
+            merged[h.case_pk].passage_ids = merged[h.case_pk].passage_ids or h.passage_ids
+        elif add_dense_only and covered is None and (min_z is None or (h.z is not None and h.z >= min_z)):
+            score[h.case_pk] += tuning.dense_weight / (k + rank + 1)
+            extra.append(h)
+    if covered is None:
+        out = sub + extra
+        for h in out:
+            h.score = score[h.case_pk]
+        out.sort(key=lambda h: -h.score)
+        return out
+    reordered = sorted(sub, key=lambda h: -score[h.case_pk])
+    out = list(text_hits)
+    for i, h in zip(slots, reordered):
+        out[i] = h
+    for rank, h in enumerate(out):  # one scale for the whole list: the place it was given
+        h.score = 1.0 / (k + rank + 1)
+    return out
+
+
+def fuse_old(
+    text_hits: list[Hit], dense_hits: list[Hit], min_z: float | None = None, tuning: Tuning = TUNING
+) -> list[Hit]:
+    """The fusion before issue 27 (COVERAGE_AWARE off, to measure): every case in the dense
+    list gains its dense rank, whether or not the other cases could."""
     k = tuning.rrf_k
     score: dict[int, float] = defaultdict(float)
     merged: dict[int, Hit] = {}
@@ -320,7 +377,8 @@ def snippets(
     out = []
     an = analyzer()
     for r in [r for r in rows if r.kind == "text"][:n] or rows[:1]:
-        body = r.text.replace("\n", " ")
+        # Words are found in the plain text, so the highlights are positions in what is shown.
+        body = plain_text(r.text)
         norm = an.normalize(body) if len(an.normalize(body)) == len(body) else body.lower()
         spans = _find_terms(norm, terms)
         center = spans[0][0] if spans else 0
@@ -340,6 +398,45 @@ def snippets(
             )
         )
     return out
+
+
+# Markdown a document converted to text may carry (headings, bullets, emphasis, tables,
+# links): a snippet shows what it says, not its marks. A paragraph's lines are joined without
+# a break, so a mark can stand mid-text too ("…储能图| 指标 | 容量 ||---|---:||…").
+_LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|>\s?|[-*+•]\s+)")
+_MID_MARKS = re.compile(r"#{2,6}\s+|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef*])[-*+•]\s+|•\s*")
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-{3,}:?\s*\|)+(?:\s*:?-{3,}:?\s*)?")
+_RULE = re.compile(r"-{3,}|(?:^|(?<=\s))[*_]{3,}(?=\s|$)")
+_INLINE = [
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url), ![alt](src)
+    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # <http://…>
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # **bold**, __bold__
+    (re.compile(r"(?<![A-Za-z0-9*])\*(?=\S)([^*]+?)(?<=\S)\*(?![A-Za-z0-9*])"), r"\1"),  # *italic*
+    (re.compile(r"(?<![A-Za-z0-9_])_(?=\S)([^_]+?)(?<=\S)_(?![A-Za-z0-9_])"), r"\1"),  # _italic_
+    (re.compile(r"`([^`]+)`"), r"\1"),  # `code`
+]
+
+
+def plain_text(text_: str) -> str:
+    """A passage as plain text on one line: Markdown marks removed (heading #, list bullets,
+    quote >, rules, emphasis, links, code; a table's cells joined by " · "), lines joined by
+    spaces."""
+    out = []
+    for line in text_.split("\n"):
+        line = _RULE.sub(" ", _TABLE_RULE.sub(" | ", line))
+        if not line.strip(" |"):  # a table's rule line alone
+            continue
+        parts = []
+        for cell in line.split("|") if line.count("|") >= 2 else [line]:
+            cell = _MID_MARKS.sub("", _LINE_MARKS.sub("", cell.strip()))
+            cell = re.sub(r"\s+#+$", "", cell)  # closing hashes of "## Heading ##"
+            for pattern, repl in _INLINE:
+                cell = pattern.sub(repl, cell)
+            if cell.strip():
+                parts.append(cell.strip())
+        if parts:
+            out.append(" · ".join(parts))
+    return " ".join(out)
 
 
 def _find_terms(text_: str, terms: list[str]) -> list[tuple[int, int]]:
@@ -376,13 +473,16 @@ class Ranker:
         offset: int = 0,
         mode: str = "auto",
         with_snippets: bool = True,
+        match: str = "all",
     ) -> Result:
         """Ranked cases for a query; `limit=None` returns every result (exports), and snippets
-        are made only for the page returned."""
+        are made only for the page returned. `match="any"` (or `OR` in the query): any of the
+        words suffices; else every word must match (query.py)."""
         src, tuning = self.source, self.tuning
         allowed = src.allowed(filters or Filters())
         parsed = parse_query(query)
         groups = parsed.groups
+        any_word = match == "any" or parsed.any
         if parsed.restricts and not groups:  # only exclusions or fields: narrow the library itself
             every = sorted(allowed) if allowed is not None else src.case_keys()
             allowed = src.matching(every, parsed)
@@ -396,6 +496,9 @@ class Ranker:
         )
         # A case found by meaning alone must stand out from a library of this size.
         floor = min_z(len(vec.case_keys), tuning) if use_dense and vec is not None else None
+        n_cases = len(src.case_keys()) if use_dense and vec is not None and len(vec.case_keys) else 0
+        partial = use_dense and vec is not None and 0 < len(vec.case_keys) < n_cases
+        covered = set(int(k) for k in vec.case_keys) if partial and COVERAGE_AWARE else None
 
         index, ts, candidates = None, None, np.zeros(0, np.int64)
         if groups and mode != "semantic":
@@ -415,37 +518,74 @@ class Ranker:
             if text_pks:
                 candidates = np.asarray([i for i, pk in zip(candidates, text_pks) if pk in keep], dtype=np.int64)
             sem = [h for h in sem if h.case_pk in keep]
+        strict = ALL_TERMS and not any_word and mode != "semantic"
+        any_total, relaxed = None, False
+        if strict and ts is not None and ts.n_words is not None:
+            # Every typed word: the results are exactly the cases that have them all. When no
+            # case has them all (a question typed as a sentence of words), the cases with any
+            # of them are the results instead, and the result says so (`relaxed`): the page
+            # tells the reader, as its hint promises.
+            full = candidates[ts.n_words[candidates] == len(parsed.terms)]
+            if len(full):
+                any_total = len(candidates) if len(full) < len(candidates) else None
+                candidates = full
+            elif len(candidates):
+                strict, relaxed, any_word = False, True, True
 
         hits: list[Hit] = []
         if ts is not None and index is not None:
-            candidates = top_candidates(ts, candidates)
-            pks = [int(index.case_pks[i]) for i in candidates]
+            leading_idx = top_candidates(ts, candidates)
+            pks = [int(index.case_pks[i]) for i in leading_idx]
             where = places(groups)
             located = src.located_in(pks, where) if where and pks else set()
-            hits = text_hits(index, ts, candidates, groups, located, tuning)
+            hits = text_hits(index, ts, leading_idx, groups, located, tuning)
             leading = hits[:PASSAGE_RERANK]
             if leading:
                 add_passages(leading, src.passage_tokens([h.case_pk for h in leading]), groups, ts.weights, tuning)
             hits.sort(key=lambda h: -h.score)
+            if len(leading_idx) < len(candidates):
+                # Beyond the leading TOP: every other match, by its score (each is counted and
+                # can be paged to; its passages are not read).
+                rest = np.setdiff1d(candidates, leading_idx)
+                hits += text_hits(index, ts, rest, groups, set(), tuning)
         if use_dense and groups:
-            # Text matches keep their dense evidence; dense-only cases need the floor.
-            hits = (
-                [h for h in sem if h.z >= tuning.semantic_min_z]
-                if mode == "semantic"
-                else fuse(hits, sem, floor, tuning)
-            )
-        if ALL_TERMS and mode != "semantic":
+            # Text matches keep their dense evidence; dense-only cases need the floor, and join
+            # only when any word suffices (else they would break the rule that every word matches).
+            if mode == "semantic":
+                hits = [h for h in sem if h.z >= tuning.semantic_min_z]
+            elif COVERAGE_AWARE:
+                hits = fuse(hits, sem, floor, tuning, covered, add_dense_only=not strict)
+            else:
+                hits = fuse_old(hits, sem, floor, tuning)
+        if not ALL_TERMS and mode != "semantic":
             hits = all_words_first(hits, floor)
         used = "semantic" if mode == "semantic" else ("hybrid" if use_dense else "text")
         if not groups and (allowed is not None or not query.strip()):
             # Browsing: by filters (or exclusions) alone, or — no query at all — the whole library.
             hits = [Hit(pk, 0.0, []) for pk in src.case_keys() if allowed is None or pk in allowed]
         page = hits[offset:] if limit is None else hits[offset : offset + limit]
+        unread = [h for h in page if not h.passage_ids]
+        if with_snippets and unread and ts is not None:  # a page beyond the leading cases: its passages
+            add_passages(
+                unread, src.passage_tokens([h.case_pk for h in unread]), groups, ts.weights, tuning, bonus=False
+            )
         if with_snippets:
             rows = src.passages([pid for h in page for pid in h.passage_ids])
             for hit in page:
                 hit.snippets = snippets(rows, hit, groups)
-        return Result(query, len(hits), page, src.facets([h.case_pk for h in hits]), used)
+        return Result(
+            query,
+            len(hits),
+            page,
+            src.facets([h.case_pk for h in hits]),
+            used,
+            match="any" if any_word else "all",
+            words=len(parsed.terms),
+            any_total=any_total,
+            relaxed=relaxed,
+            covered=len(vec.case_keys) if partial and vec is not None else None,
+            cases=n_cases if partial else None,
+        )
 
     def similar(self, case_pk: int, limit: int = 5) -> list[Hit]:
         """Cases like this one: by meaning when vectors exist (the case's own passages against
@@ -462,5 +602,6 @@ class Ranker:
         text_ = self.source.case_text(case_pk)
         if text_ is None:
             return []
-        res = self.search(text_, limit=limit + 1, mode="text")
+        # A case's title and facts are many words, none of them required.
+        res = self.search(text_, limit=limit + 1, mode="text", match="any")
         return [h for h in res.hits if h.case_pk != case_pk][:limit]

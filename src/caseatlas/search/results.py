@@ -34,3 +34,9 @@ class Result:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     mode: str
+    match: str = "all"  # "all": every typed word; "any": any of them (`OR`, or asked for)
+    words: int = 0  # how many words the query requires (all) or offers (any)
+    any_total: int | None = None  # with "all" and several words: how many cases have any of them
+    relaxed: bool = False  # "all" asked, but no case has every word: the cases with any are shown
+    covered: int | None = None  # hybrid with vectors for only some cases: how many have them
+    cases: int | None = None  # ... out of this many

@@ -12,8 +12,9 @@ from ..search import engine as ranking
 from ..search.query import MAX_QUERY_CHARS  # noqa: F401  (the web's query limit)
 from ..store import facts as facts_store
 from ..store import library as lib
+from ..store import organizations as org_store
 from ..store.library import CaseSummary
-from ..vocab import CHECKS, FLAG_ANY, OUTCOME_KINDS, SEARCH_MODES
+from ..vocab import CHECKS, FLAG_ANY, OUTCOME_KINDS, SEARCH_MATCH, SEARCH_MODES
 from .context import Context, require
 from .jobs import Progress, no_progress
 
@@ -41,23 +42,32 @@ def parse_minimum(spec: str) -> tuple[str, float]:
     return m.group(1), value  # 1e999 is inf: a valid filter that nothing passes
 
 
-def _hit_record(hit, info: CaseSummary) -> dict:
+def _hit_record(hit, info: CaseSummary, orgs: list[tuple[str, str]] | None = None) -> dict:
     matched: dict = {"terms": hit.matched_terms}
     if hit.semantic is not None:
         matched["semantic"] = hit.semantic
+    if hit.words is not None:
+        matched["words"] = hit.words
     why = []
     if hit.matched_terms:
         why.append("词语: " + "、".join(hit.matched_terms))
     if hit.semantic is not None:
         why.append(f"语义相似度 {hit.semantic:.2f}")
+    # The API's one-line reason (Chinese, as it has always been); a page writes its own from
+    # the fields above in the reader's language.
     matched["explanation"] = "；".join(why) or "筛选条件"
+    # The case's organizations as the organization facet counts them (the organization records
+    # and their groups), so a result line names what the facet lists; the printed string
+    # segmentation read is the fallback for a case with no record.
+    named = [{"name": n, "group": g} for n, g in orgs or []]
     return {
         "case_id": info.case_id,
         "source_file": info.source_file,
         "start_line": info.start_line,
         "end_line": info.end_line,
         "title": info.title,
-        "organization": info.organization,
+        "organization": "、".join(o["name"] for o in named) if named else info.organization,
+        "organizations": named,
         "chapter": info.chapter,
         "collection": info.collection,
         "year": info.year,
@@ -90,9 +100,16 @@ def _check_mode(conn, mode: str) -> None:
 
 
 def search(
-    ctx: Context, query: str, filters: Filters | None = None, limit: int = 10, offset: int = 0, mode: str = "auto"
+    ctx: Context,
+    query: str,
+    filters: Filters | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    mode: str = "auto",
+    match: str = "all",
 ) -> dict:
-    """Search the library: cases ranked with their matching passages, facet counts."""
+    """Search the library: cases ranked with their matching passages, facet counts. `match`:
+    "all" (every typed word) or "any" (any of them; also `OR` in the query)."""
     require(ctx, "library.read")
     if not 1 <= limit <= MAX_LIMIT:
         raise CaseAtlasError(f"limit must be between 1 and {MAX_LIMIT}")
@@ -101,24 +118,34 @@ def search(
     query = query or ""
     with ctx.engine.connect() as conn:
         _check_mode(conn, mode)
-        res = ranking.search(conn, query, filters, limit=limit, offset=offset, mode=mode)
-        info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
+        if match not in SEARCH_MATCH:
+            raise CaseAtlasError(f"unknown match '{match}' (use {', '.join(SEARCH_MATCH)})")
+        res = ranking.search(conn, query, filters, limit=limit, offset=offset, mode=mode, match=match)
+        pks = [h.case_pk for h in res.hits]
+        info, orgs = lib.case_summaries(conn, pks), org_store.case_groups(conn, pks)
     return {
         "query": query,
         "mode": res.mode,
+        "match": res.match,
+        "relaxed": res.relaxed,
+        "words": res.words,
+        "any_total": res.any_total,
+        "coverage": {"covered": res.covered, "cases": res.cases} if res.covered is not None else None,
         "total": res.total,
         "offset": offset,
-        "hits": [_hit_record(h, info[h.case_pk]) for h in res.hits],
+        "hits": [_hit_record(h, info[h.case_pk], orgs.get(h.case_pk)) for h in res.hits],
         "facets": _facet_lists(res.facets),
     }
 
 
-def result_ids(ctx: Context, query: str, filters: Filters | None = None, mode: str = "auto") -> list[str]:
+def result_ids(
+    ctx: Context, query: str, filters: Filters | None = None, mode: str = "auto", match: str = "all"
+) -> list[str]:
     """Every case a search finds, in rank order (what "export these results" exports)."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:
         _check_mode(conn, mode)
-        res = ranking.search(conn, query or "", filters, limit=None, mode=mode, with_snippets=False)
+        res = ranking.search(conn, query or "", filters, limit=None, mode=mode, with_snippets=False, match=match)
         info = lib.case_summaries(conn, [h.case_pk for h in res.hits])
     return [info[h.case_pk].case_id for h in res.hits]
 
@@ -130,8 +157,9 @@ def similar_cases(ctx: Context, case_id: str, limit: int = 5) -> list[dict]:
         if pk is None:
             raise NotFound(f"no case '{case_id}'")
         hits = ranking.similar(conn, pk, limit)
-        info = lib.case_summaries(conn, [h.case_pk for h in hits])
-    return [_hit_record(h, info[h.case_pk]) for h in hits]
+        pks = [h.case_pk for h in hits]
+        info, orgs = lib.case_summaries(conn, pks), org_store.case_groups(conn, pks)
+    return [_hit_record(h, info[h.case_pk], orgs.get(h.case_pk)) for h in hits]
 
 
 def facets(ctx: Context, filters: Filters | None = None) -> dict:
@@ -143,14 +171,21 @@ def facets(ctx: Context, filters: Filters | None = None) -> dict:
     return {"total": len(pks), "facets": _facet_lists(counts)}
 
 
-def embed(ctx: Context, batch: int = 32, limit: int | None = None, progress: Progress = no_progress) -> int:
+def embed(
+    ctx: Context,
+    batch: int = 32,
+    limit: int | None = None,
+    progress: Progress = no_progress,
+    collection: str | None = None,
+) -> int:
     """Embed passages that have no vector yet, one transaction per batch (so an interrupted
-    run keeps what it did and the next run resumes). Returns how many were embedded."""
+    run keeps what it did and the next run resumes); `collection` (a collection's id or
+    name): that book's passages only. Returns how many were embedded."""
     require(ctx, "search.embed")
     if batch < 1:
         raise CaseAtlasError("batch must be 1 or more")
     with ctx.engine.connect() as conn:
-        todo = dense.pending(conn)
+        todo = dense.pending(conn, collection)
     if limit is not None:
         todo = todo[:limit]
     done = 0

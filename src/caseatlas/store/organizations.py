@@ -205,3 +205,22 @@ def root_names(conn: Connection, case_pks: list[int]) -> Counter[str]:
         for name, _ in conn.execute(q):
             counts[name] += 1
     return counts
+
+
+def case_groups(conn: Connection, case_pks: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Per case, in the order the case names them: (organization name, its group's name) —
+    the records the organization facet counts, so a result line and the facet agree."""
+    root = organizations.alias("root")
+    out: dict[int, list[tuple[str, str]]] = {}
+    for part in chunked(case_pks):
+        q = (
+            select(case_organizations.c.case_pk, organizations.c.name, root.c.name)
+            .join(organizations, organizations.c.id == case_organizations.c.org_pk)
+            .join(root, root.c.org_id == organizations.c.root_org_id)
+            .where(case_organizations.c.case_pk.in_(part))
+            .order_by(case_organizations.c.case_pk, case_organizations.c.seq)
+        )
+        for pk, name, group in conn.execute(q):
+            if (name, group) not in out.setdefault(pk, []):
+                out[pk].append((name, group))
+    return out

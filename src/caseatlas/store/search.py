@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, true, update
 from sqlalchemy.orm import aliased
 
 from .rows import chunked, sync_rows
-from .schema import embeddings, passages, search_index, search_state
+from .schema import cases, embeddings, passages, search_index, search_state
 
 
 def sync_passages(conn: Connection, case_pk: int, rows: list[dict]) -> None:
@@ -72,9 +72,9 @@ def case_passage_text(conn: Connection, case_pk: int) -> str | None:
     ).scalar()
 
 
-def pending_embeddings(conn: Connection) -> list[tuple[int, str]]:
+def pending_embeddings(conn: Connection, collection_id: int | None = None) -> list[tuple[int, str]]:
     """Passages to embed that have no vector yet: each case's case passage and the first
-    passage of each section."""
+    passage of each section (of one collection's cases, when given)."""
     q = aliased(passages)
     first = (
         select(func.min(q.c.seq))
@@ -89,6 +89,11 @@ def pending_embeddings(conn: Connection) -> list[tuple[int, str]]:
         select(passages.c.id, passages.c.text)
         .outerjoin(embeddings, embeddings.c.passage_id == passages.c.id)
         .where(embeddings.c.passage_id.is_(None), or_(passages.c.kind == "case", passages.c.seq == first))
+        .where(
+            passages.c.case_pk.in_(select(cases.c.id).where(cases.c.collection_id == collection_id))
+            if collection_id is not None
+            else true()
+        )
         .order_by(passages.c.id)
     ).all()
     return [(r.id, r.text) for r in rows]

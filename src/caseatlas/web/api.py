@@ -37,6 +37,7 @@ from ..vocab import (
     GroupBy,
     OutcomeKind,
     Period,
+    SearchMatch,
     SearchMode,
     Status,
 )
@@ -187,11 +188,12 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=discovery.MAX_LIMIT)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     mode: SearchMode = "auto",
+    match: SearchMatch = "all",
 ) -> dict:
     # The search runs in the worker thread, as a sync route would; the answer is checked
     # against the response model and written as JSON by pydantic's core on the way out —
     # inline (an async route), not in a second trip through the one worker thread.
-    return await run_in_threadpool(discovery.search, ctx, q, f.filters, limit, offset, mode)
+    return await run_in_threadpool(discovery.search, ctx, q, f.filters, limit, offset, mode, match)
 
 
 @router.get("/facets", summary="Facet counts over the (filtered) library", response_model=schemas.FacetsResponse)
@@ -283,10 +285,11 @@ def export(
     ids: str | None = None,
     mode: SearchMode = "auto",
     table: Literal["cases", "outcomes"] = "cases",
+    match: SearchMatch = "all",
 ) -> Response:
     case_ids = [i for i in ids.split(",") if i] if ids else None
     if case_ids is None and (q or f.filters.active()):
-        case_ids = discovery.result_ids(ctx, q, f.filters, mode)
+        case_ids = discovery.result_ids(ctx, q, f.filters, mode, match)
     content, media = exports.export_bytes(ctx, format, case_ids, table)
     name = f"caseatlas_{table if format == 'csv' else 'cases'}.{format}"
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -249,6 +249,48 @@ STRINGS: dict[str, tuple[str, str]] = {
         "邀请链接（只显示这一次；已发往对方邮箱，如未登记邮箱请自行转交）：",
         "Invitation link (shown only now; mailed to the address given — without one, pass it on yourself):",
     ),
+    # issue 27 — search
+    "search_hint": (
+        "空格分隔的词须全部出现（同义词、中英文对应词也算，如 减碳 = 降碳、emission reduction）；"
+        "勾选“任一词”或在词间写 OR：出现其中任一词即可；"
+        '"短语" 精确匹配；-词 排除；title:词、org:词 限定标题或机构',
+        "Space-separated words must all appear (a synonym or the Chinese or English equivalent counts: "
+        '减碳 = emission reduction); tick "Any word" or put OR between words to match any of them; '
+        '"phrase" matches exactly; -word excludes; title:word, org:word search titles or organizations',
+    ),
+    "search_any": ("任一词", "Any word"),
+    "search_all_found": (
+        "{} 个案例包含全部 {} 个词。",
+        "{} cases have all {} words.",
+    ),
+    "search_all_more": (
+        "另有 {} 个案例只含部分词语",
+        "{} more have only some of them",
+    ),
+    "search_any_found": (
+        "任一词即可：{} 个案例至少包含其中一个词，按相关度排序。",
+        "Any word: {} cases have at least one of the words, the most relevant first.",
+    ),
+    "search_relaxed": (
+        "没有案例同时包含全部 {} 个词，下面是包含其中任一词的 {} 个案例。",
+        "No case has all {} words; these {} cases have at least one of them.",
+    ),
+    "search_coverage": (
+        "语义向量只覆盖 {} / {} 个案例：语义相似度只在这些案例之间调整次序，"
+        "不会把它们排到文字匹配同样好的其他案例之前。运行 caseatlas embed 可补全。",
+        "Only {} of {} cases have vectors: similarity reorders those cases among themselves and never "
+        "lifts them above equally good word matches in the other cases. Run caseatlas embed to complete them.",
+    ),
+    "search_why_words": ("词语", "Words"),
+    "search_why_semantic": ("语义相似度", "Similarity"),
+    "search_why_count": ("含 {} / {} 个词", "{} of {} words"),
+    "search_why_filters": ("符合筛选条件", "Matches the filters"),
+    "search_list_sep": ("、", ", "),
+    "search_clause_sep": ("；", "; "),
+    "search_colon": ("：", ": "),
+    "search_group": ("集团", "group"),
+    "search_group_open": ("（", " ("),
+    "search_group_close": ("）", ")"),
 }
 
 # A unit as a reader of the page's language writes it (canonical units stay in exports): the one

@@ -18,7 +18,7 @@ from ..services.organizations import OrgOutcome
 from ..services.records import Metric
 from ..text.labels import case_count, collection_label
 from ..text.numbers import DIGITS, format_number, format_quantity
-from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MODES
+from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MATCH, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, client_address, page_csrf, read_context
 from .i18n import FACET_LABELS, translator, unit_label
@@ -151,9 +151,16 @@ def home(request: Request, ctx: ReadContext):
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
-    request: Request, ctx: ReadContext, q: str = "", offset: int = 0, sort: str = "relevance", mode: str = "auto"
+    request: Request,
+    ctx: ReadContext,
+    q: str = "",
+    offset: int = 0,
+    sort: str = "relevance",
+    mode: str = "auto",
+    match: str = "all",
 ):
     mode = mode if mode in SEARCH_MODES else "auto"
+    match = match if match in SEARCH_MATCH else "all"
     qp = request.query_params
     q = q[:MAX_QUERY_CHARS]
     minimum = [m for m in qp.getlist("min") if m]
@@ -186,6 +193,7 @@ def search_page(
             limit=discovery.MAX_LIMIT if sort == "co2" else limit,
             offset=0 if sort == "co2" else offset,
             mode=mode,
+            match=match,
         )
     except Conflict:  # "semantic" on a library without vectors: the words still work
         mode = "text"
@@ -196,12 +204,21 @@ def search_page(
             limit=discovery.MAX_LIMIT if sort == "co2" else limit,
             offset=0 if sort == "co2" else offset,
             mode=mode,
+            match=match,
         )
     if sort == "co2":
         res["hits"] = insights.sort_by_outcome(ctx, res["hits"])[offset : offset + limit]
     active = {k: qp.get(k) for k in FILTER_KEYS if qp.get(k)}
     # The same search as the API sees it: every result, not this page (issue 13, point 7).
-    export_query = urlencode([("q", q), ("mode", mode), *active.items(), *(("min", m) for m in minimum)])
+    export_query = urlencode(
+        [
+            ("q", q),
+            ("mode", mode),
+            *active.items(),
+            *(("min", m) for m in minimum),
+            *([("match", "any")] if match == "any" else []),
+        ]
+    )
     shown_min = minimum[-1].split(":", 1) if minimum and ":" in minimum[-1] else ("", "")
     return render(
         request,
@@ -220,6 +237,7 @@ def search_page(
         sort=sort,
         kinds=OUTCOME_KINDS,
         mode=mode,
+        match=match,
         modes=[m for m in SEARCH_MODES if m != "hybrid"],
     )
 

@@ -47,7 +47,14 @@ class Matched(BaseModel):
     terms: list[str]
     # Only when the dense leg scored the case (absent, not null, as the search has always sent it).
     semantic: float | None = Field(default=None, exclude_if=lambda v: v is None)
+    # How many of the typed words the case has (queries of several words only).
+    words: int | None = Field(default=None, exclude_if=lambda v: v is None)
     explanation: str
+
+
+class HitOrganization(BaseModel):
+    name: str  # the organization record the case names
+    group: str  # its group (the top organization): what the organization facet counts
 
 
 class Hit(BaseModel):
@@ -57,6 +64,7 @@ class Hit(BaseModel):
     end_line: int
     title: str
     organization: str | None
+    organizations: list[HitOrganization] = []
     chapter: str | None
     collection: str
     year: int | None
@@ -70,9 +78,19 @@ class FacetValue(BaseModel):
     count: int
 
 
+class SearchCoverage(BaseModel):
+    covered: int  # cases with vectors
+    cases: int  # cases in the library
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str
+    match: str = "all"  # "all": every typed word; "any": any of them
+    relaxed: bool = False  # every word was asked for, no case has them all: the cases with any
+    words: int = 0  # the words the query requires or offers
+    any_total: int | None = None  # "all" with several words: the cases with any of them
+    coverage: SearchCoverage | None = None  # the dense leg ran with vectors for only some cases
     total: int
     offset: int
     hits: list[Hit]

@@ -217,19 +217,23 @@ def _open_calls(ctx) -> list[dict]:
 CHART_TICKS = 5  # about this many gridlines on a chart's value axis
 
 
-def chart_ticks(top: float, lang: str) -> tuple[list[float], list[str]]:
-    """Value-axis ticks from 0 past `top` at a round step (1, 2 or 5 × 10^k), each labelled by the
-    one number writer (200万, 1.5亿 in Chinese; 2,000,000 in English) — so the chart prints what
-    the tables print."""
+def chart_ticks(top: float, lang: str, whole: bool = False) -> tuple[list[float], list[str], float]:
+    """Value-axis ticks from 0 at a round step (1, 2, 2.5 or 5 × 10^k) up to the axis end (`top`
+    and a little room), each labelled by the one number writer (200万, 1.5亿 in Chinese; 2,000,000
+    in English) — so the chart prints what the tables print. `whole`: counts of cases, ticked at
+    whole numbers only (no "2.5 个案例"). Returns (values, labels, axis end)."""
     if not top or top <= 0 or not math.isfinite(top):
-        return [0.0], [format_number(0, lang)]
+        return [0.0], [format_number(0, lang)], 1.0
+    end = top * 1.05
     raw = top / CHART_TICKS
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    n = math.ceil(top / step - 1e-9)
+    power = Decimal(10) ** math.floor(math.log10(raw))
     # Decimal arithmetic: 3 × 0.1 is 0.3, not 0.30000000000000004.
-    vals = [float(Decimal(repr(step)) * i) for i in range(n + 1)]
-    return vals, [format_number(v, lang) for v in vals]
+    steps = [m * power for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))]
+    if whole:
+        steps = [st for st in steps if st >= 1 and st == st.to_integral_value()] or [Decimal(1)]
+    step = next((st for st in steps if st >= Decimal(raw)), steps[-1])
+    vals = [float(step * i) for i in range(int(Decimal(end) / step) + 1)]
+    return vals, [format_number(v, lang) for v in vals], end
 
 
 def _chart(key: str, rows: list[tuple], lang: str, unit: str | None = None, top: int = 20) -> dict:
@@ -237,7 +241,7 @@ def _chart(key: str, rows: list[tuple], lang: str, unit: str | None = None, top:
     chart draws the `top` largest, with ticks and hover text from the one writer."""
     shown = rows[:top]
     values = [r[1] for r in shown]
-    tickvals, ticktext = chart_ticks(max(values, default=0), lang)
+    tickvals, ticktext, end = chart_ticks(max(values, default=0), lang, whole=unit is None)
     if unit:
         hover = [format_quantity(v, unit, lang, TOTAL_DIGITS) for v in values]
     else:
@@ -248,6 +252,7 @@ def _chart(key: str, rows: list[tuple], lang: str, unit: str | None = None, top:
         "hover": hover,
         "tickvals": tickvals,
         "ticktext": ticktext,
+        "end": end,
     }
     return {"key": key, "rows": rows, "unit": unit, "data": data}
 

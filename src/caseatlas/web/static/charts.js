@@ -11,9 +11,12 @@
   function wrap(label, max) {
     var chars = Array.from(String(label));
     if (chars.length <= max) { return chars.join(""); }
-    var second = chars.slice(max);
+    // Break after the last space or punctuation in the second half of the line, when there is one.
+    var cut = max;
+    for (var i = max; i > max / 2; i--) { if (/[\s，、：:（(）)·\-]/.test(chars[i - 1])) { cut = i; break; } }
+    var second = chars.slice(cut);
     var tail = second.length > max ? second.slice(0, max - 1).join("") + "…" : second.join("");
-    return chars.slice(0, max).join("") + "<br>" + tail;
+    return chars.slice(0, cut).join("").trim() + "<br>" + tail.trim();
   }
 
   function draw() {
@@ -21,7 +24,7 @@
       var data = JSON.parse(node.textContent);
       var target = document.getElementById(node.dataset.target);
       if (!target || !window.Plotly) { return; }
-      // Room for the names: a third of the chart's width at most, about 13 px per CJK character.
+      // Room for the names: two fifths of the chart's width at most, about 13 px per CJK character.
       var width = target.clientWidth || 600;
       var max = Math.max(7, Math.min(20, Math.floor(width / 2.5 / 13)));
       var labels = data.labels.slice().reverse();
@@ -31,6 +34,10 @@
       // The container is exactly as tall as the plot: no blank band under a short chart.
       target.style.height = height + "px";
       target.style.minHeight = "0";
+      // Narrow screens: every other value tick when the labels are long (no slanted labels).
+      var longest = Math.max.apply(null, data.ticktext.map(function (t) { return t.length; }));
+      var keep = function (v, i) { return width >= 560 || longest * 7 * data.tickvals.length < width * 0.6 || i % 2 === 0; };
+      var tickvals = data.tickvals.filter(keep), ticktext = data.ticktext.filter(keep);
       window.Plotly.newPlot(target, [{
         type: "bar", orientation: "h", x: data.values.slice().reverse(),
         y: labels.map(function (l, i) { return i + ""; }),
@@ -42,8 +49,8 @@
         font: { size: 12 },
         yaxis: { automargin: true, tickmode: "array", tickvals: labels.map(function (l, i) { return i + ""; }),
                  ticktext: ticks, fixedrange: true },
-        xaxis: { tickmode: "array", tickvals: data.tickvals, ticktext: data.ticktext, fixedrange: true,
-                 range: [0, data.tickvals[data.tickvals.length - 1] || 1], automargin: true }
+        xaxis: { tickmode: "array", tickvals: tickvals, ticktext: ticktext, tickangle: 0, fixedrange: true,
+                 range: [0, data.end], automargin: true }
       }, { displaylogo: false, responsive: true, displayModeBar: false });
     });
   }

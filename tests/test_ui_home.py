@@ -33,9 +33,17 @@ _LINES = "\n".join(f"第{k}阶段的工作已经完成，设备运行平稳。" 
 # summed), an organization-wide figure (not a project's), and a tce/CO2 pair whose factor (2.0 t
 # per tce) a claim check flags — so the totals with and without flagged figures differ.
 _CASES = [
-    ("东湖公司屋顶光伏", "东湖能源有限公司", "光伏电站投运后每年减少二氧化碳排放 42000 吨。累计减少二氧化碳排放 90000 吨。"),
+    (
+        "东湖公司屋顶光伏",
+        "东湖能源有限公司",
+        "光伏电站投运后每年减少二氧化碳排放 42000 吨。累计减少二氧化碳排放 90000 吨。",
+    ),
     ("西岭公司余热回收", "西岭钢铁有限公司", "余热回收后年节约标准煤 9000 吨，每年减少二氧化碳排放 18000 吨。"),
-    ("南港公司电动车队", "南港物流有限公司", "车队电动化后每年减少二氧化碳排放 7000 吨。计划到2030年每年减少二氧化碳排放 30000 吨。"),
+    (
+        "南港公司电动车队",
+        "南港物流有限公司",
+        "车队电动化后每年减少二氧化碳排放 7000 吨。计划到2030年每年减少二氧化碳排放 30000 吨。",
+    ),
     ("北原公司节能改造", "北原制造有限公司", "公司整体每年减少二氧化碳排放 55000 吨。项目年节约标准煤 1200 吨。"),
 ]
 SMALL_BOOK = "\n".join(
@@ -161,7 +169,9 @@ def test_headline_figures_say_period_and_status_and_link_their_cases(db_path, tm
     client = TestClient(create_app(str(db_path)))
     for lang, status, yearly, cases in (("zh", "已实现", "每年", "个案例"), ("en", "achieved", "annual", "cases")):
         page = client.get(f"/?lang={lang}").text
-        cards = re.findall(r'<div class="stat card headline" data-kind="([^"]+)" data-period="([^"]+)".*?</div>\s*</div>', page, re.S)
+        cards = re.findall(
+            r'<div class="stat card headline" data-kind="([^"]+)" data-period="([^"]+)".*?</div>\s*</div>', page, re.S
+        )
         blocks = re.findall(r'<div class="stat card headline".*?</div>\s*</div>', page, re.S)
         assert len(blocks) == len(cards) >= 2
         kinds = [k for k, _ in cards]
@@ -279,3 +289,22 @@ def test_charts_read_at_1366_and_390_px(db_path, browser):
                         assert abs(box["height"] - svg["height"]) <= 8, (where, c["id"], box, svg)
                         assert box["right"] <= width + 1, (where, c["id"])
                 context.close()
+
+
+def test_home_names_the_calls_taking_submissions_public_ones_only(db_path, tmp_path):
+    from caseatlas.programme.services import calls
+
+    book = tmp_path / "home.md"
+    book.write_text(SMALL_BOOK, encoding="utf-8")
+    ctx = _ctx(db_path)
+    library.ingest_file(ctx, book)
+    client = TestClient(create_app(str(db_path)))  # nobody signed in
+    assert 'id="no-open-calls"' in client.get("/").text
+    deadlines = {"submission_deadline": "2099-01-01"}
+    shown = calls.create(ctx, "cteam", "首页公开征集", 2026, deadlines=deadlines)
+    calls.publish(ctx, shown["id"])
+    draft = calls.create(ctx, "cteam", "首页草稿征集", 2026, deadlines=deadlines)  # not published: not public
+    page = client.get("/").text
+    listed = re.search(r'<ul class="plain-list" id="open-calls">(.*?)</ul>', page, re.S).group(1)
+    assert f'href="/calls/{shown["id"]}"' in listed and "首页公开征集" in listed and "2099" in listed
+    assert "首页草稿征集" not in page and f"/calls/{draft['id']}" not in page

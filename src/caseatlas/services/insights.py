@@ -220,7 +220,7 @@ def total_cases(
     if by is not None and by not in GROUP_BY:
         raise CaseAtlasError(f"cannot group by '{by}' (use one of {', '.join(GROUP_BY)})")
     # Every contributor: the summary ranks all of them when asked for as many as there are cases.
-    totals = summary(ctx, unflagged=unflagged, top=max(1, summary_case_count(ctx)))
+    totals = summary(ctx, unflagged=unflagged, top=max(1, _case_count(ctx)))
     total = next((t for t in totals.by_kind if (t.kind, t.unit, t.period) == (kind, unit, period)), None)
     if total is None:
         return None, []
@@ -237,7 +237,7 @@ def total_cases(
     return total, cases
 
 
-def summary_case_count(ctx: Context) -> int:
+def _case_count(ctx: Context) -> int:
     """How many cases the library holds (the most any total can name)."""
     require(ctx, "library.read")
     with ctx.engine.connect() as conn:

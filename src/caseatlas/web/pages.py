@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
-from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..programme.services import calls
+from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..services.organizations import OrgOutcome
 from ..services.records import Metric
 from ..text.numbers import DIGITS, format_number, format_quantity
@@ -148,19 +148,28 @@ def home(request: Request, ctx: ReadContext):
     charts = [
         _chart(
             "home_by_sector",
-            [(a.value, a.cases, "/search?" + urlencode({"sector": a.value})) for a in insights.attribute_counts(ctx, "sector")],
+            [
+                (a.value, a.cases, "/search?" + urlencode({"sector": a.value}))
+                for a in insights.attribute_counts(ctx, "sector")
+            ],
             lang,
             top=HOME_BARS,
         ),
         _chart(
             "home_by_province",
-            [(a.value, a.cases, "/search?" + urlencode({"province": a.value})) for a in insights.attribute_counts(ctx, "region")],
+            [
+                (a.value, a.cases, "/search?" + urlencode({"province": a.value}))
+                for a in insights.attribute_counts(ctx, "region")
+            ],
             lang,
             top=HOME_BARS,
         ),
         _chart(
             "home_by_book",
-            [(c.title, c.n_cases, "/search?" + urlencode({"collection": c.slug})) for c in sorted(books, key=lambda c: -c.n_cases)],
+            [
+                (c.title, c.n_cases, "/search?" + urlencode({"collection": c.slug}))
+                for c in sorted(books, key=lambda c: -c.n_cases)
+            ],
             lang,
             top=HOME_BARS,
         ),
@@ -421,7 +430,9 @@ def insights_page(request: Request, ctx: ReadContext):
         ("standard_adoption", "standard", "standard"),
         ("by_province", "region", "province"),
     ):
-        rows = [(a.value, a.cases, "/search?" + urlencode({facet: a.value})) for a in insights.attribute_counts(ctx, attr)]
+        rows = [
+            (a.value, a.cases, "/search?" + urlencode({facet: a.value})) for a in insights.attribute_counts(ctx, attr)
+        ]
         chart = _chart(key, rows, lang)
         chart["csv"] = f"/api/v1/attributes/{attr}?format=csv"
         charts.append(chart)

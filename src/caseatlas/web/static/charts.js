@@ -6,17 +6,22 @@
   "use strict";
   var BAR = 26, BAR2 = 40, PAD = 56; // px per bar (one line of name, two), and for the axis below
 
+  // Plotly reads tick and hover text as a little HTML: a name from a book is text, never markup.
+  function esc(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
   // A long name on two lines of `max` characters at most, cut with "…" beyond (the full name
   // is in the hover and the data table).
   function wrap(label, max) {
     var chars = Array.from(String(label));
-    if (chars.length <= max) { return chars.join(""); }
+    if (chars.length <= max) { return esc(chars.join("")); }
     // Break after the last space or punctuation in the second half of the line, when there is one.
     var cut = max;
     for (var i = max; i > max / 2; i--) { if (/[\s，、：:（(）)·\-]/.test(chars[i - 1])) { cut = i; break; } }
     var second = chars.slice(cut);
     var tail = second.length > max ? second.slice(0, max - 1).join("") + "…" : second.join("");
-    return chars.slice(0, cut).join("").trim() + "<br>" + tail.trim();
+    return esc(chars.slice(0, cut).join("").trim()) + "<br>" + esc(tail.trim());
   }
 
   function draw() {
@@ -41,7 +46,7 @@
       window.Plotly.newPlot(target, [{
         type: "bar", orientation: "h", x: data.values.slice().reverse(),
         y: labels.map(function (l, i) { return i + ""; }),
-        customdata: labels.map(function (l, i) { return [l, data.hover.slice().reverse()[i]]; }),
+        customdata: labels.map(function (l, i) { return [esc(l), esc(data.hover.slice().reverse()[i])]; }),
         hovertemplate: "%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         marker: { color: "#0b6e4f" }
       }], {

@@ -236,7 +236,10 @@ CHART_GEOMETRY = """() => [...document.querySelectorAll('.chart')].map(c => {
   const plot = c.querySelector('.cartesianlayer .bg, .nsewdrag');
   const labels = [...c.querySelectorAll('.yaxislayer-above .ytick text, .yaxislayer-above text')]
     .map(t => t.getBoundingClientRect()).map(r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom}));
+  const data = JSON.parse(document.querySelector(`script.chart-data[data-target="${c.id}"]`).textContent);
   return {id: c.id, container: {left: cb.left, right: cb.right, height: cb.height},
+          xticks: [...c.querySelectorAll('.xtick text')].map(t => t.textContent), written: data.ticktext,
+          tickvals: data.tickvals,
           svg: sb && {left: sb.left, right: sb.right, height: sb.height}, labels: labels};
 })"""
 
@@ -285,6 +288,9 @@ def test_charts_read_at_1366_and_390_px(db_path, browser):
                         for label in c["labels"]:  # every bar name whole, inside the chart and the page
                             assert label["left"] >= max(svg["left"], box["left"]) - 1, (where, c["id"], label)
                             assert label["left"] >= 0 and label["right"] <= width, (where, c["id"], label)
+                        # The value axis prints the writer's labels (200万 / 2,000,000), nothing of its own.
+                        assert c["xticks"] and set(c["xticks"]) <= set(c["written"]), (where, c["id"], c["xticks"])
+                        assert c["written"] == [format_number(v, lang) for v in c["tickvals"]], (where, c["id"])
                         # No blank band: the container is as tall as the plot in it.
                         assert abs(box["height"] - svg["height"]) <= 8, (where, c["id"], box, svg)
                         assert box["right"] <= width + 1, (where, c["id"])

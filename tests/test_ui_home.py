@@ -26,7 +26,7 @@ from caseatlas.web import create_app
 from caseatlas.web.pages import chart_ticks
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-COUNT = re.compile(r'<a href="([^"]+)" class="count">([^<]+)</a>')
+COUNT = re.compile(r'<a href="([^"]+)" class="case-count">([^<]+)</a>')
 
 _LINES = "\n".join(f"第{k}阶段的工作已经完成，设备运行平稳。" for k in range(1, 8))
 # A small library written for these tests: yearly and cumulative figures, a target (counted, not

@@ -256,7 +256,7 @@ def test_home_totals_are_achieved_per_period(site, page):
     """The home page sums only achieved figures of additive kinds, per period, and says so;
     percentages and head counts are not summed; each figure links to its cases."""
     page.goto(site.url + "/")
-    rows = page.locator("table.data tbody tr")
+    rows = page.locator("table.totals tbody tr")
     assert rows.count() >= 2
     kinds = {r.get_attribute("data-kind") for r in rows.all()}
     periods = {r.get_attribute("data-period") for r in rows.all()}
@@ -264,12 +264,12 @@ def test_home_totals_are_achieved_per_period(site, page):
 
     assert kinds <= set(ADDITIVE_KINDS) and not kinds & {"percentage_reduction", "users_or_participants", "area"}
     assert periods <= {"annual", "cumulative", "unspecified"}
-    assert "已实现" in page.inner_text("table.data caption")
+    assert "已实现" in page.inner_text("table.totals caption")
     link = rows.first.locator("a").first  # the count of cases (the largest cases' links follow)
     n = int(link.inner_text())
     link.click()
     page.wait_for_load_state()
-    assert int(page.inner_text("#total")) >= n  # the cases behind the figure (any period)
+    assert int(page.inner_text("#total")) == n  # exactly the cases behind the figure (issue 27)
 
 
 def test_a_flag_beside_the_figures_marks_both_quotes(site, page):
@@ -302,11 +302,11 @@ def test_the_flag_facet_narrows_and_totals_can_leave_flagged_figures_out(site, p
     page.wait_for_load_state()
     assert "flag=any" in page.url and int(page.inner_text("#total")) == n
     page.goto(site.url + "/")
-    before = page.inner_text("table.data tbody")
+    before = page.inner_text("table.totals tbody")
     page.click("#unflagged-toggle a")
     page.wait_for_load_state()
     assert "unflagged=1" in page.url and "未计入" in page.inner_text("#unflagged-toggle")
-    assert page.inner_text("table.data tbody") != before
+    assert page.inner_text("table.totals tbody") != before
 
 
 def test_organization_pages_link_cases_and_narrow_search(site, page):

@@ -199,6 +199,51 @@ def _total(row: tuple, shares: dict[int, _CaseShare], unflagged: bool, top: int)
     return t, candidates[:top]
 
 
+def total_cases(
+    ctx: Context,
+    kind: str,
+    unit: str,
+    period: str,
+    unflagged: bool = False,
+    by: str | None = None,
+    group: str | None = None,
+) -> tuple[Total | None, list[TotalContributor]]:
+    """Every case behind one total of `summary` (kind, unit, period; without the flagged figures
+    when `unflagged`), largest first — the cases its count says, so a page that prints the count
+    can link to exactly them. `by`/`group`: only the cases of one group of `outcomes_by` (a
+    sector, a book …; `UNLABELLED`: the cases with no label), whose case count there is the
+    length of this list. (None, []) when the library has no such total."""
+    if kind not in OUTCOME_KINDS:
+        raise CaseAtlasError(f"unknown outcome kind '{kind}'")
+    if period not in PERIODS:
+        raise CaseAtlasError(f"unknown period '{period}' (use {', '.join(PERIODS)})")
+    if by is not None and by not in GROUP_BY:
+        raise CaseAtlasError(f"cannot group by '{by}' (use one of {', '.join(GROUP_BY)})")
+    # Every contributor: the summary ranks all of them when asked for as many as there are cases.
+    totals = summary(ctx, unflagged=unflagged, top=max(1, _case_count(ctx)))
+    total = next((t for t in totals.by_kind if (t.kind, t.unit, t.period) == (kind, unit, period)), None)
+    if total is None:
+        return None, []
+    cases = total.contributors
+    if by is not None:
+        with ctx.engine.connect() as conn:
+            labelled: dict[int, set[str]] = {}
+            for pk, label in facts_store.group_labels(conn, by):
+                labelled.setdefault(pk, set()).add(label)
+            pks = lib.case_pks_of(conn, [c.case_id for c in cases])
+        cases = [
+            c for c in cases if group in labelled.get(pks[c.case_id], {UNLABELLED} if group == UNLABELLED else set())
+        ]
+    return total, cases
+
+
+def _case_count(ctx: Context) -> int:
+    """How many cases the library holds (the most any total can name)."""
+    require(ctx, "library.read")
+    with ctx.engine.connect() as conn:
+        return lib.counts(conn)["cases"]
+
+
 def outcomes_by(
     ctx: Context,
     by: str,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -13,12 +15,13 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
+from ..programme.services import calls
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..services.organizations import OrgOutcome
 from ..services.records import Metric
 from ..text.labels import case_count, collection_label
 from ..text.numbers import DIGITS, format_number, format_quantity
-from ..vocab import CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MATCH, SEARCH_MODES
+from ..vocab import ADDITIVE_KINDS, CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MATCH, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, client_address, page_csrf, read_context
 from .i18n import FACET_LABELS, translator, unit_label
@@ -140,13 +143,131 @@ def url_with(request: Request, **changes) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: ReadContext):
+    lang = _lang(request)
     unflagged = request.query_params.get("unflagged") == "1"
+    summary = insights.summary(ctx, unflagged=unflagged, top=HOME_CONTRIBUTORS)
+    books = library.collections(ctx)
+    # Newest first: the book's year, then the order they came into the library.
+    newest = [c for _, c in sorted(enumerate(books), key=lambda ic: (-(ic[1].year or 0), -ic[0]))]
+    charts = [
+        _chart(
+            "home_by_sector",
+            [
+                (a.value, a.cases, "/search?" + urlencode({"sector": a.value}))
+                for a in insights.attribute_counts(ctx, "sector")
+            ],
+            lang,
+            top=HOME_BARS,
+        ),
+        _chart(
+            "home_by_province",
+            [
+                (a.value, a.cases, "/search?" + urlencode({"province": a.value}))
+                for a in insights.attribute_counts(ctx, "region")
+            ],
+            lang,
+            top=HOME_BARS,
+        ),
+        _chart(
+            "home_by_book",
+            [
+                (c.title, c.n_cases, "/search?" + urlencode({"collection": c.slug}))
+                for c in sorted(books, key=lambda c: -c.n_cases)
+            ],
+            lang,
+            top=HOME_BARS,
+        ),
+    ]
     return render(
         request,
         "home.html",
-        summary=insights.summary(ctx, unflagged=unflagged, top=HOME_CONTRIBUTORS),
-        collections=library.collections(ctx),
+        summary=summary,
+        headline=_headline(summary),
+        total_href=lambda t: _total_href(t.kind, t.unit, t.period, unflagged),
+        collections=books,
+        newest=newest[:HOME_NEWEST],
+        open_calls=_open_calls(ctx)[:HOME_NEWEST],
+        charts=[c for c in charts if c["rows"]],
     )
+
+
+HOME_BARS = 10  # bars in each small chart on the home page (its data table lists every row)
+HOME_NEWEST = 5  # newest books and open calls named on the home page
+
+
+def _headline(summary: insights.Totals) -> list[insights.Total]:
+    """One figure per kind for the home page's cards: its yearly total when there is one (the
+    figure a reader compares), else the total that most cases make."""
+    out = []
+    for kind in ADDITIVE_KINDS:
+        mine = [t for t in summary.by_kind if t.kind == kind and t.n_cases]
+        if mine:
+            out.append(min(mine, key=lambda t: (t.period != "annual", -t.n_cases)))
+    return out
+
+
+def _total_href(kind: str, unit: str, period: str, unflagged: bool = False, by: str | None = None, group=None) -> str:
+    """The listing of exactly the cases one total (or one group of a chart of it) counts."""
+    params = {"kind": kind, "unit": unit, "period": period}
+    if unflagged:
+        params["unflagged"] = "1"
+    if by is not None:
+        params.update(by=by, group=group)
+    return "/insights/cases?" + urlencode(params)
+
+
+def _open_calls(ctx) -> list[dict]:
+    """Calls taking submissions now, newest first, as the visitor may see them (public ones for
+    anyone; the programme's own read rule decides)."""
+    try:
+        listed = calls.list_calls(ctx)
+    except Forbidden:
+        return []
+    open_now = [c for c in listed if c["phase"] == "submission"]
+    return sorted(open_now, key=lambda c: (c.get("published_at") or "", c["id"]), reverse=True)
+
+
+CHART_TICKS = 5  # about this many gridlines on a chart's value axis
+
+
+def chart_ticks(top: float, lang: str, whole: bool = False) -> tuple[list[float], list[str], float]:
+    """Value-axis ticks from 0 at a round step (1, 2, 2.5 or 5 × 10^k) up to the axis end (`top`
+    and a little room), each labelled by the one number writer (200万, 1.5亿 in Chinese; 2,000,000
+    in English) — so the chart prints what the tables print. `whole`: counts of cases, ticked at
+    whole numbers only (no "2.5 个案例"). Returns (values, labels, axis end)."""
+    if not top or top <= 0 or not math.isfinite(top):
+        return [0.0], [format_number(0, lang)], 1.0
+    end = top * 1.05
+    raw = top / CHART_TICKS
+    power = Decimal(10) ** math.floor(math.log10(raw))
+    # Decimal arithmetic: 3 × 0.1 is 0.3, not 0.30000000000000004.
+    steps = [m * power for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))]
+    if whole:
+        steps = [st for st in steps if st >= 1 and st == st.to_integral_value()] or [Decimal(1)]
+    step = next((st for st in steps if st >= Decimal(raw)), steps[-1])
+    vals = [float(step * i) for i in range(int(Decimal(end) / step) + 1)]
+    return vals, [format_number(v, lang) for v in vals], end
+
+
+def _chart(key: str, rows: list[tuple], lang: str, unit: str | None = None, top: int = 20) -> dict:
+    """A bar chart and its table: rows (label, value, link to its cases[, cases counted]); the
+    chart draws the `top` largest, with ticks and hover text from the one writer."""
+    shown = rows[:top]
+    values = [r[1] for r in shown]
+    tickvals, ticktext, end = chart_ticks(max(values, default=0), lang, whole=unit is None)
+    if unit:
+        hover = [format_quantity(v, unit, lang, TOTAL_DIGITS) for v in values]
+    else:
+        hover = [format_number(v, lang) + (" cases" if lang == "en" else " 个案例") for v in values]
+    data = {
+        "labels": [r[0] for r in shown],
+        "values": values,
+        "hover": hover,
+        "tickvals": tickvals,
+        "ticktext": ticktext,
+        "end": end,
+    }
+    return {"key": key, "rows": rows, "unit": unit, "data": data}
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -332,46 +453,36 @@ def compare_page(request: Request, ctx: ReadContext, ids: str = ""):
 
 @router.get("/insights", response_class=HTMLResponse)
 def insights_page(request: Request, ctx: ReadContext):
+    lang = _lang(request)
     unflagged = request.query_params.get("unflagged") == "1"  # without the figures a flag cites
     extra = "&unflagged=true" if unflagged else ""
-    charts = [
-        # Achieved, annual figures only: a yearly and a cumulative figure do not add up.
-        (
-            "by_sector",
-            insights.outcomes_by(ctx, "sector", period="annual", unflagged=unflagged),
-            "group",
-            "total",
-            f"/api/v1/outcomes?by=sector&period=annual&format=csv{extra}",
-        ),
-        (
-            "by_book",
-            insights.outcomes_by(ctx, "collection", period="annual", unflagged=unflagged),
-            "group",
-            "total",
-            f"/api/v1/outcomes?by=collection&period=annual&format=csv{extra}",
-        ),
-        (
-            "measure_freq",
-            insights.attribute_counts(ctx, "measure"),
-            "value",
-            "cases",
-            "/api/v1/attributes/measure?format=csv",
-        ),
-        (
-            "standard_adoption",
-            insights.attribute_counts(ctx, "standard"),
-            "value",
-            "cases",
-            "/api/v1/attributes/standard?format=csv",
-        ),
-        (
-            "by_province",
-            insights.attribute_counts(ctx, "region"),
-            "value",
-            "cases",
-            "/api/v1/attributes/region?format=csv",
-        ),
-    ]
+    charts = []
+    # Achieved, annual figures only: a yearly and a cumulative figure do not add up.
+    for key, by in (("by_sector", "sector"), ("by_book", "collection")):
+        groups = insights.outcomes_by(ctx, by, period="annual", unflagged=unflagged)
+        rows = [
+            (
+                g.group,
+                g.total,
+                _total_href("co2e_reduction", g.unit, "annual", unflagged, by, g.group),
+                g.cases,
+            )
+            for g in groups
+        ]
+        chart = _chart(key, rows, lang, unit=groups[0].unit if groups else KIND_UNITS["co2e_reduction"])
+        chart["csv"] = f"/api/v1/outcomes?by={by}&period=annual&format=csv{extra}"
+        charts.append(chart)
+    for key, attr, facet in (
+        ("measure_freq", "measure", "measure"),
+        ("standard_adoption", "standard", "standard"),
+        ("by_province", "region", "province"),
+    ):
+        rows = [
+            (a.value, a.cases, "/search?" + urlencode({facet: a.value})) for a in insights.attribute_counts(ctx, attr)
+        ]
+        chart = _chart(key, rows, lang)
+        chart["csv"] = f"/api/v1/attributes/{attr}?format=csv"
+        charts.append(chart)
     # What the charts leave out without the flagged figures: the annual tCO2e total's flagged part.
     left_out = (
         next(
@@ -386,6 +497,38 @@ def insights_page(request: Request, ctx: ReadContext):
         else None
     )
     return render(request, "insights.html", charts=charts, unflagged=unflagged, left_out=left_out)
+
+
+@router.get("/insights/cases", response_class=HTMLResponse)
+def total_cases_page(
+    request: Request,
+    ctx: ReadContext,
+    kind: str = "co2e_reduction",
+    unit: str = "tCO2e",
+    period: str = "annual",
+    unflagged: str = "",
+    by: str | None = None,
+    group: str | None = None,
+):
+    """The cases a total on the home page (or a bar of an insights chart) counts: exactly them,
+    each with what it adds — the figure's count links here."""
+    try:
+        total, cases = insights.total_cases(ctx, kind, unit, period, unflagged == "1", by or None, group)
+    except CaseAtlasError as exc:
+        return error_page(request, 400, str(exc))
+    return render(
+        request,
+        "total_cases.html",
+        total=total,
+        cases=cases,
+        kind=kind,
+        unit=unit,
+        period=period,
+        unflagged=unflagged == "1",
+        by=by or None,
+        group=group,
+        sum_value=sum(c.value for c in cases),
+    )
 
 
 @router.get("/collections", response_class=HTMLResponse)

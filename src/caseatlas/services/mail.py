@@ -65,6 +65,23 @@ class At(str):
     """An instant (ISO-8601 UTC) in a mail's context: written in the call's zone when composed."""
 
 
+class Words(str):
+    """Text a service writes for a mail in both languages (figures by the one number writer,
+    lists by the one joiner), chosen when the mail is composed in its recipient's language: a
+    service never decides a mail's language by preformatting it. As a plain string it is the
+    Chinese (what every mail was before it had an English version)."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str):
+        obj = super().__new__(cls, zh)
+        obj.en = en
+        return obj
+
+    def written(self, lang: str) -> str:
+        return self.en if lang == "en" else str.__str__(self)
+
+
 def base_url() -> str:
     """Where the links in mails point: CASEATLAS_BASE_URL (the site as its users reach it)."""
     return (os.environ.get("CASEATLAS_BASE_URL") or BASE_URL).rstrip("/")
@@ -471,6 +488,8 @@ def _render(template, context: dict, what: str) -> str:
 def _localize(value, tz: str | None, lang: str):
     if isinstance(value, At):
         return local_time(str(value), tz, lang)
+    if isinstance(value, Words):
+        return value.written(lang)
     if isinstance(value, dict):
         return {k: _localize(v, tz, lang) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -274,7 +274,7 @@ def answer_flag(ctx: Context, submission_id: int, key: str, answer: str) -> dict
 
 def _check_domain(call: dict, domain: str | None) -> str:
     if domain not in call["domains"]:
-        raise CaseAtlasError(f"domain must be one of: {'、'.join(call['domains'])}")
+        raise CaseAtlasError(f"domain must be one of: {join_list(call['domains'], 'en')}")
     return domain
 
 

@@ -254,7 +254,10 @@ SAMPLES: dict[str, dict] = {
         "version": 1,
         "deadline": At("2027-03-31T15:59:00+00:00"),
         "link": f"{_S}/submissions/1",
-        "declared": "- 减排量：每年 1.2万吨二氧化碳当量",
+        "declared": Words(
+            "您申报的量化成果：\n1. 减排量 1.2万吨二氧化碳当量（每年）",
+            "The outcomes you declared:\n1. CO2e reduction 12,000 tCO2e (annual)",
+        ),
     },
     "review_assigned": {
         "count": 2,
@@ -307,8 +310,8 @@ SAMPLES: dict[str, dict] = {
         "link": f"{_S}/submissions/1",
         "date": At("2027-05-20T01:00:00+00:00"),
         "place": "某市公交集团",
-        "team": "张三、李四",
-        "notes": "请准备运行记录和电费单据。",
+        "team": Words("张三（组长）、李四", "张三 (lead), 李四"),
+        "notes": Words("运行记录；电费单据。", "operating records; electricity bills."),
         "changed": False,
         "cancelled": False,
     },

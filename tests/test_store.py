@@ -24,7 +24,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0022"
+HEAD = "0023"
 
 
 def test_schema_is_migrated(engine):

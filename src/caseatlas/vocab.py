@@ -79,6 +79,23 @@ KIND_LABELS_ZH = {
     "target": "目标",
     "other": "其他",
 }
+# An outcome kind as pages, mails and exports name it for people, (zh, en) (web/i18n.py's kind_*).
+OUTCOME_KIND_LABELS = {
+    "co2e_reduction": ("减排量", "CO2e reduction"),
+    "energy_saving": ("节能量", "Energy saving"),
+    "renewable_capacity": ("可再生能源装机", "Renewable capacity"),
+    "renewable_generation": ("可再生能源发电", "Renewable generation"),
+    "investment_or_finance": ("投融资", "Investment / finance"),
+    "area": ("面积", "Area"),
+    "cost_saving": ("节约成本", "Cost saving"),
+    "storage_capacity": ("储能规模", "Storage capacity"),
+    "revenue": ("收入", "Revenue"),
+    "percentage_reduction": ("降幅", "Percentage reduction"),
+    "users_or_participants": ("参与人数", "Participants"),
+    "target": ("目标", "Target"),
+    "other": ("其他", "Other"),
+    "intensity": ("强度/因子", "Intensity / factor"),
+}
 # The at-a-glance box of a published case: per kind, most telling first (the box shows one per
 # kind, achieved ones first), its field label — at most six characters, so the printed line
 # reads back as a field (segment/lines.py), never as a title or a heading — and the word put

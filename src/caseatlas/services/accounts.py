@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import AuthenticationFailed, CaseAtlasError, Conflict, Forbidden, LoginRequired, NotFound, Throttled
 from ..store import accounts as store
-from ..vocab import ROLES, Role
+from ..vocab import MAIL_LANGS, ROLES, Role
 from . import audit, mail, notify
 from .context import Actor, Context, require
 from .records import Result
@@ -76,6 +76,7 @@ class Account(User):
     and the programme (the API's `User` leaves it out)."""
 
     email: str | None
+    lang: str | None = Field(None, description="The language mails are written in (zh, en); none: not stated")
 
 
 class NewUserResult(User):
@@ -118,7 +119,16 @@ def _public(u: store.UserRow) -> Account:
         active=bool(u.active),
         created_at=u.created_at,
         email=u.email,
+        lang=u.lang,
     )
+
+
+def check_lang(lang: str | None) -> str | None:
+    """An account's language as stored: zh, en, or None (not stated)."""
+    lang = (lang or "").strip() or None
+    if lang is not None and lang not in MAIL_LANGS:
+        raise CaseAtlasError(f"language: one of {', '.join(MAIL_LANGS)}")
+    return lang
 
 
 def _check_role(role: str) -> None:
@@ -196,22 +206,30 @@ def add_user(
     display_name: str | None = None,
     organization: str | None = None,
     email: str | None = None,
+    lang: str | None = None,
 ) -> NewAccount:
     """An account. Without a password it gets an invitation (`invitation`: the link, shown once;
-    mailed when the account has an address), where its owner chooses one."""
+    mailed when the account has an address, in `lang` if given), where its owner chooses one."""
     require(ctx, "users.manage")
-    return _create(ctx, username, password, role, display_name, organization, email)
+    return _create(ctx, username, password, role, display_name, organization, email, lang=lang)
 
 
 def register(
-    ctx: Context, username: str, password: str, organization: str, email: str, display_name: str | None = None
+    ctx: Context,
+    username: str,
+    password: str,
+    organization: str,
+    email: str,
+    display_name: str | None = None,
+    lang: str | None = None,
 ) -> Account:
-    """Self-registration of an applicant account (the organization it submits for)."""
+    """Self-registration of an applicant account (the organization it submits for); `lang`: the
+    language the applicant registered in, which the site's mails to it are then written in."""
     if not (organization or "").strip():
         raise CaseAtlasError("organization: required (the organization that submits cases)")
     if not EMAIL.fullmatch(email or ""):
         raise CaseAtlasError("email: a valid address is required (decisions are sent there)")
-    made = _create(ctx, username, password, "applicant", display_name, organization.strip(), email.strip())
+    made = _create(ctx, username, password, "applicant", display_name, organization.strip(), email.strip(), lang=lang)
     return Account(**made.model_dump(exclude={"invitation"}))  # a password is given: never an invitation
 
 
@@ -224,6 +242,7 @@ def _create(
     organization: str | None,
     email: str | None,
     call: dict | None = None,
+    lang: str | None = None,
 ) -> NewAccount:
     """An account with the password given (checked), or none and an invitation (`call`: the
     call whose panel the account was made for, named in the mail)."""
@@ -235,11 +254,12 @@ def _create(
         raise CaseAtlasError("email: not a valid address")
     if password is not None:
         check_password(password, username, display_name, organization, email)
+    lang = check_lang(lang)
     pending: list[notify.Mail] = []
     try:
         with ctx.engine.begin() as conn:
             stored = _hasher().hash(password) if password is not None else UNUSABLE + "invited"
-            store.add_user(conn, username, stored, role, audit.now(), display_name, organization, email)
+            store.add_user(conn, username, stored, role, audit.now(), display_name, organization, email, lang)
             audit.record(conn, ctx, "users.add", username, role=role, **({} if password else {"invited": True}))
             user = store.get_user(conn, username)
             link = _invite(conn, ctx, user, pending, call) if password is None else None
@@ -283,6 +303,29 @@ def _invite(conn, ctx: Context, user: store.UserRow, pending: list[notify.Mail],
     )
     audit.record(conn, ctx, "users.invite", user.username, expires_days=INVITE_DAYS, mailed=bool(user.email))
     return link
+
+
+def set_language(ctx: Context, lang: str | None) -> Account:
+    """The signed-in account's language: what the site's mails to it are written in (None: not
+    stated — the call's mail language, else Chinese)."""
+    if ctx.actor.kind != "user" or ctx.actor.user_id is None:
+        raise LoginRequired("log in to set your language")
+    lang = check_lang(lang)
+    with ctx.engine.begin() as conn:
+        store.update_user(conn, ctx.actor.user_id, lang=lang)
+        audit.record(conn, ctx, "users.language", ctx.actor.username, lang=lang)
+        return _public(store.get_user(conn, user_id=ctx.actor.user_id))
+
+
+def account(ctx: Context) -> Account:
+    """The signed-in account, with its address and language."""
+    if ctx.actor.kind != "user" or ctx.actor.user_id is None:
+        raise LoginRequired("log in to see your account")
+    with ctx.engine.connect() as conn:
+        user = store.get_user(conn, user_id=ctx.actor.user_id)
+    if user is None:
+        raise LoginRequired("log in to see your account")
+    return _public(user)
 
 
 def invite(ctx: Context, username: str) -> Invitation:

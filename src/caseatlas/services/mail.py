@@ -65,6 +65,23 @@ class At(str):
     """An instant (ISO-8601 UTC) in a mail's context: written in the call's zone when composed."""
 
 
+class Words(str):
+    """Text a service writes for a mail in both languages (figures by the one number writer,
+    lists by the one joiner), chosen when the mail is composed in its recipient's language: a
+    service never decides a mail's language by preformatting it. As a plain string it is the
+    Chinese (what every mail was before it had an English version)."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str):
+        obj = super().__new__(cls, zh)
+        obj.en = en
+        return obj
+
+    def written(self, lang: str) -> str:
+        return self.en if lang == "en" else str.__str__(self)
+
+
 def base_url() -> str:
     """Where the links in mails point: CASEATLAS_BASE_URL (the site as its users reach it)."""
     return (os.environ.get("CASEATLAS_BASE_URL") or BASE_URL).rstrip("/")
@@ -237,7 +254,10 @@ SAMPLES: dict[str, dict] = {
         "version": 1,
         "deadline": At("2027-03-31T15:59:00+00:00"),
         "link": f"{_S}/submissions/1",
-        "declared": "- 减排量：每年 1.2万吨二氧化碳当量",
+        "declared": Words(
+            "您申报的量化成果：\n1. 减排量 1.2万吨二氧化碳当量（每年）",
+            "The outcomes you declared:\n1. CO2e reduction 12,000 tCO2e (annual)",
+        ),
     },
     "review_assigned": {
         "count": 2,
@@ -290,8 +310,8 @@ SAMPLES: dict[str, dict] = {
         "link": f"{_S}/submissions/1",
         "date": At("2027-05-20T01:00:00+00:00"),
         "place": "某市公交集团",
-        "team": "张三、李四",
-        "notes": "请准备运行记录和电费单据。",
+        "team": Words("张三（组长）、李四", "张三 (lead), 李四"),
+        "notes": Words("运行记录；电费单据。", "operating records; electricity bills."),
         "changed": False,
         "cancelled": False,
     },
@@ -471,6 +491,8 @@ def _render(template, context: dict, what: str) -> str:
 def _localize(value, tz: str | None, lang: str):
     if isinstance(value, At):
         return local_time(str(value), tz, lang)
+    if isinstance(value, Words):
+        return value.written(lang)
     if isinstance(value, dict):
         return {k: _localize(v, tz, lang) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -28,6 +28,7 @@ from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import Connection, Engine
 
+from ..store import accounts as accounts_store
 from ..store import mail as mail_store
 from ..store import programmes as store
 from ..vocab import AUTOMATIC_NOTIFICATION_KINDS, MAIL_LANGS, NOTIFICATION_KINDS
@@ -49,9 +50,14 @@ class Mail:
     kind: str = ""
 
 
-def lang_for(call: dict | None, user_id: int | None = None) -> str:
-    """The language of a mail: the recipient's preference once accounts have one (they do not
-    yet), else the call's (`calls.mail_lang`), else Chinese."""
+def lang_for(call: dict | None, user_id: int | None = None, conn: Connection | None = None) -> str:
+    """The language of a mail: the recipient's own (`users.lang`, set on the account page, at an
+    invitation or from the language they registered in), else the call's (`calls.mail_lang`),
+    else Chinese."""
+    if user_id is not None and conn is not None:
+        user = accounts_store.get_user(conn, user_id=user_id)
+        if user is not None and user.lang in MAIL_LANGS:
+            return user.lang
     lang = (call or {}).get("mail_lang") or "zh"
     return lang if lang in MAIL_LANGS else "zh"
 
@@ -92,7 +98,7 @@ def queue_template(
 ) -> int | None:
     """Compose a kind's mail and queue it (in the caller's transaction). `secret`: a token the
     mail's link carries — sent, never stored (the outbox keeps the body with it cut out)."""
-    lang = lang or lang_for(call, recipient_id)
+    lang = lang or lang_for(call, recipient_id, conn)
     subject, body = compose(conn, call, kind, lang, context)
     return queue(
         conn,

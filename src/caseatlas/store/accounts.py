@@ -21,6 +21,7 @@ class UserRow:
     created_at: str
     password_hash: str
     email: str | None = None
+    lang: str | None = None
 
 
 @dataclass(slots=True)
@@ -50,6 +51,7 @@ _USER_COLS = (
     users.c.created_at,
     users.c.password_hash,
     users.c.email,
+    users.c.lang,
 )
 
 
@@ -62,9 +64,11 @@ def add_user(
     display_name: str | None = None,
     organization: str | None = None,
     email: str | None = None,
+    lang: str | None = None,
 ) -> int:
     return conn.execute(
         insert(users).values(
+            lang=lang,
             username=username,
             password_hash=password_hash,
             role=role,

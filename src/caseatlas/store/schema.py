@@ -286,6 +286,8 @@ users = Table(
     Column("display_name", Text),
     Column("organization", Text),
     Column("email", Text),  # where notifications go
+    # The language mails are written in (vocab.MAIL_LANGS); NULL: not stated (the call's, else zh).
+    Column("lang", String(8)),
     Column("password_hash", Text, nullable=False),  # argon2id
     Column("role", String(16), nullable=False),  # vocab.ROLES
     Column("active", Boolean, nullable=False, default=True),

@@ -407,7 +407,7 @@ def users(ctx: ReadContext) -> list[accounts.Account]:
 )
 def add_user(ctx: WriteContext, body: schemas.NewUser) -> accounts.NewAccount:
     return accounts.add_user(
-        ctx, body.username, body.password, body.role, body.display_name, body.organization, body.email
+        ctx, body.username, body.password, body.role, body.display_name, body.organization, body.email, body.lang
     )
 
 

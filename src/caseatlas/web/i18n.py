@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..text import numbers
-from ..vocab import DECISION_LABELS, PERIOD_LABELS, STORED_DECISIONS
+from ..vocab import DECISION_LABELS, OUTCOME_KIND_LABELS, PERIOD_LABELS, STORED_DECISIONS
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app": ("案例图谱", "CaseAtlas"),
@@ -138,20 +138,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "by_co2": ("减排量从高到低", "tCO2e, high to low"),
     "all_cases": ("全部案例", "All cases"),
     "skip": ("跳到正文", "Skip to content"),
-    "kind_co2e_reduction": ("减排量", "CO2e reduction"),
-    "kind_energy_saving": ("节能量", "Energy saving"),
-    "kind_renewable_capacity": ("可再生能源装机", "Renewable capacity"),
-    "kind_renewable_generation": ("可再生能源发电", "Renewable generation"),
-    "kind_investment_or_finance": ("投融资", "Investment / finance"),
-    "kind_area": ("面积", "Area"),
-    "kind_cost_saving": ("节约成本", "Cost saving"),
-    "kind_storage_capacity": ("储能规模", "Storage capacity"),
-    "kind_revenue": ("收入", "Revenue"),
-    "kind_percentage_reduction": ("降幅", "Percentage reduction"),
-    "kind_users_or_participants": ("参与人数", "Participants"),
-    "kind_target": ("目标", "Target"),
-    "kind_other": ("其他", "Other"),
-    "kind_intensity": ("强度/因子", "Intensity / factor"),
+    **{f"kind_{k}": pair for k, pair in OUTCOME_KIND_LABELS.items()},
     **{f"period_{p}": pair for p, pair in PERIOD_LABELS.items()},
     "mode": ("检索方式", "Mode"),
     "mode_auto": ("智能（词语+语义）", "Smart (words + meaning)"),
@@ -291,6 +278,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "search_group": ("集团", "group"),
     "search_group_open": ("（", " ("),
     "search_group_close": ("）", ")"),
+    # issue 27 — english: an account's language (its mails), lists and marks written per language
+    "account_language": ("邮件语言", "Mail language"),
+    "account_language_lead": (
+        "本站发给您的邮件（邀请、回执、提醒、评审结果）使用的语言。",
+        "The language of the mails this site sends you (invitations, receipts, reminders, decisions).",
+    ),
+    "account_language_saved": ("已保存。之后的邮件将使用所选语言。", "Saved: mails from now on are in that language."),
+    "mail_language": ("邮件使用", "Write to me in"),
+    "lang_zh": ("中文", "Chinese (中文)"),
+    "lang_en": ("英文（English）", "English"),
+    "lang_unstated": ("不指定（按征集的设置，默认中文）", "Not stated (the call's setting; Chinese by default)"),
+    "mail_language_hint": (
+        "页面语言用右上角的“English / 中文”切换，与邮件语言无关。",
+        "The pages' language is switched at the top of each page; it does not change this.",
+    ),
 }
 
 # A unit as a reader of the page's language writes it (canonical units stay in exports): the one
@@ -311,11 +313,19 @@ FACET_LABELS = {
 }
 
 
+# Keys a page asked for that STRINGS does not have: the page shows the key itself (a page never
+# fails over a label), and the tests that render every page fail on any key recorded here.
+MISSING: set[str] = set()
+
+
 def translator(lang: str):
     idx = 1 if lang == "en" else 0
 
     def t(key: str) -> str:
         pair = STRINGS.get(key)
-        return pair[idx] if pair else key
+        if pair is None:
+            MISSING.add(key)
+            return key
+        return pair[idx]
 
     return t

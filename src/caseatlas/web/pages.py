@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
@@ -20,7 +21,9 @@ from ..services import accounts, audit, checks, discovery, insights, library, or
 from ..services.organizations import OrgOutcome
 from ..services.records import Metric
 from ..text.labels import case_count, collection_label
+from ..text.lists import SEPARATORS, join_list, parenthesized
 from ..text.numbers import DIGITS, format_number, format_quantity
+from ..text.times import local_time
 from ..vocab import ADDITIVE_KINDS, CORE_KINDS, KIND_UNITS, OUTCOME_KINDS, ROLES, SEARCH_MATCH, SEARCH_MODES
 from .api import MAX_UPLOAD, filters_from, set_session_cookie
 from .deps import CSRF_COOKIE, SESSION_COOKIE, ReadContext, WriteContext, client_address, page_csrf, read_context
@@ -58,11 +61,17 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
             "num": lambda v, digits=DIGITS: format_number(v, lang, digits),
             "pct": lambda share: fmt_share(share, lang),
             "unit": lambda u: unit_label(u, lang),
+            # Labels joined as the page's language writes a list ("甲、乙" / "a, b"): text/lists.py.
+            "join_list": lambda items, kind="list": join_list(items, lang, kind),
+            "list_sep": SEPARATORS["list"][1 if lang == "en" else 0],  # between linked items of a list
             "url_with": url_with,
             "actor": read_context(request).actor,
             "csrf": csrf,
             "core_kinds": CORE_KINDS,
             "tt": lambda zh, en: en if lang == "en" else zh,
+            "lang_attr": lang_attr,
+            "colon": "：" if lang == "zh" else ": ",  # after a label, as the page's language writes it
+            "paren": lambda text: parenthesized(text, lang),
             **context,
         },
         status_code=status,
@@ -79,6 +88,31 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
             path="/",
         )
     return resp
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def lang_attr(text: object) -> Markup:
+    """` lang="zh"` on an element holding source text in Chinese (a case title, an organization's
+    name, an evidence quote, the book's lines), whatever the page's language: a screen reader reads
+    it as Chinese, and the English page's checks tell quoted source text from the interface's own
+    words by it. Text without Chinese characters gets nothing (it reads in the page's language)."""
+    return Markup(' lang="zh"') if _CJK.search(str(text or "")) else Markup("")
+
+
+# A quotation of Chinese source text inside a sentence written here ("… stated as '3 万吨碳' and …").
+_QUOTED = re.compile(r"(['‘“「])([^'’”」\n]*[\u3400-\u9fff][^'’”」\n]*)(['’”」])")
+
+
+def mark_quotes(text: object) -> Markup:
+    """A message written here (a flag's English wording, a verification's) with each quotation of
+    Chinese source text marked `lang="zh"`; everything escaped."""
+    text, out, at = str(text or ""), [], 0
+    for m in _QUOTED.finditer(text):
+        out += [escape(text[at : m.start(2)]), Markup('<span lang="zh">'), escape(m[2]), Markup("</span>")]
+        at = m.end(2)
+    return Markup("").join([*out, escape(text[at:])])
 
 
 _MD_HEADING = re.compile(r"^#{1,6}\s*")
@@ -103,6 +137,17 @@ TEMPLATES.env.filters["display_line"] = display_line
 # One writer of a book's label and of a case count, for every page (labels: collection_label).
 TEMPLATES.env.globals["collection_label"] = collection_label
 TEMPLATES.env.globals["case_count"] = case_count
+TEMPLATES.env.filters["mark_quotes"] = mark_quotes
+
+
+@pass_context
+def localtime(context, value, tz: str | None = None, lang: str | None = None, empty: str = "—") -> str:
+    """`{{ call.submission_deadline|localtime(call.timezone) }}`: a stored instant in the call's zone,
+    written in the page's language (`lang` from the page; before, every page wrote it in Chinese)."""
+    return local_time(value, tz, lang or context.get("lang") or "zh", empty)
+
+
+TEMPLATES.env.filters["localtime"] = localtime
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -791,6 +836,21 @@ async def admin_upload(ctx: WriteContext, file: UploadFile = File(...)):
 def admin_delete(ctx: WriteContext, key: str):
     n = library.delete_collection(ctx, key)
     return _back(f"- {key} ({n})")
+
+
+@router.get("/account/language", response_class=HTMLResponse)
+def language_page(request: Request, ctx: ReadContext):
+    """The language the site writes to this account in (its mails), chosen by its owner."""
+    if ctx.actor.kind != "user":
+        return login_redirect(request)
+    return render(request, "account_language.html", account=accounts.account(ctx))
+
+
+@router.post("/account/language", response_class=HTMLResponse)
+def language_submit(request: Request, ctx: WriteContext, lang: str = Form("")):
+    if ctx.actor.kind != "user":
+        return login_redirect(request)
+    return render(request, "account_language.html", account=accounts.set_language(ctx, lang), done=True)
 
 
 @router.get("/lang/{lang}", include_in_schema=False)

@@ -114,6 +114,9 @@ class NewUser(BaseModel):
     display_name: str | None = None
     organization: str | None = None
     email: str | None = Field(None, max_length=254, description="Where the invitation is sent")
+    lang: Literal["zh", "en"] | None = Field(
+        None, description="The language the site's mails to the account are written in (none: not stated)"
+    )
 
 
 class LinkPassword(BaseModel):

@@ -18,6 +18,7 @@ from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ...store import revisions as revision_store
 from ...store import rounds as rounds_store
+from ...text.lists import join_list
 from ...text.times import DEFAULT_TZ, valid_zone
 from ...vocab import DEADLINES, MAIL_LANGS
 from ..domain import presets
@@ -260,13 +261,13 @@ def check_quota(
     if over:
         raise Conflict(
             "over quota: "
-            + "、".join(f"{d} {n} accepted, quota {quotas[d]}" for d, n in over.items())
+            + join_list((f"{d} {n} accepted, quota {quotas[d]}" for d, n in over.items()), "en", "clauses")
             + " — a quota is never below the cases accepted in its domain; reject some first"
         )
     homeless = sorted(d for d in accepted if d not in domains)
     if homeless:
         raise Conflict(
-            "accepted cases in " + "、".join(homeless) + ", which would no longer be a domain of the call"
+            "accepted cases in " + join_list(homeless, "en") + ", which would no longer be a domain of the call"
             " (each accepted case is a chapter's case of the book); reject them first"
         )
 

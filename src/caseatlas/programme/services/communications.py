@@ -154,6 +154,7 @@ def _entry(row: dict, with_body: bool = False):
         queued=local_time(row["at"], tz),
         sent_at=row["sent_at"],
         sent=local_time(row["sent_at"], tz, empty=""),
+        timezone=tz,
     )
     return OutboxMessage(**values, body=row["body"]) if with_body else OutboxEntry(**values)
 

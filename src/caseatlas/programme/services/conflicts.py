@@ -205,7 +205,7 @@ def tell_organizers(conn: Connection, call: dict, removed: list[dict], pending: 
                 recipient_id=m["user_id"],
             )
         else:
-            lang = notify.lang_for(call)
+            lang = notify.lang_for(call, m["user_id"], conn)
             subject, body = notify.compose(conn, call, NOTICE_KIND, lang, context | name)
             store.add_notification(
                 conn,

@@ -32,6 +32,7 @@ from ...services.context import Context, can, require
 from ...services.rules import FinalView, now_iso
 from ...store import finals as fstore
 from ...store import programmes as store
+from ...text.lists import join_list
 from ...vocab import FINAL_STATE_LABELS
 from ..domain import finals as rules_of
 from ..domain.images import clean_image
@@ -957,9 +958,14 @@ def approved_for_book(conn, chosen: list[dict]) -> list[dict]:
     rows = fstore.finals_of(conn, ids)
     missing = [s for s in chosen if (rows.get(s["id"]) or {}).get("state") != "approved"]
     if missing:
-        listed = "；".join(
-            f"#{s['id']}《{s['title']}》{FINAL_STATE_LABELS[(rows.get(s['id']) or {}).get('state') or 'awaiting'][0]}"
-            for s in missing
+        listed = join_list(
+            (
+                f'#{s["id"]} "{s["title"]}" ({FINAL_STATE_LABELS[state][1]})'
+                for s in missing
+                for state in [(rows.get(s["id"]) or {}).get("state") or "awaiting"]
+            ),
+            "en",
+            "clauses",
         )
         raise Conflict(
             f"{len(missing)} accepted case(s) have no approved final text: {listed} — approve them "

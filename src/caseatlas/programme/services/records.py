@@ -203,6 +203,7 @@ class OutboxEntry(Result):
     queued: str  # when it was queued, for people
     sent_at: str | None
     sent: str  # when it was sent, for people ('' if not)
+    timezone: str | None = None  # the call's zone: pages write `at`/`sent_at` in it, in the page's language
 
 
 class OutboxMessage(OutboxEntry):

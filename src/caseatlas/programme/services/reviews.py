@@ -187,7 +187,13 @@ def declare_conflict(ctx: Context, submission_id: int, reason: str) -> dict:
             coi.tell_organizers(
                 conn,
                 call,
-                [{"submission": submission_id, "reviewer": ctx.actor.username, "reason": f"本人声明：{why}"}],
+                [
+                    {
+                        "submission": submission_id,
+                        "reviewer": ctx.actor.username,
+                        "reason": mail.Words(f"本人声明：{why}", f"declared by the reviewer: {why}"),
+                    }
+                ],
                 pending,
             )
         audit.record(conn, ctx, "conflict.declare", f"submission:{submission_id}")

@@ -567,7 +567,7 @@ def publish(ctx: Context, call_id: int) -> Published:
         if first_time:
             comments = _opinions(conn, call_id)
             for s in subs:
-                lang = notify.lang_for(call, s["applicant_id"])
+                lang = notify.lang_for(call, s["applicant_id"], conn)
                 notify.queue_template(
                     conn,
                     call,

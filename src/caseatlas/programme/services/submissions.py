@@ -20,9 +20,19 @@ from ...services.context import Context, can, require
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
+from ...text.lists import join_list, parenthesized
 from ...text.numbers import format_quantity, is_number, parse_number
 from ...text.times import local_time
-from ...vocab import KIND_LABELS_ZH, KIND_UNITS, OUTCOME_KINDS, PERIOD_LABELS, PERIODS, STATUSES, STOCK_KINDS
+from ...vocab import (
+    KIND_LABELS_ZH,
+    KIND_UNITS,
+    OUTCOME_KIND_LABELS,
+    OUTCOME_KINDS,
+    PERIOD_LABELS,
+    PERIODS,
+    STATUSES,
+    STOCK_KINDS,
+)
 from ..domain import verdicts
 from ..domain.prefill import prefill, submission_lines
 from . import blind as blind_view
@@ -264,7 +274,7 @@ def answer_flag(ctx: Context, submission_id: int, key: str, answer: str) -> dict
 
 def _check_domain(call: dict, domain: str | None) -> str:
     if domain not in call["domains"]:
-        raise CaseAtlasError(f"domain must be one of: {'、'.join(call['domains'])}")
+        raise CaseAtlasError(f"domain must be one of: {join_list(call['domains'], 'en')}")
     return domain
 
 
@@ -467,7 +477,7 @@ def new_version(
             "version": version,
             "deadline": mail.At(call["submission_deadline"] or ""),
             "link": mail.link(f"/submissions/{submission_id}"),
-            "declared": _declared_for_mail(sub["outcomes"]).strip(),
+            "declared": _declared_for_mail(sub["outcomes"]),
         },
         pending,
         recipient_id=sub["applicant_id"],
@@ -481,14 +491,20 @@ def snapshot(sub: dict) -> dict:
     return _snapshot(sub)
 
 
-def _declared_for_mail(outcomes: list[dict]) -> str:
-    """The declared outcomes as received, for the applicant to check each figure was read as meant."""
+def _declared_for_mail(outcomes: list[dict]) -> mail.Words | str:
+    """The declared outcomes as received, for the applicant to check each figure was read as
+    meant: in both languages, the mail written in its recipient's."""
     if not outcomes:
         return ""
-    return "\n\n您申报的量化成果：\n" + "\n".join(
-        f"{i}. " + outcome_summary(o["kind"], o["value"], o["unit"], o["period"], o.get("status") or "achieved")
-        for i, o in enumerate(outcomes, 1)
-    )
+
+    def listed(lang: str) -> str:
+        return "\n".join(
+            f"{i}. "
+            + outcome_summary(o["kind"], o["value"], o["unit"], o["period"], o.get("status") or "achieved", lang)
+            for i, o in enumerate(outcomes, 1)
+        )
+
+    return mail.Words("您申报的量化成果：\n" + listed("zh"), "The outcomes you declared:\n" + listed("en"))
 
 
 def _diff(old: dict | None, new: dict) -> list[dict]:
@@ -524,14 +540,24 @@ def _diff(old: dict | None, new: dict) -> list[dict]:
     return out
 
 
-STATUS_WORDS = {"target": "目标", "projection": "预计", "hypothetical": "假设情景"}
+# A declared figure's status beside it, (zh, en); an achieved one says nothing.
+STATUS_WORDS = {
+    "target": ("目标", "target"),
+    "projection": ("预计", "projected"),
+    "hypothetical": ("假设情景", "hypothetical"),
+}
 
 
-def outcome_summary(kind: str, value: float, unit: str, period: str = "unspecified", status: str = "achieved") -> str:
-    """One declared outcome in a line, written by the one writer: "减排量 160万吨二氧化碳当量（每年）"."""
-    said = PERIOD_LABELS.get(period, ("",))[0] if period != "unspecified" else ""
-    notes = "、".join(w for w in (said, STATUS_WORDS.get(status)) if w)
-    return f"{KIND_LABELS_ZH.get(kind, kind)} {format_quantity(value, unit, 'zh')}" + (f"（{notes}）" if notes else "")
+def outcome_summary(
+    kind: str, value: float, unit: str, period: str = "unspecified", status: str = "achieved", lang: str = "zh"
+) -> str:
+    """One declared outcome in a line, written by the one writer in `lang`:
+    "减排量 160万吨二氧化碳当量（每年）", "CO2e reduction 1,600,000 tCO2e (annual)"."""
+    i = 1 if lang == "en" else 0
+    said = PERIOD_LABELS.get(period, ("", ""))[i] if period != "unspecified" else ""
+    notes = join_list((said, STATUS_WORDS.get(status, ("", ""))[i]), lang)
+    label = OUTCOME_KIND_LABELS.get(kind, (kind, kind))[1] if lang == "en" else KIND_LABELS_ZH.get(kind, kind)
+    return f"{label} {format_quantity(value, unit, lang)}" + parenthesized(notes, lang)
 
 
 def get(ctx: Context, submission_id: int) -> dict:

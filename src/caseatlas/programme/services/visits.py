@@ -31,6 +31,7 @@ from ...services.rules import VisitView, now_iso
 from ...store import accounts as accounts_store
 from ...store import programmes as store
 from ...store import visits as vstore
+from ...text.lists import join_list, parenthesized
 from ...text.numbers import format_quantity
 from ...text.times import local_time, zone
 from ...vocab import EVIDENCE_KINDS, FIGURE_VERDICT_LABELS, FIGURE_VERDICTS, VISIT_CHECKLIST, VISIT_STATUSES
@@ -314,14 +315,29 @@ def notice_context(sub: dict, visit: dict, team: list[dict], changed: bool = Fal
     to prepare (the visit's checklist), and whether the visit changed or was cancelled."""
     lead = next((m for m in team if m["user_id"] == visit["lead_id"]), None)
     cancelled = visit["status"] == "cancelled"
-    items = "；".join(c["item"] for c in visit["checklist"])
+    items = [c["item"] for c in visit["checklist"]]
+
+    def members(lang: str) -> str:
+        lead_word = parenthesized("lead" if lang == "en" else "组长", lang)
+        return join_list(((m["display_name"] or m["username"]) + (lead_word if m is lead else "") for m in team), lang)
+
+    # The checklist's items are the organizers' own words (as written); what is said around them
+    # is in the mail's language.
+    notes = mail.Words(
+        join_list([*items, "并安排熟悉项目的人员陪同。核查将逐项核对申报的量化成果。"], "zh", "clauses"),
+        join_list(
+            [*items, "and someone who knows the project to accompany the team. The team checks each declared figure."],
+            "en",
+            "clauses",
+        ),
+    )
     return {
         "title": sub["title"],
         "link": mail.link(f"/submissions/{sub['id']}"),
         "date": mail.At(visit["starts_at"]),
         "place": visit["place"],
-        "team": "、".join((m["display_name"] or m["username"]) + ("（组长）" if m is lead else "") for m in team),
-        "notes": "" if cancelled else f"{items}；并安排熟悉项目的人员陪同。核查将逐项核对申报的量化成果。",
+        "team": mail.Words(members("zh"), members("en")),
+        "notes": "" if cancelled else notes,
         "changed": changed,
         "cancelled": cancelled,
     }
@@ -339,7 +355,7 @@ def _send_notice(conn, call: dict, sub: dict, visit: dict, pending: list, change
         if to and to not in sent:
             sent.add(to)
             notify.queue_template(conn, call, "visit_notice", to, {**context, "name": name}, pending, recipient_id=uid)
-    lang = notify.lang_for(call, sub["applicant_id"])
+    lang = notify.lang_for(call, sub["applicant_id"], conn)
     return notify.compose(conn, call, "visit_notice", lang, {**context, "name": sub["applicant"]})[1]
 
 

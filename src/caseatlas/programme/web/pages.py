@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ...errors import CaseAtlasError
 from ...services import accounts
 from ...text.numbers import format_quantity, input_number
-from ...text.times import local_input, local_time
+from ...text.times import local_input
 from ...vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
 from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
@@ -26,8 +26,8 @@ router = APIRouter(include_in_schema=False)
 # The one writer of numbers on the programme's pages: values in form fields with every digit and
 # no exponent (1600000), figures for people as 160万吨二氧化碳当量 / 1,600,000 tCO2e.
 TEMPLATES.env.globals.update(input_number=input_number, quantity=format_quantity)
-# `{{ call.submission_deadline|localtime(call.timezone) }}`: every time a person reads, in the call's zone
-TEMPLATES.env.filters["localtime"] = local_time
+# `{{ call.submission_deadline|localtime(call.timezone) }}`: every time a person reads, in the call's
+# zone and the page's language (web/pages.py registers that filter on this shared environment).
 TEMPLATES.env.filters["localinput"] = local_input
 # Zones offered on the call's form (any IANA key is accepted): where Chinese programmes run.
 TEMPLATES.env.globals["zones"] = (

@@ -185,8 +185,9 @@ def create_app(db: str | None = None, worker: bool | None = None, periodic: bool
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(app, request))  # of every route at this path
+        if exc.status_code == 405:  # of every route at this path (Starlette's names only the one route's)
+            given = {m.strip() for m in headers.get("Allow", "").split(",") if m.strip()}
+            headers["Allow"] = ", ".join(sorted(given | set(_allowed_methods(app, request))))
         return error(request, exc.status_code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)

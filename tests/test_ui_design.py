@@ -6,8 +6,9 @@
     the status code as before — and the API's JSON as before.
 (b) A rejected sign-in or administration form comes back with what was typed and the error beside
     its field (aria-invalid, aria-describedby naming an element that holds the error).
-(c) In headless Chromium at 390 px, on SQLite and PostgreSQL: no page is wider than the screen
-    and every text field, select and button is at least 36 px high."""
+(c) In headless Chromium at 390 px, on SQLite and PostgreSQL: no page is wider than the screen,
+    a table wider than the screen scrolls in a wrapper the keyboard can reach, and every text
+    field, select and button is at least 36 px high."""
 
 from __future__ import annotations
 
@@ -273,6 +274,16 @@ CONTROLS_JS = """() => {
 }"""
 
 
+# Elements of the page that scroll sideways but cannot be reached from the keyboard (neither
+# focusable themselves nor holding anything focusable): axe's scrollable-region-focusable.
+UNREACHABLE_SCROLLERS_JS = """() => [...document.querySelectorAll('main *')].filter(e => {
+  const s = getComputedStyle(e);
+  if (!['auto', 'scroll'].includes(s.overflowX) || e.scrollWidth <= e.clientWidth + 1) return false;
+  const focusable = 'a[href], button, input, select, textarea, [tabindex]';
+  return !(e.matches('[tabindex]') || e.querySelector(focusable));
+}).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)"""
+
+
 def test_pages_fit_a_phone_and_controls_are_tappable(library_url, browser):  # noqa: F811
     from test_programme_web import build
 
@@ -305,6 +316,8 @@ def test_pages_fit_a_phone_and_controls_are_tappable(library_url, browser):  # n
                     assert width <= 390, f"{path} ({lang}) is {width} px wide at 390"
                     controls = page.evaluate(CONTROLS_JS)
                     assert controls or path in WITHOUT_FORMS, f"{path}: no controls found"
+                    stuck = page.evaluate(UNREACHABLE_SCROLLERS_JS)
+                    assert not stuck, f"{path} ({lang}): scrolls sideways, not reachable by keyboard: {stuck}"
                     low = [c for c in controls if c["h"] < 36]
                     assert not low, f"{path} ({lang}): controls under 36 px: {low[:5]}"
                     page.close()

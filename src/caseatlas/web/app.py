@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -144,12 +144,11 @@ def create_app(db: str | None = None, worker: bool | None = None, periodic: bool
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
-    def error(request: Request, status: int, message: str, headers: dict | None = None):
+    def error(request: Request, status: int, message: str, headers: dict | None = None, retry_after: int | None = None):
+        # The API keeps the service's message as is (with its CLI hints); a page speaks to a person.
         if wants_json(request):
             return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
-        resp = pages.error_page(request, status, message)
-        resp.headers.update(headers or {})
-        return resp
+        return pages.error_page(request, status, message, headers, retry_after)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
@@ -167,7 +166,7 @@ def create_app(db: str | None = None, worker: bool | None = None, periodic: bool
 
     @app.exception_handler(Throttled)
     async def throttled(request: Request, exc: Throttled):
-        return error(request, 429, str(exc), {"Retry-After": str(exc.retry_after)})
+        return error(request, 429, str(exc), {"Retry-After": str(exc.retry_after)}, exc.retry_after)
 
     @app.exception_handler(CaseAtlasError)
     async def bad_request(request: Request, exc: CaseAtlasError):
@@ -186,9 +185,19 @@ def create_app(db: str | None = None, worker: bool | None = None, periodic: bool
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(app, request))  # of every route at this path
+        if exc.status_code == 405:  # of every route at this path (Starlette's names only the one route's)
+            given = {m.strip() for m in headers.get("Allow", "").split(",") if m.strip()}
+            headers["Allow"] = ", ".join(sorted(given | set(_allowed_methods(app, request))))
         return error(request, exc.status_code, str(exc.detail), headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception):
+        # Starlette still logs the exception (and re-raises it after this answer); the reader gets
+        # a page in their language rather than "Internal Server Error", and never the exception text.
+        try:
+            return error(request, 500, "internal server error")
+        except Exception:  # the page itself failed (the library unreachable): plain text, as before
+            return PlainTextResponse("Internal Server Error", status_code=500)
 
     return app
 

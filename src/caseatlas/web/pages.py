@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from ..errors import CaseAtlasError, Conflict, Forbidden, Throttled
+from ..errors import CaseAtlasError, Conflict, Forbidden, PermissionDenied, Throttled
 from ..programme.services import calls
 from ..services import accounts, audit, checks, discovery, insights, library, organizations
 from ..services.organizations import OrgOutcome
@@ -154,8 +155,69 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse("/login?" + urlencode({"next": request.url.path}), status_code=303)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", status=status, status_code=status, message=message)
+# Service messages are shared with the CLI and the API, where "(see `caseatlas cases`)" helps; a
+# person reading a web page cannot run it, so the page shows the message without such hints.
+_CLI_HINT = re.compile(r"\s*\([^()]*`caseatlas [^`]*`[^()]*\)|[:;,]?\s*(?:see|run|use) `caseatlas [^`]*`(?: first)?")
+
+
+# Some service messages carry both languages: "password: at least 10 characters (密码至少 10 个字符)".
+_BILINGUAL = re.compile(r"^([^\u4e00-\u9fff]*?)\s*[（(]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$")
+
+
+def localized(message: str, lang: str) -> str:
+    """A message that gives both languages ("English (中文)") in the page's one; others as they are."""
+    m = _BILINGUAL.match(message or "")
+    if not m:
+        return message
+    return m.group(2) if lang == "zh" else m.group(1)
+
+
+def person_message(message: str, status: int, lang: str = "zh") -> str:
+    """The one-line message as a page shows it: in the page's language when it carries both, without
+    command-line hints, and nothing when it only repeats the status's own name (Starlette's "Not
+    Found" for an unknown path)."""
+    text = _CLI_HINT.sub("", localized(message or "", lang)).strip().rstrip(":;,").strip()
+    if "`caseatlas " in text:  # a hint in a form not foreseen above: better no detail than a command
+        return ""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    return "" if text.lower() in {phrase.lower(), "invalid request"} else text
+
+
+def _same_site_path(request: Request, url: str | None) -> str | None:
+    """`url` (a Referer) as a path on this site, else None: a "go back" link never leaves the site."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    path = parts.path or "/"
+    return _safe_next(path + (f"?{parts.query}" if parts.query else ""))
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: dict | None = None, retry_after: int | None = None
+) -> HTMLResponse:
+    """A status page that says, in the page's language, what happened and what to do next: search
+    (404), sign in and come back here (401/403), go back to the form (a rejected 400/409/422),
+    wait (429). The status code is the one given."""
+    back = _same_site_path(request, request.headers.get("referer"))
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    resp = render(
+        request,
+        "error.html",
+        status=status,
+        status_code=status,
+        message=person_message(message, status, _lang(request)),
+        back=back if back != here or request.method != "GET" else None,
+        form_rejected=request.method not in ("GET", "HEAD"),
+        login_next="/login?" + urlencode({"next": _safe_next(here if request.method == "GET" else back)}),
+        retry_after=retry_after,
+    )
+    resp.headers.update(headers or {})
+    return resp
 
 
 def fmt_value(o: Metric | OrgOutcome | dict, lang: str = "zh", digits: int = DIGITS) -> str:
@@ -646,7 +708,14 @@ def logout_submit(request: Request, ctx: WriteContext):
 # puts one in a Location header.
 
 
-def _link_page(request: Request, token: str, purpose: str, error: str | None = None, status: int = 200):
+def _link_page(
+    request: Request,
+    token: str,
+    purpose: str,
+    error: str | None = None,
+    status: int = 200,
+    error_field: str | None = None,
+):
     ctx = read_context(request)
     try:
         account = accounts.check_link(ctx, token, purpose)
@@ -659,19 +728,20 @@ def _link_page(request: Request, token: str, purpose: str, error: str | None = N
         purpose=purpose,
         account=account,
         error=error,
+        error_field=error_field,
         action=f"/{'invite' if purpose == 'invite' else 'reset'}/{quote(token, safe='')}",
     )
 
 
 def _link_submit(request: Request, ctx, token: str, purpose: str, password: str, password2: str):
     if password != password2:
-        return _link_page(request, token, purpose, translator(_lang(request))("passwords_differ"), 400)
+        return _link_page(request, token, purpose, translator(_lang(request))("passwords_differ"), 400, "password2")
     try:
         (accounts.accept_invitation if purpose == "invite" else accounts.reset_password)(ctx, token, password)
     except accounts.LinkInvalid:
         return render(request, "link_invalid.html", status=410)
     except accounts.WeakPassword as exc:
-        return _link_page(request, token, purpose, str(exc), 400)
+        return _link_page(request, token, purpose, str(exc), 400, "password")
     resp = render(request, "password_set.html", purpose=purpose, done=True, account=None)
     if request.cookies.get(SESSION_COOKIE):  # whoever was signed in on this browser is not any more
         resp.delete_cookie(SESSION_COOKIE, path="/")
@@ -709,7 +779,7 @@ def forgot_submit(request: Request, ctx: WriteContext, login: str = Form("")):
     try:
         accounts.request_reset(ctx, login, client_address(request))
     except Throttled as exc:
-        resp = render(request, "forgot.html", status=429, sent=False, throttled=exc.retry_after)
+        resp = render(request, "forgot.html", status=429, sent=False, throttled=exc.retry_after, login=login)
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     return render(request, "forgot.html", sent=True)
@@ -734,7 +804,11 @@ def password_submit(
         return login_redirect(request)
     if password != password2:
         return render(
-            request, "account_password.html", status=400, error=translator(_lang(request))("passwords_differ")
+            request,
+            "account_password.html",
+            status=400,
+            error=translator(_lang(request))("passwords_differ"),
+            error_field="password2",
         )
     try:
         accounts.change_password(
@@ -750,6 +824,7 @@ def password_submit(
             "account_password.html",
             status=400 if isinstance(exc, accounts.WeakPassword) else 403,
             error=str(exc),
+            error_field="password" if isinstance(exc, accounts.WeakPassword) else "current_password",
         )
     return render(request, "account_password.html", done=True)
 
@@ -759,13 +834,26 @@ def admin_page(request: Request, ctx: ReadContext, message: str | None = None):
     return _admin(request, ctx, message)
 
 
-def _admin(request: Request, ctx, message: str | None = None, invitation: str | None = None):
+def _admin(
+    request: Request,
+    ctx,
+    message: str | None = None,
+    invitation: str | None = None,
+    status: int = 200,
+    user_form: dict | None = None,
+    errors: dict | None = None,
+):
+    """The administration page; `user_form` and `errors` ({form: (field or None, message)}) re-render
+    a rejected form with what was typed and the error beside its field."""
     if ctx.actor.kind == "anonymous":
         return login_redirect(request)
     can = ctx.actor.grants
     return render(
         request,
         "admin.html",
+        status=status,
+        user_form=user_form or {},
+        errors=errors or {},
         users=accounts.list_users(ctx) if "users.manage" in can else None,
         entries=audit.entries(ctx, 50) if "audit.read" in can else None,
         collections=library.books(ctx) if can & {"library.ingest", "library.delete"} else None,
@@ -776,6 +864,31 @@ def _admin(request: Request, ctx, message: str | None = None, invitation: str | 
         invitation=invitation,
         denied=not (can & {"users.manage", "audit.read", "library.ingest"}),
     )
+
+
+# The field messages of accounts' checks that a Chinese page shows in Chinese (others as they are).
+_ZH_FIELD_MESSAGES = {
+    "2–64 letters, digits or . _ @ -": "须为 2–64 个字母、数字或 . _ @ -",
+    "not a valid address": "不是有效的电子邮箱地址",
+}
+USER_FIELDS = ("username", "password", "email", "role", "display_name", "organization")
+
+
+def _field_error(exc: CaseAtlasError, lang: str, fields: tuple[str, ...]) -> tuple[str | None, str]:
+    """(the form field a service's message is about, the message to show beside it). Service messages
+    name their field first ("email: not a valid address"); a name that exists is the username's."""
+    text = localized(str(exc), lang)
+    if isinstance(exc, accounts.WeakPassword):
+        text = text.removeprefix("password: ")
+        return "password", text if lang == "zh" else text[:1].upper() + text[1:]
+    if isinstance(exc, Conflict) and "username" in fields and "exists" in str(exc):
+        return "username", "该用户名已被使用，请换一个。" if lang == "zh" else "This username is taken: choose another."
+    head, sep, rest = text.partition(": ")
+    if sep and head in fields:
+        return head, (_ZH_FIELD_MESSAGES.get(rest, rest) if lang == "zh" else rest[:1].upper() + rest[1:])
+    if "role" in fields and str(exc).startswith("unknown role"):
+        return "role", text
+    return None, text
 
 
 def _back(message: str) -> RedirectResponse:
@@ -794,10 +907,24 @@ def admin_add_user(
     email: str = Form(""),
 ):
     """Add an account; without a password it is invited, and the link is shown in this page's body
-    (once; never in a redirect's URL)."""
-    user = accounts.add_user(
-        ctx, username, password or None, role, display_name or None, organization or None, email or None
-    )
+    (once; never in a redirect's URL). A rejected account comes back in the form, as typed (but the
+    password), with the reason beside its field: 400, or 409 for a name that exists."""
+    try:
+        user = accounts.add_user(
+            ctx, username, password or None, role, display_name or None, organization or None, email or None
+        )
+    except PermissionDenied:
+        raise
+    except CaseAtlasError as exc:
+        typed = {"username": username, "role": role, "display_name": display_name, "organization": organization}
+        typed["email"] = email
+        return _admin(
+            request,
+            ctx,
+            status=409 if isinstance(exc, Conflict) else 400,
+            user_form=typed,
+            errors={"user": _field_error(exc, _lang(request), USER_FIELDS)},
+        )
     if user.invitation:
         return _admin(request, ctx, message=f"+ {user.username} ({user.role})", invitation=user.invitation)
     return _back(f"+ {user.username} ({user.role})")
@@ -822,13 +949,24 @@ def admin_change_user(ctx: WriteContext, username: str, role: str = Form(...), a
 
 
 @router.post("/admin/library")
-async def admin_upload(ctx: WriteContext, file: UploadFile = File(...)):
+async def admin_upload(request: Request, ctx: WriteContext, file: UploadFile = File(...)):
+    """A book uploaded from the admin page; a file that cannot be added comes back to the form with
+    the reason beside the file field (400; 409 for a name another owner holds)."""
     content = await file.read(MAX_UPLOAD + 1)
-    if len(content) > MAX_UPLOAD:
-        raise CaseAtlasError(f"{file.filename}: larger than 20 MB")
-    r = library.ingest_upload(ctx, file.filename or "", content)
-    if r.status == "error":
-        raise CaseAtlasError(r.error or "ingest failed")
+    lang = _lang(request)
+    try:
+        if len(content) > MAX_UPLOAD:
+            raise CaseAtlasError(
+                f"{file.filename}: 文件超过 20 MB" if lang == "zh" else f"{file.filename}: larger than 20 MB"
+            )
+        r = library.ingest_upload(ctx, file.filename or "", content)
+        if r.status == "error":
+            raise CaseAtlasError(r.error or "ingest failed")
+    except PermissionDenied:
+        raise
+    except CaseAtlasError as exc:
+        status = 409 if isinstance(exc, Conflict) else 400
+        return _admin(request, ctx, status=status, errors={"upload": ("file", localized(str(exc), lang))})
     return _back(f"{r.status}: {file.filename} ({r.n_cases})")
 
 

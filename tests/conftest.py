@@ -50,6 +50,7 @@ BOTH_BACKENDS = {
     "test_visits_e2e",
     "test_mail",  # the communications centre (issue 25)
     "test_mail_e2e",
+    "test_ui_forms",  # the programme's forms (issue 27)
 }
 
 

@@ -150,14 +150,14 @@ def test_submission_form_keeps_typed_text_and_names_each_empty_section(db_path):
     # the same page, with the form and what was typed
     assert 'id="submission-form"' in html and "出错了" not in html
     assert _value(html, "f-title") == "屋顶光伏（修订）"
-    assert re.search(r'<option selected>绿色制造</option>', html)
+    assert re.search(r"<option selected>绿色制造</option>", html)
     for i, h in enumerate(heads, 1):
         assert _textarea(html, f"s-{i}") == form[f"s_text_{i}"]
-    assert _value(html, "o-value-1") == "1万" and 'checked' in _tag(html, "o-confirmed-1")
+    assert _value(html, "o-value-1") == "1万" and "checked" in _tag(html, "o-confirmed-1")
     # the error beside each empty section, and a summary linking to them
     for i in (3, 5, 6):
         assert _field_error(html, f"s-{i}"), i
-        assert 'aria-invalid="true"' in _tag(html, f"s-{i}") and f's-{i}-error' in _tag(html, f"s-{i}")
+        assert 'aria-invalid="true"' in _tag(html, f"s-{i}") and f"s-{i}-error" in _tag(html, f"s-{i}")
     for i in (1, 2, 4):
         assert _field_error(html, f"s-{i}") is None and "aria-invalid" not in _tag(html, f"s-{i}")
     assert _summary_links(html)[-3:] == ["s-3", "s-5", "s-6"]

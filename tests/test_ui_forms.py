@@ -12,6 +12,8 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
+from test_e2e import CHROMIUM, browser, new_page  # noqa: F401  (fixtures)
+from web_server import Server
 
 from caseatlas.errors import CaseAtlasError
 from caseatlas.programme.services import calls, reviews, submissions
@@ -151,7 +153,7 @@ def test_submission_form_keeps_typed_text_and_names_each_empty_section(db_path):
     assert 'id="submission-form"' in html and "出错了" not in html
     assert _value(html, "f-title") == "屋顶光伏（修订）"
     assert re.search(r"<option selected>绿色制造</option>", html)
-    for i, h in enumerate(heads, 1):
+    for i in range(1, len(heads) + 1):
         assert _textarea(html, f"s-{i}") == form[f"s_text_{i}"]
     assert _value(html, "o-value-1") == "1万" and "checked" in _tag(html, "o-confirmed-1")
     # the error beside each empty section, and a summary linking to them
@@ -300,3 +302,115 @@ def test_rejected_new_call_keeps_values(db_path):
     assert re.search(r'<option value="isotc268" selected>', html)
     form["year"] = "2026"
     assert client.post("/programmes", data=form, follow_redirects=False).status_code == 303
+
+
+# --- in Chromium: wrong, corrected, sent; the review form by keyboard only
+
+
+def _login_page(page, url: str, username: str) -> None:
+    page.goto(url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _tab_to(page, control_id: str, limit: int = 250) -> int:
+    """Press Tab until `control_id` has the focus (from wherever the focus is); the presses."""
+    for n in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == control_id:
+            return n
+    raise AssertionError(f"Tab never reached #{control_id}")
+
+
+def test_forms_in_the_browser(db_path, new_page):  # noqa: F811
+    if CHROMIUM is None:
+        pytest.fail("Debian chromium is not installed (run scripts/test.sh as root)", pytrace=False)
+    ids = seed(db_path)
+    engine = open_engine(db_path)
+    org = _as(engine, "org1")
+    c2 = calls.create(
+        org,
+        "cteam",
+        "评审中的征集",
+        2026,
+        domains=["绿色制造"],
+        deadlines={"submission_deadline": "2099-01-01"},
+        reviewers_per_submission=1,
+    )
+    calls.publish(org, c2["id"])
+    calls.add_member(org, c2["id"], "rev1", "reviewer", affiliation="某大学")
+    app_ctx = _as(engine, "appa")
+    full = [{"heading": h, "text": f"{h}：园区储能电站每年减排 960 吨二氧化碳。"} for h in c2["template"]]
+    s2 = submissions.create(app_ctx, c2["id"], "园区储能", "绿色制造", full)
+    submissions.submit(app_ctx, s2["id"])
+    reviews.assign(org, s2["id"], "rev1")
+    calls.advance(org, c2["id"])
+    engine.dispose()
+    with Server(str(db_path)) as site:
+        url = site.url
+        # --- the applicant submits with three sections empty: refused in place, text kept
+        a = new_page()
+        _login_page(a, url, "appa")
+        a.goto(f"{url}/submissions/{ids['sub']}")
+        assert not any(x.is_checked() for x in a.locator("#outcomes input[name^=o_confirmed_]").all())
+        a.fill("textarea[data-heading='案例概述']", "改写的概述：屋顶光伏装机 12 兆瓦。")
+        a.fill("#o-value-1", "1.2万")
+        a.fill("#o-unit-1", "tCO2e")
+        a.check("#o-confirmed-1")
+        a.click("#submit")
+        a.wait_for_selector(".error-summary")
+        assert "还有 3 个必填部分未填写" in a.inner_text(".error-summary")
+        assert a.input_value("textarea[data-heading='案例概述']") == "改写的概述：屋顶光伏装机 12 兆瓦。"
+        assert a.input_value("#o-value-1") == "1.2万" and a.is_checked("#o-confirmed-1")
+        empty = ids["template"][3:]
+        for h in empty:
+            box = a.locator(f"textarea[data-heading='{h}']")
+            assert box.get_attribute("aria-invalid") == "true"
+            err = box.get_attribute("aria-describedby")
+            assert a.locator(f"#{err}").is_visible() and "必填" in a.inner_text(f"#{err}")
+        a.click(".error-summary a[href='#s-4']")  # the summary's link leads to the field
+        assert a.evaluate("location.hash") == "#s-4"
+        for h in empty:
+            a.fill(f"textarea[data-heading='{h}']", f"补写的{h}。")
+        a.click("#submit")
+        a.wait_for_selector("#message")
+        assert a.get_attribute("#sub-status", "data-status") == "submitted"
+
+        # --- the reviewer, keyboard only: Tab through every control of the review form, in order
+        r = new_page()
+        _login_page(r, url, "rev1")
+        r.goto(f"{url}/submissions/{s2['id']}")
+        controls = r.evaluate(
+            "Array.from(document.querySelectorAll('#review-form input:not([type=hidden]), #review-form select,"
+            " #review-form textarea, #review-form button')).map(e => e.id)"
+        )
+        assert controls[:4] == ["score-impact", "score-replicability", "score-sustainability", "confidence"]
+        assert controls[-2:] == ["save-review", "submit-review"]
+        # the scale's bounds are the browser's too: 9 is out of range before it is sent
+        assert r.get_attribute("#score-impact", "max") == "5"
+        _tab_to(r, "score-impact")
+        typed = {"score-impact": "4", "score-replicability": "3.5", "score-sustainability": "4"}
+        typed |= {"r-comment": "减排量的口径需要说明。", "r-expert": "值得推广。"}
+        seen = []
+        for _ in controls:
+            here = r.evaluate("document.activeElement.id")
+            seen.append(here)
+            if here in typed:
+                r.keyboard.type(typed[here])
+            if here == "submit-review":
+                break
+            r.keyboard.press("Tab")
+        assert seen == controls, seen  # every control, in the order of the form
+        r.keyboard.press("Enter")  # on 提交评审, with no confidence given: refused by the server
+        r.wait_for_selector(".error-summary")
+        assert r.get_attribute("#confidence", "aria-invalid") == "true"
+        for cid, text in typed.items():
+            assert r.input_value(f"#{cid}") == text, cid  # all typed values still there
+        _tab_to(r, "confidence")
+        r.keyboard.type("4")
+        _tab_to(r, "submit-review")
+        r.keyboard.press("Enter")
+        r.wait_for_selector("#message")
+        assert "评审已提交" in r.inner_text("#message")

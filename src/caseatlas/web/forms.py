@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -93,11 +94,23 @@ class FormState:
 
 
 EMPTY = FormState()
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def state_for(exc: CaseAtlasError, values: dict, where: Where | None, form: str | None = None) -> FormState:
+def in_language(message: str, lang: str) -> str:
+    """A service message written "中文 / English" (both halves, one line), in the page's language;
+    any other message as it is."""
+    zh, sep, en = message.partition(" / ")
+    if not sep or not _CJK.search(zh) or _CJK.search(en):
+        return message
+    return en if lang == "en" else zh
+
+
+def state_for(
+    exc: CaseAtlasError, values: dict, where: Where | None, form: str | None = None, lang: str = "zh"
+) -> FormState:
     """The form's state after the service refused it with `exc`."""
-    message = str(exc)
+    message = in_language(str(exc), lang)
     errors: dict[str, str] = {}
     summary: list[tuple[str | None, str]] = []
 
@@ -109,6 +122,7 @@ def state_for(exc: CaseAtlasError, values: dict, where: Where | None, form: str 
         errors[single[0]] = message
     summary.append((single[0] if single else None, message))
     for field, short in (getattr(exc, "fields", None) or {}).items():
+        short = in_language(short, lang)
         spot = locate(field)
         if spot and spot[0] not in errors:
             errors[spot[0]] = short
@@ -138,7 +152,9 @@ def rejects_to(page: Callable[..., Any], where: Where | None = None, form: str |
                 request, ctx = kwargs["request"], kwargs["ctx"]
                 posted = await request.form()  # parsed once: Starlette keeps it
                 values = {k: v for k, v in posted.multi_items() if isinstance(v, str) and k != "csrf_token"}
-                state = state_for(exc, values, where, form)
+                from .pages import _lang  # the page's language (pages does not import this module)
+
+                state = state_for(exc, values, where, form, _lang(request))
                 status = 409 if isinstance(exc, Conflict) else 400
                 rest = {k: v for k, v in kwargs.items() if k not in ("request", "ctx")}
                 return page(request, ctx, state=state, status=status, **rest)

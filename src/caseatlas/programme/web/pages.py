@@ -18,7 +18,7 @@ from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
 from ...web.forms import EMPTY, FormState, fixed, rejects_to, state_for
 from ...web.i18n import STRINGS
-from ...web.pages import TEMPLATES, render
+from ...web.pages import TEMPLATES, _lang, render
 from ..services import calls, communications, invitations, reviews, revisions, rounds, selection, submissions, visits
 from . import pages_mail, pages_rounds
 from .api_rounds import RoundQuery
@@ -154,7 +154,7 @@ async def register_submit(request: Request, ctx: WriteContext):
         token, _, _ = accounts.login(ctx, f.get("username", ""), f.get("password", ""))
     except CaseAtlasError as exc:
         values = {k: v for k, v in f.items() if isinstance(v, str) and k not in ("csrf_token", "password")}
-        state = state_for(exc, values, _register_field)
+        state = state_for(exc, values, _register_field, lang=_lang(request))
         return render(request, "register.html", status=400, fs=state, next=f.get("next", "/"))
     nxt = f.get("next", "/programmes")
     resp = RedirectResponse(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/", status_code=303)

@@ -149,7 +149,7 @@ def test_a_season_of_four_rounds(season, ctx, smtp):
         kinds = [r[0] for r in conn.execute(text("SELECT kind FROM notifications WHERE to_addr = 'appc@example.org'"))]
     assert "formal_check" in kinds
     page = submissions.get(as_user(e, "appc"), sc)
-    assert page["formal_checks"][0]["verdict"] == "return" and "补写" in page["formal_checks"][0]["reasons"]
+    assert page["formal_checks"][0]["verdict"] == "return" and "补充" in page["formal_checks"][0]["reasons"]
     assert submissions.get(as_user(e, "appa"), sa)["formal_checks"] == []
     with pytest.raises(Forbidden):  # staff's work: a reviewer is not shown the checklist
         rounds.formal_checks(rev["rev1"], formal.id)

@@ -231,7 +231,7 @@ def test_rejected_review_keeps_scores_and_comments(db_path):
     assert _value(html, "score-sustainability") == "4" and _value(html, "confidence") == "4"
     assert _textarea(html, "r-comment") == form["comment"]
     assert _textarea(html, "r-expert") == form["expert_comment"]
-    assert "1 to 5" in (_field_error(html, "score-impact") or "")
+    assert "1–5" in (_field_error(html, "score-impact") or "")  # the Chinese half on a Chinese page
     assert 'aria-invalid="true"' in _tag(html, "score-impact") and _summary_links(html) == ["score-impact"]
     assert 'min="1"' in _tag(html, "score-impact") and 'max="5"' in _tag(html, "score-impact")
     # submitting without every score: each missing one is marked
@@ -267,7 +267,7 @@ def test_rejected_call_settings_keep_values(db_path):
     assert _value(html, "reminders") == "3, 99" and _value(html, "quota-1") == "2"
     assert re.search(r'<option value="en" selected>', html)
     assert _textarea(html, "aliases") == "甲集团、甲科技"
-    assert "1 to 60" in (_field_error(html, "reminders") or "") and _summary_links(html) == ["reminders"]
+    assert "1–60" in (_field_error(html, "reminders") or "") and _summary_links(html) == ["reminders"]
     # a quota that is no whole number: beside that domain's field
     form |= {"reminder_offsets": "3, 1", "quota_能源转型": "-1"}
     html = client.post(f"/calls/{ids['call']}/settings", data=form, follow_redirects=False).text

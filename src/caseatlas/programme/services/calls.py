@@ -70,7 +70,8 @@ def check_offsets(values) -> list[int]:
         raise CaseAtlasError("reminder days: whole numbers of days, such as 3, 1", field="reminder_offsets") from None
     if len(days) > 5 or any(not 1 <= d <= 60 for d in days):
         raise CaseAtlasError(
-            "reminder days: at most 5, each 1 to 60 days before the deadline", field="reminder_offsets"
+            "提醒：最多 5 个，每个为截止前 1–60 天 / reminder days: at most 5, each 1 to 60 days before the deadline",
+            field="reminder_offsets",
         )
     return days
 

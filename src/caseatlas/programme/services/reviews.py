@@ -279,9 +279,15 @@ def save_review(
             try:
                 v = float(v)
             except (TypeError, ValueError):
-                raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}", field=f"score:{c['key']}") from None
+                raise CaseAtlasError(
+                    f"{c['label']}：请给出 {lo}–{hi} 之间的分数 / {c['label']}: a score from {lo} to {hi}",
+                    field=f"score:{c['key']}",
+                ) from None
             if not lo <= v <= hi:
-                raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}", field=f"score:{c['key']}")
+                raise CaseAtlasError(
+                    f"{c['label']}：请给出 {lo}–{hi} 之间的分数 / {c['label']}: a score from {lo} to {hi}",
+                    field=f"score:{c['key']}",
+                )
             clean[c["key"]] = v
         unknown = set(scores or {}) - {c["key"] for c in criteria}
         if unknown:
@@ -296,7 +302,11 @@ def save_review(
             except (TypeError, ValueError):
                 confidence = -1
             if not CONFIDENCE[0] <= confidence <= CONFIDENCE[1]:
-                raise CaseAtlasError(f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}", field="confidence")
+                raise CaseAtlasError(
+                    f"把握程度：请填写 {CONFIDENCE[0]}–{CONFIDENCE[1]} / "
+                    f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}",
+                    field="confidence",
+                )
         else:
             confidence = None
         if submit and (len(clean) < len(criteria) or confidence is None):
@@ -304,8 +314,9 @@ def save_review(
             if confidence is None:
                 missing["confidence"] = "confidence"
             raise CaseAtlasError(
+                "提交评审前请为每项标准评分并填写把握程度 / "
                 "score every criterion and give a confidence before submitting the review",
-                fields={f: "required before submitting / 提交前必填" for f in missing},
+                fields={f: "提交前必填 / required before submitting" for f in missing},
             )
         for text in (comment, expert_comment, *texts.values()):
             if text and len(text) > MAX_COMMENT:

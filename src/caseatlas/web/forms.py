@@ -106,6 +106,12 @@ def in_language(message: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
+def page_lang(request) -> str:
+    """The page's language as `web.pages.render` reads it: ?lang=, else the cookie, else Chinese."""
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or "zh"
+    return "en" if lang == "en" else "zh"
+
+
 def state_for(
     exc: CaseAtlasError, values: dict, where: Where | None, form: str | None = None, lang: str = "zh"
 ) -> FormState:
@@ -152,9 +158,7 @@ def rejects_to(page: Callable[..., Any], where: Where | None = None, form: str |
                 request, ctx = kwargs["request"], kwargs["ctx"]
                 posted = await request.form()  # parsed once: Starlette keeps it
                 values = {k: v for k, v in posted.multi_items() if isinstance(v, str) and k != "csrf_token"}
-                from .pages import _lang  # the page's language (pages does not import this module)
-
-                state = state_for(exc, values, where, form, _lang(request))
+                state = state_for(exc, values, where, form, page_lang(request))
                 status = 409 if isinstance(exc, Conflict) else 400
                 rest = {k: v for k, v in kwargs.items() if k not in ("request", "ctx")}
                 return page(request, ctx, state=state, status=status, **rest)

@@ -16,9 +16,9 @@ from ...text.times import local_input, local_time
 from ...vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
 from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
-from ...web.forms import EMPTY, FormState, fixed, rejects_to, state_for
+from ...web.forms import EMPTY, FormState, fixed, page_lang, rejects_to, state_for
 from ...web.i18n import STRINGS
-from ...web.pages import TEMPLATES, _lang, render
+from ...web.pages import TEMPLATES, render
 from ..services import calls, communications, invitations, reviews, revisions, rounds, selection, submissions, visits
 from . import pages_mail, pages_rounds
 from .api_rounds import RoundQuery
@@ -154,7 +154,7 @@ async def register_submit(request: Request, ctx: WriteContext):
         token, _, _ = accounts.login(ctx, f.get("username", ""), f.get("password", ""))
     except CaseAtlasError as exc:
         values = {k: v for k, v in f.items() if isinstance(v, str) and k not in ("csrf_token", "password")}
-        state = state_for(exc, values, _register_field, lang=_lang(request))
+        state = state_for(exc, values, _register_field, lang=page_lang(request))
         return render(request, "register.html", status=400, fs=state, next=f.get("next", "/"))
     nxt = f.get("next", "/programmes")
     resp = RedirectResponse(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/", status_code=303)
@@ -482,10 +482,10 @@ def publish_collection(request: Request, ctx: WriteContext, call_id: RowId):
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
 def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, message: str | None = None):
-    return _submission(request, ctx, submission_id, message=message)
+    return draw_submission(request, ctx, submission_id, message=message)
 
 
-def _submission(
+def draw_submission(
     request: Request,
     ctx,
     submission_id: int,
@@ -583,7 +583,7 @@ def _review_field(field: str, values: dict) -> tuple[str, str] | None:
 
 
 @router.post("/submissions/{submission_id}")
-@rejects_to(_submission, _submission_field, form="submission-form")
+@rejects_to(draw_submission, _submission_field, form="submission-form")
 async def submission_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     n = sorted({int(k.rsplit("_", 1)[1]) for k in f if k.startswith("s_heading_")})
@@ -599,7 +599,7 @@ async def submission_save(request: Request, ctx: WriteContext, submission_id: Ro
 
 
 @router.post("/submissions/{submission_id}/flags/{key}")
-@rejects_to(_submission, form="flags")
+@rejects_to(draw_submission, form="flags")
 async def submission_flag_answer(request: Request, ctx: WriteContext, submission_id: RowId, key: str):
     f = await _form(request)
     submissions.answer_flag(ctx, submission_id, key, f.get("answer") or "")
@@ -607,7 +607,7 @@ async def submission_flag_answer(request: Request, ctx: WriteContext, submission
 
 
 @router.post("/submissions/{submission_id}/attachments")
-@rejects_to(_submission, fixed({"file": "att"}), form="attach")
+@rejects_to(draw_submission, fixed({"file": "att"}), form="attach")
 async def submission_attach(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     upload = f.get("file")
@@ -618,7 +618,7 @@ async def submission_attach(request: Request, ctx: WriteContext, submission_id: 
 
 
 @router.post("/submissions/{submission_id}/review")
-@rejects_to(_submission, _review_field, form="review-form")
+@rejects_to(draw_submission, _review_field, form="review-form")
 async def review_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     scores = {k[6:]: v for k, v in f.items() if k.startswith("score_") and v != ""}
@@ -637,7 +637,7 @@ async def review_save(request: Request, ctx: WriteContext, submission_id: RowId)
 
 
 @router.post("/submissions/{submission_id}/comments")
-@rejects_to(_submission, _review_field, form="comment-form")
+@rejects_to(draw_submission, _review_field, form="comment-form")
 async def comment_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.comment(ctx, submission_id, f.get("body", ""))
@@ -645,7 +645,7 @@ async def comment_post(request: Request, ctx: WriteContext, submission_id: RowId
 
 
 @router.post("/submissions/{submission_id}/conflict")
-@rejects_to(_submission, fixed({"reason": "coi-reason"}), form="conflict-form")
+@rejects_to(draw_submission, fixed({"reason": "coi-reason"}), form="conflict-form")
 async def conflict_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.declare_conflict(ctx, submission_id, f.get("reason", ""))
@@ -654,7 +654,7 @@ async def conflict_post(request: Request, ctx: WriteContext, submission_id: RowI
 
 
 @router.post("/submissions/{submission_id}/final-comment")
-@rejects_to(_submission, fixed({"text": "final"}), form="final-comment-form")
+@rejects_to(draw_submission, fixed({"text": "final"}), form="final-comment-form")
 async def final_comment_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     selection.set_final_comment(ctx, submission_id, f.get("text", ""))
@@ -662,7 +662,7 @@ async def final_comment_post(request: Request, ctx: WriteContext, submission_id:
 
 
 @router.post("/submissions/{submission_id}/reviewers")
-@rejects_to(_submission, fixed({"username": "add-reviewer"}), form="add-reviewer-form")
+@rejects_to(draw_submission, fixed({"username": "add-reviewer"}), form="add-reviewer-form")
 async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.assign(ctx, submission_id, f.get("username", "").strip())

@@ -33,9 +33,9 @@ def _round(value: str | None) -> int | None:
 
 
 def _submission_again(request: Request, ctx, **kw):
-    from .pages import _submission  # the submission page (its module includes this one)
+    from .pages import draw_submission  # the submission page (its module includes this one)
 
-    return _submission(request, ctx, **kw)
+    return draw_submission(request, ctx, **kw)
 
 
 REQUEST = fixed({"requests": "revision-requests-in", "deadline": "revision-deadline-in", "round": "revision-round-in"})

@@ -62,9 +62,9 @@ def _visit(
 
 
 def _submission_again(request: Request, ctx, **kw):
-    from .pages import _submission  # the submission page (its module includes this one)
+    from .pages import draw_submission  # the submission page (its module includes this one)
 
-    return _submission(request, ctx, **kw)
+    return draw_submission(request, ctx, **kw)
 
 
 PLAN = fixed({"starts_at": "p-time", "place": "p-place", "team": "p-team", "lead": "p-lead"})

@@ -101,8 +101,8 @@ def in_language(message: str, lang: str) -> str:
     """A service message written "中文 / English" (both halves, one line), in the page's language;
     any other message as it is."""
     zh, sep, en = message.partition(" / ")
-    if not sep or not _CJK.search(zh) or _CJK.search(en):
-        return message
+    if not sep or not _CJK.search(zh) or not en[:1].isascii() or not en[:1].isalnum():
+        return message  # not the two-language form (the English half starts with a Latin word)
     return en if lang == "en" else zh
 
 
@@ -132,7 +132,8 @@ def state_for(
         spot = locate(field)
         if spot and spot[0] not in errors:
             errors[spot[0]] = short
-            summary.append((spot[0], f"{spot[1]}：{short}" if spot[1] else short))
+            colon = ": " if lang == "en" else "："
+            summary.append((spot[0], f"{spot[1]}{colon}{short}" if spot[1] else short))
     if summary[0][0] is None and len(summary) > 1:  # the sentence leads to the first field it names
         summary[0] = (summary[1][0], message)
     return FormState(values, errors, summary, form)

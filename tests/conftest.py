@@ -51,6 +51,7 @@ BOTH_BACKENDS = {
     "test_mail",  # the communications centre (issue 25)
     "test_mail_e2e",
     "test_ui_home",  # issue 27: the home and insights pages, their counts and charts
+    "test_ui_forms",  # the programme's forms (issue 27)
 }
 
 

@@ -79,7 +79,7 @@ def season(db_path, smtp):
             call["id"],
             f"{user} 的案例",
             "绿色制造",
-            [{"heading": "案例概述", "text": "每年减排 100 吨二氧化碳。"}],
+            [{"heading": h, "text": f"每年减排 100 吨二氧化碳（{h}）。"} for h in call["template"]],  # all required
         )
         subs[user] = s["id"]
     for name in ("rev1", "rev2", "rev3"):

@@ -125,10 +125,13 @@ def test_programme_in_the_browser(db_path, new_page, tmp_path, smtp):  # noqa: F
             a.wait_for_selector("#submission-form")
             a.fill("textarea[data-heading='案例概述']", "在园区屋顶建设分布式光伏电站，装机 12 兆瓦。")
             a.fill("textarea[data-heading='项目成果']", "项目年发电量 1300 万千瓦时，每年减少二氧化碳排放约 1 万吨。")
+            for heading in ("项目亮点", "机构简介", "项目实施", "项目影响力、可推广性与可持续性"):  # all required
+                a.fill(f"textarea[data-heading='{heading}']", f"{heading}：屋顶光伏的说明。")
             a.select_option("select[name=o_kind_1]", "co2e_reduction")
             a.fill("input[name=o_value_1]", "1万")  # read by the one reader: 10000
             a.fill("input[name=o_unit_1]", "tCO2e")
             a.select_option("select[name=o_period_1]", "annual")
+            a.check("input[name=o_confirmed_1]")  # a typed row is confirmed by its author (never pre-ticked)
             a.click("#submit")
             a.wait_for_selector("#message")
             assert (
@@ -156,12 +159,14 @@ def test_programme_in_the_browser(db_path, new_page, tmp_path, smtp):  # noqa: F
             n_pre = sum(1 for q in quotes if q.strip())
             assert n_pre == len(case.facts.outcomes) or n_pre >= 0.8 * len(case.facts.outcomes)
             b.click("#submit")  # refused: the pre-filled outcomes are not confirmed yet
-            b.wait_for_selector(".error, h1")
-            assert "confirm" in b.content()
-            b.go_back()
-            b.reload()
+            b.wait_for_selector(".error-summary")  # the same form again, with the errors
+            assert "未确认" in b.inner_text(".error-summary")
+            assert not any(x.is_checked() for x in b.locator("#outcomes input[name^=o_confirmed_]").all())
             for box in b.locator("#outcomes input[name^=o_confirmed_]").all():
-                box.check()
+                box.check()  # a blank row ticked is still no outcome
+            for t in b.locator("#submission-form textarea[data-heading]").all():
+                if not t.input_value().strip():  # a template section the file did not fill: required
+                    t.fill("补充：该部分的说明。")
             b.click("#submit")
             b.wait_for_selector("#message")
             assert b.get_attribute("#sub-status", "data-status") == "submitted"

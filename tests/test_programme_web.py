@@ -55,9 +55,8 @@ def build(db_path, phase: str) -> dict:
     ids = {}
     for user, title in (("appa", "甲案例"), ("appb", "乙案例")):
         ctx = _as(engine, user)
-        s = submissions.create(
-            ctx, call["id"], title, "绿色制造", [{"heading": "案例概述", "text": f"{title}每年减排 100 吨二氧化碳。"}]
-        )
+        sections = [{"heading": h, "text": f"{title}每年减排 100 吨二氧化碳（{h}）。"} for h in call["template"]]
+        s = submissions.create(ctx, call["id"], title, "绿色制造", sections)  # every section: all are required
         submissions.submit(ctx, s["id"])
         ids[user] = s["id"]
     att = submissions.add_attachment(_as(engine, "appa"), ids["appa"], "a.txt", "附件".encode())
@@ -723,6 +722,7 @@ def build_blind(db_path, phase: str) -> dict:
     submissions.add_attachment(
         a_ctx, a["id"], "宁德时代-说明.txt", "宁德时代（CATL）补充说明：时代新能的减排核算。".encode()
     )
+    _fill_empty_sections(a_ctx, a["id"])
     submissions.submit(a_ctx, a["id"])
     b = submissions.create(
         b_ctx,
@@ -737,6 +737,7 @@ def build_blind(db_path, phase: str) -> dict:
             {"heading": "机构简介", "text": "国网浙江电力服务浙江全省。"},
         ],
     )
+    _fill_empty_sections(b_ctx, b["id"])
     submissions.submit(b_ctx, b["id"])
     calls.advance(org, call["id"])  # submissions close
     reviews.auto_assign(org, call["id"])  # the mails to the reviewers name the cases
@@ -754,6 +755,14 @@ def build_blind(db_path, phase: str) -> dict:
     visit = blind_visit(engine, org, a["id"])
     engine.dispose()
     return {"call": call["id"], "a": a["id"], "b": b["id"], "atts": atts, **visit}
+
+
+def _fill_empty_sections(ctx, submission_id: int) -> None:
+    """Every template section is required to submit (issue 27): the ones a test leaves empty get a
+    sentence that names nobody."""
+    sub = submissions.get(ctx, submission_id)
+    sections = [{"heading": x["heading"], "text": x["text"] or "该部分的补充说明。"} for x in sub["sections"]]
+    submissions.save(ctx, submission_id, sections=sections)
 
 
 def _login(app, username: str) -> TestClient:

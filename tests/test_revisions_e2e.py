@@ -62,7 +62,13 @@ def _setup(db_path) -> dict:
             call["id"],
             title,
             "能源转型",
-            [{"heading": "案例概述", "text": f"{title}项目建成储能电站，每年减排 100 吨二氧化碳。"}],
+            [  # every section: a case is not submitted with one empty (issue 27)
+                {
+                    "heading": h,
+                    "text": f"{title}项目建成储能电站，每年减排 100 吨二氧化碳。" if h == "案例概述" else f"{h}。",
+                }
+                for h in call["template"]
+            ],
             [{"kind": "co2e_reduction", "value": 100, "unit": "tCO2e", "period": "annual"}],
         )
         submissions.submit(u, s["id"])

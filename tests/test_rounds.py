@@ -25,8 +25,8 @@ def as_user(engine, username: str) -> Context:
     return Context(engine, Actor("user", u.username, u.role, u.id))
 
 
-def _sections(call, text, skip=()):
-    return [{"heading": h, "text": "" if h in skip else f"{text}，{h}。"} for h in call["template"]]
+def _sections(call, text):
+    return [{"heading": h, "text": f"{text}，{h}。"} for h in call["template"]]
 
 
 def _mail(m) -> tuple[str, str]:
@@ -36,8 +36,9 @@ def _mail(m) -> tuple[str, str]:
 
 @pytest.fixture
 def season(ctx):
-    """A call run as a season (the preset's four rounds), three submitted cases — one with an
-    empty template section —, four reviewers: rev3 works in the group of applicant B."""
+    """A call run as a season (the preset's four rounds), three submitted cases — one declaring no
+    figure (a case is never submitted with an empty section) —, four reviewers: rev3 works in the
+    group of applicant B."""
     e = ctx.engine
     accounts.add_user(ctx, "org1", PASSWORD, "organizer", email="org1@example.org")
     org = as_user(e, "org1")
@@ -63,10 +64,11 @@ def season(ctx):
             org, call["id"], name, "reviewer", affiliation=aff, password=PASSWORD, email=f"{name}@example.org"
         )
     ids = {}
-    for who, title, domain, skip in (
-        ("appa", "屋顶光伏", "绿色制造", ()),
-        ("appb", "园区储能", "能源转型", ()),
-        ("appc", "电动公交", "能源转型", (call["template"][2],)),
+    declared = [{"kind": "co2e_reduction", "value": 960, "unit": "tCO2e", "period": "annual"}]
+    for who, title, domain, outcomes in (
+        ("appa", "屋顶光伏", "绿色制造", declared),
+        ("appb", "园区储能", "能源转型", declared),
+        ("appc", "电动公交", "能源转型", []),
     ):
         app = as_user(e, who)
         s = submissions.create(
@@ -74,8 +76,8 @@ def season(ctx):
             call["id"],
             title,
             domain,
-            _sections(call, "每年减少二氧化碳排放 960 吨", skip),
-            [{"kind": "co2e_reduction", "value": 960, "unit": "tCO2e", "period": "annual"}],
+            _sections(call, "每年减少二氧化碳排放 960 吨"),
+            outcomes,
         )
         submissions.submit(app, s["id"])
         ids[who] = s["id"]
@@ -124,30 +126,30 @@ def test_a_season_of_four_rounds(season, ctx, smtp):
     checks = {c.submission: c for c in rounds.formal_checks(org, formal.id)}
     assert set(checks) == {sa, sb, sc}
     items = {i.key: i for i in checks[sc].items}
-    assert items["sections"].auto is False and call["template"][2] in items["sections"].detail
-    assert items["outcomes"].auto is True and items["attachments"].auto is False
-    assert {i.key: i.auto for i in checks[sa].items}["sections"] is True
+    assert items["outcomes"].auto is False and "未申报量化成果" in items["outcomes"].detail
+    assert items["sections"].auto is True and items["attachments"].auto is False
+    assert {i.key: i.auto for i in checks[sa].items}["outcomes"] is True
     with pytest.raises(CaseAtlasError):  # returning needs the reasons the applicant reads
         rounds.save_formal_check(org, formal.id, sc, verdict="return")
     done = rounds.save_formal_check(
         org,
         formal.id,
         sc,
-        items={"sections": {"ok": False, "note": "第三部分空白"}, "eligibility": {"ok": True}},
+        items={"outcomes": {"ok": False, "note": "未申报量化成果"}, "eligibility": {"ok": True}},
         verdict="return",
-        reasons="请补写“机构简介”一节，并上传项目证明材料。",
+        reasons="请补充量化成果，并上传项目证明材料。",
     )
     assert done.verdict == "return" and done.state == "in" and done.checked_by == "org1"
-    assert {i.key: (i.ok, i.note) for i in done.items}["sections"] == (False, "第三部分空白")
+    assert {i.key: (i.ok, i.note) for i in done.items}["outcomes"] == (False, "未申报量化成果")
     mails = [_mail(m) for m in smtp.messages if m["To"] == "appc@example.org"]
     assert len(mails) == 1
     subject, body = mails[0]
-    assert "形式审查" in subject and "退回修改" in subject and "补写“机构简介”" in body
+    assert "形式审查" in subject and "退回修改" in subject and "补充量化成果" in body
     with e.connect() as conn:
         kinds = [r[0] for r in conn.execute(text("SELECT kind FROM notifications WHERE to_addr = 'appc@example.org'"))]
     assert "formal_check" in kinds
     page = submissions.get(as_user(e, "appc"), sc)
-    assert page["formal_checks"][0]["verdict"] == "return" and "补写" in page["formal_checks"][0]["reasons"]
+    assert page["formal_checks"][0]["verdict"] == "return" and "补充" in page["formal_checks"][0]["reasons"]
     assert submissions.get(as_user(e, "appa"), sa)["formal_checks"] == []
     with pytest.raises(Forbidden):  # staff's work: a reviewer is not shown the checklist
         rounds.formal_checks(rev["rev1"], formal.id)

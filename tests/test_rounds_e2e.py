@@ -62,11 +62,10 @@ def _season(db_path) -> dict:
     for who, title in (("appa", "屋顶光伏"), ("appb", "余热回收"), ("appc", "电动叉车")):
         accounts.register(Context(engine), who, PASSWORD, f"{title}有限公司", f"{who}@example.org")
         app = _as(engine, who)
-        sections = [
-            {"heading": h, "text": "" if who == "appc" and i == 2 else f"{title}每年减排 500 吨二氧化碳。"}
-            for i, h in enumerate(call["template"])
-        ]
-        s = submissions.create(app, call["id"], title, "绿色制造", sections)
+        # every section filled (a case is not submitted with one empty, issue 27); C declares no figure
+        sections = [{"heading": h, "text": f"{title}每年减排 500 吨二氧化碳。"} for h in call["template"]]
+        outcomes = [] if who == "appc" else [{"kind": "co2e_reduction", "value": 500, "unit": "tCO2e"}]
+        s = submissions.create(app, call["id"], title, "绿色制造", sections, outcomes)
         submissions.submit(app, s["id"])
         ids[who] = s["id"]
     calls.advance(org, call["id"])
@@ -105,26 +104,33 @@ def test_rounds_in_the_browser(db_path, new_page, smtp):  # noqa: F811
         org.wait_for_selector("#message")
         assert org.get_attribute("#round-formal", "data-status") == "open"
         org.click("#checks-formal")
-        assert org.locator(f"#check-{sc} tr[data-item=sections] td.auto").inner_text().startswith("✗")
-        assert org.locator(f"#check-{a} tr[data-item=sections] td.auto").inner_text().startswith("✓")
+        assert org.locator(f"#check-{sc} tr[data-item=outcomes] td.auto").inner_text().startswith("✗")
+        assert org.locator(f"#check-{a} tr[data-item=outcomes] td.auto").inner_text().startswith("✓")
         for s in (a, b):
             org.select_option(f"#ok-{s}-eligibility", "1")
             org.select_option(f"#verdict-{s}", "pass")
             org.click(f"#save-check-{s}")
             org.wait_for_selector("#message")
-        org.select_option(f"#ok-{sc}-sections", "0")
-        org.fill(f"#note-{sc}-sections", "第三部分空白")
+        org.select_option(f"#ok-{sc}-outcomes", "0")
+        org.fill(f"#note-{sc}-outcomes", "未申报量化成果")
         org.select_option(f"#verdict-{sc}", "return")
-        org.fill(f"#reasons-{sc}", "请补写第三部分后重新提交。")
+        org.click(f"#save-check-{sc}")  # returned without reasons: refused beside the reasons, the rest kept
+        org.wait_for_selector(".error-summary")
+        assert org.get_attribute(f"#reasons-{sc}", "aria-invalid") == "true"
+        assert (
+            org.input_value(f"#verdict-{sc}") == "return"
+            and org.input_value(f"#note-{sc}-outcomes") == "未申报量化成果"
+        )
+        org.fill(f"#reasons-{sc}", "请补充量化成果后重新提交。")
         org.click(f"#save-check-{sc}")
         org.wait_for_selector("#message")
         assert org.get_attribute(f"#check-{sc}", "data-verdict") == "return"
         bodies = [m.get_payload(decode=True).decode() for m in smtp.messages if m["To"] == "appc@example.org"]
-        assert any("退回修改" in b and "请补写第三部分" in b for b in bodies), bodies
+        assert any("退回修改" in b and "请补充量化成果" in b for b in bodies), bodies
         appc = new_page()
         login(appc, url, "appc")
         appc.goto(f"{url}/submissions/{sc}")
-        assert "请补写第三部分" in appc.inner_text("#formal-checks")
+        assert "请补充量化成果" in appc.inner_text("#formal-checks")
         # --- close 形式审查 (A and B went on when they passed), open 初评 and assign it
         org.goto(f"{url}/rounds/{org_round(org, url, c, 'formal')}/shortlist")
         org.click("#close-round")

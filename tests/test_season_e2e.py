@@ -259,15 +259,13 @@ def step_call_and_submissions(s: Season) -> None:
     call = org.api("GET", f"/calls/{s.call}")
     for who, (_, title, domain, tco2e) in CASES.items():
         app = s.as_(who)
-        sections = [
-            {"heading": h, "text": "" if who == "appc" and i == 2 else f"{title}项目每年减少二氧化碳排放 {tco2e} 吨。"}
-            for i, h in enumerate(call["template"])
-        ]
+        # every section filled (a case is not submitted with one empty, issue 27); C declares no figure
+        sections = [{"heading": h, "text": f"{title}项目每年减少二氧化碳排放 {tco2e} 吨。"} for h in call["template"]]
         outcome = {"kind": "co2e_reduction", "value": tco2e, "unit": "tCO2e", "period": "annual"}
         sub = app.api(
             "POST",
             f"/calls/{s.call}/submissions",
-            {"title": title, "domain": domain, "sections": sections, "outcomes": [outcome]},
+            {"title": title, "domain": domain, "sections": sections, "outcomes": [] if who == "appc" else [outcome]},
         )
         app.api("POST", f"/submissions/{sub['id']}/submit", {})
         s.ids[who] = sub["id"]
@@ -362,16 +360,16 @@ def step_formal_check(s: Season) -> None:
     org.click("#open-formal")
     assert page.get_attribute("#round-formal", "data-status") == "open"
     page.click("#checks-formal")
-    # what the system can tell: C's third section is empty
-    assert page.locator(f"#check-{c} tr[data-item=sections] td.auto").inner_text().startswith("✗")
+    # what the system can tell: C declared no quantified outcome
+    assert page.locator(f"#check-{c} tr[data-item=outcomes] td.auto").inner_text().startswith("✗")
     for sid in (a, b):
         page.select_option(f"#ok-{sid}-eligibility", "1")
         page.select_option(f"#verdict-{sid}", "pass")
         org.click(f"#save-check-{sid}")
-    page.select_option(f"#ok-{c}-sections", "0")
-    page.fill(f"#note-{c}-sections", "第三部分空白")
+    page.select_option(f"#ok-{c}-outcomes", "0")
+    page.fill(f"#note-{c}-outcomes", "未申报量化成果")
     page.select_option(f"#verdict-{c}", "return")
-    page.fill(f"#reasons-{c}", "请补写第三部分并上传项目证明材料。")
+    page.fill(f"#reasons-{c}", "请补充量化成果并上传项目证明材料。")
     org.click(f"#save-check-{c}")
     assert page.get_attribute(f"#check-{c}", "data-verdict") == "return"
 
@@ -385,12 +383,12 @@ def step_formal_check(s: Season) -> None:
         "城市公交全面电动化" in subject
         and "退回修改" in subject
         and "形式审查结果为退回修改" in body
-        and "请补写第三部分" in body
+        and "请补充量化成果" in body
     )
     assert f"https://cases.example.org/submissions/{c}" in body
     assert not formal("appa@example.org")  # a pass is not mailed: the case goes on to 初评
     page_c = s.as_("appc").go(f"/submissions/{c}")
-    assert "请补写第三部分" in page_c.inner_text("#formal-checks")
+    assert "请补充量化成果" in page_c.inner_text("#formal-checks")
     org.go(f"/rounds/{s.rounds['formal']}/shortlist")
     org.click("#close-round")
 

@@ -2,7 +2,16 @@
 
 
 class CaseAtlasError(Exception):
-    """Base class: the message is a complete, single-line explanation."""
+    """Base class: the message is a complete, single-line explanation.
+
+    `field` names what the message is about where the service knows it ("title", "score:impact",
+    "section:案例概述", "outcome:2:unit"), so a form can put the message beside that field;
+    `fields` ({field: short message}) when one rule names several at once (the empty sections)."""
+
+    def __init__(self, *args, field: str | None = None, fields: dict[str, str] | None = None):
+        super().__init__(*args)
+        self.field = field
+        self.fields = dict(fields or {})
 
 
 class ReadError(CaseAtlasError):

@@ -33,7 +33,7 @@ PRESETS = presets.PRESETS  # what a call starts from; the shells list and name t
 LOCAL_TZ = os.environ.get("CASEATLAS_TZ", "Asia/Shanghai")  # how deadlines typed without a zone are read
 
 
-def parse_deadline(value: str | None, tz: str | None = None) -> str | None:
+def parse_deadline(value: str | None, tz: str | None = None, field: str | None = None) -> str | None:
     """'2027-01-31' (end of that day), '2027-01-31T18:00' (local time in the call's zone `tz`,
     else CASEATLAS_TZ) or an ISO time with a zone → ISO-8601 UTC. Empty → None."""
     if value is None or not str(value).strip():
@@ -45,7 +45,7 @@ def parse_deadline(value: str | None, tz: str | None = None) -> str | None:
         else:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise CaseAtlasError(f"deadline '{value}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+        raise CaseAtlasError(f"deadline '{value}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM", field=field) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(tz if tz and valid_zone(tz) else LOCAL_TZ))
     return dt.astimezone(UTC).isoformat(timespec="seconds")
@@ -55,7 +55,9 @@ def check_zone(tz: str | None) -> str:
     """A call's time zone: an IANA key (Asia/Shanghai when none is given)."""
     tz = (tz or "").strip() or DEFAULT_TZ
     if len(tz) > 64 or not valid_zone(tz):
-        raise CaseAtlasError(f"timezone '{tz[:64]}': not a time zone (an IANA name such as Asia/Shanghai)")
+        raise CaseAtlasError(
+            f"timezone '{tz[:64]}': not a time zone (an IANA name such as Asia/Shanghai)", field="timezone"
+        )
     return tz
 
 
@@ -66,16 +68,19 @@ def check_offsets(values) -> list[int]:
     try:
         days = sorted({int(v) for v in values or []}, reverse=True)
     except (TypeError, ValueError):
-        raise CaseAtlasError("reminder days: whole numbers of days, such as 3, 1") from None
+        raise CaseAtlasError("reminder days: whole numbers of days, such as 3, 1", field="reminder_offsets") from None
     if len(days) > 5 or any(not 1 <= d <= 60 for d in days):
-        raise CaseAtlasError("reminder days: at most 5, each 1 to 60 days before the deadline")
+        raise CaseAtlasError(
+            "提醒：最多 5 个，每个为截止前 1–60 天 / reminder days: at most 5, each 1 to 60 days before the deadline",
+            field="reminder_offsets",
+        )
     return days
 
 
 def check_lang(lang: str | None) -> str:
     lang = lang or "zh"
     if lang not in MAIL_LANGS:
-        raise CaseAtlasError("mail language: zh or en")
+        raise CaseAtlasError("mail language: zh or en", field="mail_lang")
     return lang
 
 
@@ -144,19 +149,19 @@ def create(
     p = presets.get(preset)
     name = (name or "").strip()
     if not name:
-        raise CaseAtlasError("name: required")
+        raise CaseAtlasError("name: required", field="name")
     domains = _names(domains) if domains else list(p.domains)
     if not 1 <= len(domains) <= MAX_DOMAINS:
-        raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
+        raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}", field="domains")
     template = _names(template) if template else list(p.template)
     criteria = check_criteria(criteria if criteria else [c.as_dict() for c in p.criteria])
     if not isinstance(reviewers_per_submission, int) or not 1 <= reviewers_per_submission <= 10:
-        raise CaseAtlasError("reviewers per submission: 1 to 10")
+        raise CaseAtlasError("reviewers per submission: 1 to 10", field="k")
     quotas = _quotas(quotas or {}, domains)
     tz = check_zone(timezone)
     offsets = check_offsets(reminder_offsets) if reminder_offsets is not None else [3, 1]
     lang = check_lang(mail_lang)
-    dl = {k: parse_deadline((deadlines or {}).get(k), tz) for k in DEADLINES}
+    dl = {k: parse_deadline((deadlines or {}).get(k), tz, field=k) for k in DEADLINES}
     _check_order(dl)
     with ctx.engine.begin() as conn:
         slug = _slug(conn, name, year)
@@ -219,7 +224,7 @@ def _quotas(quotas: dict, domains: list[str]) -> dict:
     out = {}
     for d, q in quotas.items():
         if d not in domains:
-            raise CaseAtlasError(f"quota for '{d}': not one of the call's domains")
+            raise CaseAtlasError(f"quota for '{d}': not one of the call's domains", field=f"quota:{d}")
         if q in (None, ""):
             continue
         try:
@@ -227,7 +232,7 @@ def _quotas(quotas: dict, domains: list[str]) -> dict:
         except (TypeError, ValueError):
             n = -1
         if n < 0:
-            raise CaseAtlasError(f"quota for '{d}': a whole number ≥ 0")
+            raise CaseAtlasError(f"quota for '{d}': a whole number ≥ 0", field=f"quota:{d}")
         out[d] = n
     return out
 
@@ -276,7 +281,7 @@ def _check_order(dl: dict) -> None:
     given = [(k, v) for k, v in dl.items() if v]
     for (ka, a), (kb, b) in zip(given, given[1:]):
         if a > b:
-            raise CaseAtlasError(f"{kb.replace('_', ' ')} is before {ka.replace('_', ' ')}")
+            raise CaseAtlasError(f"{kb.replace('_', ' ')} is before {ka.replace('_', ' ')}", field=kb)
 
 
 # --- reading a call
@@ -466,12 +471,12 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
         tz = values.get("timezone", call["timezone"])
         for k in DEADLINES:
             if k in changes:
-                values[k] = parse_deadline(changes[k], tz)
+                values[k] = parse_deadline(changes[k], tz, field=k)
         changes = {k: v for k, v in changes.items() if v is not None or k in DEADLINES}  # None: leave as is
         if "domains" in changes:
             values["domains"] = _names(changes["domains"])
             if not 1 <= len(values["domains"]) <= MAX_DOMAINS:
-                raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}")
+                raise CaseAtlasError(f"domains: 1 to {MAX_DOMAINS}", field="domains")
         domains = values.get("domains", call["domains"])
         if "quotas" in changes:
             values["quotas"] = _quotas(changes["quotas"] or {}, domains)
@@ -480,7 +485,7 @@ def update(ctx: Context, call_id: int, **changes) -> dict:
         if changes.get("reviewers_per_submission") is not None:
             k = changes["reviewers_per_submission"]
             if not isinstance(k, int) or not 1 <= k <= 10:
-                raise CaseAtlasError("reviewers per submission: 1 to 10")
+                raise CaseAtlasError("reviewers per submission: 1 to 10", field="k")
             values["reviewers_per_submission"] = k
             cur = current_round_row(conn, call_id)
             if cur and cur["kind"] == "review" and cur["status"] != "closed":  # the call's k is the round's
@@ -526,7 +531,7 @@ def publish(ctx: Context, call_id: int) -> dict:
         if call["published_at"]:
             raise CaseAtlasError("the call is already published")
         if not call["submission_deadline"]:
-            raise CaseAtlasError("set a submission deadline before publishing the call")
+            raise CaseAtlasError("set a submission deadline before publishing the call", field="submission_deadline")
         store.update_call(conn, call_id, published_at=now_iso())
         for m in store.members(conn, call_id):
             notify.queue_template(

@@ -285,9 +285,15 @@ def save_review(
             try:
                 v = float(v)
             except (TypeError, ValueError):
-                raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}") from None
+                raise CaseAtlasError(
+                    f"{c['label']}：请给出 {lo}–{hi} 之间的分数 / {c['label']}: a score from {lo} to {hi}",
+                    field=f"score:{c['key']}",
+                ) from None
             if not lo <= v <= hi:
-                raise CaseAtlasError(f"{c['label']}: a score from {lo} to {hi}")
+                raise CaseAtlasError(
+                    f"{c['label']}：请给出 {lo}–{hi} 之间的分数 / {c['label']}: a score from {lo} to {hi}",
+                    field=f"score:{c['key']}",
+                )
             clean[c["key"]] = v
         unknown = set(scores or {}) - {c["key"] for c in criteria}
         if unknown:
@@ -302,11 +308,22 @@ def save_review(
             except (TypeError, ValueError):
                 confidence = -1
             if not CONFIDENCE[0] <= confidence <= CONFIDENCE[1]:
-                raise CaseAtlasError(f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}")
+                raise CaseAtlasError(
+                    f"把握程度：请填写 {CONFIDENCE[0]}–{CONFIDENCE[1]} / "
+                    f"confidence: {CONFIDENCE[0]} to {CONFIDENCE[1]}",
+                    field="confidence",
+                )
         else:
             confidence = None
         if submit and (len(clean) < len(criteria) or confidence is None):
-            raise CaseAtlasError("score every criterion and give a confidence before submitting the review")
+            missing = {f"score:{c['key']}": c["label"] for c in criteria if c["key"] not in clean}
+            if confidence is None:
+                missing["confidence"] = "confidence"
+            raise CaseAtlasError(
+                "提交评审前请为每项标准评分并填写把握程度 / "
+                "score every criterion and give a confidence before submitting the review",
+                fields={f: "提交前必填 / required before submitting" for f in missing},
+            )
         for text in (comment, expert_comment, *texts.values()):
             if text and len(text) > MAX_COMMENT:
                 raise CaseAtlasError(f"comments: at most {MAX_COMMENT} characters")
@@ -343,7 +360,7 @@ def save_review(
 def comment(ctx: Context, submission_id: int, body: str) -> dict:
     body = (body or "").strip()
     if not body or len(body) > MAX_COMMENT:
-        raise CaseAtlasError(f"comment: 1 to {MAX_COMMENT} characters")
+        raise CaseAtlasError(f"comment: 1 to {MAX_COMMENT} characters", field="body")
     with ctx.engine.begin() as conn:
         sub, call = _load(conn, submission_id)
         require(ctx, "discussion.write", submission_view(conn, call, sub))

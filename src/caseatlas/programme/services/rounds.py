@@ -721,10 +721,10 @@ def save_formal_check(
         if submission_id not in states:
             raise NotFound(f"submission {submission_id} is not in round '{r['label']}'")
         if verdict is not None and verdict not in CHECK_VERDICT_LABELS:
-            raise CaseAtlasError(f"verdict: one of {', '.join(CHECK_VERDICT_LABELS)}")
+            raise CaseAtlasError(f"verdict: one of {', '.join(CHECK_VERDICT_LABELS)}", field="verdict")
         reasons = (reasons or "").strip()[:MAX_REASON] or None
         if verdict in ("return", "fail") and not reasons:
-            raise CaseAtlasError("give the applicant the reasons for returning or failing the check")
+            raise CaseAtlasError("give the applicant the reasons for returning or failing the check", field="reasons")
         ticks = {}
         keys = set(logic.FORMAL_ITEM_KEYS)
         for key, tick in (items or {}).items():

@@ -232,7 +232,7 @@ def reopen(ctx: Context, call_id: int, reason: str) -> dict:
         if cv.phase != "published":
             raise CaseAtlasError(f"only published results are reopened (the call is in {cv.phase})")
         if not reason:
-            raise CaseAtlasError("reason: say why the decisions are reopened")
+            raise CaseAtlasError("reason: say why the decisions are reopened", field="reason")
         if len(reason) > MAX_REASON:
             raise CaseAtlasError(f"reason: at most {MAX_REASON} characters")
         stamp = now_iso()

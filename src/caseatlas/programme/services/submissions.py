@@ -69,6 +69,21 @@ MONEY_KINDS = ("investment_or_finance", "cost_saving", "revenue")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
+# A template heading marked 选填 / optional may stay empty; every other section of the call's
+# template must be filled before the case is submitted (a draft may be saved with any empty).
+OPTIONAL_MARKS = ("（选填）", "(选填)", "(optional)", "（可选）")
+
+
+def section_required(heading: str) -> bool:
+    return not heading.strip().endswith(OPTIONAL_MARKS)
+
+
+def empty_required(sections: list[dict], template: list[str]) -> list[str]:
+    """The template's required headings whose text is empty, in the template's order."""
+    texts = {s["heading"]: (s.get("text") or "").strip() for s in sections}
+    return [h for h in template if section_required(h) and not texts.get(h)]
+
+
 def _clean_sections(sections: list[dict], template: list[str]) -> list[dict]:
     given = {}
     extras = []
@@ -76,7 +91,9 @@ def _clean_sections(sections: list[dict], template: list[str]) -> list[dict]:
         heading = str(s.get("heading") or "").strip()
         text = str(s.get("text") or "").replace("\r\n", "\n").strip()
         if len(text) > MAX_SECTION_CHARS:
-            raise CaseAtlasError(f"section '{heading}': at most {MAX_SECTION_CHARS} characters")
+            raise CaseAtlasError(
+                f"section '{heading}': at most {MAX_SECTION_CHARS} characters", field=f"section:{heading}"
+            )
         if heading in template:
             given[heading] = text
         elif heading and text:
@@ -128,30 +145,40 @@ def _clean_outcomes(outcomes: list[dict]) -> list[dict]:
             continue  # an empty row of the form
         kind = o.get("kind")
         if kind not in OUTCOME_KINDS:
-            raise CaseAtlasError(f"outcome {i}: kind must be one of {', '.join(OUTCOME_KINDS)}")
+            raise CaseAtlasError(
+                f"outcome {i}: kind must be one of {', '.join(OUTCOME_KINDS)}", field=f"outcome:{i}:kind"
+            )
         value = read_value(o.get("value"))
         if value is None:
             raise CaseAtlasError(
                 f"第 {i} 项量化成果的数值“{str(o.get('value') or '')[:40]}”无法读取："
-                "请填写不小于 0 的数字，如 1600000、1,600,000、160万 或 1.6亿"
+                "请填写不小于 0 的数字，如 1600000、1,600,000、160万 或 1.6亿",
+                field=f"outcome:{i}:value",
             )
         unit = str(o.get("unit") or "").strip() or KIND_UNITS.get(kind, "")
         allowed = UNITS_OF.get(kind)
         if kind in MONEY_KINDS and CURRENCY.fullmatch(unit):
             allowed = None
         if not unit or len(unit) > 16 or (allowed and unit not in allowed):
-            raise CaseAtlasError(f"outcome {i}: unit for {kind} must be {' or '.join(allowed or ['given'])}")
+            raise CaseAtlasError(
+                f"outcome {i}: unit for {kind} must be {' or '.join(allowed or ['given'])}", field=f"outcome:{i}:unit"
+            )
         period = o.get("period") or "unspecified"
         if period not in PERIODS:
-            raise CaseAtlasError(f"outcome {i}: period must be one of {', '.join(PERIODS)}")
+            raise CaseAtlasError(
+                f"outcome {i}: period must be one of {', '.join(PERIODS)}", field=f"outcome:{i}:period"
+            )
         if period == "annual" and kind in STOCK_KINDS:
             raise CaseAtlasError(
                 f"第 {i} 项量化成果是装机或储能容量（存量），不按年计：请选择“累计”或“未注明” / "
-                f"outcome {i}: {kind} is what is installed, not a yearly flow"
+                f"outcome {i}: {kind} is what is installed, not a yearly flow",
+                field=f"outcome:{i}:period",
             )
         status = o.get("status") or "achieved"
         if status not in STATUSES:
-            raise CaseAtlasError(f"outcome {i}: status must be one of {', '.join(STATUSES)}")
+            raise CaseAtlasError(
+                f"outcome {i}: status must be one of {', '.join(STATUSES)}", field=f"outcome:{i}:status"
+            )
         out.append(
             {
                 "kind": kind,
@@ -274,7 +301,7 @@ def answer_flag(ctx: Context, submission_id: int, key: str, answer: str) -> dict
 
 def _check_domain(call: dict, domain: str | None) -> str:
     if domain not in call["domains"]:
-        raise CaseAtlasError(f"domain must be one of: {join_list(call['domains'], 'en')}")
+        raise CaseAtlasError(f"domain must be one of: {join_list(call['domains'], 'en')}", field="domain")
     return domain
 
 
@@ -396,7 +423,7 @@ def save(
         if title is not None:
             title = title.strip()
             if not title or len(title) > MAX_TITLE:
-                raise CaseAtlasError(f"title: 1 to {MAX_TITLE} characters")
+                raise CaseAtlasError(f"title: 1 to {MAX_TITLE} characters", field="title")
             values["title"] = title
         if domain is not None:
             values["domain"] = _check_domain(call, domain)
@@ -450,9 +477,20 @@ def new_version(
     actor may); the receipt is mailed to the applicant. `allow_unchanged`: nothing changed since
     the last version is no error (a revision answered with a response only) — that version is kept."""
     submission_id = sub["id"]
-    unconfirmed = sum(1 for o in sub["outcomes"] if not o.get("confirmed", True))
+    unconfirmed = [i for i, o in enumerate(sub["outcomes"], 1) if not o.get("confirmed", True)]
     if unconfirmed:
-        raise CaseAtlasError(f"confirm or remove the {unconfirmed} pre-filled outcome(s) before submitting")
+        raise CaseAtlasError(
+            f"还有 {len(unconfirmed)} 项量化成果未确认：请逐项核对后勾选“确认”或“删除” / "
+            f"confirm or remove the {len(unconfirmed)} unconfirmed outcome(s) before submitting",
+            fields={f"outcome:{i}:confirmed": "请勾选“确认”或“删除” / confirm or remove" for i in unconfirmed},
+        )
+    empty = empty_required(sub["sections"], call["template"])
+    if empty:
+        raise CaseAtlasError(
+            f"还有 {len(empty)} 个必填部分未填写：{'、'.join(empty)} / "
+            f"{len(empty)} required section(s) still empty: {', '.join(empty)}",
+            fields={f"section:{h}": "必填：请填写此部分 / required: fill in this section" for h in empty},
+        )
     if not any(s["text"] for s in sub["sections"]):
         raise CaseAtlasError("the submission has no text: fill at least one section")
     versions = store.versions(conn, submission_id)

@@ -16,6 +16,7 @@ from ...text.times import local_input
 from ...vocab import DECISIONS, KIND_UNITS, OUTCOME_KINDS, PERIODS, STATUSES
 from ...web.api import set_session_cookie
 from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.forms import EMPTY, FormState, fixed, page_lang, rejects_to, state_for
 from ...web.i18n import STRINGS
 from ...web.pages import TEMPLATES, render
 from ..services import calls, communications, invitations, reviews, revisions, rounds, selection, submissions, visits
@@ -29,6 +30,9 @@ TEMPLATES.env.globals.update(input_number=input_number, quantity=format_quantity
 # `{{ call.submission_deadline|localtime(call.timezone) }}`: every time a person reads, in the call's
 # zone and the page's language (web/pages.py registers that filter on this shared environment).
 TEMPLATES.env.filters["localinput"] = local_input
+# Every programme page draws its forms through `fs` (values and errors after a rejected post);
+# pages that are not answering one get the empty state.
+TEMPLATES.env.globals.update(fs=EMPTY, section_required=submissions.section_required)
 # Zones offered on the call's form (any IANA key is accepted): where Chinese programmes run.
 TEMPLATES.env.globals["zones"] = (
     "Asia/Shanghai",
@@ -49,13 +53,23 @@ def _go(url: str, message: str | None = None) -> RedirectResponse:
     )
 
 
-def _int(value: str | None, what: str, default: int | None = None) -> int:
+def _int(value: str | None, what: str, default: int | None = None, field: str | None = None) -> int:
     if (value is None or not str(value).strip()) and default is not None:
         return default
     try:
         return int(str(value).strip())
     except ValueError:
-        raise CaseAtlasError(f"{what}: a whole number") from None
+        raise CaseAtlasError(f"{what}: a whole number", field=field) from None
+
+
+def _year(value: str | None) -> int | None:
+    """The call's year: empty, or four digits (it was silently dropped when mistyped)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not (text.isdigit() and 1900 <= int(text) <= 2200):
+        raise CaseAtlasError(f"year '{text[:8]}': four digits, such as 2026", field="year")
+    return int(text)
 
 
 async def _form(request: Request) -> dict:
@@ -64,24 +78,47 @@ async def _form(request: Request) -> dict:
 
 @router.get("/programmes", response_class=HTMLResponse)
 def programmes_page(request: Request, ctx: ReadContext, message: str | None = None):
+    return _programmes(request, ctx, message=message)
+
+
+def _programmes(request: Request, ctx, state: FormState = EMPTY, status: int = 200, message: str | None = None):
     return render(
         request,
         "programmes.html",
+        status=status,
         calls=calls.list_calls(ctx),
         presets=calls.PRESETS,
         message=message,
         can_create="programme.create" in ctx.actor.grants,
+        fs=state,
     )
 
 
+NEW_CALL_FIELDS = {
+    k: k
+    for k in (
+        "name",
+        "year",
+        "domains",
+        "timezone",
+        "submission_deadline",
+        "review_deadline",
+        "discussion_deadline",
+        "k",
+        "reminder_offsets",
+    )
+}
+
+
 @router.post("/programmes")
+@rejects_to(_programmes, fixed(NEW_CALL_FIELDS))
 async def programme_create(request: Request, ctx: WriteContext):
     f = await _form(request)
     call = calls.create(
         ctx,
         f.get("preset", "cteam"),
         f.get("name", ""),
-        int(f["year"]) if f.get("year", "").isdigit() else None,
+        _year(f.get("year")),
         domains=f.get("domains") or None,
         organizers=f.get("organizers"),
         supporters=f.get("supporters"),
@@ -90,7 +127,7 @@ async def programme_create(request: Request, ctx: WriteContext):
         deadlines={
             k: f.get(k) for k in ("submission_deadline", "review_deadline", "discussion_deadline", "decision_deadline")
         },
-        reviewers_per_submission=_int(f.get("k"), "reviewers per submission", 3),
+        reviewers_per_submission=_int(f.get("k"), "reviewers per submission", 3, field="k"),
         blind=f.get("blind") == "1",
         timezone=f.get("timezone") or None,
     )
@@ -116,33 +153,76 @@ async def register_submit(request: Request, ctx: WriteContext):
         )
         token, _, _ = accounts.login(ctx, f.get("username", ""), f.get("password", ""))
     except CaseAtlasError as exc:
-        return render(request, "register.html", status=400, error=str(exc), form=f, next=f.get("next", "/"))
+        values = {k: v for k, v in f.items() if isinstance(v, str) and k not in ("csrf_token", "password")}
+        state = state_for(exc, values, _register_field, lang=page_lang(request))
+        return render(request, "register.html", status=400, fs=state, next=f.get("next", "/"))
     nxt = f.get("next", "/programmes")
     resp = RedirectResponse(nxt if nxt.startswith("/") and not nxt.startswith("//") else "/", status_code=303)
     set_session_cookie(request, resp, token)
     return resp
 
 
+def _register_field(field: str, values: dict) -> tuple[str, str] | None:
+    """accounts.register names no field: its messages start with the thing they are about."""
+    return None
+
+
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
 def call_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
+    return _call(request, ctx, call_id, message=message)
+
+
+def _call(request: Request, ctx, call_id: int, state: FormState = EMPTY, status: int = 200, message: str | None = None):
     call = calls.get_call(ctx, call_id)
     subs = submissions.list_for(ctx, call_id) if ctx.actor.kind != "anonymous" else []
-    return render(request, "call.html", call=call, subs=subs, message=message, rounds=rounds.list_rounds(ctx, call_id))
+    return render(
+        request,
+        "call.html",
+        status=status,
+        call=call,
+        subs=subs,
+        message=message,
+        rounds=rounds.list_rounds(ctx, call_id),
+        fs=state,
+    )
+
+
+def _settings_field(field: str, values: dict) -> tuple[str, str] | None:
+    """The call settings form's controls (quota-N: the Nth domain, as the form numbers them)."""
+    ids = {
+        "timezone": "timezone",
+        "submission_deadline": "s-deadline",
+        "review_deadline": "r-deadline",
+        "discussion_deadline": "d-deadline",
+        "reminder_offsets": "reminders",
+        "mail_lang": "mail-lang",
+        "aliases": "aliases",
+    }
+    if field in ids:
+        return ids[field], ""
+    if field.startswith("quota:"):
+        domains = [k[6:] for k in values if k.startswith("quota_")]
+        if field[6:] in domains:
+            return f"quota-{domains.index(field[6:]) + 1}", field[6:]
+    return None
 
 
 @router.post("/calls/{call_id}/publish")
-def call_publish(ctx: WriteContext, call_id: RowId):
+@rejects_to(_call, _settings_field, form="call-settings")
+def call_publish(request: Request, ctx: WriteContext, call_id: RowId):
     calls.publish(ctx, call_id)
     return _go(f"/calls/{call_id}", "征集已发布")
 
 
 @router.post("/calls/{call_id}/advance")
-def call_advance(ctx: WriteContext, call_id: RowId):
+@rejects_to(_call, form="call-settings")
+def call_advance(request: Request, ctx: WriteContext, call_id: RowId):
     call = calls.advance(ctx, call_id)
     return _go(f"/calls/{call_id}", f"已进入阶段：{STRINGS['phase_' + call['phase']][0]}")
 
 
 @router.post("/calls/{call_id}/settings")
+@rejects_to(_call, _settings_field, form="call-settings")
 async def call_settings(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     changes = {
@@ -172,6 +252,7 @@ def conflicts_page(request: Request, ctx: ReadContext, call_id: RowId, message: 
 
 
 @router.post("/calls/{call_id}/my-conflicts")
+@rejects_to(_call, fixed({"organizations": "orgs"}), form="my-conflicts")
 async def my_conflicts(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     calls.declare_organizations(ctx, call_id, f.get("organizations", ""))
@@ -179,13 +260,14 @@ async def my_conflicts(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/calls/{call_id}/submissions")
+@rejects_to(_call, fixed({"title": "n-title", "domain": "n-domain", "file": "u-file"}), form="new-submission")
 async def submission_new(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     upload = f.get("file")
     if upload is not None and getattr(upload, "filename", ""):
         content = await upload.read(20 * 1024 * 1024 + 1)
         if len(content) > 20 * 1024 * 1024:
-            raise CaseAtlasError(f"{upload.filename}: larger than 20 MB")
+            raise CaseAtlasError(f"{upload.filename}: larger than 20 MB", field="file")
         sub = submissions.create_from_upload(ctx, call_id, upload.filename, content, f.get("domain", ""))
         p = sub["prefill"]
         return _go(
@@ -199,6 +281,18 @@ async def submission_new(request: Request, ctx: WriteContext, call_id: RowId):
 
 @router.get("/calls/{call_id}/panel", response_class=HTMLResponse)
 def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
+    return _panel(request, ctx, call_id, message=message)
+
+
+def _panel(
+    request: Request,
+    ctx,
+    call_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    invitation: str | None = None,
+):
     call = calls.get_call(ctx, call_id)
     by_submission: dict[int, list[dict]] = {}
     for a in reviews.assignments(ctx, call_id):
@@ -206,16 +300,24 @@ def panel_page(request: Request, ctx: ReadContext, call_id: RowId, message: str 
     return render(
         request,
         "panel.html",
+        status=status,
         call=call,
         members=calls.panel(ctx, call_id),
         invitations={i.username: i for i in invitations.list_invitations(ctx, call_id)},
         by_submission=by_submission,
         subs=submissions.list_for(ctx, call_id),
         message=message,
+        invitation=invitation,
+        fs=state,
     )
 
 
 @router.post("/calls/{call_id}/panel")
+@rejects_to(
+    _panel,
+    fixed({"username": "m-username", "role": "m-role", "email": "m-email", "affiliation": "m-aff"}),
+    form="add-member",
+)
 async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     out = calls.add_member(
@@ -234,21 +336,12 @@ async def panel_add(request: Request, ctx: WriteContext, call_id: RowId):
     # A new account: its invitation link is shown once, in this page's body — never in a URL
     # (a redirect's Location, the browser's history, a proxy's log).
     mailed = f"，邀请邮件已发往 {out['email']}" if out.get("email") else "，未登记邮箱：请将邀请链接转交本人"
-    return render(
-        request,
-        "panel.html",
-        call=calls.get_call(ctx, call_id),
-        members=calls.panel(ctx, call_id),
-        invitations={i.username: i for i in invitations.list_invitations(ctx, call_id)},
-        assignments=reviews.assignments(ctx, call_id),
-        subs=submissions.list_for(ctx, call_id),
-        message=f"已添加 {out['username']}{mailed}",
-        invitation=out["invitation"],
-    )
+    return _panel(request, ctx, call_id, message=f"已添加 {out['username']}{mailed}", invitation=out["invitation"])
 
 
 @router.post("/calls/{call_id}/assign")
-def panel_assign(ctx: WriteContext, call_id: RowId):
+@rejects_to(_panel, form="auto-assign")
+def panel_assign(request: Request, ctx: WriteContext, call_id: RowId):
     out = reviews.auto_assign(ctx, call_id)
     removed = f"；因利益冲突撤下 {out['removed_for_conflicts']} 项" if out.get("removed_for_conflicts") else ""
     return _go(
@@ -267,6 +360,20 @@ def ranking_page(
     message: str | None = None,
     round: RoundQuery = None,  # noqa: A002 — the page's query parameter is ?round=
 ):
+    return _ranking(request, ctx, call_id, message=message, propose=propose, round_id=round)
+
+
+def _ranking(
+    request: Request,
+    ctx,
+    call_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    propose: str | None = None,
+    round_id: int | None = None,
+):
+    round = round_id  # noqa: A001 — as the GET route names it
     call = calls.get_call(ctx, call_id)
     table = selection.ranking(ctx, call_id, round)
     deciding = call["phase"] in selection.DECIDING
@@ -276,6 +383,8 @@ def ranking_page(
     return render(
         request,
         "ranking.html",
+        status=status,
+        fs=state,
         call=call,
         table=table,
         proposed=proposed,
@@ -357,6 +466,7 @@ async def decisions_post(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/calls/{call_id}/reopen")
+@rejects_to(_ranking, fixed({"reason": "reopen-reason"}), form="reopen")
 async def reopen_post(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     selection.reopen(ctx, call_id, f.get("reason", ""))
@@ -364,18 +474,38 @@ async def reopen_post(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/calls/{call_id}/collection")
-def publish_collection(ctx: WriteContext, call_id: RowId):
+@rejects_to(_ranking, form="publish-collection")
+def publish_collection(request: Request, ctx: WriteContext, call_id: RowId):
     out = selection.publish(ctx, call_id)
     return _go(f"/search?collection={quote(out.collection)}", None)
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
 def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, message: str | None = None):
+    return draw_submission(request, ctx, submission_id, message=message)
+
+
+def draw_submission(
+    request: Request,
+    ctx,
+    submission_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    **_path,  # a route's other path parameters (a flag's key)
+):
     sub = submissions.get(ctx, submission_id)
     call = calls.get_call(ctx, sub["call_id"])
+    if state.posted and state.form == "submission-form":
+        blank = BLANK_OUTCOME_ROWS  # the rows the person filled stay where they were, blanks after them
+        blank = max(blank, _posted_rows(state.values) - len(sub["outcomes"]))
+    else:
+        blank = BLANK_OUTCOME_ROWS
     return render(
         request,
         "submission.html",
+        status=status,
+        fs=state,
         sub=sub,
         call=call,
         revision=revisions.diff(ctx, submission_id),
@@ -384,7 +514,7 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
         periods=PERIODS,
         statuses=STATUSES,
         kind_units=KIND_UNITS,
-        blank_rows=BLANK_OUTCOME_ROWS,
+        blank_rows=blank,
         message=message,
         visits=visits.list_for_submission(ctx, submission_id),
         # the decision letter's opinion, for those who manage the call (issue 25)
@@ -392,12 +522,26 @@ def submission_page(request: Request, ctx: ReadContext, submission_id: RowId, me
     )
 
 
+def _posted_rows(f: dict) -> int:
+    return max((int(k.rsplit("_", 1)[1]) for k in f if k.startswith("o_kind_")), default=0)
+
+
+def _outcome_rows(f: dict) -> list[int]:
+    """The form's outcome rows that are outcomes, in order: a row marked 删除 is dropped, and a
+    blank row (no value) is no outcome whatever its other fields say — it is never confirmed."""
+    rows = sorted({int(k.rsplit("_", 1)[1]) for k in f if k.startswith("o_kind_")})
+    return [i for i in rows if f.get(f"o_remove_{i}") != "1" and f.get(f"o_value_{i}", "").strip()]
+
+
 def _outcomes_from(f: dict) -> list[dict]:
-    rows = sorted({k.rsplit("_", 1)[1] for k in f if k.startswith("o_kind_")}, key=int)
     out = []
-    for i in rows:
-        if f.get(f"o_remove_{i}") == "1" or not f.get(f"o_value_{i}", "").strip():
-            continue
+    for n, i in enumerate(_outcome_rows(f), 1):
+        if f.get(f"o_confirmed_{i}") == "1" and not f.get(f"o_unit_{i}", "").strip():
+            # the person confirms what the row says: a value without its unit says too little
+            raise CaseAtlasError(
+                f"第 {i} 行量化成果已勾选“确认”，请填写单位 / outcome row {i} is confirmed: give its unit",
+                field=f"outcome:{n}:unit",
+            )
         out.append(
             {
                 "kind": f.get(f"o_kind_{i}"),
@@ -412,7 +556,34 @@ def _outcomes_from(f: dict) -> list[dict]:
     return out
 
 
+def _submission_field(field: str, values: dict) -> tuple[str, str] | None:
+    """The submission form's controls: sections by their heading (s-N, as the form numbers them),
+    outcomes by their place among the outcome rows the service was given (o-value-R, R the row)."""
+    if field in ("title", "domain"):
+        return {"title": "f-title", "domain": "f-domain"}[field], ""
+    if field.startswith("section:"):
+        heading = field[8:]
+        for k, v in values.items():
+            if k.startswith("s_heading_") and v == heading:
+                return f"s-{k[10:]}", heading
+        return None
+    if field.startswith("outcome:"):
+        _, n, what = field.split(":", 2)
+        rows = _outcome_rows(values)
+        if n.isdigit() and 1 <= int(n) <= len(rows):
+            row = rows[int(n) - 1]
+            return f"o-{what}-{row}", f"第 {row} 行 / row {row}"
+    return None
+
+
+def _review_field(field: str, values: dict) -> tuple[str, str] | None:
+    if field.startswith("score:"):
+        return f"score-{field[6:]}", field[6:]
+    return {"confidence": ("confidence", ""), "body": ("c-body", "")}.get(field)
+
+
 @router.post("/submissions/{submission_id}")
+@rejects_to(draw_submission, _submission_field, form="submission-form")
 async def submission_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     n = sorted({int(k.rsplit("_", 1)[1]) for k in f if k.startswith("s_heading_")})
@@ -428,6 +599,7 @@ async def submission_save(request: Request, ctx: WriteContext, submission_id: Ro
 
 
 @router.post("/submissions/{submission_id}/flags/{key}")
+@rejects_to(draw_submission, form="flags")
 async def submission_flag_answer(request: Request, ctx: WriteContext, submission_id: RowId, key: str):
     f = await _form(request)
     submissions.answer_flag(ctx, submission_id, key, f.get("answer") or "")
@@ -435,16 +607,18 @@ async def submission_flag_answer(request: Request, ctx: WriteContext, submission
 
 
 @router.post("/submissions/{submission_id}/attachments")
+@rejects_to(draw_submission, fixed({"file": "att"}), form="attach")
 async def submission_attach(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     upload = f.get("file")
     if upload is None or not getattr(upload, "filename", ""):
-        raise CaseAtlasError("choose a file to attach")
+        raise CaseAtlasError("choose a file to attach", field="file")
     submissions.add_attachment(ctx, submission_id, upload.filename, await upload.read(submissions.MAX_ATTACHMENT + 1))
     return _go(f"/submissions/{submission_id}", "已上传附件")
 
 
 @router.post("/submissions/{submission_id}/review")
+@rejects_to(draw_submission, _review_field, form="review-form")
 async def review_save(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     scores = {k[6:]: v for k, v in f.items() if k.startswith("score_") and v != ""}
@@ -463,6 +637,7 @@ async def review_save(request: Request, ctx: WriteContext, submission_id: RowId)
 
 
 @router.post("/submissions/{submission_id}/comments")
+@rejects_to(draw_submission, _review_field, form="comment-form")
 async def comment_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.comment(ctx, submission_id, f.get("body", ""))
@@ -470,6 +645,7 @@ async def comment_post(request: Request, ctx: WriteContext, submission_id: RowId
 
 
 @router.post("/submissions/{submission_id}/conflict")
+@rejects_to(draw_submission, fixed({"reason": "coi-reason"}), form="conflict-form")
 async def conflict_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.declare_conflict(ctx, submission_id, f.get("reason", ""))
@@ -478,6 +654,7 @@ async def conflict_post(request: Request, ctx: WriteContext, submission_id: RowI
 
 
 @router.post("/submissions/{submission_id}/final-comment")
+@rejects_to(draw_submission, fixed({"text": "final"}), form="final-comment-form")
 async def final_comment_post(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     selection.set_final_comment(ctx, submission_id, f.get("text", ""))
@@ -485,6 +662,7 @@ async def final_comment_post(request: Request, ctx: WriteContext, submission_id:
 
 
 @router.post("/submissions/{submission_id}/reviewers")
+@rejects_to(draw_submission, fixed({"username": "add-reviewer"}), form="add-reviewer-form")
 async def reviewer_add(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     reviews.assign(ctx, submission_id, f.get("username", "").strip())

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ...errors import CaseAtlasError
 from ...vocab import FINAL_STATE_LABELS, PROOF_STATUS_LABELS
 from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.forms import EMPTY, FormState, rejects_to
 from ...web.pages import render
 from ..services import calls, finals
 
@@ -56,11 +57,25 @@ async def _upload(f: dict, what: str) -> tuple[str, bytes]:
 
 @router.get("/submissions/{submission_id}/final", response_class=HTMLResponse)
 def final_page(request: Request, ctx: ReadContext, submission_id: RowId, message: str | None = None):
+    return _final(request, ctx, submission_id, message=message)
+
+
+def _final(
+    request: Request,
+    ctx,
+    submission_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    **_path,  # a route's other path parameters (a photo's, a proof's id)
+):
     final = finals.get(ctx, submission_id)
     call = calls.get_call(ctx, final.call)
     return render(
         request,
         "final.html",
+        status=status,
+        fs=state,
         final=final,
         call=call,
         state_labels=FINAL_STATE_LABELS,
@@ -70,6 +85,7 @@ def final_page(request: Request, ctx: ReadContext, submission_id: RowId, message
 
 
 @router.post("/submissions/{submission_id}/final")
+@rejects_to(_final)
 async def final_submit(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     finals.submit(
@@ -86,6 +102,7 @@ async def final_submit(request: Request, ctx: WriteContext, submission_id: RowId
 
 
 @router.post("/submissions/{submission_id}/final/edit")
+@rejects_to(_final)
 async def final_edit(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     ids = sorted({int(k.rsplit("_", 1)[1]) for k in f if k.startswith("photo_caption_")})
@@ -107,12 +124,14 @@ async def final_edit(request: Request, ctx: WriteContext, submission_id: RowId):
 
 
 @router.post("/submissions/{submission_id}/final/approve")
-def final_approve(ctx: WriteContext, submission_id: RowId):
+@rejects_to(_final)
+def final_approve(request: Request, ctx: WriteContext, submission_id: RowId):
     finals.approve(ctx, submission_id)
     return _go(f"/submissions/{submission_id}/final", "定稿已确认，已生成校样")
 
 
 @router.post("/submissions/{submission_id}/final/photos")
+@rejects_to(_final)
 async def photo_add(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     name, data = await _upload(f, "a photo")
@@ -121,12 +140,14 @@ async def photo_add(request: Request, ctx: WriteContext, submission_id: RowId):
 
 
 @router.post("/submissions/{submission_id}/final/photos/{photo_id}/remove")
-def photo_remove(ctx: WriteContext, submission_id: RowId, photo_id: RowId):
+@rejects_to(_final)
+def photo_remove(request: Request, ctx: WriteContext, submission_id: RowId, photo_id: RowId):
     finals.remove_photo(ctx, submission_id, photo_id)
     return _go(f"/submissions/{submission_id}/final", "已移除照片")
 
 
 @router.post("/submissions/{submission_id}/final/comment")
+@rejects_to(_final)
 async def comment_write(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     finals.write_comment(ctx, submission_id, f.get("text", ""), f.get("comment_by"))
@@ -134,6 +155,7 @@ async def comment_write(request: Request, ctx: WriteContext, submission_id: RowI
 
 
 @router.post("/submissions/{submission_id}/final/comment/choose")
+@rejects_to(_final)
 async def comment_choose(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     finals.choose_comment(ctx, submission_id, f.get("reviewer", ""), f.get("comment_by"))
@@ -141,18 +163,21 @@ async def comment_choose(request: Request, ctx: WriteContext, submission_id: Row
 
 
 @router.post("/submissions/{submission_id}/final/comment/approve")
-def comment_approve(ctx: WriteContext, submission_id: RowId):
+@rejects_to(_final)
+def comment_approve(request: Request, ctx: WriteContext, submission_id: RowId):
     finals.approve_comment(ctx, submission_id)
     return _go(f"/submissions/{submission_id}/final#comment", "专家点评已确认")
 
 
 @router.post("/submissions/{submission_id}/final/proofs")
-def proof_make(ctx: WriteContext, submission_id: RowId):
+@rejects_to(_final)
+def proof_make(request: Request, ctx: WriteContext, submission_id: RowId):
     finals.make_proof(ctx, submission_id)
     return _go(f"/submissions/{submission_id}/final#proofs", "已生成校样")
 
 
 @router.post("/submissions/{submission_id}/final/proofs/{proof_id}/answer")
+@rejects_to(_final)
 async def proof_answer(request: Request, ctx: WriteContext, submission_id: RowId, proof_id: RowId):
     f = await _form(request)
     signed = f.get("action") == "sign"
@@ -162,11 +187,25 @@ async def proof_answer(request: Request, ctx: WriteContext, submission_id: RowId
 
 @router.get("/calls/{call_id}/finals", response_class=HTMLResponse)
 def finals_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
+    return _finals(request, ctx, call_id, message=message)
+
+
+def _finals(
+    request: Request,
+    ctx,
+    call_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    **_path,  # a logo's id
+):
     view = finals.overview(ctx, call_id)
     call = calls.get_call(ctx, call_id)
     return render(
         request,
         "finals.html",
+        status=status,
+        fs=state,
         view=view,
         call=call,
         committee=finals.committee_form(view.book),
@@ -177,12 +216,14 @@ def finals_page(request: Request, ctx: ReadContext, call_id: RowId, message: str
 
 
 @router.post("/calls/{call_id}/finals/approve-as-submitted")
-def approve_as_submitted(ctx: WriteContext, call_id: RowId):
+@rejects_to(_finals)
+def approve_as_submitted(request: Request, ctx: WriteContext, call_id: RowId):
     out = finals.approve_as_submitted(ctx, call_id)
     return _go(f"/calls/{call_id}/finals", f"已按申报文本确认 {len(out.approved)} 个案例的定稿")
 
 
 @router.post("/calls/{call_id}/book")
+@rejects_to(_finals)
 async def book_set(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     finals.set_settings(
@@ -201,6 +242,7 @@ async def book_set(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/calls/{call_id}/book/logos")
+@rejects_to(_finals)
 async def logo_add(request: Request, ctx: WriteContext, call_id: RowId):
     f = await _form(request)
     name, data = await _upload(f, "a logo")
@@ -209,6 +251,7 @@ async def logo_add(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/calls/{call_id}/book/logos/{logo_id}/remove")
-def logo_remove(ctx: WriteContext, call_id: RowId, logo_id: RowId):
+@rejects_to(_finals)
+def logo_remove(request: Request, ctx: WriteContext, call_id: RowId, logo_id: RowId):
     finals.remove_logo(ctx, call_id, logo_id)
     return _go(f"/calls/{call_id}/finals", "已移除标志")

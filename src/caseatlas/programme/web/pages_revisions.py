@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from ...errors import CaseAtlasError
 from ...web.deps import RowId, WriteContext
+from ...web.forms import fixed, rejects_to
 from ..services import revisions
 
 router = APIRouter(include_in_schema=False)
@@ -27,11 +28,21 @@ def _round(value: str | None) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise CaseAtlasError("round: a whole number")
+        raise CaseAtlasError("round: a whole number", field="round")
     return int(text)
 
 
+def _submission_again(request: Request, ctx, **kw):
+    from .pages import draw_submission  # the submission page (its module includes this one)
+
+    return draw_submission(request, ctx, **kw)
+
+
+REQUEST = fixed({"requests": "revision-requests-in", "deadline": "revision-deadline-in", "round": "revision-round-in"})
+
+
 @router.post("/submissions/{submission_id}/revision")
+@rejects_to(_submission_again, REQUEST, form="revision-request-form")
 async def revision_request(request: Request, ctx: WriteContext, submission_id: RowId):
     f = dict((await request.form()).multi_items())
     req = revisions.request_revision(
@@ -41,6 +52,7 @@ async def revision_request(request: Request, ctx: WriteContext, submission_id: R
 
 
 @router.post("/submissions/{submission_id}/withdraw")
+@rejects_to(_submission_again, fixed({"reason": "withdraw-reason"}), form="withdraw-form")
 async def withdraw(request: Request, ctx: WriteContext, submission_id: RowId):
     f = dict((await request.form()).multi_items())
     revisions.withdraw(ctx, submission_id, f.get("reason") or None)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ...errors import CaseAtlasError
 from ...vocab import CHECK_VERDICT_LABELS, ENTRY_LABELS, ENTRY_STATES
 from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.forms import EMPTY, FormState, fixed, rejects_to
 from ...web.pages import render
 from ..services import calls, reviews, rounds
 
@@ -84,14 +85,43 @@ def _spec(items: list[tuple[str, str]]) -> dict:
 
 @router.get("/calls/{call_id}/rounds", response_class=HTMLResponse)
 def rounds_page(request: Request, ctx: ReadContext, call_id: RowId, message: str | None = None):
+    return _rounds(request, ctx, call_id, message=message)
+
+
+def _rounds(
+    request: Request,
+    ctx,
+    call_id: int | None = None,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    round_id: int | None = None,
+):
+    """The rounds page (also drawn again when one of its forms is refused: `round_id` names the
+    round a route was about)."""
+    if call_id is None:
+        call_id = rounds.get_round(ctx, round_id).call
     call = calls.get_call(ctx, call_id)
     panel = [m for m in calls.panel(ctx, call_id) if m["role"] == "reviewer"]  # organizers only
     return render(
-        request, "rounds.html", call=call, rounds=rounds.list_rounds(ctx, call_id), panel=panel, message=message
+        request,
+        "rounds.html",
+        status=status,
+        fs=state,
+        call=call,
+        rounds=rounds.list_rounds(ctx, call_id),
+        panel=panel,
+        message=message,
     )
 
 
+NEW_ROUND = fixed(
+    {"key": "new-key", "label": "new-label", "kind": "new-kind", "k": "new-k", "criteria": "new-criteria"}
+)
+
+
 @router.post("/calls/{call_id}/rounds")
+@rejects_to(_rounds, NEW_ROUND, form="add-round")
 async def round_create(request: Request, ctx: WriteContext, call_id: RowId):
     items = await _form(request)
     f = dict(items)
@@ -101,12 +131,14 @@ async def round_create(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/calls/{call_id}/rounds/season")
-def round_season(ctx: WriteContext, call_id: RowId):
+@rejects_to(_rounds, form="use-season")
+def round_season(request: Request, ctx: WriteContext, call_id: RowId):
     rounds.use_season(ctx, call_id)
     return _go(f"/calls/{call_id}/rounds", "已采用预设轮次：形式审查 → 初评 → 复评 → 终评")
 
 
 @router.post("/calls/{call_id}/rounds/order")
+@rejects_to(_rounds, form="order")
 async def round_up(request: Request, ctx: WriteContext, call_id: RowId):
     """Move one round up a place (the page's ↑ button)."""
     key = dict(await _form(request)).get("up", "")
@@ -120,6 +152,7 @@ async def round_up(request: Request, ctx: WriteContext, call_id: RowId):
 
 
 @router.post("/rounds/{round_id}")
+@rejects_to(_rounds, form="round-form")
 async def round_update(request: Request, ctx: WriteContext, round_id: RowId):
     items = await _form(request)
     r = rounds.get_round(ctx, round_id)
@@ -129,20 +162,23 @@ async def round_update(request: Request, ctx: WriteContext, round_id: RowId):
 
 
 @router.post("/rounds/{round_id}/delete")
-def round_delete(ctx: WriteContext, round_id: RowId):
+@rejects_to(_rounds, form="round-actions")
+def round_delete(request: Request, ctx: WriteContext, round_id: RowId):
     r = rounds.get_round(ctx, round_id)
     rounds.delete_round(ctx, round_id)
     return _go(f"/calls/{r.call}/rounds", f"已删除：{r.label}")
 
 
 @router.post("/rounds/{round_id}/open")
-def round_open(ctx: WriteContext, round_id: RowId):
+@rejects_to(_rounds, form="round-actions")
+def round_open(request: Request, ctx: WriteContext, round_id: RowId):
     r = rounds.open_round(ctx, round_id)
     return _go(f"/calls/{r.call}/rounds", f"已开始：{r.label}")
 
 
 @router.post("/rounds/{round_id}/assign")
-def round_assign(ctx: WriteContext, round_id: RowId):
+@rejects_to(_rounds, form="round-actions")
+def round_assign(request: Request, ctx: WriteContext, round_id: RowId):
     r = rounds.get_round(ctx, round_id)
     out = reviews.auto_assign(ctx, r.call, round_id)
     return _go(
@@ -154,11 +190,19 @@ def round_assign(ctx: WriteContext, round_id: RowId):
 
 @router.get("/rounds/{round_id}/shortlist", response_class=HTMLResponse)
 def shortlist_page(request: Request, ctx: ReadContext, round_id: RowId, message: str | None = None):
+    return _shortlist(request, ctx, round_id, message=message)
+
+
+def _shortlist(
+    request: Request, ctx, round_id: int, state: FormState = EMPTY, status: int = 200, message: str | None = None
+):
     sl = rounds.shortlist(ctx, round_id)
     call = calls.get_call(ctx, sl.round.call)
     return render(
         request,
         "shortlist.html",
+        status=status,
+        fs=state,
         call=call,
         sl=sl,
         states=ENTRY_STATES,
@@ -178,6 +222,7 @@ def _entries(items: list[tuple[str, str]]) -> list[dict]:
 
 
 @router.post("/rounds/{round_id}/shortlist")
+@rejects_to(_shortlist, form="shortlist-form")
 async def shortlist_post(request: Request, ctx: WriteContext, round_id: RowId):
     items = await _form(request)
     entries = _entries(items)
@@ -191,15 +236,43 @@ async def shortlist_post(request: Request, ctx: WriteContext, round_id: RowId):
 
 @router.get("/rounds/{round_id}/checks", response_class=HTMLResponse)
 def checks_page(request: Request, ctx: ReadContext, round_id: RowId, message: str | None = None):
+    return _checks(request, ctx, round_id, message=message)
+
+
+def _checks(
+    request: Request,
+    ctx,
+    round_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    submission_id: int | None = None,
+):
+    """The formal checklist; after a refused check, that submission's form holds what was typed."""
     r = rounds.get_round(ctx, round_id)
     checks = rounds.formal_checks(ctx, round_id)
     call = calls.get_call(ctx, r.call)
     return render(
-        request, "formal_checks.html", call=call, round=r, checks=checks, verdicts=CHECK_VERDICT_LABELS, message=message
+        request,
+        "formal_checks.html",
+        status=status,
+        fs=state,
+        rejected=submission_id,
+        call=call,
+        round=r,
+        checks=checks,
+        verdicts=CHECK_VERDICT_LABELS,
+        message=message,
     )
 
 
+def _check_field(field: str, values: dict) -> tuple[str, str] | None:
+    sub = values.get("submission", "")
+    return {"reasons": (f"reasons-{sub}", ""), "verdict": (f"verdict-{sub}", "")}.get(field)
+
+
 @router.post("/rounds/{round_id}/checks/{submission_id}")
+@rejects_to(_checks, _check_field, form="formal-check")
 async def check_post(request: Request, ctx: WriteContext, round_id: RowId, submission_id: RowId):
     f = dict(await _form(request))
     keys = {k[5:] for k in f if k.startswith("note_")} | {k[3:] for k in f if k.startswith("ok_")}

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ...errors import CaseAtlasError
 from ...vocab import FIGURE_VERDICT_LABELS, FIGURE_VERDICTS, VISIT_STATUS_LABELS, VISIT_STATUSES
 from ...web.deps import ReadContext, RowId, WriteContext
+from ...web.forms import EMPTY, FormState, fixed, rejects_to
 from ...web.pages import render
 from ..services import visits
 
@@ -33,10 +34,24 @@ def _names(text: str | None) -> list[str]:
 
 @router.get("/visits/{visit_id}", response_class=HTMLResponse)
 def visit_page(request: Request, ctx: ReadContext, visit_id: RowId, message: str | None = None):
+    return _visit(request, ctx, visit_id, message=message)
+
+
+def _visit(
+    request: Request,
+    ctx,
+    visit_id: int,
+    state: FormState = EMPTY,
+    status: int = 200,
+    message: str | None = None,
+    **_path,  # a figure's key
+):
     v = visits.get(ctx, visit_id)
     return render(
         request,
         "visit.html",
+        status=status,
+        fs=state,
         v=v,
         statuses=VISIT_STATUSES,
         status_labels=VISIT_STATUS_LABELS,
@@ -46,7 +61,17 @@ def visit_page(request: Request, ctx: ReadContext, visit_id: RowId, message: str
     )
 
 
+def _submission_again(request: Request, ctx, **kw):
+    from .pages import draw_submission  # the submission page (its module includes this one)
+
+    return draw_submission(request, ctx, **kw)
+
+
+PLAN = fixed({"starts_at": "p-time", "place": "p-place", "team": "p-team", "lead": "p-lead"})
+
+
 @router.post("/submissions/{submission_id}/visits")
+@rejects_to(_submission_again, PLAN, form="visit-plan-form")
 async def visit_plan(request: Request, ctx: WriteContext, submission_id: RowId):
     f = await _form(request)
     checklist = [x.strip() for x in (f.get("checklist") or "").splitlines() if x.strip()] or None
@@ -57,6 +82,7 @@ async def visit_plan(request: Request, ctx: WriteContext, submission_id: RowId):
 
 
 @router.post("/visits/{visit_id}")
+@rejects_to(_visit)
 async def visit_update(request: Request, ctx: WriteContext, visit_id: RowId):
     f = await _form(request)
     visits.update(
@@ -72,6 +98,7 @@ async def visit_update(request: Request, ctx: WriteContext, visit_id: RowId):
 
 
 @router.post("/visits/{visit_id}/checklist")
+@rejects_to(_visit)
 async def visit_checklist(request: Request, ctx: WriteContext, visit_id: RowId):
     f = await _form(request)
     rows = sorted({int(k.rsplit("_", 1)[1]) for k in f if re.fullmatch(r"item_\d+", k)})
@@ -85,6 +112,7 @@ async def visit_checklist(request: Request, ctx: WriteContext, visit_id: RowId):
 
 
 @router.post("/visits/{visit_id}/evidence")
+@rejects_to(_visit)
 async def visit_evidence(request: Request, ctx: WriteContext, visit_id: RowId):
     f = await _form(request)
     upload = f.get("file")
@@ -96,6 +124,7 @@ async def visit_evidence(request: Request, ctx: WriteContext, visit_id: RowId):
 
 
 @router.post("/visits/{visit_id}/verdicts/{figure}")
+@rejects_to(_visit)
 async def visit_verdict(request: Request, ctx: WriteContext, visit_id: RowId, figure: str):
     f = await _form(request)
     visits.set_verdict(ctx, visit_id, figure, f.get("verdict") or None, f.get("value") or None, f.get("note"))
@@ -103,6 +132,7 @@ async def visit_verdict(request: Request, ctx: WriteContext, visit_id: RowId, fi
 
 
 @router.post("/visits/{visit_id}/report")
+@rejects_to(_visit)
 async def visit_report(request: Request, ctx: WriteContext, visit_id: RowId):
     f = await _form(request)
     done = f.get("action") == "done"

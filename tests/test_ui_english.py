@@ -390,3 +390,46 @@ def test_an_invited_account_is_written_to_in_the_language_it_was_given(db_path, 
     with pytest.raises(Exception, match="language"):
         accounts.add_user(root, "newfr", None, "reviewer", email="newfr@example.org", lang="fr")
     engine.dispose()
+
+
+def test_an_applicant_is_written_to_in_the_language_it_registered_in(db_path):
+    """Registering on the English page (or with `lang` through the API) records English as the
+    account's mail language; the Chinese page leaves it unstated (Chinese by default)."""
+    client = TestClient(create_app(str(db_path)))
+    strong = "a-long-enough-Passphrase-42"
+    for lang, name in (("en", "reg_en"), ("zh", "reg_zh")):
+        client.get(f"/lang/{lang}")
+        page = client.get("/register")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        r = client.post(
+            "/register",
+            data={
+                "csrf_token": token,
+                "username": name,
+                "password": strong,
+                "organization": "某公司",
+                "email": f"{name}@example.org",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text[:500]
+        client.post("/logout", data={"csrf_token": client.cookies.get("caseatlas_csrf")})
+    client = TestClient(create_app(str(db_path)))  # a fresh anonymous visitor
+    client.get("/login")
+    r = client.post(
+        "/api/v1/register",
+        json={
+            "username": "reg_api",
+            "password": strong,
+            "organization": "某公司",
+            "email": "a@example.org",
+            "lang": "en",
+        },
+        headers={"X-CSRF-Token": client.cookies.get("caseatlas_csrf")},
+    )
+    assert r.status_code == 200, r.text
+    engine = open_engine(str(db_path))
+    with engine.connect() as conn:
+        langs = {n: accounts_store.get_user(conn, n).lang for n in ("reg_en", "reg_zh", "reg_api")}
+    assert langs["reg_en"] == "en" and langs["reg_api"] == "en"
+    assert langs["reg_zh"] in (None, "zh")

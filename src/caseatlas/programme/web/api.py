@@ -44,7 +44,9 @@ def presets_list() -> list[dict]:
 
 @router.post("/register", summary="Create an applicant account (for an organization)", response_model=s.Open)
 def register(ctx: WriteContext, body: s.RegisterIn) -> dict:
-    return accounts.register(ctx, body.username, body.password, body.organization, body.email, body.display_name)
+    return accounts.register(
+        ctx, body.username, body.password, body.organization, body.email, body.display_name, lang=body.lang
+    )
 
 
 @router.get("/calls", summary="Calls this account may see", response_model=list[s.CallOut])

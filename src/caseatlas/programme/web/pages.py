@@ -150,6 +150,7 @@ async def register_submit(request: Request, ctx: WriteContext):
             f.get("organization", ""),
             f.get("email", ""),
             f.get("display_name") or None,
+            lang=page_lang(request),  # mails to the applicant are written in the language it registered in
         )
         token, _, _ = accounts.login(ctx, f.get("username", ""), f.get("password", ""))
     except CaseAtlasError as exc:

@@ -199,3 +199,6 @@ class RegisterIn(BaseModel):
     organization: Name
     email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")]
     display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    lang: Literal["zh", "en"] | None = Field(
+        None, description="The language the site's mails to the account are written in"
+    )

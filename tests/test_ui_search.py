@@ -358,3 +358,12 @@ def test_page_says_what_the_count_is(random_library, lang):
         assert "在词间写 OR" in page
     page = client.get("/search", params={"q": "钢铁 冷链", "mode": "text", "match": "any"}).text
     assert re.search(rf'id="total">{anyone}<', page) and 'name="match" value="any" checked' in page
+
+
+def test_a_malformed_year_filter_is_a_sentence_not_a_traceback(tmp_path):
+    client = TestClient(create_app(str(tmp_path / "empty.db")))
+    for lang, words in (("zh", "年份应为数字"), ("en", "year: a number")):
+        client.get(f"/lang/{lang}")
+        r = client.get("/search", params={"q": "储能", "year": "abc"})
+        assert r.status_code == 400 and words in r.text
+        assert "invalid literal" not in r.text

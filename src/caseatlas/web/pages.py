@@ -394,8 +394,12 @@ def search_page(
     minimum = [m for m in qp.getlist("min") if m]
     if qp.get("min_kind") and qp.get("min_value"):
         minimum.append(f"{qp['min_kind']}:{qp['min_value']}")
+    year_text = qp.get("year") or ""
+    if year_text and not year_text.strip().isdigit():
+        msg = ("year: a number such as 2023", "年份应为数字，例如 2023")
+        return error_page(request, 400, msg[0] if _lang(request) == "en" else msg[1])
     try:
-        year = int(qp["year"]) if qp.get("year") else None
+        year = int(year_text) if year_text else None
         filters = filters_from(
             qp.get("collection"),
             year,

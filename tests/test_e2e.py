@@ -104,7 +104,7 @@ def test_search_facet_case_fact_compare_download(site, page):
 
     # Facet: narrow to one province.
     page.click("a[data-facet='province'] >> text=广东省")
-    page.wait_for_selector("a[data-facet='province'][aria-pressed='true']")
+    page.wait_for_selector("a[data-facet='province'][aria-current='true']")
     narrowed = int(page.inner_text("#total"))
     assert 0 < narrowed < total
     titles = page.locator("ol.hits h3 a").all_inner_texts()

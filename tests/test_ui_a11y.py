@@ -48,6 +48,9 @@ REPORT = ROOT / "artifacts" / "a11y"
 ROLES = ("anonymous", "admin", "organizer", "reviewer", "applicant")
 LANGS = ("zh", "en")
 BOOK = CORPUS / "000_3717a3b3a4f37818.txt"
+# Pages that are the same whoever reads them (Swagger UI: its axe run alone takes a minute on the
+# test machine): checked as anonymous, only reached as the roles.
+ONCE = {"/docs"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -109,7 +112,9 @@ def crawl(browser, site, ids, roles=ROLES, langs=LANGS) -> list[dict]:
                 status, same = open_page(page, base, url)
                 row = {"role": role, "lang": lang, "url": url, "status": status, "violations": [], "overflow": 0}
                 reached = status == 200 and same
-                if reached or (want is not None and status == want):
+                if reached and url in ONCE and role != "anonymous":
+                    row["reached"] = True  # the same page for everyone: checked as anonymous
+                elif reached or (want is not None and status == want):
                     settle(page)
                     row["reached"] = reached and want is None
                     row["violations"] = axe(page)
@@ -117,7 +122,8 @@ def crawl(browser, site, ids, roles=ROLES, langs=LANGS) -> list[dict]:
                     row["checked"] = True
                     row["lang_attr"] = page.evaluate("document.documentElement.lang")
                 rows.append(row)
-                log.write(f"{time.strftime('%H:%M:%S')} {role} {lang} {status} {url} {len(row['violations'])}\n")
+                found = " ".join(f"{v['id']}:{v['impact']}×{v['count']}" for v in row["violations"])
+                log.write(f"{time.strftime('%H:%M:%S')} {role} {lang} {status} {url} {found}\n")
                 log.flush()
             context.close()
     log.close()

@@ -287,28 +287,32 @@ __all__ = ["PASSWORD", "ROLE_USERS", "seed", "page_routes", "fill", "ERROR_PAGES
 
 # --- the keyboard
 
-# The controls a person fills or presses, visible and enabled, in the page's forms.
+# The controls a person fills or presses, visible and enabled, in the page's forms (a group of
+# radio buttons is one stop: Tab reaches one of them, the arrow keys the others).
 _MARK_CONTROLS = """() => {
   const sel = 'input:not([type=hidden]), select, textarea, button';
   const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length)
     && getComputedStyle(e).visibility !== 'hidden';
-  const out = [];
-  document.querySelectorAll('form').forEach(f => f.querySelectorAll(sel).forEach(e => {
+  const out = [], radios = new Map();
+  document.querySelectorAll('form').forEach((f, fi) => f.querySelectorAll(sel).forEach(e => {
     if (e.disabled || !shown(e) || e.closest('[inert], [hidden], details:not([open])')) return;
+    const group = e.type === 'radio' && e.name ? fi + '/' + e.name : null;
+    if (group && radios.has(group)) { e.dataset.kb = radios.get(group); return; }
     e.dataset.kb = String(out.length);
-    out.push((e.labels && e.labels[0] ? e.labels[0].innerText : '') || e.getAttribute('aria-label')
-             || e.innerText || e.name || e.type);
+    if (group) radios.set(group, e.dataset.kb);
+    out.push(((e.labels && e.labels[0] ? e.labels[0].innerText : '') || e.getAttribute('aria-label')
+             || e.innerText || e.value || e.name || e.type).trim().slice(0, 60));
   }));
   return out;
 }"""
 
 
-def unreachable_by_tab(page, extra: int = 40) -> list[str]:
-    """The form controls of the page that pressing Tab from the top never focuses (their labels).
-    Presses Tab until every control was focused or focus came round again."""
+def unreachable_by_tab(page, extra: int = 40) -> list[str] | None:
+    """The form controls of the page that pressing Tab from the top never focuses (their labels;
+    None: the page has none). Presses Tab until every control was focused or focus came round."""
     names = page.evaluate(_MARK_CONTROLS)
     if not names:
-        return []
+        return None
     focusable = page.evaluate(
         "document.querySelectorAll('a[href], input:not([type=hidden]), select, textarea, button, [tabindex]').length"
     )

@@ -158,6 +158,8 @@ def fill(route: str, ids: dict) -> list[str]:
     by_route = {
         "/search": ["/search?q=" + quote("减排"), "/search?q=" + quote("光伏 -海岛") + "&mode=text"],
         "/compare": [f"/compare?ids={quote(ids['case'])},{quote(ids['case2'])}"],
+        # the cases behind a home-page total (a route of the home page's rewrite)
+        "/insights/cases": ["/insights/cases?kind=co2e_reduction&unit=tCO2e&period=annual"],
         "/invite/{token}": [f"/invite/{ids['invite_token']}"],
         "/reset/{token}": [f"/reset/{ids['reset_token']}"],
         "/panel-invitations/{token}": [f"/panel-invitations/{ids['panel_token']}"],

@@ -196,7 +196,7 @@ def fill(route: str, ids: dict) -> list[str]:
 ERROR_PAGES = [
     ("anonymous", "/cases/no-such-book:1", 404),
     ("anonymous", "/invite/not-a-token", 410),  # the link-invalid page says what to do next
-    ("reviewer", "/admin", 403),
+    ("reviewer", "/admin/outbox", 403),
     ("applicant", "/calls/999999", 404),
 ]
 

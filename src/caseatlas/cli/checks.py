@@ -8,17 +8,16 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ..services import checks
-from .common import DbOption, context, out, run
+from .common import LISTING_HELP, DbOption, Listing, context, key, out, run, text
 
 app = typer.Typer()
 
 
-@app.command("checks")
+@app.command("checks", epilog=LISTING_HELP)
 def checks_cmd(
-    collection: Annotated[str | None, typer.Option("--collection", help="Slug, file name or title")] = None,
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
     check: Annotated[
         str | None, typer.Option("--check", help="Only this check (factor, magnitude, unit-type, format)")
     ] = None,
@@ -33,17 +32,20 @@ def checks_cmd(
         dumped = [{**f.model_dump(include=set(case)), **f.model_dump(exclude=set(case))} for f in rows]
         sys.stdout.write(json.dumps(dumped, ensure_ascii=False, indent=1) + "\n")
         return
-    table = Table("case", "check", "severity", "lines", "message", "verdict", title=f"{len(rows)} flags")
+    # The flag's id first: it is what `caseatlas verdict` takes.
+    table = Listing(
+        key("flag"), key("case"), "check", "severity", "lines", text("message"), "verdict", title=f"{len(rows)} flags"
+    )
     for f in rows:
         table.add_row(
-            f.case_id, f.check, f.severity, ",".join(map(str, sorted(set(f.lines)))), f.message, f.verdict or ""
+            f.id, f.case_id, f.check, f.severity, ",".join(map(str, sorted(set(f.lines)))), f.message, f.verdict
         )
-    out.print(table)
+    table.print()
 
 
 @app.command("verdict")
 def verdict_cmd(
-    flag_id: Annotated[str, typer.Argument(help="The flag's id (caseatlas checks --json)")],
+    flag_id: Annotated[str, typer.Argument(help="The flag's id (the first column of `caseatlas checks`)")],
     verdict: Annotated[str, typer.Argument(help="confirmed, dismissed, or clear")],
     note: Annotated[str | None, typer.Option("--note")] = None,
     db: DbOption = None,

@@ -11,12 +11,10 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from ..services import accounts, audit
 from ..vocab import ROLES
-from .common import DbOption, context, out, run
+from .common import LISTING_HELP, DbOption, Listing, context, key, out, run, text
 
 app = typer.Typer(no_args_is_help=True, help="Accounts and roles for the web app.")
 audit_app = typer.Typer()
@@ -71,21 +69,14 @@ def invite_cmd(username: str, db: DbOption = None) -> None:
     _print_invitation(r.email, r.invitation)
 
 
-@app.command("list")
+@app.command("list", epilog=LISTING_HELP)
 def list_cmd(db: DbOption = None) -> None:
     """Users with their roles."""
     rows = run(lambda: accounts.list_users(context(db)))
-    table = Table("username", "role", "active", "name", "organization", "created")
+    table = Listing(key("username"), "role", "active", text("name"), text("organization"), "created")
     for u in rows:
-        table.add_row(
-            escape(u.username),
-            u.role,
-            "yes" if u.active else "no",
-            escape(u.display_name or ""),
-            escape(u.organization or ""),
-            u.created_at,
-        )
-    out.print(table)
+        table.add_row(u.username, u.role, "yes" if u.active else "no", u.display_name, u.organization, u.created_at)
+    table.print()
 
 
 @app.command("set-role")
@@ -115,17 +106,11 @@ def passwd(
     out.print(f"password of {username} changed", highlight=False)
 
 
-@audit_app.command("audit")
+@audit_app.command("audit", epilog=LISTING_HELP)
 def audit_cmd(limit: Annotated[int, typer.Option("--limit", "-n")] = 50, db: DbOption = None) -> None:
     """The audit log, newest first: who changed what."""
     rows = run(lambda: audit.entries(context(db), limit))
-    table = Table("at", "actor", "action", "target", "detail")
+    table = Listing("at", key("actor"), "action", key("target"), text("detail"))
     for r in rows:
-        table.add_row(
-            r.at,
-            escape(r.actor),
-            r.action,
-            escape(r.target or ""),
-            escape(", ".join(f"{k}={v}" for k, v in r.detail.items())),
-        )
-    out.print(table)
+        table.add_row(r.at, r.actor, r.action, r.target, ", ".join(f"{k}={v}" for k, v in r.detail.items()))
+    table.print()

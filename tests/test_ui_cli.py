@@ -346,3 +346,40 @@ def test_demo_main_job_still_serves(tmp_path):
         tmp_path / "d" / "caseatlas" / "library.db"
     ).exists()
     assert str(tmp_path / "d" / "caseatlas" / "demo.db") in output
+
+
+# --- what a new user trips over ------------------------------------------------------------------
+
+
+def test_an_empty_library_says_what_to_do_next(tmp_path):
+    db = str(tmp_path / "empty.db")
+    said = {
+        ("collections",): "caseatlas ingest",
+        ("cases",): "caseatlas ingest",
+        ("checks",): "No flags",
+        ("orgs",): "No organizations",
+        ("users", "list"): "users add NAME --role admin",
+        ("programme", "list"): "programme create",
+    }
+    for args, words in said.items():
+        shown = invoke([*args, "--db", db], 80)
+        assert words in shown and "┏" not in shown, (args, shown)  # a sentence, not an empty box
+        piped = invoke([*args, "--db", db])
+        assert piped.count("\n") == 1 + piped.startswith("# "), (args, piped)  # the header row alone
+
+
+def test_mistakes_get_one_line_errors(tmp_path):
+    db = str(tmp_path / "lib.db")
+    bad = runner.invoke(app, ["checks", "--check", "factors", "--db", db])
+    assert bad.exit_code == 1 and "unknown check 'factors'" in bad.stderr and "magnitude" in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for args in (["serve", "--db", db], ["demo", "--db", db]):
+            r = runner.invoke(app, [*args, "--port", str(port)])
+            assert r.exit_code == 1 and f"port {port} on 127.0.0.1 is in use" in r.stderr, (args, r.output)
+            assert "http://" not in r.stdout and "added" not in r.stdout, "said before anything is done"

@@ -30,7 +30,8 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar=ENV_VAR,
-        help="Library: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). Default: user data dir.",
+        help="The library: a SQLite file or a SQLAlchemy URL (postgresql+psycopg://…). "
+        "Default: library.db in the user data dir (~/.local/share/caseatlas on Linux).",
     ),
 ]
 
@@ -174,9 +175,17 @@ def _share(space: int, wants: list[int]) -> list[int]:
 class Listing:
     """A table of rows that fits any terminal without ever cutting an id (see LISTING_HELP)."""
 
-    def __init__(self, *columns: Col | str, title: str | None = None, compact: bool = False, indent: int = 0) -> None:
+    def __init__(
+        self,
+        *columns: Col | str,
+        title: str | None = None,
+        empty: str | None = None,
+        compact: bool = False,
+        indent: int = 0,
+    ) -> None:
         self.columns = [c if isinstance(c, Col) else Col(c) for c in columns]
         self.title = title
+        self.empty = empty  # said on a terminal instead of an empty table: what to do next
         # compact: no box and no header on a terminal (small tables under a line that says what they are)
         self.compact = compact
         self.indent = indent
@@ -192,7 +201,7 @@ class Listing:
         if not console.is_terminal:
             return self._print_tsv(console)
         if not self.rows and self.empty:
-            return console.print(self.empty, highlight=False, soft_wrap=True)
+            return console.print(self.empty, highlight=False, soft_wrap=True, markup=False)
         # On a terminal a column with nothing in it says nothing: it gives its room to the others.
         shown = [i for i in range(len(self.columns)) if not self.rows or any(r[i] for r in self.rows)]
         required = [i for i in shown if not self.columns[i].optional]

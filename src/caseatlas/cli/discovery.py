@@ -37,13 +37,13 @@ def _filters(
 def search_cmd(
     query: Annotated[str | None, typer.Argument(help="What to look for, as you would type it.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Hits to return (1-100).")] = 10,
-    offset: Annotated[int, typer.Option("--offset")] = 0,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many hits (the next page).")] = 0,
     mode: Annotated[
         str, typer.Option("--mode", help="auto (hybrid when vectors exist), text, hybrid, semantic")
     ] = "auto",
-    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
-    year: Annotated[int | None, typer.Option("--year")] = None,
-    chapter: Annotated[str | None, typer.Option("--chapter")] = None,
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="The book's year.")] = None,
+    chapter: Annotated[str | None, typer.Option("--chapter", help="A book's chapter, e.g. 能源转型")] = None,
     sector: Annotated[str | None, typer.Option("--sector", help="Topic, e.g. 绿色建筑")] = None,
     province: Annotated[str | None, typer.Option("--province", help="e.g. 浙江省")] = None,
     measure: Annotated[str | None, typer.Option("--measure", help="e.g. 分布式光伏")] = None,
@@ -111,17 +111,17 @@ def _marked(text: str, spans: list[list[int]]) -> str:
 
 @app.command(epilog=LISTING_HELP)
 def similar(
-    case_id: str,
-    limit: Annotated[int, typer.Option("--limit", "-n")] = 5,
+    case_id: Annotated[str, typer.Argument(help="A case's id, <collection>:<n> (see `caseatlas cases`).")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many.")] = 5,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Cases similar to a case (by meaning when embedded, else by its title and facts)."""
     hits = run(lambda: discovery.similar_cases(context(db), case_id, limit))
     if as_json:
         sys.stdout.write(json.dumps(hits, ensure_ascii=False) + "\n")
         return
-    table = Listing(key("case"), text("title"), text("why"))
+    table = Listing(key("case"), text("title"), text("why"), empty="No similar cases.")
     for h in hits:
         table.add_row(h["case_id"], h["title"], h["matched"]["explanation"])
     table.print()

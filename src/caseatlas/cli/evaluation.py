@@ -15,7 +15,7 @@ from .common import LISTING_HELP, DbOption, Listing, context, err, key, num, out
 
 app = typer.Typer(no_args_is_help=True, help="Measure the library against hand annotations.")
 GoldOption = Annotated[Path, typer.Option("--gold", help="Folder of <book>.json gold files.")]
-JsonOption = Annotated[bool, typer.Option("--json")]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
 def _dump(result: Result | list[Result]) -> None:
@@ -114,8 +114,10 @@ def eval_checks(
         bool, typer.Option("--unmatched", help="List the flags that catch no annotated item, to be read")
     ] = False,
 ) -> None:
-    """Claim checks: recall of annotated inconsistencies (a flag of the case citing one of
-    their lines), precision of the flags on the annotated books, per check type."""
+    """Claim checks: recall of annotated inconsistencies and precision of the flags.
+
+    Recall: a flag of the case citing one of the item's lines; precision: of the flags on the
+    annotated books; per check type."""
     r = run(lambda: evaluation.eval_checks(context(db), gold, cases))
     if as_json:
         return _dump(r)

@@ -39,7 +39,9 @@ def totals_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="The API's /api/v1/totals object")] = False,
     db: DbOption = None,
 ) -> None:
-    """Achieved project figures of the kinds that add up, per kind, unit and period: each total
+    """The library's totals, each with the cases that make it.
+
+    Achieved project figures of the kinds that add up, per kind, unit and period: each total
     with its largest contributing cases and their shares, "dominant" when one case makes more
     than 30 %, and the part (value, share) that rests on figures with a standing flag."""
     s = run(lambda: insights.summary(context(db), unflagged=unflagged, top=top))

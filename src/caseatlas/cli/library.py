@@ -20,6 +20,7 @@ from ..vocab import EXPORT_FORMATS
 from .common import LISTING_HELP, DbOption, Listing, context, err, fail, key, num, out, run, text
 
 app = typer.Typer()
+CaseArg = Annotated[str, typer.Argument(help="A case's id, <collection>:<n> (see `caseatlas cases`).")]
 
 
 @app.command()
@@ -30,8 +31,10 @@ def ingest(
         bool, typer.Option("--embed", help="Also compute vectors for the semantic leg.")
     ] = False,
 ) -> None:
-    """Add books to the library. Re-ingesting a file is a no-op; a changed file is updated in
-    place (cases, facts and passages that survive keep their ids and what is attached to them)."""
+    """Add books to the library (re-ingesting an unchanged file does nothing).
+
+    A changed file is updated in place: cases, facts and passages that survive keep their ids
+    and what is attached to them."""
     ctx = context(db)
     files = library.expand_paths(paths)
     if not files:
@@ -69,7 +72,9 @@ def ingest(
 
 
 @app.command("collections", epilog=LISTING_HELP)
-def collections_cmd(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def collections_cmd(
+    db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", help="One JSON object per book.")] = False
+) -> None:
     """List the books in the library."""
     rows = run(lambda: library.collections(context(db)))
     if as_json:
@@ -82,7 +87,15 @@ def collections_cmd(db: DbOption = None, as_json: Annotated[bool, typer.Option("
             )
         return
     # The file name is the slug and its extension (for a book from a file): the first to go.
-    table = Listing(key("slug"), text("title"), text("publisher"), "year", num("cases"), key("file", optional=True))
+    table = Listing(
+        key("slug"),
+        text("title"),
+        text("publisher"),
+        "year",
+        num("cases"),
+        key("file", optional=True),
+        empty="No books in this library yet: add some with `caseatlas ingest FILE…` (or try `caseatlas demo`).",
+    )
     for r in rows:
         table.add_row(r.slug, r.title, r.publisher, r.year, r.n_cases, r.source_file)
     table.print()
@@ -100,14 +113,23 @@ def cases_cmd(
         for r in records:
             sys.stdout.write(json.dumps(r.model_dump(), ensure_ascii=False) + "\n")
         return
-    table = Listing(key("id"), text("title"), text("organization"), text("chapter"), "lines")
+    table = Listing(
+        key("id"),
+        text("title"),
+        text("organization"),
+        text("chapter"),
+        "lines",
+        empty="No cases in this collection."
+        if collection
+        else "No cases yet: add books with `caseatlas ingest FILE…`.",
+    )
     for r in records:
         table.add_row(r.id, r.title, r.organization, r.chapter, f"{r.start_line}-{r.end_line}")
     table.print()
 
 
 @app.command()
-def show(case_id: str, db: DbOption = None) -> None:
+def show(case_id: CaseArg, db: DbOption = None) -> None:
     """Show one case with its sections and provenance."""
     c = run(lambda: library.case_detail(context(db), case_id))
     out.print(f"[bold]{c.title}[/bold]", highlight=False)
@@ -143,14 +165,18 @@ def show(case_id: str, db: DbOption = None) -> None:
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help=" or ".join(EXPORT_FORMATS))] = "jsonl",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
-    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
+    collection: Annotated[
+        str | None, typer.Option("--collection", "-c", help="Only this book: slug, file name or title.")
+    ] = None,
     table: Annotated[
         str, typer.Option("--table", help="CSV only: cases (one row per case) or outcomes (one per outcome)")
     ] = "cases",
     db: DbOption = None,
 ) -> None:
-    """Export every case: JSON Lines = the export contract (id, collection, source_file, …, metrics);
-    CSV = a flat table a spreadsheet can sum (--table cases or outcomes); XLSX = both tables as sheets."""
+    """Export every case (JSON Lines, CSV or XLSX).
+
+    JSON Lines = the export contract (id, collection, source_file, …, metrics); CSV = a flat
+    table a spreadsheet can sum (--table cases or outcomes); XLSX = both tables as sheets."""
     if fmt not in EXPORT_FORMATS:
         fail(f"unknown format '{fmt}' (use {', '.join(EXPORT_FORMATS)})")
     if fmt == "xlsx":  # a zip archive: written whole, never as text chunks
@@ -191,12 +217,18 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Only ingest and show; do not start the web app.")
     ] = False,
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    port: Annotated[int, typer.Option("--port", help="Port of the web app (on 127.0.0.1).")] = 8000,
 ) -> None:
-    """Try CaseAtlas: ingest the bundled sample collection into a library of its own (printed
-    first), list it, and serve the web app on it. Your own library is not touched."""
+    """Try CaseAtlas on the bundled sample collection, in a library of its own.
+
+    Ingests the sample into the demo library (its path printed first), lists it, and serves the
+    web app on it. Your own library is not touched."""
     # Not the DbOption: $CASEATLAS_DB names the user's library, which a demo must leave alone.
     db = db or demo_library()
+    if not no_serve:
+        from .server import check_port
+
+        check_port("127.0.0.1", port)  # before the ingest, not after it
     out.print(f"demo library: {db if '://' not in db else library.describe_db(db)}", highlight=False, soft_wrap=True)
     ctx = context(db)
     for r in library.ingest_paths(ctx, [library.sample_collection_dir()]):

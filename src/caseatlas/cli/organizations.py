@@ -29,7 +29,7 @@ def list_cmd(
     ctx: typer.Context,
     min_books: Annotated[int, typer.Option("--min-books", help="Only groups found in at least this many books")] = 1,
     groups: Annotated[bool, typer.Option("--groups", help="Groups only, not their members and branches")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     db: DbOption = None,
 ) -> None:
     """Organizations with the books and cases that name them (their own, and their group's)."""
@@ -48,6 +48,8 @@ def list_cmd(
         num("group books"),
         num("group cases"),
         title=f"{len(rows)} organizations",
+        empty="No organizations"
+        + (" in that many books." if min_books > 1 else " yet: they come from ingested books."),
     )
     for r in rows:
         table.add_row(r.id, r.name, r.parent, r.n_books, r.n_cases, r.group_books, r.group_cases)
@@ -57,11 +59,12 @@ def list_cmd(
 @app.command("show", epilog=LISTING_HELP)
 def show_cmd(
     name: Annotated[str, typer.Argument(help="An organization's id or any of its names")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     db: DbOption = None,
 ) -> None:
-    """One organization: its names, group and members, and its cases across books with their
-    core outcomes side by side."""
+    """One organization: its names, group, members, and cases across books.
+
+    Its cases' core outcomes side by side."""
     org = run(lambda: orgs.lookup(context(db), name))
     if as_json:
         sys.stdout.write(json.dumps(org.model_dump(by_alias=True), ensure_ascii=False, indent=1) + "\n")

@@ -45,8 +45,10 @@ def add(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Add a user (the first admin too). The password is asked for (and checked: long and hard to
-    guess), or the user is invited; there is never a default."""
+    """Add a user (the first admin too).
+
+    The password is asked for (and checked: long and hard to guess), or the user is invited;
+    there is never a default."""
     ctx = context(db)
     password = None if invite else _password(password_stdin)
     user = run(lambda: accounts.add_user(ctx, username, password, role, display_name, organization, email))
@@ -63,8 +65,9 @@ def _print_invitation(email: str | None, link: str) -> None:
 
 @app.command("invite")
 def invite_cmd(username: str, db: DbOption = None) -> None:
-    """A new invitation link for a user (older links stop working): printed once, mailed to the
-    user's address."""
+    """A new invitation link for a user: printed once, mailed to the user's address.
+
+    Older links stop working."""
     r = run(lambda: accounts.invite(context(db), username))
     _print_invitation(r.email, r.invitation)
 
@@ -73,7 +76,15 @@ def invite_cmd(username: str, db: DbOption = None) -> None:
 def list_cmd(db: DbOption = None) -> None:
     """Users with their roles."""
     rows = run(lambda: accounts.list_users(context(db)))
-    table = Listing(key("username"), "role", "active", text("name"), text("organization"), "created")
+    table = Listing(
+        key("username"),
+        "role",
+        "active",
+        text("name"),
+        text("organization"),
+        "created",
+        empty="No users yet: make the first admin with `caseatlas users add NAME --role admin`.",
+    )
     for u in rows:
         table.add_row(u.username, u.role, "yes" if u.active else "no", u.display_name, u.organization, u.created_at)
     table.print()
@@ -110,7 +121,7 @@ def passwd(
 def audit_cmd(limit: Annotated[int, typer.Option("--limit", "-n")] = 50, db: DbOption = None) -> None:
     """The audit log, newest first: who changed what."""
     rows = run(lambda: audit.entries(context(db), limit))
-    table = Listing("at", key("actor"), "action", key("target"), text("detail"))
+    table = Listing("at", key("actor"), "action", key("target"), text("detail"), empty="The audit log is empty.")
     for r in rows:
         table.add_row(r.at, r.actor, r.action, r.target, ", ".join(f"{k}={v}" for k, v in r.detail.items()))
     table.print()

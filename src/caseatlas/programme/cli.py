@@ -96,7 +96,15 @@ def create(
 @app.command("list", epilog=LISTING_HELP)
 def list_cmd(db: DbOption = None) -> None:
     """Calls with their phase and deadlines."""
-    table = Listing(key("id"), text("call"), "year", "phase", "submissions close", num("submissions"))
+    table = Listing(
+        key("id"),
+        text("call"),
+        "year",
+        "phase",
+        "submissions close",
+        num("submissions"),
+        empty="No calls yet: create one with `caseatlas programme create NAME` (see `caseatlas programme presets`).",
+    )
     for c in run(lambda: calls.list_calls(context(db))):
         table.add_row(
             c["id"],
@@ -516,7 +524,15 @@ def visits_cmd(call_id: CallArg, db: DbOption = None) -> None:
     from .services import visits
 
     table = Listing(
-        key("id"), key("submission"), text("title"), "time", text("place"), "status", text("team"), text("verdicts")
+        key("id"),
+        key("submission"),
+        text("title"),
+        "time",
+        text("place"),
+        "status",
+        text("team"),
+        text("verdicts"),
+        empty="No site visits planned (`caseatlas programme visit-plan`).",
     )
     for v in run(lambda: visits.list_for_call(context(db), call_id)):
         table.add_row(

@@ -383,3 +383,21 @@ def test_mistakes_get_one_line_errors(tmp_path):
             r = runner.invoke(app, [*args, "--port", str(port)])
             assert r.exit_code == 1 and f"port {port} on 127.0.0.1 is in use" in r.stderr, (args, r.output)
             assert "http://" not in r.stdout and "added" not in r.stdout, "said before anything is done"
+
+
+def test_help_reads_as_sentences():
+    """Every command's help is paragraphs of whole sentences, reflowed to the terminal: the
+    command lists show one line each, not the docstring's line breaks."""
+    import typer.main
+
+    def walk(command, path):
+        for name, sub in getattr(command, "commands", {}).items():
+            yield [*path, name], sub
+            yield from walk(sub, [*path, name])
+
+    for path, command in walk(typer.main.get_command(app), []):
+        assert command.help, f"`caseatlas {' '.join(path)}` has no help"
+        assert all("\n" not in p for p in command.help.split("\n\n")), path
+    listed = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).output
+    row = next(ln for ln in listed.splitlines() if "│ ingest" in ln)
+    assert row.rstrip(" │").endswith("does nothing)."), row

@@ -11,7 +11,7 @@ import typer
 
 from ..services import checks
 from ..vocab import CHECKS
-from .common import LISTING_HELP, DbOption, Listing, context, fail, key, out, run, text
+from .common import LISTING_HELP, Col, DbOption, Listing, context, fail, key, out, run, text
 
 app = typer.Typer()
 
@@ -41,8 +41,8 @@ def checks_cmd(
         key("case"),
         "check",
         "severity",
-        "lines",
-        text("message"),
+        Col("lines", optional=True),
+        text("message", least=30),  # what the flag says: narrower, one block per flag reads better
         "verdict",
         title=f"{len(rows)} flags",
         empty="No flags: the claim checks found nothing to question" + (" here." if collection or check else "."),

@@ -109,14 +109,15 @@ class Col:
     kind: str = VALUE
     justify: str = "left"
     optional: bool = False  # on a terminal, left out before the rows are stacked (piped: always there)
+    least: int = MIN_TEXT  # a text column narrower than this (when its text is longer) does not read
 
 
 def key(name: str, optional: bool = False) -> Col:
     return Col(name, KEY, optional=optional)
 
 
-def text(name: str) -> Col:
-    return Col(name, TEXT)
+def text(name: str, least: int = MIN_TEXT) -> Col:
+    return Col(name, TEXT, least=least)
 
 
 def num(name: str) -> Col:
@@ -233,10 +234,13 @@ class Listing:
         flexible = [k for k, i in enumerate(shown) if self.columns[i].kind == TEXT]
         fixed = sum(w for k, w in enumerate(natural) if k not in flexible)
         space = width - overhead - fixed
-        if space < sum(min(natural[k], MIN_TEXT) for k in flexible):
+        if space < sum(min(natural[k], self.columns[shown[k]].least) for k in flexible):
             return None
         widths = list(natural)
-        for k, w in zip(flexible, _share(space, [natural[k] for k in flexible]), strict=True):
+        shares = _share(space, [natural[k] for k in flexible])
+        if any(w < min(natural[k], self.columns[shown[k]].least) for k, w in zip(flexible, shares, strict=True)):
+            return None
+        for k, w in zip(flexible, shares, strict=True):
             widths[k] = w
         return widths
 

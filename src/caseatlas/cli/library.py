@@ -210,8 +210,8 @@ def demo(
         str | None,
         typer.Option(
             "--db",
-            help="The demo's library (a SQLite file or a URL). Default: demo.db in the user data dir, "
-            f"beside the default library; never the default library or ${ENV_VAR} unless given here.",
+            help="The demo's library (a SQLite file or a URL). Default: demo.db in the user data dir; "
+            f"never your own library (${ENV_VAR}, library.db) unless named here.",
         ),
     ] = None,
     no_serve: Annotated[

@@ -401,3 +401,13 @@ def test_help_reads_as_sentences():
     listed = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).output
     row = next(ln for ln in listed.splitlines() if "│ ingest" in ln)
     assert row.rstrip(" │").endswith("does nothing)."), row
+
+
+def test_piped_lines_are_written_whole(tmp_path):
+    """rich wraps at 80 columns when there is no terminal; the CLI's consoles do not."""
+    name = "城市与社区低碳实践案例征集（第二届）——面向地方政府、企业、社会组织与研究机构的年度征集 " * 3
+    r = runner.invoke(app, ["programme", "create", name.strip(), "--db", str(tmp_path / "lib.db")])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.count("\n") == 1 and name.strip() in r.stdout
+    on_terminal = invoke(["programme", "list", "--db", str(tmp_path / "lib.db")], 60)
+    assert all(cell_len(ln) <= 60 for ln in on_terminal.splitlines())

@@ -22,8 +22,23 @@ from ..services import Context, open_library, system_actor
 from ..services.context import ENV_VAR
 from ..services.jobs import Progress as ProgressFn
 
-out = Console()
-err = Console(stderr=True)
+
+class _Console(Console):
+    """rich wraps what it prints at the terminal's width, and at 80 columns when there is no
+    terminal: piped or redirected, a line is written whole (grep finds it, nothing breaks an
+    id or a figure at column 80)."""
+
+    @property
+    def soft_wrap(self) -> bool:
+        return not self.is_terminal
+
+    @soft_wrap.setter
+    def soft_wrap(self, value: bool) -> None:  # Console.__init__ sets it: the property decides
+        pass
+
+
+out = _Console()
+err = _Console(stderr=True)
 
 DbOption = Annotated[
     str | None,

@@ -71,7 +71,8 @@ def test_errors_are_one_line_and_exit_nonzero(db_path, tmp_path):
     assert run("cases", "--collection", "missing", ok=False).exit_code == 1
 
 
-def test_demo_ingests_the_sample(db_path):
+def test_demo_ingests_the_sample(db_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))  # the demo's library: not the user's
     out = run("demo", "--no-serve").stdout
     assert "8 cases" in out and "山城屋顶" in out
 

@@ -184,8 +184,12 @@ class Replay:
         args[args.index("--port") + 1] = port
         if "--host" in args:  # loopback only (the README's 0.0.0.0 is for a server behind a proxy)
             args[args.index("--host") + 1] = "127.0.0.1"
-        # The set-up's demo is a fresh machine's first run: a library of its own.
-        own = {"CASEATLAS_DB": str(self.work.parent / "demo.db")} if args[0] == "demo" else {}
+        # The set-up's demo is a fresh machine's first run: its user data dir is empty, and the
+        # demo keeps a library of its own there, never the user's ($CASEATLAS_DB, library.db).
+        home = self.work.parent / "user-data"
+        own = {"XDG_DATA_HOME": str(home)} if args[0] == "demo" else {}
+        mine = Path(self.env["CASEATLAS_DB"])
+        before = mine.exists() and mine.stat().st_mtime_ns
         env = {
             **os.environ,
             **self.env,
@@ -219,6 +223,9 @@ class Replay:
         assert page is not None, f"`caseatlas {shlex.join(args)}` served nothing:\n{output[-2000:]}"
         assert page[0] == 200 and "CaseAtlas" in page[1], page[0]
         assert f"http://127.0.0.1:{port}/" in output, output[-2000:]  # the URL is printed
+        if args[0] == "demo":
+            assert (home / "caseatlas" / "demo.db").exists() and not (home / "caseatlas" / "library.db").exists()
+            assert (mine.exists() and mine.stat().st_mtime_ns) == before, "the demo touched the user's library"
 
     def expand(self, args: list[str]) -> list[str]:
         """Wildcards, as the shell expands them (in the working folder, sorted)."""

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ..models import Filters
 from ..services import discovery
-from .common import DbOption, context, fail, out, progress_bar, run
+from .common import LISTING_HELP, DbOption, Listing, context, fail, key, out, progress_bar, run, text
 
 app = typer.Typer()
 
@@ -37,13 +37,13 @@ def _filters(
 def search_cmd(
     query: Annotated[str | None, typer.Argument(help="What to look for, as you would type it.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Hits to return (1-100).")] = 10,
-    offset: Annotated[int, typer.Option("--offset")] = 0,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many hits (the next page).")] = 0,
     mode: Annotated[
         str, typer.Option("--mode", help="auto (hybrid when vectors exist), text, hybrid, semantic")
     ] = "auto",
-    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
-    year: Annotated[int | None, typer.Option("--year")] = None,
-    chapter: Annotated[str | None, typer.Option("--chapter")] = None,
+    collection: Annotated[str | None, typer.Option("--collection", "-c", help="Slug, file name or title.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="The book's year.")] = None,
+    chapter: Annotated[str | None, typer.Option("--chapter", help="A book's chapter, e.g. 能源转型")] = None,
     sector: Annotated[str | None, typer.Option("--sector", help="Topic, e.g. 绿色建筑")] = None,
     province: Annotated[str | None, typer.Option("--province", help="e.g. 浙江省")] = None,
     measure: Annotated[str | None, typer.Option("--measure", help="e.g. 分布式光伏")] = None,
@@ -86,12 +86,13 @@ def search_cmd(
         return
     out.print(f"[dim]{res['total']} cases · mode {res['mode']}[/dim]", highlight=False)
     for i, h in enumerate(res["hits"], start=offset + 1):
-        out.print(
-            f"\n[bold]{i}. {escape(h['title'])}[/bold]  [dim]{h['case_id']} · {escape(h['organization'] or '')} · "
-            f"{h['source_file']}:{h['start_line']}[/dim]",
-            highlight=False,
-        )
-        out.print(f"   [green]matched[/green] {escape(h['matched']['explanation'])}", highlight=False)
+        # The id at the start of a line of its own, and no wrapping by rich (which moves a long
+        # Chinese title or name whole to the next line, and would fold an id longer than the
+        # width): the terminal wraps Chinese where it must, and the id is whole on its line.
+        out.print(f"\n[bold]{i}. {escape(h['title'])}[/bold]", highlight=False, soft_wrap=True)
+        where = " · ".join(x for x in (escape(h["organization"] or ""), f"{h['source_file']}:{h['start_line']}") if x)
+        out.print(f"   {h['case_id']}  [dim]{where}[/dim]", highlight=False, soft_wrap=True)
+        out.print(f"   [green]matched[/green] {escape(h['matched']['explanation'])}", highlight=False, soft_wrap=True)
         for sn in h["snippets"]:
             out.print(
                 "   " + _marked(sn["text"], sn["highlights"]) + f"  [dim](L{sn['start_line']})[/dim]",
@@ -108,22 +109,22 @@ def _marked(text: str, spans: list[list[int]]) -> str:
     return "".join(pieces) + escape(text[last:])
 
 
-@app.command()
+@app.command(epilog=LISTING_HELP)
 def similar(
-    case_id: str,
-    limit: Annotated[int, typer.Option("--limit", "-n")] = 5,
+    case_id: Annotated[str, typer.Argument(help="A case's id, <collection>:<n> (see `caseatlas cases`).")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many.")] = 5,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Cases similar to a case (by meaning when embedded, else by its title and facts)."""
     hits = run(lambda: discovery.similar_cases(context(db), case_id, limit))
     if as_json:
         sys.stdout.write(json.dumps(hits, ensure_ascii=False) + "\n")
         return
+    table = Listing(key("case"), text("title"), text("why"), empty="No similar cases.")
     for h in hits:
-        out.print(
-            f"{h['case_id']:28} {escape(h['title'])}  [dim]{escape(h['matched']['explanation'])}[/dim]", highlight=False
-        )
+        table.add_row(h["case_id"], h["title"], h["matched"]["explanation"])
+    table.print()
 
 
 @app.command()

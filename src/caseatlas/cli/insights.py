@@ -11,7 +11,7 @@ import typer
 
 from ..services import insights
 from ..text.numbers import format_number, format_quantity
-from .common import DbOption, context, out, run
+from .common import DbOption, Listing, context, key, num, out, run, text
 
 app = typer.Typer()
 
@@ -39,7 +39,9 @@ def totals_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="The API's /api/v1/totals object")] = False,
     db: DbOption = None,
 ) -> None:
-    """Achieved project figures of the kinds that add up, per kind, unit and period: each total
+    """The library's totals, each with the cases that make it.
+
+    Achieved project figures of the kinds that add up, per kind, unit and period: each total
     with its largest contributing cases and their shares, "dominant" when one case makes more
     than 30 %, and the part (value, share) that rests on figures with a standing flag."""
     s = run(lambda: insights.summary(context(db), unflagged=unflagged, top=top))
@@ -69,13 +71,19 @@ def totals_cmd(
                 if unflagged
                 else f"  [red]flagged {part}[/red]"
             )
-        out.print(head, highlight=False, soft_wrap=True)
+        out.print(head, highlight=False)
+        table = Listing(
+            num("share"), num("value"), key("case"), text("title"), text("book"), num("line"), compact=True, indent=2
+        )
         for c in t.contributors:
-            out.print(
-                f"  {_pct(c.share, lang):>4}  {format_quantity(c.value, t.unit, lang, DIGITS)}  {c.case_id}  "
-                f"{c.title}  ({c.collection}; line {c.line})",
-                highlight=False,
-                soft_wrap=True,
+            table.add_row(
+                _pct(c.share, lang),
+                format_quantity(c.value, t.unit, lang, DIGITS),
+                c.case_id,
+                c.title,
+                c.collection,
+                c.line,
             )
+        table.print()
     if s.not_summed:
         out.print("not summed: " + ", ".join(f"{k} {n}" for k, n in s.not_summed.items()), highlight=False)

@@ -15,8 +15,9 @@ app = typer.Typer()
 
 @app.command()
 def worker(db: DbOption = None) -> None:
-    """Run the background jobs of a PostgreSQL library — books, embedding, large uploads — and the
-    periodic reminders (every 10 minutes), until Ctrl+C or SIGTERM."""
+    """Run the background jobs of a PostgreSQL library, until Ctrl+C or SIGTERM.
+
+    Books, embedding, large uploads, and the periodic reminders (every 10 minutes)."""
     ctx = context(db)
     queue = job_queue.for_engine(ctx.engine)
     if queue.in_process:

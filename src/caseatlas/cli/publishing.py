@@ -24,8 +24,10 @@ def publish(
     english: Annotated[bool, typer.Option("--english", help="Add English front matter")] = False,
     db: DbOption = None,
 ) -> None:
-    """Publish a collection as a book: cover, front matter, panel, contents with page numbers,
-    chapters, each case with its sections and a table of its outcomes with their source lines."""
+    """Publish a collection as a book (PDF, or an HTML folder).
+
+    Cover, front matter, panel, contents with page numbers, chapters, each case with its
+    sections and a table of its outcomes with their source lines."""
     ctx = context(db)
     target = output or Path(f"{key.replace(':', '_')}.pdf" if format == "pdf" else key.replace(":", "_"))
     with progress_bar("publishing") as progress:
@@ -40,8 +42,9 @@ def roundtrip_cmd(
     format: Annotated[EditionFormat, typer.Option("--format", "-f")] = "pdf",
     db: DbOption = None,
 ) -> None:
-    """Publish, ingest the edition into a fresh library, and compare: cases, titles,
-    organizations, chapters, sections, core outcomes."""
+    """Publish, read the edition back into a fresh library, and compare.
+
+    Compared: cases, titles, organizations, chapters, sections, core outcomes."""
     ctx = context(db)
     r = run(lambda: publishing.roundtrip(ctx, key, format))
     out.print(

@@ -11,12 +11,10 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from ..services import accounts, audit
 from ..vocab import ROLES
-from .common import DbOption, context, out, run
+from .common import LISTING_HELP, DbOption, Listing, context, key, out, run, text
 
 app = typer.Typer(no_args_is_help=True, help="Accounts and roles for the web app.")
 audit_app = typer.Typer()
@@ -47,8 +45,10 @@ def add(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Add a user (the first admin too). The password is asked for (and checked: long and hard to
-    guess), or the user is invited; there is never a default."""
+    """Add a user (the first admin too).
+
+    The password is asked for (and checked: long and hard to guess), or the user is invited;
+    there is never a default."""
     ctx = context(db)
     password = None if invite else _password(password_stdin)
     user = run(lambda: accounts.add_user(ctx, username, password, role, display_name, organization, email))
@@ -65,27 +65,29 @@ def _print_invitation(email: str | None, link: str) -> None:
 
 @app.command("invite")
 def invite_cmd(username: str, db: DbOption = None) -> None:
-    """A new invitation link for a user (older links stop working): printed once, mailed to the
-    user's address."""
+    """A new invitation link for a user: printed once, mailed to the user's address.
+
+    Older links stop working."""
     r = run(lambda: accounts.invite(context(db), username))
     _print_invitation(r.email, r.invitation)
 
 
-@app.command("list")
+@app.command("list", epilog=LISTING_HELP)
 def list_cmd(db: DbOption = None) -> None:
     """Users with their roles."""
     rows = run(lambda: accounts.list_users(context(db)))
-    table = Table("username", "role", "active", "name", "organization", "created")
+    table = Listing(
+        key("username"),
+        "role",
+        "active",
+        text("name"),
+        text("organization"),
+        "created",
+        empty="No users yet: make the first admin with `caseatlas users add NAME --role admin`.",
+    )
     for u in rows:
-        table.add_row(
-            escape(u.username),
-            u.role,
-            "yes" if u.active else "no",
-            escape(u.display_name or ""),
-            escape(u.organization or ""),
-            u.created_at,
-        )
-    out.print(table)
+        table.add_row(u.username, u.role, "yes" if u.active else "no", u.display_name, u.organization, u.created_at)
+    table.print()
 
 
 @app.command("set-role")
@@ -115,17 +117,11 @@ def passwd(
     out.print(f"password of {username} changed", highlight=False)
 
 
-@audit_app.command("audit")
+@audit_app.command("audit", epilog=LISTING_HELP)
 def audit_cmd(limit: Annotated[int, typer.Option("--limit", "-n")] = 50, db: DbOption = None) -> None:
     """The audit log, newest first: who changed what."""
     rows = run(lambda: audit.entries(context(db), limit))
-    table = Table("at", "actor", "action", "target", "detail")
+    table = Listing("at", key("actor"), "action", key("target"), text("detail"), empty="The audit log is empty.")
     for r in rows:
-        table.add_row(
-            r.at,
-            escape(r.actor),
-            r.action,
-            escape(r.target or ""),
-            escape(", ".join(f"{k}={v}" for k, v in r.detail.items())),
-        )
-    out.print(table)
+        table.add_row(r.at, r.actor, r.action, r.target, ", ".join(f"{k}={v}" for k, v in r.detail.items()))
+    table.print()

@@ -12,9 +12,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from ..cli.common import DbOption, context, err, fail, out, run
+from ..cli.common import LISTING_HELP, DbOption, Listing, context, err, fail, key, num, out, run, text
 from ..text.numbers import format_number
 from ..text.times import local_time
 from ..vocab import DECISIONS
@@ -94,20 +93,28 @@ def create(
     out.print(f"created call {call['id']}: {escape(call['title'])} ({call['phase']})", highlight=False)
 
 
-@app.command("list")
+@app.command("list", epilog=LISTING_HELP)
 def list_cmd(db: DbOption = None) -> None:
     """Calls with their phase and deadlines."""
-    table = Table("id", "call", "year", "phase", "submissions close", "submissions")
+    table = Listing(
+        key("id"),
+        text("call"),
+        "year",
+        "phase",
+        "submissions close",
+        num("submissions"),
+        empty="No calls yet: create one with `caseatlas programme create NAME` (see `caseatlas programme presets`).",
+    )
     for c in run(lambda: calls.list_calls(context(db))):
         table.add_row(
-            str(c["id"]),
-            escape(c["title"]),
-            str(c["programme"]["year"] or ""),
+            c["id"],
+            c["title"],
+            c["programme"]["year"],
             c["phase"],
             local_time(c["submission_deadline"], c["timezone"], empty=""),
-            str(c["n_submissions"] or 0),
+            c["n_submissions"] or 0,
         )
-    out.print(table)
+    table.print()
 
 
 @app.command("publish")
@@ -167,7 +174,7 @@ def assign(call_id: CallArg, round_id: RoundOption = None, db: DbOption = None) 
     )
 
 
-@app.command("ranking")
+@app.command("ranking", epilog=LISTING_HELP)
 def ranking(
     call_id: CallArg,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -181,32 +188,28 @@ def ranking(
         sys.stdout.write(json.dumps(t.model_dump(mode="json", by_alias=True), ensure_ascii=False) + "\n")
         return
     for d in t.domains:
-        table = Table(
-            "#",
-            "submission",
-            "title",
-            "reviews",
-            "weighted",
-            "normalized",
-            "spread",
-            *(e.label for e in t.earlier_rounds),
+        table = Listing(
+            num("#"),
+            key("submission"),
+            text("title"),
+            *map(num, ("reviews", "weighted", "normalized", "spread", *(e.label for e in t.earlier_rounds))),
             "decision",
             title=f"{d.domain} · {t.round_label}" if t.round_label else d.domain,
         )
         for i, r in enumerate(d.rows, 1):
             earlier = ["" if r.earlier.get(e.key) is None else f"{r.earlier[e.key]:.2f}" for e in t.earlier_rounds]
             table.add_row(
-                str(i),
-                str(r.submission),
-                escape(r.title),
-                str(r.n_reviews),
+                i,
+                r.submission,
+                r.title,
+                r.n_reviews,
                 "" if r.raw is None else f"{r.raw:.2f}",
                 "" if r.normalized is None else f"{r.normalized:+.2f}",
                 ("" if r.spread is None else f"{r.spread:.2f}") + (" !" if r.dispersed else ""),
                 *earlier,
-                r.decision or "",
+                r.decision,
             )
-        out.print(table)
+        table.print()
 
 
 @app.command("export")
@@ -331,21 +334,23 @@ STATUS_ZH = {"pending": "未开始", "open": "进行中", "closed": "已结束"}
 
 
 def _round_table(rs) -> None:
-    table = Table("id", "#", "key", "round", "kind", "status", "k", "deadline", "in/advanced/out")
+    table = Listing(
+        key("id"), num("#"), key("key"), text("round"), "kind", "status", num("k"), "deadline", "in/advanced/out"
+    )
     for r in rs:
         counts = r.counts or {}
         table.add_row(
-            str(r.id),
-            str(r.position + 1),
+            r.id,
+            r.position + 1,
             r.key,
-            escape(r.label) + (" ◀" if r.current else ""),
+            r.label + (" ◀" if r.current else ""),
             r.kind,
             STATUS_ZH[r.status],
-            str(r.k),
-            r.deadline or "",
+            r.k,
+            r.deadline,
             "/".join(str(counts.get(s, 0)) for s in ("in", "advanced", "out")),
         )
-    out.print(table)
+    table.print()
 
 
 @rounds_app.command("list")
@@ -456,18 +461,21 @@ OutOpt = Annotated[list[str] | None, typer.Option("--out", help="id:reason of a 
 
 
 def _shortlist_table(sl) -> None:
-    table = Table("submission", "title", "mean", "reviews", "check", "state", "reason", title=sl.round.label)
+    table = Listing(
+        key("submission"),
+        text("title"),
+        num("mean"),
+        num("reviews"),
+        "check",
+        "state",
+        text("reason"),
+        title=sl.round.label,
+    )
     for e in sl.entries:
         table.add_row(
-            str(e.submission),
-            escape(e.title),
-            "" if e.mean is None else f"{e.mean:.2f}",
-            str(e.n_reviews),
-            e.verdict or "",
-            e.state,
-            escape(e.reason or ""),
+            e.submission, e.title, "" if e.mean is None else f"{e.mean:.2f}", e.n_reviews, e.verdict, e.state, e.reason
         )
-    out.print(table)
+    table.print()
     if sl.carried:
         out.print(f"carried into {sl.next_round}: {', '.join(map(str, sl.carried))}", highlight=False)
 
@@ -510,23 +518,34 @@ def rounds_check(
 # --- site visits (调研核实)
 
 
-@app.command("visits")
+@app.command("visits", epilog=LISTING_HELP)
 def visits_cmd(call_id: CallArg, db: DbOption = None) -> None:
     """A call's site visits: time (in the call's zone), place, status, team, and the verdicts."""
     from .services import visits
 
-    table = Table("id", "submission", "time", "place", "status", "team", "verdicts")
+    table = Listing(
+        key("id"),
+        key("submission"),
+        text("title"),
+        "time",
+        text("place"),
+        "status",
+        text("team"),
+        text("verdicts"),
+        empty="No site visits planned (`caseatlas programme visit-plan`).",
+    )
     for v in run(lambda: visits.list_for_call(context(db), call_id)):
         table.add_row(
-            str(v.id),
-            escape(v.submission_title),
+            v.id,
+            v.submission,
+            v.submission_title,
             v.starts_local,
-            escape(v.place),
+            v.place,
             v.status,
             "、".join(m.username + ("*" if m.lead else "") for m in v.team),
-            escape("\n".join(f.words or f.summary for f in v.figures or [] if f.verdict)),
+            "\n".join(f.words or f.summary for f in v.figures or [] if f.verdict),
         )
-    out.print(table)
+    table.print()
 
 
 @app.command("visit-plan")
@@ -548,22 +567,16 @@ def visit_plan(
 # --- final versions, proofs and the book (issue 25)
 
 
-@app.command("finals")
+@app.command("finals", epilog=LISTING_HELP)
 def finals_cmd(call_id: CallArg, db: DbOption = None) -> None:
     """Each accepted case's final text, 专家点评 and proof; the book's settings."""
     v = run(lambda: finals.overview(context(db), call_id))
-    table = Table("submission", "title", "final text", "version", "comment", "proof", title=escape(v.book.title))
+    table = Listing(
+        key("submission"), text("title"), "final text", num("version"), "comment", "proof", title=v.book.title
+    )
     for r in v.rows:
-        table.add_row(
-            str(r.submission),
-            escape(r.title),
-            r.state,
-            str(r.version or ""),
-            r.comment,
-            r.proof or "",
-            end_section=False,
-        )
-    out.print(table)
+        table.add_row(r.submission, r.title, r.state, r.version, r.comment, r.proof)
+    table.print()
     out.print(f"approved {v.approved}/{len(v.rows)}; signed off {v.signed}/{len(v.rows)}", highlight=False)
 
 

@@ -61,6 +61,15 @@ def library_url(db: str | None = None) -> str:
     return store.resolve_db(db)
 
 
+def demo_library() -> str:
+    """Where `caseatlas demo` keeps its library: a file of its own beside the default library
+    (the user data dir's demo.db), so trying the sample never writes into the user's library,
+    and running the demo again finds it as it was left."""
+    from ..store.db import default_db_path
+
+    return str(default_db_path().with_name("demo.db"))
+
+
 def can(actor: Actor, action: str, resource: object | None = None) -> bool:
     """The one permission check: the role must be granted the action (vocab.GRANTS), and for
     a programme's call or submission the per-resource rule must allow it now (services/rules.py:

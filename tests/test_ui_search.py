@@ -367,3 +367,28 @@ def test_a_malformed_year_filter_is_a_sentence_not_a_traceback(tmp_path):
         r = client.get("/search", params={"q": "储能", "year": "abc"})
         assert r.status_code == 400 and words in r.text
         assert "invalid literal" not in r.text
+
+
+def test_embed_one_collection_from_the_cli(tmp_path, monkeypatch):
+    """`caseatlas embed --collection a.md` gives vectors to that book's passages only (how the
+    mixed-coverage benchmark builds its library); the model is replaced by fixed vectors here."""
+    from typer.testing import CliRunner
+
+    from caseatlas.cli import app
+
+    ctx = library(tmp_path, twin_books())
+    monkeypatch.setattr(dense, "embed_texts", lambda texts: np.ones((len(texts), 384), dtype=np.float32) / 384**0.5)
+    db = str(tmp_path / "library.db")
+    r = CliRunner().invoke(app, ["embed", "--collection", "a.md", "--db", db])
+    assert r.exit_code == 0, r.output
+    with ctx.engine.connect() as conn:
+        per_book = dict(
+            conn.execute(
+                text(
+                    "SELECT k.source_file, COUNT(v.passage_id) FROM passages p JOIN cases c ON c.id = p.case_pk"
+                    " JOIN collections k ON k.id = c.collection_id LEFT JOIN embeddings v"
+                    " ON v.passage_id = p.id GROUP BY k.source_file"
+                )
+            ).all()
+        )
+    assert per_book["a.md"] > 0 and per_book["b.md"] == 0

@@ -131,10 +131,14 @@ def similar(
 def embed(
     batch: Annotated[int, typer.Option("--batch", help="Passages per batch (one transaction each).")] = 32,
     limit: Annotated[int | None, typer.Option("--limit", help="Stop after this many passages.")] = None,
+    collection: Annotated[
+        str | None,
+        typer.Option("--collection", "-c", help="One book only (its id, file name or title); default: every book."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Compute dense vectors for the semantic leg (resumable: re-run to continue)."""
     ctx = context(db)
     with progress_bar("embedding") as progress:
-        n = run(lambda: discovery.embed(ctx, batch=batch, limit=limit, progress=progress))
+        n = run(lambda: discovery.embed(ctx, batch=batch, limit=limit, progress=progress, collection=collection))
     out.print(f"embedded {n} passages")

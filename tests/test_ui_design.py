@@ -132,6 +132,9 @@ def test_status_page_keeps_the_cause_without_cli_hints(client):
     zh = _text(_main(client.get("/cases/none:1", cookies={"lang": "zh"}).text))
     assert "none:1" in zh  # the actual one-line message, without "(see `caseatlas cases`)"
     assert "ids look like" not in zh
+    assert "找不到案例" in zh and "no case" not in zh  # the services' English "no case 'x'", as a Chinese page says it
+    en = _text(_main(client.get("/cases/none:1", cookies={"lang": "en"}).text))
+    assert "no case" in en and "找不到" not in en
     r = client.post("/boom/400", cookies={"lang": "zh"})
     assert "title: required" in _text(_main(r.text))
 
@@ -146,7 +149,8 @@ def test_a_bilingual_message_shows_the_page_language():
     assert person_message("mode 'semantic' needs embeddings: run `caseatlas embed` first", 409) == (
         "mode 'semantic' needs embeddings"
     )
-    assert person_message("no organization 'x' (see `caseatlas orgs`)", 404) == "no organization 'x'"
+    assert person_message("no organization 'x' (see `caseatlas orgs`)", 404, "en") == "no organization 'x'"
+    assert person_message("no organization 'x' (see `caseatlas orgs`)", 404) == "找不到机构：'x'"
     assert person_message("Not Found", 404) == ""
 
 

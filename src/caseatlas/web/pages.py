@@ -172,6 +172,40 @@ def localized(message: str, lang: str) -> str:
     return m.group(2) if lang == "zh" else m.group(1)
 
 
+# The things a "no <thing> <id>" message names (services' NotFound), as a Chinese page says them.
+_THINGS_ZH = {
+    "case": "案例",
+    "collection": "案例集",
+    "collection or programme": "案例集或征集",
+    "submission": "申报",
+    "call": "征集",
+    "user": "账号",
+    "round": "评审轮次",
+    "photo": "照片",
+    "logo": "标志",
+    "evidence": "证明材料",
+    "attachment": "附件",
+    "visit": "调研",
+    "proof": "校样",
+    "organization": "机构",
+    "organization named": "机构",
+    "message": "邮件",
+    "job": "后台任务",
+    "flag": "核查提示",
+    "declared figure": "申报数字",
+}
+_NO_THING = re.compile(r"^no (" + "|".join(sorted(map(re.escape, _THINGS_ZH), key=len, reverse=True)) + r") (\S.*)$")
+
+
+def _in_chinese(text: str) -> str:
+    """A services' "no case 'x'" as a Chinese page says it ("找不到案例：x"); other English stays."""
+    m = _NO_THING.match(text)
+    if not m:
+        return text
+    what = m.group(2).replace(" in this call", "").replace(" in submission ", " · 申报 ")
+    return f"找不到{_THINGS_ZH[m.group(1)]}：{what}"
+
+
 def person_message(message: str, status: int, lang: str = "zh") -> str:
     """The one-line message as a page shows it: in the page's language when it carries both, without
     command-line hints, and nothing when it only repeats the status's own name (Starlette's "Not
@@ -183,7 +217,9 @@ def person_message(message: str, status: int, lang: str = "zh") -> str:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = ""
-    return "" if text.lower() in {phrase.lower(), "invalid request"} else text
+    if text.lower() in {phrase.lower(), "invalid request"}:
+        return ""
+    return _in_chinese(text) if lang != "en" else text
 
 
 def _same_site_path(request: Request, url: str | None) -> str | None:

@@ -328,3 +328,26 @@ def test_pages_fit_a_phone_and_controls_are_tappable(library_url, browser):  # n
         finally:
             for ctx in contexts.values():
                 ctx.close()
+
+
+def test_the_nav_offers_only_what_the_account_can_use(tmp_path):
+    """An applicant or a reviewer is not shown 管理 or 后台任务 (pages that would only say no);
+    an admin is shown both; an organizer the jobs it may start (books)."""
+    from test_accounts import PASSWORD, ROLE_USERS
+
+    from caseatlas.services import Context, accounts, system_actor
+    from caseatlas.store import open_engine
+
+    db = tmp_path / "nav.db"
+    ctx = Context(open_engine(db), system_actor())
+    for role, name in ROLE_USERS.items():
+        accounts.add_user(ctx, name, PASSWORD, role)
+    seen = {}
+    for role, name in ROLE_USERS.items():
+        c = TestClient(create_app(str(db)))
+        assert c.post("/api/v1/login", json={"username": name, "password": PASSWORD}).status_code == 200
+        nav = re.search(r"<nav.*?</nav>", c.get("/").text, re.S).group(0)
+        seen[role] = ('href="/admin"' in nav, 'href="/jobs"' in nav)
+    assert seen["admin"] == (True, True)
+    assert seen["applicant"] == (False, False) and seen["reviewer"] == (False, False)
+    assert seen["organizer"][1]

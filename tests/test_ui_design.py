@@ -288,6 +288,19 @@ UNREACHABLE_SCROLLERS_JS = """() => [...document.querySelectorAll('main *')].fil
 }).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)"""
 
 
+# Text cells of a table squeezed to a column of one or two characters (they should scroll instead).
+SQUEEZED_CELLS_JS = """() => [...document.querySelectorAll('main td, main th')].filter(c =>
+  c.offsetParent !== null && !c.classList.contains('num') && !c.querySelector('input[type=checkbox]') &&
+  (c.innerText || '').trim().length > 4 &&
+  c.getBoundingClientRect().width < 5 * parseFloat(getComputedStyle(c).fontSize)
+).map(c => (c.innerText || '').trim().slice(0, 12))"""
+
+# The width of a right single quote in the body's face, in em (CJK faces draw it full-width, 1 em).
+APOSTROPHE_JS = """() => { const s = document.createElement('span'); s.textContent = '\u2019';
+  document.querySelector('main').appendChild(s); const w = s.getBoundingClientRect().width;
+  const em = parseFloat(getComputedStyle(s).fontSize); s.remove(); return w / em; }"""
+
+
 def test_pages_fit_a_phone_and_controls_are_tappable(library_url, browser):  # noqa: F811
     from test_programme_web import build
 
@@ -324,6 +337,11 @@ def test_pages_fit_a_phone_and_controls_are_tappable(library_url, browser):  # n
                     assert not stuck, f"{path} ({lang}): scrolls sideways, not reachable by keyboard: {stuck}"
                     low = [c for c in controls if c["h"] < 36]
                     assert not low, f"{path} ({lang}): controls under 36 px: {low[:5]}"
+                    squeezed = page.evaluate(SQUEEZED_CELLS_JS)
+                    assert not squeezed, f"{path} ({lang}): table cells under 5 em at 390 px: {squeezed[:5]}"
+                    if lang == "en":  # a Latin face first: an apostrophe is narrow, not a full-width CJK glyph
+                        ratio = page.evaluate(APOSTROPHE_JS)
+                        assert ratio < 0.5, f"{path}: ’ is {ratio:.2f} em wide on the English page"
                     page.close()
         finally:
             for ctx in contexts.values():

@@ -433,3 +433,19 @@ def test_an_applicant_is_written_to_in_the_language_it_registered_in(db_path):
         langs = {n: accounts_store.get_user(conn, n).lang for n in ("reg_en", "reg_zh", "reg_api")}
     assert langs["reg_en"] == "en" and langs["reg_api"] == "en"
     assert langs["reg_zh"] in (None, "zh")
+
+
+def test_an_unsent_mail_says_why_in_the_page_language(db_path):
+    """No mail server set up: the outbox says so as a person would, in the page's language (it
+    read "no SMTP server configured (CASEATLAS_SMTP_HOST)" on Chinese pages)."""
+    ids = build(db_path, "review")
+    client = TestClient(create_app(str(db_path)))
+    assert client.post("/api/v1/login", json={"username": "org1", "password": PASSWORD}).status_code == 200
+    for lang, said, not_said in (
+        ("zh", "尚未配置发信服务器", "no mail server"),
+        ("en", "no mail server is set up", "尚未"),
+    ):
+        client.get(f"/lang/{lang}")
+        page = client.get(f"/outbox/{ids['mail']}").text
+        status = re.search(r'<dd id="status".*?</dd>', page, re.S).group(0)
+        assert said in status and not_said not in status, status

@@ -170,6 +170,13 @@ def message(m: Mail, sender: str) -> EmailMessage:
     return msg
 
 
+# Shown to the organizer on the outbox page, in its language ("English (中文)": pages pick one half).
+NO_SERVER = (
+    "no mail server is set up: an administrator sets CASEATLAS_SMTP_HOST, then sends again "
+    "(尚未配置发信服务器：请管理员设置 CASEATLAS_SMTP_HOST 后重新发送)"
+)
+
+
 def send(engine: Engine, pending: list[Mail]) -> None:
     """Send what was queued (after the transaction that queued it committed) and record each
     outcome: sent (with its Message-ID and time), failed (the server's one-line answer) or unsent."""
@@ -178,7 +185,7 @@ def send(engine: Engine, pending: list[Mail]) -> None:
     if pending:
         mail.warn_without_base_url()
     if not host:
-        results = [(m.id, "unsent", "no SMTP server configured (CASEATLAS_SMTP_HOST)", None) for m in pending]
+        results = [(m.id, "unsent", NO_SERVER, None) for m in pending]
     elif pending:
         try:
             with smtplib.SMTP(host, int(os.environ.get("CASEATLAS_SMTP_PORT", "25")), timeout=TIMEOUT) as smtp:

@@ -149,6 +149,9 @@ def localtime(context, value, tz: str | None = None, lang: str | None = None, em
 
 
 TEMPLATES.env.filters["localtime"] = localtime
+TEMPLATES.env.filters["localized"] = pass_context(
+    lambda context, message: localized(message, context.get("lang") or "zh")
+)
 
 
 def login_redirect(request: Request) -> RedirectResponse:

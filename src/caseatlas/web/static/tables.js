@@ -36,6 +36,8 @@
     for (var i = 0; i < wraps.length; i++) {
       var w = wraps[i];
       var scrolls = w.scrollWidth > w.clientWidth + 1;
+      w.classList.toggle("scrolls", scrolls);
+      moreRight(w);
       if (scrolls && !w.hasAttribute("tabindex")) {
         w.setAttribute("tabindex", "0");
         w.setAttribute("data-auto-focus", "1");
@@ -54,9 +56,21 @@
     }
   }
 
+  // The cue that a table goes on to the right: its right edge fades until it is scrolled to the end.
+  function moreRight(w) {
+    w.classList.toggle("more-right", w.scrollLeft + w.clientWidth < w.scrollWidth - 1);
+  }
+
   function start() {
     wrapTables();
     markScrolling();
+    document.addEventListener(
+      "scroll",
+      function (e) {
+        if (e.target.classList && e.target.classList.contains("table-wrap")) moreRight(e.target);
+      },
+      true
+    );
     var pending = null;
     window.addEventListener("resize", function () {
       if (pending) window.clearTimeout(pending);

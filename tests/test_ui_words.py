@@ -180,3 +180,21 @@ def test_formal_checklist_on_the_page(season, ctx, db_path, lang):
         assert "— for staff to judge" in text
         cells = re.findall(r'<td class="auto">(.*?)</td>', r.text, re.S)
         assert cells and not any(CJK.search(_plain(c)) for c in cells), cells
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_saving_a_check_says_so_in_the_page_language(season, ctx, db_path, lang):
+    client = _client(ctx, db_path, lang)
+    page = client.get(f"/rounds/{season['formal']}/checks").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    sub = season["ids"]["appb"]
+    r = client.post(
+        f"/rounds/{season['formal']}/checks/{sub}",
+        data={"csrf_token": csrf, "submission": sub, "ok_eligibility": "1", "verdict": "pass"},
+    )
+    assert r.status_code == 200, r.text
+    said = re.search(r'<p class="notice alert ok" role="status" id="message">(.*?)</p>', r.text, re.S).group(1)
+    if lang == "zh":
+        assert said == "已保存《乙案例》的形式审查：通过"
+    else:
+        assert said == "Saved the formal check of “乙案例”: passed"

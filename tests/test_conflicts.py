@@ -64,7 +64,7 @@ def test_a_unit_of_a_group_under_its_own_name_is_in_the_group(group, unit):
     rel = relation(group, unit)
     assert rel is not None, f"{unit} is {group}'s"
     assert same_group(unit, group)
-    assert rel.steps and all("（" in s for s in rel.steps), "each step names its rule"
+    assert rel.links and all(rule for rule, _, _ in rel.links), "each link names its rule"
 
 
 @pytest.mark.parametrize("a, b", NOT_RELATED)
@@ -81,11 +81,13 @@ def test_two_provincial_companies_are_one_group_not_one_organization():
 
 def test_the_reason_says_which_rule_and_name_matched():
     rel = relation("中国石油天然气集团", "中石油勘探开发研究院")
-    assert rel.group == "中国石油" and "中石油勘探开发研究院 ∈ 中石油" in rel.why and "集团名称或简称" in rel.why
+    assert rel.group == "中国石油" and ("known_prefix", "中石油勘探开发研究院", "中石油") in rel.links
+    assert "中石油勘探开发研究院按名称属于中石油" in rel.why
     rel = relation("中国五矿集团有限公司", "中冶京诚工程技术有限公司")
-    assert "中冶 ∈ 中国五矿" in rel.why and "known.toml" in rel.why
+    assert ("known_member", "中冶", "中国五矿") in rel.links and "中冶是中国五矿旗下企业" in rel.why
+    assert "中冶 is a member of the 中国五矿 group" in rel.why_en
     rel = relation("浙能集团", "浙江省能源集团有限公司", aliases=[["浙能集团", "浙江省能源集团"]])
-    assert rel is not None and "别名组" in rel.why
+    assert rel is not None and "本征集把浙能集团和浙江省能源集团列为同一集团" in rel.why
 
 
 # --- in a call

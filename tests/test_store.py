@@ -24,7 +24,7 @@ def dump(engine) -> dict:
         }
 
 
-HEAD = "0023"
+HEAD = "0024"
 
 
 def test_schema_is_migrated(engine):

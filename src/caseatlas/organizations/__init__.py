@@ -2,7 +2,19 @@
 (`names.py` reads one name, `resolve.py` links names; `data/organizations/known.toml` holds
 brand and legal names that share nothing a rule could see)."""
 
-from .resolve import Link, Org, Relation, Resolution, Resolver, Use, relation, relations, same_group, same_organization
+from .resolve import (
+    Link,
+    Org,
+    Relation,
+    Resolution,
+    Resolver,
+    Use,
+    relation,
+    relations,
+    same_group,
+    same_organization,
+    write_reason,
+)
 
 __all__ = [
     "Link",
@@ -15,4 +27,5 @@ __all__ = [
     "relations",
     "same_group",
     "same_organization",
+    "write_reason",
 ]

@@ -67,21 +67,47 @@ SCHOOLS = ("大学", "学院", "学校")  # named after a group's name without a
 # Societies, associations and alliances are bodies of their own, whoever's name they start with
 # (中国建筑│节能协会 is not a unit of 中国建筑); a company's foundation may well be its group's.
 SOCIETIES = ("协会", "学会", "商会", "联合会", "研究会", "促进会", "联盟")
-# Why two names were linked: shown with a conflict of interest (zh, as the organizers read it).
+# Why two names were linked, as a person writes it (a conflict of interest shows it to the
+# organizers and mails it): {rule: (zh, en)}; {a} and {b} are the two names as printed, {short}
+# and {long} the shorter and the longer of them. "same" rules link two names of one organization,
+# the others make {a} a unit or member of {b}. No sentence holds a comma: a reason joins them with
+# commas.
 RULES = {
-    "key": "名称相同（法定形式、括号、繁简之外）",
-    "bracket": "名称括号中给出的简称或品牌名",
-    "known": "同一机构的不同名称（known.toml）",
-    "alias": "本征集的同一集团名称（别名组）",
-    "decision": "机构库中的人工合并",
-    "place": "去掉地名前缀后相同",
-    "abbreviation": "逐词简称",
-    "generic": "其后只有通用词",
-    "name": "名称表明隶属：下属单位、分支机构或括号中的集团",
-    "prefix": "名称以其名开头：下属单位、研究院、分支机构",
-    "known_prefix": "名称以集团名称或简称开头",
-    "known_member": "常见集团成员（known.toml）",
+    "key": ("{a}与{b}只是写法不同", "{a} and {b} are one name written two ways"),
+    "bracket": ("{a}又称{b}", "{a} is also called {b}"),
+    "known": ("{a}即{b}", "{a} is another name of {b}"),
+    "alias": ("本征集把{a}和{b}列为同一集团", "this call lists {a} and {b} as one group"),
+    "decision": ("机构库已把{a}和{b}合并为同一机构", "the organization list merges {a} and {b}"),
+    "place": ("{long}与{short}只差地名", "{long} is {short} with a place name in front"),
+    "abbreviation": ("{short}是{long}的简称", "{short} is short for {long}"),
+    "generic": ("{long}与{short}只差通用词", "{long} is {short} followed by generic words"),
+    "name": ("{a}是{b}的下属单位", "{a} is a unit of {b}"),
+    "prefix": ("{a}按名称属于{b}", "{a} belongs to {b} by its name"),
+    "known_prefix": ("{a}按名称属于{b}", "{a} belongs to {b} by its name"),
+    "known_member": ("{a}是{b}旗下企业", "{a} is a member of the {b} group"),
 }
+SAME_NAME = ("双方都是{a}", "both are {a}")
+
+
+def write_step(step: tuple[str, str, str], lang: str = "zh") -> str:
+    """One link of a reason — (rule, name, name) — in a sentence of `lang` (names as printed)."""
+    rule, a, b = step
+    if a == b:
+        return SAME_NAME[lang == "en"].format(a=a)
+    short, long = sorted((a, b), key=lambda n: (len(n), n))
+    return RULES.get(rule, RULES["key"])[lang == "en"].format(a=a, b=b, short=short, long=long)
+
+
+def write_reason(kind: str, group: str, steps: Iterable[tuple[str, str, str]], lang: str = "zh") -> str:
+    """Why two names are one organization ("same") or in one group ("group"), in `lang`:
+    同属中国宝武：宝武集团上海分公司是宝武的下属单位，宝武即中国宝武."""
+    parts = [write_step(tuple(s), lang) for s in steps]
+    if lang == "en":
+        head = "The same organization" if kind == "same" else f"Both belong to {group}"
+        body = parts[0] if len(parts) < 2 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+        return f"{head}: {body}" if body else head
+    head = "同一机构" if kind == "same" else f"同属{group}"
+    return f"{head}：{'，'.join(parts)}" if parts else head
 
 
 @dataclass(slots=True)
@@ -128,12 +154,12 @@ class Resolution:
     def _name(self, k: str) -> str:
         return self.graph.printed.get(k, k)
 
-    def _same(self, a: str, b: str) -> list[str]:
-        return [f"{self._name(x)} = {self._name(y)}（{RULES.get(why, why)}）" for x, y, why in self.graph.path(a, b)]
+    def _same(self, a: str, b: str) -> list[tuple[str, str, str]]:
+        return [(why, self._name(x), self._name(y)) for x, y, why in self.graph.path(a, b)]
 
-    def trace(self, k: str) -> tuple[str, list[str], str]:
-        """A name's group root node, the steps up to it ("华能南京电厂 ∈ 华能（…）") and the last key
-        reached (in the root organization)."""
+    def trace(self, k: str) -> tuple[str, list[tuple[str, str, str]], str]:
+        """A name's group root node, the steps up to it (("name", "华能南京电厂", "华能"): rule,
+        name, name) and the last key reached (in the root organization)."""
         g, steps, seen = self.graph, [], set()
         while True:
             node = g.find(k)
@@ -142,15 +168,15 @@ class Resolution:
             seen.add(node)
             child, parent = self.via[node]
             steps += self._same(k, child)
-            steps.append(f"{self._name(child)} ∈ {self._name(parent)}（{RULES.get(g.parent_why.get(child), '')}）")
+            steps.append((g.parent_why.get(child, "name"), self._name(child), self._name(parent)))
             k = parent
 
-    def explain(self, a: str, b: str) -> tuple[str, list[str]] | None:
+    def explain(self, a: str, b: str) -> tuple[str, list[tuple[str, str, str]]] | None:
         """Why two names' keys (Link.key) are one organization ("same") or in one group
         ("group"), with the steps; None when they are neither."""
         g = self.graph
         if g.find(a) == g.find(b):
-            return "same", (self._same(a, b) or [f"{self._name(a)} = {self._name(b)}（{RULES['key']}）"])
+            return "same", (self._same(a, b) or [("key", self._name(a), self._name(b))])
         ra, sa, ea = self.trace(a)
         rb, sb, eb = self.trace(b)
         if ra != rb:
@@ -501,11 +527,23 @@ class Relation:
     a: str  # as given
     b: str
     group: str  # the name of the group (or of the one organization)
-    steps: tuple[str, ...]
+    links: tuple[tuple[str, str, str], ...]  # (rule, name, name): the names linked, and by which rule
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """Each link in a Chinese sentence."""
+        return tuple(write_step(s) for s in self.links)
+
+    def written(self, lang: str = "zh") -> str:
+        return write_reason(self.kind, self.group, self.links, lang)
 
     @property
     def why(self) -> str:
-        return ("同一机构" if self.kind == "same" else f"同属 {self.group}") + "：" + "；".join(self.steps)
+        return self.written("zh")
+
+    @property
+    def why_en(self) -> str:
+        return self.written("en")
 
 
 def relations(

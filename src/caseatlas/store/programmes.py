@@ -251,17 +251,31 @@ def conflict_state(conn: Connection, call_id: int) -> dict | None:
 def detected_conflicts(conn: Connection, call_id: int, fingerprint: str) -> list[dict]:
     """The stored conflicts of the call computed from the inputs with this fingerprint."""
     q = select(call_conflicts).where(call_conflicts.c.call_id == call_id, call_conflicts.c.fingerprint == fingerprint)
-    return [dict(r._mapping) for r in conn.execute(q)]
+    rows = [dict(r._mapping) for r in conn.execute(q)]
+    for r in rows:
+        r["why"] = json.loads(r["why"]) if r["why"] else None
+    return rows
 
 
 def save_conflicts(conn: Connection, call_id: int, fingerprint: str, rows: list[dict], at: str) -> None:
     """Replace the call's detected conflicts (rows: reviewer_id, submission_id, kind,
-    reviewer_org, applicant_org, reason) and record what they were computed from. The call's
+    reviewer_org, applicant_org, reason, why: {group, links}) and record what they were computed from. The call's
     row is locked first, so two transactions replacing them take turns."""
     conn.execute(select(calls.c.id).where(calls.c.id == call_id).with_for_update())
     conn.execute(delete(call_conflicts).where(call_conflicts.c.call_id == call_id))
     if rows:
-        conn.execute(insert(call_conflicts), [{"call_id": call_id, "fingerprint": fingerprint, **r} for r in rows])
+        conn.execute(
+            insert(call_conflicts),
+            [
+                {
+                    "call_id": call_id,
+                    "fingerprint": fingerprint,
+                    **r,
+                    "why": json.dumps(r.get("why"), ensure_ascii=False),
+                }
+                for r in rows
+            ],
+        )
     values = {"fingerprint": fingerprint, "n": len(rows), "computed_at": at}
     if (
         conn.execute(

@@ -482,6 +482,7 @@ call_conflicts = Table(
     Column("reviewer_org", Text, nullable=False),  # the reviewer's name that matched
     Column("applicant_org", Text, nullable=False),
     Column("reason", Text, nullable=False),  # which rule, alias or name linked them
+    Column("why", Text),  # JSON {group, links: [[rule, name, name], …]}: the reason as data, for any language (0024)
     Column("fingerprint", String(64), nullable=False),
     Index("ix_call_conflicts_submission", "submission_id"),
 )

@@ -20,7 +20,7 @@ from ...organizations import Relation, relations, same_group
 
 # Bump when a rule here or in caseatlas.organizations changes what is detected: stored
 # conflicts computed under another version are computed again (known.toml is hashed apart).
-RULES_VERSION = "2"
+RULES_VERSION = "3"  # 3: reasons stored as data too (group, links), written in either language
 
 
 def detect(

@@ -50,6 +50,12 @@ class RoundPreset:
         }
 
 
+def round_label_en(label: str) -> str:
+    """A round's label in English when it is a preset's own (a label the organizers wrote is shown
+    as they wrote it)."""
+    return ROUND_LABELS_EN.get(label, label)
+
+
 # The season Chinese programmes run: 形式审查 by staff, 初评 by letter (函评: independent, the
 # panel does not see each other), 复评 in a meeting or a defence (会评/答辩: the panel sees each
 # other's reviews and the 初评 scores), 终评 by a smaller panel on the whole picture.
@@ -74,6 +80,14 @@ SEASON: tuple[RoundPreset, ...] = (
         see_peers=True,
     ),
 )
+# The preset rounds' labels in English (and the one review round of a single-round call).
+ROUND_LABELS_EN = {
+    "形式审查": "Formal check",
+    "初评（函评）": "First round (by letter)",
+    "复评（会评/答辩）": "Second round (meeting or defence)",
+    "终评": "Final round",
+    "评审": "Review",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -309,7 +309,8 @@ def load_call(conn, call_id: int) -> dict:
 
 
 def conflicts_of(conn, call: dict, subs: list[dict], write: bool = False) -> dict[tuple[int, int], str]:
-    """(submission, reviewer) → why they conflict, for these submissions: declared by the
+    """(submission, reviewer) → why they conflict (a detected one's in both languages, a
+    `mail.Words`), for these submissions: declared by the
     reviewer, or detected from the reviewer's organizations and the applicant's — computed once
     per state of the call and stored (`services/conflicts.py`)."""
     ids = {s["id"] for s in subs}
@@ -317,7 +318,7 @@ def conflicts_of(conn, call: dict, subs: list[dict], write: bool = False) -> dic
     for r in coi.detected(conn, call, write):
         pair = (r["submission_id"], r["reviewer_id"])
         if pair[0] in ids and pair not in out:
-            out[pair] = r["reason"]
+            out[pair] = coi.reason(r)
     return out
 
 

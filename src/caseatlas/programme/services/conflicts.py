@@ -27,7 +27,7 @@ import json
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...organizations.resolve import known_text
+from ...organizations.resolve import known_text, write_reason
 from ...services import mail, notify
 from ...services.rules import now_iso
 from ...store import accounts as accounts_store
@@ -103,9 +103,23 @@ def _compute(data: dict) -> list[dict]:
             "reviewer_org": rel.a,
             "applicant_org": rel.b,
             "reason": rel.why,
+            "why": {"group": rel.group, "links": [list(x) for x in rel.links]},
         }
         for (s, r), rel in sorted(found.items())
     ]
+
+
+def reason(row: dict) -> str:
+    """A stored detected conflict's reason in both languages (a `mail.Words`: the Chinese as a
+    plain string, `.en` the English), written from its data; the stored sentence for a row
+    stored without it."""
+    why = row.get("why")
+    if not why:
+        return mail.Words(row["reason"], row["reason"])
+    return mail.Words(
+        write_reason(row["kind"], why["group"], why["links"], "zh"),
+        write_reason(row["kind"], why["group"], why["links"], "en"),
+    )
 
 
 def detected(conn: Connection, call: dict, write: bool = False) -> list[dict]:
@@ -127,7 +141,7 @@ def detected(conn: Connection, call: dict, write: bool = False) -> list[dict]:
 def _store(conn: Connection, call: dict, fp: str, rows: list[dict], pending: list | None = None) -> list[dict]:
     """Store the conflicts and act on them: conflicted assignments go, organizers are told."""
     store.save_conflicts(conn, call["id"], fp, rows, now_iso())
-    return _act(conn, call, {(r["submission_id"], r["reviewer_id"]): r["reason"] for r in rows}, pending)
+    return _act(conn, call, {(r["submission_id"], r["reviewer_id"]): reason(r) for r in rows}, pending)
 
 
 def _store_aside(conn: Connection, call: dict, fp: str, rows: list[dict]) -> None:
@@ -227,7 +241,7 @@ def refresh(conn: Connection, call: dict, pending: list | None = None) -> list[d
     removed assignments."""
     data, fp, rows = _current(conn, call)
     if rows is not None:
-        return _act(conn, call, {(r["submission_id"], r["reviewer_id"]): r["reason"] for r in rows}, pending)
+        return _act(conn, call, {(r["submission_id"], r["reviewer_id"]): reason(r) for r in rows}, pending)
     return _store(conn, call, fp, _compute(data), pending)
 
 

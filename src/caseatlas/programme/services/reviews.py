@@ -222,6 +222,7 @@ def conflict_check(ctx: Context, call_id: int) -> dict:
                         "reviewer_org": None,
                         "applicant_org": subs[sid]["organization"],
                         "reason": why,
+                        "reason_en": why,
                     }
                 )
         declared = {(r["submission"], r["reviewer"]) for r in rows}
@@ -236,7 +237,8 @@ def conflict_check(ctx: Context, call_id: int) -> dict:
                         "kind": r["kind"],
                         "reviewer_org": r["reviewer_org"],
                         "applicant_org": r["applicant_org"],
-                        "reason": r["reason"],
+                        "reason": str(coi.reason(r)),
+                        "reason_en": coi.reason(r).en,
                     }
                 )
         ids = {m["username"]: uid for uid, m in names.items()}

@@ -54,6 +54,7 @@ class Round(Result):
     label: str
     kind: RoundKind
     position: int
+    label_en: str = ""  # a preset round's label in English; else the label as written
     status: RoundStatus
     deadline: str | None
     criteria: list[dict]
@@ -93,6 +94,11 @@ class CheckItem(Result):
     label: str
     auto: bool | None  # what the system can tell; None: only a person can
     detail: str
+    label_en: str = ""  # the label and detail in English (domain/rounds.py writes both)
+    detail_en: str = ""
+    state: str = ""  # what the system tells, as data: all_filled, missing, no_outcomes, … (domain/rounds.py)
+    count: int = 0
+    missing: list[str] = []  # the template's sections left empty
     ok: bool | None  # the staff's tick
     note: str | None
 
@@ -161,6 +167,7 @@ def _record(conn, call: dict, r: dict, rounds: list[dict], manager: bool) -> Rou
         call=call["id"],
         key=r["key"],
         label=r["label"],
+        label_en=presets.round_label_en(r["label"]),
         kind=r["kind"],
         position=r["position"],
         status=r["status"],

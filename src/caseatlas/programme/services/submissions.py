@@ -728,7 +728,10 @@ def get(ctx: Context, submission_id: int) -> dict:
                 if a["submission_id"] == submission_id
             )
             names = {m["user_id"]: m["username"] for m in store.members(conn, call["id"])}
-            out["conflicts"] = [{"reviewer": names.get(r, str(r)), "reason": why} for (s, r), why in conf.items()]
+            out["conflicts"] = [
+                {"reviewer": names.get(r, str(r)), "reason": str(why), "reason_en": getattr(why, "en", why)}
+                for (s, r), why in conf.items()
+            ]
         return mask.submission(out)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ...errors import CaseAtlasError
 from ...vocab import CHECK_VERDICT_LABELS, ENTRY_LABELS, ENTRY_STATES
 from ...web.deps import ReadContext, RowId, WriteContext
-from ...web.forms import EMPTY, FormState, fixed, rejects_to
+from ...web.forms import EMPTY, FormState, fixed, page_lang, rejects_to
 from ...web.pages import render
 from ..services import calls, reviews, rounds
 
@@ -281,5 +281,8 @@ async def check_post(request: Request, ctx: WriteContext, round_id: RowId, submi
         for key in keys
     }
     c = rounds.save_formal_check(ctx, round_id, submission_id, items, f.get("verdict") or None, f.get("reasons"))
+    if page_lang(request) == "en":
+        said = f": {CHECK_VERDICT_LABELS[c.verdict][1]}" if c.verdict else ""
+        return _go(f"/rounds/{round_id}/checks", f"Saved the formal check of “{c.title}”{said}")
     said = f"：{CHECK_VERDICT_LABELS[c.verdict][0]}" if c.verdict else ""
     return _go(f"/rounds/{round_id}/checks", f"已保存《{c.title}》的形式审查{said}")

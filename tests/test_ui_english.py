@@ -35,29 +35,6 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 CHINESE_NUMBER = re.compile(r"\d[\d,.]*\s*[万亿]")
 CJK_PUNCTUATION = re.compile(r"[，。；：（）、]")
 
-# Pages whose templates belong to other areas of issue 27 and still print Chinese marks around
-# English labels ("Phase：in review", "rev1（某大学）"); each is listed with what shows, for its
-# owner. The strict xfail below turns into a failure the day a page is clean, so the entry goes.
-ELSEWHERE = {
-    "/": "home: collection names in the totals' contributor lines are not marked lang=zh",
-    "/insights": "home: book names in the chart tables are not marked lang=zh",
-    "/search": "search: book titles, organization facets, result titles not marked lang=zh",
-    "/collections": "labels: publisher, panel (join '、'), foreword not marked lang=zh",
-    "/organizations": "labels: organization names not marked lang=zh",
-    "/admin": "design: collection titles not marked lang=zh",
-    "/calls/{call_id}": "forms: 'Phase：', 'Domains：', criteria and template headings not marked",
-    "/calls/{call_id}/conflicts": "forms: '（same group）', reasons",
-    "/calls/{call_id}/finals": "forms: 'Finals due：', 'Title (default: 测试）'",
-    "/calls/{call_id}/panel": "forms: 'Topics (separated by 、)', reviewers joined with '、'",
-    "/calls/{call_id}/ranking": "forms: 'Round：'",
-    "/calls/{call_id}/rounds": "forms: 'rev1（某大学）', round labels",
-    "/rounds/{round_id}/shortlist": "forms: '评审：shortlist', 'Status：'",
-    "/submissions/{submission_id}": "forms: 'Organization：', 'Team：rev2（lead）', section text",
-    "/submissions/{submission_id}/final": "forms: 'Final version：', section headings",
-    "/visits/{visit_id}": "forms: 'Site visit：', 'rev2（lead）', the notice as sent (Chinese)",
-}
-
-
 # --- the joiner and the marks
 
 
@@ -119,8 +96,9 @@ def test_every_label_a_template_asks_for_exists_with_an_english():
     missing = sorted(p + v for p, values in built.items() for v in values if p + v not in i18n.STRINGS)
     assert not missing, missing
     # every entry: a Chinese and an English, the English in English (the language toggle names
-    # the other language in its own script; a search example keeps Chinese search words)
-    own_script = {"language", "lang_zh", "search_placeholder"}
+    # the other language in its own script; a search example keeps Chinese search words, and the
+    # hint shows a Chinese word's English equivalent)
+    own_script = {"language", "lang_zh", "search_placeholder", "search_hint"}
     bad = [
         k
         for k, (zh, en) in i18n.STRINGS.items()
@@ -239,19 +217,40 @@ def crawled(site):
 
 
 def test_english_pages_write_figures_and_marks_in_english(crawled):
-    """The case pages, organization pages, outbox, account pages, error pages and every other page
-    of this area: no 万/亿 figure, no full-width mark outside quoted source text."""
+    """Every page (library, search, home, programme pages, accounts, errors) for every role: no
+    万/亿 figure, no full-width mark outside quoted source text."""
     found, missing = crawled
     assert not missing, f"labels pages asked for that STRINGS lacks: {sorted(missing)}"
-    here = {route: d for route, d in found.items() if route not in ELSEWHERE}
-    assert not here, "\n".join(f"{r}: {d[:5]}" for r, d in here.items())
+    assert not found, "\n".join(f"{r}: {d[:5]}" for r, d in found.items())
     assert not [d for ds in found.values() for d in ds if CHINESE_NUMBER.search(d)], "a figure in 万/亿"
 
 
-@pytest.mark.xfail(strict=True, reason="pages of other areas of issue 27 (ELSEWHERE): their owners' fixes")
-def test_pages_of_other_areas_are_clean_in_english_too(crawled):
-    found, _ = crawled
-    assert not {route for route in ELSEWHERE if found.get(route)}
+def test_programme_pages_keep_chinese_marks_in_chinese_and_mark_source_text_in_english(site):
+    """The joiners write each language's marks: the Chinese page keeps "评审专家：甲、乙" and
+    "（组长）"; the English one writes ": ", ", " and " (lead)" and marks the Chinese it quotes."""
+    db, ids = site
+    app = create_app(str(db))
+    pages = {}
+    for lang in ("zh", "en"):
+        client = TestClient(app)
+        client.cookies.set("lang", lang)
+        assert client.post("/api/v1/login", json={"username": "org1", "password": PASSWORD}).status_code == 200
+        pages[lang] = {
+            "sub": client.get(f"/submissions/{ids['a']}").text,
+            "visit": client.get(f"/visits/{ids['visit']}").text,
+            "call": client.get(f"/calls/{ids['call']}").text,
+        }
+    zh, en = pages["zh"], pages["en"]
+    assert "评审专家：" in zh["sub"] and "（组长）" in zh["sub"] and "调研组：" in zh["sub"]
+    assert "Reviewers: " in en["sub"] and " (lead)" in en["sub"] and "Team: " in en["sub"]
+    assert not CJK_PUNCTUATION.search(_visible(en["sub"]))
+    doc = lhtml.fromstring(en["sub"])
+    assert doc.xpath('//h1[@id="sub-title"][@lang="zh"]')
+    assert lhtml.fromstring(en["visit"]).xpath('//pre[@class="notice-text"][@lang="zh"]')  # the notice as sent
+    assert lhtml.fromstring(en["call"]).xpath('//h1[@lang="zh"]')
+    assert "阶段：" in zh["call"] and "Phase: " in en["call"]
+    # the revision heading and its state no longer say the same words twice
+    assert "revision requested revision requested" not in _visible(en["sub"]).lower()
 
 
 def test_the_case_page_marks_source_text_and_reads_in_english(site):

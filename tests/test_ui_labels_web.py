@@ -146,7 +146,9 @@ def test_compare_page_never_repeats_the_year(client):
 def test_organizations_page_shows_each_group(client):
     groups = _get(client, "/organizations")
     row = re.search(
-        r"<tr data-org=\"[^\"]+\"><td><a href=\"/organizations/([^\"]+)\">中国宝武</a></td>(.*?)</tr>", groups, re.S
+        r"<tr data-org=\"[^\"]+\"><td><a href=\"/organizations/([^\"]+)\"[^>]*>中国宝武</a></td>(.*?)</tr>",
+        groups,
+        re.S,
     )
     assert row, "the group of a known member is listed"
     assert "1 家" in row.group(2) and f"?group={row.group(1)}" in row.group(2)  # its member units, linked

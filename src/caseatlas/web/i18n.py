@@ -191,7 +191,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sub_draft": ("草稿", "draft"),
     "sub_submitted": ("已提交", "submitted"),
     "sub_withdrawn": ("已撤回", "withdrawn"),
-    "revision_open": ("修改中", "revision requested"),
+    "revision_open": ("修改中", "awaiting the revised text"),
     "revision_answered": ("已提交修改稿", "revised"),
     "revision_expired": ("修改已逾期", "revision expired"),
     "revision_closed": ("已关闭", "closed"),

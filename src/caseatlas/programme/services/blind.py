@@ -181,7 +181,12 @@ class Mask:
         shown = {**o, "quote": self.text(o.get("quote"))}
         if o.get("verified"):
             v = o["verified"]
-            shown["verified"] = {**v, "note": self.text(v.get("note")), "words": self.text(v.get("words"))}
+            shown["verified"] = {
+                **v,
+                "note": self.text(v.get("note")),
+                "words": self.text(v.get("words")),
+                "words_en": self.text(v.get("words_en")),  # quotes the same note
+            }
         return shown
 
     def section(self, s: dict) -> dict:

@@ -265,7 +265,16 @@ def _with_verified(conn, submission_id: int, outcomes: list[dict], call: dict) -
     out = []
     for o in outcomes or []:
         v = held.get(verdicts.figure_key(o)) if o.get("confirmed", True) else None
-        found = {**v["verified"], "value": v["value"], "words": verdicts.adjustment_words(v)} if v else None
+        found = (
+            {
+                **v["verified"],
+                "value": v["value"],
+                "words": verdicts.adjustment_words(v),
+                "words_en": verdicts.adjustment_words(v, "en"),  # the English page's words
+            }
+            if v
+            else None
+        )
         out.append({**o, "verified": found} if found else o)  # unvisited: as declared, nothing added
     return out
 

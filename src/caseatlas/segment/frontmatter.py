@@ -68,8 +68,8 @@ def front_matter(infos: list[LineInfo], end: int, toc: Toc | None, source_file: 
         meta.publisher = _under_label(lines)
     if meta.year is None:
         for x in lines:
-            if _DATE.match(x.body):
-                meta.year = int(x.body[:4])
+            if _DATE.match(x.body) or _ONLY_YEAR.match(x.body):  # "2021 年 6 月", or the cover's "2021 年"
+                meta.year = int(re.search(r"(19|20)\d{2}", x.body).group(0))
                 break
     if toc:
         meta.chapters = toc.chapters
@@ -164,7 +164,9 @@ def _wrapped(infos: list[LineInfo], seen: list[int], k: int, fits, heading: bool
         gap = i - prev - 1
         if gap > 1 or any(not infos[j].blank for j in range(prev + 1, i)) or not fits(x):
             break  # a wrapped line follows its line (a dump may put one blank line between)
-        if bool(_CJK.search(text)) != bool(_CJK.search(title)) and not _ONLY_YEAR.match(text):
+        if _ONLY_YEAR.match(text):
+            break  # the cover's year line ("2022 年"): the year is a field of its own, not title
+        if bool(_CJK.search(text)) != bool(_CJK.search(title)):
             break  # "碳达峰…" over "Case Collection on…": the translation, not more title
         if text.replace(" ", "") in title.replace(" ", "") or len(title) + len(text) > _TITLE_MAX:
             break  # the cover printed twice, or running on into other text

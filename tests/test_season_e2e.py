@@ -337,7 +337,8 @@ def step_draft_reminders(s: Season) -> None:
     # the organizer's outbox shows both, sent
     page = s.as_("org1").go(f"/calls/{s.call}/outbox?kind=reminder_draft")
     rows = page.locator("#outbox tbody tr")
-    assert rows.count() == 2 and all(t.strip() == "sent" for t in page.locator("#outbox td.status").all_inner_texts())
+    states = [c.get_attribute("data-status") for c in page.locator("#outbox td.status").all()]
+    assert rows.count() == 2 and states == ["sent", "sent"], states
 
 
 def step_deadline_passes(s: Season) -> None:

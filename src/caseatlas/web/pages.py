@@ -295,24 +295,20 @@ def home(request: Request, ctx: ReadContext):
     books = library.collections(ctx)
     # Newest first: the book's year, then the order they came into the library.
     newest = [c for _, c in sorted(enumerate(books), key=lambda ic: (-(ic[1].year or 0), -ic[0]))]
+    # Cases by an attribute: each bar's count opens the search filtered by that value.
+    by_attribute = [("home_by_sector", "sector", "sector"), ("home_by_province", "region", "province")]
     charts = [
-        _chart(
-            "home_by_sector",
-            [
-                (a.value, a.cases, "/search?" + urlencode({"sector": a.value}))
-                for a in insights.attribute_counts(ctx, "sector")
-            ],
-            lang,
-            top=HOME_BARS,
-        ),
-        _chart(
-            "home_by_province",
-            [
-                (a.value, a.cases, "/search?" + urlencode({"province": a.value}))
-                for a in insights.attribute_counts(ctx, "region")
-            ],
-            lang,
-            top=HOME_BARS,
+        *(
+            _chart(
+                key,
+                [
+                    (a.value, a.cases, "/search?" + urlencode({param: a.value}))
+                    for a in insights.attribute_counts(ctx, kind)
+                ],
+                lang,
+                top=HOME_BARS,
+            )
+            for key, kind, param in by_attribute
         ),
         _chart(
             "home_by_book",
